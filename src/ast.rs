@@ -1,0 +1,313 @@
+//! The abstract syntax tree of a `.toy` program: what the parser builds and the compiler reads.
+//!
+//! Every node carries a [`Span`] (byte offsets into the source) so that compile errors and
+//! runtime tracebacks can point at the source. The tree mirrors Python's own `ast` module closely
+//! (same node names where they exist) so a reader who knows Python's grammar knows this one.
+//! It must not depend on the lexer, the compiler or the VM.
+
+/// A half-open byte range `start..end` into the program source.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The smallest span covering both `self` and `other`.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// A whole program: the module body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Module {
+    pub body: Vec<Stmt>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    /// An expression evaluated for its effect (`f(x)`); the value is discarded.
+    Expr(Expr),
+    /// `a = b = value`: one or more targets, assigned left to right (Python's order).
+    Assign { targets: Vec<Expr>, value: Expr },
+    /// `target op= value`; `target` is a Name, Subscript or Attribute.
+    AugAssign {
+        target: Expr,
+        op: BinOp,
+        value: Expr,
+    },
+    If {
+        test: Expr,
+        body: Vec<Stmt>,
+        /// `elif` chains are nested `If` statements in `orelse`, as in Python's ast.
+        orelse: Vec<Stmt>,
+    },
+    While {
+        test: Expr,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
+    For {
+        target: Expr,
+        iter: Expr,
+        body: Vec<Stmt>,
+        orelse: Vec<Stmt>,
+    },
+    Break,
+    Continue,
+    Pass,
+    FunctionDef(Box<FunctionDef>),
+    Return(Option<Expr>),
+    Global(Vec<Ident>),
+    Nonlocal(Vec<Ident>),
+    /// `with a as x, b:` — several items are kept in one statement, as in Python 3's ast.
+    With { items: Vec<WithItem>, body: Vec<Stmt> },
+    Assert { test: Expr, msg: Option<Expr> },
+    /// `raise`, `raise E`, `raise E from C`.
+    Raise {
+        exc: Option<Expr>,
+        cause: Option<Expr>,
+    },
+    Try {
+        body: Vec<Stmt>,
+        handlers: Vec<ExceptHandler>,
+        orelse: Vec<Stmt>,
+        finalbody: Vec<Stmt>,
+    },
+    /// `del a, b[i], c.d`
+    Delete(Vec<Expr>),
+    /// `import threading`, `import queue as q`.
+    Import(Vec<Alias>),
+    /// `from threading import Thread, Lock as L`.
+    ImportFrom { module: Ident, names: Vec<Alias> },
+}
+
+/// A name with its span (identifiers in `global`, parameters, imports, …).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alias {
+    /// The imported name (`threading`, or `Thread` in `from threading import Thread`).
+    pub name: Ident,
+    /// `as NAME`, if given.
+    pub asname: Option<Ident>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WithItem {
+    pub context: Expr,
+    /// The `as` target: a Name, Tuple, Subscript or Attribute.
+    pub target: Option<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExceptHandler {
+    /// `except E:` / `except (E1, E2):`; `None` for a bare `except:`.
+    pub typ: Option<Expr>,
+    /// `except E as name:`
+    pub name: Option<Ident>,
+    pub body: Vec<Stmt>,
+    /// The span of the `except ...:` header line.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionDef {
+    pub name: Ident,
+    pub params: Params,
+    pub body: Vec<Stmt>,
+    /// Span of the `def name(...)` header.
+    pub span: Span,
+}
+
+/// A parameter list, for `def` and `lambda`.
+///
+/// Python's order: positional parameters (the last ones may have defaults), then `*args`,
+/// then keyword-only parameters (after `*args` or a bare `*`), with or without defaults.
+/// `**kwargs` is not in the language.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Params {
+    pub args: Vec<Param>,
+    pub vararg: Option<Ident>,
+    pub kwonly: Vec<Param>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: Ident,
+    pub default: Option<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Name(String),
+    /// An integer literal. Literals that do not fit in i64 are a syntax error in the parser
+    /// ("integer literal too large"), since gilvm's ints are 64-bit.
+    Int(i64),
+    Float(f64),
+    /// A string literal, escapes already decoded; adjacent literals already concatenated
+    /// (unless one of them is an f-string, in which case the parser builds a `JoinedStr`).
+    Str(String),
+    /// An f-string: literal parts and formatted values, in order.
+    JoinedStr(Vec<FStringPart>),
+    True,
+    False,
+    None,
+    List(Vec<Expr>),
+    Tuple(Vec<Expr>),
+    /// `{k: v, ...}`
+    Dict(Vec<(Expr, Expr)>),
+    /// `*expr` inside a call's argument list or a list/tuple display.
+    Starred(Box<Expr>),
+    BinOp {
+        left: Box<Expr>,
+        op: BinOp,
+        right: Box<Expr>,
+    },
+    UnaryOp {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    /// `a and b and c` / `a or b`: flattened like Python's ast.BoolOp.
+    BoolOp { op: BoolOp, values: Vec<Expr> },
+    /// `a < b <= c`: one left operand, then (op, operand) pairs — chained comparison.
+    Compare {
+        left: Box<Expr>,
+        ops: Vec<(CmpOp, Expr)>,
+    },
+    Call {
+        func: Box<Expr>,
+        /// Positional arguments, possibly `Starred`.
+        args: Vec<Expr>,
+        keywords: Vec<Keyword>,
+    },
+    Attribute { value: Box<Expr>, attr: Ident },
+    Subscript { value: Box<Expr>, index: Box<Expr> },
+    /// `lower:upper:step`, only as a subscript index (possibly inside a Tuple for `a[1:2, 3]`).
+    Slice {
+        lower: Option<Box<Expr>>,
+        upper: Option<Box<Expr>>,
+        step: Option<Box<Expr>>,
+    },
+    /// `body if test else orelse`
+    IfExp {
+        test: Box<Expr>,
+        body: Box<Expr>,
+        orelse: Box<Expr>,
+    },
+    Lambda { params: Box<Params>, body: Box<Expr> },
+    /// `[elt for ... in ... if ...]`
+    ListComp {
+        elt: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
+    /// `(elt for ...)`, also the bare generator argument `sum(x for x in y)`.
+    /// gilvm evaluates it eagerly, as a list (DESIGN.md §2).
+    GeneratorExp {
+        elt: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FStringPart {
+    Literal(String),
+    Value {
+        expr: Box<Expr>,
+        /// `!r`, `!s` or `!a`.
+        conversion: Option<char>,
+        /// The format spec after `:`; may itself contain `{expr}` fields, like Python's.
+        spec: Vec<FStringPart>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Keyword {
+    pub name: Ident,
+    pub value: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comprehension {
+    pub target: Expr,
+    pub iter: Expr,
+    pub ifs: Vec<Expr>,
+}
+
+/// Binary operators, numbered as CPython 3.11's `BINARY_OP` oparg (`NB_ADD` = 0 …).
+/// The in-place forms (`+=`) are these plus 13, as in CPython.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Add = 0,
+    BitAnd = 1,
+    FloorDiv = 2,
+    LShift = 3,
+    MatMul = 4,
+    Mul = 5,
+    Mod = 6,
+    BitOr = 7,
+    Pow = 8,
+    RShift = 9,
+    Sub = 10,
+    TrueDiv = 11,
+    BitXor = 12,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    /// `-x`
+    Neg,
+    /// `+x`
+    Pos,
+    /// `not x`
+    Not,
+    /// `~x`
+    Invert,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BoolOp {
+    And,
+    Or,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    Lt,
+    LtE,
+    Eq,
+    NotEq,
+    Gt,
+    GtE,
+    In,
+    NotIn,
+    Is,
+    IsNot,
+}

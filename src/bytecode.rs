@@ -1,0 +1,409 @@
+//! Code objects and the instruction set shared by the compiler and the VM.
+//!
+//! The instruction set is CPython 3.11's, by name and by meaning, so that `gilvm dis` reads like
+//! `python3.11 -m dis`. CPython's purely internal instructions (CACHE, PRECALL, PUSH_NULL,
+//! EXTENDED_ARG, …) are left out; gilvm adds none of its own where CPython has one.
+//!
+//! Two deliberate differences from CPython, both invisible in opnames:
+//! - Offsets: every instruction is one unit here (no inline caches); `dis` prints the offset
+//!   as `2 * index`, like CPython's code units.
+//! - Names: the operand of `LOAD_GLOBAL`, `STORE_GLOBAL`, `LOAD_NAME`, `STORE_NAME`,
+//!   `DELETE_*` of globals, `LOAD_ATTR`, `STORE_ATTR`, `LOAD_METHOD`, `IMPORT_NAME` and
+//!   `IMPORT_FROM` is an index into the program-wide name table [`Program::names`], not a
+//!   per-code `co_names`. The VM keeps module globals in an array indexed by that same id, so a
+//!   global access never hashes a string.
+//!
+//! Architecture invariant: this module depends on nothing else in the crate except `ast::Span`.
+
+use crate::ast::Span;
+
+/// A whole compiled program: its code objects (index 0 is the module) and the name table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    /// Index 0 is `<module>`; a `Const::Code(i)` refers to `codes[i]`.
+    pub codes: Vec<CodeObject>,
+    /// Interned names: globals, attribute names, module names. Operands of the name
+    /// instructions index this table.
+    pub names: Vec<String>,
+    /// The file name as given on the command line (`-` is shown as `<stdin>`).
+    pub filename: String,
+    /// The program text, for tracebacks and traces.
+    pub source: String,
+}
+
+/// Index of a code object in [`Program::codes`].
+pub type CodeId = u32;
+
+/// One function body (or the module body, a lambda, a comprehension), as CPython's code object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CodeObject {
+    /// `<module>`, the function name, `<lambda>`, `<listcomp>` or `<genexpr>`.
+    pub name: String,
+    /// Dotted qualified name as Python's `__qualname__` (`outer.<locals>.inner`).
+    pub qualname: String,
+    /// Line of the `def` (1 for the module).
+    pub first_line: u32,
+    /// Number of positional parameters.
+    pub argcount: u32,
+    /// Number of keyword-only parameters (they follow the positional ones in `varnames`).
+    pub kwonlyargcount: u32,
+    /// True if the function takes `*args` (its slot follows the keyword-only ones).
+    pub has_varargs: bool,
+    /// Local variable names: parameters first (positional, keyword-only, `*args`), then the
+    /// other locals. Indexes `LOAD_FAST` / `STORE_FAST`.
+    pub varnames: Vec<String>,
+    /// Names of this code's locals that are captured by inner functions (cells). In the frame's
+    /// "fast locals" array cells follow the plain locals: cell `i` is slot `varnames.len() + i`.
+    /// A parameter that is also a cell appears in both lists; `MAKE_CELL` moves it.
+    pub cellvars: Vec<String>,
+    /// Names of free variables, received from the enclosing function's cells at call time.
+    /// Free var `i` is slot `varnames.len() + cellvars.len() + i`.
+    pub freevars: Vec<String>,
+    /// Constants; `LOAD_CONST i` pushes `consts[i]`.
+    pub consts: Vec<Const>,
+    pub instrs: Vec<Instr>,
+    /// Source location of each instruction (same length as `instrs`): the span of the
+    /// expression or statement it came from.
+    pub spans: Vec<Span>,
+    /// Source line (1-based) of each instruction (same length as `instrs`).
+    pub lines: Vec<u32>,
+    /// Where an exception raised inside `start..end` goes: CPython 3.11's exception table.
+    pub exception_table: Vec<ExceptionEntry>,
+    /// Maximum depth of the value stack, computed by the compiler.
+    pub stacksize: u32,
+}
+
+impl CodeObject {
+    /// Size of the frame's fast-locals array: locals, then cells, then free variables.
+    pub fn nlocalsplus(&self) -> usize {
+        self.varnames.len() + self.cellvars.len() + self.freevars.len()
+    }
+
+    /// The name of fast-locals slot `i` (a local, a cell or a free variable).
+    pub fn localsplus_name(&self, i: usize) -> &str {
+        let nv = self.varnames.len();
+        let nc = self.cellvars.len();
+        if i < nv {
+            &self.varnames[i]
+        } else if i < nv + nc {
+            &self.cellvars[i - nv]
+        } else {
+            &self.freevars[i - nv - nc]
+        }
+    }
+}
+
+/// One row of the exception table: an exception raised by an instruction in `start..end`
+/// (instruction indices, end exclusive) pops the value stack down to `depth` entries, pushes
+/// the offset of the raising instruction if `lasti`, pushes the exception, and jumps to `target`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExceptionEntry {
+    pub start: u32,
+    pub end: u32,
+    pub target: u32,
+    pub depth: u32,
+    pub lasti: bool,
+}
+
+/// A compile-time constant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// A tuple of constants (default values, `KW_NAMES` name tuples, `('Thread',)` for imports).
+    Tuple(Vec<Const>),
+    /// A nested code object, for `MAKE_FUNCTION`.
+    Code(CodeId),
+}
+
+/// One instruction: an opcode and its operand (0 when the opcode takes none).
+/// Jump operands are relative, in instructions, as in CPython 3.11:
+/// forward jumps go to `index + 1 + arg`, backward jumps to `index + 1 - arg`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instr {
+    pub op: Opcode,
+    pub arg: u32,
+}
+
+impl Instr {
+    pub fn new(op: Opcode, arg: u32) -> Instr {
+        Instr { op, arg }
+    }
+
+    /// The index this jump instruction at `index` goes to, or `None` if it is not a jump.
+    pub fn jump_target(&self, index: usize) -> Option<usize> {
+        let next = index + 1;
+        match self.op.jump_kind() {
+            JumpKind::Forward => Some(next + self.arg as usize),
+            JumpKind::Backward => Some(next.saturating_sub(self.arg as usize)),
+            JumpKind::None => None,
+        }
+    }
+}
+
+/// Direction of a jump instruction's relative operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JumpKind {
+    None,
+    Forward,
+    Backward,
+}
+
+/// `COMPARE_OP` operands, as CPython's `cmp_op` table.
+pub const CMP_OPS: [&str; 6] = ["<", "<=", "==", "!=", ">", ">="];
+
+/// `BINARY_OP` operand names, as CPython 3.11's `_nb_ops` (0..=12, then the in-place forms).
+pub const BINARY_OPS: [&str; 26] = [
+    "+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^", "+=", "&=", "//=", "<<=",
+    "@=", "*=", "%=", "|=", "**=", ">>=", "-=", "/=", "^=",
+];
+
+/// `MAKE_FUNCTION` flag: a tuple of positional defaults is on the stack.
+pub const MAKE_FUNCTION_DEFAULTS: u32 = 0x01;
+/// `MAKE_FUNCTION` flag: a dict of keyword-only defaults is on the stack.
+pub const MAKE_FUNCTION_KWDEFAULTS: u32 = 0x02;
+/// `MAKE_FUNCTION` flag: a tuple of cells for the free variables is on the stack.
+pub const MAKE_FUNCTION_CLOSURE: u32 = 0x08;
+
+/// `FORMAT_VALUE` flags (low two bits: conversion; bit 2: a format spec is on the stack).
+pub const FVC_NONE: u32 = 0;
+pub const FVC_STR: u32 = 1;
+pub const FVC_REPR: u32 = 2;
+pub const FVC_ASCII: u32 = 3;
+pub const FVS_HAVE_SPEC: u32 = 4;
+
+macro_rules! opcodes {
+    ($( $(#[$doc:meta])* $name:ident = $text:literal, $jump:ident; )*) => {
+        /// The instruction set: CPython 3.11 opcodes that gilvm's compiler emits.
+        /// Each variant's doc gives its operand and its stack effect.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u8)]
+        #[allow(non_camel_case_types)]
+        pub enum Opcode {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl Opcode {
+            /// Every opcode, in declaration order.
+            pub const ALL: &'static [Opcode] = &[ $( Opcode::$name, )* ];
+
+            /// The CPython opname, e.g. `"LOAD_GLOBAL"`.
+            pub fn name(self) -> &'static str {
+                match self { $( Opcode::$name => $text, )* }
+            }
+
+            /// Whether the operand is a relative jump, and in which direction.
+            pub fn jump_kind(self) -> JumpKind {
+                match self { $( Opcode::$name => JumpKind::$jump, )* }
+            }
+        }
+    };
+}
+
+opcodes! {
+    /// No operand. Does nothing.
+    NOP = "NOP", None;
+    /// No operand. Pops TOS.
+    POP_TOP = "POP_TOP", None;
+    /// `COPY i`: pushes a copy of the i-th item (1 = TOS).
+    COPY = "COPY", None;
+    /// `SWAP i`: swaps TOS with the i-th item.
+    SWAP = "SWAP", None;
+    /// Operand: 0 at a function's start. Function entry; a switch point for the 3.10+ models.
+    RESUME = "RESUME", None;
+
+    /// No operand. TOS = -TOS.
+    UNARY_NEGATIVE = "UNARY_NEGATIVE", None;
+    /// No operand. TOS = +TOS.
+    UNARY_POSITIVE = "UNARY_POSITIVE", None;
+    /// No operand. TOS = not TOS.
+    UNARY_NOT = "UNARY_NOT", None;
+    /// No operand. TOS = ~TOS.
+    UNARY_INVERT = "UNARY_INVERT", None;
+    /// Operand: [`BINARY_OPS`] index (13+ = in-place). Pops rhs, lhs; pushes lhs op rhs.
+    BINARY_OP = "BINARY_OP", None;
+    /// Operand: [`CMP_OPS`] index. Pops rhs, lhs; pushes the comparison.
+    COMPARE_OP = "COMPARE_OP", None;
+    /// Operand: 0 for `is`, 1 for `is not`. Pops two, pushes a bool.
+    IS_OP = "IS_OP", None;
+    /// Operand: 0 for `in`, 1 for `not in`. Pops container (TOS), item; pushes a bool.
+    CONTAINS_OP = "CONTAINS_OP", None;
+
+    /// No operand. Pops index, container; pushes container[index].
+    BINARY_SUBSCR = "BINARY_SUBSCR", None;
+    /// No operand. Pops index (TOS), container, value; does container[index] = value.
+    STORE_SUBSCR = "STORE_SUBSCR", None;
+    /// No operand. Pops index, container; does del container[index].
+    DELETE_SUBSCR = "DELETE_SUBSCR", None;
+    /// Operand 2 or 3: pops step?, stop, start; pushes a slice object.
+    BUILD_SLICE = "BUILD_SLICE", None;
+
+    /// No operand. TOS = iter(TOS).
+    GET_ITER = "GET_ITER", None;
+    /// Relative forward jump. TOS is an iterator: pushes its next item, or (exhausted) pops
+    /// the iterator and jumps.
+    FOR_ITER = "FOR_ITER", Forward;
+
+    /// Operand: const index. Pushes `consts[i]`.
+    LOAD_CONST = "LOAD_CONST", None;
+    /// Operand: name id. Module-level load: globals, then builtins.
+    LOAD_NAME = "LOAD_NAME", None;
+    /// Operand: name id. Module-level store into globals.
+    STORE_NAME = "STORE_NAME", None;
+    /// Operand: name id. Module-level `del`.
+    DELETE_NAME = "DELETE_NAME", None;
+    /// Operand: name id. Pushes the global, or the builtin of that name.
+    LOAD_GLOBAL = "LOAD_GLOBAL", None;
+    /// Operand: name id. Pops TOS into the global.
+    STORE_GLOBAL = "STORE_GLOBAL", None;
+    /// Operand: name id. Deletes the global.
+    DELETE_GLOBAL = "DELETE_GLOBAL", None;
+    /// Operand: fast-locals slot. Pushes the local (UnboundLocalError if unset).
+    LOAD_FAST = "LOAD_FAST", None;
+    /// Operand: fast-locals slot. Pops TOS into the local.
+    STORE_FAST = "STORE_FAST", None;
+    /// Operand: fast-locals slot. Unbinds the local.
+    DELETE_FAST = "DELETE_FAST", None;
+    /// Operand: fast-locals slot holding a cell. Replaces the slot's value by a new cell
+    /// holding it (emitted at function start for captured locals).
+    MAKE_CELL = "MAKE_CELL", None;
+    /// Operand: number of free variables. Copies the function's closure cells into the
+    /// last slots of fast locals (emitted at function start).
+    COPY_FREE_VARS = "COPY_FREE_VARS", None;
+    /// Operand: fast-locals slot of a cell. Pushes the cell itself (to build a closure).
+    LOAD_CLOSURE = "LOAD_CLOSURE", None;
+    /// Operand: fast-locals slot of a cell. Pushes the cell's content.
+    LOAD_DEREF = "LOAD_DEREF", None;
+    /// Operand: fast-locals slot of a cell. Pops TOS into the cell.
+    STORE_DEREF = "STORE_DEREF", None;
+    /// Operand: fast-locals slot of a cell. Empties the cell.
+    DELETE_DEREF = "DELETE_DEREF", None;
+    /// Operand: name id. TOS = TOS.name.
+    LOAD_ATTR = "LOAD_ATTR", None;
+    /// Operand: name id. Pops obj (TOS), value; does obj.name = value.
+    STORE_ATTR = "STORE_ATTR", None;
+    /// Operand: name id. Pops obj; pushes what `CALL` needs to call obj.name (a method, bound).
+    LOAD_METHOD = "LOAD_METHOD", None;
+
+    /// Operand: count. Pops that many items; pushes a tuple of them.
+    BUILD_TUPLE = "BUILD_TUPLE", None;
+    /// Operand: count. Pops that many items; pushes a list of them.
+    BUILD_LIST = "BUILD_LIST", None;
+    /// Operand: count of pairs. Pops 2*count items (k1, v1, k2, v2 …); pushes a dict.
+    BUILD_MAP = "BUILD_MAP", None;
+    /// Operand: count. Pops a tuple of keys, then count values; pushes a dict.
+    BUILD_CONST_KEY_MAP = "BUILD_CONST_KEY_MAP", None;
+    /// Operand: count. Pops that many strings; pushes their concatenation (f-strings).
+    BUILD_STRING = "BUILD_STRING", None;
+    /// Operand i: pops TOS and appends it to the list at stack position i (comprehensions).
+    LIST_APPEND = "LIST_APPEND", None;
+    /// Operand i: pops an iterable, extends the list at stack position i with it.
+    LIST_EXTEND = "LIST_EXTEND", None;
+    /// No operand. TOS = tuple(TOS) for a list TOS.
+    LIST_TO_TUPLE = "LIST_TO_TUPLE", None;
+    /// Operand i: pops value, key; sets dict at stack position i [key] = value.
+    MAP_ADD = "MAP_ADD", None;
+    /// Operand: count. Pops a sequence, pushes its items (the first item on top).
+    UNPACK_SEQUENCE = "UNPACK_SEQUENCE", None;
+    /// Operand: [`FVC_NONE`]… flags. Pops spec? and value; pushes the formatted string.
+    FORMAT_VALUE = "FORMAT_VALUE", None;
+
+    /// Relative forward jump, unconditional.
+    JUMP_FORWARD = "JUMP_FORWARD", Forward;
+    /// Relative backward jump, unconditional: closes every loop. A switch point for 3.10+.
+    JUMP_BACKWARD = "JUMP_BACKWARD", Backward;
+    /// Relative forward jump. Pops TOS; jumps if it is false.
+    POP_JUMP_FORWARD_IF_FALSE = "POP_JUMP_FORWARD_IF_FALSE", Forward;
+    /// Relative forward jump. Pops TOS; jumps if it is true.
+    POP_JUMP_FORWARD_IF_TRUE = "POP_JUMP_FORWARD_IF_TRUE", Forward;
+    /// Relative forward jump. Pops TOS; jumps if it is None.
+    POP_JUMP_FORWARD_IF_NONE = "POP_JUMP_FORWARD_IF_NONE", Forward;
+    /// Relative forward jump. Pops TOS; jumps if it is not None.
+    POP_JUMP_FORWARD_IF_NOT_NONE = "POP_JUMP_FORWARD_IF_NOT_NONE", Forward;
+    /// Relative backward jump. Pops TOS; jumps back if it is false (a switch point when taken).
+    POP_JUMP_BACKWARD_IF_FALSE = "POP_JUMP_BACKWARD_IF_FALSE", Backward;
+    /// Relative backward jump. Pops TOS; jumps back if it is true (a switch point when taken).
+    POP_JUMP_BACKWARD_IF_TRUE = "POP_JUMP_BACKWARD_IF_TRUE", Backward;
+    /// Relative forward jump. If TOS is false jumps and keeps it, else pops it (`and`).
+    JUMP_IF_FALSE_OR_POP = "JUMP_IF_FALSE_OR_POP", Forward;
+    /// Relative forward jump. If TOS is true jumps and keeps it, else pops it (`or`).
+    JUMP_IF_TRUE_OR_POP = "JUMP_IF_TRUE_OR_POP", Forward;
+
+    /// Operand: const index of a tuple of keyword names for the next `CALL`.
+    KW_NAMES = "KW_NAMES", None;
+    /// Operand: argc (positional + keyword). Pops argc arguments and the callable (pushed
+    /// before them); pushes the result. The last `len(kw_names)` arguments are keywords.
+    CALL = "CALL", None;
+    /// Operand: 1 if a dict of keyword arguments is on top. Pops kwargs?, an args tuple and
+    /// the callable; pushes the result (`f(*args)`).
+    CALL_FUNCTION_EX = "CALL_FUNCTION_EX", None;
+    /// Operand: MAKE_FUNCTION_* flags. Pops the code constant, then closure?, kwdefaults?,
+    /// defaults? (in that order from the top); pushes a function.
+    MAKE_FUNCTION = "MAKE_FUNCTION", None;
+    /// No operand. Pops TOS and returns it to the caller.
+    RETURN_VALUE = "RETURN_VALUE", None;
+
+    /// No operand. Pops a context manager; pushes its bound `__exit__`, then the result of
+    /// `__enter__()` (which may block, e.g. a contended lock).
+    BEFORE_WITH = "BEFORE_WITH", None;
+    /// No operand. Stack: exit, lasti, prev_exc, exc (TOS): calls exit(type, exc, tb) and
+    /// pushes its result.
+    WITH_EXCEPT_START = "WITH_EXCEPT_START", None;
+    /// No operand. Pops exc; pushes the previously handled exception, then exc.
+    PUSH_EXC_INFO = "PUSH_EXC_INFO", None;
+    /// No operand. Pops the saved previous exception and restores it as the one handled.
+    POP_EXCEPT = "POP_EXCEPT", None;
+    /// Operand: if nonzero, the stack item at that depth is `lasti` to restore. Re-raises TOS.
+    RERAISE = "RERAISE", None;
+    /// No operand. TOS is an exception type (or tuple); pushes whether TOS1 matches it,
+    /// popping the type.
+    CHECK_EXC_MATCH = "CHECK_EXC_MATCH", None;
+    /// Operand 0: re-raise; 1: raise TOS; 2: raise TOS1 from TOS.
+    RAISE_VARARGS = "RAISE_VARARGS", None;
+    /// No operand. Pushes AssertionError.
+    LOAD_ASSERTION_ERROR = "LOAD_ASSERTION_ERROR", None;
+
+    /// Operand: name id of the module. Pops fromlist, level; pushes the module.
+    IMPORT_NAME = "IMPORT_NAME", None;
+    /// Operand: name id. Pushes TOS.name for a module TOS (kept on the stack).
+    IMPORT_FROM = "IMPORT_FROM", None;
+}
+
+impl std::fmt::Display for Opcode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opnames_are_unique_and_cpython_shaped() {
+        let mut names: Vec<&str> = Opcode::ALL.iter().map(|o| o.name()).collect();
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), n);
+        assert!(names
+            .iter()
+            .all(|s| s.chars().all(|c| c.is_ascii_uppercase() || c == '_')));
+    }
+
+    #[test]
+    fn jump_targets_are_relative_to_the_next_instruction() {
+        assert_eq!(
+            Instr::new(Opcode::JUMP_FORWARD, 2).jump_target(10),
+            Some(13)
+        );
+        assert_eq!(
+            Instr::new(Opcode::JUMP_BACKWARD, 5).jump_target(10),
+            Some(6)
+        );
+        assert_eq!(Instr::new(Opcode::LOAD_CONST, 5).jump_target(10), None);
+    }
+}
