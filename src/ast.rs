@@ -46,7 +46,10 @@ pub enum StmtKind {
     /// An expression evaluated for its effect (`f(x)`); the value is discarded.
     Expr(Expr),
     /// `a = b = value`: one or more targets, assigned left to right (Python's order).
-    Assign { targets: Vec<Expr>, value: Expr },
+    Assign {
+        targets: Vec<Expr>,
+        value: Expr,
+    },
     /// `target op= value`; `target` is a Name, Subscript or Attribute.
     AugAssign {
         target: Expr,
@@ -78,8 +81,14 @@ pub enum StmtKind {
     Global(Vec<Ident>),
     Nonlocal(Vec<Ident>),
     /// `with a as x, b:` — several items are kept in one statement, as in Python 3's ast.
-    With { items: Vec<WithItem>, body: Vec<Stmt> },
-    Assert { test: Expr, msg: Option<Expr> },
+    With {
+        items: Vec<WithItem>,
+        body: Vec<Stmt>,
+    },
+    Assert {
+        test: Expr,
+        msg: Option<Expr>,
+    },
     /// `raise`, `raise E`, `raise E from C`.
     Raise {
         exc: Option<Expr>,
@@ -96,7 +105,10 @@ pub enum StmtKind {
     /// `import threading`, `import queue as q`.
     Import(Vec<Alias>),
     /// `from threading import Thread, Lock as L`.
-    ImportFrom { module: Ident, names: Vec<Alias> },
+    ImportFrom {
+        module: Ident,
+        names: Vec<Alias>,
+    },
 }
 
 /// A name with its span (identifiers in `global`, parameters, imports, …).
@@ -196,7 +208,10 @@ pub enum ExprKind {
         operand: Box<Expr>,
     },
     /// `a and b and c` / `a or b`: flattened like Python's ast.BoolOp.
-    BoolOp { op: BoolOp, values: Vec<Expr> },
+    BoolOp {
+        op: BoolOp,
+        values: Vec<Expr>,
+    },
     /// `a < b <= c`: one left operand, then (op, operand) pairs — chained comparison.
     Compare {
         left: Box<Expr>,
@@ -208,8 +223,14 @@ pub enum ExprKind {
         args: Vec<Expr>,
         keywords: Vec<Keyword>,
     },
-    Attribute { value: Box<Expr>, attr: Ident },
-    Subscript { value: Box<Expr>, index: Box<Expr> },
+    Attribute {
+        value: Box<Expr>,
+        attr: Ident,
+    },
+    Subscript {
+        value: Box<Expr>,
+        index: Box<Expr>,
+    },
     /// `lower:upper:step`, only as a subscript index (possibly inside a Tuple for `a[1:2, 3]`).
     Slice {
         lower: Option<Box<Expr>>,
@@ -222,7 +243,10 @@ pub enum ExprKind {
         body: Box<Expr>,
         orelse: Box<Expr>,
     },
-    Lambda { params: Box<Params>, body: Box<Expr> },
+    Lambda {
+        params: Box<Params>,
+        body: Box<Expr>,
+    },
     /// `[elt for ... in ... if ...]`
     ListComp {
         elt: Box<Expr>,

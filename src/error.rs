@@ -43,3 +43,24 @@ impl CompileError {
         }
     }
 }
+
+/// Renders a compile error for a terminal or a golden file: `file:line:col`, the source line,
+/// a caret under the offending span, and the message.
+pub fn render_compile_error(
+    err: &CompileError,
+    filename: &str,
+    source: &str,
+    color: bool,
+) -> String {
+    // Placeholder layout until the front end's diagnostics land; see the front-end issue.
+    let _ = color;
+    let start = (err.span.start as usize).min(source.len());
+    let line_no = source[..start].matches('\n').count() + 1;
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let col = source[line_start..start].chars().count() + 1;
+    format!(
+        "{filename}:{line_no}:{col}: {}: {}\n",
+        err.kind.name(),
+        err.message
+    )
+}

@@ -1,8 +1,21 @@
 //! gilvm: run Python-flavoured `.toy` programs with green threads under a simulated GIL.
 //!
-//! The pipeline is the layout: source → [`lexer`] → [`parse`] (grammar in `grammar/`) →
-//! [`ast`] → [`scope`] + [`compile`] → [`bytecode`] → the VM. See ARCHITECTURE.md.
+//! The pipeline is the layout: source → `lexer` → `parse` (grammar in `grammar/`) →
+//! `ast` → `scope` + `compile` → `bytecode` → the VM. See ARCHITECTURE.md.
 
 pub mod ast;
 pub mod bytecode;
+pub mod cli;
+pub mod compile;
+pub mod dis;
 pub mod error;
+pub mod parse;
+
+/// Source text to a compiled program: parse, resolve scopes, compile.
+pub fn compile_source(
+    filename: &str,
+    source: &str,
+) -> Result<bytecode::Program, error::CompileError> {
+    let module = parse::parse_module(source)?;
+    compile::compile(&module, filename, source)
+}
