@@ -20,3 +20,4 @@ pub fn compile_source(
     let module = parse::parse_module(source)?;
     compile::compile(&module, filename, source)
 }
+pub mod vm;
