@@ -69,9 +69,10 @@ pub fn unsupported<T>(what: &str, l: usize, r: usize) -> PResult<T> {
 
 fn ex(kind: ExprKind, span: Span, depth: u32) -> PResult<Ex> {
     if depth > MAX_EXPR_DEPTH {
+        // Point at where the too-deep expression starts, not at all of it.
         return Err(error(
             format!("expression too deeply nested (more than {MAX_EXPR_DEPTH} levels)"),
-            span,
+            Span::new(span.start as usize, span.start as usize + 1),
         ));
     }
     Ok(Ex {
