@@ -771,3 +771,6 @@ pub fn count_lines(text: &str) -> usize {
     }
     n
 }
+
+#[cfg(test)]
+mod tests;
