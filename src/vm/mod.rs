@@ -7,6 +7,7 @@
 //! Architecture invariant: nothing in the VM consults the OS clock, a random source other than
 //! the scheduler's seeded streams, an address, or the iteration order of a hash map.
 
+pub mod builtins;
 pub mod exceptions;
 pub mod format;
 pub mod heap;
