@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compile;
 pub mod dis;
 pub mod error;
+pub mod lexer;
 pub mod parse;
 pub mod scope;
 
@@ -20,3 +21,4 @@ pub fn compile_source(
     let module = parse::parse_module(source)?;
     compile::compile(&module, filename, source)
 }
+pub mod vm;

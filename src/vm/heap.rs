@@ -1,0 +1,405 @@
+//! The object heap: every non-immediate value lives here, addressed by [`ObjId`], and is
+//! reclaimed by a mark-and-sweep collector.
+//!
+//! Why a collector instead of `Rc`: values stay `Copy` (see `value.rs`), cycles (a list that
+//! contains itself, a closure cell holding its own function) are reclaimed, and the heap can
+//! account for its size to raise Python's `MemoryError` at a limit instead of letting the OS
+//! kill gilvm.
+//!
+//! Architecture invariant: the collector runs only *between* instructions (the interpreter loop
+//! asks [`Heap::wants_gc`] at its slow-path checks), so a value held in a Rust local during one
+//! instruction can never be collected under it. Roots are supplied by the VM: every thread's
+//! stack and frames, the globals, the constants, and the scheduler's pending results.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::BuildHasherDefault;
+
+use indexmap::IndexMap;
+
+use crate::bytecode::CodeId;
+use crate::vm::exceptions::ExcKind;
+use crate::vm::natives::MethodId;
+use crate::vm::sync::SyncObj;
+use crate::vm::value::{ObjId, Value};
+
+/// SipHash with fixed keys: deterministic across runs and machines (DESIGN.md §4.2 forbids any
+/// hidden source of nondeterminism; dict order is insertion order anyway, as in Python).
+pub type FixedState = BuildHasherDefault<DefaultHasher>;
+
+/// A hashable image of a Python value, used as a dict key. Equal Python values map to equal
+/// keys (`1`, `1.0` and `True` are all `Int(1)`), as Python's `hash`/`==` contract requires.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum HashKey {
+    None,
+    Int(i64),
+    /// A float that is not integral, by its bits (NaN keys compare by identity of bits).
+    Float(u64),
+    Str(Box<str>),
+    Tuple(Box<[HashKey]>),
+    /// Objects hashed by identity (functions, locks, threads, …).
+    Id(u32),
+    /// Built-in callables, modules and exception classes, by their discriminant.
+    Builtin(u32),
+}
+
+/// A dict: insertion-ordered, keyed by [`HashKey`], keeping the original key value.
+pub type DictMap = IndexMap<HashKey, (Value, Value), FixedState>;
+
+/// A Python function object: code plus what `MAKE_FUNCTION` captured.
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub code: CodeId,
+    /// Defaults of the last positional parameters.
+    pub defaults: Vec<Value>,
+    /// Defaults of keyword-only parameters, by parameter name (a dict object), if any.
+    pub kwdefaults: Option<ObjId>,
+    /// The cells of the free variables, in `freevars` order.
+    pub closure: Vec<Value>,
+}
+
+/// One traceback line: a code object and the instruction that was executing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TbEntry {
+    pub code: CodeId,
+    pub pc: u32,
+}
+
+/// An exception instance.
+#[derive(Clone, Debug)]
+pub struct ExcObj {
+    pub kind: ExcKind,
+    /// The constructor arguments (`e.args`); `str(e)` is built from them as in Python.
+    pub args: Vec<Value>,
+    /// Innermost frame last, as Python prints it.
+    pub traceback: Vec<TbEntry>,
+    /// `raise X from Y`.
+    pub cause: Option<Value>,
+    /// The exception being handled when this one was raised.
+    pub context: Option<Value>,
+}
+
+/// What a dict view or dict iterator yields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DictPart {
+    Keys,
+    Values,
+    Items,
+}
+
+/// Every kind of heap object.
+#[derive(Debug)]
+pub enum Obj {
+    Str(String),
+    List(Vec<Value>),
+    Tuple(Vec<Value>),
+    Dict(DictMap),
+    Function(Function),
+    /// A closure cell; `Value::Undef` when empty.
+    Cell(Value),
+    /// `obj.method` looked up without calling it (`f = lst.append`).
+    BoundMethod {
+        recv: Value,
+        method: MethodId,
+    },
+    Range {
+        start: i64,
+        stop: i64,
+        step: i64,
+    },
+    Slice {
+        start: Value,
+        stop: Value,
+        step: Value,
+    },
+    /// `d.keys()`, `d.values()`, `d.items()`.
+    DictView {
+        dict: ObjId,
+        part: DictPart,
+    },
+    /// Iterator over a range; `cur` advances by `step` until it passes `stop`.
+    RangeIter {
+        cur: i64,
+        stop: i64,
+        step: i64,
+    },
+    /// Iterator over a list or tuple by index (sees appends, as Python's list iterator does).
+    SeqIter {
+        seq: ObjId,
+        index: usize,
+    },
+    /// Iterator over a string's characters; `pos` is a byte offset.
+    StrIter {
+        s: ObjId,
+        pos: usize,
+    },
+    /// Iterator over a dict (`len_at_start` detects "dictionary changed size during iteration").
+    DictIter {
+        dict: ObjId,
+        index: usize,
+        part: DictPart,
+        len_at_start: usize,
+    },
+    /// `enumerate(iterable, start)`.
+    Enumerate {
+        iter: Value,
+        count: i64,
+    },
+    /// `zip(a, b, …)`.
+    Zip {
+        iters: Vec<Value>,
+    },
+    Exception(ExcObj),
+    /// A `threading.Thread`, `Lock`, `Queue`, … (state in `vm::sync`).
+    Sync(SyncObj),
+}
+
+impl Obj {
+    /// A rough size in bytes, for the heap limit (MemoryError) and the collection trigger.
+    pub fn size_estimate(&self) -> usize {
+        const V: usize = std::mem::size_of::<Value>();
+        48 + match self {
+            Obj::Str(s) => s.capacity(),
+            Obj::List(v) | Obj::Tuple(v) => v.capacity() * V,
+            Obj::Dict(d) => d.capacity() * (V * 2 + 40),
+            Obj::Function(f) => (f.defaults.len() + f.closure.len()) * V,
+            Obj::Zip { iters } => iters.len() * V,
+            Obj::Exception(e) => (e.args.len() + e.traceback.len()) * V,
+            Obj::Sync(s) => s.size_estimate(),
+            _ => 0,
+        }
+    }
+
+    /// Calls `f` on every value this object refers to (for marking).
+    fn for_each_child(&self, f: &mut dyn FnMut(Value)) {
+        match self {
+            Obj::Str(_) | Obj::Range { .. } | Obj::RangeIter { .. } => {}
+            Obj::List(v) | Obj::Tuple(v) => v.iter().copied().for_each(f),
+            Obj::Dict(d) => {
+                for (k, v) in d.values() {
+                    f(*k);
+                    f(*v);
+                }
+            }
+            Obj::Function(func) => {
+                func.defaults.iter().copied().for_each(&mut *f);
+                func.closure.iter().copied().for_each(&mut *f);
+                if let Some(kw) = func.kwdefaults {
+                    f(Value::Obj(kw));
+                }
+            }
+            Obj::Cell(v) => f(*v),
+            Obj::BoundMethod { recv, .. } => f(*recv),
+            Obj::Slice { start, stop, step } => {
+                f(*start);
+                f(*stop);
+                f(*step);
+            }
+            Obj::DictView { dict, .. } | Obj::DictIter { dict, .. } => f(Value::Obj(*dict)),
+            Obj::SeqIter { seq, .. } => f(Value::Obj(*seq)),
+            Obj::StrIter { s, .. } => f(Value::Obj(*s)),
+            Obj::Enumerate { iter, .. } => f(*iter),
+            Obj::Zip { iters } => iters.iter().copied().for_each(f),
+            Obj::Exception(e) => {
+                e.args.iter().copied().for_each(&mut *f);
+                if let Some(c) = e.cause {
+                    f(c);
+                }
+                if let Some(c) = e.context {
+                    f(c);
+                }
+            }
+            Obj::Sync(s) => s.for_each_value(f),
+        }
+    }
+}
+
+/// The heap ran out of its budget: the caller raises `MemoryError`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeapFull;
+
+/// The garbage-collected object store.
+pub struct Heap {
+    slots: Vec<Option<Obj>>,
+    marks: Vec<bool>,
+    free: Vec<u32>,
+    /// Estimated bytes of live objects (exact after a collection, grows with allocations).
+    bytes: usize,
+    /// Bytes allocated since the last collection.
+    since_gc: usize,
+    /// Collect when `since_gc` passes this (grows with the live size, like a generational
+    /// threshold, so collection cost stays proportional to allocation).
+    gc_threshold: usize,
+    /// Estimated bytes beyond which allocation fails with `MemoryError`.
+    limit: usize,
+    /// Number of collections run (reported in the run summary).
+    pub collections: u64,
+}
+
+const MIN_GC_THRESHOLD: usize = 8 << 20;
+
+impl Heap {
+    pub fn new(limit: usize) -> Heap {
+        Heap {
+            slots: Vec::new(),
+            marks: Vec::new(),
+            free: Vec::new(),
+            bytes: 0,
+            since_gc: 0,
+            gc_threshold: MIN_GC_THRESHOLD,
+            limit,
+            collections: 0,
+        }
+    }
+
+    /// Allocates an object, or fails if the heap limit would be exceeded.
+    pub fn alloc(&mut self, obj: Obj) -> Result<ObjId, HeapFull> {
+        let size = obj.size_estimate();
+        self.charge(size)?;
+        let id = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(obj);
+                i
+            }
+            None => {
+                let i = self.slots.len() as u32;
+                self.slots.push(Some(obj));
+                self.marks.push(false);
+                i
+            }
+        };
+        Ok(ObjId(id))
+    }
+
+    /// Accounts for `bytes` more memory (an allocation, or an object growing in place).
+    /// Call it *before* growing, so a huge request fails without being attempted.
+    pub fn charge(&mut self, bytes: usize) -> Result<(), HeapFull> {
+        if self.bytes.saturating_add(bytes) > self.limit {
+            return Err(HeapFull);
+        }
+        self.bytes += bytes;
+        self.since_gc += bytes;
+        Ok(())
+    }
+
+    /// True when enough has been allocated that a collection is due.
+    #[inline]
+    pub fn wants_gc(&self) -> bool {
+        self.since_gc > self.gc_threshold
+    }
+
+    /// Estimated live bytes.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Number of live objects.
+    pub fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline]
+    pub fn get(&self, id: ObjId) -> &Obj {
+        match &self.slots[id.0 as usize] {
+            Some(o) => o,
+            None => unreachable_freed(id),
+        }
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, id: ObjId) -> &mut Obj {
+        match &mut self.slots[id.0 as usize] {
+            Some(o) => o,
+            None => unreachable_freed(id),
+        }
+    }
+
+    /// Marks everything reachable from `roots` and frees the rest.
+    pub fn collect(&mut self, roots: impl IntoIterator<Item = Value>) {
+        let mut stack: Vec<ObjId> = Vec::new();
+        let push = |v: Value, marks: &mut Vec<bool>, stack: &mut Vec<ObjId>| {
+            if let Value::Obj(id) = v {
+                let m = &mut marks[id.0 as usize];
+                if !*m {
+                    *m = true;
+                    stack.push(id);
+                }
+            }
+        };
+        for r in roots {
+            push(r, &mut self.marks, &mut stack);
+        }
+        while let Some(id) = stack.pop() {
+            let marks = &mut self.marks;
+            if let Some(obj) = &self.slots[id.0 as usize] {
+                obj.for_each_child(&mut |v| push(v, marks, &mut stack));
+            }
+        }
+        let mut live = 0usize;
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if self.marks[i] {
+                self.marks[i] = false;
+                if let Some(o) = slot {
+                    live += o.size_estimate();
+                }
+            } else if slot.is_some() {
+                *slot = None;
+                self.free.push(i as u32);
+            }
+        }
+        self.bytes = live;
+        self.since_gc = 0;
+        self.gc_threshold = MIN_GC_THRESHOLD.max(live);
+        self.collections += 1;
+    }
+
+    /// Convenience accessors used all over the VM.
+    pub fn str(&self, id: ObjId) -> Option<&str> {
+        match self.get(id) {
+            Obj::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+#[cold]
+fn unreachable_freed(id: ObjId) -> ! {
+    // A freed object can only be reached through a missing GC root: a VM bug, not user input.
+    panic!(
+        "internal error: object {} used after it was collected",
+        id.0
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collect_frees_unreachable_and_keeps_cycles_alive_only_if_rooted() {
+        let mut h = Heap::new(1 << 30);
+        let a = h.alloc(Obj::List(vec![])).unwrap();
+        let b = h.alloc(Obj::List(vec![Value::Obj(a)])).unwrap();
+        if let Obj::List(v) = h.get_mut(a) {
+            v.push(Value::Obj(b));
+        }
+        let c = h.alloc(Obj::Str("garbage".into())).unwrap();
+        h.collect([Value::Obj(a)]);
+        assert_eq!(h.len(), 2);
+        assert!(matches!(h.get(b), Obj::List(_)));
+        let d = h.alloc(Obj::Str("reuses a slot".into())).unwrap();
+        assert_eq!(d, c);
+        h.collect([]);
+        assert!(h.is_empty());
+    }
+
+    #[test]
+    fn limit_raises_instead_of_allocating() {
+        let mut h = Heap::new(1000);
+        assert!(h.charge(2000).is_err());
+        assert!(h.alloc(Obj::Str("x".repeat(10))).is_ok());
+    }
+}

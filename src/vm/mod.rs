@@ -1,0 +1,149 @@
+//! The virtual machine: green threads executing code objects under a simulated GIL.
+//!
+//! `Vm` owns the heap, the globals, the threads and the scheduler. The interpreter loop
+//! (`interp.rs`) executes one thread's instructions and reports what happened; only the
+//! scheduler (`scheduler.rs`) decides who runs next and when the next preemption comes.
+//!
+//! Architecture invariant: nothing in the VM consults the OS clock, a random source other than
+//! the scheduler's seeded streams, an address, or the iteration order of a hash map.
+
+pub mod exceptions;
+pub mod heap;
+pub mod natives;
+pub mod rng;
+pub mod sync;
+pub mod value;
+
+use std::io::Write;
+use std::rc::Rc;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::bytecode::Program;
+
+use crate::vm::exceptions::ExcKind;
+use crate::vm::heap::{ExcObj, Heap, HeapFull, Obj};
+use crate::vm::value::{ObjId, Value};
+
+/// A Python exception being raised from Rust code.
+///
+/// Most errors are raised as `New` (kind + message) and turned into a heap exception object
+/// only when the interpreter unwinds, so raising from a built-in costs no allocation until then.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Throw {
+    /// A fresh exception of a built-in class with a message (`TypeError: ...`).
+    New { kind: ExcKind, msg: String },
+    /// A fresh exception of a built-in class with arbitrary args (`KeyError('x')` needs the key
+    /// value itself, so that `str(e)` is `'x'` with quotes).
+    NewArgs { kind: ExcKind, args: Vec<Value> },
+    /// An existing exception object (from `raise e`).
+    Obj(ObjId),
+}
+
+impl Throw {
+    pub fn new(kind: ExcKind, msg: impl Into<String>) -> Throw {
+        Throw::New {
+            kind,
+            msg: msg.into(),
+        }
+    }
+
+    pub fn type_error(msg: impl Into<String>) -> Throw {
+        Throw::new(ExcKind::TypeError, msg)
+    }
+
+    pub fn value_error(msg: impl Into<String>) -> Throw {
+        Throw::new(ExcKind::ValueError, msg)
+    }
+
+    pub fn memory() -> Throw {
+        Throw::New {
+            kind: ExcKind::MemoryError,
+            msg: String::new(),
+        }
+    }
+}
+
+impl From<HeapFull> for Throw {
+    fn from(_: HeapFull) -> Throw {
+        Throw::memory()
+    }
+}
+
+/// Result of anything that can raise a Python exception.
+pub type PyResult<T> = Result<T, Throw>;
+
+/// State shared by everything that runs Python-level operations: the heap and the program's
+/// output. Built-ins, methods, formatting and operators take `&mut Rt`.
+pub struct Rt {
+    pub heap: Heap,
+    /// Program output (`print`), buffered; flushed by the VM at exit.
+    pub stdout: Box<dyn Write>,
+    /// The program (for function names in reprs, code objects, the name table).
+    pub program: Rc<Program>,
+    /// The `random` module's generator: a ChaCha8 stream of its own, seeded from the run's
+    /// seed, so program randomness never perturbs the schedule. Sample it only through
+    /// `rng.rs`'s bounded functions (never `rand`'s samplers, which change across versions).
+    pub random: ChaCha8Rng,
+}
+
+impl Rt {
+    pub fn new(
+        program: Rc<Program>,
+        heap_limit: usize,
+        stdout: Box<dyn Write>,
+        random: ChaCha8Rng,
+    ) -> Rt {
+        Rt {
+            heap: Heap::new(heap_limit),
+            stdout,
+            program,
+            random,
+        }
+    }
+
+    /// Allocates an object, raising `MemoryError` at the heap limit.
+    #[inline]
+    pub fn alloc(&mut self, obj: Obj) -> PyResult<Value> {
+        Ok(Value::Obj(self.heap.alloc(obj)?))
+    }
+
+    pub fn new_str(&mut self, s: impl Into<String>) -> PyResult<Value> {
+        self.alloc(Obj::Str(s.into()))
+    }
+
+    pub fn new_list(&mut self, items: Vec<Value>) -> PyResult<Value> {
+        self.alloc(Obj::List(items))
+    }
+
+    pub fn new_tuple(&mut self, items: Vec<Value>) -> PyResult<Value> {
+        self.alloc(Obj::Tuple(items))
+    }
+
+    /// Materialises a [`Throw`] as an exception object.
+    pub fn exception_object(&mut self, t: Throw) -> PyResult<ObjId> {
+        let (kind, args) = match t {
+            Throw::Obj(id) => return Ok(id),
+            Throw::New { kind, msg } if msg.is_empty() && kind == ExcKind::MemoryError => {
+                (kind, vec![])
+            }
+            Throw::New { kind, msg } => (kind, vec![self.new_str(msg)?]),
+            Throw::NewArgs { kind, args } => (kind, args),
+        };
+        Ok(self.heap.alloc(Obj::Exception(ExcObj {
+            kind,
+            args,
+            traceback: Vec::new(),
+            cause: None,
+            context: None,
+        }))?)
+    }
+
+    /// The string content if `v` is a str.
+    pub fn as_str(&self, v: Value) -> Option<&str> {
+        match v {
+            Value::Obj(id) => self.heap.str(id),
+            _ => None,
+        }
+    }
+}

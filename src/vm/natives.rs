@@ -1,0 +1,286 @@
+//! Names of everything built in: functions and types ([`NativeId`]), modules ([`ModuleId`]),
+//! attribute names the VM understands ([`AttrSym`]) and built-in methods ([`MethodId`]).
+//!
+//! These are closed enums so the interpreter dispatches with a `match`, never a string hash:
+//! at load time every entry of `Program::names` is mapped once to its `AttrSym`, and
+//! `LOAD_METHOD`/`LOAD_ATTR` then match on `(type, AttrSym)`.
+
+macro_rules! name_enum {
+    ($(#[$m:meta])* $ty:ident { $( $name:ident = $text:literal ),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(non_camel_case_types)]
+        pub enum $ty {
+            $( $name, )*
+        }
+
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[ $( $ty::$name, )* ];
+
+            /// The Python name.
+            pub fn name(self) -> &'static str {
+                match self { $( $ty::$name => $text, )* }
+            }
+
+            /// Looks a Python name up (only at load time or on slow paths).
+            #[allow(clippy::should_implement_trait)]
+            pub fn from_str(s: &str) -> Option<$ty> {
+                match s { $( $text => Some($ty::$name), )* _ => None }
+            }
+        }
+    };
+}
+
+name_enum! {
+    /// Importable modules.
+    ModuleId {
+        Threading = "threading",
+        Queue = "queue",
+        Time = "time",
+        Random = "random",
+        Sys = "sys",
+    }
+}
+
+name_enum! {
+    /// Built-in functions and types, and the functions and classes of the built-in modules.
+    /// The Python name is the name inside its module (`Lock`, `sleep`).
+    NativeId {
+        // builtins
+        Print = "print",
+        Range = "range",
+        Len = "len",
+        Str = "str",
+        Int = "int",
+        Float = "float",
+        Bool = "bool",
+        List = "list",
+        Dict = "dict",
+        Tuple = "tuple",
+        Sum = "sum",
+        Min = "min",
+        Max = "max",
+        Abs = "abs",
+        Sorted = "sorted",
+        Reversed = "reversed",
+        Enumerate = "enumerate",
+        Zip = "zip",
+        All = "all",
+        Any = "any",
+        Isinstance = "isinstance",
+        Repr = "repr",
+        Round = "round",
+        Iter = "iter",
+        Next = "next",
+        Divmod = "divmod",
+        Pow = "pow",
+        Chr = "chr",
+        Ord = "ord",
+        Hash = "hash",
+        Id = "id",
+        Callable = "callable",
+        // threading
+        Thread = "Thread",
+        Lock = "Lock",
+        RLock = "RLock",
+        Semaphore = "Semaphore",
+        BoundedSemaphore = "BoundedSemaphore",
+        Condition = "Condition",
+        Event = "Event",
+        Barrier = "Barrier",
+        CurrentThread = "current_thread",
+        MainThread = "main_thread",
+        ActiveCount = "active_count",
+        ThreadingEnumerate = "enumerate ",
+        GetIdent = "get_ident",
+        // queue
+        Queue = "Queue",
+        LifoQueue = "LifoQueue",
+        PriorityQueue = "PriorityQueue",
+        // time
+        Sleep = "sleep",
+        Time = "time",
+        Monotonic = "monotonic",
+        PerfCounter = "perf_counter",
+        // random
+        Random = "random",
+        Randint = "randint",
+        Randrange = "randrange",
+        Choice = "choice",
+        Uniform = "uniform",
+        Shuffle = "shuffle",
+        Seed = "seed",
+        // sys
+        SetSwitchInterval = "setswitchinterval",
+        GetSwitchInterval = "getswitchinterval",
+        SetCheckInterval = "setcheckinterval",
+        GetRecursionLimit = "getrecursionlimit",
+        SetRecursionLimit = "setrecursionlimit",
+        Exit = "exit",
+    }
+}
+
+impl NativeId {
+    /// Built-ins visible without an import (`print`, `len`, …).
+    pub fn builtin_from_str(s: &str) -> Option<NativeId> {
+        let id = NativeId::from_str(s)?;
+        (id <= NativeId::Callable).then_some(id)
+    }
+
+    /// Whether calling it creates an instance of a type (for `isinstance` and `repr`).
+    pub fn is_type(self) -> bool {
+        matches!(
+            self,
+            NativeId::Str
+                | NativeId::Int
+                | NativeId::Float
+                | NativeId::Bool
+                | NativeId::List
+                | NativeId::Dict
+                | NativeId::Tuple
+                | NativeId::Range
+                | NativeId::Enumerate
+                | NativeId::Zip
+                | NativeId::Reversed
+        )
+    }
+}
+
+impl ModuleId {
+    /// The functions and classes a module exports (exceptions are looked up separately).
+    pub fn member(self, name: &str) -> Option<NativeId> {
+        use NativeId::*;
+        let members: &[NativeId] = match self {
+            ModuleId::Threading => &[
+                Thread,
+                Lock,
+                RLock,
+                Semaphore,
+                BoundedSemaphore,
+                Condition,
+                Event,
+                Barrier,
+                CurrentThread,
+                MainThread,
+                ActiveCount,
+                GetIdent,
+            ],
+            ModuleId::Queue => &[Queue, LifoQueue, PriorityQueue],
+            ModuleId::Time => &[Sleep, Time, Monotonic, PerfCounter],
+            ModuleId::Random => &[Random, Randint, Randrange, Choice, Uniform, Shuffle, Seed],
+            ModuleId::Sys => &[
+                SetSwitchInterval,
+                GetSwitchInterval,
+                SetCheckInterval,
+                GetRecursionLimit,
+                SetRecursionLimit,
+                Exit,
+            ],
+        };
+        if self == ModuleId::Threading && name == "enumerate" {
+            return Some(ThreadingEnumerate);
+        }
+        members.iter().copied().find(|m| m.name() == name)
+    }
+}
+
+name_enum! {
+    /// Attribute names that built-in objects have (methods and data attributes).
+    AttrSym {
+        // list / str / dict methods
+        append = "append",
+        pop = "pop",
+        extend = "extend",
+        insert = "insert",
+        remove = "remove",
+        index = "index",
+        count = "count",
+        sort = "sort",
+        reverse = "reverse",
+        copy = "copy",
+        clear = "clear",
+        join = "join",
+        split = "split",
+        upper = "upper",
+        lower = "lower",
+        strip = "strip",
+        lstrip = "lstrip",
+        rstrip = "rstrip",
+        startswith = "startswith",
+        endswith = "endswith",
+        replace = "replace",
+        find = "find",
+        format = "format",
+        isdigit = "isdigit",
+        get = "get",
+        items = "items",
+        keys = "keys",
+        values = "values",
+        setdefault = "setdefault",
+        update = "update",
+        // threads
+        start = "start",
+        run = "run",
+        is_alive = "is_alive",
+        name = "name",
+        ident = "ident",
+        native_id = "native_id",
+        daemon = "daemon",
+        // locks and friends
+        acquire = "acquire",
+        release = "release",
+        locked = "locked",
+        wait = "wait",
+        wait_for = "wait_for",
+        notify = "notify",
+        notify_all = "notify_all",
+        set = "set",
+        is_set = "is_set",
+        reset = "reset",
+        abort = "abort",
+        parties = "parties",
+        n_waiting = "n_waiting",
+        broken = "broken",
+        // queues
+        put = "put",
+        get_nowait = "get_nowait",
+        put_nowait = "put_nowait",
+        qsize = "qsize",
+        empty = "empty",
+        full = "full",
+        task_done = "task_done",
+        maxsize = "maxsize",
+        // exceptions and misc
+        args = "args",
+        enter = "__enter__",
+        exit = "__exit__",
+        dunder_name = "__name__",
+        real = "real",
+        imag = "imag",
+    }
+}
+
+/// The built-in types whose instances have methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TypeTag {
+    Str,
+    List,
+    Tuple,
+    Dict,
+    Thread,
+    Lock,
+    RLock,
+    Semaphore,
+    Condition,
+    Event,
+    Barrier,
+    Queue,
+}
+
+/// A built-in method: the receiver's type and the attribute name. Carried by
+/// `Value::Method` (4 bytes, so `Value` stays 16) and by bound-method objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MethodId {
+    pub ty: TypeTag,
+    pub attr: AttrSym,
+}
