@@ -96,6 +96,15 @@ impl ScopeTable {
         self.by_node.get(&(def as *const FunctionDef as usize)).copied()
     }
 
+    /// Whether `name` is bound by an `import` at module level. CPython 3.11 does not use
+    /// `LOAD_METHOD` on such names (`threading.Lock()` is `LOAD_ATTR` + `CALL`).
+    pub fn is_module_import(&self, name: &str) -> bool {
+        self.scopes
+            .first()
+            .and_then(|s| s.symbols.get(name))
+            .is_some_and(|s| s.flags & DEF_IMPORT != 0)
+    }
+
     /// The block of a lambda or comprehension expression.
     pub fn scope_of_expr(&self, expr: &Expr) -> Option<ScopeId> {
         self.by_node.get(&(expr as *const Expr as usize)).copied()

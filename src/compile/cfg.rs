@@ -256,7 +256,8 @@ fn normalize(cfg: &mut Cfg) {
     }
 }
 
-/// If a block ends with a jump to a small exit block, copy the exit block in place of the jump.
+/// If a block ends with a jump to a small exit block without a line number, copy the exit
+/// block in place of the jump (3.11's `extend_block`).
 fn extend_block(cfg: &mut Cfg, b: BlockId) {
     let Some(last) = cfg.blocks[b].instrs.last() else {
         return;
@@ -265,7 +266,7 @@ fn extend_block(cfg: &mut Cfg, b: BlockId) {
         return;
     }
     let Some(t) = last.target else { return };
-    if !cfg.is_exit_block(t) || cfg.blocks[t].instrs.len() > 4 {
+    if !is_exit_without_lineno(cfg, t) || cfg.blocks[t].instrs.len() > 4 {
         return;
     }
     let copy = cfg.blocks[t].instrs.clone();
@@ -818,7 +819,9 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | POP_JUMP_FORWARD_IF_NONE
             | POP_JUMP_FORWARD_IF_NOT_NONE
             | POP_JUMP_BACKWARD_IF_FALSE
-            | POP_JUMP_BACKWARD_IF_TRUE => -1,
+            | POP_JUMP_BACKWARD_IF_TRUE
+            | POP_JUMP_BACKWARD_IF_NONE
+            | POP_JUMP_BACKWARD_IF_NOT_NONE => -1,
             COPY | LOAD_CONST | LOAD_NAME | LOAD_GLOBAL | LOAD_FAST | LOAD_CLOSURE
             | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH | WITH_EXCEPT_START
             | PUSH_EXC_INFO | IMPORT_FROM => 1,
@@ -1029,7 +1032,9 @@ fn jump_opcode(op: Op, forward: bool) -> Option<Opcode> {
         (Op::PopJumpIfTrue, true) => POP_JUMP_FORWARD_IF_TRUE,
         (Op::PopJumpIfTrue, false) => POP_JUMP_BACKWARD_IF_TRUE,
         (Op::PopJumpIfNone, true) => POP_JUMP_FORWARD_IF_NONE,
+        (Op::PopJumpIfNone, false) => POP_JUMP_BACKWARD_IF_NONE,
         (Op::PopJumpIfNotNone, true) => POP_JUMP_FORWARD_IF_NOT_NONE,
+        (Op::PopJumpIfNotNone, false) => POP_JUMP_BACKWARD_IF_NOT_NONE,
         (Op::Real(FOR_ITER), true) => FOR_ITER,
         (Op::Real(JUMP_IF_FALSE_OR_POP), true) => JUMP_IF_FALSE_OR_POP,
         (Op::Real(JUMP_IF_TRUE_OR_POP), true) => JUMP_IF_TRUE_OR_POP,

@@ -585,7 +585,8 @@ impl<'a> Compiler<'a> {
         let starred = args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)));
         let nkw = keywords.len();
         if let ExprKind::Attribute { value, attr } = &func.kind {
-            if !starred && args.len() + nkw + usize::from(nkw > 0) < STACK_USE_GUIDELINE {
+            let imported = matches!(&value.kind, ExprKind::Name(n) if self.scopes.is_module_import(n));
+            if !imported && !starred && args.len() + nkw + usize::from(nkw > 0) < STACK_USE_GUIDELINE {
                 self.expr(value)?;
                 let old = self.cur.loc;
                 self.attr_loc(attr.span);
