@@ -39,7 +39,7 @@ use crate::ast::{ExprKind, FunctionDef, Module, Span, Stmt, StmtKind, WithItem};
 use crate::bytecode::{CodeObject, Const, Opcode, Program};
 use crate::error::CompileError;
 use crate::scope::{self, NameScope, ScopeId, ScopeTable};
-use cfg::{add_const, BlockId, Cfg, Ins, Loc, Op};
+use cfg::{BlockId, Cfg, ConstPool, Ins, Loc, Op};
 
 /// Compiles a parsed module into a program.
 pub fn compile(module: &Module, filename: &str, source: &str) -> Result<Program, CompileError> {
@@ -121,7 +121,7 @@ struct Unit<'a> {
     scope: ScopeId,
     code_id: usize,
     cfg: Cfg,
-    consts: Vec<Const>,
+    consts: ConstPool,
     varnames: Vec<String>,
     cellvars: Vec<String>,
     freevars: Vec<String>,
@@ -142,7 +142,7 @@ impl Unit<'_> {
             scope: 0,
             code_id: 0,
             cfg: Cfg::new(),
-            consts: Vec::new(),
+            consts: ConstPool::default(),
             varnames: Vec::new(),
             cellvars: Vec::new(),
             freevars: Vec::new(),
@@ -243,7 +243,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn load_const(&mut self, c: Const) {
-        let i = add_const(&mut self.cur.consts, c);
+        let i = self.cur.consts.add(c);
         self.emit(Opcode::LOAD_CONST, i);
     }
 
@@ -465,7 +465,7 @@ impl<'a> Compiler<'a> {
             varnames: unit.varnames.clone(),
             cellvars: unit.cellvars.clone(),
             freevars: unit.freevars.clone(),
-            consts: std::mem::take(&mut unit.consts),
+            consts: std::mem::take(&mut unit.consts).list,
             instrs: asm.instrs,
             spans: asm.spans,
             lines: asm.lines,
@@ -807,10 +807,7 @@ impl<'a> Compiler<'a> {
     fn if_stmt(&mut self, s: &'a Stmt) -> R {
         let end = self.new_block();
         let mut cur = s;
-        loop {
-            let StmtKind::If { test, body, orelse } = &cur.kind else {
-                break;
-            };
+        while let StmtKind::If { test, body, orelse } = &cur.kind {
             self.set_loc(cur.span);
             let next = if orelse.is_empty() {
                 end
@@ -825,12 +822,10 @@ impl<'a> Compiler<'a> {
             self.emit_jump_noline(Op::Jump, end);
             self.use_next_block(next);
             match orelse.as_slice() {
-                [
-                    elif @ Stmt {
-                        kind: StmtKind::If { .. },
-                        ..
-                    },
-                ] => cur = elif,
+                [elif @ Stmt {
+                    kind: StmtKind::If { .. },
+                    ..
+                }] => cur = elif,
                 _ => {
                     self.stmts(orelse)?;
                     break;
@@ -911,7 +906,7 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        add_const(&mut self.cur.consts, doc);
+        self.cur.consts.add(doc);
         self.cur.argcount = def.params.args.len() as u32;
         self.cur.kwonlyargcount = def.params.kwonly.len() as u32;
         self.cur.has_varargs = def.params.vararg.is_some();
@@ -1097,7 +1092,11 @@ impl<'a> Compiler<'a> {
         let cleanup = self.new_block();
         self.emit_jump(Op::SetupFinally, end);
         self.use_next_block(body_block);
-        self.push_fblock(FBlockKind::FinallyTry(finalbody), Some(body_block), Some(end))?;
+        self.push_fblock(
+            FBlockKind::FinallyTry(finalbody),
+            Some(body_block),
+            Some(end),
+        )?;
         if handlers.is_empty() {
             self.stmts(body)?;
         } else {

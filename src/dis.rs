@@ -15,9 +15,7 @@
 
 use std::fmt::Write;
 
-use crate::bytecode::{
-    CodeObject, Const, Instr, JumpKind, Opcode, Program, BINARY_OPS, CMP_OPS,
-};
+use crate::bytecode::{CodeObject, Const, Instr, JumpKind, Opcode, Program, BINARY_OPS, CMP_OPS};
 
 /// Disassembles every code object of a program.
 pub fn disassemble(program: &Program) -> String {
@@ -61,7 +59,11 @@ pub fn format_instr(program: &Program, code: &CodeObject, index: usize) -> Strin
     let Some(instr) = code.instrs.get(index) else {
         return String::new();
     };
-    let mut s = format!("{:>4} {}", index * 2, opname_and_operand(program, code, index, instr));
+    let mut s = format!(
+        "{:>4} {}",
+        index * 2,
+        opname_and_operand(program, code, index, instr)
+    );
     let trimmed = s.trim_end().len();
     s.truncate(trimmed);
     s
@@ -287,7 +289,11 @@ pub fn py_float_repr(f: f64) -> String {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let sci = format!("{f:e}");
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -302,7 +308,11 @@ pub fn py_float_repr(f: f64) -> String {
             if n <= int_len {
                 format!("{digits}{}.0", "0".repeat((int_len - n) as usize))
             } else {
-                format!("{}.{}", &digits[..int_len as usize], &digits[int_len as usize..])
+                format!(
+                    "{}.{}",
+                    &digits[..int_len as usize],
+                    &digits[int_len as usize..]
+                )
             }
         } else {
             format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
@@ -350,4 +360,3 @@ pub fn py_str_repr(s: &str) -> String {
     out.push(quote);
     out
 }
-

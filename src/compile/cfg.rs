@@ -15,6 +15,8 @@
 //!
 //! Architecture invariant: nothing here knows the AST; it works on blocks and instructions only.
 
+use std::collections::HashMap;
+
 use crate::ast::Span;
 use crate::bytecode::{Const, ExceptionEntry, Instr, Opcode};
 
@@ -200,7 +202,9 @@ fn is_block_push(op: Op) -> bool {
 fn is_exit(op: Op) -> bool {
     matches!(
         op,
-        Op::Real(Opcode::RETURN_VALUE) | Op::Real(Opcode::RAISE_VARARGS) | Op::Real(Opcode::RERAISE)
+        Op::Real(Opcode::RETURN_VALUE)
+            | Op::Real(Opcode::RAISE_VARARGS)
+            | Op::Real(Opcode::RERAISE)
     )
 }
 
@@ -216,7 +220,7 @@ pub struct Assembled {
 /// CPython 3.11's `assemble()` after code generation. `first_line` is the line of the `def`.
 pub fn assemble(
     cfg: &mut Cfg,
-    consts: &mut Vec<Const>,
+    consts: &mut ConstPool,
     first_line: u32,
 ) -> Result<Assembled, String> {
     normalize(cfg);
@@ -276,7 +280,7 @@ fn extend_block(cfg: &mut Cfg, b: BlockId) {
     cfg.blocks[b].instrs.extend(copy);
 }
 
-fn optimize_cfg(cfg: &mut Cfg, consts: &mut Vec<Const>) {
+fn optimize_cfg(cfg: &mut Cfg, consts: &mut ConstPool) {
     for b in cfg.layout() {
         optimize_basic_block(cfg, b, consts);
         clean_basic_block(cfg, b);
@@ -322,24 +326,53 @@ fn const_truth(c: &Const) -> bool {
     }
 }
 
-/// CPython's `add_const`: the index of an equal constant, or a new one.
-pub fn add_const(consts: &mut Vec<Const>, c: Const) -> u32 {
-    if let Some(i) = consts.iter().position(|x| const_identical(x, &c)) {
-        return i as u32;
-    }
-    consts.push(c);
-    (consts.len() - 1) as u32
+/// A code object's constants, with CPython's merging: equal constants share one index, but
+/// only when they have the same type and value (`1`, `1.0` and `True` stay distinct, and so do
+/// `0.0` and `-0.0`).
+#[derive(Clone, Debug, Default)]
+pub struct ConstPool {
+    pub list: Vec<Const>,
+    index: HashMap<ConstKey, u32>,
 }
 
-/// Constants are merged only when they have the same type and value (`1`, `1.0` and `True`
-/// stay distinct, and so do `0.0` and `-0.0`), as in CPython.
-fn const_identical(a: &Const, b: &Const) -> bool {
-    match (a, b) {
-        (Const::Float(x), Const::Float(y)) => x.to_bits() == y.to_bits(),
-        (Const::Tuple(x), Const::Tuple(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| const_identical(p, q))
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum ConstKey {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    Str(String),
+    Tuple(Vec<ConstKey>),
+    Code(u32),
+}
+
+fn const_key(c: &Const) -> ConstKey {
+    match c {
+        Const::None => ConstKey::None,
+        Const::Bool(b) => ConstKey::Bool(*b),
+        Const::Int(i) => ConstKey::Int(*i),
+        Const::Float(f) => ConstKey::Float(f.to_bits()),
+        Const::Str(s) => ConstKey::Str(s.clone()),
+        Const::Tuple(t) => ConstKey::Tuple(t.iter().map(const_key).collect()),
+        Const::Code(c) => ConstKey::Code(*c),
+    }
+}
+
+impl ConstPool {
+    /// CPython's `add_const`: the index of an equal constant, or a new one.
+    pub fn add(&mut self, c: Const) -> u32 {
+        let key = const_key(&c);
+        if let Some(&i) = self.index.get(&key) {
+            return i;
         }
-        _ => a == b,
+        let i = self.list.len() as u32;
+        self.list.push(c);
+        self.index.insert(key, i);
+        i
+    }
+
+    fn get(&self, i: u32) -> Const {
+        self.list.get(i as usize).cloned().unwrap_or(Const::None)
     }
 }
 
@@ -348,7 +381,7 @@ fn nop(ins: &mut Ins) {
     ins.target = None;
 }
 
-fn optimize_basic_block(cfg: &mut Cfg, b: BlockId, consts: &mut Vec<Const>) {
+fn optimize_basic_block(cfg: &mut Cfg, b: BlockId, consts: &mut ConstPool) {
     let mut i = 0usize;
     let mut guard = 0usize;
     while i < cfg.blocks[b].instrs.len() {
@@ -375,7 +408,7 @@ fn optimize_basic_block(cfg: &mut Cfg, b: BlockId, consts: &mut Vec<Const>) {
         let mut reexamine = false;
         match ins.op {
             Op::Real(Opcode::LOAD_CONST) => {
-                let value = consts.get(ins.arg as usize).cloned().unwrap_or(Const::None);
+                let value = consts.get(ins.arg);
                 match next_op {
                     Some(op @ (Op::PopJumpIfFalse | Op::PopJumpIfTrue)) => {
                         let jump_if_true = op == Op::PopJumpIfTrue;
@@ -510,7 +543,7 @@ fn jump_thread(cfg: &mut Cfg, b: BlockId, i: usize, target: &Ins, op: Op) -> boo
 }
 
 /// `LOAD_CONST a; LOAD_CONST b; BUILD_TUPLE 2` becomes `LOAD_CONST (a, b)`.
-fn fold_tuple_on_constants(cfg: &mut Cfg, b: BlockId, i: usize, consts: &mut Vec<Const>) {
+fn fold_tuple_on_constants(cfg: &mut Cfg, b: BlockId, i: usize, consts: &mut ConstPool) {
     let instrs = &mut cfg.blocks[b].instrs;
     let n = instrs[i].arg as usize;
     let mut items = Vec::with_capacity(n);
@@ -518,9 +551,9 @@ fn fold_tuple_on_constants(cfg: &mut Cfg, b: BlockId, i: usize, consts: &mut Vec
         if ins.op != Op::Real(Opcode::LOAD_CONST) {
             return;
         }
-        items.push(consts.get(ins.arg as usize).cloned().unwrap_or(Const::None));
+        items.push(consts.get(ins.arg));
     }
-    let idx = add_const(consts, Const::Tuple(items));
+    let idx = consts.add(Const::Tuple(items));
     for ins in &mut instrs[i - n..i] {
         nop(ins);
     }
@@ -529,10 +562,7 @@ fn fold_tuple_on_constants(cfg: &mut Cfg, b: BlockId, i: usize, consts: &mut Vec
 }
 
 fn swappable(op: Op) -> bool {
-    matches!(
-        op,
-        Op::Real(Opcode::STORE_FAST) | Op::Real(Opcode::POP_TOP)
-    )
+    matches!(op, Op::Real(Opcode::STORE_FAST) | Op::Real(Opcode::POP_TOP))
 }
 
 fn next_swappable(instrs: &[Ins], mut i: usize, line: Option<Option<u32>>) -> Option<usize> {
@@ -811,9 +841,9 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | GET_ITER | DELETE_NAME | DELETE_GLOBAL | DELETE_FAST | DELETE_DEREF | MAKE_CELL
             | COPY_FREE_VARS | LOAD_ATTR | LOAD_METHOD | LIST_TO_TUPLE | JUMP_FORWARD
             | JUMP_BACKWARD | KW_NAMES | CHECK_EXC_MATCH => 0,
-            POP_TOP | BINARY_OP | COMPARE_OP | IS_OP | CONTAINS_OP | BINARY_SUBSCR
-            | STORE_NAME | STORE_GLOBAL | STORE_FAST | STORE_DEREF | LIST_APPEND
-            | LIST_EXTEND | RETURN_VALUE | POP_EXCEPT | RERAISE | IMPORT_NAME => -1,
+            POP_TOP | BINARY_OP | COMPARE_OP | IS_OP | CONTAINS_OP | BINARY_SUBSCR | STORE_NAME
+            | STORE_GLOBAL | STORE_FAST | STORE_DEREF | LIST_APPEND | LIST_EXTEND
+            | RETURN_VALUE | POP_EXCEPT | RERAISE | IMPORT_NAME => -1,
             POP_JUMP_FORWARD_IF_FALSE
             | POP_JUMP_FORWARD_IF_TRUE
             | POP_JUMP_FORWARD_IF_NONE
@@ -822,9 +852,9 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | POP_JUMP_BACKWARD_IF_TRUE
             | POP_JUMP_BACKWARD_IF_NONE
             | POP_JUMP_BACKWARD_IF_NOT_NONE => -1,
-            COPY | LOAD_CONST | LOAD_NAME | LOAD_GLOBAL | LOAD_FAST | LOAD_CLOSURE
-            | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH | WITH_EXCEPT_START
-            | PUSH_EXC_INFO | IMPORT_FROM => 1,
+            COPY | LOAD_CONST | LOAD_NAME | LOAD_GLOBAL | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF
+            | LOAD_ASSERTION_ERROR | BEFORE_WITH | WITH_EXCEPT_START | PUSH_EXC_INFO
+            | IMPORT_FROM => 1,
             STORE_SUBSCR => -3,
             DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
             BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
@@ -1008,9 +1038,8 @@ fn linearize(cfg: &mut Cfg, first_line: u32, stacksize: u32) -> Result<Assembled
         while i < handlers.len() && handlers[i] == Some(h) {
             i += 1;
         }
-        let depth = cfg.blocks[h].start_depth.unwrap_or(1)
-            - 1
-            - i32::from(cfg.blocks[h].preserve_lasti);
+        let depth =
+            cfg.blocks[h].start_depth.unwrap_or(1) - 1 - i32::from(cfg.blocks[h].preserve_lasti);
         out.exception_table.push(ExceptionEntry {
             start: s as u32,
             end: i as u32,
