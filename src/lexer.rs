@@ -18,7 +18,7 @@ pub use strings::{FField, FPiece, StrTok};
 
 /// Brackets nested deeper than this are a syntax error, as in CPython's tokenizer (MAXLEVEL).
 pub const MAX_BRACKET_DEPTH: usize = 200;
-/// Indentation levels deeper than this are an error, as in CPython's tokenizer (MAXINDENT).
+/// Indentation may not reach this many levels, as in CPython's tokenizer (MAXINDENT).
 pub const MAX_INDENT_DEPTH: usize = 100;
 
 /// A token as the grammar sees it.
@@ -28,6 +28,9 @@ pub enum Tok {
     Int(i64),
     Float(f64),
     Str(StrTok),
+    /// Valid Python that gilvm does not support (`class`, `yield`, bytes literals): the
+    /// words before "not supported by gilvm".
+    Unsupported(&'static str),
     Newline,
     Indent,
     Dedent,
@@ -469,9 +472,12 @@ impl<'s> Lexer<'s> {
         let text = &self.source[start..end];
         let tok = match raw {
             Raw::Newline => return Ok(()),
-            Raw::Name => self.name(text, start, end)?,
+            Raw::Name => self.name(text),
             Raw::Dec | Raw::Hex | Raw::Oct | Raw::Bin => self.int(raw, text, start, end)?,
             Raw::Float => self.float(text, start, end)?,
+            Raw::Str if string_prefix(text).contains(['b', 'B']) => {
+                Tok::Unsupported("bytes literals are")
+            }
             Raw::Str => Tok::Str(strings::decode(self.source, self.base, start, end)?),
             Raw::Lpar | Raw::Lsqb | Raw::Lbrace => {
                 let c = text.chars().next().unwrap_or('(');
@@ -565,7 +571,8 @@ impl<'s> Lexer<'s> {
             if alt <= top_alt {
                 return Err(tab_error(self));
             }
-            if self.indents.len() > MAX_INDENT_DEPTH {
+            // `indents` holds the base level too, so its length is the new depth.
+            if self.indents.len() >= MAX_INDENT_DEPTH {
                 return Err(self.error(
                     CompileErrorKind::IndentationError,
                     "too many levels of indentation",
@@ -594,8 +601,8 @@ impl<'s> Lexer<'s> {
         Ok(())
     }
 
-    fn name(&self, text: &str, start: usize, end: usize) -> Result<Tok, CompileError> {
-        Ok(match text {
+    fn name(&self, text: &str) -> Tok {
+        match text {
             "False" => Tok::False,
             "None" => Tok::None,
             "True" => Tok::True,
@@ -627,25 +634,14 @@ impl<'s> Lexer<'s> {
             "try" => Tok::Try,
             "while" => Tok::While,
             "with" => Tok::With,
-            "class" => {
-                return Err(self.syntax("classes ('class') are not supported by gilvm", start, end))
-            }
-            "yield" => {
-                return Err(self.syntax(
-                    "generators ('yield') are not supported by gilvm",
-                    start,
-                    end,
-                ))
-            }
-            "async" | "await" => {
-                return Err(self.syntax(
-                    format!("'{text}' is not supported by gilvm (no async)"),
-                    start,
-                    end,
-                ))
-            }
+            // Valid Python outside gilvm's language: a token the grammar never accepts, so
+            // the parser reports it where it stands (after any earlier error).
+            "class" => Tok::Unsupported("classes ('class') are"),
+            "yield" => Tok::Unsupported("generators ('yield') are"),
+            "async" => Tok::Unsupported("'async' is"),
+            "await" => Tok::Unsupported("'await' is"),
             _ => Tok::Name(text.to_string()),
-        })
+        }
     }
 
     fn int(&self, raw: Raw, text: &str, start: usize, end: usize) -> Result<Tok, CompileError> {
@@ -759,6 +755,11 @@ fn punct(raw: Raw) -> Tok {
     }
 }
 
+/// The prefix letters of a string literal (`rb` in `rb'x'`).
+fn string_prefix(literal: &str) -> &str {
+    &literal[..literal.find(['\'', '"']).unwrap_or(0)]
+}
+
 /// Number of line breaks in `text` (`\r\n` counts once).
 pub fn count_lines(text: &str) -> usize {
     let b = text.as_bytes();
@@ -770,3 +771,6 @@ pub fn count_lines(text: &str) -> usize {
     }
     n
 }
+
+#[cfg(test)]
+mod tests;

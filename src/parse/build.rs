@@ -6,6 +6,10 @@
 //! so no tree deeper than [`MAX_EXPR_DEPTH`] is ever built; this keeps every recursive walk of
 //! the AST (including `Drop`) far from the end of the stack.
 
+// `Ex` and the grammar's `Box<Comp>`, `Box<Stmt>`, ... are boxed on purpose (see `Ex`); helpers
+// take them as the grammar hands them over.
+#![allow(clippy::boxed_local, clippy::vec_box)]
+
 use lalrpop_util::ParseError;
 
 use crate::ast::*;
@@ -19,8 +23,14 @@ pub type PError = ParseError<usize, Tok, CompileError>;
 pub type PResult<T> = Result<T, PError>;
 
 /// An expression under construction, with the depth of its tree (a leaf has depth 1).
+///
+/// Boxed so that the parser's symbol type stays small: in debug builds the generated
+/// `__reduce` function reserves stack for every production's temporaries, and moving large
+/// values dominated parse time.
+pub type Ex = Box<ExNode>;
+
 #[derive(Clone, Debug)]
-pub struct Ex {
+pub struct ExNode {
     pub expr: Expr,
     pub depth: u32,
 }
@@ -39,7 +49,7 @@ pub enum ArgItem {
     /// `**kwargs`: not in the language.
     DoubleStar(Span),
     /// A bare generator expression: `sum(x for x in y)`.
-    Gen(Ex, Vec<Comp>, Span),
+    Gen(Ex, Vec<Box<Comp>>, Span),
 }
 
 /// One item of a parameter list, in source order.
@@ -69,25 +79,26 @@ pub fn unsupported<T>(what: &str, l: usize, r: usize) -> PResult<T> {
 
 fn ex(kind: ExprKind, span: Span, depth: u32) -> PResult<Ex> {
     if depth > MAX_EXPR_DEPTH {
+        // Point at where the too-deep expression starts, not at all of it.
         return Err(error(
             format!("expression too deeply nested (more than {MAX_EXPR_DEPTH} levels)"),
-            span,
+            Span::new(span.start as usize, span.start as usize + 1),
         ));
     }
-    Ok(Ex {
+    Ok(Box::new(ExNode {
         expr: Expr { kind, span },
         depth,
-    })
+    }))
 }
 
 fn leaf(kind: ExprKind, l: usize, r: usize) -> Ex {
-    Ex {
+    Box::new(ExNode {
         expr: Expr {
             kind,
             span: Span::new(l, r),
         },
         depth: 1,
-    }
+    })
 }
 
 fn max_depth<'a>(items: impl IntoIterator<Item = &'a Ex>) -> u32 {
@@ -259,7 +270,7 @@ pub fn comprehension(target: Ex, iter: Ex, ifs: Vec<Ex>) -> PResult<Comp> {
     })
 }
 
-fn comp_parts(elt: Ex, comps: Vec<Comp>) -> (Box<Expr>, Vec<Comprehension>, u32) {
+fn comp_parts(elt: Ex, comps: Vec<Box<Comp>>) -> (Box<Expr>, Vec<Comprehension>, u32) {
     let depth = comps
         .iter()
         .map(|c| c.depth)
@@ -271,7 +282,7 @@ fn comp_parts(elt: Ex, comps: Vec<Comp>) -> (Box<Expr>, Vec<Comprehension>, u32)
     (boxed(elt), generators, depth)
 }
 
-pub fn list_comp(elt: Ex, comps: Vec<Comp>, l: usize, r: usize) -> PResult<Ex> {
+pub fn list_comp(elt: Ex, comps: Vec<Box<Comp>>, l: usize, r: usize) -> PResult<Ex> {
     let (elt, generators, depth) = comp_parts(elt, comps);
     ex(
         ExprKind::ListComp { elt, generators },
@@ -280,7 +291,7 @@ pub fn list_comp(elt: Ex, comps: Vec<Comp>, l: usize, r: usize) -> PResult<Ex> {
     )
 }
 
-pub fn gen_exp(elt: Ex, comps: Vec<Comp>, l: usize, r: usize) -> PResult<Ex> {
+pub fn gen_exp(elt: Ex, comps: Vec<Box<Comp>>, l: usize, r: usize) -> PResult<Ex> {
     let (elt, generators, depth) = comp_parts(elt, comps);
     ex(
         ExprKind::GeneratorExp { elt, generators },
@@ -818,10 +829,11 @@ pub fn handler(
 pub fn try_stmt(
     l: usize,
     body: Vec<Stmt>,
-    handlers: Vec<ExceptHandler>,
+    handlers: Vec<Box<ExceptHandler>>,
     orelse: Option<Vec<Stmt>>,
     finalbody: Option<Vec<Stmt>>,
 ) -> PResult<Stmt> {
+    let handlers: Vec<ExceptHandler> = handlers.into_iter().map(|h| *h).collect();
     if let Some(h) = handlers.iter().rev().skip(1).find(|h| h.typ.is_none()) {
         return Err(error("default 'except:' must be last", h.span));
     }
@@ -846,7 +858,8 @@ pub fn with_item(context: Ex, target_ex: Option<Ex>) -> PResult<WithItem> {
     })
 }
 
-pub fn with_stmt(l: usize, items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
+pub fn with_stmt(l: usize, items: Vec<Box<WithItem>>, body: Vec<Stmt>) -> Stmt {
+    let items = items.into_iter().map(|i| *i).collect();
     let span = block_span(l, &[&body]);
     Stmt {
         kind: StmtKind::With { items, body },

@@ -124,6 +124,9 @@ fn unexpected(
     expected: &[String],
 ) -> CompileError {
     let expects = |t: &str| expected.iter().any(|e| e == t);
+    if let Some(Tok::Unsupported(what)) = tok {
+        return syntax(format!("{what} not supported by gilvm"), l, r);
+    }
     if tok == Some(&Tok::Indent) {
         return indentation("unexpected indent", l, r);
     }
@@ -198,11 +201,6 @@ fn unexpected(
     } else {
         "invalid syntax"
     };
-    // As CPython does for a generic error: an error the tokenizer finds later in the file
-    // (an unclosed bracket, an unterminated string) explains it better.
-    if let Some(Err(e)) = Lexer::new(source).find(|t| t.is_err()) {
-        return e;
-    }
     syntax(generic, l, r)
 }
 

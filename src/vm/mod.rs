@@ -7,11 +7,16 @@
 //! Architecture invariant: nothing in the VM consults the OS clock, a random source other than
 //! the scheduler's seeded streams, an address, or the iteration order of a hash map.
 
+pub mod builtins;
 pub mod exceptions;
+pub mod format;
 pub mod heap;
 pub mod natives;
+pub mod ops;
 pub mod rng;
 pub mod sync;
+#[cfg(test)]
+pub mod testutil;
 pub mod value;
 
 use std::io::Write;
@@ -118,6 +123,17 @@ impl Rt {
 
     pub fn new_tuple(&mut self, items: Vec<Value>) -> PyResult<Value> {
         self.alloc(Obj::Tuple(items))
+    }
+
+    pub fn new_dict(&mut self, map: crate::vm::heap::DictMap) -> PyResult<Value> {
+        self.alloc(Obj::Dict(map))
+    }
+
+    /// Raises `MemoryError` if `bytes` more would pass the heap limit, without charging them:
+    /// call it before building a result whose size the program controls.
+    #[inline]
+    pub fn ensure_room(&self, bytes: usize) -> PyResult<()> {
+        Ok(self.heap.check(bytes)?)
     }
 
     /// Materialises a [`Throw`] as an exception object.
