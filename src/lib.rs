@@ -11,6 +11,7 @@ pub mod dis;
 pub mod error;
 pub mod lexer;
 pub mod parse;
+pub mod scope;
 
 /// Source text to a compiled program: parse, resolve scopes, compile.
 pub fn compile_source(
@@ -18,6 +19,8 @@ pub fn compile_source(
     source: &str,
 ) -> Result<bytecode::Program, error::CompileError> {
     let module = parse::parse_module(source)?;
-    compile::compile(&module, filename, source)
+    let program = compile::compile(&module, filename, source);
+    module.drop_iteratively();
+    program
 }
 pub mod vm;
