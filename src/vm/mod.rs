@@ -11,6 +11,7 @@ pub mod builtins;
 pub mod exceptions;
 pub mod format;
 pub mod heap;
+pub mod methods;
 pub mod natives;
 pub mod ops;
 pub mod rng;
