@@ -32,6 +32,8 @@
 mod cfg;
 mod expr;
 mod fold;
+#[cfg(test)]
+mod tests;
 
 use indexmap::IndexSet;
 
