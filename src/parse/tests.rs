@@ -244,6 +244,10 @@ fn compound_statements() {
           (call h)
         ",
     );
+    check("with (a, b,): pass\n", "with a, b\n  pass");
+    check("with (a, b) as c: pass\n", "with (tuple a b) as c\n  pass");
+    check("with ((a, b)): pass\n", "with (tuple a b)\n  pass");
+    check("with (a, b), c: pass\n", "with (tuple a b), c\n  pass");
     check(
         "with a as x, b as (y, z), c:\n    pass\n",
         "
@@ -301,6 +305,7 @@ fn layout() {
     check("", "");
     check("\n\n   \n", "");
     check("x\r\ny\r\n", "x\ny");
+    check("\u{feff}x = 1\n", "x = 1");
 }
 
 #[test]
@@ -528,6 +533,27 @@ fn unsupported() {
         "from . import x\n",
         "SyntaxError: relative imports are not supported by gilvm @1:1",
     );
+    check_err(
+        "x = 1j\n",
+        "SyntaxError: complex numbers are not supported by gilvm @1:5",
+    );
+    check_err(
+        "if (n := 1):\n  pass\n",
+        "SyntaxError: assignment expressions (':=') are not supported by gilvm @1:4",
+    );
+    check_err(
+        "if n := 1:\n  pass\n",
+        "SyntaxError: assignment expressions (':=') are not supported by gilvm @1:6",
+    );
+    check_err(
+        "try:\n  pass\nexcept* E:\n  pass\n",
+        "SyntaxError: 'except*' (exception groups) is not supported by gilvm @3:7",
+    );
+    check_err(
+        "with (a as b, c):\n  pass\n",
+        "SyntaxError: 'as' inside parenthesized with-items is not supported by gilvm; \
+         write 'with a as x, b as y:' @1:9",
+    );
 }
 
 #[test]
@@ -569,7 +595,8 @@ fn python_agrees() {
 import ast, sys
 for line in sys.stdin:
     want, hexsrc = line.rstrip("\n").split(" ")
-    src = bytes.fromhex(hexsrc).decode()
+    # Bytes, as python3 reads a file (so a leading byte order mark is dropped).
+    src = bytes.fromhex(hexsrc)
     try:
         if want == "1":
             ast.parse(src)
