@@ -291,15 +291,7 @@ impl Builder {
                 None => Ok(()),
             },
             StmtKind::Global(names) => self.visit_directive(names, DEF_GLOBAL, stmt.span),
-            StmtKind::Nonlocal(names) => {
-                if self.cur().kind == ScopeKind::Module {
-                    return Err(CompileError::syntax(
-                        "nonlocal declaration not allowed at module level",
-                        stmt.span,
-                    ));
-                }
-                self.visit_directive(names, DEF_NONLOCAL, stmt.span)
-            }
+            StmtKind::Nonlocal(names) => self.visit_directive(names, DEF_NONLOCAL, stmt.span),
             StmtKind::With { items, body } => {
                 for item in items {
                     self.visit_expr(&item.context, Ctx::Load)?;

@@ -374,3 +374,53 @@ fn many_lines_and_deep_blocks() {
     assert_eq!(parse_timed(&deep, limit), Ok(()));
     compile_timed(&deep, limit);
 }
+
+/// CPython is the oracle for `tests/errors/`: each program there must be invalid Python too,
+/// unless its golden says gilvm rejects it by design (valid Python outside gilvm's language).
+#[test]
+fn error_programs_are_invalid_python() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/errors");
+    let mut must_fail = Vec::new();
+    for entry in std::fs::read_dir(&dir)
+        .expect("tests/errors exists")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "toy") {
+            let golden = std::fs::read_to_string(path.with_extension("golden")).unwrap_or_default();
+            let by_design = ["not supported by gilvm", "for gilvm", "too deeply nested"];
+            if !by_design.iter().any(|m| golden.contains(m)) {
+                must_fail.push(path.display().to_string());
+            }
+        }
+    }
+    must_fail.sort();
+    assert!(
+        must_fail.len() >= 20,
+        "only {} invalid programs",
+        must_fail.len()
+    );
+    let script = r#"
+import sys
+for path in sys.argv[1:]:
+    try:
+        compile(open(path, encoding="utf-8").read(), path, "exec")
+        print("accepted by python3: " + path)
+    except (SyntaxError, ValueError):
+        pass
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .args(&must_fail)
+        .output();
+    let Ok(out) = out else {
+        eprintln!("skipped: python3 not found");
+        return;
+    };
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
