@@ -15,6 +15,8 @@ pub mod methods;
 pub mod natives;
 pub mod ops;
 pub mod rng;
+#[cfg(test)]
+mod runtime_props;
 pub mod sync;
 #[cfg(test)]
 pub mod testutil;
