@@ -10,6 +10,7 @@ pub mod compile;
 pub mod dis;
 pub mod error;
 pub mod parse;
+pub mod schedule;
 
 /// Source text to a compiled program: parse, resolve scopes, compile.
 pub fn compile_source(

@@ -7,11 +7,26 @@
 //! Architecture invariant: nothing in the VM consults the OS clock, a random source other than
 //! the scheduler's seeded streams, an address, or the iteration order of a hash map.
 
+pub mod attr;
+pub mod builtins;
+pub mod call;
+pub mod driver;
 pub mod exceptions;
+pub mod format;
 pub mod heap;
+pub mod interp;
+pub mod lost;
+pub mod machine;
+pub mod methods;
 pub mod natives;
+pub mod ops;
 pub mod rng;
+pub mod scheduler;
+pub mod summary;
 pub mod sync;
+pub mod thread;
+pub mod threading;
+pub mod traceback;
 pub mod value;
 
 use std::io::Write;
