@@ -132,7 +132,7 @@ impl Vm {
                             ($e:expr) => {
                                 match $e {
                                     Ok(v) => v,
-                                    Err(e) => break 'op e.into(),
+                                    Err(e) => break 'op to_throw(e),
                                 }
                             };
                         }
@@ -677,7 +677,7 @@ impl Vm {
                                     Ok(CallDone::Value) => continue 'instr,
                                     Ok(CallDone::Frame) => continue 'frame,
                                     Ok(CallDone::Blocked) => break 'run SliceEnd::Blocked,
-                                    Err(e) => break 'op e.into(),
+                                    Err(e) => break 'op to_throw(e),
                                 }
                             }
                             Opcode::CALL_FUNCTION_EX => {
@@ -701,7 +701,7 @@ impl Vm {
                                     Ok(CallDone::Value) => continue 'instr,
                                     Ok(CallDone::Frame) => continue 'frame,
                                     Ok(CallDone::Blocked) => break 'run SliceEnd::Blocked,
-                                    Err(e) => break 'op e.into(),
+                                    Err(e) => break 'op to_throw(e),
                                 }
                             }
                             Opcode::MAKE_FUNCTION => {
@@ -1043,6 +1043,12 @@ impl Vm {
         }
         t.state = ThreadState::Runnable;
     }
+}
+
+/// Any error an instruction can hit, as the exception it raises.
+#[inline]
+fn to_throw<E: Into<Throw>>(e: E) -> Throw {
+    e.into()
 }
 
 fn unbound_local(name: &str) -> Throw {
