@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compile;
 pub mod dis;
 pub mod error;
+pub mod lexer;
 pub mod parse;
 pub mod schedule;
 

@@ -1,12 +1,47 @@
-//! Parsing: tokens (from [`crate::lexer`]) to an [`crate::ast::Module`] via the lalrpop grammar.
+//! Parsing: tokens (from [`crate::lexer`]) to an [`crate::ast::Module`] via the lalrpop grammar
+//! in `grammar/toy.lalrpop`.
+//!
+//! The grammar's actions call [`build`]; parser errors (lalrpop's expected-token sets) are
+//! turned into Python-style messages by [`errors`]. F-string fields are parsed here too, by
+//! re-entering the expression grammar on the field's text, so their spans point into the
+//! original source. Only the first error is reported.
+
+pub mod build;
+pub mod errors;
+#[cfg(test)]
+mod sexp;
+#[cfg(test)]
+mod tests;
+
+use lalrpop_util::{lalrpop_mod, ParseError};
+
 use crate::ast::{Module, Span};
 use crate::error::CompileError;
+use crate::lexer::Lexer;
+use build::{Ex, PResult};
+
+lalrpop_mod!(
+    #[allow(clippy::all, clippy::pedantic, unused)]
+    toy
+);
 
 /// Parses a whole program.
 pub fn parse_module(source: &str) -> Result<Module, CompileError> {
-    let _ = source;
-    Err(CompileError::syntax(
-        "the parser is not built yet",
-        Span::default(),
-    ))
+    match toy::ModuleParser::new().parse(source, Lexer::new(source)) {
+        Ok(body) => Ok(Module { body }),
+        Err(e) => Err(errors::friendly(source, None, e)),
+    }
+}
+
+/// Parses the expression of an f-string field at `span` of the program `src`.
+pub(crate) fn parse_field(src: &str, span: Span) -> PResult<Ex> {
+    let (a, b) = (span.start as usize, span.end as usize);
+    let lexer = Lexer::expression(&src[a..b], a);
+    toy::FieldParser::new().parse(src, lexer).map_err(|e| {
+        let mut error = errors::friendly(src, Some(span), e);
+        if !error.message.starts_with("f-string") {
+            error.message = format!("f-string: {}", error.message);
+        }
+        ParseError::User { error }
+    })
 }

@@ -1,0 +1,772 @@
+//! Lexer: source text to the tokens the grammar reads, with Python's layout rules.
+//!
+//! Two layers. [`Raw`] is a `logos` DFA that cuts the text into raw tokens, skipping spaces,
+//! comments and backslash continuations. [`Lexer`] wraps it and adds what a DFA cannot know:
+//! NEWLINE at the end of each logical line (none inside brackets or on blank lines), INDENT and
+//! DEDENT from an indentation stack (with Python's tab rules), the bracket stack (for mismatched
+//! and unclosed brackets), keyword recognition, number values and decoded string literals
+//! (see [`strings`]). Every error is a [`CompileError`] with its own span; the lexer stops at the
+//! first one. It never builds AST nodes: f-string fields are handed to the parser as spans.
+
+pub mod strings;
+
+use logos::Logos;
+
+use crate::ast::Span;
+use crate::error::{CompileError, CompileErrorKind};
+pub use strings::{FField, FPiece, StrTok};
+
+/// Brackets nested deeper than this are a syntax error, as in CPython's tokenizer (MAXLEVEL).
+pub const MAX_BRACKET_DEPTH: usize = 200;
+/// Indentation levels deeper than this are an error, as in CPython's tokenizer (MAXINDENT).
+pub const MAX_INDENT_DEPTH: usize = 100;
+
+/// A token as the grammar sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tok {
+    Name(String),
+    Int(i64),
+    Float(f64),
+    Str(StrTok),
+    Newline,
+    Indent,
+    Dedent,
+    // Keywords.
+    False,
+    None,
+    True,
+    And,
+    As,
+    Assert,
+    Break,
+    Continue,
+    Def,
+    Del,
+    Elif,
+    Else,
+    Except,
+    Finally,
+    For,
+    From,
+    Global,
+    If,
+    Import,
+    In,
+    Is,
+    Lambda,
+    Nonlocal,
+    Not,
+    Or,
+    Pass,
+    Raise,
+    Return,
+    Try,
+    While,
+    With,
+    // Operators and delimiters, named as in CPython's `token` module.
+    Lpar,
+    Rpar,
+    Lsqb,
+    Rsqb,
+    Lbrace,
+    Rbrace,
+    Colon,
+    Comma,
+    Semi,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Vbar,
+    Amper,
+    Less,
+    Greater,
+    Equal,
+    Dot,
+    Percent,
+    EqEqual,
+    NotEqual,
+    LessEqual,
+    GreaterEqual,
+    Tilde,
+    Circumflex,
+    LeftShift,
+    RightShift,
+    DoubleStar,
+    PlusEqual,
+    MinEqual,
+    StarEqual,
+    SlashEqual,
+    PercentEqual,
+    AmperEqual,
+    VbarEqual,
+    CircumflexEqual,
+    LeftShiftEqual,
+    RightShiftEqual,
+    DoubleStarEqual,
+    DoubleSlash,
+    DoubleSlashEqual,
+    At,
+    AtEqual,
+    Rarrow,
+    Ellipsis,
+    ColonEqual,
+}
+
+/// What a raw-token callback can fail with; turned into a message by [`Lexer`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum RawError {
+    /// No raw token matches here.
+    #[default]
+    Invalid,
+    /// A string literal with no closing quote; `triple` for `'''`/`"""`.
+    Unterminated { triple: bool },
+}
+
+/// Raw tokens, before layout. Strings are matched by their opening quote and scanned by hand.
+#[derive(Logos, Clone, Copy, Debug, PartialEq)]
+#[logos(error = RawError)]
+#[logos(skip r"[ \t\x0c]+")]
+#[logos(skip(r"#[^\r\n]*", allow_greedy = true))]
+#[logos(skip r"\\(\r\n|\n|\r)")]
+pub enum Raw {
+    #[regex(r"\r\n|\n|\r")]
+    Newline,
+    #[regex(r"[\p{XID_Start}_][\p{XID_Continue}]*")]
+    Name,
+    #[regex(r"[0-9](_?[0-9])*")]
+    Dec,
+    #[regex(r"0[xX](_?[0-9a-fA-F])+")]
+    Hex,
+    #[regex(r"0[oO](_?[0-7])+")]
+    Oct,
+    #[regex(r"0[bB](_?[01])+")]
+    Bin,
+    #[regex(r"[0-9](_?[0-9])*\.([0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?")]
+    #[regex(r"\.[0-9](_?[0-9])*([eE][+-]?[0-9](_?[0-9])*)?")]
+    #[regex(r"[0-9](_?[0-9])*[eE][+-]?[0-9](_?[0-9])*")]
+    Float,
+    /// A string literal: prefix and opening quote matched here, the rest by [`scan_string`].
+    #[regex(r#"([rRbBuUfF]|[rR][bBfF]|[bBfF][rR])?['"]"#, scan_string)]
+    Str,
+    #[token("(")]
+    Lpar,
+    #[token(")")]
+    Rpar,
+    #[token("[")]
+    Lsqb,
+    #[token("]")]
+    Rsqb,
+    #[token("{")]
+    Lbrace,
+    #[token("}")]
+    Rbrace,
+    #[token(":")]
+    Colon,
+    #[token(",")]
+    Comma,
+    #[token(";")]
+    Semi,
+    #[token("+")]
+    Plus,
+    #[token("-")]
+    Minus,
+    #[token("*")]
+    Star,
+    #[token("/")]
+    Slash,
+    #[token("|")]
+    Vbar,
+    #[token("&")]
+    Amper,
+    #[token("<")]
+    Less,
+    #[token(">")]
+    Greater,
+    #[token("=")]
+    Equal,
+    #[token(".")]
+    Dot,
+    #[token("%")]
+    Percent,
+    #[token("==")]
+    EqEqual,
+    #[token("!=")]
+    NotEqual,
+    #[token("<=")]
+    LessEqual,
+    #[token(">=")]
+    GreaterEqual,
+    #[token("~")]
+    Tilde,
+    #[token("^")]
+    Circumflex,
+    #[token("<<")]
+    LeftShift,
+    #[token(">>")]
+    RightShift,
+    #[token("**")]
+    DoubleStar,
+    #[token("+=")]
+    PlusEqual,
+    #[token("-=")]
+    MinEqual,
+    #[token("*=")]
+    StarEqual,
+    #[token("/=")]
+    SlashEqual,
+    #[token("%=")]
+    PercentEqual,
+    #[token("&=")]
+    AmperEqual,
+    #[token("|=")]
+    VbarEqual,
+    #[token("^=")]
+    CircumflexEqual,
+    #[token("<<=")]
+    LeftShiftEqual,
+    #[token(">>=")]
+    RightShiftEqual,
+    #[token("**=")]
+    DoubleStarEqual,
+    #[token("//")]
+    DoubleSlash,
+    #[token("//=")]
+    DoubleSlashEqual,
+    #[token("@")]
+    At,
+    #[token("@=")]
+    AtEqual,
+    #[token("->")]
+    Rarrow,
+    #[token("...")]
+    Ellipsis,
+    #[token(":=")]
+    ColonEqual,
+}
+
+/// Scans a string literal after its opening quote: finds the closing quote (or triple quote),
+/// honouring backslashes, and bumps the lexer past it.
+fn scan_string(lex: &mut logos::Lexer<Raw>) -> Result<(), RawError> {
+    let quote = lex.slice().as_bytes()[lex.slice().len() - 1];
+    let rest = lex.remainder().as_bytes();
+    let triple = rest.len() >= 2 && rest[0] == quote && rest[1] == quote;
+    let mut i = if triple { 2 } else { 0 };
+    while i < rest.len() {
+        let b = rest[i];
+        if b == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b == quote {
+            if !triple {
+                lex.bump(i + 1);
+                return Ok(());
+            }
+            if rest.len() >= i + 3 && rest[i + 1] == quote && rest[i + 2] == quote {
+                lex.bump(i + 3);
+                return Ok(());
+            }
+        } else if !triple && (b == b'\n' || b == b'\r') {
+            return Err(RawError::Unterminated { triple });
+        }
+        i += 1;
+    }
+    Err(RawError::Unterminated { triple })
+}
+
+/// The layout-aware token stream the parser consumes: `(start, token, end)` byte offsets.
+pub struct Lexer<'s> {
+    source: &'s str,
+    /// Offset of `source` inside the whole program (non-zero for f-string fields).
+    base: usize,
+    raw: logos::Lexer<'s, Raw>,
+    /// Indentation stack: (column with tabs to multiples of 8, column with tabs as 1).
+    indents: Vec<(usize, usize)>,
+    /// Open brackets: the character and its span.
+    brackets: Vec<(char, Span)>,
+    /// Tokens decided but not yet handed out (DEDENTs before a token, the token itself).
+    pending: std::collections::VecDeque<(usize, Tok, usize)>,
+    /// True at the start of a logical line (no token on it yet).
+    at_line_start: bool,
+    /// Inside an f-string field: the text is one expression, layout does not apply.
+    expression_only: bool,
+    done: bool,
+}
+
+pub type Spanned = (usize, Tok, usize);
+
+impl<'s> Lexer<'s> {
+    /// A lexer for a whole module.
+    pub fn new(source: &'s str) -> Lexer<'s> {
+        Lexer::with_base(source, 0, false)
+    }
+
+    /// A lexer for the expression text of an f-string field, `text` starting at byte `base` of
+    /// the program: no NEWLINE/INDENT/DEDENT, newlines are ignored as inside brackets.
+    pub fn expression(text: &'s str, base: usize) -> Lexer<'s> {
+        Lexer::with_base(text, base, true)
+    }
+
+    fn with_base(source: &'s str, base: usize, expression_only: bool) -> Lexer<'s> {
+        Lexer {
+            source,
+            base,
+            raw: Raw::lexer(source),
+            indents: vec![(0, 0)],
+            brackets: Vec::new(),
+            pending: std::collections::VecDeque::new(),
+            at_line_start: true,
+            expression_only,
+            done: false,
+        }
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.base + start, self.base + end)
+    }
+
+    fn error(
+        &self,
+        kind: CompileErrorKind,
+        message: impl Into<String>,
+        span: Span,
+    ) -> CompileError {
+        CompileError {
+            kind,
+            message: message.into(),
+            span,
+        }
+    }
+
+    fn syntax(&self, message: impl Into<String>, start: usize, end: usize) -> CompileError {
+        self.error(
+            CompileErrorKind::SyntaxError,
+            message,
+            self.span(start, end),
+        )
+    }
+
+    fn push(&mut self, start: usize, tok: Tok, end: usize) {
+        self.pending
+            .push_back((self.base + start, tok, self.base + end));
+    }
+
+    /// Reads raw tokens until at least one token is pending or the input ends.
+    fn fill(&mut self) -> Result<(), CompileError> {
+        while self.pending.is_empty() && !self.done {
+            match self.raw.next() {
+                None => self.finish()?,
+                Some(Err(e)) => {
+                    let r = self.raw.span();
+                    return Err(self.raw_error(e, r.start, r.end));
+                }
+                Some(Ok(raw)) => {
+                    let r = self.raw.span();
+                    self.token(raw, r.start, r.end)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// End of input: an unclosed bracket is an error; otherwise close the line and the blocks.
+    fn finish(&mut self) -> Result<(), CompileError> {
+        self.done = true;
+        if let Some(&(open, span)) = self.brackets.first().filter(|_| !self.expression_only) {
+            return Err(self.error(
+                CompileErrorKind::SyntaxError,
+                format!("'{open}' was never closed"),
+                span,
+            ));
+        }
+        let end = self.source.len();
+        if self.expression_only {
+            return Ok(());
+        }
+        if !self.at_line_start {
+            self.push(end, Tok::Newline, end);
+            self.at_line_start = true;
+        }
+        while self.indents.len() > 1 {
+            self.indents.pop();
+            self.push(end, Tok::Dedent, end);
+        }
+        Ok(())
+    }
+
+    fn raw_error(&self, e: RawError, start: usize, end: usize) -> CompileError {
+        match e {
+            RawError::Unterminated { triple } => {
+                // CPython names the line where it gave up: the end of the file for a
+                // triple-quoted string, the string's own line otherwise.
+                let upto = if triple {
+                    self.source.trim_end_matches(['\n', '\r']).len()
+                } else {
+                    start
+                };
+                let line = 1 + count_lines(&self.source[..upto]);
+                let what = if triple {
+                    "unterminated triple-quoted string literal"
+                } else {
+                    "unterminated string literal"
+                };
+                self.syntax(format!("{what} (detected at line {line})"), start, end)
+            }
+            RawError::Invalid => self.invalid_char(start, end),
+        }
+    }
+
+    fn invalid_char(&self, start: usize, end: usize) -> CompileError {
+        let c = self.source[start..].chars().next().unwrap_or(' ');
+        let end = end.max(start + c.len_utf8());
+        if c == '\\' {
+            if self.source[start + 1..]
+                .trim_end_matches([' ', '\t'])
+                .is_empty()
+            {
+                return self.syntax("unexpected EOF while parsing", start, end);
+            }
+            return self.syntax(
+                "unexpected character after line continuation character",
+                start,
+                end,
+            );
+        }
+        if c == '\0' {
+            return self.syntax("source code cannot contain null bytes", start, end);
+        }
+        if c.is_control() {
+            return self.syntax(
+                format!("invalid non-printable character U+{:04X}", c as u32),
+                start,
+                end,
+            );
+        }
+        if c.is_ascii() {
+            return self.syntax("invalid syntax", start, end);
+        }
+        self.syntax(
+            format!("invalid character '{c}' (U+{:04X})", c as u32),
+            start,
+            end,
+        )
+    }
+
+    /// Handles one raw token: layout first (NEWLINE, INDENT/DEDENT), then the token itself.
+    fn token(&mut self, raw: Raw, start: usize, end: usize) -> Result<(), CompileError> {
+        if raw == Raw::Newline {
+            if self.brackets.is_empty() && !self.at_line_start && !self.expression_only {
+                self.push(start, Tok::Newline, end);
+                self.at_line_start = true;
+            }
+            return Ok(());
+        }
+        if self.at_line_start && !self.expression_only {
+            self.indentation(start)?;
+        }
+        self.at_line_start = false;
+        let text = &self.source[start..end];
+        let tok = match raw {
+            Raw::Newline => return Ok(()),
+            Raw::Name => self.name(text, start, end)?,
+            Raw::Dec | Raw::Hex | Raw::Oct | Raw::Bin => self.int(raw, text, start, end)?,
+            Raw::Float => self.float(text, start, end)?,
+            Raw::Str => Tok::Str(strings::decode(self.source, self.base, start, end)?),
+            Raw::Lpar | Raw::Lsqb | Raw::Lbrace => {
+                let c = text.chars().next().unwrap_or('(');
+                if self.brackets.len() >= MAX_BRACKET_DEPTH {
+                    return Err(self.syntax("too many nested parentheses", start, end));
+                }
+                let span = self.span(start, end);
+                self.brackets.push((c, span));
+                punct(raw)
+            }
+            Raw::Rpar | Raw::Rsqb | Raw::Rbrace => {
+                let c = text.chars().next().unwrap_or(')');
+                self.close_bracket(c, start, end)?;
+                punct(raw)
+            }
+            _ => punct(raw),
+        };
+        self.push(start, tok, end);
+        Ok(())
+    }
+
+    fn close_bracket(&mut self, c: char, start: usize, end: usize) -> Result<(), CompileError> {
+        let Some((open, open_span)) = self.brackets.pop() else {
+            return Err(self.syntax(format!("unmatched '{c}'"), start, end));
+        };
+        let expected = match open {
+            '(' => ')',
+            '[' => ']',
+            _ => '}',
+        };
+        if c == expected {
+            return Ok(());
+        }
+        let here = self.span(start, end);
+        let mut message =
+            format!("closing parenthesis '{c}' does not match opening parenthesis '{open}'");
+        if let Some(full) = self.full_source_lines(open_span, here) {
+            message.push_str(&format!(" on line {full}"));
+        }
+        Err(self.error(CompileErrorKind::SyntaxError, message, here))
+    }
+
+    /// The line of `open` when it is on an earlier line than `here` (CPython mentions it then).
+    fn full_source_lines(&self, open: Span, here: Span) -> Option<usize> {
+        let a = open.start as usize - self.base;
+        let b = here.start as usize - self.base;
+        let between = &self.source[a..b];
+        if count_lines(between) == 0 {
+            return None;
+        }
+        Some(1 + count_lines(&self.source[..a]))
+    }
+
+    /// Emits INDENT or DEDENTs for the first token of a logical line, at byte `start`.
+    fn indentation(&mut self, start: usize) -> Result<(), CompileError> {
+        let line_start = self.source[..start]
+            .rfind(['\n', '\r'])
+            .map_or(0, |i| i + 1);
+        let (mut col, mut alt) = (0usize, 0usize);
+        for c in self.source[line_start..start].chars() {
+            match c {
+                ' ' => {
+                    col += 1;
+                    alt += 1;
+                }
+                '\t' => {
+                    col = (col / 8 + 1) * 8;
+                    alt += 1;
+                }
+                '\x0c' => {
+                    col = 0;
+                    alt = 0;
+                }
+                // A continuation line (`\` on an otherwise blank line): not indentation.
+                _ => return Ok(()),
+            }
+        }
+        let tab_error = |lexer: &Self| {
+            lexer.error(
+                CompileErrorKind::TabError,
+                "inconsistent use of tabs and spaces in indentation",
+                lexer.span(start, start),
+            )
+        };
+        let &(top, top_alt) = self.indents.last().unwrap_or(&(0, 0));
+        if col == top {
+            if alt != top_alt {
+                return Err(tab_error(self));
+            }
+        } else if col > top {
+            if alt <= top_alt {
+                return Err(tab_error(self));
+            }
+            if self.indents.len() > MAX_INDENT_DEPTH {
+                return Err(self.error(
+                    CompileErrorKind::IndentationError,
+                    "too many levels of indentation",
+                    self.span(start, start),
+                ));
+            }
+            self.indents.push((col, alt));
+            self.push(start, Tok::Indent, start);
+        } else {
+            while self.indents.len() > 1 && col < self.indents.last().map_or(0, |t| t.0) {
+                self.indents.pop();
+                self.push(start, Tok::Dedent, start);
+            }
+            let &(top, top_alt) = self.indents.last().unwrap_or(&(0, 0));
+            if col != top {
+                return Err(self.error(
+                    CompileErrorKind::IndentationError,
+                    "unindent does not match any outer indentation level",
+                    self.span(start, start),
+                ));
+            }
+            if alt != top_alt {
+                return Err(tab_error(self));
+            }
+        }
+        Ok(())
+    }
+
+    fn name(&self, text: &str, start: usize, end: usize) -> Result<Tok, CompileError> {
+        Ok(match text {
+            "False" => Tok::False,
+            "None" => Tok::None,
+            "True" => Tok::True,
+            "and" => Tok::And,
+            "as" => Tok::As,
+            "assert" => Tok::Assert,
+            "break" => Tok::Break,
+            "continue" => Tok::Continue,
+            "def" => Tok::Def,
+            "del" => Tok::Del,
+            "elif" => Tok::Elif,
+            "else" => Tok::Else,
+            "except" => Tok::Except,
+            "finally" => Tok::Finally,
+            "for" => Tok::For,
+            "from" => Tok::From,
+            "global" => Tok::Global,
+            "if" => Tok::If,
+            "import" => Tok::Import,
+            "in" => Tok::In,
+            "is" => Tok::Is,
+            "lambda" => Tok::Lambda,
+            "nonlocal" => Tok::Nonlocal,
+            "not" => Tok::Not,
+            "or" => Tok::Or,
+            "pass" => Tok::Pass,
+            "raise" => Tok::Raise,
+            "return" => Tok::Return,
+            "try" => Tok::Try,
+            "while" => Tok::While,
+            "with" => Tok::With,
+            "class" => {
+                return Err(self.syntax("classes ('class') are not supported by gilvm", start, end))
+            }
+            "yield" => {
+                return Err(self.syntax(
+                    "generators ('yield') are not supported by gilvm",
+                    start,
+                    end,
+                ))
+            }
+            "async" | "await" => {
+                return Err(self.syntax(
+                    format!("'{text}' is not supported by gilvm (no async)"),
+                    start,
+                    end,
+                ))
+            }
+            _ => Tok::Name(text.to_string()),
+        })
+    }
+
+    fn int(&self, raw: Raw, text: &str, start: usize, end: usize) -> Result<Tok, CompileError> {
+        let digits: String = text.chars().filter(|&c| c != '_').collect();
+        let (radix, body) = match raw {
+            Raw::Hex => (16, &digits[2..]),
+            Raw::Oct => (8, &digits[2..]),
+            Raw::Bin => (2, &digits[2..]),
+            _ => (10, &digits[..]),
+        };
+        if radix == 10 && body.len() > 1 && body.starts_with('0') && body.bytes().any(|b| b != b'0')
+        {
+            return Err(self.syntax(
+                "leading zeros in decimal integer literals are not permitted; \
+                 use an 0o prefix for octal integers",
+                start,
+                end,
+            ));
+        }
+        match i64::from_str_radix(body, radix) {
+            Ok(v) => Ok(Tok::Int(v)),
+            Err(_) => Err(self.syntax(
+                "integer literal too large for gilvm (64-bit ints)",
+                start,
+                end,
+            )),
+        }
+    }
+
+    fn float(&self, text: &str, start: usize, end: usize) -> Result<Tok, CompileError> {
+        let digits: String = text.chars().filter(|&c| c != '_').collect();
+        match digits.parse::<f64>() {
+            Ok(v) => Ok(Tok::Float(v)),
+            Err(_) => Err(self.syntax("invalid float literal", start, end)),
+        }
+    }
+}
+
+impl Iterator for Lexer<'_> {
+    type Item = Result<Spanned, CompileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Err(e) = self.fill() {
+            // Stop after the first error: no cascades.
+            self.done = true;
+            self.pending.clear();
+            return Some(Err(e));
+        }
+        self.pending.pop_front().map(Ok)
+    }
+}
+
+fn punct(raw: Raw) -> Tok {
+    match raw {
+        Raw::Lpar => Tok::Lpar,
+        Raw::Rpar => Tok::Rpar,
+        Raw::Lsqb => Tok::Lsqb,
+        Raw::Rsqb => Tok::Rsqb,
+        Raw::Lbrace => Tok::Lbrace,
+        Raw::Rbrace => Tok::Rbrace,
+        Raw::Colon => Tok::Colon,
+        Raw::Comma => Tok::Comma,
+        Raw::Semi => Tok::Semi,
+        Raw::Plus => Tok::Plus,
+        Raw::Minus => Tok::Minus,
+        Raw::Star => Tok::Star,
+        Raw::Slash => Tok::Slash,
+        Raw::Vbar => Tok::Vbar,
+        Raw::Amper => Tok::Amper,
+        Raw::Less => Tok::Less,
+        Raw::Greater => Tok::Greater,
+        Raw::Equal => Tok::Equal,
+        Raw::Dot => Tok::Dot,
+        Raw::Percent => Tok::Percent,
+        Raw::EqEqual => Tok::EqEqual,
+        Raw::NotEqual => Tok::NotEqual,
+        Raw::LessEqual => Tok::LessEqual,
+        Raw::GreaterEqual => Tok::GreaterEqual,
+        Raw::Tilde => Tok::Tilde,
+        Raw::Circumflex => Tok::Circumflex,
+        Raw::LeftShift => Tok::LeftShift,
+        Raw::RightShift => Tok::RightShift,
+        Raw::DoubleStar => Tok::DoubleStar,
+        Raw::PlusEqual => Tok::PlusEqual,
+        Raw::MinEqual => Tok::MinEqual,
+        Raw::StarEqual => Tok::StarEqual,
+        Raw::SlashEqual => Tok::SlashEqual,
+        Raw::PercentEqual => Tok::PercentEqual,
+        Raw::AmperEqual => Tok::AmperEqual,
+        Raw::VbarEqual => Tok::VbarEqual,
+        Raw::CircumflexEqual => Tok::CircumflexEqual,
+        Raw::LeftShiftEqual => Tok::LeftShiftEqual,
+        Raw::RightShiftEqual => Tok::RightShiftEqual,
+        Raw::DoubleStarEqual => Tok::DoubleStarEqual,
+        Raw::DoubleSlash => Tok::DoubleSlash,
+        Raw::DoubleSlashEqual => Tok::DoubleSlashEqual,
+        Raw::At => Tok::At,
+        Raw::AtEqual => Tok::AtEqual,
+        Raw::Rarrow => Tok::Rarrow,
+        Raw::Ellipsis => Tok::Ellipsis,
+        Raw::ColonEqual => Tok::ColonEqual,
+        // Tokens with values are converted by the lexer itself and never reach here.
+        Raw::Newline
+        | Raw::Name
+        | Raw::Dec
+        | Raw::Hex
+        | Raw::Oct
+        | Raw::Bin
+        | Raw::Float
+        | Raw::Str => Tok::Newline,
+    }
+}
+
+/// Number of line breaks in `text` (`\r\n` counts once).
+pub fn count_lines(text: &str) -> usize {
+    let b = text.as_bytes();
+    let mut n = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+            n += 1;
+        }
+    }
+    n
+}

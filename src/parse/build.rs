@@ -1,0 +1,884 @@
+//! AST construction for the grammar's actions: each action is one call to a function here.
+//!
+//! These helpers own the checks that a context-free grammar cannot express: valid assignment
+//! and deletion targets (with CPython's messages), parameter and argument order, and the
+//! nesting limit. Every expression is built as an [`Ex`], which carries the depth of its tree,
+//! so no tree deeper than [`MAX_EXPR_DEPTH`] is ever built; this keeps every recursive walk of
+//! the AST (including `Drop`) far from the end of the stack.
+
+use lalrpop_util::ParseError;
+
+use crate::ast::*;
+use crate::error::CompileError;
+use crate::lexer::{FPiece, StrTok, Tok};
+
+/// Expressions may nest this deep; deeper is a syntax error, never a stack overflow.
+pub const MAX_EXPR_DEPTH: u32 = 200;
+
+pub type PError = ParseError<usize, Tok, CompileError>;
+pub type PResult<T> = Result<T, PError>;
+
+/// An expression under construction, with the depth of its tree (a leaf has depth 1).
+#[derive(Clone, Debug)]
+pub struct Ex {
+    pub expr: Expr,
+    pub depth: u32,
+}
+
+/// A comprehension clause under construction, with the depth of its deepest expression.
+pub struct Comp {
+    pub comp: Comprehension,
+    pub depth: u32,
+}
+
+/// One item of a call's argument list, in source order.
+pub enum ArgItem {
+    Pos(Ex),
+    Star(Ex, Span),
+    Kw(Ident, Ex),
+    /// `**kwargs`: not in the language.
+    DoubleStar(Span),
+    /// A bare generator expression: `sum(x for x in y)`.
+    Gen(Ex, Vec<Comp>, Span),
+}
+
+/// One item of a parameter list, in source order.
+pub enum ParamItem {
+    Plain(Ident, Option<Ex>),
+    /// `*args`, or a bare `*` when the name is absent.
+    Star(Option<Ident>, Span),
+    DoubleStar(Span),
+    Slash(Span),
+    Annotated(Span),
+}
+
+/// A syntax error at `l..r`, as the parser's error type.
+pub fn error(message: impl Into<String>, span: Span) -> PError {
+    ParseError::User {
+        error: CompileError::syntax(message, span),
+    }
+}
+
+/// A construct that is valid Python but not in gilvm's language.
+pub fn unsupported<T>(what: &str, l: usize, r: usize) -> PResult<T> {
+    Err(error(
+        format!("{what} not supported by gilvm"),
+        Span::new(l, r),
+    ))
+}
+
+fn ex(kind: ExprKind, span: Span, depth: u32) -> PResult<Ex> {
+    if depth > MAX_EXPR_DEPTH {
+        return Err(error(
+            format!("expression too deeply nested (more than {MAX_EXPR_DEPTH} levels)"),
+            span,
+        ));
+    }
+    Ok(Ex {
+        expr: Expr { kind, span },
+        depth,
+    })
+}
+
+fn leaf(kind: ExprKind, l: usize, r: usize) -> Ex {
+    Ex {
+        expr: Expr {
+            kind,
+            span: Span::new(l, r),
+        },
+        depth: 1,
+    }
+}
+
+fn max_depth<'a>(items: impl IntoIterator<Item = &'a Ex>) -> u32 {
+    items.into_iter().map(|e| e.depth).max().unwrap_or(0)
+}
+
+fn exprs(items: Vec<Ex>) -> Vec<Expr> {
+    items.into_iter().map(|e| e.expr).collect()
+}
+
+pub fn expr(e: Ex) -> Expr {
+    e.expr
+}
+
+pub fn boxed(e: Ex) -> Box<Expr> {
+    Box::new(e.expr)
+}
+
+// ---- small list helpers used by the grammar's macros ----
+
+pub fn push<T>(mut v: Vec<T>, last: T) -> Vec<T> {
+    v.push(last);
+    v
+}
+
+pub fn push_opt<T>(mut v: Vec<T>, last: Option<T>) -> Vec<T> {
+    v.extend(last);
+    v
+}
+
+pub fn flatten<T>(v: Vec<Vec<T>>) -> Vec<T> {
+    v.into_iter().flatten().collect()
+}
+
+// ---- atoms ----
+
+pub fn name(n: String, l: usize, r: usize) -> Ex {
+    leaf(ExprKind::Name(n), l, r)
+}
+
+pub fn atom(kind: ExprKind, l: usize, r: usize) -> Ex {
+    leaf(kind, l, r)
+}
+
+pub fn ident(name: String, l: usize, r: usize) -> Ident {
+    Ident {
+        name,
+        span: Span::new(l, r),
+    }
+}
+
+/// `a.b.c` in an import, as one identifier.
+pub fn dotted(first: String, rest: Vec<String>, l: usize, r: usize) -> Ident {
+    let mut name = first;
+    for part in rest {
+        name.push('.');
+        name.push_str(&part);
+    }
+    ident(name, l, r)
+}
+
+/// Adjacent string literals: one `Str` if all are plain, else a `JoinedStr`.
+pub fn strings(src: &str, parts: Vec<(usize, StrTok, usize)>, l: usize, r: usize) -> PResult<Ex> {
+    let span = Span::new(l, r);
+    if parts.iter().all(|p| matches!(p.1, StrTok::Plain(_))) {
+        let mut s = String::new();
+        for (_, part, _) in parts {
+            if let StrTok::Plain(text) = part {
+                s.push_str(&text);
+            }
+        }
+        return Ok(leaf(ExprKind::Str(s), l, r));
+    }
+    let mut out = Vec::new();
+    let mut depth = 1;
+    for (_, part, _) in parts {
+        match part {
+            StrTok::Plain(text) => push_literal(&mut out, text),
+            StrTok::Format(pieces) => depth = depth.max(fpieces(src, pieces, &mut out)?),
+        }
+    }
+    ex(ExprKind::JoinedStr(out), span, depth + 1)
+}
+
+fn push_literal(out: &mut Vec<FStringPart>, text: String) {
+    if text.is_empty() {
+        return;
+    }
+    if let Some(FStringPart::Literal(prev)) = out.last_mut() {
+        prev.push_str(&text);
+    } else {
+        out.push(FStringPart::Literal(text));
+    }
+}
+
+/// Converts lexer f-string pieces into AST parts, parsing each field's expression.
+/// Returns the depth of the deepest field.
+fn fpieces(src: &str, pieces: Vec<FPiece>, out: &mut Vec<FStringPart>) -> PResult<u32> {
+    let mut depth = 0;
+    for piece in pieces {
+        match piece {
+            FPiece::Literal(text) => push_literal(out, text),
+            FPiece::Field(field) => {
+                if let Some(text) = field.debug {
+                    push_literal(out, text);
+                }
+                let value = crate::parse::parse_field(src, field.expr)?;
+                let mut spec = Vec::new();
+                let spec_depth = fpieces(src, field.spec, &mut spec)?;
+                depth = depth.max(value.depth).max(spec_depth);
+                out.push(FStringPart::Value {
+                    expr: boxed(value),
+                    conversion: field.conversion,
+                    spec,
+                });
+            }
+        }
+    }
+    Ok(depth + 1)
+}
+
+// ---- displays ----
+
+pub fn tuple(v: Vec<Ex>, last: Option<Ex>, l: usize, r: usize) -> PResult<Ex> {
+    let v = push_opt(v, last);
+    let depth = max_depth(&v) + 1;
+    ex(ExprKind::Tuple(exprs(v)), Span::new(l, r), depth)
+}
+
+pub fn list(v: Vec<Ex>, l: usize, r: usize) -> PResult<Ex> {
+    let depth = max_depth(&v) + 1;
+    ex(ExprKind::List(exprs(v)), Span::new(l, r), depth)
+}
+
+pub fn dict(v: Vec<(Ex, Ex)>, l: usize, r: usize) -> PResult<Ex> {
+    let depth = v
+        .iter()
+        .map(|(k, x)| k.depth.max(x.depth))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let items = v.into_iter().map(|(k, x)| (k.expr, x.expr)).collect();
+    ex(ExprKind::Dict(items), Span::new(l, r), depth)
+}
+
+/// `(e)`: the inner expression itself; a lone starred expression is not allowed there.
+pub fn paren(e: Ex) -> PResult<Ex> {
+    if matches!(e.expr.kind, ExprKind::Starred(_)) {
+        return Err(error("cannot use starred expression here", e.expr.span));
+    }
+    Ok(e)
+}
+
+pub fn starred(e: Ex, l: usize, r: usize) -> PResult<Ex> {
+    let depth = e.depth + 1;
+    ex(ExprKind::Starred(boxed(e)), Span::new(l, r), depth)
+}
+
+pub fn comprehension(target: Ex, iter: Ex, ifs: Vec<Ex>) -> PResult<Comp> {
+    check_target(&target.expr, Target::Assign)?;
+    let depth = target.depth.max(iter.depth).max(max_depth(&ifs));
+    Ok(Comp {
+        comp: Comprehension {
+            target: target.expr,
+            iter: iter.expr,
+            ifs: exprs(ifs),
+        },
+        depth,
+    })
+}
+
+fn comp_parts(elt: Ex, comps: Vec<Comp>) -> (Box<Expr>, Vec<Comprehension>, u32) {
+    let depth = comps
+        .iter()
+        .map(|c| c.depth)
+        .max()
+        .unwrap_or(0)
+        .max(elt.depth)
+        + 1;
+    let generators = comps.into_iter().map(|c| c.comp).collect();
+    (boxed(elt), generators, depth)
+}
+
+pub fn list_comp(elt: Ex, comps: Vec<Comp>, l: usize, r: usize) -> PResult<Ex> {
+    let (elt, generators, depth) = comp_parts(elt, comps);
+    ex(
+        ExprKind::ListComp { elt, generators },
+        Span::new(l, r),
+        depth,
+    )
+}
+
+pub fn gen_exp(elt: Ex, comps: Vec<Comp>, l: usize, r: usize) -> PResult<Ex> {
+    let (elt, generators, depth) = comp_parts(elt, comps);
+    ex(
+        ExprKind::GeneratorExp { elt, generators },
+        Span::new(l, r),
+        depth,
+    )
+}
+
+// ---- operators ----
+
+pub fn binop(a: Ex, op: BinOp, b: Ex, l: usize, r: usize) -> PResult<Ex> {
+    let depth = a.depth.max(b.depth) + 1;
+    let kind = ExprKind::BinOp {
+        left: boxed(a),
+        op,
+        right: boxed(b),
+    };
+    ex(kind, Span::new(l, r), depth)
+}
+
+pub fn unary(op: UnaryOp, e: Ex, l: usize, r: usize) -> PResult<Ex> {
+    let depth = e.depth + 1;
+    let kind = ExprKind::UnaryOp {
+        op,
+        operand: boxed(e),
+    };
+    ex(kind, Span::new(l, r), depth)
+}
+
+pub fn boolop(op: BoolOp, first: Ex, rest: Vec<Ex>, l: usize, r: usize) -> PResult<Ex> {
+    let values = push_front(first, rest);
+    let depth = max_depth(&values) + 1;
+    let kind = ExprKind::BoolOp {
+        op,
+        values: exprs(values),
+    };
+    ex(kind, Span::new(l, r), depth)
+}
+
+fn push_front<T>(first: T, rest: Vec<T>) -> Vec<T> {
+    let mut v = Vec::with_capacity(rest.len() + 1);
+    v.push(first);
+    v.extend(rest);
+    v
+}
+
+pub fn compare(first: Ex, rest: Vec<(CmpOp, Ex)>, l: usize, r: usize) -> PResult<Ex> {
+    let depth = rest
+        .iter()
+        .map(|(_, e)| e.depth)
+        .max()
+        .unwrap_or(0)
+        .max(first.depth)
+        + 1;
+    let ops = rest.into_iter().map(|(op, e)| (op, e.expr)).collect();
+    let kind = ExprKind::Compare {
+        left: boxed(first),
+        ops,
+    };
+    ex(kind, Span::new(l, r), depth)
+}
+
+pub fn if_exp(body: Ex, test: Ex, orelse: Ex, l: usize, r: usize) -> PResult<Ex> {
+    let depth = body.depth.max(test.depth).max(orelse.depth) + 1;
+    let kind = ExprKind::IfExp {
+        test: boxed(test),
+        body: boxed(body),
+        orelse: boxed(orelse),
+    };
+    ex(kind, Span::new(l, r), depth)
+}
+
+pub fn lambda(params: Vec<ParamItem>, body: Ex, l: usize, r: usize) -> PResult<Ex> {
+    let (params, pdepth) = params_from(params)?;
+    let depth = body.depth.max(pdepth) + 1;
+    let kind = ExprKind::Lambda {
+        params: Box::new(params),
+        body: boxed(body),
+    };
+    ex(kind, Span::new(l, r), depth)
+}
+
+// ---- primaries ----
+
+pub fn attribute(value: Ex, attr: Ident, l: usize, r: usize) -> PResult<Ex> {
+    let depth = value.depth + 1;
+    let kind = ExprKind::Attribute {
+        value: boxed(value),
+        attr,
+    };
+    ex(kind, Span::new(l, r), depth)
+}
+
+pub fn subscript(value: Ex, index: Ex, l: usize, r: usize) -> PResult<Ex> {
+    let depth = value.depth.max(index.depth) + 1;
+    let kind = ExprKind::Subscript {
+        value: boxed(value),
+        index: boxed(index),
+    };
+    ex(kind, Span::new(l, r), depth)
+}
+
+pub fn slice(
+    lower: Option<Ex>,
+    upper: Option<Ex>,
+    step: Option<Ex>,
+    l: usize,
+    r: usize,
+) -> PResult<Ex> {
+    let depth = [&lower, &upper, &step]
+        .iter()
+        .filter_map(|e| e.as_ref().map(|e| e.depth))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let kind = ExprKind::Slice {
+        lower: lower.map(boxed),
+        upper: upper.map(boxed),
+        step: step.map(boxed),
+    };
+    ex(kind, Span::new(l, r), depth)
+}
+
+pub fn call(func: Ex, items: Vec<ArgItem>, l: usize, r: usize) -> PResult<Ex> {
+    let span = Span::new(l, r);
+    let mut depth = func.depth;
+    let mut args = Vec::new();
+    let mut keywords: Vec<Keyword> = Vec::new();
+    let n = items.len();
+    for item in items {
+        match item {
+            ArgItem::Pos(e) => {
+                if let Some(kw) = keywords.last() {
+                    let _ = kw;
+                    return Err(error(
+                        "positional argument follows keyword argument",
+                        e.expr.span,
+                    ));
+                }
+                depth = depth.max(e.depth);
+                args.push(e.expr);
+            }
+            ArgItem::Star(e, s) => {
+                depth = depth.max(e.depth + 1);
+                args.push(Expr {
+                    kind: ExprKind::Starred(boxed(e)),
+                    span: s,
+                });
+            }
+            ArgItem::Kw(name, e) => {
+                if keywords.iter().any(|k| k.name.name == name.name) {
+                    return Err(error(
+                        format!("keyword argument repeated: {}", name.name),
+                        name.span,
+                    ));
+                }
+                depth = depth.max(e.depth);
+                keywords.push(Keyword {
+                    name,
+                    value: e.expr,
+                });
+            }
+            ArgItem::DoubleStar(s) => {
+                return Err(error("'**' arguments are not supported by gilvm", s))
+            }
+            ArgItem::Gen(elt, comps, s) => {
+                if n > 1 {
+                    return Err(error("Generator expression must be parenthesized", s));
+                }
+                let g = gen_exp(elt, comps, s.start as usize, s.end as usize)?;
+                depth = depth.max(g.depth);
+                args.push(g.expr);
+            }
+        }
+    }
+    let kind = ExprKind::Call {
+        func: boxed(func),
+        args,
+        keywords,
+    };
+    ex(kind, span, depth + 1)
+}
+
+// ---- parameters ----
+
+/// Builds a parameter list from its items in source order, with Python's ordering rules.
+/// Returns the list and the depth of its deepest default.
+pub fn params_from(items: Vec<ParamItem>) -> PResult<(Params, u32)> {
+    let mut params = Params::default();
+    let mut depth = 0;
+    let mut seen_star: Option<Span> = None;
+    let mut bare_star = false;
+    let mut names: Vec<String> = Vec::new();
+    let mut check_dup = |id: &Ident| -> PResult<()> {
+        if names.contains(&id.name) {
+            return Err(error(
+                format!("duplicate argument '{}' in function definition", id.name),
+                id.span,
+            ));
+        }
+        names.push(id.name.clone());
+        Ok(())
+    };
+    for item in items {
+        match item {
+            ParamItem::Plain(name, default) => {
+                check_dup(&name)?;
+                if let Some(d) = &default {
+                    depth = depth.max(d.depth);
+                }
+                let param = Param {
+                    name,
+                    default: default.map(expr),
+                };
+                if seen_star.is_some() {
+                    params.kwonly.push(param);
+                } else {
+                    let after_default = params.args.last().is_some_and(|p| p.default.is_some());
+                    if after_default && param.default.is_none() {
+                        return Err(error(
+                            "non-default argument follows default argument",
+                            param.name.span,
+                        ));
+                    }
+                    params.args.push(param);
+                }
+            }
+            ParamItem::Star(name, span) => {
+                if seen_star.is_some() {
+                    return Err(error("* argument may appear only once", span));
+                }
+                seen_star = Some(span);
+                match name {
+                    Some(n) => {
+                        check_dup(&n)?;
+                        params.vararg = Some(n);
+                    }
+                    None => bare_star = true,
+                }
+            }
+            ParamItem::DoubleStar(span) => {
+                return Err(error("'**' parameters are not supported by gilvm", span))
+            }
+            ParamItem::Slash(span) => {
+                return Err(error(
+                    "positional-only parameters ('/') are not supported by gilvm",
+                    span,
+                ))
+            }
+            ParamItem::Annotated(span) => {
+                return Err(error("annotations are not supported by gilvm", span))
+            }
+        }
+    }
+    if let (true, Some(span)) = (bare_star, seen_star) {
+        if params.kwonly.is_empty() {
+            return Err(error("named arguments must follow bare *", span));
+        }
+    }
+    Ok((params, depth))
+}
+
+// ---- statements ----
+
+pub fn stmt(kind: StmtKind, l: usize, r: usize) -> Stmt {
+    Stmt {
+        kind,
+        span: Span::new(l, r),
+    }
+}
+
+/// The span from `l` to the end of the last statement of the last non-empty body.
+fn block_span(l: usize, bodies: &[&[Stmt]]) -> Span {
+    let end = bodies
+        .iter()
+        .rev()
+        .find_map(|b| b.last())
+        .map_or(l as u32, |s| s.span.end);
+    Span {
+        start: l as u32,
+        end,
+    }
+}
+
+pub fn expr_stmt(e: Ex, l: usize, r: usize) -> PResult<Stmt> {
+    if matches!(e.expr.kind, ExprKind::Starred(_)) {
+        return Err(error("can't use starred expression here", e.expr.span));
+    }
+    Ok(stmt(StmtKind::Expr(e.expr), l, r))
+}
+
+pub fn assign(first: Ex, rest: Vec<Ex>, l: usize, r: usize) -> PResult<Stmt> {
+    let mut all = push_front(first, rest);
+    let value = all.pop().map(expr).unwrap_or(Expr {
+        kind: ExprKind::None,
+        span: Span::new(l, r),
+    });
+    let targets = exprs(all);
+    for (i, t) in targets.iter().enumerate() {
+        if let Err(mut e) = check_target(t, Target::Assign) {
+            if i == 0 && targets.len() == 1 && suggests_equality(t) && e.span == t.span {
+                e.message
+                    .push_str(" here. Maybe you meant '==' instead of '='?");
+            }
+            return Err(ParseError::User { error: e });
+        }
+        if let ExprKind::Starred(_) = t.kind {
+            return Err(error(
+                "starred assignment target must be in a list or tuple",
+                t.span,
+            ));
+        }
+    }
+    Ok(stmt(StmtKind::Assign { targets, value }, l, r))
+}
+
+/// CPython suggests `==` when the bad target is a simple (bitwise-or level) expression.
+fn suggests_equality(e: &Expr) -> bool {
+    !matches!(
+        e.kind,
+        ExprKind::Compare { .. }
+            | ExprKind::BoolOp { .. }
+            | ExprKind::UnaryOp {
+                op: UnaryOp::Not,
+                ..
+            }
+            | ExprKind::IfExp { .. }
+            | ExprKind::Lambda { .. }
+            | ExprKind::Tuple(_)
+            | ExprKind::List(_)
+            | ExprKind::GeneratorExp { .. }
+            | ExprKind::True
+            | ExprKind::False
+            | ExprKind::None
+    )
+}
+
+pub fn aug_assign(target: Ex, op: BinOp, value: Ex, l: usize, r: usize) -> PResult<Stmt> {
+    let t = target.expr;
+    if !matches!(
+        t.kind,
+        ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. }
+    ) {
+        return Err(error(
+            format!(
+                "'{}' is an illegal expression for augmented assignment",
+                expr_name(&t)
+            ),
+            t.span,
+        ));
+    }
+    Ok(stmt(
+        StmtKind::AugAssign {
+            target: t,
+            op,
+            value: value.expr,
+        },
+        l,
+        r,
+    ))
+}
+
+/// Where a target appears, for the wording of errors.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Target {
+    Assign,
+    Delete,
+}
+
+/// Checks that `e` can be assigned to (or deleted); errors use CPython's wording.
+fn check_target(e: &Expr, ctx: Target) -> Result<(), CompileError> {
+    match &e.kind {
+        ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. } => Ok(()),
+        ExprKind::Tuple(items) | ExprKind::List(items) => {
+            items.iter().try_for_each(|i| check_target(i, ctx))
+        }
+        ExprKind::Starred(inner) if ctx == Target::Assign => check_target(inner, ctx),
+        _ => {
+            let verb = match ctx {
+                Target::Assign => "assign to",
+                Target::Delete => "delete",
+            };
+            Err(CompileError::syntax(
+                format!("cannot {verb} {}", expr_name(e)),
+                e.span,
+            ))
+        }
+    }
+}
+
+/// CPython's name for an expression kind in error messages.
+fn expr_name(e: &Expr) -> &'static str {
+    match &e.kind {
+        ExprKind::Name(_) => "name",
+        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => "literal",
+        ExprKind::JoinedStr(_) => "f-string expression",
+        ExprKind::True => "True",
+        ExprKind::False => "False",
+        ExprKind::None => "None",
+        ExprKind::List(_) => "list",
+        ExprKind::Tuple(_) => "tuple",
+        ExprKind::Dict(_) => "dict literal",
+        ExprKind::Starred(_) => "starred",
+        ExprKind::BinOp { .. } | ExprKind::UnaryOp { .. } | ExprKind::BoolOp { .. } => "expression",
+        ExprKind::Compare { .. } => "comparison",
+        ExprKind::Call { .. } => "function call",
+        ExprKind::Attribute { .. } => "attribute",
+        ExprKind::Subscript { .. } => "subscript",
+        ExprKind::Slice { .. } => "slice",
+        ExprKind::IfExp { .. } => "conditional expression",
+        ExprKind::Lambda { .. } => "lambda",
+        ExprKind::ListComp { .. } => "list comprehension",
+        ExprKind::GeneratorExp { .. } => "generator expression",
+    }
+}
+
+pub fn delete(targets: Vec<Ex>, l: usize, r: usize) -> PResult<Stmt> {
+    let targets = exprs(targets);
+    for t in &targets {
+        check_target(t, Target::Delete).map_err(|error| ParseError::User { error })?;
+    }
+    Ok(stmt(StmtKind::Delete(targets), l, r))
+}
+
+/// Checks a `for`/`with`/comprehension target.
+pub fn target(e: Ex) -> PResult<Expr> {
+    check_target(&e.expr, Target::Assign).map_err(|error| ParseError::User { error })?;
+    if let ExprKind::Starred(_) = e.expr.kind {
+        return Err(error(
+            "starred assignment target must be in a list or tuple",
+            e.expr.span,
+        ));
+    }
+    Ok(e.expr)
+}
+
+pub fn return_stmt(value: Option<Ex>, l: usize, r: usize) -> Stmt {
+    stmt(StmtKind::Return(value.map(expr)), l, r)
+}
+
+pub fn assert_stmt(test: Ex, msg: Option<Ex>, l: usize, r: usize) -> Stmt {
+    stmt(
+        StmtKind::Assert {
+            test: test.expr,
+            msg: msg.map(expr),
+        },
+        l,
+        r,
+    )
+}
+
+pub fn raise_stmt(e: Option<(Ex, Option<Ex>)>, l: usize, r: usize) -> Stmt {
+    let (exc, cause) = match e {
+        Some((exc, cause)) => (Some(exc.expr), cause.map(expr)),
+        None => (None, None),
+    };
+    stmt(StmtKind::Raise { exc, cause }, l, r)
+}
+
+pub fn if_stmt(
+    l: usize,
+    test: Ex,
+    body: Vec<Stmt>,
+    elifs: Vec<(usize, Ex, Vec<Stmt>)>,
+    orelse: Option<Vec<Stmt>>,
+) -> Stmt {
+    // Build the elif chain from the back: each elif is an `If` in its predecessor's orelse.
+    let mut tail = orelse.unwrap_or_default();
+    for (el, etest, ebody) in elifs.into_iter().rev() {
+        let span = block_span(el, &[&ebody, &tail]);
+        let kind = StmtKind::If {
+            test: etest.expr,
+            body: ebody,
+            orelse: tail,
+        };
+        tail = vec![Stmt { kind, span }];
+    }
+    let span = block_span(l, &[&body, &tail]);
+    let kind = StmtKind::If {
+        test: test.expr,
+        body,
+        orelse: tail,
+    };
+    Stmt { kind, span }
+}
+
+pub fn while_stmt(l: usize, test: Ex, body: Vec<Stmt>, orelse: Option<Vec<Stmt>>) -> Stmt {
+    let orelse = orelse.unwrap_or_default();
+    let span = block_span(l, &[&body, &orelse]);
+    let kind = StmtKind::While {
+        test: test.expr,
+        body,
+        orelse,
+    };
+    Stmt { kind, span }
+}
+
+pub fn for_stmt(
+    l: usize,
+    target_ex: Ex,
+    iter: Ex,
+    body: Vec<Stmt>,
+    orelse: Option<Vec<Stmt>>,
+) -> PResult<Stmt> {
+    let target = target(target_ex)?;
+    let orelse = orelse.unwrap_or_default();
+    let span = block_span(l, &[&body, &orelse]);
+    let kind = StmtKind::For {
+        target,
+        iter: iter.expr,
+        body,
+        orelse,
+    };
+    Ok(Stmt { kind, span })
+}
+
+pub fn handler(
+    typ: Option<(Ex, Option<Ident>)>,
+    body: Vec<Stmt>,
+    l: usize,
+    r: usize,
+) -> ExceptHandler {
+    let (typ, name) = match typ {
+        Some((t, n)) => (Some(t.expr), n),
+        None => (None, None),
+    };
+    ExceptHandler {
+        typ,
+        name,
+        body,
+        span: Span::new(l, r),
+    }
+}
+
+pub fn try_stmt(
+    l: usize,
+    body: Vec<Stmt>,
+    handlers: Vec<ExceptHandler>,
+    orelse: Option<Vec<Stmt>>,
+    finalbody: Option<Vec<Stmt>>,
+) -> PResult<Stmt> {
+    if let Some(h) = handlers.iter().rev().skip(1).find(|h| h.typ.is_none()) {
+        return Err(error("default 'except:' must be last", h.span));
+    }
+    let orelse = orelse.unwrap_or_default();
+    let finalbody = finalbody.unwrap_or_default();
+    let last_handler: &[Stmt] = handlers.last().map_or(&[], |h| &h.body);
+    let span = block_span(l, &[&body, last_handler, &orelse, &finalbody]);
+    let kind = StmtKind::Try {
+        body,
+        handlers,
+        orelse,
+        finalbody,
+    };
+    Ok(Stmt { kind, span })
+}
+
+pub fn with_item(context: Ex, target_ex: Option<Ex>) -> PResult<WithItem> {
+    let target = target_ex.map(target).transpose()?;
+    Ok(WithItem {
+        context: context.expr,
+        target,
+    })
+}
+
+pub fn with_stmt(l: usize, items: Vec<WithItem>, body: Vec<Stmt>) -> Stmt {
+    let span = block_span(l, &[&body]);
+    Stmt {
+        kind: StmtKind::With { items, body },
+        span,
+    }
+}
+
+pub fn funcdef(
+    l: usize,
+    name: Ident,
+    params: Vec<ParamItem>,
+    r: usize,
+    body: Vec<Stmt>,
+) -> PResult<Stmt> {
+    let (params, _) = params_from(params)?;
+    let span = block_span(l, &[&body]);
+    let def = FunctionDef {
+        name,
+        params,
+        body,
+        span: Span::new(l, r),
+    };
+    Ok(Stmt {
+        kind: StmtKind::FunctionDef(Box::new(def)),
+        span,
+    })
+}
+
+pub fn alias(name: Ident, asname: Option<Ident>) -> Alias {
+    Alias { name, asname }
+}
+
+pub fn import_from(module: Ident, names: Vec<Alias>, l: usize, r: usize) -> Stmt {
+    stmt(StmtKind::ImportFrom { module, names }, l, r)
+}
