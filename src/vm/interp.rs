@@ -87,6 +87,12 @@ impl Vm {
                 // Woken from a blocking call made by the thread's start call itself.
                 break 'run SliceEnd::Finished;
             }
+            if let Some(t) = self.threads[tid].wake_throw.take() {
+                // The blocking call this thread was woken from raises.
+                if let Err(exc) = self.unwind(&mut stack, &mut frames, t, false) {
+                    break 'run SliceEnd::Died(exc);
+                }
+            }
             'frame: loop {
                 let fr = match frames.last() {
                     Some(f) => *f,
@@ -1038,7 +1044,7 @@ impl Vm {
     pub fn deliver_wake_value(&mut self, tid: u32) {
         let t = &mut self.threads[tid as usize];
         let v = std::mem::replace(&mut t.wake_value, Value::None);
-        if !t.frames.is_empty() {
+        if !t.frames.is_empty() && t.wake_throw.is_none() {
             t.stack.push(v);
         }
         t.state = ThreadState::Runnable;

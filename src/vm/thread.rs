@@ -73,6 +73,9 @@ pub struct Thread {
     pub start: Option<StartCall>,
     /// The value a blocking call returns when the thread is woken (pushed on its stack).
     pub wake_value: Value,
+    /// An exception the blocking call raises instead, when the thread is woken
+    /// (`BrokenBarrierError`, …).
+    pub wake_throw: Option<crate::vm::Throw>,
     /// Instructions this thread has executed.
     pub steps: u64,
     /// Recent reads, for the lost-update detector.
@@ -97,6 +100,7 @@ impl Thread {
             exc_info: Value::None,
             start: None,
             wake_value: Value::None,
+            wake_throw: None,
             steps: 0,
             reads: ReadLog::default(),
             joiners: Vec::new(),

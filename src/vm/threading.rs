@@ -326,6 +326,15 @@ impl Vm {
         self.sched.make_runnable(tid);
     }
 
+    /// Makes a blocked thread runnable; its blocking call raises `t`.
+    pub fn wake_with_error(&mut self, tid: Tid, t: Throw) {
+        if !matches!(self.threads[tid as usize].state, ThreadState::Blocked { .. }) {
+            return;
+        }
+        self.threads[tid as usize].wake_throw = Some(t);
+        self.wake(tid, Value::None);
+    }
+
     /// A timer fired for `tid` at `deadline`: wake it if it is still waiting with that
     /// deadline, undoing its registration with what it waited on.
     pub fn on_timer(&mut self, tid: Tid, deadline: u64) {
