@@ -25,7 +25,9 @@ fn gilvm(args: &[&str]) -> Out {
 
 /// The number in `lost updates: counter 1,234 (in …)`.
 fn lost_for(stderr: &str, name: &str) -> Option<i64> {
-    let line = stderr.lines().find(|l| l.starts_with("gilvm: lost updates:"))?;
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("gilvm: lost updates:"))?;
     if line.ends_with("none") {
         return Some(0);
     }
@@ -65,7 +67,14 @@ fn unlocked_counter_loses_updates_and_the_summary_counts_them_exactly() {
 fn locked_counter_is_exact_under_every_seed() {
     for seed in [0, 1, 7, 12345] {
         let s = seed.to_string();
-        let o = gilvm(&["run", "programs/counter_locked.toy", "--seed", &s, "--switch-interval", "7"]);
+        let o = gilvm(&[
+            "run",
+            "programs/counter_locked.toy",
+            "--seed",
+            &s,
+            "--switch-interval",
+            "7",
+        ]);
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert_eq!(o.stdout, "400000\n");
         assert_eq!(lost_for(&o.stderr, "counter"), Some(0), "{}", o.stderr);
@@ -76,9 +85,15 @@ fn locked_counter_is_exact_under_every_seed() {
 fn same_seed_gives_byte_identical_runs() {
     let a = gilvm(&["run", "programs/counter_race.toy", "--seed", "42"]);
     let b = gilvm(&["run", "programs/counter_race.toy", "--seed", "42"]);
-    assert_eq!((a.code, &a.stdout, &a.stderr), (b.code, &b.stdout, &b.stderr));
+    assert_eq!(
+        (a.code, &a.stdout, &a.stderr),
+        (b.code, &b.stdout, &b.stderr)
+    );
     let c = gilvm(&["run", "programs/counter_race.toy", "--seed", "43"]);
-    assert_ne!(a.stdout, c.stdout, "different seeds should interleave differently");
+    assert_ne!(
+        a.stdout, c.stdout,
+        "different seeds should interleave differently"
+    );
 }
 
 #[test]
@@ -87,7 +102,14 @@ fn record_then_replay_reproduces_the_run() {
     std::fs::create_dir_all(&dir).unwrap();
     let sched = dir.join("race.schedule");
     let sched = sched.to_str().unwrap();
-    let a = gilvm(&["run", "programs/counter_race.toy", "--seed", "9", "--record", sched]);
+    let a = gilvm(&[
+        "run",
+        "programs/counter_race.toy",
+        "--seed",
+        "9",
+        "--record",
+        sched,
+    ]);
     assert_eq!(a.code, 0, "{}", a.stderr);
     let text = std::fs::read_to_string(sched).unwrap();
     assert!(text.starts_with("gilvm-schedule 1\n"), "{text}");
@@ -95,11 +117,18 @@ fn record_then_replay_reproduces_the_run() {
     let b = gilvm(&["replay", sched]);
     assert_eq!(b.code, 0, "{}", b.stderr);
     assert_eq!(a.stdout, b.stdout);
-    assert_eq!(lost_for(&a.stderr, "counter"), lost_for(&b.stderr, "counter"));
+    assert_eq!(
+        lost_for(&a.stderr, "counter"),
+        lost_for(&b.stderr, "counter")
+    );
     // A schedule for another program is refused.
     let bad = dir.join("bad.schedule");
     let other = text.replace(
-        &text.lines().find(|l| l.starts_with("program-hash")).unwrap().to_string(),
+        &text
+            .lines()
+            .find(|l| l.starts_with("program-hash"))
+            .unwrap()
+            .to_string(),
         "program-hash fnv1a64:0123456789abcdef",
     );
     std::fs::write(&bad, other).unwrap();

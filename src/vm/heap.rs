@@ -144,6 +144,12 @@ pub enum Obj {
         part: DictPart,
         len_at_start: usize,
     },
+    /// `reversed(list_or_tuple)`: walks `seq` backwards; `next` is one past the index of the
+    /// next item (0 once exhausted), so a list that shrinks meanwhile just ends the iteration.
+    RevSeqIter {
+        seq: ObjId,
+        next: usize,
+    },
     /// `enumerate(iterable, start)`.
     Enumerate {
         iter: Value,
@@ -200,7 +206,7 @@ impl Obj {
                 f(*step);
             }
             Obj::DictView { dict, .. } | Obj::DictIter { dict, .. } => f(Value::Obj(*dict)),
-            Obj::SeqIter { seq, .. } => f(Value::Obj(*seq)),
+            Obj::SeqIter { seq, .. } | Obj::RevSeqIter { seq, .. } => f(Value::Obj(*seq)),
             Obj::StrIter { s, .. } => f(Value::Obj(*s)),
             Obj::Enumerate { iter, .. } => f(*iter),
             Obj::Zip { iters } => iters.iter().copied().for_each(f),
@@ -283,6 +289,15 @@ impl Heap {
         }
         self.bytes += bytes;
         self.since_gc += bytes;
+        Ok(())
+    }
+
+    /// Fails if `bytes` more would pass the limit, without charging them: refuses a huge result
+    /// (`'x' * 10**10`) before it is built; the allocation then charges its real size.
+    pub fn check(&self, bytes: usize) -> Result<(), HeapFull> {
+        if self.bytes.saturating_add(bytes) > self.limit {
+            return Err(HeapFull);
+        }
         Ok(())
     }
 

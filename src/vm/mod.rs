@@ -24,6 +24,8 @@ pub mod rng;
 pub mod scheduler;
 pub mod summary;
 pub mod sync;
+#[cfg(test)]
+pub mod testutil;
 pub mod thread;
 pub mod threading;
 pub mod traceback;
@@ -133,6 +135,17 @@ impl Rt {
 
     pub fn new_tuple(&mut self, items: Vec<Value>) -> PyResult<Value> {
         self.alloc(Obj::Tuple(items))
+    }
+
+    pub fn new_dict(&mut self, map: crate::vm::heap::DictMap) -> PyResult<Value> {
+        self.alloc(Obj::Dict(map))
+    }
+
+    /// Raises `MemoryError` if `bytes` more would pass the heap limit, without charging them:
+    /// call it before building a result whose size the program controls.
+    #[inline]
+    pub fn ensure_room(&self, bytes: usize) -> PyResult<()> {
+        Ok(self.heap.check(bytes)?)
     }
 
     /// Materialises a [`Throw`] as an exception object.

@@ -328,7 +328,10 @@ impl Vm {
 
     /// Makes a blocked thread runnable; its blocking call raises `t`.
     pub fn wake_with_error(&mut self, tid: Tid, t: Throw) {
-        if !matches!(self.threads[tid as usize].state, ThreadState::Blocked { .. }) {
+        if !matches!(
+            self.threads[tid as usize].state,
+            ThreadState::Blocked { .. }
+        ) {
             return;
         }
         self.threads[tid as usize].wake_throw = Some(t);
@@ -695,32 +698,3 @@ impl Vm {
 /// The highest `sys.setrecursionlimit` gilvm accepts (frames live on the heap, but each costs
 /// memory; this keeps a runaway recursion well inside the heap limit).
 pub const MAX_RECURSION_LIMIT: usize = 100_000;
-
-/// `repr()` of threads and synchronisation objects, as Python prints them (with stable fake
-/// addresses).
-pub fn sync_repr(vm_threads: Option<&[Thread]>, s: &SyncObj, id: ObjId) -> String {
-    match s {
-        SyncObj::Thread(t) => {
-            let status = match (t.tid, vm_threads) {
-                (None, _) => "initial".to_string(),
-                (Some(tid), Some(threads)) => match threads.get(tid as usize) {
-                    Some(th) if th.is_alive() => format!("started {}", th.ident),
-                    Some(th) => format!("stopped {}", th.ident),
-                    None => "started".into(),
-                },
-                (Some(_), None) => "started".into(),
-            };
-            let daemon = if t.daemon { " daemon" } else { "" };
-            format!("<Thread({}, {status}{daemon})>", t.name)
-        }
-        SyncObj::Lock(l) => format!(
-            "<{} _thread.lock object at {}>",
-            if l.owner.is_some() {
-                "locked"
-            } else {
-                "unlocked"
-            },
-            format::fake_address(id)
-        ),
-    }
-}

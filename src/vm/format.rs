@@ -1,0 +1,443 @@
+//! Turning values into text exactly as CPython 3.11 does: `repr`, `str`, the format-spec
+//! mini-language (`format`, f-strings, `str.format`) and printf-style `%` formatting.
+//!
+//! Where CPython prints a memory address (`<function f at 0x7f3a…>`), gilvm prints a stable
+//! fake one derived from the object's heap index ([`fake_address`]), the same number `id()`
+//! returns, so output stays deterministic (DESIGN.md §4.5). Heap indices are reused after a
+//! collection, just as CPython reuses addresses.
+//! Nothing here allocates on the heap: results are Rust `String`s the caller may wrap.
+
+mod percent;
+mod spec;
+mod strformat;
+
+pub use percent::percent_format;
+pub use spec::format_spec;
+pub use strformat::str_format;
+
+use crate::vm::exceptions::ExcKind;
+use crate::vm::heap::{DictPart, Obj};
+use crate::vm::natives::{ModuleId, NativeId};
+use crate::vm::ops::{is_class, type_name, MAX_NESTING};
+use crate::vm::sync::SyncObj;
+use crate::vm::value::{ObjId, Value};
+use crate::vm::{PyResult, Rt, Throw};
+
+/// `repr(v)`.
+pub fn repr(rt: &Rt, v: Value) -> PyResult<String> {
+    let mut out = String::new();
+    write_repr(rt, v, &mut out, &mut Vec::new())?;
+    Ok(out)
+}
+
+/// `str(v)`: the string itself for a str, Python's `str(e)` rules for exceptions, else repr.
+pub fn str_of(rt: &Rt, v: Value) -> PyResult<String> {
+    if let Value::Obj(id) = v {
+        match rt.heap.get(id) {
+            Obj::Str(s) => return Ok(s.clone()),
+            Obj::Exception(e) => {
+                return match e.args.as_slice() {
+                    [] => Ok(String::new()),
+                    [a] if e.kind == ExcKind::KeyError => repr(rt, *a),
+                    [a] => str_of(rt, *a),
+                    args => {
+                        let mut out = String::new();
+                        write_seq(rt, args, "(", ")", args.len() == 1, &mut out, &mut vec![id])?;
+                        Ok(out)
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    repr(rt, v)
+}
+
+/// The deterministic stand-in for an object's address, shared by reprs and `id()`.
+pub fn fake_address(id: ObjId) -> i64 {
+    0x7f00_0000_0000 + (id.0 as i64) * 16
+}
+
+/// `id(v)` for any value: heap objects by [`fake_address`]; immediates by value in a range of
+/// their own (ints beyond ±2**40 may share an id with another int, never with an object).
+pub fn fake_id(v: Value) -> i64 {
+    match v {
+        Value::Obj(id) => fake_address(id),
+        Value::None => 0x5f00_0000_0010,
+        Value::Undef => 0x5f00_0000_0000,
+        Value::Bool(b) => 0x5f00_0000_0020 + 16 * b as i64,
+        Value::Int(i) => 0x6000_0000_0000_i64.wrapping_add(i.wrapping_mul(32)),
+        Value::Float(f) => 0x3000_0000_0000 + ((f.to_bits() >> 12) as i64 & 0xfff_ffff_fff0),
+        Value::Native(n) => 0x5e00_0000_0000 + 16 * n as i64,
+        Value::Method(m) => 0x5e10_0000_0000 + 16 * (((m.ty as i64) << 8) | m.attr as i64),
+        Value::Module(m) => 0x5e20_0000_0000 + 16 * m as i64,
+        Value::ExcType(k) => 0x5e30_0000_0000 + 16 * k as i64,
+        Value::BoundExit(id) => fake_address(id) + 8,
+    }
+}
+
+/// Python's `repr` of a float: the shortest digits that round-trip, in fixed notation when the
+/// decimal exponent is in -4..16, else scientific (`1e+16`, `1e-05`), always with a `.0` or
+/// an exponent so it reads back as a float.
+pub fn float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    let (digits, exp) = shortest_digits(f);
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    let decpt = exp + 1;
+    let body = if -4 < decpt && decpt <= 16 {
+        fixed_from_digits(&digits, decpt, true)
+    } else {
+        sci_from_digits(&digits, exp)
+    };
+    format!("{sign}{body}")
+}
+
+/// The shortest round-trip decimal digits of `|f|` and the exponent of the first digit.
+fn shortest_digits(f: f64) -> (String, i32) {
+    split_exp(&format!("{:e}", f.abs()))
+}
+
+/// Splits Rust's `1.2345e3` form into digits `12345` and exponent `3`.
+fn split_exp(s: &str) -> (String, i32) {
+    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
+    (mant.replace('.', ""), exp.parse().unwrap_or(0))
+}
+
+/// Digits with the decimal point after `decpt` of them (padding with zeros either side).
+fn fixed_from_digits(digits: &str, decpt: i32, dot_zero: bool) -> String {
+    let n = digits.len() as i32;
+    if decpt <= 0 {
+        format!("0.{}{digits}", "0".repeat((-decpt) as usize))
+    } else if decpt >= n {
+        let zeros = "0".repeat((decpt - n) as usize);
+        if dot_zero {
+            format!("{digits}{zeros}.0")
+        } else {
+            format!("{digits}{zeros}")
+        }
+    } else {
+        let (a, b) = digits.split_at(decpt as usize);
+        format!("{a}.{b}")
+    }
+}
+
+fn sci_from_digits(digits: &str, exp: i32) -> String {
+    let (first, rest) = digits.split_at(1.min(digits.len()));
+    let dot = if rest.is_empty() { "" } else { "." };
+    format!("{first}{dot}{rest}e{}", exp_suffix(exp))
+}
+
+/// An exponent as Python writes it: sign always, at least two digits (`+16`, `-05`).
+fn exp_suffix(exp: i32) -> String {
+    let sign = if exp < 0 { '-' } else { '+' };
+    format!("{sign}{:02}", exp.unsigned_abs())
+}
+
+/// `repr` of a string with Python's choice of quotes and escapes.
+pub fn str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if is_printable(c) => out.push(c),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `str.isprintable` for one character, for the ranges programs meet: controls,
+/// separators other than the space, format characters, surrogates and private use are not.
+fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    match u {
+        0x20..=0x7e => true,
+        0..=0x1f | 0x7f..=0xa0 | 0xad => false,
+        0x1680 | 0x2000..=0x200f | 0x2028..=0x202f | 0x205f..=0x2064 | 0x3000 | 0xfeff => false,
+        0x180e | 0x2066..=0x206f | 0xfff9..=0xfffb => false,
+        0xd800..=0xf8ff | 0xf0000.. => false,
+        _ => true,
+    }
+}
+
+fn write_repr(rt: &Rt, v: Value, out: &mut String, stack: &mut Vec<ObjId>) -> PyResult<()> {
+    match v {
+        Value::Obj(id) => write_obj_repr(rt, id, v, out, stack),
+        _ => {
+            immediate_repr(v, out);
+            Ok(())
+        }
+    }
+}
+
+#[inline(never)]
+fn immediate_repr(v: Value, out: &mut String) {
+    match v {
+        Value::None | Value::Undef => out.push_str("None"),
+        Value::Bool(true) => out.push_str("True"),
+        Value::Bool(false) => out.push_str("False"),
+        Value::Int(i) => out.push_str(itoa(i).as_str()),
+        Value::Float(f) => out.push_str(&float_repr(f)),
+        Value::Native(n) => out.push_str(&native_repr(n)),
+        Value::Method(m) => out.push_str(&format!("<built-in method {}>", m.attr.name())),
+        Value::Module(m) => out.push_str(&module_repr(m)),
+        Value::ExcType(k) => {
+            let prefix = if k == ExcKind::BrokenBarrierError {
+                "threading."
+            } else {
+                ""
+            };
+            out.push_str(&format!("<class '{prefix}{}'>", k.name()));
+        }
+        Value::BoundExit(_) => out.push_str("<built-in method __exit__>"),
+        Value::Obj(_) => {}
+    }
+}
+
+fn itoa(i: i64) -> String {
+    i.to_string()
+}
+
+fn native_repr(n: NativeId) -> String {
+    use NativeId::*;
+    let module = match n {
+        Thread | Semaphore | BoundedSemaphore | Condition | Event | Barrier => "threading.",
+        Queue | LifoQueue | PriorityQueue => "queue.",
+        _ => "",
+    };
+    if n.is_type() || is_class(n) {
+        format!("<class '{module}{}'>", n.name().trim_end())
+    } else {
+        let name = match n {
+            Lock => "allocate_lock",
+            _ => n.name().trim_end(),
+        };
+        format!("<built-in function {name}>")
+    }
+}
+
+fn module_repr(m: ModuleId) -> String {
+    match m {
+        ModuleId::Time | ModuleId::Sys => format!("<module '{}' (built-in)>", m.name()),
+        _ => format!("<module '{}'>", m.name()),
+    }
+}
+
+fn write_obj_repr(
+    rt: &Rt,
+    id: ObjId,
+    v: Value,
+    out: &mut String,
+    stack: &mut Vec<ObjId>,
+) -> PyResult<()> {
+    let obj = rt.heap.get(id);
+    if !matches!(
+        obj,
+        Obj::List(_) | Obj::Tuple(_) | Obj::Dict(_) | Obj::DictView { .. } | Obj::Exception(_)
+    ) {
+        return leaf_repr(rt, id, v, out, stack);
+    }
+    if stack.contains(&id) {
+        out.push_str(match obj {
+            Obj::List(_) => "[...]",
+            Obj::Tuple(_) => "(...)",
+            _ => "{...}",
+        });
+        return Ok(());
+    }
+    if stack.len() > MAX_NESTING {
+        return Err(repr_too_deep());
+    }
+    stack.push(id);
+    match obj {
+        Obj::List(items) => write_seq(rt, items, "[", "]", false, out, stack)?,
+        Obj::Tuple(items) => write_seq(rt, items, "(", ")", items.len() == 1, out, stack)?,
+        Obj::Dict(d) => {
+            out.push('{');
+            for (i, (k, val)) in d.values().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(rt, *k, out, stack)?;
+                out.push_str(": ");
+                write_repr(rt, *val, out, stack)?;
+            }
+            out.push('}');
+        }
+        Obj::DictView { dict, part } => {
+            out.push_str(type_name(rt, v));
+            out.push_str("([");
+            if let Obj::Dict(d) = rt.heap.get(*dict) {
+                for (i, (k, val)) in d.values().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    match part {
+                        DictPart::Keys => write_repr(rt, *k, out, stack)?,
+                        DictPart::Values => write_repr(rt, *val, out, stack)?,
+                        DictPart::Items => {
+                            out.push('(');
+                            write_repr(rt, *k, out, stack)?;
+                            out.push_str(", ");
+                            write_repr(rt, *val, out, stack)?;
+                            out.push(')');
+                        }
+                    }
+                }
+            }
+            out.push_str("])");
+        }
+        Obj::Exception(e) => {
+            out.push_str(e.kind.attr_name());
+            write_seq(rt, &e.args, "(", ")", false, out, stack)?;
+        }
+        _ => {}
+    }
+    stack.pop();
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn repr_too_deep() -> Throw {
+    Throw::new(
+        ExcKind::RecursionError,
+        "maximum recursion depth exceeded while getting the repr of an object",
+    )
+}
+
+/// Reprs of objects that are not containers (kept out of the recursive path so its stack
+/// frames stay small; a slice's parts are ints or None in practice).
+#[inline(never)]
+fn leaf_repr(
+    rt: &Rt,
+    id: ObjId,
+    v: Value,
+    out: &mut String,
+    stack: &mut Vec<ObjId>,
+) -> PyResult<()> {
+    match rt.heap.get(id) {
+        Obj::Str(s) => out.push_str(&str_repr(s)),
+        Obj::Function(f) => {
+            let name = rt
+                .program
+                .codes
+                .get(f.code as usize)
+                .map_or("?", |c| c.qualname.as_str());
+            out.push_str(&format!("<function {name} at {:#x}>", fake_address(id)));
+        }
+        Obj::BoundMethod { recv, method } => out.push_str(&format!(
+            "<built-in method {} of {} object at {:#x}>",
+            method.attr.name(),
+            type_name(rt, *recv),
+            fake_id(*recv)
+        )),
+        Obj::Range { start, stop, step } => {
+            if *step == 1 {
+                out.push_str(&format!("range({start}, {stop})"));
+            } else {
+                out.push_str(&format!("range({start}, {stop}, {step})"));
+            }
+        }
+        Obj::Slice { start, stop, step } => {
+            out.push_str("slice(");
+            write_repr(rt, *start, out, stack)?;
+            out.push_str(", ");
+            write_repr(rt, *stop, out, stack)?;
+            out.push_str(", ");
+            write_repr(rt, *step, out, stack)?;
+            out.push(')');
+        }
+        Obj::Cell { value: c, .. } => {
+            if *c == Value::Undef {
+                out.push_str(&format!("<cell at {:#x}: empty>", fake_address(id)));
+            } else {
+                out.push_str(&format!(
+                    "<cell at {:#x}: {} object at {:#x}>",
+                    fake_address(id),
+                    type_name(rt, *c),
+                    fake_id(*c)
+                ));
+            }
+        }
+        Obj::Sync(s) => out.push_str(&sync_repr(s, id)),
+        _ => out.push_str(&format!(
+            "<{} object at {:#x}>",
+            type_name(rt, v),
+            fake_address(id)
+        )),
+    }
+    Ok(())
+}
+
+fn sync_repr(s: &SyncObj, id: ObjId) -> String {
+    match s {
+        SyncObj::Thread(t) => {
+            let state = if t.tid.is_some() {
+                "started"
+            } else {
+                "initial"
+            };
+            let daemon = if t.daemon { " daemon" } else { "" };
+            format!("<Thread({}, {state}{daemon})>", t.name)
+        }
+        SyncObj::Lock(l) => format!(
+            "<{} _thread.lock object at {:#x}>",
+            if l.owner.is_some() {
+                "locked"
+            } else {
+                "unlocked"
+            },
+            fake_address(id)
+        ),
+        #[allow(unreachable_patterns)]
+        _ => format!("<object at {:#x}>", fake_address(id)),
+    }
+}
+
+fn write_seq(
+    rt: &Rt,
+    items: &[Value],
+    open: &str,
+    close: &str,
+    trailing_comma: bool,
+    out: &mut String,
+    stack: &mut Vec<ObjId>,
+) -> PyResult<()> {
+    out.push_str(open);
+    for (i, &x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_repr(rt, x, out, stack)?;
+    }
+    if trailing_comma {
+        out.push(',');
+    }
+    out.push_str(close);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,254 @@
+//! printf-style formatting, `'%5.2f %s' % (x, name)`: each conversion is translated to a
+//! format spec and rendered by [`format_spec`], so both paths share one set of number rules.
+
+use crate::vm::format::{format_spec, repr, str_of};
+use crate::vm::heap::{HashKey, Obj};
+use crate::vm::ops::key_error;
+use crate::vm::ops::type_name;
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Rt, Throw};
+
+/// `fmt % args` where `fmt` is a str.
+pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> {
+    let fmt = rt.as_str(fmt).unwrap_or_default().to_string();
+    let (positional, mapping): (Vec<Value>, Option<Value>) = match args {
+        Value::Obj(id) => match rt.heap.get(id) {
+            Obj::Tuple(items) => (items.clone(), None),
+            Obj::Dict(_) => (vec![args], Some(args)),
+            _ => (vec![args], None),
+        },
+        _ => (vec![args], None),
+    };
+    let mut next = 0usize;
+    let mut used_mapping = false;
+    let mut out = String::with_capacity(fmt.len());
+    let chars: Vec<char> = fmt.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let incomplete = || Throw::value_error("incomplete format");
+        let mut arg_from_map = None;
+        if chars.get(i) == Some(&'(') {
+            let start = i + 1;
+            let mut depth = 1;
+            i += 1;
+            while i < chars.len() && depth > 0 {
+                match chars[i] {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                i += 1;
+            }
+            if depth > 0 {
+                return Err(Throw::value_error("incomplete format key"));
+            }
+            let key: String = chars[start..i - 1].iter().collect();
+            let Some(map) = mapping else {
+                return Err(Throw::type_error("format requires a mapping"));
+            };
+            used_mapping = true;
+            arg_from_map = Some(lookup(rt, map, &key)?);
+        }
+        let mut flags = String::new();
+        while let Some(&f) = chars.get(i).filter(|f| "-+ #0".contains(**f)) {
+            flags.push(f);
+            i += 1;
+        }
+        let mut take_arg = |_: &Rt| -> PyResult<Value> {
+            if let Some(v) = arg_from_map {
+                return Ok(v);
+            }
+            let v = positional
+                .get(next)
+                .copied()
+                .ok_or_else(|| Throw::type_error("not enough arguments for format string"))?;
+            next += 1;
+            Ok(v)
+        };
+        let rt_ref: &Rt = rt;
+        let number = |i: &mut usize, take: &mut dyn FnMut(&Rt) -> PyResult<Value>| {
+            if chars.get(*i) == Some(&'*') {
+                *i += 1;
+                let v = take(rt_ref)?;
+                return match v {
+                    Value::Int(n) => Ok(Some(n)),
+                    _ => Err(Throw::type_error("* wants int")),
+                };
+            }
+            let start = *i;
+            while chars.get(*i).is_some_and(|c| c.is_ascii_digit()) {
+                *i += 1;
+            }
+            let s: String = chars[start..*i].iter().collect();
+            Ok(if s.is_empty() { None } else { s.parse().ok() })
+        };
+        let mut width = number(&mut i, &mut take_arg)?;
+        if let Some(w) = width.filter(|&w| w < 0) {
+            flags.push('-');
+            width = Some(-w);
+        }
+        let mut precision = None;
+        if chars.get(i) == Some(&'.') {
+            i += 1;
+            precision = Some(number(&mut i, &mut take_arg)?.unwrap_or(0).max(0));
+        }
+        while chars.get(i).is_some_and(|c| "hlL".contains(*c)) {
+            i += 1;
+        }
+        let Some(&conv) = chars.get(i) else {
+            return Err(incomplete());
+        };
+        i += 1;
+        if conv == '%' {
+            out.push('%');
+            continue;
+        }
+        let arg = take_arg(rt)?;
+        out.push_str(&convert(rt, conv, arg, &flags, width, precision, i - 1)?);
+    }
+    if next < positional.len() && !used_mapping && mapping.is_none() {
+        return Err(Throw::type_error(
+            "not all arguments converted during string formatting",
+        ));
+    }
+    Ok(out)
+}
+
+fn lookup(rt: &mut Rt, map: Value, key: &str) -> PyResult<Value> {
+    let Some(Obj::Dict(d)) = map.as_obj().map(|id| rt.heap.get(id)) else {
+        return Err(Throw::type_error("format requires a mapping"));
+    };
+    match d.get(&HashKey::Str(key.into())) {
+        Some(&(_, v)) => Ok(v),
+        None => {
+            let k = rt.new_str(key)?;
+            Err(key_error(k))
+        }
+    }
+}
+
+fn convert(
+    rt: &Rt,
+    conv: char,
+    arg: Value,
+    flags: &str,
+    width: Option<i64>,
+    precision: Option<i64>,
+    index: usize,
+) -> PyResult<String> {
+    let left = flags.contains('-');
+    let mut spec = String::new();
+    let numeric = "diuxXoeEfFgG".contains(conv);
+    if left {
+        spec.push('<');
+    } else if !numeric || !flags.contains('0') {
+        spec.push('>');
+    }
+    if numeric {
+        if flags.contains('+') {
+            spec.push('+');
+        } else if flags.contains(' ') {
+            spec.push(' ');
+        }
+        if flags.contains('#') && conv != 'd' && conv != 'i' && conv != 'u' {
+            spec.push('#');
+        }
+        if flags.contains('0') && !left {
+            spec.push('0');
+        }
+    }
+    if let Some(w) = width {
+        spec.push_str(&w.to_string());
+    }
+    let tname = type_name(rt, arg);
+    match conv {
+        'd' | 'i' | 'u' => {
+            let n = match arg {
+                Value::Int(n) => n,
+                Value::Bool(b) => b as i64,
+                Value::Float(f) if f.is_finite() && f.abs() < 9.2e18 => f.trunc() as i64,
+                Value::Float(_) => return Err(crate::vm::ops::overflow()),
+                _ => {
+                    return Err(Throw::type_error(format!(
+                        "%{conv} format: a real number is required, not {tname}"
+                    )))
+                }
+            };
+            match precision {
+                Some(p) if p > 0 => {
+                    let digits = format!("{:0>w$}", n.unsigned_abs(), w = p as usize);
+                    let body = if n < 0 { format!("-{digits}") } else { digits };
+                    Ok(pad_plain(&body, width, left))
+                }
+                _ => format_spec(rt, Value::Int(n), &(spec + "d")),
+            }
+        }
+        'x' | 'X' | 'o' => match arg {
+            Value::Int(_) | Value::Bool(_) => format_spec(rt, arg, &format!("{spec}{conv}")),
+            _ => Err(Throw::type_error(format!(
+                "%{conv} format: an integer is required, not {tname}"
+            ))),
+        },
+        'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
+            let f = match arg {
+                Value::Int(n) => n as f64,
+                Value::Bool(b) => b as i64 as f64,
+                Value::Float(f) => f,
+                _ => {
+                    return Err(Throw::type_error(format!(
+                        "must be real number, not {tname}"
+                    )))
+                }
+            };
+            let p = precision.unwrap_or(6);
+            format_spec(rt, Value::Float(f), &format!("{spec}.{p}{conv}"))
+        }
+        'c' => {
+            let ch = match arg {
+                Value::Int(n) => u32::try_from(n).ok().and_then(char::from_u32),
+                _ => rt
+                    .as_str(arg)
+                    .filter(|s| s.chars().count() == 1)
+                    .and_then(|s| s.chars().next()),
+            };
+            let ch = ch.ok_or_else(|| Throw::type_error("%c requires int or char"))?;
+            Ok(pad_plain(&ch.to_string(), width, left))
+        }
+        's' | 'r' | 'a' => {
+            let s = if conv == 's' {
+                str_of(rt, arg)?
+            } else {
+                repr(rt, arg)?
+            };
+            let s: String = match precision {
+                Some(p) => s.chars().take(p as usize).collect(),
+                None => s,
+            };
+            Ok(pad_plain(&s, width, left))
+        }
+        c => Err(Throw::value_error(format!(
+            "unsupported format character '{c}' ({:#x}) at index {index}",
+            c as u32
+        ))),
+    }
+}
+
+fn pad_plain(s: &str, width: Option<i64>, left: bool) -> String {
+    let w = width.unwrap_or(0).max(0) as usize;
+    let n = s.chars().count();
+    if n >= w {
+        return s.to_string();
+    }
+    let fill = " ".repeat(w - n);
+    if left {
+        format!("{s}{fill}")
+    } else {
+        format!("{fill}{s}")
+    }
+}

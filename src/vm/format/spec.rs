@@ -1,0 +1,414 @@
+//! The format-spec mini-language (`format(v, spec)`, `f"{v:spec}"`, `str.format`):
+//! `[[fill]align][sign][z][#][0][width][grouping][.precision][type]` for int, float, bool, str
+//! and None, with CPython 3.11's rules and error messages.
+//!
+//! Float digits come from Rust's exact decimal formatting (correctly rounded, ties to even on
+//! the exact binary value), which is what CPython's `dtoa` produces too.
+
+use crate::vm::format::{exp_suffix, fixed_from_digits, float_repr, split_exp, str_of};
+use crate::vm::ops::type_name;
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Rt, Throw};
+
+/// `format(v, spec)`.
+pub fn format_spec(rt: &Rt, v: Value, spec: &str) -> PyResult<String> {
+    if spec.is_empty() {
+        return str_of(rt, v);
+    }
+    let tname = type_name(rt, v);
+    match v {
+        Value::Int(i) => format_int(rt, i, &parse(spec, '>', tname)?, tname),
+        Value::Bool(b) => format_int(rt, b as i64, &parse(spec, '>', tname)?, tname),
+        Value::Float(f) => format_float(rt, f, &parse(spec, '>', tname)?, tname),
+        _ => match rt.as_str(v) {
+            Some(s) => format_str(rt, s, &parse(spec, '<', tname)?),
+            None => Err(Throw::type_error(format!(
+                "unsupported format string passed to {tname}.__format__"
+            ))),
+        },
+    }
+}
+
+/// A parsed format spec.
+#[derive(Debug)]
+struct Spec {
+    fill: char,
+    align: char,
+    sign: Option<char>,
+    z: bool,
+    alt: bool,
+    width: usize,
+    grouping: Option<char>,
+    precision: Option<usize>,
+    ty: Option<char>,
+}
+
+fn parse(spec: &str, default_align: char, tname: &str) -> PyResult<Spec> {
+    let c: Vec<char> = spec.chars().collect();
+    let mut i = 0;
+    let is_align = |ch: char| matches!(ch, '<' | '>' | '=' | '^');
+    let (mut fill, mut align) = (None, None);
+    if c.len() >= 2 && is_align(c[1]) {
+        fill = Some(c[0]);
+        align = Some(c[1]);
+        i = 2;
+    } else if !c.is_empty() && is_align(c[0]) {
+        align = Some(c[0]);
+        i = 1;
+    }
+    let mut sign = None;
+    if i < c.len() && matches!(c[i], '+' | '-' | ' ') {
+        sign = Some(c[i]);
+        i += 1;
+    }
+    let z = i < c.len() && c[i] == 'z';
+    i += z as usize;
+    let alt = i < c.len() && c[i] == '#';
+    i += alt as usize;
+    if i < c.len() && c[i] == '0' {
+        if fill.is_none() {
+            fill = Some('0');
+            if align.is_none() && default_align == '>' {
+                align = Some('=');
+            }
+        }
+        i += 1;
+    }
+    let digits = |i: &mut usize| -> PyResult<Option<usize>> {
+        let start = *i;
+        while *i < c.len() && c[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        if *i == start {
+            return Ok(None);
+        }
+        let s: String = c[start..*i].iter().collect();
+        s.parse()
+            .map(Some)
+            .map_err(|_| Throw::value_error("Too many decimal digits in format string"))
+    };
+    let width = digits(&mut i)?.unwrap_or(0);
+    let mut grouping = None;
+    if i < c.len() && matches!(c[i], ',' | '_') {
+        grouping = Some(c[i]);
+        i += 1;
+        if i < c.len() && matches!(c[i], ',' | '_') {
+            return Err(Throw::value_error(if grouping == Some(c[i]) {
+                format!("Cannot specify '{}' with '{}'.", c[i], c[i])
+            } else {
+                "Cannot specify both ',' and '_'.".to_string()
+            }));
+        }
+    }
+    let mut precision = None;
+    if i < c.len() && c[i] == '.' {
+        i += 1;
+        precision = digits(&mut i)?;
+        if precision.is_none() {
+            return Err(Throw::value_error("Format specifier missing precision"));
+        }
+    }
+    if c.len() - i > 1 {
+        return Err(Throw::value_error(format!(
+            "Invalid format specifier '{spec}' for object of type '{tname}'"
+        )));
+    }
+    let ty = c.get(i).copied();
+    if let (Some(g), Some(t)) = (grouping, ty) {
+        let ok = match g {
+            ',' => matches!(t, 'd' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%'),
+            _ => matches!(
+                t,
+                'd' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%' | 'b' | 'o' | 'x' | 'X'
+            ),
+        };
+        if !ok {
+            return Err(Throw::value_error(format!(
+                "Cannot specify '{g}' with '{t}'."
+            )));
+        }
+    }
+    Ok(Spec {
+        fill: fill.unwrap_or(' '),
+        align: align.unwrap_or(default_align),
+        sign,
+        z,
+        alt,
+        width,
+        grouping,
+        precision,
+        ty,
+    })
+}
+
+fn unknown(t: char, tname: &str) -> Throw {
+    Throw::value_error(format!(
+        "Unknown format code '{t}' for object of type '{tname}'"
+    ))
+}
+
+fn format_str(rt: &Rt, s: &str, spec: &Spec) -> PyResult<String> {
+    if let Some(t) = spec.ty.filter(|&t| t != 's') {
+        return Err(unknown(t, "str"));
+    }
+    if spec.sign.is_some() {
+        return Err(Throw::value_error(
+            "Sign not allowed in string format specifier",
+        ));
+    }
+    if spec.alt {
+        return Err(Throw::value_error(
+            "Alternate form (#) not allowed in string format specifier",
+        ));
+    }
+    if spec.align == '=' {
+        return Err(Throw::value_error(
+            "'=' alignment not allowed in string format specifier",
+        ));
+    }
+    if let Some(g) = spec.grouping {
+        return Err(Throw::value_error(format!(
+            "Cannot specify '{g}' with 's'."
+        )));
+    }
+    let body: String = match spec.precision {
+        Some(p) => s.chars().take(p).collect(),
+        None => s.to_string(),
+    };
+    pad(rt, "", &body, spec)
+}
+
+fn format_int(rt: &Rt, i: i64, spec: &Spec, tname: &str) -> PyResult<String> {
+    let ty = spec.ty.unwrap_or('d');
+    match ty {
+        'e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%' => return format_float(rt, i as f64, spec, tname),
+        'b' | 'c' | 'd' | 'o' | 'x' | 'X' | 'n' => {}
+        t => return Err(unknown(t, tname)),
+    }
+    if spec.precision.is_some() {
+        return Err(Throw::value_error(
+            "Precision not allowed in integer format specifier",
+        ));
+    }
+    if ty == 'c' {
+        if spec.sign.is_some() {
+            return Err(Throw::value_error(
+                "Sign not allowed with integer format specifier 'c'",
+            ));
+        }
+        if spec.alt {
+            return Err(Throw::value_error(
+                "Alternate form (#) not allowed with integer format specifier 'c'",
+            ));
+        }
+        let ch = u32::try_from(i)
+            .ok()
+            .and_then(char::from_u32)
+            .ok_or_else(|| {
+                Throw::new(
+                    crate::vm::exceptions::ExcKind::OverflowError,
+                    "%c arg not in range(0x110000)",
+                )
+            })?;
+        return pad(rt, "", &ch.to_string(), spec);
+    }
+    let mag = i.unsigned_abs();
+    let (digits, prefix, group) = match ty {
+        'b' => (format!("{mag:b}"), "0b", 4),
+        'o' => (format!("{mag:o}"), "0o", 4),
+        'x' => (format!("{mag:x}"), "0x", 4),
+        'X' => (format!("{mag:X}"), "0X", 4),
+        _ => (mag.to_string(), "", 3),
+    };
+    let sign = sign_str(i < 0, spec.sign);
+    let prefix = if spec.alt { prefix } else { "" };
+    let lead = format!("{sign}{prefix}");
+    number(rt, &lead, &digits, "", group, spec)
+}
+
+fn sign_str(negative: bool, sign: Option<char>) -> &'static str {
+    match (negative, sign) {
+        (true, _) => "-",
+        (false, Some('+')) => "+",
+        (false, Some(' ')) => " ",
+        _ => "",
+    }
+}
+
+fn format_float(rt: &Rt, f: f64, spec: &Spec, tname: &str) -> PyResult<String> {
+    let ty = spec.ty;
+    if let Some(t) = ty {
+        if !matches!(t, 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 'n' | '%') {
+            return Err(unknown(t, tname));
+        }
+    }
+    if let Some(p) = spec.precision {
+        rt.ensure_room(p)?;
+    }
+    let mag = f.abs();
+    let upper = matches!(ty, Some('E' | 'F' | 'G'));
+    let body = if !f.is_finite() {
+        let s = if f.is_nan() { "nan" } else { "inf" };
+        let s = if upper {
+            s.to_uppercase()
+        } else {
+            s.to_string()
+        };
+        if ty == Some('%') {
+            format!("{s}%")
+        } else {
+            s
+        }
+    } else {
+        match ty {
+            Some('f' | 'F') => fixed(mag, spec.precision.unwrap_or(6), spec.alt),
+            Some('%') => fixed(mag * 100.0, spec.precision.unwrap_or(6), spec.alt) + "%",
+            Some('e' | 'E') => {
+                let s = sci(mag, spec.precision.unwrap_or(6), spec.alt);
+                if upper {
+                    s.to_uppercase()
+                } else {
+                    s
+                }
+            }
+            Some('g' | 'G' | 'n') => {
+                let s = general(mag, spec.precision.unwrap_or(6), spec.alt, false);
+                if upper {
+                    s.to_uppercase()
+                } else {
+                    s
+                }
+            }
+            _ => match spec.precision {
+                Some(p) => general(mag, p, spec.alt, true),
+                None => float_repr(mag),
+            },
+        }
+    };
+    let negative = f.is_sign_negative() && !f.is_nan();
+    let nonzero = body.chars().any(|c| ('1'..='9').contains(&c));
+    let negative = negative && (nonzero || !spec.z);
+    let sign = sign_str(negative, spec.sign);
+    let split = body
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(body.len());
+    let (int_part, rest) = body.split_at(split);
+    number(rt, sign, int_part, rest, 3, spec)
+}
+
+/// `{:.pf}` of a non-negative finite float.
+fn fixed(x: f64, p: usize, alt: bool) -> String {
+    let s = format!("{x:.p$}");
+    if alt && p == 0 {
+        s + "."
+    } else {
+        s
+    }
+}
+
+/// `{:.pe}` in Python's form (`1.500000e+00`).
+fn sci(x: f64, p: usize, alt: bool) -> String {
+    let (digits, exp) = split_exp(&format!("{x:.p$e}"));
+    let (first, rest) = digits.split_at(1);
+    let dot = if rest.is_empty() && !alt { "" } else { "." };
+    format!("{first}{dot}{rest}e{}", exp_suffix(exp))
+}
+
+/// The `g` format (and the no-type format with a precision when `dot_zero`), following
+/// CPython's `format_float_short`.
+fn general(x: f64, p: usize, alt: bool, dot_zero: bool) -> String {
+    let p = p.max(1);
+    let (mut digits, exp) = if x == 0.0 {
+        ("0".to_string(), 0)
+    } else {
+        split_exp(&format!("{x:.prec$e}", prec = p - 1))
+    };
+    if x == 0.0 && alt {
+        digits = "0".repeat(p);
+    }
+    if !alt {
+        let trimmed = digits.trim_end_matches('0');
+        digits = if trimmed.is_empty() {
+            "0".into()
+        } else {
+            trimmed.into()
+        };
+    }
+    let decpt = exp + 1;
+    let limit = if dot_zero { p as i32 - 1 } else { p as i32 };
+    if decpt <= -4 || decpt > limit {
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() && !alt { "" } else { "." };
+        format!("{first}{dot}{rest}e{}", exp_suffix(exp))
+    } else {
+        let s = fixed_from_digits(&digits, decpt, dot_zero);
+        if alt && !s.contains('.') {
+            s + "."
+        } else {
+            s
+        }
+    }
+}
+
+/// Assembles `lead` (sign and prefix), the integer digits (grouped if asked), and `rest`
+/// (fraction, exponent, `%`), then pads to the width; zero padding with grouping inserts
+/// separators into the padding, as CPython does.
+fn number(
+    rt: &Rt,
+    lead: &str,
+    int_digits: &str,
+    rest: &str,
+    group: usize,
+    spec: &Spec,
+) -> PyResult<String> {
+    rt.ensure_room(spec.width)?;
+    let all_digits = !int_digits.is_empty() && int_digits.bytes().all(|b| b.is_ascii_hexdigit());
+    let grouped = match spec.grouping {
+        Some(sep) if all_digits => {
+            let mut d = int_digits.to_string();
+            if spec.fill == '0' && spec.align == '=' {
+                let used = lead.chars().count() + rest.chars().count();
+                let min = spec.width.saturating_sub(used);
+                let glen = |n: usize| n + (n.max(1) - 1) / group;
+                let mut n = d.len();
+                while glen(n) < min {
+                    n += 1;
+                }
+                d = "0".repeat(n - d.len()) + &d;
+            }
+            group_digits(&d, sep, group)
+        }
+        _ => int_digits.to_string(),
+    };
+    let body = format!("{grouped}{rest}");
+    pad(rt, lead, &body, spec)
+}
+
+fn group_digits(d: &str, sep: char, size: usize) -> String {
+    let n = d.len();
+    let mut out = String::with_capacity(n + n / size);
+    for (i, ch) in d.chars().enumerate() {
+        if i > 0 && (n - i).is_multiple_of(size) {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Pads `lead + body` to the spec's width with its fill and alignment.
+fn pad(rt: &Rt, lead: &str, body: &str, spec: &Spec) -> PyResult<String> {
+    let len = lead.chars().count() + body.chars().count();
+    if len >= spec.width {
+        return Ok(format!("{lead}{body}"));
+    }
+    rt.ensure_room(spec.width * spec.fill.len_utf8())?;
+    let n = spec.width - len;
+    let fill = |k: usize| spec.fill.to_string().repeat(k);
+    Ok(match spec.align {
+        '<' => format!("{lead}{body}{}", fill(n)),
+        '^' => format!("{}{lead}{body}{}", fill(n / 2), fill(n - n / 2)),
+        '=' => format!("{lead}{}{body}", fill(n)),
+        _ => format!("{}{lead}{body}", fill(n)),
+    })
+}

@@ -1,0 +1,524 @@
+//! Binary and unary operators (`BINARY_OP`, `UNARY_*`): int/float/bool arithmetic with Python's
+//! floor-division, modulo and power rules, and the sequence operators (`+`, `*` on str, list,
+//! tuple; `%` on str; `|` on dicts).
+//!
+//! Ints are i64: every int operation is checked and overflow raises [`OVERFLOW_MSG`].
+
+use crate::vm::exceptions::ExcKind;
+use crate::vm::format::percent_format;
+use crate::vm::heap::{DictMap, Obj};
+use crate::vm::ops::{as_index, collect_iterable, ensure_items, overflow, reserve_list, type_name};
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Rt, Throw};
+
+/// The message of gilvm's only deliberate difference from Python.
+pub const OVERFLOW_MSG: &str = "integer overflow (gilvm ints are 64-bit)";
+
+const ADD: u32 = 0;
+const AND: u32 = 1;
+const FLOORDIV: u32 = 2;
+const LSHIFT: u32 = 3;
+const MUL: u32 = 5;
+const MOD: u32 = 6;
+const OR: u32 = 7;
+const POW: u32 = 8;
+const RSHIFT: u32 = 9;
+const SUB: u32 = 10;
+const TRUEDIV: u32 = 11;
+const XOR: u32 = 12;
+const INPLACE: u32 = 13;
+
+/// `a op b` for a `BINARY_OP` oparg (0..=25, CPython 3.11 numbering; 13+ are in-place).
+#[inline]
+pub fn binary_op(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        let r = match op % INPLACE {
+            ADD => x.checked_add(y),
+            SUB => x.checked_sub(y),
+            MUL => x.checked_mul(y),
+            _ => return int_op(op % INPLACE, x, y, op),
+        };
+        return r.map(Value::Int).ok_or_else(overflow);
+    }
+    binary_slow(rt, op, a, b)
+}
+
+/// Unary operators (`UNARY_NEGATIVE`, `UNARY_POSITIVE`, `UNARY_INVERT`, `UNARY_NOT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryKind {
+    Neg,
+    Pos,
+    Invert,
+    Not,
+}
+
+pub fn unary(rt: &mut Rt, op: UnaryKind, v: Value) -> PyResult<Value> {
+    let r = match (op, v) {
+        (UnaryKind::Not, v) => Some(Value::Bool(!crate::vm::ops::truthy(rt, v))),
+        (UnaryKind::Neg, Value::Int(i)) => Some(Value::Int(i.checked_neg().ok_or_else(overflow)?)),
+        (UnaryKind::Neg, Value::Bool(b)) => Some(Value::Int(-(b as i64))),
+        (UnaryKind::Neg, Value::Float(f)) => Some(Value::Float(-f)),
+        (UnaryKind::Pos, Value::Int(_) | Value::Float(_)) => Some(v),
+        (UnaryKind::Pos, Value::Bool(b)) => Some(Value::Int(b as i64)),
+        (UnaryKind::Invert, Value::Int(i)) => Some(Value::Int(!i)),
+        (UnaryKind::Invert, Value::Bool(b)) => Some(Value::Int(!(b as i64))),
+        _ => None,
+    };
+    r.ok_or_else(|| {
+        let sym = match op {
+            UnaryKind::Neg => "-",
+            UnaryKind::Pos => "+",
+            UnaryKind::Invert => "~",
+            UnaryKind::Not => "not",
+        };
+        Throw::type_error(format!(
+            "bad operand type for unary {sym}: '{}'",
+            type_name(rt, v)
+        ))
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Num {
+    I(i64),
+    F(f64),
+}
+
+#[inline]
+fn num(v: Value) -> Option<Num> {
+    match v {
+        Value::Int(i) => Some(Num::I(i)),
+        Value::Bool(b) => Some(Num::I(b as i64)),
+        Value::Float(f) => Some(Num::F(f)),
+        _ => None,
+    }
+}
+
+impl Num {
+    fn f(self) -> f64 {
+        match self {
+            Num::I(i) => i as f64,
+            Num::F(f) => f,
+        }
+    }
+}
+
+fn binary_slow(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
+    let base = op % INPLACE;
+    if let (Some(x), Some(y)) = (num(a), num(b)) {
+        if let (Value::Bool(p), Value::Bool(q)) = (a, b) {
+            match base {
+                AND => return Ok(Value::Bool(p & q)),
+                OR => return Ok(Value::Bool(p | q)),
+                XOR => return Ok(Value::Bool(p ^ q)),
+                _ => {}
+            }
+        }
+        return match (x, y) {
+            (Num::I(x), Num::I(y)) => match base {
+                ADD => x.checked_add(y).map(Value::Int).ok_or_else(overflow),
+                SUB => x.checked_sub(y).map(Value::Int).ok_or_else(overflow),
+                MUL => x.checked_mul(y).map(Value::Int).ok_or_else(overflow),
+                _ => int_op(base, x, y, op),
+            },
+            _ => float_op(rt, base, x.f(), y.f(), op, a, b),
+        };
+    }
+    let inplace = op >= INPLACE;
+    match base {
+        ADD => add_objects(rt, a, b, inplace),
+        MUL => {
+            if let Some(r) = repeat(rt, a, b, inplace)? {
+                return Ok(r);
+            }
+            unsupported(rt, op, a, b)
+        }
+        MOD => match rt.as_str(a) {
+            Some(_) => {
+                let s = percent_format(rt, a, b)?;
+                rt.new_str(s)
+            }
+            None => unsupported(rt, op, a, b),
+        },
+        OR => dict_merge(rt, a, b, inplace).and_then(|r| match r {
+            Some(v) => Ok(v),
+            None => unsupported(rt, op, a, b),
+        }),
+        _ => unsupported(rt, op, a, b),
+    }
+}
+
+/// Int operators other than `+ - *` (which the fast path handles).
+fn int_op(base: u32, x: i64, y: i64, op: u32) -> PyResult<Value> {
+    let r = match base {
+        FLOORDIV => {
+            if y == 0 {
+                return Err(zero("integer division or modulo by zero"));
+            }
+            let q = x.checked_div(y).ok_or_else(overflow)?;
+            if x % y != 0 && ((x < 0) != (y < 0)) {
+                q - 1
+            } else {
+                q
+            }
+        }
+        MOD => {
+            if y == 0 {
+                return Err(zero("integer modulo by zero"));
+            }
+            int_mod(x, y)
+        }
+        TRUEDIV => {
+            if y == 0 {
+                return Err(zero("division by zero"));
+            }
+            return Ok(Value::Float(int_true_div(x, y)));
+        }
+        POW => return int_pow(x, y),
+        LSHIFT => {
+            if y < 0 {
+                return Err(Throw::value_error("negative shift count"));
+            }
+            if x == 0 {
+                0
+            } else if y >= 64 {
+                return Err(overflow());
+            } else {
+                let r = x << y;
+                if r >> y != x {
+                    return Err(overflow());
+                }
+                r
+            }
+        }
+        RSHIFT => {
+            if y < 0 {
+                return Err(Throw::value_error("negative shift count"));
+            }
+            x >> y.min(63)
+        }
+        AND => x & y,
+        OR => x | y,
+        XOR => x ^ y,
+        ADD => x.checked_add(y).ok_or_else(overflow)?,
+        SUB => x.checked_sub(y).ok_or_else(overflow)?,
+        MUL => x.checked_mul(y).ok_or_else(overflow)?,
+        _ => {
+            return Err(Throw::type_error(format!(
+                "unsupported operand type(s) for {}: 'int' and 'int'",
+                op_symbol(op)
+            )))
+        }
+    };
+    Ok(Value::Int(r))
+}
+
+#[inline]
+fn int_mod(x: i64, y: i64) -> i64 {
+    let r = x.wrapping_rem(y);
+    if r != 0 && ((r < 0) != (y < 0)) {
+        r + y
+    } else {
+        r
+    }
+}
+
+/// `x ** y` for ints: a negative exponent gives a float, as in Python.
+pub fn int_pow(x: i64, y: i64) -> PyResult<Value> {
+    if y < 0 {
+        if x == 0 {
+            return Err(zero("0.0 cannot be raised to a negative power"));
+        }
+        return float_pow(x as f64, y as f64).map(Value::Float);
+    }
+    let r = match u32::try_from(y) {
+        Ok(e) => x.checked_pow(e),
+        Err(_) => match x {
+            0 | 1 => Some(x),
+            -1 => Some(if y % 2 == 0 { 1 } else { -1 }),
+            _ => None,
+        },
+    };
+    r.map(Value::Int).ok_or_else(overflow)
+}
+
+/// `x ** y` for floats, with Python's errors.
+pub fn float_pow(x: f64, y: f64) -> PyResult<f64> {
+    if x == 0.0 && y < 0.0 {
+        return Err(zero("0.0 cannot be raised to a negative power"));
+    }
+    if x < 0.0 && x.is_finite() && y.is_finite() && y.fract() != 0.0 {
+        return Err(Throw::value_error(
+            "negative number cannot be raised to a fractional power (gilvm has no complex numbers)",
+        ));
+    }
+    let r = x.powf(y);
+    if r.is_infinite() && x.is_finite() && y.is_finite() {
+        return Err(Throw::new(
+            ExcKind::OverflowError,
+            "(34, 'Numerical result out of range')",
+        ));
+    }
+    Ok(r)
+}
+
+/// `x / y` for ints, correctly rounded like CPython's (exact even beyond 2**53).
+pub fn int_true_div(x: i64, y: i64) -> f64 {
+    const EXACT: u64 = 1 << 53;
+    if x.unsigned_abs() <= EXACT && y.unsigned_abs() <= EXACT {
+        return x as f64 / y as f64;
+    }
+    let n = x.unsigned_abs() as u128;
+    let d = y.unsigned_abs() as u128;
+    if n == 0 {
+        return if (x < 0) != (y < 0) { -0.0 } else { 0.0 };
+    }
+    // Scale the numerator to 128 bits so the quotient has at least 64 significant bits; a
+    // sticky low bit records a nonzero remainder, so converting to f64 rounds correctly.
+    let shift = n.leading_zeros();
+    let scaled = n << shift;
+    let q = scaled / d;
+    let sticky = !scaled.is_multiple_of(d) as u128;
+    let mag = (q | sticky) as f64 * 2f64.powi(-(shift as i32));
+    if (x < 0) != (y < 0) {
+        -mag
+    } else {
+        mag
+    }
+}
+
+fn float_op(rt: &Rt, base: u32, x: f64, y: f64, op: u32, a: Value, b: Value) -> PyResult<Value> {
+    let r = match base {
+        ADD => x + y,
+        SUB => x - y,
+        MUL => x * y,
+        TRUEDIV => {
+            if y == 0.0 {
+                return Err(zero("float division by zero"));
+            }
+            x / y
+        }
+        FLOORDIV => {
+            if y == 0.0 {
+                return Err(zero("float floor division by zero"));
+            }
+            float_divmod(x, y).0
+        }
+        MOD => {
+            if y == 0.0 {
+                return Err(zero("float modulo"));
+            }
+            float_divmod(x, y).1
+        }
+        POW => float_pow(x, y)?,
+        _ => return unsupported(rt, op, a, b),
+    };
+    Ok(Value::Float(r))
+}
+
+/// CPython's `float_divmod` (y != 0): floor quotient and a remainder with y's sign.
+fn float_divmod(x: f64, y: f64) -> (f64, f64) {
+    let mut m = x % y;
+    let mut div = (x - m) / y;
+    if m != 0.0 {
+        if (y < 0.0) != (m < 0.0) {
+            m += y;
+            div -= 1.0;
+        }
+    } else {
+        m = 0f64.copysign(y);
+    }
+    let floordiv = if div != 0.0 {
+        let mut f = div.floor();
+        if div - f > 0.5 {
+            f += 1.0;
+        }
+        f
+    } else {
+        0f64.copysign(x / y)
+    };
+    (floordiv, m)
+}
+
+/// `divmod(a, b)` for numbers (the builtin builds the tuple).
+pub fn divmod_values(rt: &Rt, a: Value, b: Value) -> PyResult<(Value, Value)> {
+    match (num(a), num(b)) {
+        (Some(Num::I(x)), Some(Num::I(y))) => {
+            if y == 0 {
+                return Err(zero("integer division or modulo by zero"));
+            }
+            let q = int_op(FLOORDIV, x, y, FLOORDIV)?;
+            Ok((q, Value::Int(int_mod(x, y))))
+        }
+        (Some(x), Some(y)) => {
+            let (x, y) = (x.f(), y.f());
+            if y == 0.0 {
+                return Err(zero("float divmod()"));
+            }
+            let (q, m) = float_divmod(x, y);
+            Ok((Value::Float(q), Value::Float(m)))
+        }
+        _ => Err(Throw::type_error(format!(
+            "unsupported operand type(s) for divmod(): '{}' and '{}'",
+            type_name(rt, a),
+            type_name(rt, b)
+        ))),
+    }
+}
+
+fn zero(msg: &str) -> Throw {
+    Throw::new(ExcKind::ZeroDivisionError, msg)
+}
+
+fn op_symbol(op: u32) -> &'static str {
+    match op {
+        POW => "** or pow()",
+        _ => crate::bytecode::BINARY_OPS
+            .get(op as usize)
+            .copied()
+            .unwrap_or("?"),
+    }
+}
+
+fn unsupported(rt: &Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
+    Err(Throw::type_error(format!(
+        "unsupported operand type(s) for {}: '{}' and '{}'",
+        op_symbol(op),
+        type_name(rt, a),
+        type_name(rt, b)
+    )))
+}
+
+/// `+` on non-numbers: str, list and tuple concatenation; `list += iterable` extends in place.
+fn add_objects(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Value> {
+    let Value::Obj(ida) = a else {
+        return unsupported(rt, if inplace { ADD + INPLACE } else { ADD }, a, b);
+    };
+    let kind = match rt.heap.get(ida) {
+        Obj::Str(_) => "str",
+        Obj::List(_) => "list",
+        Obj::Tuple(_) => "tuple",
+        _ => return unsupported(rt, if inplace { ADD + INPLACE } else { ADD }, a, b),
+    };
+    if inplace && kind == "list" {
+        let items = collect_iterable(rt, b)?;
+        reserve_list(rt, ida, items.len())?;
+        if let Obj::List(v) = rt.heap.get_mut(ida) {
+            v.extend(items);
+        }
+        return Ok(a);
+    }
+    if type_name(rt, b) != kind {
+        return Err(Throw::type_error(format!(
+            "can only concatenate {kind} (not \"{}\") to {kind}",
+            type_name(rt, b)
+        )));
+    }
+    let idb = b.as_obj().unwrap_or(ida);
+    match (rt.heap.get(ida), rt.heap.get(idb)) {
+        (Obj::Str(x), Obj::Str(y)) => {
+            rt.ensure_room(x.len().saturating_add(y.len()))?;
+            let mut s = String::with_capacity(x.len() + y.len());
+            s.push_str(x);
+            s.push_str(y);
+            rt.new_str(s)
+        }
+        (Obj::List(x), Obj::List(y)) | (Obj::Tuple(x), Obj::Tuple(y)) => {
+            ensure_items(rt, x.len().saturating_add(y.len()), 16)?;
+            let mut v = Vec::with_capacity(x.len() + y.len());
+            v.extend_from_slice(x);
+            v.extend_from_slice(y);
+            if kind == "list" {
+                rt.new_list(v)
+            } else {
+                rt.new_tuple(v)
+            }
+        }
+        _ => unsupported(rt, ADD, a, b),
+    }
+}
+
+/// `seq * n` and `n * seq`; `None` when neither side is a sequence. `list *= n` is in place.
+fn repeat(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Option<Value>> {
+    let (seq, count) = if is_sequence(rt, a) {
+        (a, b)
+    } else if is_sequence(rt, b) && num(a).is_some() {
+        (b, a)
+    } else {
+        return Ok(None);
+    };
+    let Some(n) = as_index(count) else {
+        return Err(Throw::type_error(format!(
+            "can't multiply sequence by non-int of type '{}'",
+            type_name(rt, count)
+        )));
+    };
+    let n = usize::try_from(n).unwrap_or(0);
+    let Value::Obj(id) = seq else {
+        return Ok(None);
+    };
+    match rt.heap.get(id) {
+        Obj::Str(s) => {
+            rt.ensure_room(s.len().checked_mul(n).ok_or_else(Throw::memory)?)?;
+            let r = s.repeat(n);
+            rt.new_str(r).map(Some)
+        }
+        Obj::List(v) | Obj::Tuple(v) => {
+            ensure_items(rt, v.len().checked_mul(n).ok_or_else(Throw::memory)?, 16)?;
+            let r = v.repeat(n);
+            let is_list = matches!(rt.heap.get(id), Obj::List(_));
+            if inplace && is_list {
+                let extra = r.len().saturating_sub(v.len());
+                reserve_list(rt, id, extra)?;
+                if let Obj::List(items) = rt.heap.get_mut(id) {
+                    *items = r;
+                }
+                Ok(Some(seq))
+            } else if is_list {
+                rt.new_list(r).map(Some)
+            } else {
+                rt.new_tuple(r).map(Some)
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+fn is_sequence(rt: &Rt, v: Value) -> bool {
+    match v {
+        Value::Obj(id) => matches!(rt.heap.get(id), Obj::Str(_) | Obj::List(_) | Obj::Tuple(_)),
+        _ => false,
+    }
+}
+
+/// `dict | dict` (a new merged dict) and `dict |= other` (update in place).
+fn dict_merge(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Option<Value>> {
+    let (Some(ida), Some(idb)) = (a.as_obj(), b.as_obj()) else {
+        return Ok(None);
+    };
+    let (Obj::Dict(x), Obj::Dict(y)) = (rt.heap.get(ida), rt.heap.get(idb)) else {
+        return Ok(None);
+    };
+    let extra: Vec<_> = y.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    if inplace {
+        rt.heap.charge(extra.len().saturating_mul(72))?;
+        if let Obj::Dict(d) = rt.heap.get_mut(ida) {
+            merge_into(d, extra);
+        }
+        return Ok(Some(a));
+    }
+    let mut d: DictMap = x.clone();
+    merge_into(&mut d, extra);
+    rt.new_dict(d).map(Some)
+}
+
+fn merge_into(d: &mut DictMap, extra: Vec<(crate::vm::heap::HashKey, (Value, Value))>) {
+    for (k, (key, val)) in extra {
+        match d.get_mut(&k) {
+            Some(slot) => slot.1 = val,
+            None => {
+                d.insert(k, (key, val));
+            }
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Comparison (`COMPARE_OP`), equality, identity (`IS_OP`) and hashing (dict keys).
+//!
+//! Numbers compare exactly across int, float and bool (`2**63 - 1 < 2.0**63` is exact, not a
+//! rounded float comparison). Lists and tuples compare lexicographically; dicts by content;
+//! every other object by identity. Nesting deeper than [`MAX_NESTING`] raises `RecursionError`.
+
+use std::cmp::Ordering;
+
+use crate::vm::exceptions::ExcKind;
+use crate::vm::heap::{DictPart, HashKey, Obj};
+use crate::vm::ops::{range_len, type_name, MAX_NESTING};
+use crate::vm::value::{ObjId, Value};
+use crate::vm::{PyResult, Rt, Throw};
+
+const LT: u32 = 0;
+const LE: u32 = 1;
+const EQ: u32 = 2;
+const NE: u32 = 3;
+const GT: u32 = 4;
+const GE: u32 = 5;
+
+/// `a op b` for a `COMPARE_OP` oparg: 0 `<`, 1 `<=`, 2 `==`, 3 `!=`, 4 `>`, 5 `>=`.
+#[inline]
+pub fn compare(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        return Ok(Value::Bool(match op {
+            LT => x < y,
+            LE => x <= y,
+            EQ => x == y,
+            NE => x != y,
+            GT => x > y,
+            _ => x >= y,
+        }));
+    }
+    let r = match op {
+        EQ => eq(rt, a, b)?,
+        NE => !eq(rt, a, b)?,
+        _ => order(rt, op, a, b, 0)?,
+    };
+    Ok(Value::Bool(r))
+}
+
+/// `a == b` with Python's semantics.
+pub fn eq(rt: &Rt, a: Value, b: Value) -> PyResult<bool> {
+    eq_depth(rt, a, b, 0)
+}
+
+/// `a < b` (for sorting, `min` and `max`), raising `TypeError` for incomparable values.
+pub fn order_lt(rt: &Rt, a: Value, b: Value) -> PyResult<bool> {
+    order(rt, LT, a, b, 0)
+}
+
+/// `a is b`: the same object, or the same immediate (`None`, `True`, an int).
+#[inline]
+pub fn is(a: Value, b: Value) -> bool {
+    match (a, b) {
+        (Value::Obj(x), Value::Obj(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+        (Value::Undef, _) | (_, Value::Undef) => false,
+        _ => a == b,
+    }
+}
+
+/// The dict key for `v`: equal values give equal keys (`1`, `1.0`, `True`); lists, dicts,
+/// views and slices are unhashable.
+pub fn hash_key(rt: &Rt, v: Value) -> PyResult<HashKey> {
+    hash_depth(rt, v, 0)
+}
+
+#[cold]
+#[inline(never)]
+fn too_deep(what: &str) -> Throw {
+    Throw::new(
+        ExcKind::RecursionError,
+        format!("maximum recursion depth exceeded {what}"),
+    )
+}
+
+fn hash_depth(rt: &Rt, v: Value, depth: usize) -> PyResult<HashKey> {
+    Ok(match v {
+        Value::Int(i) => HashKey::Int(i),
+        Value::Bool(b) => HashKey::Int(b as i64),
+        Value::None => HashKey::None,
+        Value::Float(f) => match float_as_int(f) {
+            Some(i) => HashKey::Int(i),
+            None => HashKey::Float(f.to_bits()),
+        },
+        Value::Undef => HashKey::None,
+        Value::Native(n) => HashKey::Builtin(n as u32),
+        Value::Method(m) => HashKey::Builtin(0x1_0000 | ((m.ty as u32) << 8) | m.attr as u32),
+        Value::Module(m) => HashKey::Builtin(0x2_0000 | m as u32),
+        Value::ExcType(k) => HashKey::Builtin(0x3_0000 | k as u32),
+        Value::BoundExit(id) => HashKey::Id(id.0),
+        Value::Obj(id) => match rt.heap.get(id) {
+            Obj::Str(s) => HashKey::Str(s.as_str().into()),
+            Obj::Tuple(items) => {
+                if depth > MAX_NESTING {
+                    return Err(too_deep("while hashing"));
+                }
+                let mut keys = Vec::with_capacity(items.len());
+                for &x in items.iter() {
+                    keys.push(hash_depth(rt, x, depth + 1)?);
+                }
+                HashKey::Tuple(keys.into_boxed_slice())
+            }
+            _ => hash_other(rt, v, id)?,
+        },
+    })
+}
+
+/// Hash keys of objects that contain no other hashed values (kept out of the recursive
+/// function so its stack frame stays small).
+#[inline(never)]
+fn hash_other(rt: &Rt, v: Value, id: ObjId) -> PyResult<HashKey> {
+    Ok(match rt.heap.get(id) {
+        Obj::Range { start, stop, step } => {
+            let n = range_len(*start, *stop, *step);
+            let (s, st) = match n {
+                0 => (0, 0),
+                1 => (*start, 0),
+                _ => (*start, *step),
+            };
+            HashKey::Tuple(Box::new([
+                HashKey::Builtin(0x4_0000),
+                HashKey::Int(n as i64),
+                HashKey::Int(s),
+                HashKey::Int(st),
+            ]))
+        }
+        Obj::List(_) | Obj::Dict(_) | Obj::DictView { .. } | Obj::Slice { .. } => {
+            return Err(Throw::type_error(format!(
+                "unhashable type: '{}'",
+                type_name(rt, v)
+            )))
+        }
+        _ => HashKey::Id(id.0),
+    })
+}
+
+/// The int equal to `f`, if `f` is integral and fits an i64.
+#[inline]
+fn float_as_int(f: f64) -> Option<i64> {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2**63
+    (f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f)).then_some(f as i64)
+}
+
+/// Exact comparison of an int with a float (`None` when `f` is NaN).
+fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() {
+        return None;
+    }
+    if f >= LIMIT {
+        return Some(Ordering::Less);
+    }
+    if f < -LIMIT {
+        return Some(Ordering::Greater);
+    }
+    let t = f.trunc();
+    match i.cmp(&(t as i64)) {
+        Ordering::Equal => 0f64.partial_cmp(&(f - t)),
+        o => Some(o),
+    }
+}
+
+/// Numeric ordering of two numbers (`None` if either is not a number, or for NaN).
+fn num_cmp(a: Value, b: Value) -> Option<Option<Ordering>> {
+    let int = |v: Value| match v {
+        Value::Int(i) => Some(i),
+        Value::Bool(b) => Some(b as i64),
+        _ => None,
+    };
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => Some(x.partial_cmp(&y)),
+        (Value::Float(x), _) => int(b).map(|y| cmp_int_float(y, x).map(Ordering::reverse)),
+        (_, Value::Float(y)) => int(a).map(|x| cmp_int_float(x, y)),
+        _ => Some(Some(int(a)?.cmp(&int(b)?))),
+    }
+}
+
+fn eq_depth(rt: &Rt, a: Value, b: Value, depth: usize) -> PyResult<bool> {
+    if let Some(o) = num_cmp(a, b) {
+        return Ok(o == Some(Ordering::Equal));
+    }
+    let (Value::Obj(x), Value::Obj(y)) = (a, b) else {
+        return Ok(is(a, b));
+    };
+    if depth > MAX_NESTING {
+        return Err(too_deep("in comparison"));
+    }
+    match (rt.heap.get(x), rt.heap.get(y)) {
+        (Obj::Str(p), Obj::Str(q)) => Ok(p == q),
+        (Obj::List(p), Obj::List(q)) | (Obj::Tuple(p), Obj::Tuple(q)) => {
+            if p.len() != q.len() {
+                return Ok(false);
+            }
+            for (&u, &v) in p.iter().zip(q.iter()) {
+                if !same_obj(u, v) && !eq_depth(rt, u, v, depth + 1)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        (Obj::Dict(p), Obj::Dict(q)) => {
+            if p.len() != q.len() {
+                return Ok(false);
+            }
+            for (k, (_, v)) in p.iter() {
+                match q.get(k) {
+                    Some(&(_, w)) if same_obj(*v, w) || eq_depth(rt, *v, w, depth + 1)? => {}
+                    _ => return Ok(false),
+                }
+            }
+            Ok(true)
+        }
+        (
+            Obj::Range {
+                start: s1,
+                stop: e1,
+                step: t1,
+            },
+            Obj::Range {
+                start: s2,
+                stop: e2,
+                step: t2,
+            },
+        ) => {
+            let (n1, n2) = (range_len(*s1, *e1, *t1), range_len(*s2, *e2, *t2));
+            Ok(n1 == n2 && (n1 == 0 || (s1 == s2 && (n1 == 1 || t1 == t2))))
+        }
+        (
+            Obj::DictView {
+                dict: d1,
+                part: DictPart::Keys,
+            },
+            Obj::DictView {
+                dict: d2,
+                part: DictPart::Keys,
+            },
+        ) => match (rt.heap.get(*d1), rt.heap.get(*d2)) {
+            (Obj::Dict(p), Obj::Dict(q)) => {
+                Ok(p.len() == q.len() && p.keys().all(|k| q.contains_key(k)))
+            }
+            _ => Ok(false),
+        },
+        _ => Ok(x == y),
+    }
+}
+
+/// Identity of heap objects: containers compare their items with this shortcut first, as
+/// CPython does, so a list containing itself equals itself.
+#[inline]
+fn same_obj(a: Value, b: Value) -> bool {
+    matches!((a, b), (Value::Obj(x), Value::Obj(y)) if x == y)
+}
+
+fn op_str(op: u32) -> &'static str {
+    match op {
+        LT => "<",
+        LE => "<=",
+        GT => ">",
+        _ => ">=",
+    }
+}
+
+fn holds(op: u32, o: Ordering) -> bool {
+    match op {
+        LT => o == Ordering::Less,
+        LE => o != Ordering::Greater,
+        GT => o == Ordering::Greater,
+        GE => o != Ordering::Less,
+        _ => o == Ordering::Equal,
+    }
+}
+
+/// `a op b` for the ordering operators.
+fn order(rt: &Rt, op: u32, a: Value, b: Value, depth: usize) -> PyResult<bool> {
+    if let Some(o) = num_cmp(a, b) {
+        return Ok(o.is_some_and(|o| holds(op, o)));
+    }
+    if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
+        match (rt.heap.get(x), rt.heap.get(y)) {
+            (Obj::Str(p), Obj::Str(q)) => return Ok(holds(op, p.as_str().cmp(q.as_str()))),
+            (Obj::List(p), Obj::List(q)) | (Obj::Tuple(p), Obj::Tuple(q)) => {
+                if depth > MAX_NESTING {
+                    return Err(too_deep("in comparison"));
+                }
+                for (&u, &v) in p.iter().zip(q.iter()) {
+                    if !same_obj(u, v) && !eq_depth(rt, u, v, depth + 1)? {
+                        return order(rt, op, u, v, depth + 1);
+                    }
+                }
+                return Ok(holds(op, p.len().cmp(&q.len())));
+            }
+            _ => {}
+        }
+    }
+    Err(Throw::type_error(format!(
+        "'{}' not supported between instances of '{}' and '{}'",
+        op_str(op),
+        type_name(rt, a),
+        type_name(rt, b)
+    )))
+}
