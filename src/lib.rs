@@ -12,6 +12,8 @@ pub mod error;
 pub mod lexer;
 pub mod parse;
 pub mod schedule;
+pub mod scope;
+pub mod vm;
 
 /// Source text to a compiled program: parse, resolve scopes, compile.
 pub fn compile_source(
@@ -21,4 +23,3 @@ pub fn compile_source(
     let module = parse::parse_module(source)?;
     compile::compile(&module, filename, source)
 }
-pub mod vm;

@@ -1,0 +1,808 @@
+//! Expressions, assignment targets and conditional jumps, as CPython 3.11's `compile.c`.
+//!
+//! Each `compiler_*` function of CPython has a method of the same name here (`boolop`,
+//! `compare`, `call_helper`, `starunpack_helper`, `jump_if`, `comprehension`, …). Expressions set
+//! the current location while they are compiled and restore it afterwards, so every instruction
+//! carries the span of the innermost expression that produced it.
+
+use super::cfg::{add_const, BlockId, Op};
+use super::fold;
+use super::{Compiler, Ctx, UnitKind, R, STACK_USE_GUIDELINE};
+use crate::ast::{
+    BinOp, BoolOp, CmpOp, Comprehension, Expr, ExprKind, FStringPart, Keyword, Params, Span,
+    UnaryOp,
+};
+use crate::bytecode::{Const, Opcode, FVC_ASCII, FVC_NONE, FVC_REPR, FVC_STR, FVS_HAVE_SPEC};
+use crate::error::CompileError;
+
+impl<'a> Compiler<'a> {
+    /// Compiles an expression that leaves its value on the stack.
+    pub(super) fn expr(&mut self, e: &'a Expr) -> R {
+        let old = self.cur.loc;
+        self.set_loc(e.span);
+        let result = self.expr_inner(e);
+        self.cur.loc = old;
+        result
+    }
+
+    fn expr_inner(&mut self, e: &'a Expr) -> R {
+        use Opcode::*;
+        if let Some(c) = fold::const_value(e) {
+            self.load_const(c);
+            return Ok(());
+        }
+        match &e.kind {
+            ExprKind::Name(name) => self.name_op(name, Ctx::Load, e.span)?,
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::True
+            | ExprKind::False
+            | ExprKind::None => {}
+            ExprKind::JoinedStr(parts) => self.joined_str(parts)?,
+            ExprKind::List(elts) => self.starunpack_helper(elts, false)?,
+            ExprKind::Tuple(elts) => self.starunpack_helper(elts, true)?,
+            ExprKind::Dict(pairs) => self.dict(pairs)?,
+            ExprKind::Starred(_) => {
+                return Err(CompileError::syntax(
+                    "can't use starred expression here",
+                    e.span,
+                ))
+            }
+            ExprKind::BinOp { left, op, right } => {
+                self.expr(left)?;
+                self.expr(right)?;
+                self.emit(BINARY_OP, *op as u32);
+            }
+            ExprKind::UnaryOp { op, operand } => {
+                self.expr(operand)?;
+                self.emit(
+                    match op {
+                        UnaryOp::Neg => UNARY_NEGATIVE,
+                        UnaryOp::Pos => UNARY_POSITIVE,
+                        UnaryOp::Not => UNARY_NOT,
+                        UnaryOp::Invert => UNARY_INVERT,
+                    },
+                    0,
+                );
+            }
+            ExprKind::BoolOp { op, values } => self.boolop(*op, values)?,
+            ExprKind::Compare { left, ops } => self.compare(left, ops)?,
+            ExprKind::Call {
+                func,
+                args,
+                keywords,
+            } => self.call(func, args, keywords)?,
+            ExprKind::Attribute { value, attr } => {
+                self.expr(value)?;
+                let old = self.cur.loc;
+                self.attr_loc(attr.span);
+                let id = self.name_id(&attr.name);
+                self.emit(LOAD_ATTR, id);
+                self.cur.loc = old;
+            }
+            ExprKind::Subscript { value, index } => {
+                self.expr(value)?;
+                self.expr(index)?;
+                self.emit(BINARY_SUBSCR, 0);
+            }
+            ExprKind::Slice { lower, upper, step } => {
+                let mut n = 2;
+                match lower {
+                    Some(l) => self.expr(l)?,
+                    None => self.load_const(Const::None),
+                }
+                match upper {
+                    Some(u) => self.expr(u)?,
+                    None => self.load_const(Const::None),
+                }
+                if let Some(s) = step {
+                    self.expr(s)?;
+                    n = 3;
+                }
+                self.emit(BUILD_SLICE, n);
+            }
+            ExprKind::IfExp { test, body, orelse } => {
+                let end = self.new_block();
+                let next = self.new_block();
+                self.jump_if(test, next, false)?;
+                self.expr(body)?;
+                self.emit_jump_noline(Op::Jump, end);
+                self.use_next_block(next);
+                self.expr(orelse)?;
+                self.use_next_block(end);
+            }
+            ExprKind::Lambda { params, body } => self.lambda(e, params, body)?,
+            ExprKind::ListComp { elt, generators } => {
+                self.comprehension(e, "<listcomp>", elt, generators)?
+            }
+            ExprKind::GeneratorExp { elt, generators } => {
+                self.comprehension(e, "<genexpr>", elt, generators)?
+            }
+        }
+        Ok(())
+    }
+
+    /// Attribute instructions take the line of the attribute name (CPython's
+    /// `update_start_location_to_match_attr`), which matters for `obj\n.method()`.
+    fn attr_loc(&mut self, attr: Span) {
+        let line = self.line_of(attr.start);
+        self.cur.loc.line = Some(line);
+    }
+
+    /// The iterable of a `for` or comprehension: a list display is built as a tuple
+    /// (CPython's AST optimizer `fold_iter`).
+    pub(super) fn iter_expr(&mut self, e: &'a Expr) -> R {
+        if let ExprKind::List(elts) = &e.kind {
+            if !elts.iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) {
+                let old = self.cur.loc;
+                self.set_loc(e.span);
+                match fold::const_tuple(elts) {
+                    Some(c) => self.load_const(c),
+                    None => self.starunpack_helper(elts, true)?,
+                }
+                self.cur.loc = old;
+                return Ok(());
+            }
+        }
+        self.expr(e)
+    }
+
+    // ----- targets -----------------------------------------------------------------------
+
+    pub(super) fn store_target(&mut self, t: &'a Expr) -> R {
+        let old = self.cur.loc;
+        self.set_loc(t.span);
+        let result = self.store_target_inner(t);
+        self.cur.loc = old;
+        result
+    }
+
+    fn store_target_inner(&mut self, t: &'a Expr) -> R {
+        use Opcode::*;
+        match &t.kind {
+            ExprKind::Name(name) => self.name_op(name, Ctx::Store, t.span),
+            ExprKind::Attribute { value, attr } => {
+                self.expr(value)?;
+                self.attr_loc(attr.span);
+                let id = self.name_id(&attr.name);
+                self.emit(STORE_ATTR, id);
+                Ok(())
+            }
+            ExprKind::Subscript { value, index } => {
+                self.expr(value)?;
+                self.expr(index)?;
+                self.emit(STORE_SUBSCR, 0);
+                Ok(())
+            }
+            ExprKind::Tuple(elts) | ExprKind::List(elts) => {
+                if elts.iter().any(|e| matches!(e.kind, ExprKind::Starred(_))) {
+                    return Err(CompileError::syntax(
+                        "gilvm does not support starred assignment targets",
+                        t.span,
+                    ));
+                }
+                self.emit(UNPACK_SEQUENCE, elts.len() as u32);
+                for e in elts {
+                    self.store_target(e)?;
+                }
+                Ok(())
+            }
+            _ => Err(CompileError::syntax("cannot assign to expression", t.span)),
+        }
+    }
+
+    pub(super) fn delete_target(&mut self, t: &'a Expr) -> R {
+        let old = self.cur.loc;
+        self.set_loc(t.span);
+        let result = match &t.kind {
+            ExprKind::Name(name) => self.name_op(name, Ctx::Del, t.span),
+            ExprKind::Subscript { value, index } => {
+                self.expr(value)
+                    .and_then(|_| self.expr(index))
+                    .map(|_| self.emit(Opcode::DELETE_SUBSCR, 0))
+            }
+            ExprKind::Tuple(elts) | ExprKind::List(elts) => {
+                elts.iter().try_for_each(|e| self.delete_target(e))
+            }
+            ExprKind::Attribute { .. } => Err(CompileError::syntax(
+                "gilvm does not support deleting attributes",
+                t.span,
+            )),
+            _ => Err(CompileError::syntax("cannot delete expression", t.span)),
+        };
+        self.cur.loc = old;
+        result
+    }
+
+    /// CPython's `compiler_augassign`: load the target once, operate in place, store back.
+    pub(super) fn aug_assign(&mut self, target: &'a Expr, op: BinOp, value: &'a Expr) -> R {
+        use Opcode::*;
+        let stmt_loc = self.cur.loc;
+        self.set_loc(target.span);
+        match &target.kind {
+            ExprKind::Name(name) => self.name_op(name, Ctx::Load, target.span)?,
+            ExprKind::Attribute { value: obj, attr } => {
+                self.expr(obj)?;
+                self.emit(COPY, 1);
+                let saved = self.cur.loc;
+                self.attr_loc(attr.span);
+                let id = self.name_id(&attr.name);
+                self.emit(LOAD_ATTR, id);
+                self.cur.loc = saved;
+            }
+            ExprKind::Subscript { value: obj, index } => {
+                self.expr(obj)?;
+                self.expr(index)?;
+                self.emit(COPY, 2);
+                self.emit(COPY, 2);
+                self.emit(BINARY_SUBSCR, 0);
+            }
+            _ => {
+                return Err(CompileError::syntax(
+                    "'expression' is an illegal expression for augmented assignment",
+                    target.span,
+                ))
+            }
+        }
+        self.cur.loc = stmt_loc;
+        self.expr(value)?;
+        self.emit(BINARY_OP, op as u32 + 13);
+        self.set_loc(target.span);
+        match &target.kind {
+            ExprKind::Name(name) => self.name_op(name, Ctx::Store, target.span)?,
+            ExprKind::Attribute { attr, .. } => {
+                self.attr_loc(attr.span);
+                self.emit(SWAP, 2);
+                let id = self.name_id(&attr.name);
+                self.emit(STORE_ATTR, id);
+            }
+            _ => {
+                self.emit(SWAP, 3);
+                self.emit(SWAP, 2);
+                self.emit(STORE_SUBSCR, 0);
+            }
+        }
+        Ok(())
+    }
+
+    // ----- control flow inside expressions ----------------------------------------------
+
+    /// Jumps to `next` if the truth of `e` equals `cond` (CPython's `compiler_jump_if`).
+    pub(super) fn jump_if(&mut self, e: &'a Expr, next: BlockId, cond: bool) -> R {
+        let old = self.cur.loc;
+        self.set_loc(e.span);
+        let result = self.jump_if_inner(e, next, cond);
+        self.cur.loc = old;
+        result
+    }
+
+    fn jump_if_inner(&mut self, e: &'a Expr, next: BlockId, cond: bool) -> R {
+        use Opcode::*;
+        if fold::const_value(e).is_none() {
+            match &e.kind {
+                ExprKind::UnaryOp {
+                    op: UnaryOp::Not,
+                    operand,
+                } => return self.jump_if(operand, next, !cond),
+                ExprKind::BoolOp { op, values } => {
+                    let Some((last, rest)) = values.split_last() else {
+                        return Ok(());
+                    };
+                    let cond2 = *op == BoolOp::Or;
+                    let next2 = if cond2 != cond { self.new_block() } else { next };
+                    for v in rest {
+                        self.jump_if(v, next2, cond2)?;
+                    }
+                    self.jump_if(last, next, cond)?;
+                    if next2 != next {
+                        self.use_next_block(next2);
+                    }
+                    return Ok(());
+                }
+                ExprKind::IfExp { test, body, orelse } => {
+                    let end = self.new_block();
+                    let next2 = self.new_block();
+                    self.jump_if(test, next2, false)?;
+                    self.jump_if(body, next, cond)?;
+                    self.emit_jump_noline(Op::Jump, end);
+                    self.use_next_block(next2);
+                    self.jump_if(orelse, next, cond)?;
+                    self.use_next_block(end);
+                    return Ok(());
+                }
+                ExprKind::Compare { left, ops } if ops.len() > 1 => {
+                    let cleanup = self.new_block();
+                    self.expr(left)?;
+                    let (last, init) = ops.split_last().unwrap_or((&ops[0], &[]));
+                    for (op, right) in init {
+                        self.expr(right)?;
+                        self.emit(SWAP, 2);
+                        self.emit(COPY, 2);
+                        self.compare_op(*op);
+                        self.emit_jump(Op::PopJumpIfFalse, cleanup);
+                    }
+                    self.expr(&last.1)?;
+                    self.compare_op(last.0);
+                    let jump = if cond {
+                        Op::PopJumpIfTrue
+                    } else {
+                        Op::PopJumpIfFalse
+                    };
+                    self.emit_jump(jump, next);
+                    let end = self.new_block();
+                    self.emit_jump_noline(Op::Jump, end);
+                    self.use_next_block(cleanup);
+                    self.emit(POP_TOP, 0);
+                    if !cond {
+                        self.emit_jump_noline(Op::Jump, next);
+                    }
+                    self.use_next_block(end);
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        self.expr(e)?;
+        let jump = if cond {
+            Op::PopJumpIfTrue
+        } else {
+            Op::PopJumpIfFalse
+        };
+        self.emit_jump(jump, next);
+        Ok(())
+    }
+
+    fn boolop(&mut self, op: BoolOp, values: &'a [Expr]) -> R {
+        let jump = match op {
+            BoolOp::And => Opcode::JUMP_IF_FALSE_OR_POP,
+            BoolOp::Or => Opcode::JUMP_IF_TRUE_OR_POP,
+        };
+        let end = self.new_block();
+        let Some((last, rest)) = values.split_last() else {
+            return Ok(());
+        };
+        for v in rest {
+            self.expr(v)?;
+            self.emit_jump(Op::Real(jump), end);
+            self.next_block();
+        }
+        self.expr(last)?;
+        self.use_next_block(end);
+        Ok(())
+    }
+
+    fn compare_op(&mut self, op: CmpOp) {
+        use Opcode::*;
+        let (opcode, arg) = match op {
+            CmpOp::Lt => (COMPARE_OP, 0),
+            CmpOp::LtE => (COMPARE_OP, 1),
+            CmpOp::Eq => (COMPARE_OP, 2),
+            CmpOp::NotEq => (COMPARE_OP, 3),
+            CmpOp::Gt => (COMPARE_OP, 4),
+            CmpOp::GtE => (COMPARE_OP, 5),
+            CmpOp::Is => (IS_OP, 0),
+            CmpOp::IsNot => (IS_OP, 1),
+            CmpOp::In => (CONTAINS_OP, 0),
+            CmpOp::NotIn => (CONTAINS_OP, 1),
+        };
+        self.emit(opcode, arg);
+    }
+
+    /// The right operand of a comparison; a list after `in` is built as a tuple.
+    fn comparator(&mut self, op: CmpOp, right: &'a Expr, is_last: bool) -> R {
+        if is_last && matches!(op, CmpOp::In | CmpOp::NotIn) {
+            self.iter_expr(right)
+        } else {
+            self.expr(right)
+        }
+    }
+
+    fn compare(&mut self, left: &'a Expr, ops: &'a [(CmpOp, Expr)]) -> R {
+        use Opcode::*;
+        self.expr(left)?;
+        let n = ops.len();
+        if n == 1 {
+            self.comparator(ops[0].0, &ops[0].1, true)?;
+            self.compare_op(ops[0].0);
+            return Ok(());
+        }
+        let cleanup = self.new_block();
+        for (op, right) in &ops[..n - 1] {
+            self.expr(right)?;
+            self.emit(SWAP, 2);
+            self.emit(COPY, 2);
+            self.compare_op(*op);
+            self.emit_jump(Op::Real(JUMP_IF_FALSE_OR_POP), cleanup);
+            self.next_block();
+        }
+        let (op, right) = &ops[n - 1];
+        self.comparator(*op, right, true)?;
+        self.compare_op(*op);
+        let end = self.new_block();
+        self.emit_jump_noline(Op::Jump, end);
+        self.use_next_block(cleanup);
+        self.emit(SWAP, 2);
+        self.emit(POP_TOP, 0);
+        self.use_next_block(end);
+        Ok(())
+    }
+
+    // ----- displays ----------------------------------------------------------------------
+
+    /// CPython's `starunpack_helper` for list and tuple displays (and call arguments).
+    fn starunpack_helper(&mut self, elts: &'a [Expr], tuple: bool) -> R {
+        use Opcode::*;
+        let n = elts.len();
+        if n > 2 {
+            if let Some(Const::Tuple(items)) = fold::const_tuple(elts) {
+                if tuple {
+                    self.load_const(Const::Tuple(items));
+                } else {
+                    self.emit(BUILD_LIST, 0);
+                    self.load_const(Const::Tuple(items));
+                    self.emit(LIST_EXTEND, 1);
+                }
+                return Ok(());
+            }
+        }
+        let big = n > STACK_USE_GUIDELINE;
+        let seen_star = elts.iter().any(|e| matches!(e.kind, ExprKind::Starred(_)));
+        if !seen_star && !big {
+            for e in elts {
+                self.expr(e)?;
+            }
+            self.emit(if tuple { BUILD_TUPLE } else { BUILD_LIST }, n as u32);
+            return Ok(());
+        }
+        let mut built = false;
+        if big {
+            self.emit(BUILD_LIST, 0);
+            built = true;
+        }
+        for (i, e) in elts.iter().enumerate() {
+            if let ExprKind::Starred(value) = &e.kind {
+                if !built {
+                    self.emit(BUILD_LIST, i as u32);
+                    built = true;
+                }
+                self.expr(value)?;
+                self.emit(LIST_EXTEND, 1);
+            } else {
+                self.expr(e)?;
+                if built {
+                    self.emit(LIST_APPEND, 1);
+                }
+            }
+        }
+        if tuple {
+            self.emit(LIST_TO_TUPLE, 0);
+        }
+        Ok(())
+    }
+
+    fn dict(&mut self, pairs: &'a [(Expr, Expr)]) -> R {
+        use Opcode::*;
+        let n = pairs.len();
+        if n == 0 {
+            self.emit(BUILD_MAP, 0);
+            return Ok(());
+        }
+        let big = n * 2 > STACK_USE_GUIDELINE;
+        if n > 1 && !big {
+            let keys: Option<Vec<Const>> = pairs.iter().map(|(k, _)| fold::const_value(k)).collect();
+            if let Some(keys) = keys {
+                for (_, v) in pairs {
+                    self.expr(v)?;
+                }
+                self.load_const(Const::Tuple(keys));
+                self.emit(BUILD_CONST_KEY_MAP, n as u32);
+                return Ok(());
+            }
+        }
+        if big {
+            self.emit(BUILD_MAP, 0);
+        }
+        for (k, v) in pairs {
+            self.expr(k)?;
+            self.expr(v)?;
+            if big {
+                self.emit(MAP_ADD, 1);
+            }
+        }
+        if !big {
+            self.emit(BUILD_MAP, n as u32);
+        }
+        Ok(())
+    }
+
+    fn joined_str(&mut self, parts: &'a [FStringPart]) -> R {
+        use Opcode::*;
+        let parts: Vec<&'a FStringPart> = parts
+            .iter()
+            .filter(|p| !matches!(p, FStringPart::Literal(s) if s.is_empty()))
+            .collect();
+        if parts.len() > STACK_USE_GUIDELINE {
+            self.load_const(Const::Str(String::new()));
+            let id = self.name_id("join");
+            self.emit(LOAD_METHOD, id);
+            self.emit(BUILD_LIST, 0);
+            for p in &parts {
+                self.fstring_part(p)?;
+                self.emit(LIST_APPEND, 1);
+            }
+            self.emit(CALL, 1);
+            return Ok(());
+        }
+        for p in &parts {
+            self.fstring_part(p)?;
+        }
+        if parts.len() != 1 {
+            self.emit(BUILD_STRING, parts.len() as u32);
+        }
+        Ok(())
+    }
+
+    fn fstring_part(&mut self, part: &'a FStringPart) -> R {
+        match part {
+            FStringPart::Literal(s) => {
+                self.load_const(Const::Str(s.clone()));
+                Ok(())
+            }
+            FStringPart::Value {
+                expr,
+                conversion,
+                spec,
+            } => {
+                self.expr(expr)?;
+                let mut flags = match conversion {
+                    Some('s') => FVC_STR,
+                    Some('r') => FVC_REPR,
+                    Some('a') => FVC_ASCII,
+                    _ => FVC_NONE,
+                };
+                if !spec.is_empty() {
+                    self.joined_str(spec)?;
+                    flags |= FVS_HAVE_SPEC;
+                }
+                self.emit(Opcode::FORMAT_VALUE, flags);
+                Ok(())
+            }
+        }
+    }
+
+    // ----- calls -------------------------------------------------------------------------
+
+    fn call(&mut self, func: &'a Expr, args: &'a [Expr], keywords: &'a [Keyword]) -> R {
+        for (i, k) in keywords.iter().enumerate() {
+            if let Some(other) = keywords[i + 1..].iter().find(|o| o.name.name == k.name.name) {
+                return Err(CompileError::syntax(
+                    format!("keyword argument repeated: {}", k.name.name),
+                    other.name.span.to(other.value.span),
+                ));
+            }
+        }
+        let starred = args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)));
+        let nkw = keywords.len();
+        if let ExprKind::Attribute { value, attr } = &func.kind {
+            if !starred && args.len() + nkw + usize::from(nkw > 0) < STACK_USE_GUIDELINE {
+                self.expr(value)?;
+                let old = self.cur.loc;
+                self.attr_loc(attr.span);
+                let id = self.name_id(&attr.name);
+                self.emit(Opcode::LOAD_METHOD, id);
+                for a in args {
+                    self.expr(a)?;
+                }
+                self.keyword_args(keywords)?;
+                self.emit(Opcode::CALL, (args.len() + nkw) as u32);
+                self.cur.loc = old;
+                return Ok(());
+            }
+        }
+        self.expr(func)?;
+        self.call_helper(args, keywords)
+    }
+
+    fn keyword_args(&mut self, keywords: &'a [Keyword]) -> R {
+        if keywords.is_empty() {
+            return Ok(());
+        }
+        for k in keywords {
+            self.expr(&k.value)?;
+        }
+        let names = keywords
+            .iter()
+            .map(|k| Const::Str(k.name.name.clone()))
+            .collect();
+        let i = add_const(&mut self.cur.consts, Const::Tuple(names));
+        self.emit(Opcode::KW_NAMES, i);
+        Ok(())
+    }
+
+    /// CPython's `compiler_call_helper`: `CALL n`, or `CALL_FUNCTION_EX` when there are
+    /// `*args` or too many arguments.
+    fn call_helper(&mut self, args: &'a [Expr], keywords: &'a [Keyword]) -> R {
+        use Opcode::*;
+        let starred = args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)));
+        if !starred && args.len() + keywords.len() * 2 <= STACK_USE_GUIDELINE {
+            for a in args {
+                self.expr(a)?;
+            }
+            self.keyword_args(keywords)?;
+            self.emit(CALL, (args.len() + keywords.len()) as u32);
+            return Ok(());
+        }
+        match args {
+            [Expr {
+                kind: ExprKind::Starred(value),
+                ..
+            }] => self.expr(value)?,
+            _ => self.starunpack_helper(args, true)?,
+        }
+        if !keywords.is_empty() {
+            let big = keywords.len() * 2 > STACK_USE_GUIDELINE;
+            if keywords.len() > 1 && !big {
+                for k in keywords {
+                    self.expr(&k.value)?;
+                }
+                let names = keywords
+                    .iter()
+                    .map(|k| Const::Str(k.name.name.clone()))
+                    .collect();
+                self.load_const(Const::Tuple(names));
+                self.emit(BUILD_CONST_KEY_MAP, keywords.len() as u32);
+            } else {
+                if big {
+                    self.emit_noline(BUILD_MAP, 0);
+                }
+                for k in keywords {
+                    self.load_const(Const::Str(k.name.name.clone()));
+                    self.expr(&k.value)?;
+                    if big {
+                        self.emit_noline(MAP_ADD, 1);
+                    }
+                }
+                if !big {
+                    self.emit(BUILD_MAP, keywords.len() as u32);
+                }
+            }
+        }
+        self.emit(CALL_FUNCTION_EX, u32::from(!keywords.is_empty()));
+        Ok(())
+    }
+
+    // ----- functions ---------------------------------------------------------------------
+
+    /// Pushes the defaults tuple and keyword-only defaults dict; returns MAKE_FUNCTION flags.
+    pub(super) fn default_arguments(&mut self, params: &'a Params) -> Result<u32, CompileError> {
+        let mut flags = 0;
+        let defaults: Vec<&'a Expr> = params.args.iter().filter_map(|p| p.default.as_ref()).collect();
+        if !defaults.is_empty() {
+            for d in &defaults {
+                self.expr(d)?;
+            }
+            self.emit(Opcode::BUILD_TUPLE, defaults.len() as u32);
+            flags |= crate::bytecode::MAKE_FUNCTION_DEFAULTS;
+        }
+        let mut keys = Vec::new();
+        for p in &params.kwonly {
+            if let Some(d) = &p.default {
+                keys.push(Const::Str(p.name.name.clone()));
+                self.expr(d)?;
+            }
+        }
+        if !keys.is_empty() {
+            let n = keys.len() as u32;
+            self.load_const(Const::Tuple(keys));
+            self.emit(Opcode::BUILD_CONST_KEY_MAP, n);
+            flags |= crate::bytecode::MAKE_FUNCTION_KWDEFAULTS;
+        }
+        Ok(flags)
+    }
+
+    fn lambda(&mut self, e: &'a Expr, params: &'a Params, body: &'a Expr) -> R {
+        let flags = self.default_arguments(params)?;
+        let scope = self
+            .scopes
+            .scope_of_expr(e)
+            .ok_or_else(|| super::internal("lambda without a scope", e.span))?;
+        self.enter_scope(UnitKind::Lambda, "<lambda>", scope, e.span);
+        add_const(&mut self.cur.consts, Const::None);
+        self.cur.argcount = params.args.len() as u32;
+        self.cur.kwonlyargcount = params.kwonly.len() as u32;
+        self.cur.has_varargs = params.vararg.is_some();
+        self.expr(body)?;
+        self.emit(Opcode::RETURN_VALUE, 0);
+        let code = self.exit_scope()?;
+        self.make_closure(code, flags, e.span)
+    }
+
+    /// CPython 3.11's `compiler_comprehension`: a nested function that takes the outermost
+    /// iterator as `.0`, called at once.
+    fn comprehension(
+        &mut self,
+        e: &'a Expr,
+        name: &str,
+        elt: &'a Expr,
+        generators: &'a [Comprehension],
+    ) -> R {
+        let Some(first) = generators.first() else {
+            return Err(CompileError::syntax("comprehension without 'for'", e.span));
+        };
+        let scope = self
+            .scopes
+            .scope_of_expr(e)
+            .ok_or_else(|| super::internal("comprehension without a scope", e.span))?;
+        self.enter_scope(UnitKind::Comprehension, name, scope, e.span);
+        self.set_loc(e.span);
+        self.emit(Opcode::BUILD_LIST, 0);
+        self.cur.argcount = 1;
+        self.comprehension_generator(generators, 0, 0, elt)?;
+        self.emit(Opcode::RETURN_VALUE, 0);
+        let code = self.exit_scope()?;
+        self.make_closure(code, 0, e.span)?;
+        self.iter_expr(&first.iter)?;
+        self.emit(Opcode::GET_ITER, 0);
+        self.emit(Opcode::CALL, 1);
+        Ok(())
+    }
+
+    fn comprehension_generator(
+        &mut self,
+        generators: &'a [Comprehension],
+        index: usize,
+        mut depth: u32,
+        elt: &'a Expr,
+    ) -> R {
+        use Opcode::*;
+        let gen = &generators[index];
+        let mut start = Some(self.new_block());
+        let if_cleanup = self.new_block();
+        let anchor = self.new_block();
+        if index == 0 {
+            self.emit(LOAD_FAST, 0);
+        } else {
+            let single = match &gen.iter.kind {
+                ExprKind::List(elts) | ExprKind::Tuple(elts) if fold::const_value(&gen.iter).is_none() => {
+                    match elts.as_slice() {
+                        [only] if !matches!(only.kind, ExprKind::Starred(_)) => Some(only),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match single {
+                Some(only) => {
+                    self.expr(only)?;
+                    start = None;
+                }
+                None => {
+                    self.iter_expr(&gen.iter)?;
+                    self.emit(GET_ITER, 0);
+                }
+            }
+        }
+        if let Some(start) = start {
+            depth += 1;
+            self.use_next_block(start);
+            self.emit_jump(Op::Real(FOR_ITER), anchor);
+        }
+        self.store_target(&gen.target)?;
+        for cond in &gen.ifs {
+            self.jump_if(cond, if_cleanup, false)?;
+        }
+        if index + 1 < generators.len() {
+            self.comprehension_generator(generators, index + 1, depth, elt)?;
+        } else {
+            self.expr(elt)?;
+            self.emit(LIST_APPEND, depth + 1);
+        }
+        self.use_next_block(if_cleanup);
+        if let Some(start) = start {
+            self.emit_jump(Op::Jump, start);
+            self.use_next_block(anchor);
+        }
+        Ok(())
+    }
+}
