@@ -825,12 +825,10 @@ impl<'a> Compiler<'a> {
             self.emit_jump_noline(Op::Jump, end);
             self.use_next_block(next);
             match orelse.as_slice() {
-                [
-                    elif @ Stmt {
-                        kind: StmtKind::If { .. },
-                        ..
-                    },
-                ] => cur = elif,
+                [elif @ Stmt {
+                    kind: StmtKind::If { .. },
+                    ..
+                }] => cur = elif,
                 _ => {
                     self.stmts(orelse)?;
                     break;
@@ -1097,7 +1095,11 @@ impl<'a> Compiler<'a> {
         let cleanup = self.new_block();
         self.emit_jump(Op::SetupFinally, end);
         self.use_next_block(body_block);
-        self.push_fblock(FBlockKind::FinallyTry(finalbody), Some(body_block), Some(end))?;
+        self.push_fblock(
+            FBlockKind::FinallyTry(finalbody),
+            Some(body_block),
+            Some(end),
+        )?;
         if handlers.is_empty() {
             self.stmts(body)?;
         } else {

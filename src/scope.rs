@@ -93,7 +93,9 @@ pub struct ScopeTable {
 impl ScopeTable {
     /// The block of a `def`.
     pub fn scope_of_def(&self, def: &FunctionDef) -> Option<ScopeId> {
-        self.by_node.get(&(def as *const FunctionDef as usize)).copied()
+        self.by_node
+            .get(&(def as *const FunctionDef as usize))
+            .copied()
     }
 
     /// The block of a lambda or comprehension expression.
@@ -183,13 +185,10 @@ impl Builder {
     /// CPython's `symtable_add_def`.
     fn add_def(&mut self, name: &str, flag: u32, span: Span) -> Result<(), CompileError> {
         let scope = self.cur();
-        let sym = scope
-            .symbols
-            .entry(name.to_string())
-            .or_insert(Symbol {
-                flags: 0,
-                directive: None,
-            });
+        let sym = scope.symbols.entry(name.to_string()).or_insert(Symbol {
+            flags: 0,
+            directive: None,
+        });
         if flag & DEF_PARAM != 0 {
             if sym.flags & DEF_PARAM != 0 {
                 return Err(CompileError::syntax(

@@ -200,7 +200,9 @@ fn is_block_push(op: Op) -> bool {
 fn is_exit(op: Op) -> bool {
     matches!(
         op,
-        Op::Real(Opcode::RETURN_VALUE) | Op::Real(Opcode::RAISE_VARARGS) | Op::Real(Opcode::RERAISE)
+        Op::Real(Opcode::RETURN_VALUE)
+            | Op::Real(Opcode::RAISE_VARARGS)
+            | Op::Real(Opcode::RERAISE)
     )
 }
 
@@ -528,10 +530,7 @@ fn fold_tuple_on_constants(cfg: &mut Cfg, b: BlockId, i: usize, consts: &mut Vec
 }
 
 fn swappable(op: Op) -> bool {
-    matches!(
-        op,
-        Op::Real(Opcode::STORE_FAST) | Op::Real(Opcode::POP_TOP)
-    )
+    matches!(op, Op::Real(Opcode::STORE_FAST) | Op::Real(Opcode::POP_TOP))
 }
 
 fn next_swappable(instrs: &[Ins], mut i: usize, line: Option<Option<u32>>) -> Option<usize> {
@@ -810,18 +809,18 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | GET_ITER | DELETE_NAME | DELETE_GLOBAL | DELETE_FAST | DELETE_DEREF | MAKE_CELL
             | COPY_FREE_VARS | LOAD_ATTR | LOAD_METHOD | LIST_TO_TUPLE | JUMP_FORWARD
             | JUMP_BACKWARD | KW_NAMES | CHECK_EXC_MATCH => 0,
-            POP_TOP | BINARY_OP | COMPARE_OP | IS_OP | CONTAINS_OP | BINARY_SUBSCR
-            | STORE_NAME | STORE_GLOBAL | STORE_FAST | STORE_DEREF | LIST_APPEND
-            | LIST_EXTEND | RETURN_VALUE | POP_EXCEPT | RERAISE | IMPORT_NAME => -1,
+            POP_TOP | BINARY_OP | COMPARE_OP | IS_OP | CONTAINS_OP | BINARY_SUBSCR | STORE_NAME
+            | STORE_GLOBAL | STORE_FAST | STORE_DEREF | LIST_APPEND | LIST_EXTEND
+            | RETURN_VALUE | POP_EXCEPT | RERAISE | IMPORT_NAME => -1,
             POP_JUMP_FORWARD_IF_FALSE
             | POP_JUMP_FORWARD_IF_TRUE
             | POP_JUMP_FORWARD_IF_NONE
             | POP_JUMP_FORWARD_IF_NOT_NONE
             | POP_JUMP_BACKWARD_IF_FALSE
             | POP_JUMP_BACKWARD_IF_TRUE => -1,
-            COPY | LOAD_CONST | LOAD_NAME | LOAD_GLOBAL | LOAD_FAST | LOAD_CLOSURE
-            | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH | WITH_EXCEPT_START
-            | PUSH_EXC_INFO | IMPORT_FROM => 1,
+            COPY | LOAD_CONST | LOAD_NAME | LOAD_GLOBAL | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF
+            | LOAD_ASSERTION_ERROR | BEFORE_WITH | WITH_EXCEPT_START | PUSH_EXC_INFO
+            | IMPORT_FROM => 1,
             STORE_SUBSCR => -3,
             DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
             BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
@@ -1005,9 +1004,8 @@ fn linearize(cfg: &mut Cfg, first_line: u32, stacksize: u32) -> Result<Assembled
         while i < handlers.len() && handlers[i] == Some(h) {
             i += 1;
         }
-        let depth = cfg.blocks[h].start_depth.unwrap_or(1)
-            - 1
-            - i32::from(cfg.blocks[h].preserve_lasti);
+        let depth =
+            cfg.blocks[h].start_depth.unwrap_or(1) - 1 - i32::from(cfg.blocks[h].preserve_lasti);
         out.exception_table.push(ExceptionEntry {
             start: s as u32,
             end: i as u32,

@@ -197,11 +197,10 @@ impl<'a> Compiler<'a> {
         self.set_loc(t.span);
         let result = match &t.kind {
             ExprKind::Name(name) => self.name_op(name, Ctx::Del, t.span),
-            ExprKind::Subscript { value, index } => {
-                self.expr(value)
-                    .and_then(|_| self.expr(index))
-                    .map(|_| self.emit(Opcode::DELETE_SUBSCR, 0))
-            }
+            ExprKind::Subscript { value, index } => self
+                .expr(value)
+                .and_then(|_| self.expr(index))
+                .map(|_| self.emit(Opcode::DELETE_SUBSCR, 0)),
             ExprKind::Tuple(elts) | ExprKind::List(elts) => {
                 elts.iter().try_for_each(|e| self.delete_target(e))
             }
@@ -290,7 +289,11 @@ impl<'a> Compiler<'a> {
                         return Ok(());
                     };
                     let cond2 = *op == BoolOp::Or;
-                    let next2 = if cond2 != cond { self.new_block() } else { next };
+                    let next2 = if cond2 != cond {
+                        self.new_block()
+                    } else {
+                        next
+                    };
                     for v in rest {
                         self.jump_if(v, next2, cond2)?;
                     }
@@ -490,7 +493,8 @@ impl<'a> Compiler<'a> {
         }
         let big = n * 2 > STACK_USE_GUIDELINE;
         if n > 1 && !big {
-            let keys: Option<Vec<Const>> = pairs.iter().map(|(k, _)| fold::const_value(k)).collect();
+            let keys: Option<Vec<Const>> =
+                pairs.iter().map(|(k, _)| fold::const_value(k)).collect();
             if let Some(keys) = keys {
                 for (_, v) in pairs {
                     self.expr(v)?;
@@ -575,7 +579,10 @@ impl<'a> Compiler<'a> {
 
     fn call(&mut self, func: &'a Expr, args: &'a [Expr], keywords: &'a [Keyword]) -> R {
         for (i, k) in keywords.iter().enumerate() {
-            if let Some(other) = keywords[i + 1..].iter().find(|o| o.name.name == k.name.name) {
+            if let Some(other) = keywords[i + 1..]
+                .iter()
+                .find(|o| o.name.name == k.name.name)
+            {
                 return Err(CompileError::syntax(
                     format!("keyword argument repeated: {}", k.name.name),
                     other.name.span.to(other.value.span),
@@ -677,7 +684,11 @@ impl<'a> Compiler<'a> {
     /// Pushes the defaults tuple and keyword-only defaults dict; returns MAKE_FUNCTION flags.
     pub(super) fn default_arguments(&mut self, params: &'a Params) -> Result<u32, CompileError> {
         let mut flags = 0;
-        let defaults: Vec<&'a Expr> = params.args.iter().filter_map(|p| p.default.as_ref()).collect();
+        let defaults: Vec<&'a Expr> = params
+            .args
+            .iter()
+            .filter_map(|p| p.default.as_ref())
+            .collect();
         if !defaults.is_empty() {
             for d in &defaults {
                 self.expr(d)?;
@@ -764,7 +775,9 @@ impl<'a> Compiler<'a> {
             self.emit(LOAD_FAST, 0);
         } else {
             let single = match &gen.iter.kind {
-                ExprKind::List(elts) | ExprKind::Tuple(elts) if fold::const_value(&gen.iter).is_none() => {
+                ExprKind::List(elts) | ExprKind::Tuple(elts)
+                    if fold::const_value(&gen.iter).is_none() =>
+                {
                     match elts.as_slice() {
                         [only] if !matches!(only.kind, ExprKind::Starred(_)) => Some(only),
                         _ => None,

@@ -90,10 +90,9 @@ fn binary(op: BinOp, l: &Const, r: &Const) -> Option<Const> {
             let count = usize::try_from(n.max(0)).ok()?;
             (s.len().checked_mul(count)? <= MAX_STR_SIZE).then(|| Const::Str(s.repeat(count)))
         }
-        (Const::Tuple(a), Const::Tuple(b)) if op == BinOp::Add => {
-            (a.len() + b.len() <= MAX_COLLECTION_SIZE)
-                .then(|| Const::Tuple(a.iter().chain(b).cloned().collect()))
-        }
+        (Const::Tuple(a), Const::Tuple(b)) if op == BinOp::Add => (a.len() + b.len()
+            <= MAX_COLLECTION_SIZE)
+            .then(|| Const::Tuple(a.iter().chain(b).cloned().collect())),
         (Const::Float(_), _) | (_, Const::Float(_)) => float_binary(op, as_float(l)?, as_float(r)?),
         _ => int_binary(op, as_int(l)?, as_int(r)?),
     }

@@ -5,7 +5,12 @@ use crate::vm::heap::Obj;
 use crate::vm::natives::NativeId;
 use crate::vm::value::Value;
 use crate::vm::{format, PyResult, Rt, Throw};
-pub fn call_builtin(rt: &mut Rt, id: NativeId, a: &[Value], _k: &[(&str, Value)]) -> PyResult<Value> {
+pub fn call_builtin(
+    rt: &mut Rt,
+    id: NativeId,
+    a: &[Value],
+    _k: &[(&str, Value)],
+) -> PyResult<Value> {
     match id {
         NativeId::Print => {
             let mut parts = Vec::new();
@@ -21,7 +26,11 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, a: &[Value], _k: &[(&str, Value)]
                 [Value::Int(s), Value::Int(n)] => (*s, *n),
                 _ => return Err(Throw::type_error("range")),
             };
-            rt.alloc(Obj::Range { start, stop, step: 1 })
+            rt.alloc(Obj::Range {
+                start,
+                stop,
+                step: 1,
+            })
         }
         _ => Err(Throw::type_error("shim")),
     }

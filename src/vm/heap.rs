@@ -376,6 +376,11 @@ impl Heap {
         self.collections += 1;
     }
 
+    /// Whether `id` names a live object (false for a slot freed by the last collection).
+    pub fn is_live(&self, id: ObjId) -> bool {
+        self.slots.get(id.0 as usize).is_some_and(|s| s.is_some())
+    }
+
     /// Convenience accessors used all over the VM.
     pub fn str(&self, id: ObjId) -> Option<&str> {
         match self.get(id) {

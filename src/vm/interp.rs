@@ -394,6 +394,15 @@ impl Vm {
                                 let index = pop!();
                                 let container = pop!();
                                 let r = tri!(ops::getitem(&mut self.rt, container, index));
+                                if let Some(loc) = self.item_loc(container, index) {
+                                    let meta = self.items.locs[loc as usize].meta;
+                                    self.threads[tid].reads.record(
+                                        LocKey::Item(loc),
+                                        &meta,
+                                        code_id,
+                                        (pc - 1) as u32,
+                                    );
+                                }
                                 stack.push(r);
                                 continue 'instr;
                             }
@@ -402,6 +411,21 @@ impl Vm {
                                 let container = pop!();
                                 let value = pop!();
                                 tri!(ops::setitem(&mut self.rt, container, index, value));
+                                if let Some(loc) = self.item_loc(container, index) {
+                                    let key = LocKey::Item(loc);
+                                    let read = self.threads[tid].reads.take(key);
+                                    let (erased, ev) = lost::on_store(
+                                        &mut self.items.locs[loc as usize].meta,
+                                        read,
+                                        key,
+                                        tid as u32,
+                                        code_id,
+                                        (pc - 1) as u32,
+                                    );
+                                    if erased != 0 {
+                                        self.note_lost(key, erased, ev);
+                                    }
+                                }
                                 continue 'instr;
                             }
                             Opcode::DELETE_SUBSCR => {

@@ -35,14 +35,17 @@ pub enum LocKey {
     Global(u32),
     /// A closure cell, by heap id.
     Cell(u32),
+    /// A list slot or dict key, by index in the VM's item table.
+    Item(u32),
 }
 
 impl LocKey {
     #[inline]
     fn tag(self) -> u32 {
         match self {
-            LocKey::Global(i) => i << 1,
-            LocKey::Cell(i) => (i << 1) | 1,
+            LocKey::Global(i) => i << 2,
+            LocKey::Cell(i) => (i << 2) | 1,
+            LocKey::Item(i) => (i << 2) | 2,
         }
     }
 }

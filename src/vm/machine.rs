@@ -99,6 +99,8 @@ pub struct Vm {
     pub thread_counter: u64,
     /// `sys.getswitchinterval()`, in seconds.
     pub switch_interval_seconds: f64,
+    /// Lost-update bookkeeping for list slots and dict keys.
+    pub items: crate::vm::items::ItemTable,
 }
 
 /// How many lost-update events are kept for explanations.
@@ -159,6 +161,7 @@ impl Vm {
             lost_events: Vec::new(),
             thread_counter: 0,
             switch_interval_seconds: 0.005,
+            items: Default::default(),
             prog,
         })
     }
@@ -179,6 +182,7 @@ impl Vm {
             t.roots(&mut roots);
         }
         self.rt.heap.collect(roots);
+        self.forget_dead_items();
     }
 
     /// Records a lost update reported by a store.

@@ -15,6 +15,7 @@ pub mod exceptions;
 pub mod format;
 pub mod heap;
 pub mod interp;
+pub mod items;
 pub mod lost;
 pub mod machine;
 pub mod methods;

@@ -37,6 +37,7 @@ impl Vm {
     pub fn location_name(&self, loc: LocKey) -> String {
         match loc {
             LocKey::Global(slot) => self.prog.names[slot as usize].clone(),
+            LocKey::Item(i) => self.items.locs[i as usize].desc.clone(),
             LocKey::Cell(_) => self
                 .lost_events
                 .iter()
