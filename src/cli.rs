@@ -190,7 +190,7 @@ fn run(
         }
     };
     let program = match crate::compile_source(&name, &source) {
-        Ok(p) => std::rc::Rc::new(p),
+        Ok(p) => p,
         Err(e) => {
             let _ = err.write_all(render_compile_error(&e, &name, &source, color).as_bytes());
             return EXIT_COMPILE;
@@ -218,7 +218,7 @@ fn run(
         ..RunConfig::default()
     };
     let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
-    let mut vm = match Vm::new(program.clone(), config, stdout) {
+    let mut vm = match Vm::new(&program, config, stdout) {
         Ok(vm) => vm,
         Err(_) => {
             let _ = writeln!(

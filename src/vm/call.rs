@@ -12,7 +12,8 @@ use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::{Function, Obj};
 use crate::vm::interp::CallDone;
 use crate::vm::machine::Vm;
-use crate::vm::natives::{MethodId, TypeTag};
+use crate::vm::natives::{AttrSym, MethodId, NativeId, TypeTag};
+use crate::vm::prelude::PreludeFn;
 use crate::vm::thread::Frame;
 use crate::vm::value::Value;
 use crate::vm::{builtins, methods, ops, PyResult, Throw};
@@ -20,6 +21,9 @@ use crate::vm::{builtins, methods, ops, PyResult, Throw};
 /// What a built-in did.
 pub enum Outcome {
     Value(Value),
+    /// Call this Python function with these arguments in place of the built-in (how built-ins
+    /// reach the prelude); its return value is the built-in's result.
+    Call(Value, Vec<Value>),
     /// The current thread blocked; the result comes with its wake-up.
     Blocked,
 }
@@ -80,6 +84,11 @@ impl Vm {
                 Ok(CallDone::Value)
             }
             Outcome::Blocked => Ok(CallDone::Blocked),
+            Outcome::Call(f, args) => {
+                stack.push(f);
+                stack.extend_from_slice(&args);
+                self.do_call(stack, frames, callee_at, &[])
+            }
         }
     }
 
@@ -92,6 +101,9 @@ impl Vm {
     ) -> PyResult<Outcome> {
         match callee {
             Value::Native(id) => {
+                if let Some(out) = self.key_function_call(id, args, kw)? {
+                    return Ok(out);
+                }
                 if crate::vm::threading::is_vm_native(id) {
                     self.call_vm_native(id, args, kw)
                 } else {
@@ -134,6 +146,16 @@ impl Vm {
         args: &[Value],
         kw: &[(&str, Value)],
     ) -> PyResult<Outcome> {
+        if m.ty == TypeTag::List && m.attr == AttrSym::sort {
+            if let Some(key) = kwarg(kw, "key").filter(|k| *k != Value::None) {
+                if !args.is_empty() {
+                    return Err(Throw::type_error("sort() takes no positional arguments"));
+                }
+                let reverse = kwarg(kw, "reverse").unwrap_or(Value::Bool(false));
+                let f = self.prelude_function(PreludeFn::ListSortKey)?;
+                return Ok(Outcome::Call(f, vec![recv, key, reverse]));
+            }
+        }
         match m.ty {
             TypeTag::Str | TypeTag::List | TypeTag::Tuple | TypeTag::Dict => {
                 methods::call_method(&mut self.rt, m, recv, args, kw).map(Outcome::Value)
@@ -287,6 +309,77 @@ impl Vm {
         }))
     }
 
+    /// A function object for a prelude function.
+    pub fn prelude_function(&mut self, f: PreludeFn) -> PyResult<Value> {
+        let code = self.prelude.code(f);
+        self.rt.alloc(Obj::Function(Function {
+            code,
+            defaults: Vec::new(),
+            kwdefaults: None,
+            closure: Vec::new(),
+        }))
+    }
+
+    /// `sorted`, `min` and `max` with a `key=` function run in the prelude.
+    fn key_function_call(
+        &mut self,
+        id: NativeId,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Option<Outcome>> {
+        if !matches!(id, NativeId::Sorted | NativeId::Min | NativeId::Max) {
+            return Ok(None);
+        }
+        let Some(key) = kwarg(kw, "key").filter(|k| *k != Value::None) else {
+            return Ok(None);
+        };
+        let name = id.name();
+        if args.is_empty() {
+            return Err(Throw::type_error(format!(
+                "{name} expected at least 1 argument, got 0"
+            )));
+        }
+        if id == NativeId::Sorted {
+            if args.len() != 1 {
+                return Err(Throw::type_error(format!(
+                    "sorted expected 1 argument, got {}",
+                    args.len()
+                )));
+            }
+            let reverse = kwarg(kw, "reverse").unwrap_or(Value::Bool(false));
+            let f = self.prelude_function(PreludeFn::SortedKey)?;
+            return Ok(Some(Outcome::Call(f, vec![args[0], key, reverse])));
+        }
+        let items = if args.len() == 1 {
+            args[0]
+        } else {
+            self.rt.new_tuple(args.to_vec())?
+        };
+        let default = kwarg(kw, "default");
+        if default.is_some() && args.len() > 1 {
+            return Err(Throw::type_error(format!(
+                "Cannot specify a default for {name}() with multiple positional arguments"
+            )));
+        }
+        let fname = self.rt.new_str(name)?;
+        let which = if id == NativeId::Min {
+            PreludeFn::MinKey
+        } else {
+            PreludeFn::MaxKey
+        };
+        let f = self.prelude_function(which)?;
+        Ok(Some(Outcome::Call(
+            f,
+            vec![
+                fname,
+                items,
+                key,
+                Value::Bool(default.is_some()),
+                default.unwrap_or(Value::None),
+            ],
+        )))
+    }
+
     fn tuple_items(&self, v: Value) -> Vec<Value> {
         match v {
             Value::Obj(id) => match self.rt.heap.get(id) {
@@ -316,6 +409,10 @@ impl Vm {
             _ => Err(Throw::type_error("argument after ** must be a mapping")),
         }
     }
+}
+
+fn kwarg(kw: &[(&str, Value)], name: &str) -> Option<Value> {
+    kw.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
 }
 
 fn join_names(names: &[String]) -> String {

@@ -8,6 +8,7 @@ use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
 use crate::vm::lost::{LocKey, LocMeta, LostEvent};
 use crate::vm::natives::{AttrSym, NativeId};
+use crate::vm::prelude::Prelude;
 use crate::vm::scheduler::{Scheduler, Slice};
 use crate::vm::sync::Tid;
 use crate::vm::thread::{Frame, Thread};
@@ -101,19 +102,21 @@ pub struct Vm {
     pub switch_interval_seconds: f64,
     /// Lost-update bookkeeping for list slots and dict keys.
     pub items: crate::vm::items::ItemTable,
+    /// Where the prelude's functions are.
+    pub prelude: Prelude,
 }
 
 /// How many lost-update events are kept for explanations.
 pub const LOST_EVENTS_KEPT: usize = 8;
 
 impl Vm {
-    pub fn new(
-        prog: Rc<Program>,
-        config: RunConfig,
-        stdout: Box<dyn std::io::Write>,
-    ) -> PyResult<Vm> {
+    pub fn new(user: &Program, config: RunConfig, stdout: Box<dyn std::io::Write>) -> PyResult<Vm> {
+        let mut linked = user.clone();
+        let prelude = Prelude::link(&mut linked);
+        let prog = Rc::new(linked);
         let random = rng::stream(config.seed, rng::Stream::Random);
         let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
+        rt.prelude_start = prelude.start;
         let mut consts = Vec::with_capacity(prog.codes.len());
         for code in &prog.codes {
             let mut vals = Vec::with_capacity(code.consts.len());
@@ -162,6 +165,7 @@ impl Vm {
             thread_counter: 0,
             switch_interval_seconds: 0.005,
             items: Default::default(),
+            prelude,
             prog,
         })
     }

@@ -21,6 +21,7 @@ pub mod machine;
 pub mod methods;
 pub mod natives;
 pub mod ops;
+pub mod prelude;
 pub mod rng;
 pub mod scheduler;
 pub mod summary;
@@ -97,8 +98,11 @@ pub struct Rt {
     pub heap: Heap,
     /// Program output (`print`), buffered; flushed by the VM at exit.
     pub stdout: Box<dyn Write>,
-    /// The program (for function names in reprs, code objects, the name table).
+    /// The program (for function names in reprs, code objects, the name table), with the
+    /// prelude linked after its own code objects.
     pub program: Rc<Program>,
+    /// Code objects from this index on are the prelude's.
+    pub prelude_start: u32,
     /// The `random` module's generator: a ChaCha8 stream of its own, seeded from the run's
     /// seed, so program randomness never perturbs the schedule. Sample it only through
     /// `rng.rs`'s bounded functions (never `rand`'s samplers, which change across versions).
@@ -115,6 +119,7 @@ impl Rt {
         Rt {
             heap: Heap::new(heap_limit),
             stdout,
+            prelude_start: program.codes.len() as u32,
             program,
             random,
         }

@@ -633,7 +633,7 @@ impl Vm {
     pub fn enter(&mut self, id: ObjId) -> PyResult<Option<Value>> {
         match self.lock_acquire(id, true, Value::Int(-1))? {
             Outcome::Value(v) => Ok(Some(v)),
-            Outcome::Blocked => Ok(None),
+            Outcome::Blocked | Outcome::Call(..) => Ok(None),
         }
     }
 

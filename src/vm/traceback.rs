@@ -4,7 +4,7 @@
 use crate::bytecode::Program;
 use crate::vm::heap::{ExcObj, Obj, TbEntry};
 use crate::vm::value::Value;
-use crate::vm::{format, Rt};
+use crate::vm::{format, prelude, Rt};
 
 /// The text Python prints for an uncaught exception, ending with a newline.
 pub fn format_exception(rt: &Rt, exc: Value) -> String {
@@ -44,7 +44,7 @@ fn write_one(rt: &Rt, e: &ExcObj, exc: Value, out: &mut String) {
     if !e.traceback.is_empty() {
         out.push_str("Traceback (most recent call last):\n");
         for entry in e.traceback.iter().rev() {
-            write_entry(&rt.program, *entry, out);
+            write_entry(rt, *entry, out);
         }
     }
     out.push_str(&exception_line(rt, e, exc));
@@ -62,18 +62,20 @@ pub fn exception_line(rt: &Rt, e: &ExcObj, exc: Value) -> String {
 }
 
 /// `  File "f.toy", line 3, in worker` and the stripped source line.
-pub fn write_entry(prog: &Program, entry: TbEntry, out: &mut String) {
+pub fn write_entry(rt: &Rt, entry: TbEntry, out: &mut String) {
+    let prog = &rt.program;
     let code = &prog.codes[entry.code as usize];
-    let line = code
-        .lines
-        .get(entry.pc as usize)
-        .copied()
-        .unwrap_or(code.first_line);
+    let line = line_of(prog, entry.code, entry.pc);
+    let (filename, source) = if entry.code >= rt.prelude_start {
+        (prelude::FILENAME, prelude::SOURCE)
+    } else {
+        (prog.filename.as_str(), prog.source.as_str())
+    };
     out.push_str(&format!(
-        "  File \"{}\", line {}, in {}\n",
-        prog.filename, line, code.name
+        "  File \"{filename}\", line {line}, in {}\n",
+        code.name
     ));
-    if let Some(text) = prog.source.lines().nth(line.saturating_sub(1) as usize) {
+    if let Some(text) = source.lines().nth(line.saturating_sub(1) as usize) {
         let t = text.trim();
         if !t.is_empty() {
             out.push_str("    ");
