@@ -177,6 +177,18 @@ impl P {
                         };
                         rt.alloc(obj).unwrap()
                     }
+                    w if crate::vm::natives::NativeId::builtin_from_str(w).is_some() => {
+                        Value::Native(crate::vm::natives::NativeId::builtin_from_str(w).unwrap())
+                    }
+                    w if crate::vm::exceptions::ExcKind::ALL
+                        .iter()
+                        .any(|k| k.name() == w) =>
+                    {
+                        let k = crate::vm::exceptions::ExcKind::ALL
+                            .iter()
+                            .find(|k| k.name() == w);
+                        Value::ExcType(*k.unwrap())
+                    }
                     w => match w.replace('_', "").parse::<i64>() {
                         Ok(i) => Value::Int(i),
                         Err(_) => Value::Float(
@@ -188,4 +200,33 @@ impl P {
             }
         }
     }
+}
+
+/// A writer whose bytes the test can read back (what `print` wrote).
+#[derive(Clone, Default)]
+pub struct Captured(pub std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.borrow()).into_owned()
+    }
+}
+
+/// A runtime whose program output is captured.
+pub fn rt_capture() -> (Rt, Captured) {
+    let mut rt = rt();
+    let out = Captured::default();
+    rt.stdout = Box::new(out.clone());
+    (rt, out)
 }

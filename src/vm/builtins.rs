@@ -1,0 +1,561 @@
+//! The built-in functions that need no scheduler (`print`, `len`, `int`, `sorted`, …) and the
+//! `random` module, called by the interpreter's `CALL` for a [`Value::Native`].
+//!
+//! Threading, queue, time and sys natives block or consult the scheduler, so the VM handles
+//! them itself; [`call_builtin`] refuses them. Functions that take a Python callable (`key=`)
+//! cannot call it from here (no frames): they raise `TypeError` and the interpreter routes
+//! such calls through [`sort_with_keys`] / [`extreme_index`] after computing the keys itself.
+//! Argument-count and type errors use CPython 3.11's exact messages.
+
+mod convert;
+mod random;
+mod sort;
+
+pub use convert::{float_from_str, int_from_str, py_hash, round_value};
+pub use sort::{extreme_index, sort_values, sort_with_keys};
+
+use std::io::Write;
+
+use crate::vm::exceptions::ExcKind;
+use crate::vm::format::{fake_id, repr, str_of};
+use crate::vm::heap::{DictMap, Obj};
+use crate::vm::natives::NativeId;
+use crate::vm::ops::{
+    self, as_index, collect_iterable, expect_index, get_iter, hash_key, is_iterator, iter_next,
+    len_of, truthy, type_name,
+};
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Rt, Throw};
+
+/// Keyword arguments as the interpreter passes them.
+pub type Kwargs<'a> = [(&'a str, Value)];
+
+/// Calls built-in `id` with positional `args` and keyword `kwargs`.
+pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    use NativeId::*;
+    match id {
+        Print => print(rt, args, kwargs),
+        Len => {
+            let v = one(id, args, kwargs)?;
+            Ok(Value::Int(len_of(rt, v)? as i64))
+        }
+        Range => range(rt, args, kwargs),
+        Str => {
+            no_kwargs(id, kwargs)?;
+            match args {
+                [] => rt.new_str(""),
+                [v] => {
+                    let s = str_of(rt, *v)?;
+                    rt.new_str(s)
+                }
+                [_, e, ..] if args.len() <= 3 && rt.as_str(*e).is_none() => {
+                    Err(Throw::type_error(format!(
+                        "str() argument 'encoding' must be str, not {}",
+                        type_name(rt, *e)
+                    )))
+                }
+                _ if args.len() <= 3 => Err(Throw::type_error("decoding str is not supported")),
+                _ => Err(Throw::type_error(format!(
+                    "str() takes at most 3 arguments ({} given)",
+                    args.len()
+                ))),
+            }
+        }
+        Int => convert::int_call(rt, args, kwargs),
+        Float => {
+            no_kwargs(id, kwargs)?;
+            match at_most(id, args, 1)? {
+                None => Ok(Value::Float(0.0)),
+                Some(v) => convert::to_float(rt, v).map(Value::Float),
+            }
+        }
+        Bool => {
+            no_kwargs(id, kwargs)?;
+            Ok(Value::Bool(
+                at_most(id, args, 1)?.is_some_and(|v| truthy(rt, v)),
+            ))
+        }
+        List | Tuple => {
+            no_kwargs(id, kwargs)?;
+            let items = match at_most(id, args, 1)? {
+                None => vec![],
+                Some(v) => collect_iterable(rt, v)?,
+            };
+            if id == List {
+                rt.new_list(items)
+            } else {
+                rt.new_tuple(items)
+            }
+        }
+        Dict => dict(rt, args, kwargs),
+        Sum => sum(rt, args, kwargs),
+        Min | Max => sort::min_max(rt, id == Max, args, kwargs),
+        Abs => {
+            let v = one(id, args, kwargs)?;
+            match v {
+                Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(ops::overflow),
+                Value::Bool(b) => Ok(Value::Int(b as i64)),
+                Value::Float(f) => Ok(Value::Float(f.abs())),
+                _ => Err(Throw::type_error(format!(
+                    "bad operand type for abs(): '{}'",
+                    type_name(rt, v)
+                ))),
+            }
+        }
+        Sorted => sort::sorted(rt, args, kwargs),
+        Reversed => {
+            no_kwargs(id, kwargs)?;
+            match args {
+                [v] => ops::reversed_iter(rt, *v),
+                _ => Err(Throw::type_error(format!(
+                    "reversed expected 1 argument, got {}",
+                    args.len()
+                ))),
+            }
+        }
+        Enumerate => enumerate(rt, args, kwargs),
+        Zip => zip(rt, args, kwargs),
+        All | Any => {
+            let v = one(id, args, kwargs)?;
+            let it = get_iter(rt, v)?;
+            let want = id == Any;
+            while let Some(x) = iter_next(rt, it)? {
+                if truthy(rt, x) == want {
+                    return Ok(Value::Bool(want));
+                }
+            }
+            Ok(Value::Bool(!want))
+        }
+        Isinstance => {
+            no_kwargs(id, kwargs)?;
+            let [v, cls] = args else {
+                return Err(Throw::type_error(format!(
+                    "isinstance expected 2 arguments, got {}",
+                    args.len()
+                )));
+            };
+            isinstance(rt, *v, *cls, 0).map(Value::Bool)
+        }
+        Repr => {
+            let v = one(id, args, kwargs)?;
+            let s = repr(rt, v)?;
+            rt.new_str(s)
+        }
+        Round => convert::round_call(rt, args, kwargs),
+        Iter => {
+            no_kwargs(id, kwargs)?;
+            match args {
+                [v] => get_iter(rt, *v),
+                [_, _] => Err(Throw::type_error("iter(v, w): v must be callable")),
+                _ => Err(Throw::type_error(format!(
+                    "iter expected {} 1 argument, got {}",
+                    if args.is_empty() {
+                        "at least"
+                    } else {
+                        "at most"
+                    },
+                    args.len()
+                ))),
+            }
+        }
+        Next => {
+            no_kwargs(id, kwargs)?;
+            let (it, default) = match args {
+                [it] => (*it, None),
+                [it, d] => (*it, Some(*d)),
+                _ => {
+                    return Err(Throw::type_error(format!(
+                        "next expected {} 1 argument, got {}",
+                        if args.is_empty() {
+                            "at least"
+                        } else {
+                            "at most"
+                        },
+                        args.len()
+                    )))
+                }
+            };
+            if !is_iterator(rt, it) {
+                return Err(Throw::type_error(format!(
+                    "'{}' object is not an iterator",
+                    type_name(rt, it)
+                )));
+            }
+            match (iter_next(rt, it)?, default) {
+                (Some(v), _) | (None, Some(v)) => Ok(v),
+                (None, None) => Err(Throw::NewArgs {
+                    kind: ExcKind::StopIteration,
+                    args: vec![],
+                }),
+            }
+        }
+        Divmod => {
+            no_kwargs(id, kwargs)?;
+            let [a, b] = args else {
+                return Err(Throw::type_error(format!(
+                    "divmod expected 2 arguments, got {}",
+                    args.len()
+                )));
+            };
+            let (q, r) = ops::divmod_values(rt, *a, *b)?;
+            rt.new_tuple(vec![q, r])
+        }
+        Pow => convert::pow_call(rt, args, kwargs),
+        Chr => {
+            let v = one(id, args, kwargs)?;
+            let i = expect_index(rt, v)?;
+            let c = u32::try_from(i)
+                .ok()
+                .and_then(char::from_u32)
+                .ok_or_else(|| Throw::value_error("chr() arg not in range(0x110000)"))?;
+            rt.new_str(String::from(c))
+        }
+        Ord => {
+            let v = one(id, args, kwargs)?;
+            let Some(s) = rt.as_str(v) else {
+                return Err(Throw::type_error(format!(
+                    "ord() expected string of length 1, but {} found",
+                    type_name(rt, v)
+                )));
+            };
+            let mut chars = s.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => Ok(Value::Int(c as i64)),
+                _ => Err(Throw::type_error(format!(
+                    "ord() expected a character, but string of length {} found",
+                    ops::str_len(s)
+                ))),
+            }
+        }
+        Hash => {
+            let v = one(id, args, kwargs)?;
+            py_hash(rt, v).map(Value::Int)
+        }
+        Id => {
+            let v = one(id, args, kwargs)?;
+            Ok(Value::Int(fake_id(v)))
+        }
+        Callable => {
+            let v = one(id, args, kwargs)?;
+            Ok(Value::Bool(is_callable(rt, v)))
+        }
+        Random | Randint | Randrange | Choice | Uniform | Shuffle | Seed => {
+            random::call(rt, id, args, kwargs)
+        }
+        _ => Err(Throw::new(
+            ExcKind::RuntimeError,
+            format!("internal error: {}() is not a runtime built-in", id.name()),
+        )),
+    }
+}
+
+/// Whether calling `v` is possible (`callable()`).
+pub fn is_callable(rt: &Rt, v: Value) -> bool {
+    match v {
+        Value::Native(_) | Value::ExcType(_) | Value::Method(_) => true,
+        Value::Obj(id) => matches!(rt.heap.get(id), Obj::Function(_) | Obj::BoundMethod { .. }),
+        _ => false,
+    }
+}
+
+/// `isinstance(v, cls)`; `cls` is a built-in type, an exception class or a tuple of them.
+pub fn isinstance(rt: &Rt, v: Value, cls: Value, depth: usize) -> PyResult<bool> {
+    let bad =
+        || Throw::type_error("isinstance() arg 2 must be a type, a tuple of types, or a union");
+    match cls {
+        Value::ExcType(k) => Ok(match v {
+            Value::Obj(id) => {
+                matches!(rt.heap.get(id), Obj::Exception(e) if e.kind.is_subclass_of(k))
+            }
+            _ => false,
+        }),
+        Value::Native(n) if n.is_type() || ops::is_class(n) => {
+            let tname = type_name(rt, v);
+            Ok(match n {
+                NativeId::Int => matches!(v, Value::Int(_) | Value::Bool(_)),
+                NativeId::Reversed => tname == "list_reverseiterator",
+                _ => tname == n.name(),
+            })
+        }
+        Value::Obj(id) => {
+            let Obj::Tuple(items) = rt.heap.get(id) else {
+                return Err(bad());
+            };
+            if depth > ops::MAX_NESTING {
+                return Err(Throw::new(
+                    ExcKind::RecursionError,
+                    "maximum recursion depth exceeded in __instancecheck__",
+                ));
+            }
+            for &c in items.iter() {
+                if isinstance(rt, v, c, depth + 1)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// The single positional argument of a one-argument built-in (`len() takes exactly one
+/// argument (2 given)`).
+pub(crate) fn one(id: NativeId, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    no_kwargs(id, kwargs)?;
+    match args {
+        [v] => Ok(*v),
+        _ => Err(Throw::type_error(format!(
+            "{}() takes exactly one argument ({} given)",
+            id.name(),
+            args.len()
+        ))),
+    }
+}
+
+pub(crate) fn no_kwargs(id: NativeId, kwargs: &Kwargs) -> PyResult<()> {
+    if kwargs.is_empty() {
+        Ok(())
+    } else {
+        Err(Throw::type_error(format!(
+            "{}() takes no keyword arguments",
+            id.name()
+        )))
+    }
+}
+
+fn at_most(id: NativeId, args: &[Value], n: usize) -> PyResult<Option<Value>> {
+    if args.len() > n {
+        return Err(Throw::type_error(format!(
+            "{} expected at most {n} argument{}, got {}",
+            id.name(),
+            if n == 1 { "" } else { "s" },
+            args.len()
+        )));
+    }
+    Ok(args.first().copied())
+}
+
+/// Rejects keyword arguments other than `allowed` with Python's message.
+pub(crate) fn check_kwargs(fname: &str, kwargs: &Kwargs, allowed: &[&str]) -> PyResult<()> {
+    for (k, _) in kwargs {
+        if !allowed.contains(k) {
+            return Err(Throw::type_error(format!(
+                "'{k}' is an invalid keyword argument for {fname}()"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn kwarg(kwargs: &Kwargs, name: &str) -> Option<Value> {
+    kwargs.iter().find(|(k, _)| *k == name).map(|&(_, v)| v)
+}
+
+fn print(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    check_kwargs("print", kwargs, &["sep", "end", "file", "flush"])?;
+    let text_arg = |name: &str, default: &str| -> PyResult<String> {
+        match kwarg(kwargs, name) {
+            None | Some(Value::None) => Ok(default.to_string()),
+            Some(v) => match rt.as_str(v) {
+                Some(s) => Ok(s.to_string()),
+                None => Err(Throw::type_error(format!(
+                    "{name} must be None or a string, not {}",
+                    type_name(rt, v)
+                ))),
+            },
+        }
+    };
+    let sep = text_arg("sep", " ")?;
+    let end = text_arg("end", "\n")?;
+    if let Some(f) = kwarg(kwargs, "file").filter(|f| !f.is_none()) {
+        return Err(Throw::type_error(format!(
+            "print(file=...) is not supported by gilvm (got a '{}'); output always goes to stdout",
+            type_name(rt, f)
+        )));
+    }
+    let mut line = String::new();
+    for (i, &a) in args.iter().enumerate() {
+        if i > 0 {
+            line.push_str(&sep);
+        }
+        match rt.as_str(a) {
+            Some(s) => line.push_str(s),
+            None => line.push_str(&str_of(rt, a)?),
+        }
+    }
+    line.push_str(&end);
+    // Output errors (a closed pipe) end nothing here: the VM reports them when it flushes.
+    let _ = rt.stdout.write_all(line.as_bytes());
+    Ok(Value::None)
+}
+
+fn range(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    if !kwargs.is_empty() {
+        return Err(Throw::type_error("range() takes no keyword arguments"));
+    }
+    let ints = args
+        .iter()
+        .map(|&a| expect_index(rt, a))
+        .collect::<PyResult<Vec<i64>>>();
+    let (start, stop, step) = match args.len() {
+        0 => {
+            return Err(Throw::type_error(
+                "range expected at least 1 argument, got 0",
+            ))
+        }
+        1..=3 => {
+            let v = ints?;
+            match v.as_slice() {
+                [e] => (0, *e, 1),
+                [s, e] => (*s, *e, 1),
+                [s, e, t] => (*s, *e, *t),
+                _ => (0, 0, 1),
+            }
+        }
+        n => {
+            return Err(Throw::type_error(format!(
+                "range expected at most 3 arguments, got {n}"
+            )))
+        }
+    };
+    if step == 0 {
+        return Err(Throw::value_error("range() arg 3 must not be zero"));
+    }
+    rt.alloc(Obj::Range { start, stop, step })
+}
+
+fn dict(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    let mut map = DictMap::default();
+    if let Some(src) = at_most(NativeId::Dict, args, 1)? {
+        dict_update(rt, &mut map, src)?;
+    }
+    for &(k, v) in kwargs {
+        let key = rt.new_str(k)?;
+        insert(&mut map, hash_key(rt, key)?, key, v);
+    }
+    rt.new_dict(map)
+}
+
+/// Inserts keeping the first key object, as Python's dict does for equal keys.
+fn insert(map: &mut DictMap, hk: crate::vm::heap::HashKey, key: Value, v: Value) {
+    match map.get_mut(&hk) {
+        Some(slot) => slot.1 = v,
+        None => {
+            map.insert(hk, (key, v));
+        }
+    }
+}
+
+/// `d.update(src)` / `dict(src)`: from a dict, or from an iterable of key/value pairs.
+pub fn dict_update(rt: &mut Rt, map: &mut DictMap, src: Value) -> PyResult<()> {
+    if let Value::Obj(id) = src {
+        if let Obj::Dict(d) = rt.heap.get(id) {
+            let entries: Vec<_> = d.iter().map(|(k, &kv)| (k.clone(), kv)).collect();
+            rt.heap.charge(entries.len().saturating_mul(72))?;
+            for (hk, (k, v)) in entries {
+                insert(map, hk, k, v);
+            }
+            return Ok(());
+        }
+    }
+    let items = collect_iterable(rt, src)?;
+    for (i, item) in items.into_iter().enumerate() {
+        let pair = match item {
+            Value::Obj(_) if get_iter(rt, item).is_ok() => collect_iterable(rt, item)?,
+            _ => {
+                return Err(Throw::type_error(format!(
+                    "cannot convert dictionary update sequence element #{i} to a sequence"
+                )))
+            }
+        };
+        let [k, v] = pair[..] else {
+            return Err(Throw::value_error(format!(
+                "dictionary update sequence element #{i} has length {}; 2 is required",
+                pair.len()
+            )));
+        };
+        rt.heap.charge(72)?;
+        insert(map, hash_key(rt, k)?, k, v);
+    }
+    Ok(())
+}
+
+fn sum(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    check_kwargs("sum", kwargs, &["start"])?;
+    let (iterable, start) = match args {
+        [] => {
+            return Err(Throw::type_error(
+                "sum() takes at least 1 positional argument (0 given)",
+            ))
+        }
+        [it] => (*it, kwarg(kwargs, "start").unwrap_or(Value::Int(0))),
+        [it, s] => (*it, *s),
+        _ => {
+            return Err(Throw::type_error(format!(
+                "sum() takes at most 2 arguments ({} given)",
+                args.len()
+            )))
+        }
+    };
+    if rt.as_str(start).is_some() {
+        return Err(Throw::type_error(
+            "sum() can't sum strings [use ''.join(seq) instead]",
+        ));
+    }
+    let it = get_iter(rt, iterable)?;
+    let mut acc = start;
+    while let Some(x) = iter_next(rt, it)? {
+        acc = match (acc, x) {
+            (Value::Int(a), Value::Int(b)) => {
+                Value::Int(a.checked_add(b).ok_or_else(ops::overflow)?)
+            }
+            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+            _ => ops::binary_op(rt, 0, acc, x)?,
+        };
+    }
+    Ok(acc)
+}
+
+fn enumerate(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    check_kwargs("enumerate", kwargs, &["iterable", "start"])?;
+    let iterable = args.first().copied().or_else(|| kwarg(kwargs, "iterable"));
+    let Some(iterable) = iterable else {
+        return Err(Throw::type_error(
+            "enumerate() missing required argument 'iterable'",
+        ));
+    };
+    let start = match (args.get(1), kwarg(kwargs, "start")) {
+        (Some(&s), _) | (None, Some(s)) => expect_index(rt, s)?,
+        (None, None) => 0,
+    };
+    if args.len() > 2 {
+        return Err(Throw::type_error(format!(
+            "enumerate() takes at most 2 arguments ({} given)",
+            args.len()
+        )));
+    }
+    let iter = get_iter(rt, iterable)?;
+    rt.alloc(Obj::Enumerate { iter, count: start })
+}
+
+fn zip(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    check_kwargs("zip", kwargs, &["strict"])?;
+    if kwarg(kwargs, "strict").is_some_and(|s| truthy(rt, s)) {
+        return Err(Throw::type_error(
+            "zip(strict=True) is not supported by gilvm",
+        ));
+    }
+    let mut iters = Vec::with_capacity(args.len());
+    for &a in args {
+        iters.push(get_iter(rt, a)?);
+    }
+    rt.alloc(Obj::Zip { iters })
+}
+
+/// An int argument if `v` is an int or bool (used by the random module and others).
+pub(crate) fn int_arg(v: Value) -> Option<i64> {
+    as_index(v)
+}
+
+#[cfg(test)]
+mod tests;

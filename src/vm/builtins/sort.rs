@@ -1,0 +1,197 @@
+//! Ordering built-ins: `sorted`, `min`, `max` (and the sort behind `list.sort`).
+//!
+//! The sort is a stable merge sort that compares with Python's `<` only and stops at the first
+//! `TypeError`, as CPython's does; `std`'s sorts are not used because they may panic on an
+//! inconsistent order (NaN, or a comparison that raised).
+
+use crate::vm::builtins::{check_kwargs, kwarg, Kwargs};
+use crate::vm::natives::NativeId;
+use crate::vm::ops::{collect_iterable, compare, get_iter, iter_next, order_lt, truthy};
+use crate::vm::value::Value;
+use crate::vm::{PyResult, Rt, Throw};
+
+/// Sorts `items` in place by Python's `<`, stably; `reverse` keeps equal items in their
+/// original order, as Python's does.
+pub fn sort_values(rt: &Rt, items: &mut [Value], reverse: bool) -> PyResult<()> {
+    if items.len() < 2 {
+        return Ok(());
+    }
+    if items.iter().all(|v| matches!(v, Value::Int(_))) {
+        // Equal ints are indistinguishable, so stability and `reverse` are free here.
+        items.sort_unstable_by_key(|v| match v {
+            Value::Int(i) => *i,
+            _ => 0,
+        });
+        if reverse {
+            items.reverse();
+        }
+        return Ok(());
+    }
+    if reverse {
+        items.reverse();
+    }
+    merge_sort(items, &mut |a, b| order_lt(rt, a, b))?;
+    if reverse {
+        items.reverse();
+    }
+    Ok(())
+}
+
+/// Sorts `items` by precomputed `keys` (one per item, from a `key=` function the interpreter
+/// called), comparing only the keys, stably.
+pub fn sort_with_keys(
+    rt: &Rt,
+    items: &mut Vec<Value>,
+    keys: Vec<Value>,
+    reverse: bool,
+) -> PyResult<()> {
+    let mut pairs: Vec<(Value, Value)> = keys.into_iter().zip(items.iter().copied()).collect();
+    if reverse {
+        pairs.reverse();
+    }
+    merge_sort(&mut pairs, &mut |a, b| order_lt(rt, a.0, b.0))?;
+    if reverse {
+        pairs.reverse();
+    }
+    *items = pairs.into_iter().map(|(_, v)| v).collect();
+    Ok(())
+}
+
+/// The index of the first smallest (`max` false) or first largest value of `keys`, or `None`
+/// if empty — what `min`/`max` return, given keys computed by the caller.
+pub fn extreme_index(rt: &mut Rt, keys: &[Value], max: bool) -> PyResult<Option<usize>> {
+    let op = if max { 4 } else { 0 };
+    let mut best: Option<usize> = None;
+    for (i, &k) in keys.iter().enumerate() {
+        best = match best {
+            None => Some(i),
+            Some(b) => {
+                let better = compare(rt, op, k, keys[b])?;
+                if truthy(rt, better) {
+                    Some(i)
+                } else {
+                    Some(b)
+                }
+            }
+        };
+    }
+    Ok(best)
+}
+
+fn merge_sort<T: Copy>(v: &mut [T], lt: &mut dyn FnMut(T, T) -> PyResult<bool>) -> PyResult<()> {
+    let n = v.len();
+    if n <= 12 {
+        // Binary-free insertion sort: stable, few comparisons for short runs.
+        for i in 1..n {
+            let mut j = i;
+            while j > 0 && lt(v[j], v[j - 1])? {
+                v.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+        return Ok(());
+    }
+    let mid = n / 2;
+    merge_sort(&mut v[..mid], lt)?;
+    merge_sort(&mut v[mid..], lt)?;
+    if !lt(v[mid], v[mid - 1])? {
+        return Ok(());
+    }
+    let left: Vec<T> = v[..mid].to_vec();
+    let (mut i, mut j, mut k) = (0, mid, 0);
+    while i < left.len() && j < n {
+        // Take from the right only when strictly smaller: keeps the sort stable.
+        if lt(v[j], left[i])? {
+            v[k] = v[j];
+            j += 1;
+        } else {
+            v[k] = left[i];
+            i += 1;
+        }
+        k += 1;
+    }
+    while i < left.len() {
+        v[k] = left[i];
+        i += 1;
+        k += 1;
+    }
+    Ok(())
+}
+
+/// Raised for `key=` functions, which only the interpreter can call.
+pub(crate) fn key_unsupported(fname: &str) -> Throw {
+    Throw::type_error(format!(
+        "{fname}() with a key function must be called by the interpreter"
+    ))
+}
+
+/// `sorted(iterable, /, *, key=None, reverse=False)`.
+pub(super) fn sorted(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    check_kwargs("sort", kwargs, &["key", "reverse"])?;
+    let [iterable] = args else {
+        return Err(Throw::type_error(format!(
+            "sorted expected 1 argument, got {}",
+            args.len()
+        )));
+    };
+    if kwarg(kwargs, "key").is_some_and(|k| !k.is_none()) {
+        return Err(key_unsupported("sorted"));
+    }
+    let reverse = kwarg(kwargs, "reverse").is_some_and(|r| truthy(rt, r));
+    let mut items = collect_iterable(rt, *iterable)?;
+    sort_values(rt, &mut items, reverse)?;
+    rt.new_list(items)
+}
+
+/// `min(...)` / `max(...)`: one iterable or several arguments, `default=`, `key=None`.
+pub(super) fn min_max(rt: &mut Rt, max: bool, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    let id = if max { NativeId::Max } else { NativeId::Min };
+    let name = id.name();
+    check_kwargs(name, kwargs, &["key", "default"])?;
+    if args.is_empty() {
+        return Err(Throw::type_error(format!(
+            "{name} expected at least 1 argument, got 0"
+        )));
+    }
+    let default = kwarg(kwargs, "default");
+    if args.len() > 1 && default.is_some() {
+        return Err(Throw::type_error(format!(
+            "Cannot specify a default for {name}() with multiple positional arguments"
+        )));
+    }
+    if kwarg(kwargs, "key").is_some_and(|k| !k.is_none()) {
+        return Err(key_unsupported(name));
+    }
+    let op = if max { 4 } else { 0 };
+    let mut best: Option<Value> = None;
+    let mut consider = |rt: &mut Rt, x: Value| -> PyResult<()> {
+        best = Some(match best {
+            None => x,
+            Some(b) => {
+                let better = compare(rt, op, x, b)?;
+                if truthy(rt, better) {
+                    x
+                } else {
+                    b
+                }
+            }
+        });
+        Ok(())
+    };
+    if let [iterable] = args {
+        let it = get_iter(rt, *iterable)?;
+        while let Some(x) = iter_next(rt, it)? {
+            consider(rt, x)?;
+        }
+    } else {
+        for &x in args {
+            consider(rt, x)?;
+        }
+    }
+    match (best, default) {
+        (Some(v), _) | (None, Some(v)) => Ok(v),
+        (None, None) => Err(Throw::value_error(format!(
+            "{name}() arg is an empty sequence"
+        ))),
+    }
+}
