@@ -57,6 +57,9 @@ impl Vm {
         let consts_all = self.consts.clone();
         let mut stack = std::mem::take(&mut self.threads[tid].stack);
         let mut frames = std::mem::take(&mut self.threads[tid].frames);
+        // The read log is the lost-update detector's per-thread state; a local copy saves an
+        // index into `self.threads` on every load and store of a shared variable.
+        let mut reads = std::mem::take(&mut self.threads[tid].reads);
         let mut left = budget;
         self.slice_steps = 0;
 
@@ -188,7 +191,7 @@ impl Vm {
                                     }
                                     stack.push(b);
                                 } else {
-                                    self.threads[tid].reads.record(
+                                    reads.record(
                                         LocKey::Global(slot as u32),
                                         &self.global_meta[slot],
                                         code_id,
@@ -202,7 +205,7 @@ impl Vm {
                                 let slot = ins.arg as usize;
                                 let v = pop!();
                                 let key = LocKey::Global(slot as u32);
-                                let read = self.threads[tid].reads.take(key);
+                                let read = reads.take(key);
                                 let (erased, ev) = lost::on_store(
                                     &mut self.global_meta[slot],
                                     read,
@@ -264,7 +267,7 @@ impl Vm {
                                 if let Value::Undef = v {
                                     break 'op unbound_deref(code, ins.arg as usize);
                                 }
-                                self.threads[tid].reads.record(
+                                reads.record(
                                     LocKey::Cell(cid.0),
                                     &meta,
                                     code_id,
@@ -282,7 +285,7 @@ impl Vm {
                                 let cell = stack[base + ins.arg as usize];
                                 if let Value::Obj(cid) = cell {
                                     let key = LocKey::Cell(cid.0);
-                                    let read = self.threads[tid].reads.take(key);
+                                    let read = reads.take(key);
                                     let mut result = (0, None);
                                     if let Obj::Cell { value, meta } = self.rt.heap.get_mut(cid) {
                                         if ins.op == Opcode::DELETE_DEREF && *value == Value::Undef
@@ -396,7 +399,7 @@ impl Vm {
                                 let r = tri!(ops::getitem(&mut self.rt, container, index));
                                 if let Some(loc) = self.item_loc(container, index) {
                                     let meta = self.items.locs[loc as usize].meta;
-                                    self.threads[tid].reads.record(
+                                    reads.record(
                                         LocKey::Item(loc),
                                         &meta,
                                         code_id,
@@ -413,7 +416,7 @@ impl Vm {
                                 tri!(ops::setitem(&mut self.rt, container, index, value));
                                 if let Some(loc) = self.item_loc(container, index) {
                                     let key = LocKey::Item(loc);
-                                    let read = self.threads[tid].reads.take(key);
+                                    let read = reads.take(key);
                                     let (erased, ev) = lost::on_store(
                                         &mut self.items.locs[loc as usize].meta,
                                         read,
@@ -912,6 +915,7 @@ impl Vm {
         let t = &mut self.threads[tid];
         t.stack = stack;
         t.frames = frames;
+        t.reads = reads;
         t.steps += executed;
         (end, executed)
     }
