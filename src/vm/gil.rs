@@ -138,6 +138,8 @@ pub fn py27_fast(op: Opcode) -> bool {
             | POP_JUMP_FORWARD_IF_TRUE
             | POP_JUMP_BACKWARD_IF_FALSE
             | POP_JUMP_BACKWARD_IF_TRUE
+            | POP_JUMP_BACKWARD_IF_NONE
+            | POP_JUMP_BACKWARD_IF_NOT_NONE
             | JUMP_IF_FALSE_OR_POP
             | JUMP_IF_TRUE_OR_POP
     )
@@ -162,6 +164,8 @@ pub fn py39_fast(op: Opcode) -> bool {
             | POP_JUMP_FORWARD_IF_TRUE
             | POP_JUMP_BACKWARD_IF_FALSE
             | POP_JUMP_BACKWARD_IF_TRUE
+            | POP_JUMP_BACKWARD_IF_NONE
+            | POP_JUMP_BACKWARD_IF_NOT_NONE
             | JUMP_IF_FALSE_OR_POP
             | JUMP_IF_TRUE_OR_POP
             | LOAD_ASSERTION_ERROR
@@ -189,9 +193,10 @@ pub fn is_switch_point(model: GilModel, s: &Step) -> bool {
         GilModel::Py39 => !py39_fast(s.op) && s.next_op != Some(BEFORE_WITH),
         GilModel::Py311 => match s.op {
             RESUME | JUMP_BACKWARD => true,
-            POP_JUMP_BACKWARD_IF_FALSE | POP_JUMP_BACKWARD_IF_TRUE => {
-                s.next_depth == s.depth && s.next_pc <= s.pc
-            }
+            POP_JUMP_BACKWARD_IF_FALSE
+            | POP_JUMP_BACKWARD_IF_TRUE
+            | POP_JUMP_BACKWARD_IF_NONE
+            | POP_JUMP_BACKWARD_IF_NOT_NONE => s.next_depth == s.depth && s.next_pc <= s.pc,
             // After a call that returned here (not one that entered a Python frame, whose
             // RESUME is the check).
             CALL | CALL_FUNCTION_EX => s.next_depth == s.depth,
@@ -213,6 +218,8 @@ pub fn marks_switch_point(model: GilModel, op: Opcode) -> bool {
                 | JUMP_BACKWARD
                 | POP_JUMP_BACKWARD_IF_FALSE
                 | POP_JUMP_BACKWARD_IF_TRUE
+                | POP_JUMP_BACKWARD_IF_NONE
+                | POP_JUMP_BACKWARD_IF_NOT_NONE
                 | CALL
                 | CALL_FUNCTION_EX
         ),

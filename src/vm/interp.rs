@@ -678,6 +678,14 @@ impl Vm {
                                 }
                                 continue 'instr;
                             }
+                            Opcode::POP_JUMP_BACKWARD_IF_NONE
+                            | Opcode::POP_JUMP_BACKWARD_IF_NOT_NONE => {
+                                let v = pop!();
+                                if v.is_none() == (ins.op == Opcode::POP_JUMP_BACKWARD_IF_NONE) {
+                                    pc -= ins.arg as usize;
+                                }
+                                continue 'instr;
+                            }
                             Opcode::JUMP_IF_FALSE_OR_POP | Opcode::JUMP_IF_TRUE_OR_POP => {
                                 let t = ops::truthy(&self.rt, top!());
                                 if t == (ins.op == Opcode::JUMP_IF_TRUE_OR_POP) {
