@@ -78,6 +78,7 @@ name_enum! {
         Ord = "ord",
         Hash = "hash",
         Id = "id",
+        Hasattr = "hasattr",
         Callable = "callable",
         // threading
         Thread = "Thread",
