@@ -142,6 +142,39 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
             let s = repr(rt, v)?;
             rt.new_str(s)
         }
+        Format => {
+            no_kwargs(id, kwargs)?;
+            let (v, spec) = match args {
+                [v] => (*v, None),
+                [v, s] => (*v, Some(*s)),
+                _ => {
+                    return Err(Throw::type_error(format!(
+                        "format expected {} argument{}, got {}",
+                        if args.is_empty() {
+                            "at least 1"
+                        } else {
+                            "at most 2"
+                        },
+                        if args.is_empty() { "" } else { "s" },
+                        args.len()
+                    )))
+                }
+            };
+            let spec = match spec {
+                None => String::new(),
+                Some(s) => match rt.as_str(s) {
+                    Some(t) => t.to_string(),
+                    None => {
+                        return Err(Throw::type_error(format!(
+                            "format() argument 2 must be str, not {}",
+                            type_name(rt, s)
+                        )))
+                    }
+                },
+            };
+            let out = crate::vm::format::format_spec(rt, v, &spec)?;
+            rt.new_str(out)
+        }
         Round => convert::round_call(rt, args, kwargs),
         Iter => {
             no_kwargs(id, kwargs)?;
