@@ -536,11 +536,6 @@ fn dict_merge(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Option
 
 fn merge_into(d: &mut DictMap, extra: Vec<(crate::vm::heap::HashKey, (Value, Value))>) {
     for (k, (key, val)) in extra {
-        match d.get_mut(&k) {
-            Some(slot) => slot.1 = val,
-            None => {
-                d.insert(k, (key, val));
-            }
-        }
+        crate::vm::ops::dict_insert(d, k, key, val);
     }
 }
