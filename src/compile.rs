@@ -13,13 +13,19 @@
 //!
 //! Known deviations from CPython 3.11 (operand shapes only; opnames and order match):
 //! - No `CACHE`, `PRECALL`, `PUSH_NULL`, `EXTENDED_ARG`; offsets count one unit per instruction.
-//! - `CALL n` counts every value above the callable. Where CPython relies on its NULL/self
-//!   slot to pass one more argument than `n` says, gilvm's `n` is the true count: the `with`
-//!   exit call is `CALL 3` (`__exit__(None, None, None)`, CPython: `CALL 2`), calling a
-//!   comprehension's function with its iterator is `CALL 1` (CPython: `CALL 0`), and
-//!   `assert x, msg` builds the error with `CALL 1` (CPython: `CALL 0`).
-//! - `LOAD_METHOD` pushes one value (the bound method); `LOAD_GLOBAL`'s operand is the plain
-//!   name index (no NULL bit).
+//! - `CALL n`: the callable is the value pushed before the `n` arguments, except for the
+//!   `with` exit call, which is `CALL 2` exactly as in CPython: the VM's bound `__exit__`
+//!   (pushed by `BEFORE_WITH`) takes every value above it as an argument, like CPython's
+//!   method slot. Where CPython uses its NULL/self slot to pass one more argument than `n`
+//!   says in other places, gilvm's `n` is the true count: calling a comprehension's function
+//!   with its iterator is `CALL 1` (CPython: `CALL 0`), and `assert x, msg` builds the error
+//!   with `CALL 1` (CPython: `CALL 0`).
+//! - `LOAD_METHOD` counts as pushing one value in the stack-depth computation (the VM may push
+//!   a marker below the receiver; `stacksize` is then a reservation hint, one short per
+//!   method call in flight). `LOAD_GLOBAL`'s operand is the plain name index (no NULL bit),
+//!   so `dis` prints `(range)` where CPython prints `(NULL + range)`.
+//! - `CALL_FUNCTION_EX` may receive any iterable as its positional arguments (`f(*xs)` pushes
+//!   `xs` itself, as CPython does); the VM converts it.
 //! - Name operands index the program-wide name table; `*_DEREF` slots are
 //!   `len(varnames) + cell index` (a parameter that is also a cell keeps its parameter slot
 //!   and gets a separate cell slot, which `MAKE_CELL` fills from the parameter).
@@ -614,12 +620,13 @@ impl<'a> Compiler<'a> {
         result
     }
 
-    /// `__exit__(None, None, None)`: the callable is below the three arguments.
+    /// `__exit__(None, None, None)`: `CALL 2` as in CPython, with the bound `__exit__` that
+    /// `BEFORE_WITH` pushed below the three `None`s (the VM passes all three).
     fn call_exit_with_nones(&mut self) {
         self.load_const(Const::None);
         self.load_const(Const::None);
         self.load_const(Const::None);
-        self.emit(Opcode::CALL, 3);
+        self.emit_pseudo(Op::ExitCall);
     }
 }
 
