@@ -54,7 +54,9 @@ pub struct CodeObject {
     pub varnames: Vec<String>,
     /// Names of this code's locals that are captured by inner functions (cells). In the frame's
     /// "fast locals" array cells follow the plain locals: cell `i` is slot `varnames.len() + i`.
-    /// A parameter that is also a cell appears in both lists; `MAKE_CELL` moves it.
+    /// A parameter that is also a cell appears in both lists and keeps its parameter slot, as
+    /// in CPython 3.11: `MAKE_CELL` wraps the argument in place and the `*_DEREF` instructions
+    /// use that slot (its slot `varnames.len() + i` is unused).
     pub cellvars: Vec<String>,
     /// Names of free variables, received from the enclosing function's cells at call time.
     /// Free var `i` is slot `varnames.len() + cellvars.len() + i`.
@@ -375,6 +377,66 @@ opcodes! {
     IMPORT_NAME = "IMPORT_NAME", None;
     /// Operand: name id. Pushes TOS.name for a module TOS (kept on the stack).
     IMPORT_FROM = "IMPORT_FROM", None;
+}
+
+impl Opcode {
+    /// Whether the operand indexes [`Program::names`].
+    pub fn has_name_operand(self) -> bool {
+        use Opcode::*;
+        matches!(
+            self,
+            LOAD_NAME
+                | STORE_NAME
+                | DELETE_NAME
+                | LOAD_GLOBAL
+                | STORE_GLOBAL
+                | DELETE_GLOBAL
+                | LOAD_ATTR
+                | STORE_ATTR
+                | LOAD_METHOD
+                | IMPORT_NAME
+                | IMPORT_FROM
+        )
+    }
+}
+
+impl Program {
+    /// Appends the code objects of `other` (compiled separately) to this program, renumbering
+    /// its code constants and name operands. Returns the index of `other`'s first code object.
+    pub fn link(&mut self, other: &Program) -> CodeId {
+        let offset = self.codes.len() as CodeId;
+        let name_map: Vec<u32> = other
+            .names
+            .iter()
+            .map(|n| match self.names.iter().position(|m| m == n) {
+                Some(i) => i as u32,
+                None => {
+                    self.names.push(n.clone());
+                    (self.names.len() - 1) as u32
+                }
+            })
+            .collect();
+        fn shift(c: &Const, offset: CodeId) -> Const {
+            match c {
+                Const::Code(i) => Const::Code(i + offset),
+                Const::Tuple(items) => {
+                    Const::Tuple(items.iter().map(|c| shift(c, offset)).collect())
+                }
+                other => other.clone(),
+            }
+        }
+        for code in &other.codes {
+            let mut code = code.clone();
+            code.consts = code.consts.iter().map(|c| shift(c, offset)).collect();
+            for ins in &mut code.instrs {
+                if ins.op.has_name_operand() {
+                    ins.arg = name_map[ins.arg as usize];
+                }
+            }
+            self.codes.push(code);
+        }
+        offset
+    }
 }
 
 impl std::fmt::Display for Opcode {

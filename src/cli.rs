@@ -9,6 +9,10 @@ use std::io::{IsTerminal, Read, Write};
 use clap::{Parser, Subcommand};
 
 use crate::error::render_compile_error;
+use crate::schedule::{fnv1a64, Schedule};
+use crate::vm::gil::GilModel;
+use crate::vm::machine::{RunConfig, Vm};
+use crate::vm::scheduler::Slice;
 
 /// Exit status: success.
 pub const EXIT_OK: i32 = 0;
@@ -35,6 +39,48 @@ enum Cmd {
         /// The program (`-` reads standard input).
         file: String,
     },
+    /// Run a program under the simulated GIL.
+    Run {
+        /// The program (`-` reads standard input).
+        file: String,
+        #[command(flatten)]
+        opts: RunOpts,
+        /// Write the run's schedule to this file (replay it with `gilvm replay`).
+        #[arg(long, value_name = "SCHEDULE")]
+        record: Option<String>,
+    },
+    /// Re-run a recorded (or hand-written) schedule exactly.
+    Replay {
+        /// A schedule file written by `gilvm run --record` or by hand.
+        schedule: String,
+        /// No run summary on stderr.
+        #[arg(short, long)]
+        quiet: bool,
+        /// Write the replayed run's schedule to this file.
+        #[arg(long, value_name = "SCHEDULE")]
+        record: Option<String>,
+    },
+}
+
+/// Options shared by everything that runs a program.
+#[derive(clap::Args, Debug, Clone)]
+struct RunOpts {
+    /// Seed of the scheduler (a fresh one is drawn and printed when omitted).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// GIL model: which CPython's switch points to reproduce.
+    #[arg(long, value_name = "MODEL", default_value = "any", value_parser = ["any", "py27", "py39", "py311", "nogil"])]
+    gil: String,
+    /// Switch interval: mean instructions per quantum (any, nogil), ticks (py27), or a
+    /// duration of virtual time such as 5ms or 1us (py39, py311). Defaults: 100, 2, 100, 5ms.
+    #[arg(long, value_name = "N|DURATION")]
+    switch_interval: Option<String>,
+    /// Stop (exit status 5) after this many instructions.
+    #[arg(long, value_name = "N", default_value_t = crate::vm::machine::DEFAULT_MAX_STEPS)]
+    max_steps: u64,
+    /// No run summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 /// Runs the CLI with the process arguments and returns the exit status.
@@ -51,6 +97,25 @@ pub fn main() -> i32 {
     let stderr = std::io::stderr();
     match cli.command {
         Cmd::Dis { file } => dis(&file, color, &mut stdout.lock(), &mut stderr.lock()),
+        Cmd::Run { file, opts, record } => run(
+            &file,
+            &opts,
+            record.as_deref(),
+            None,
+            color,
+            &mut stderr.lock(),
+        ),
+        Cmd::Replay {
+            schedule,
+            quiet,
+            record,
+        } => replay(
+            &schedule,
+            quiet,
+            record.as_deref(),
+            color,
+            &mut stderr.lock(),
+        ),
     }
 }
 
@@ -91,4 +156,221 @@ fn dis(file: &str, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32
             EXIT_COMPILE
         }
     }
+}
+
+/// Draws a fresh seed from the OS's per-process hash randomness (the only nondeterminism
+/// gilvm allows, and only when the user asked for a fresh seed).
+fn fresh_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::process::id() as u64);
+    h.finish() % 1_000_000
+}
+
+/// The GIL model and its switch interval (in the model's unit) from the options.
+fn resolve_model(opts: &RunOpts) -> Result<(GilModel, u64), String> {
+    let model = GilModel::from_name(&opts.gil)
+        .ok_or_else(|| format!("unknown GIL model `{}`", opts.gil))?;
+    let interval = match &opts.switch_interval {
+        Some(s) => crate::vm::gil::parse_interval(model, s)?,
+        None => model.default_interval(),
+    };
+    Ok((model, interval))
+}
+
+/// The command line that reproduces a run.
+fn replay_command(file: &str, opts: &RunOpts, seed: u64) -> String {
+    let mut cmd = format!("gilvm run {file} --seed {seed}");
+    if opts.gil != "any" {
+        cmd.push_str(&format!(" --gil {}", opts.gil));
+    }
+    if let Some(si) = &opts.switch_interval {
+        cmd.push_str(&format!(" --switch-interval {si}"));
+    }
+    if opts.max_steps != crate::vm::machine::DEFAULT_MAX_STEPS {
+        cmd.push_str(&format!(" --max-steps {}", opts.max_steps));
+    }
+    cmd
+}
+
+fn run(
+    file: &str,
+    opts: &RunOpts,
+    record: Option<&str>,
+    plan: Option<(Vec<Slice>, String)>,
+    color: bool,
+    err: &mut dyn Write,
+) -> i32 {
+    let (name, source) = match read_source(file) {
+        Ok(s) => s,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let program = match crate::compile_source(&name, &source) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = err.write_all(render_compile_error(&e, &name, &source, color).as_bytes());
+            return EXIT_COMPILE;
+        }
+    };
+    let (model, switch_interval) = match resolve_model(opts) {
+        Ok(m) => m,
+        Err(msg) => {
+            let _ = writeln!(err, "gilvm: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let seed = match opts.seed {
+        Some(s) => s,
+        None => {
+            let s = fresh_seed();
+            let _ = writeln!(err, "gilvm: no --seed given, using seed {s}");
+            s
+        }
+    };
+    let replaying = plan.is_some();
+    let (plan, replay_cmd) = match plan {
+        Some((p, cmd)) => (Some(p), cmd),
+        None => (None, replay_command(file, opts, seed)),
+    };
+    let config = RunConfig {
+        seed,
+        model,
+        switch_interval,
+        ns_per_instr: model.ns_per_instr(),
+        max_steps: opts.max_steps,
+        record: record.is_some(),
+        plan,
+        ..RunConfig::default()
+    };
+    let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
+    let mut vm = match Vm::new(&program, config, stdout) {
+        Ok(vm) => vm,
+        Err(_) => {
+            let _ = writeln!(
+                err,
+                "gilvm: the program's constants do not fit in the heap limit"
+            );
+            return 5;
+        }
+    };
+    let ending = vm.run(err);
+    let _ = vm.rt.stdout.flush();
+    if let Some(path) = record {
+        let schedule = Schedule {
+            gilvm_version: env!("CARGO_PKG_VERSION").into(),
+            program: file.to_string(),
+            program_hash: fnv1a64(source.as_bytes()),
+            model: model.name().into(),
+            options: vec![
+                ("switch-interval".into(), switch_interval.to_string()),
+                ("max-steps".into(), opts.max_steps.to_string()),
+            ],
+            seed,
+            slices: vm.schedule().map(|s| s.to_vec()).unwrap_or_default(),
+        };
+        let names: Vec<String> = vm.threads.iter().map(|t| t.name.clone()).collect();
+        if let Err(e) = std::fs::write(path, schedule.to_text(&names)) {
+            let _ = writeln!(err, "gilvm: cannot write the schedule to {path}: {e}");
+            return EXIT_USAGE;
+        }
+    }
+    if !opts.quiet {
+        let model_text = format!(
+            "{} ({})",
+            model.name(),
+            model.describe_interval(switch_interval)
+        );
+        let _ = write!(err, "{}", vm.summary(&model_text, &replay_cmd));
+        if replaying {
+            let _ = writeln!(err, "gilvm: replayed from a schedule");
+        }
+    }
+    ending.exit_code()
+}
+
+fn replay(path: &str, quiet: bool, record: Option<&str>, color: bool, err: &mut dyn Write) -> i32 {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(err, "gilvm: cannot read {path}: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let schedule = match Schedule::parse(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(err, "gilvm: {path}: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let Some(model) = GilModel::from_name(&schedule.model) else {
+        let _ = writeln!(
+            err,
+            "gilvm: {path} was recorded under GIL model `{}`, which this gilvm does not have (it has: any, py27, py39, py311, nogil)",
+            schedule.model
+        );
+        return EXIT_USAGE;
+    };
+    let source = match std::fs::read(&schedule.program) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "gilvm: {path} replays {}, which cannot be read: {e}",
+                schedule.program
+            );
+            return EXIT_USAGE;
+        }
+    };
+    if schedule.program_hash != 0 && fnv1a64(&source) != schedule.program_hash {
+        let _ = writeln!(
+            err,
+            "gilvm: {path} was recorded for a different version of {} (program hash {:016x}, the file now has {:016x}); refusing to replay",
+            schedule.program,
+            schedule.program_hash,
+            fnv1a64(&source)
+        );
+        return EXIT_USAGE;
+    }
+    let num = |name: &str, default: u64| -> Result<u64, String> {
+        match schedule.option(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("{name} must be a number, found `{v}`")),
+        }
+    };
+    let (switch_interval, max_steps) = match (
+        num("switch-interval", model.default_interval()),
+        num("max-steps", crate::vm::machine::DEFAULT_MAX_STEPS),
+    ) {
+        (Ok(a), Ok(b)) => (a.max(1), b),
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = writeln!(err, "gilvm: {path}: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let interval_text = match model.unit() {
+        crate::vm::gil::IntervalUnit::Nanos => format!("{switch_interval}ns"),
+        _ => switch_interval.to_string(),
+    };
+    let opts = RunOpts {
+        seed: Some(schedule.seed),
+        gil: model.name().to_string(),
+        switch_interval: Some(interval_text),
+        max_steps,
+        quiet,
+    };
+    let cmd = format!("gilvm replay {path}");
+    run(
+        &schedule.program,
+        &opts,
+        record,
+        Some((schedule.slices, cmd)),
+        color,
+        err,
+    )
 }

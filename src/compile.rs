@@ -27,8 +27,9 @@
 //! - `CALL_FUNCTION_EX` may receive any iterable as its positional arguments (`f(*xs)` pushes
 //!   `xs` itself, as CPython does); the VM converts it.
 //! - Name operands index the program-wide name table; `*_DEREF` slots are
-//!   `len(varnames) + cell index` (a parameter that is also a cell keeps its parameter slot
-//!   and gets a separate cell slot, which `MAKE_CELL` fills from the parameter).
+//!   `len(varnames) + cell index` for cells, then the free variables; a parameter that is also
+//!   a cell keeps its parameter slot (CPython 3.11's layout), its `len(varnames) + i` slot
+//!   is unused.
 //! - Generator expressions are compiled like list comprehensions (eagerly, to a list, as
 //!   DESIGN.md §2 allows) under the name `<genexpr>`.
 //! - Dict displays with more than 16 pairs are built with one `BUILD_MAP 0` and `MAP_ADD`s
@@ -423,7 +424,27 @@ impl<'a> Compiler<'a> {
             self.emit(Opcode::RETURN_VALUE, 0);
         }
         let unit = &mut self.cur;
-        let base = unit.varnames.len() as u32;
+        // Cell and free variables were numbered `cellvars ++ freevars`; now give them their
+        // fast-locals slots. A cell that is also a parameter stays in the parameter's slot, as
+        // in CPython 3.11 (`MAKE_CELL` wraps the argument in place); other cells follow the
+        // locals, and free variables come last.
+        let nvars = unit.varnames.len();
+        let nparams = self.scopes.scopes[unit.scope].params.len();
+        let slots: Vec<u32> = unit
+            .cellvars
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                match unit.varnames[..nparams.min(nvars)]
+                    .iter()
+                    .position(|v| v == name)
+                {
+                    Some(p) => p as u32,
+                    None => (nvars + i) as u32,
+                }
+            })
+            .chain((0..unit.freevars.len()).map(|j| (nvars + unit.cellvars.len() + j) as u32))
+            .collect();
         for block in &mut unit.cfg.blocks {
             for ins in &mut block.instrs {
                 if matches!(
@@ -435,11 +456,12 @@ impl<'a> Compiler<'a> {
                             | Opcode::LOAD_CLOSURE
                     )
                 ) {
-                    ins.arg += base;
+                    ins.arg = slots.get(ins.arg as usize).copied().unwrap_or(ins.arg);
                 }
             }
         }
-        // Prologue, as CPython's insert_prefix_instructions: COPY_FREE_VARS, then MAKE_CELL.
+        // Prologue, as CPython's insert_prefix_instructions: COPY_FREE_VARS, then MAKE_CELL
+        // in slot order.
         let loc = Loc {
             span: unit.loc.span,
             line: None,
@@ -453,13 +475,10 @@ impl<'a> Compiler<'a> {
                 loc,
             ));
         }
-        for i in 0..unit.cellvars.len() {
-            prefix.push(Ins::new(
-                Op::Real(Opcode::MAKE_CELL),
-                base + i as u32,
-                None,
-                loc,
-            ));
+        let mut cell_slots: Vec<u32> = slots[..unit.cellvars.len()].to_vec();
+        cell_slots.sort_unstable();
+        for slot in cell_slots {
+            prefix.push(Ins::new(Op::Real(Opcode::MAKE_CELL), slot, None, loc));
         }
         let entry = unit.cfg.entry;
         unit.cfg.blocks[entry].instrs.splice(0..0, prefix);

@@ -11,7 +11,9 @@ pub mod dis;
 pub mod error;
 pub mod lexer;
 pub mod parse;
+pub mod schedule;
 pub mod scope;
+pub mod vm;
 
 /// Source text to a compiled program: parse, resolve scopes, compile.
 pub fn compile_source(
@@ -23,4 +25,3 @@ pub fn compile_source(
     module.drop_iteratively();
     program
 }
-pub mod vm;

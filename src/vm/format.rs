@@ -101,6 +101,7 @@ pub fn fake_id(v: Value) -> i64 {
         Value::Method(m) => 0x5e10_0000_0000 + 16 * (((m.ty as i64) << 8) | m.attr as i64),
         Value::Module(m) => 0x5e20_0000_0000 + 16 * m as i64,
         Value::ExcType(k) => 0x5e30_0000_0000 + 16 * k as i64,
+        Value::BoundExit(id) => fake_address(id) + 8,
     }
 }
 
@@ -238,6 +239,7 @@ fn immediate_repr(v: Value, out: &mut String) {
             };
             out.push_str(&format!("<class '{prefix}{}'>", k.name()));
         }
+        Value::BoundExit(_) => out.push_str("<built-in method __exit__>"),
         Value::Obj(_) => {}
     }
 }
@@ -396,7 +398,7 @@ fn leaf_repr(
             write_repr(rt, *step, out, stack)?;
             out.push(')');
         }
-        Obj::Cell(c) => {
+        Obj::Cell { value: c, .. } => {
             if *c == Value::Undef {
                 out.push_str(&format!("<cell at {:#x}: empty>", fake_address(id)));
             } else {

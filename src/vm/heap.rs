@@ -18,6 +18,7 @@ use indexmap::IndexMap;
 
 use crate::bytecode::CodeId;
 use crate::vm::exceptions::ExcKind;
+use crate::vm::lost::LocMeta;
 use crate::vm::natives::MethodId;
 use crate::vm::sync::SyncObj;
 use crate::vm::value::{ObjId, Value};
@@ -94,8 +95,12 @@ pub enum Obj {
     Tuple(Vec<Value>),
     Dict(DictMap),
     Function(Function),
-    /// A closure cell; `Value::Undef` when empty.
-    Cell(Value),
+    /// A closure cell; `value` is `Value::Undef` when empty. `meta` feeds the lost-update
+    /// detector (a cell shared by several threads' closures is a shared location).
+    Cell {
+        value: Value,
+        meta: LocMeta,
+    },
     /// `obj.method` looked up without calling it (`f = lst.append`).
     BoundMethod {
         recv: Value,
@@ -193,7 +198,7 @@ impl Obj {
                     f(Value::Obj(kw));
                 }
             }
-            Obj::Cell(v) => f(*v),
+            Obj::Cell { value, .. } => f(*value),
             Obj::BoundMethod { recv, .. } => f(*recv),
             Obj::Slice { start, stop, step } => {
                 f(*start);
@@ -369,6 +374,11 @@ impl Heap {
         self.since_gc = 0;
         self.gc_threshold = MIN_GC_THRESHOLD.max(live);
         self.collections += 1;
+    }
+
+    /// Whether `id` names a live object (false for a slot freed by the last collection).
+    pub fn is_live(&self, id: ObjId) -> bool {
+        self.slots.get(id.0 as usize).is_some_and(|s| s.is_some())
     }
 
     /// Convenience accessors used all over the VM.

@@ -7,19 +7,33 @@
 //! Architecture invariant: nothing in the VM consults the OS clock, a random source other than
 //! the scheduler's seeded streams, an address, or the iteration order of a hash map.
 
+pub mod attr;
 pub mod builtins;
+pub mod call;
+pub mod driver;
 pub mod exceptions;
 pub mod format;
+pub mod gil;
 pub mod heap;
+pub mod interp;
+pub mod items;
+pub mod lost;
+pub mod machine;
 pub mod methods;
 pub mod natives;
 pub mod ops;
+pub mod prelude;
 pub mod rng;
 #[cfg(test)]
 mod runtime_props;
+pub mod scheduler;
+pub mod summary;
 pub mod sync;
 #[cfg(test)]
 pub mod testutil;
+pub mod thread;
+pub mod threading;
+pub mod traceback;
 pub mod value;
 
 use std::io::Write;
@@ -87,8 +101,11 @@ pub struct Rt {
     pub heap: Heap,
     /// Program output (`print`), buffered; flushed by the VM at exit.
     pub stdout: Box<dyn Write>,
-    /// The program (for function names in reprs, code objects, the name table).
+    /// The program (for function names in reprs, code objects, the name table), with the
+    /// prelude linked after its own code objects.
     pub program: Rc<Program>,
+    /// Code objects from this index on are the prelude's.
+    pub prelude_start: u32,
     /// The `random` module's generator: a ChaCha8 stream of its own, seeded from the run's
     /// seed, so program randomness never perturbs the schedule. Sample it only through
     /// `rng.rs`'s bounded functions (never `rand`'s samplers, which change across versions).
@@ -105,6 +122,7 @@ impl Rt {
         Rt {
             heap: Heap::new(heap_limit),
             stdout,
+            prelude_start: program.codes.len() as u32,
             program,
             random,
         }

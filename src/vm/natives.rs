@@ -79,6 +79,7 @@ name_enum! {
         Ord = "ord",
         Hash = "hash",
         Id = "id",
+        Hasattr = "hasattr",
         Callable = "callable",
         // threading
         Thread = "Thread",

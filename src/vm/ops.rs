@@ -51,7 +51,11 @@ pub fn truthy(rt: &Rt, v: Value) -> bool {
             Obj::DictView { dict, .. } => dict_len(rt, *dict) > 0,
             _ => true,
         },
-        Value::Native(_) | Value::Method(_) | Value::Module(_) | Value::ExcType(_) => true,
+        Value::Native(_)
+        | Value::Method(_)
+        | Value::BoundExit(_)
+        | Value::Module(_)
+        | Value::ExcType(_) => true,
     }
 }
 
@@ -63,7 +67,7 @@ pub fn type_name(rt: &Rt, v: Value) -> &'static str {
         Value::Int(_) => "int",
         Value::Float(_) => "float",
         Value::Native(n) if n.is_type() || is_class(n) => "type",
-        Value::Native(_) | Value::Method(_) => "builtin_function_or_method",
+        Value::Native(_) | Value::Method(_) | Value::BoundExit(_) => "builtin_function_or_method",
         Value::Module(_) => "module",
         Value::ExcType(_) => "type",
         Value::Obj(id) => obj_type_name(rt, id),
@@ -94,7 +98,7 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &'static str {
         Obj::Tuple(_) => "tuple",
         Obj::Dict(_) => "dict",
         Obj::Function(_) => "function",
-        Obj::Cell(_) => "cell",
+        Obj::Cell { .. } => "cell",
         Obj::BoundMethod { .. } => "builtin_function_or_method",
         Obj::Range { .. } => "range",
         Obj::Slice { .. } => "slice",

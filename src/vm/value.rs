@@ -30,6 +30,11 @@ pub enum Value {
     /// Marker pushed by `LOAD_METHOD` below the receiver when the attribute is a built-in
     /// method (`lst.append`); the following `CALL` consumes both. Never visible to programs.
     Method(MethodId),
+    /// The bound `__exit__` of a context manager (a lock, …), pushed by `BEFORE_WITH`.
+    /// Like `Method`, a following `CALL` treats it as the callee and every item above it as
+    /// an argument, which is how CPython 3.11's `CALL 2` calls `__exit__(None, None, None)`.
+    /// Never visible to programs.
+    BoundExit(ObjId),
     /// An imported module (`threading`, `queue`, `time`, `random`, `sys`).
     Module(ModuleId),
     /// A built-in exception class (`ValueError`, `queue.Empty`, …).

@@ -1,0 +1,205 @@
+//! Schedule files (`--record`, `gilvm replay`): a short, hand-editable text naming the program,
+//! the options, the seed, and the slices of the run — which thread ran how many instructions.
+//!
+//! ```text
+//! gilvm-schedule 1
+//! gilvm 0.1.0
+//! program programs/counter_race.toy
+//! program-hash fnv1a64:9c1e0f1f3a2b4c5d
+//! model any
+//! switch-interval 100
+//! seed 7
+//! ---
+//! T0 57        # MainThread runs 57 instructions
+//! T1 3         # then Thread-1 runs 3
+//! T2 *         # then Thread-2 runs until it blocks or ends
+//! ```
+//!
+//! Threads are numbered in the order they start (`T0` is the main thread). `#` starts a
+//! comment. When the listed slices run out, the seeded scheduler takes over, so a lesson can
+//! stage just the interesting start of a run.
+
+use crate::vm::scheduler::Slice;
+
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Everything a schedule file holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    pub gilvm_version: String,
+    pub program: String,
+    pub program_hash: u64,
+    pub model: String,
+    /// Extra options as (name, value), e.g. ("switch-interval", "100").
+    pub options: Vec<(String, String)>,
+    pub seed: u64,
+    pub slices: Vec<Slice>,
+}
+
+/// FNV-1a, 64-bit: a stable fingerprint of the program text.
+pub fn fnv1a64(data: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in data {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+impl Schedule {
+    pub fn to_text(&self, thread_names: &[String]) -> String {
+        let mut out = format!(
+            "gilvm-schedule {FORMAT_VERSION}\ngilvm {}\nprogram {}\nprogram-hash fnv1a64:{:016x}\nmodel {}\n",
+            self.gilvm_version, self.program, self.program_hash, self.model
+        );
+        for (k, v) in &self.options {
+            out.push_str(&format!("{k} {v}\n"));
+        }
+        out.push_str(&format!("seed {}\n---\n", self.seed));
+        for s in &self.slices {
+            let steps = s.steps.map_or("*".to_string(), |n| n.to_string());
+            let name = thread_names
+                .get(s.tid as usize)
+                .map(|n| format!("  # {n}"))
+                .unwrap_or_default();
+            out.push_str(&format!("T{} {steps}{name}\n", s.tid));
+        }
+        out
+    }
+
+    /// Parses a schedule, with a message naming the line on error.
+    pub fn parse(text: &str) -> Result<Schedule, String> {
+        let mut s = Schedule {
+            gilvm_version: String::new(),
+            program: String::new(),
+            program_hash: 0,
+            model: "any".into(),
+            options: Vec::new(),
+            seed: 0,
+            slices: Vec::new(),
+        };
+        let mut in_body = false;
+        let mut saw_magic = false;
+        for (i, raw) in text.lines().enumerate() {
+            let n = i + 1;
+            let line = raw.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            if in_body {
+                let (t, steps) = line.split_once(char::is_whitespace).ok_or_else(|| {
+                    format!("line {n}: expected `T<thread> <instructions>`, found `{line}`")
+                })?;
+                let tid: u32 = t
+                    .strip_prefix('T')
+                    .and_then(|x| x.parse().ok())
+                    .ok_or_else(|| format!("line {n}: expected a thread like `T1`, found `{t}`"))?;
+                let steps = steps.trim();
+                let steps = if steps == "*" {
+                    None
+                } else {
+                    Some(steps.parse::<u64>().ok().filter(|&k| k > 0).ok_or_else(|| {
+                        format!("line {n}: expected a positive instruction count or `*`, found `{steps}`")
+                    })?)
+                };
+                s.slices.push(Slice { tid, steps });
+                continue;
+            }
+            if line == "---" {
+                if !saw_magic {
+                    return Err(
+                        "not a gilvm schedule: the first line must be `gilvm-schedule 1`".into(),
+                    );
+                }
+                in_body = true;
+                continue;
+            }
+            let (key, value) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            let value = value.trim();
+            match key {
+                "gilvm-schedule" => {
+                    if value != FORMAT_VERSION.to_string() {
+                        return Err(format!(
+                            "line {n}: schedule format {value} is not supported (this gilvm reads format {FORMAT_VERSION})"
+                        ));
+                    }
+                    saw_magic = true;
+                }
+                _ if !saw_magic => {
+                    return Err(
+                        "not a gilvm schedule: the first line must be `gilvm-schedule 1`".into(),
+                    )
+                }
+                "gilvm" => s.gilvm_version = value.into(),
+                "program" => s.program = value.into(),
+                "program-hash" => {
+                    s.program_hash = value
+                        .strip_prefix("fnv1a64:")
+                        .and_then(|h| u64::from_str_radix(h, 16).ok())
+                        .ok_or_else(|| {
+                            format!("line {n}: expected `program-hash fnv1a64:<16 hex digits>`")
+                        })?
+                }
+                "model" => s.model = value.into(),
+                "seed" => {
+                    s.seed = value.parse().map_err(|_| {
+                        format!("line {n}: the seed must be a number, found `{value}`")
+                    })?
+                }
+                _ => s.options.push((key.into(), value.into())),
+            }
+        }
+        if !in_body {
+            return Err("the schedule has no `---` line before its slices".into());
+        }
+        if s.program.is_empty() {
+            return Err("the schedule does not name its program (`program FILE`)".into());
+        }
+        Ok(s)
+    }
+
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let s = Schedule {
+            gilvm_version: "0.1.0".into(),
+            program: "p.toy".into(),
+            program_hash: 0xabc,
+            model: "any".into(),
+            options: vec![("switch-interval".into(), "100".into())],
+            seed: 7,
+            slices: vec![
+                Slice {
+                    tid: 0,
+                    steps: Some(5),
+                },
+                Slice {
+                    tid: 1,
+                    steps: None,
+                },
+            ],
+        };
+        let text = s.to_text(&["MainThread".into()]);
+        assert_eq!(Schedule::parse(&text).unwrap(), s);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = Schedule::parse("gilvm-schedule 1\nprogram p\n---\nT1 x\n").unwrap_err();
+        assert!(e.contains("line 4"), "{e}");
+        assert!(Schedule::parse("hello")
+            .unwrap_err()
+            .contains("not a gilvm schedule"));
+    }
+}

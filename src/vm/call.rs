@@ -1,0 +1,437 @@
+//! Calls: binding arguments to a Python function's parameters and pushing its frame, or
+//! dispatching to a built-in. Also `MAKE_FUNCTION`.
+//!
+//! Stack layout at a call (CPython 3.11's, without its NULL): the callee at `callee_at`, then
+//! the positional arguments, then the values of the keyword arguments whose names come from
+//! `KW_NAMES`. For a method call the callee slot holds a `Value::Method` marker and the
+//! receiver is the first argument. A Python callee's frame takes over the stack from
+//! `callee_at`: its fast locals are written there, so a call copies nothing else.
+
+use crate::bytecode::{MAKE_FUNCTION_CLOSURE, MAKE_FUNCTION_DEFAULTS, MAKE_FUNCTION_KWDEFAULTS};
+use crate::vm::exceptions::ExcKind;
+use crate::vm::heap::{Function, Obj};
+use crate::vm::interp::CallDone;
+use crate::vm::machine::Vm;
+use crate::vm::natives::{AttrSym, MethodId, NativeId, TypeTag};
+use crate::vm::prelude::PreludeFn;
+use crate::vm::thread::Frame;
+use crate::vm::value::Value;
+use crate::vm::{builtins, methods, ops, PyResult, Throw};
+
+/// What a built-in did.
+pub enum Outcome {
+    Value(Value),
+    /// Call this Python function with these arguments in place of the built-in (how built-ins
+    /// reach the prelude); its return value is the built-in's result.
+    Call(Value, Vec<Value>),
+    /// The current thread blocked; the result comes with its wake-up.
+    Blocked,
+}
+
+impl Vm {
+    /// Calls the callable at `stack[callee_at]` with everything above it as arguments.
+    pub fn do_call(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut Vec<Frame>,
+        callee_at: usize,
+        kw: &[(&str, Value)],
+    ) -> PyResult<CallDone> {
+        let callee = stack[callee_at];
+        if let Value::Obj(id) = callee {
+            if let Obj::Function(f) = self.rt.heap.get(id) {
+                let code_id = f.code;
+                let prog = self.prog.clone();
+                let code = &prog.codes[code_id as usize];
+                let nargs = stack.len() - callee_at - 1;
+                let nlocals = code.nlocalsplus();
+                if frames.len() >= self.config.recursion_limit {
+                    return Err(Throw::new(
+                        ExcKind::RecursionError,
+                        "maximum recursion depth exceeded",
+                    ));
+                }
+                if kw.is_empty()
+                    && !code.has_varargs
+                    && code.kwonlyargcount == 0
+                    && nargs == code.argcount as usize
+                {
+                    // Fast path: exactly the positional parameters, in place.
+                    stack.copy_within(callee_at + 1.., callee_at);
+                    stack.truncate(stack.len() - 1);
+                    stack.resize(callee_at + nlocals, Value::Undef);
+                } else {
+                    let locals = self.bind_args(id, &stack[callee_at + 1..], kw)?;
+                    stack.truncate(callee_at);
+                    stack.extend_from_slice(&locals);
+                }
+                stack.reserve(code.stacksize as usize + 8);
+                frames.push(Frame {
+                    code: code_id,
+                    pc: 0,
+                    base: callee_at as u32,
+                    func: callee,
+                    kwnames: u32::MAX,
+                });
+                return Ok(CallDone::Frame);
+            }
+        }
+        let npos = stack.len() - callee_at - 1 - kw.len();
+        let out = self.call_value(callee, &stack[callee_at + 1..callee_at + 1 + npos], kw)?;
+        stack.truncate(callee_at);
+        match out {
+            Outcome::Value(v) => {
+                stack.push(v);
+                Ok(CallDone::Value)
+            }
+            Outcome::Blocked => Ok(CallDone::Blocked),
+            Outcome::Call(f, args) => {
+                stack.push(f);
+                stack.extend_from_slice(&args);
+                self.do_call(stack, frames, callee_at, &[])
+            }
+        }
+    }
+
+    /// Calls anything but a Python function. For `Value::Method` the receiver is `args[0]`.
+    pub fn call_value(
+        &mut self,
+        callee: Value,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Outcome> {
+        match callee {
+            Value::Native(id) => {
+                if let Some(out) = self.key_function_call(id, args, kw)? {
+                    return Ok(out);
+                }
+                if id == NativeId::Hasattr {
+                    return self.hasattr(args, kw).map(Outcome::Value);
+                }
+                if crate::vm::threading::is_vm_native(id) {
+                    self.call_vm_native(id, args, kw)
+                } else {
+                    builtins::call_builtin(&mut self.rt, id, args, kw).map(Outcome::Value)
+                }
+            }
+            Value::Method(m) => {
+                let (recv, rest) = match args.split_first() {
+                    Some((r, rest)) => (*r, rest),
+                    None => return Err(Throw::type_error("method called without its object")),
+                };
+                self.call_method(m, recv, rest, kw)
+            }
+            Value::BoundExit(id) => self.exit(id).map(Outcome::Value),
+            Value::ExcType(kind) => {
+                if !kw.is_empty() {
+                    return Err(Throw::type_error(format!(
+                        "{}() takes no keyword arguments",
+                        kind.attr_name()
+                    )));
+                }
+                self.new_exception(kind, args.to_vec()).map(Outcome::Value)
+            }
+            Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::BoundMethod { recv, method } => {
+                    let (recv, method) = (*recv, *method);
+                    self.call_method(method, recv, args, kw)
+                }
+                _ => Err(not_callable(&self.rt, callee)),
+            },
+            _ => Err(not_callable(&self.rt, callee)),
+        }
+    }
+
+    /// Calls a built-in method on `recv`.
+    pub fn call_method(
+        &mut self,
+        m: MethodId,
+        recv: Value,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Outcome> {
+        if m.ty == TypeTag::List && m.attr == AttrSym::sort {
+            if let Some(key) = kwarg(kw, "key").filter(|k| *k != Value::None) {
+                if !args.is_empty() {
+                    return Err(Throw::type_error("sort() takes no positional arguments"));
+                }
+                let reverse = kwarg(kw, "reverse").unwrap_or(Value::Bool(false));
+                let f = self.prelude_function(PreludeFn::ListSortKey)?;
+                return Ok(Outcome::Call(f, vec![recv, key, reverse]));
+            }
+        }
+        match m.ty {
+            TypeTag::Str | TypeTag::List | TypeTag::Tuple | TypeTag::Dict => {
+                methods::call_method(&mut self.rt, m, recv, args, kw).map(Outcome::Value)
+            }
+            _ => self.call_sync_method(m, recv, args, kw),
+        }
+    }
+
+    /// Binds call arguments to the parameters of function `func`, Python's way, returning the
+    /// initial fast locals.
+    fn bind_args(
+        &mut self,
+        func: crate::vm::value::ObjId,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Vec<Value>> {
+        let (code_id, defaults, kwdefaults) = match self.rt.heap.get(func) {
+            Obj::Function(f) => (f.code, f.defaults.clone(), f.kwdefaults),
+            _ => return Err(Throw::type_error("not a function")),
+        };
+        let prog = self.prog.clone();
+        let code = &prog.codes[code_id as usize];
+        let fname = &code.qualname;
+        let argcount = code.argcount as usize;
+        let kwonly = code.kwonlyargcount as usize;
+        let mut locals = vec![Value::Undef; code.nlocalsplus()];
+        let npos = args.len() - kw.len();
+        let pos = &args[..npos];
+        for (i, v) in pos.iter().take(argcount).enumerate() {
+            locals[i] = *v;
+        }
+        if npos > argcount {
+            if code.has_varargs {
+                let extra = self.rt.new_tuple(pos[argcount..].to_vec())?;
+                locals[argcount + kwonly] = extra;
+            } else {
+                let given = npos;
+                let takes = if defaults.is_empty() {
+                    format!(
+                        "{} positional argument{}",
+                        argcount,
+                        if argcount == 1 { "" } else { "s" }
+                    )
+                } else {
+                    format!(
+                        "from {} to {} positional arguments",
+                        argcount - defaults.len(),
+                        argcount
+                    )
+                };
+                return Err(Throw::type_error(format!(
+                    "{fname}() takes {takes} but {given} {} given",
+                    if given == 1 { "was" } else { "were" }
+                )));
+            }
+        } else if code.has_varargs {
+            locals[argcount + kwonly] = self.rt.new_tuple(Vec::new())?;
+        }
+        for (name, v) in kw {
+            let slot = code.varnames[..argcount + kwonly]
+                .iter()
+                .position(|n| n == name);
+            match slot {
+                None => {
+                    return Err(Throw::type_error(format!(
+                        "{fname}() got an unexpected keyword argument '{name}'"
+                    )))
+                }
+                Some(s) if locals[s] != Value::Undef => {
+                    return Err(Throw::type_error(format!(
+                        "{fname}() got multiple values for argument '{name}'"
+                    )))
+                }
+                Some(s) => locals[s] = *v,
+            }
+        }
+        let first_default = argcount - defaults.len().min(argcount);
+        let mut missing = Vec::new();
+        for i in 0..argcount {
+            if locals[i] == Value::Undef {
+                if i >= first_default {
+                    locals[i] = defaults[i - first_default];
+                } else {
+                    missing.push(code.varnames[i].clone());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Throw::type_error(format!(
+                "{fname}() missing {} required positional argument{}: {}",
+                missing.len(),
+                if missing.len() == 1 { "" } else { "s" },
+                join_names(&missing)
+            )));
+        }
+        #[allow(clippy::needless_range_loop)]
+        for i in argcount..argcount + kwonly {
+            if locals[i] == Value::Undef {
+                let name = &code.varnames[i];
+                let d = match kwdefaults {
+                    Some(d) => {
+                        let key = self.rt.new_str(name.clone())?;
+                        ops::getitem(&mut self.rt, Value::Obj(d), key).ok()
+                    }
+                    None => None,
+                };
+                match d {
+                    Some(v) => locals[i] = v,
+                    None => missing.push(name.clone()),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Throw::type_error(format!(
+                "{fname}() missing {} required keyword-only argument{}: {}",
+                missing.len(),
+                if missing.len() == 1 { "" } else { "s" },
+                join_names(&missing)
+            )));
+        }
+        Ok(locals)
+    }
+
+    /// `MAKE_FUNCTION flags`: pops the code constant and what the flags say; returns the
+    /// function object.
+    pub fn make_function(&mut self, stack: &mut Vec<Value>, flags: u32) -> PyResult<Value> {
+        let code = match stack.pop() {
+            Some(Value::Int(c)) => c as u32,
+            _ => return Err(Throw::type_error("MAKE_FUNCTION expects a code object")),
+        };
+        let closure = if flags & MAKE_FUNCTION_CLOSURE != 0 {
+            self.tuple_items(stack.pop().unwrap_or(Value::None))
+        } else {
+            Vec::new()
+        };
+        let kwdefaults = if flags & MAKE_FUNCTION_KWDEFAULTS != 0 {
+            stack.pop().and_then(|v| v.as_obj())
+        } else {
+            None
+        };
+        let defaults = if flags & MAKE_FUNCTION_DEFAULTS != 0 {
+            self.tuple_items(stack.pop().unwrap_or(Value::None))
+        } else {
+            Vec::new()
+        };
+        self.rt.alloc(Obj::Function(Function {
+            code,
+            defaults,
+            kwdefaults,
+            closure,
+        }))
+    }
+
+    /// A function object for a prelude function.
+    pub fn prelude_function(&mut self, f: PreludeFn) -> PyResult<Value> {
+        let code = self.prelude.code(f);
+        self.rt.alloc(Obj::Function(Function {
+            code,
+            defaults: Vec::new(),
+            kwdefaults: None,
+            closure: Vec::new(),
+        }))
+    }
+
+    /// `sorted`, `min` and `max` with a `key=` function run in the prelude.
+    fn key_function_call(
+        &mut self,
+        id: NativeId,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Option<Outcome>> {
+        if !matches!(id, NativeId::Sorted | NativeId::Min | NativeId::Max) {
+            return Ok(None);
+        }
+        let Some(key) = kwarg(kw, "key").filter(|k| *k != Value::None) else {
+            return Ok(None);
+        };
+        let name = id.name();
+        if args.is_empty() {
+            return Err(Throw::type_error(format!(
+                "{name} expected at least 1 argument, got 0"
+            )));
+        }
+        if id == NativeId::Sorted {
+            if args.len() != 1 {
+                return Err(Throw::type_error(format!(
+                    "sorted expected 1 argument, got {}",
+                    args.len()
+                )));
+            }
+            let reverse = kwarg(kw, "reverse").unwrap_or(Value::Bool(false));
+            let f = self.prelude_function(PreludeFn::SortedKey)?;
+            return Ok(Some(Outcome::Call(f, vec![args[0], key, reverse])));
+        }
+        let items = if args.len() == 1 {
+            args[0]
+        } else {
+            self.rt.new_tuple(args.to_vec())?
+        };
+        let default = kwarg(kw, "default");
+        if default.is_some() && args.len() > 1 {
+            return Err(Throw::type_error(format!(
+                "Cannot specify a default for {name}() with multiple positional arguments"
+            )));
+        }
+        let fname = self.rt.new_str(name)?;
+        let which = if id == NativeId::Min {
+            PreludeFn::MinKey
+        } else {
+            PreludeFn::MaxKey
+        };
+        let f = self.prelude_function(which)?;
+        Ok(Some(Outcome::Call(
+            f,
+            vec![
+                fname,
+                items,
+                key,
+                Value::Bool(default.is_some()),
+                default.unwrap_or(Value::None),
+            ],
+        )))
+    }
+
+    fn tuple_items(&self, v: Value) -> Vec<Value> {
+        match v {
+            Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::Tuple(t) | Obj::List(t) => t.clone(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// A dict of keyword arguments (`**kwargs`, `Thread(kwargs=…)`) as (name, value) pairs.
+    pub fn dict_as_kwargs(&self, d: Value) -> PyResult<Vec<(String, Value)>> {
+        let Value::Obj(id) = d else {
+            return Err(Throw::type_error("argument after ** must be a mapping"));
+        };
+        match self.rt.heap.get(id) {
+            Obj::Dict(map) => {
+                let mut out = Vec::with_capacity(map.len());
+                for (k, v) in map.values() {
+                    match self.rt.as_str(*k) {
+                        Some(s) => out.push((s.to_string(), *v)),
+                        None => return Err(Throw::type_error("keywords must be strings")),
+                    }
+                }
+                Ok(out)
+            }
+            _ => Err(Throw::type_error("argument after ** must be a mapping")),
+        }
+    }
+}
+
+fn kwarg(kw: &[(&str, Value)], name: &str) -> Option<Value> {
+    kw.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+}
+
+fn join_names(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        2 => format!("{} and {}", quoted[0], quoted[1]),
+        n => format!("{}, and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
+
+fn not_callable(rt: &crate::vm::Rt, v: Value) -> Throw {
+    Throw::type_error(format!(
+        "'{}' object is not callable",
+        ops::type_name(rt, v)
+    ))
+}

@@ -1,0 +1,394 @@
+//! The run loop: asks the scheduler who holds the GIL next, runs that thread's slice, and
+//! handles what the slice reports (preemption, blocking, the end of a thread, an uncaught
+//! exception), timers, collections, deadlocks and the step limit.
+
+use std::io::Write;
+
+use crate::vm::exceptions::ExcKind;
+use crate::vm::gil;
+use crate::vm::heap::Obj;
+use crate::vm::interp::SliceEnd;
+use crate::vm::machine::Vm;
+use crate::vm::scheduler::Slice;
+use crate::vm::sync::{SyncObj, Tid};
+use crate::vm::thread::{ThreadState, Wait};
+use crate::vm::traceback::{self, line_of};
+use crate::vm::value::Value;
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The main thread finished (and every non-daemon thread after it).
+    Normal,
+    /// An exception escaped the main thread (exit status 1), or `sys.exit(n)`.
+    MainException(i32),
+    /// No thread could ever run again (exit status 4).
+    Deadlock,
+    /// `--max-steps` or another VM limit (exit status 5).
+    Limit,
+    /// A replayed schedule named a thread that could not run at that point (exit status 2).
+    Diverged,
+}
+
+impl Ending {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Ending::Normal => 0,
+            Ending::MainException(c) => *c,
+            Ending::Deadlock => 4,
+            Ending::Limit => 5,
+            Ending::Diverged => 2,
+        }
+    }
+}
+
+impl Vm {
+    /// Runs the program to its end. Messages for the user (tracebacks, reports) go to `err`.
+    pub fn run(&mut self, err: &mut dyn Write) -> Ending {
+        let mut preempted: Option<Tid> = None;
+        let mut last_ran: Option<Tid> = None;
+        let mut ending: Option<Ending> = None;
+        loop {
+            self.fire_timers();
+            if self.main_done() && self.non_daemon_done() {
+                break;
+            }
+            if self.steps >= self.config.max_steps {
+                self.report_limit(err);
+                return Ending::Limit;
+            }
+            let pick = match self.sched.next(preempted) {
+                Ok(p) => p,
+                Err(tid) => {
+                    let _ = writeln!(
+                        err,
+                        "gilvm: the schedule cannot be followed: it runs thread T{tid}, which is {} at this point (after {} instructions)",
+                        self.describe_state(tid),
+                        self.steps
+                    );
+                    return Ending::Diverged;
+                }
+            };
+            let Some((tid, quantum)) = pick else {
+                match self.sched.next_deadline() {
+                    Some(d) => {
+                        // Everyone is blocked or asleep: jump the clock to the next wake-up.
+                        self.clock_ns = self.clock_ns.max(d);
+                        continue;
+                    }
+                    None => {
+                        if self.threads.iter().all(|t| !t.is_alive()) {
+                            break;
+                        }
+                        self.report_deadlock(err);
+                        return Ending::Deadlock;
+                    }
+                }
+            };
+            if last_ran.is_some_and(|l| l != tid) {
+                self.switches += 1;
+            }
+            last_ran = Some(tid);
+            self.current = tid;
+            let end = self.run_quantum(tid, quantum);
+            preempted = None;
+            match end {
+                SliceEnd::Budget => preempted = Some(tid),
+                SliceEnd::Gc | SliceEnd::Blocked | SliceEnd::Tick => {}
+                SliceEnd::Finished => self.on_thread_finished(tid),
+                SliceEnd::Died(exc) => {
+                    let code = self.report_uncaught(tid, exc, err);
+                    if tid == 0 {
+                        ending = Some(Ending::MainException(code));
+                    }
+                    self.on_thread_finished(tid);
+                }
+            }
+        }
+        ending.unwrap_or(Ending::Normal)
+    }
+
+    /// Runs `tid` for up to `quantum` instructions, pausing (without a scheduling decision)
+    /// to fire timers that fall due and to collect garbage. Under a model with switch points
+    /// (py39, py311) a spent quantum is a *request*: the thread single-steps on to the next
+    /// switch point, as CPython's eval breaker is only checked there.
+    fn run_quantum(&mut self, tid: Tid, quantum: u64) -> SliceEnd {
+        let stepping = self.config.model.has_switch_points();
+        let mut remaining = quantum;
+        loop {
+            if stepping && remaining == 1 {
+                return self.step_to_switch_point(tid);
+            }
+            let mut budget = remaining.min(self.config.max_steps.saturating_sub(self.steps));
+            if stepping {
+                // Keep the last instruction of the quantum for `step_to_switch_point`.
+                budget = budget.min(remaining - 1);
+            }
+            if let Some(d) = self.sched.next_deadline() {
+                budget = budget.min(self.instructions_until(d));
+            }
+            let (end, n) = self.run_slice(budget);
+            self.account(tid, n);
+            remaining = remaining.saturating_sub(n);
+            match end {
+                SliceEnd::Gc => self.collect_garbage(),
+                SliceEnd::Budget => {}
+                SliceEnd::Tick => return SliceEnd::Budget,
+                other => return other,
+            }
+            self.fire_timers();
+            if remaining == 0 || self.steps >= self.config.max_steps || !self.sched.is_runnable(tid)
+            {
+                return SliceEnd::Budget;
+            }
+        }
+    }
+
+    /// Executes `tid` one instruction at a time until the boundary after an instruction is a
+    /// switch point of the model (or the thread blocks, ends, or the run hits a limit).
+    fn step_to_switch_point(&mut self, tid: Tid) -> SliceEnd {
+        let model = self.config.model;
+        loop {
+            if self.steps >= self.config.max_steps {
+                return SliceEnd::Budget;
+            }
+            let before = self.position(tid);
+            let (end, n) = self.run_slice(1);
+            self.account(tid, n);
+            match end {
+                SliceEnd::Gc => self.collect_garbage(),
+                SliceEnd::Budget | SliceEnd::Tick => {}
+                other => return other,
+            }
+            self.fire_timers();
+            let Some((op, pc, depth)) = before else {
+                return SliceEnd::Budget;
+            };
+            let after = self.position(tid);
+            let step = gil::Step {
+                op,
+                pc,
+                depth,
+                next_pc: after.map_or(0, |a| a.1),
+                next_depth: after.map_or(0, |a| a.2),
+                next_op: after.map(|a| a.0),
+            };
+            if gil::is_switch_point(model, &step) || !self.sched.is_runnable(tid) {
+                return SliceEnd::Budget;
+            }
+        }
+    }
+
+    /// The next instruction of a thread: (opcode, index, frame depth).
+    fn position(&self, tid: Tid) -> Option<(crate::bytecode::Opcode, u32, usize)> {
+        let t = &self.threads[tid as usize];
+        let f = t.frames.last()?;
+        let op = self.prog.codes[f.code as usize]
+            .instrs
+            .get(f.pc as usize)?
+            .op;
+        Some((op, f.pc, t.frames.len()))
+    }
+
+    /// Instructions from now until virtual time `deadline` (at least 1).
+    fn instructions_until(&self, deadline: u64) -> u64 {
+        let cost = self.config.ns_per_instr.max(1);
+        deadline.saturating_sub(self.clock_ns).div_ceil(cost).max(1)
+    }
+
+    /// Books `n` executed instructions of `tid`.
+    fn account(&mut self, tid: Tid, n: u64) {
+        self.steps += n;
+        self.clock_ns += n * self.config.ns_per_instr;
+        self.slice_steps = 0;
+        self.sched.note_slice(tid, n);
+    }
+
+    fn fire_timers(&mut self) {
+        while let Some((d, t)) = self.sched.pop_due_timer(self.clock_ns) {
+            self.on_timer(t, d);
+        }
+    }
+
+    fn main_done(&self) -> bool {
+        !self.threads[0].is_alive()
+    }
+
+    fn non_daemon_done(&self) -> bool {
+        self.threads.iter().all(|t| t.daemon || !t.is_alive())
+    }
+
+    /// Prints an uncaught exception the way Python does and returns the exit status it means
+    /// for the main thread.
+    fn report_uncaught(&mut self, tid: Tid, exc: Value, err: &mut dyn Write) -> i32 {
+        let _ = self.rt.stdout.flush();
+        if let Value::Obj(id) = exc {
+            if let Obj::Exception(e) = self.rt.heap.get(id) {
+                if e.kind == ExcKind::SystemExit {
+                    return match e.args.first().copied() {
+                        None | Some(Value::None) => 0,
+                        Some(Value::Int(c)) => c as i32,
+                        Some(Value::Bool(b)) => b as i32,
+                        Some(v) => {
+                            let s = crate::vm::format::str_of(&self.rt, v).unwrap_or_default();
+                            let _ = writeln!(err, "{s}");
+                            1
+                        }
+                    };
+                }
+            }
+        }
+        let text = traceback::format_exception(&self.rt, exc);
+        if tid != 0 {
+            let name = self.threads[tid as usize].name.clone();
+            let _ = write!(err, "Exception in thread {name}:\n{text}");
+        } else {
+            let _ = write!(err, "{text}");
+        }
+        1
+    }
+
+    fn describe_state(&self, tid: Tid) -> String {
+        match self.threads.get(tid as usize).map(|t| t.state) {
+            None => "not created yet".into(),
+            Some(ThreadState::New) => "not started".into(),
+            Some(ThreadState::Finished) => "finished".into(),
+            Some(ThreadState::Blocked { .. }) => "blocked".into(),
+            Some(ThreadState::Runnable) => "runnable".into(),
+        }
+    }
+
+    /// Where a thread stands: `line 7 in increment`.
+    pub fn where_is(&self, tid: Tid) -> String {
+        let t = &self.threads[tid as usize];
+        match t.frames.last() {
+            Some(f) => {
+                let pc = f.pc.saturating_sub(1);
+                let code = &self.prog.codes[f.code as usize];
+                format!("line {} in {}", line_of(&self.prog, f.code, pc), code.name)
+            }
+            None => "not started".into(),
+        }
+    }
+
+    fn report_limit(&mut self, err: &mut dyn Write) {
+        let _ = self.rt.stdout.flush();
+        let _ = writeln!(
+            err,
+            "gilvm: stopped after {} instructions (--max-steps); the program may be in an infinite loop",
+            self.config.max_steps
+        );
+        for t in &self.threads {
+            if t.is_alive() {
+                let _ = writeln!(
+                    err,
+                    "  {} ({}): {}",
+                    t.name,
+                    state_word(t.state),
+                    self.where_is(t.tid)
+                );
+            }
+        }
+    }
+
+    fn report_deadlock(&mut self, err: &mut dyn Write) {
+        let _ = self.rt.stdout.flush();
+        let _ = writeln!(
+            err,
+            "gilvm: deadlock: no thread can run, and none is asleep"
+        );
+        let prog = self.prog.clone();
+        let mut owner_of = Vec::new();
+        for t in &self.threads {
+            let ThreadState::Blocked { wait, .. } = t.state else {
+                continue;
+            };
+            let (code, pc) = t.blocked_at;
+            let line = line_of(&prog, code, pc);
+            let what = match wait {
+                Wait::Acquire(obj) => match self.rt.heap.get(obj) {
+                    Obj::Sync(SyncObj::Lock(l)) => {
+                        let created = line_of(&prog, l.created.code, l.created.pc);
+                        let holder = match l.owner {
+                            Some(o) => {
+                                owner_of.push((t.tid, o));
+                                format!(
+                                    "held by {} since line {}",
+                                    self.threads[o as usize].name,
+                                    line_of(&prog, l.acquired_at.code, l.acquired_at.pc)
+                                )
+                            }
+                            None => "free".into(),
+                        };
+                        format!("Lock created at {}:{created}, {holder}", prog.filename)
+                    }
+                    _ => "a synchronisation object".into(),
+                },
+                Wait::Join(o) => {
+                    owner_of.push((t.tid, o));
+                    format!("thread {} to finish (join)", self.threads[o as usize].name)
+                }
+                Wait::Wait(_) => "a notification".into(),
+                Wait::Sleep => "its sleep".into(),
+            };
+            let _ = writeln!(
+                err,
+                "  {} is blocked at line {line}, waiting for {what}",
+                t.name
+            );
+        }
+        if let Some(cycle) = find_cycle(&owner_of) {
+            let names: Vec<String> = cycle
+                .iter()
+                .map(|&t| self.threads[t as usize].name.clone())
+                .collect();
+            if cycle.len() == 1 {
+                let _ = writeln!(
+                    err,
+                    "  cycle: {} waits for a lock it already holds (a plain Lock is not reentrant; RLock is)",
+                    names[0]
+                );
+            } else {
+                let _ = writeln!(err, "  cycle: {} -> {}", names.join(" -> "), names[0]);
+            }
+        } else {
+            let _ = writeln!(
+                err,
+                "  no cycle: the threads wait for something no running thread will do"
+            );
+        }
+    }
+
+    /// The recorded schedule, if `--record` was given.
+    pub fn schedule(&self) -> Option<&[Slice]> {
+        self.sched.record.as_deref()
+    }
+}
+
+fn state_word(s: ThreadState) -> &'static str {
+    match s {
+        ThreadState::Runnable => "runnable",
+        ThreadState::Blocked { .. } => "blocked",
+        ThreadState::New => "not started",
+        ThreadState::Finished => "finished",
+    }
+}
+
+/// A cycle in the wait-for graph (thread → thread it waits on), if any.
+fn find_cycle(edges: &[(Tid, Tid)]) -> Option<Vec<Tid>> {
+    for &(start, _) in edges {
+        let mut path = vec![start];
+        let mut cur = start;
+        while let Some(&(_, next)) = edges.iter().find(|(from, _)| *from == cur) {
+            if let Some(i) = path.iter().position(|&p| p == next) {
+                return Some(path[i..].to_vec());
+            }
+            path.push(next);
+            cur = next;
+            if path.len() > edges.len() + 1 {
+                break;
+            }
+        }
+    }
+    None
+}

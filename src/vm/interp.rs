@@ -1,0 +1,1155 @@
+//! The interpreter loop: executes the current thread's instructions until its budget runs
+//! out, it blocks, it finishes, or an exception escapes it, and reports which.
+//!
+//! The loop never decides who runs next; it only counts the budget the scheduler gave it down.
+//! Per instruction it does one decrement, one compare, one fetch and one `match`; there is no
+//! allocation, hashing or random draw on the paths the seed's counter programs take
+//! (LOAD_GLOBAL, LOAD_CONST, BINARY_OP on ints, STORE_GLOBAL, FOR_ITER over a range,
+//! JUMP_BACKWARD), and the lost-update detector adds one array write per load and one array
+//! read per store.
+//!
+//! While a thread runs, its stack and frames are moved out of `Vm::threads` into locals of
+//! [`Vm::run_slice`], so the loop can hold `&mut self` for the heap and the globals.
+
+use crate::bytecode::{Const, Opcode, FVC_REPR, FVC_STR, FVS_HAVE_SPEC};
+use crate::vm::exceptions::ExcKind;
+use crate::vm::gil::{self, GilModel};
+use crate::vm::heap::{ExcObj, Obj, TbEntry};
+use crate::vm::lost::{self, LocKey};
+use crate::vm::machine::Vm;
+use crate::vm::ops;
+use crate::vm::thread::{Frame, ThreadState};
+use crate::vm::value::Value;
+use crate::vm::{format, PyResult, Throw};
+
+/// Why a slice ended.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SliceEnd {
+    /// The budget ran out, at an instruction boundary.
+    Budget,
+    /// The thread blocked; its state says on what.
+    Blocked,
+    /// The thread's outermost frame returned.
+    Finished,
+    /// An exception (the heap object) escaped the thread's outermost frame.
+    Died(Value),
+    /// The heap wants a collection; the same thread continues afterwards.
+    Gc,
+    /// py27: the check interval's ticks ran out; the GIL is released and re-acquired.
+    Tick,
+}
+
+/// What a call did.
+pub enum CallDone {
+    /// A Python frame was pushed; execution continues in it.
+    Frame,
+    /// The call completed and its result was pushed.
+    Value,
+    /// The calling thread blocked; its result is pushed when it wakes.
+    Blocked,
+}
+
+const NO_KW: u32 = u32::MAX;
+
+impl Vm {
+    /// Runs the current thread for at most `budget` instructions.
+    /// Returns why it stopped and how many instructions it executed.
+    pub fn run_slice(&mut self, budget: u64) -> (SliceEnd, u64) {
+        // Only py27 counts ticks; monomorphising keeps that bookkeeping out of the other
+        // models' loop entirely.
+        if self.config.model == GilModel::Py27 {
+            self.run_slice_impl::<true>(budget)
+        } else {
+            self.run_slice_impl::<false>(budget)
+        }
+    }
+
+    fn run_slice_impl<const TICKS: bool>(&mut self, budget: u64) -> (SliceEnd, u64) {
+        let tid = self.current as usize;
+        let prog = self.prog.clone();
+        let consts_all = self.consts.clone();
+        let mut stack = std::mem::take(&mut self.threads[tid].stack);
+        let mut frames = std::mem::take(&mut self.threads[tid].frames);
+        // The read log is the lost-update detector's per-thread state; a local copy saves an
+        // index into `self.threads` on every load and store of a shared variable.
+        let mut reads = std::mem::take(&mut self.threads[tid].reads);
+        let mut left = budget;
+        let mut ticks = self.ticks;
+        self.slice_steps = 0;
+
+        let end = 'run: {
+            if let Some(start) = self.threads[tid].start.take() {
+                // A new thread: call target(*args, **kwargs) as its first action.
+                stack.push(start.target);
+                stack.extend_from_slice(&start.args);
+                let kw = match start.kwargs {
+                    Some(d) => match self.dict_as_kwargs(d) {
+                        Ok(kw) => kw,
+                        Err(t) => break 'run self.die(t),
+                    },
+                    None => Vec::new(),
+                };
+                let kwrefs: Vec<(&str, Value)> = kw.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+                for (_, v) in &kwrefs {
+                    stack.push(*v);
+                }
+                match self.do_call(&mut stack, &mut frames, 0, &kwrefs) {
+                    Ok(CallDone::Frame) => {}
+                    Ok(CallDone::Value) => break 'run SliceEnd::Finished,
+                    Ok(CallDone::Blocked) => break 'run SliceEnd::Blocked,
+                    Err(t) => break 'run self.die(t),
+                }
+            }
+            if frames.is_empty() {
+                // Woken from a blocking call made by the thread's start call itself.
+                break 'run SliceEnd::Finished;
+            }
+            if let Some(t) = self.threads[tid].wake_throw.take() {
+                // The blocking call this thread was woken from raises.
+                if let Err(exc) = self.unwind(&mut stack, &mut frames, t, false) {
+                    break 'run SliceEnd::Died(exc);
+                }
+            }
+            'frame: loop {
+                let fr = match frames.last() {
+                    Some(f) => *f,
+                    None => break 'run SliceEnd::Finished,
+                };
+                let code_id = fr.code;
+                let code = &prog.codes[code_id as usize];
+                let instrs = &code.instrs[..];
+                let consts = &consts_all[code_id as usize][..];
+                let base = fr.base as usize;
+                let mut pc = fr.pc as usize;
+                let mut kwnames = fr.kwnames;
+                let mut reraise = false;
+
+                macro_rules! save_pc {
+                    () => {
+                        if let Some(f) = frames.last_mut() {
+                            f.pc = pc as u32;
+                            f.kwnames = kwnames;
+                        }
+                    };
+                }
+                macro_rules! pop {
+                    () => {
+                        stack.pop().unwrap_or(Value::Undef)
+                    };
+                }
+                macro_rules! top {
+                    () => {
+                        *stack.last().unwrap_or(&Value::Undef)
+                    };
+                }
+
+                'instr: loop {
+                    if left == 0 {
+                        save_pc!();
+                        break 'run SliceEnd::Budget;
+                    }
+                    if TICKS && ticks == 0 {
+                        save_pc!();
+                        ticks = self.check_interval;
+                        break 'run SliceEnd::Tick;
+                    }
+                    left -= 1;
+                    let ins = instrs[pc];
+                    if TICKS && !gil::py27_fast(ins.op) {
+                        ticks -= 1;
+                    }
+                    pc += 1;
+                    let err: Throw = 'op: {
+                        macro_rules! tri {
+                            ($e:expr) => {
+                                match $e {
+                                    Ok(v) => v,
+                                    Err(e) => break 'op to_throw(e),
+                                }
+                            };
+                        }
+                        macro_rules! sync_clock {
+                            () => {
+                                self.slice_steps = budget - left;
+                            };
+                        }
+                        match ins.op {
+                            Opcode::NOP | Opcode::RESUME => continue 'instr,
+                            Opcode::LOAD_FAST => {
+                                let v = stack[base + ins.arg as usize];
+                                if let Value::Undef = v {
+                                    break 'op unbound_local(
+                                        code.localsplus_name(ins.arg as usize),
+                                    );
+                                }
+                                stack.push(v);
+                                continue 'instr;
+                            }
+                            Opcode::STORE_FAST => {
+                                let v = pop!();
+                                stack[base + ins.arg as usize] = v;
+                                continue 'instr;
+                            }
+                            Opcode::DELETE_FAST => {
+                                let slot = &mut stack[base + ins.arg as usize];
+                                if let Value::Undef = *slot {
+                                    break 'op unbound_local(
+                                        code.localsplus_name(ins.arg as usize),
+                                    );
+                                }
+                                *slot = Value::Undef;
+                                continue 'instr;
+                            }
+                            Opcode::LOAD_CONST => {
+                                stack.push(consts[ins.arg as usize]);
+                                continue 'instr;
+                            }
+                            Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME => {
+                                let slot = ins.arg as usize;
+                                let v = self.globals[slot];
+                                if let Value::Undef = v {
+                                    let b = self.builtins[slot];
+                                    if let Value::Undef = b {
+                                        break 'op name_error(&prog.names[slot]);
+                                    }
+                                    stack.push(b);
+                                } else {
+                                    reads.record(
+                                        LocKey::Global(slot as u32),
+                                        &self.global_meta[slot],
+                                        code_id,
+                                        (pc - 1) as u32,
+                                    );
+                                    stack.push(v);
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::STORE_GLOBAL | Opcode::STORE_NAME => {
+                                let slot = ins.arg as usize;
+                                let v = pop!();
+                                let key = LocKey::Global(slot as u32);
+                                let read = reads.take(key);
+                                let (erased, ev) = lost::on_store(
+                                    &mut self.global_meta[slot],
+                                    read,
+                                    key,
+                                    tid as u32,
+                                    code_id,
+                                    (pc - 1) as u32,
+                                );
+                                if erased != 0 {
+                                    self.note_lost(key, erased, ev);
+                                }
+                                self.globals[slot] = v;
+                                continue 'instr;
+                            }
+                            Opcode::DELETE_GLOBAL | Opcode::DELETE_NAME => {
+                                let slot = ins.arg as usize;
+                                if let Value::Undef = self.globals[slot] {
+                                    break 'op name_error(&prog.names[slot]);
+                                }
+                                self.globals[slot] = Value::Undef;
+                                continue 'instr;
+                            }
+                            Opcode::MAKE_CELL => {
+                                let slot = base + ins.arg as usize;
+                                let v = stack[slot];
+                                stack[slot] = tri!(self.rt.alloc(Obj::Cell {
+                                    value: v,
+                                    meta: Default::default()
+                                }));
+                                continue 'instr;
+                            }
+                            Opcode::COPY_FREE_VARS => {
+                                let n = ins.arg as usize;
+                                let first = base + code.nlocalsplus() - n;
+                                if let Value::Obj(f) = fr.func {
+                                    if let Obj::Function(func) = self.rt.heap.get(f) {
+                                        for (i, c) in func.closure.iter().take(n).enumerate() {
+                                            stack[first + i] = *c;
+                                        }
+                                    }
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::LOAD_CLOSURE => {
+                                stack.push(stack[base + ins.arg as usize]);
+                                continue 'instr;
+                            }
+                            Opcode::LOAD_DEREF => {
+                                let cell = stack[base + ins.arg as usize];
+                                let Value::Obj(cid) = cell else {
+                                    break 'op unbound_local(
+                                        code.localsplus_name(ins.arg as usize),
+                                    );
+                                };
+                                let (v, meta) = match self.rt.heap.get(cid) {
+                                    Obj::Cell { value, meta } => (*value, *meta),
+                                    _ => (Value::Undef, Default::default()),
+                                };
+                                if let Value::Undef = v {
+                                    break 'op unbound_deref(code, ins.arg as usize);
+                                }
+                                reads.record(LocKey::Cell(cid.0), &meta, code_id, (pc - 1) as u32);
+                                stack.push(v);
+                                continue 'instr;
+                            }
+                            Opcode::STORE_DEREF | Opcode::DELETE_DEREF => {
+                                let v = if ins.op == Opcode::STORE_DEREF {
+                                    pop!()
+                                } else {
+                                    Value::Undef
+                                };
+                                let cell = stack[base + ins.arg as usize];
+                                if let Value::Obj(cid) = cell {
+                                    let key = LocKey::Cell(cid.0);
+                                    let read = reads.take(key);
+                                    let mut result = (0, None);
+                                    if let Obj::Cell { value, meta } = self.rt.heap.get_mut(cid) {
+                                        if ins.op == Opcode::DELETE_DEREF && *value == Value::Undef
+                                        {
+                                            break 'op unbound_deref(code, ins.arg as usize);
+                                        }
+                                        *value = v;
+                                        result = lost::on_store(
+                                            meta,
+                                            read,
+                                            key,
+                                            tid as u32,
+                                            code_id,
+                                            (pc - 1) as u32,
+                                        );
+                                    }
+                                    if result.0 != 0 {
+                                        self.note_lost(key, result.0, result.1);
+                                    }
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::POP_TOP => {
+                                stack.pop();
+                                continue 'instr;
+                            }
+                            Opcode::COPY => {
+                                let n = ins.arg as usize;
+                                let v = stack[stack.len() - n];
+                                stack.push(v);
+                                continue 'instr;
+                            }
+                            Opcode::SWAP => {
+                                let n = ins.arg as usize;
+                                let len = stack.len();
+                                stack.swap(len - 1, len - n);
+                                continue 'instr;
+                            }
+                            Opcode::BINARY_OP => {
+                                let b = pop!();
+                                let a = pop!();
+                                // Fast path: int + int and int - int, the counter's operations.
+                                if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                                    let r = match ins.arg {
+                                        0 | 13 => x.checked_add(y),
+                                        10 | 23 => x.checked_sub(y),
+                                        _ => None,
+                                    };
+                                    if let Some(r) = r {
+                                        stack.push(Value::Int(r));
+                                        continue 'instr;
+                                    }
+                                }
+                                let r = tri!(ops::binary_op(&mut self.rt, ins.arg, a, b));
+                                stack.push(r);
+                                continue 'instr;
+                            }
+                            Opcode::COMPARE_OP => {
+                                let b = pop!();
+                                let a = pop!();
+                                if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                                    let r = match ins.arg {
+                                        0 => x < y,
+                                        1 => x <= y,
+                                        2 => x == y,
+                                        3 => x != y,
+                                        4 => x > y,
+                                        _ => x >= y,
+                                    };
+                                    stack.push(Value::Bool(r));
+                                    continue 'instr;
+                                }
+                                let r = tri!(ops::compare(&mut self.rt, ins.arg, a, b));
+                                stack.push(r);
+                                continue 'instr;
+                            }
+                            Opcode::IS_OP => {
+                                let b = pop!();
+                                let a = pop!();
+                                stack.push(Value::Bool(ops::is(a, b) != (ins.arg == 1)));
+                                continue 'instr;
+                            }
+                            Opcode::CONTAINS_OP => {
+                                let container = pop!();
+                                let item = pop!();
+                                let r = tri!(ops::contains(&mut self.rt, container, item));
+                                stack.push(Value::Bool(r != (ins.arg == 1)));
+                                continue 'instr;
+                            }
+                            Opcode::UNARY_NOT => {
+                                let v = pop!();
+                                stack.push(Value::Bool(!ops::truthy(&self.rt, v)));
+                                continue 'instr;
+                            }
+                            Opcode::UNARY_NEGATIVE
+                            | Opcode::UNARY_POSITIVE
+                            | Opcode::UNARY_INVERT => {
+                                let v = pop!();
+                                let kind = match ins.op {
+                                    Opcode::UNARY_NEGATIVE => ops::UnaryKind::Neg,
+                                    Opcode::UNARY_POSITIVE => ops::UnaryKind::Pos,
+                                    _ => ops::UnaryKind::Invert,
+                                };
+                                let r = tri!(ops::unary(&mut self.rt, kind, v));
+                                stack.push(r);
+                                continue 'instr;
+                            }
+                            Opcode::BINARY_SUBSCR => {
+                                let index = pop!();
+                                let container = pop!();
+                                let r = tri!(ops::getitem(&mut self.rt, container, index));
+                                if let Some(loc) = self.item_loc(container, index) {
+                                    let meta = self.items.locs[loc as usize].meta;
+                                    reads.record(
+                                        LocKey::Item(loc),
+                                        &meta,
+                                        code_id,
+                                        (pc - 1) as u32,
+                                    );
+                                }
+                                stack.push(r);
+                                continue 'instr;
+                            }
+                            Opcode::STORE_SUBSCR => {
+                                let index = pop!();
+                                let container = pop!();
+                                let value = pop!();
+                                tri!(ops::setitem(&mut self.rt, container, index, value));
+                                if let Some(loc) = self.item_loc(container, index) {
+                                    let key = LocKey::Item(loc);
+                                    let read = reads.take(key);
+                                    let (erased, ev) = lost::on_store(
+                                        &mut self.items.locs[loc as usize].meta,
+                                        read,
+                                        key,
+                                        tid as u32,
+                                        code_id,
+                                        (pc - 1) as u32,
+                                    );
+                                    if erased != 0 {
+                                        self.note_lost(key, erased, ev);
+                                    }
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::DELETE_SUBSCR => {
+                                let index = pop!();
+                                let container = pop!();
+                                tri!(ops::delitem(&mut self.rt, container, index));
+                                continue 'instr;
+                            }
+                            Opcode::BUILD_SLICE => {
+                                let step = if ins.arg == 3 { pop!() } else { Value::None };
+                                let stop = pop!();
+                                let start = pop!();
+                                let s = tri!(self.rt.alloc(Obj::Slice { start, stop, step }));
+                                stack.push(s);
+                                continue 'instr;
+                            }
+                            Opcode::GET_ITER => {
+                                let v = pop!();
+                                let it = tri!(ops::get_iter(&mut self.rt, v));
+                                stack.push(it);
+                                continue 'instr;
+                            }
+                            Opcode::FOR_ITER => {
+                                let it = top!();
+                                if let Value::Obj(id) = it {
+                                    match self.rt.heap.get_mut(id) {
+                                        Obj::RangeIter { cur, stop, step } => {
+                                            let c = *cur;
+                                            if (*step > 0 && c < *stop) || (*step < 0 && c > *stop)
+                                            {
+                                                *cur = c.checked_add(*step).unwrap_or(*stop);
+                                                stack.push(Value::Int(c));
+                                            } else {
+                                                stack.pop();
+                                                pc += ins.arg as usize;
+                                            }
+                                            continue 'instr;
+                                        }
+                                        _ => {
+                                            match tri!(ops::iter_next(&mut self.rt, it)) {
+                                                Some(v) => stack.push(v),
+                                                None => {
+                                                    stack.pop();
+                                                    pc += ins.arg as usize;
+                                                }
+                                            }
+                                            continue 'instr;
+                                        }
+                                    }
+                                }
+                                match tri!(ops::iter_next(&mut self.rt, it)) {
+                                    Some(v) => stack.push(v),
+                                    None => {
+                                        stack.pop();
+                                        pc += ins.arg as usize;
+                                    }
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::BUILD_TUPLE | Opcode::BUILD_LIST => {
+                                let n = ins.arg as usize;
+                                let items = stack.split_off(stack.len() - n);
+                                let obj = if ins.op == Opcode::BUILD_TUPLE {
+                                    Obj::Tuple(items)
+                                } else {
+                                    Obj::List(items)
+                                };
+                                let v = tri!(self.rt.alloc(obj));
+                                stack.push(v);
+                                continue 'instr;
+                            }
+                            Opcode::BUILD_MAP => {
+                                let n = ins.arg as usize;
+                                let items = stack.split_off(stack.len() - 2 * n);
+                                let mut map = crate::vm::heap::DictMap::default();
+                                for kv in items.chunks(2) {
+                                    let k = tri!(ops::hash_key(&self.rt, kv[0]));
+                                    map.insert(k, (kv[0], kv[1]));
+                                }
+                                let v = tri!(self.rt.alloc(Obj::Dict(map)));
+                                stack.push(v);
+                                continue 'instr;
+                            }
+                            Opcode::BUILD_CONST_KEY_MAP => {
+                                let n = ins.arg as usize;
+                                let keys = pop!();
+                                let vals = stack.split_off(stack.len() - n);
+                                let key_items = match keys {
+                                    Value::Obj(k) => match self.rt.heap.get(k) {
+                                        Obj::Tuple(t) => t.clone(),
+                                        _ => Vec::new(),
+                                    },
+                                    _ => Vec::new(),
+                                };
+                                let mut map = crate::vm::heap::DictMap::default();
+                                for (k, v) in key_items.into_iter().zip(vals) {
+                                    let hk = tri!(ops::hash_key(&self.rt, k));
+                                    map.insert(hk, (k, v));
+                                }
+                                let v = tri!(self.rt.alloc(Obj::Dict(map)));
+                                stack.push(v);
+                                continue 'instr;
+                            }
+                            Opcode::BUILD_STRING => {
+                                let n = ins.arg as usize;
+                                let parts = stack.split_off(stack.len() - n);
+                                let mut s = String::new();
+                                for p in parts {
+                                    s.push_str(self.rt.as_str(p).unwrap_or(""));
+                                }
+                                let v = tri!(self.rt.new_str(s));
+                                stack.push(v);
+                                continue 'instr;
+                            }
+                            Opcode::LIST_APPEND => {
+                                let v = pop!();
+                                let list = stack[stack.len() - ins.arg as usize];
+                                tri!(self.list_append(list, v));
+                                continue 'instr;
+                            }
+                            Opcode::LIST_EXTEND => {
+                                let it = pop!();
+                                let list = stack[stack.len() - ins.arg as usize];
+                                let items = tri!(ops::collect_iterable(&mut self.rt, it));
+                                tri!(self.rt.heap.charge(items.len() * 16));
+                                if let Value::Obj(l) = list {
+                                    if let Obj::List(v) = self.rt.heap.get_mut(l) {
+                                        v.extend(items);
+                                    }
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::LIST_TO_TUPLE => {
+                                let l = pop!();
+                                let items = match l {
+                                    Value::Obj(id) => match self.rt.heap.get(id) {
+                                        Obj::List(v) => v.clone(),
+                                        _ => Vec::new(),
+                                    },
+                                    _ => Vec::new(),
+                                };
+                                let t = tri!(self.rt.new_tuple(items));
+                                stack.push(t);
+                                continue 'instr;
+                            }
+                            Opcode::MAP_ADD => {
+                                let v = pop!();
+                                let k = pop!();
+                                let d = stack[stack.len() - ins.arg as usize];
+                                tri!(ops::setitem(&mut self.rt, d, k, v));
+                                continue 'instr;
+                            }
+                            Opcode::UNPACK_SEQUENCE => {
+                                let seq = pop!();
+                                let items = tri!(ops::unpack(&mut self.rt, seq, ins.arg as usize));
+                                stack.extend(items.into_iter().rev());
+                                continue 'instr;
+                            }
+                            Opcode::FORMAT_VALUE => {
+                                let spec = if ins.arg & FVS_HAVE_SPEC != 0 {
+                                    Some(pop!())
+                                } else {
+                                    None
+                                };
+                                let v = pop!();
+                                let conv = ins.arg & 3;
+                                let v = if conv == FVC_REPR {
+                                    let s = tri!(format::repr(&self.rt, v));
+                                    tri!(self.rt.new_str(s))
+                                } else if conv == FVC_STR {
+                                    let s = tri!(format::str_of(&self.rt, v));
+                                    tri!(self.rt.new_str(s))
+                                } else {
+                                    v
+                                };
+                                let spec_str = spec
+                                    .and_then(|s| self.rt.as_str(s))
+                                    .unwrap_or("")
+                                    .to_string();
+                                let s = if spec_str.is_empty() {
+                                    tri!(format::str_of(&self.rt, v))
+                                } else {
+                                    tri!(format::format_spec(&self.rt, v, &spec_str))
+                                };
+                                let r = tri!(self.rt.new_str(s));
+                                stack.push(r);
+                                continue 'instr;
+                            }
+                            Opcode::JUMP_FORWARD => {
+                                pc += ins.arg as usize;
+                                continue 'instr;
+                            }
+                            Opcode::JUMP_BACKWARD => {
+                                pc -= ins.arg as usize;
+                                if self.rt.heap.wants_gc() {
+                                    save_pc!();
+                                    break 'run SliceEnd::Gc;
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::POP_JUMP_FORWARD_IF_FALSE
+                            | Opcode::POP_JUMP_FORWARD_IF_TRUE
+                            | Opcode::POP_JUMP_BACKWARD_IF_FALSE
+                            | Opcode::POP_JUMP_BACKWARD_IF_TRUE => {
+                                let v = pop!();
+                                let t = match v {
+                                    Value::Bool(b) => b,
+                                    _ => ops::truthy(&self.rt, v),
+                                };
+                                let want = matches!(
+                                    ins.op,
+                                    Opcode::POP_JUMP_FORWARD_IF_TRUE
+                                        | Opcode::POP_JUMP_BACKWARD_IF_TRUE
+                                );
+                                if t == want {
+                                    if ins.op.jump_kind() == crate::bytecode::JumpKind::Forward {
+                                        pc += ins.arg as usize;
+                                    } else {
+                                        pc -= ins.arg as usize;
+                                    }
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::POP_JUMP_FORWARD_IF_NONE
+                            | Opcode::POP_JUMP_FORWARD_IF_NOT_NONE => {
+                                let v = pop!();
+                                if v.is_none() == (ins.op == Opcode::POP_JUMP_FORWARD_IF_NONE) {
+                                    pc += ins.arg as usize;
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::POP_JUMP_BACKWARD_IF_NONE
+                            | Opcode::POP_JUMP_BACKWARD_IF_NOT_NONE => {
+                                let v = pop!();
+                                if v.is_none() == (ins.op == Opcode::POP_JUMP_BACKWARD_IF_NONE) {
+                                    pc -= ins.arg as usize;
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::JUMP_IF_FALSE_OR_POP | Opcode::JUMP_IF_TRUE_OR_POP => {
+                                let t = ops::truthy(&self.rt, top!());
+                                if t == (ins.op == Opcode::JUMP_IF_TRUE_OR_POP) {
+                                    pc += ins.arg as usize;
+                                } else {
+                                    stack.pop();
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::KW_NAMES => {
+                                kwnames = ins.arg;
+                                continue 'instr;
+                            }
+                            Opcode::CALL => {
+                                let argc = ins.arg as usize;
+                                let kwn: &[Const] = if kwnames == NO_KW {
+                                    &[]
+                                } else {
+                                    match &code.consts[kwnames as usize] {
+                                        Const::Tuple(t) => t,
+                                        _ => &[],
+                                    }
+                                };
+                                kwnames = NO_KW;
+                                let mut callee_at = stack.len() - argc - 1;
+                                if callee_at > 0 && callee_at > base {
+                                    // A `Method` marker always owns the call above it. A
+                                    // `BoundExit` stays below a whole `with` body, so it is the
+                                    // callee only of the exit call: `CALL 2` on three `None`s
+                                    // (any other call in the body has its own callee on top).
+                                    match stack[callee_at - 1] {
+                                        Value::Method(_) => callee_at -= 1,
+                                        Value::BoundExit(_)
+                                            if argc == 2 && stack[callee_at] == Value::None =>
+                                        {
+                                            callee_at -= 1
+                                        }
+                                        _ => {}
+                                    }
+                                }
+                                let kw: Vec<(&str, Value)> = if kwn.is_empty() {
+                                    Vec::new()
+                                } else {
+                                    let first = stack.len() - kwn.len();
+                                    kwn.iter()
+                                        .enumerate()
+                                        .map(|(i, c)| match c {
+                                            Const::Str(s) => (s.as_str(), stack[first + i]),
+                                            _ => ("", Value::None),
+                                        })
+                                        .collect()
+                                };
+                                save_pc!();
+                                sync_clock!();
+                                match self.do_call(&mut stack, &mut frames, callee_at, &kw) {
+                                    Ok(CallDone::Value) => continue 'instr,
+                                    Ok(CallDone::Frame) => continue 'frame,
+                                    Ok(CallDone::Blocked) => break 'run SliceEnd::Blocked,
+                                    Err(e) => break 'op to_throw(e),
+                                }
+                            }
+                            Opcode::CALL_FUNCTION_EX => {
+                                let kwargs = if ins.arg & 1 != 0 { Some(pop!()) } else { None };
+                                let args = pop!();
+                                let callee_at = stack.len() - 1;
+                                let items = tri!(ops::collect_iterable(&mut self.rt, args));
+                                stack.extend_from_slice(&items);
+                                let kw_owned = match kwargs {
+                                    Some(d) => tri!(self.dict_as_kwargs(d)),
+                                    None => Vec::new(),
+                                };
+                                for (_, v) in &kw_owned {
+                                    stack.push(*v);
+                                }
+                                let kw: Vec<(&str, Value)> =
+                                    kw_owned.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+                                save_pc!();
+                                sync_clock!();
+                                match self.do_call(&mut stack, &mut frames, callee_at, &kw) {
+                                    Ok(CallDone::Value) => continue 'instr,
+                                    Ok(CallDone::Frame) => continue 'frame,
+                                    Ok(CallDone::Blocked) => break 'run SliceEnd::Blocked,
+                                    Err(e) => break 'op to_throw(e),
+                                }
+                            }
+                            Opcode::MAKE_FUNCTION => {
+                                let f = tri!(self.make_function(&mut stack, ins.arg));
+                                stack.push(f);
+                                continue 'instr;
+                            }
+                            Opcode::RETURN_VALUE => {
+                                let v = pop!();
+                                let done = frames.pop();
+                                if let Some(done) = done {
+                                    stack.truncate(done.base as usize);
+                                }
+                                if frames.is_empty() {
+                                    break 'run SliceEnd::Finished;
+                                }
+                                stack.push(v);
+                                continue 'frame;
+                            }
+                            Opcode::LOAD_ATTR => {
+                                let obj = pop!();
+                                let v = tri!(self.load_attr(obj, ins.arg));
+                                stack.push(v);
+                                continue 'instr;
+                            }
+                            Opcode::LOAD_METHOD => {
+                                let obj = pop!();
+                                let (a, b) = tri!(self.load_method(obj, ins.arg));
+                                stack.push(a);
+                                if let Some(b) = b {
+                                    stack.push(b);
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::STORE_ATTR => {
+                                let obj = pop!();
+                                let v = pop!();
+                                tri!(self.store_attr(obj, ins.arg, v));
+                                continue 'instr;
+                            }
+                            Opcode::BEFORE_WITH => {
+                                let mgr = pop!();
+                                let Value::Obj(id) = mgr else {
+                                    break 'op no_context_manager(&self.rt, mgr);
+                                };
+                                if !self.is_context_manager(id) {
+                                    break 'op no_context_manager(&self.rt, mgr);
+                                }
+                                stack.push(Value::BoundExit(id));
+                                save_pc!();
+                                sync_clock!();
+                                match tri!(self.enter(id)) {
+                                    Some(v) => stack.push(v),
+                                    None => break 'run SliceEnd::Blocked,
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::WITH_EXCEPT_START => {
+                                let exc = top!();
+                                let exit = stack[stack.len() - 4];
+                                let r = match exit {
+                                    Value::BoundExit(id) => tri!(self.exit(id)),
+                                    _ => Value::None,
+                                };
+                                let _ = exc;
+                                stack.push(r);
+                                continue 'instr;
+                            }
+                            Opcode::PUSH_EXC_INFO => {
+                                let exc = pop!();
+                                let prev = std::mem::replace(&mut self.threads[tid].exc_info, exc);
+                                stack.push(prev);
+                                stack.push(exc);
+                                continue 'instr;
+                            }
+                            Opcode::POP_EXCEPT => {
+                                let prev = pop!();
+                                self.threads[tid].exc_info = prev;
+                                continue 'instr;
+                            }
+                            Opcode::CHECK_EXC_MATCH => {
+                                let typ = pop!();
+                                let exc = top!();
+                                let m = tri!(self.exception_matches(exc, typ));
+                                stack.push(Value::Bool(m));
+                                continue 'instr;
+                            }
+                            Opcode::RERAISE => {
+                                // CPython restores `lasti` from the stack for the frame's
+                                // line; the handler search still starts at this RERAISE, and
+                                // a re-raise adds no traceback entry, so only that matters.
+                                let exc = pop!();
+                                reraise = true;
+                                break 'op match exc {
+                                    Value::Obj(id) => Throw::Obj(id),
+                                    _ => Throw::new(
+                                        ExcKind::RuntimeError,
+                                        "No active exception to reraise",
+                                    ),
+                                };
+                            }
+                            Opcode::RAISE_VARARGS => {
+                                let (exc, cause) = match ins.arg {
+                                    0 => {
+                                        reraise = true;
+                                        match self.threads[tid].exc_info {
+                                            Value::Obj(id) => break 'op Throw::Obj(id),
+                                            _ => {
+                                                break 'op Throw::new(
+                                                    ExcKind::RuntimeError,
+                                                    "No active exception to reraise",
+                                                )
+                                            }
+                                        }
+                                    }
+                                    1 => (pop!(), None),
+                                    _ => {
+                                        let cause = pop!();
+                                        (pop!(), Some(cause))
+                                    }
+                                };
+                                break 'op match self.make_raisable(exc, cause) {
+                                    Ok(t) | Err(t) => t,
+                                };
+                            }
+                            Opcode::LOAD_ASSERTION_ERROR => {
+                                stack.push(Value::ExcType(ExcKind::AssertionError));
+                                continue 'instr;
+                            }
+                            Opcode::IMPORT_NAME => {
+                                let _fromlist = pop!();
+                                let _level = pop!();
+                                let name = &prog.names[ins.arg as usize];
+                                match crate::vm::natives::ModuleId::from_str(name) {
+                                    Some(m) => stack.push(Value::Module(m)),
+                                    None => {
+                                        break 'op Throw::new(
+                                            ExcKind::ModuleNotFoundError,
+                                            format!("No module named '{name}'"),
+                                        )
+                                    }
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::IMPORT_FROM => {
+                                let m = top!();
+                                let v = match self.load_attr(m, ins.arg) {
+                                    Ok(v) => v,
+                                    Err(_) => {
+                                        let modname = match m {
+                                            Value::Module(m) => m.name(),
+                                            _ => "?",
+                                        };
+                                        break 'op Throw::new(
+                                            ExcKind::ImportError,
+                                            format!(
+                                                "cannot import name '{}' from '{}' (unknown location)",
+                                                prog.names[ins.arg as usize], modname
+                                            ),
+                                        );
+                                    }
+                                };
+                                stack.push(v);
+                                continue 'instr;
+                            }
+                        }
+                    };
+                    // An exception was raised by the instruction at pc - 1.
+                    save_pc!();
+                    match self.unwind(&mut stack, &mut frames, err, reraise) {
+                        Ok(()) => continue 'frame,
+                        Err(exc) => break 'run SliceEnd::Died(exc),
+                    }
+                }
+            }
+        };
+        let executed = budget - left;
+        self.ticks = ticks;
+        let t = &mut self.threads[tid];
+        t.stack = stack;
+        t.frames = frames;
+        t.reads = reads;
+        t.steps += executed;
+        (end, executed)
+    }
+
+    /// An exception escaping a thread before it ran any frame (its start call failed).
+    fn die(&mut self, t: Throw) -> SliceEnd {
+        match self.rt.exception_object(t) {
+            Ok(id) => SliceEnd::Died(Value::Obj(id)),
+            Err(_) => SliceEnd::Died(Value::ExcType(ExcKind::MemoryError)),
+        }
+    }
+
+    /// Finds a handler for `t` raised at the current instruction of the top frame, popping
+    /// frames as needed (and recording traceback entries). `Ok` when a handler was found and
+    /// the top frame now points at it; `Err(exception)` when it escaped the thread.
+    fn unwind(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut Vec<Frame>,
+        t: Throw,
+        reraise: bool,
+    ) -> Result<(), Value> {
+        let exc = match self.rt.exception_object(t) {
+            Ok(id) => id,
+            Err(_) => match self.rt.exception_object(Throw::memory()) {
+                Ok(id) => id,
+                Err(_) => return Err(Value::ExcType(ExcKind::MemoryError)),
+            },
+        };
+        let tid = self.current as usize;
+        let handled = self.threads[tid].exc_info;
+        let mut add_entry = !reraise;
+        if let Obj::Exception(e) = self.rt.heap.get_mut(exc) {
+            if e.context.is_none() && handled != Value::Obj(exc) && handled != Value::None {
+                e.context = Some(handled);
+            }
+        }
+        while let Some(fr) = frames.last_mut() {
+            let index = fr.pc.saturating_sub(1);
+            if add_entry {
+                if let Obj::Exception(e) = self.rt.heap.get_mut(exc) {
+                    e.traceback.push(TbEntry {
+                        code: fr.code,
+                        pc: index,
+                    });
+                }
+            }
+            add_entry = true;
+            let code = &self.prog.codes[fr.code as usize];
+            if let Some(h) = code
+                .exception_table
+                .iter()
+                .find(|h| h.start <= index && index < h.end)
+            {
+                let depth = fr.base as usize + code.nlocalsplus() + h.depth as usize;
+                stack.truncate(depth);
+                if h.lasti {
+                    stack.push(Value::Int(index as i64));
+                }
+                stack.push(Value::Obj(exc));
+                fr.pc = h.target;
+                return Ok(());
+            }
+            let base = fr.base as usize;
+            frames.pop();
+            stack.truncate(base);
+        }
+        Err(Value::Obj(exc))
+    }
+
+    /// `CHECK_EXC_MATCH`: does exception `exc` match `typ` (a class or a tuple of classes)?
+    fn exception_matches(&self, exc: Value, typ: Value) -> PyResult<bool> {
+        let kind = match exc {
+            Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::Exception(e) => e.kind,
+                _ => return Ok(false),
+            },
+            _ => return Ok(false),
+        };
+        match typ {
+            Value::ExcType(k) => Ok(kind.is_subclass_of(k)),
+            Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::Tuple(items) => {
+                    for t in items.clone() {
+                        if self.exception_matches(exc, t)? {
+                            return Ok(true);
+                        }
+                    }
+                    Ok(false)
+                }
+                _ => Err(catch_type_error()),
+            },
+            _ => Err(catch_type_error()),
+        }
+    }
+
+    /// Turns the operand of `raise` into the exception to throw.
+    fn make_raisable(&mut self, exc: Value, cause: Option<Value>) -> PyResult<Throw> {
+        let id = match exc {
+            Value::ExcType(kind) => self
+                .rt
+                .exception_object(Throw::NewArgs { kind, args: vec![] })?,
+            Value::Obj(id) if matches!(self.rt.heap.get(id), Obj::Exception(_)) => id,
+            _ => {
+                return Err(Throw::type_error(
+                    "exceptions must derive from BaseException",
+                ));
+            }
+        };
+        if let Some(c) = cause {
+            let c = match c {
+                Value::ExcType(kind) => Value::Obj(
+                    self.rt
+                        .exception_object(Throw::NewArgs { kind, args: vec![] })?,
+                ),
+                Value::None => Value::None,
+                Value::Obj(cid) if matches!(self.rt.heap.get(cid), Obj::Exception(_)) => c,
+                _ => {
+                    return Err(Throw::type_error(
+                        "exception causes must derive from BaseException",
+                    ))
+                }
+            };
+            if let Obj::Exception(e) = self.rt.heap.get_mut(id) {
+                e.cause = Some(c);
+            }
+        }
+        Ok(Throw::Obj(id))
+    }
+
+    /// Appends to a list (LIST_APPEND), charging the heap for growth.
+    fn list_append(&mut self, list: Value, v: Value) -> PyResult<()> {
+        if let Value::Obj(l) = list {
+            self.rt.heap.charge(16)?;
+            if let Obj::List(items) = self.rt.heap.get_mut(l) {
+                items.push(v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates an exception object of `kind` with no message (used by `raise ValueError`).
+    pub fn new_exception(&mut self, kind: ExcKind, args: Vec<Value>) -> PyResult<Value> {
+        Ok(Value::Obj(self.rt.heap.alloc(Obj::Exception(ExcObj {
+            kind,
+            args,
+            traceback: Vec::new(),
+            cause: None,
+            context: None,
+        }))?))
+    }
+
+    /// Puts a woken thread's blocking-call result on its stack.
+    pub fn deliver_wake_value(&mut self, tid: u32) {
+        let t = &mut self.threads[tid as usize];
+        let v = std::mem::replace(&mut t.wake_value, Value::None);
+        if !t.frames.is_empty() && t.wake_throw.is_none() {
+            t.stack.push(v);
+        }
+        t.state = ThreadState::Runnable;
+    }
+}
+
+/// Any error an instruction can hit, as the exception it raises.
+#[inline]
+fn to_throw<E: Into<Throw>>(e: E) -> Throw {
+    e.into()
+}
+
+fn unbound_local(name: &str) -> Throw {
+    Throw::new(
+        ExcKind::UnboundLocalError,
+        format!("cannot access local variable '{name}' where it is not associated with a value"),
+    )
+}
+
+fn unbound_deref(code: &crate::bytecode::CodeObject, slot: usize) -> Throw {
+    let name = code.localsplus_name(slot);
+    if slot >= code.varnames.len() + code.cellvars.len() {
+        Throw::new(
+            ExcKind::NameError,
+            format!("cannot access free variable '{name}' where it is not associated with a value in enclosing scope"),
+        )
+    } else {
+        unbound_local(name)
+    }
+}
+
+fn name_error(name: &str) -> Throw {
+    Throw::new(ExcKind::NameError, format!("name '{name}' is not defined"))
+}
+
+fn catch_type_error() -> Throw {
+    Throw::type_error("catching classes that do not inherit from BaseException is not allowed")
+}
+
+fn no_context_manager(rt: &crate::vm::Rt, v: Value) -> Throw {
+    Throw::type_error(format!(
+        "'{}' object does not support the context manager protocol",
+        ops::type_name(rt, v)
+    ))
+}

@@ -1,0 +1,85 @@
+//! Lost-update tracking for list slots and dict keys.
+//!
+//! Globals and cells carry their [`LocMeta`] beside the value; container items would need a
+//! meta per slot, so they live in a side table keyed by (container, index or key). The table is
+//! only consulted once a second thread has started (a single thread cannot lose an update to
+//! another), and entries of collected containers are dropped after each collection.
+
+use std::collections::HashMap;
+
+use crate::vm::heap::{FixedState, HashKey, Obj};
+use crate::vm::lost::LocMeta;
+use crate::vm::machine::Vm;
+use crate::vm::value::Value;
+use crate::vm::{format, ops};
+
+/// A slot of a list (by non-negative index) or a key of a dict.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum ItemKey {
+    Index(i64),
+    Key(HashKey),
+}
+
+/// One tracked item.
+#[derive(Clone, Debug)]
+pub struct ItemLoc {
+    pub meta: LocMeta,
+    pub container: u32,
+    /// How the summary names it: `item [3] of a list`, `item 'x' of a dict`.
+    pub desc: String,
+}
+
+#[derive(Default)]
+pub struct ItemTable {
+    index: HashMap<(u32, ItemKey), u32, FixedState>,
+    pub locs: Vec<ItemLoc>,
+}
+
+impl Vm {
+    /// The tracked location for `container[index]`, if it is a list slot or a dict key and
+    /// more than one thread exists.
+    pub fn item_loc(&mut self, container: Value, index: Value) -> Option<u32> {
+        if self.threads.len() < 2 {
+            return None;
+        }
+        let Value::Obj(id) = container else {
+            return None;
+        };
+        let (key, kind) = match self.rt.heap.get(id) {
+            Obj::List(items) => {
+                let i = ops::as_index(index)?;
+                let i = if i < 0 { i + items.len() as i64 } else { i };
+                if i < 0 || i >= items.len() as i64 {
+                    return None;
+                }
+                (ItemKey::Index(i), "list")
+            }
+            Obj::Dict(_) => (ItemKey::Key(ops::hash_key(&self.rt, index).ok()?), "dict"),
+            _ => return None,
+        };
+        let k = (id.0, key);
+        if let Some(&loc) = self.items.index.get(&k) {
+            return Some(loc);
+        }
+        let shown = match &k.1 {
+            ItemKey::Index(i) => format!("[{i}]"),
+            ItemKey::Key(_) => format::repr(&self.rt, index).unwrap_or_else(|_| "?".into()),
+        };
+        let loc = self.items.locs.len() as u32;
+        self.items.locs.push(ItemLoc {
+            meta: LocMeta::default(),
+            container: id.0,
+            desc: format!("item {shown} of a {kind}"),
+        });
+        self.items.index.insert(k, loc);
+        Some(loc)
+    }
+
+    /// Forgets items of containers the last collection freed (their ids may be reused).
+    pub fn forget_dead_items(&mut self) {
+        let heap = &self.rt.heap;
+        self.items
+            .index
+            .retain(|(obj, _), _| heap.is_live(crate::vm::value::ObjId(*obj)));
+    }
+}

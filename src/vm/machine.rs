@@ -1,0 +1,253 @@
+//! The `Vm` struct: everything a run owns, and how it is set up from a compiled program.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::bytecode::{Const, Program};
+use crate::vm::exceptions::ExcKind;
+use crate::vm::gil::GilModel;
+use crate::vm::heap::Obj;
+use crate::vm::lost::{LocKey, LocMeta, LostEvent};
+use crate::vm::natives::{AttrSym, NativeId};
+use crate::vm::prelude::Prelude;
+use crate::vm::scheduler::{Scheduler, Slice};
+use crate::vm::sync::Tid;
+use crate::vm::thread::{Frame, Thread};
+use crate::vm::value::Value;
+use crate::vm::{rng, PyResult, Rt};
+
+/// Everything that shapes a run. Same config + same program ⇒ same run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub seed: u64,
+    pub model: GilModel,
+    /// The switch interval in the model's unit (see `gil.rs`).
+    pub switch_interval: u64,
+    /// Stop with exit status 5 after this many instructions.
+    pub max_steps: u64,
+    /// Virtual nanoseconds per instruction.
+    pub ns_per_instr: u64,
+    /// Heap budget in (estimated) bytes before `MemoryError`.
+    pub heap_limit: usize,
+    /// Python's `sys.getrecursionlimit()`: frames per thread before `RecursionError`.
+    pub recursion_limit: usize,
+    /// Record the schedule.
+    pub record: bool,
+    /// A schedule to replay.
+    pub plan: Option<Vec<Slice>>,
+}
+
+impl Default for RunConfig {
+    fn default() -> RunConfig {
+        RunConfig {
+            seed: 0,
+            model: GilModel::Any,
+            switch_interval: 100,
+            max_steps: DEFAULT_MAX_STEPS,
+            ns_per_instr: DEFAULT_NS_PER_INSTR,
+            heap_limit: DEFAULT_HEAP_LIMIT,
+            recursion_limit: 1000,
+            record: false,
+            plan: None,
+        }
+    }
+}
+
+/// Default `--max-steps`: two billion instructions, a few seconds of gilvm time.
+pub const DEFAULT_MAX_STEPS: u64 = 2_000_000_000;
+/// Default virtual cost of one instruction: CPython 3.11 runs the seed's counter loop at
+/// ≈4.3 ns per bytecode on this kind of machine (3.04 ms per 100,000 iterations of 7).
+pub const DEFAULT_NS_PER_INSTR: u64 = 4;
+/// Default heap budget: 2 GiB of estimated object size.
+pub const DEFAULT_HEAP_LIMIT: usize = 2 << 30;
+
+/// Totals of the lost-update detector for one location.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LostTotals {
+    /// Updates erased, net (see `lost.rs`): for a counter, exactly the missing increments.
+    pub erased: i64,
+    /// Stores that erased at least one update.
+    pub events: u64,
+}
+
+pub struct Vm {
+    pub rt: Rt,
+    pub prog: Rc<Program>,
+    /// Constants of each code object, materialised on the heap once.
+    pub consts: Rc<Vec<Vec<Value>>>,
+    /// The attribute symbol of each entry of the name table, if it is one gilvm knows.
+    pub attr_of: Rc<Vec<Option<AttrSym>>>,
+    /// Module globals, indexed by name id; `Undef` when unset.
+    pub globals: Vec<Value>,
+    pub global_meta: Vec<LocMeta>,
+    /// Built-in value of each name id (`Undef` if none): consulted when a global is unset.
+    pub builtins: Vec<Value>,
+    pub threads: Vec<Thread>,
+    pub sched: Scheduler,
+    pub config: RunConfig,
+    /// The thread holding the GIL.
+    pub current: Tid,
+    /// Instructions executed by all threads before the current slice.
+    pub steps: u64,
+    /// Instructions executed so far in the current slice (kept up to date before calls into
+    /// built-ins, so that `time.time()` sees the right virtual time).
+    pub slice_steps: u64,
+    /// Virtual time in ns at the start of the current slice.
+    pub clock_ns: u64,
+    /// GIL hand-overs between different threads.
+    pub switches: u64,
+    pub lost: BTreeMap<LocKey, LostTotals>,
+    /// The first lost updates, for the summary's explanation.
+    pub lost_events: Vec<LostEvent>,
+    /// Where the name `threading.Thread` objects get their `Thread-N` numbers.
+    pub thread_counter: u64,
+    /// `sys.getswitchinterval()`, in seconds.
+    pub switch_interval_seconds: f64,
+    /// py27: ticks left before the GIL is released (CPython 2.7's `_Py_Ticker`).
+    pub ticks: u64,
+    /// py27: `sys.setcheckinterval()`, ticks between releases.
+    pub check_interval: u64,
+    /// Lost-update bookkeeping for list slots and dict keys.
+    pub items: crate::vm::items::ItemTable,
+    /// Where the prelude's functions are.
+    pub prelude: Prelude,
+}
+
+/// How many lost-update events are kept for explanations.
+pub const LOST_EVENTS_KEPT: usize = 8;
+
+impl Vm {
+    pub fn new(user: &Program, config: RunConfig, stdout: Box<dyn std::io::Write>) -> PyResult<Vm> {
+        let mut linked = user.clone();
+        let prelude = Prelude::link(&mut linked);
+        let prog = Rc::new(linked);
+        let random = rng::stream(config.seed, rng::Stream::Random);
+        let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
+        rt.prelude_start = prelude.start;
+        let mut consts = Vec::with_capacity(prog.codes.len());
+        for code in &prog.codes {
+            let mut vals = Vec::with_capacity(code.consts.len());
+            for c in &code.consts {
+                vals.push(materialize(&mut rt, c)?);
+            }
+            consts.push(vals);
+        }
+        let names = &prog.names;
+        let attr_of = names.iter().map(|n| AttrSym::from_str(n)).collect();
+        let builtins = names.iter().map(|n| builtin_value(n)).collect();
+        let mut sched = Scheduler::new(
+            config.seed,
+            config.model,
+            config.switch_interval,
+            config.ns_per_instr,
+            config.plan.clone(),
+            config.record,
+        );
+        let interval = config.switch_interval;
+        let switch_interval_seconds = match config.model.unit() {
+            crate::vm::gil::IntervalUnit::Nanos => config.switch_interval as f64 / 1e9,
+            _ => 0.005,
+        };
+        let mut main = Thread::new(0, "MainThread".into(), false);
+        let module = &prog.codes[0];
+        main.stack = vec![Value::Undef; module.nlocalsplus()];
+        main.frames.push(Frame {
+            code: 0,
+            pc: 0,
+            base: 0,
+            func: Value::None,
+            kwnames: u32::MAX,
+        });
+        main.state = crate::vm::thread::ThreadState::Runnable;
+        sched.make_runnable(0);
+        Ok(Vm {
+            rt,
+            consts: Rc::new(consts),
+            attr_of: Rc::new(attr_of),
+            globals: vec![Value::Undef; names.len()],
+            global_meta: vec![LocMeta::default(); names.len()],
+            builtins,
+            threads: vec![main],
+            sched,
+            config,
+            current: 0,
+            steps: 0,
+            slice_steps: 0,
+            clock_ns: 0,
+            switches: 0,
+            lost: BTreeMap::new(),
+            lost_events: Vec::new(),
+            thread_counter: 0,
+            switch_interval_seconds,
+            ticks: interval,
+            check_interval: interval,
+            items: Default::default(),
+            prelude,
+            prog,
+        })
+    }
+
+    /// Virtual time now, in ns.
+    pub fn now_ns(&self) -> u64 {
+        self.clock_ns + self.slice_steps * self.config.ns_per_instr
+    }
+
+    /// Every GC root: constants, globals, threads.
+    pub fn collect_garbage(&mut self) {
+        let mut roots: Vec<Value> = Vec::new();
+        for c in self.consts.iter() {
+            roots.extend_from_slice(c);
+        }
+        roots.extend_from_slice(&self.globals);
+        for t in &self.threads {
+            t.roots(&mut roots);
+        }
+        self.rt.heap.collect(roots);
+        self.forget_dead_items();
+    }
+
+    /// Records a lost update reported by a store.
+    pub fn note_lost(&mut self, loc: LocKey, erased: i64, event: Option<LostEvent>) {
+        let t = self.lost.entry(loc).or_default();
+        t.erased += erased;
+        if let Some(ev) = event {
+            t.events += 1;
+            if self.lost_events.len() < LOST_EVENTS_KEPT {
+                self.lost_events.push(ev);
+            }
+        }
+    }
+}
+
+/// The built-in a global name falls back to.
+fn builtin_value(name: &str) -> Value {
+    if let Some(n) = NativeId::builtin_from_str(name) {
+        return Value::Native(n);
+    }
+    if let Some(k) = ExcKind::ALL
+        .iter()
+        .find(|k| k.is_builtin_name() && k.name() == name)
+    {
+        return Value::ExcType(*k);
+    }
+    Value::Undef
+}
+
+fn materialize(rt: &mut Rt, c: &Const) -> PyResult<Value> {
+    Ok(match c {
+        Const::None => Value::None,
+        Const::Bool(b) => Value::Bool(*b),
+        Const::Int(i) => Value::Int(*i),
+        Const::Float(f) => Value::Float(*f),
+        Const::Str(s) => rt.alloc(Obj::Str(s.clone()))?,
+        Const::Tuple(items) => {
+            let mut vals = Vec::with_capacity(items.len());
+            for i in items {
+                vals.push(materialize(rt, i)?);
+            }
+            rt.alloc(Obj::Tuple(vals))?
+        }
+        // A code constant is only ever used by MAKE_FUNCTION, which reads the code id.
+        Const::Code(id) => Value::Int(*id as i64),
+    })
+}

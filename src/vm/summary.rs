@@ -1,0 +1,130 @@
+//! The run summary printed on stderr after a run: seed, model, counts, virtual time, lost
+//! updates per location with the first one explained in plain words, and the replay command.
+
+use crate::bytecode::Opcode;
+use crate::vm::lost::{LocKey, LostEvent};
+use crate::vm::machine::Vm;
+use crate::vm::traceback::line_of;
+
+/// Formats `n` with thousands separators: `2,800,054`.
+pub fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Virtual nanoseconds as a human duration.
+pub fn duration(ns: u64) -> String {
+    if ns < 1_000 {
+        format!("{ns} ns")
+    } else if ns < 1_000_000 {
+        format!("{:.3} µs", ns as f64 / 1e3)
+    } else if ns < 1_000_000_000 {
+        format!("{:.3} ms", ns as f64 / 1e6)
+    } else {
+        format!("{:.3} s", ns as f64 / 1e9)
+    }
+}
+
+impl Vm {
+    /// The name a program uses for a shared location.
+    pub fn location_name(&self, loc: LocKey) -> String {
+        match loc {
+            LocKey::Global(slot) => self.prog.names[slot as usize].clone(),
+            LocKey::Item(i) => self.items.locs[i as usize].desc.clone(),
+            LocKey::Cell(_) => self
+                .lost_events
+                .iter()
+                .find(|e| e.loc == loc)
+                .map(|e| {
+                    let code = &self.prog.codes[e.store_code as usize];
+                    let ins = code.instrs[e.store_pc as usize];
+                    if matches!(ins.op, Opcode::STORE_DEREF) {
+                        code.localsplus_name(ins.arg as usize).to_string()
+                    } else {
+                        "a closure variable".to_string()
+                    }
+                })
+                .unwrap_or_else(|| "a closure variable".to_string()),
+        }
+    }
+
+    /// One lost update in plain words.
+    pub fn explain_lost(&self, e: &LostEvent) -> String {
+        let name = self.location_name(e.loc);
+        let victim = &self.threads[e.thread as usize].name;
+        let other = &self.threads[e.other.writer as usize].name;
+        let read_line = line_of(&self.prog, e.read.code, e.read.pc);
+        let other_line = line_of(&self.prog, e.other.write_code, e.other.write_pc);
+        let store_line = line_of(&self.prog, e.store_code, e.store_pc);
+        let more = if e.erased > 1 {
+            format!(
+                " and {} earlier one{}",
+                e.erased - 1,
+                if e.erased == 2 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "{victim} read {name} at line {read_line}; before it stored, {other} stored {name} at line {other_line}; \
+{victim}'s store at line {store_line} then overwrote that update{more} with a value computed from the stale read"
+        )
+    }
+
+    /// The summary lines (each ends with a newline).
+    pub fn summary(&self, model: &str, replay_cmd: &str) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "gilvm: seed {} · model {model} · {} instructions · {} switches · virtual time {}\n",
+            self.config.seed,
+            grouped(self.steps),
+            grouped(self.switches),
+            duration(self.clock_ns)
+        ));
+        let lost: Vec<_> = self.lost.iter().filter(|(_, t)| t.events > 0).collect();
+        if lost.is_empty() {
+            out.push_str("gilvm: lost updates: none\n");
+        } else {
+            let parts: Vec<String> = lost
+                .iter()
+                .map(|(loc, t)| {
+                    format!(
+                        "{} {} (in {} store{})",
+                        self.location_name(**loc),
+                        grouped(t.erased.max(0) as u64),
+                        grouped(t.events),
+                        if t.events == 1 { "" } else { "s" }
+                    )
+                })
+                .collect();
+            out.push_str(&format!("gilvm: lost updates: {}\n", parts.join(", ")));
+            if let Some(first) = self.lost_events.first() {
+                out.push_str(&format!("gilvm: the first: {}\n", self.explain_lost(first)));
+            }
+        }
+        out.push_str(&format!("gilvm: replay: {replay_cmd}\n"));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grouping_and_durations() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(2_800_054), "2,800,054");
+        assert_eq!(duration(500), "500 ns");
+        assert_eq!(duration(11_200_000), "11.200 ms");
+    }
+}

@@ -1,0 +1,135 @@
+//! A green thread's execution state: its value stack, its frames, and whether it can run.
+//!
+//! All frames of a thread share one value stack: a frame's fast locals (locals, cells, free
+//! variables) start at `Frame::base`, and its operand stack follows them. Python-to-Python calls
+//! push a frame here instead of recursing in Rust, so deep recursion in a program can never
+//! overflow gilvm's own stack.
+
+use crate::bytecode::CodeId;
+use crate::vm::lost::ReadLog;
+use crate::vm::sync::Tid;
+use crate::vm::value::{ObjId, Value};
+
+/// One activation of a code object.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    pub code: CodeId,
+    /// Index of the next instruction to execute.
+    pub pc: u32,
+    /// Index in the thread's stack of fast-locals slot 0.
+    pub base: u32,
+    /// The function being run (for its closure cells); `Value::None` for module code.
+    pub func: Value,
+    /// A `KW_NAMES` operand waiting for its `CALL`, kept here if the thread is preempted
+    /// between the two (`u32::MAX` when none).
+    pub kwnames: u32,
+}
+
+/// Why a thread cannot run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Wait {
+    /// `acquire()` on a lock, semaphore, … (the heap object).
+    Acquire(ObjId),
+    /// `join()` on another thread.
+    Join(Tid),
+    /// `time.sleep()`.
+    Sleep,
+    /// `Condition.wait()`, `Event.wait()`, a queue's `get`/`put`/`join`, `Barrier.wait()`.
+    Wait(ObjId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ThreadState {
+    /// Created by `Thread(...)` but not started; not in the scheduler.
+    New,
+    Runnable,
+    /// Blocked; `deadline` (virtual ns) for timed waits.
+    Blocked {
+        wait: Wait,
+        deadline: Option<u64>,
+    },
+    Finished,
+}
+
+/// The call a new thread starts with (its `target(*args, **kwargs)`).
+#[derive(Clone, Debug)]
+pub struct StartCall {
+    pub target: Value,
+    pub args: Vec<Value>,
+    pub kwargs: Option<Value>,
+}
+
+pub struct Thread {
+    pub tid: Tid,
+    pub name: String,
+    /// The `threading.Thread` object (None for the main thread until asked for).
+    pub obj: Option<ObjId>,
+    pub daemon: bool,
+    /// Python's `threading.get_ident()`: a stable fake value derived from the tid.
+    pub ident: i64,
+    pub stack: Vec<Value>,
+    pub frames: Vec<Frame>,
+    pub state: ThreadState,
+    /// The exception currently being handled (`sys.exc_info()`), or `Value::None`.
+    pub exc_info: Value,
+    /// Set until the thread runs for the first time.
+    pub start: Option<StartCall>,
+    /// The value a blocking call returns when the thread is woken (pushed on its stack).
+    pub wake_value: Value,
+    /// An exception the blocking call raises instead, when the thread is woken
+    /// (`BrokenBarrierError`, …).
+    pub wake_throw: Option<crate::vm::Throw>,
+    /// Instructions this thread has executed.
+    pub steps: u64,
+    /// Recent reads, for the lost-update detector.
+    pub reads: ReadLog,
+    /// Threads blocked in `join()` on this one.
+    pub joiners: Vec<Tid>,
+    /// Where the thread blocked (code, instruction), for deadlock reports.
+    pub blocked_at: (u32, u32),
+}
+
+impl Thread {
+    pub fn new(tid: Tid, name: String, daemon: bool) -> Thread {
+        Thread {
+            tid,
+            name,
+            obj: None,
+            daemon,
+            ident: 140_000_000_000_000 + tid as i64 * 4096,
+            stack: Vec::new(),
+            frames: Vec::new(),
+            state: ThreadState::New,
+            exc_info: Value::None,
+            start: None,
+            wake_value: Value::None,
+            wake_throw: None,
+            steps: 0,
+            reads: ReadLog::default(),
+            joiners: Vec::new(),
+            blocked_at: (0, 0),
+        }
+    }
+
+    pub fn is_alive(&self) -> bool {
+        !matches!(self.state, ThreadState::New | ThreadState::Finished)
+    }
+
+    /// Every value this thread keeps alive (GC roots).
+    pub fn roots(&self, out: &mut Vec<Value>) {
+        out.extend_from_slice(&self.stack);
+        out.extend(self.frames.iter().map(|f| f.func));
+        out.push(self.exc_info);
+        out.push(self.wake_value);
+        if let Some(o) = self.obj {
+            out.push(Value::Obj(o));
+        }
+        if let Some(s) = &self.start {
+            out.push(s.target);
+            out.extend_from_slice(&s.args);
+            if let Some(k) = s.kwargs {
+                out.push(k);
+            }
+        }
+    }
+}

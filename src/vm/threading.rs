@@ -1,0 +1,723 @@
+//! The built-ins that touch threads, time or the scheduler: `threading.*`, `time.*`, `sys.*`,
+//! and the methods of `Thread` and the synchronisation objects.
+//!
+//! A blocking call never waits here: it marks the current thread blocked (with a deadline for
+//! timed waits), removes it from the scheduler's runnable set and returns
+//! [`Outcome::Blocked`]; whoever wakes it later (a `release`, a finishing thread, a timer)
+//! supplies the call's return value through [`Vm::wake`].
+
+use crate::vm::call::Outcome;
+use crate::vm::exceptions::ExcKind;
+use crate::vm::gil::{GilModel, IntervalUnit};
+use crate::vm::heap::Obj;
+use crate::vm::machine::Vm;
+use crate::vm::natives::{AttrSym, MethodId, NativeId, TypeTag};
+use crate::vm::sync::{LockObj, Site, SyncObj, ThreadObj, Tid};
+use crate::vm::thread::{StartCall, Thread, ThreadState, Wait};
+use crate::vm::value::{ObjId, Value};
+use crate::vm::{format, ops, PyResult, Throw};
+
+/// Base of `time.time()`: virtual time starts at 2023-11-14 22:13:20 UTC, a fixed epoch, so
+/// programs that print timestamps stay deterministic.
+const EPOCH_SECONDS: f64 = 1_700_000_000.0;
+
+/// Whether the VM (not the plain built-ins) implements this native.
+pub fn is_vm_native(id: NativeId) -> bool {
+    use NativeId::*;
+    matches!(
+        id,
+        Thread
+            | Lock
+            | RLock
+            | Semaphore
+            | BoundedSemaphore
+            | Condition
+            | Event
+            | Barrier
+            | CurrentThread
+            | MainThread
+            | ActiveCount
+            | ThreadingEnumerate
+            | GetIdent
+            | Queue
+            | LifoQueue
+            | PriorityQueue
+            | Sleep
+            | Time
+            | Monotonic
+            | PerfCounter
+            | SetSwitchInterval
+            | GetSwitchInterval
+            | SetCheckInterval
+            | GetRecursionLimit
+            | SetRecursionLimit
+            | Exit
+    )
+}
+
+/// Finds a keyword argument by name.
+fn kwarg(kw: &[(&str, Value)], name: &str) -> Option<Value> {
+    kw.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+}
+
+/// Positional argument `i`, else keyword `name`.
+fn arg(args: &[Value], kw: &[(&str, Value)], i: usize, name: &str) -> Option<Value> {
+    args.get(i).copied().or_else(|| kwarg(kw, name))
+}
+
+fn check_kwargs(fname: &str, kw: &[(&str, Value)], allowed: &[&str]) -> PyResult<()> {
+    for (k, _) in kw {
+        if !allowed.contains(k) {
+            return Err(Throw::type_error(format!(
+                "{fname}() got an unexpected keyword argument '{k}'"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn max_args(fname: &str, args: &[Value], max: usize) -> PyResult<()> {
+    if args.len() > max {
+        return Err(Throw::type_error(format!(
+            "{fname}() takes at most {max} argument{} ({} given)",
+            if max == 1 { "" } else { "s" },
+            args.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Seconds (a float or int value) as virtual nanoseconds.
+fn seconds_to_ns(v: Value) -> PyResult<f64> {
+    match v {
+        Value::Int(i) => Ok(i as f64 * 1e9),
+        Value::Float(f) => Ok(f * 1e9),
+        Value::Bool(b) => Ok(if b { 1e9 } else { 0.0 }),
+        _ => Err(Throw::type_error("a number is required")),
+    }
+}
+
+impl Vm {
+    /// The call site of the current instruction of the current thread.
+    pub fn site(&self) -> Site {
+        let t = &self.threads[self.current as usize];
+        match t.frames.last() {
+            Some(f) => Site {
+                code: f.code,
+                pc: f.pc.saturating_sub(1),
+            },
+            None => Site::default(),
+        }
+    }
+
+    pub fn call_vm_native(
+        &mut self,
+        id: NativeId,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Outcome> {
+        let v = match id {
+            NativeId::Thread => self.new_thread_object(args, kw)?,
+            NativeId::Lock => {
+                max_args("Lock", args, 0)?;
+                let lock = LockObj {
+                    created: self.site(),
+                    ..LockObj::default()
+                };
+                self.rt.alloc(Obj::Sync(SyncObj::Lock(lock)))?
+            }
+            NativeId::CurrentThread => {
+                let t = self.current;
+                self.thread_object(t)?
+            }
+            NativeId::MainThread => self.thread_object(0)?,
+            NativeId::ActiveCount => {
+                Value::Int(self.threads.iter().filter(|t| t.is_alive()).count() as i64)
+            }
+            NativeId::ThreadingEnumerate => {
+                let alive: Vec<Tid> = self
+                    .threads
+                    .iter()
+                    .filter(|t| t.is_alive())
+                    .map(|t| t.tid)
+                    .collect();
+                let mut objs = Vec::with_capacity(alive.len());
+                for t in alive {
+                    objs.push(self.thread_object(t)?);
+                }
+                self.rt.new_list(objs)?
+            }
+            NativeId::GetIdent => Value::Int(self.threads[self.current as usize].ident),
+            NativeId::Sleep => {
+                check_kwargs("sleep", kw, &[])?;
+                if args.len() != 1 {
+                    return Err(Throw::type_error(format!(
+                        "time.sleep() takes exactly one argument ({} given)",
+                        args.len()
+                    )));
+                }
+                let ns = seconds_to_ns(args[0]).map_err(|_| {
+                    Throw::type_error(format!(
+                        "'{}' object cannot be interpreted as an integer",
+                        ops::type_name(&self.rt, args[0])
+                    ))
+                })?;
+                if ns < 0.0 || ns.is_nan() {
+                    return Err(Throw::value_error("sleep length must be non-negative"));
+                }
+                let deadline = self
+                    .now_ns()
+                    .saturating_add(ns.min(u64::MAX as f64 / 2.0) as u64);
+                self.block(Wait::Sleep, Some(deadline), Value::None);
+                return Ok(Outcome::Blocked);
+            }
+            NativeId::Time => Value::Float(EPOCH_SECONDS + self.now_ns() as f64 / 1e9),
+            NativeId::Monotonic | NativeId::PerfCounter => Value::Float(self.now_ns() as f64 / 1e9),
+            NativeId::GetSwitchInterval => Value::Float(self.switch_interval_seconds),
+            NativeId::SetSwitchInterval => {
+                let v = arg(args, kw, 0, "interval").ok_or_else(|| {
+                    Throw::type_error("setswitchinterval() takes exactly one argument (0 given)")
+                })?;
+                let s = seconds_to_ns(v)? / 1e9;
+                if s <= 0.0 {
+                    return Err(Throw::value_error(
+                        "switch interval must be strictly positive",
+                    ));
+                }
+                self.switch_interval_seconds = s;
+                let ns = (s * 1e9).clamp(1.0, 1e15) as u64;
+                match self.config.model.unit() {
+                    IntervalUnit::Nanos => self.sched.interval = ns,
+                    // The textbook model turns the time into a mean count of instructions;
+                    // free-threading has no GIL to hand over, so the interval does not matter.
+                    IntervalUnit::Instructions if self.config.model == GilModel::Any => {
+                        self.sched.interval = (ns / self.config.ns_per_instr.max(1)).max(1)
+                    }
+                    _ => {}
+                }
+                Value::None
+            }
+            NativeId::SetCheckInterval => {
+                let Some(Value::Int(n)) = arg(args, kw, 0, "n") else {
+                    return Err(Throw::type_error("an integer is required"));
+                };
+                let n = n.max(1) as u64;
+                if self.config.model == GilModel::Py27 {
+                    self.check_interval = n;
+                    self.ticks = self.ticks.min(n);
+                } else {
+                    self.sched.interval = n;
+                }
+                Value::None
+            }
+            NativeId::GetRecursionLimit => Value::Int(self.config.recursion_limit as i64),
+            NativeId::SetRecursionLimit => {
+                let Some(Value::Int(n)) = args.first().copied() else {
+                    return Err(Throw::type_error("an integer is required"));
+                };
+                if n < 1 {
+                    return Err(Throw::value_error(
+                        "recursion limit must be greater or equal than 1",
+                    ));
+                }
+                self.config.recursion_limit = (n as usize).min(MAX_RECURSION_LIMIT);
+                Value::None
+            }
+            NativeId::Exit => {
+                let code = args.first().copied().unwrap_or(Value::None);
+                return Err(Throw::NewArgs {
+                    kind: ExcKind::SystemExit,
+                    args: vec![code],
+                });
+            }
+            other => {
+                return Err(Throw::new(
+                    ExcKind::NotImplementedError,
+                    format!("{}() is not available in gilvm yet", other.name().trim()),
+                ))
+            }
+        };
+        Ok(Outcome::Value(v))
+    }
+
+    /// `threading.Thread(group=None, target=None, name=None, args=(), kwargs=None, *, daemon=None)`.
+    fn new_thread_object(&mut self, args: &[Value], kw: &[(&str, Value)]) -> PyResult<Value> {
+        check_kwargs(
+            "Thread",
+            kw,
+            &["group", "target", "name", "args", "kwargs", "daemon"],
+        )?;
+        max_args("Thread", args, 5)?;
+        if let Some(g) = arg(args, kw, 0, "group") {
+            if g != Value::None {
+                return Err(Throw::new(
+                    ExcKind::AssertionError,
+                    "group argument must be None for now",
+                ));
+            }
+        }
+        let target = arg(args, kw, 1, "target").unwrap_or(Value::None);
+        let name = match arg(args, kw, 2, "name") {
+            Some(Value::None) | None => {
+                self.thread_counter += 1;
+                let mut n = format!("Thread-{}", self.thread_counter);
+                if let Some(tn) = self.callable_name(target) {
+                    n.push_str(&format!(" ({tn})"));
+                }
+                n
+            }
+            Some(v) => format::str_of(&self.rt, v)?,
+        };
+        let targs = match arg(args, kw, 3, "args") {
+            Some(v) => ops::collect_iterable(&mut self.rt, v)?,
+            None => Vec::new(),
+        };
+        let kwargs = match arg(args, kw, 4, "kwargs") {
+            Some(Value::None) | None => None,
+            Some(v) => Some(v),
+        };
+        let daemon = match kwarg(kw, "daemon") {
+            Some(Value::None) | None => self.threads[self.current as usize].daemon,
+            Some(v) => ops::truthy(&self.rt, v),
+        };
+        self.rt.alloc(Obj::Sync(SyncObj::Thread(ThreadObj {
+            name,
+            target,
+            args: targs,
+            kwargs,
+            daemon,
+            tid: None,
+        })))
+    }
+
+    /// The `__name__` of a function or built-in, for default thread names.
+    fn callable_name(&self, v: Value) -> Option<String> {
+        match v {
+            Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::Function(f) => Some(self.prog.codes[f.code as usize].name.clone()),
+                Obj::BoundMethod { method, .. } => Some(method.attr.name().to_string()),
+                _ => None,
+            },
+            Value::Native(n) => Some(n.name().trim().to_string()),
+            _ => None,
+        }
+    }
+
+    /// The `threading.Thread` object of VM thread `tid` (created on demand for the main
+    /// thread).
+    pub fn thread_object(&mut self, tid: Tid) -> PyResult<Value> {
+        if let Some(o) = self.threads[tid as usize].obj {
+            return Ok(Value::Obj(o));
+        }
+        let t = &self.threads[tid as usize];
+        let obj = ThreadObj {
+            name: t.name.clone(),
+            target: Value::None,
+            args: Vec::new(),
+            kwargs: None,
+            daemon: t.daemon,
+            tid: Some(tid),
+        };
+        let id = self.rt.heap.alloc(Obj::Sync(SyncObj::Thread(obj)))?;
+        self.threads[tid as usize].obj = Some(id);
+        Ok(Value::Obj(id))
+    }
+
+    /// Blocks the current thread. `wake_value` is what the blocking call returns if the
+    /// thread is woken by its deadline (e.g. `False` for a timed-out acquire).
+    pub fn block(&mut self, wait: Wait, deadline: Option<u64>, timeout_value: Value) {
+        let tid = self.current;
+        let site = self.site();
+        let t = &mut self.threads[tid as usize];
+        t.state = ThreadState::Blocked { wait, deadline };
+        t.wake_value = timeout_value;
+        t.blocked_at = (site.code, site.pc);
+        self.sched.make_unrunnable(tid);
+        if let Some(d) = deadline {
+            self.sched.add_timer(d, tid);
+        }
+    }
+
+    /// Makes a blocked thread runnable; its blocking call returns `value`.
+    pub fn wake(&mut self, tid: Tid, value: Value) {
+        let t = &mut self.threads[tid as usize];
+        if !matches!(t.state, ThreadState::Blocked { .. }) {
+            return;
+        }
+        t.wake_value = value;
+        self.deliver_wake_value(tid);
+        self.sched.make_runnable(tid);
+    }
+
+    /// Makes a blocked thread runnable; its blocking call raises `t`.
+    pub fn wake_with_error(&mut self, tid: Tid, t: Throw) {
+        if !matches!(
+            self.threads[tid as usize].state,
+            ThreadState::Blocked { .. }
+        ) {
+            return;
+        }
+        self.threads[tid as usize].wake_throw = Some(t);
+        self.wake(tid, Value::None);
+    }
+
+    /// A timer fired for `tid` at `deadline`: wake it if it is still waiting with that
+    /// deadline, undoing its registration with what it waited on.
+    pub fn on_timer(&mut self, tid: Tid, deadline: u64) {
+        let (wait, d) = match self.threads[tid as usize].state {
+            ThreadState::Blocked { wait, deadline } => (wait, deadline),
+            _ => return,
+        };
+        if d != Some(deadline) {
+            return;
+        }
+        match wait {
+            Wait::Acquire(obj) | Wait::Wait(obj) => self.forget_waiter(obj, tid),
+            Wait::Join(other) => self.threads[other as usize].joiners.retain(|&j| j != tid),
+            Wait::Sleep => {}
+        }
+        let v = self.threads[tid as usize].wake_value;
+        self.wake(tid, v);
+    }
+
+    /// Removes `tid` from the waiter list of a synchronisation object.
+    fn forget_waiter(&mut self, obj: ObjId, tid: Tid) {
+        if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(obj) {
+            l.waiters.retain(|&w| w != tid);
+        }
+    }
+
+    /// A thread ended: wake its joiners.
+    pub fn on_thread_finished(&mut self, tid: Tid) {
+        self.threads[tid as usize].state = ThreadState::Finished;
+        self.sched.make_unrunnable(tid);
+        let joiners = std::mem::take(&mut self.threads[tid as usize].joiners);
+        for j in joiners {
+            self.wake(j, Value::None);
+        }
+    }
+
+    /// Built-in methods of threads and synchronisation objects.
+    pub fn sync_lookup(&self, id: ObjId, attr: AttrSym) -> Option<MethodId> {
+        let ty = match self.rt.heap.get(id) {
+            Obj::Sync(SyncObj::Thread(_)) => TypeTag::Thread,
+            Obj::Sync(SyncObj::Lock(_)) => TypeTag::Lock,
+            _ => return None,
+        };
+        use AttrSym::*;
+        let ok = match ty {
+            TypeTag::Thread => matches!(attr, start | join | is_alive | run),
+            TypeTag::Lock => matches!(attr, acquire | release | locked | enter | exit),
+            _ => false,
+        };
+        ok.then_some(MethodId { ty, attr })
+    }
+
+    pub fn call_sync_method(
+        &mut self,
+        m: MethodId,
+        recv: Value,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Outcome> {
+        let Value::Obj(id) = recv else {
+            return Err(Throw::type_error("bad receiver"));
+        };
+        match (m.ty, m.attr) {
+            (TypeTag::Thread, AttrSym::start) => {
+                max_args("start", args, 0)?;
+                self.start_thread(id).map(Outcome::Value)
+            }
+            (TypeTag::Thread, AttrSym::run) => {
+                let (target, targs) = match self.rt.heap.get(id) {
+                    Obj::Sync(SyncObj::Thread(t)) => (t.target, t.args.clone()),
+                    _ => return Ok(Outcome::Value(Value::None)),
+                };
+                if target == Value::None {
+                    return Ok(Outcome::Value(Value::None));
+                }
+                // Thread.run() called directly runs the target in the calling thread.
+                self.call_value(target, &targs, &[])
+            }
+            (TypeTag::Thread, AttrSym::join) => {
+                check_kwargs("join", kw, &["timeout"])?;
+                let timeout = arg(args, kw, 0, "timeout").unwrap_or(Value::None);
+                self.join_thread(id, timeout)
+            }
+            (TypeTag::Thread, AttrSym::is_alive) => {
+                let alive = match self.rt.heap.get(id) {
+                    Obj::Sync(SyncObj::Thread(ThreadObj { tid: Some(t), .. })) => {
+                        self.threads[*t as usize].is_alive()
+                    }
+                    _ => false,
+                };
+                Ok(Outcome::Value(Value::Bool(alive)))
+            }
+            (TypeTag::Lock, AttrSym::acquire) => {
+                check_kwargs("acquire", kw, &["blocking", "timeout"])?;
+                let blocking =
+                    arg(args, kw, 0, "blocking").is_none_or(|v| ops::truthy(&self.rt, v));
+                let timeout = arg(args, kw, 1, "timeout").unwrap_or(Value::Int(-1));
+                self.lock_acquire(id, blocking, timeout)
+            }
+            (TypeTag::Lock, AttrSym::enter) => Ok(match self.enter(id)? {
+                Some(v) => Outcome::Value(v),
+                None => Outcome::Blocked,
+            }),
+            (TypeTag::Lock, AttrSym::release) => {
+                max_args("release", args, 0)?;
+                self.lock_release(id)?;
+                Ok(Outcome::Value(Value::None))
+            }
+            (TypeTag::Lock, AttrSym::exit) => self.exit(id).map(Outcome::Value),
+            (TypeTag::Lock, AttrSym::locked) => {
+                let locked = matches!(self.rt.heap.get(id), Obj::Sync(SyncObj::Lock(l)) if l.owner.is_some());
+                Ok(Outcome::Value(Value::Bool(locked)))
+            }
+            _ => Err(Throw::new(
+                ExcKind::AttributeError,
+                format!(
+                    "'{}' object has no attribute '{}'",
+                    ops::type_name(&self.rt, recv),
+                    m.attr.name()
+                ),
+            )),
+        }
+    }
+
+    fn start_thread(&mut self, id: ObjId) -> PyResult<Value> {
+        let (name, target, targs, kwargs, daemon, started) = match self.rt.heap.get(id) {
+            Obj::Sync(SyncObj::Thread(t)) => (
+                t.name.clone(),
+                t.target,
+                t.args.clone(),
+                t.kwargs,
+                t.daemon,
+                t.tid.is_some(),
+            ),
+            _ => return Err(Throw::type_error("start() needs a Thread")),
+        };
+        if started {
+            return Err(Throw::new(
+                ExcKind::RuntimeError,
+                "threads can only be started once",
+            ));
+        }
+        let tid = self.threads.len() as Tid;
+        let mut t = Thread::new(tid, name, daemon);
+        t.obj = Some(id);
+        t.state = ThreadState::Runnable;
+        if target != Value::None {
+            t.start = Some(StartCall {
+                target,
+                args: targs,
+                kwargs,
+            });
+        }
+        self.threads.push(t);
+        if let Obj::Sync(SyncObj::Thread(t)) = self.rt.heap.get_mut(id) {
+            t.tid = Some(tid);
+        }
+        self.sched.make_runnable(tid);
+        Ok(Value::None)
+    }
+
+    fn join_thread(&mut self, id: ObjId, timeout: Value) -> PyResult<Outcome> {
+        let tid = match self.rt.heap.get(id) {
+            Obj::Sync(SyncObj::Thread(t)) => t.tid,
+            _ => None,
+        };
+        let Some(tid) = tid else {
+            return Err(Throw::new(
+                ExcKind::RuntimeError,
+                "cannot join thread before it is started",
+            ));
+        };
+        if tid == self.current {
+            return Err(Throw::new(
+                ExcKind::RuntimeError,
+                "cannot join current thread",
+            ));
+        }
+        if !self.threads[tid as usize].is_alive() {
+            return Ok(Outcome::Value(Value::None));
+        }
+        let deadline = self.deadline(timeout)?;
+        if deadline == Some(self.now_ns()) {
+            return Ok(Outcome::Value(Value::None));
+        }
+        self.threads[tid as usize].joiners.push(self.current);
+        self.block(Wait::Join(tid), deadline, Value::None);
+        Ok(Outcome::Blocked)
+    }
+
+    /// A timeout argument (None or negative = forever) as an absolute virtual deadline.
+    fn deadline(&self, timeout: Value) -> PyResult<Option<u64>> {
+        match timeout {
+            Value::None => Ok(None),
+            v => {
+                let ns = seconds_to_ns(v)?;
+                if ns < 0.0 {
+                    Ok(None)
+                } else {
+                    Ok(Some(
+                        self.now_ns()
+                            .saturating_add(ns.min(u64::MAX as f64 / 2.0) as u64),
+                    ))
+                }
+            }
+        }
+    }
+
+    fn lock_acquire(&mut self, id: ObjId, blocking: bool, timeout: Value) -> PyResult<Outcome> {
+        let me = self.current;
+        let site = self.site();
+        let timed = !matches!(timeout, Value::Int(-1));
+        if !blocking && timed {
+            return Err(Throw::value_error(
+                "can't specify a timeout for a non-blocking call",
+            ));
+        }
+        if let Value::Int(t) = timeout {
+            if t < 0 && t != -1 {
+                return Err(Throw::value_error(
+                    "timeout value must be a non-negative number",
+                ));
+            }
+        }
+        if let Value::Float(t) = timeout {
+            if t < 0.0 && t != -1.0 {
+                return Err(Throw::value_error(
+                    "timeout value must be a non-negative number",
+                ));
+            }
+        }
+        let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) else {
+            return Err(Throw::type_error("not a lock"));
+        };
+        if l.owner.is_none() {
+            l.owner = Some(me);
+            l.acquired_at = site;
+            return Ok(Outcome::Value(Value::Bool(true)));
+        }
+        if !blocking {
+            return Ok(Outcome::Value(Value::Bool(false)));
+        }
+        let deadline = if timed { self.deadline(timeout)? } else { None };
+        if deadline == Some(self.now_ns()) {
+            return Ok(Outcome::Value(Value::Bool(false)));
+        }
+        if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
+            l.waiters.push(me);
+        }
+        self.block(Wait::Acquire(id), deadline, Value::Bool(false));
+        Ok(Outcome::Blocked)
+    }
+
+    fn lock_release(&mut self, id: ObjId) -> PyResult<()> {
+        let n = match self.rt.heap.get(id) {
+            Obj::Sync(SyncObj::Lock(l)) if l.owner.is_none() => {
+                return Err(Throw::new(ExcKind::RuntimeError, "release unlocked lock"))
+            }
+            Obj::Sync(SyncObj::Lock(l)) => l.waiters.len(),
+            _ => return Err(Throw::type_error("not a lock")),
+        };
+        let next = if n == 0 {
+            None
+        } else {
+            let i = self.sched.choose(n);
+            let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) else {
+                return Ok(());
+            };
+            Some(l.waiters.remove(i))
+        };
+        let site = next.map(|w| {
+            let (code, pc) = self.threads[w as usize].blocked_at;
+            Site { code, pc }
+        });
+        if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
+            l.owner = next;
+            if let Some(s) = site {
+                l.acquired_at = s;
+            }
+        }
+        if let Some(w) = next {
+            self.wake(w, Value::Bool(true));
+        }
+        Ok(())
+    }
+
+    /// Whether `with` accepts this object.
+    pub fn is_context_manager(&self, id: ObjId) -> bool {
+        matches!(self.rt.heap.get(id), Obj::Sync(SyncObj::Lock(_)))
+    }
+
+    /// `__enter__`: `Some(result)`, or `None` if the current thread blocked.
+    pub fn enter(&mut self, id: ObjId) -> PyResult<Option<Value>> {
+        match self.lock_acquire(id, true, Value::Int(-1))? {
+            Outcome::Value(v) => Ok(Some(v)),
+            Outcome::Blocked | Outcome::Call(..) => Ok(None),
+        }
+    }
+
+    /// `__exit__`: releases; returns None (exceptions propagate).
+    pub fn exit(&mut self, id: ObjId) -> PyResult<Value> {
+        self.lock_release(id)?;
+        Ok(Value::None)
+    }
+
+    /// Data attributes of threads and synchronisation objects.
+    pub fn sync_attr(&mut self, id: ObjId, attr: AttrSym) -> PyResult<Option<Value>> {
+        let (name, daemon, tid) = match self.rt.heap.get(id) {
+            Obj::Sync(SyncObj::Thread(t)) => (t.name.clone(), t.daemon, t.tid),
+            _ => return Ok(None),
+        };
+        Ok(Some(match attr {
+            AttrSym::name => self.rt.new_str(name)?,
+            AttrSym::daemon => Value::Bool(daemon),
+            AttrSym::ident | AttrSym::native_id => match tid {
+                Some(t) => Value::Int(self.threads[t as usize].ident),
+                None => Value::None,
+            },
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Assignable attributes: `t.name = …`, `t.daemon = …`.
+    pub fn sync_store_attr(&mut self, id: ObjId, attr: AttrSym, v: Value) -> PyResult<bool> {
+        let s = if attr == AttrSym::name {
+            Some(format::str_of(&self.rt, v)?)
+        } else {
+            None
+        };
+        let truth = ops::truthy(&self.rt, v);
+        let Obj::Sync(SyncObj::Thread(t)) = self.rt.heap.get_mut(id) else {
+            return Ok(false);
+        };
+        match attr {
+            AttrSym::name => {
+                t.name = s.unwrap_or_default();
+                if let Some(tid) = t.tid {
+                    let n = t.name.clone();
+                    self.threads[tid as usize].name = n;
+                }
+                Ok(true)
+            }
+            AttrSym::daemon => {
+                if t.tid.is_some() {
+                    return Err(Throw::new(
+                        ExcKind::RuntimeError,
+                        "cannot set daemon status of active thread",
+                    ));
+                }
+                t.daemon = truth;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+/// The highest `sys.setrecursionlimit` gilvm accepts (frames live on the heap, but each costs
+/// memory; this keeps a runaway recursion well inside the heap limit).
+pub const MAX_RECURSION_LIMIT: usize = 100_000;
