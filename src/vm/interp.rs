@@ -481,7 +481,7 @@ impl Vm {
                     return Flow::Raise(unbound_local(code.localsplus_name(ins.arg as usize)));
                 }
                 *slot = Value::Undef;
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::DELETE_GLOBAL | Opcode::DELETE_NAME => {
                 let slot = ins.arg as usize;
@@ -489,7 +489,7 @@ impl Vm {
                     return Flow::Raise(name_error(&prog.names[slot]));
                 }
                 self.globals[slot] = Value::Undef;
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::MAKE_CELL => {
                 let slot = base + ins.arg as usize;
@@ -498,7 +498,7 @@ impl Vm {
                     value: v,
                     meta: Default::default()
                 }));
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::COPY_FREE_VARS => {
                 let n = ins.arg as usize;
@@ -510,11 +510,11 @@ impl Vm {
                         }
                     }
                 }
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::LOAD_CLOSURE => {
                 stack.push(stack[base + ins.arg as usize]);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::LOAD_DEREF => {
                 let cell = stack[base + ins.arg as usize];
@@ -530,7 +530,7 @@ impl Vm {
                 }
                 reads.record(LocKey::Cell(cid.0), &meta, code_id, (rg.pc - 1) as u32);
                 stack.push(v);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::STORE_DEREF | Opcode::DELETE_DEREF => {
                 let v = if ins.op == Opcode::STORE_DEREF {
@@ -561,25 +561,25 @@ impl Vm {
                         self.note_lost(key, result.0, result.1);
                     }
                 }
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::IS_OP => {
                 let b = pop!();
                 let a = pop!();
                 stack.push(Value::Bool(ops::is(a, b) != (ins.arg == 1)));
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::CONTAINS_OP => {
                 let container = pop!();
                 let item = pop!();
                 let r = tri!(ops::contains(&mut self.rt, container, item));
                 stack.push(Value::Bool(r != (ins.arg == 1)));
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::UNARY_NOT => {
                 let v = pop!();
                 stack.push(Value::Bool(!ops::truthy(&self.rt, v)));
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::UNARY_NEGATIVE | Opcode::UNARY_POSITIVE | Opcode::UNARY_INVERT => {
                 let v = pop!();
@@ -590,7 +590,7 @@ impl Vm {
                 };
                 let r = tri!(ops::unary(&mut self.rt, kind, v));
                 stack.push(r);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::BINARY_SUBSCR => {
                 let index = pop!();
@@ -601,7 +601,7 @@ impl Vm {
                     reads.record(LocKey::Item(loc), &meta, code_id, (rg.pc - 1) as u32);
                 }
                 stack.push(r);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::STORE_SUBSCR => {
                 let index = pop!();
@@ -623,13 +623,13 @@ impl Vm {
                         self.note_lost(key, erased, ev);
                     }
                 }
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::DELETE_SUBSCR => {
                 let index = pop!();
                 let container = pop!();
                 tri!(ops::delitem(&mut self.rt, container, index));
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::BUILD_SLICE => {
                 let step = if ins.arg == 3 { pop!() } else { Value::None };
@@ -637,13 +637,13 @@ impl Vm {
                 let start = pop!();
                 let s = tri!(self.rt.alloc(Obj::Slice { start, stop, step }));
                 stack.push(s);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::GET_ITER => {
                 let v = pop!();
                 let it = tri!(ops::get_iter(&mut self.rt, v));
                 stack.push(it);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::BUILD_TUPLE | Opcode::BUILD_LIST => {
                 let n = ins.arg as usize;
@@ -655,7 +655,7 @@ impl Vm {
                 };
                 let v = tri!(self.rt.alloc(obj));
                 stack.push(v);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::BUILD_MAP => {
                 let n = ins.arg as usize;
@@ -667,7 +667,7 @@ impl Vm {
                 }
                 let v = tri!(self.rt.alloc(Obj::Dict(map)));
                 stack.push(v);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::BUILD_CONST_KEY_MAP => {
                 let n = ins.arg as usize;
@@ -687,7 +687,7 @@ impl Vm {
                 }
                 let v = tri!(self.rt.alloc(Obj::Dict(map)));
                 stack.push(v);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::BUILD_STRING => {
                 let n = ins.arg as usize;
@@ -698,13 +698,13 @@ impl Vm {
                 }
                 let v = tri!(self.rt.new_str(s));
                 stack.push(v);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::LIST_APPEND => {
                 let v = pop!();
                 let list = stack[stack.len() - ins.arg as usize];
                 tri!(self.list_append(list, v));
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::LIST_EXTEND => {
                 let it = pop!();
@@ -716,7 +716,7 @@ impl Vm {
                         v.extend(items);
                     }
                 }
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::LIST_TO_TUPLE => {
                 let l = pop!();
@@ -729,20 +729,20 @@ impl Vm {
                 };
                 let t = tri!(self.rt.new_tuple(items));
                 stack.push(t);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::MAP_ADD => {
                 let v = pop!();
                 let k = pop!();
                 let d = stack[stack.len() - ins.arg as usize];
                 tri!(ops::setitem(&mut self.rt, d, k, v));
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::UNPACK_SEQUENCE => {
                 let seq = pop!();
                 let items = tri!(ops::unpack(&mut self.rt, seq, ins.arg as usize));
                 stack.extend(items.into_iter().rev());
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::FORMAT_VALUE => {
                 let spec = if ins.arg & FVS_HAVE_SPEC != 0 {
@@ -772,21 +772,21 @@ impl Vm {
                 };
                 let r = tri!(self.rt.new_str(s));
                 stack.push(r);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::POP_JUMP_FORWARD_IF_NONE | Opcode::POP_JUMP_FORWARD_IF_NOT_NONE => {
                 let v = pop!();
                 if v.is_none() == (ins.op == Opcode::POP_JUMP_FORWARD_IF_NONE) {
                     rg.pc += ins.arg as usize;
                 }
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::POP_JUMP_BACKWARD_IF_NONE | Opcode::POP_JUMP_BACKWARD_IF_NOT_NONE => {
                 let v = pop!();
                 if v.is_none() == (ins.op == Opcode::POP_JUMP_BACKWARD_IF_NONE) {
                     rg.pc -= ins.arg as usize;
                 }
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::JUMP_IF_FALSE_OR_POP | Opcode::JUMP_IF_TRUE_OR_POP => {
                 let t = ops::truthy(&self.rt, top!());
@@ -795,11 +795,11 @@ impl Vm {
                 } else {
                     stack.pop();
                 }
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::KW_NAMES => {
                 rg.kwnames = ins.arg;
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::CALL => {
                 let argc = ins.arg as usize;
@@ -840,10 +840,10 @@ impl Vm {
                 };
                 save_pc!();
                 match self.do_call(stack, frames, callee_at, &kw) {
-                    Ok(CallDone::Value) => return Flow::Next,
-                    Ok(CallDone::Frame) => return Flow::Frame,
-                    Ok(CallDone::Blocked) => return Flow::End(SliceEnd::Blocked),
-                    Err(e) => return Flow::Raise(to_throw(e)),
+                    Ok(CallDone::Value) => Flow::Next,
+                    Ok(CallDone::Frame) => Flow::Frame,
+                    Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+                    Err(e) => Flow::Raise(to_throw(e)),
                 }
             }
             Opcode::CALL_FUNCTION_EX => {
@@ -863,16 +863,16 @@ impl Vm {
                     kw_owned.iter().map(|(k, v)| (k.as_str(), *v)).collect();
                 save_pc!();
                 match self.do_call(stack, frames, callee_at, &kw) {
-                    Ok(CallDone::Value) => return Flow::Next,
-                    Ok(CallDone::Frame) => return Flow::Frame,
-                    Ok(CallDone::Blocked) => return Flow::End(SliceEnd::Blocked),
-                    Err(e) => return Flow::Raise(to_throw(e)),
+                    Ok(CallDone::Value) => Flow::Next,
+                    Ok(CallDone::Frame) => Flow::Frame,
+                    Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+                    Err(e) => Flow::Raise(to_throw(e)),
                 }
             }
             Opcode::MAKE_FUNCTION => {
                 let f = tri!(self.make_function(stack, ins.arg));
                 stack.push(f);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::RETURN_VALUE => {
                 let v = pop!();
@@ -884,13 +884,13 @@ impl Vm {
                     return Flow::End(SliceEnd::Finished);
                 }
                 stack.push(v);
-                return Flow::Frame;
+                Flow::Frame
             }
             Opcode::LOAD_ATTR => {
                 let obj = pop!();
                 let v = tri!(self.load_attr(obj, ins.arg));
                 stack.push(v);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::LOAD_METHOD => {
                 let obj = pop!();
@@ -899,13 +899,13 @@ impl Vm {
                 if let Some(b) = b {
                     stack.push(b);
                 }
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::STORE_ATTR => {
                 let obj = pop!();
                 let v = pop!();
                 tri!(self.store_attr(obj, ins.arg, v));
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::BEFORE_WITH => {
                 let mgr = pop!();
@@ -921,7 +921,7 @@ impl Vm {
                     Some(v) => stack.push(v),
                     None => return Flow::End(SliceEnd::Blocked),
                 }
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::WITH_EXCEPT_START => {
                 let exc = top!();
@@ -932,26 +932,26 @@ impl Vm {
                 };
                 let _ = exc;
                 stack.push(r);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::PUSH_EXC_INFO => {
                 let exc = pop!();
                 let prev = std::mem::replace(&mut self.threads[tid].exc_info, exc);
                 stack.push(prev);
                 stack.push(exc);
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::POP_EXCEPT => {
                 let prev = pop!();
                 self.threads[tid].exc_info = prev;
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::CHECK_EXC_MATCH => {
                 let typ = pop!();
                 let exc = top!();
                 let m = tri!(self.exception_matches(exc, typ));
                 stack.push(Value::Bool(m));
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::RERAISE => {
                 // CPython restores `lasti` from the stack for the frame's
@@ -959,10 +959,10 @@ impl Vm {
                 // a re-raise adds no traceback entry, so only that matters.
                 let exc = pop!();
                 rg.reraise = true;
-                return Flow::Raise(match exc {
+                Flow::Raise(match exc {
                     Value::Obj(id) => Throw::Obj(id),
                     _ => Throw::new(ExcKind::RuntimeError, "No active exception to reraise"),
-                });
+                })
             }
             Opcode::RAISE_VARARGS => {
                 let (exc, cause) = match ins.arg {
@@ -984,13 +984,13 @@ impl Vm {
                         (pop!(), Some(cause))
                     }
                 };
-                return Flow::Raise(match self.make_raisable(exc, cause) {
+                Flow::Raise(match self.make_raisable(exc, cause) {
                     Ok(t) | Err(t) => t,
-                });
+                })
             }
             Opcode::LOAD_ASSERTION_ERROR => {
                 stack.push(Value::ExcType(ExcKind::AssertionError));
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::IMPORT_NAME => {
                 let _fromlist = pop!();
@@ -1005,7 +1005,7 @@ impl Vm {
                         ))
                     }
                 }
-                return Flow::Next;
+                Flow::Next
             }
             Opcode::IMPORT_FROM => {
                 let m = top!();
@@ -1026,7 +1026,7 @@ impl Vm {
                     }
                 };
                 stack.push(v);
-                return Flow::Next;
+                Flow::Next
             }
             _ => Flow::Next,
         }
