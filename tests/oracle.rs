@@ -29,7 +29,8 @@ fn programs(root: &Path) -> Vec<PathBuf> {
             for e in rd.flatten() {
                 let p = e.path();
                 let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if p.extension().is_some_and(|x| x == "toy") && !SCHEDULE_DEPENDENT.contains(&name) {
+                if p.extension().is_some_and(|x| x == "toy") && !SCHEDULE_DEPENDENT.contains(&name)
+                {
                     v.push(p);
                 }
             }
@@ -51,7 +52,11 @@ fn schedule_independent_programs_print_what_cpython_prints() {
     assert!(!progs.is_empty());
     for p in &progs {
         let rel = p.strip_prefix(root).unwrap_or(p);
-        let want = Command::new(&py).arg(rel).current_dir(root).output().expect("python3 runs");
+        let want = Command::new(&py)
+            .arg(rel)
+            .current_dir(root)
+            .output()
+            .expect("python3 runs");
         for seed in ["1", "2"] {
             let got = Command::new(env!("CARGO_BIN_EXE_gilvm"))
                 .args(["run", "-q", "--seed", seed])
@@ -72,5 +77,11 @@ fn schedule_independent_programs_print_what_cpython_prints() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} programs differ from CPython:\n{}", failures.len(), progs.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} programs differ from CPython:\n{}",
+        failures.len(),
+        progs.len(),
+        failures.join("\n")
+    );
 }

@@ -13,6 +13,7 @@ pub mod call;
 pub mod driver;
 pub mod exceptions;
 pub mod format;
+pub mod gil;
 pub mod heap;
 pub mod interp;
 pub mod items;
