@@ -229,3 +229,43 @@ fn bad_input_is_a_usage_or_compile_error() {
     let o = gilvm(&["sweep", "Cargo.toml", "--seeds", "0..2"]);
     assert_eq!(o.code, 3, "{}", o.stderr);
 }
+
+#[test]
+fn several_models_side_by_side_in_the_order_given() {
+    let r = sweep_json(&[
+        "tests/sweep/race.toy",
+        "--seeds",
+        "0..12",
+        "--gil",
+        "py311",
+        "--gil",
+        "any",
+        "--gil",
+        "py311",
+    ]);
+    let models = r["models"].as_array().expect("models");
+    let names: Vec<&str> = models
+        .iter()
+        .map(|m| m["model"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["py311", "any"], "in the order given, each once");
+    // CPython 3.10+ only switches at back-edges, calls and function entry: never inside
+    // `counter += 1`.
+    assert_eq!(models[0]["verdict"], "never loses updates");
+    assert_eq!(models[0]["interval"], "switch interval 5 ms");
+    assert_eq!(models[1]["verdict"], "loses updates");
+    let cmd = models[0]["stdout"][0]["command"].as_str().expect("command");
+    assert_eq!(cmd, "gilvm run tests/sweep/race.toy --seed 0 --gil py311");
+    let o = gilvm(&[
+        "sweep",
+        "tests/sweep/race.toy",
+        "--seeds",
+        "0..3",
+        "--gil",
+        "py39",
+        "--switch-interval",
+        "3x",
+    ]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("duration"), "{}", o.stderr);
+}

@@ -8,8 +8,8 @@
 //! so the report is byte-identical for any `--jobs`. Nothing here chooses a schedule: every
 //! nondeterministic decision belongs to the VM's seeded scheduler.
 //!
-//! Adding a GIL model to `sweep` is one line in `MODELS` (plus whatever `run_config` must set
-//! on `RunConfig` for it).
+//! Every GIL model of `vm::gil` can be swept; `run_config` is the one place that turns a model
+//! name and the options into a `RunConfig`, exactly as `gilvm run` does.
 
 mod report;
 
@@ -23,12 +23,10 @@ use rayon::prelude::*;
 
 use crate::bytecode::Program;
 use crate::error::render_compile_error;
+use crate::vm::gil::{self, GilModel};
 use crate::vm::machine::{RunConfig, Vm, DEFAULT_MAX_STEPS};
 
 pub use report::{ExitRow, LostStats, ModelReport, OutputRow, SweepReport};
-
-/// The GIL models `sweep` can run, as spelled on the command line.
-pub const MODELS: &[&str] = &["any"];
 
 /// The most runs (seeds × models) one sweep may do: the report keeps one number per run.
 pub const MAX_RUNS: u64 = 10_000_000;
@@ -101,40 +99,33 @@ pub fn parse_seeds(text: &str) -> Result<Range<u64>, String> {
     Ok(start..end)
 }
 
-/// Checks that `model` is one `sweep` can run.
-pub fn check_model(model: &str) -> Result<(), String> {
-    if MODELS.contains(&model) {
-        Ok(())
-    } else {
-        Err(format!(
-            "unknown GIL model `{model}` (this gilvm has: {})",
-            MODELS.join(", ")
-        ))
-    }
+/// The GIL model called `name`.
+pub fn check_model(name: &str) -> Result<GilModel, String> {
+    GilModel::from_name(name).ok_or_else(|| {
+        let all: Vec<&str> = GilModel::ALL.iter().map(|m| m.name()).collect();
+        format!(
+            "unknown GIL model `{name}` (this gilvm has: {})",
+            all.join(", ")
+        )
+    })
 }
 
-/// The run configuration of `seed` under `model`.
+/// The run configuration of `seed` under the model called `model`: the model's own default
+/// switch interval unless `--switch-interval` was given (in the model's unit).
 pub fn run_config(cfg: &SweepConfig, model: &str, seed: u64) -> Result<RunConfig, String> {
-    check_model(model)?;
-    let mut run = RunConfig {
+    let model = check_model(model)?;
+    let switch_interval = match &cfg.switch_interval {
+        Some(text) => gil::parse_interval(model, text)?,
+        None => model.default_interval(),
+    };
+    Ok(RunConfig {
         seed,
+        model,
+        switch_interval,
+        ns_per_instr: model.ns_per_instr(),
         max_steps: cfg.max_steps,
         ..RunConfig::default()
-    };
-    if let Some(text) = &cfg.switch_interval {
-        run.switch_interval = parse_count(text)?;
-    }
-    Ok(run)
-}
-
-/// An instruction count for `--switch-interval` under the count-based models.
-fn parse_count(text: &str) -> Result<u64, String> {
-    match text.trim().replace('_', "").parse::<u64>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!(
-            "--switch-interval wants a number of instructions (1 or more), found `{text}`"
-        )),
-    }
+    })
 }
 
 /// The command that reproduces one run of the sweep.
@@ -397,10 +388,22 @@ mod tests {
         assert!(run_config(&c, "py2", 0).is_err());
         c.switch_interval = Some("0".into());
         assert!(run_config(&c, "any", 0).is_err());
-        c.switch_interval = Some("1_000".into());
+        c.switch_interval = Some("1000".into());
         assert_eq!(
             run_config(&c, "any", 0).map(|r| r.switch_interval),
             Ok(1000)
+        );
+        c.switch_interval = Some("1us".into());
+        assert_eq!(
+            run_config(&c, "py39", 0).map(|r| r.switch_interval),
+            Ok(1000)
+        );
+        assert!(run_config(&c, "py27", 0).is_err());
+        c.switch_interval = None;
+        let r = run_config(&c, "py311", 3).expect("valid");
+        assert_eq!(
+            (r.model, r.seed, r.switch_interval),
+            (GilModel::Py311, 3, 5_000_000)
         );
     }
 

@@ -32,6 +32,8 @@ pub struct SweepReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelReport {
     pub model: String,
+    /// The model's switch interval, in words (`switch interval 5 ms`).
+    pub interval: String,
     pub runs: u64,
     /// "loses updates" when the detector fired in any run, else "never loses updates".
     pub verdict: String,
@@ -176,6 +178,7 @@ impl SweepReport {
         let mut row = |label: &str, f: &dyn Fn(&ModelReport) -> String| {
             rows.push((label.to_string(), ms.iter().map(f).collect()));
         };
+        row("interval", &|m| m.interval.clone());
         row("verdict", &|m| m.verdict.clone());
         row("runs losing updates", &|m| {
             format!(
@@ -255,8 +258,12 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
         })
         .collect();
     exits.sort_by_key(|r| (std::cmp::Reverse(r.count), r.seed));
+    let interval = super::run_config(cfg, model, 0)
+        .map(|r| r.model.describe_interval(r.switch_interval))
+        .unwrap_or_default();
     ModelReport {
         model: model.to_string(),
+        interval,
         runs: a.runs,
         verdict: if a.losing > 0 {
             "loses updates"

@@ -145,12 +145,6 @@ impl Vm {
 
                 'instr: loop {
                     if left == 0 {
-                        // KW_NAMES only annotates the CALL after it, and its operand lives in
-                        // a local of this slice: a slice must not end between the two, so the
-                        // next slice runs KW_NAMES again.
-                        if kwnames != NO_KW {
-                            pc -= 1;
-                        }
                         save_pc!();
                         break 'run SliceEnd::Budget;
                     }
