@@ -258,7 +258,7 @@ pub fn parse_interval(model: GilModel, s: &str) -> Result<u64, String> {
                 )
             })?;
             let ns = v * scale;
-            if !(ns >= 1.0 && ns < 1e15) {
+            if !(1.0..1e15).contains(&ns) {
                 return Err(format!(
                     "--switch-interval `{s}` is out of range (1ns to 11 days)"
                 ));
@@ -270,9 +270,9 @@ pub fn parse_interval(model: GilModel, s: &str) -> Result<u64, String> {
 
 /// `5 ms`, `1 µs`, `250 ns`.
 pub fn format_duration(ns: u64) -> String {
-    if ns >= 1_000_000_000 && ns % 1_000_000 == 0 {
+    if ns >= 1_000_000_000 && ns.is_multiple_of(1_000_000) {
         format!("{} s", ns as f64 / 1e9)
-    } else if ns >= 1_000_000 && ns % 1_000 == 0 {
+    } else if ns >= 1_000_000 && ns.is_multiple_of(1_000) {
         format!("{} ms", ns as f64 / 1e6)
     } else if ns >= 1_000 {
         format!("{} µs", ns as f64 / 1e3)
