@@ -80,7 +80,7 @@ def find_cpython(explicit=None):
 
 
 def run_measured(argv, cwd=None, timeout=600):
-    """Runs argv once. Returns dict(wall_ms, maxrss_kb, status, stdout, stderr).
+    """Runs argv once. Returns dict(wall_ms, cpu_ms, maxrss_kb, status, stdout, stderr).
 
     Wall time is the whole process (spawn to reap). Output goes to temporary files, not pipes,
     so a chatty child can never block while we sit in wait4. `maxrss_kb` is wait4's ru_maxrss,
@@ -105,6 +105,7 @@ def run_measured(argv, cwd=None, timeout=600):
         return {
             "wall_ms": wall,
             "maxrss_kb": rusage.ru_maxrss,
+            "cpu_ms": (rusage.ru_utime + rusage.ru_stime) * 1000.0,
             "status": proc.returncode,
             "stdout": out.read().decode("utf-8", "replace"),
             "stderr": err.read().decode("utf-8", "replace"),

@@ -6,8 +6,8 @@ second, peak memory, and the targets of DESIGN.md §9 / issue 7.
     python3 bench/perf.py --runs 3 --only a,c --skip-build
 
 Standard library only. Prints a Markdown table on stdout (progress goes to stderr), ready to
-paste into docs/performance.md. See bench/README.md for what each program is and how the
-numbers are taken; the summary is:
+paste into docs/performance.md, which says what each program is and how the numbers are
+taken; in short:
 
 - each program runs N times with gilvm (`run -q --seed 1`) and N times with the real CPython
   binary, alternating and swapping the order every round (ABBA...), so load from other work on
@@ -100,7 +100,7 @@ def bench_program(gilvm, python, prog, runs):
     skip_py = None if python else "no CPython 3.11"
     skip_py = skip_py or cpython_skip_reason(key)
     row["py_skip"] = skip_py
-    g_ms, p_ms = [], []
+    g_ms, p_ms, g_cpu, p_cpu = [], [], [], []
     g_out = p_out = None
     for i in range(runs):
         order = ("g", "p") if i % 2 == 0 else ("p", "g")
@@ -111,6 +111,7 @@ def bench_program(gilvm, python, prog, runs):
                     row["skip"] = f"gilvm failed with status {r['status']}"
                     return row
                 g_ms.append(r["wall_ms"])
+                g_cpu.append(r["cpu_ms"])
                 g_out = r["stdout"]
             elif not skip_py:
                 r = common.run_measured([python, fname], cwd=common.PROGRAMS)
@@ -118,6 +119,7 @@ def bench_program(gilvm, python, prog, runs):
                     skip_py = f"CPython failed with status {r['status']}"
                     continue
                 p_ms.append(r["wall_ms"])
+                p_cpu.append(r["cpu_ms"])
                 p_out = r["stdout"]
         common.log(f"  {key} run {i + 1}/{runs}: gilvm {g_ms[-1]:.0f} ms"
                    + (f", CPython {p_ms[-1]:.0f} ms" if p_ms else ""))
@@ -126,7 +128,7 @@ def bench_program(gilvm, python, prog, runs):
     p_rss = None
     if p_ms:
         p_rss, _ = common.peak_rss_kb([python, fname], cwd=common.PROGRAMS)
-    row.update(g_ms=g_ms, g_rss=g_rss, p_ms=p_ms, p_rss=p_rss, py_skip=skip_py,
+    row.update(g_ms=g_ms, g_cpu=g_cpu, p_cpu=p_cpu, g_rss=g_rss, p_ms=p_ms, p_rss=p_rss, py_skip=skip_py,
                g_out=g_out.strip())
     if compare and p_out is not None and g_out != p_out:
         row["mismatch"] = f"gilvm printed {g_out.strip()!r}, CPython {p_out.strip()!r}"
@@ -152,12 +154,12 @@ def verdict(row):
 
 def print_table(rows):
     print("| prog | what | gilvm ms median [min–max] | CPython ms median [min–max] "
-          "| gilvm/CPython | gilvm instructions | M instr/s | ns/instr | peak RSS gilvm / CPython "
+          "| gilvm/CPython | CPU-time ratio | gilvm instructions | M instr/s | ns/instr | peak RSS gilvm / CPython "
           "| target |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         if "skip" in row:
-            print(f"| ({row['key']}) | {row['desc']} | {row['skip']} | | | | | | | |")
+            print(f"| ({row['key']}) | {row['desc']} | {row['skip']} | | | | | | | | |")
             continue
         g_med = statistics.median(row["g_ms"])
         instr = row["instructions"]
@@ -165,14 +167,15 @@ def print_table(rows):
         if row["p_ms"]:
             row["ratio"] = g_med / statistics.median(row["p_ms"])
             py, ratio = fmt_ms(row["p_ms"]), f"**{row['ratio']:.2f}**"
+            cpu_ratio = f"{statistics.median(row['g_cpu']) / statistics.median(row['p_cpu']):.2f}"
             py_rss = f"{row['p_rss'] / 1024:.1f} MB"
         else:
-            py, ratio, py_rss = row["py_skip"], "—", "—"
+            py, ratio, cpu_ratio, py_rss = row["py_skip"], "—", "—", "—"
         rate = f"{instr / g_med / 1e3:.0f}" if instr else "?"
         ns = f"{row['ns']:.2f}" if row["ns"] else "?"
         note = f" ⚠ {row['mismatch']}" if "mismatch" in row else ""
         print(f"| ({row['key']}) | {row['desc']} | {fmt_ms(row['g_ms'])} | {py} | {ratio} "
-              f"| {instr:,} | {rate} | {ns} | {row['g_rss'] / 1024:.1f} MB / {py_rss} "
+              f"| {cpu_ratio} | {instr:,} | {rate} | {ns} | {row['g_rss'] / 1024:.1f} MB / {py_rss} "
               f"| {verdict(row)}{note} |")
 
 
