@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use crate::trace::hook::Hook;
 use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
 use crate::vm::interp::SliceEnd;
@@ -89,7 +90,13 @@ impl Vm {
             }
             last_ran = Some(tid);
             self.current = tid;
+            if self.tracer.is_some() {
+                self.trace(Hook::Gil { tid });
+            }
             let end = self.run_quantum(tid, quantum);
+            if self.tracer.is_some() {
+                self.trace(Hook::TurnEnd { tid, end: &end });
+            }
             preempted = None;
             match end {
                 SliceEnd::Budget => preempted = Some(tid),
@@ -118,10 +125,13 @@ impl Vm {
                 let until = d.saturating_sub(self.clock_ns).div_ceil(cost).max(1);
                 budget = budget.min(until);
             }
-            let (end, n) = self.run_slice(budget);
-            self.steps += n;
-            self.clock_ns += n * self.config.ns_per_instr;
-            self.slice_steps = 0;
+            let (end, n) = if self.tracer.is_some() {
+                self.run_slice_stepped(tid, budget)
+            } else {
+                let (end, n) = self.run_slice(budget);
+                self.advance_clock(n);
+                (end, n)
+            };
             self.sched.note_slice(tid, n);
             remaining = remaining.saturating_sub(n);
             match end {
@@ -139,10 +149,73 @@ impl Vm {
         }
     }
 
+    /// Counts `n` executed instructions: steps and virtual time.
+    #[inline]
+    fn advance_clock(&mut self, n: u64) {
+        self.steps += n;
+        self.clock_ns += n * self.config.ns_per_instr;
+        self.slice_steps = 0;
+    }
+
+    /// Tracing's step mode: runs `budget` instructions as one-instruction slices, telling
+    /// the tracer before and after each. The interpreter treats a budget end as a pause, so
+    /// this makes the same decisions as one `run_slice(budget)` (see `trace/hook.rs`).
+    fn run_slice_stepped(&mut self, tid: Tid, budget: u64) -> (SliceEnd, u64) {
+        if budget == 0 {
+            let (end, n) = self.run_slice(0);
+            self.advance_clock(n);
+            return (end, n);
+        }
+        let mut done = 0;
+        while done < budget {
+            if self.tracer.is_none() {
+                // The tracer finished (closed output, --limit): the rest runs untraced.
+                let (end, n) = self.run_slice(budget - done);
+                self.advance_clock(n);
+                return (end, done + n);
+            }
+            self.trace(Hook::Before { tid });
+            let (end, n) = self.run_slice(1);
+            self.advance_clock(n);
+            done += n;
+            self.trace(Hook::After { tid, n });
+            if !matches!(end, SliceEnd::Budget) {
+                return (end, done);
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        (SliceEnd::Budget, done)
+    }
+
+    /// Hands a hook to the attached tracer, detaching it once it is done.
+    pub fn trace(&mut self, hook: Hook<'_>) {
+        if let Some(mut t) = self.tracer.take() {
+            t.hook(self, hook);
+            if !t.done() {
+                self.tracer = Some(t);
+            } else {
+                self.finished_tracer = Some(t);
+            }
+        }
+    }
+
     fn fire_timers(&mut self) {
         while let Some((d, t)) = self.sched.pop_due_timer(self.clock_ns) {
+            if self.tracer.is_some() && self.timer_is_live(t, d) {
+                self.trace(Hook::Timeout { tid: t });
+            }
             self.on_timer(t, d);
         }
+    }
+
+    /// Whether a timer still wakes its thread (it may have been woken otherwise since).
+    fn timer_is_live(&self, tid: Tid, deadline: u64) -> bool {
+        matches!(
+            self.threads[tid as usize].state,
+            ThreadState::Blocked { deadline: Some(d), .. } if d == deadline
+        )
     }
 
     fn main_done(&self) -> bool {

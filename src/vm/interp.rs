@@ -46,7 +46,7 @@ pub enum CallDone {
     Blocked,
 }
 
-const NO_KW: u32 = u32::MAX;
+pub const NO_KW: u32 = u32::MAX;
 
 impl Vm {
     /// Runs the current thread for at most `budget` instructions.
@@ -96,6 +96,9 @@ impl Vm {
                     break 'run SliceEnd::Died(exc);
                 }
             }
+            // KW_NAMES of a call whose CALL comes after a budget end (a preemption between the
+            // two): the keyword names survive the pause.
+            let mut resume_kw = std::mem::replace(&mut self.threads[tid].kwnames, NO_KW);
             'frame: loop {
                 let fr = match frames.last() {
                     Some(f) => *f,
@@ -107,7 +110,7 @@ impl Vm {
                 let consts = &consts_all[code_id as usize][..];
                 let base = fr.base as usize;
                 let mut pc = fr.pc as usize;
-                let mut kwnames = NO_KW;
+                let mut kwnames = std::mem::replace(&mut resume_kw, NO_KW);
                 let mut reraise = false;
 
                 macro_rules! save_pc {
@@ -131,6 +134,7 @@ impl Vm {
                 'instr: loop {
                     if left == 0 {
                         save_pc!();
+                        self.threads[tid].kwnames = kwnames;
                         break 'run SliceEnd::Budget;
                     }
                     left -= 1;
@@ -215,7 +219,7 @@ impl Vm {
                                     (pc - 1) as u32,
                                 );
                                 if erased != 0 {
-                                    self.note_lost(key, erased, ev);
+                                    self.note_lost(key, erased, ev, v, self.globals[slot]);
                                 }
                                 self.globals[slot] = v;
                                 continue 'instr;
@@ -267,12 +271,7 @@ impl Vm {
                                 if let Value::Undef = v {
                                     break 'op unbound_deref(code, ins.arg as usize);
                                 }
-                                reads.record(
-                                    LocKey::Cell(cid.0),
-                                    &meta,
-                                    code_id,
-                                    (pc - 1) as u32,
-                                );
+                                reads.record(LocKey::Cell(cid.0), &meta, code_id, (pc - 1) as u32);
                                 stack.push(v);
                                 continue 'instr;
                             }
@@ -287,11 +286,13 @@ impl Vm {
                                     let key = LocKey::Cell(cid.0);
                                     let read = reads.take(key);
                                     let mut result = (0, None);
+                                    let mut old = Value::Undef;
                                     if let Obj::Cell { value, meta } = self.rt.heap.get_mut(cid) {
                                         if ins.op == Opcode::DELETE_DEREF && *value == Value::Undef
                                         {
                                             break 'op unbound_deref(code, ins.arg as usize);
                                         }
+                                        old = *value;
                                         *value = v;
                                         result = lost::on_store(
                                             meta,
@@ -303,7 +304,7 @@ impl Vm {
                                         );
                                     }
                                     if result.0 != 0 {
-                                        self.note_lost(key, result.0, result.1);
+                                        self.note_lost(key, result.0, result.1, v, old);
                                     }
                                 }
                                 continue 'instr;
@@ -426,7 +427,8 @@ impl Vm {
                                         (pc - 1) as u32,
                                     );
                                     if erased != 0 {
-                                        self.note_lost(key, erased, ev);
+                                        // The replaced item is gone by now: its value is unknown.
+                                        self.note_lost(key, erased, ev, value, Value::Undef);
                                     }
                                 }
                                 continue 'instr;

@@ -84,6 +84,8 @@ pub struct Thread {
     pub joiners: Vec<Tid>,
     /// Where the thread blocked (code, instruction), for deadlock reports.
     pub blocked_at: (u32, u32),
+    /// The pending KW_NAMES operand when a slice ended between KW_NAMES and its CALL.
+    pub kwnames: u32,
 }
 
 impl Thread {
@@ -105,6 +107,7 @@ impl Thread {
             reads: ReadLog::default(),
             joiners: Vec::new(),
             blocked_at: (0, 0),
+            kwnames: crate::vm::interp::NO_KW,
         }
     }
 
