@@ -109,7 +109,8 @@ pub fn run_traced(
         }
         Format::Html => Box::new(html::Html::new(out, &settings.program, &settings.source)),
     };
-    let recorder = Recorder::new(&vm, header, settings.filters.clone(), emit, capture);
+    let mut recorder = Recorder::new(&vm, header, settings.filters.clone(), emit, capture);
+    recorder.text = settings.format == Format::Text;
     vm.tracer = Some(Box::new(recorder));
     let ending = vm.run(err);
     let _ = vm.rt.stdout.flush();

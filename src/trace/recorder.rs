@@ -102,6 +102,8 @@ pub struct Recorder {
     /// Instruction records written (for `--limit`).
     instrs_out: u64,
     capture: Option<Capture>,
+    /// The output is a text trace (the program's output may pass through after `--limit`).
+    pub text: bool,
     /// A timer just woke this thread (its `Wake` is reported as the timeout).
     timed_out: Option<Tid>,
     failed: bool,
@@ -137,6 +139,7 @@ impl Recorder {
             instrs_out: 0,
             capture,
             timed_out: None,
+            text: false,
             failed: false,
             done: false,
         };
@@ -379,7 +382,9 @@ impl Recorder {
                 if self.out.flush().is_err() {
                     self.fail();
                 }
-                if let Some(c) = self.capture.as_ref().filter(|_| !self.failed) {
+                // A text trace lets the rest of the program's output through as it comes;
+                // a structured one keeps capturing it and adds it as `print` records at the end.
+                if let Some(c) = self.capture.as_ref().filter(|_| !self.failed && self.text) {
                     c.pass_through();
                 }
             }
@@ -533,9 +538,6 @@ impl Recorder {
     /// Turns what the program printed into `print` records.
     fn drain_output(&mut self, vm: &Vm, tid: Tid, all: bool) {
         let Some(c) = &self.capture else { return };
-        if self.done {
-            return;
-        }
         let lines = c.take_lines(all);
         for text in lines {
             self.put(&Record::Print {
@@ -594,8 +596,10 @@ impl TraceSink for Recorder {
     fn finish(&mut self, vm: &Vm, ending: &Ending) {
         let tid = vm.current;
         if !self.done {
-            self.drain_output(vm, tid, true);
             self.end_turn(vm, Reason::End);
+        }
+        if !self.failed {
+            self.drain_output(vm, tid, true);
         }
         if !self.failed {
             let lost_events = vm.lost.values().map(|t| t.events).sum();
