@@ -54,7 +54,9 @@ pub struct CodeObject {
     pub varnames: Vec<String>,
     /// Names of this code's locals that are captured by inner functions (cells). In the frame's
     /// "fast locals" array cells follow the plain locals: cell `i` is slot `varnames.len() + i`.
-    /// A parameter that is also a cell appears in both lists; `MAKE_CELL` moves it.
+    /// A parameter that is also a cell appears in both lists and keeps its parameter slot, as
+    /// in CPython 3.11: `MAKE_CELL` wraps the argument in place and the `*_DEREF` instructions
+    /// use that slot (its slot `varnames.len() + i` is unused).
     pub cellvars: Vec<String>,
     /// Names of free variables, received from the enclosing function's cells at call time.
     /// Free var `i` is slot `varnames.len() + cellvars.len() + i`.
@@ -327,6 +329,11 @@ opcodes! {
     POP_JUMP_BACKWARD_IF_FALSE = "POP_JUMP_BACKWARD_IF_FALSE", Backward;
     /// Relative backward jump. Pops TOS; jumps back if it is true (a switch point when taken).
     POP_JUMP_BACKWARD_IF_TRUE = "POP_JUMP_BACKWARD_IF_TRUE", Backward;
+    /// Relative backward jump. Pops TOS; jumps back if it is None (a switch point when taken).
+    POP_JUMP_BACKWARD_IF_NONE = "POP_JUMP_BACKWARD_IF_NONE", Backward;
+    /// Relative backward jump. Pops TOS; jumps back if it is not None (a switch point when
+    /// taken).
+    POP_JUMP_BACKWARD_IF_NOT_NONE = "POP_JUMP_BACKWARD_IF_NOT_NONE", Backward;
     /// Relative forward jump. If TOS is false jumps and keeps it, else pops it (`and`).
     JUMP_IF_FALSE_OR_POP = "JUMP_IF_FALSE_OR_POP", Forward;
     /// Relative forward jump. If TOS is true jumps and keeps it, else pops it (`or`).

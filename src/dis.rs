@@ -360,3 +360,49 @@ pub fn py_str_repr(s: &str) -> String {
     out.push(quote);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(source: &str, code_index: usize, index: usize, expected: &str) {
+        let program = crate::compile_source("t.toy", source).expect("compiles");
+        let code = &program.codes[code_index];
+        assert_eq!(format_instr(&program, code, index), expected);
+    }
+
+    #[test]
+    fn formats_single_instructions_for_traces() {
+        let src = "def inc():\n    global counter\n    counter += 1\n";
+        check(src, 1, 0, "   0 RESUME                   0");
+        check(src, 1, 1, "   2 LOAD_GLOBAL              0 (counter)");
+        check(src, 1, 3, "   6 BINARY_OP               13 (+=)");
+        check(src, 1, 6, "  12 RETURN_VALUE");
+        check(
+            "for x in y:\n    pass\n",
+            0,
+            3,
+            "   6 FOR_ITER                 2 (to 12)",
+        );
+        check(
+            "x = f'{a!r:>4}'\n",
+            0,
+            3,
+            "   6 FORMAT_VALUE             6 (repr, with format)",
+        );
+    }
+
+    #[test]
+    fn reprs_match_python() {
+        assert_eq!(py_float_repr(0.1), "0.1");
+        assert_eq!(py_float_repr(1e16), "1e+16");
+        assert_eq!(py_float_repr(1e-5), "1e-05");
+        assert_eq!(py_float_repr(123456789.0), "123456789.0");
+        assert_eq!(py_float_repr(-2.5e-7), "-2.5e-07");
+        assert_eq!(py_float_repr(1.5e300), "1.5e+300");
+        assert_eq!(py_float_repr(0.0001), "0.0001");
+        assert_eq!(py_str_repr("it's"), "\"it's\"");
+        assert_eq!(py_str_repr("a'b\"c\n"), "'a\\'b\"c\\n'");
+        assert_eq!(py_str_repr("\u{1}"), "'\\x01'");
+    }
+}

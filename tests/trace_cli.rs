@@ -24,14 +24,29 @@ fn text(b: &[u8]) -> String {
 /// Same seed and options ⇒ same stdout, same lost updates, same exit status, traced or not.
 #[test]
 fn a_traced_run_is_the_same_run() {
-    let mut cases: Vec<(&str, String, &str)> = Vec::new();
-    for seed in 1..=8 {
-        cases.push(("tests/trace/race_small.toy", seed.to_string(), "4"));
-        cases.push(("tests/trace/lock_sleep.toy", seed.to_string(), "3"));
+    let mut cases: Vec<(&str, String, &str, &str)> = Vec::new();
+    for seed in 1..=6 {
+        cases.push(("tests/trace/race_small.toy", seed.to_string(), "4", "any"));
+        cases.push(("tests/trace/lock_sleep.toy", seed.to_string(), "3", "any"));
+        cases.push(("tests/trace/race_small.toy", seed.to_string(), "5", "py27"));
+        cases.push((
+            "tests/trace/race_small.toy",
+            seed.to_string(),
+            "50ns",
+            "py39",
+        ));
+        cases.push((
+            "tests/trace/race_small.toy",
+            seed.to_string(),
+            "50ns",
+            "py311",
+        ));
+        cases.push(("tests/trace/race_small.toy", seed.to_string(), "1", "nogil"));
     }
-    cases.push(("programs/counter_race.toy", "7".into(), "100"));
-    for (file, seed, si) in &cases {
-        let common = ["--seed", seed, "--switch-interval", si];
+    cases.push(("programs/counter_race.toy", "7".into(), "100", "any"));
+    cases.push(("programs/counter_race.toy", "7".into(), "100", "py27"));
+    for (file, seed, si, gil) in &cases {
+        let common = ["--seed", seed, "--switch-interval", si, "--gil", gil];
         let run = gilvm(&[&["run", file][..], &common].concat());
         for format in ["text", "jsonl"] {
             let trace = gilvm(
@@ -42,7 +57,9 @@ fn a_traced_run_is_the_same_run() {
                 ]
                 .concat(),
             );
-            let what = format!("{file} --seed {seed} --switch-interval {si} --format {format}");
+            let what = format!(
+                "{file} --seed {seed} --switch-interval {si} --gil {gil} --format {format}"
+            );
             assert_eq!(
                 text(&run.stdout),
                 text(&trace.stdout),

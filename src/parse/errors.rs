@@ -54,6 +54,8 @@ struct Context {
     line_start: usize,
     /// Brackets open at the error.
     depth: usize,
+    /// The innermost open bracket at the error, if any.
+    innermost: Option<Tok>,
 }
 
 impl Context {
@@ -80,18 +82,23 @@ impl Context {
             .rposition(|t| matches!(t.1, Tok::Newline | Tok::Indent | Tok::Dedent))
             .map_or(0, |i| i + 1);
         // A field's expression is parsed as if in parentheses, as CPython does.
-        let mut depth = usize::from(field.is_some());
+        let mut open = Vec::new();
         for t in &tokens[line_start..] {
             match t.1 {
-                Tok::Lpar | Tok::Lsqb | Tok::Lbrace => depth += 1,
-                Tok::Rpar | Tok::Rsqb | Tok::Rbrace => depth = depth.saturating_sub(1),
+                Tok::Lpar | Tok::Lsqb | Tok::Lbrace => open.push(t.1.clone()),
+                Tok::Rpar | Tok::Rsqb | Tok::Rbrace => {
+                    open.pop();
+                }
                 _ => {}
             }
         }
+        let depth = open.len() + usize::from(field.is_some());
+        let innermost = open.pop();
         Context {
             tokens,
             line_start,
             depth,
+            innermost,
         }
     }
 
@@ -124,6 +131,16 @@ fn unexpected(
     expected: &[String],
 ) -> CompileError {
     let expects = |t: &str| expected.iter().any(|e| e == t);
+    if let Some(Tok::Unsupported(what)) = tok {
+        return syntax(format!("{what} not supported by gilvm"), l, r);
+    }
+    if tok == Some(&Tok::ColonEqual) {
+        return syntax(
+            "assignment expressions (':=') are not supported by gilvm",
+            l,
+            r,
+        );
+    }
     if tok == Some(&Tok::Indent) {
         return indentation("unexpected indent", l, r);
     }
@@ -146,6 +163,22 @@ fn unexpected(
         return indentation("unexpected unindent", l, r);
     }
     let head = ctx.head().cloned();
+    let after = |t: Tok| ctx.previous().is_some_and(|p| p.1 == t);
+    if tok == Some(&Tok::Star) && after(Tok::Except) {
+        return syntax(
+            "'except*' (exception groups) is not supported by gilvm",
+            l,
+            r,
+        );
+    }
+    if tok == Some(&Tok::As) && head == Some(Tok::With) && ctx.depth > 0 {
+        return syntax(
+            "'as' inside parenthesized with-items is not supported by gilvm; \
+             write 'with a as x, b as y:'",
+            l,
+            r,
+        );
+    }
     let in_header = matches!(
         head,
         Some(
@@ -193,16 +226,28 @@ fn unexpected(
     if ctx.depth > 0 && expects("\",\"") && tok.is_some_and(starts_expression) {
         return syntax("invalid syntax. Perhaps you forgot a comma?", l, r);
     }
+    if ctx.innermost == Some(Tok::Lbrace)
+        && expects("\":\"")
+        && matches!(tok, Some(Tok::Comma | Tok::Rbrace))
+    {
+        return syntax("':' expected after dictionary key", l, r);
+    }
+    if matches!(head, Some(Tok::Import | Tok::From)) && expects("Name") {
+        return syntax("expected a name", l, r);
+    }
+    if let [only] = expected {
+        if only == "Name" {
+            return syntax("expected a name", l, r);
+        }
+        if let Some(word) = only.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
+            return syntax(format!("expected '{word}'"), l, r);
+        }
+    }
     let generic = if expects("Name") && expected.iter().all(|e| expression_terminal(e)) {
         "expected an expression"
     } else {
         "invalid syntax"
     };
-    // As CPython does for a generic error: an error the tokenizer finds later in the file
-    // (an unclosed bracket, an unterminated string) explains it better.
-    if let Some(Err(e)) = Lexer::new(source).find(|t| t.is_err()) {
-        return e;
-    }
     syntax(generic, l, r)
 }
 

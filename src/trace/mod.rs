@@ -61,8 +61,9 @@ pub struct TraceSettings {
     pub program: String,
     /// Its source text (for the HTML page's source view).
     pub source: String,
-    /// The GIL model's name (for the header).
+    /// The GIL model's name and its interval in words (for the header).
     pub model: String,
+    pub interval: String,
     /// The trace goes to stdout: capture the program's output into the trace.
     pub shares_stdout: bool,
 }
@@ -88,6 +89,7 @@ pub fn run_traced(
         seed: config.seed,
         model: settings.model.clone(),
         switch_interval: config.switch_interval,
+        interval: settings.interval.clone(),
         ns_per_instr: config.ns_per_instr,
         threads: settings.filters.threads.clone(),
         vars: settings.filters.vars.clone(),

@@ -116,7 +116,10 @@ pub struct Header {
     pub program: String,
     pub seed: u64,
     pub model: String,
+    /// In the model's unit: instructions (any, nogil), ticks (py27), ns (py39, py311).
     pub switch_interval: u64,
+    /// The interval in words: `mean quantum 100 instructions`, `switch interval 5 ms`.
+    pub interval: String,
     pub ns_per_instr: u64,
     /// The filters in effect (instructions not matching them are left out).
     pub threads: Vec<String>,

@@ -256,7 +256,7 @@ impl Recorder {
     fn on_turn_end(&mut self, vm: &Vm, tid: Tid, end: &SliceEnd) {
         self.drain_output(vm, tid, false);
         match end {
-            SliceEnd::Budget | SliceEnd::Gc => {}
+            SliceEnd::Budget | SliceEnd::Gc | SliceEnd::Tick => {}
             SliceEnd::Blocked => {
                 self.end_turn(vm, Reason::Blocked);
                 if self.kept(tid) {

@@ -44,8 +44,8 @@ impl<W: Write> Emit for Text<W> {
             Record::Header(h) => {
                 writeln!(
                     o,
-                    "# gilvm trace of {} · seed {} · model {} · switch interval {} · {} ns per instruction",
-                    h.program, h.seed, h.model, h.switch_interval, h.ns_per_instr
+                    "# gilvm trace of {} · seed {} · model {} ({}) · {} ns per instruction",
+                    h.program, h.seed, h.model, h.interval, h.ns_per_instr
                 )?;
                 let mut only = Vec::new();
                 if !h.vars.is_empty() {

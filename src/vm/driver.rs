@@ -6,6 +6,7 @@ use std::io::Write;
 
 use crate::trace::hook::Hook;
 use crate::vm::exceptions::ExcKind;
+use crate::vm::gil;
 use crate::vm::heap::Obj;
 use crate::vm::interp::SliceEnd;
 use crate::vm::machine::Vm;
@@ -100,7 +101,7 @@ impl Vm {
             preempted = None;
             match end {
                 SliceEnd::Budget => preempted = Some(tid),
-                SliceEnd::Gc | SliceEnd::Blocked => {}
+                SliceEnd::Gc | SliceEnd::Blocked | SliceEnd::Tick => {}
                 SliceEnd::Finished => self.on_thread_finished(tid),
                 SliceEnd::Died(exc) => {
                     let code = self.report_uncaught(tid, exc, err);
@@ -115,30 +116,30 @@ impl Vm {
     }
 
     /// Runs `tid` for up to `quantum` instructions, pausing (without a scheduling decision)
-    /// to fire timers that fall due and to collect garbage.
+    /// to fire timers that fall due and to collect garbage. Under a model with switch points
+    /// (py39, py311) a spent quantum is a *request*: the thread single-steps on to the next
+    /// switch point, as CPython's eval breaker is only checked there.
     fn run_quantum(&mut self, tid: Tid, quantum: u64) -> SliceEnd {
+        let stepping = self.config.model.has_switch_points();
         let mut remaining = quantum;
         loop {
-            let mut budget = remaining.min(self.config.max_steps.saturating_sub(self.steps));
-            if let Some(d) = self.sched.next_deadline() {
-                let cost = self.config.ns_per_instr.max(1);
-                let until = d.saturating_sub(self.clock_ns).div_ceil(cost).max(1);
-                budget = budget.min(until);
+            if stepping && remaining == 1 {
+                return self.step_to_switch_point(tid);
             }
-            let (end, n) = if self.tracer.is_some() {
-                self.run_slice_stepped(tid, budget)
-            } else {
-                let (end, n) = self.run_slice(budget);
-                self.advance_clock(n);
-                (end, n)
-            };
-            self.sched.note_slice(tid, n);
+            let mut budget = remaining.min(self.config.max_steps.saturating_sub(self.steps));
+            if stepping {
+                // Keep the last instruction of the quantum for `step_to_switch_point`.
+                budget = budget.min(remaining - 1);
+            }
+            if let Some(d) = self.sched.next_deadline() {
+                budget = budget.min(self.instructions_until(d));
+            }
+            let (end, n) = self.slice(tid, budget);
             remaining = remaining.saturating_sub(n);
             match end {
-                SliceEnd::Gc => {
-                    self.collect_garbage();
-                }
+                SliceEnd::Gc => self.collect_garbage(),
                 SliceEnd::Budget => {}
+                SliceEnd::Tick => return SliceEnd::Budget,
                 other => return other,
             }
             self.fire_timers();
@@ -149,21 +150,73 @@ impl Vm {
         }
     }
 
-    /// Counts `n` executed instructions: steps and virtual time.
-    #[inline]
-    fn advance_clock(&mut self, n: u64) {
+    /// Executes `tid` one instruction at a time until the boundary after an instruction is a
+    /// switch point of the model (or the thread blocks, ends, or the run hits a limit).
+    fn step_to_switch_point(&mut self, tid: Tid) -> SliceEnd {
+        let model = self.config.model;
+        loop {
+            if self.steps >= self.config.max_steps {
+                return SliceEnd::Budget;
+            }
+            let before = self.position(tid);
+            let (end, _) = self.slice(tid, 1);
+            match end {
+                SliceEnd::Gc => self.collect_garbage(),
+                SliceEnd::Budget | SliceEnd::Tick => {}
+                other => return other,
+            }
+            self.fire_timers();
+            let Some((op, pc, depth)) = before else {
+                return SliceEnd::Budget;
+            };
+            let after = self.position(tid);
+            let step = gil::Step {
+                op,
+                pc,
+                depth,
+                next_pc: after.map_or(0, |a| a.1),
+                next_depth: after.map_or(0, |a| a.2),
+                next_op: after.map(|a| a.0),
+            };
+            if gil::is_switch_point(model, &step) || !self.sched.is_runnable(tid) {
+                return SliceEnd::Budget;
+            }
+        }
+    }
+
+    /// The next instruction of a thread: (opcode, index, frame depth).
+    fn position(&self, tid: Tid) -> Option<(crate::bytecode::Opcode, u32, usize)> {
+        let t = &self.threads[tid as usize];
+        let f = t.frames.last()?;
+        let op = self.prog.codes[f.code as usize]
+            .instrs
+            .get(f.pc as usize)?
+            .op;
+        Some((op, f.pc, t.frames.len()))
+    }
+
+    /// Instructions from now until virtual time `deadline` (at least 1).
+    fn instructions_until(&self, deadline: u64) -> u64 {
+        let cost = self.config.ns_per_instr.max(1);
+        deadline.saturating_sub(self.clock_ns).div_ceil(cost).max(1)
+    }
+
+    /// Books `n` executed instructions of `tid`.
+    fn account(&mut self, tid: Tid, n: u64) {
         self.steps += n;
         self.clock_ns += n * self.config.ns_per_instr;
         self.slice_steps = 0;
+        self.sched.note_slice(tid, n);
     }
 
-    /// Tracing's step mode: runs `budget` instructions as one-instruction slices, telling
-    /// the tracer before and after each. The interpreter treats a budget end as a pause, so
-    /// this makes the same decisions as one `run_slice(budget)` (see `trace/hook.rs`).
-    fn run_slice_stepped(&mut self, tid: Tid, budget: u64) -> (SliceEnd, u64) {
-        if budget == 0 {
-            let (end, n) = self.run_slice(0);
-            self.advance_clock(n);
+    /// Runs up to `budget` instructions of `tid` and books them. With a tracer attached this
+    /// is tracing's step mode: one-instruction slices with the tracer told before and after
+    /// each. The interpreter treats a budget end as a pause, so both make the same decisions
+    /// (see `trace/hook.rs`).
+    fn slice(&mut self, tid: Tid, budget: u64) -> (SliceEnd, u64) {
+        if self.tracer.is_none() || budget == 0 {
+            let (end, n) = self.run_slice(budget);
+            self.account(tid, n);
             return (end, n);
         }
         let mut done = 0;
@@ -171,19 +224,16 @@ impl Vm {
             if self.tracer.is_none() {
                 // The tracer finished (closed output, --limit): the rest runs untraced.
                 let (end, n) = self.run_slice(budget - done);
-                self.advance_clock(n);
+                self.account(tid, n);
                 return (end, done + n);
             }
             self.trace(Hook::Before { tid });
             let (end, n) = self.run_slice(1);
-            self.advance_clock(n);
+            self.account(tid, n);
             done += n;
             self.trace(Hook::After { tid, n });
-            if !matches!(end, SliceEnd::Budget) {
+            if !matches!(end, SliceEnd::Budget) || n == 0 {
                 return (end, done);
-            }
-            if n == 0 {
-                break;
             }
         }
         (SliceEnd::Budget, done)

@@ -13,6 +13,7 @@
 
 use crate::bytecode::{Const, Opcode, FVC_REPR, FVC_STR, FVS_HAVE_SPEC};
 use crate::vm::exceptions::ExcKind;
+use crate::vm::gil::{self, GilModel};
 use crate::vm::heap::{ExcObj, Obj, TbEntry};
 use crate::vm::lost::{self, LocKey};
 use crate::vm::machine::Vm;
@@ -34,6 +35,8 @@ pub enum SliceEnd {
     Died(Value),
     /// The heap wants a collection; the same thread continues afterwards.
     Gc,
+    /// py27: the check interval's ticks ran out; the GIL is released and re-acquired.
+    Tick,
 }
 
 /// What a call did.
@@ -46,12 +49,22 @@ pub enum CallDone {
     Blocked,
 }
 
-pub const NO_KW: u32 = u32::MAX;
+const NO_KW: u32 = u32::MAX;
 
 impl Vm {
     /// Runs the current thread for at most `budget` instructions.
     /// Returns why it stopped and how many instructions it executed.
     pub fn run_slice(&mut self, budget: u64) -> (SliceEnd, u64) {
+        // Only py27 counts ticks; monomorphising keeps that bookkeeping out of the other
+        // models' loop entirely.
+        if self.config.model == GilModel::Py27 {
+            self.run_slice_impl::<true>(budget)
+        } else {
+            self.run_slice_impl::<false>(budget)
+        }
+    }
+
+    fn run_slice_impl<const TICKS: bool>(&mut self, budget: u64) -> (SliceEnd, u64) {
         let tid = self.current as usize;
         let prog = self.prog.clone();
         let consts_all = self.consts.clone();
@@ -61,6 +74,7 @@ impl Vm {
         // index into `self.threads` on every load and store of a shared variable.
         let mut reads = std::mem::take(&mut self.threads[tid].reads);
         let mut left = budget;
+        let mut ticks = self.ticks;
         self.slice_steps = 0;
 
         let end = 'run: {
@@ -96,9 +110,6 @@ impl Vm {
                     break 'run SliceEnd::Died(exc);
                 }
             }
-            // KW_NAMES of a call whose CALL comes after a budget end (a preemption between the
-            // two): the keyword names survive the pause.
-            let mut resume_kw = std::mem::replace(&mut self.threads[tid].kwnames, NO_KW);
             'frame: loop {
                 let fr = match frames.last() {
                     Some(f) => *f,
@@ -110,13 +121,14 @@ impl Vm {
                 let consts = &consts_all[code_id as usize][..];
                 let base = fr.base as usize;
                 let mut pc = fr.pc as usize;
-                let mut kwnames = std::mem::replace(&mut resume_kw, NO_KW);
+                let mut kwnames = fr.kwnames;
                 let mut reraise = false;
 
                 macro_rules! save_pc {
                     () => {
                         if let Some(f) = frames.last_mut() {
                             f.pc = pc as u32;
+                            f.kwnames = kwnames;
                         }
                     };
                 }
@@ -134,11 +146,18 @@ impl Vm {
                 'instr: loop {
                     if left == 0 {
                         save_pc!();
-                        self.threads[tid].kwnames = kwnames;
                         break 'run SliceEnd::Budget;
+                    }
+                    if TICKS && ticks == 0 {
+                        save_pc!();
+                        ticks = self.check_interval;
+                        break 'run SliceEnd::Tick;
                     }
                     left -= 1;
                     let ins = instrs[pc];
+                    if TICKS && !gil::py27_fast(ins.op) {
+                        ticks -= 1;
+                    }
                     pc += 1;
                     let err: Throw = 'op: {
                         macro_rules! tri {
@@ -662,6 +681,14 @@ impl Vm {
                                 }
                                 continue 'instr;
                             }
+                            Opcode::POP_JUMP_BACKWARD_IF_NONE
+                            | Opcode::POP_JUMP_BACKWARD_IF_NOT_NONE => {
+                                let v = pop!();
+                                if v.is_none() == (ins.op == Opcode::POP_JUMP_BACKWARD_IF_NONE) {
+                                    pc -= ins.arg as usize;
+                                }
+                                continue 'instr;
+                            }
                             Opcode::JUMP_IF_FALSE_OR_POP | Opcode::JUMP_IF_TRUE_OR_POP => {
                                 let t = ops::truthy(&self.rt, top!());
                                 if t == (ins.op == Opcode::JUMP_IF_TRUE_OR_POP) {
@@ -688,10 +715,18 @@ impl Vm {
                                 kwnames = NO_KW;
                                 let mut callee_at = stack.len() - argc - 1;
                                 if callee_at > 0 && callee_at > base {
-                                    if let Value::Method(_) | Value::BoundExit(_) =
-                                        stack[callee_at - 1]
-                                    {
-                                        callee_at -= 1;
+                                    // A `Method` marker always owns the call above it. A
+                                    // `BoundExit` stays below a whole `with` body, so it is the
+                                    // callee only of the exit call: `CALL 2` on three `None`s
+                                    // (any other call in the body has its own callee on top).
+                                    match stack[callee_at - 1] {
+                                        Value::Method(_) => callee_at -= 1,
+                                        Value::BoundExit(_)
+                                            if argc == 2 && stack[callee_at] == Value::None =>
+                                        {
+                                            callee_at -= 1
+                                        }
+                                        _ => {}
                                     }
                                 }
                                 let kw: Vec<(&str, Value)> = if kwn.is_empty() {
@@ -914,6 +949,7 @@ impl Vm {
             }
         };
         let executed = budget - left;
+        self.ticks = ticks;
         let t = &mut self.threads[tid];
         t.stack = stack;
         t.frames = frames;

@@ -13,6 +13,7 @@ pub mod call;
 pub mod driver;
 pub mod exceptions;
 pub mod format;
+pub mod gil;
 pub mod heap;
 pub mod interp;
 pub mod items;
@@ -23,6 +24,8 @@ pub mod natives;
 pub mod ops;
 pub mod prelude;
 pub mod rng;
+#[cfg(test)]
+mod runtime_props;
 pub mod scheduler;
 pub mod summary;
 pub mod sync;

@@ -20,6 +20,9 @@ pub struct Frame {
     pub base: u32,
     /// The function being run (for its closure cells); `Value::None` for module code.
     pub func: Value,
+    /// A `KW_NAMES` operand waiting for its `CALL`, kept here if the thread is preempted
+    /// between the two (`u32::MAX` when none).
+    pub kwnames: u32,
 }
 
 /// Why a thread cannot run.
@@ -84,8 +87,6 @@ pub struct Thread {
     pub joiners: Vec<Tid>,
     /// Where the thread blocked (code, instruction), for deadlock reports.
     pub blocked_at: (u32, u32),
-    /// The pending KW_NAMES operand when a slice ended between KW_NAMES and its CALL.
-    pub kwnames: u32,
 }
 
 impl Thread {
@@ -107,7 +108,6 @@ impl Thread {
             reads: ReadLog::default(),
             joiners: Vec::new(),
             blocked_at: (0, 0),
-            kwnames: crate::vm::interp::NO_KW,
         }
     }
 

@@ -25,8 +25,7 @@
   const nameOf = new Map(threads.map((t) => [t.tid, t.name]));
   const color = (tid) => tid === 0 ? 'hsl(215, 15%, 55%)' : 'hsl(' + ((tid * 137.5 + 200) % 360) + ', 62%, 52%)';
 
-  $('meta').textContent = h.program + ' · seed ' + h.seed + ' · model ' + h.model + ' · switch interval ' +
-    h.switch_interval + ' · ' + group(end.steps) + ' instructions · ' + group(end.switches) + ' switches · ' +
+  $('meta').textContent = h.program + ' · seed ' + h.seed + ' · model ' + h.model + ' (' + h.interval + ') · ' + group(end.steps) + ' instructions · ' + group(end.switches) + ' switches · ' +
     fmtTime(end.t_ns) + ' of virtual time · ' + group(end.lost_updates) + ' updates lost in ' +
     group(end.lost_events) + ' stores · exit status ' + end.exit_code;
   $('legend').innerHTML = '<span class="key" style="background:#888"></span>running' +
@@ -255,7 +254,7 @@
       li.appendChild(s);
     }
     for (const li of document.querySelectorAll('#lost-list li')) li.classList.toggle('chosen', li.dataset.i === String(i));
-    const span = Math.max(h.switch_interval * ns * 6, 200);
+    const span = Math.max(end.t_ns / Math.max(1, G.turns.length) * 8, 200);
     t0 = l.t_ns - span * 0.7; t1 = t0 + span;
     clamp();
     draw();
