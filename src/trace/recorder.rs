@@ -60,6 +60,7 @@ struct Seen {
     code: u32,
     pc: u32,
     step: u64,
+    t_ns: u64,
     value: String,
 }
 
@@ -427,12 +428,12 @@ impl Recorder {
         };
         if shared_load {
             if let Some(v) = &load_value {
-                remember(&mut self.loads[tid as usize], code, pc, p.step, v);
+                remember(&mut self.loads[tid as usize], code, pc, &p, v);
             }
         }
         if let Some(v) = &p.store_value {
             if is_shared_store(ins.op) {
-                remember(&mut self.stores[tid as usize], code, pc, p.step, v);
+                remember(&mut self.stores[tid as usize], code, pc, &p, v);
             }
         }
         if !wanted || self.done {
@@ -497,7 +498,11 @@ impl Recorder {
             (Some(r), Some(ov), Some(sv)) => {
                 let vn = &vm.threads[victim as usize].name;
                 let on = &vm.threads[other as usize].name;
-                let at = |s: Option<u64>| s.map(|s| format!(" (step {s})")).unwrap_or_default();
+                // The times match the first column of a text trace.
+                let at = |t: Option<u64>| {
+                    t.map(|t| format!(" (at {}.{:03} µs)", t / 1000, t % 1000))
+                        .unwrap_or_default()
+                };
                 let updates = if ev.erased == 1 {
                     format!("{on}'s update is lost")
                 } else {
@@ -510,8 +515,8 @@ impl Recorder {
                     "{vn} read {var} = {rv} at line {read_line}{rs}; before it stored, {on} stored {var} = {ov} at line {other_line}{os}; \
 {vn} now stores {sv} at line {store_line}, computed from the stale {rv}, over {on}'s {ov}: {updates}",
                     rv = r.value,
-                    rs = at(Some(r.step)),
-                    os = at(wrote.as_ref().map(|w| w.step)),
+                    rs = at(Some(r.t_ns)),
+                    os = at(wrote.as_ref().map(|w| w.t_ns)),
                 )
             }
             _ => vm.explain_lost(ev),
@@ -636,14 +641,15 @@ fn waits_for(vm: &Vm, state: ThreadState) -> String {
     format!("{what}{until}")
 }
 
-fn remember(ring: &mut Vec<Seen>, code: u32, pc: u32, step: u64, value: &str) {
+fn remember(ring: &mut Vec<Seen>, code: u32, pc: u32, p: &Pending, value: &str) {
     if ring.len() == RECENT {
         ring.remove(0);
     }
     ring.push(Seen {
         code,
         pc,
-        step,
+        step: p.step,
+        t_ns: p.t_ns,
         value: value.to_string(),
     });
 }
