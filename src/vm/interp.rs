@@ -527,7 +527,7 @@ impl Vm {
                                 let mut map = crate::vm::heap::DictMap::default();
                                 for kv in items.chunks(2) {
                                     let k = tri!(ops::hash_key(&self.rt, kv[0]));
-                                    map.insert(k, (kv[0], kv[1]));
+                                    ops::dict_insert(&mut map, k, kv[0], kv[1]);
                                 }
                                 let v = tri!(self.rt.alloc(Obj::Dict(map)));
                                 stack.push(v);
@@ -547,7 +547,7 @@ impl Vm {
                                 let mut map = crate::vm::heap::DictMap::default();
                                 for (k, v) in key_items.into_iter().zip(vals) {
                                     let hk = tri!(ops::hash_key(&self.rt, k));
-                                    map.insert(hk, (k, v));
+                                    ops::dict_insert(&mut map, hk, k, v);
                                 }
                                 let v = tri!(self.rt.alloc(Obj::Dict(map)));
                                 stack.push(v);
