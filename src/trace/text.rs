@@ -191,10 +191,11 @@ impl<W: Write> Emit for Text<W> {
             Record::End(e) => {
                 writeln!(
                     o,
-                    "# end: exit status {} · {} instructions · {} switches · virtual time {} µs · {} lost update{} (in {} store{})",
+                    "# end: exit status {} · {} instructions · {} switch{} · virtual time {} µs · {} lost update{} (in {} store{})",
                     e.exit_code,
                     grouped(e.steps),
                     grouped(e.switches),
+                    if e.switches == 1 { "" } else { "es" },
                     micros(e.t_ns),
                     grouped(e.lost_updates.max(0) as u64),
                     if e.lost_updates == 1 { "" } else { "s" },
