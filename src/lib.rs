@@ -13,6 +13,7 @@ pub mod lexer;
 pub mod parse;
 pub mod schedule;
 pub mod scope;
+pub mod sweep;
 pub mod trace;
 pub mod vm;
 
