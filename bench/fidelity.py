@@ -66,6 +66,8 @@ FREE_THREADED = {
     "withcall_tiny.toy": (5, 5),
 }
 
+NOTES_MARKER = "<!-- notes: kept when bench/fidelity.py rewrites this file -->"
+
 RESULT = re.compile(r"^\S+=(-?\d+) expected=(-?\d+)$")
 
 
@@ -294,8 +296,16 @@ def main():
     text = "\n".join(lines)
     sys.stdout.write(text)
     if args.out:
-        with open(os.path.join(ROOT, args.out) if not os.path.isabs(args.out) else args.out, "w") as f:
-            f.write(text)
+        out = os.path.join(ROOT, args.out) if not os.path.isabs(args.out) else args.out
+        # Hand-written notes below the marker survive a re-run.
+        notes = ""
+        if os.path.exists(out):
+            with open(out) as f:
+                old = f.read()
+            if NOTES_MARKER in old:
+                notes = old[old.index(NOTES_MARKER):]
+        with open(out, "w") as f:
+            f.write(text + ("\n" + notes if notes else ""))
     return 1 if disagreements else 0
 
 
