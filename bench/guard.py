@@ -7,8 +7,8 @@ checked-in bench/baseline.json.
     python3 bench/guard.py --bless    # measure and rewrite bench/baseline.json
 
 Ir for a fixed binary, program and seed is repeatable to about 0.01% (what varies is hashing
-with std's random keys). It does depend on the compiler and the C library, so the baseline
-records both: when either differs here, the guard prints a visible SKIPPED line and exits 0
+with std's random keys). It does depend on the compiler, the C library and the architecture, so the
+baseline records them: when one differs here, the guard prints a visible SKIPPED line and exits 0
 rather than failing on a fresh machine for a reason that is not a regression. It also skips
 when valgrind is not installed, and skips a program that uses a feature gilvm does not have yet.
 Standard library only.
@@ -17,6 +17,7 @@ Standard library only.
 import argparse
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -84,7 +85,7 @@ def main():
     if vg is None:
         print("guard SKIPPED: valgrind is not installed (apt-get install valgrind)")
         return 0
-    rustc, libc = common.rustc_version(), common.libc_version()
+    rustc, libc, arch = common.rustc_version(), common.libc_version(), platform.machine()
     baseline = None
     if os.path.exists(BASELINE):
         with open(BASELINE) as f:
@@ -93,7 +94,7 @@ def main():
         if baseline is None:
             print("guard SKIPPED: no bench/baseline.json (create it with --bless)")
             return 0
-        for key, here in (("rustc", rustc), ("libc", libc)):
+        for key, here in (("rustc", rustc), ("libc", libc), ("arch", arch)):
             if baseline.get(key) != here:
                 print(f"guard SKIPPED: the baseline was recorded with {key} "
                       f"'{baseline.get(key)}', this machine has '{here}'; instruction counts "
@@ -157,7 +158,7 @@ def main():
             "comment": "callgrind Ir of the release gilvm on bench/programs/guard_*.py, seed 1; "
                        "written by `python3 bench/guard.py --bless`. Only comparable with the "
                        "same rustc and libc.",
-            "rustc": rustc, "libc": libc, "valgrind": vg, "tolerance": tolerance,
+            "rustc": rustc, "libc": libc, "arch": arch, "valgrind": vg, "tolerance": tolerance,
             "programs": {k: {"program": v["program"], "args": v["args"], "ir": v["ir"],
                              "instructions": v["instructions"]}
                          for k, v in results.items() if not v["skipped"]},
