@@ -37,6 +37,7 @@ GUARDED = [
     ("race_10k_py311", "guard_race_10k.py", ["--gil", "py311"]),
     ("locked_5k", "guard_locked_5k.py", []),
     ("threads_1000", "guard_threads_1000.py", []),
+    ("queue_5k", "guard_queue_5k.py", []),
 ]
 # The marginal cost of one VM instruction of the unlocked counter loop, start-up excluded:
 # (Ir(race_20k) - Ir(race_10k)) / (instructions(race_20k) - instructions(race_10k)).
