@@ -17,6 +17,7 @@ use crate::vm::heap::{ExcObj, Obj, TbEntry};
 use crate::vm::lost::{self, LocKey};
 use crate::vm::machine::Vm;
 use crate::vm::ops;
+use crate::vm::sync::Site;
 use crate::vm::thread::{Frame, ThreadState};
 use crate::vm::value::Value;
 use crate::vm::{format, PyResult, Throw};
@@ -51,7 +52,7 @@ const NO_KW: u32 = u32::MAX;
 impl Vm {
     /// Runs the current thread for at most `budget` instructions.
     /// Returns why it stopped and how many instructions it executed.
-    pub fn run_slice(&mut self, budget: u64) -> (SliceEnd, u64) {
+    pub fn run_slice(&mut self, mut budget: u64) -> (SliceEnd, u64) {
         let tid = self.current as usize;
         let prog = self.prog.clone();
         let consts_all = self.consts.clone();
@@ -112,6 +113,15 @@ impl Vm {
                         if let Some(f) = frames.last_mut() {
                             f.pc = pc as u32;
                         }
+                        // Built-ins see where they were called from (deadlock reports name
+                        // the line that created or took a lock); calls made by the prelude
+                        // keep the program's own call site.
+                        if code_id < self.prelude.start {
+                            self.call_site = Site {
+                                code: code_id,
+                                pc: (pc as u32).saturating_sub(1),
+                            };
+                        }
                     };
                 }
                 macro_rules! pop {
@@ -127,8 +137,14 @@ impl Vm {
 
                 'instr: loop {
                     if left == 0 {
-                        save_pc!();
-                        break 'run SliceEnd::Budget;
+                        if kwnames == NO_KW {
+                            save_pc!();
+                            break 'run SliceEnd::Budget;
+                        }
+                        // KW_NAMES and its CALL are one step (CPython checks its eval breaker
+                        // at neither), and `kwnames` lives only in this slice.
+                        budget += 1;
+                        left = 1;
                     }
                     left -= 1;
                     let ins = instrs[pc];

@@ -10,7 +10,7 @@ use crate::vm::lost::{LocKey, LocMeta, LostEvent};
 use crate::vm::natives::{AttrSym, NativeId};
 use crate::vm::prelude::Prelude;
 use crate::vm::scheduler::{Scheduler, Slice};
-use crate::vm::sync::Tid;
+use crate::vm::sync::{Site, Tid};
 use crate::vm::thread::{Frame, Thread};
 use crate::vm::value::Value;
 use crate::vm::{rng, PyResult, Rt};
@@ -104,6 +104,9 @@ pub struct Vm {
     pub items: crate::vm::items::ItemTable,
     /// Where the prelude's functions are.
     pub prelude: Prelude,
+    /// The program instruction that made the current call into a built-in (kept by the
+    /// interpreter at every call; the current thread's frames are not in `threads` meanwhile).
+    pub call_site: Site,
 }
 
 /// How many lost-update events are kept for explanations.
@@ -167,6 +170,7 @@ impl Vm {
             items: Default::default(),
             prelude,
             prog,
+            call_site: Site::default(),
         })
     }
 
