@@ -699,10 +699,18 @@ impl Vm {
                                 kwnames = NO_KW;
                                 let mut callee_at = stack.len() - argc - 1;
                                 if callee_at > 0 && callee_at > base {
-                                    if let Value::Method(_) | Value::BoundExit(_) =
-                                        stack[callee_at - 1]
-                                    {
-                                        callee_at -= 1;
+                                    // A `Method` marker always owns the call above it. A
+                                    // `BoundExit` stays below a whole `with` body, so it is the
+                                    // callee only of the exit call: `CALL 2` on three `None`s
+                                    // (any other call in the body has its own callee on top).
+                                    match stack[callee_at - 1] {
+                                        Value::Method(_) => callee_at -= 1,
+                                        Value::BoundExit(_)
+                                            if argc == 2 && stack[callee_at] == Value::None =>
+                                        {
+                                            callee_at -= 1
+                                        }
+                                        _ => {}
                                     }
                                 }
                                 let kw: Vec<(&str, Value)> = if kwn.is_empty() {
