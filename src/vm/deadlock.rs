@@ -52,11 +52,22 @@ impl Vm {
         match find_cycle(&pairs) {
             Some(cycle) => self.explain_cycle(&cycle, &edges, err),
             None => {
+                let stuck: Vec<String> = self
+                    .threads
+                    .iter()
+                    .filter(|t| t.is_alive() && !edges.iter().any(|(a, _, _)| *a == t.tid))
+                    .filter_map(|t| match t.state {
+                        ThreadState::Blocked { wait, .. } => {
+                            Some(format!("{} waits for {}", t.name, self.awaited_action(t.tid, wait)))
+                        }
+                        _ => None,
+                    })
+                    .collect();
                 let _ = writeln!(
                     err,
-                    "  no cycle: no blocked thread holds what another waits for; they wait for \
-                     something (a release, an item, a notify, a set) that only a thread still \
-                     able to run could do, and none is left"
+                    "  no cycle: no thread holds what another waits for, but {}, and no thread \
+                     that could do it is left running",
+                    stuck.join("; ")
                 );
             }
         }
@@ -199,6 +210,25 @@ impl Vm {
                 (text, None)
             }
             SyncObj::Thread(_) => (what, None),
+        }
+    }
+
+    /// What another thread would have to do to wake `tid`: `a put()`, `a notify()`, ….
+    fn awaited_action(&self, tid: Tid, wait: Wait) -> &'static str {
+        let obj = match wait {
+            Wait::Acquire(o) | Wait::Wait(o) => o,
+            Wait::Join(_) => return "a thread to finish",
+            Wait::Sleep => return "its sleep to end",
+        };
+        match self.rt.heap.get(obj) {
+            Obj::Sync(SyncObj::Lock(_) | SyncObj::RLock(_) | SyncObj::Semaphore(_)) => "a release()",
+            Obj::Sync(SyncObj::Condition(_)) => "a notify()",
+            Obj::Sync(SyncObj::Event(_)) => "a set()",
+            Obj::Sync(SyncObj::Barrier(_)) => "more threads to reach the Barrier",
+            Obj::Sync(SyncObj::Queue(q)) if q.getters.contains(&tid) => "a put()",
+            Obj::Sync(SyncObj::Queue(q)) if q.putters.iter().any(|(p, _)| *p == tid) => "a get()",
+            Obj::Sync(SyncObj::Queue(_)) => "task_done() calls",
+            _ => "something",
         }
     }
 
