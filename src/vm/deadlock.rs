@@ -57,9 +57,11 @@ impl Vm {
                     .iter()
                     .filter(|t| t.is_alive() && !edges.iter().any(|(a, _, _)| *a == t.tid))
                     .filter_map(|t| match t.state {
-                        ThreadState::Blocked { wait, .. } => {
-                            Some(format!("{} waits for {}", t.name, self.awaited_action(t.tid, wait)))
-                        }
+                        ThreadState::Blocked { wait, .. } => Some(format!(
+                            "{} waits for {}",
+                            t.name,
+                            self.awaited_action(t.tid, wait)
+                        )),
                         _ => None,
                     })
                     .collect();
@@ -221,7 +223,9 @@ impl Vm {
             Wait::Sleep => return "its sleep to end",
         };
         match self.rt.heap.get(obj) {
-            Obj::Sync(SyncObj::Lock(_) | SyncObj::RLock(_) | SyncObj::Semaphore(_)) => "a release()",
+            Obj::Sync(SyncObj::Lock(_) | SyncObj::RLock(_) | SyncObj::Semaphore(_)) => {
+                "a release()"
+            }
             Obj::Sync(SyncObj::Condition(_)) => "a notify()",
             Obj::Sync(SyncObj::Event(_)) => "a set()",
             Obj::Sync(SyncObj::Barrier(_)) => "more threads to reach the Barrier",

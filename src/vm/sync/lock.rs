@@ -50,7 +50,10 @@ impl Vm {
         args: &[Value],
         kw: &[(&str, Value)],
     ) -> PyResult<Value> {
-        no_args(if reentrant { "RLock" } else { "Lock" }, args, kw)?;
+        if !reentrant {
+            // CPython's RLock() accepts and ignores any arguments; Lock() takes none.
+            no_args("_thread.allocate_lock", args, kw)?;
+        }
         let lock = LockObj {
             created: self.call_site,
             ..LockObj::default()
@@ -92,7 +95,11 @@ impl Vm {
             }
             AttrSym::enter => self.lock_acquire(id, true, Value::Int(-1)),
             AttrSym::release => {
-                let name = if rlock { "release" } else { "lock.release" };
+                let name = if rlock {
+                    "RLock.release"
+                } else {
+                    "lock.release"
+                };
                 no_args(name, args, kw)?;
                 self.lock_release(id)?;
                 Ok(Outcome::Value(Value::None))

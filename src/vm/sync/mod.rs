@@ -151,7 +151,8 @@ impl SyncObj {
 /// Binds a built-in method's arguments to its parameter names, Python's way: positional first,
 /// then keywords; unknown keywords, duplicates and surplus arguments are `TypeError`s. A
 /// dotted `fname` (`Event.wait`) is a method CPython writes in Python, and its messages count
-/// `self` as Python's do; a plain one (`acquire`) is a C method.
+/// `self` as Python's do; the others (`acquire`, `lock.release`, `RLock.release`) are C
+/// methods of `_thread`, with C's messages.
 pub fn bind<const N: usize>(
     fname: &str,
     args: &[Value],
@@ -199,7 +200,10 @@ pub fn required(fname: &str, v: Option<Value>, name: &str) -> PyResult<Value> {
 
 fn too_many(fname: &str, given: usize, max: usize) -> Throw {
     let plural = |n: usize| if n == 1 { "" } else { "s" };
-    if fname.contains('.') {
+    let c_method = ["lock.", "RLock.", "_thread."]
+        .iter()
+        .any(|p| fname.starts_with(p));
+    if fname.contains('.') && !c_method {
         let (given, max) = (given + 1, max + 1);
         let takes = if max == 1 {
             "1 positional argument".to_string()
