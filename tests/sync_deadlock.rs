@@ -137,7 +137,7 @@ fn every_kind_of_wait_is_described() {
             "waiting for room in Queue created at",
             "(full: maxsize 1)",
             "waiting for RLock created at",
-            "held by MainThread (2 times) since line 22",
+            "held by MainThread (2 times) since line 25",
             "to have all its tasks done (join; 1 unfinished)",
         ],
     );
