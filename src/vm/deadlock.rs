@@ -137,12 +137,12 @@ impl Vm {
         let what = format!("{} created at {}", s.report_name(), self.place(s.created()));
         match s {
             SyncObj::Lock(l) | SyncObj::RLock(l) => {
-                let again = l
-                    .waiters
-                    .iter()
-                    .any(|w| w.tid == tid && w.after_wait)
-                    .then_some(" (to take it back after Condition.wait)")
-                    .unwrap_or("");
+                let retaking = l.waiters.iter().any(|w| w.tid == tid && w.after_wait);
+                let again = if retaking {
+                    " (to take it back after Condition.wait)"
+                } else {
+                    ""
+                };
                 match l.owner {
                     Some(o) => {
                         let count = if l.count > 1 {
