@@ -335,3 +335,40 @@ pub enum CmpOp {
     Is,
     IsNot,
 }
+
+impl Module {
+    /// Drops the tree without recursing over statement nesting. An `elif` chain of 100,000
+    /// arms is 100,000 nested `If`s; Rust's derived drop would recurse that deep and overflow
+    /// the stack, so the pipeline drops modules through this instead.
+    pub fn drop_iteratively(self) {
+        let mut work: Vec<Vec<Stmt>> = vec![self.body];
+        while let Some(mut stmts) = work.pop() {
+            for s in &mut stmts {
+                match &mut s.kind {
+                    StmtKind::If { body, orelse, .. }
+                    | StmtKind::While { body, orelse, .. }
+                    | StmtKind::For { body, orelse, .. } => {
+                        work.push(std::mem::take(body));
+                        work.push(std::mem::take(orelse));
+                    }
+                    StmtKind::FunctionDef(def) => work.push(std::mem::take(&mut def.body)),
+                    StmtKind::With { body, .. } => work.push(std::mem::take(body)),
+                    StmtKind::Try {
+                        body,
+                        handlers,
+                        orelse,
+                        finalbody,
+                    } => {
+                        work.push(std::mem::take(body));
+                        work.push(std::mem::take(orelse));
+                        work.push(std::mem::take(finalbody));
+                        for h in handlers {
+                            work.push(std::mem::take(&mut h.body));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -327,6 +327,11 @@ opcodes! {
     POP_JUMP_BACKWARD_IF_FALSE = "POP_JUMP_BACKWARD_IF_FALSE", Backward;
     /// Relative backward jump. Pops TOS; jumps back if it is true (a switch point when taken).
     POP_JUMP_BACKWARD_IF_TRUE = "POP_JUMP_BACKWARD_IF_TRUE", Backward;
+    /// Relative backward jump. Pops TOS; jumps back if it is None (a switch point when taken).
+    POP_JUMP_BACKWARD_IF_NONE = "POP_JUMP_BACKWARD_IF_NONE", Backward;
+    /// Relative backward jump. Pops TOS; jumps back if it is not None (a switch point when
+    /// taken).
+    POP_JUMP_BACKWARD_IF_NOT_NONE = "POP_JUMP_BACKWARD_IF_NOT_NONE", Backward;
     /// Relative forward jump. If TOS is false jumps and keeps it, else pops it (`and`).
     JUMP_IF_FALSE_OR_POP = "JUMP_IF_FALSE_OR_POP", Forward;
     /// Relative forward jump. If TOS is true jumps and keeps it, else pops it (`or`).

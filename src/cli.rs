@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::render_compile_error;
 use crate::schedule::{fnv1a64, Schedule};
+use crate::vm::gil::GilModel;
 use crate::vm::machine::{RunConfig, Vm};
 use crate::vm::scheduler::Slice;
 
@@ -67,9 +68,13 @@ struct RunOpts {
     /// Seed of the scheduler (a fresh one is drawn and printed when omitted).
     #[arg(long)]
     seed: Option<u64>,
-    /// Mean number of instructions between preemptions.
-    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
-    switch_interval: u64,
+    /// GIL model: which CPython's switch points to reproduce.
+    #[arg(long, value_name = "MODEL", default_value = "any", value_parser = ["any", "py27", "py39", "py311", "nogil"])]
+    gil: String,
+    /// Switch interval: mean instructions per quantum (any, nogil), ticks (py27), or a
+    /// duration of virtual time such as 5ms or 1us (py39, py311). Defaults: 100, 2, 100, 5ms.
+    #[arg(long, value_name = "N|DURATION")]
+    switch_interval: Option<String>,
     /// Stop (exit status 5) after this many instructions.
     #[arg(long, value_name = "N", default_value_t = crate::vm::machine::DEFAULT_MAX_STEPS)]
     max_steps: u64,
@@ -162,11 +167,25 @@ fn fresh_seed() -> u64 {
     h.finish() % 1_000_000
 }
 
+/// The GIL model and its switch interval (in the model's unit) from the options.
+fn resolve_model(opts: &RunOpts) -> Result<(GilModel, u64), String> {
+    let model = GilModel::from_name(&opts.gil)
+        .ok_or_else(|| format!("unknown GIL model `{}`", opts.gil))?;
+    let interval = match &opts.switch_interval {
+        Some(s) => crate::vm::gil::parse_interval(model, s)?,
+        None => model.default_interval(),
+    };
+    Ok((model, interval))
+}
+
 /// The command line that reproduces a run.
 fn replay_command(file: &str, opts: &RunOpts, seed: u64) -> String {
     let mut cmd = format!("gilvm run {file} --seed {seed}");
-    if opts.switch_interval != 100 {
-        cmd.push_str(&format!(" --switch-interval {}", opts.switch_interval));
+    if opts.gil != "any" {
+        cmd.push_str(&format!(" --gil {}", opts.gil));
+    }
+    if let Some(si) = &opts.switch_interval {
+        cmd.push_str(&format!(" --switch-interval {si}"));
     }
     if opts.max_steps != crate::vm::machine::DEFAULT_MAX_STEPS {
         cmd.push_str(&format!(" --max-steps {}", opts.max_steps));
@@ -196,6 +215,13 @@ fn run(
             return EXIT_COMPILE;
         }
     };
+    let (model, switch_interval) = match resolve_model(opts) {
+        Ok(m) => m,
+        Err(msg) => {
+            let _ = writeln!(err, "gilvm: {msg}");
+            return EXIT_USAGE;
+        }
+    };
     let seed = match opts.seed {
         Some(s) => s,
         None => {
@@ -211,7 +237,9 @@ fn run(
     };
     let config = RunConfig {
         seed,
-        switch_interval: opts.switch_interval,
+        model,
+        switch_interval,
+        ns_per_instr: model.ns_per_instr(),
         max_steps: opts.max_steps,
         record: record.is_some(),
         plan,
@@ -235,9 +263,9 @@ fn run(
             gilvm_version: env!("CARGO_PKG_VERSION").into(),
             program: file.to_string(),
             program_hash: fnv1a64(source.as_bytes()),
-            model: "any".into(),
+            model: model.name().into(),
             options: vec![
-                ("switch-interval".into(), opts.switch_interval.to_string()),
+                ("switch-interval".into(), switch_interval.to_string()),
                 ("max-steps".into(), opts.max_steps.to_string()),
             ],
             seed,
@@ -250,7 +278,12 @@ fn run(
         }
     }
     if !opts.quiet {
-        let _ = write!(err, "{}", vm.summary("any", &replay_cmd));
+        let model_text = format!(
+            "{} ({})",
+            model.name(),
+            model.describe_interval(switch_interval)
+        );
+        let _ = write!(err, "{}", vm.summary(&model_text, &replay_cmd));
         if replaying {
             let _ = writeln!(err, "gilvm: replayed from a schedule");
         }
@@ -273,14 +306,14 @@ fn replay(path: &str, quiet: bool, record: Option<&str>, color: bool, err: &mut 
             return EXIT_USAGE;
         }
     };
-    if schedule.model != "any" {
+    let Some(model) = GilModel::from_name(&schedule.model) else {
         let _ = writeln!(
             err,
-            "gilvm: {path} was recorded under GIL model `{}`, which this gilvm does not have (it has: any)",
+            "gilvm: {path} was recorded under GIL model `{}`, which this gilvm does not have (it has: any, py27, py39, py311, nogil)",
             schedule.model
         );
         return EXIT_USAGE;
-    }
+    };
     let source = match std::fs::read(&schedule.program) {
         Ok(s) => s,
         Err(e) => {
@@ -311,7 +344,7 @@ fn replay(path: &str, quiet: bool, record: Option<&str>, color: bool, err: &mut 
         }
     };
     let (switch_interval, max_steps) = match (
-        num("switch-interval", 100),
+        num("switch-interval", model.default_interval()),
         num("max-steps", crate::vm::machine::DEFAULT_MAX_STEPS),
     ) {
         (Ok(a), Ok(b)) => (a.max(1), b),
@@ -320,9 +353,14 @@ fn replay(path: &str, quiet: bool, record: Option<&str>, color: bool, err: &mut 
             return EXIT_USAGE;
         }
     };
+    let interval_text = match model.unit() {
+        crate::vm::gil::IntervalUnit::Nanos => format!("{switch_interval}ns"),
+        _ => switch_interval.to_string(),
+    };
     let opts = RunOpts {
         seed: Some(schedule.seed),
-        switch_interval,
+        gil: model.name().to_string(),
+        switch_interval: Some(interval_text),
         max_steps,
         quiet,
     };

@@ -67,11 +67,11 @@ pub fn render_compile_error(
     use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
     let start = floor_char_boundary(source, err.span.start as usize);
-    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = source[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let line_end = source[start..]
         .find(['\n', '\r'])
         .map_or(source.len(), |i| start + i);
-    let line_no = 1 + source[..line_start].bytes().filter(|&b| b == b'\n').count();
+    let line_no = 1 + crate::lexer::count_lines(&source[..line_start]);
     let end = floor_char_boundary(source, (err.span.end as usize).clamp(start, line_end));
     let line = &source[line_start..line_end];
     let report = &[Level::ERROR
@@ -100,4 +100,68 @@ fn floor_char_boundary(s: &str, i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(source: &str, start: usize, end: usize, expected: &str) {
+        let err = CompileError::syntax("expected ':'", Span::new(start, end));
+        let actual = render_compile_error(&err, "t.toy", source, false);
+        assert_eq!(actual, expected, "\n{actual}");
+    }
+
+    #[test]
+    fn layout() {
+        check(
+            "x = 1\nif x\n",
+            10,
+            11,
+            "SyntaxError: expected ':'\n --> t.toy:2:5\n  |\n2 | if x\n  |     ^\n",
+        );
+        // Columns count characters, not bytes.
+        check(
+            "s = 'é' +\n",
+            10,
+            11,
+            "SyntaxError: expected ':'\n --> t.toy:1:10\n  |\n1 | s = 'é' +\n  |          ^\n",
+        );
+        // A multi-line span shows its first line; CRLF and lone CR end lines.
+        check(
+            "a\r\nb = (1,\r\n2)\r\n",
+            7,
+            16,
+            "SyntaxError: expected ':'\n --> t.toy:2:5\n  |\n2 | b = (1,\n  |     ^^^\n",
+        );
+        check(
+            "a\rb c\r",
+            4,
+            5,
+            "SyntaxError: expected ':'\n --> t.toy:2:3\n  |\n2 | b c\n  |   ^\n",
+        );
+    }
+
+    #[test]
+    fn out_of_range_spans_do_not_panic() {
+        for (source, start, end) in [("", 0, 0), ("x", 5, 9), ("é", 1, 1), ("ab\n", 3, 1)] {
+            let err = CompileError::syntax("m", Span::new(start, end));
+            let text = render_compile_error(&err, "t.toy", source, false);
+            assert!(text.starts_with("SyntaxError: m\n"), "{text}");
+        }
+    }
+
+    #[test]
+    fn color_is_ansi_styling_only() {
+        let err = CompileError {
+            kind: CompileErrorKind::IndentationError,
+            message: "unexpected indent".into(),
+            span: Span::new(2, 3),
+        };
+        let styled = render_compile_error(&err, "t.toy", "x\n y\n", true);
+        assert!(styled.contains("\u{1b}["));
+        let plain = render_compile_error(&err, "t.toy", "x\n y\n", false);
+        assert!(plain.starts_with("IndentationError: unexpected indent\n"));
+        assert!(!plain.contains('\u{1b}'));
+    }
 }

@@ -9,109 +9,19 @@
 //! first one. It never builds AST nodes: f-string fields are handed to the parser as spans.
 
 pub mod strings;
+mod token;
 
 use logos::Logos;
 
 use crate::ast::Span;
 use crate::error::{CompileError, CompileErrorKind};
 pub use strings::{FField, FPiece, StrTok};
+pub use token::Tok;
 
 /// Brackets nested deeper than this are a syntax error, as in CPython's tokenizer (MAXLEVEL).
 pub const MAX_BRACKET_DEPTH: usize = 200;
-/// Indentation levels deeper than this are an error, as in CPython's tokenizer (MAXINDENT).
+/// Indentation may not reach this many levels, as in CPython's tokenizer (MAXINDENT).
 pub const MAX_INDENT_DEPTH: usize = 100;
-
-/// A token as the grammar sees it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Tok {
-    Name(String),
-    Int(i64),
-    Float(f64),
-    Str(StrTok),
-    Newline,
-    Indent,
-    Dedent,
-    // Keywords.
-    False,
-    None,
-    True,
-    And,
-    As,
-    Assert,
-    Break,
-    Continue,
-    Def,
-    Del,
-    Elif,
-    Else,
-    Except,
-    Finally,
-    For,
-    From,
-    Global,
-    If,
-    Import,
-    In,
-    Is,
-    Lambda,
-    Nonlocal,
-    Not,
-    Or,
-    Pass,
-    Raise,
-    Return,
-    Try,
-    While,
-    With,
-    // Operators and delimiters, named as in CPython's `token` module.
-    Lpar,
-    Rpar,
-    Lsqb,
-    Rsqb,
-    Lbrace,
-    Rbrace,
-    Colon,
-    Comma,
-    Semi,
-    Plus,
-    Minus,
-    Star,
-    Slash,
-    Vbar,
-    Amper,
-    Less,
-    Greater,
-    Equal,
-    Dot,
-    Percent,
-    EqEqual,
-    NotEqual,
-    LessEqual,
-    GreaterEqual,
-    Tilde,
-    Circumflex,
-    LeftShift,
-    RightShift,
-    DoubleStar,
-    PlusEqual,
-    MinEqual,
-    StarEqual,
-    SlashEqual,
-    PercentEqual,
-    AmperEqual,
-    VbarEqual,
-    CircumflexEqual,
-    LeftShiftEqual,
-    RightShiftEqual,
-    DoubleStarEqual,
-    DoubleSlash,
-    DoubleSlashEqual,
-    At,
-    AtEqual,
-    Rarrow,
-    Ellipsis,
-    ColonEqual,
-}
 
 /// What a raw-token callback can fail with; turned into a message by [`Lexer`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -146,6 +56,12 @@ pub enum Raw {
     #[regex(r"\.[0-9](_?[0-9])*([eE][+-]?[0-9](_?[0-9])*)?")]
     #[regex(r"[0-9](_?[0-9])*[eE][+-]?[0-9](_?[0-9])*")]
     Float,
+    /// An imaginary literal (`1j`): valid Python, but gilvm has no complex numbers.
+    #[regex(r"[0-9](_?[0-9])*[jJ]")]
+    #[regex(r"[0-9](_?[0-9])*\.([0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?[jJ]")]
+    #[regex(r"\.[0-9](_?[0-9])*([eE][+-]?[0-9](_?[0-9])*)?[jJ]")]
+    #[regex(r"[0-9](_?[0-9])*[eE][+-]?[0-9](_?[0-9])*[jJ]")]
+    Imaginary,
     /// A string literal: prefix and opening quote matched here, the rest by [`scan_string`].
     #[regex(r#"([rRbBuUfF]|[rR][bBfF]|[bBfF][rR])?['"]"#, scan_string)]
     Str,
@@ -309,10 +225,15 @@ impl<'s> Lexer<'s> {
     }
 
     fn with_base(source: &'s str, base: usize, expression_only: bool) -> Lexer<'s> {
+        let mut raw = Raw::lexer(source);
+        // A UTF-8 byte order mark at the start is not part of the program (as in CPython).
+        if base == 0 && source.starts_with('\u{feff}') {
+            raw.bump('\u{feff}'.len_utf8());
+        }
         Lexer {
             source,
             base,
-            raw: Raw::lexer(source),
+            raw,
             indents: vec![(0, 0)],
             brackets: Vec::new(),
             pending: std::collections::VecDeque::new(),
@@ -469,9 +390,13 @@ impl<'s> Lexer<'s> {
         let text = &self.source[start..end];
         let tok = match raw {
             Raw::Newline => return Ok(()),
-            Raw::Name => self.name(text, start, end)?,
+            Raw::Name => token::keyword(text),
             Raw::Dec | Raw::Hex | Raw::Oct | Raw::Bin => self.int(raw, text, start, end)?,
             Raw::Float => self.float(text, start, end)?,
+            Raw::Imaginary => Tok::Unsupported("complex numbers are"),
+            Raw::Str if string_prefix(text).contains(['b', 'B']) => {
+                Tok::Unsupported("bytes literals are")
+            }
             Raw::Str => Tok::Str(strings::decode(self.source, self.base, start, end)?),
             Raw::Lpar | Raw::Lsqb | Raw::Lbrace => {
                 let c = text.chars().next().unwrap_or('(');
@@ -480,14 +405,14 @@ impl<'s> Lexer<'s> {
                 }
                 let span = self.span(start, end);
                 self.brackets.push((c, span));
-                punct(raw)
+                token::punct(raw)
             }
             Raw::Rpar | Raw::Rsqb | Raw::Rbrace => {
                 let c = text.chars().next().unwrap_or(')');
                 self.close_bracket(c, start, end)?;
-                punct(raw)
+                token::punct(raw)
             }
-            _ => punct(raw),
+            _ => token::punct(raw),
         };
         self.push(start, tok, end);
         Ok(())
@@ -545,6 +470,7 @@ impl<'s> Lexer<'s> {
                     col = 0;
                     alt = 0;
                 }
+                '\u{feff}' if line_start == 0 => {}
                 // A continuation line (`\` on an otherwise blank line): not indentation.
                 _ => return Ok(()),
             }
@@ -565,7 +491,8 @@ impl<'s> Lexer<'s> {
             if alt <= top_alt {
                 return Err(tab_error(self));
             }
-            if self.indents.len() > MAX_INDENT_DEPTH {
+            // `indents` holds the base level too, so its length is the new depth.
+            if self.indents.len() >= MAX_INDENT_DEPTH {
                 return Err(self.error(
                     CompileErrorKind::IndentationError,
                     "too many levels of indentation",
@@ -592,60 +519,6 @@ impl<'s> Lexer<'s> {
             }
         }
         Ok(())
-    }
-
-    fn name(&self, text: &str, start: usize, end: usize) -> Result<Tok, CompileError> {
-        Ok(match text {
-            "False" => Tok::False,
-            "None" => Tok::None,
-            "True" => Tok::True,
-            "and" => Tok::And,
-            "as" => Tok::As,
-            "assert" => Tok::Assert,
-            "break" => Tok::Break,
-            "continue" => Tok::Continue,
-            "def" => Tok::Def,
-            "del" => Tok::Del,
-            "elif" => Tok::Elif,
-            "else" => Tok::Else,
-            "except" => Tok::Except,
-            "finally" => Tok::Finally,
-            "for" => Tok::For,
-            "from" => Tok::From,
-            "global" => Tok::Global,
-            "if" => Tok::If,
-            "import" => Tok::Import,
-            "in" => Tok::In,
-            "is" => Tok::Is,
-            "lambda" => Tok::Lambda,
-            "nonlocal" => Tok::Nonlocal,
-            "not" => Tok::Not,
-            "or" => Tok::Or,
-            "pass" => Tok::Pass,
-            "raise" => Tok::Raise,
-            "return" => Tok::Return,
-            "try" => Tok::Try,
-            "while" => Tok::While,
-            "with" => Tok::With,
-            "class" => {
-                return Err(self.syntax("classes ('class') are not supported by gilvm", start, end))
-            }
-            "yield" => {
-                return Err(self.syntax(
-                    "generators ('yield') are not supported by gilvm",
-                    start,
-                    end,
-                ))
-            }
-            "async" | "await" => {
-                return Err(self.syntax(
-                    format!("'{text}' is not supported by gilvm (no async)"),
-                    start,
-                    end,
-                ))
-            }
-            _ => Tok::Name(text.to_string()),
-        })
     }
 
     fn int(&self, raw: Raw, text: &str, start: usize, end: usize) -> Result<Tok, CompileError> {
@@ -698,65 +571,9 @@ impl Iterator for Lexer<'_> {
     }
 }
 
-fn punct(raw: Raw) -> Tok {
-    match raw {
-        Raw::Lpar => Tok::Lpar,
-        Raw::Rpar => Tok::Rpar,
-        Raw::Lsqb => Tok::Lsqb,
-        Raw::Rsqb => Tok::Rsqb,
-        Raw::Lbrace => Tok::Lbrace,
-        Raw::Rbrace => Tok::Rbrace,
-        Raw::Colon => Tok::Colon,
-        Raw::Comma => Tok::Comma,
-        Raw::Semi => Tok::Semi,
-        Raw::Plus => Tok::Plus,
-        Raw::Minus => Tok::Minus,
-        Raw::Star => Tok::Star,
-        Raw::Slash => Tok::Slash,
-        Raw::Vbar => Tok::Vbar,
-        Raw::Amper => Tok::Amper,
-        Raw::Less => Tok::Less,
-        Raw::Greater => Tok::Greater,
-        Raw::Equal => Tok::Equal,
-        Raw::Dot => Tok::Dot,
-        Raw::Percent => Tok::Percent,
-        Raw::EqEqual => Tok::EqEqual,
-        Raw::NotEqual => Tok::NotEqual,
-        Raw::LessEqual => Tok::LessEqual,
-        Raw::GreaterEqual => Tok::GreaterEqual,
-        Raw::Tilde => Tok::Tilde,
-        Raw::Circumflex => Tok::Circumflex,
-        Raw::LeftShift => Tok::LeftShift,
-        Raw::RightShift => Tok::RightShift,
-        Raw::DoubleStar => Tok::DoubleStar,
-        Raw::PlusEqual => Tok::PlusEqual,
-        Raw::MinEqual => Tok::MinEqual,
-        Raw::StarEqual => Tok::StarEqual,
-        Raw::SlashEqual => Tok::SlashEqual,
-        Raw::PercentEqual => Tok::PercentEqual,
-        Raw::AmperEqual => Tok::AmperEqual,
-        Raw::VbarEqual => Tok::VbarEqual,
-        Raw::CircumflexEqual => Tok::CircumflexEqual,
-        Raw::LeftShiftEqual => Tok::LeftShiftEqual,
-        Raw::RightShiftEqual => Tok::RightShiftEqual,
-        Raw::DoubleStarEqual => Tok::DoubleStarEqual,
-        Raw::DoubleSlash => Tok::DoubleSlash,
-        Raw::DoubleSlashEqual => Tok::DoubleSlashEqual,
-        Raw::At => Tok::At,
-        Raw::AtEqual => Tok::AtEqual,
-        Raw::Rarrow => Tok::Rarrow,
-        Raw::Ellipsis => Tok::Ellipsis,
-        Raw::ColonEqual => Tok::ColonEqual,
-        // Tokens with values are converted by the lexer itself and never reach here.
-        Raw::Newline
-        | Raw::Name
-        | Raw::Dec
-        | Raw::Hex
-        | Raw::Oct
-        | Raw::Bin
-        | Raw::Float
-        | Raw::Str => Tok::Newline,
-    }
+/// The prefix letters of a string literal (`rb` in `rb'x'`).
+fn string_prefix(literal: &str) -> &str {
+    &literal[..literal.find(['\'', '"']).unwrap_or(0)]
 }
 
 /// Number of line breaks in `text` (`\r\n` counts once).
@@ -770,3 +587,6 @@ pub fn count_lines(text: &str) -> usize {
     }
     n
 }
+
+#[cfg(test)]
+mod tests;

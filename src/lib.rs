@@ -21,5 +21,7 @@ pub fn compile_source(
     source: &str,
 ) -> Result<bytecode::Program, error::CompileError> {
     let module = parse::parse_module(source)?;
-    compile::compile(&module, filename, source)
+    let program = compile::compile(&module, filename, source);
+    module.drop_iteratively();
+    program
 }

@@ -29,7 +29,12 @@ lalrpop_mod!(
 pub fn parse_module(source: &str) -> Result<Module, CompileError> {
     match toy::ModuleParser::new().parse(source, Lexer::new(source)) {
         Ok(body) => Ok(Module { body }),
-        Err(e) => Err(errors::friendly(source, None, e)),
+        // As CPython does: an error the tokenizer finds anywhere in the file (an unclosed
+        // bracket, an unterminated string) wins over the parser's, which it usually explains.
+        Err(e) => match Lexer::new(source).find_map(Result::err) {
+            Some(lex_error) => Err(lex_error),
+            None => Err(errors::friendly(source, None, e)),
+        },
     }
 }
 

@@ -98,6 +98,15 @@ impl ScopeTable {
             .copied()
     }
 
+    /// Whether `name` is bound by an `import` at module level. CPython 3.11 does not use
+    /// `LOAD_METHOD` on such names (`threading.Lock()` is `LOAD_ATTR` + `CALL`).
+    pub fn is_module_import(&self, name: &str) -> bool {
+        self.scopes
+            .first()
+            .and_then(|s| s.symbols.get(name))
+            .is_some_and(|s| s.flags & DEF_IMPORT != 0)
+    }
+
     /// The block of a lambda or comprehension expression.
     pub fn scope_of_expr(&self, expr: &Expr) -> Option<ScopeId> {
         self.by_node.get(&(expr as *const Expr as usize)).copied()
@@ -282,15 +291,7 @@ impl Builder {
                 None => Ok(()),
             },
             StmtKind::Global(names) => self.visit_directive(names, DEF_GLOBAL, stmt.span),
-            StmtKind::Nonlocal(names) => {
-                if self.cur().kind == ScopeKind::Module {
-                    return Err(CompileError::syntax(
-                        "nonlocal declaration not allowed at module level",
-                        stmt.span,
-                    ));
-                }
-                self.visit_directive(names, DEF_NONLOCAL, stmt.span)
-            }
+            StmtKind::Nonlocal(names) => self.visit_directive(names, DEF_NONLOCAL, stmt.span),
             StmtKind::With { items, body } => {
                 for item in items {
                     self.visit_expr(&item.context, Ctx::Load)?;

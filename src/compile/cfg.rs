@@ -6,17 +6,18 @@
 //! `SETUP_WITH` / `POP_BLOCK`, which never reach the VM: they describe which handler covers which
 //! instructions and become the exception table.
 //!
-//! [`assemble`] then runs the same passes, in the same order, as CPython 3.11's `assemble()`, so
-//! that the instruction sequence matches `python3.11 -m dis`: constant-condition folding, jump
-//! threading, tuple folding, swap elimination, inlining of small exit blocks, removal of
-//! unreachable code and redundant jumps and NOPs, duplication of exit blocks without a line
-//! number, line-number propagation, stack-depth computation over the graph, exception-table
-//! labelling, and finally relative jump offsets (one unit per instruction).
+//! This file holds the graph, the constant pool and CPython 3.11's peephole passes
+//! (`optimize_cfg`): constant-condition folding, jump threading, tuple folding, swap
+//! elimination, inlining of small exit blocks, removal of unreachable code, redundant jumps and
+//! NOPs. `assemble.rs` runs them, then lays the graph out as instructions.
 //!
 //! Architecture invariant: nothing here knows the AST; it works on blocks and instructions only.
 
+use std::collections::HashMap;
+
+use super::assemble::{eliminate_empty_basic_blocks, is_exit_without_lineno, mark_reachable};
 use crate::ast::Span;
-use crate::bytecode::{Const, ExceptionEntry, Instr, Opcode};
+use crate::bytecode::{Const, Opcode};
 
 /// Index of a basic block in [`Cfg::blocks`].
 pub type BlockId = usize;
@@ -56,7 +57,7 @@ pub struct Ins {
     pub arg: u32,
     pub target: Option<BlockId>,
     pub loc: Loc,
-    except: Option<BlockId>,
+    pub(super) except: Option<BlockId>,
 }
 
 impl Ins {
@@ -76,10 +77,10 @@ pub struct Block {
     pub instrs: Vec<Ins>,
     /// The block that follows in the layout (fall-through successor).
     pub next: Option<BlockId>,
-    preds: u32,
-    start_depth: Option<i32>,
-    preserve_lasti: bool,
-    visited: bool,
+    pub(super) preds: u32,
+    pub(super) start_depth: Option<i32>,
+    pub(super) preserve_lasti: bool,
+    pub(super) visited: bool,
 }
 
 /// The blocks of one code object under construction.
@@ -137,7 +138,7 @@ impl Cfg {
             .is_some_and(|i| i.op == Op::Real(Opcode::RETURN_VALUE))
     }
 
-    fn layout(&self) -> Vec<BlockId> {
+    pub(super) fn layout(&self) -> Vec<BlockId> {
         let mut order = Vec::new();
         let mut seen = vec![false; self.blocks.len()];
         let mut b = Some(self.entry);
@@ -153,7 +154,7 @@ impl Cfg {
     }
 
     /// The first non-empty block at or after `b` in the layout.
-    fn skip_empty(&self, mut b: BlockId) -> BlockId {
+    pub(super) fn skip_empty(&self, mut b: BlockId) -> BlockId {
         let mut guard = 0;
         while self.blocks[b].instrs.is_empty() && guard < self.blocks.len() {
             match self.blocks[b].next {
@@ -165,16 +166,16 @@ impl Cfg {
         b
     }
 
-    fn last_op(&self, b: BlockId) -> Option<Op> {
+    pub(super) fn last_op(&self, b: BlockId) -> Option<Op> {
         self.blocks[b].instrs.last().map(|i| i.op)
     }
 
-    fn no_fallthrough(&self, b: BlockId) -> bool {
+    pub(super) fn no_fallthrough(&self, b: BlockId) -> bool {
         self.last_op(b)
             .is_some_and(|op| op == Op::Jump || is_exit(op))
     }
 
-    fn is_exit_block(&self, b: BlockId) -> bool {
+    pub(super) fn is_exit_block(&self, b: BlockId) -> bool {
         self.last_op(b).is_some_and(is_exit)
     }
 }
@@ -193,11 +194,11 @@ pub fn is_jump(op: Op) -> bool {
     )
 }
 
-fn is_block_push(op: Op) -> bool {
+pub(super) fn is_block_push(op: Op) -> bool {
     matches!(op, Op::SetupFinally | Op::SetupCleanup | Op::SetupWith)
 }
 
-fn is_exit(op: Op) -> bool {
+pub(super) fn is_exit(op: Op) -> bool {
     matches!(
         op,
         Op::Real(Opcode::RETURN_VALUE)
@@ -206,48 +207,8 @@ fn is_exit(op: Op) -> bool {
     )
 }
 
-/// The result of assembling one code object.
-pub struct Assembled {
-    pub instrs: Vec<Instr>,
-    pub spans: Vec<Span>,
-    pub lines: Vec<u32>,
-    pub exception_table: Vec<ExceptionEntry>,
-    pub stacksize: u32,
-}
-
-/// CPython 3.11's `assemble()` after code generation. `first_line` is the line of the `def`.
-pub fn assemble(
-    cfg: &mut Cfg,
-    consts: &mut Vec<Const>,
-    first_line: u32,
-) -> Result<Assembled, String> {
-    normalize(cfg);
-    for b in 0..cfg.blocks.len() {
-        extend_block(cfg, b);
-    }
-    optimize_cfg(cfg, consts);
-    duplicate_exits_without_lineno(cfg);
-    mark_reachable(cfg);
-    propagate_line_numbers(cfg);
-    guarantee_lineno_for_exits(cfg, first_line);
-    let stacksize = stackdepth(cfg)?;
-    label_exception_targets(cfg);
-    for b in cfg.layout() {
-        for ins in &mut cfg.blocks[b].instrs {
-            if is_block_push(ins.op) || ins.op == Op::PopBlock {
-                ins.op = Op::Real(Opcode::NOP);
-                ins.target = None;
-            }
-        }
-    }
-    for b in cfg.layout() {
-        clean_basic_block(cfg, b);
-    }
-    linearize(cfg, first_line, stacksize)
-}
-
 /// Jump targets skip empty blocks (`normalize_basic_block`).
-fn normalize(cfg: &mut Cfg) {
+pub(super) fn normalize(cfg: &mut Cfg) {
     for b in 0..cfg.blocks.len() {
         for i in 0..cfg.blocks[b].instrs.len() {
             if let Some(t) = cfg.blocks[b].instrs[i].target {
@@ -258,8 +219,9 @@ fn normalize(cfg: &mut Cfg) {
     }
 }
 
-/// If a block ends with a jump to a small exit block, copy the exit block in place of the jump.
-fn extend_block(cfg: &mut Cfg, b: BlockId) {
+/// If a block ends with a jump to a small exit block without a line number, copy the exit
+/// block in place of the jump (3.11's `extend_block`).
+pub(super) fn extend_block(cfg: &mut Cfg, b: BlockId) {
     let Some(last) = cfg.blocks[b].instrs.last() else {
         return;
     };
@@ -267,7 +229,7 @@ fn extend_block(cfg: &mut Cfg, b: BlockId) {
         return;
     }
     let Some(t) = last.target else { return };
-    if !cfg.is_exit_block(t) || cfg.blocks[t].instrs.len() > 4 {
+    if !is_exit_without_lineno(cfg, t) || cfg.blocks[t].instrs.len() > 4 {
         return;
     }
     let copy = cfg.blocks[t].instrs.clone();
@@ -277,7 +239,7 @@ fn extend_block(cfg: &mut Cfg, b: BlockId) {
     cfg.blocks[b].instrs.extend(copy);
 }
 
-fn optimize_cfg(cfg: &mut Cfg, consts: &mut Vec<Const>) {
+pub(super) fn optimize_cfg(cfg: &mut Cfg, consts: &mut ConstPool) {
     for b in cfg.layout() {
         optimize_basic_block(cfg, b, consts);
         clean_basic_block(cfg, b);
@@ -323,24 +285,53 @@ fn const_truth(c: &Const) -> bool {
     }
 }
 
-/// CPython's `add_const`: the index of an equal constant, or a new one.
-pub fn add_const(consts: &mut Vec<Const>, c: Const) -> u32 {
-    if let Some(i) = consts.iter().position(|x| const_identical(x, &c)) {
-        return i as u32;
-    }
-    consts.push(c);
-    (consts.len() - 1) as u32
+/// A code object's constants, with CPython's merging: equal constants share one index, but
+/// only when they have the same type and value (`1`, `1.0` and `True` stay distinct, and so do
+/// `0.0` and `-0.0`).
+#[derive(Clone, Debug, Default)]
+pub struct ConstPool {
+    pub list: Vec<Const>,
+    index: HashMap<ConstKey, u32>,
 }
 
-/// Constants are merged only when they have the same type and value (`1`, `1.0` and `True`
-/// stay distinct, and so do `0.0` and `-0.0`), as in CPython.
-fn const_identical(a: &Const, b: &Const) -> bool {
-    match (a, b) {
-        (Const::Float(x), Const::Float(y)) => x.to_bits() == y.to_bits(),
-        (Const::Tuple(x), Const::Tuple(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| const_identical(p, q))
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum ConstKey {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    Str(String),
+    Tuple(Vec<ConstKey>),
+    Code(u32),
+}
+
+fn const_key(c: &Const) -> ConstKey {
+    match c {
+        Const::None => ConstKey::None,
+        Const::Bool(b) => ConstKey::Bool(*b),
+        Const::Int(i) => ConstKey::Int(*i),
+        Const::Float(f) => ConstKey::Float(f.to_bits()),
+        Const::Str(s) => ConstKey::Str(s.clone()),
+        Const::Tuple(t) => ConstKey::Tuple(t.iter().map(const_key).collect()),
+        Const::Code(c) => ConstKey::Code(*c),
+    }
+}
+
+impl ConstPool {
+    /// CPython's `add_const`: the index of an equal constant, or a new one.
+    pub fn add(&mut self, c: Const) -> u32 {
+        let key = const_key(&c);
+        if let Some(&i) = self.index.get(&key) {
+            return i;
         }
-        _ => a == b,
+        let i = self.list.len() as u32;
+        self.list.push(c);
+        self.index.insert(key, i);
+        i
+    }
+
+    pub(super) fn get(&self, i: u32) -> Const {
+        self.list.get(i as usize).cloned().unwrap_or(Const::None)
     }
 }
 
@@ -349,7 +340,7 @@ fn nop(ins: &mut Ins) {
     ins.target = None;
 }
 
-fn optimize_basic_block(cfg: &mut Cfg, b: BlockId, consts: &mut Vec<Const>) {
+fn optimize_basic_block(cfg: &mut Cfg, b: BlockId, consts: &mut ConstPool) {
     let mut i = 0usize;
     let mut guard = 0usize;
     while i < cfg.blocks[b].instrs.len() {
@@ -376,7 +367,7 @@ fn optimize_basic_block(cfg: &mut Cfg, b: BlockId, consts: &mut Vec<Const>) {
         let mut reexamine = false;
         match ins.op {
             Op::Real(Opcode::LOAD_CONST) => {
-                let value = consts.get(ins.arg as usize).cloned().unwrap_or(Const::None);
+                let value = consts.get(ins.arg);
                 match next_op {
                     Some(op @ (Op::PopJumpIfFalse | Op::PopJumpIfTrue)) => {
                         let jump_if_true = op == Op::PopJumpIfTrue;
@@ -511,7 +502,7 @@ fn jump_thread(cfg: &mut Cfg, b: BlockId, i: usize, target: &Ins, op: Op) -> boo
 }
 
 /// `LOAD_CONST a; LOAD_CONST b; BUILD_TUPLE 2` becomes `LOAD_CONST (a, b)`.
-fn fold_tuple_on_constants(cfg: &mut Cfg, b: BlockId, i: usize, consts: &mut Vec<Const>) {
+fn fold_tuple_on_constants(cfg: &mut Cfg, b: BlockId, i: usize, consts: &mut ConstPool) {
     let instrs = &mut cfg.blocks[b].instrs;
     let n = instrs[i].arg as usize;
     let mut items = Vec::with_capacity(n);
@@ -519,9 +510,9 @@ fn fold_tuple_on_constants(cfg: &mut Cfg, b: BlockId, i: usize, consts: &mut Vec
         if ins.op != Op::Real(Opcode::LOAD_CONST) {
             return;
         }
-        items.push(consts.get(ins.arg as usize).cloned().unwrap_or(Const::None));
+        items.push(consts.get(ins.arg));
     }
-    let idx = add_const(consts, Const::Tuple(items));
+    let idx = consts.add(Const::Tuple(items));
     for ins in &mut instrs[i - n..i] {
         nop(ins);
     }
@@ -588,7 +579,7 @@ fn apply_static_swaps(instrs: &mut [Ins], start: usize) {
 }
 
 /// Removes NOPs that carry no line number of their own (`clean_basic_block`).
-fn clean_basic_block(cfg: &mut Cfg, b: BlockId) {
+pub(super) fn clean_basic_block(cfg: &mut Cfg, b: BlockId) {
     let next_line = {
         let mut next = cfg.blocks[b].next;
         let mut guard = 0;
@@ -629,408 +620,4 @@ fn clean_basic_block(cfg: &mut Cfg, b: BlockId) {
     let mut k = keep.into_iter();
     instrs.retain(|_| k.next().unwrap_or(true));
     cfg.blocks[b].instrs = instrs;
-}
-
-fn mark_reachable(cfg: &mut Cfg) {
-    for b in &mut cfg.blocks {
-        b.preds = 0;
-    }
-    let entry = cfg.entry;
-    cfg.blocks[entry].preds = 1;
-    let mut stack = vec![entry];
-    while let Some(b) = stack.pop() {
-        if !cfg.no_fallthrough(b) {
-            if let Some(n) = cfg.blocks[b].next {
-                if cfg.blocks[n].preds == 0 {
-                    stack.push(n);
-                }
-                cfg.blocks[n].preds += 1;
-            }
-        }
-        let targets: Vec<BlockId> = cfg.blocks[b]
-            .instrs
-            .iter()
-            .filter(|i| is_jump(i.op) || is_block_push(i.op))
-            .filter_map(|i| i.target)
-            .collect();
-        for t in targets {
-            if cfg.blocks[t].preds == 0 {
-                stack.push(t);
-            }
-            cfg.blocks[t].preds += 1;
-        }
-    }
-}
-
-fn eliminate_empty_basic_blocks(cfg: &mut Cfg) {
-    for b in cfg.layout() {
-        let mut next = cfg.blocks[b].next;
-        while let Some(n) = next {
-            if cfg.blocks[n].instrs.is_empty() && cfg.blocks[n].next.is_some() {
-                next = cfg.blocks[n].next;
-            } else {
-                break;
-            }
-        }
-        cfg.blocks[b].next = next;
-    }
-    for b in cfg.layout() {
-        for i in 0..cfg.blocks[b].instrs.len() {
-            if let Some(t) = cfg.blocks[b].instrs[i].target {
-                let t = cfg.skip_empty(t);
-                cfg.blocks[b].instrs[i].target = Some(t);
-            }
-        }
-    }
-}
-
-fn is_exit_without_lineno(cfg: &Cfg, b: BlockId) -> bool {
-    cfg.is_exit_block(b) && cfg.blocks[b].instrs.iter().all(|i| i.loc.line.is_none())
-}
-
-/// Exit blocks without a line number reached by several jumps are copied, one per jump, so that
-/// each copy can take the line of its jump (CPython's `duplicate_exits_without_lineno`).
-fn duplicate_exits_without_lineno(cfg: &mut Cfg) {
-    mark_reachable(cfg);
-    let original = cfg.blocks.len();
-    for b in (0..original).rev() {
-        let Some(last) = cfg.blocks[b].instrs.last() else {
-            continue;
-        };
-        if !is_jump(last.op) {
-            continue;
-        }
-        let Some(t) = last.target else { continue };
-        let jump_loc = last.loc;
-        if is_exit_without_lineno(cfg, t) && cfg.blocks[t].preds > 1 {
-            let mut copy = cfg.blocks[t].clone();
-            copy.instrs[0].loc = jump_loc;
-            copy.preds = 1;
-            copy.next = cfg.blocks[t].next;
-            let new = cfg.blocks.len();
-            cfg.blocks.push(copy);
-            cfg.blocks[t].next = Some(new);
-            cfg.blocks[t].preds -= 1;
-            if let Some(last) = cfg.blocks[b].instrs.last_mut() {
-                last.target = Some(new);
-            }
-        }
-    }
-    for b in cfg.layout() {
-        if cfg.no_fallthrough(b) || cfg.blocks[b].instrs.is_empty() {
-            continue;
-        }
-        if let Some(n) = cfg.blocks[b].next {
-            if !cfg.blocks[n].instrs.is_empty() && is_exit_without_lineno(cfg, n) {
-                let loc = cfg.blocks[b].instrs[cfg.blocks[b].instrs.len() - 1].loc;
-                cfg.blocks[n].instrs[0].loc = loc;
-            }
-        }
-    }
-}
-
-fn propagate_line_numbers(cfg: &mut Cfg) {
-    for b in cfg.layout() {
-        if cfg.blocks[b].instrs.is_empty() {
-            continue;
-        }
-        let mut prev: Option<Loc> = None;
-        for ins in &mut cfg.blocks[b].instrs {
-            if ins.loc.line.is_none() {
-                if let Some(p) = prev {
-                    ins.loc = p;
-                }
-            } else {
-                prev = Some(ins.loc);
-            }
-        }
-        let last = cfg.blocks[b].instrs[cfg.blocks[b].instrs.len() - 1].clone();
-        if !cfg.no_fallthrough(b) {
-            if let Some(n) = cfg.blocks[b].next {
-                if cfg.blocks[n].preds == 1 {
-                    if let (Some(first), Some(p)) = (cfg.blocks[n].instrs.first_mut(), prev) {
-                        if first.loc.line.is_none() {
-                            first.loc = p;
-                        }
-                    }
-                }
-            }
-        }
-        if is_jump(last.op) {
-            if let Some(t) = last.target {
-                if cfg.blocks[t].preds == 1 {
-                    if let Some(first) = cfg.blocks[t].instrs.first_mut() {
-                        if first.loc.line.is_none() {
-                            first.loc = last.loc;
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn guarantee_lineno_for_exits(cfg: &mut Cfg, first_line: u32) {
-    let mut line = first_line;
-    for b in cfg.layout() {
-        let Some(last) = cfg.blocks[b].instrs.last() else {
-            continue;
-        };
-        match last.loc.line {
-            None => {
-                if last.op == Op::Real(Opcode::RETURN_VALUE) {
-                    for ins in &mut cfg.blocks[b].instrs {
-                        ins.loc.line = Some(line);
-                    }
-                }
-            }
-            Some(l) => line = l,
-        }
-    }
-}
-
-/// Net stack effect of an instruction; `jump` selects the effect on the branch taken.
-fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
-    let n = arg as i32;
-    use Opcode::*;
-    match op {
-        Op::Jump | Op::PopBlock => 0,
-        Op::PopJumpIfFalse | Op::PopJumpIfTrue | Op::PopJumpIfNone | Op::PopJumpIfNotNone => -1,
-        Op::SetupFinally | Op::SetupWith => i32::from(jump),
-        Op::SetupCleanup => {
-            if jump {
-                2
-            } else {
-                0
-            }
-        }
-        Op::Real(op) => match op {
-            NOP | RESUME | SWAP | UNARY_NEGATIVE | UNARY_POSITIVE | UNARY_NOT | UNARY_INVERT
-            | GET_ITER | DELETE_NAME | DELETE_GLOBAL | DELETE_FAST | DELETE_DEREF | MAKE_CELL
-            | COPY_FREE_VARS | LOAD_ATTR | LOAD_METHOD | LIST_TO_TUPLE | JUMP_FORWARD
-            | JUMP_BACKWARD | KW_NAMES | CHECK_EXC_MATCH => 0,
-            POP_TOP | BINARY_OP | COMPARE_OP | IS_OP | CONTAINS_OP | BINARY_SUBSCR | STORE_NAME
-            | STORE_GLOBAL | STORE_FAST | STORE_DEREF | LIST_APPEND | LIST_EXTEND
-            | RETURN_VALUE | POP_EXCEPT | RERAISE | IMPORT_NAME => -1,
-            POP_JUMP_FORWARD_IF_FALSE
-            | POP_JUMP_FORWARD_IF_TRUE
-            | POP_JUMP_FORWARD_IF_NONE
-            | POP_JUMP_FORWARD_IF_NOT_NONE
-            | POP_JUMP_BACKWARD_IF_FALSE
-            | POP_JUMP_BACKWARD_IF_TRUE => -1,
-            COPY | LOAD_CONST | LOAD_NAME | LOAD_GLOBAL | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF
-            | LOAD_ASSERTION_ERROR | BEFORE_WITH | WITH_EXCEPT_START | PUSH_EXC_INFO
-            | IMPORT_FROM => 1,
-            STORE_SUBSCR => -3,
-            DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
-            BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
-            BUILD_MAP => 1 - 2 * n,
-            BUILD_CONST_KEY_MAP => -n,
-            UNPACK_SEQUENCE => n - 1,
-            FORMAT_VALUE => {
-                if arg & crate::bytecode::FVS_HAVE_SPEC != 0 {
-                    -1
-                } else {
-                    0
-                }
-            }
-            FOR_ITER => {
-                if jump {
-                    -1
-                } else {
-                    1
-                }
-            }
-            JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP => {
-                if jump {
-                    0
-                } else {
-                    -1
-                }
-            }
-            CALL => -n,
-            CALL_FUNCTION_EX => -1 - (n & 1),
-            MAKE_FUNCTION => -((arg & 0x0f).count_ones() as i32),
-            RAISE_VARARGS => -n,
-        },
-    }
-}
-
-/// Maximum stack depth over all paths; also records each block's depth at entry, which gives
-/// the handler depth of the exception table.
-fn stackdepth(cfg: &mut Cfg) -> Result<u32, String> {
-    for b in &mut cfg.blocks {
-        b.start_depth = None;
-    }
-    let mut max = 0i32;
-    let mut stack: Vec<BlockId> = Vec::new();
-    let push = |cfg: &mut Cfg, stack: &mut Vec<BlockId>, b: BlockId, depth: i32| {
-        if cfg.blocks[b].start_depth.is_none() {
-            cfg.blocks[b].start_depth = Some(depth);
-            stack.push(b);
-        }
-    };
-    push(cfg, &mut stack, cfg.entry, 0);
-    while let Some(b) = stack.pop() {
-        let mut depth = cfg.blocks[b].start_depth.unwrap_or(0);
-        let mut next = cfg.blocks[b].next;
-        let instrs = cfg.blocks[b].instrs.clone();
-        for ins in &instrs {
-            let new_depth = depth + stack_effect(ins.op, ins.arg, false);
-            max = max.max(new_depth);
-            if new_depth < 0 {
-                return Err(format!("negative stack depth at {:?}", ins.op));
-            }
-            if is_jump(ins.op) || is_block_push(ins.op) {
-                let target_depth = depth + stack_effect(ins.op, ins.arg, true);
-                max = max.max(target_depth);
-                if let Some(t) = ins.target {
-                    push(cfg, &mut stack, t, target_depth);
-                }
-            }
-            depth = new_depth;
-            if ins.op == Op::Jump || is_exit(ins.op) {
-                next = None;
-                break;
-            }
-        }
-        if let Some(n) = next {
-            push(cfg, &mut stack, n, depth);
-        }
-    }
-    Ok(max as u32)
-}
-
-/// Gives every instruction its handler block (`label_exception_targets`).
-fn label_exception_targets(cfg: &mut Cfg) {
-    for b in &mut cfg.blocks {
-        b.visited = false;
-    }
-    let mut todo: Vec<(BlockId, Vec<BlockId>)> = vec![(cfg.entry, Vec::new())];
-    cfg.blocks[cfg.entry].visited = true;
-    while let Some((b, mut stack)) = todo.pop() {
-        let n = cfg.blocks[b].instrs.len();
-        for i in 0..n {
-            let ins = cfg.blocks[b].instrs[i].clone();
-            if is_block_push(ins.op) {
-                if let Some(t) = ins.target {
-                    if !cfg.blocks[t].visited {
-                        cfg.blocks[t].visited = true;
-                        todo.push((t, stack.clone()));
-                    }
-                    if matches!(ins.op, Op::SetupCleanup | Op::SetupWith) {
-                        cfg.blocks[t].preserve_lasti = true;
-                    }
-                    stack.push(t);
-                }
-            } else if ins.op == Op::PopBlock {
-                stack.pop();
-            } else {
-                cfg.blocks[b].instrs[i].except = stack.last().copied();
-                if is_jump(ins.op) {
-                    if let Some(t) = ins.target {
-                        if !cfg.blocks[t].visited {
-                            cfg.blocks[t].visited = true;
-                            todo.push((t, stack.clone()));
-                        }
-                    }
-                }
-            }
-        }
-        if !cfg.no_fallthrough(b) {
-            if let Some(nb) = cfg.blocks[b].next {
-                if !cfg.blocks[nb].visited {
-                    cfg.blocks[nb].visited = true;
-                    todo.push((nb, stack));
-                }
-            }
-        }
-    }
-}
-
-/// Lays the blocks out, resolves jump directions and offsets, and builds the exception table.
-fn linearize(cfg: &mut Cfg, first_line: u32, stacksize: u32) -> Result<Assembled, String> {
-    let order = cfg.layout();
-    let mut start = vec![0usize; cfg.blocks.len()];
-    let mut pos = 0usize;
-    for &b in &order {
-        start[b] = pos;
-        pos += cfg.blocks[b].instrs.len();
-    }
-    let mut out = Assembled {
-        instrs: Vec::with_capacity(pos),
-        spans: Vec::with_capacity(pos),
-        lines: Vec::with_capacity(pos),
-        exception_table: Vec::new(),
-        stacksize,
-    };
-    let mut line = first_line;
-    let mut handlers: Vec<Option<BlockId>> = Vec::with_capacity(pos);
-    for &b in &order {
-        for ins in &cfg.blocks[b].instrs {
-            let index = out.instrs.len();
-            let instr = match (ins.op, ins.target) {
-                (Op::Real(op), None) => Instr::new(op, ins.arg),
-                (op, Some(t)) => {
-                    let target = start[t];
-                    let forward = target > index;
-                    let real = jump_opcode(op, forward)
-                        .ok_or_else(|| format!("{op:?} cannot jump backward"))?;
-                    let arg = if forward {
-                        target - index - 1
-                    } else {
-                        index + 1 - target
-                    };
-                    Instr::new(real, arg as u32)
-                }
-                (op, None) => return Err(format!("{op:?} without a target")),
-            };
-            out.instrs.push(instr);
-            out.spans.push(ins.loc.span);
-            if let Some(l) = ins.loc.line {
-                line = l;
-            }
-            out.lines.push(line);
-            handlers.push(ins.except);
-        }
-    }
-    let mut i = 0;
-    while i < handlers.len() {
-        let Some(h) = handlers[i] else {
-            i += 1;
-            continue;
-        };
-        let s = i;
-        while i < handlers.len() && handlers[i] == Some(h) {
-            i += 1;
-        }
-        let depth =
-            cfg.blocks[h].start_depth.unwrap_or(1) - 1 - i32::from(cfg.blocks[h].preserve_lasti);
-        out.exception_table.push(ExceptionEntry {
-            start: s as u32,
-            end: i as u32,
-            target: start[h] as u32,
-            depth: depth.max(0) as u32,
-            lasti: cfg.blocks[h].preserve_lasti,
-        });
-    }
-    Ok(out)
-}
-
-fn jump_opcode(op: Op, forward: bool) -> Option<Opcode> {
-    use Opcode::*;
-    Some(match (op, forward) {
-        (Op::Jump, true) => JUMP_FORWARD,
-        (Op::Jump, false) => JUMP_BACKWARD,
-        (Op::PopJumpIfFalse, true) => POP_JUMP_FORWARD_IF_FALSE,
-        (Op::PopJumpIfFalse, false) => POP_JUMP_BACKWARD_IF_FALSE,
-        (Op::PopJumpIfTrue, true) => POP_JUMP_FORWARD_IF_TRUE,
-        (Op::PopJumpIfTrue, false) => POP_JUMP_BACKWARD_IF_TRUE,
-        (Op::PopJumpIfNone, true) => POP_JUMP_FORWARD_IF_NONE,
-        (Op::PopJumpIfNotNone, true) => POP_JUMP_FORWARD_IF_NOT_NONE,
-        (Op::Real(FOR_ITER), true) => FOR_ITER,
-        (Op::Real(JUMP_IF_FALSE_OR_POP), true) => JUMP_IF_FALSE_OR_POP,
-        (Op::Real(JUMP_IF_TRUE_OR_POP), true) => JUMP_IF_TRUE_OR_POP,
-        _ => return None,
-    })
 }

@@ -5,7 +5,7 @@
 //! the current location while they are compiled and restore it afterwards, so every instruction
 //! carries the span of the innermost expression that produced it.
 
-use super::cfg::{add_const, BlockId, Op};
+use super::cfg::{BlockId, Op};
 use super::fold;
 use super::{Compiler, Ctx, UnitKind, R, STACK_USE_GUIDELINE};
 use crate::ast::{
@@ -592,7 +592,12 @@ impl<'a> Compiler<'a> {
         let starred = args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)));
         let nkw = keywords.len();
         if let ExprKind::Attribute { value, attr } = &func.kind {
-            if !starred && args.len() + nkw + usize::from(nkw > 0) < STACK_USE_GUIDELINE {
+            let imported =
+                matches!(&value.kind, ExprKind::Name(n) if self.scopes.is_module_import(n));
+            if !imported
+                && !starred
+                && args.len() + nkw + usize::from(nkw > 0) < STACK_USE_GUIDELINE
+            {
                 self.expr(value)?;
                 let old = self.cur.loc;
                 self.attr_loc(attr.span);
@@ -622,7 +627,7 @@ impl<'a> Compiler<'a> {
             .iter()
             .map(|k| Const::Str(k.name.name.clone()))
             .collect();
-        let i = add_const(&mut self.cur.consts, Const::Tuple(names));
+        let i = self.cur.consts.add(Const::Tuple(names));
         self.emit(Opcode::KW_NAMES, i);
         Ok(())
     }
@@ -719,7 +724,7 @@ impl<'a> Compiler<'a> {
             .scope_of_expr(e)
             .ok_or_else(|| super::internal("lambda without a scope", e.span))?;
         self.enter_scope(UnitKind::Lambda, "<lambda>", scope, e.span);
-        add_const(&mut self.cur.consts, Const::None);
+        self.cur.consts.add(Const::None);
         self.cur.argcount = params.args.len() as u32;
         self.cur.kwonlyargcount = params.kwonly.len() as u32;
         self.cur.has_varargs = params.vararg.is_some();

@@ -140,8 +140,7 @@ fn int_binary(op: BinOp, a: i64, b: i64) -> Option<Const> {
             if s >= 63 {
                 return None;
             }
-            let v = a.checked_mul(1i64 << s)?;
-            v
+            a.checked_mul(1i64 << s)?
         }
         BinOp::RShift => {
             let s = u32::try_from(b).ok()?;

@@ -50,16 +50,10 @@ pub fn decode(text: &str, base: usize, start: usize, end: usize) -> Result<StrTo
     let triple = lit[prefix_len..].starts_with(&quote.repeat(3)) && lit.len() >= prefix_len + 6;
     let q = if triple { 3 } else { 1 };
     let body = (start + prefix_len + q, end - q);
-    let err =
-        |msg: &str, a: usize, b: usize| CompileError::syntax(msg, Span::new(base + a, base + b));
-    if prefix.contains('b') {
-        return Err(err("bytes literals are not supported by gilvm", start, end));
-    }
     let raw = prefix.contains('r');
     let ctx = Ctx { text, base, raw };
     if prefix.contains('f') {
-        let (pieces, stop) = ctx.fstring(body.0, body.1, 0)?;
-        debug_assert_eq!(stop, body.1);
+        let (pieces, _) = ctx.fstring(body.0, body.1, 0)?;
         return Ok(StrTok::Format(pieces));
     }
     Ok(StrTok::Plain(ctx.unescape(body.0, body.1)?))

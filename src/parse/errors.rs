@@ -124,6 +124,16 @@ fn unexpected(
     expected: &[String],
 ) -> CompileError {
     let expects = |t: &str| expected.iter().any(|e| e == t);
+    if let Some(Tok::Unsupported(what)) = tok {
+        return syntax(format!("{what} not supported by gilvm"), l, r);
+    }
+    if tok == Some(&Tok::ColonEqual) {
+        return syntax(
+            "assignment expressions (':=') are not supported by gilvm",
+            l,
+            r,
+        );
+    }
     if tok == Some(&Tok::Indent) {
         return indentation("unexpected indent", l, r);
     }
@@ -146,6 +156,22 @@ fn unexpected(
         return indentation("unexpected unindent", l, r);
     }
     let head = ctx.head().cloned();
+    let after = |t: Tok| ctx.previous().is_some_and(|p| p.1 == t);
+    if tok == Some(&Tok::Star) && after(Tok::Except) {
+        return syntax(
+            "'except*' (exception groups) is not supported by gilvm",
+            l,
+            r,
+        );
+    }
+    if tok == Some(&Tok::As) && head == Some(Tok::With) && ctx.depth > 0 {
+        return syntax(
+            "'as' inside parenthesized with-items is not supported by gilvm; \
+             write 'with a as x, b as y:'",
+            l,
+            r,
+        );
+    }
     let in_header = matches!(
         head,
         Some(
@@ -198,11 +224,6 @@ fn unexpected(
     } else {
         "invalid syntax"
     };
-    // As CPython does for a generic error: an error the tokenizer finds later in the file
-    // (an unclosed bracket, an unterminated string) explains it better.
-    if let Some(Err(e)) = Lexer::new(source).find(|t| t.is_err()) {
-        return e;
-    }
     syntax(generic, l, r)
 }
 

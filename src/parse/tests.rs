@@ -1,11 +1,30 @@
 //! Parser unit tests: source in, compact S-expression (see [`super::sexp`]) or error out.
 
+use std::cell::RefCell;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
 use super::parse_module;
 use super::sexp;
+
+thread_local! {
+    /// When set, `check` and `check_err` record their sources here for the Python oracle:
+    /// (source, whether CPython must accept it).
+    static ORACLE: RefCell<Option<Vec<(String, bool)>>> = const { RefCell::new(None) };
+}
+
+fn record(src: &str, valid: bool) {
+    ORACLE.with(|o| {
+        if let Some(v) = o.borrow_mut().as_mut() {
+            v.push((src.to_string(), valid));
+        }
+    });
+}
 
 /// Parses `src` and compares its rendering with `expected` (leading/trailing blank lines and
 /// the common indentation of `expected` are ignored).
 fn check(src: &str, expected: &str) {
+    record(src, true);
     let actual = match parse_module(src) {
         Ok(m) => sexp::module(&m),
         Err(e) => format!("ERROR {}: {}", e.kind.name(), e.message),
@@ -20,6 +39,9 @@ fn check(src: &str, expected: &str) {
 
 /// Parses `src`, expecting an error rendered as `Kind: message @line:col`.
 fn check_err(src: &str, expected: &str) {
+    // Valid Python that gilvm rejects by design must still be valid for CPython.
+    let by_design = ["not supported by gilvm", "for gilvm", "too deeply nested"];
+    record(src, by_design.iter().any(|m| expected.contains(m)));
     let actual = match parse_module(src) {
         Ok(m) => format!("OK\n{}", sexp::module(&m)),
         Err(e) => {
@@ -222,6 +244,10 @@ fn compound_statements() {
           (call h)
         ",
     );
+    check("with (a, b,): pass\n", "with a, b\n  pass");
+    check("with (a, b) as c: pass\n", "with (tuple a b) as c\n  pass");
+    check("with ((a, b)): pass\n", "with (tuple a b)\n  pass");
+    check("with (a, b), c: pass\n", "with (tuple a b), c\n  pass");
     check(
         "with a as x, b as (y, z), c:\n    pass\n",
         "
@@ -279,6 +305,7 @@ fn layout() {
     check("", "");
     check("\n\n   \n", "");
     check("x\r\ny\r\n", "x\ny");
+    check("\u{feff}x = 1\n", "x = 1");
 }
 
 #[test]
@@ -506,6 +533,27 @@ fn unsupported() {
         "from . import x\n",
         "SyntaxError: relative imports are not supported by gilvm @1:1",
     );
+    check_err(
+        "x = 1j\n",
+        "SyntaxError: complex numbers are not supported by gilvm @1:5",
+    );
+    check_err(
+        "if (n := 1):\n  pass\n",
+        "SyntaxError: assignment expressions (':=') are not supported by gilvm @1:4",
+    );
+    check_err(
+        "if n := 1:\n  pass\n",
+        "SyntaxError: assignment expressions (':=') are not supported by gilvm @1:6",
+    );
+    check_err(
+        "try:\n  pass\nexcept* E:\n  pass\n",
+        "SyntaxError: 'except*' (exception groups) is not supported by gilvm @3:7",
+    );
+    check_err(
+        "with (a as b, c):\n  pass\n",
+        "SyntaxError: 'as' inside parenthesized with-items is not supported by gilvm; \
+         write 'with a as x, b as y:' @1:9",
+    );
 }
 
 #[test]
@@ -513,4 +561,83 @@ fn spans() {
     let m = parse_module("x = 1\nif a:\n    f(b)\n").unwrap_or_else(|e| panic!("{e:?}"));
     let spans: Vec<(u32, u32)> = m.body.iter().map(|s| (s.span.start, s.span.end)).collect();
     assert_eq!(spans, vec![(0, 5), (6, 20)]);
+}
+
+/// CPython is the oracle: every snippet above that gilvm parses must parse in `python3`, and
+/// every one it rejects must be rejected too (unless gilvm rejects it by design).
+#[test]
+fn python_agrees() {
+    ORACLE.with(|o| *o.borrow_mut() = Some(Vec::new()));
+    for test in [
+        precedence,
+        atoms,
+        strings,
+        fstrings,
+        calls_and_trailers,
+        comprehensions,
+        assignments,
+        compound_statements,
+        functions,
+        simple_statements,
+        layout,
+        indentation_errors,
+        syntax_errors,
+        target_errors,
+        argument_errors,
+        fstring_errors,
+        unsupported,
+    ] {
+        test();
+    }
+    let snippets = ORACLE.with(|o| o.borrow_mut().take()).unwrap_or_default();
+    // One python3 process checks them all: each line is `1|0 <hex of the UTF-8 source>`.
+    let script = r#"
+import ast, sys
+for line in sys.stdin:
+    want, hexsrc = line.rstrip("\n").split(" ")
+    # Bytes, as python3 reads a file (so a leading byte order mark is dropped).
+    src = bytes.fromhex(hexsrc)
+    try:
+        if want == "1":
+            ast.parse(src)
+        else:
+            compile(src, "<snippet>", "exec")
+        ok = True
+    except (SyntaxError, ValueError) as e:
+        ok = False
+        err = f"{type(e).__name__}: {e.msg}"
+    if ok != (want == "1"):
+        print(("rejected" if want == "1" else "accepted") + " " + repr(src) + ("" if ok else " " + err))
+"#;
+    let child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("skipped: python3 not found");
+        return;
+    };
+    let mut input = String::new();
+    for (src, valid) in &snippets {
+        let hex: String = src.bytes().map(|b| format!("{b:02x}")).collect();
+        input.push_str(&format!("{} {hex}\n", u8::from(*valid)));
+    }
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    let out = child.wait_with_output().expect("python3 runs");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "CPython disagrees on {} snippets:\n{report}{}",
+        report.lines().count(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        snippets.len() > 150,
+        "only {} snippets recorded",
+        snippets.len()
+    );
 }

@@ -5,9 +5,10 @@
 //! hashes a string.
 
 use crate::vm::exceptions::ExcKind;
+use crate::vm::gil::GilModel;
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
-use crate::vm::natives::{AttrSym, ModuleId};
+use crate::vm::natives::{AttrSym, ModuleId, NativeId};
 use crate::vm::value::Value;
 use crate::vm::{methods, ops, PyResult, Throw};
 
@@ -34,7 +35,7 @@ impl Vm {
         let prog = self.prog.clone();
         let name_str = prog.names[name as usize].as_str();
         match obj {
-            Value::Module(m) => return module_member(m, name_str),
+            Value::Module(m) => return self.module_member(m, name_str),
             Value::Obj(id) => {
                 if let Some(attr) = attr {
                     if let Some(m) = methods::lookup_method(&self.rt, obj, attr)
@@ -77,6 +78,32 @@ impl Vm {
         Err(no_attribute(&self.rt, obj, name_str))
     }
 
+    /// `hasattr(obj, name)`: whether looking the attribute up succeeds.
+    pub fn hasattr(&mut self, args: &[Value], kw: &[(&str, Value)]) -> PyResult<Value> {
+        if !kw.is_empty() {
+            return Err(Throw::type_error("hasattr() takes no keyword arguments"));
+        }
+        let [obj, name] = args else {
+            return Err(Throw::type_error(format!(
+                "hasattr expected 2 arguments, got {}",
+                args.len()
+            )));
+        };
+        let Some(name) = self.rt.as_str(*name).map(str::to_string) else {
+            return Err(Throw::type_error(
+                "hasattr(): attribute name must be string",
+            ));
+        };
+        let found = match *obj {
+            Value::Module(m) => self.module_member(m, &name).is_ok(),
+            _ => match self.prog.names.iter().position(|n| *n == name) {
+                Some(id) => self.load_attr(*obj, id as u32).is_ok(),
+                None => false,
+            },
+        };
+        Ok(Value::Bool(found))
+    }
+
     /// `STORE_ATTR`.
     pub fn store_attr(&mut self, obj: Value, name: u32, v: Value) -> PyResult<()> {
         if let (Value::Obj(id), Some(attr)) = (obj, self.attr_of[name as usize]) {
@@ -89,24 +116,44 @@ impl Vm {
     }
 }
 
-/// A member of a built-in module.
-pub fn module_member(m: ModuleId, name: &str) -> PyResult<Value> {
-    if let Some(n) = m.member(name) {
-        return Ok(Value::Native(n));
+impl Vm {
+    /// A member of a built-in module. `sys` has the switch-interval functions of the Python
+    /// version the GIL model stands for: `setcheckinterval` under py27, `setswitchinterval`
+    /// under the 3.x models, both under `any`.
+    pub fn module_member(&self, m: ModuleId, name: &str) -> PyResult<Value> {
+        let missing = || {
+            Throw::new(
+                ExcKind::AttributeError,
+                format!("module '{}' has no attribute '{name}'", m.name()),
+            )
+        };
+        if let Some(n) = m.member(name) {
+            let model = self.config.model;
+            let absent = match n {
+                NativeId::SetCheckInterval => !matches!(model, GilModel::Py27 | GilModel::Any),
+                NativeId::SetSwitchInterval | NativeId::GetSwitchInterval => {
+                    model == GilModel::Py27
+                }
+                _ => false,
+            };
+            if absent {
+                return Err(missing());
+            }
+            return Ok(Value::Native(n));
+        }
+        module_exception(m, name).ok_or_else(missing)
     }
+}
+
+/// An exception class exported by a module.
+fn module_exception(m: ModuleId, name: &str) -> Option<Value> {
     let exc = match (m, name) {
         (ModuleId::Queue, "Empty") => Some(ExcKind::QueueEmpty),
         (ModuleId::Queue, "Full") => Some(ExcKind::QueueFull),
         (ModuleId::Threading, "BrokenBarrierError") => Some(ExcKind::BrokenBarrierError),
         _ => None,
     };
-    match exc {
-        Some(k) => Ok(Value::ExcType(k)),
-        None => Err(Throw::new(
-            ExcKind::AttributeError,
-            format!("module '{}' has no attribute '{name}'", m.name()),
-        )),
-    }
+    exc.map(Value::ExcType)
 }
 
 fn no_attribute(rt: &crate::vm::Rt, obj: Value, name: &str) -> Throw {

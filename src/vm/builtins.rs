@@ -11,6 +11,7 @@ mod convert;
 mod random;
 mod sort;
 
+pub(crate) use convert::unicode_digit;
 pub use convert::{float_from_str, int_from_str, py_hash, round_value};
 pub use sort::{extreme_index, sort_values, sort_with_keys};
 

@@ -71,6 +71,7 @@ impl Vm {
                     pc: 0,
                     base: callee_at as u32,
                     func: callee,
+                    kwnames: u32::MAX,
                 });
                 return Ok(CallDone::Frame);
             }
@@ -103,6 +104,9 @@ impl Vm {
             Value::Native(id) => {
                 if let Some(out) = self.key_function_call(id, args, kw)? {
                     return Ok(out);
+                }
+                if id == NativeId::Hasattr {
+                    return self.hasattr(args, kw).map(Outcome::Value);
                 }
                 if crate::vm::threading::is_vm_native(id) {
                     self.call_vm_native(id, args, kw)

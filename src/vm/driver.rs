@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use crate::vm::exceptions::ExcKind;
+use crate::vm::gil;
 use crate::vm::heap::Obj;
 use crate::vm::interp::SliceEnd;
 use crate::vm::machine::Vm;
@@ -93,7 +94,7 @@ impl Vm {
             preempted = None;
             match end {
                 SliceEnd::Budget => preempted = Some(tid),
-                SliceEnd::Gc | SliceEnd::Blocked => {}
+                SliceEnd::Gc | SliceEnd::Blocked | SliceEnd::Tick => {}
                 SliceEnd::Finished => self.on_thread_finished(tid),
                 SliceEnd::Died(exc) => {
                     let code = self.report_uncaught(tid, exc, err);
@@ -108,27 +109,31 @@ impl Vm {
     }
 
     /// Runs `tid` for up to `quantum` instructions, pausing (without a scheduling decision)
-    /// to fire timers that fall due and to collect garbage.
+    /// to fire timers that fall due and to collect garbage. Under a model with switch points
+    /// (py39, py311) a spent quantum is a *request*: the thread single-steps on to the next
+    /// switch point, as CPython's eval breaker is only checked there.
     fn run_quantum(&mut self, tid: Tid, quantum: u64) -> SliceEnd {
+        let stepping = self.config.model.has_switch_points();
         let mut remaining = quantum;
         loop {
+            if stepping && remaining == 1 {
+                return self.step_to_switch_point(tid);
+            }
             let mut budget = remaining.min(self.config.max_steps.saturating_sub(self.steps));
+            if stepping {
+                // Keep the last instruction of the quantum for `step_to_switch_point`.
+                budget = budget.min(remaining - 1);
+            }
             if let Some(d) = self.sched.next_deadline() {
-                let cost = self.config.ns_per_instr.max(1);
-                let until = d.saturating_sub(self.clock_ns).div_ceil(cost).max(1);
-                budget = budget.min(until);
+                budget = budget.min(self.instructions_until(d));
             }
             let (end, n) = self.run_slice(budget);
-            self.steps += n;
-            self.clock_ns += n * self.config.ns_per_instr;
-            self.slice_steps = 0;
-            self.sched.note_slice(tid, n);
+            self.account(tid, n);
             remaining = remaining.saturating_sub(n);
             match end {
-                SliceEnd::Gc => {
-                    self.collect_garbage();
-                }
+                SliceEnd::Gc => self.collect_garbage(),
                 SliceEnd::Budget => {}
+                SliceEnd::Tick => return SliceEnd::Budget,
                 other => return other,
             }
             self.fire_timers();
@@ -137,6 +142,66 @@ impl Vm {
                 return SliceEnd::Budget;
             }
         }
+    }
+
+    /// Executes `tid` one instruction at a time until the boundary after an instruction is a
+    /// switch point of the model (or the thread blocks, ends, or the run hits a limit).
+    fn step_to_switch_point(&mut self, tid: Tid) -> SliceEnd {
+        let model = self.config.model;
+        loop {
+            if self.steps >= self.config.max_steps {
+                return SliceEnd::Budget;
+            }
+            let before = self.position(tid);
+            let (end, n) = self.run_slice(1);
+            self.account(tid, n);
+            match end {
+                SliceEnd::Gc => self.collect_garbage(),
+                SliceEnd::Budget | SliceEnd::Tick => {}
+                other => return other,
+            }
+            self.fire_timers();
+            let Some((op, pc, depth)) = before else {
+                return SliceEnd::Budget;
+            };
+            let after = self.position(tid);
+            let step = gil::Step {
+                op,
+                pc,
+                depth,
+                next_pc: after.map_or(0, |a| a.1),
+                next_depth: after.map_or(0, |a| a.2),
+                next_op: after.map(|a| a.0),
+            };
+            if gil::is_switch_point(model, &step) || !self.sched.is_runnable(tid) {
+                return SliceEnd::Budget;
+            }
+        }
+    }
+
+    /// The next instruction of a thread: (opcode, index, frame depth).
+    fn position(&self, tid: Tid) -> Option<(crate::bytecode::Opcode, u32, usize)> {
+        let t = &self.threads[tid as usize];
+        let f = t.frames.last()?;
+        let op = self.prog.codes[f.code as usize]
+            .instrs
+            .get(f.pc as usize)?
+            .op;
+        Some((op, f.pc, t.frames.len()))
+    }
+
+    /// Instructions from now until virtual time `deadline` (at least 1).
+    fn instructions_until(&self, deadline: u64) -> u64 {
+        let cost = self.config.ns_per_instr.max(1);
+        deadline.saturating_sub(self.clock_ns).div_ceil(cost).max(1)
+    }
+
+    /// Books `n` executed instructions of `tid`.
+    fn account(&mut self, tid: Tid, n: u64) {
+        self.steps += n;
+        self.clock_ns += n * self.config.ns_per_instr;
+        self.slice_steps = 0;
+        self.sched.note_slice(tid, n);
     }
 
     fn fire_timers(&mut self) {

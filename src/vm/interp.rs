@@ -13,6 +13,7 @@
 
 use crate::bytecode::{Const, Opcode, FVC_REPR, FVC_STR, FVS_HAVE_SPEC};
 use crate::vm::exceptions::ExcKind;
+use crate::vm::gil::{self, GilModel};
 use crate::vm::heap::{ExcObj, Obj, TbEntry};
 use crate::vm::lost::{self, LocKey};
 use crate::vm::machine::Vm;
@@ -35,6 +36,8 @@ pub enum SliceEnd {
     Died(Value),
     /// The heap wants a collection; the same thread continues afterwards.
     Gc,
+    /// py27: the check interval's ticks ran out; the GIL is released and re-acquired.
+    Tick,
 }
 
 /// What a call did.
@@ -52,13 +55,27 @@ const NO_KW: u32 = u32::MAX;
 impl Vm {
     /// Runs the current thread for at most `budget` instructions.
     /// Returns why it stopped and how many instructions it executed.
-    pub fn run_slice(&mut self, mut budget: u64) -> (SliceEnd, u64) {
+    pub fn run_slice(&mut self, budget: u64) -> (SliceEnd, u64) {
+        // Only py27 counts ticks; monomorphising keeps that bookkeeping out of the other
+        // models' loop entirely.
+        if self.config.model == GilModel::Py27 {
+            self.run_slice_impl::<true>(budget)
+        } else {
+            self.run_slice_impl::<false>(budget)
+        }
+    }
+
+    fn run_slice_impl<const TICKS: bool>(&mut self, budget: u64) -> (SliceEnd, u64) {
         let tid = self.current as usize;
         let prog = self.prog.clone();
         let consts_all = self.consts.clone();
         let mut stack = std::mem::take(&mut self.threads[tid].stack);
         let mut frames = std::mem::take(&mut self.threads[tid].frames);
+        // The read log is the lost-update detector's per-thread state; a local copy saves an
+        // index into `self.threads` on every load and store of a shared variable.
+        let mut reads = std::mem::take(&mut self.threads[tid].reads);
         let mut left = budget;
+        let mut ticks = self.ticks;
         self.slice_steps = 0;
 
         let end = 'run: {
@@ -105,13 +122,14 @@ impl Vm {
                 let consts = &consts_all[code_id as usize][..];
                 let base = fr.base as usize;
                 let mut pc = fr.pc as usize;
-                let mut kwnames = NO_KW;
+                let mut kwnames = fr.kwnames;
                 let mut reraise = false;
 
                 macro_rules! save_pc {
                     () => {
                         if let Some(f) = frames.last_mut() {
                             f.pc = pc as u32;
+                            f.kwnames = kwnames;
                         }
                         // Built-ins see where they were called from (deadlock reports name
                         // the line that created or took a lock); calls made by the prelude
@@ -137,17 +155,19 @@ impl Vm {
 
                 'instr: loop {
                     if left == 0 {
-                        if kwnames == NO_KW {
-                            save_pc!();
-                            break 'run SliceEnd::Budget;
-                        }
-                        // KW_NAMES and its CALL are one step (CPython checks its eval breaker
-                        // at neither), and `kwnames` lives only in this slice.
-                        budget += 1;
-                        left = 1;
+                        save_pc!();
+                        break 'run SliceEnd::Budget;
+                    }
+                    if TICKS && ticks == 0 {
+                        save_pc!();
+                        ticks = self.check_interval;
+                        break 'run SliceEnd::Tick;
                     }
                     left -= 1;
                     let ins = instrs[pc];
+                    if TICKS && !gil::py27_fast(ins.op) {
+                        ticks -= 1;
+                    }
                     pc += 1;
                     let err: Throw = 'op: {
                         macro_rules! tri {
@@ -204,7 +224,7 @@ impl Vm {
                                     }
                                     stack.push(b);
                                 } else {
-                                    self.threads[tid].reads.record(
+                                    reads.record(
                                         LocKey::Global(slot as u32),
                                         &self.global_meta[slot],
                                         code_id,
@@ -218,7 +238,7 @@ impl Vm {
                                 let slot = ins.arg as usize;
                                 let v = pop!();
                                 let key = LocKey::Global(slot as u32);
-                                let read = self.threads[tid].reads.take(key);
+                                let read = reads.take(key);
                                 let (erased, ev) = lost::on_store(
                                     &mut self.global_meta[slot],
                                     read,
@@ -280,12 +300,7 @@ impl Vm {
                                 if let Value::Undef = v {
                                     break 'op unbound_deref(code, ins.arg as usize);
                                 }
-                                self.threads[tid].reads.record(
-                                    LocKey::Cell(cid.0),
-                                    &meta,
-                                    code_id,
-                                    (pc - 1) as u32,
-                                );
+                                reads.record(LocKey::Cell(cid.0), &meta, code_id, (pc - 1) as u32);
                                 stack.push(v);
                                 continue 'instr;
                             }
@@ -298,7 +313,7 @@ impl Vm {
                                 let cell = stack[base + ins.arg as usize];
                                 if let Value::Obj(cid) = cell {
                                     let key = LocKey::Cell(cid.0);
-                                    let read = self.threads[tid].reads.take(key);
+                                    let read = reads.take(key);
                                     let mut result = (0, None);
                                     if let Obj::Cell { value, meta } = self.rt.heap.get_mut(cid) {
                                         if ins.op == Opcode::DELETE_DEREF && *value == Value::Undef
@@ -412,7 +427,7 @@ impl Vm {
                                 let r = tri!(ops::getitem(&mut self.rt, container, index));
                                 if let Some(loc) = self.item_loc(container, index) {
                                     let meta = self.items.locs[loc as usize].meta;
-                                    self.threads[tid].reads.record(
+                                    reads.record(
                                         LocKey::Item(loc),
                                         &meta,
                                         code_id,
@@ -429,7 +444,7 @@ impl Vm {
                                 tri!(ops::setitem(&mut self.rt, container, index, value));
                                 if let Some(loc) = self.item_loc(container, index) {
                                     let key = LocKey::Item(loc);
-                                    let read = self.threads[tid].reads.take(key);
+                                    let read = reads.take(key);
                                     let (erased, ev) = lost::on_store(
                                         &mut self.items.locs[loc as usize].meta,
                                         read,
@@ -670,6 +685,14 @@ impl Vm {
                                 let v = pop!();
                                 if v.is_none() == (ins.op == Opcode::POP_JUMP_FORWARD_IF_NONE) {
                                     pc += ins.arg as usize;
+                                }
+                                continue 'instr;
+                            }
+                            Opcode::POP_JUMP_BACKWARD_IF_NONE
+                            | Opcode::POP_JUMP_BACKWARD_IF_NOT_NONE => {
+                                let v = pop!();
+                                if v.is_none() == (ins.op == Opcode::POP_JUMP_BACKWARD_IF_NONE) {
+                                    pc -= ins.arg as usize;
                                 }
                                 continue 'instr;
                             }
@@ -933,9 +956,11 @@ impl Vm {
             }
         };
         let executed = budget - left;
+        self.ticks = ticks;
         let t = &mut self.threads[tid];
         t.stack = stack;
         t.frames = frames;
+        t.reads = reads;
         t.steps += executed;
         (end, executed)
     }

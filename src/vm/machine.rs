@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use crate::bytecode::{Const, Program};
 use crate::vm::exceptions::ExcKind;
+use crate::vm::gil::GilModel;
 use crate::vm::heap::Obj;
 use crate::vm::lost::{LocKey, LocMeta, LostEvent};
 use crate::vm::natives::{AttrSym, NativeId};
@@ -19,7 +20,8 @@ use crate::vm::{rng, PyResult, Rt};
 #[derive(Clone, Debug)]
 pub struct RunConfig {
     pub seed: u64,
-    /// Mean quantum in instructions (model `any`).
+    pub model: GilModel,
+    /// The switch interval in the model's unit (see `gil.rs`).
     pub switch_interval: u64,
     /// Stop with exit status 5 after this many instructions.
     pub max_steps: u64,
@@ -39,6 +41,7 @@ impl Default for RunConfig {
     fn default() -> RunConfig {
         RunConfig {
             seed: 0,
+            model: GilModel::Any,
             switch_interval: 100,
             max_steps: DEFAULT_MAX_STEPS,
             ns_per_instr: DEFAULT_NS_PER_INSTR,
@@ -100,6 +103,10 @@ pub struct Vm {
     pub thread_counter: u64,
     /// `sys.getswitchinterval()`, in seconds.
     pub switch_interval_seconds: f64,
+    /// py27: ticks left before the GIL is released (CPython 2.7's `_Py_Ticker`).
+    pub ticks: u64,
+    /// py27: `sys.setcheckinterval()`, ticks between releases.
+    pub check_interval: u64,
     /// Lost-update bookkeeping for list slots and dict keys.
     pub items: crate::vm::items::ItemTable,
     /// Where the prelude's functions are.
@@ -133,10 +140,17 @@ impl Vm {
         let builtins = names.iter().map(|n| builtin_value(n)).collect();
         let mut sched = Scheduler::new(
             config.seed,
+            config.model,
             config.switch_interval,
+            config.ns_per_instr,
             config.plan.clone(),
             config.record,
         );
+        let interval = config.switch_interval;
+        let switch_interval_seconds = match config.model.unit() {
+            crate::vm::gil::IntervalUnit::Nanos => config.switch_interval as f64 / 1e9,
+            _ => 0.005,
+        };
         let mut main = Thread::new(0, "MainThread".into(), false);
         let module = &prog.codes[0];
         main.stack = vec![Value::Undef; module.nlocalsplus()];
@@ -145,6 +159,7 @@ impl Vm {
             pc: 0,
             base: 0,
             func: Value::None,
+            kwnames: u32::MAX,
         });
         main.state = crate::vm::thread::ThreadState::Runnable;
         sched.make_runnable(0);
@@ -166,7 +181,9 @@ impl Vm {
             lost: BTreeMap::new(),
             lost_events: Vec::new(),
             thread_counter: 0,
-            switch_interval_seconds: 0.005,
+            switch_interval_seconds,
+            ticks: interval,
+            check_interval: interval,
             items: Default::default(),
             prelude,
             prog,

@@ -14,6 +14,7 @@ pub mod deadlock;
 pub mod driver;
 pub mod exceptions;
 pub mod format;
+pub mod gil;
 pub mod heap;
 pub mod interp;
 pub mod items;

@@ -27,6 +27,7 @@ use std::collections::BinaryHeap;
 
 use rand_chacha::ChaCha8Rng;
 
+use crate::vm::gil::{GilModel, IntervalUnit};
 use crate::vm::rng::{self, Stream};
 use crate::vm::sync::Tid;
 
@@ -43,8 +44,11 @@ pub struct Slice {
 pub struct Scheduler {
     schedule_rng: ChaCha8Rng,
     wake_rng: ChaCha8Rng,
-    /// Mean quantum, in instructions.
+    pub model: GilModel,
+    /// The switch interval in the model's unit (instructions, ticks or virtual ns).
     pub interval: u64,
+    /// Virtual ns per instruction, to turn a time interval into instructions.
+    ns_per_instr: u64,
     runnable: Vec<Tid>,
     /// Position of each thread in `runnable`, or `NOT_RUNNABLE`.
     pos: Vec<u32>,
@@ -58,11 +62,20 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(seed: u64, interval: u64, plan: Option<Vec<Slice>>, record: bool) -> Scheduler {
+    pub fn new(
+        seed: u64,
+        model: GilModel,
+        interval: u64,
+        ns_per_instr: u64,
+        plan: Option<Vec<Slice>>,
+        record: bool,
+    ) -> Scheduler {
         Scheduler {
             schedule_rng: rng::stream(seed, Stream::Schedule),
             wake_rng: rng::stream(seed, Stream::Wake),
+            model,
             interval: interval.max(1),
+            ns_per_instr: ns_per_instr.max(1),
             runnable: Vec::new(),
             pos: Vec::new(),
             timers: BinaryHeap::new(),
@@ -153,8 +166,13 @@ impl Scheduler {
         if n == 0 {
             return Ok(None);
         }
-        let tid = match current.filter(|&c| self.is_runnable(c)) {
+        let current = current.filter(|&c| self.is_runnable(c));
+        let tid = match current {
             Some(c) if n == 1 => c,
+            // Release and re-acquire: the releasing thread competes like everyone else.
+            Some(_) if self.model.may_reacquire() => {
+                self.runnable[rng::below(&mut self.schedule_rng, n) as usize]
+            }
             Some(c) => {
                 // Uniform among the others: draw in 0..n-1 and skip over the current thread.
                 let i = rng::below(&mut self.schedule_rng, n - 1) as usize;
@@ -166,10 +184,23 @@ impl Scheduler {
         Ok(Some((tid, self.quantum())))
     }
 
-    /// A fresh quantum: uniform in `1..=2m-1`, mean `m`.
+    /// A fresh quantum, in instructions. Instruction models: uniform in `1..=2m-1`, mean `m`.
+    /// Time models: the interval in instructions ±10% (the OS's timing noise around the
+    /// waiting thread's timed wait). Tick models count ticks in the interpreter instead, so
+    /// their quantum is unbounded here.
     pub fn quantum(&mut self) -> u64 {
-        let m = self.interval;
-        1 + rng::below(&mut self.schedule_rng, 2 * m - 1)
+        match self.model.unit() {
+            IntervalUnit::Instructions => {
+                let m = self.interval;
+                1 + rng::below(&mut self.schedule_rng, 2 * m - 1)
+            }
+            IntervalUnit::Nanos => {
+                let m = (self.interval / self.ns_per_instr).max(1);
+                let spread = m / 10;
+                m - spread + rng::below(&mut self.schedule_rng, 2 * spread + 1)
+            }
+            IntervalUnit::Ticks => u64::MAX,
+        }
     }
 
     /// Seeded choice among `n` waiters (which one a release wakes).
@@ -206,7 +237,7 @@ mod tests {
 
     #[test]
     fn runnable_set_add_remove_is_consistent() {
-        let mut s = Scheduler::new(1, 100, None, false);
+        let mut s = Scheduler::new(1, GilModel::Any, 100, 4, None, false);
         for t in 0..5 {
             s.make_runnable(t);
         }
@@ -223,7 +254,7 @@ mod tests {
 
     #[test]
     fn preemption_switches_to_another_thread_and_quanta_average_the_interval() {
-        let mut s = Scheduler::new(7, 100, None, false);
+        let mut s = Scheduler::new(7, GilModel::Any, 100, 4, None, false);
         s.make_runnable(0);
         s.make_runnable(1);
         s.make_runnable(2);
@@ -241,7 +272,7 @@ mod tests {
     #[test]
     fn same_seed_same_choices() {
         let run = |seed| {
-            let mut s = Scheduler::new(seed, 10, None, false);
+            let mut s = Scheduler::new(seed, GilModel::Any, 10, 4, None, false);
             (0..4).for_each(|t| s.make_runnable(t));
             (0..50)
                 .map(|_| s.next(None).unwrap().unwrap())

@@ -116,6 +116,7 @@ impl P {
                         ch = match self.c[self.i] {
                             'n' => '\n',
                             't' => '\t',
+                            'r' => '\r',
                             'x' => {
                                 let h: String = self.c[self.i + 1..self.i + 3].iter().collect();
                                 self.i += 2;

@@ -20,6 +20,9 @@ pub struct Frame {
     pub base: u32,
     /// The function being run (for its closure cells); `Value::None` for module code.
     pub func: Value,
+    /// A `KW_NAMES` operand waiting for its `CALL`, kept here if the thread is preempted
+    /// between the two (`u32::MAX` when none).
+    pub kwnames: u32,
 }
 
 /// Why a thread cannot run.

@@ -9,6 +9,7 @@
 
 use crate::vm::call::Outcome;
 use crate::vm::exceptions::ExcKind;
+use crate::vm::gil::{GilModel, IntervalUnit};
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::{AttrSym, MethodId, NativeId, TypeTag};
@@ -180,9 +181,31 @@ impl Vm {
                     ));
                 }
                 self.switch_interval_seconds = s;
+                let ns = (s * 1e9).clamp(1.0, 1e15) as u64;
+                match self.config.model.unit() {
+                    IntervalUnit::Nanos => self.sched.interval = ns,
+                    // The textbook model turns the time into a mean count of instructions;
+                    // free-threading has no GIL to hand over, so the interval does not matter.
+                    IntervalUnit::Instructions if self.config.model == GilModel::Any => {
+                        self.sched.interval = (ns / self.config.ns_per_instr.max(1)).max(1)
+                    }
+                    _ => {}
+                }
                 Value::None
             }
-            NativeId::SetCheckInterval => Value::None,
+            NativeId::SetCheckInterval => {
+                let Some(Value::Int(n)) = arg(args, kw, 0, "n") else {
+                    return Err(Throw::type_error("an integer is required"));
+                };
+                let n = n.max(1) as u64;
+                if self.config.model == GilModel::Py27 {
+                    self.check_interval = n;
+                    self.ticks = self.ticks.min(n);
+                } else {
+                    self.sched.interval = n;
+                }
+                Value::None
+            }
             NativeId::GetRecursionLimit => Value::Int(self.config.recursion_limit as i64),
             NativeId::SetRecursionLimit => {
                 let Some(Value::Int(n)) = args.first().copied() else {

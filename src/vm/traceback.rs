@@ -43,12 +43,39 @@ fn write_chain(rt: &Rt, exc: Value, out: &mut String, depth: usize) {
 fn write_one(rt: &Rt, e: &ExcObj, exc: Value, out: &mut String) {
     if !e.traceback.is_empty() {
         out.push_str("Traceback (most recent call last):\n");
+        // Like CPython, print a line repeated more than three times once per extra repeat.
+        let mut last: Option<(u32, u32)> = None;
+        let mut repeats = 0usize;
         for entry in e.traceback.iter().rev() {
-            write_entry(rt, *entry, out);
+            let key = (entry.code, line_of(&rt.program, entry.code, entry.pc));
+            if last == Some(key) {
+                repeats += 1;
+            } else {
+                flush_repeats(repeats, out);
+                repeats = 0;
+                last = Some(key);
+            }
+            if repeats < RECURSIVE_CUTOFF {
+                write_entry(rt, *entry, out);
+            }
         }
+        flush_repeats(repeats, out);
     }
     out.push_str(&exception_line(rt, e, exc));
     out.push('\n');
+}
+
+/// CPython's `_TRACEBACK_RECURSIVE_CUTOFF`: identical lines printed before summarising.
+const RECURSIVE_CUTOFF: usize = 3;
+
+fn flush_repeats(repeats: usize, out: &mut String) {
+    if repeats >= RECURSIVE_CUTOFF {
+        let n = repeats - RECURSIVE_CUTOFF + 1;
+        out.push_str(&format!(
+            "  [Previous line repeated {n} more time{}]\n",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
 }
 
 /// `KeyError: 'x'`, `ZeroDivisionError: division by zero`, or just the class name.

@@ -145,7 +145,7 @@ pub fn int_from_str(s: &str, base: u32) -> PyResult<i64> {
 }
 
 /// Decimal digits of other scripts, which Python's `int()` accepts (`'١٢'` is 12).
-fn unicode_digit(c: char) -> Option<u32> {
+pub(crate) fn unicode_digit(c: char) -> Option<u32> {
     const ZEROS: [u32; 8] = [0x660, 0x6f0, 0x966, 0x9e6, 0xe50, 0xff10, 0x1d7ce, 0x1d7ec];
     let u = c as u32;
     ZEROS

@@ -1,0 +1,205 @@
+//! gilvm's bytecode against CPython 3.11's, opname by opname.
+//!
+//! Each snippet is compiled by gilvm (`gilvm::compile_source` + `dis::disassemble`) and by
+//! `python3 -m dis`; the opnames of every code object, in `dis` order, must be equal once
+//! CPython's internal instructions (CACHE, PRECALL, PUSH_NULL, KW_NAMES, COPY_FREE_VARS,
+//! MAKE_CELL, NOP, EXTENDED_ARG) are dropped from both sides. Operands are not compared: they
+//! differ by design (no inline caches, a program-wide name table; see `src/compile.rs`).
+//! Without a `python3` that is CPython 3.11 the test prints `skipped: python3.11 not found`
+//! and passes.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const SNIPPETS: &[(&str, &str)] = &[
+    (
+        "global_augassign",
+        "counter = 0\ndef increment():\n    global counter\n    counter += 1\n",
+    ),
+    (
+        "for_range",
+        "def f(n):\n    global counter\n    for _ in range(n):\n        counter += 1\n",
+    ),
+    (
+        "while_loop",
+        "def f(n):\n    i = 0\n    while i < n:\n        i += 1\n        if i == 3:\n            continue\n        if i == 7:\n            break\n    else:\n        i = 0\n    while True:\n        i -= 1\n        if not i:\n            break\n    return i\n",
+    ),
+    (
+        "with_lock",
+        "import threading\nlock = threading.Lock()\ncounter = 0\ndef f():\n    global counter\n    with lock:\n        counter += 1\nwith lock as l, lock:\n    print(l)\n",
+    ),
+    (
+        "closure",
+        "def outer():\n    x = 0\n    def inner():\n        nonlocal x\n        x += 1\n        return x\n    return inner\ndef mk(a, b=2):\n    def g():\n        return a + b\n    return g\n",
+    ),
+    (
+        "try_finally",
+        "def f(lock):\n    lock.acquire()\n    try:\n        work()\n    finally:\n        lock.release()\ntry:\n    a = 1\nfinally:\n    print('done')\n",
+    ),
+    (
+        "try_except",
+        "def f():\n    try:\n        x = int('a')\n    except ValueError as e:\n        print('bad', e)\n    except (KeyError, IndexError):\n        print('key')\n    except Exception:\n        raise\n    else:\n        print('ok')\n    finally:\n        print('end')\n    try:\n        pass\n    except:\n        pass\n",
+    ),
+    (
+        "list_comprehension",
+        "xs = [x * 2 for x in range(10) if x % 2 == 0]\ndef f(ys):\n    return [(a, b) for a in ys for b in ys if a != b]\nzs = [[y for y in range(x)] for x in range(3)]\n",
+    ),
+    (
+        "keyword_call",
+        "import threading\nt = threading.Thread(target=print, args=(1, 2), name='T')\nprint('a', 'b', sep=', ', end='')\ndef f(*args):\n    print(*args)\n    g(1, *args, k=3)\n    obj.meth(1, key=2)\n",
+    ),
+    (
+        "fstrings",
+        "x = 3\nname = 'n'\nprint(f'{x}')\nprint(f'x = {x!r:>10} and {name}')\nprint(f'{x:,} {x:_} {x:.2f} {x:{x}}')\n",
+    ),
+    (
+        "chained_comparison",
+        "def f(a, b, c):\n    if a < b < c:\n        return 1\n    x = a < b <= c != 4\n    return x\n",
+    ),
+    (
+        "tuple_unpacking",
+        "a, b = 1, 2\na, b = b, a\ndef f(p):\n    x, y = p\n    x, y = y, x\n    (a, b), c = p\n    for i, j in p:\n        pass\n    return x\n",
+    ),
+    (
+        "and_or",
+        "def f(a, b, c):\n    x = a and b\n    y = a or b or c\n    if a and b:\n        return 1\n    if a or not b:\n        return 2\n    return x if y else c\n",
+    ),
+    (
+        "conditional_expression",
+        "def f(a, b):\n    return a if a > b else b\nx = 1 if y else 2\n",
+    ),
+    (
+        "slicing",
+        "def f(xs):\n    a = xs[1:2]\n    b = xs[::2]\n    c = xs[:-1]\n    xs[0] = xs[-1]\n    del xs[0]\n    return a, b, c\n",
+    ),
+    (
+        "imports",
+        "import threading\nimport queue as q\nfrom threading import Thread, Lock as L\nimport time, random\ndef f():\n    from time import sleep\n    return sleep(0)\n",
+    ),
+    (
+        "default_args",
+        "def f(a, b=1, *args, c, d=4):\n    return a\ndef g(x=[], y=None, z=-1):\n    pass\n",
+    ),
+    (
+        "lambdas",
+        "h = lambda x, y=2: x + y\nk = lambda: 0\ndef outer(n):\n    return lambda m: n + m\n",
+    ),
+    (
+        "displays_and_operators",
+        "d = {'a': 1, 'b': 2}\ne = {1: x}\nt = (1, 2, 3)\nl = [1, 2, 3, 4]\nassert x, 'msg'\nassert y\ndel d['a']\nx = not y\nz = -x\nu = x in [1, 2, 3]\nj = x is None\nif x is not None:\n    pass\nraise ValueError('bad') from None\n",
+    ),
+    (
+        "unwinding",
+        "def f(lock):\n    with lock:\n        return 1\ndef g(lock, xs):\n    for x in xs:\n        with lock:\n            if x:\n                break\n            continue\ndef h(xs):\n    try:\n        return xs[0]\n    finally:\n        print('f')\ndef k(xs):\n    for x in xs:\n        try:\n            return x\n        except ValueError as e:\n            return e\n",
+    ),
+    (
+        "seed_counter",
+        "import threading\n\ncounter = 0\n\ndef increment():\n    global counter\n    for _ in range(100_000):\n        counter += 1\n\nthreads = [threading.Thread(target=increment) for _ in range(4)]\n[t.start() for t in threads]\n[t.join() for t in threads]\nprint(counter)\n",
+    ),
+];
+
+/// CPython-internal opnames, dropped from both sides before comparing.
+const IGNORED: &[&str] = &[
+    "CACHE",
+    "PRECALL",
+    "PUSH_NULL",
+    "KW_NAMES",
+    "COPY_FREE_VARS",
+    "MAKE_CELL",
+    "NOP",
+    "EXTENDED_ARG",
+];
+
+fn python311() -> bool {
+    Command::new("python3")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).starts_with("Python 3.11"))
+        .unwrap_or(false)
+}
+
+/// Opnames per code object: `(code object name, opnames)`, in `dis` order.
+fn opnames(dis: &str) -> Vec<(String, Vec<String>)> {
+    let mut codes = vec![("<module>".to_string(), Vec::new())];
+    for line in dis.lines() {
+        if let Some(rest) = line.strip_prefix("Disassembly of <code object ") {
+            let name: String = rest
+                .chars()
+                .take_while(|c| *c != ' ' && *c != ',')
+                .collect();
+            codes.push((name, Vec::new()));
+            continue;
+        }
+        let opname = line
+            .split_whitespace()
+            .find(|t| !(t.chars().all(|c| c.is_ascii_digit()) || *t == ">>"));
+        if let Some(op) = opname {
+            let is_op = op.len() > 1 && op.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+            if is_op && !IGNORED.contains(&op) {
+                if let Some(last) = codes.last_mut() {
+                    last.1.push(op.to_string());
+                }
+            }
+        }
+    }
+    codes
+}
+
+fn render(codes: &[(String, Vec<String>)]) -> String {
+    let mut s = String::new();
+    for (name, ops) in codes {
+        s.push_str(&format!("== {name}\n"));
+        for op in ops {
+            s.push_str(op);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+#[test]
+fn opnames_match_cpython_311() {
+    if !python311() {
+        eprintln!("skipped: python3.11 not found");
+        return;
+    }
+    let dir: PathBuf = std::env::temp_dir().join(format!("gilvm-dis-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut failures = Vec::new();
+    for (name, source) in SNIPPETS {
+        let path = dir.join(format!("{name}.py"));
+        std::fs::write(&path, source).expect("write snippet");
+        let ours = match gilvm::compile_source(&path.display().to_string(), source) {
+            Ok(program) => gilvm::dis::disassemble(&program),
+            Err(e) => {
+                failures.push(format!("{name}: gilvm failed to compile: {}", e.message));
+                continue;
+            }
+        };
+        let out = Command::new("python3")
+            .args(["-m", "dis"])
+            .arg(&path)
+            .output()
+            .expect("run python3");
+        let theirs = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (a, b) = (render(&opnames(&ours)), render(&opnames(&theirs)));
+        if opnames(&theirs)
+            .iter()
+            .map(|(_, ops)| ops.len())
+            .sum::<usize>()
+            < 3
+        {
+            failures.push(format!(
+                "{name}: could not read python3's dis output:\n{theirs}"
+            ));
+        } else if a != b {
+            failures.push(format!(
+                "{name}: opnames differ\n--- source\n{source}--- gilvm\n{a}--- python3.11\n{b}--- gilvm dis\n{ours}"
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
