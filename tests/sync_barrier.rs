@@ -11,10 +11,10 @@ fn indices_are_distinct_and_the_action_runs_before_anyone_leaves() {
         "import threading\n\
          log = []\n\
          lock = threading.Lock()\n\
-         def act():\n    log[len(log):] = ['action']\n\
+         def act():\n    log.append('action')\n\
          b = threading.Barrier(3, action=act)\n\
          got = []\n\
-         def w():\n    i = b.wait()\n    with lock:\n        got[len(got):] = [i]\n        log[len(log):] = ['left']\n\
+         def w():\n    i = b.wait()\n    with lock:\n        got.append(i)\n        log.append('left')\n\
          ts = [threading.Thread(target=w) for _ in range(3)]\n\
          [t.start() for t in ts]\n\
          [t.join() for t in ts]\n\
@@ -30,7 +30,7 @@ fn timeout_breaks_the_barrier_for_everyone_until_reset() {
         "import threading, time\n\
          b = threading.Barrier(3)\n\
          out = []\n\
-         def w():\n    try:\n        b.wait()\n    except threading.BrokenBarrierError:\n        out[len(out):] = ['broken']\n\
+         def w():\n    try:\n        b.wait()\n    except threading.BrokenBarrierError:\n        out.append('broken')\n\
          t = threading.Thread(target=w)\n\
          t.start()\n\
          time.sleep(0.01)\n\
@@ -52,7 +52,7 @@ fn abort_and_reset_raise_in_the_waiters() {
         "import threading, time\n\
          b = threading.Barrier(2)\n\
          out = []\n\
-         def w():\n    try:\n        b.wait()\n    except threading.BrokenBarrierError:\n        out[len(out):] = ['broken']\n\
+         def w():\n    try:\n        b.wait()\n    except threading.BrokenBarrierError:\n        out.append('broken')\n\
          t = threading.Thread(target=w)\n\
          t.start(); time.sleep(0.01)\n\
          b.reset()\n\
@@ -73,7 +73,7 @@ fn an_action_that_raises_breaks_the_barrier() {
         def act():\n    raise ValueError('action failed')\n\
         b = threading.Barrier(2, action=act)\n\
         res = []\n\
-        def w():\n    try:\n        b.wait()\n        res[len(res):] = ['passed']\n    except threading.BrokenBarrierError:\n        res[len(res):] = ['broken']\n    except ValueError as e:\n        res[len(res):] = [str(e)]\n\
+        def w():\n    try:\n        b.wait()\n        res.append('passed')\n    except threading.BrokenBarrierError:\n        res.append('broken')\n    except ValueError as e:\n        res.append(str(e))\n\
         ts = [threading.Thread(target=w) for _ in range(2)]\n\
         [t.start() for t in ts]\n\
         [t.join() for t in ts]\n\

@@ -86,11 +86,11 @@ fn a_notified_waiter_returns_only_once_it_has_the_lock() {
         "import threading, time\n\
          c = threading.Condition()\n\
          log = []\n\
-         def w():\n    with c:\n        c.wait()\n        log[len(log):] = ['waiter back']\n\
+         def w():\n    with c:\n        c.wait()\n        log.append('waiter back')\n\
          t = threading.Thread(target=w)\n\
          t.start()\n\
          time.sleep(0.01)\n\
-         with c:\n    c.notify()\n    time.sleep(0.01)\n    log[len(log):] = ['notifier still holds the lock']\n\
+         with c:\n    c.notify()\n    time.sleep(0.01)\n    log.append('notifier still holds the lock')\n\
          t.join()\n\
          print(log)\n",
         "['notifier still holds the lock', 'waiter back']\n",

@@ -38,7 +38,7 @@ fn set_wakes_every_waiter_and_a_cleared_event_blocks_again() {
          e = threading.Event()\n\
          got = []\n\
          lock = threading.Lock()\n\
-         def w():\n    r = e.wait()\n    with lock:\n        got[len(got):] = [r]\n\
+         def w():\n    r = e.wait()\n    with lock:\n        got.append(r)\n\
          ts = [threading.Thread(target=w) for _ in range(4)]\n\
          [t.start() for t in ts]\n\
          time.sleep(0.01)\n\

@@ -1,5 +1,5 @@
 //! The lesson programs of the synchronisation toolbox (`programs/`) print exactly what
-//! `python3` prints: their output does not depend on the schedule.
+//! `python3` prints, under every GIL model: their output does not depend on the schedule.
 
 mod common;
 use common::*;
@@ -21,7 +21,7 @@ const LESSONS: &[&str] = &[
 ];
 
 #[test]
-fn lessons_print_what_python_prints_under_several_seeds() {
+fn lessons_print_what_python_prints_under_every_model() {
     if !python3() {
         return;
     }
@@ -33,13 +33,15 @@ fn lessons_print_what_python_prints_under_several_seeds() {
             .output()
             .expect("run python3");
         let py_out = String::from_utf8_lossy(&py.stdout).into_owned();
-        for seed in [1, 2, 3] {
-            let ours = run_file(&path, seed, &[]);
-            assert_eq!(ours.code, 0, "{name} seed {seed}\n{ours}");
-            assert_eq!(
-                ours.stdout, py_out,
-                "{name} seed {seed}: gilvm and python3 differ\n--- python3\n{py_out}\n--- gilvm\n{ours}"
-            );
+        for model in ["any", "py27", "py39", "py311", "nogil"] {
+            for seed in [1, 2] {
+                let ours = run_file(&path, seed, &["--gil", model]);
+                assert_eq!(ours.code, 0, "{name} --gil {model} --seed {seed}\n{ours}");
+                assert_eq!(
+                    ours.stdout, py_out,
+                    "{name} --gil {model} --seed {seed}: gilvm and python3 differ\n--- python3\n{py_out}\n--- gilvm\n{ours}"
+                );
+            }
         }
     }
 }

@@ -86,7 +86,7 @@ fn which_waiter_gets_a_released_lock_is_a_seeded_choice() {
     let src = "import threading, time\n\
         lock = threading.Lock()\n\
         order = []\n\
-        def w(i):\n    with lock:\n        order[len(order):] = [i]\n\
+        def w(i):\n    with lock:\n        order.append(i)\n\
         lock.acquire()\n\
         ts = [threading.Thread(target=w, args=(i,)) for i in range(4)]\n\
         for t in ts:\n    t.start()\n\

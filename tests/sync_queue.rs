@@ -70,7 +70,7 @@ fn blocked_getters_and_putters_are_served() {
         "import threading, queue, time\n\
          q = queue.Queue(1)\n\
          got = []\n\
-         def getter():\n    got[len(got):] = [q.get()]\n\
+         def getter():\n    got.append(q.get())\n\
          t = threading.Thread(target=getter)\n\
          t.start()\n\
          time.sleep(0.01)\n\
@@ -95,7 +95,7 @@ fn join_waits_for_every_task_done() {
         "import threading, queue\n\
          q = queue.Queue()\n\
          done = []\n\
-         def worker():\n    while True:\n        item = q.get()\n        if item is None:\n            q.task_done()\n            return\n        done[len(done):] = [item]\n        q.task_done()\n\
+         def worker():\n    while True:\n        item = q.get()\n        if item is None:\n            q.task_done()\n            return\n        done.append(item)\n        q.task_done()\n\
          t = threading.Thread(target=worker)\n\
          t.start()\n\
          for i in range(5):\n    q.put(i)\n\

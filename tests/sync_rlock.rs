@@ -65,14 +65,14 @@ fn another_thread_gets_it_only_after_the_last_release() {
         "import threading, time\n\
          r = threading.RLock()\n\
          log = []\n\
-         def other():\n    with r:\n        log[len(log):] = ['other has it']\n\
+         def other():\n    with r:\n        log.append('other has it')\n\
          r.acquire(); r.acquire()\n\
          t = threading.Thread(target=other)\n\
          t.start()\n\
          time.sleep(0.01)\n\
          r.release()\n\
          time.sleep(0.01)\n\
-         log[len(log):] = ['main released once']\n\
+         log.append('main released once')\n\
          r.release()\n\
          t.join()\n\
          print(log)\n",
