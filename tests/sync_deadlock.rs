@@ -162,3 +162,23 @@ fn a_waiter_notified_but_unable_to_retake_the_lock_says_so() {
         ],
     );
 }
+
+#[test]
+fn a_lock_left_held_by_a_thread_that_died_is_named() {
+    deadlocks(
+        "import threading\n\
+         lock = threading.Lock()\n\
+         def careless():\n    lock.acquire()\n    raise ValueError('oops')\n\
+         t = threading.Thread(target=careless)\n\
+         t.start()\n\
+         t.join()\n\
+         with lock:\n    pass\n",
+        &[
+            "ValueError: oops",
+            "MainThread is blocked at line 9 in <module>: with lock:",
+            "held by Thread-1 (careless) since line 4 (it ended without releasing it)",
+            "no cycle:",
+            "MainThread waits for a release()",
+        ],
+    );
+}

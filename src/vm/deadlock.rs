@@ -67,8 +67,8 @@ impl Vm {
                     .collect();
                 let _ = writeln!(
                     err,
-                    "  no cycle: no thread holds what another waits for, but {}, and no thread \
-                     that could do it is left running",
+                    "  no cycle: no blocked thread holds what another blocked thread waits for; \
+                     {}, and no thread that could do it is left running",
                     stuck.join("; ")
                 );
             }
@@ -150,13 +150,21 @@ impl Vm {
                         } else {
                             String::new()
                         };
+                        let holder = &self.threads[o as usize];
+                        // A thread that ended while holding the lock waits for nothing: it is
+                        // no edge of the wait-for graph, and nobody will ever release the lock.
+                        let (ended, edge) = if holder.is_alive() {
+                            ("", Some((o, Edge::Holds(obj))))
+                        } else {
+                            (" (it ended without releasing it)", None)
+                        };
                         (
                             format!(
-                                "{what}{again}, held by {}{count} since line {}",
-                                self.threads[o as usize].name,
+                                "{what}{again}, held by {}{count} since line {}{ended}",
+                                holder.name,
                                 self.line(l.acquired_at)
                             ),
-                            Some((o, Edge::Holds(obj))),
+                            edge,
                         )
                     }
                     None => (format!("{what}{again}"), None),
@@ -183,7 +191,7 @@ impl Vm {
                 owners.sort_unstable();
                 owners.dedup();
                 let edge = match owners[..] {
-                    [o] => Some((o, Edge::Holds(obj))),
+                    [o] if self.threads[o as usize].is_alive() => Some((o, Edge::Holds(obj))),
                     _ => None,
                 };
                 (format!("{what} (value {}){held}", sem.value), edge)
