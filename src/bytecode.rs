@@ -54,7 +54,9 @@ pub struct CodeObject {
     pub varnames: Vec<String>,
     /// Names of this code's locals that are captured by inner functions (cells). In the frame's
     /// "fast locals" array cells follow the plain locals: cell `i` is slot `varnames.len() + i`.
-    /// A parameter that is also a cell appears in both lists; `MAKE_CELL` moves it.
+    /// A parameter that is also a cell appears in both lists and keeps its parameter slot, as
+    /// in CPython 3.11: `MAKE_CELL` wraps the argument in place and the `*_DEREF` instructions
+    /// use that slot (its slot `varnames.len() + i` is unused).
     pub cellvars: Vec<String>,
     /// Names of free variables, received from the enclosing function's cells at call time.
     /// Free var `i` is slot `varnames.len() + cellvars.len() + i`.

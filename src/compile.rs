@@ -13,16 +13,23 @@
 //!
 //! Known deviations from CPython 3.11 (operand shapes only; opnames and order match):
 //! - No `CACHE`, `PRECALL`, `PUSH_NULL`, `EXTENDED_ARG`; offsets count one unit per instruction.
-//! - `CALL n` counts every value above the callable. Where CPython relies on its NULL/self
-//!   slot to pass one more argument than `n` says, gilvm's `n` is the true count: the `with`
-//!   exit call is `CALL 3` (`__exit__(None, None, None)`, CPython: `CALL 2`), calling a
-//!   comprehension's function with its iterator is `CALL 1` (CPython: `CALL 0`), and
-//!   `assert x, msg` builds the error with `CALL 1` (CPython: `CALL 0`).
-//! - `LOAD_METHOD` pushes one value (the bound method); `LOAD_GLOBAL`'s operand is the plain
-//!   name index (no NULL bit).
+//! - `CALL n`: the callable is the value pushed before the `n` arguments, except for the
+//!   `with` exit call, which is `CALL 2` exactly as in CPython: the VM's bound `__exit__`
+//!   (pushed by `BEFORE_WITH`) takes every value above it as an argument, like CPython's
+//!   method slot. Where CPython uses its NULL/self slot to pass one more argument than `n`
+//!   says in other places, gilvm's `n` is the true count: calling a comprehension's function
+//!   with its iterator is `CALL 1` (CPython: `CALL 0`), and `assert x, msg` builds the error
+//!   with `CALL 1` (CPython: `CALL 0`).
+//! - `LOAD_METHOD` counts as pushing one value in the stack-depth computation (the VM may push
+//!   a marker below the receiver; `stacksize` is then a reservation hint, one short per
+//!   method call in flight). `LOAD_GLOBAL`'s operand is the plain name index (no NULL bit),
+//!   so `dis` prints `(range)` where CPython prints `(NULL + range)`.
+//! - `CALL_FUNCTION_EX` may receive any iterable as its positional arguments (`f(*xs)` pushes
+//!   `xs` itself, as CPython does); the VM converts it.
 //! - Name operands index the program-wide name table; `*_DEREF` slots are
-//!   `len(varnames) + cell index` (a parameter that is also a cell keeps its parameter slot
-//!   and gets a separate cell slot, which `MAKE_CELL` fills from the parameter).
+//!   `len(varnames) + cell index` for cells, then the free variables; a parameter that is also
+//!   a cell keeps its parameter slot (CPython 3.11's layout), its `len(varnames) + i` slot
+//!   is unused.
 //! - Generator expressions are compiled like list comprehensions (eagerly, to a list, as
 //!   DESIGN.md §2 allows) under the name `<genexpr>`.
 //! - Dict displays with more than 16 pairs are built with one `BUILD_MAP 0` and `MAP_ADD`s
@@ -417,7 +424,27 @@ impl<'a> Compiler<'a> {
             self.emit(Opcode::RETURN_VALUE, 0);
         }
         let unit = &mut self.cur;
-        let base = unit.varnames.len() as u32;
+        // Cell and free variables were numbered `cellvars ++ freevars`; now give them their
+        // fast-locals slots. A cell that is also a parameter stays in the parameter's slot, as
+        // in CPython 3.11 (`MAKE_CELL` wraps the argument in place); other cells follow the
+        // locals, and free variables come last.
+        let nvars = unit.varnames.len();
+        let nparams = self.scopes.scopes[unit.scope].params.len();
+        let slots: Vec<u32> = unit
+            .cellvars
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                match unit.varnames[..nparams.min(nvars)]
+                    .iter()
+                    .position(|v| v == name)
+                {
+                    Some(p) => p as u32,
+                    None => (nvars + i) as u32,
+                }
+            })
+            .chain((0..unit.freevars.len()).map(|j| (nvars + unit.cellvars.len() + j) as u32))
+            .collect();
         for block in &mut unit.cfg.blocks {
             for ins in &mut block.instrs {
                 if matches!(
@@ -429,11 +456,12 @@ impl<'a> Compiler<'a> {
                             | Opcode::LOAD_CLOSURE
                     )
                 ) {
-                    ins.arg += base;
+                    ins.arg = slots.get(ins.arg as usize).copied().unwrap_or(ins.arg);
                 }
             }
         }
-        // Prologue, as CPython's insert_prefix_instructions: COPY_FREE_VARS, then MAKE_CELL.
+        // Prologue, as CPython's insert_prefix_instructions: COPY_FREE_VARS, then MAKE_CELL
+        // in slot order.
         let loc = Loc {
             span: unit.loc.span,
             line: None,
@@ -447,13 +475,10 @@ impl<'a> Compiler<'a> {
                 loc,
             ));
         }
-        for i in 0..unit.cellvars.len() {
-            prefix.push(Ins::new(
-                Op::Real(Opcode::MAKE_CELL),
-                base + i as u32,
-                None,
-                loc,
-            ));
+        let mut cell_slots: Vec<u32> = slots[..unit.cellvars.len()].to_vec();
+        cell_slots.sort_unstable();
+        for slot in cell_slots {
+            prefix.push(Ins::new(Op::Real(Opcode::MAKE_CELL), slot, None, loc));
         }
         let entry = unit.cfg.entry;
         unit.cfg.blocks[entry].instrs.splice(0..0, prefix);
@@ -614,12 +639,13 @@ impl<'a> Compiler<'a> {
         result
     }
 
-    /// `__exit__(None, None, None)`: the callable is below the three arguments.
+    /// `__exit__(None, None, None)`: `CALL 2` as in CPython, with the bound `__exit__` that
+    /// `BEFORE_WITH` pushed below the three `None`s (the VM passes all three).
     fn call_exit_with_nones(&mut self) {
         self.load_const(Const::None);
         self.load_const(Const::None);
         self.load_const(Const::None);
-        self.emit(Opcode::CALL, 3);
+        self.emit_pseudo(Op::ExitCall);
     }
 }
 

@@ -215,6 +215,8 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
     use Opcode::*;
     match op {
         Op::Jump | Op::PopBlock => 0,
+        // `CALL 2` over the bound `__exit__` and three `None`s.
+        Op::ExitCall => -3,
         Op::PopJumpIfFalse | Op::PopJumpIfTrue | Op::PopJumpIfNone | Op::PopJumpIfNotNone => -1,
         Op::SetupFinally | Op::SetupWith => i32::from(jump),
         Op::SetupCleanup => {
@@ -393,6 +395,7 @@ fn linearize(cfg: &mut Cfg, first_line: u32, stacksize: u32) -> Result<Assembled
             let index = out.instrs.len();
             let instr = match (ins.op, ins.target) {
                 (Op::Real(op), None) => Instr::new(op, ins.arg),
+                (Op::ExitCall, None) => Instr::new(Opcode::CALL, 2),
                 (op, Some(t)) => {
                     let target = start[t];
                     let forward = target > index;

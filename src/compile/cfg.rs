@@ -41,6 +41,9 @@ pub enum Op {
     SetupWith,
     /// Pops the innermost handler.
     PopBlock,
+    /// The `with` statement's `__exit__(None, None, None)`: assembled as CPython's `CALL 2`,
+    /// which pops the bound `__exit__` below the three `None`s as well.
+    ExitCall,
 }
 
 /// Source location of an instruction. `line: None` marks an "artificial" instruction whose

@@ -1,6 +1,6 @@
 //! Compiler unit tests: source in, `dis` text out. The expected texts were checked against
 //! `python3.11 -m dis` (same opnames, lines, jump targets and exception-table rows; operands
-//! differ only where `src/compile.rs` documents it, e.g. `CALL 3` for the `with` exit call).
+//! differ only where `src/compile.rs` documents it, e.g. `CALL 1` to call a comprehension's function).
 
 use crate::bytecode::Opcode;
 
@@ -98,7 +98,7 @@ fn with_calls_exit_on_both_paths() {
   1          12 LOAD_CONST               1 (None)
              14 LOAD_CONST               1 (None)
              16 LOAD_CONST               1 (None)
-             18 CALL                     3
+             18 CALL                     2
              20 POP_TOP
              22 LOAD_CONST               1 (None)
              24 RETURN_VALUE
@@ -155,7 +155,7 @@ Disassembly of <code object f, file "t.toy", line 1>:
   3          22 LOAD_CONST               0 (None)
              24 LOAD_CONST               0 (None)
              26 LOAD_CONST               0 (None)
-             28 CALL                     3
+             28 CALL                     2
              30 POP_TOP
              32 POP_TOP
              34 LOAD_CONST               0 (None)
@@ -166,7 +166,7 @@ Disassembly of <code object f, file "t.toy", line 1>:
   3          40 LOAD_CONST               0 (None)
              42 LOAD_CONST               0 (None)
              44 LOAD_CONST               0 (None)
-             46 CALL                     3
+             46 CALL                     2
              48 POP_TOP
              50 JUMP_FORWARD            11 (to 74)
         >>   52 PUSH_EXC_INFO

@@ -54,6 +54,8 @@ struct Context {
     line_start: usize,
     /// Brackets open at the error.
     depth: usize,
+    /// The innermost open bracket at the error, if any.
+    innermost: Option<Tok>,
 }
 
 impl Context {
@@ -80,18 +82,23 @@ impl Context {
             .rposition(|t| matches!(t.1, Tok::Newline | Tok::Indent | Tok::Dedent))
             .map_or(0, |i| i + 1);
         // A field's expression is parsed as if in parentheses, as CPython does.
-        let mut depth = usize::from(field.is_some());
+        let mut open = Vec::new();
         for t in &tokens[line_start..] {
             match t.1 {
-                Tok::Lpar | Tok::Lsqb | Tok::Lbrace => depth += 1,
-                Tok::Rpar | Tok::Rsqb | Tok::Rbrace => depth = depth.saturating_sub(1),
+                Tok::Lpar | Tok::Lsqb | Tok::Lbrace => open.push(t.1.clone()),
+                Tok::Rpar | Tok::Rsqb | Tok::Rbrace => {
+                    open.pop();
+                }
                 _ => {}
             }
         }
+        let depth = open.len() + usize::from(field.is_some());
+        let innermost = open.pop();
         Context {
             tokens,
             line_start,
             depth,
+            innermost,
         }
     }
 
@@ -218,6 +225,23 @@ fn unexpected(
     }
     if ctx.depth > 0 && expects("\",\"") && tok.is_some_and(starts_expression) {
         return syntax("invalid syntax. Perhaps you forgot a comma?", l, r);
+    }
+    if ctx.innermost == Some(Tok::Lbrace)
+        && expects("\":\"")
+        && matches!(tok, Some(Tok::Comma | Tok::Rbrace))
+    {
+        return syntax("':' expected after dictionary key", l, r);
+    }
+    if matches!(head, Some(Tok::Import | Tok::From)) && expects("Name") {
+        return syntax("expected a name", l, r);
+    }
+    if let [only] = expected {
+        if only == "Name" {
+            return syntax("expected a name", l, r);
+        }
+        if let Some(word) = only.strip_prefix('"').and_then(|w| w.strip_suffix('"')) {
+            return syntax(format!("expected '{word}'"), l, r);
+        }
     }
     let generic = if expects("Name") && expected.iter().all(|e| expression_terminal(e)) {
         "expected an expression"

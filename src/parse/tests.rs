@@ -393,6 +393,19 @@ fn syntax_errors() {
         "x = 99999999999999999999\n",
         "SyntaxError: integer literal too large for gilvm (64-bit ints) @1:5",
     );
+    check_err("import\n", "SyntaxError: expected a name @1:7");
+    check_err(
+        "from threading import\n",
+        "SyntaxError: expected a name @1:22",
+    );
+    check_err("x = a.\n", "SyntaxError: expected a name @1:7");
+    check_err("def f:\n  pass\n", "SyntaxError: expected '(' @1:6");
+    check_err(
+        "x = {1: 2, 3}\n",
+        "SyntaxError: ':' expected after dictionary key @1:13",
+    );
+    check_err("x = [1, 2,, 3]\n", "SyntaxError: invalid syntax @1:11");
+    check_err("pass pass\n", "SyntaxError: invalid syntax @1:6");
 }
 
 #[test]

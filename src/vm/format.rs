@@ -53,6 +53,35 @@ pub fn str_of(rt: &Rt, v: Value) -> PyResult<String> {
     repr(rt, v)
 }
 
+/// `FORMAT_VALUE`: applies the conversion (`!s`, `!r`, `!a`; `None` for none) and then the
+/// format spec, as an f-string field `f"{v!r:>10}"` does.
+pub fn format_value(rt: &mut Rt, v: Value, conv: Option<char>, spec: &str) -> PyResult<String> {
+    let converted = match conv {
+        None => {
+            // The common case `f"{x}"`: a str is itself, anything else its str().
+            if spec.is_empty() {
+                return str_of(rt, v);
+            }
+            v
+        }
+        Some('s') => {
+            let s = str_of(rt, v)?;
+            if spec.is_empty() {
+                return Ok(s);
+            }
+            rt.new_str(s)?
+        }
+        Some(_) => {
+            let s = repr(rt, v)?;
+            if spec.is_empty() {
+                return Ok(s);
+            }
+            rt.new_str(s)?
+        }
+    };
+    format_spec(rt, converted, spec)
+}
+
 /// The deterministic stand-in for an object's address, shared by reprs and `id()`.
 pub fn fake_address(id: ObjId) -> i64 {
     0x7f00_0000_0000 + (id.0 as i64) * 16

@@ -73,6 +73,40 @@ pub fn call_method(
     }
 }
 
+/// A data attribute of a built-in value (`e.args`, `f.__name__`, `x.real`), or `None` if
+/// `recv` has no such attribute (the caller then tries methods, then raises
+/// [`no_attribute`]).
+pub fn data_attr(rt: &mut Rt, recv: Value, attr: AttrSym) -> Option<PyResult<Value>> {
+    match (recv, attr) {
+        (Value::Int(_) | Value::Float(_), AttrSym::real) => Some(Ok(recv)),
+        (Value::Bool(b), AttrSym::real) => Some(Ok(Value::Int(b as i64))),
+        (Value::Int(_) | Value::Bool(_), AttrSym::imag) => Some(Ok(Value::Int(0))),
+        (Value::Float(_), AttrSym::imag) => Some(Ok(Value::Float(0.0))),
+        (Value::Native(n), AttrSym::dunder_name) => Some(rt.new_str(n.name().trim_end())),
+        (Value::ExcType(k), AttrSym::dunder_name) => Some(rt.new_str(k.attr_name())),
+        (Value::Module(m), AttrSym::dunder_name) => Some(rt.new_str(m.name())),
+        (Value::Obj(id), _) => {
+            let name = match rt.heap.get(id) {
+                Obj::Exception(e) if attr == AttrSym::args => {
+                    let args = e.args.clone();
+                    return Some(rt.new_tuple(args));
+                }
+                Obj::Function(f) if attr == AttrSym::dunder_name => rt
+                    .program
+                    .codes
+                    .get(f.code as usize)
+                    .map_or(String::new(), |c| c.name.clone()),
+                Obj::BoundMethod { method, .. } if attr == AttrSym::dunder_name => {
+                    method.attr.name().to_string()
+                }
+                _ => return None,
+            };
+            Some(rt.new_str(name))
+        }
+        _ => None,
+    }
+}
+
 /// `AttributeError` for `recv.name`, worded as Python does for the receiver's kind.
 pub fn no_attribute(rt: &Rt, recv: Value, name: &str) -> Throw {
     let msg = match recv {

@@ -25,6 +25,8 @@ pub mod natives;
 pub mod ops;
 pub mod prelude;
 pub mod rng;
+#[cfg(test)]
+mod runtime_props;
 pub mod scheduler;
 pub mod summary;
 pub mod sync;

@@ -87,6 +87,9 @@ pub fn int_from_str(s: &str, base: u32) -> PyResult<i64> {
             str_repr(s)
         ))
     };
+    if base == 1 || base > 36 {
+        return Err(invalid());
+    }
     let t = s.trim();
     let (neg, t) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),

@@ -142,6 +142,7 @@ fn convert(
     precision: Option<i64>,
     index: usize,
 ) -> PyResult<String> {
+    rt.ensure_room(width.unwrap_or(0).unsigned_abs() as usize)?;
     let left = flags.contains('-');
     let mut spec = String::new();
     let numeric = "diuxXoeEfFgG".contains(conv);

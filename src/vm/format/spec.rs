@@ -370,7 +370,9 @@ fn number(
                 let used = lead.chars().count() + rest.chars().count();
                 let min = spec.width.saturating_sub(used);
                 let glen = |n: usize| n + (n.max(1) - 1) / group;
-                let mut n = d.len();
+                // Start near the answer (n digits take about n * (g+1) / g places) and step
+                // up, so a wide field costs no more than its own length.
+                let mut n = d.len().max(min.saturating_mul(group) / (group + 1));
                 while glen(n) < min {
                     n += 1;
                 }
@@ -402,7 +404,7 @@ fn pad(rt: &Rt, lead: &str, body: &str, spec: &Spec) -> PyResult<String> {
     if len >= spec.width {
         return Ok(format!("{lead}{body}"));
     }
-    rt.ensure_room(spec.width * spec.fill.len_utf8())?;
+    rt.ensure_room(spec.width.saturating_mul(spec.fill.len_utf8()))?;
     let n = spec.width - len;
     let fill = |k: usize| spec.fill.to_string().repeat(k);
     Ok(match spec.align {

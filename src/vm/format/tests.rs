@@ -307,3 +307,26 @@ fn str_format_and_percent_match_python() {
         assert_eq!(show(&rt, r), expected, "{fmt} % {args}");
     }
 }
+
+#[test]
+fn format_value_applies_conversion_then_spec() {
+    let mut rt = rt();
+    let s = lit(&mut rt, "'ab'");
+    for (conv, spec, expected) in [
+        (None, "", "ab"),
+        (Some('r'), "", "'ab'"),
+        (Some('r'), ">6", "  'ab'"),
+        (Some('s'), "^6", "  ab  "),
+        (None, "x<4", "abxx"),
+    ] {
+        assert_eq!(format_value(&mut rt, s, conv, spec).unwrap(), expected);
+    }
+    assert_eq!(
+        format_value(&mut rt, Value::Float(0.1), None, "").unwrap(),
+        "0.1"
+    );
+    assert_eq!(
+        format_value(&mut rt, Value::Int(1234), None, ",").unwrap(),
+        "1,234"
+    );
+}

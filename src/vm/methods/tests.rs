@@ -495,3 +495,28 @@ fn unknown_attributes_and_growth_limits() {
         "appending past the heap limit must raise MemoryError"
     );
 }
+
+#[test]
+fn data_attributes() {
+    let mut rt = rt();
+    let cases = [
+        (Value::Int(5), AttrSym::real, "5"),
+        (Value::Bool(true), AttrSym::real, "1"),
+        (Value::Float(2.5), AttrSym::imag, "0.0"),
+        (
+            Value::Native(crate::vm::natives::NativeId::Len),
+            AttrSym::dunder_name,
+            "'len'",
+        ),
+        (
+            Value::ExcType(crate::vm::exceptions::ExcKind::QueueEmpty),
+            AttrSym::dunder_name,
+            "'Empty'",
+        ),
+    ];
+    for (v, a, expected) in cases {
+        let r = data_attr(&mut rt, v, a).unwrap();
+        assert_eq!(show(&rt, r), expected);
+    }
+    assert!(data_attr(&mut rt, Value::Int(1), AttrSym::append).is_none());
+}
