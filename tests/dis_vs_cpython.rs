@@ -96,6 +96,18 @@ const SNIPPETS: &[(&str, &str)] = &[
         "seed_counter",
         "import threading\n\ncounter = 0\n\ndef increment():\n    global counter\n    for _ in range(100_000):\n        counter += 1\n\nthreads = [threading.Thread(target=increment) for _ in range(4)]\n[t.start() for t in threads]\n[t.join() for t in threads]\nprint(counter)\n",
     ),
+    (
+        "jump_conditions_and_folding",
+        "def f(a, b, c, lock, xs):\n    if (a if b else c):\n        pass\n    if not a < b:\n        pass\n    if a is not None and b:\n        return 1\n    while not a:\n        a = g()\n    assert not a\n    assert a in xs, \"x\"\n    if a in xs and b not in xs or c:\n        pass\n    try:\n        with lock:\n            return xs[0]\n    finally:\n        lock = None\n    del a, b\n    for i, x in enumerate(xs):\n        if x:\n            break\n    else:\n        return -1\n    xs[0].attr += 1\n    xs.attr[1] *= 2\n    return [lambda: [y for y in xs] for _ in xs]\nx = 1\nglobal y\ndef h():\n    global x\n    del x\n    x = [1, 2, 3][1]\n    x = (1, 2)[0]\n    x = -(-1)\n    x = \"a\" * 3\n    x = 2 ** 100\n    x = 1 / 0\n    x = 7 // 0\n    x = 3.0 // 2\n    x = not 1\n",
+    ),
+    (
+        "worker_loops",
+        "def f(q, lock, cond, items):\n    while True:\n        with cond:\n            while not items:\n                cond.wait()\n            item = items.pop()\n        if item is None:\n            return\n        try:\n            process(item)\n        except Exception as e:\n            print(f\"error {e!r}\")\n            continue\n        finally:\n            q.task_done()\ndef g(n):\n    try:\n        pass\n    except ValueError:\n        pass\n    else:\n        return n\n    try:\n        x = 1\n    except:\n        x = 2\n    return x\ndef h(a):\n    return a and not a or a\ndef k(a):\n    x = a or []\n    y = a[0] if a else None\n    return x, y\n",
+    ),
+    (
+        "constant_folding",
+        "print(7.5 // 2, -7.5 // 2, 7.5 % -2, -0.0 // 1, 2 ** -1, (1,2)[-1], \"abc\"[1], 2.0 ** 0.5, 0.0 ** 2, 1e300 * 1e10)\n",
+    ),
 ];
 
 /// CPython-internal opnames, dropped from both sides before comparing.

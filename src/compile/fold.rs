@@ -25,6 +25,9 @@ pub fn const_value(e: &Expr) -> Option<Const> {
         ExprKind::BinOp { left, op, right } => {
             binary(*op, &const_value(left)?, &const_value(right)?)
         }
+        ExprKind::Subscript { value, index } => {
+            subscript(&const_value(value)?, &const_value(index)?)
+        }
         _ => None,
     }
 }
@@ -98,6 +101,24 @@ fn binary(op: BinOp, l: &Const, r: &Const) -> Option<Const> {
     }
 }
 
+/// `(1, 2)[0]` and `"abc"[-1]`, as CPython's `fold_subscr`.
+fn subscript(value: &Const, index: &Const) -> Option<Const> {
+    let i = as_int(index)?;
+    let pick = |len: usize| -> Option<usize> {
+        let len = i64::try_from(len).ok()?;
+        let j = if i < 0 { i + len } else { i };
+        (0..len).contains(&j).then_some(j as usize)
+    };
+    match value {
+        Const::Tuple(items) => items.get(pick(items.len())?).cloned(),
+        Const::Str(s) => {
+            let n = s.chars().count();
+            s.chars().nth(pick(n)?).map(|c| Const::Str(c.to_string()))
+        }
+        _ => None,
+    }
+}
+
 fn int_binary(op: BinOp, a: i64, b: i64) -> Option<Const> {
     let v = match op {
         BinOp::Add => a.checked_add(b)?,
@@ -126,6 +147,13 @@ fn int_binary(op: BinOp, a: i64, b: i64) -> Option<Const> {
             }
         }
         BinOp::Pow => {
+            if b < 0 {
+                return if a == 0 {
+                    None
+                } else {
+                    float_binary(op, a as f64, b as f64)
+                };
+            }
             let e = u32::try_from(b).ok()?;
             a.checked_pow(e)?
         }
@@ -160,9 +188,42 @@ fn float_binary(op: BinOp, a: f64, b: f64) -> Option<Const> {
         BinOp::Sub => a - b,
         BinOp::Mul => a * b,
         BinOp::TrueDiv if b != 0.0 => a / b,
+        BinOp::FloorDiv if b != 0.0 => float_divmod(a, b).0,
+        BinOp::Mod if b != 0.0 => float_divmod(a, b).1,
+        // A negative base with a fractional exponent is complex in Python; leave it.
+        // Python raises OverflowError when a power overflows; leave that to run time.
+        BinOp::Pow if a > 0.0 || (a == 0.0 && b >= 0.0) => {
+            let v = a.powf(b);
+            return (v.is_finite() || !(a.is_finite() && b.is_finite())).then_some(Const::Float(v));
+        }
         _ => return None,
     };
-    v.is_finite().then_some(Const::Float(v))
+    // Float +, -, *, / and // never raise in Python: an overflow is inf.
+    Some(Const::Float(v))
+}
+
+/// CPython's `_float_div_mod`: floor division and modulo with the sign of the divisor.
+fn float_divmod(vx: f64, wx: f64) -> (f64, f64) {
+    let mut m = vx % wx;
+    let mut div = (vx - m) / wx;
+    if m != 0.0 {
+        if (wx < 0.0) != (m < 0.0) {
+            m += wx;
+            div -= 1.0;
+        }
+    } else {
+        m = 0.0f64.copysign(wx);
+    }
+    let floordiv = if div != 0.0 {
+        let mut f = div.floor();
+        if div - f > 0.5 {
+            f += 1.0;
+        }
+        f
+    } else {
+        0.0f64.copysign(vx / wx)
+    };
+    (floordiv, m)
 }
 
 #[cfg(test)]

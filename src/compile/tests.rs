@@ -312,3 +312,138 @@ fn scope_errors_use_python_wording() {
     );
     check_err("f(a=1, a=2)\n", "keyword argument repeated: a");
 }
+
+/// Net stack effect of an assembled instruction, and its effect when it jumps. `CALL 2` right
+/// after three `LOAD_CONST None` is the `with` exit call, which also pops the bound `__exit__`.
+fn effect(code: &crate::bytecode::CodeObject, i: usize) -> (i32, i32) {
+    use Opcode::*;
+    let ins = code.instrs[i];
+    let n = ins.arg as i32;
+    let e = match ins.op {
+        CALL => {
+            let exit_call = n == 2
+                && i >= 3
+                && code.instrs[i - 3..i].iter().all(|p| {
+                    p.op == LOAD_CONST
+                        && code.consts.get(p.arg as usize) == Some(&crate::bytecode::Const::None)
+                });
+            if exit_call {
+                -3
+            } else {
+                -n
+            }
+        }
+        FOR_ITER => return (1, -1),
+        JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP => return (-1, 0),
+        NOP | RESUME | SWAP | UNARY_NEGATIVE | UNARY_POSITIVE | UNARY_NOT | UNARY_INVERT
+        | GET_ITER | DELETE_NAME | DELETE_GLOBAL | DELETE_FAST | DELETE_DEREF | MAKE_CELL
+        | COPY_FREE_VARS | LOAD_ATTR | LOAD_METHOD | LIST_TO_TUPLE | JUMP_FORWARD
+        | JUMP_BACKWARD | KW_NAMES | CHECK_EXC_MATCH => 0,
+        COPY | LOAD_CONST | LOAD_NAME | LOAD_GLOBAL | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF
+        | LOAD_ASSERTION_ERROR | BEFORE_WITH | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM => 1,
+        STORE_SUBSCR => -3,
+        DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
+        BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
+        BUILD_MAP => 1 - 2 * n,
+        BUILD_CONST_KEY_MAP => -n,
+        UNPACK_SEQUENCE => n - 1,
+        FORMAT_VALUE => -i32::from(ins.arg & 4 != 0),
+        CALL_FUNCTION_EX => -1 - (n & 1),
+        MAKE_FUNCTION => -((ins.arg & 0x0f).count_ones() as i32),
+        RAISE_VARARGS => -n,
+        _ => -1,
+    };
+    (e, e)
+}
+
+/// Checks what the VM relies on: jump targets and handlers in range, the stack never below
+/// zero or above `stacksize`, one depth per instruction on every path, and each handler
+/// entered at `depth + lasti + 1` with every covered instruction at or above `depth`.
+fn verify(code: &crate::bytecode::CodeObject) -> Result<(), String> {
+    use Opcode::*;
+    let n = code.instrs.len();
+    let mut depth: Vec<Option<i32>> = vec![None; n];
+    let mut work = vec![(0usize, 0i32)];
+    for e in &code.exception_table {
+        if e.start >= e.end || e.end as usize > n || e.target as usize >= n {
+            return Err(format!("bad exception entry {e:?}"));
+        }
+        work.push((e.target as usize, e.depth as i32 + i32::from(e.lasti) + 1));
+    }
+    while let Some((i, d)) = work.pop() {
+        if i >= n {
+            return Err(format!("fell off the end at {i}"));
+        }
+        match depth[i] {
+            Some(old) if old == d => continue,
+            Some(old) => return Err(format!("instruction {i}: depth {old} and {d}")),
+            None => depth[i] = Some(d),
+        }
+        if d < 0 || d as u32 > code.stacksize {
+            return Err(format!(
+                "instruction {i}: depth {d}, stacksize {}",
+                code.stacksize
+            ));
+        }
+        let ins = code.instrs[i];
+        let (fall, jump) = effect(code, i);
+        if let Some(t) = ins.jump_target(i) {
+            if t >= n {
+                return Err(format!("instruction {i} jumps out of range"));
+            }
+            work.push((t, d + jump));
+        }
+        let ends = matches!(
+            ins.op,
+            JUMP_FORWARD | JUMP_BACKWARD | RETURN_VALUE | RAISE_VARARGS | RERAISE
+        );
+        if !ends {
+            work.push((i + 1, d + fall));
+        }
+    }
+    for e in &code.exception_table {
+        for i in e.start..e.end {
+            if let Some(d) = depth[i as usize] {
+                if d < e.depth as i32 {
+                    return Err(format!("instruction {i} at depth {d} below handler {e:?}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn assembled_code_keeps_the_vm_invariants() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = Vec::new();
+    for dir in ["programs", "tests/py"] {
+        let Ok(rd) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "toy") {
+                if let Ok(text) = std::fs::read_to_string(&p) {
+                    sources.push((p.display().to_string(), text));
+                }
+            }
+        }
+    }
+    sources.sort();
+    assert!(!sources.is_empty());
+    for (name, text) in &sources {
+        let Ok(program) = crate::compile_source(name, text) else {
+            continue;
+        };
+        for code in &program.codes {
+            if let Err(e) = verify(code) {
+                panic!(
+                    "{name}: {}: {e}\n{}",
+                    code.name,
+                    crate::dis::disassemble(&program)
+                );
+            }
+        }
+    }
+}
