@@ -472,6 +472,13 @@ impl Vm {
                     f.pc = rg.pc as u32;
                     f.kwnames = rg.kwnames;
                 }
+                // As in `run_slice_impl`: built-ins see the program line that called them.
+                if code_id < self.prelude.start {
+                    self.call_site = Site {
+                        code: code_id,
+                        pc: (rg.pc as u32).saturating_sub(1),
+                    };
+                }
             };
         }
         macro_rules! pop {
