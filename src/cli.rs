@@ -234,7 +234,9 @@ pub fn main() -> i32 {
                 json,
                 top,
             };
-            crate::sweep::command(&config, color, &mut stdout.lock(), &mut stderr.lock())
+            // Not `stderr.lock()`: the progress bar draws on stderr from the worker threads,
+            // which would wait forever for a lock this thread holds.
+            crate::sweep::command(&config, color, &mut stdout.lock(), &mut std::io::stderr())
         }
     }
 }
