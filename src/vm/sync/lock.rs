@@ -253,7 +253,7 @@ impl Vm {
         }
         let i = self.sched.choose(n);
         let Ok(l) = self.lock_state(id) else { return };
-        let w = l.waiters.remove(i);
+        let w = l.waiters.swap_remove(i);
         let (code, pc) = self.threads[w.tid as usize].blocked_at;
         let l = match self.lock_state(id) {
             Ok(l) => l,

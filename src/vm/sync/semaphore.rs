@@ -169,7 +169,7 @@ impl Vm {
             let k = s.waiters.len();
             let i = self.sched.choose(k);
             let s = self.sem(id)?;
-            let w = s.waiters.remove(i);
+            let w = s.waiters.swap_remove(i);
             let (code, pc) = self.threads[w as usize].blocked_at;
             note_holder(self.sem(id)?, w, Site { code, pc });
             self.wake(w, Value::Bool(true));
