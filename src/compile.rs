@@ -2,7 +2,7 @@
 //!
 //! The code generator follows CPython 3.11's `compile.c` function by function (`compiler_if`,
 //! `compiler_while`, `compiler_with`, `compiler_try_except`, `compiler_unwind_fblock`, …) and
-//! emits into a control-flow graph of basic blocks; [`cfg::assemble`] then runs 3.11's assembler
+//! emits into a control-flow graph of basic blocks; `assemble::assemble` then runs 3.11's assembler
 //! passes (see `compile/cfg.rs` and `compile/assemble.rs`). The compiler state, name resolution,
 //! code objects and block unwinding are here; statements are in `compile/stmt.rs`, expressions
 //! in `compile/expr.rs`, constant folding in `compile/fold.rs`, scopes in `scope.rs`.
@@ -36,6 +36,12 @@
 //!   (CPython splits them with `DICT_UPDATE`).
 //! - Not compiled (a `SyntaxError` that says so): starred assignment targets (`a, *b = x`,
 //!   needs `UNPACK_EX`), `del obj.attr` (needs `DELETE_ATTR`), `from m import *`.
+//!
+//! Kept on purpose because CPython 3.11 does it (so `dis` output matches): a name declared
+//! `global` in any function is accessed with `LOAD_GLOBAL`/`STORE_GLOBAL` at module level too;
+//! `obj.meth(...)` uses `LOAD_METHOD` unless `obj` is a module-level import (`threading.Lock()`
+//! is `LOAD_ATTR` + `CALL`); `while` tests its condition at the top and again at the bottom;
+//! small exit blocks without a line number are copied into each predecessor.
 
 mod assemble;
 mod cfg;
