@@ -410,14 +410,45 @@ impl<'a> Compiler<'a> {
     fn exit_scope(&mut self) -> Result<usize, CompileError> {
         let add_none = self.cur.kind != UnitKind::Lambda;
         let code = self.finish_unit(add_none)?;
-        let id = self.cur.code_id;
+        let mut id = self.cur.code_id;
         self.codes[id] = code;
+        // A `finally` body is compiled once per way out of the `try`; CPython merges the equal
+        // code objects this produces into one constant, and so does gilvm.
+        if let Some(same) = (0..id).find(|&other| self.same_code(other, id)) {
+            id = same;
+        }
         let parent = self
             .outer
             .pop()
             .ok_or_else(|| internal("scope stack underflow", Span::default()))?;
         self.cur = parent;
         Ok(id)
+    }
+
+    /// Whether two code objects are equal, comparing nested code objects by content.
+    fn same_code(&self, a: usize, b: usize) -> bool {
+        let (x, y) = (&self.codes[a], &self.codes[b]);
+        x.name == y.name
+            && x.first_line == y.first_line
+            && x.instrs == y.instrs
+            && x.spans == y.spans
+            && x.lines == y.lines
+            && x.qualname == y.qualname
+            && x.argcount == y.argcount
+            && x.kwonlyargcount == y.kwonlyargcount
+            && x.has_varargs == y.has_varargs
+            && x.varnames == y.varnames
+            && x.cellvars == y.cellvars
+            && x.freevars == y.freevars
+            && x.exception_table == y.exception_table
+            && x.stacksize == y.stacksize
+            && x.consts.len() == y.consts.len()
+            && x.consts.iter().zip(&y.consts).all(|(p, q)| match (p, q) {
+                (Const::Code(i), Const::Code(j)) => {
+                    i == j || self.same_code(*i as usize, *j as usize)
+                }
+                _ => p == q,
+            })
     }
 
     /// Adds the implicit `return None`, the cell prologue, and assembles the current unit.

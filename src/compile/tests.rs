@@ -463,7 +463,10 @@ fn qualnames_match_python() {
             ("outer", "outer"),
             ("inner", "outer.<locals>.inner"),
             ("<listcomp>", "outer.<locals>.inner.<locals>.<listcomp>"),
-            ("<lambda>", "outer.<locals>.inner.<locals>.<listcomp>.<lambda>"),
+            (
+                "<lambda>",
+                "outer.<locals>.inner.<locals>.<listcomp>.<lambda>"
+            ),
             ("g", "g"),
         ]
     );
