@@ -60,6 +60,33 @@ enum Cmd {
         #[arg(long, value_name = "SCHEDULE")]
         record: Option<String>,
     },
+    /// Run many seeds under one or more GIL models (on all cores) and print the distribution
+    /// of outcomes: stdout values, exit statuses, lost updates.
+    Sweep {
+        /// The program (`-` reads standard input).
+        file: String,
+        /// Seeds to run: `A..B` (B excluded) or `A..=B`.
+        #[arg(long, value_name = "A..B")]
+        seeds: String,
+        /// A GIL model to run every seed under; repeat for several, side by side [default: any].
+        #[arg(long = "gil", value_name = "MODEL")]
+        gil: Vec<String>,
+        /// The switch interval given to every model (default: each model's own).
+        #[arg(long, value_name = "X")]
+        switch_interval: Option<String>,
+        /// Stop a run (exit status 5) after this many instructions.
+        #[arg(long, value_name = "N", default_value_t = crate::vm::machine::DEFAULT_MAX_STEPS)]
+        max_steps: u64,
+        /// Worker threads [default: the number of CPUs].
+        #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+        jobs: Option<u64>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Distinct stdout values listed per model (0 lists all).
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        top: usize,
+    },
 }
 
 /// Options shared by everything that runs a program.
@@ -116,6 +143,49 @@ pub fn main() -> i32 {
             color,
             &mut stderr.lock(),
         ),
+        Cmd::Sweep {
+            file,
+            seeds,
+            gil,
+            switch_interval,
+            max_steps,
+            jobs,
+            json,
+            top,
+        } => {
+            let seeds = match crate::sweep::parse_seeds(&seeds) {
+                Ok(s) => s,
+                Err(msg) => {
+                    let _ = writeln!(stderr.lock(), "gilvm: {msg}");
+                    return EXIT_USAGE;
+                }
+            };
+            let mut models: Vec<String> = Vec::new();
+            for m in if gil.is_empty() {
+                vec!["any".to_string()]
+            } else {
+                gil
+            } {
+                if let Err(msg) = crate::sweep::check_model(&m) {
+                    let _ = writeln!(stderr.lock(), "gilvm: {msg}");
+                    return EXIT_USAGE;
+                }
+                if !models.contains(&m) {
+                    models.push(m);
+                }
+            }
+            let config = crate::sweep::SweepConfig {
+                file,
+                seeds,
+                models,
+                switch_interval,
+                max_steps,
+                jobs: jobs.map(|j| j as usize),
+                json,
+                top,
+            };
+            crate::sweep::command(&config, color, &mut stdout.lock(), &mut stderr.lock())
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod lexer;
 pub mod parse;
 pub mod schedule;
 pub mod scope;
+pub mod sweep;
 pub mod vm;
 
 /// Source text to a compiled program: parse, resolve scopes, compile.

@@ -9,6 +9,8 @@
 pub mod build;
 pub mod errors;
 #[cfg(test)]
+mod oracle_tests;
+#[cfg(test)]
 mod sexp;
 #[cfg(test)]
 mod tests;

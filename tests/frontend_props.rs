@@ -328,6 +328,41 @@ fn deep_expressions_are_an_error_not_a_crash() {
     );
 }
 
+/// The deepest trees the parser accepts go through the whole compiler without overflowing
+/// a 2 MiB test-thread stack (the compiler and every later walk recurse on the AST).
+#[test]
+fn deepest_accepted_trees_compile() {
+    let limit = Duration::from_secs(10);
+    let mut deep_block = String::new();
+    for i in 0..98 {
+        deep_block.push_str(&format!("{}if x:\n", " ".repeat(i)));
+    }
+    deep_block.push_str(&format!("{}x = {}1\n", " ".repeat(98), "-".repeat(190)));
+    let cases = [
+        format!("x = {}1\n", "-".repeat(199)),
+        format!("x = {}1\n", "not ".repeat(199)),
+        format!("x = 1{}\n", " + 1".repeat(199)),
+        format!("x = 2{}\n", " ** 2".repeat(199)),
+        format!("x = {}1{}\n", "[".repeat(199), "]".repeat(199)),
+        format!("x = {}1{}\n", "f(".repeat(199), ")".repeat(199)),
+        format!("x = {}1\n", "lambda: ".repeat(199)),
+        format!("x = 1{}\n", " if 1 else 1".repeat(199)),
+        format!("x = a{}\n", ".b".repeat(199)),
+        format!("x = {}1{}\n", "(1, [".repeat(99), "])".repeat(99)),
+        format!("def f():\n    return {}1\n", "lambda: ".repeat(190)),
+        deep_block,
+    ];
+    for source in &cases {
+        assert_eq!(
+            parse_timed(source, limit),
+            Ok(()),
+            "{}",
+            &source[..60.min(source.len())]
+        );
+        compile_timed(source, limit);
+    }
+}
+
 #[test]
 fn one_megabyte_lines() {
     let limit = Duration::from_secs(20);

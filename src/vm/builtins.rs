@@ -22,8 +22,8 @@ use crate::vm::format::{fake_id, repr, str_of};
 use crate::vm::heap::{DictMap, Obj};
 use crate::vm::natives::NativeId;
 use crate::vm::ops::{
-    self, as_index, collect_iterable, expect_index, get_iter, hash_key, is_iterator, iter_next,
-    len_of, truthy, type_name,
+    self, as_index, collect_iterable, dict_insert, expect_index, get_iter, hash_key, is_iterator,
+    iter_next, len_of, truthy, type_name,
 };
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Rt, Throw};
@@ -141,6 +141,39 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
             let v = one(id, args, kwargs)?;
             let s = repr(rt, v)?;
             rt.new_str(s)
+        }
+        Format => {
+            no_kwargs(id, kwargs)?;
+            let (v, spec) = match args {
+                [v] => (*v, None),
+                [v, s] => (*v, Some(*s)),
+                _ => {
+                    return Err(Throw::type_error(format!(
+                        "format expected {} argument{}, got {}",
+                        if args.is_empty() {
+                            "at least 1"
+                        } else {
+                            "at most 2"
+                        },
+                        if args.is_empty() { "" } else { "s" },
+                        args.len()
+                    )))
+                }
+            };
+            let spec = match spec {
+                None => String::new(),
+                Some(s) => match rt.as_str(s) {
+                    Some(t) => t.to_string(),
+                    None => {
+                        return Err(Throw::type_error(format!(
+                            "format() argument 2 must be str, not {}",
+                            type_name(rt, s)
+                        )))
+                    }
+                },
+            };
+            let out = crate::vm::format::format_spec(rt, v, &spec)?;
+            rt.new_str(out)
         }
         Round => convert::round_call(rt, args, kwargs),
         Iter => {
@@ -432,19 +465,9 @@ fn dict(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
     }
     for &(k, v) in kwargs {
         let key = rt.new_str(k)?;
-        insert(&mut map, hash_key(rt, key)?, key, v);
+        dict_insert(&mut map, hash_key(rt, key)?, key, v);
     }
     rt.new_dict(map)
-}
-
-/// Inserts keeping the first key object, as Python's dict does for equal keys.
-fn insert(map: &mut DictMap, hk: crate::vm::heap::HashKey, key: Value, v: Value) {
-    match map.get_mut(&hk) {
-        Some(slot) => slot.1 = v,
-        None => {
-            map.insert(hk, (key, v));
-        }
-    }
 }
 
 /// `d.update(src)` / `dict(src)`: from a dict, or from an iterable of key/value pairs.
@@ -454,7 +477,7 @@ pub fn dict_update(rt: &mut Rt, map: &mut DictMap, src: Value) -> PyResult<()> {
             let entries: Vec<_> = d.iter().map(|(k, &kv)| (k.clone(), kv)).collect();
             rt.heap.charge(entries.len().saturating_mul(72))?;
             for (hk, (k, v)) in entries {
-                insert(map, hk, k, v);
+                dict_insert(map, hk, k, v);
             }
             return Ok(());
         }
@@ -476,7 +499,7 @@ pub fn dict_update(rt: &mut Rt, map: &mut DictMap, src: Value) -> PyResult<()> {
             )));
         };
         rt.heap.charge(72)?;
-        insert(map, hash_key(rt, k)?, k, v);
+        dict_insert(map, hash_key(rt, k)?, k, v);
     }
     Ok(())
 }

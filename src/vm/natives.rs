@@ -69,6 +69,7 @@ name_enum! {
         Any = "any",
         Isinstance = "isinstance",
         Repr = "repr",
+        Format = "format",
         Round = "round",
         Iter = "iter",
         Next = "next",

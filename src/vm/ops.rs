@@ -24,7 +24,7 @@ pub use iter::{
 pub use subscript::{delitem, getitem, key_error, range_len, setitem, slice_indices};
 
 use crate::vm::exceptions::ExcKind;
-use crate::vm::heap::{DictPart, Obj};
+use crate::vm::heap::{DictMap, DictPart, HashKey, Obj};
 use crate::vm::natives::NativeId;
 use crate::vm::sync::SyncObj;
 use crate::vm::value::{ObjId, Value};
@@ -237,6 +237,17 @@ pub fn reserve_list(rt: &mut Rt, id: ObjId, additional: usize) -> PyResult<()> {
         v.reserve_exact(new_cap - len);
     }
     Ok(())
+}
+
+/// `d[key] = value` on a dict map: an existing equal key keeps its original key object
+/// (`{1: 'a', 1.0: 'b'}` is `{1: 'b'}`), as Python's dict does.
+pub fn dict_insert(map: &mut DictMap, hk: HashKey, key: Value, value: Value) {
+    match map.get_mut(&hk) {
+        Some(slot) => slot.1 = value,
+        None => {
+            map.insert(hk, (key, value));
+        }
+    }
 }
 
 /// Appends to a list, charging the heap for any growth.

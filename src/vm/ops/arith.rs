@@ -287,7 +287,15 @@ pub fn int_true_div(x: i64, y: i64) -> f64 {
     }
 }
 
-fn float_op(rt: &Rt, base: u32, x: f64, y: f64, op: u32, a: Value, b: Value) -> PyResult<Value> {
+fn float_op(
+    rt: &mut Rt,
+    base: u32,
+    x: f64,
+    y: f64,
+    op: u32,
+    a: Value,
+    b: Value,
+) -> PyResult<Value> {
     let r = match base {
         ADD => x + y,
         SUB => x - y,
@@ -310,7 +318,21 @@ fn float_op(rt: &Rt, base: u32, x: f64, y: f64, op: u32, a: Value, b: Value) -> 
             }
             float_divmod(x, y).1
         }
-        POW => float_pow(x, y)?,
+        POW => match float_pow(x, y) {
+            Ok(r) => r,
+            // CPython raises OverflowError(34, 'Numerical result out of range'): errno args.
+            Err(Throw::New {
+                kind: ExcKind::OverflowError,
+                ..
+            }) => {
+                let msg = rt.new_str("Numerical result out of range")?;
+                return Err(Throw::NewArgs {
+                    kind: ExcKind::OverflowError,
+                    args: vec![Value::Int(34), msg],
+                });
+            }
+            Err(e) => return Err(e),
+        },
         _ => return unsupported(rt, op, a, b),
     };
     Ok(Value::Float(r))
@@ -514,11 +536,6 @@ fn dict_merge(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Option
 
 fn merge_into(d: &mut DictMap, extra: Vec<(crate::vm::heap::HashKey, (Value, Value))>) {
     for (k, (key, val)) in extra {
-        match d.get_mut(&k) {
-            Some(slot) => slot.1 = val,
-            None => {
-                d.insert(k, (key, val));
-            }
-        }
+        crate::vm::ops::dict_insert(d, k, key, val);
     }
 }

@@ -672,3 +672,13 @@ fn deep_nesting_raises_recursion_error_not_a_crash() {
     }
     assert!(hash_key(&rt, h).is_err());
 }
+
+#[test]
+fn float_power_overflow_carries_errno_args() {
+    let mut rt = rt();
+    let r = binary_op(&mut rt, 8, Value::Float(10.0), Value::Int(400));
+    assert_eq!(
+        show(&rt, r),
+        "OverflowError: 34, 'Numerical result out of range'"
+    );
+}

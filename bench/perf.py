@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""gilvm vs CPython 3.11, side by side: whole-process wall time, ratio, instructions per
+second, peak memory, and the targets of DESIGN.md §9 / issue 7.
+
+    python3 bench/perf.py                 # build, then 7 alternating runs per program
+    python3 bench/perf.py --runs 3 --only a,c --skip-build
+
+Standard library only. Prints a Markdown table on stdout (progress goes to stderr), ready to
+paste into docs/performance.md, which says what each program is and how the numbers are
+taken; in short:
+
+- each program runs N times with gilvm (`run -q --seed 1`) and N times with the real CPython
+  binary, alternating and swapping the order every round (ABBA...), so load from other work on
+  the machine falls on both sides alike;
+- wall time is whole-process (start-up included, as a user sees it), peak RSS is ru_maxrss
+  from wait4;
+- gilvm's instruction count comes from one extra run without -q (its own counter in the
+  summary); ns/instruction = median wall / instructions, start-up included.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+# key, file, extra gilvm args, target ratio (gilvm/CPython), target ns/instr, target peak RSS
+# (MB, gilvm), compare stdout with CPython's, description.
+PROGRAMS = [
+    ("a", "a_counter_race.py", [], 0.5, 2.5, None, False, "4 × 1M unlocked `counter += 1`"),
+    ("a/py311", "a_counter_race.py", ["--gil", "py311"], None, None, None, True,
+     "(a) under `--gil py311`"),
+    ("b", "b_counter_locked.py", [], 0.3, None, None, True, "4 × 1M `with lock: counter += 1`"),
+    ("c", "c_single_thread.py", [], 0.5, None, None, True, "1 thread, 4M increments"),
+    ("d", "d_queue.py", [], 0.2, None, None, True, "queue.Queue 2 producers × 50k, 2 consumers"),
+    ("f", "f_many_threads_locked.py", [], 0.2, None, None, True, "1,000 threads × 100 locked"),
+    ("g", "g_event_100k.py", [], None, None, 256, True, "100,000 threads wait on one Event"),
+]
+
+# Cost flatness: the same total work (FLAT_TOTAL locked increments) split over more threads.
+FLAT_THREADS = [2, 100, 1_000, 10_000]
+FLAT_TOTAL = 400_000
+FLAT_TEMPLATE = """\
+import threading
+
+counter = 0
+lock = threading.Lock()
+
+def increment():
+    global counter
+    for _ in range({iters}):
+        with lock:
+            counter += 1
+
+threads = [threading.Thread(target=increment) for _ in range({threads})]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(counter)
+"""
+
+
+def fmt_ms(xs):
+    return f"{statistics.median(xs):.0f} [{min(xs):.0f}–{max(xs):.0f}]"
+
+
+def cpython_skip_reason(key):
+    """Why CPython cannot run a program on this machine, or None."""
+    if key == "g":
+        soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+        if soft != resource.RLIM_INFINITY and soft < 100_000:
+            return f"not run: 100,000 OS threads exceed `ulimit -u` = {soft}"
+    return None
+
+
+def gilvm_argv(gilvm, path, extra, quiet=True):
+    return [gilvm, "run"] + (["-q"] if quiet else []) + ["--seed", "1"] + extra + [path]
+
+
+def bench_program(gilvm, python, prog, runs):
+    key, fname, extra, t_ratio, t_ns, t_rss, compare, desc = prog
+    path = os.path.join(common.PROGRAMS, fname)
+    row = {"key": key, "desc": desc, "targets": (t_ratio, t_ns, t_rss)}
+    # One counting run without -q: gilvm's own instruction counter, and a feature probe.
+    probe = common.run_measured(gilvm_argv(gilvm, path, extra, quiet=False), cwd=common.PROGRAMS)
+    missing = common.not_yet(probe["stderr"])
+    if missing:
+        row["skip"] = f"not runnable yet ({missing})"
+        return row
+    if probe["status"] != 0:
+        tail = probe["stderr"].strip().splitlines()[-1:] or ["?"]
+        row["skip"] = f"gilvm failed with status {probe['status']}: {tail[0]}"
+        return row
+    row["instructions"], row["switches"] = common.parse_summary(probe["stderr"])
+    skip_py = None if python else "no CPython 3.11"
+    skip_py = skip_py or cpython_skip_reason(key)
+    row["py_skip"] = skip_py
+    g_ms, p_ms, g_cpu, p_cpu = [], [], [], []
+    g_out = p_out = None
+    for i in range(runs):
+        order = ("g", "p") if i % 2 == 0 else ("p", "g")
+        for who in order:
+            if who == "g":
+                r = common.run_measured(gilvm_argv(gilvm, path, extra), cwd=common.PROGRAMS)
+                if r["status"] != 0:
+                    row["skip"] = f"gilvm failed with status {r['status']}"
+                    return row
+                g_ms.append(r["wall_ms"])
+                g_cpu.append(r["cpu_ms"])
+                g_out = r["stdout"]
+            elif not skip_py:
+                r = common.run_measured([python, fname], cwd=common.PROGRAMS)
+                if r["status"] != 0:
+                    skip_py = f"CPython failed with status {r['status']}"
+                    continue
+                p_ms.append(r["wall_ms"])
+                p_cpu.append(r["cpu_ms"])
+                p_out = r["stdout"]
+        common.log(f"  {key} run {i + 1}/{runs}: gilvm {g_ms[-1]:.0f} ms"
+                   + (f", CPython {p_ms[-1]:.0f} ms" if p_ms else ""))
+    # Peak RSS: one more run each, forked from a small process (see common.peak_rss_kb).
+    g_rss, row["rss_how"] = common.peak_rss_kb(gilvm_argv(gilvm, path, extra), cwd=common.PROGRAMS)
+    p_rss = None
+    if p_ms:
+        p_rss, _ = common.peak_rss_kb([python, fname], cwd=common.PROGRAMS)
+    row.update(g_ms=g_ms, g_cpu=g_cpu, p_cpu=p_cpu, g_rss=g_rss, p_ms=p_ms, p_rss=p_rss, py_skip=skip_py,
+               g_out=g_out.strip())
+    if compare and p_out is not None and g_out != p_out:
+        row["mismatch"] = f"gilvm printed {g_out.strip()!r}, CPython {p_out.strip()!r}"
+    return row
+
+
+def verdict(row):
+    t_ratio, t_ns, t_rss = row["targets"]
+    parts, ok = [], True
+    if t_ratio is not None:
+        parts.append(f"ratio ≤ {t_ratio}")
+        ok &= row.get("ratio") is not None and row["ratio"] <= t_ratio
+    if t_ns is not None:
+        parts.append(f"≤ {t_ns} ns/instr")
+        ok &= row.get("ns") is not None and row["ns"] <= t_ns
+    if t_rss is not None:
+        parts.append(f"completes, RSS ≤ {t_rss} MB")
+        ok &= row["g_rss"] / 1024 <= t_rss
+    if not parts:
+        return "—"
+    return ", ".join(parts) + (": **pass**" if ok else ": **FAIL**")
+
+
+def print_table(rows):
+    print("| prog | what | gilvm ms median [min–max] | CPython ms median [min–max] "
+          "| gilvm/CPython | CPU-time ratio | gilvm instructions | M instr/s | ns/instr | peak RSS gilvm / CPython "
+          "| target |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        if "skip" in row:
+            print(f"| ({row['key']}) | {row['desc']} | {row['skip']} | | | | | | | | |")
+            continue
+        g_med = statistics.median(row["g_ms"])
+        instr = row["instructions"]
+        row["ns"] = g_med * 1e6 / instr if instr else None
+        if row["p_ms"]:
+            row["ratio"] = g_med / statistics.median(row["p_ms"])
+            py, ratio = fmt_ms(row["p_ms"]), f"**{row['ratio']:.2f}**"
+            cpu_ratio = f"{statistics.median(row['g_cpu']) / statistics.median(row['p_cpu']):.2f}"
+            py_rss = f"{row['p_rss'] / 1024:.1f} MB"
+        else:
+            py, ratio, cpu_ratio, py_rss = row["py_skip"], "—", "—", "—"
+        rate = f"{instr / g_med / 1e3:.0f}" if instr else "?"
+        ns = f"{row['ns']:.2f}" if row["ns"] else "?"
+        note = f" ⚠ {row['mismatch']}" if "mismatch" in row else ""
+        print(f"| ({row['key']}) | {row['desc']} | {fmt_ms(row['g_ms'])} | {py} | {ratio} "
+              f"| {cpu_ratio} | {instr:,} | {rate} | {ns} | {row['g_rss'] / 1024:.1f} MB / {py_rss} "
+              f"| {verdict(row)}{note} |")
+
+
+def flatness(gilvm, runs):
+    """ns per instruction of one locked-counter workload split over 2 … 10,000 threads."""
+    cells = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in FLAT_THREADS:
+            path = os.path.join(tmp, f"flat_{n}.py")
+            with open(path, "w") as f:
+                f.write(FLAT_TEMPLATE.format(threads=n, iters=FLAT_TOTAL // n))
+            probe = common.run_measured(gilvm_argv(gilvm, path, [], quiet=False))
+            instr, _ = common.parse_summary(probe["stderr"])
+            if probe["status"] != 0 or not instr:
+                cells.append(f"error (status {probe['status']})")
+                continue
+            ms = [common.run_measured(gilvm_argv(gilvm, path, []))["wall_ms"] for _ in range(runs)]
+            ns = statistics.median(ms) * 1e6 / instr
+            common.log(f"  flat {n} threads: {instr:,} instructions, {fmt_ms(ms)} ms, {ns:.2f} ns")
+            cells.append(f"{ns:.2f} ({instr / 1e6:.2f} M instr, {fmt_ms(ms)} ms)")
+    print()
+    print(f"Cost flatness: {FLAT_TOTAL:,} locked increments in total, split over T threads; "
+          f"gilvm ns per instruction (whole-process median of {runs}):")
+    print()
+    print("| " + " | ".join(f"T = {n:,}" for n in FLAT_THREADS) + " |")
+    print("|" + "---|" * len(FLAT_THREADS))
+    print("| " + " | ".join(cells) + " |")
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=7, help="runs per program and side (default 7)")
+    ap.add_argument("--only", help="comma-separated program keys, e.g. a,b,a/py311")
+    ap.add_argument("--skip-build", action="store_true", help="use the existing release binary")
+    ap.add_argument("--target-dir", help="cargo target dir (default $CARGO_TARGET_DIR or ./target)")
+    ap.add_argument("--python", help="CPython binary (default: the real python3.11 binary)")
+    ap.add_argument("--no-flat", action="store_true", help="skip the cost-flatness row")
+    ap.add_argument("--flat-runs", type=int, default=3, help="runs per thread count (default 3)")
+    args = ap.parse_args()
+
+    gilvm = common.build_gilvm(common.target_dir(args.target_dir), args.skip_build)
+    try:
+        python, pyver = common.find_cpython(args.python)
+        if python is None:
+            common.log(f"warning: {pyver}; gilvm only")
+            pyver = "none"
+        keys = args.only.split(",") if args.only else None
+        progs = [p for p in PROGRAMS if keys is None or p[0] in keys]
+        rows = []
+        for prog in progs:
+            common.log(f"({prog[0]}) {prog[1]} {' '.join(prog[2])}")
+            rows.append(bench_program(gilvm, python, prog, args.runs))
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        print(f"Date: {now} · machine: {os.cpu_count()} CPUs, {cpu_model()} · "
+              f"{common.rustc_version()} · CPython {pyver} ({python}) · "
+              f"runs per side: {args.runs}, alternating")
+        print(f"Command: python3 bench/perf.py {' '.join(sys.argv[1:])}".rstrip())
+        print()
+        print_table(rows)
+        hows = sorted({r["rss_how"] for r in rows if "rss_how" in r})
+        if hows:
+            print()
+            print(f"Peak RSS measured with: {'; '.join(hows)}.")
+        if not args.no_flat:
+            flatness(gilvm, args.flat_runs)
+    finally:
+        os.unlink(gilvm)
+
+
+if __name__ == "__main__":
+    main()

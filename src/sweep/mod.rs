@@ -1,0 +1,426 @@
+//! `gilvm sweep`: run one program under many seeds and several GIL models, on all cores, and
+//! summarise the distribution of outcomes (stdout, exit status, lost updates).
+//!
+//! The program is compiled once; `Program` is plain data, shared by reference. Each run builds
+//! its own `Vm` (the VM uses `Rc` and stays on the worker thread that made it) with stdout and
+//! stderr captured in memory. Runs are independent and deterministic, and results are gathered
+//! with rayon's order-preserving `collect`, then folded into the report in (seed, model) order —
+//! so the report is byte-identical for any `--jobs`. Nothing here chooses a schedule: every
+//! nondeterministic decision belongs to the VM's seeded scheduler.
+//!
+//! Every GIL model of `vm::gil` can be swept; `run_config` is the one place that turns a model
+//! name and the options into a `RunConfig`, exactly as `gilvm run` does.
+
+mod report;
+
+use std::cell::RefCell;
+use std::io::{IsTerminal, Write};
+use std::ops::Range;
+use std::rc::Rc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::bytecode::Program;
+use crate::error::render_compile_error;
+use crate::vm::gil::{self, GilModel};
+use crate::vm::machine::{RunConfig, Vm, DEFAULT_MAX_STEPS};
+
+pub use report::{ExitRow, LostStats, ModelReport, OutputRow, SweepReport};
+
+/// The most runs (seeds × models) one sweep may do: the report keeps one number per run.
+pub const MAX_RUNS: u64 = 10_000_000;
+
+/// How many runs are handed to the pool at a time (bounds the memory of in-flight outcomes).
+const CHUNK: usize = 4096;
+
+/// Everything that shapes a sweep, validated by the CLI layer.
+#[derive(Clone, Debug)]
+pub struct SweepConfig {
+    /// The program as named on the command line (`-` for stdin); used in replay commands.
+    pub file: String,
+    pub seeds: Range<u64>,
+    /// Models in the order given; each appears once.
+    pub models: Vec<String>,
+    /// `--switch-interval` as given, interpreted by each model (`None`: the model's default).
+    pub switch_interval: Option<String>,
+    pub max_steps: u64,
+    /// Worker threads (`None`: the machine's available parallelism).
+    pub jobs: Option<usize>,
+    pub json: bool,
+    /// Distinct stdout values listed per model in the text report (0: all).
+    pub top: usize,
+}
+
+/// What one run produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub seed: u64,
+    pub stdout: Vec<u8>,
+    pub exit: i32,
+    /// Updates erased, summed over every location that lost one (as the run summary counts).
+    pub lost: u64,
+    /// Stores that erased at least one update.
+    pub lost_stores: u64,
+    /// The last line gilvm wrote to stderr (an exception, a deadlock report), if any.
+    pub stderr_last: String,
+}
+
+impl Outcome {
+    /// Whether the lost-update detector fired in this run.
+    pub fn lost_updates(&self) -> bool {
+        self.lost_stores > 0
+    }
+}
+
+/// Parses `A..B` (B excluded) or `A..=B` (B included) into a non-empty range of seeds.
+pub fn parse_seeds(text: &str) -> Result<Range<u64>, String> {
+    let bad =
+        || format!("--seeds wants a range like 0..1000 (end excluded) or 0..=999, found `{text}`");
+    let (a, b, inclusive) = if let Some((a, b)) = text.split_once("..=") {
+        (a, b, true)
+    } else if let Some((a, b)) = text.split_once("..") {
+        (a, b, false)
+    } else {
+        return Err(bad());
+    };
+    let start: u64 = a.trim().parse().map_err(|_| bad())?;
+    let end: u64 = b.trim().parse().map_err(|_| bad())?;
+    let end = if inclusive {
+        end.checked_add(1).ok_or_else(bad)?
+    } else {
+        end
+    };
+    if end <= start {
+        return Err(format!(
+            "--seeds {text} is empty: the end must be above the start"
+        ));
+    }
+    Ok(start..end)
+}
+
+/// The GIL model called `name`.
+pub fn check_model(name: &str) -> Result<GilModel, String> {
+    GilModel::from_name(name).ok_or_else(|| {
+        let all: Vec<&str> = GilModel::ALL.iter().map(|m| m.name()).collect();
+        format!(
+            "unknown GIL model `{name}` (this gilvm has: {})",
+            all.join(", ")
+        )
+    })
+}
+
+/// The run configuration of `seed` under the model called `model`: the model's own default
+/// switch interval unless `--switch-interval` was given (in the model's unit).
+pub fn run_config(cfg: &SweepConfig, model: &str, seed: u64) -> Result<RunConfig, String> {
+    let model = check_model(model)?;
+    let switch_interval = match &cfg.switch_interval {
+        Some(text) => gil::parse_interval(model, text)?,
+        None => model.default_interval(),
+    };
+    Ok(RunConfig {
+        seed,
+        model,
+        switch_interval,
+        ns_per_instr: model.ns_per_instr(),
+        max_steps: cfg.max_steps,
+        ..RunConfig::default()
+    })
+}
+
+/// The command that reproduces one run of the sweep.
+pub fn replay_command(cfg: &SweepConfig, model: &str, seed: u64) -> String {
+    let mut cmd = format!("gilvm run {} --seed {seed}", shell_word(&cfg.file));
+    if model != "any" {
+        cmd.push_str(&format!(" --gil {model}"));
+    }
+    if let Some(si) = &cfg.switch_interval {
+        cmd.push_str(&format!(" --switch-interval {}", shell_word(si)));
+    }
+    if cfg.max_steps != DEFAULT_MAX_STEPS {
+        cmd.push_str(&format!(" --max-steps {}", cfg.max_steps));
+    }
+    cmd
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
+/// A `Write` into a shared buffer, so the caller can read what a `Vm` printed.
+#[derive(Clone, Default)]
+struct SharedBuf(Rc<RefCell<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `program` once under `config`, capturing its output.
+pub fn run_one(program: &Program, config: RunConfig) -> Outcome {
+    let seed = config.seed;
+    let out = SharedBuf::default();
+    let mut err: Vec<u8> = Vec::new();
+    let (exit, lost, lost_stores) = match Vm::new(program, config, Box::new(out.clone())) {
+        Ok(mut vm) => {
+            let ending = vm.run(&mut err);
+            let mut lost = 0u64;
+            let mut stores = 0u64;
+            for t in vm.lost.values().filter(|t| t.events > 0) {
+                lost += t.erased.max(0) as u64;
+                stores += t.events;
+            }
+            (ending.exit_code(), lost, stores)
+        }
+        Err(_) => {
+            err.extend_from_slice(b"gilvm: the program's constants do not fit in the heap limit\n");
+            (5, 0, 0)
+        }
+    };
+    let stdout = std::mem::take(&mut *out.0.borrow_mut());
+    let stderr = String::from_utf8_lossy(&err);
+    Outcome {
+        seed,
+        stdout,
+        exit,
+        lost,
+        lost_stores,
+        stderr_last: stderr.lines().last().unwrap_or("").to_string(),
+    }
+}
+
+/// Runs every seed under every model of `cfg` on `jobs` worker threads, calling `tick` after
+/// each run (from the worker threads), and folds the outcomes into a report.
+pub fn sweep(
+    program: &Program,
+    cfg: &SweepConfig,
+    jobs: usize,
+    tick: &(dyn Fn() + Sync),
+) -> Result<SweepReport, String> {
+    for m in &cfg.models {
+        check_model(m)?;
+    }
+    let per_model = cfg.seeds.end - cfg.seeds.start;
+    let total = per_model.saturating_mul(cfg.models.len() as u64);
+    if total > MAX_RUNS {
+        return Err(format!(
+            "a sweep is limited to {} runs (seeds × models); this one asks for {}",
+            crate::vm::summary::grouped(MAX_RUNS),
+            crate::vm::summary::grouped(total)
+        ));
+    }
+    // Validate the options once, before any worker starts.
+    let configs: Vec<RunConfig> = cfg
+        .models
+        .iter()
+        .map(|m| run_config(cfg, m, cfg.seeds.start))
+        .collect::<Result<_, _>>()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))?;
+    let mut report = SweepReport::new(cfg);
+    let tasks: Vec<(usize, u64)> = cfg
+        .seeds
+        .clone()
+        .flat_map(|s| (0..cfg.models.len()).map(move |m| (m, s)))
+        .collect();
+    for chunk in tasks.chunks(CHUNK) {
+        let outcomes: Vec<Outcome> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|&(m, seed)| {
+                    let config = RunConfig {
+                        seed,
+                        ..configs[m].clone()
+                    };
+                    let o = run_one(program, config);
+                    tick();
+                    o
+                })
+                .collect()
+        });
+        for (&(m, _), o) in chunk.iter().zip(outcomes) {
+            report.add(m, o);
+        }
+    }
+    Ok(report.finish(cfg))
+}
+
+/// The `gilvm sweep` command: read and compile the program, sweep with a progress bar on a
+/// terminal, print the report on `out`. Returns the exit status.
+pub fn command(cfg: &SweepConfig, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let (name, source) = match crate::cli::read_source(&cfg.file) {
+        Ok(s) => s,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return crate::cli::EXIT_USAGE;
+        }
+    };
+    let program = match crate::compile_source(&name, &source) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = err.write_all(render_compile_error(&e, &name, &source, color).as_bytes());
+            return crate::cli::EXIT_COMPILE;
+        }
+    };
+    let jobs = cfg.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let total = (cfg.seeds.end - cfg.seeds.start).saturating_mul(cfg.models.len() as u64);
+    let terminal = std::io::stderr().is_terminal();
+    let bar = if terminal {
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {human_pos}/{human_len} runs · {elapsed} · eta {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let result = sweep(&program, cfg, jobs, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(msg) => {
+            let _ = writeln!(err, "gilvm: {msg}");
+            return crate::cli::EXIT_USAGE;
+        }
+    };
+    if terminal {
+        // Timing is for the person watching; piped stderr stays deterministic.
+        let _ = writeln!(
+            err,
+            "gilvm: {} runs in {:.2} s on {jobs} job{}",
+            crate::vm::summary::grouped(total),
+            started.elapsed().as_secs_f64(),
+            if jobs == 1 { "" } else { "s" }
+        );
+    }
+    let text = if cfg.json {
+        let mut j = serde_json::to_string_pretty(&report).unwrap_or_default();
+        j.push('\n');
+        j
+    } else {
+        report.render_text(cfg.top)
+    };
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => crate::cli::EXIT_OK,
+        // A closed pipe (`gilvm sweep … | head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::cli::EXIT_OK,
+        Err(e) => {
+            let _ = writeln!(err, "gilvm: cannot write the report: {e}");
+            crate::cli::EXIT_USAGE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_seeds(text: &str, expected: Result<Range<u64>, ()>) {
+        assert_eq!(parse_seeds(text).map_err(|_| ()), expected, "{text}");
+    }
+
+    #[test]
+    fn seed_ranges() {
+        check_seeds("0..1000", Ok(0..1000));
+        check_seeds("5..=9", Ok(5..10));
+        check_seeds(" 3 .. 4 ", Ok(3..4));
+        check_seeds("4..4", Err(()));
+        check_seeds("9..1", Err(()));
+        check_seeds("10", Err(()));
+        check_seeds("a..b", Err(()));
+        check_seeds("0..=18446744073709551615", Err(()));
+    }
+
+    fn cfg() -> SweepConfig {
+        SweepConfig {
+            file: "programs/counter_race.toy".into(),
+            seeds: 0..4,
+            models: vec!["any".into()],
+            switch_interval: None,
+            max_steps: DEFAULT_MAX_STEPS,
+            jobs: Some(1),
+            json: false,
+            top: 10,
+        }
+    }
+
+    #[test]
+    fn replay_commands_name_only_what_differs_from_the_defaults() {
+        let mut c = cfg();
+        assert_eq!(
+            replay_command(&c, "any", 7),
+            "gilvm run programs/counter_race.toy --seed 7"
+        );
+        c.file = "my race.toy".into();
+        c.switch_interval = Some("3".into());
+        c.max_steps = 1000;
+        assert_eq!(
+            replay_command(&c, "any", 7),
+            "gilvm run 'my race.toy' --seed 7 --switch-interval 3 --max-steps 1000"
+        );
+    }
+
+    #[test]
+    fn unknown_models_and_bad_intervals_are_errors() {
+        let mut c = cfg();
+        assert!(run_config(&c, "py2", 0).is_err());
+        c.switch_interval = Some("0".into());
+        assert!(run_config(&c, "any", 0).is_err());
+        c.switch_interval = Some("1000".into());
+        assert_eq!(
+            run_config(&c, "any", 0).map(|r| r.switch_interval),
+            Ok(1000)
+        );
+        c.switch_interval = Some("1us".into());
+        assert_eq!(
+            run_config(&c, "py39", 0).map(|r| r.switch_interval),
+            Ok(1000)
+        );
+        assert!(run_config(&c, "py27", 0).is_err());
+        c.switch_interval = None;
+        let r = run_config(&c, "py311", 3).expect("valid");
+        assert_eq!(
+            (r.model, r.seed, r.switch_interval),
+            (GilModel::Py311, 3, 5_000_000)
+        );
+    }
+
+    #[test]
+    fn a_run_captures_stdout_exit_status_and_lost_updates() {
+        let src = "import threading\nc = 0\ndef f():\n    global c\n    for _ in range(2000):\n        c += 1\n\
+ts = [threading.Thread(target=f) for _ in range(3)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(c)\n1/0\n";
+        let prog = crate::compile_source("t.toy", src).expect("compiles");
+        let c = cfg();
+        let o = run_one(&prog, run_config(&c, "any", 1).expect("valid"));
+        let printed: u64 = String::from_utf8_lossy(&o.stdout)
+            .trim()
+            .parse()
+            .expect("a number");
+        assert_eq!(o.exit, 1);
+        assert_eq!(o.stderr_last, "ZeroDivisionError: division by zero");
+        assert_eq!(printed + o.lost, 6000);
+        assert_eq!(o.lost_updates(), o.lost > 0);
+    }
+}
