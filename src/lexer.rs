@@ -193,6 +193,9 @@ fn scan_string(lex: &mut logos::Lexer<Raw>) -> Result<(), RawError> {
 
 /// The layout-aware token stream the parser consumes: `(start, token, end)` byte offsets.
 pub struct Lexer<'s> {
+    /// The whole program (for line numbers in messages).
+    program: &'s str,
+    /// The text being lexed: the program, or an f-string field's expression.
     source: &'s str,
     /// Offset of `source` inside the whole program (non-zero for f-string fields).
     base: usize,
@@ -215,22 +218,29 @@ pub type Spanned = (usize, Tok, usize);
 impl<'s> Lexer<'s> {
     /// A lexer for a whole module.
     pub fn new(source: &'s str) -> Lexer<'s> {
-        Lexer::with_base(source, 0, false)
+        Lexer::with_base(source, source, 0, false)
     }
 
-    /// A lexer for the expression text of an f-string field, `text` starting at byte `base` of
-    /// the program: no NEWLINE/INDENT/DEDENT, newlines are ignored as inside brackets.
-    pub fn expression(text: &'s str, base: usize) -> Lexer<'s> {
-        Lexer::with_base(text, base, true)
+    /// A lexer for the expression text of an f-string field, at `span` of `program`: no
+    /// NEWLINE/INDENT/DEDENT, newlines are ignored as inside brackets.
+    pub fn expression(program: &'s str, span: Span) -> Lexer<'s> {
+        let (a, b) = (span.start as usize, span.end as usize);
+        Lexer::with_base(program, &program[a..b], a, true)
     }
 
-    fn with_base(source: &'s str, base: usize, expression_only: bool) -> Lexer<'s> {
+    fn with_base(
+        program: &'s str,
+        source: &'s str,
+        base: usize,
+        expression_only: bool,
+    ) -> Lexer<'s> {
         let mut raw = Raw::lexer(source);
         // A UTF-8 byte order mark at the start is not part of the program (as in CPython).
         if base == 0 && source.starts_with('\u{feff}') {
             raw.bump('\u{feff}'.len_utf8());
         }
         Lexer {
+            program,
             source,
             base,
             raw,
@@ -441,13 +451,11 @@ impl<'s> Lexer<'s> {
 
     /// The line of `open` when it is on an earlier line than `here` (CPython mentions it then).
     fn full_source_lines(&self, open: Span, here: Span) -> Option<usize> {
-        let a = open.start as usize - self.base;
-        let b = here.start as usize - self.base;
-        let between = &self.source[a..b];
-        if count_lines(between) == 0 {
+        let (a, b) = (open.start as usize, here.start as usize);
+        if count_lines(self.program.get(a..b)?) == 0 {
             return None;
         }
-        Some(1 + count_lines(&self.source[..a]))
+        Some(1 + count_lines(self.program.get(..a)?))
     }
 
     /// Emits INDENT or DEDENTs for the first token of a logical line, at byte `start`.

@@ -4,7 +4,20 @@
 //! The grammar's actions call [`build`]; parser errors (lalrpop's expected-token sets) are
 //! turned into Python-style messages by [`errors`]. F-string fields are parsed here too, by
 //! re-entering the expression grammar on the field's text, so their spans point into the
-//! original source. Only the first error is reported.
+//! original source. Only the first error is reported; a tokenizer error anywhere in the file
+//! wins over a parser error, as in CPython.
+//!
+//! The language is Python 3.11's syntax (CPython is the oracle, see `oracle_tests.rs`), except:
+//! - deliberate limits, each a `SyntaxError` (so no input can overflow the stack of a later
+//!   recursive walk): brackets nest at most 200 deep (CPython's own limit), indentation at most
+//!   99 levels (CPython's), expressions at most 200 levels (`1 + 1 + ...` with more than 200
+//!   operators is valid Python but rejected here), integer literals must fit in a signed 64-bit
+//!   int (so the smallest int is written `-9223372036854775807 - 1`);
+//! - valid Python outside gilvm's language is rejected at its position with "... not supported
+//!   by gilvm": `class`, `yield`, `async`/`await`, decorators, annotations, `**` parameters and
+//!   arguments, positional-only `/`, set and dict/set comprehension displays, `...`, `:=`,
+//!   bytes and complex literals, `\N{...}` escapes, `import *`, relative imports, `except*`,
+//!   and `as` inside a parenthesized `with (...)` (plain `with (a, b):` works).
 
 pub mod build;
 pub mod errors;
@@ -42,8 +55,7 @@ pub fn parse_module(source: &str) -> Result<Module, CompileError> {
 
 /// Parses the expression of an f-string field at `span` of the program `src`.
 pub(crate) fn parse_field(src: &str, span: Span) -> PResult<Ex> {
-    let (a, b) = (span.start as usize, span.end as usize);
-    let lexer = Lexer::expression(&src[a..b], a);
+    let lexer = Lexer::expression(src, span);
     toy::FieldParser::new().parse(src, lexer).map_err(|e| {
         let mut error = errors::friendly(src, Some(span), e);
         if !error.message.starts_with("f-string") {

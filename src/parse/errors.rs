@@ -62,9 +62,7 @@ impl Context {
     fn new(source: &str, field: Option<Span>, at: usize) -> Context {
         let mut tokens = Vec::new();
         let lexer = match field {
-            Some(f) => {
-                Lexer::expression(&source[f.start as usize..f.end as usize], f.start as usize)
-            }
+            Some(f) => Lexer::expression(source, f),
             None => Lexer::new(source),
         };
         for t in lexer {

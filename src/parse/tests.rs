@@ -486,6 +486,11 @@ fn argument_errors() {
 #[test]
 fn fstring_errors() {
     check_err(
+        "x = 1\ny = f'''{(\n]}'''\n",
+        "SyntaxError: f-string: closing parenthesis ']' does not match opening parenthesis '(' \
+         on line 2 @3:1",
+    );
+    check_err(
         "f'{}'\n",
         "SyntaxError: f-string: empty expression not allowed @1:4",
     );
