@@ -38,6 +38,9 @@ enum Cmd {
     Dis {
         /// The program (`-` reads standard input).
         file: String,
+        /// Mark the instructions after which this GIL model may switch threads.
+        #[arg(long, value_name = "MODEL", value_parser = ["any", "py27", "py39", "py311", "nogil"])]
+        gil: Option<String>,
     },
     /// Run a program under the simulated GIL.
     Run {
@@ -123,7 +126,13 @@ pub fn main() -> i32 {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     match cli.command {
-        Cmd::Dis { file } => dis(&file, color, &mut stdout.lock(), &mut stderr.lock()),
+        Cmd::Dis { file, gil } => dis(
+            &file,
+            gil.as_deref().and_then(GilModel::from_name),
+            color,
+            &mut stdout.lock(),
+            &mut stderr.lock(),
+        ),
         Cmd::Run { file, opts, record } => run(
             &file,
             &opts,
@@ -208,7 +217,13 @@ pub fn read_source(file: &str) -> Result<(String, String), String> {
     Ok((file.to_string(), text))
 }
 
-fn dis(file: &str, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn dis(
+    file: &str,
+    model: Option<GilModel>,
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let (name, source) = match read_source(file) {
         Ok(s) => s,
         Err(msg) => {
@@ -218,7 +233,25 @@ fn dis(file: &str, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32
     };
     match crate::compile_source(&name, &source) {
         Ok(program) => {
-            let _ = out.write_all(crate::dis::disassemble(&program).as_bytes());
+            let text = match model {
+                None => crate::dis::disassemble(&program),
+                Some(m) => {
+                    let mark = format!("  ⇄ {}", m.name());
+                    let is_switch_point = |op| crate::vm::gil::marks_switch_point(m, op);
+                    let marks = crate::dis::SwitchMarks {
+                        is_switch_point: &is_switch_point,
+                        mark: &mark,
+                    };
+                    let _ = writeln!(
+                        err,
+                        "gilvm: `⇄ {}` marks the instructions after which --gil {} may hand the GIL to another thread",
+                        m.name(),
+                        m.name()
+                    );
+                    crate::dis::disassemble_marked(&program, Some(&marks))
+                }
+            };
+            let _ = out.write_all(text.as_bytes());
             EXIT_OK
         }
         Err(e) => {

@@ -19,9 +19,22 @@ use crate::bytecode::{CodeObject, Const, Instr, JumpKind, Opcode, Program, BINAR
 
 /// Disassembles every code object of a program.
 pub fn disassemble(program: &Program) -> String {
+    disassemble_marked(program, None)
+}
+
+/// Marks appended to the instructions after which a GIL model may switch threads.
+pub struct SwitchMarks<'a> {
+    /// Whether the boundary after an instruction with this opcode can be a switch point.
+    pub is_switch_point: &'a dyn Fn(Opcode) -> bool,
+    /// The text appended to such a line, e.g. `  ⇄ py311`.
+    pub mark: &'a str,
+}
+
+/// Like [`disassemble`], with switch points marked (`gilvm dis --gil MODEL`).
+pub fn disassemble_marked(program: &Program, marks: Option<&SwitchMarks>) -> String {
     let mut out = String::new();
     if let Some(module) = program.codes.first() {
-        disassemble_recursive(program, module, &mut out, 0);
+        disassemble_recursive(program, module, &mut out, 0, marks);
     }
     out
 }
@@ -84,8 +97,14 @@ fn opname_and_operand(program: &Program, code: &CodeObject, index: usize, instr:
     s
 }
 
-fn disassemble_recursive(program: &Program, code: &CodeObject, out: &mut String, depth: usize) {
-    disassemble_code(program, code, out);
+fn disassemble_recursive(
+    program: &Program,
+    code: &CodeObject,
+    out: &mut String,
+    depth: usize,
+    marks: Option<&SwitchMarks>,
+) {
+    disassemble_code(program, code, out, marks);
     if depth > 200 {
         return;
     }
@@ -94,14 +113,19 @@ fn disassemble_recursive(program: &Program, code: &CodeObject, out: &mut String,
             if let Some(child) = program.codes.get(*id as usize) {
                 out.push('\n');
                 let _ = writeln!(out, "Disassembly of {}:", code_repr(program, child));
-                disassemble_recursive(program, child, out, depth + 1);
+                disassemble_recursive(program, child, out, depth + 1, marks);
             }
         }
     }
 }
 
 /// One code object, without a header.
-fn disassemble_code(program: &Program, code: &CodeObject, out: &mut String) {
+fn disassemble_code(
+    program: &Program,
+    code: &CodeObject,
+    out: &mut String,
+    marks: Option<&SwitchMarks>,
+) {
     let cols = Columns::for_code(code);
     let mut targets = vec![false; code.instrs.len() + 1];
     for (i, instr) in code.instrs.iter().enumerate() {
@@ -144,6 +168,11 @@ fn disassemble_code(program: &Program, code: &CodeObject, out: &mut String) {
             w = cols.offset_width
         );
         out.push_str(fields.trim_end());
+        if let Some(m) = marks {
+            if (m.is_switch_point)(instr.op) {
+                out.push_str(m.mark);
+            }
+        }
         out.push('\n');
     }
     if !code.exception_table.is_empty() {
