@@ -7,8 +7,8 @@ checked-in bench/baseline.json.
     python3 bench/guard.py --bless    # measure and rewrite bench/baseline.json
 
 Ir for a fixed binary, program and seed is repeatable to about 0.01% (what varies is hashing
-with std's random keys). It does depend on the compiler and the C library, so the baseline
-records both: when either differs here, the guard prints a visible SKIPPED line and exits 0
+with std's random keys). It does depend on the compiler, the C library and the architecture, so the
+baseline records them: when one differs here, the guard prints a visible SKIPPED line and exits 0
 rather than failing on a fresh machine for a reason that is not a regression. It also skips
 when valgrind is not installed, and skips a program that uses a feature gilvm does not have yet.
 Standard library only.
@@ -17,6 +17,7 @@ Standard library only.
 import argparse
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -36,6 +37,7 @@ GUARDED = [
     ("race_10k_py311", "guard_race_10k.py", ["--gil", "py311"]),
     ("locked_5k", "guard_locked_5k.py", []),
     ("threads_1000", "guard_threads_1000.py", []),
+    ("queue_5k", "guard_queue_5k.py", []),
 ]
 # The marginal cost of one VM instruction of the unlocked counter loop, start-up excluded:
 # (Ir(race_20k) - Ir(race_10k)) / (instructions(race_20k) - instructions(race_10k)).
@@ -84,7 +86,7 @@ def main():
     if vg is None:
         print("guard SKIPPED: valgrind is not installed (apt-get install valgrind)")
         return 0
-    rustc, libc = common.rustc_version(), common.libc_version()
+    rustc, libc, arch = common.rustc_version(), common.libc_version(), platform.machine()
     baseline = None
     if os.path.exists(BASELINE):
         with open(BASELINE) as f:
@@ -93,7 +95,7 @@ def main():
         if baseline is None:
             print("guard SKIPPED: no bench/baseline.json (create it with --bless)")
             return 0
-        for key, here in (("rustc", rustc), ("libc", libc)):
+        for key, here in (("rustc", rustc), ("libc", libc), ("arch", arch)):
             if baseline.get(key) != here:
                 print(f"guard SKIPPED: the baseline was recorded with {key} "
                       f"'{baseline.get(key)}', this machine has '{here}'; instruction counts "
@@ -157,7 +159,7 @@ def main():
             "comment": "callgrind Ir of the release gilvm on bench/programs/guard_*.py, seed 1; "
                        "written by `python3 bench/guard.py --bless`. Only comparable with the "
                        "same rustc and libc.",
-            "rustc": rustc, "libc": libc, "valgrind": vg, "tolerance": tolerance,
+            "rustc": rustc, "libc": libc, "arch": arch, "valgrind": vg, "tolerance": tolerance,
             "programs": {k: {"program": v["program"], "args": v["args"], "ir": v["ir"],
                              "instructions": v["instructions"]}
                          for k, v in results.items() if not v["skipped"]},

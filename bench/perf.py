@@ -46,6 +46,7 @@ PROGRAMS = [
 # Cost flatness: the same total work (FLAT_TOTAL locked increments) split over more threads.
 FLAT_THREADS = [2, 100, 1_000, 10_000]
 FLAT_TOTAL = 400_000
+FLAT_LIMIT = 1.5
 FLAT_TEMPLATE = """\
 import threading
 
@@ -181,7 +182,7 @@ def print_table(rows):
 
 def flatness(gilvm, runs):
     """ns per instruction of one locked-counter workload split over 2 … 10,000 threads."""
-    cells = []
+    cells, nss = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for n in FLAT_THREADS:
             path = os.path.join(tmp, f"flat_{n}.py")
@@ -195,6 +196,7 @@ def flatness(gilvm, runs):
             ms = [common.run_measured(gilvm_argv(gilvm, path, []))["wall_ms"] for _ in range(runs)]
             ns = statistics.median(ms) * 1e6 / instr
             common.log(f"  flat {n} threads: {instr:,} instructions, {fmt_ms(ms)} ms, {ns:.2f} ns")
+            nss.append(ns)
             cells.append(f"{ns:.2f} ({instr / 1e6:.2f} M instr, {fmt_ms(ms)} ms)")
     print()
     print(f"Cost flatness: {FLAT_TOTAL:,} locked increments in total, split over T threads; "
@@ -203,6 +205,13 @@ def flatness(gilvm, runs):
     print("| " + " | ".join(f"T = {n:,}" for n in FLAT_THREADS) + " |")
     print("|" + "---|" * len(FLAT_THREADS))
     print("| " + " | ".join(cells) + " |")
+    if len(nss) == len(FLAT_THREADS):
+        spread = max(nss) / min(nss)
+        # "Flat" allows the noise of whole-process wall times on a busy machine.
+        verdict = "**pass**" if spread <= FLAT_LIMIT else "**FAIL**"
+        print()
+        print(f"Slowest / fastest ns per instruction: {spread:.1f}× "
+              f"(target: flat, ≤ {FLAT_LIMIT}×): {verdict}")
 
 
 def cpu_model():

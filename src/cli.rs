@@ -52,6 +52,16 @@ enum Cmd {
         #[arg(long, value_name = "SCHEDULE")]
         record: Option<String>,
     },
+    /// Trace a run: the interleaving, one instruction per line, with GIL hand-overs and lost
+    /// updates explained (same seed and options as `run` ⇒ the same run).
+    Trace {
+        /// The program (`-` reads standard input).
+        file: String,
+        #[command(flatten)]
+        opts: RunOpts,
+        #[command(flatten)]
+        trace: TraceOpts,
+    },
     /// Re-run a recorded (or hand-written) schedule exactly.
     Replay {
         /// A schedule file written by `gilvm run --record` or by hand.
@@ -113,6 +123,30 @@ struct RunOpts {
     quiet: bool,
 }
 
+/// Options of `gilvm trace` beyond those of `run`.
+#[derive(clap::Args, Debug, Clone)]
+struct TraceOpts {
+    /// Output format.
+    #[arg(long, default_value = "text", value_parser = ["text", "jsonl", "chrome", "html"])]
+    format: String,
+    /// Write the trace to this file; the program's output then goes to stdout as with `run`
+    /// (without -o, the trace goes to stdout and the program's output is inside it).
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    output: Option<String>,
+    /// Only this thread's instructions (name like `Thread-1`, or label like `T1`); repeatable.
+    #[arg(long = "thread", value_name = "NAME")]
+    threads: Vec<String>,
+    /// Only instructions that load or store this variable; repeatable.
+    #[arg(long = "var", value_name = "NAME")]
+    vars: Vec<String>,
+    /// Only instructions on these source lines, e.g. `7-9`.
+    #[arg(long, value_name = "A-B")]
+    lines: Option<String>,
+    /// Stop the trace after this many instructions (the run itself goes on).
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+}
+
 /// Runs the CLI with the process arguments and returns the exit status.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -141,6 +175,9 @@ pub fn main() -> i32 {
             color,
             &mut stderr.lock(),
         ),
+        Cmd::Trace { file, opts, trace } => {
+            trace_cmd(&file, &opts, &trace, color, &mut stderr.lock())
+        }
         Cmd::Replay {
             schedule,
             quiet,
@@ -390,6 +427,112 @@ fn run(
         if replaying {
             let _ = writeln!(err, "gilvm: replayed from a schedule");
         }
+    }
+    ending.exit_code()
+}
+
+/// `gilvm trace`: compiles and runs the program like `run`, with a tracer attached.
+fn trace_cmd(file: &str, opts: &RunOpts, t: &TraceOpts, color: bool, err: &mut dyn Write) -> i32 {
+    let lines = match t
+        .lines
+        .as_deref()
+        .map(crate::trace::parse_lines)
+        .transpose()
+    {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = writeln!(err, "gilvm: --lines: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let Some(format) = crate::trace::Format::from_name(&t.format) else {
+        let _ = writeln!(err, "gilvm: unknown trace format `{}`", t.format);
+        return EXIT_USAGE;
+    };
+    let (name, source) = match read_source(file) {
+        Ok(s) => s,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let program = match crate::compile_source(&name, &source) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = err.write_all(render_compile_error(&e, &name, &source, color).as_bytes());
+            return EXIT_COMPILE;
+        }
+    };
+    let (model, switch_interval) = match resolve_model(opts) {
+        Ok(m) => m,
+        Err(msg) => {
+            let _ = writeln!(err, "gilvm: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let seed = match opts.seed {
+        Some(s) => s,
+        None => {
+            let s = fresh_seed();
+            let _ = writeln!(err, "gilvm: no --seed given, using seed {s}");
+            s
+        }
+    };
+    let out: Box<dyn Write> = match &t.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(std::io::BufWriter::new(f)),
+            Err(e) => {
+                let _ = writeln!(err, "gilvm: cannot write the trace to {path}: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        )),
+    };
+    let settings = crate::trace::TraceSettings {
+        format,
+        filters: crate::trace::recorder::Filters {
+            threads: t.threads.clone(),
+            vars: t.vars.clone(),
+            lines,
+            limit: t.limit,
+        },
+        program: name,
+        source,
+        model: model.name().into(),
+        interval: model.describe_interval(switch_interval),
+        shares_stdout: t.output.is_none(),
+    };
+    let config = RunConfig {
+        seed,
+        model,
+        switch_interval,
+        ns_per_instr: model.ns_per_instr(),
+        max_steps: opts.max_steps,
+        ..RunConfig::default()
+    };
+    let Some((vm, ending)) = crate::trace::run_traced(&program, config, &settings, out, err) else {
+        let _ = writeln!(
+            err,
+            "gilvm: the program's constants do not fit in the heap limit"
+        );
+        return 5;
+    };
+    if !opts.quiet {
+        let _ = write!(
+            err,
+            "{}",
+            vm.summary(
+                &format!(
+                    "{} ({})",
+                    model.name(),
+                    model.describe_interval(switch_interval)
+                ),
+                &replay_command(file, opts, seed)
+            )
+        );
     }
     ending.exit_code()
 }

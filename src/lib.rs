@@ -14,6 +14,7 @@ pub mod parse;
 pub mod schedule;
 pub mod scope;
 pub mod sweep;
+pub mod trace;
 pub mod vm;
 
 /// Source text to a compiled program: parse, resolve scopes, compile.

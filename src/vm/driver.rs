@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use crate::trace::hook::Hook;
 use crate::vm::exceptions::ExcKind;
 use crate::vm::gil;
 use crate::vm::heap::Obj;
@@ -90,7 +91,13 @@ impl Vm {
             }
             last_ran = Some(tid);
             self.current = tid;
+            if self.tracer.is_some() {
+                self.trace(Hook::Gil { tid });
+            }
             let end = self.run_quantum(tid, quantum);
+            if self.tracer.is_some() {
+                self.trace(Hook::TurnEnd { tid, end: &end });
+            }
             preempted = None;
             match end {
                 SliceEnd::Budget => preempted = Some(tid),
@@ -127,8 +134,7 @@ impl Vm {
             if let Some(d) = self.sched.next_deadline() {
                 budget = budget.min(self.instructions_until(d));
             }
-            let (end, n) = self.run_slice(budget);
-            self.account(tid, n);
+            let (end, n) = self.slice(tid, budget);
             remaining = remaining.saturating_sub(n);
             match end {
                 SliceEnd::Gc => self.collect_garbage(),
@@ -153,8 +159,7 @@ impl Vm {
                 return SliceEnd::Budget;
             }
             let before = self.position(tid);
-            let (end, n) = self.run_slice(1);
-            self.account(tid, n);
+            let (end, _) = self.slice(tid, 1);
             match end {
                 SliceEnd::Gc => self.collect_garbage(),
                 SliceEnd::Budget | SliceEnd::Tick => {}
@@ -204,10 +209,63 @@ impl Vm {
         self.sched.note_slice(tid, n);
     }
 
+    /// Runs up to `budget` instructions of `tid` and books them. With a tracer attached this
+    /// is tracing's step mode: one-instruction slices with the tracer told before and after
+    /// each. The interpreter treats a budget end as a pause, so both make the same decisions
+    /// (see `trace/hook.rs`).
+    fn slice(&mut self, tid: Tid, budget: u64) -> (SliceEnd, u64) {
+        if self.tracer.is_none() || budget == 0 {
+            let (end, n) = self.run_slice(budget);
+            self.account(tid, n);
+            return (end, n);
+        }
+        let mut done = 0;
+        while done < budget {
+            if self.tracer.is_none() {
+                // The tracer finished (closed output, --limit): the rest runs untraced.
+                let (end, n) = self.run_slice(budget - done);
+                self.account(tid, n);
+                return (end, done + n);
+            }
+            self.trace(Hook::Before { tid });
+            let (end, n) = self.run_slice(1);
+            self.account(tid, n);
+            done += n;
+            self.trace(Hook::After { tid, n });
+            if !matches!(end, SliceEnd::Budget) || n == 0 {
+                return (end, done);
+            }
+        }
+        (SliceEnd::Budget, done)
+    }
+
+    /// Hands a hook to the attached tracer, detaching it once it is done.
+    pub fn trace(&mut self, hook: Hook<'_>) {
+        if let Some(mut t) = self.tracer.take() {
+            t.hook(self, hook);
+            if !t.done() {
+                self.tracer = Some(t);
+            } else {
+                self.finished_tracer = Some(t);
+            }
+        }
+    }
+
     fn fire_timers(&mut self) {
         while let Some((d, t)) = self.sched.pop_due_timer(self.clock_ns) {
+            if self.tracer.is_some() && self.timer_is_live(t, d) {
+                self.trace(Hook::Timeout { tid: t });
+            }
             self.on_timer(t, d);
         }
+    }
+
+    /// Whether a timer still wakes its thread (it may have been woken otherwise since).
+    fn timer_is_live(&self, tid: Tid, deadline: u64) -> bool {
+        matches!(
+            self.threads[tid as usize].state,
+            ThreadState::Blocked { deadline: Some(d), .. } if d == deadline
+        )
     }
 
     fn main_done(&self) -> bool {

@@ -245,7 +245,7 @@ impl Vm {
                                     (pc - 1) as u32,
                                 );
                                 if erased != 0 {
-                                    self.note_lost(key, erased, ev);
+                                    self.note_lost(key, erased, ev, v, self.globals[slot]);
                                 }
                                 self.globals[slot] = v;
                                 continue 'instr;
@@ -543,10 +543,12 @@ impl Vm {
                     let key = LocKey::Cell(cid.0);
                     let read = reads.take(key);
                     let mut result = (0, None);
+                    let mut old = Value::Undef;
                     if let Obj::Cell { value, meta } = self.rt.heap.get_mut(cid) {
                         if ins.op == Opcode::DELETE_DEREF && *value == Value::Undef {
                             return Flow::Raise(unbound_deref(code, ins.arg as usize));
                         }
+                        old = *value;
                         *value = v;
                         result = lost::on_store(
                             meta,
@@ -558,7 +560,7 @@ impl Vm {
                         );
                     }
                     if result.0 != 0 {
-                        self.note_lost(key, result.0, result.1);
+                        self.note_lost(key, result.0, result.1, v, old);
                     }
                 }
                 Flow::Next
@@ -620,7 +622,8 @@ impl Vm {
                         (rg.pc - 1) as u32,
                     );
                     if erased != 0 {
-                        self.note_lost(key, erased, ev);
+                        // The replaced item is gone by now: its value is unknown.
+                        self.note_lost(key, erased, ev, value, Value::Undef);
                     }
                 }
                 Flow::Next

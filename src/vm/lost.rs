@@ -99,7 +99,7 @@ impl ReadLog {
 }
 
 /// What a store did, when it erased somebody's update.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct LostEvent {
     pub loc: LocKey,
     /// The thread whose store erased updates, and where it read and stored.
@@ -111,6 +111,10 @@ pub struct LostEvent {
     pub other: LocMeta,
     /// How many updates this store erased.
     pub erased: u32,
+    /// The value this store wrote and the value it replaced (the erased update's), as
+    /// reprs; filled in by `Vm::note_lost` for the events it keeps (empty = unknown).
+    pub stored: String,
+    pub overwritten: String,
 }
 
 /// Applies a store by `tid` at (code, pc) to `meta`. Returns the signed number of updates the
@@ -142,6 +146,8 @@ pub fn on_store(
                     store_pc: pc,
                     other: before,
                     erased: erased as u32,
+                    stored: String::new(),
+                    overwritten: String::new(),
                 };
                 (erased, Some(ev))
             } else {

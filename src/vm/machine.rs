@@ -111,6 +111,11 @@ pub struct Vm {
     pub items: crate::vm::items::ItemTable,
     /// Where the prelude's functions are.
     pub prelude: Prelude,
+    /// An attached tracer (`gilvm trace`): when set, the driver runs in step mode and reports
+    /// to it (see `trace/hook.rs`). `None` costs the run nothing.
+    pub tracer: Option<Box<dyn crate::trace::hook::TraceSink>>,
+    /// The tracer once it is done (closed output, `--limit`), kept to finish its output.
+    pub finished_tracer: Option<Box<dyn crate::trace::hook::TraceSink>>,
 }
 
 /// How many lost-update events are kept for explanations.
@@ -183,6 +188,8 @@ impl Vm {
             check_interval: interval,
             items: Default::default(),
             prelude,
+            tracer: None,
+            finished_tracer: None,
             prog,
         })
     }
@@ -206,16 +213,45 @@ impl Vm {
         self.forget_dead_items();
     }
 
-    /// Records a lost update reported by a store.
-    pub fn note_lost(&mut self, loc: LocKey, erased: i64, event: Option<LostEvent>) {
+    /// Records a lost update reported by a store of `stored` over `overwritten` (the value
+    /// the erased update wrote; `Undef` when unknown). Values are rendered only for the
+    /// events kept for explanations, or when a tracer is attached.
+    pub fn note_lost(
+        &mut self,
+        loc: LocKey,
+        erased: i64,
+        event: Option<LostEvent>,
+        stored: Value,
+        overwritten: Value,
+    ) {
         let t = self.lost.entry(loc).or_default();
         t.erased += erased;
-        if let Some(ev) = event {
+        if let Some(mut ev) = event {
             t.events += 1;
-            if self.lost_events.len() < LOST_EVENTS_KEPT {
+            let keep = self.lost_events.len() < LOST_EVENTS_KEPT;
+            if keep || self.tracer.is_some() {
+                ev.stored = self.value_text(stored);
+                ev.overwritten = self.value_text(overwritten);
+            }
+            if self.tracer.is_some() {
+                self.trace(crate::trace::hook::Hook::Lost(&ev));
+            }
+            if keep {
                 self.lost_events.push(ev);
             }
         }
+    }
+
+    /// A short repr of a value for explanations (empty for `Undef`, i.e. unknown).
+    pub fn value_text(&self, v: Value) -> String {
+        if let Value::Undef = v {
+            return String::new();
+        }
+        let mut s = crate::vm::format::repr(&self.rt, v).unwrap_or_else(|_| "?".into());
+        if s.chars().count() > 60 {
+            s = s.chars().take(57).collect::<String>() + "...";
+        }
+        s
     }
 }
 

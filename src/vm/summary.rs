@@ -55,7 +55,8 @@ impl Vm {
         }
     }
 
-    /// One lost update in plain words.
+    /// One lost update in plain words: who read, who wrote in between, whose write is erased,
+    /// with the values when they are known.
     pub fn explain_lost(&self, e: &LostEvent) -> String {
         let name = self.location_name(e.loc);
         let victim = &self.threads[e.thread as usize].name;
@@ -63,19 +64,31 @@ impl Vm {
         let read_line = line_of(&self.prog, e.read.code, e.read.pc);
         let other_line = line_of(&self.prog, e.other.write_code, e.other.write_pc);
         let store_line = line_of(&self.prog, e.store_code, e.store_pc);
-        let more = if e.erased > 1 {
-            format!(
-                " and {} earlier one{}",
-                e.erased - 1,
-                if e.erased == 2 { "" } else { "s" }
-            )
+        let written = if e.overwritten.is_empty() {
+            format!("{other} stored {name} at line {other_line}")
         } else {
-            String::new()
+            format!(
+                "{other} stored {name} = {} at line {other_line}",
+                e.overwritten
+            )
         };
-        format!(
-            "{victim} read {name} at line {read_line}; before it stored, {other} stored {name} at line {other_line}; \
-{victim}'s store at line {store_line} then overwrote that update{more} with a value computed from the stale read"
-        )
+        let store = match (e.stored.is_empty(), e.overwritten.is_empty()) {
+            (false, false) => format!(
+                "{victim}'s store of {} at line {store_line}, computed from its stale read, replaced {}",
+                e.stored, e.overwritten
+            ),
+            (false, true) => format!(
+                "{victim}'s store of {} at line {store_line} was computed from its stale read",
+                e.stored
+            ),
+            _ => format!("{victim}'s store at line {store_line} was computed from its stale read"),
+        };
+        let lost = match e.erased {
+            1 => "that update is lost".to_string(),
+            2 => "that update and 1 earlier one are lost".to_string(),
+            n => format!("that update and {} earlier ones are lost", n - 1),
+        };
+        format!("{victim} read {name} at line {read_line}; before it stored, {written}; {store}: {lost}")
     }
 
     /// The summary lines (each ends with a newline).

@@ -347,6 +347,9 @@ impl Vm {
         t.wake_value = value;
         self.deliver_wake_value(tid);
         self.sched.make_runnable(tid);
+        if self.tracer.is_some() {
+            self.trace(crate::trace::hook::Hook::Wake { tid });
+        }
     }
 
     /// Makes a blocked thread runnable; its blocking call raises `t`.

@@ -1,0 +1,182 @@
+//! Chrome Trace Event JSON (the "JSON Object Format"), which Perfetto and chrome://tracing
+//! open: one process, a `GIL` track showing who holds it, one track per thread with its
+//! running slices (`X` events) and blocked intervals, instant events for lost updates and the
+//! program's output, and — when the trace is narrowed by `--var`, `--lines`, `--thread` or
+//! `--limit` — an instant per traced instruction. Timestamps are virtual microseconds.
+//!
+//! Events are written as they come (streaming); only the open blocked intervals are held.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Value as Json};
+
+use crate::trace::record::Record;
+use crate::trace::recorder::Emit;
+
+/// Track id of the GIL (threads use tid + 1).
+const GIL_TRACK: u64 = 0;
+
+pub struct Chrome<W: Write> {
+    out: W,
+    first: bool,
+    /// Per thread: blocked since (ns) and on what.
+    blocked: Vec<Option<(u64, String)>>,
+    names: Vec<String>,
+    instants: bool,
+}
+
+impl<W: Write> Chrome<W> {
+    pub fn new(out: W, instants: bool) -> Chrome<W> {
+        Chrome {
+            out,
+            first: true,
+            blocked: Vec::new(),
+            names: Vec::new(),
+            instants,
+        }
+    }
+
+    fn event(&mut self, e: Json) -> io::Result<()> {
+        if self.first {
+            self.out.write_all(b"{\"traceEvents\":[\n")?;
+            self.first = false;
+        } else {
+            self.out.write_all(b",\n")?;
+        }
+        serde_json::to_writer(&mut self.out, &e)?;
+        Ok(())
+    }
+
+    fn unblock(&mut self, tid: u32, t_ns: u64) -> io::Result<()> {
+        if let Some(Some((since, what))) = self.blocked.get_mut(tid as usize).map(Option::take) {
+            self.event(json!({
+                "name": "blocked", "cat": "block", "ph": "X", "pid": 1, "tid": tid as u64 + 1,
+                "ts": us(since), "dur": us(t_ns.saturating_sub(since)),
+                "args": {"waiting for": what}
+            }))?;
+        }
+        Ok(())
+    }
+}
+
+fn us(ns: u64) -> f64 {
+    ns as f64 / 1000.0
+}
+
+impl<W: Write> Emit for Chrome<W> {
+    fn emit(&mut self, r: &Record) -> io::Result<()> {
+        match r {
+            Record::Header(h) => {
+                self.event(json!({"name": "process_name", "ph": "M", "pid": 1,
+                    "args": {"name": format!("gilvm: {} (seed {}, model {})", h.program, h.seed, h.model)}}))?;
+                self.event(
+                    json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": GIL_TRACK,
+                    "args": {"name": "GIL"}}),
+                )?;
+                self.event(
+                    json!({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": GIL_TRACK,
+                    "args": {"sort_index": 0}}),
+                )?;
+            }
+            Record::Thread {
+                tid, label, name, ..
+            } => {
+                let i = *tid as usize;
+                if self.names.len() <= i {
+                    self.names.resize(i + 1, String::new());
+                    self.blocked.resize(i + 1, None);
+                }
+                self.names[i] = name.clone();
+                self.event(
+                    json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": *tid as u64 + 1,
+                    "args": {"name": format!("{label} {name}")}}),
+                )?;
+                self.event(
+                    json!({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": *tid as u64 + 1,
+                    "args": {"sort_index": *tid as u64 + 1}}),
+                )?;
+            }
+            Record::Turn {
+                tid,
+                start_ns,
+                end_ns,
+                start_step,
+                instructions,
+                reason,
+            } => {
+                let dur = us(end_ns.saturating_sub(*start_ns));
+                let args = json!({"instructions": instructions, "first step": start_step,
+                    "ended": reason.word()});
+                self.event(json!({"name": "running", "cat": "run", "ph": "X", "pid": 1,
+                    "tid": *tid as u64 + 1, "ts": us(*start_ns), "dur": dur, "args": args}))?;
+                self.event(
+                    json!({"name": format!("T{tid} holds the GIL"), "cat": "gil", "ph": "X",
+                    "pid": 1, "tid": GIL_TRACK, "ts": us(*start_ns), "dur": dur, "args": args}),
+                )?;
+            }
+            Record::Block {
+                t_ns,
+                tid,
+                waits_for,
+                ..
+            } => {
+                let i = *tid as usize;
+                if self.blocked.len() <= i {
+                    self.blocked.resize(i + 1, None);
+                }
+                self.blocked[i] = Some((*t_ns, waits_for.clone()));
+            }
+            Record::Wake { t_ns, tid, .. } => self.unblock(*tid, *t_ns)?,
+            Record::Lost(l) => {
+                self.event(
+                    json!({"name": format!("lost update: {}", l.var), "cat": "lost",
+                    "ph": "i", "s": "t", "pid": 1, "tid": l.tid as u64 + 1, "ts": us(l.t_ns),
+                    "args": {"explanation": l.explanation, "updates erased": l.erased}}),
+                )?;
+            }
+            Record::Print { t_ns, tid, text } => {
+                self.event(
+                    json!({"name": "print", "cat": "output", "ph": "i", "s": "t", "pid": 1,
+                    "tid": *tid as u64 + 1, "ts": us(*t_ns), "args": {"text": text}}),
+                )?;
+            }
+            Record::Instr(i) if self.instants => {
+                let mut args = json!({"line": i.line, "step": i.step, "code": i.code});
+                if let Some(a) = &i.access {
+                    args[a.kind.as_str()] = json!(a.value);
+                }
+                self.event(
+                    json!({"name": i.text, "cat": "instr", "ph": "i", "s": "t", "pid": 1,
+                    "tid": i.tid as u64 + 1, "ts": us(i.t_ns), "args": args}),
+                )?;
+            }
+            Record::Instr(_) | Record::Gil { .. } | Record::Truncated { .. } => {}
+            Record::End(e) => {
+                for tid in 0..self.blocked.len() as u32 {
+                    self.unblock(tid, e.t_ns)?;
+                }
+                self.event(
+                    json!({"name": format!("end: exit status {}", e.exit_code), "ph": "i",
+                    "s": "g", "pid": 1, "tid": GIL_TRACK, "ts": us(e.t_ns),
+                    "args": {"instructions": e.steps, "switches": e.switches,
+                        "lost updates": e.lost_updates}}),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if self.first {
+            self.out.write_all(b"{\"traceEvents\":[\n")?;
+        }
+        self.out.write_all(
+            b"\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"gilvm\"}}\n",
+        )?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,254 @@
+//! The HTML timeline: one self-contained page (no network request of any kind: the styles,
+//! the script and the data are all inline) with swimlanes per thread over virtual time, a
+//! lane for the GIL, blocked intervals, lost updates marked and explained on hover and click,
+//! and the program's source beside it with the lines of a chosen lost update marked.
+//!
+//! The page is streamed: the shell first, then the data in `<script>` chunks as records come,
+//! then the script that draws it. What it keeps is bounded, so a trace of the seed's
+//! 400,000-increment program (about 28,000 turns and 9,000 lost updates) stays small and fast:
+//! the first [`MAX_TURNS`] turns and [`MAX_BLOCKS`] blocked intervals are drawn, the first
+//! [`MAX_LOST_EXPLAINED`] lost updates carry their explanation and the next
+//! [`MAX_LOST_MARKS`] only a mark; the page says how many it left out. Instructions are not
+//! in the page (use the text or JSON Lines trace for those).
+
+use std::io::{self, Write};
+
+use serde_json::{json, Value as Json};
+
+use crate::trace::record::Record;
+use crate::trace::recorder::Emit;
+
+pub const MAX_TURNS: usize = 200_000;
+pub const MAX_BLOCKS: usize = 100_000;
+pub const MAX_LOST_EXPLAINED: usize = 1_000;
+pub const MAX_LOST_MARKS: usize = 100_000;
+const MAX_PRINTS: usize = 1_000;
+/// Rows per `<script>` chunk.
+const CHUNK: usize = 2_000;
+
+const CSS: &str = include_str!("page/page.css");
+const JS: &str = include_str!("page/page.js");
+
+pub struct Html<W: Write> {
+    out: W,
+    program: String,
+    source: String,
+    rows: Vec<Json>,
+    turns: usize,
+    blocks: usize,
+    lost: usize,
+    prints: usize,
+    dropped_turns: usize,
+    dropped_blocks: usize,
+    dropped_lost: usize,
+    /// Per thread: blocked since (ns), at which line, on what.
+    blocked: Vec<Option<(u64, u32, String)>>,
+}
+
+impl<W: Write> Html<W> {
+    pub fn new(out: W, program: &str, source: &str) -> Html<W> {
+        Html {
+            out,
+            program: program.to_string(),
+            source: source.to_string(),
+            rows: Vec::new(),
+            turns: 0,
+            blocks: 0,
+            lost: 0,
+            prints: 0,
+            dropped_turns: 0,
+            dropped_blocks: 0,
+            dropped_lost: 0,
+            blocked: Vec::new(),
+        }
+    }
+
+    fn start(&mut self, meta: &Json) -> io::Result<()> {
+        let title = escape_html(&format!("gilvm trace: {}", self.program));
+        write!(
+            self.out,
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<title>{title}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n\
+<header><h1>{title}</h1><p id=\"meta\"></p></header>\n\
+<main>\n<section id=\"timeline-pane\">\n\
+<div id=\"controls\"><button id=\"fit\" type=\"button\">Fit</button>\
+<button id=\"zoom-in\" type=\"button\">Zoom in</button>\
+<button id=\"zoom-out\" type=\"button\">Zoom out</button>\
+<span id=\"range\"></span><span id=\"legend\"></span></div>\n\
+<div id=\"lanes\"><div id=\"lane-labels\"></div><div id=\"canvas-wrap\"><canvas id=\"timeline\"></canvas></div></div>\n\
+<div id=\"tooltip\" hidden></div>\n\
+<div id=\"detail\"><p>Hover over the timeline; click a red mark (a lost update) to see what happened and where in the source.</p></div>\n\
+<p id=\"notes\"></p>\n\
+<h2>Lost updates</h2>\n<ol id=\"lost-list\"></ol>\n<h2>Program output</h2>\n<pre id=\"output\"></pre>\n\
+</section>\n<aside id=\"source-pane\"><h2>Source</h2><ol id=\"source\"></ol></aside>\n</main>\n\
+<script>\nconst G = {{meta: null, threads: [], turns: [], blocks: [], lost: [], marks: [], prints: [], end: null, dropped: {{}}}};\n\
+G.add = function (rows) {{ for (const r of rows) {{ const k = r[0];\n\
+  if (k === 'h') G.threads.push({{tid: r[1], label: r[2], name: r[3]}});\n\
+  else if (k === 't') G.turns.push(r);\n  else if (k === 'b') G.blocks.push(r);\n\
+  else if (k === 'l') G.lost.push(r[1]);\n  else if (k === 'm') G.marks.push(r);\n\
+  else if (k === 'p') G.prints.push(r); }} }};\n</script>\n"
+        )?;
+        let source: Vec<&str> = self.source.lines().collect();
+        let meta = json!({"header": meta, "source": source});
+        writeln!(
+            self.out,
+            "<script>G.meta = {};</script>",
+            script_json(&meta)
+        )
+    }
+
+    fn row(&mut self, r: Json) -> io::Result<()> {
+        self.rows.push(r);
+        if self.rows.len() >= CHUNK {
+            self.flush_rows()?;
+        }
+        Ok(())
+    }
+
+    fn flush_rows(&mut self) -> io::Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let rows = Json::Array(std::mem::take(&mut self.rows));
+        writeln!(self.out, "<script>G.add({});</script>", script_json(&rows))
+    }
+
+    fn unblock(&mut self, tid: u32, t_ns: u64) -> io::Result<()> {
+        if let Some(Some((since, line, what))) =
+            self.blocked.get_mut(tid as usize).map(Option::take)
+        {
+            if self.blocks < MAX_BLOCKS {
+                self.blocks += 1;
+                self.row(json!(["b", tid, since, t_ns, what, line]))?;
+            } else {
+                self.dropped_blocks += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Emit for Html<W> {
+    fn emit(&mut self, r: &Record) -> io::Result<()> {
+        match r {
+            Record::Header(h) => {
+                let meta = serde_json::to_value(h)?;
+                self.start(&meta)?;
+            }
+            Record::Thread {
+                tid, label, name, ..
+            } => {
+                let i = *tid as usize;
+                if self.blocked.len() <= i {
+                    self.blocked.resize(i + 1, None);
+                }
+                self.row(json!(["h", tid, label, name]))?;
+            }
+            Record::Turn {
+                tid,
+                start_ns,
+                end_ns,
+                start_step,
+                instructions,
+                reason,
+            } => {
+                if self.turns < MAX_TURNS {
+                    self.turns += 1;
+                    self.row(json!([
+                        "t",
+                        tid,
+                        start_ns,
+                        end_ns,
+                        start_step,
+                        instructions,
+                        reason.word()
+                    ]))?;
+                } else {
+                    self.dropped_turns += 1;
+                }
+            }
+            Record::Block {
+                t_ns,
+                tid,
+                line,
+                waits_for,
+                ..
+            } => {
+                let i = *tid as usize;
+                if self.blocked.len() <= i {
+                    self.blocked.resize(i + 1, None);
+                }
+                self.blocked[i] = Some((*t_ns, *line, waits_for.clone()));
+            }
+            Record::Wake { t_ns, tid, .. } => self.unblock(*tid, *t_ns)?,
+            Record::Lost(l) => {
+                self.lost += 1;
+                if self.lost <= MAX_LOST_EXPLAINED {
+                    self.row(json!(["l", serde_json::to_value(l)?]))?;
+                } else if self.lost <= MAX_LOST_EXPLAINED + MAX_LOST_MARKS {
+                    self.row(json!(["m", l.t_ns, l.tid]))?;
+                } else {
+                    self.dropped_lost += 1;
+                }
+            }
+            Record::Print { t_ns, tid, text } => {
+                self.prints += 1;
+                if self.prints <= MAX_PRINTS {
+                    self.row(json!(["p", t_ns, tid, text]))?;
+                }
+            }
+            Record::Instr(_) | Record::Gil { .. } | Record::Truncated { .. } => {}
+            Record::End(e) => {
+                for tid in 0..self.blocked.len() as u32 {
+                    self.unblock(tid, e.t_ns)?;
+                }
+                self.flush_rows()?;
+                let dropped = json!({"turns": self.dropped_turns, "blocks": self.dropped_blocks,
+                    "lost": self.dropped_lost, "prints": self.prints.saturating_sub(MAX_PRINTS)});
+                writeln!(
+                    self.out,
+                    "<script>G.end = {}; G.dropped = {};</script>",
+                    script_json(&serde_json::to_value(e)?),
+                    script_json(&dropped)
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.flush_rows()?;
+        write!(self.out, "<script>\n{JS}</script>\n</body>\n</html>\n")?;
+        self.out.flush()
+    }
+}
+
+/// JSON that is safe inside a `<script>` element.
+fn script_json(v: &Json) -> String {
+    v.to_string()
+        .replace("</", "<\\/")
+        .replace("<!--", "<\\!--")
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_data_cannot_close_the_script() {
+        assert_eq!(script_json(&json!("</script>")), "\"<\\/script>\"");
+        assert_eq!(escape_html("<a & b>"), "&lt;a &amp; b&gt;");
+    }
+}

@@ -1,0 +1,704 @@
+//! The recorder: the tracer the driver talks to. It turns hooks into [`Record`]s — resolving
+//! thread names, source lines, instruction text (through `dis::format_instr`, the project's
+//! one instruction formatter) and values — applies the user's filters, explains lost updates
+//! with the values the trace saw, and hands each record to an output format.
+//!
+//! Memory stays bounded whatever the length of the run: per thread it keeps only a few recent
+//! loads and stores (to name the values in a lost-update explanation), and records are
+//! written as they are made.
+
+use std::io;
+
+use crate::bytecode::Opcode;
+use crate::trace::capture::Capture;
+use crate::trace::hook::{Hook, TraceSink};
+use crate::trace::record::{Access, End, Header, Instr, Lost, Reason, Record};
+use crate::vm::driver::Ending;
+use crate::vm::interp::SliceEnd;
+use crate::vm::lost::{LocKey, LostEvent};
+use crate::vm::machine::Vm;
+use crate::vm::sync::Tid;
+use crate::vm::thread::{ThreadState, Wait};
+use crate::vm::traceback::line_of;
+use crate::vm::value::Value;
+
+/// An output format: receives records in order.
+pub trait Emit {
+    fn emit(&mut self, r: &Record) -> io::Result<()>;
+    /// Pushes what was written so far to the output.
+    fn flush(&mut self) -> io::Result<()>;
+    /// After the last record.
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+/// Which instructions the trace keeps (hand-overs and lost updates are kept unless they
+/// concern only threads left out by `threads`).
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    /// Thread names (`Thread-1`, `Thread-1 (increment)`, `MainThread`) or labels (`T1`).
+    pub threads: Vec<String>,
+    /// Variable names: only instructions that load or store them.
+    pub vars: Vec<String>,
+    /// Only instructions on these source lines (inclusive).
+    pub lines: Option<(u32, u32)>,
+    /// Stop after this many instructions.
+    pub limit: Option<u64>,
+}
+
+impl Filters {
+    pub fn narrows_instructions(&self) -> bool {
+        !self.threads.is_empty() || !self.vars.is_empty() || self.lines.is_some()
+    }
+}
+
+/// How many recent loads and stores are remembered per thread.
+const RECENT: usize = 8;
+
+/// A load or store the trace saw: (code, pc, step, value).
+#[derive(Clone, Debug, Default)]
+struct Seen {
+    code: u32,
+    pc: u32,
+    step: u64,
+    t_ns: u64,
+    value: String,
+}
+
+/// The instruction about to run, observed before the step.
+struct Pending {
+    code: u32,
+    pc: u32,
+    depth: usize,
+    /// The thread had not started: the step runs its target's first instruction.
+    fresh: bool,
+    t_ns: u64,
+    step: u64,
+    store_value: Option<String>,
+    /// The filters' verdict, taken before the step (it may look at the stack).
+    wanted: bool,
+}
+
+/// One thread's turn with the GIL.
+struct Turn {
+    tid: Tid,
+    start_ns: u64,
+    start_step: u64,
+}
+
+pub struct Recorder {
+    out: Box<dyn Emit>,
+    filters: Filters,
+    /// Name ids of `--var` names.
+    var_ids: Vec<u32>,
+    /// Per thread: seen yet, and kept by the thread filter.
+    seen: Vec<bool>,
+    kept: Vec<bool>,
+    loads: Vec<Vec<Seen>>,
+    stores: Vec<Vec<Seen>>,
+    pending: Option<Pending>,
+    lost_buf: Vec<LostEvent>,
+    turn: Option<Turn>,
+    /// The thread that held the GIL last, and why it let it go.
+    last: Option<(Tid, Reason)>,
+    /// Instruction records written (for `--limit`).
+    instrs_out: u64,
+    capture: Option<Capture>,
+    /// The output is a text trace (the program's output may pass through after `--limit`).
+    pub text: bool,
+    /// A timer just woke this thread (its `Wake` is reported as the timeout).
+    timed_out: Option<Tid>,
+    failed: bool,
+    done: bool,
+}
+
+impl Recorder {
+    pub fn new(
+        vm: &Vm,
+        header: Header,
+        filters: Filters,
+        out: Box<dyn Emit>,
+        capture: Option<Capture>,
+    ) -> Recorder {
+        let var_ids = filters
+            .vars
+            .iter()
+            .filter_map(|v| vm.prog.names.iter().position(|n| n == v))
+            .map(|i| i as u32)
+            .collect();
+        let mut r = Recorder {
+            out,
+            filters,
+            var_ids,
+            seen: Vec::new(),
+            kept: Vec::new(),
+            loads: Vec::new(),
+            stores: Vec::new(),
+            pending: None,
+            lost_buf: Vec::new(),
+            turn: None,
+            last: None,
+            instrs_out: 0,
+            capture,
+            timed_out: None,
+            text: false,
+            failed: false,
+            done: false,
+        };
+        r.put(&Record::Header(header));
+        r
+    }
+
+    /// Writes one record; a write error (a closed pipe) ends the trace quietly.
+    fn put(&mut self, rec: &Record) {
+        if self.failed {
+            return;
+        }
+        if self.out.emit(rec).is_err() {
+            self.fail();
+        }
+    }
+
+    fn fail(&mut self) {
+        self.failed = true;
+        self.done = true;
+        if let Some(c) = &self.capture {
+            c.discard();
+        }
+    }
+
+    fn grow(&mut self, tid: Tid) {
+        let n = tid as usize + 1;
+        if self.seen.len() < n {
+            self.seen.resize(n, false);
+            self.kept.resize(n, true);
+            self.loads.resize(n, Vec::new());
+            self.stores.resize(n, Vec::new());
+        }
+    }
+
+    fn kept(&self, tid: Tid) -> bool {
+        self.kept.get(tid as usize).copied().unwrap_or(true)
+    }
+
+    fn thread_matches(&self, vm: &Vm, tid: Tid) -> bool {
+        if self.filters.threads.is_empty() {
+            return true;
+        }
+        let name = &vm.threads[tid as usize].name;
+        let label = format!("T{tid}");
+        self.filters.threads.iter().any(|f| {
+            f == name
+                || *f == label
+                || name
+                    .strip_prefix(f.as_str())
+                    .is_some_and(|r| r.starts_with(" ("))
+        })
+    }
+
+    fn first_sight(&mut self, vm: &Vm, tid: Tid) {
+        self.grow(tid);
+        if self.seen[tid as usize] {
+            return;
+        }
+        self.seen[tid as usize] = true;
+        self.kept[tid as usize] = self.thread_matches(vm, tid);
+        if self.kept(tid) {
+            self.put(&Record::Thread {
+                t_ns: vm.now_ns(),
+                tid,
+                label: format!("T{tid}"),
+                name: vm.threads[tid as usize].name.clone(),
+            });
+        }
+    }
+
+    fn end_turn(&mut self, vm: &Vm, reason: Reason) {
+        if let Some(t) = self.turn.take() {
+            self.last = Some((t.tid, reason));
+            if self.kept(t.tid) {
+                self.put(&Record::Turn {
+                    tid: t.tid,
+                    start_ns: t.start_ns,
+                    end_ns: vm.now_ns(),
+                    start_step: t.start_step,
+                    instructions: vm.steps - t.start_step,
+                    reason,
+                });
+            }
+        }
+    }
+
+    fn on_gil(&mut self, vm: &Vm, tid: Tid) {
+        if self.turn.as_ref().is_some_and(|t| t.tid == tid) {
+            return;
+        }
+        self.end_turn(vm, Reason::Preempted);
+        self.first_sight(vm, tid);
+        let (from, reason) = match self.last {
+            Some((f, r)) if f != tid => (Some(f), Some(r)),
+            _ => (None, None),
+        };
+        if self.kept(tid) || from.is_some_and(|f| self.kept(f)) {
+            self.put(&Record::Gil {
+                t_ns: vm.now_ns(),
+                step: vm.steps,
+                tid,
+                from,
+                reason,
+            });
+        }
+        self.turn = Some(Turn {
+            tid,
+            start_ns: vm.now_ns(),
+            start_step: vm.steps,
+        });
+    }
+
+    fn on_turn_end(&mut self, vm: &Vm, tid: Tid, end: &SliceEnd) {
+        self.drain_output(vm, tid, false);
+        match end {
+            SliceEnd::Budget | SliceEnd::Gc | SliceEnd::Tick => {}
+            SliceEnd::Blocked => {
+                self.end_turn(vm, Reason::Blocked);
+                if self.kept(tid) {
+                    let t = &vm.threads[tid as usize];
+                    // The blocking call is the instruction before the frame's pc.
+                    let line = t
+                        .frames
+                        .last()
+                        .map(|f| line_of(&vm.prog, f.code, f.pc.saturating_sub(1)))
+                        .unwrap_or(0);
+                    self.put(&Record::Block {
+                        t_ns: vm.now_ns(),
+                        step: vm.steps,
+                        tid,
+                        line,
+                        waits_for: waits_for(vm, t.state),
+                    });
+                }
+            }
+            SliceEnd::Finished => self.end_turn(vm, Reason::Finished),
+            SliceEnd::Died(_) => self.end_turn(vm, Reason::Died),
+        }
+    }
+
+    fn on_before(&mut self, vm: &Vm, tid: Tid) {
+        let t = &vm.threads[tid as usize];
+        let fresh = t.start.is_some() || t.frames.is_empty();
+        let (code, pc) = t.frames.last().map(|f| (f.code, f.pc)).unwrap_or((0, 0));
+        let mut p = Pending {
+            code,
+            pc,
+            depth: t.frames.len(),
+            fresh,
+            t_ns: vm.now_ns(),
+            step: vm.steps,
+            store_value: None,
+            wanted: false,
+        };
+        if !fresh {
+            p.wanted = self.wants(vm, tid, code, pc);
+            let op = vm.prog.codes[code as usize].instrs[pc as usize].op;
+            let n = t.stack.len();
+            let v = match op {
+                Opcode::STORE_GLOBAL | Opcode::STORE_NAME | Opcode::STORE_DEREF => {
+                    t.stack.last().copied()
+                }
+                Opcode::STORE_FAST if p.wanted => t.stack.last().copied(),
+                Opcode::STORE_SUBSCR if n >= 3 => Some(t.stack[n - 3]),
+                _ => None,
+            };
+            p.store_value = v.map(|v| vm.value_text(v));
+        }
+        self.pending = Some(p);
+    }
+
+    /// Whether the instruction at (code, pc) of `tid` passes the filters.
+    fn wants(&self, vm: &Vm, tid: Tid, code: u32, pc: u32) -> bool {
+        if !self.kept(tid) {
+            return false;
+        }
+        let c = &vm.prog.codes[code as usize];
+        if let Some((a, b)) = self.filters.lines {
+            let line = line_of(&vm.prog, code, pc);
+            if line < a || line > b {
+                return false;
+            }
+        }
+        if self.filters.vars.is_empty() {
+            return true;
+        }
+        let ins = c.instrs[pc as usize];
+        match ins.op {
+            Opcode::LOAD_FAST
+            | Opcode::STORE_FAST
+            | Opcode::DELETE_FAST
+            | Opcode::LOAD_DEREF
+            | Opcode::STORE_DEREF
+            | Opcode::DELETE_DEREF
+            | Opcode::LOAD_CLOSURE => {
+                let name = c.localsplus_name(ins.arg as usize);
+                self.filters.vars.iter().any(|v| v == name)
+            }
+            Opcode::BINARY_SUBSCR | Opcode::STORE_SUBSCR => {
+                // An item of a container that a --var global holds.
+                let t = &vm.threads[tid as usize];
+                let n = t.stack.len();
+                let container = match ins.op {
+                    Opcode::BINARY_SUBSCR if n >= 2 => t.stack[n - 2],
+                    Opcode::STORE_SUBSCR if n >= 2 => t.stack[n - 2],
+                    _ => return false,
+                };
+                matches!(container, Value::Obj(_))
+                    && self
+                        .var_ids
+                        .iter()
+                        .any(|&id| vm.globals.get(id as usize) == Some(&container))
+            }
+            op if op.has_name_operand() => self.var_ids.contains(&ins.arg),
+            _ => false,
+        }
+    }
+
+    fn on_after(&mut self, vm: &Vm, tid: Tid, n: u64) {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        if n > 0 {
+            self.record_instr(vm, tid, p);
+        }
+        let lost = std::mem::take(&mut self.lost_buf);
+        for ev in &lost {
+            self.put_lost(vm, ev);
+        }
+        self.drain_output(vm, tid, false);
+        if let Some(limit) = self.filters.limit {
+            if self.instrs_out >= limit && !self.done {
+                self.put(&Record::Truncated {
+                    t_ns: vm.now_ns(),
+                    step: vm.steps,
+                    reason: format!("--limit {limit}"),
+                });
+                self.done = true;
+                if self.out.flush().is_err() {
+                    self.fail();
+                }
+                // A text trace lets the rest of the program's output through as it comes;
+                // a structured one keeps capturing it and adds it as `print` records at the end.
+                if let Some(c) = self.capture.as_ref().filter(|_| !self.failed && self.text) {
+                    c.pass_through();
+                }
+            }
+        }
+    }
+
+    fn record_instr(&mut self, vm: &Vm, tid: Tid, p: Pending) {
+        let t = &vm.threads[tid as usize];
+        let (code, pc) = if p.fresh {
+            match t.frames.first() {
+                Some(f) => (f.code, 0),
+                None => return,
+            }
+        } else {
+            (p.code, p.pc)
+        };
+        let c = &vm.prog.codes[code as usize];
+        let ins = c.instrs[pc as usize];
+        // The step completed normally when the frame moved on by one instruction.
+        let normal = !p.fresh
+            && t.frames.len() == p.depth
+            && t.frames.last().is_some_and(|f| f.pc == p.pc + 1);
+        let shared_load = matches!(
+            ins.op,
+            Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME | Opcode::LOAD_DEREF | Opcode::BINARY_SUBSCR
+        ) && (ins.op != Opcode::LOAD_GLOBAL && ins.op != Opcode::LOAD_NAME
+            || vm
+                .globals
+                .get(ins.arg as usize)
+                .is_some_and(|v| *v != Value::Undef));
+        let wanted = if p.fresh {
+            self.wants(vm, tid, code, 0)
+        } else {
+            p.wanted
+        };
+        let load_value = if normal && (shared_load || (wanted && is_load(ins.op))) {
+            t.stack.last().map(|v| vm.value_text(*v))
+        } else {
+            None
+        };
+        if shared_load {
+            if let Some(v) = &load_value {
+                remember(&mut self.loads[tid as usize], code, pc, &p, v);
+            }
+        }
+        if let Some(v) = &p.store_value {
+            if is_shared_store(ins.op) {
+                remember(&mut self.stores[tid as usize], code, pc, &p, v);
+            }
+        }
+        if !wanted || self.done {
+            return;
+        }
+        let access = match (&load_value, &p.store_value) {
+            (Some(v), _) if is_load(ins.op) => Some(("load", v.clone())),
+            (_, Some(v)) => Some(("store", v.clone())),
+            _ => None,
+        }
+        .map(|(kind, value)| Access {
+            kind: kind.into(),
+            var: operand_name(vm, code, pc),
+            value,
+        });
+        let text = crate::dis::format_instr(&vm.prog, c, pc as usize);
+        self.instrs_out += 1;
+        self.put(&Record::Instr(Instr {
+            t_ns: p.t_ns,
+            step: p.step,
+            tid,
+            line: line_of(&vm.prog, code, pc),
+            code: c.name.clone(),
+            offset: pc * 2,
+            op: ins.op.name().into(),
+            arg: ins.arg,
+            text: text.trim_start().to_string(),
+            access,
+        }));
+    }
+
+    /// Explains a lost update with the values this trace saw, and writes it.
+    fn put_lost(&mut self, vm: &Vm, ev: &LostEvent) {
+        let victim = ev.thread;
+        let other = ev.other.writer;
+        if !self.kept(victim) && !self.kept(other) {
+            return;
+        }
+        let var = vm.location_name(ev.loc);
+        if !self.filters.vars.is_empty()
+            && !matches!(ev.loc, LocKey::Item(_))
+            && !self.filters.vars.contains(&var)
+        {
+            return;
+        }
+        let read = find(&self.loads, victim, ev.read.code, ev.read.pc);
+        let wrote = find(&self.stores, other, ev.other.write_code, ev.other.write_pc);
+        let stored = (!ev.stored.is_empty()).then(|| ev.stored.clone());
+        let other_value = match (ev.overwritten.is_empty(), &wrote) {
+            (false, _) => Some(ev.overwritten.clone()),
+            (true, Some(w)) => Some(w.value.clone()),
+            (true, None) => None,
+        };
+        let (step, t_ns) = match &self.pending {
+            Some(p) => (p.step, p.t_ns),
+            None => (vm.steps, vm.now_ns()),
+        };
+        let read_line = line_of(&vm.prog, ev.read.code, ev.read.pc);
+        let other_line = line_of(&vm.prog, ev.other.write_code, ev.other.write_pc);
+        let store_line = line_of(&vm.prog, ev.store_code, ev.store_pc);
+        let explanation = match (&read, &other_value, &stored) {
+            (Some(r), Some(ov), Some(sv)) => {
+                let vn = &vm.threads[victim as usize].name;
+                let on = &vm.threads[other as usize].name;
+                // The times match the first column of a text trace.
+                let at = |t: Option<u64>| {
+                    t.map(|t| format!(" (at {}.{:03} µs)", t / 1000, t % 1000))
+                        .unwrap_or_default()
+                };
+                let updates = if ev.erased == 1 {
+                    format!("{on}'s update is lost")
+                } else {
+                    format!(
+                        "the {} updates made since {vn} read it (the last by {on}) are lost",
+                        ev.erased
+                    )
+                };
+                format!(
+                    "{vn} read {var} = {rv} at line {read_line}{rs}; before it stored, {on} stored {var} = {ov} at line {other_line}{os}; \
+{vn} now stores {sv} at line {store_line}, computed from the stale {rv}, over {on}'s {ov}: {updates}",
+                    rv = r.value,
+                    rs = at(Some(r.t_ns)),
+                    os = at(wrote.as_ref().map(|w| w.t_ns)),
+                )
+            }
+            _ => vm.explain_lost(ev),
+        };
+        self.put(&Record::Lost(Lost {
+            t_ns,
+            step,
+            tid: victim,
+            var,
+            erased: ev.erased,
+            read_line,
+            read_value: read.as_ref().map(|r| r.value.clone()),
+            read_step: read.as_ref().map(|r| r.step),
+            other_tid: other,
+            other_line,
+            other_value,
+            other_step: wrote.as_ref().map(|w| w.step),
+            store_line,
+            stored_value: stored,
+            explanation,
+        }));
+    }
+
+    /// Turns what the program printed into `print` records.
+    fn drain_output(&mut self, vm: &Vm, tid: Tid, all: bool) {
+        let Some(c) = &self.capture else { return };
+        let lines = c.take_lines(all);
+        for text in lines {
+            self.put(&Record::Print {
+                t_ns: vm.now_ns(),
+                tid,
+                text,
+            });
+        }
+    }
+}
+
+impl TraceSink for Recorder {
+    fn hook(&mut self, vm: &Vm, hook: Hook<'_>) {
+        if self.done {
+            return;
+        }
+        match hook {
+            Hook::Gil { tid } => self.on_gil(vm, tid),
+            Hook::Before { tid } => self.on_before(vm, tid),
+            Hook::After { tid, n } => self.on_after(vm, tid, n),
+            Hook::TurnEnd { tid, end } => self.on_turn_end(vm, tid, end),
+            Hook::Lost(ev) => self.lost_buf.push(ev.clone()),
+            Hook::Timeout { tid } => {
+                if self.kept(tid) {
+                    self.put(&Record::Wake {
+                        t_ns: vm.now_ns(),
+                        step: vm.steps,
+                        tid,
+                        cause: "timeout".into(),
+                        by: None,
+                    });
+                }
+                self.timed_out = Some(tid);
+            }
+            Hook::Wake { tid } => {
+                if self.timed_out.take() == Some(tid) {
+                    return;
+                }
+                if self.kept(tid) {
+                    self.put(&Record::Wake {
+                        t_ns: vm.now_ns(),
+                        step: vm.steps,
+                        tid,
+                        cause: "woken".into(),
+                        by: Some(vm.current),
+                    });
+                }
+            }
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.done
+    }
+
+    fn finish(&mut self, vm: &Vm, ending: &Ending) {
+        let tid = vm.current;
+        if !self.done {
+            self.end_turn(vm, Reason::End);
+        }
+        if !self.failed {
+            self.drain_output(vm, tid, true);
+        }
+        if !self.failed {
+            let lost_events = vm.lost.values().map(|t| t.events).sum();
+            let lost_updates = vm.lost.values().map(|t| t.erased.max(0)).sum();
+            self.put(&Record::End(End {
+                t_ns: vm.now_ns(),
+                steps: vm.steps,
+                exit_code: ending.exit_code(),
+                switches: vm.switches,
+                lost_events,
+                lost_updates,
+            }));
+        }
+        if !self.failed && self.out.finish().is_err() {
+            self.fail();
+        }
+    }
+}
+
+/// What a blocked thread waits for, in words.
+fn waits_for(vm: &Vm, state: ThreadState) -> String {
+    let ThreadState::Blocked { wait, deadline } = state else {
+        return "nothing".into();
+    };
+    let until = deadline
+        .map(|d| format!(" (until {})", crate::vm::summary::duration(d)))
+        .unwrap_or_default();
+    let what = match wait {
+        Wait::Acquire(obj) => format!("to acquire {}", vm.value_text(Value::Obj(obj))),
+        Wait::Join(t) => format!("for {} to finish (join)", vm.threads[t as usize].name),
+        Wait::Sleep => "for its sleep to end".into(),
+        Wait::Wait(obj) => format!("on {} (wait)", vm.value_text(Value::Obj(obj))),
+    };
+    format!("{what}{until}")
+}
+
+fn remember(ring: &mut Vec<Seen>, code: u32, pc: u32, p: &Pending, value: &str) {
+    if ring.len() == RECENT {
+        ring.remove(0);
+    }
+    ring.push(Seen {
+        code,
+        pc,
+        step: p.step,
+        t_ns: p.t_ns,
+        value: value.to_string(),
+    });
+}
+
+fn find(rings: &[Vec<Seen>], tid: Tid, code: u32, pc: u32) -> Option<Seen> {
+    rings
+        .get(tid as usize)?
+        .iter()
+        .rev()
+        .find(|s| s.code == code && s.pc == pc)
+        .cloned()
+}
+
+fn is_load(op: Opcode) -> bool {
+    matches!(
+        op,
+        Opcode::LOAD_GLOBAL
+            | Opcode::LOAD_NAME
+            | Opcode::LOAD_FAST
+            | Opcode::LOAD_DEREF
+            | Opcode::BINARY_SUBSCR
+            | Opcode::LOAD_ATTR
+    )
+}
+
+fn is_shared_store(op: Opcode) -> bool {
+    matches!(
+        op,
+        Opcode::STORE_GLOBAL | Opcode::STORE_NAME | Opcode::STORE_DEREF | Opcode::STORE_SUBSCR
+    )
+}
+
+/// The variable an instruction names, if any (`counter`, `_`); `[]` for subscripts.
+fn operand_name(vm: &Vm, code: u32, pc: u32) -> String {
+    let c = &vm.prog.codes[code as usize];
+    let ins = c.instrs[pc as usize];
+    match ins.op {
+        Opcode::LOAD_FAST
+        | Opcode::STORE_FAST
+        | Opcode::LOAD_DEREF
+        | Opcode::STORE_DEREF
+        | Opcode::LOAD_CLOSURE => c.localsplus_name(ins.arg as usize).to_string(),
+        Opcode::BINARY_SUBSCR | Opcode::STORE_SUBSCR => "[]".into(),
+        op if op.has_name_operand() => vm
+            .prog
+            .names
+            .get(ins.arg as usize)
+            .cloned()
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
