@@ -208,6 +208,8 @@ pub struct Lexer<'s> {
     pending: std::collections::VecDeque<(usize, Tok, usize)>,
     /// True at the start of a logical line (no token on it yet).
     at_line_start: bool,
+    /// Where the current physical line starts (after the last line break seen).
+    line_start: usize,
     /// Inside an f-string field: the text is one expression, layout does not apply.
     expression_only: bool,
     done: bool,
@@ -248,6 +250,7 @@ impl<'s> Lexer<'s> {
             brackets: Vec::new(),
             pending: std::collections::VecDeque::new(),
             at_line_start: true,
+            line_start: 0,
             expression_only,
             done: false,
         }
@@ -387,6 +390,7 @@ impl<'s> Lexer<'s> {
     /// Handles one raw token: layout first (NEWLINE, INDENT/DEDENT), then the token itself.
     fn token(&mut self, raw: Raw, start: usize, end: usize) -> Result<(), CompileError> {
         if raw == Raw::Newline {
+            self.line_start = end;
             if self.brackets.is_empty() && !self.at_line_start && !self.expression_only {
                 self.push(start, Tok::Newline, end);
                 self.at_line_start = true;
@@ -460,9 +464,7 @@ impl<'s> Lexer<'s> {
 
     /// Emits INDENT or DEDENTs for the first token of a logical line, at byte `start`.
     fn indentation(&mut self, start: usize) -> Result<(), CompileError> {
-        let line_start = self.source[..start]
-            .rfind(['\n', '\r'])
-            .map_or(0, |i| i + 1);
+        let line_start = self.line_start.min(start);
         let (mut col, mut alt) = (0usize, 0usize);
         for c in self.source[line_start..start].chars() {
             match c {
