@@ -269,3 +269,33 @@ fn several_models_side_by_side_in_the_order_given() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("duration"), "{}", o.stderr);
 }
+
+#[test]
+fn on_a_terminal_the_progress_bar_draws_and_the_sweep_finishes() {
+    // `script` gives gilvm a terminal; `timeout` turns a hang into a failure.
+    let bin = env!("CARGO_BIN_EXE_gilvm");
+    let cmd = format!("{bin} sweep tests/sweep/race.toy --seeds 0..40 --jobs 2");
+    let out = Command::new("timeout")
+        .args(["60", "script", "-qec", &cmd, "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .output();
+    let out = match out {
+        Ok(o) if o.status.code() != Some(127) => o,
+        _ => {
+            eprintln!("skipped: `timeout` or `script` not found, terminal progress bar not tested");
+            return;
+        }
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "sweep on a terminal failed or hung:\n{text}"
+    );
+    assert!(text.contains("40 runs per model"), "{text}");
+    assert!(
+        text.contains("gilvm: 40 runs in "),
+        "no timing line on a terminal:\n{text}"
+    );
+}

@@ -44,7 +44,6 @@ fn a_traced_run_is_the_same_run() {
         cases.push(("tests/trace/race_small.toy", seed.to_string(), "1", "nogil"));
     }
     cases.push(("programs/counter_race.toy", "7".into(), "100", "any"));
-    cases.push(("programs/counter_race.toy", "7".into(), "100", "py27"));
     for (file, seed, si, gil) in &cases {
         let common = ["--seed", seed, "--switch-interval", si, "--gil", gil];
         let run = gilvm(&[&["run", file][..], &common].concat());

@@ -261,7 +261,8 @@ pub fn sweep(
 }
 
 /// The `gilvm sweep` command: read and compile the program, sweep with a progress bar on a
-/// terminal, print the report on `out`. Returns the exit status.
+/// terminal, print the report on `out`. Returns the exit status. `err` must not hold the lock
+/// of the process's stderr: the progress bar draws there from other threads.
 pub fn command(cfg: &SweepConfig, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let (name, source) = match crate::cli::read_source(&cfg.file) {
         Ok(s) => s,

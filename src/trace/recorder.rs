@@ -355,7 +355,13 @@ impl Recorder {
                         .iter()
                         .any(|&id| vm.globals.get(id as usize) == Some(&container))
             }
-            op if op.has_name_operand() => self.var_ids.contains(&ins.arg),
+            // Variables only: `t.start()` does not touch a variable named `start`.
+            Opcode::LOAD_GLOBAL
+            | Opcode::STORE_GLOBAL
+            | Opcode::DELETE_GLOBAL
+            | Opcode::LOAD_NAME
+            | Opcode::STORE_NAME
+            | Opcode::DELETE_NAME => self.var_ids.contains(&ins.arg),
             _ => false,
         }
     }
@@ -632,11 +638,12 @@ fn waits_for(vm: &Vm, state: ThreadState) -> String {
     let until = deadline
         .map(|d| format!(" (until {})", crate::vm::summary::duration(d)))
         .unwrap_or_default();
+    let repr = |obj| crate::vm::format::repr(&vm.rt, Value::Obj(obj)).unwrap_or_default();
     let what = match wait {
-        Wait::Acquire(obj) => format!("to acquire {}", vm.value_text(Value::Obj(obj))),
+        Wait::Acquire(obj) => format!("to acquire {}", repr(obj)),
         Wait::Join(t) => format!("for {} to finish (join)", vm.threads[t as usize].name),
         Wait::Sleep => "for its sleep to end".into(),
-        Wait::Wait(obj) => format!("on {} (wait)", vm.value_text(Value::Obj(obj))),
+        Wait::Wait(obj) => format!("on {} (wait)", repr(obj)),
     };
     format!("{what}{until}")
 }

@@ -11,8 +11,8 @@ use crate::vm::heap::Obj;
 use crate::vm::interp::SliceEnd;
 use crate::vm::machine::Vm;
 use crate::vm::scheduler::Slice;
-use crate::vm::sync::{SyncObj, Tid};
-use crate::vm::thread::{ThreadState, Wait};
+use crate::vm::sync::Tid;
+use crate::vm::thread::ThreadState;
 use crate::vm::traceback::{self, line_of};
 use crate::vm::value::Value;
 
@@ -349,74 +349,6 @@ impl Vm {
         }
     }
 
-    fn report_deadlock(&mut self, err: &mut dyn Write) {
-        let _ = self.rt.stdout.flush();
-        let _ = writeln!(
-            err,
-            "gilvm: deadlock: no thread can run, and none is asleep"
-        );
-        let prog = self.prog.clone();
-        let mut owner_of = Vec::new();
-        for t in &self.threads {
-            let ThreadState::Blocked { wait, .. } = t.state else {
-                continue;
-            };
-            let (code, pc) = t.blocked_at;
-            let line = line_of(&prog, code, pc);
-            let what = match wait {
-                Wait::Acquire(obj) => match self.rt.heap.get(obj) {
-                    Obj::Sync(SyncObj::Lock(l)) => {
-                        let created = line_of(&prog, l.created.code, l.created.pc);
-                        let holder = match l.owner {
-                            Some(o) => {
-                                owner_of.push((t.tid, o));
-                                format!(
-                                    "held by {} since line {}",
-                                    self.threads[o as usize].name,
-                                    line_of(&prog, l.acquired_at.code, l.acquired_at.pc)
-                                )
-                            }
-                            None => "free".into(),
-                        };
-                        format!("Lock created at {}:{created}, {holder}", prog.filename)
-                    }
-                    _ => "a synchronisation object".into(),
-                },
-                Wait::Join(o) => {
-                    owner_of.push((t.tid, o));
-                    format!("thread {} to finish (join)", self.threads[o as usize].name)
-                }
-                Wait::Wait(_) => "a notification".into(),
-                Wait::Sleep => "its sleep".into(),
-            };
-            let _ = writeln!(
-                err,
-                "  {} is blocked at line {line}, waiting for {what}",
-                t.name
-            );
-        }
-        if let Some(cycle) = find_cycle(&owner_of) {
-            let names: Vec<String> = cycle
-                .iter()
-                .map(|&t| self.threads[t as usize].name.clone())
-                .collect();
-            if cycle.len() == 1 {
-                let _ = writeln!(
-                    err,
-                    "  cycle: {} waits for a lock it already holds (a plain Lock is not reentrant; RLock is)",
-                    names[0]
-                );
-            } else {
-                let _ = writeln!(err, "  cycle: {} -> {}", names.join(" -> "), names[0]);
-            }
-        } else {
-            let _ = writeln!(
-                err,
-                "  no cycle: the threads wait for something no running thread will do"
-            );
-        }
-    }
-
     /// The recorded schedule, if `--record` was given.
     pub fn schedule(&self) -> Option<&[Slice]> {
         self.sched.record.as_deref()
@@ -430,23 +362,4 @@ fn state_word(s: ThreadState) -> &'static str {
         ThreadState::New => "not started",
         ThreadState::Finished => "finished",
     }
-}
-
-/// A cycle in the wait-for graph (thread → thread it waits on), if any.
-fn find_cycle(edges: &[(Tid, Tid)]) -> Option<Vec<Tid>> {
-    for &(start, _) in edges {
-        let mut path = vec![start];
-        let mut cur = start;
-        while let Some(&(_, next)) = edges.iter().find(|(from, _)| *from == cur) {
-            if let Some(i) = path.iter().position(|&p| p == next) {
-                return Some(path[i..].to_vec());
-            }
-            path.push(next);
-            cur = next;
-            if path.len() > edges.len() + 1 {
-                break;
-            }
-        }
-    }
-    None
 }

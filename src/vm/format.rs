@@ -410,7 +410,7 @@ fn leaf_repr(
                 ));
             }
         }
-        Obj::Sync(s) => out.push_str(&sync_repr(s, id)),
+        Obj::Sync(s) => out.push_str(&sync_repr(rt, s, id)),
         _ => out.push_str(&format!(
             "<{} object at {:#x}>",
             type_name(rt, v),
@@ -420,7 +420,8 @@ fn leaf_repr(
     Ok(())
 }
 
-fn sync_repr(s: &SyncObj, id: ObjId) -> String {
+fn sync_repr(rt: &Rt, s: &SyncObj, id: ObjId) -> String {
+    let addr = fake_address(id);
     match s {
         SyncObj::Thread(t) => {
             let state = if t.tid.is_some() {
@@ -432,16 +433,46 @@ fn sync_repr(s: &SyncObj, id: ObjId) -> String {
             format!("<Thread({}, {state}{daemon})>", t.name)
         }
         SyncObj::Lock(l) => format!(
-            "<{} _thread.lock object at {:#x}>",
+            "<{} _thread.lock object at {addr:#x}>",
             if l.owner.is_some() {
                 "locked"
             } else {
                 "unlocked"
             },
-            fake_address(id)
         ),
-        #[allow(unreachable_patterns)]
-        _ => format!("<object at {:#x}>", fake_address(id)),
+        SyncObj::RLock(l) => match l.owner {
+            Some(o) => format!(
+                "<locked _thread.RLock object owner={} count={} at {addr:#x}>",
+                crate::vm::sync::thread::ident_of(o),
+                l.count
+            ),
+            None => format!("<unlocked _thread.RLock object owner=0 count=0 at {addr:#x}>"),
+        },
+        SyncObj::Semaphore(sem) => match sem.bound {
+            Some(b) => format!(
+                "<threading.BoundedSemaphore at {addr:#x}: value={}/{b}>",
+                sem.value
+            ),
+            None => format!("<threading.Semaphore at {addr:#x}: value={}>", sem.value),
+        },
+        SyncObj::Condition(c) => {
+            let lock = match rt.heap.get(c.lock) {
+                Obj::Sync(l) => sync_repr(rt, l, c.lock),
+                _ => String::new(),
+            };
+            format!("<Condition({lock}, {})>", c.waiters.len())
+        }
+        SyncObj::Event(e) => format!(
+            "<threading.Event at {addr:#x}: {}>",
+            if e.flag { "set" } else { "unset" }
+        ),
+        SyncObj::Barrier(b) if b.broken => format!("<threading.Barrier at {addr:#x}: broken>"),
+        SyncObj::Barrier(b) => format!(
+            "<threading.Barrier at {addr:#x}: waiters={}/{}>",
+            b.waiting.len() + b.runner.is_some() as usize,
+            b.parties
+        ),
+        SyncObj::Queue(q) => format!("<queue.{} object at {addr:#x}>", q.kind.name()),
     }
 }
 

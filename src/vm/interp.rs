@@ -20,6 +20,7 @@ use crate::vm::heap::{ExcObj, Obj, TbEntry};
 use crate::vm::lost::{self, LocKey, ReadLog};
 use crate::vm::machine::Vm;
 use crate::vm::ops;
+use crate::vm::sync::Site;
 use crate::vm::thread::{Frame, ThreadState};
 use crate::vm::value::Value;
 use crate::vm::{format, PyResult, Throw};
@@ -151,6 +152,15 @@ impl Vm {
                         if let Some(f) = frames.last_mut() {
                             f.pc = pc as u32;
                             f.kwnames = kwnames;
+                        }
+                        // Built-ins see where they were called from (deadlock reports name
+                        // the line that created or took a lock); calls made by the prelude
+                        // keep the program's own call site.
+                        if code_id < self.prelude.start {
+                            self.call_site = Site {
+                                code: code_id,
+                                pc: (pc as u32).saturating_sub(1),
+                            };
                         }
                     };
                 }
@@ -461,6 +471,13 @@ impl Vm {
                 if let Some(f) = frames.last_mut() {
                     f.pc = rg.pc as u32;
                     f.kwnames = rg.kwnames;
+                }
+                // As in `run_slice_impl`: built-ins see the program line that called them.
+                if code_id < self.prelude.start {
+                    self.call_site = Site {
+                        code: code_id,
+                        pc: (rg.pc as u32).saturating_sub(1),
+                    };
                 }
             };
         }

@@ -11,7 +11,7 @@ use crate::vm::lost::{LocKey, LocMeta, LostEvent};
 use crate::vm::natives::{AttrSym, NativeId};
 use crate::vm::prelude::Prelude;
 use crate::vm::scheduler::{Scheduler, Slice};
-use crate::vm::sync::Tid;
+use crate::vm::sync::{Site, Tid};
 use crate::vm::thread::{Frame, Thread};
 use crate::vm::value::Value;
 use crate::vm::{rng, PyResult, Rt};
@@ -111,6 +111,9 @@ pub struct Vm {
     pub items: crate::vm::items::ItemTable,
     /// Where the prelude's functions are.
     pub prelude: Prelude,
+    /// The program instruction that made the current call into a built-in (kept by the
+    /// interpreter at every call; the current thread's frames are not in `threads` meanwhile).
+    pub call_site: Site,
     /// An attached tracer (`gilvm trace`): when set, the driver runs in step mode and reports
     /// to it (see `trace/hook.rs`). `None` costs the run nothing.
     pub tracer: Option<Box<dyn crate::trace::hook::TraceSink>>,
@@ -191,6 +194,7 @@ impl Vm {
             tracer: None,
             finished_tracer: None,
             prog,
+            call_site: Site::default(),
         })
     }
 

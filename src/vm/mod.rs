@@ -10,6 +10,7 @@
 pub mod attr;
 pub mod builtins;
 pub mod call;
+pub mod deadlock;
 pub mod driver;
 pub mod exceptions;
 pub mod format;

@@ -268,6 +268,8 @@ name_enum! {
         parties = "parties",
         n_waiting = "n_waiting",
         broken = "broken",
+        // `Barrier._release`: the prelude's `barrier_action` calls it after the action.
+        barrier_release = "_release",
         // queues
         put = "put",
         get_nowait = "get_nowait",

@@ -128,12 +128,7 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &'static str {
 
 /// Type names of threading objects as CPython 3.11 prints them.
 fn sync_type_name(s: &SyncObj) -> &'static str {
-    match s {
-        SyncObj::Thread(_) => "Thread",
-        SyncObj::Lock(_) => "lock",
-        #[allow(unreachable_patterns)]
-        _ => "object",
-    }
+    s.type_name()
 }
 
 /// `len(v)`: `TypeError: object of type 'int' has no len()` for values without one.

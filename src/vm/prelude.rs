@@ -2,7 +2,7 @@
 //! compiler and linked after the program's code objects.
 //!
 //! Built-ins whose Python semantics call back into Python code — `sorted(key=…)`,
-//! `min`/`max(key=…)`, `list.sort(key=…)`, `Condition.wait_for` — return a call to one of
+//! `min`/`max(key=…)`, `list.sort(key=…)`, `Condition.wait_for`, a `Barrier`'s action — return a call to one of
 //! these functions instead of re-entering the interpreter from Rust. So the interpreter loop is
 //! never nested, the callbacks run (and can be preempted) like any Python code, and tracebacks
 //! through them read naturally. Prelude frames are shown as `<gilvm prelude>`.
@@ -22,15 +22,17 @@ pub enum PreludeFn {
     MinKey,
     MaxKey,
     CondWaitFor,
+    BarrierAction,
 }
 
 impl PreludeFn {
-    const ALL: [PreludeFn; 5] = [
+    const ALL: [PreludeFn; 6] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
         PreludeFn::MaxKey,
         PreludeFn::CondWaitFor,
+        PreludeFn::BarrierAction,
     ];
 
     fn name(self) -> &'static str {
@@ -40,6 +42,7 @@ impl PreludeFn {
             PreludeFn::MinKey => "min_key",
             PreludeFn::MaxKey => "max_key",
             PreludeFn::CondWaitFor => "cond_wait_for",
+            PreludeFn::BarrierAction => "barrier_action",
         }
     }
 }

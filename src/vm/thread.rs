@@ -121,6 +121,15 @@ impl Thread {
         out.extend(self.frames.iter().map(|f| f.func));
         out.push(self.exc_info);
         out.push(self.wake_value);
+        // What a blocked thread waits on stays alive (a deadlock report describes it even if
+        // the program dropped every other reference).
+        if let ThreadState::Blocked {
+            wait: Wait::Acquire(o) | Wait::Wait(o),
+            ..
+        } = self.state
+        {
+            out.push(Value::Obj(o));
+        }
         if let Some(o) = self.obj {
             out.push(Value::Obj(o));
         }

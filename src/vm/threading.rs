@@ -1,5 +1,6 @@
 //! The built-ins that touch threads, time or the scheduler: `threading.*`, `time.*`, `sys.*`,
-//! and the methods of `Thread` and the synchronisation objects.
+//! and the dispatch of the methods of `Thread` and the synchronisation objects to their files
+//! in `vm/sync/` (one per primitive).
 //!
 //! A blocking call never waits here: it marks the current thread blocked (with a deadline for
 //! timed waits), removes it from the scheduler's runnable set and returns
@@ -12,8 +13,8 @@ use crate::vm::gil::{GilModel, IntervalUnit};
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::{AttrSym, MethodId, NativeId, TypeTag};
-use crate::vm::sync::{LockObj, Site, SyncObj, ThreadObj, Tid};
-use crate::vm::thread::{StartCall, Thread, ThreadState, Wait};
+use crate::vm::sync::{receiver, QueueKind, Site, SyncObj, ThreadObj, Tid};
+use crate::vm::thread::{ThreadState, Wait};
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{format, ops, PyResult, Throw};
 
@@ -100,14 +101,7 @@ fn seconds_to_ns(v: Value) -> PyResult<f64> {
 impl Vm {
     /// The call site of the current instruction of the current thread.
     pub fn site(&self) -> Site {
-        let t = &self.threads[self.current as usize];
-        match t.frames.last() {
-            Some(f) => Site {
-                code: f.code,
-                pc: f.pc.saturating_sub(1),
-            },
-            None => Site::default(),
-        }
+        self.call_site
     }
 
     pub fn call_vm_native(
@@ -118,14 +112,16 @@ impl Vm {
     ) -> PyResult<Outcome> {
         let v = match id {
             NativeId::Thread => self.new_thread_object(args, kw)?,
-            NativeId::Lock => {
-                max_args("Lock", args, 0)?;
-                let lock = LockObj {
-                    created: self.site(),
-                    ..LockObj::default()
-                };
-                self.rt.alloc(Obj::Sync(SyncObj::Lock(lock)))?
-            }
+            NativeId::Lock => self.new_lock(false, args, kw)?,
+            NativeId::RLock => self.new_lock(true, args, kw)?,
+            NativeId::Semaphore => self.new_semaphore(false, args, kw)?,
+            NativeId::BoundedSemaphore => self.new_semaphore(true, args, kw)?,
+            NativeId::Condition => self.new_condition(args, kw)?,
+            NativeId::Event => self.new_event(args, kw)?,
+            NativeId::Barrier => self.new_barrier(args, kw)?,
+            NativeId::Queue => self.new_queue(QueueKind::Fifo, args, kw)?,
+            NativeId::LifoQueue => self.new_queue(QueueKind::Lifo, args, kw)?,
+            NativeId::PriorityQueue => self.new_queue(QueueKind::Priority, args, kw)?,
             NativeId::CurrentThread => {
                 let t = self.current;
                 self.thread_object(t)?
@@ -364,8 +360,8 @@ impl Vm {
         self.wake(tid, Value::None);
     }
 
-    /// A timer fired for `tid` at `deadline`: wake it if it is still waiting with that
-    /// deadline, undoing its registration with what it waited on.
+    /// A timer fired for `tid` at `deadline`: if it still waits with that deadline, its wait
+    /// times out — what that means is up to the primitive it waits on.
     pub fn on_timer(&mut self, tid: Tid, deadline: u64) {
         let (wait, d) = match self.threads[tid as usize].state {
             ThreadState::Blocked { wait, deadline } => (wait, deadline),
@@ -375,18 +371,26 @@ impl Vm {
             return;
         }
         match wait {
-            Wait::Acquire(obj) | Wait::Wait(obj) => self.forget_waiter(obj, tid),
-            Wait::Join(other) => self.threads[other as usize].joiners.retain(|&j| j != tid),
-            Wait::Sleep => {}
-        }
-        let v = self.threads[tid as usize].wake_value;
-        self.wake(tid, v);
-    }
-
-    /// Removes `tid` from the waiter list of a synchronisation object.
-    fn forget_waiter(&mut self, obj: ObjId, tid: Tid) {
-        if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(obj) {
-            l.waiters.retain(|&w| w != tid);
+            Wait::Acquire(obj) | Wait::Wait(obj) => match self.rt.heap.get(obj) {
+                Obj::Sync(SyncObj::Lock(_) | SyncObj::RLock(_)) => self.lock_timeout(obj, tid),
+                Obj::Sync(SyncObj::Semaphore(_)) => self.semaphore_timeout(obj, tid),
+                Obj::Sync(SyncObj::Condition(_)) => self.condition_timeout(obj, tid),
+                Obj::Sync(SyncObj::Event(_)) => self.event_timeout(obj, tid),
+                Obj::Sync(SyncObj::Barrier(_)) => self.barrier_timeout(obj, tid),
+                Obj::Sync(SyncObj::Queue(_)) => self.queue_timeout(obj, tid),
+                _ => {
+                    let v = self.threads[tid as usize].wake_value;
+                    self.wake(tid, v);
+                }
+            },
+            Wait::Join(other) => {
+                self.threads[other as usize].joiners.retain(|&j| j != tid);
+                self.wake(tid, Value::None);
+            }
+            Wait::Sleep => {
+                let v = self.threads[tid as usize].wake_value;
+                self.wake(tid, v);
+            }
         }
     }
 
@@ -402,15 +406,27 @@ impl Vm {
 
     /// Built-in methods of threads and synchronisation objects.
     pub fn sync_lookup(&self, id: ObjId, attr: AttrSym) -> Option<MethodId> {
-        let ty = match self.rt.heap.get(id) {
-            Obj::Sync(SyncObj::Thread(_)) => TypeTag::Thread,
-            Obj::Sync(SyncObj::Lock(_)) => TypeTag::Lock,
-            _ => return None,
+        let Obj::Sync(obj) = self.rt.heap.get(id) else {
+            return None;
         };
+        let ty = obj.type_tag();
         use AttrSym::*;
         let ok = match ty {
             TypeTag::Thread => matches!(attr, start | join | is_alive | run),
             TypeTag::Lock => matches!(attr, acquire | release | locked | enter | exit),
+            TypeTag::RLock | TypeTag::Semaphore => {
+                matches!(attr, acquire | release | enter | exit)
+            }
+            TypeTag::Condition => matches!(
+                attr,
+                acquire | release | enter | exit | wait | wait_for | notify | notify_all
+            ),
+            TypeTag::Event => matches!(attr, set | clear | is_set | wait),
+            TypeTag::Barrier => matches!(attr, wait | reset | abort | barrier_release),
+            TypeTag::Queue => matches!(
+                attr,
+                put | get | put_nowait | get_nowait | qsize | empty | full | task_done | join
+            ),
             _ => false,
         };
         ok.then_some(MethodId { ty, attr })
@@ -423,60 +439,15 @@ impl Vm {
         args: &[Value],
         kw: &[(&str, Value)],
     ) -> PyResult<Outcome> {
-        let Value::Obj(id) = recv else {
-            return Err(Throw::type_error("bad receiver"));
-        };
-        match (m.ty, m.attr) {
-            (TypeTag::Thread, AttrSym::start) => {
-                max_args("start", args, 0)?;
-                self.start_thread(id).map(Outcome::Value)
-            }
-            (TypeTag::Thread, AttrSym::run) => {
-                let (target, targs) = match self.rt.heap.get(id) {
-                    Obj::Sync(SyncObj::Thread(t)) => (t.target, t.args.clone()),
-                    _ => return Ok(Outcome::Value(Value::None)),
-                };
-                if target == Value::None {
-                    return Ok(Outcome::Value(Value::None));
-                }
-                // Thread.run() called directly runs the target in the calling thread.
-                self.call_value(target, &targs, &[])
-            }
-            (TypeTag::Thread, AttrSym::join) => {
-                check_kwargs("join", kw, &["timeout"])?;
-                let timeout = arg(args, kw, 0, "timeout").unwrap_or(Value::None);
-                self.join_thread(id, timeout)
-            }
-            (TypeTag::Thread, AttrSym::is_alive) => {
-                let alive = match self.rt.heap.get(id) {
-                    Obj::Sync(SyncObj::Thread(ThreadObj { tid: Some(t), .. })) => {
-                        self.threads[*t as usize].is_alive()
-                    }
-                    _ => false,
-                };
-                Ok(Outcome::Value(Value::Bool(alive)))
-            }
-            (TypeTag::Lock, AttrSym::acquire) => {
-                check_kwargs("acquire", kw, &["blocking", "timeout"])?;
-                let blocking =
-                    arg(args, kw, 0, "blocking").is_none_or(|v| ops::truthy(&self.rt, v));
-                let timeout = arg(args, kw, 1, "timeout").unwrap_or(Value::Int(-1));
-                self.lock_acquire(id, blocking, timeout)
-            }
-            (TypeTag::Lock, AttrSym::enter) => Ok(match self.enter(id)? {
-                Some(v) => Outcome::Value(v),
-                None => Outcome::Blocked,
-            }),
-            (TypeTag::Lock, AttrSym::release) => {
-                max_args("release", args, 0)?;
-                self.lock_release(id)?;
-                Ok(Outcome::Value(Value::None))
-            }
-            (TypeTag::Lock, AttrSym::exit) => self.exit(id).map(Outcome::Value),
-            (TypeTag::Lock, AttrSym::locked) => {
-                let locked = matches!(self.rt.heap.get(id), Obj::Sync(SyncObj::Lock(l)) if l.owner.is_some());
-                Ok(Outcome::Value(Value::Bool(locked)))
-            }
+        let id = receiver(recv)?;
+        match m.ty {
+            TypeTag::Thread => self.thread_method(id, m.attr, args, kw),
+            TypeTag::Lock | TypeTag::RLock => self.lock_method(id, m.attr, args, kw),
+            TypeTag::Semaphore => self.semaphore_method(id, m.attr, args, kw),
+            TypeTag::Condition => self.condition_method(id, m.attr, args, kw),
+            TypeTag::Event => self.event_method(id, m.attr, args, kw),
+            TypeTag::Barrier => self.barrier_method(id, m.attr, args, kw),
+            TypeTag::Queue => self.queue_method(id, m.attr, args, kw),
             _ => Err(Throw::new(
                 ExcKind::AttributeError,
                 format!(
@@ -488,176 +459,68 @@ impl Vm {
         }
     }
 
-    fn start_thread(&mut self, id: ObjId) -> PyResult<Value> {
-        let (name, target, targs, kwargs, daemon, started) = match self.rt.heap.get(id) {
-            Obj::Sync(SyncObj::Thread(t)) => (
-                t.name.clone(),
-                t.target,
-                t.args.clone(),
-                t.kwargs,
-                t.daemon,
-                t.tid.is_some(),
-            ),
-            _ => return Err(Throw::type_error("start() needs a Thread")),
-        };
-        if started {
-            return Err(Throw::new(
-                ExcKind::RuntimeError,
-                "threads can only be started once",
-            ));
-        }
-        let tid = self.threads.len() as Tid;
-        let mut t = Thread::new(tid, name, daemon);
-        t.obj = Some(id);
-        t.state = ThreadState::Runnable;
-        if target != Value::None {
-            t.start = Some(StartCall {
-                target,
-                args: targs,
-                kwargs,
-            });
-        }
-        self.threads.push(t);
-        if let Obj::Sync(SyncObj::Thread(t)) = self.rt.heap.get_mut(id) {
-            t.tid = Some(tid);
-        }
-        self.sched.make_runnable(tid);
-        Ok(Value::None)
-    }
-
-    fn join_thread(&mut self, id: ObjId, timeout: Value) -> PyResult<Outcome> {
-        let tid = match self.rt.heap.get(id) {
-            Obj::Sync(SyncObj::Thread(t)) => t.tid,
-            _ => None,
-        };
-        let Some(tid) = tid else {
-            return Err(Throw::new(
-                ExcKind::RuntimeError,
-                "cannot join thread before it is started",
-            ));
-        };
-        if tid == self.current {
-            return Err(Throw::new(
-                ExcKind::RuntimeError,
-                "cannot join current thread",
-            ));
-        }
-        if !self.threads[tid as usize].is_alive() {
-            return Ok(Outcome::Value(Value::None));
-        }
-        let deadline = self.deadline(timeout)?;
-        if deadline == Some(self.now_ns()) {
-            return Ok(Outcome::Value(Value::None));
-        }
-        self.threads[tid as usize].joiners.push(self.current);
-        self.block(Wait::Join(tid), deadline, Value::None);
-        Ok(Outcome::Blocked)
-    }
-
-    /// A timeout argument (None or negative = forever) as an absolute virtual deadline.
-    fn deadline(&self, timeout: Value) -> PyResult<Option<u64>> {
-        match timeout {
-            Value::None => Ok(None),
-            v => {
-                let ns = seconds_to_ns(v)?;
-                if ns < 0.0 {
-                    Ok(None)
-                } else {
-                    Ok(Some(
-                        self.now_ns()
-                            .saturating_add(ns.min(u64::MAX as f64 / 2.0) as u64),
-                    ))
+    fn thread_method(
+        &mut self,
+        id: ObjId,
+        attr: AttrSym,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Outcome> {
+        match attr {
+            AttrSym::start => {
+                max_args("start", args, 0)?;
+                self.start_thread(id).map(Outcome::Value)
+            }
+            AttrSym::run => {
+                let (target, targs) = match self.rt.heap.get(id) {
+                    Obj::Sync(SyncObj::Thread(t)) => (t.target, t.args.clone()),
+                    _ => return Ok(Outcome::Value(Value::None)),
+                };
+                if target == Value::None {
+                    return Ok(Outcome::Value(Value::None));
                 }
+                // Thread.run() called directly runs the target in the calling thread.
+                self.call_value(target, &targs, &[])
             }
-        }
-    }
-
-    fn lock_acquire(&mut self, id: ObjId, blocking: bool, timeout: Value) -> PyResult<Outcome> {
-        let me = self.current;
-        let site = self.site();
-        let timed = !matches!(timeout, Value::Int(-1));
-        if !blocking && timed {
-            return Err(Throw::value_error(
-                "can't specify a timeout for a non-blocking call",
-            ));
-        }
-        if let Value::Int(t) = timeout {
-            if t < 0 && t != -1 {
-                return Err(Throw::value_error(
-                    "timeout value must be a non-negative number",
-                ));
+            AttrSym::join => {
+                check_kwargs("join", kw, &["timeout"])?;
+                let timeout = arg(args, kw, 0, "timeout").unwrap_or(Value::None);
+                self.join_thread(id, timeout)
             }
-        }
-        if let Value::Float(t) = timeout {
-            if t < 0.0 && t != -1.0 {
-                return Err(Throw::value_error(
-                    "timeout value must be a non-negative number",
-                ));
+            AttrSym::is_alive => {
+                let alive = match self.rt.heap.get(id) {
+                    Obj::Sync(SyncObj::Thread(ThreadObj { tid: Some(t), .. })) => {
+                        self.threads[*t as usize].is_alive()
+                    }
+                    _ => false,
+                };
+                Ok(Outcome::Value(Value::Bool(alive)))
             }
+            _ => Err(Throw::new(ExcKind::AttributeError, "no such thread method")),
         }
-        let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) else {
-            return Err(Throw::type_error("not a lock"));
-        };
-        if l.owner.is_none() {
-            l.owner = Some(me);
-            l.acquired_at = site;
-            return Ok(Outcome::Value(Value::Bool(true)));
-        }
-        if !blocking {
-            return Ok(Outcome::Value(Value::Bool(false)));
-        }
-        let deadline = if timed { self.deadline(timeout)? } else { None };
-        if deadline == Some(self.now_ns()) {
-            return Ok(Outcome::Value(Value::Bool(false)));
-        }
-        if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
-            l.waiters.push(me);
-        }
-        self.block(Wait::Acquire(id), deadline, Value::Bool(false));
-        Ok(Outcome::Blocked)
-    }
-
-    fn lock_release(&mut self, id: ObjId) -> PyResult<()> {
-        let n = match self.rt.heap.get(id) {
-            Obj::Sync(SyncObj::Lock(l)) if l.owner.is_none() => {
-                return Err(Throw::new(ExcKind::RuntimeError, "release unlocked lock"))
-            }
-            Obj::Sync(SyncObj::Lock(l)) => l.waiters.len(),
-            _ => return Err(Throw::type_error("not a lock")),
-        };
-        let next = if n == 0 {
-            None
-        } else {
-            let i = self.sched.choose(n);
-            let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) else {
-                return Ok(());
-            };
-            Some(l.waiters.remove(i))
-        };
-        let site = next.map(|w| {
-            let (code, pc) = self.threads[w as usize].blocked_at;
-            Site { code, pc }
-        });
-        if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
-            l.owner = next;
-            if let Some(s) = site {
-                l.acquired_at = s;
-            }
-        }
-        if let Some(w) = next {
-            self.wake(w, Value::Bool(true));
-        }
-        Ok(())
     }
 
     /// Whether `with` accepts this object.
     pub fn is_context_manager(&self, id: ObjId) -> bool {
-        matches!(self.rt.heap.get(id), Obj::Sync(SyncObj::Lock(_)))
+        matches!(
+            self.rt.heap.get(id),
+            Obj::Sync(
+                SyncObj::Lock(_)
+                    | SyncObj::RLock(_)
+                    | SyncObj::Semaphore(_)
+                    | SyncObj::Condition(_)
+            )
+        )
     }
 
     /// `__enter__`: `Some(result)`, or `None` if the current thread blocked.
     pub fn enter(&mut self, id: ObjId) -> PyResult<Option<Value>> {
-        match self.lock_acquire(id, true, Value::Int(-1))? {
+        match self.call_sync_method(
+            self.context_method(id, AttrSym::enter),
+            Value::Obj(id),
+            &[],
+            &[],
+        )? {
             Outcome::Value(v) => Ok(Some(v)),
             Outcome::Blocked | Outcome::Call(..) => Ok(None),
         }
@@ -665,14 +528,31 @@ impl Vm {
 
     /// `__exit__`: releases; returns None (exceptions propagate).
     pub fn exit(&mut self, id: ObjId) -> PyResult<Value> {
-        self.lock_release(id)?;
-        Ok(Value::None)
+        match self.call_sync_method(
+            self.context_method(id, AttrSym::exit),
+            Value::Obj(id),
+            &[],
+            &[],
+        )? {
+            Outcome::Value(v) => Ok(v),
+            Outcome::Blocked | Outcome::Call(..) => Ok(Value::None),
+        }
+    }
+
+    fn context_method(&self, id: ObjId, attr: AttrSym) -> MethodId {
+        let ty = match self.rt.heap.get(id) {
+            Obj::Sync(s) => s.type_tag(),
+            _ => TypeTag::Lock,
+        };
+        MethodId { ty, attr }
     }
 
     /// Data attributes of threads and synchronisation objects.
     pub fn sync_attr(&mut self, id: ObjId, attr: AttrSym) -> PyResult<Option<Value>> {
         let (name, daemon, tid) = match self.rt.heap.get(id) {
             Obj::Sync(SyncObj::Thread(t)) => (t.name.clone(), t.daemon, t.tid),
+            Obj::Sync(SyncObj::Barrier(_)) => return self.barrier_attr(id, attr),
+            Obj::Sync(SyncObj::Queue(_)) => return self.queue_attr(id, attr),
             _ => return Ok(None),
         };
         Ok(Some(match attr {

@@ -1,0 +1,133 @@
+//! Shared helpers of the `sync_*` tests: write a small program to a temp dir, run the `gilvm`
+//! binary on it, and compare what a user sees. A mismatch prints the program's whole output.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Writes `source` to a fresh file in the temp dir and returns its path.
+pub fn write_program(source: &str) -> PathBuf {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("gilvm-sync-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    let path = dir.join(format!("p{n}.toy"));
+    std::fs::write(&path, source).expect("write program");
+    path
+}
+
+/// Runs `gilvm run FILE --seed SEED EXTRA…` on the program.
+pub fn run_with(source: &str, seed: u64, extra: &[&str]) -> Out {
+    let path = write_program(source);
+    let out = run_file(&path, seed, extra);
+    let _ = std::fs::remove_file(&path);
+    out
+}
+
+pub fn run_file(path: &std::path::Path, seed: u64, extra: &[&str]) -> Out {
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_gilvm"))
+        .arg("run")
+        .arg(path)
+        .args(["--seed", &seed.to_string()])
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run gilvm");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+pub fn run(source: &str) -> Out {
+    run_with(source, 1, &[])
+}
+
+/// The program exits 0 and prints exactly `expected`.
+pub fn check(source: &str, expected: &str) {
+    let out = run(source);
+    assert!(
+        out.code == 0 && out.stdout == expected,
+        "expected exit 0 and stdout\n{expected}\ngot\n{out}"
+    );
+}
+
+/// The program ends with exit status `code` and its stderr contains every one of `needles`.
+pub fn check_stderr(source: &str, code: i32, needles: &[&str]) -> Out {
+    let out = run(source);
+    assert_eq!(out.code, code, "wrong exit status\n{out}");
+    for n in needles {
+        assert!(out.stderr.contains(n), "stderr lacks {n:?}\n{out}");
+    }
+    out
+}
+
+/// Runs the program under seeds `0..n` with a short mean quantum (many switches), and checks
+/// each run exits 0 with exactly `expected` on stdout. Failures name the seed to replay.
+pub fn check_all_seeds(source: &str, n: u64, expected: &str) {
+    let path = write_program(source);
+    for seed in 0..n {
+        let out = run_file(&path, seed, &["--switch-interval", "7"]);
+        assert!(
+            out.code == 0 && out.stdout == expected,
+            "seed {seed} (replay: gilvm run {} --seed {seed} --switch-interval 7)\nexpected\n{expected}\ngot\n{out}",
+            path.display()
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Whether `python3` can be run (tests comparing with CPython skip visibly without it).
+pub fn python3() -> bool {
+    let ok = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipped: python3 not found");
+    }
+    ok
+}
+
+/// The program prints the same stdout under gilvm as under `python3`.
+pub fn same_as_python(source: &str) {
+    if !python3() {
+        return;
+    }
+    let path = write_program(source);
+    let py = Command::new("python3")
+        .arg(&path)
+        .output()
+        .expect("run python3");
+    let ours = run_file(&path, 1, &[]);
+    let _ = std::fs::remove_file(&path);
+    let py_out = String::from_utf8_lossy(&py.stdout);
+    assert_eq!(
+        ours.stdout, py_out,
+        "gilvm and python3 differ\n--- python3\n{py_out}\n--- gilvm\n{ours}"
+    );
+}

@@ -1,0 +1,139 @@
+//! `threading.Lock`: acquire/release/locked, timeouts, Python's errors, `with` releasing on an
+//! exception, the seeded choice of the next owner, and an exact locked counter under every seed.
+
+mod common;
+use common::*;
+
+#[test]
+fn acquire_release_locked_and_return_values() {
+    check(
+        "import threading\n\
+         l = threading.Lock()\n\
+         print(l.locked(), l.acquire(), l.locked())\n\
+         print(l.acquire(False), l.acquire(blocking=False), l.acquire(timeout=0.25))\n\
+         l.release()\n\
+         print(l.locked())\n\
+         with l:\n    print('inside', l.locked())\n\
+         print(l.locked())\n",
+        "False True True\nFalse False False\nFalse\ninside True\nFalse\n",
+    );
+}
+
+#[test]
+fn errors_and_messages_are_pythons() {
+    let src = "import threading\n\
+        def t(f):\n    try:\n        print('ok', f())\n    except Exception as e:\n        print(repr(e))\n\
+        t(lambda: threading.Lock().release())\n\
+        t(lambda: threading.Lock().acquire(False, 1))\n\
+        t(lambda: threading.Lock().acquire(timeout=-2))\n\
+        t(lambda: threading.Lock().acquire(timeout=-1))\n\
+        t(lambda: threading.Lock().release(1))\n\
+        t(lambda: threading.Lock(1))\n";
+    check(
+        src,
+        "RuntimeError('release unlocked lock')\n\
+         ValueError(\"can't specify a timeout for a non-blocking call\")\n\
+         ValueError('timeout value must be positive')\n\
+         ok True\n\
+         TypeError('lock.release() takes no arguments (1 given)')\n\
+         TypeError('_thread.allocate_lock() takes no arguments (1 given)')\n",
+    );
+}
+
+#[test]
+fn timed_acquire_waits_in_virtual_time_then_fails() {
+    let src = "import threading, time\n\
+        l = threading.Lock()\n\
+        def holder():\n    with l:\n        time.sleep(10)\n\
+        t = threading.Thread(target=holder)\n\
+        t.start()\n\
+        time.sleep(0.001)\n\
+        t0 = time.monotonic()\n\
+        print(l.acquire(timeout=2.5), round(time.monotonic() - t0, 3))\n\
+        print(l.acquire(), round(time.monotonic() - t0, 1))\n\
+        t.join()\n";
+    let out = run(src);
+    assert_eq!(out.stdout, "False 2.5\nTrue 10.0\n", "{out}");
+    assert!(
+        out.elapsed.as_secs() < 5,
+        "virtual time must not be real time"
+    );
+}
+
+#[test]
+fn an_exception_inside_with_leaves_the_lock_free_for_other_threads() {
+    let src = "import threading\n\
+        lock = threading.Lock()\n\
+        done = [0]\n\
+        def bad():\n    with lock:\n        raise ValueError('boom')\n\
+        def good():\n    with lock:\n        done[0] += 1\n\
+        ts = [threading.Thread(target=bad)] + [threading.Thread(target=good) for _ in range(3)]\n\
+        for t in ts:\n    t.start()\n\
+        for t in ts:\n    t.join()\n\
+        print(done[0], lock.locked())\n";
+    let out = run(src);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "3 False\n", "{out}");
+    assert!(
+        out.stderr.contains("Exception in thread Thread-1 (bad):"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("ValueError: boom"), "{out}");
+}
+
+#[test]
+fn which_waiter_gets_a_released_lock_is_a_seeded_choice() {
+    let src = "import threading, time\n\
+        lock = threading.Lock()\n\
+        order = []\n\
+        def w(i):\n    with lock:\n        order.append(i)\n\
+        lock.acquire()\n\
+        ts = [threading.Thread(target=w, args=(i,)) for i in range(4)]\n\
+        for t in ts:\n    t.start()\n\
+        time.sleep(0.01)\n\
+        lock.release()\n\
+        for t in ts:\n    t.join()\n\
+        print(order)\n";
+    let path = write_program(src);
+    let mut orders = std::collections::BTreeSet::new();
+    for seed in 0..12 {
+        let a = run_file(&path, seed, &[]);
+        let b = run_file(&path, seed, &[]);
+        assert_eq!(a.code, 0, "{a}");
+        assert_eq!(a.stdout, b.stdout, "same seed, same hand-over order");
+        orders.insert(a.stdout);
+    }
+    assert!(
+        orders.len() > 2,
+        "the hand-over order never varies: {orders:?}"
+    );
+}
+
+#[test]
+fn locked_counter_is_exact_under_every_seed() {
+    check_all_seeds(
+        "import threading\n\
+         counter = 0\n\
+         lock = threading.Lock()\n\
+         def inc():\n    global counter\n    for _ in range(15):\n        with lock:\n            counter += 1\n\
+         ts = [threading.Thread(target=inc) for _ in range(3)]\n\
+         [t.start() for t in ts]\n\
+         [t.join() for t in ts]\n\
+         print(counter)\n",
+        200,
+        "45\n",
+    );
+}
+
+#[test]
+fn lock_program_prints_what_python_prints() {
+    same_as_python(
+        "import threading\n\
+         l = threading.Lock()\n\
+         print(l.acquire(), l.acquire(False), l.locked())\n\
+         l.release()\n\
+         try:\n    l.release()\nexcept RuntimeError as e:\n    print('RuntimeError:', e)\n\
+         with l:\n    print(l.locked())\n\
+         print(l.locked())\n",
+    );
+}
