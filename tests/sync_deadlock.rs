@@ -182,3 +182,18 @@ fn a_lock_left_held_by_a_thread_that_died_is_named() {
         ],
     );
 }
+
+#[test]
+fn a_wait_for_that_is_never_satisfied_points_at_the_program_line() {
+    deadlocks(
+        "import threading\n\
+         c = threading.Condition()\n\
+         items = []\n\
+         with c:\n    c.wait_for(lambda: len(items) > 0)\n",
+        &[
+            "MainThread is blocked at line 5 in <module>: c.wait_for(lambda: len(items) > 0)",
+            "waiting for a notify() on Condition created at",
+            "MainThread waits for a notify()",
+        ],
+    );
+}
