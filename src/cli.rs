@@ -433,6 +433,10 @@ fn run(
         if replaying {
             let _ = writeln!(err, "gilvm: replayed from a schedule");
         }
+    } else if ending == crate::vm::driver::Ending::Deadlock {
+        // A deadlock report is an error report: even without the summary, say how to see it
+        // again.
+        let _ = writeln!(err, "gilvm: replay: {replay_cmd}");
     }
     ending.exit_code()
 }

@@ -197,3 +197,20 @@ fn a_wait_for_that_is_never_satisfied_points_at_the_program_line() {
         ],
     );
 }
+
+#[test]
+fn a_quiet_run_still_says_how_to_replay_a_deadlock() {
+    let path = write_program(TWO_LOCKS);
+    let out = run_file(&path, 3, &["-q"]);
+    assert_eq!(out.code, 4, "{out}");
+    assert!(out.stderr.contains("cycle:"), "{out}");
+    let last = out.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("gilvm: replay: gilvm run ") && last.contains("--seed 3"),
+        "{out}"
+    );
+    assert!(
+        !out.stderr.contains("lost updates"),
+        "no summary with -q\n{out}"
+    );
+}

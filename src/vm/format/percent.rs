@@ -233,10 +233,10 @@ fn convert(
             Ok(pad_plain(&ch.to_string(), width, left))
         }
         's' | 'r' | 'a' => {
-            let s = if conv == 's' {
-                str_of(rt, arg)?
-            } else {
-                repr(rt, arg)?
+            let s = match conv {
+                's' => str_of(rt, arg)?,
+                'r' => repr(rt, arg)?,
+                _ => crate::vm::format::ascii(rt, arg)?,
             };
             let s: String = match precision {
                 Some(p) => s.chars().take(p as usize).collect(),
