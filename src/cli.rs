@@ -145,6 +145,10 @@ struct TraceOpts {
     /// Stop the trace after this many instructions (the run itself goes on).
     #[arg(long, value_name = "N")]
     limit: Option<u64>,
+    /// Follow this schedule (from `run --record`, or written by hand) instead of the seed's:
+    /// the trace of exactly that interleaving.
+    #[arg(long, value_name = "SCHEDULE")]
+    schedule: Option<String>,
 }
 
 /// Runs the CLI with the process arguments and returns the exit status.
@@ -429,6 +433,10 @@ fn run(
         if replaying {
             let _ = writeln!(err, "gilvm: replayed from a schedule");
         }
+    } else if ending == crate::vm::driver::Ending::Deadlock {
+        // A deadlock report is an error report: even without the summary, say how to see it
+        // again.
+        let _ = writeln!(err, "gilvm: replay: {replay_cmd}");
     }
     ending.exit_code()
 }
@@ -465,20 +473,36 @@ fn trace_cmd(file: &str, opts: &RunOpts, t: &TraceOpts, color: bool, err: &mut d
             return EXIT_COMPILE;
         }
     };
-    let (model, switch_interval) = match resolve_model(opts) {
-        Ok(m) => m,
-        Err(msg) => {
+    let followed = match t.schedule.as_deref().map(|p| trace_schedule(p, &source)) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(msg)) => {
             let _ = writeln!(err, "gilvm: {msg}");
             return EXIT_USAGE;
         }
     };
-    let seed = match opts.seed {
-        Some(s) => s,
-        None => {
+    let (model, switch_interval) = match &followed {
+        Some((_, m, i)) => (*m, *i),
+        None => match resolve_model(opts) {
+            Ok(m) => m,
+            Err(msg) => {
+                let _ = writeln!(err, "gilvm: {msg}");
+                return EXIT_USAGE;
+            }
+        },
+    };
+    let seed = match (&followed, opts.seed) {
+        (Some((s, _, _)), _) => s.seed,
+        (None, Some(s)) => s,
+        (None, None) => {
             let s = fresh_seed();
             let _ = writeln!(err, "gilvm: no --seed given, using seed {s}");
             s
         }
+    };
+    let replay_cmd = match &t.schedule {
+        Some(path) => format!("gilvm replay {path}"),
+        None => replay_command(file, opts, seed),
     };
     let out: Box<dyn Write> = match &t.output {
         Some(path) => match std::fs::File::create(path) {
@@ -513,6 +537,7 @@ fn trace_cmd(file: &str, opts: &RunOpts, t: &TraceOpts, color: bool, err: &mut d
         switch_interval,
         ns_per_instr: model.ns_per_instr(),
         max_steps: opts.max_steps,
+        plan: followed.map(|(s, _, _)| s.slices),
         ..RunConfig::default()
     };
     let Some((vm, ending)) = crate::trace::run_traced(&program, config, &settings, out, err) else {
@@ -532,11 +557,36 @@ fn trace_cmd(file: &str, opts: &RunOpts, t: &TraceOpts, color: bool, err: &mut d
                     model.name(),
                     model.describe_interval(switch_interval)
                 ),
-                &replay_command(file, opts, seed)
+                &replay_cmd
             )
         );
     }
     ending.exit_code()
+}
+
+/// A schedule for `trace --schedule`: it must be for this program text and a known model.
+/// Returns it with its model and switch interval.
+fn trace_schedule(path: &str, source: &str) -> Result<(Schedule, GilModel, u64), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let schedule = Schedule::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    let model = GilModel::from_name(&schedule.model).ok_or_else(|| {
+        format!(
+            "{path} uses GIL model `{}`, which gilvm does not have",
+            schedule.model
+        )
+    })?;
+    let hash = fnv1a64(source.as_bytes());
+    if schedule.program_hash != 0 && schedule.program_hash != hash {
+        return Err(format!(
+            "{path} was recorded for a different version of the program (program hash {:016x}, the file has {hash:016x})",
+            schedule.program_hash
+        ));
+    }
+    let interval = match schedule.option("switch-interval") {
+        Some(v) => crate::vm::gil::parse_interval(model, v).map_err(|e| format!("{path}: {e}"))?,
+        None => model.default_interval(),
+    };
+    Ok((schedule, model, interval))
 }
 
 fn replay(path: &str, quiet: bool, record: Option<&str>, color: bool, err: &mut dyn Write) -> i32 {

@@ -2,7 +2,7 @@
 //!
 //! The code generator follows CPython 3.11's `compile.c` function by function (`compiler_if`,
 //! `compiler_while`, `compiler_with`, `compiler_try_except`, `compiler_unwind_fblock`, …) and
-//! emits into a control-flow graph of basic blocks; [`cfg::assemble`] then runs 3.11's assembler
+//! emits into a control-flow graph of basic blocks; `assemble::assemble` then runs 3.11's assembler
 //! passes (see `compile/cfg.rs` and `compile/assemble.rs`). The compiler state, name resolution,
 //! code objects and block unwinding are here; statements are in `compile/stmt.rs`, expressions
 //! in `compile/expr.rs`, constant folding in `compile/fold.rs`, scopes in `scope.rs`.
@@ -36,6 +36,12 @@
 //!   (CPython splits them with `DICT_UPDATE`).
 //! - Not compiled (a `SyntaxError` that says so): starred assignment targets (`a, *b = x`,
 //!   needs `UNPACK_EX`), `del obj.attr` (needs `DELETE_ATTR`), `from m import *`.
+//!
+//! Kept on purpose because CPython 3.11 does it (so `dis` output matches): a name declared
+//! `global` in any function is accessed with `LOAD_GLOBAL`/`STORE_GLOBAL` at module level too;
+//! `obj.meth(...)` uses `LOAD_METHOD` unless `obj` is a module-level import (`threading.Lock()`
+//! is `LOAD_ATTR` + `CALL`); `while` tests its condition at the top and again at the bottom;
+//! small exit blocks without a line number are copied into each predecessor.
 
 mod assemble;
 mod cfg;
@@ -404,14 +410,45 @@ impl<'a> Compiler<'a> {
     fn exit_scope(&mut self) -> Result<usize, CompileError> {
         let add_none = self.cur.kind != UnitKind::Lambda;
         let code = self.finish_unit(add_none)?;
-        let id = self.cur.code_id;
+        let mut id = self.cur.code_id;
         self.codes[id] = code;
+        // A `finally` body is compiled once per way out of the `try`; CPython merges the equal
+        // code objects this produces into one constant, and so does gilvm.
+        if let Some(same) = (0..id).find(|&other| self.same_code(other, id)) {
+            id = same;
+        }
         let parent = self
             .outer
             .pop()
             .ok_or_else(|| internal("scope stack underflow", Span::default()))?;
         self.cur = parent;
         Ok(id)
+    }
+
+    /// Whether two code objects are equal, comparing nested code objects by content.
+    fn same_code(&self, a: usize, b: usize) -> bool {
+        let (x, y) = (&self.codes[a], &self.codes[b]);
+        x.name == y.name
+            && x.first_line == y.first_line
+            && x.instrs == y.instrs
+            && x.spans == y.spans
+            && x.lines == y.lines
+            && x.qualname == y.qualname
+            && x.argcount == y.argcount
+            && x.kwonlyargcount == y.kwonlyargcount
+            && x.has_varargs == y.has_varargs
+            && x.varnames == y.varnames
+            && x.cellvars == y.cellvars
+            && x.freevars == y.freevars
+            && x.exception_table == y.exception_table
+            && x.stacksize == y.stacksize
+            && x.consts.len() == y.consts.len()
+            && x.consts.iter().zip(&y.consts).all(|(p, q)| match (p, q) {
+                (Const::Code(i), Const::Code(j)) => {
+                    i == j || self.same_code(*i as usize, *j as usize)
+                }
+                _ => p == q,
+            })
     }
 
     /// Adds the implicit `return None`, the cell prologue, and assembles the current unit.

@@ -130,3 +130,15 @@ fn condition_program_prints_what_python_prints() {
          try:\n    c.notify()\nexcept RuntimeError as e:\n    print(e)\n",
     );
 }
+
+#[test]
+fn with_releases_the_condition_lock_on_an_exception() {
+    check(
+        "import threading\n\
+         lock = threading.Lock()\n\
+         c = threading.Condition(lock)\n\
+         try:\n    with c:\n        raise ValueError('x')\nexcept ValueError:\n    pass\n\
+         print(lock.locked(), c.acquire(False))\n",
+        "False True\n",
+    );
+}

@@ -182,3 +182,35 @@ fn a_lock_left_held_by_a_thread_that_died_is_named() {
         ],
     );
 }
+
+#[test]
+fn a_wait_for_that_is_never_satisfied_points_at_the_program_line() {
+    deadlocks(
+        "import threading\n\
+         c = threading.Condition()\n\
+         items = []\n\
+         with c:\n    c.wait_for(lambda: len(items) > 0)\n",
+        &[
+            "MainThread is blocked at line 5 in <module>: c.wait_for(lambda: len(items) > 0)",
+            "waiting for a notify() on Condition created at",
+            "MainThread waits for a notify()",
+        ],
+    );
+}
+
+#[test]
+fn a_quiet_run_still_says_how_to_replay_a_deadlock() {
+    let path = write_program(TWO_LOCKS);
+    let out = run_file(&path, 3, &["-q"]);
+    assert_eq!(out.code, 4, "{out}");
+    assert!(out.stderr.contains("cycle:"), "{out}");
+    let last = out.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("gilvm: replay: gilvm run ") && last.contains("--seed 3"),
+        "{out}"
+    );
+    assert!(
+        !out.stderr.contains("lost updates"),
+        "no summary with -q\n{out}"
+    );
+}

@@ -105,3 +105,16 @@ fn rlock_program_prints_what_python_prints() {
          try:\n    r.release()\nexcept RuntimeError as e:\n    print(e)\n",
     );
 }
+
+#[test]
+fn with_releases_every_level_on_an_exception() {
+    check(
+        "import threading\n\
+         r = threading.RLock()\n\
+         def f(n):\n    with r:\n        if n == 0:\n            raise ValueError('deep')\n        f(n - 1)\n\
+         try:\n    f(3)\nexcept ValueError as e:\n    print(e)\n\
+         t = threading.Thread(target=lambda: print('other thread got it:', r.acquire(False)))\n\
+         t.start(); t.join()\n",
+        "deep\nother thread got it: True\n",
+    );
+}

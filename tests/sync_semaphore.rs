@@ -120,3 +120,14 @@ fn semaphore_program_prints_what_python_prints() {
          try:\n    s.release()\nexcept ValueError as e:\n    print(e)\n",
     );
 }
+
+#[test]
+fn with_gives_the_permit_back_on_an_exception() {
+    check(
+        "import threading\n\
+         s = threading.BoundedSemaphore(1)\n\
+         try:\n    with s:\n        raise KeyError('k')\nexcept KeyError:\n    pass\n\
+         print(s.acquire(False))\n",
+        "True\n",
+    );
+}

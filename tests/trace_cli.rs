@@ -43,6 +43,15 @@ fn a_traced_run_is_the_same_run() {
         ));
         cases.push(("tests/trace/race_small.toy", seed.to_string(), "1", "nogil"));
     }
+    for file in [
+        "programs/condition_bounded_buffer.toy",
+        "programs/semaphore_connections.toy",
+        "programs/event_start_shutdown.toy",
+        "programs/queue_producer_consumer.toy",
+        "programs/lock_recursion_deadlock.toy",
+    ] {
+        cases.push((file, "2".into(), "7", "any"));
+    }
     cases.push(("programs/counter_race.toy", "7".into(), "100", "any"));
     for (file, seed, si, gil) in &cases {
         let common = ["--seed", seed, "--switch-interval", si, "--gil", gil];

@@ -27,11 +27,13 @@ pub fn assemble(
     first_line: u32,
 ) -> Result<Assembled, String> {
     normalize(cfg);
-    for b in 0..cfg.blocks.len() {
+    // CPython walks its block list newest first.
+    for b in (0..cfg.blocks.len()).rev() {
         extend_block(cfg, b);
     }
     optimize_cfg(cfg, consts);
     duplicate_exits_without_lineno(cfg);
+    trim_unused_consts(cfg, consts);
     mark_reachable(cfg);
     propagate_line_numbers(cfg);
     guarantee_lineno_for_exits(cfg, first_line);
@@ -49,6 +51,23 @@ pub fn assemble(
         clean_basic_block(cfg, b);
     }
     linearize(cfg, first_line, stacksize)
+}
+
+/// Drops trailing constants no instruction uses any more (CPython's `trim_unused_consts`), e.g.
+/// the code object of a comprehension in dead code. The first constant is always kept.
+fn trim_unused_consts(cfg: &Cfg, consts: &mut ConstPool) {
+    let mut max = 0;
+    for b in cfg.layout() {
+        for ins in &cfg.blocks[b].instrs {
+            if matches!(
+                ins.op,
+                Op::Real(Opcode::LOAD_CONST) | Op::Real(Opcode::KW_NAMES)
+            ) {
+                max = max.max(ins.arg as usize);
+            }
+        }
+    }
+    consts.truncate(max + 1);
 }
 
 pub(super) fn mark_reachable(cfg: &mut Cfg) {

@@ -247,7 +247,8 @@ pub(super) fn optimize_cfg(cfg: &mut Cfg, consts: &mut ConstPool) {
         optimize_basic_block(cfg, b, consts);
         clean_basic_block(cfg, b);
     }
-    for b in 0..cfg.blocks.len() {
+    // CPython walks its block list newest first.
+    for b in (0..cfg.blocks.len()).rev() {
         extend_block(cfg, b);
     }
     mark_reachable(cfg);
@@ -331,6 +332,11 @@ impl ConstPool {
         self.list.push(c);
         self.index.insert(key, i);
         i
+    }
+
+    /// Keeps the first `n` constants (used after assembly only: the index is not updated).
+    pub(super) fn truncate(&mut self, n: usize) {
+        self.list.truncate(n);
     }
 
     pub(super) fn get(&self, i: u32) -> Const {

@@ -15,6 +15,32 @@ use crate::ast::{
 use crate::bytecode::{Const, Opcode, FVC_ASCII, FVC_NONE, FVC_REPR, FVC_STR, FVS_HAVE_SPEC};
 use crate::error::CompileError;
 
+/// `not (a is b)` is `a is not b`, and likewise for `is not`, `in` and `not in` (CPython's
+/// AST optimizer rewrites these; `not (a < b)` stays, since `<` has no safe inverse).
+fn negated_compare(e: &Expr) -> Option<(&Expr, CmpOp, &Expr)> {
+    let ExprKind::UnaryOp {
+        op: UnaryOp::Not,
+        operand,
+    } = &e.kind
+    else {
+        return None;
+    };
+    let ExprKind::Compare { left, ops } = &operand.kind else {
+        return None;
+    };
+    let [(op, right)] = ops.as_slice() else {
+        return None;
+    };
+    let inverted = match op {
+        CmpOp::Is => CmpOp::IsNot,
+        CmpOp::IsNot => CmpOp::Is,
+        CmpOp::In => CmpOp::NotIn,
+        CmpOp::NotIn => CmpOp::In,
+        _ => return None,
+    };
+    Some((left, inverted, right))
+}
+
 impl<'a> Compiler<'a> {
     /// Compiles an expression that leaves its value on the stack.
     pub(super) fn expr(&mut self, e: &'a Expr) -> R {
@@ -29,6 +55,12 @@ impl<'a> Compiler<'a> {
         use Opcode::*;
         if let Some(c) = fold::const_value(e) {
             self.load_const(c);
+            return Ok(());
+        }
+        if let Some((left, op, right)) = negated_compare(e) {
+            self.expr(left)?;
+            self.comparator(op, right, true)?;
+            self.compare_op(op);
             return Ok(());
         }
         match &e.kind {
@@ -278,7 +310,7 @@ impl<'a> Compiler<'a> {
 
     fn jump_if_inner(&mut self, e: &'a Expr, next: BlockId, cond: bool) -> R {
         use Opcode::*;
-        if fold::const_value(e).is_none() {
+        if fold::const_value(e).is_none() && negated_compare(e).is_none() {
             match &e.kind {
                 ExprKind::UnaryOp {
                     op: UnaryOp::Not,

@@ -97,6 +97,10 @@ fn binary(op: BinOp, l: &Const, r: &Const) -> Option<Const> {
             <= MAX_COLLECTION_SIZE)
             .then(|| Const::Tuple(a.iter().chain(b).cloned().collect())),
         (Const::Float(_), _) | (_, Const::Float(_)) => float_binary(op, as_float(l)?, as_float(r)?),
+        // bool & | ^ bool stays a bool (`True & True` is `True`, not `1`).
+        (Const::Bool(a), Const::Bool(b)) if op == BinOp::BitAnd => Some(Const::Bool(a & b)),
+        (Const::Bool(a), Const::Bool(b)) if op == BinOp::BitOr => Some(Const::Bool(a | b)),
+        (Const::Bool(a), Const::Bool(b)) if op == BinOp::BitXor => Some(Const::Bool(a ^ b)),
         _ => int_binary(op, as_int(l)?, as_int(r)?),
     }
 }

@@ -447,3 +447,27 @@ fn assembled_code_keeps_the_vm_invariants() {
         }
     }
 }
+
+#[test]
+fn qualnames_match_python() {
+    let program = compile(
+        "def outer():\n    def inner():\n        return [lambda: 0 for _ in range(1)]\n    global g\n    def g():\n        pass\n    return inner\n",
+    );
+    let names: Vec<(&str, &str)> = program.codes[1..]
+        .iter()
+        .map(|c| (c.name.as_str(), c.qualname.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("outer", "outer"),
+            ("inner", "outer.<locals>.inner"),
+            ("<listcomp>", "outer.<locals>.inner.<locals>.<listcomp>"),
+            (
+                "<lambda>",
+                "outer.<locals>.inner.<locals>.<listcomp>.<lambda>"
+            ),
+            ("g", "g"),
+        ]
+    );
+}

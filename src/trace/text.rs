@@ -218,18 +218,17 @@ impl<W: Write> Emit for Text<W> {
 
 /// Greedy word wrap.
 fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
+    let mut lines = Vec::new();
+    let mut cur = String::new();
     for word in text.split(' ') {
-        let cur = lines.last_mut().expect("never empty");
         if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
-            lines.push(word.to_string());
-        } else {
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            cur.push_str(word);
+            lines.push(std::mem::take(&mut cur));
+        } else if !cur.is_empty() {
+            cur.push(' ');
         }
+        cur.push_str(word);
     }
+    lines.push(cur);
     lines
 }
 

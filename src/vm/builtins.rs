@@ -12,7 +12,7 @@ mod random;
 mod sort;
 
 pub(crate) use convert::unicode_digit;
-pub use convert::{float_from_str, int_from_str, py_hash, round_value};
+pub use convert::{float_from_str, float_to_int, int_from_str, py_hash, round_value};
 pub use sort::{extreme_index, sort_values, sort_with_keys};
 
 use std::io::Write;
@@ -238,6 +238,12 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
         Chr => {
             let v = one(id, args, kwargs)?;
             let i = expect_index(rt, v)?;
+            if i32::try_from(i).is_err() {
+                return Err(Throw::new(
+                    ExcKind::OverflowError,
+                    "Python int too large to convert to C int",
+                ));
+            }
             let c = u32::try_from(i)
                 .ok()
                 .and_then(char::from_u32)

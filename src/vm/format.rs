@@ -71,8 +71,12 @@ pub fn format_value(rt: &mut Rt, v: Value, conv: Option<char>, spec: &str) -> Py
             }
             rt.new_str(s)?
         }
-        Some(_) => {
-            let s = repr(rt, v)?;
+        Some(c) => {
+            let s = if c == 'a' {
+                ascii(rt, v)?
+            } else {
+                repr(rt, v)?
+            };
             if spec.is_empty() {
                 return Ok(s);
             }
@@ -80,6 +84,24 @@ pub fn format_value(rt: &mut Rt, v: Value, conv: Option<char>, spec: &str) -> Py
         }
     };
     format_spec(rt, converted, spec)
+}
+
+/// `ascii(v)`: the repr with every non-ASCII character escaped (`'\\xe9'`).
+pub fn ascii(rt: &Rt, v: Value) -> PyResult<String> {
+    let r = repr(rt, v)?;
+    if r.is_ascii() {
+        return Ok(r);
+    }
+    let mut out = String::with_capacity(r.len() + 8);
+    for c in r.chars() {
+        match c as u32 {
+            0..=0x7f => out.push(c),
+            u @ 0x80..=0xff => out.push_str(&format!("\\x{u:02x}")),
+            u @ 0x100..=0xffff => out.push_str(&format!("\\u{u:04x}")),
+            u => out.push_str(&format!("\\U{u:08x}")),
+        }
+    }
+    Ok(out)
 }
 
 /// The deterministic stand-in for an object's address, shared by reprs and `id()`.

@@ -771,25 +771,18 @@ impl Vm {
                     None
                 };
                 let v = pop!();
-                let conv = ins.arg & 3;
-                let v = if conv == FVC_REPR {
-                    let s = tri!(format::repr(&self.rt, v));
-                    tri!(self.rt.new_str(s))
-                } else if conv == FVC_STR {
-                    let s = tri!(format::str_of(&self.rt, v));
-                    tri!(self.rt.new_str(s))
-                } else {
-                    v
+                // !s, !r, !a, then the spec: one call, no intermediate string object.
+                let conv = match ins.arg & 3 {
+                    FVC_STR => Some('s'),
+                    FVC_REPR => Some('r'),
+                    crate::bytecode::FVC_ASCII => Some('a'),
+                    _ => None,
                 };
                 let spec_str = spec
                     .and_then(|s| self.rt.as_str(s))
                     .unwrap_or("")
                     .to_string();
-                let s = if spec_str.is_empty() {
-                    tri!(format::str_of(&self.rt, v))
-                } else {
-                    tri!(format::format_spec(&self.rt, v, &spec_str))
-                };
+                let s = tri!(format::format_value(&mut self.rt, v, conv, &spec_str));
                 let r = tri!(self.rt.new_str(s));
                 stack.push(r);
                 Flow::Next

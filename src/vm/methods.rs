@@ -418,6 +418,10 @@ fn dict_method(
         }
         A::pop => {
             arg_range("pop", args, 1, 2)?;
+            // CPython answers for an empty dict before hashing the key.
+            if matches!(rt.heap.get(id), Obj::Dict(d) if d.is_empty()) {
+                return args.get(1).copied().ok_or_else(|| key_error(args[0]));
+            }
             let hk = hash_key(rt, args[0])?;
             let removed = match rt.heap.get_mut(id) {
                 Obj::Dict(d) => d.shift_remove(&hk).map(|(_, v)| v),

@@ -515,6 +515,18 @@ impl Vm {
 
     /// `__enter__`: `Some(result)`, or `None` if the current thread blocked.
     pub fn enter(&mut self, id: ObjId) -> PyResult<Option<Value>> {
+        // Fast path for `with lock:` on a free plain Lock, the seed's locked counter: the
+        // generic method call costs ~600 machine instructions per acquire (callgrind).
+        let me = self.current;
+        let site = self.call_site;
+        if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
+            if l.owner.is_none() {
+                l.owner = Some(me);
+                l.count = 1;
+                l.acquired_at = site;
+                return Ok(Some(Value::Bool(true)));
+            }
+        }
         match self.call_sync_method(
             self.context_method(id, AttrSym::enter),
             Value::Obj(id),
@@ -528,6 +540,14 @@ impl Vm {
 
     /// `__exit__`: releases; returns None (exceptions propagate).
     pub fn exit(&mut self, id: ObjId) -> PyResult<Value> {
+        // Fast path: releasing a held plain Lock nobody waits for (see `enter`).
+        if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
+            if l.owner.is_some() && l.waiters.is_empty() {
+                l.owner = None;
+                l.count = 0;
+                return Ok(Value::None);
+            }
+        }
         match self.call_sync_method(
             self.context_method(id, AttrSym::exit),
             Value::Obj(id),

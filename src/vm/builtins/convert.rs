@@ -82,10 +82,9 @@ pub fn float_to_int(f: f64) -> PyResult<i64> {
 /// Parses an int literal as `int(s, base)` does (`base` 0 means "from the prefix").
 pub fn int_from_str(s: &str, base: u32) -> PyResult<i64> {
     let invalid = || {
-        Throw::value_error(format!(
-            "invalid literal for int() with base {base}: {}",
-            str_repr(s)
-        ))
+        // CPython formats the literal with `%.200R`: its repr, cut to 200 characters.
+        let r: String = str_repr(s).chars().take(200).collect();
+        Throw::value_error(format!("invalid literal for int() with base {base}: {r}"))
     };
     if base == 1 || base > 36 {
         return Err(invalid());

@@ -30,7 +30,7 @@ pub fn sort_values(rt: &Rt, items: &mut [Value], reverse: bool) -> PyResult<()> 
     if reverse {
         items.reverse();
     }
-    merge_sort(items, &mut |a, b| order_lt(rt, a, b))?;
+    py_sort(items, &mut |a, b| order_lt(rt, a, b))?;
     if reverse {
         items.reverse();
     }
@@ -49,7 +49,7 @@ pub fn sort_with_keys(
     if reverse {
         pairs.reverse();
     }
-    merge_sort(&mut pairs, &mut |a, b| order_lt(rt, a.0, b.0))?;
+    py_sort(&mut pairs, &mut |a, b| order_lt(rt, a.0, b.0))?;
     if reverse {
         pairs.reverse();
     }
@@ -76,6 +76,48 @@ pub fn extreme_index(rt: &mut Rt, keys: &[Value], max: bool) -> PyResult<Option<
         };
     }
     Ok(best)
+}
+
+/// Sorts like CPython's `list.sort`: lists shorter than 64 use its exact steps (a natural
+/// run, reversed if descending, then binary insertion), so even an inconsistent order (NaN)
+/// or the pair named in a `TypeError` comes out as in CPython. Longer lists use a stable
+/// merge sort: same result for any consistent order.
+fn py_sort<T: Copy>(v: &mut [T], lt: &mut dyn FnMut(T, T) -> PyResult<bool>) -> PyResult<()> {
+    let n = v.len();
+    if n < 2 {
+        return Ok(());
+    }
+    if n >= 64 {
+        return merge_sort(v, lt);
+    }
+    // count_run
+    let mut run = 2;
+    if lt(v[1], v[0])? {
+        while run < n && lt(v[run], v[run - 1])? {
+            run += 1;
+        }
+        v[..run].reverse();
+    } else {
+        while run < n && !lt(v[run], v[run - 1])? {
+            run += 1;
+        }
+    }
+    // binarysort(lo, hi, start = run)
+    for start in run..n {
+        let pivot = v[start];
+        let (mut l, mut r) = (0, start);
+        while l < r {
+            let p = l + ((r - l) >> 1);
+            if lt(pivot, v[p])? {
+                r = p;
+            } else {
+                l = p + 1;
+            }
+        }
+        v.copy_within(l..start, l + 1);
+        v[l] = pivot;
+    }
+    Ok(())
 }
 
 fn merge_sort<T: Copy>(v: &mut [T], lt: &mut dyn FnMut(T, T) -> PyResult<bool>) -> PyResult<()> {

@@ -11,10 +11,13 @@ use crate::vm::{PyResult, Rt, Throw};
 /// `fmt % args` where `fmt` is a str.
 pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> {
     let fmt = rt.as_str(fmt).unwrap_or_default().to_string();
+    // As CPython: a tuple supplies the arguments; anything else is one argument, and a
+    // subscriptable non-str (dict, list, range) may also serve `%(key)s` lookups, which also
+    // excuses it from "not all arguments converted".
     let (positional, mapping): (Vec<Value>, Option<Value>) = match args {
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Tuple(items) => (items.clone(), None),
-            Obj::Dict(_) => (vec![args], Some(args)),
+            Obj::Dict(_) | Obj::List(_) | Obj::Range { .. } => (vec![args], Some(args)),
             _ => (vec![args], None),
         },
         _ => (vec![args], None),
@@ -122,7 +125,8 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
 
 fn lookup(rt: &mut Rt, map: Value, key: &str) -> PyResult<Value> {
     let Some(Obj::Dict(d)) = map.as_obj().map(|id| rt.heap.get(id)) else {
-        return Err(Throw::type_error("format requires a mapping"));
+        let k = rt.new_str(key)?;
+        return crate::vm::ops::getitem(rt, map, k);
     };
     match d.get(&HashKey::Str(key.into())) {
         Some(&(_, v)) => Ok(v),
@@ -173,8 +177,7 @@ fn convert(
             let n = match arg {
                 Value::Int(n) => n,
                 Value::Bool(b) => b as i64,
-                Value::Float(f) if f.is_finite() && f.abs() < 9.2e18 => f.trunc() as i64,
-                Value::Float(_) => return Err(crate::vm::ops::overflow()),
+                Value::Float(f) => crate::vm::builtins::float_to_int(f)?,
                 _ => {
                     return Err(Throw::type_error(format!(
                         "%{conv} format: a real number is required, not {tname}"
@@ -211,21 +214,29 @@ fn convert(
             format_spec(rt, Value::Float(f), &format!("{spec}.{p}{conv}"))
         }
         'c' => {
-            let ch = match arg {
-                Value::Int(n) => u32::try_from(n).ok().and_then(char::from_u32),
-                _ => rt
+            let ch = match crate::vm::ops::as_index(arg) {
+                Some(n) => u32::try_from(n)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| {
+                        Throw::new(
+                            crate::vm::exceptions::ExcKind::OverflowError,
+                            "%c arg not in range(0x110000)",
+                        )
+                    })?,
+                None => rt
                     .as_str(arg)
                     .filter(|s| s.chars().count() == 1)
-                    .and_then(|s| s.chars().next()),
+                    .and_then(|s| s.chars().next())
+                    .ok_or_else(|| Throw::type_error("%c requires int or char"))?,
             };
-            let ch = ch.ok_or_else(|| Throw::type_error("%c requires int or char"))?;
             Ok(pad_plain(&ch.to_string(), width, left))
         }
         's' | 'r' | 'a' => {
-            let s = if conv == 's' {
-                str_of(rt, arg)?
-            } else {
-                repr(rt, arg)?
+            let s = match conv {
+                's' => str_of(rt, arg)?,
+                'r' => repr(rt, arg)?,
+                _ => crate::vm::format::ascii(rt, arg)?,
             };
             let s: String = match precision {
                 Some(p) => s.chars().take(p as usize).collect(),

@@ -151,10 +151,12 @@ fn format_str(rt: &Rt, s: &str, spec: &Spec) -> PyResult<String> {
     if let Some(t) = spec.ty.filter(|&t| t != 's') {
         return Err(unknown(t, "str"));
     }
-    if spec.sign.is_some() {
-        return Err(Throw::value_error(
-            "Sign not allowed in string format specifier",
-        ));
+    if let Some(sign) = spec.sign {
+        return Err(Throw::value_error(if sign == ' ' {
+            "Space not allowed in string format specifier"
+        } else {
+            "Sign not allowed in string format specifier"
+        }));
     }
     if spec.alt {
         return Err(Throw::value_error(

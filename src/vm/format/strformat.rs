@@ -139,7 +139,8 @@ fn field_text(rt: &mut Rt, field: &str, st: &mut State, depth: usize) -> PyResul
         Some(c) => {
             let s = match c {
                 's' => str_of(rt, value)?,
-                'r' | 'a' => repr(rt, value)?,
+                'r' => repr(rt, value)?,
+                'a' => crate::vm::format::ascii(rt, value)?,
                 c => {
                     return Err(Throw::value_error(format!(
                         "Unknown conversion specifier {c}"

@@ -330,3 +330,27 @@ fn format_value_applies_conversion_then_spec() {
         "1,234"
     );
 }
+
+#[test]
+fn percent_with_a_list_or_dict_argument_ignores_extra_arguments() {
+    let mut rt = rt();
+    for (fmt, args, expected) in [
+        ("'abc'", "[1, 2]", "'abc'"),
+        ("'%s'", "[1, 2]", "'[1, 2]'"),
+        ("'x'", "{'a': 1}", "'x'"),
+        (
+            "'x'",
+            "'s'",
+            "TypeError: not all arguments converted during string formatting",
+        ),
+        (
+            "'%(a)s'",
+            "[1]",
+            "TypeError: list indices must be integers or slices, not str",
+        ),
+    ] {
+        let (f, a) = (lit(&mut rt, fmt), lit(&mut rt, args));
+        let r = crate::vm::ops::binary_op(&mut rt, 6, f, a);
+        assert_eq!(show(&rt, r), expected, "{fmt} % {args}");
+    }
+}

@@ -462,9 +462,11 @@ fn add_objects(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Value
 
 /// `seq * n` and `n * seq`; `None` when neither side is a sequence. `list *= n` is in place.
 fn repeat(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Option<Value>> {
+    // As CPython: the left operand repeats if it is a sequence, else the right one, and the
+    // other operand must then be an int (`range(3) * 'ab'` names the range as the bad count).
     let (seq, count) = if is_sequence(rt, a) {
         (a, b)
-    } else if is_sequence(rt, b) && num(a).is_some() {
+    } else if is_sequence(rt, b) {
         (b, a)
     } else {
         return Ok(None);

@@ -163,7 +163,7 @@ impl Vm {
                 break;
             }
             let i = self.sched.choose(k);
-            let (tid, count) = self.cond(id)?.waiters.remove(i);
+            let (tid, count) = self.cond(id)?.waiters.swap_remove(i);
             self.reacquire_after_wait(lock, tid, count, true)?;
         }
         Ok(())
@@ -195,7 +195,7 @@ impl Vm {
         let Some(i) = c.waiters.iter().position(|(t, _)| *t == tid) else {
             return;
         };
-        let (_, count) = c.waiters.remove(i);
+        let (_, count) = c.waiters.swap_remove(i);
         let lock = c.lock;
         // The lock is a Lock or RLock by construction, so this cannot fail.
         let _ = self.reacquire_after_wait(lock, tid, count, false);

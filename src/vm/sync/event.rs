@@ -97,7 +97,9 @@ impl Vm {
     /// A timed `wait` ran out of time.
     pub fn event_timeout(&mut self, id: ObjId, tid: Tid) {
         if let Ok(e) = self.event(id) {
-            e.waiters.retain(|&w| w != tid);
+            if let Some(i) = e.waiters.iter().position(|&w| w == tid) {
+                e.waiters.swap_remove(i);
+            }
         }
         self.wake(tid, Value::Bool(false));
     }

@@ -22,7 +22,8 @@ pub struct LockObj {
     pub owner: Option<Tid>,
     /// How many times the owner holds it (an RLock's recursion count; 1 for a held Lock).
     pub count: u32,
-    /// Threads blocked taking the lock, in arrival order (the scheduler picks among them).
+    /// Threads blocked taking the lock. The scheduler picks among them, so their order is no
+    /// queue: a chosen waiter is swap-removed, O(1) whatever the number of threads.
     pub waiters: Vec<LockWaiter>,
     /// Where the lock was created (`Lock()` call site), for deadlock reports.
     pub created: Site,
@@ -253,7 +254,7 @@ impl Vm {
         }
         let i = self.sched.choose(n);
         let Ok(l) = self.lock_state(id) else { return };
-        let w = l.waiters.remove(i);
+        let w = l.waiters.swap_remove(i);
         let (code, pc) = self.threads[w.tid as usize].blocked_at;
         let l = match self.lock_state(id) {
             Ok(l) => l,
@@ -268,7 +269,9 @@ impl Vm {
     /// A timed `acquire` ran out of time.
     pub fn lock_timeout(&mut self, id: ObjId, tid: Tid) {
         if let Ok(l) = self.lock_state(id) {
-            l.waiters.retain(|w| w.tid != tid);
+            if let Some(i) = l.waiters.iter().position(|w| w.tid == tid) {
+                l.waiters.swap_remove(i);
+            }
         }
         self.wake(tid, Value::Bool(false));
     }

@@ -10,6 +10,8 @@
 //! - When several waiters could be woken, the primitive never picks one itself: it asks the
 //!   scheduler ([`crate::vm::scheduler::Scheduler::choose`]), so the choice is seeded
 //!   (DESIGN.md §5). Python's own FIFO guarantees (the order of a queue's items) are kept.
+//!   Waiter lists are therefore sets, not queues: the chosen waiter is swap-removed, so a
+//!   hand-over costs O(1) however many threads wait (DESIGN.md §9).
 //! - Every `Value` a primitive holds (queue items, a barrier's action, a condition's lock) is
 //!   reported by [`SyncObj::for_each_value`], or the collector would free it.
 //! - Each object remembers where it was created, and locks where they were taken, for the

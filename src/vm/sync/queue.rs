@@ -253,7 +253,7 @@ impl Vm {
         let k = q.getters.len();
         if k > 0 {
             let i = self.sched.choose(k);
-            let g = self.queue(id)?.getters.remove(i);
+            let g = self.queue(id)?.getters.swap_remove(i);
             match self.queue_pop(id) {
                 Ok(Some(v)) => self.wake(g, v),
                 Ok(None) => {}
@@ -287,7 +287,7 @@ impl Vm {
             let k = self.queue(id)?.putters.len();
             if k > 0 {
                 let i = self.sched.choose(k);
-                let (p, pitem) = self.queue(id)?.putters.remove(i);
+                let (p, pitem) = self.queue(id)?.putters.swap_remove(i);
                 match self.queue_push(id, pitem) {
                     Ok(()) => self.wake(p, Value::None),
                     Err(e) => self.wake_with_error(p, e),
@@ -317,10 +317,10 @@ impl Vm {
     pub fn queue_timeout(&mut self, id: ObjId, tid: Tid) {
         let Ok(q) = self.queue(id) else { return };
         if let Some(i) = q.getters.iter().position(|&g| g == tid) {
-            q.getters.remove(i);
+            q.getters.swap_remove(i);
             self.wake_with_error(tid, empty_error());
         } else if let Some(i) = q.putters.iter().position(|(p, _)| *p == tid) {
-            q.putters.remove(i);
+            q.putters.swap_remove(i);
             self.wake_with_error(tid, full_error());
         }
     }

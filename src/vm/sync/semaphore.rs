@@ -27,7 +27,7 @@ pub struct SemaphoreObj {
     pub value: i64,
     /// A BoundedSemaphore's initial value; `None` for a plain Semaphore.
     pub bound: Option<i64>,
-    /// Threads blocked in `acquire`, in arrival order (the scheduler picks among them).
+    /// Threads blocked in `acquire` (the scheduler picks among them; swap-removed).
     pub waiters: Vec<Tid>,
     /// Threads holding permits and where they took them (most recent last), for reports.
     pub holders: Vec<(Tid, Site)>,
@@ -169,7 +169,7 @@ impl Vm {
             let k = s.waiters.len();
             let i = self.sched.choose(k);
             let s = self.sem(id)?;
-            let w = s.waiters.remove(i);
+            let w = s.waiters.swap_remove(i);
             let (code, pc) = self.threads[w as usize].blocked_at;
             note_holder(self.sem(id)?, w, Site { code, pc });
             self.wake(w, Value::Bool(true));
@@ -180,7 +180,9 @@ impl Vm {
     /// A timed `acquire` ran out of time.
     pub fn semaphore_timeout(&mut self, id: ObjId, tid: Tid) {
         if let Ok(s) = self.sem(id) {
-            s.waiters.retain(|&w| w != tid);
+            if let Some(i) = s.waiters.iter().position(|&w| w == tid) {
+                s.waiters.swap_remove(i);
+            }
         }
         self.wake(tid, Value::Bool(false));
     }
