@@ -16,6 +16,7 @@
 use std::fmt::Write;
 
 use crate::bytecode::{CodeObject, Const, Instr, JumpKind, Opcode, Program, BINARY_OPS, CMP_OPS};
+use crate::vm::format::{float_repr, str_repr};
 
 /// Disassembles every code object of a program.
 pub fn disassemble(program: &Program) -> String {
@@ -291,8 +292,8 @@ pub fn const_repr(program: &Program, c: &Const) -> String {
         Const::Bool(true) => "True".into(),
         Const::Bool(false) => "False".into(),
         Const::Int(i) => i.to_string(),
-        Const::Float(f) => py_float_repr(*f),
-        Const::Str(s) => py_str_repr(s),
+        Const::Float(f) => float_repr(*f),
+        Const::Str(s) => str_repr(s),
         Const::Tuple(items) => {
             let parts: Vec<String> = items.iter().map(|i| const_repr(program, i)).collect();
             if parts.len() == 1 {
@@ -306,88 +307,6 @@ pub fn const_repr(program: &Program, c: &Const) -> String {
             None => "<code object>".into(),
         },
     }
-}
-
-/// Python's `repr()` of a float: the shortest round-tripping digits, in fixed notation for
-/// exponents from -4 to 15 and scientific (`1e+16`, `1e-05`) otherwise.
-pub fn py_float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
-    }
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    let sign = if negative { "-" } else { "" };
-    if (-4..16).contains(&exp) {
-        let n = digits.len() as i32;
-        let s = if exp >= 0 {
-            let int_len = exp + 1;
-            if n <= int_len {
-                format!("{digits}{}.0", "0".repeat((int_len - n) as usize))
-            } else {
-                format!(
-                    "{}.{}",
-                    &digits[..int_len as usize],
-                    &digits[int_len as usize..]
-                )
-            }
-        } else {
-            format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
-        };
-        format!("{sign}{s}")
-    } else {
-        let m = if digits.len() > 1 {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        } else {
-            digits
-        };
-        let esign = if exp < 0 { '-' } else { '+' };
-        format!("{sign}{m}e{esign}{:02}", exp.abs())
-    }
-}
-
-/// Python's `repr()` of a str: single quotes unless the text has a `'` and no `"`.
-pub fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (0x80..0xa0).contains(&(c as u32)) => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 #[cfg(test)]
@@ -423,15 +342,15 @@ mod tests {
 
     #[test]
     fn reprs_match_python() {
-        assert_eq!(py_float_repr(0.1), "0.1");
-        assert_eq!(py_float_repr(1e16), "1e+16");
-        assert_eq!(py_float_repr(1e-5), "1e-05");
-        assert_eq!(py_float_repr(123456789.0), "123456789.0");
-        assert_eq!(py_float_repr(-2.5e-7), "-2.5e-07");
-        assert_eq!(py_float_repr(1.5e300), "1.5e+300");
-        assert_eq!(py_float_repr(0.0001), "0.0001");
-        assert_eq!(py_str_repr("it's"), "\"it's\"");
-        assert_eq!(py_str_repr("a'b\"c\n"), "'a\\'b\"c\\n'");
-        assert_eq!(py_str_repr("\u{1}"), "'\\x01'");
+        assert_eq!(float_repr(0.1), "0.1");
+        assert_eq!(float_repr(1e16), "1e+16");
+        assert_eq!(float_repr(1e-5), "1e-05");
+        assert_eq!(float_repr(123456789.0), "123456789.0");
+        assert_eq!(float_repr(-2.5e-7), "-2.5e-07");
+        assert_eq!(float_repr(1.5e300), "1.5e+300");
+        assert_eq!(float_repr(0.0001), "0.0001");
+        assert_eq!(str_repr("it's"), "\"it's\"");
+        assert_eq!(str_repr("a'b\"c\n"), "'a\\'b\"c\\n'");
+        assert_eq!(str_repr("\u{1}"), "'\\x01'");
     }
 }
