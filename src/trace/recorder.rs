@@ -353,7 +353,7 @@ impl Recorder {
                     && self
                         .var_ids
                         .iter()
-                        .any(|&id| vm.globals.get(id as usize) == Some(&container))
+                        .any(|&id| vm.globals.get(id as usize).map(|g| g.value) == Some(container))
             }
             // Variables only: `t.start()` does not touch a variable named `start`.
             Opcode::LOAD_GLOBAL
@@ -421,7 +421,7 @@ impl Recorder {
             || vm
                 .globals
                 .get(ins.arg as usize)
-                .is_some_and(|v| *v != Value::Undef));
+                .is_some_and(|g| g.value != Value::Undef));
         let wanted = if p.fresh {
             self.wants(vm, tid, code, 0)
         } else {

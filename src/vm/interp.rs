@@ -42,6 +42,16 @@ pub enum SliceEnd {
     Tick,
 }
 
+/// Why `Vm::hot` returned.
+enum Hot {
+    /// The slice ends (budget, ticks or a collection), at an instruction boundary.
+    End(SliceEnd),
+    /// The instruction at pc - 1 raised.
+    Raise(Throw),
+    /// The instruction (fetched, counted, pc past it) needs the slow path.
+    Slow(Instr),
+}
+
 /// What a call did.
 pub enum CallDone {
     /// A Python frame was pushed; execution continues in it.
@@ -95,7 +105,11 @@ impl Vm {
         let mut frames = std::mem::take(&mut self.threads[tid].frames);
         // The read log is the lost-update detector's per-thread state; a local copy saves an
         // index into `self.threads` on every load and store of a shared variable.
-        let mut reads = std::mem::take(&mut self.threads[tid].reads);
+        let mut logs = std::mem::take(&mut self.read_logs);
+        if logs.len() <= tid {
+            logs.resize_with(tid + 1, ReadLog::default);
+        }
+        let reads = &mut logs[tid];
         let mut left = budget;
         let mut ticks = self.ticks;
         self.slice_steps = 0;
@@ -140,7 +154,6 @@ impl Vm {
                 };
                 let code_id = fr.code;
                 let code = &prog.codes[code_id as usize];
-                let instrs = &code.instrs[..];
                 let consts = &consts_all[code_id as usize][..];
                 let base = fr.base as usize;
                 let mut pc = fr.pc as usize;
@@ -164,257 +177,69 @@ impl Vm {
                         }
                     };
                 }
-                macro_rules! pop {
-                    () => {
-                        stack.pop().unwrap_or(Value::Undef)
-                    };
-                }
-                macro_rules! top {
-                    () => {
-                        *stack.last().unwrap_or(&Value::Undef)
-                    };
-                }
 
-                'instr: loop {
-                    if left == 0 {
-                        save_pc!();
-                        break 'run SliceEnd::Budget;
+                // The frame's value stack. Outside `hot` the `stack` Vec's length is the stack
+                // pointer, as the rest of the VM expects; while `hot` runs, the Vec is kept at
+                // least as long as this frame can need (locals + the compiler's `stacksize`)
+                // and `hot` works on a slice of it with its own stack pointer in a register.
+                let need = base + code.nlocalsplus() + code.stacksize as usize + 1;
+                let mut sp = stack.len();
+                loop {
+                    if stack.len() < need {
+                        stack.resize(need, Value::Undef);
                     }
-                    if TICKS && ticks == 0 {
-                        save_pc!();
-                        ticks = self.check_interval;
-                        break 'run SliceEnd::Tick;
-                    }
-                    left -= 1;
-                    let ins = instrs[pc];
-                    if TICKS && !gil::py27_fast(ins.op) {
-                        ticks -= 1;
-                    }
-                    pc += 1;
-                    let err: Throw = 'op: {
-                        macro_rules! tri {
-                            ($e:expr) => {
-                                match $e {
-                                    Ok(v) => v,
-                                    Err(e) => break 'op to_throw(e),
-                                }
-                            };
+                    let exit = self.hot::<TICKS>(
+                        code_id,
+                        code,
+                        consts,
+                        &mut stack[..],
+                        reads,
+                        base,
+                        &mut pc,
+                        &mut sp,
+                        &mut left,
+                        &mut ticks,
+                    );
+                    // Values are Copy: truncating drops nothing.
+                    stack.truncate(sp);
+                    let err = match exit {
+                        Hot::End(e) => {
+                            save_pc!();
+                            if e == SliceEnd::Tick {
+                                ticks = self.check_interval;
+                            }
+                            break 'run e;
                         }
-                        match ins.op {
-                            Opcode::NOP | Opcode::RESUME => continue 'instr,
-                            Opcode::LOAD_FAST => {
-                                let v = stack[base + ins.arg as usize];
-                                if let Value::Undef = v {
-                                    break 'op unbound_local(
-                                        code.localsplus_name(ins.arg as usize),
-                                    );
-                                }
-                                stack.push(v);
-                                continue 'instr;
-                            }
-                            Opcode::STORE_FAST => {
-                                let v = pop!();
-                                stack[base + ins.arg as usize] = v;
-                                continue 'instr;
-                            }
-                            Opcode::LOAD_CONST => {
-                                stack.push(consts[ins.arg as usize]);
-                                continue 'instr;
-                            }
-                            Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME => {
-                                let slot = ins.arg as usize;
-                                let v = self.globals[slot];
-                                if let Value::Undef = v {
-                                    let b = self.builtins[slot];
-                                    if let Value::Undef = b {
-                                        break 'op name_error(&prog.names[slot]);
-                                    }
-                                    stack.push(b);
-                                } else {
-                                    reads.record(
-                                        LocKey::Global(slot as u32),
-                                        &self.global_meta[slot],
-                                        code_id,
-                                        (pc - 1) as u32,
-                                    );
-                                    stack.push(v);
-                                }
-                                continue 'instr;
-                            }
-                            Opcode::STORE_GLOBAL | Opcode::STORE_NAME => {
-                                let slot = ins.arg as usize;
-                                let v = pop!();
-                                let key = LocKey::Global(slot as u32);
-                                let read = reads.take(key);
-                                let st = lost::on_store(
-                                    &mut self.global_meta[slot],
-                                    read,
-                                    tid as u32,
-                                    code_id,
-                                    (pc - 1) as u32,
-                                );
-                                if st.erased != 0 {
-                                    let ev = st.event(key, tid as u32, code_id, (pc - 1) as u32);
-                                    self.note_lost(key, st.erased, ev, v, self.globals[slot]);
-                                }
-                                self.globals[slot] = v;
-                                continue 'instr;
-                            }
-                            Opcode::POP_TOP => {
-                                stack.pop();
-                                continue 'instr;
-                            }
-                            Opcode::COPY => {
-                                let n = ins.arg as usize;
-                                let v = stack[stack.len() - n];
-                                stack.push(v);
-                                continue 'instr;
-                            }
-                            Opcode::SWAP => {
-                                let n = ins.arg as usize;
-                                let len = stack.len();
-                                stack.swap(len - 1, len - n);
-                                continue 'instr;
-                            }
-                            Opcode::BINARY_OP => {
-                                let b = pop!();
-                                let a = pop!();
-                                // Fast path: int + int and int - int, the counter's operations.
-                                if let (Value::Int(x), Value::Int(y)) = (a, b) {
-                                    let r = match ins.arg {
-                                        0 | 13 => x.checked_add(y),
-                                        10 | 23 => x.checked_sub(y),
-                                        _ => None,
-                                    };
-                                    if let Some(r) = r {
-                                        stack.push(Value::Int(r));
-                                        continue 'instr;
-                                    }
-                                }
-                                let r = tri!(ops::binary_op(&mut self.rt, ins.arg, a, b));
-                                stack.push(r);
-                                continue 'instr;
-                            }
-                            Opcode::COMPARE_OP => {
-                                let b = pop!();
-                                let a = pop!();
-                                if let (Value::Int(x), Value::Int(y)) = (a, b) {
-                                    let r = match ins.arg {
-                                        0 => x < y,
-                                        1 => x <= y,
-                                        2 => x == y,
-                                        3 => x != y,
-                                        4 => x > y,
-                                        _ => x >= y,
-                                    };
-                                    stack.push(Value::Bool(r));
-                                    continue 'instr;
-                                }
-                                let r = tri!(ops::compare(&mut self.rt, ins.arg, a, b));
-                                stack.push(r);
-                                continue 'instr;
-                            }
-                            Opcode::FOR_ITER => {
-                                let it = top!();
-                                if let Value::Obj(id) = it {
-                                    match self.rt.heap.get_mut(id) {
-                                        Obj::RangeIter { cur, stop, step } => {
-                                            let c = *cur;
-                                            if (*step > 0 && c < *stop) || (*step < 0 && c > *stop)
-                                            {
-                                                *cur = c.checked_add(*step).unwrap_or(*stop);
-                                                stack.push(Value::Int(c));
-                                            } else {
-                                                stack.pop();
-                                                pc += ins.arg as usize;
-                                            }
-                                            continue 'instr;
-                                        }
-                                        _ => {
-                                            match tri!(ops::iter_next(&mut self.rt, it)) {
-                                                Some(v) => stack.push(v),
-                                                None => {
-                                                    stack.pop();
-                                                    pc += ins.arg as usize;
-                                                }
-                                            }
-                                            continue 'instr;
-                                        }
-                                    }
-                                }
-                                match tri!(ops::iter_next(&mut self.rt, it)) {
-                                    Some(v) => stack.push(v),
-                                    None => {
-                                        stack.pop();
-                                        pc += ins.arg as usize;
-                                    }
-                                }
-                                continue 'instr;
-                            }
-                            Opcode::JUMP_FORWARD => {
-                                pc += ins.arg as usize;
-                                continue 'instr;
-                            }
-                            Opcode::JUMP_BACKWARD => {
-                                pc -= ins.arg as usize;
-                                if self.rt.heap.wants_gc() {
-                                    save_pc!();
-                                    break 'run SliceEnd::Gc;
-                                }
-                                continue 'instr;
-                            }
-                            Opcode::POP_JUMP_FORWARD_IF_FALSE
-                            | Opcode::POP_JUMP_FORWARD_IF_TRUE
-                            | Opcode::POP_JUMP_BACKWARD_IF_FALSE
-                            | Opcode::POP_JUMP_BACKWARD_IF_TRUE => {
-                                let v = pop!();
-                                let t = match v {
-                                    Value::Bool(b) => b,
-                                    _ => ops::truthy(&self.rt, v),
-                                };
-                                let want = matches!(
-                                    ins.op,
-                                    Opcode::POP_JUMP_FORWARD_IF_TRUE
-                                        | Opcode::POP_JUMP_BACKWARD_IF_TRUE
-                                );
-                                if t == want {
-                                    if ins.op.jump_kind() == crate::bytecode::JumpKind::Forward {
-                                        pc += ins.arg as usize;
-                                    } else {
-                                        pc -= ins.arg as usize;
-                                    }
-                                }
-                                continue 'instr;
-                            }
-                            _ => {
-                                let mut r = Regs {
-                                    pc,
-                                    kwnames,
-                                    reraise: false,
-                                };
-                                self.slice_steps = budget - left;
-                                let flow = self.slow_op(
-                                    ins,
-                                    code_id,
-                                    base,
-                                    fr.func,
-                                    &mut r,
-                                    &mut stack,
-                                    &mut frames,
-                                    &mut reads,
-                                    &prog,
-                                    code,
-                                );
-                                pc = r.pc;
-                                kwnames = r.kwnames;
-                                match flow {
-                                    Flow::Next => continue 'instr,
-                                    Flow::Frame => continue 'frame,
-                                    Flow::End(e) => break 'run e,
-                                    Flow::Raise(t) => {
-                                        reraise = r.reraise;
-                                        break 'op t;
-                                    }
+                        Hot::Raise(t) => t,
+                        Hot::Slow(ins) => {
+                            let mut r = Regs {
+                                pc,
+                                kwnames,
+                                reraise: false,
+                            };
+                            self.slice_steps = budget - left;
+                            let flow = self.slow_op(
+                                ins,
+                                code_id,
+                                base,
+                                fr.func,
+                                &mut r,
+                                &mut stack,
+                                &mut frames,
+                                reads,
+                                &prog,
+                                code,
+                            );
+                            pc = r.pc;
+                            kwnames = r.kwnames;
+                            sp = stack.len();
+                            match flow {
+                                Flow::Next => continue,
+                                Flow::Frame => continue 'frame,
+                                Flow::End(e) => break 'run e,
+                                Flow::Raise(t) => {
+                                    reraise = r.reraise;
+                                    t
                                 }
                             }
                         }
@@ -430,12 +255,302 @@ impl Vm {
         };
         let executed = budget - left;
         self.ticks = ticks;
+        self.read_logs = logs;
         let t = &mut self.threads[tid];
         t.stack = stack;
         t.frames = frames;
-        t.reads = reads;
         t.steps += executed;
         (end, executed)
+    }
+
+    /// The interpreter's hot loop: runs the instructions of the seed's loops (and the other
+    /// cheap ones) of one frame until the budget runs out, an instruction raises, or an
+    /// instruction needs the slow path, which it hands back to `run_slice_impl` fetched and
+    /// counted. It is a function of its own, with the frame's registers (`pc`, the stack
+    /// pointer, the budget) as locals and the value stack as a slice, so that LLVM keeps them
+    /// in machine registers: inside the one large function they were spilled to memory on
+    /// every instruction. Measured with callgrind on the seed's counter loop: see
+    /// docs/performance.md.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn hot<const TICKS: bool>(
+        &mut self,
+        code_id: u32,
+        code: &CodeObject,
+        consts: &[Value],
+        s: &mut [Value],
+        reads: &mut ReadLog,
+        base: usize,
+        pc_io: &mut usize,
+        sp_io: &mut usize,
+        left_io: &mut u64,
+        ticks_io: &mut u64,
+    ) -> Hot {
+        let tid = self.current as usize;
+        let instrs = &code.instrs[..];
+        let mut pc = *pc_io;
+        let mut sp = *sp_io;
+        let mut left = *left_io;
+        let mut ticks = *ticks_io;
+        macro_rules! leave {
+            ($e:expr) => {{
+                *pc_io = pc;
+                *sp_io = sp;
+                *left_io = left;
+                *ticks_io = ticks;
+                return $e;
+            }};
+        }
+        macro_rules! push {
+            ($v:expr) => {{
+                let v = $v;
+                if sp == s.len() {
+                    // Only if the compiler's stacksize were wrong: an internal error, not
+                    // a crash.
+                    leave!(Hot::Raise(stack_overflow()));
+                }
+                s[sp] = v;
+                sp += 1;
+            }};
+        }
+        macro_rules! pop {
+            () => {{
+                sp -= 1;
+                s[sp]
+            }};
+        }
+        macro_rules! top {
+            () => {
+                s[sp - 1]
+            };
+        }
+        'instr: loop {
+            if left == 0 {
+                leave!(Hot::End(SliceEnd::Budget));
+            }
+            if TICKS && ticks == 0 {
+                leave!(Hot::End(SliceEnd::Tick));
+            }
+            left -= 1;
+            let ins = instrs[pc];
+            if TICKS && !gil::py27_fast(ins.op) {
+                ticks -= 1;
+            }
+            pc += 1;
+            let err: Throw = 'op: {
+                macro_rules! tri {
+                    ($e:expr) => {
+                        match $e {
+                            Ok(v) => v,
+                            Err(e) => break 'op to_throw(e),
+                        }
+                    };
+                }
+                match ins.op {
+                    Opcode::NOP | Opcode::RESUME => continue 'instr,
+                    Opcode::LOAD_FAST => {
+                        let v = s[base + ins.arg as usize];
+                        if let Value::Undef = v {
+                            break 'op unbound_local(code.localsplus_name(ins.arg as usize));
+                        }
+                        push!(v);
+                        continue 'instr;
+                    }
+                    Opcode::STORE_FAST => {
+                        let v = pop!();
+                        s[base + ins.arg as usize] = v;
+                        continue 'instr;
+                    }
+                    Opcode::LOAD_CONST => {
+                        push!(consts[ins.arg as usize]);
+                        continue 'instr;
+                    }
+                    Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME => {
+                        let slot = ins.arg as usize;
+                        let g = &self.globals[slot];
+                        let v = g.value;
+                        if let Value::Undef = v {
+                            let b = self.builtins[slot];
+                            if let Value::Undef = b {
+                                break 'op name_error(&self.prog.names[slot]);
+                            }
+                            push!(b);
+                        } else {
+                            reads.record(
+                                LocKey::Global(slot as u32),
+                                &g.meta,
+                                code_id,
+                                (pc - 1) as u32,
+                            );
+                            push!(v);
+                        }
+                        continue 'instr;
+                    }
+                    Opcode::STORE_GLOBAL | Opcode::STORE_NAME => {
+                        let slot = ins.arg as usize;
+                        let v = pop!();
+                        let key = LocKey::Global(slot as u32);
+                        let read = reads.take(key);
+                        let g = &mut self.globals[slot];
+                        let old = g.value;
+                        g.value = v;
+                        let at = (pc - 1) as u32;
+                        if let Some(r) =
+                            lost::store_fast(&mut g.meta, read, tid as u32, code_id, at)
+                        {
+                            self.stale_global_store(slot, r, v, old, code_id, at);
+                        }
+                        continue 'instr;
+                    }
+                    Opcode::POP_TOP => {
+                        sp -= 1;
+                        continue 'instr;
+                    }
+                    Opcode::COPY => {
+                        let n = ins.arg as usize;
+                        let v = s[sp - n];
+                        push!(v);
+                        continue 'instr;
+                    }
+                    Opcode::SWAP => {
+                        let n = ins.arg as usize;
+                        s.swap(sp - 1, sp - n);
+                        continue 'instr;
+                    }
+                    Opcode::BINARY_OP => {
+                        let b = pop!();
+                        let a = pop!();
+                        // Fast path: int + int and int - int, the counter's operations.
+                        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                            let r = match ins.arg {
+                                0 | 13 => x.checked_add(y),
+                                10 | 23 => x.checked_sub(y),
+                                _ => None,
+                            };
+                            if let Some(r) = r {
+                                push!(Value::Int(r));
+                                continue 'instr;
+                            }
+                        }
+                        let r = tri!(ops::binary_op(&mut self.rt, ins.arg, a, b));
+                        push!(r);
+                        continue 'instr;
+                    }
+                    Opcode::COMPARE_OP => {
+                        let b = pop!();
+                        let a = pop!();
+                        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                            let r = match ins.arg {
+                                0 => x < y,
+                                1 => x <= y,
+                                2 => x == y,
+                                3 => x != y,
+                                4 => x > y,
+                                _ => x >= y,
+                            };
+                            push!(Value::Bool(r));
+                            continue 'instr;
+                        }
+                        let r = tri!(ops::compare(&mut self.rt, ins.arg, a, b));
+                        push!(r);
+                        continue 'instr;
+                    }
+                    Opcode::FOR_ITER => {
+                        let it = top!();
+                        if let Value::Obj(id) = it {
+                            match self.rt.heap.get_mut(id) {
+                                Obj::RangeIter { cur, stop, step } => {
+                                    let c = *cur;
+                                    if (*step > 0 && c < *stop) || (*step < 0 && c > *stop) {
+                                        *cur = c.checked_add(*step).unwrap_or(*stop);
+                                        push!(Value::Int(c));
+                                    } else {
+                                        sp -= 1;
+                                        pc += ins.arg as usize;
+                                    }
+                                    continue 'instr;
+                                }
+                                _ => {
+                                    match tri!(ops::iter_next(&mut self.rt, it)) {
+                                        Some(v) => push!(v),
+                                        None => {
+                                            sp -= 1;
+                                            pc += ins.arg as usize;
+                                        }
+                                    }
+                                    continue 'instr;
+                                }
+                            }
+                        }
+                        match tri!(ops::iter_next(&mut self.rt, it)) {
+                            Some(v) => push!(v),
+                            None => {
+                                sp -= 1;
+                                pc += ins.arg as usize;
+                            }
+                        }
+                        continue 'instr;
+                    }
+                    Opcode::JUMP_FORWARD => {
+                        pc += ins.arg as usize;
+                        continue 'instr;
+                    }
+                    Opcode::JUMP_BACKWARD => {
+                        pc -= ins.arg as usize;
+                        if self.rt.heap.wants_gc() {
+                            leave!(Hot::End(SliceEnd::Gc));
+                        }
+                        continue 'instr;
+                    }
+                    Opcode::POP_JUMP_FORWARD_IF_FALSE
+                    | Opcode::POP_JUMP_FORWARD_IF_TRUE
+                    | Opcode::POP_JUMP_BACKWARD_IF_FALSE
+                    | Opcode::POP_JUMP_BACKWARD_IF_TRUE => {
+                        let v = pop!();
+                        let t = match v {
+                            Value::Bool(b) => b,
+                            _ => ops::truthy(&self.rt, v),
+                        };
+                        let want = matches!(
+                            ins.op,
+                            Opcode::POP_JUMP_FORWARD_IF_TRUE | Opcode::POP_JUMP_BACKWARD_IF_TRUE
+                        );
+                        if t == want {
+                            if ins.op.jump_kind() == crate::bytecode::JumpKind::Forward {
+                                pc += ins.arg as usize;
+                            } else {
+                                pc -= ins.arg as usize;
+                            }
+                        }
+                        continue 'instr;
+                    }
+                    _ => leave!(Hot::Slow(ins)),
+                }
+            };
+            leave!(Hot::Raise(err));
+        }
+    }
+
+    /// A store to a global after a stale read (another thread stored in between): the lost-
+    /// update detector's slow path, out of the hot loop.
+    #[cold]
+    #[inline(never)]
+    fn stale_global_store(
+        &mut self,
+        slot: usize,
+        read: lost::ReadEntry,
+        stored: Value,
+        old: Value,
+        code: u32,
+        pc: u32,
+    ) {
+        let tid = self.current;
+        let key = LocKey::Global(slot as u32);
+        let st = lost::on_store(&mut self.globals[slot].meta, Some(read), tid, code, pc);
+        if st.erased != 0 {
+            let ev = st.event(key, tid, code, pc);
+            self.note_lost(key, st.erased, ev, stored, old);
+        }
     }
 
     /// Everything but the hot instructions (those of the seed's loops), kept out of
@@ -502,10 +617,10 @@ impl Vm {
             }
             Opcode::DELETE_GLOBAL | Opcode::DELETE_NAME => {
                 let slot = ins.arg as usize;
-                if let Value::Undef = self.globals[slot] {
-                    return Flow::Raise(name_error(&prog.names[slot]));
+                if let Value::Undef = self.globals[slot].value {
+                    return Flow::Raise(name_error(&self.prog.names[slot]));
                 }
-                self.globals[slot] = Value::Undef;
+                self.globals[slot].value = Value::Undef;
                 Flow::Next
             }
             Opcode::MAKE_CELL => {
@@ -558,7 +673,7 @@ impl Vm {
                 let cell = stack[base + ins.arg as usize];
                 if let Value::Obj(cid) = cell {
                     let key = LocKey::Cell(cid.0);
-                    let read = reads.take(key);
+                    let read = reads.take(key).copied();
                     let mut result = None;
                     let mut old = Value::Undef;
                     let pc = (rg.pc - 1) as u32;
@@ -624,7 +739,7 @@ impl Vm {
                 tri!(ops::setitem(&mut self.rt, container, index, value));
                 if let Some(loc) = self.item_loc(container, index) {
                     let key = LocKey::Item(loc);
-                    let read = reads.take(key);
+                    let read = reads.take(key).copied();
                     let pc = (rg.pc - 1) as u32;
                     let st = lost::on_store(
                         &mut self.items.locs[loc as usize].meta,
@@ -1223,6 +1338,14 @@ fn unbound_deref(code: &crate::bytecode::CodeObject, slot: usize) -> Throw {
     } else {
         unbound_local(name)
     }
+}
+
+#[cold]
+fn stack_overflow() -> Throw {
+    Throw::new(
+        ExcKind::RuntimeError,
+        "gilvm internal error: value stack overflow (wrong stacksize)".to_string(),
+    )
 }
 
 fn name_error(name: &str) -> Throw {

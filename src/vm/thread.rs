@@ -6,7 +6,6 @@
 //! overflow gilvm's own stack.
 
 use crate::bytecode::CodeId;
-use crate::vm::lost::ReadLog;
 use crate::vm::sync::Tid;
 use crate::vm::value::{ObjId, Value};
 
@@ -81,8 +80,6 @@ pub struct Thread {
     pub wake_throw: Option<crate::vm::Throw>,
     /// Instructions this thread has executed.
     pub steps: u64,
-    /// Recent reads, for the lost-update detector.
-    pub reads: ReadLog,
     /// Threads blocked in `join()` on this one.
     pub joiners: Vec<Tid>,
     /// Where the thread blocked (code, instruction), for deadlock reports.
@@ -105,7 +102,6 @@ impl Thread {
             wake_value: Value::None,
             wake_throw: None,
             steps: 0,
-            reads: ReadLog::default(),
             joiners: Vec::new(),
             blocked_at: (0, 0),
         }
