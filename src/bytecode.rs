@@ -401,6 +401,50 @@ impl Opcode {
 }
 
 impl Program {
+    /// Checks what the interpreter's unchecked instruction fetch relies on (see `Vm::hot`):
+    /// in every code object, every jump and every exception handler lands inside the code,
+    /// no backward jump goes before its start, and the last instruction never falls through
+    /// (it returns, raises or jumps). Then the index of the next instruction is always in
+    /// bounds: after a non-final instruction it is at most the last index, and every other
+    /// way `pc` changes (a jump, a handler, a call's `pc = 0`, a return to a saved `pc`)
+    /// lands on a checked index. A failure is a compiler bug.
+    pub fn check_control_flow(&self) -> Result<(), String> {
+        for (ci, code) in self.codes.iter().enumerate() {
+            let n = code.instrs.len();
+            let bad = |what: String| Err(format!("code object {ci} ({}): {what}", code.name));
+            match code.instrs.last() {
+                None => return bad("no instructions".into()),
+                Some(last)
+                    if !matches!(
+                        last.op,
+                        Opcode::RETURN_VALUE
+                            | Opcode::RERAISE
+                            | Opcode::RAISE_VARARGS
+                            | Opcode::JUMP_FORWARD
+                            | Opcode::JUMP_BACKWARD
+                    ) =>
+                {
+                    return bad(format!("the last instruction {:?} falls through", last.op));
+                }
+                Some(_) => {}
+            }
+            for (i, ins) in code.instrs.iter().enumerate() {
+                let in_range = match ins.op.jump_kind() {
+                    JumpKind::None => true,
+                    JumpKind::Forward => i + 1 + (ins.arg as usize) < n,
+                    JumpKind::Backward => ins.arg as usize <= i + 1,
+                };
+                if !in_range {
+                    return bad(format!("the jump at {i} leaves the code"));
+                }
+            }
+            if let Some(e) = code.exception_table.iter().find(|e| e.target as usize >= n) {
+                return bad(format!("handler target {} is out of range", e.target));
+            }
+        }
+        Ok(())
+    }
+
     /// Appends the code objects of `other` (compiled separately) to this program, renumbering
     /// its code constants and name operands. Returns the index of `other`'s first code object.
     pub fn link(&mut self, other: &Program) -> CodeId {
@@ -472,5 +516,36 @@ mod tests {
             Some(6)
         );
         assert_eq!(Instr::new(Opcode::LOAD_CONST, 5).jump_target(10), None);
+    }
+
+    #[test]
+    fn control_flow_check_rejects_what_would_leave_the_code() {
+        let ok = crate::compile_source("t.py", "x = 0\nwhile x < 3:\n    x += 1\n").unwrap();
+        assert_eq!(ok.check_control_flow(), Ok(()));
+        let broken = |f: &dyn Fn(&mut CodeObject)| {
+            let mut p = ok.clone();
+            f(&mut p.codes[0]);
+            p.check_control_flow()
+        };
+        // Falls off the end.
+        let e = broken(&|c| c.instrs.push(Instr::new(Opcode::NOP, 0))).unwrap_err();
+        assert!(e.contains("falls through"), "{e}");
+        let e = broken(&|c| c.instrs.clear()).unwrap_err();
+        assert!(e.contains("no instructions"), "{e}");
+        // Jumps out, forwards and backwards.
+        let e = broken(&|c| c.instrs.insert(0, Instr::new(Opcode::JUMP_FORWARD, 1000)));
+        assert!(e.unwrap_err().contains("leaves the code"));
+        let e = broken(&|c| c.instrs.insert(0, Instr::new(Opcode::JUMP_BACKWARD, 2)));
+        assert!(e.unwrap_err().contains("leaves the code"));
+        let e = broken(&|c| {
+            c.exception_table.push(ExceptionEntry {
+                start: 0,
+                end: 1,
+                target: 10_000,
+                depth: 0,
+                lasti: false,
+            })
+        });
+        assert!(e.unwrap_err().contains("out of range"));
     }
 }

@@ -304,7 +304,7 @@ impl Vm {
         macro_rules! push {
             ($v:expr) => {{
                 let v = $v;
-                if sp == s.len() {
+                if sp >= s.len() {
                     // Only if the compiler's stacksize were wrong: an internal error, not
                     // a crash.
                     leave!(Hot::Raise(stack_overflow()));
@@ -332,7 +332,12 @@ impl Vm {
                 leave!(Hot::End(SliceEnd::Tick));
             }
             left -= 1;
-            let ins = instrs[pc];
+            // SAFETY: `pc < instrs.len()`: `Vm::new` refuses a program that fails
+            // `Program::check_control_flow`, which makes every way `pc` changes land inside
+            // the code. Skipping the bounds check saves ≈2.9 of ≈49 x86 instructions per VM
+            // instruction on the seed's counter loop (callgrind), 6% of its run time.
+            debug_assert!(pc < instrs.len());
+            let ins = unsafe { *instrs.get_unchecked(pc) };
             if TICKS && !gil::py27_fast(ins.op) {
                 ticks -= 1;
             }

@@ -14,7 +14,7 @@ use crate::vm::scheduler::{Scheduler, Slice};
 use crate::vm::sync::{Site, Tid};
 use crate::vm::thread::{Frame, Thread};
 use crate::vm::value::Value;
-use crate::vm::{rng, PyResult, Rt};
+use crate::vm::{rng, PyResult, Rt, Throw};
 
 /// Everything that shapes a run. Same config + same program ⇒ same run.
 #[derive(Clone, Debug)]
@@ -149,6 +149,12 @@ impl Vm {
     pub fn new(user: &Program, config: RunConfig, stdout: Box<dyn std::io::Write>) -> PyResult<Vm> {
         let mut linked = user.clone();
         let prelude = Prelude::link(&mut linked);
+        if let Err(e) = linked.check_control_flow() {
+            return Err(Throw::new(
+                ExcKind::RuntimeError,
+                format!("gilvm internal error: bad bytecode: {e}"),
+            ));
+        }
         let prog = Rc::new(linked);
         let random = rng::stream(config.seed, rng::Stream::Random);
         let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
