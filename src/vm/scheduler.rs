@@ -27,7 +27,7 @@ use std::collections::BinaryHeap;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::vm::gil::{GilModel, IntervalUnit};
+use crate::vm::gil::{self, GilModel, IntervalUnit};
 use crate::vm::rng::{self, Stream};
 use crate::vm::sync::Tid;
 
@@ -185,9 +185,9 @@ impl Scheduler {
     }
 
     /// A fresh quantum, in instructions. Instruction models: uniform in `1..=2m-1`, mean `m`.
-    /// Time models: the interval in instructions ±10% (the OS's timing noise around the
-    /// waiting thread's timed wait). Tick models count ticks in the interpreter instead, so
-    /// their quantum is unbounded here.
+    /// Time models: the interval in instructions ±[`gil::TIME_JITTER_PERCENT`] (see there why
+    /// so wide). Tick models count ticks in the interpreter instead, so their quantum is
+    /// unbounded here.
     pub fn quantum(&mut self) -> u64 {
         match self.model.unit() {
             IntervalUnit::Instructions => {
@@ -196,7 +196,7 @@ impl Scheduler {
             }
             IntervalUnit::Nanos => {
                 let m = (self.interval / self.ns_per_instr).max(1);
-                let spread = m / 10;
+                let spread = m * gil::TIME_JITTER_PERCENT / 100;
                 m - spread + rng::below(&mut self.schedule_rng, 2 * spread + 1)
             }
             IntervalUnit::Ticks => u64::MAX,
