@@ -3,8 +3,8 @@
 //! A *lost update* is a store by thread A to a shared location that A read earlier, when
 //! another thread wrote the location in between: A's store silently erases that write.
 //!
-//! How it is counted. Every location carries a `version` (number of stores) and a `depth`:
-//! the number of updates "contained" in its current value. A store based on a read (a
+//! How it is counted. Every location carries a `depth`: the number of updates "contained" in
+//! its current value. A store based on a read (a
 //! read-modify-write such as `counter += 1`) sets `depth = depth_at_read + 1` and erases
 //! `depth_now - depth_at_read` updates; a blind store (`x = 0`) sets `depth = depth_now + 1`.
 //! Summed over all stores this telescopes to `stores - (depth_final - depth_initial)`, so for a
@@ -20,7 +20,6 @@ use crate::vm::sync::Tid;
 /// Per-location bookkeeping, stored beside the location (a global slot, a cell).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LocMeta {
-    pub version: u32,
     pub depth: u32,
     /// The thread that made the last store, and where (code, instruction).
     pub writer: Tid,
@@ -52,12 +51,11 @@ impl LocKey {
 
 const LOG_SLOTS: usize = 16;
 
-/// One remembered read: which location, its version and depth, and where it happened.
+/// One remembered read: which location, the depth it saw, and where it happened.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReadEntry {
     /// `tag + 1`, so 0 means empty.
     key: u32,
-    pub version: u32,
     pub depth: u32,
     pub code: u32,
     pub pc: u32,
@@ -76,7 +74,6 @@ impl ReadLog {
         let tag = key.tag();
         self.slots[tag as usize % LOG_SLOTS] = ReadEntry {
             key: tag + 1,
-            version: meta.version,
             depth: meta.depth,
             code,
             pc,
@@ -142,7 +139,9 @@ impl Stored {
     ) -> Option<LostEvent> {
         let r = self.read?;
         let before = self.before;
-        if self.erased > 0 && before.version != r.version && before.writer != thread {
+        // `erased > 0` means the depth moved since the read, so another store came in between
+        // (a location no longer carries a store count for this: one store less per store).
+        if self.erased > 0 && before.writer != thread {
             Some(LostEvent {
                 loc,
                 thread,
@@ -178,7 +177,6 @@ pub fn store_fast(
             return Some(*r);
         }
     }
-    meta.version = meta.version.wrapping_add(1);
     meta.depth = meta.depth.wrapping_add(1);
     meta.writer = tid;
     meta.write_code = code;
@@ -197,7 +195,6 @@ pub fn on_store(
     pc: u32,
 ) -> Stored {
     let before = *meta;
-    meta.version = meta.version.wrapping_add(1);
     meta.writer = tid;
     meta.write_code = code;
     meta.write_pc = pc;
