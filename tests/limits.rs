@@ -69,6 +69,33 @@ fn an_infinite_loop_stops_at_max_steps_and_says_where_each_thread_stood() {
 }
 
 #[test]
+fn a_built_in_iterating_something_enormous_stops_at_max_steps_and_cannot_be_caught() {
+    // One instruction (the call to sum) would iterate 10**12 items: --max-steps bounds the
+    // items built-ins iterate over too, and the stop is not an exception the program sees.
+    let src = "import threading\ndef spin():\n    try:\n        print(sum(range(10**12)))\n    except BaseException as e:\n        print('caught', e)\nt = threading.Thread(target=spin)\nt.start()\nt.join()\n";
+    let started = std::time::Instant::now();
+    let (code, out, err) = run_program(src, &["--max-steps", "100000"]);
+    assert_eq!(code, 5, "{err}");
+    assert_eq!(out, "", "nothing caught it");
+    assert!(
+        err.contains("stopped inside a built-in after it and the others had iterated over 100000 items (--max-steps)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Thread-1 (spin) (runnable): line 4 in spin"),
+        "{err}"
+    );
+    assert!(
+        err.contains("MainThread (blocked): line 9 in <module>"),
+        "{err}"
+    );
+    assert!(started.elapsed().as_secs() < 30, "it stopped promptly");
+    // A program that stays under the budget is unaffected.
+    let (code, out, err) = run_program("print(sum(range(1000)))\n", &["--max-steps", "100000"]);
+    assert_eq!((code, out.as_str()), (0, "499500\n"), "{err}");
+}
+
+#[test]
 fn an_exception_in_a_thread_ends_only_that_thread() {
     let src = "import threading\ndef work(n):\n    return 10 // n\nt = threading.Thread(target=work, args=(0,))\nt.start()\nt.join()\nprint('main goes on')\n";
     let (code, out, err) = run_program(src, &["-q"]);

@@ -257,7 +257,8 @@ impl Recorder {
     fn on_turn_end(&mut self, vm: &Vm, tid: Tid, end: &SliceEnd) {
         self.drain_output(vm, tid, false);
         match end {
-            SliceEnd::Budget | SliceEnd::Gc | SliceEnd::Tick => {}
+            // A limit ends the run; the run's end is recorded as for `--max-steps`.
+            SliceEnd::Budget | SliceEnd::Gc | SliceEnd::Tick | SliceEnd::Limit => {}
             SliceEnd::Blocked => {
                 self.end_turn(vm, Reason::Blocked);
                 if self.kept(tid) {

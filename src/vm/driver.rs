@@ -55,7 +55,7 @@ impl Vm {
                 break;
             }
             if self.steps >= self.config.max_steps {
-                self.report_limit(err);
+                self.report_limit(err, false);
                 return Ending::Limit;
             }
             let pick = match self.sched.next(preempted) {
@@ -100,6 +100,10 @@ impl Vm {
             }
             preempted = None;
             match end {
+                SliceEnd::Limit => {
+                    self.report_limit(err, true);
+                    return Ending::Limit;
+                }
                 SliceEnd::Budget => preempted = Some(tid),
                 SliceEnd::Gc | SliceEnd::Blocked | SliceEnd::Tick => {}
                 SliceEnd::Finished => self.on_thread_finished(tid),
@@ -329,13 +333,23 @@ impl Vm {
         }
     }
 
-    fn report_limit(&mut self, err: &mut dyn Write) {
+    /// The report for exit status 5: `--max-steps` instructions ran, or (`work`) a built-in
+    /// iterated past the same number of items in total.
+    fn report_limit(&mut self, err: &mut dyn Write, work: bool) {
         let _ = self.rt.stdout.flush();
-        let _ = writeln!(
-            err,
-            "gilvm: stopped after {} instructions (--max-steps); the program may be in an infinite loop",
-            self.config.max_steps
-        );
+        let _ = if work {
+            writeln!(
+                err,
+                "gilvm: stopped inside a built-in after it and the others had iterated over {} items (--max-steps); the program may be in an enormous loop",
+                self.config.max_steps
+            )
+        } else {
+            writeln!(
+                err,
+                "gilvm: stopped after {} instructions (--max-steps); the program may be in an infinite loop",
+                self.config.max_steps
+            )
+        };
         for t in &self.threads {
             if t.is_alive() {
                 let _ = writeln!(

@@ -40,6 +40,8 @@ pub enum SliceEnd {
     Gc,
     /// py27: the check interval's ticks ran out; the GIL is released and re-acquired.
     Tick,
+    /// A built-in used up the run's work budget ([`Throw::Limit`]): the run stops.
+    Limit,
 }
 
 /// Why `Vm::hot` returned.
@@ -246,6 +248,9 @@ impl Vm {
                     };
                     // An exception was raised by the instruction at pc - 1.
                     save_pc!();
+                    if let Throw::Limit = err {
+                        break 'run SliceEnd::Limit;
+                    }
                     match self.unwind(&mut stack, &mut frames, err, reraise) {
                         Ok(()) => continue 'frame,
                         Err(exc) => break 'run SliceEnd::Died(exc),
@@ -1163,6 +1168,9 @@ impl Vm {
 
     /// An exception escaping a thread before it ran any frame (its start call failed).
     fn die(&mut self, t: Throw) -> SliceEnd {
+        if let Throw::Limit = t {
+            return SliceEnd::Limit;
+        }
         match self.rt.exception_object(t) {
             Ok(id) => SliceEnd::Died(Value::Obj(id)),
             Err(_) => SliceEnd::Died(Value::ExcType(ExcKind::MemoryError)),

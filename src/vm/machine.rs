@@ -159,6 +159,7 @@ impl Vm {
         let random = rng::stream(config.seed, rng::Stream::Random);
         let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
         rt.prelude_start = prelude.start;
+        rt.work_left = config.max_steps;
         let mut consts = Vec::with_capacity(prog.codes.len());
         for code in &prog.codes {
             let mut vals = Vec::with_capacity(code.consts.len());

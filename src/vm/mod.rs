@@ -61,6 +61,10 @@ pub enum Throw {
     NewArgs { kind: ExcKind, args: Vec<Value> },
     /// An existing exception object (from `raise e`).
     Obj(ObjId),
+    /// Not an exception: the run's work budget ran out inside a built-in (`--max-steps`
+    /// bounds the items built-ins iterate over, so `sum(range(10**12))` stops). Nothing in
+    /// the program can catch it; the interpreter ends the run with exit status 5.
+    Limit,
 }
 
 impl Throw {
@@ -111,6 +115,10 @@ pub struct Rt {
     /// seed, so program randomness never perturbs the schedule. Sample it only through
     /// `rng.rs`'s bounded functions (never `rand`'s samplers, which change across versions).
     pub random: ChaCha8Rng,
+    /// Items built-ins may still iterate over in this run (`--max-steps`; see
+    /// [`Throw::Limit`]). Instructions are bounded by the driver; this bounds the work a
+    /// single instruction can do without allocating, which the heap limit cannot see.
+    pub work_left: u64,
 }
 
 impl Rt {
@@ -126,6 +134,19 @@ impl Rt {
             prelude_start: program.codes.len() as u32,
             program,
             random,
+            work_left: u64::MAX,
+        }
+    }
+
+    /// Spends `n` units of the work budget, or stops the run ([`Throw::Limit`]).
+    #[inline]
+    pub fn spend(&mut self, n: u64) -> PyResult<()> {
+        match self.work_left.checked_sub(n) {
+            Some(left) => {
+                self.work_left = left;
+                Ok(())
+            }
+            None => Err(Throw::Limit),
         }
     }
 
@@ -167,6 +188,12 @@ impl Rt {
             }
             Throw::New { kind, msg } => (kind, vec![self.new_str(msg)?]),
             Throw::NewArgs { kind, args } => (kind, args),
+            // The interpreter stops the run before unwinding a `Limit`; should one get here,
+            // it is at least never mistaken for a catchable exception of the program's.
+            Throw::Limit => (
+                ExcKind::RuntimeError,
+                vec![self.new_str("gilvm: work limit reached".to_string())?],
+            ),
         };
         Ok(self.heap.alloc(Obj::Exception(ExcObj {
             kind,

@@ -70,6 +70,8 @@ pub fn is_iterator(rt: &Rt, v: Value) -> bool {
 
 /// The next item of iterator `it`, or `None` when it is exhausted.
 pub fn iter_next(rt: &mut Rt, it: Value) -> PyResult<Option<Value>> {
+    // Every built-in that walks an iterable comes through here: one unit of work per item.
+    rt.spend(1)?;
     iter_next_depth(rt, it, 0)
 }
 

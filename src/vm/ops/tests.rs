@@ -24,6 +24,7 @@ pub(crate) fn throw_text(rt: &Rt, e: Throw) -> String {
             format!("{}: {}", kind.name(), parts.join(", "))
         }
         Throw::Obj(_) => "exception object".into(),
+        Throw::Limit => "work limit".into(),
     }
 }
 
