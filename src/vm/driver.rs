@@ -255,7 +255,21 @@ impl Vm {
         }
     }
 
+    /// Fires the timers that fell due. Called two or three times per thread switch, so the
+    /// nothing-due case is an inlined comparison (≈100 x86 instructions per switch as a call).
+    #[inline]
     fn fire_timers(&mut self) {
+        if self
+            .sched
+            .next_deadline()
+            .is_some_and(|d| d <= self.clock_ns)
+        {
+            self.fire_due_timers();
+        }
+    }
+
+    #[inline(never)]
+    fn fire_due_timers(&mut self) {
         while let Some((d, t)) = self.sched.pop_due_timer(self.clock_ns) {
             if self.tracer.is_some() && self.timer_is_live(t, d) {
                 self.trace(Hook::Timeout { tid: t });

@@ -128,6 +128,7 @@ impl Scheduler {
     }
 
     /// The earliest armed timer.
+    #[inline]
     pub fn next_deadline(&self) -> Option<u64> {
         self.timers.peek().map(|Reverse((d, _, _))| *d)
     }
