@@ -534,7 +534,65 @@ impl Vm {
                         }
                         continue 'instr;
                     }
-                    _ => leave!(Hot::Slow(ins)),
+                    // Every other opcode, listed rather than `_`: an exhaustive match lets the
+                    // jump table cover every opcode, with no range check before each dispatch
+                    // (45.9 -> 45.5 x86 instructions per VM instruction, callgrind), and a new
+                    // opcode must be placed here or above explicitly.
+                    Opcode::UNARY_NEGATIVE
+                    | Opcode::UNARY_POSITIVE
+                    | Opcode::UNARY_NOT
+                    | Opcode::UNARY_INVERT
+                    | Opcode::IS_OP
+                    | Opcode::CONTAINS_OP
+                    | Opcode::BINARY_SUBSCR
+                    | Opcode::STORE_SUBSCR
+                    | Opcode::DELETE_SUBSCR
+                    | Opcode::BUILD_SLICE
+                    | Opcode::GET_ITER
+                    | Opcode::DELETE_NAME
+                    | Opcode::DELETE_GLOBAL
+                    | Opcode::DELETE_FAST
+                    | Opcode::MAKE_CELL
+                    | Opcode::COPY_FREE_VARS
+                    | Opcode::LOAD_CLOSURE
+                    | Opcode::LOAD_DEREF
+                    | Opcode::STORE_DEREF
+                    | Opcode::DELETE_DEREF
+                    | Opcode::LOAD_ATTR
+                    | Opcode::STORE_ATTR
+                    | Opcode::LOAD_METHOD
+                    | Opcode::BUILD_TUPLE
+                    | Opcode::BUILD_LIST
+                    | Opcode::BUILD_MAP
+                    | Opcode::BUILD_CONST_KEY_MAP
+                    | Opcode::BUILD_STRING
+                    | Opcode::LIST_APPEND
+                    | Opcode::LIST_EXTEND
+                    | Opcode::LIST_TO_TUPLE
+                    | Opcode::MAP_ADD
+                    | Opcode::UNPACK_SEQUENCE
+                    | Opcode::FORMAT_VALUE
+                    | Opcode::POP_JUMP_FORWARD_IF_NONE
+                    | Opcode::POP_JUMP_FORWARD_IF_NOT_NONE
+                    | Opcode::POP_JUMP_BACKWARD_IF_NONE
+                    | Opcode::POP_JUMP_BACKWARD_IF_NOT_NONE
+                    | Opcode::JUMP_IF_FALSE_OR_POP
+                    | Opcode::JUMP_IF_TRUE_OR_POP
+                    | Opcode::KW_NAMES
+                    | Opcode::CALL
+                    | Opcode::CALL_FUNCTION_EX
+                    | Opcode::MAKE_FUNCTION
+                    | Opcode::RETURN_VALUE
+                    | Opcode::BEFORE_WITH
+                    | Opcode::WITH_EXCEPT_START
+                    | Opcode::PUSH_EXC_INFO
+                    | Opcode::POP_EXCEPT
+                    | Opcode::RERAISE
+                    | Opcode::CHECK_EXC_MATCH
+                    | Opcode::RAISE_VARARGS
+                    | Opcode::LOAD_ASSERTION_ERROR
+                    | Opcode::IMPORT_NAME
+                    | Opcode::IMPORT_FROM => leave!(Hot::Slow(ins)),
                 }
             };
             leave!(Hot::Raise(err));
