@@ -73,6 +73,10 @@ pub struct CodeObject {
     pub exception_table: Vec<ExceptionEntry>,
     /// Maximum depth of the value stack, computed by the compiler.
     pub stacksize: u32,
+    /// For the interpreter only, filled by [`Program::mark_rmw_runs`] (empty in compiled
+    /// code): `true` at the first instruction of a `LOAD_GLOBAL x; LOAD_CONST c; BINARY_OP
+    /// (+, -, +=, -=); STORE_GLOBAL y` run (or the `_NAME` forms), such as `counter += 1`.
+    pub rmw_runs: Vec<bool>,
 }
 
 impl CodeObject {
@@ -443,6 +447,24 @@ impl Program {
             }
         }
         Ok(())
+    }
+
+    /// Marks, in every code object, the read-modify-write runs the interpreter may execute as
+    /// one step (`CodeObject::rmw_runs`; see `Vm::hot`).
+    pub fn mark_rmw_runs(&mut self) {
+        for code in &mut self.codes {
+            let ins = &code.instrs;
+            code.rmw_runs = (0..ins.len())
+                .map(|i| {
+                    i + 3 < ins.len()
+                        && matches!(ins[i].op, Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME)
+                        && ins[i + 1].op == Opcode::LOAD_CONST
+                        && ins[i + 2].op == Opcode::BINARY_OP
+                        && matches!(ins[i + 2].arg, 0 | 13 | 10 | 23)
+                        && matches!(ins[i + 3].op, Opcode::STORE_GLOBAL | Opcode::STORE_NAME)
+                })
+                .collect();
+        }
     }
 
     /// Appends the code objects of `other` (compiled separately) to this program, renumbering
