@@ -386,7 +386,7 @@ impl Vm {
                         // the same instruction count (tests/trace_cli.rs compares traced runs,
                         // which step one instruction at a time, with untraced ones). Not under
                         // py27, whose ticks count opcodes one by one. It saves three dispatches
-                        // and three push/pop pairs: 45.5 -> 35 x86 instructions per VM
+                        // and three push/pop pairs: 45.5 -> 38.4 x86 instructions per VM
                         // instruction on the seed's counter loop (callgrind).
                         if !TICKS && left >= 3 && code.rmw_runs[pc - 1] {
                             let c = consts[instrs[pc].arg as usize];
