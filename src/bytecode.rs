@@ -73,10 +73,6 @@ pub struct CodeObject {
     pub exception_table: Vec<ExceptionEntry>,
     /// Maximum depth of the value stack, computed by the compiler.
     pub stacksize: u32,
-    /// For the interpreter only, filled by [`Program::mark_rmw_runs`] (empty in compiled
-    /// code): `true` at the first instruction of a `LOAD_GLOBAL x; LOAD_CONST c; BINARY_OP
-    /// (+, -, +=, -=); STORE_GLOBAL y` run (or the `_NAME` forms), such as `counter += 1`.
-    pub rmw_runs: Vec<bool>,
 }
 
 impl CodeObject {
@@ -132,11 +128,20 @@ pub enum Const {
 pub struct Instr {
     pub op: Opcode,
     pub arg: u32,
+    /// For the interpreter only, set by [`Program::mark_rmw_runs`] (always false in compiled
+    /// code; it lives in the instruction's padding): this is the first instruction of a
+    /// `LOAD_GLOBAL x; LOAD_CONST c; BINARY_OP (+, -, +=, -=); STORE_GLOBAL y` run (or the
+    /// `_NAME` forms), such as `counter += 1`, which `Vm::hot` may execute in one step.
+    pub rmw_run: bool,
 }
 
 impl Instr {
     pub fn new(op: Opcode, arg: u32) -> Instr {
-        Instr { op, arg }
+        Instr {
+            op,
+            arg,
+            rmw_run: false,
+        }
     }
 
     /// The index this jump instruction at `index` goes to, or `None` if it is not a jump.
@@ -453,17 +458,15 @@ impl Program {
     /// one step (`CodeObject::rmw_runs`; see `Vm::hot`).
     pub fn mark_rmw_runs(&mut self) {
         for code in &mut self.codes {
-            let ins = &code.instrs;
-            code.rmw_runs = (0..ins.len())
-                .map(|i| {
-                    i + 3 < ins.len()
-                        && matches!(ins[i].op, Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME)
-                        && ins[i + 1].op == Opcode::LOAD_CONST
-                        && ins[i + 2].op == Opcode::BINARY_OP
-                        && matches!(ins[i + 2].arg, 0 | 13 | 10 | 23)
-                        && matches!(ins[i + 3].op, Opcode::STORE_GLOBAL | Opcode::STORE_NAME)
-                })
-                .collect();
+            let ins = &mut code.instrs;
+            for i in 0..ins.len() {
+                ins[i].rmw_run = i + 3 < ins.len()
+                    && matches!(ins[i].op, Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME)
+                    && ins[i + 1].op == Opcode::LOAD_CONST
+                    && ins[i + 2].op == Opcode::BINARY_OP
+                    && matches!(ins[i + 2].arg, 0 | 13 | 10 | 23)
+                    && matches!(ins[i + 3].op, Opcode::STORE_GLOBAL | Opcode::STORE_NAME);
+            }
         }
     }
 

@@ -538,7 +538,6 @@ impl<'a> Compiler<'a> {
             lines: asm.lines,
             exception_table: asm.exception_table,
             stacksize: asm.stacksize,
-            rmw_runs: Vec::new(),
         })
     }
 
@@ -704,6 +703,5 @@ fn placeholder_code() -> CodeObject {
         lines: Vec::new(),
         exception_table: Vec::new(),
         stacksize: 0,
-        rmw_runs: Vec::new(),
     }
 }

@@ -386,12 +386,20 @@ impl Vm {
                         // the same instruction count (tests/trace_cli.rs compares traced runs,
                         // which step one instruction at a time, with untraced ones). Not under
                         // py27, whose ticks count opcodes one by one. It saves three dispatches
-                        // and three push/pop pairs: 45.5 -> 38.4 x86 instructions per VM
+                        // and three push/pop pairs: 45.5 -> 36.8 x86 instructions per VM
                         // instruction on the seed's counter loop (callgrind).
-                        if !TICKS && left >= 3 && code.rmw_runs[pc - 1] {
-                            let c = consts[instrs[pc].arg as usize];
-                            let op = instrs[pc + 1].arg;
-                            let dst = instrs[pc + 2].arg as usize;
+                        if !TICKS && ins.rmw_run && left >= 3 {
+                            // SAFETY: a marked run has three more instructions after this
+                            // one (`mark_rmw_runs` checks `i + 3 < len`), and `pc` is this
+                            // one's index + 1.
+                            let (k, op, dst) = unsafe {
+                                (
+                                    instrs.get_unchecked(pc).arg as usize,
+                                    instrs.get_unchecked(pc + 1).arg,
+                                    instrs.get_unchecked(pc + 2).arg as usize,
+                                )
+                            };
+                            let c = consts[k];
                             if let (Value::Int(x), Value::Int(y)) = (self.globals[slot].value, c) {
                                 let r = if op == 0 || op == 13 {
                                     x.checked_add(y)
