@@ -573,4 +573,42 @@ mod tests {
         });
         assert!(e.unwrap_err().contains("out of range"));
     }
+
+    #[test]
+    fn rmw_runs_are_marked_at_global_increments_only() {
+        let src = "c = 0\nc += 1\nc = c - 2\nc *= 3\nx = c + 1\ndef f():\n    global c\n    c += 1\n    y = 1\n    y += 1\n";
+        let mut p = crate::compile_source("t.py", src).unwrap();
+        assert!(p.codes.iter().flat_map(|c| &c.instrs).all(|i| !i.rmw_run));
+        p.mark_rmw_runs();
+        let marked: Vec<(usize, u32)> = p
+            .codes
+            .iter()
+            .enumerate()
+            .flat_map(|(ci, c)| {
+                c.instrs
+                    .iter()
+                    .filter(|i| i.rmw_run)
+                    .map(move |i| (ci, i.arg))
+            })
+            .collect();
+        // Marked: `c += 1` and `c = c - 2` and `x = c + 1` at module level (LOAD_NAME ...
+        // STORE_NAME), `c += 1` in f (LOAD_GLOBAL ... STORE_GLOBAL). Not `c *= 3` (not + or -)
+        // and not the local `y += 1` (LOAD_FAST).
+        let module = marked.iter().filter(|(ci, _)| *ci == 0).count();
+        let in_f = marked.iter().filter(|(ci, _)| *ci == 1).count();
+        assert_eq!((module, in_f), (3, 1), "{marked:?}");
+        for code in &p.codes {
+            for (i, ins) in code.instrs.iter().enumerate() {
+                if ins.rmw_run {
+                    assert!(matches!(ins.op, Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME));
+                    assert_eq!(code.instrs[i + 1].op, Opcode::LOAD_CONST);
+                    assert_eq!(code.instrs[i + 2].op, Opcode::BINARY_OP);
+                    assert!(matches!(
+                        code.instrs[i + 3].op,
+                        Opcode::STORE_GLOBAL | Opcode::STORE_NAME
+                    ));
+                }
+            }
+        }
+    }
 }
