@@ -128,11 +128,12 @@ pub enum Const {
 pub struct Instr {
     pub op: Opcode,
     pub arg: u32,
-    /// For the interpreter only, set by [`Program::mark_rmw_runs`] (always false in compiled
-    /// code; it lives in the instruction's padding): this is the first instruction of a
-    /// `LOAD_GLOBAL x; LOAD_CONST c; BINARY_OP (+, -, +=, -=); STORE_GLOBAL y` run (or the
-    /// `_NAME` forms), such as `counter += 1`, which `Vm::hot` may execute in one step.
-    pub rmw_run: bool,
+    /// For the interpreter only, set by [`Program::mark_fused_runs`] (always false in compiled
+    /// code; it lives in the instruction's padding): this is the first instruction of a run
+    /// that `Vm::hot` may execute in one step — a global read-modify-write `LOAD_GLOBAL x;
+    /// LOAD_CONST c; BINARY_OP (+, -, +=, -=); STORE_GLOBAL y` (or the `_NAME` forms), such
+    /// as `counter += 1`, or a loop step `FOR_ITER; STORE_FAST i`.
+    pub fused: bool,
 }
 
 impl Instr {
@@ -140,7 +141,7 @@ impl Instr {
         Instr {
             op,
             arg,
-            rmw_run: false,
+            fused: false,
         }
     }
 
@@ -454,18 +455,22 @@ impl Program {
         Ok(())
     }
 
-    /// Marks, in every code object, the read-modify-write runs the interpreter may execute as
-    /// one step (`CodeObject::rmw_runs`; see `Vm::hot`).
-    pub fn mark_rmw_runs(&mut self) {
+    /// Marks, in every code object, the runs the interpreter may execute as one step
+    /// ([`Instr::fused`]; see `Vm::hot`).
+    pub fn mark_fused_runs(&mut self) {
         for code in &mut self.codes {
             let ins = &mut code.instrs;
             for i in 0..ins.len() {
-                ins[i].rmw_run = i + 3 < ins.len()
+                let rmw = i + 3 < ins.len()
                     && matches!(ins[i].op, Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME)
                     && ins[i + 1].op == Opcode::LOAD_CONST
                     && ins[i + 2].op == Opcode::BINARY_OP
                     && matches!(ins[i + 2].arg, 0 | 13 | 10 | 23)
                     && matches!(ins[i + 3].op, Opcode::STORE_GLOBAL | Opcode::STORE_NAME);
+                let loop_step = i + 1 < ins.len()
+                    && ins[i].op == Opcode::FOR_ITER
+                    && ins[i + 1].op == Opcode::STORE_FAST;
+                ins[i].fused = rmw || loop_step;
             }
         }
     }
@@ -575,31 +580,30 @@ mod tests {
     }
 
     #[test]
-    fn rmw_runs_are_marked_at_global_increments_only() {
-        let src = "c = 0\nc += 1\nc = c - 2\nc *= 3\nx = c + 1\ndef f():\n    global c\n    c += 1\n    y = 1\n    y += 1\n";
+    fn fused_runs_are_marked_at_global_increments_and_local_loop_steps_only() {
+        let src = "c = 0\nc += 1\nc = c - 2\nc *= 3\nx = c + 1\nfor j in range(2):\n    pass\ndef f():\n    global c\n    c += 1\n    y = 1\n    y += 1\n    for i in range(3):\n        pass\n";
         let mut p = crate::compile_source("t.py", src).unwrap();
-        assert!(p.codes.iter().flat_map(|c| &c.instrs).all(|i| !i.rmw_run));
-        p.mark_rmw_runs();
-        let marked: Vec<(usize, u32)> = p
-            .codes
-            .iter()
-            .enumerate()
-            .flat_map(|(ci, c)| {
-                c.instrs
-                    .iter()
-                    .filter(|i| i.rmw_run)
-                    .map(move |i| (ci, i.arg))
-            })
-            .collect();
-        // Marked: `c += 1` and `c = c - 2` and `x = c + 1` at module level (LOAD_NAME ...
-        // STORE_NAME), `c += 1` in f (LOAD_GLOBAL ... STORE_GLOBAL). Not `c *= 3` (not + or -)
-        // and not the local `y += 1` (LOAD_FAST).
-        let module = marked.iter().filter(|(ci, _)| *ci == 0).count();
-        let in_f = marked.iter().filter(|(ci, _)| *ci == 1).count();
-        assert_eq!((module, in_f), (3, 1), "{marked:?}");
+        assert!(p.codes.iter().flat_map(|c| &c.instrs).all(|i| !i.fused));
+        p.mark_fused_runs();
+        let marked = |ci: usize| -> Vec<Opcode> {
+            p.codes[ci]
+                .instrs
+                .iter()
+                .filter(|i| i.fused)
+                .map(|i| i.op)
+                .collect()
+        };
+        // Module: `c += 1`, `c = c - 2`, `x = c + 1`; not `c *= 3` (neither + nor -) and not
+        // the loop step, which stores to a global.
+        assert_eq!(marked(0), [Opcode::LOAD_GLOBAL; 3]);
+        // f: `c += 1` (LOAD_GLOBAL ... STORE_GLOBAL) and the loop step into the local `i`;
+        // not the local `y += 1` (LOAD_FAST).
+        assert_eq!(marked(1), [Opcode::LOAD_GLOBAL, Opcode::FOR_ITER]);
         for code in &p.codes {
             for (i, ins) in code.instrs.iter().enumerate() {
-                if ins.rmw_run {
+                if ins.fused && ins.op == Opcode::FOR_ITER {
+                    assert_eq!(code.instrs[i + 1].op, Opcode::STORE_FAST);
+                } else if ins.fused {
                     assert!(matches!(ins.op, Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME));
                     assert_eq!(code.instrs[i + 1].op, Opcode::LOAD_CONST);
                     assert_eq!(code.instrs[i + 2].op, Opcode::BINARY_OP);

@@ -378,7 +378,7 @@ impl Vm {
                     Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME => {
                         let slot = ins.arg as usize;
                         // `counter += 1` in one step: a marked `LOAD_GLOBAL; LOAD_CONST;
-                        // BINARY_OP; STORE_GLOBAL` run (`Program::mark_rmw_runs`) runs at once
+                        // BINARY_OP; STORE_GLOBAL` run (`Program::mark_fused_runs`) runs at once
                         // when the budget covers all four instructions — so no switch, no
                         // collection and no tracer could come between them anyway — and the
                         // operands are ints that do not overflow; otherwise one at a time, as
@@ -388,9 +388,9 @@ impl Vm {
                         // py27, whose ticks count opcodes one by one. It saves three dispatches
                         // and three push/pop pairs: 45.5 -> 36.8 x86 instructions per VM
                         // instruction on the seed's counter loop (callgrind).
-                        if !TICKS && ins.rmw_run && left >= 3 {
+                        if !TICKS && ins.fused && left >= 3 {
                             // SAFETY: a marked run has three more instructions after this
-                            // one (`mark_rmw_runs` checks `i + 3 < len`), and `pc` is this
+                            // one (`mark_fused_runs` checks `i + 3 < len`), and `pc` is this
                             // one's index + 1.
                             let (k, op, dst) = unsafe {
                                 (
@@ -526,7 +526,21 @@ impl Vm {
                                     let c = *cur;
                                     if (*step > 0 && c < *stop) || (*step < 0 && c > *stop) {
                                         *cur = c.checked_add(*step).unwrap_or(*stop);
-                                        push!(Value::Int(c));
+                                        if !TICKS && ins.fused && left >= 1 {
+                                            // `FOR_ITER; STORE_FAST i` in one step, on the
+                                            // terms of the read-modify-write run above (the
+                                            // budget covers both): one dispatch and a
+                                            // push/pop fewer per loop iteration, 36.8 -> 34.3
+                                            // x86 instructions per VM instruction (callgrind).
+                                            // SAFETY: a marked FOR_ITER is followed by a
+                                            // STORE_FAST (`mark_fused_runs`), at index `pc`.
+                                            let dst = unsafe { instrs.get_unchecked(pc) }.arg;
+                                            s[base + dst as usize] = Value::Int(c);
+                                            left -= 1;
+                                            pc += 1;
+                                        } else {
+                                            push!(Value::Int(c));
+                                        }
                                     } else {
                                         sp -= 1;
                                         pc += ins.arg as usize;

@@ -149,7 +149,7 @@ impl Vm {
     pub fn new(user: &Program, config: RunConfig, stdout: Box<dyn std::io::Write>) -> PyResult<Vm> {
         let mut linked = user.clone();
         let prelude = Prelude::link(&mut linked);
-        linked.mark_rmw_runs();
+        linked.mark_fused_runs();
         if let Err(e) = linked.check_control_flow() {
             return Err(Throw::new(
                 ExcKind::RuntimeError,
