@@ -132,7 +132,8 @@ pub struct Instr {
     /// code; it lives in the instruction's padding): this is the first instruction of a run
     /// that `Vm::hot` may execute in one step — a global read-modify-write `LOAD_GLOBAL x;
     /// LOAD_CONST c; BINARY_OP (+, -, +=, -=); STORE_GLOBAL y` (or the `_NAME` forms), such
-    /// as `counter += 1`, or a loop step `FOR_ITER; STORE_FAST i`.
+    /// as `counter += 1`, a loop step `FOR_ITER; STORE_FAST i`, or a loop's back edge
+    /// `JUMP_BACKWARD` to its `FOR_ITER`.
     pub fused: bool,
 }
 
@@ -470,7 +471,11 @@ impl Program {
                 let loop_step = i + 1 < ins.len()
                     && ins[i].op == Opcode::FOR_ITER
                     && ins[i + 1].op == Opcode::STORE_FAST;
-                ins[i].fused = rmw || loop_step;
+                let back_edge = ins[i].op == Opcode::JUMP_BACKWARD
+                    && (i + 1)
+                        .checked_sub(ins[i].arg as usize)
+                        .is_some_and(|t| t < ins.len() && ins[t].op == Opcode::FOR_ITER);
+                ins[i].fused = rmw || loop_step || back_edge;
             }
         }
     }
@@ -580,7 +585,7 @@ mod tests {
     }
 
     #[test]
-    fn fused_runs_are_marked_at_global_increments_and_local_loop_steps_only() {
+    fn fused_runs_are_marked_at_global_increments_loop_steps_and_back_edges_only() {
         let src = "c = 0\nc += 1\nc = c - 2\nc *= 3\nx = c + 1\nfor j in range(2):\n    pass\ndef f():\n    global c\n    c += 1\n    y = 1\n    y += 1\n    for i in range(3):\n        pass\n";
         let mut p = crate::compile_source("t.py", src).unwrap();
         assert!(p.codes.iter().flat_map(|c| &c.instrs).all(|i| !i.fused));
@@ -593,16 +598,30 @@ mod tests {
                 .map(|i| i.op)
                 .collect()
         };
-        // Module: `c += 1`, `c = c - 2`, `x = c + 1`; not `c *= 3` (neither + nor -) and not
-        // the loop step, which stores to a global.
-        assert_eq!(marked(0), [Opcode::LOAD_GLOBAL; 3]);
-        // f: `c += 1` (LOAD_GLOBAL ... STORE_GLOBAL) and the loop step into the local `i`;
-        // not the local `y += 1` (LOAD_FAST).
-        assert_eq!(marked(1), [Opcode::LOAD_GLOBAL, Opcode::FOR_ITER]);
+        // Module: `c += 1`, `c = c - 2`, `x = c + 1` and the loop's back edge; not `c *= 3`
+        // (neither + nor -) and not the loop step, which stores to a global.
+        assert_eq!(
+            marked(0),
+            [
+                Opcode::LOAD_GLOBAL,
+                Opcode::LOAD_GLOBAL,
+                Opcode::LOAD_GLOBAL,
+                Opcode::JUMP_BACKWARD
+            ]
+        );
+        // f: `c += 1` (LOAD_GLOBAL ... STORE_GLOBAL), the loop step into the local `i` and the
+        // back edge; not the local `y += 1` (LOAD_FAST).
+        assert_eq!(
+            marked(1),
+            [Opcode::LOAD_GLOBAL, Opcode::FOR_ITER, Opcode::JUMP_BACKWARD]
+        );
         for code in &p.codes {
             for (i, ins) in code.instrs.iter().enumerate() {
                 if ins.fused && ins.op == Opcode::FOR_ITER {
                     assert_eq!(code.instrs[i + 1].op, Opcode::STORE_FAST);
+                } else if ins.fused && ins.op == Opcode::JUMP_BACKWARD {
+                    let target = ins.jump_target(i).unwrap();
+                    assert_eq!(code.instrs[target].op, Opcode::FOR_ITER);
                 } else if ins.fused {
                     assert!(matches!(ins.op, Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME));
                     assert_eq!(code.instrs[i + 1].op, Opcode::LOAD_CONST);
