@@ -241,6 +241,29 @@ pub fn main() -> i32 {
     }
 }
 
+/// Reads and compiles `file` (`-` for standard input): (display name, text, program). On
+/// failure, says why on `err` and returns the exit status (usage error or compile error).
+pub fn load_program(
+    file: &str,
+    color: bool,
+    err: &mut dyn Write,
+) -> Result<(String, String, crate::bytecode::Program), i32> {
+    let (name, source) = match read_source(file) {
+        Ok(s) => s,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return Err(EXIT_USAGE);
+        }
+    };
+    match crate::compile_source(&name, &source) {
+        Ok(program) => Ok((name, source, program)),
+        Err(e) => {
+            let _ = err.write_all(render_compile_error(&e, &name, &source, color).as_bytes());
+            Err(EXIT_COMPILE)
+        }
+    }
+}
+
 /// Reads a program from a path, or standard input for `-`. Returns (display name, text).
 pub fn read_source(file: &str) -> Result<(String, String), String> {
     if file == "-" {
@@ -267,41 +290,30 @@ fn dis(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let (name, source) = match read_source(file) {
-        Ok(s) => s,
-        Err(msg) => {
-            let _ = writeln!(err, "{msg}");
-            return EXIT_USAGE;
+    let (_, _, program) = match load_program(file, color, err) {
+        Ok(l) => l,
+        Err(status) => return status,
+    };
+    let text = match model {
+        None => crate::dis::disassemble(&program),
+        Some(m) => {
+            let mark = format!("  ⇄ {}", m.name());
+            let is_switch_point = |op| crate::vm::gil::marks_switch_point(m, op);
+            let marks = crate::dis::SwitchMarks {
+                is_switch_point: &is_switch_point,
+                mark: &mark,
+            };
+            let _ = writeln!(
+                err,
+                "gilvm: `⇄ {}` marks the instructions after which --gil {} may hand the GIL to another thread",
+                m.name(),
+                m.name()
+            );
+            crate::dis::disassemble_marked(&program, Some(&marks))
         }
     };
-    match crate::compile_source(&name, &source) {
-        Ok(program) => {
-            let text = match model {
-                None => crate::dis::disassemble(&program),
-                Some(m) => {
-                    let mark = format!("  ⇄ {}", m.name());
-                    let is_switch_point = |op| crate::vm::gil::marks_switch_point(m, op);
-                    let marks = crate::dis::SwitchMarks {
-                        is_switch_point: &is_switch_point,
-                        mark: &mark,
-                    };
-                    let _ = writeln!(
-                        err,
-                        "gilvm: `⇄ {}` marks the instructions after which --gil {} may hand the GIL to another thread",
-                        m.name(),
-                        m.name()
-                    );
-                    crate::dis::disassemble_marked(&program, Some(&marks))
-                }
-            };
-            let _ = out.write_all(text.as_bytes());
-            EXIT_OK
-        }
-        Err(e) => {
-            let _ = err.write_all(render_compile_error(&e, &name, &source, color).as_bytes());
-            EXIT_COMPILE
-        }
-    }
+    let _ = out.write_all(text.as_bytes());
+    EXIT_OK
 }
 
 /// Draws a fresh seed from the OS's per-process hash randomness (the only nondeterminism
@@ -347,19 +359,9 @@ fn run(
     color: bool,
     err: &mut dyn Write,
 ) -> i32 {
-    let (name, source) = match read_source(file) {
-        Ok(s) => s,
-        Err(msg) => {
-            let _ = writeln!(err, "{msg}");
-            return EXIT_USAGE;
-        }
-    };
-    let program = match crate::compile_source(&name, &source) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = err.write_all(render_compile_error(&e, &name, &source, color).as_bytes());
-            return EXIT_COMPILE;
-        }
+    let (_, source, program) = match load_program(file, color, err) {
+        Ok(l) => l,
+        Err(status) => return status,
     };
     let (model, switch_interval) = match resolve_model(opts) {
         Ok(m) => m,
@@ -459,19 +461,9 @@ fn trace_cmd(file: &str, opts: &RunOpts, t: &TraceOpts, color: bool, err: &mut d
         let _ = writeln!(err, "gilvm: unknown trace format `{}`", t.format);
         return EXIT_USAGE;
     };
-    let (name, source) = match read_source(file) {
-        Ok(s) => s,
-        Err(msg) => {
-            let _ = writeln!(err, "{msg}");
-            return EXIT_USAGE;
-        }
-    };
-    let program = match crate::compile_source(&name, &source) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = err.write_all(render_compile_error(&e, &name, &source, color).as_bytes());
-            return EXIT_COMPILE;
-        }
+    let (name, source, program) = match load_program(file, color, err) {
+        Ok(l) => l,
+        Err(status) => return status,
     };
     let followed = match t.schedule.as_deref().map(|p| trace_schedule(p, &source)) {
         None => None,

@@ -22,7 +22,6 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::bytecode::Program;
-use crate::error::render_compile_error;
 use crate::vm::gil::{self, GilModel};
 use crate::vm::machine::{RunConfig, Vm, DEFAULT_MAX_STEPS};
 
@@ -264,19 +263,9 @@ pub fn sweep(
 /// terminal, print the report on `out`. Returns the exit status. `err` must not hold the lock
 /// of the process's stderr: the progress bar draws there from other threads.
 pub fn command(cfg: &SweepConfig, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let (name, source) = match crate::cli::read_source(&cfg.file) {
-        Ok(s) => s,
-        Err(msg) => {
-            let _ = writeln!(err, "{msg}");
-            return crate::cli::EXIT_USAGE;
-        }
-    };
-    let program = match crate::compile_source(&name, &source) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = err.write_all(render_compile_error(&e, &name, &source, color).as_bytes());
-            return crate::cli::EXIT_COMPILE;
-        }
+    let (_, _, program) = match crate::cli::load_program(&cfg.file, color, err) {
+        Ok(l) => l,
+        Err(status) => return status,
     };
     let jobs = cfg.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()

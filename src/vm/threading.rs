@@ -13,7 +13,6 @@ use crate::vm::gil::{GilModel, IntervalUnit};
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::{AttrSym, MethodId, NativeId, TypeTag};
-use crate::vm::sync::lock::LockWaiter;
 use crate::vm::sync::{receiver, QueueKind, Site, SyncObj, ThreadObj, Tid};
 use crate::vm::thread::{ThreadState, Wait};
 use crate::vm::value::{ObjId, Value};
@@ -530,13 +529,7 @@ impl Vm {
                 l.acquired_at = site;
                 return Ok(Some(Value::Bool(true)));
             }
-            l.waiters.push(LockWaiter {
-                tid: me,
-                count: 1,
-                result: true,
-                after_wait: false,
-            });
-            self.block(Wait::Acquire(id), None, Value::Bool(false));
+            self.lock_wait(id, None);
             return Ok(None);
         }
         match self.call_sync_method(

@@ -163,14 +163,23 @@ impl Vm {
         } else {
             None
         };
-        self.lock_state(id)?.waiters.push(LockWaiter {
-            tid: me,
-            count: 1,
-            result: true,
-            after_wait: false,
-        });
-        self.block(Wait::Acquire(id), deadline, Value::Bool(false));
+        self.lock_wait(id, deadline);
         Ok(Outcome::Blocked)
+    }
+
+    /// Blocks the current thread on a held Lock or RLock as a blocking `acquire()` does: it
+    /// joins the waiters and wakes owning the lock with `True`, or with `False` at `deadline`.
+    pub fn lock_wait(&mut self, id: ObjId, deadline: Option<u64>) {
+        let me = self.current;
+        if let Ok(l) = self.lock_state(id) {
+            l.waiters.push(LockWaiter {
+                tid: me,
+                count: 1,
+                result: true,
+                after_wait: false,
+            });
+        }
+        self.block(Wait::Acquire(id), deadline, Value::Bool(false));
     }
 
     /// `release()` of a Lock (anyone may release a held Lock) or RLock (only its owner).
