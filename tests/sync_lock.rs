@@ -137,3 +137,82 @@ fn lock_program_prints_what_python_prints() {
          print(l.locked())\n",
     );
 }
+
+/// Under every model with a GIL, the thread that releases a lock runs on while the waiter it
+/// woke waits for its turn: the releasing thread can take the lock again first (barging).
+/// CPython 3.9, 3.11 and 3.13 print `['main again', 'waiter']` for this program too (the
+/// woken waiter loses the race to the thread holding the GIL).
+#[test]
+fn a_released_lock_can_be_taken_again_before_the_woken_waiter_runs() {
+    let path = write_program(
+        "import threading, time\n\
+         lock = threading.Lock()\n\
+         order = []\n\
+         def waiter():\n    with lock:\n        order.append('waiter')\n\
+         lock.acquire()\n\
+         t = threading.Thread(target=waiter)\n\
+         t.start()\n\
+         time.sleep(0.01)\n\
+         lock.release()\n\
+         if lock.acquire(blocking=False):\n    order.append('main again')\n    lock.release()\n\
+         t.join()\n\
+         print(order)\n",
+    );
+    for model in ["any", "py27", "py39", "py311"] {
+        for seed in 0..8 {
+            let out = run_file(&path, seed, &["--gil", model]);
+            assert_eq!(
+                (out.code, out.stdout.as_str()),
+                (0, "['main again', 'waiter']\n"),
+                "--gil {model} --seed {seed}: {out}"
+            );
+        }
+    }
+}
+
+/// A waiter woken by a release that finds the lock taken again waits once more, and its
+/// timed `acquire` keeps its deadline: here the main thread takes the lock back at once and
+/// holds it past the waiter's 50 ms, so the waiter's `acquire` returns False (as on CPython).
+/// Under py311 the second case keeps the woken waiter runnable until after its deadline (the
+/// main thread busy for longer than the 5 ms switch interval): it gives up without waiting.
+#[test]
+fn a_woken_waiter_that_finds_the_lock_taken_waits_again_with_its_deadline() {
+    let sleeping = "import threading, time\n\
+         lock = threading.Lock()\n\
+         results = []\n\
+         def waiter():\n    got = lock.acquire(timeout=0.05)\n    results.append(got)\n    if got:\n        lock.release()\n\
+         lock.acquire()\n\
+         t = threading.Thread(target=waiter)\n\
+         t.start()\n\
+         time.sleep(0.01)\n\
+         lock.release()\n\
+         lock.acquire()\n\
+         time.sleep(0.1)\n\
+         lock.release()\n\
+         t.join()\n\
+         print(results, lock.locked())\n";
+    let path = write_program(sleeping);
+    for model in ["any", "py27", "py39", "py311"] {
+        for seed in 0..4 {
+            let out = run_file(&path, seed, &["--gil", model]);
+            assert_eq!(
+                (out.code, out.stdout.as_str()),
+                (0, "[False] False\n"),
+                "--gil {model} --seed {seed}: {out}"
+            );
+        }
+    }
+    let busy = sleeping
+        .replace("timeout=0.05", "timeout=0.001")
+        .replace("time.sleep(0.01)", "time.sleep(0.0005)")
+        .replace("time.sleep(0.1)", "for _ in range(600000):\n    pass");
+    let path = write_program(&busy);
+    for seed in 0..3 {
+        let out = run_file(&path, seed, &["--gil", "py311"]);
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "[False] False\n"),
+            "--seed {seed}: {out}"
+        );
+    }
+}

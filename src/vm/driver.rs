@@ -94,7 +94,12 @@ impl Vm {
             if self.tracer.is_some() {
                 self.trace(Hook::Gil { tid });
             }
-            let end = self.run_quantum(tid, quantum);
+            // A thread woken by a lock's release takes the lock first, or waits again.
+            let end = if self.threads[tid as usize].retry.is_some() && !self.retry_lock(tid) {
+                SliceEnd::Blocked
+            } else {
+                self.run_quantum(tid, quantum)
+            };
             if self.tracer.is_some() {
                 self.trace(Hook::TurnEnd { tid, end: &end });
             }

@@ -84,6 +84,8 @@ pub struct Thread {
     pub joiners: Vec<Tid>,
     /// Where the thread blocked (code, instruction), for deadlock reports.
     pub blocked_at: (u32, u32),
+    /// A released lock woke this thread: it tries to take it when it next runs.
+    pub retry: Option<crate::vm::sync::LockRetry>,
 }
 
 impl Thread {
@@ -104,6 +106,7 @@ impl Thread {
             steps: 0,
             joiners: Vec::new(),
             blocked_at: (0, 0),
+            retry: None,
         }
     }
 
@@ -125,6 +128,9 @@ impl Thread {
         } = self.state
         {
             out.push(Value::Obj(o));
+        }
+        if let Some(r) = &self.retry {
+            out.push(Value::Obj(r.lock));
         }
         if let Some(o) = self.obj {
             out.push(Value::Obj(o));

@@ -545,8 +545,8 @@ impl Vm {
 
     /// `__exit__`: releases; returns None (exceptions propagate).
     pub fn exit(&mut self, id: ObjId) -> PyResult<Value> {
-        // Fast path: releasing a held plain Lock (see `enter`); with waiters, straight to
-        // the hand-over.
+        // Fast path: releasing a held plain Lock (see `enter`); with waiters, through
+        // `lock_release`, which wakes one.
         if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
             if l.owner.is_some() {
                 if l.waiters.is_empty() {

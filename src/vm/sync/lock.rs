@@ -1,11 +1,15 @@
 //! `threading.Lock`: a non-reentrant lock, and the lock core that `RLock` (`rlock.rs`) and
 //! `Condition` (`condition.rs`) build on.
 //!
-//! A contended `acquire` blocks the calling thread; `release` hands the lock straight to one
-//! waiter chosen by the scheduler (seeded), so no thread can barge in between — the hand-over
-//! is itself one visible scheduling decision. A waiter may be a thread coming back from
-//! `Condition.wait`, which takes the lock with its saved recursion count and returns its own
-//! result (`True` if notified, `False` on timeout).
+//! A contended `acquire` blocks the calling thread. `release` frees the lock and wakes one
+//! waiter chosen by the scheduler (seeded); the woken thread takes the lock when it next runs,
+//! if the lock is still free, and otherwise waits again ([`Vm::retry_lock`]). So a running
+//! thread may take a just-released lock again before the waiter it woke gets to run —
+//! *barging*, as on CPython, where the woken waiter competes with the thread holding the GIL
+//! and usually loses. (Handing the lock straight to the waiter, as gilvm did before, made
+//! threads that loop on one lock convoy: one switch per critical section, not per quantum.)
+//! A waiter may be a thread coming back from `Condition.wait`, which takes the lock with its
+//! saved recursion count and returns its own result (`True` if notified, `False` on timeout).
 
 use crate::vm::call::Outcome;
 use crate::vm::exceptions::ExcKind;
@@ -32,7 +36,7 @@ pub struct LockObj {
 }
 
 /// A thread blocked taking a lock.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LockWaiter {
     pub tid: Tid,
     /// The recursion count it takes the lock with.
@@ -41,6 +45,15 @@ pub struct LockWaiter {
     pub result: bool,
     /// True when it is re-taking the lock at the end of `Condition.wait`.
     pub after_wait: bool,
+}
+
+/// A waiter woken by a release, on its way to try the lock again (`Thread::retry`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LockRetry {
+    pub lock: ObjId,
+    pub waiter: LockWaiter,
+    /// The deadline of a timed `acquire`, which still holds if it has to wait again.
+    pub deadline: Option<u64>,
 }
 
 impl Vm {
@@ -193,7 +206,7 @@ impl Vm {
         }
         l.owner = None;
         l.count = 0;
-        self.lock_hand_over(id);
+        self.lock_wake_waiter(id);
         Ok(())
     }
 
@@ -217,7 +230,7 @@ impl Vm {
         let count = l.count.max(1);
         l.owner = None;
         l.count = 0;
-        self.lock_hand_over(id);
+        self.lock_wake_waiter(id);
         Ok(count)
     }
 
@@ -252,8 +265,9 @@ impl Vm {
         Ok(false)
     }
 
-    /// The lock became free: the scheduler picks the waiter that gets it.
-    fn lock_hand_over(&mut self, id: ObjId) {
+    /// The lock became free: the scheduler picks the waiter it wakes. The waiter becomes
+    /// runnable without a result; its `acquire` finishes in [`Vm::retry_lock`] when it runs.
+    fn lock_wake_waiter(&mut self, id: ObjId) {
         let n = match self.lock_state(id) {
             Ok(l) if l.owner.is_none() => l.waiters.len(),
             _ => return,
@@ -263,16 +277,61 @@ impl Vm {
         }
         let i = self.sched.choose(n);
         let Ok(l) = self.lock_state(id) else { return };
-        let w = l.waiters.swap_remove(i);
-        let (code, pc) = self.threads[w.tid as usize].blocked_at;
-        let l = match self.lock_state(id) {
-            Ok(l) => l,
-            Err(_) => return,
+        let waiter = l.waiters.swap_remove(i);
+        let tid = waiter.tid;
+        let t = &mut self.threads[tid as usize];
+        let ThreadState::Blocked { deadline, .. } = t.state else {
+            return;
         };
-        l.owner = Some(w.tid);
-        l.count = w.count;
-        l.acquired_at = Site { code, pc };
-        self.wake(w.tid, Value::Bool(w.result));
+        t.retry = Some(LockRetry {
+            lock: id,
+            waiter,
+            deadline,
+        });
+        t.state = ThreadState::Runnable;
+        self.sched.make_runnable(tid);
+        if self.tracer.is_some() {
+            self.trace(crate::trace::hook::Hook::Wake { tid });
+        }
+    }
+
+    /// A thread woken by a release runs again: it takes the lock if it is still free (its
+    /// blocking call then returns), or waits for it again — a timed `acquire` whose deadline
+    /// has passed returns `False` instead. Returns whether the thread can go on running.
+    pub fn retry_lock(&mut self, tid: Tid) -> bool {
+        let Some(r) = self.threads[tid as usize].retry.take() else {
+            return true;
+        };
+        let (code, pc) = self.threads[tid as usize].blocked_at;
+        let now = self.now_ns();
+        let Ok(l) = self.lock_state(r.lock) else {
+            return true;
+        };
+        let result = if l.owner.is_none() {
+            l.owner = Some(tid);
+            l.count = r.waiter.count;
+            l.acquired_at = Site { code, pc };
+            r.waiter.result
+        } else if r.deadline.is_some_and(|d| d <= now) {
+            false
+        } else {
+            // Taken again before this thread ran. Its timer, if any, is still armed: the
+            // deadline lies ahead, so it has not fired.
+            l.waiters.push(r.waiter);
+            let t = &mut self.threads[tid as usize];
+            t.state = ThreadState::Blocked {
+                wait: Wait::Acquire(r.lock),
+                deadline: r.deadline,
+            };
+            t.wake_value = Value::Bool(false);
+            self.sched.make_unrunnable(tid);
+            return false;
+        };
+        let t = &mut self.threads[tid as usize];
+        if !t.frames.is_empty() {
+            t.stack.push(Value::Bool(result));
+        }
+        true
     }
 
     /// A timed `acquire` ran out of time.

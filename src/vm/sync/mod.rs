@@ -5,8 +5,10 @@
 //! Every primitive follows the same rules:
 //! - A call that cannot complete blocks the calling thread ([`Vm::block`]) and returns
 //!   [`Outcome::Blocked`](crate::vm::call::Outcome); whoever completes it later hands the result
-//!   straight to the waiter ([`Vm::wake`]) — the lock is given, the item is delivered — so no
-//!   third thread can barge in between and every hand-over is one visible decision.
+//!   straight to the waiter ([`Vm::wake`]) — the permit is given, the item is delivered — so no
+//!   third thread can barge in between and every hand-over is one visible decision. Locks are
+//!   the exception, as on CPython: a release wakes a waiter that takes the lock only if it is
+//!   still free when it runs (`lock.rs`), so the releasing thread may barge in first.
 //! - When several waiters could be woken, the primitive never picks one itself: it asks the
 //!   scheduler ([`crate::vm::scheduler::Scheduler::choose`]), so the choice is seeded
 //!   (DESIGN.md §5). Python's own FIFO guarantees (the order of a queue's items) are kept.
@@ -33,7 +35,7 @@ use crate::vm::{PyResult, Throw};
 pub use barrier::BarrierObj;
 pub use condition::ConditionObj;
 pub use event::EventObj;
-pub use lock::{LockObj, LockWaiter};
+pub use lock::{LockObj, LockRetry, LockWaiter};
 pub use queue::{QueueKind, QueueObj};
 pub use semaphore::SemaphoreObj;
 pub use thread::ThreadObj;
