@@ -43,11 +43,28 @@ PROGRAMS = [
     ("g", "g_event_100k.py", [], None, None, 256, True, "100,000 threads wait on one Event"),
 ]
 
-# Cost flatness: the same total work (FLAT_TOTAL locked increments) split over more threads.
+# Cost flatness: the same total work split over more threads, once unlocked and once locked.
+# 4,000,000 increments in total, so that even at 10,000 threads each thread runs 400 loop
+# iterations and starting and joining the threads (≈1.4 µs each) stays a small part of the run.
 FLAT_THREADS = [2, 100, 1_000, 10_000]
-FLAT_TOTAL = 400_000
+FLAT_TOTAL = 4_000_000
 FLAT_LIMIT = 1.5
-FLAT_TEMPLATE = """\
+FLAT_UNLOCKED = """\
+import threading
+
+counter = 0
+
+def increment():
+    global counter
+    for _ in range({iters}):
+        counter += 1
+
+threads = [threading.Thread(target=increment) for _ in range({threads})]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(counter)
+"""
+FLAT_LOCKED = """\
 import threading
 
 counter = 0
@@ -64,6 +81,7 @@ threads = [threading.Thread(target=increment) for _ in range({threads})]
 [t.join() for t in threads]
 print(counter)
 """
+FLAT_WORKLOADS = [("unlocked `counter += 1`", FLAT_UNLOCKED), ("`with lock: counter += 1`", FLAT_LOCKED)]
 
 
 def fmt_ms(xs):
@@ -181,37 +199,48 @@ def print_table(rows):
 
 
 def flatness(gilvm, runs):
-    """ns per instruction of one locked-counter workload split over 2 … 10,000 threads."""
-    cells, nss = [], []
+    """ns per instruction of the same work split over 2 … 10,000 threads, per workload."""
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in FLAT_THREADS:
-            path = os.path.join(tmp, f"flat_{n}.py")
-            with open(path, "w") as f:
-                f.write(FLAT_TEMPLATE.format(threads=n, iters=FLAT_TOTAL // n))
-            probe = common.run_measured(gilvm_argv(gilvm, path, [], quiet=False))
-            instr, _ = common.parse_summary(probe["stderr"])
-            if probe["status"] != 0 or not instr:
-                cells.append(f"error (status {probe['status']})")
-                continue
-            ms = [common.run_measured(gilvm_argv(gilvm, path, []))["wall_ms"] for _ in range(runs)]
-            ns = statistics.median(ms) * 1e6 / instr
-            common.log(f"  flat {n} threads: {instr:,} instructions, {fmt_ms(ms)} ms, {ns:.2f} ns")
-            nss.append(ns)
-            cells.append(f"{ns:.2f} ({instr / 1e6:.2f} M instr, {fmt_ms(ms)} ms)")
+        for wi, (name, template) in enumerate(FLAT_WORKLOADS):
+            cells, nss, rates = [], [], []
+            for n in FLAT_THREADS:
+                path = os.path.join(tmp, f"flat_{wi}_{n}.py")
+                with open(path, "w") as f:
+                    f.write(template.format(threads=n, iters=FLAT_TOTAL // n))
+                probe = common.run_measured(gilvm_argv(gilvm, path, [], quiet=False))
+                instr, sw = common.parse_summary(probe["stderr"])
+                if probe["status"] != 0 or not instr:
+                    cells.append(f"error (status {probe['status']})")
+                    continue
+                ms = [common.run_measured(gilvm_argv(gilvm, path, []))["wall_ms"]
+                      for _ in range(runs)]
+                ns = statistics.median(ms) * 1e6 / instr
+                rate = 1000 * (sw or 0) / instr
+                common.log(f"  flat {name}, {n} threads: {instr:,} instructions, "
+                           f"{sw or 0:,} switches, {fmt_ms(ms)} ms, {ns:.2f} ns")
+                nss.append(ns)
+                rates.append(rate)
+                cells.append(f"{ns:.2f} ({rate:.0f} sw/k, {fmt_ms(ms)} ms)")
+            rows.append((name, cells, nss, rates))
     print()
-    print(f"Cost flatness: {FLAT_TOTAL:,} locked increments in total, split over T threads; "
-          f"gilvm ns per instruction (whole-process median of {runs}):")
+    print(f"Cost flatness: {FLAT_TOTAL:,} increments in total, split over T threads; gilvm ns "
+          f"per instruction, whole-process median of {runs} (switches per 1,000 instructions, "
+          f"wall ms median [min–max]):")
     print()
-    print("| " + " | ".join(f"T = {n:,}" for n in FLAT_THREADS) + " |")
-    print("|" + "---|" * len(FLAT_THREADS))
-    print("| " + " | ".join(cells) + " |")
-    if len(nss) == len(FLAT_THREADS):
-        spread = max(nss) / min(nss)
-        # "Flat" allows the noise of whole-process wall times on a busy machine.
-        verdict = "**pass**" if spread <= FLAT_LIMIT else "**FAIL**"
-        print()
-        print(f"Slowest / fastest ns per instruction: {spread:.1f}× "
-              f"(target: flat, ≤ {FLAT_LIMIT}×): {verdict}")
+    print("| workload | " + " | ".join(f"T = {n:,}" for n in FLAT_THREADS) + " | slowest / fastest |")
+    print("|---|" + "---|" * (len(FLAT_THREADS) + 1))
+    for name, cells, nss, rates in rows:
+        if len(nss) == len(FLAT_THREADS):
+            spread = max(nss) / min(nss)
+            # "Flat" allows the noise of whole-process wall times on a busy machine.
+            verdict = "**pass**" if spread <= FLAT_LIMIT else "**FAIL**"
+            summary = f"{spread:.2f}× (≤ {FLAT_LIMIT}×): {verdict}"
+            if max(rates) > 1.5 * min(rates):
+                summary += f"; the program switches {max(rates) / min(rates):.1f}× as often at some T"
+        else:
+            summary = "incomplete"
+        print(f"| {name} | " + " | ".join(cells) + f" | {summary} |")
 
 
 def cpu_model():

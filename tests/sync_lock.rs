@@ -173,8 +173,8 @@ fn a_released_lock_can_be_taken_again_before_the_woken_waiter_runs() {
 /// A waiter woken by a release that finds the lock taken again waits once more, and its
 /// timed `acquire` keeps its deadline: here the main thread takes the lock back at once and
 /// holds it past the waiter's 50 ms, so the waiter's `acquire` returns False (as on CPython).
-/// Under py311 the second case keeps the woken waiter runnable until after its deadline (the
-/// main thread busy for longer than the 5 ms switch interval): it gives up without waiting.
+/// In the second case the main thread holds the lock in a busy loop rather than a sleep, for
+/// longer than py311's 5 ms switch interval: the waiter's timer fires while the holder runs.
 #[test]
 fn a_woken_waiter_that_finds_the_lock_taken_waits_again_with_its_deadline() {
     let sleeping = "import threading, time\n\
@@ -215,4 +215,34 @@ fn a_woken_waiter_that_finds_the_lock_taken_waits_again_with_its_deadline() {
             "--seed {seed}: {out}"
         );
     }
+}
+
+/// The trace tells the barging story of the seed's locked counter: a release wakes a waiter
+/// at the end of the releasing thread's turn, and a woken waiter that another thread beats to
+/// the lock goes back to waiting without taking a turn.
+#[test]
+fn the_trace_shows_a_woken_waiter_losing_the_lock_and_waiting_again() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gilvm"))
+        .args([
+            "trace",
+            "programs/counter_locked.toy",
+            "--seed",
+            "7",
+            "--var",
+            "counter",
+        ])
+        .args(["--limit", "60"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run gilvm trace");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let woken = text
+        .find("--- T3 is woken by T4")
+        .unwrap_or_else(|| panic!("no wake-up of T3:\n{text}"));
+    let lost = text
+        .find("--- T3 blocks at line 9, waiting to acquire <locked _thread.lock object at 0x7f0000000080> again: T1 took it first")
+        .unwrap_or_else(|| panic!("T3 never loses the lock to T1:\n{text}"));
+    assert!(woken < lost, "{text}");
+    // T3 lost without a turn of its own: no `=== GIL -> T3` between the two lines.
+    assert!(!text[woken..lost].contains("GIL -> T3"), "{text}");
 }

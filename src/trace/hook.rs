@@ -31,6 +31,9 @@ pub enum Hook<'a> {
     Timeout { tid: Tid },
     /// A blocked thread became runnable.
     Wake { tid: Tid },
+    /// A thread a lock's release woke lost the lock to the current thread before it ran: it
+    /// waits again.
+    Reblock { tid: Tid },
 }
 
 /// A tracer attached to a [`Vm`] (`Vm::tracer`).

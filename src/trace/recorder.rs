@@ -598,6 +598,27 @@ impl TraceSink for Recorder {
                     });
                 }
             }
+            Hook::Reblock { tid } => {
+                if self.kept(tid) {
+                    let t = &vm.threads[tid as usize];
+                    let line = t
+                        .frames
+                        .last()
+                        .map(|f| line_of(&vm.prog, f.code, f.pc.saturating_sub(1)))
+                        .unwrap_or(0);
+                    self.put(&Record::Block {
+                        t_ns: vm.now_ns(),
+                        step: vm.steps,
+                        tid,
+                        line,
+                        waits_for: format!(
+                            "{} again: T{} took it first",
+                            waits_for(vm, t.state),
+                            vm.current
+                        ),
+                    });
+                }
+            }
         }
     }
 

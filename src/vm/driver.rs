@@ -100,6 +100,9 @@ impl Vm {
             } else {
                 self.run_quantum(tid, quantum)
             };
+            if !self.released_locks.is_empty() {
+                self.wake_released_locks();
+            }
             if self.tracer.is_some() {
                 self.trace(Hook::TurnEnd { tid, end: &end });
             }

@@ -143,7 +143,7 @@ impl Vm {
                 // Woken from a blocking call made by the thread's start call itself.
                 break 'run SliceEnd::Finished;
             }
-            if let Some(t) = self.threads[tid].wake_throw.take() {
+            if let Some(t) = self.threads[tid].wake_throw.take().map(|t| *t) {
                 // The blocking call this thread was woken from raises.
                 if let Err(exc) = self.unwind(&mut stack, &mut frames, t, false) {
                     break 'run SliceEnd::Died(exc);
@@ -264,7 +264,6 @@ impl Vm {
         let t = &mut self.threads[tid];
         t.stack = stack;
         t.frames = frames;
-        t.steps += executed;
         (end, executed)
     }
 
@@ -576,7 +575,9 @@ impl Vm {
                                     self.call_site
                                 };
                                 if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
-                                    if l.owner.is_none() {
+                                    // A woken waiter that has not run yet goes back to
+                                    // waiting when the lock is taken: `Vm::lock_take`.
+                                    if l.owner.is_none() && l.woken.is_none() {
                                         l.owner = Some(tid);
                                         l.count = 1;
                                         l.acquired_at = site;
@@ -604,9 +605,15 @@ impl Vm {
                             {
                                 if prev == Opcode::LOAD_CONST {
                                     if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
-                                        if l.owner.is_some() && l.waiters.is_empty() {
+                                        if l.owner.is_some() {
                                             l.owner = None;
                                             l.count = 0;
+                                            // Waiters: one is woken at the turn's end
+                                            // (`Vm::lock_released`).
+                                            if !l.waiters.is_empty() && !l.wake_pending {
+                                                l.wake_pending = true;
+                                                self.released_locks.push(id);
+                                            }
                                             sp -= 3;
                                             s[sp - 1] = Value::None;
                                             continue 'instr;

@@ -120,6 +120,9 @@ pub struct Vm {
     /// table out and back (three words) instead of copying a 320-byte log in and out:
     /// ≈280 x86 instructions per thread switch under callgrind.
     pub read_logs: Vec<ReadLog>,
+    /// Locks released during the current turn while threads waited on them: one of their
+    /// waiters is woken when the turn ends (`Vm::wake_released_locks`).
+    pub released_locks: Vec<crate::vm::value::ObjId>,
     /// Where the name `threading.Thread` objects get their `Thread-N` numbers.
     pub thread_counter: u64,
     /// `sys.getswitchinterval()`, in seconds.
@@ -214,6 +217,7 @@ impl Vm {
             lost: BTreeMap::new(),
             lost_events: Vec::new(),
             read_logs: Vec::new(),
+            released_locks: Vec::new(),
             thread_counter: 0,
             switch_interval_seconds,
             ticks: interval,
@@ -242,6 +246,7 @@ impl Vm {
         for t in &self.threads {
             t.roots(&mut roots);
         }
+        roots.extend(self.released_locks.iter().map(|&l| Value::Obj(l)));
         self.rt.heap.collect(roots);
         self.forget_dead_items();
     }

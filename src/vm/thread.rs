@@ -58,7 +58,31 @@ pub struct StartCall {
     pub kwargs: Option<Value>,
 }
 
+/// A thread, laid out for the GIL switch: `repr(C)` keeps the field order and `align(64)` puts
+/// the first field on a cache-line boundary. Line 0 holds what waking a blocked thread touches
+/// (its state, a lock retry), line 1 what `run_slice` takes and puts back on every turn, the
+/// rest is read when a thread starts, ends, or is reported. With 10,000 threads a release wakes
+/// a waiter whose state is far out of the L2 cache, and a turn lands on one: the number of
+/// lines each touches is what it costs (docs/performance.md, "cost flatness").
+#[repr(C, align(64))]
 pub struct Thread {
+    // Line 0: waking (the lock core, the driver's retry check).
+    pub state: ThreadState,
+    /// A released lock woke this thread: it tries to take it when it next runs.
+    pub retry: Option<crate::vm::sync::LockRetry>,
+    /// Where the thread blocked (code, instruction), for deadlock reports and lock owners.
+    pub blocked_at: (u32, u32),
+    // Line 1: every turn (`run_slice_impl`).
+    pub stack: Vec<Value>,
+    pub frames: Vec<Frame>,
+    /// Set until the thread runs for the first time (boxed: one word on the hot line).
+    pub start: Option<Box<StartCall>>,
+    /// An exception the blocking call raises instead, when the thread is woken
+    /// (`BrokenBarrierError`, …; boxed like `start`).
+    pub wake_throw: Option<Box<crate::vm::Throw>>,
+    // Cold.
+    /// The value a blocking call returns when the thread is woken (pushed on its stack).
+    pub wake_value: Value,
     pub tid: Tid,
     pub name: String,
     /// The `threading.Thread` object (None for the main thread until asked for).
@@ -66,26 +90,10 @@ pub struct Thread {
     pub daemon: bool,
     /// Python's `threading.get_ident()`: a stable fake value derived from the tid.
     pub ident: i64,
-    pub stack: Vec<Value>,
-    pub frames: Vec<Frame>,
-    pub state: ThreadState,
     /// The exception currently being handled (`sys.exc_info()`), or `Value::None`.
     pub exc_info: Value,
-    /// Set until the thread runs for the first time.
-    pub start: Option<StartCall>,
-    /// The value a blocking call returns when the thread is woken (pushed on its stack).
-    pub wake_value: Value,
-    /// An exception the blocking call raises instead, when the thread is woken
-    /// (`BrokenBarrierError`, …).
-    pub wake_throw: Option<crate::vm::Throw>,
-    /// Instructions this thread has executed.
-    pub steps: u64,
     /// Threads blocked in `join()` on this one.
     pub joiners: Vec<Tid>,
-    /// Where the thread blocked (code, instruction), for deadlock reports.
-    pub blocked_at: (u32, u32),
-    /// A released lock woke this thread: it tries to take it when it next runs.
-    pub retry: Option<crate::vm::sync::LockRetry>,
 }
 
 impl Thread {
@@ -103,7 +111,6 @@ impl Thread {
             start: None,
             wake_value: Value::None,
             wake_throw: None,
-            steps: 0,
             joiners: Vec::new(),
             blocked_at: (0, 0),
             retry: None,
@@ -142,5 +149,28 @@ impl Thread {
                 out.push(k);
             }
         }
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::{align_of, offset_of, size_of};
+
+    /// The switch-hot fields stay on the cache lines the layout comment promises.
+    #[test]
+    fn hot_fields_sit_on_their_cache_lines() {
+        assert_eq!(align_of::<Thread>(), 64);
+        let line = |off: usize, size: usize| {
+            assert_eq!(off / 64, (off + size - 1) / 64, "field straddles a line");
+            off / 64
+        };
+        assert_eq!(line(offset_of!(Thread, state), size_of::<ThreadState>()), 0);
+        let retry = size_of::<Option<crate::vm::sync::LockRetry>>();
+        assert_eq!(line(offset_of!(Thread, retry), retry), 0);
+        assert_eq!(line(offset_of!(Thread, blocked_at), 8), 0);
+        assert_eq!(line(offset_of!(Thread, stack), 24), 1);
+        assert_eq!(line(offset_of!(Thread, frames), 24), 1);
+        assert_eq!(line(offset_of!(Thread, start), 8), 1);
+        assert_eq!(line(offset_of!(Thread, wake_throw), 8), 1);
     }
 }

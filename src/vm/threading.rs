@@ -356,7 +356,7 @@ impl Vm {
         ) {
             return;
         }
-        self.threads[tid as usize].wake_throw = Some(t);
+        self.threads[tid as usize].wake_throw = Some(Box::new(t));
         self.wake(tid, Value::None);
     }
 
@@ -524,9 +524,7 @@ impl Vm {
         let site = self.call_site;
         if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
             if l.owner.is_none() {
-                l.owner = Some(me);
-                l.count = 1;
-                l.acquired_at = site;
+                self.lock_take(id, me, 1, site);
                 return Ok(Some(Value::Bool(true)));
             }
             self.lock_wait(id, None);
@@ -549,12 +547,9 @@ impl Vm {
         // `lock_release`, which wakes one.
         if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
             if l.owner.is_some() {
-                if l.waiters.is_empty() {
-                    l.owner = None;
-                    l.count = 0;
-                } else {
-                    self.lock_release(id)?;
-                }
+                l.owner = None;
+                l.count = 0;
+                self.lock_released(id);
                 return Ok(Value::None);
             }
         }

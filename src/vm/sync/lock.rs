@@ -1,15 +1,17 @@
 //! `threading.Lock`: a non-reentrant lock, and the lock core that `RLock` (`rlock.rs`) and
 //! `Condition` (`condition.rs`) build on.
 //!
-//! A contended `acquire` blocks the calling thread. `release` frees the lock and wakes one
-//! waiter chosen by the scheduler (seeded); the woken thread takes the lock when it next runs,
-//! if the lock is still free, and otherwise waits again ([`Vm::retry_lock`]). So a running
-//! thread may take a just-released lock again before the waiter it woke gets to run —
-//! *barging*, as on CPython, where the woken waiter competes with the thread holding the GIL
-//! and usually loses. (Handing the lock straight to the waiter, as gilvm did before, made
-//! threads that loop on one lock convoy: one switch per critical section, not per quantum.)
-//! A waiter may be a thread coming back from `Condition.wait`, which takes the lock with its
-//! saved recursion count and returns its own result (`True` if notified, `False` on timeout).
+//! A contended `acquire` blocks the calling thread. `release` frees the lock; if threads wait
+//! for it, one of them (a seeded choice) is woken when the releasing thread's turn ends
+//! ([`Vm::lock_released`], [`Vm::wake_released_locks`]) and takes the lock when it runs
+//! ([`Vm::retry_lock`]). Whoever takes the lock first wins: the running thread may take a
+//! just-released lock again — *barging*, as on CPython, where the woken waiter competes with
+//! the thread holding the GIL and usually loses — and a woken waiter that loses goes back to
+//! the waiters at once ([`Vm::lock_take`]) instead of taking a turn to find the lock held.
+//! (gilvm first handed the lock straight to a waiter: threads looping on one lock then
+//! convoyed, one GIL switch per critical section.) A waiter may be a thread coming back from
+//! `Condition.wait`, which takes the lock with its saved recursion count and returns its own
+//! result (`True` if notified, `False` on timeout).
 
 use crate::vm::call::Outcome;
 use crate::vm::exceptions::ExcKind;
@@ -33,6 +35,11 @@ pub struct LockObj {
     pub created: Site,
     /// Where the current owner acquired it.
     pub acquired_at: Site,
+    /// The waiter the last release woke, until it runs or loses the lock to another thread
+    /// ([`Vm::lock_take`] sends it back to the waiters).
+    pub woken: Option<Tid>,
+    /// Released with waiters during the current turn: listed in `Vm::released_locks`.
+    pub wake_pending: bool,
 }
 
 /// A thread blocked taking a lock.
@@ -154,9 +161,7 @@ impl Vm {
         let l = self.lock_state(id)?;
         match l.owner {
             None => {
-                l.owner = Some(me);
-                l.count = 1;
-                l.acquired_at = site;
+                self.lock_take(id, me, 1, site);
                 return Ok(Outcome::Value(Value::Bool(true)));
             }
             Some(o) if o == me && rlock => {
@@ -206,7 +211,7 @@ impl Vm {
         }
         l.owner = None;
         l.count = 0;
-        self.lock_wake_waiter(id);
+        self.lock_released(id);
         Ok(())
     }
 
@@ -230,7 +235,7 @@ impl Vm {
         let count = l.count.max(1);
         l.owner = None;
         l.count = 0;
-        self.lock_wake_waiter(id);
+        self.lock_released(id);
         Ok(count)
     }
 
@@ -251,9 +256,7 @@ impl Vm {
         };
         let l = self.lock_state(id)?;
         if l.owner.is_none() {
-            l.owner = Some(tid);
-            l.count = count;
-            l.acquired_at = site;
+            self.lock_take(id, tid, count, site);
             return Ok(true);
         }
         l.waiters.push(LockWaiter {
@@ -265,7 +268,35 @@ impl Vm {
         Ok(false)
     }
 
-    /// The lock became free: the scheduler picks the waiter it wakes. The waiter becomes
+    /// The lock became free. If threads wait for it, one of them is woken when the current
+    /// turn ends ([`Vm::wake_released_locks`]), not now: a thread that releases a lock and
+    /// takes it again within its turn — a loop around `with lock:` — would wake a waiter only
+    /// to send it back (`lock_take`), an unobservable round trip that cost more than the loop
+    /// itself. On CPython the woken waiter likewise finds the lock taken and sleeps again.
+    pub fn lock_released(&mut self, id: ObjId) {
+        let Ok(l) = self.lock_state(id) else { return };
+        if l.owner.is_none() && !l.waiters.is_empty() && !l.wake_pending {
+            l.wake_pending = true;
+            self.released_locks.push(id);
+        }
+    }
+
+    /// The current turn ended: each lock released during it that is still free, with
+    /// threads waiting and none woken yet, wakes one of them (a seeded choice).
+    pub fn wake_released_locks(&mut self) {
+        let mut ids = std::mem::take(&mut self.released_locks);
+        for &id in &ids {
+            let Ok(l) = self.lock_state(id) else { continue };
+            l.wake_pending = false;
+            if l.woken.is_none() {
+                self.lock_wake_waiter(id);
+            }
+        }
+        ids.clear();
+        self.released_locks = ids;
+    }
+
+    /// The lock is free: the scheduler picks the waiter it wakes. The waiter becomes
     /// runnable without a result; its `acquire` finishes in [`Vm::retry_lock`] when it runs.
     fn lock_wake_waiter(&mut self, id: ObjId) {
         let n = match self.lock_state(id) {
@@ -290,8 +321,55 @@ impl Vm {
         });
         t.state = ThreadState::Runnable;
         self.sched.make_runnable(tid);
+        if let Ok(l) = self.lock_state(id) {
+            l.woken = Some(tid);
+        }
         if self.tracer.is_some() {
             self.trace(crate::trace::hook::Hook::Wake { tid });
+        }
+    }
+
+    /// `tid` takes the free lock `id` with recursion count `count`. A waiter woken by the last
+    /// release that has not run yet lost the race: it goes back to the waiters, as on CPython,
+    /// where a woken waiter that finds the lock taken sleeps again without asking for the GIL.
+    /// (Left runnable, it would only take a turn to find the lock held: at 100 threads on one
+    /// lock that was 3 wasted turns in 4.) A timed `acquire` whose deadline passed meanwhile
+    /// returns `False` instead.
+    pub fn lock_take(&mut self, id: ObjId, tid: Tid, count: u32, site: Site) {
+        let Ok(l) = self.lock_state(id) else { return };
+        l.owner = Some(tid);
+        l.count = count;
+        l.acquired_at = site;
+        match l.woken.take() {
+            Some(w) if w != tid => self.lock_reblock(id, w),
+            _ => {}
+        }
+    }
+
+    /// A woken waiter lost the lock to another thread before it ran (see [`Vm::lock_take`]).
+    fn lock_reblock(&mut self, id: ObjId, w: Tid) {
+        let now = self.now_ns();
+        let t = &mut self.threads[w as usize];
+        let Some(r) = t.retry.take() else { return };
+        if r.deadline.is_some_and(|d| d <= now) {
+            // Its timer fired while it was runnable: its `acquire` times out.
+            if !t.frames.is_empty() {
+                t.stack.push(Value::Bool(false));
+            }
+            return;
+        }
+        t.state = ThreadState::Blocked {
+            wait: Wait::Acquire(id),
+            deadline: r.deadline,
+        };
+        // Its timer, if any, is still armed (the deadline lies ahead), and `wake_value` is not
+        // read by a lock wait (a timeout goes through `lock_timeout`).
+        self.sched.make_unrunnable(w);
+        if let Ok(l) = self.lock_state(id) {
+            l.waiters.push(r.waiter);
+        }
+        if self.tracer.is_some() {
+            self.trace(crate::trace::hook::Hook::Reblock { tid: w });
         }
     }
 
@@ -308,22 +386,21 @@ impl Vm {
             return true;
         };
         let result = if l.owner.is_none() {
-            l.owner = Some(tid);
-            l.count = r.waiter.count;
-            l.acquired_at = Site { code, pc };
+            self.lock_take(r.lock, tid, r.waiter.count, Site { code, pc });
             r.waiter.result
         } else if r.deadline.is_some_and(|d| d <= now) {
             false
         } else {
-            // Taken again before this thread ran. Its timer, if any, is still armed: the
-            // deadline lies ahead, so it has not fired.
+            // Taken again before this thread ran (`lock_take` normally sends it back to the
+            // waiters first). Its timer, if any, is still armed: the deadline lies ahead.
             l.waiters.push(r.waiter);
             let t = &mut self.threads[tid as usize];
             t.state = ThreadState::Blocked {
                 wait: Wait::Acquire(r.lock),
                 deadline: r.deadline,
             };
-            t.wake_value = Value::Bool(false);
+            // `wake_value` is left alone: a lock wait never reads it (a timeout goes through
+            // `lock_timeout`), and it sits on a cold cache line.
             self.sched.make_unrunnable(tid);
             return false;
         };

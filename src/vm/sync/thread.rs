@@ -54,11 +54,11 @@ impl Vm {
         t.obj = Some(id);
         t.state = ThreadState::Runnable;
         if target != Value::None {
-            t.start = Some(StartCall {
+            t.start = Some(Box::new(StartCall {
                 target,
                 args: targs,
                 kwargs,
-            });
+            }));
         }
         self.threads.push(t);
         if let Obj::Sync(SyncObj::Thread(t)) = self.rt.heap.get_mut(id) {
