@@ -246,3 +246,33 @@ fn the_trace_shows_a_woken_waiter_losing_the_lock_and_waiting_again() {
     // T3 lost without a turn of its own: no `=== GIL -> T3` between the two lines.
     assert!(!text[woken..lost].contains("GIL -> T3"), "{text}");
 }
+
+/// Threads looping on one lock do not convoy: the thread holding the GIL takes the lock again
+/// after each release. CPython 3.11 runs this program (at 200,000 per thread) in 20 runs of one
+/// thread, mean 40,000 increments; 3.13 in 27. With a direct hand-over to a waiter gilvm
+/// alternated on every increment (mean run 1); under py311 a thread now keeps the lock for its
+/// whole 5 ms turn.
+#[test]
+fn threads_looping_on_one_lock_keep_it_for_their_turn_under_py311() {
+    let src = "import threading\n\
+        lock = threading.Lock()\n\
+        order = []\n\
+        def work():\n    me = threading.current_thread().name\n    for _ in range(20000):\n        with lock:\n            order.append(me)\n\
+        ts = [threading.Thread(target=work) for _ in range(4)]\n\
+        [t.start() for t in ts]\n\
+        [t.join() for t in ts]\n\
+        runs = 1 + sum(1 for a, b in zip(order, order[1:]) if a != b)\n\
+        print(len(order), runs)\n";
+    let path = write_program(src);
+    for seed in 0..3 {
+        let out = run_file(&path, seed, &["--gil", "py311"]);
+        let (n, runs) = out
+            .stdout
+            .trim()
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("{out}"));
+        assert_eq!(n, "80000", "{out}");
+        let runs: u32 = runs.parse().unwrap_or_else(|_| panic!("{out}"));
+        assert!(runs <= 40, "seed {seed}: {runs} runs of one thread: {out}");
+    }
+}
