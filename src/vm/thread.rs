@@ -63,7 +63,9 @@ pub struct StartCall {
 /// (its state, a lock retry), line 1 what `run_slice` takes and puts back on every turn, the
 /// rest is read when a thread starts, ends, or is reported. With 10,000 threads a release wakes
 /// a waiter whose state is far out of the L2 cache, and a turn lands on one: the number of
-/// lines each touches is what it costs (docs/performance.md, "cost flatness").
+/// lines each touches is what it costs. Measured on 4,000,000 locked increments over 10,000
+/// threads: 673 -> 616 ms wall (median of 5), cachegrind (2 MB last level) data misses 995,000
+/// -> 837,000 on the 400,000-increment version (docs/performance.md, "cost flatness").
 #[repr(C, align(64))]
 pub struct Thread {
     // Line 0: waking (the lock core, the driver's retry check).
