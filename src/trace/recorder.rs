@@ -254,6 +254,24 @@ impl Recorder {
         });
     }
 
+    /// A `block` record for `tid`, which waits as its state says (`suffix` added to that).
+    fn put_block(&mut self, vm: &Vm, tid: Tid, suffix: &str) {
+        let t = &vm.threads[tid as usize];
+        // The blocking call is the instruction before the frame's pc.
+        let line = t
+            .frames
+            .last()
+            .map(|f| line_of(&vm.prog, f.code, f.pc.saturating_sub(1)))
+            .unwrap_or(0);
+        self.put(&Record::Block {
+            t_ns: vm.now_ns(),
+            step: vm.steps,
+            tid,
+            line,
+            waits_for: format!("{}{suffix}", waits_for(vm, t.state)),
+        });
+    }
+
     fn on_turn_end(&mut self, vm: &Vm, tid: Tid, end: &SliceEnd) {
         self.drain_output(vm, tid, false);
         match end {
@@ -262,20 +280,7 @@ impl Recorder {
             SliceEnd::Blocked => {
                 self.end_turn(vm, Reason::Blocked);
                 if self.kept(tid) {
-                    let t = &vm.threads[tid as usize];
-                    // The blocking call is the instruction before the frame's pc.
-                    let line = t
-                        .frames
-                        .last()
-                        .map(|f| line_of(&vm.prog, f.code, f.pc.saturating_sub(1)))
-                        .unwrap_or(0);
-                    self.put(&Record::Block {
-                        t_ns: vm.now_ns(),
-                        step: vm.steps,
-                        tid,
-                        line,
-                        waits_for: waits_for(vm, t.state),
-                    });
+                    self.put_block(vm, tid, "");
                 }
             }
             SliceEnd::Finished => self.end_turn(vm, Reason::Finished),
@@ -600,23 +605,8 @@ impl TraceSink for Recorder {
             }
             Hook::Reblock { tid } => {
                 if self.kept(tid) {
-                    let t = &vm.threads[tid as usize];
-                    let line = t
-                        .frames
-                        .last()
-                        .map(|f| line_of(&vm.prog, f.code, f.pc.saturating_sub(1)))
-                        .unwrap_or(0);
-                    self.put(&Record::Block {
-                        t_ns: vm.now_ns(),
-                        step: vm.steps,
-                        tid,
-                        line,
-                        waits_for: format!(
-                            "{} again: T{} took it first",
-                            waits_for(vm, t.state),
-                            vm.current
-                        ),
-                    });
+                    let why = format!(" again: T{} took it first", vm.current);
+                    self.put_block(vm, tid, &why);
                 }
             }
         }
