@@ -42,6 +42,16 @@ fn a_traced_run_is_the_same_run() {
             "py311",
         ));
         cases.push(("tests/trace/race_small.toy", seed.to_string(), "1", "nogil"));
+        // Locks wake their waiters at a turn's end and send back a waiter that lost the race:
+        // the same under every model, traced or not.
+        for (si, gil) in [
+            ("2", "py27"),
+            ("40ns", "py39"),
+            ("40ns", "py311"),
+            ("1", "nogil"),
+        ] {
+            cases.push(("tests/trace/lock_sleep.toy", seed.to_string(), si, gil));
+        }
     }
     for file in [
         "programs/condition_bounded_buffer.toy",
