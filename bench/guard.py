@@ -38,10 +38,17 @@ GUARDED = [
     ("locked_5k", "guard_locked_5k.py", []),
     ("threads_1000", "guard_threads_1000.py", []),
     ("queue_5k", "guard_queue_5k.py", []),
+    ("flat_10", "guard_flat_10.py", []),
+    ("flat_2000", "guard_flat_2000.py", []),
 ]
 # The marginal cost of one VM instruction of the unlocked counter loop, start-up excluded:
 # (Ir(race_20k) - Ir(race_10k)) / (instructions(race_20k) - instructions(race_10k)).
 MARGINAL = ("race_20k", "race_10k")
+# Cost flatness: the same locked work over 2,000 and over 10 threads. Ir per VM instruction may
+# grow by thread start-up (≈8,000 Ir per thread, ≈10% here) but not with the number of threads
+# otherwise (an O(n) step per switch or per wake-up would): an absolute limit, not a baseline.
+FLAT = ("flat_2000", "flat_10")
+FLAT_LIMIT = 1.25
 
 COLLECTED = re.compile(r"Collected : (\d+)")
 
@@ -152,6 +159,13 @@ def main():
         marginal = (big["ir"] - small["ir"]) / (big["instructions"] - small["instructions"])
         print(f"marginal Ir per VM instruction of the unlocked counter loop "
               f"({MARGINAL[0]} - {MARGINAL[1]}): {marginal:.1f}")
+    many, few = (results[k] for k in FLAT)
+    if many["ir"] and few["ir"]:
+        ratio = (many["ir"] / many["instructions"]) / (few["ir"] / few["instructions"])
+        ok = ratio <= FLAT_LIMIT
+        failed = failed or not ok
+        print(f"Ir per VM instruction, {FLAT[0]} / {FLAT[1]}: {ratio:.2f}x "
+              f"(limit {FLAT_LIMIT}x): {'ok' if ok else 'REGRESSION: cost grows with threads'}")
     print(f"time: build {t_built - t0:.0f} s, callgrind runs {t_done - t_built:.0f} s")
 
     if args.bless:
