@@ -52,6 +52,15 @@ fn a_traced_run_is_the_same_run() {
         ] {
             cases.push(("tests/trace/lock_sleep.toy", seed.to_string(), si, gil));
         }
+        // py27/py39 wake a lock's waiter with a timer armed mid-turn (`Vm::slice_cap`).
+        for (si, gil) in [
+            ("5", "py27"),
+            ("3us", "py39"),
+            ("20us", "py39"),
+            ("3us", "py311"),
+        ] {
+            cases.push(("tests/trace/lock_loop.toy", seed.to_string(), si, gil));
+        }
     }
     for file in [
         "programs/condition_bounded_buffer.toy",

@@ -225,10 +225,14 @@ impl Vm {
     /// is tracing's step mode: one-instruction slices with the tracer told before and after
     /// each. The interpreter treats a budget end as a pause, so both make the same decisions
     /// (see `trace/hook.rs`).
-    fn slice(&mut self, tid: Tid, budget: u64) -> (SliceEnd, u64) {
+    fn slice(&mut self, tid: Tid, mut budget: u64) -> (SliceEnd, u64) {
+        // `slice_cap`: an instruction armed a timer that falls due within the slice (see
+        // `Vm::slice_cap`); `run_slice` stops there itself, the step mode here.
+        self.slice_cap = None;
         if self.tracer.is_none() || budget == 0 {
             let (end, n) = self.run_slice(budget);
             self.account(tid, n);
+            self.slice_cap = None;
             return (end, n);
         }
         let mut done = 0;
@@ -237,12 +241,16 @@ impl Vm {
                 // The tracer finished (closed output, --limit): the rest runs untraced.
                 let (end, n) = self.run_slice(budget - done);
                 self.account(tid, n);
+                self.slice_cap = None;
                 return (end, done + n);
             }
             self.trace(Hook::Before { tid });
             let (end, n) = self.run_slice(1);
             self.account(tid, n);
             done += n;
+            if let Some(cap) = self.slice_cap.take() {
+                budget = budget.min(done + cap);
+            }
             self.trace(Hook::After { tid, n });
             if !matches!(end, SliceEnd::Budget) || n == 0 {
                 return (end, done);

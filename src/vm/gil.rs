@@ -66,6 +66,9 @@ pub enum IntervalUnit {
     Nanos,
 }
 
+/// See [`GilModel::lock_wake_latency_ns`].
+pub const LOCK_WAKE_LATENCY_NS: u64 = 1_500;
+
 impl GilModel {
     pub const ALL: [GilModel; 5] = [
         GilModel::Any,
@@ -112,6 +115,21 @@ impl GilModel {
         match self {
             GilModel::Any | GilModel::Py311 => 4,
             GilModel::Py27 | GilModel::Py39 | GilModel::Nogil => 6,
+        }
+    }
+
+    /// How long (virtual ns) a thread blocked on a lock takes to wake up when the lock is
+    /// released, for the models of CPython up to 3.10, where the woken thread takes the lock's
+    /// semaphore itself, without the GIL, if the lock is free at that moment — so the threads
+    /// of a loop around `with lock:` alternate every few dozen iterations (2.7–3.10: mean runs
+    /// of 34–44 increments, docs/fidelity.md). `None` for the others: from 3.11 on the thread
+    /// holding the GIL wins ("barging"; the waiter is woken at the end of the releaser's turn,
+    /// `sync/lock.rs`). Calibrated on that measurement: gilvm `py39` and `py27` give mean runs
+    /// of the same order.
+    pub fn lock_wake_latency_ns(self) -> Option<u64> {
+        match self {
+            GilModel::Py27 | GilModel::Py39 => Some(LOCK_WAKE_LATENCY_NS),
+            GilModel::Py311 | GilModel::Any | GilModel::Nogil => None,
         }
     }
 

@@ -123,6 +123,12 @@ pub struct Vm {
     /// Locks released during the current turn while threads waited on them: one of their
     /// waiters is woken when the turn ends (`Vm::wake_released_locks`).
     pub released_locks: Vec<crate::vm::value::ObjId>,
+    /// Set by an instruction that armed a timer inside the running slice (a lock waiter's
+    /// wake-up under py27/py39): the slice must end after this many more instructions, when
+    /// the timer falls due, as it would in tracing's one-instruction slices.
+    pub slice_cap: Option<u64>,
+    /// `config.model.lock_wake_latency_ns().is_some()`, for the hot loop.
+    pub lock_wakes_later: bool,
     /// Where the name `threading.Thread` objects get their `Thread-N` numbers.
     pub thread_counter: u64,
     /// `sys.getswitchinterval()`, in seconds.
@@ -150,6 +156,7 @@ pub const LOST_EVENTS_KEPT: usize = 8;
 
 impl Vm {
     pub fn new(user: &Program, config: RunConfig, stdout: Box<dyn std::io::Write>) -> PyResult<Vm> {
+        let lock_wakes_later = config.model.lock_wake_latency_ns().is_some();
         let mut linked = user.clone();
         let prelude = Prelude::link(&mut linked);
         linked.mark_fused_runs();
@@ -218,6 +225,8 @@ impl Vm {
             lost_events: Vec::new(),
             read_logs: Vec::new(),
             released_locks: Vec::new(),
+            slice_cap: None,
+            lock_wakes_later,
             thread_counter: 0,
             switch_interval_seconds,
             ticks: interval,

@@ -367,6 +367,16 @@ impl Vm {
             ThreadState::Blocked { wait, deadline } => (wait, deadline),
             _ => return,
         };
+        if let Wait::Acquire(obj) = wait {
+            // Under py27/py39, a lock's waiter waking up (see `gil::lock_wake_latency_ns`).
+            if matches!(
+                self.rt.heap.get(obj),
+                Obj::Sync(SyncObj::Lock(_) | SyncObj::RLock(_))
+            ) && self.lock_os_wake(obj, tid, deadline)
+            {
+                return;
+            }
+        }
         if d != Some(deadline) {
             return;
         }

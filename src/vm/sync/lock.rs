@@ -9,7 +9,10 @@
 //! the thread holding the GIL and usually loses — and a woken waiter that loses goes back to
 //! the waiters at once ([`Vm::lock_take`]) instead of taking a turn to find the lock held.
 //! (gilvm first handed the lock straight to a waiter: threads looping on one lock then
-//! convoyed, one GIL switch per critical section.) A waiter may be a thread coming back from
+//! convoyed, one GIL switch per critical section.) Under `py27` and `py39` the woken waiter
+//! instead wakes up on its own a moment later ([`Vm::lock_wake_later`]) and takes the lock then
+//! if it is free, as CPython up to 3.10 does: its waiter takes the lock's semaphore without the
+//! GIL (see `gil::lock_wake_latency_ns`). A waiter may be a thread coming back from
 //! `Condition.wait`, which takes the lock with its saved recursion count and returns its own
 //! result (`True` if notified, `False` on timeout).
 
@@ -40,6 +43,9 @@ pub struct LockObj {
     pub woken: Option<Tid>,
     /// Released with waiters during the current turn: listed in `Vm::released_locks`.
     pub wake_pending: bool,
+    /// Under `py27`/`py39`: the waiter a release woke, and the virtual time at which it wakes
+    /// up and takes the lock if it is free ([`Vm::lock_os_wake`]).
+    pub waking: Option<(LockWaiter, u64)>,
 }
 
 /// A thread blocked taking a lock.
@@ -274,6 +280,10 @@ impl Vm {
     /// to send it back (`lock_take`), an unobservable round trip that cost more than the loop
     /// itself. On CPython the woken waiter likewise finds the lock taken and sleeps again.
     pub fn lock_released(&mut self, id: ObjId) {
+        if let Some(latency) = self.config.model.lock_wake_latency_ns() {
+            self.lock_wake_later(id, latency);
+            return;
+        }
         let Ok(l) = self.lock_state(id) else { return };
         if l.owner.is_none() && !l.waiters.is_empty() && !l.wake_pending {
             l.wake_pending = true;
@@ -411,11 +421,66 @@ impl Vm {
         true
     }
 
+    /// Under a model of CPython up to 3.10: the lock became free with threads waiting; unless
+    /// one is already waking up, the scheduler picks one (seeded), which wakes `latency` later
+    /// and takes the lock then if it is free ([`Vm::lock_os_wake`]). Until then it stays
+    /// blocked — it does not ask for the GIL — and any running thread may take the lock.
+    fn lock_wake_later(&mut self, id: ObjId, latency: u64) {
+        let n = match self.lock_state(id) {
+            Ok(l) if l.owner.is_none() && l.waking.is_none() => l.waiters.len(),
+            _ => return,
+        };
+        if n == 0 {
+            return;
+        }
+        let i = self.sched.choose(n);
+        // Uniform in [latency/2, 3·latency/2]: a fixed latency locks into phase with a loop
+        // (the wake-up then lands at the same point of every iteration, e.g. always inside
+        // the `with` body) — real wake-ups jitter.
+        let latency = latency / 2 + self.sched.choose(latency as usize + 1) as u64;
+        let at = self.now_ns().saturating_add(latency);
+        let Ok(l) = self.lock_state(id) else { return };
+        let w = l.waiters.swap_remove(i);
+        l.waking = Some((w, at));
+        self.sched.add_timer(at, w.tid);
+        self.slice_cap = Some(latency.div_ceil(self.config.ns_per_instr.max(1)).max(1));
+    }
+
+    /// A timer fired for `tid` at `at`: if it is the wake-up of a lock's waiter
+    /// ([`Vm::lock_wake_later`]), the waiter takes the lock if it is free and becomes runnable
+    /// (it still needs the GIL to go on), or goes back to the waiters. Returns whether it was.
+    pub fn lock_os_wake(&mut self, id: ObjId, tid: Tid, at: u64) -> bool {
+        let Ok(l) = self.lock_state(id) else {
+            return false;
+        };
+        match l.waking {
+            Some((w, t)) if w.tid == tid && t == at => {}
+            _ => return false,
+        }
+        let Some((w, _)) = l.waking.take() else {
+            return false;
+        };
+        if l.owner.is_some() {
+            l.waiters.push(w);
+            if self.tracer.is_some() {
+                self.trace(crate::trace::hook::Hook::Reblock { tid });
+            }
+            return true;
+        }
+        let (code, pc) = self.threads[tid as usize].blocked_at;
+        self.lock_take(id, tid, w.count, Site { code, pc });
+        self.wake(tid, Value::Bool(w.result));
+        true
+    }
+
     /// A timed `acquire` ran out of time.
     pub fn lock_timeout(&mut self, id: ObjId, tid: Tid) {
         if let Ok(l) = self.lock_state(id) {
             if let Some(i) = l.waiters.iter().position(|w| w.tid == tid) {
                 l.waiters.swap_remove(i);
+            }
+            if l.waking.is_some_and(|(w, _)| w.tid == tid) {
+                l.waking = None;
             }
         }
         self.wake(tid, Value::Bool(false));
