@@ -33,7 +33,7 @@ impl Vm {
     pub fn do_call(
         &mut self,
         stack: &mut Vec<Value>,
-        frames: &mut Vec<Frame>,
+        frames: &mut crate::vm::thread::Frames,
         callee_at: usize,
         kw: &[(&str, Value)],
     ) -> PyResult<CallDone> {

@@ -21,7 +21,7 @@ use crate::vm::lost::{self, LocKey, ReadLog};
 use crate::vm::machine::Vm;
 use crate::vm::ops;
 use crate::vm::sync::{Site, SyncObj, Tid};
-use crate::vm::thread::{Frame, ThreadState};
+use crate::vm::thread::ThreadState;
 use crate::vm::value::Value;
 use crate::vm::{format, PyResult, Throw};
 
@@ -813,7 +813,7 @@ impl Vm {
         func: Value,
         rg: &mut Regs,
         stack: &mut Vec<Value>,
-        frames: &mut Vec<Frame>,
+        frames: &mut crate::vm::thread::Frames,
         reads: &mut ReadLog,
         prog: &Program,
         code: &CodeObject,
@@ -1419,7 +1419,7 @@ impl Vm {
     fn unwind(
         &mut self,
         stack: &mut Vec<Value>,
-        frames: &mut Vec<Frame>,
+        frames: &mut crate::vm::thread::Frames,
         t: Throw,
         reraise: bool,
     ) -> Result<(), Value> {

@@ -24,6 +24,14 @@ pub struct Frame {
     pub kwnames: u32,
 }
 
+/// A thread's frames, the first one inline: a turn reads the running frame first, and inline
+/// it arrives with the thread's own cache line instead of from a separate allocation. With
+/// 10,000 threads, each turn on a thread whose state has left the cache, that was one
+/// dependent miss fewer per turn: 4 M locked increments over 10,000 threads 278–284 ->
+/// 246–253 ms, unchanged at 2 and 1,000 threads (interleaved runs, median of 9). Deeper calls
+/// spill to the heap as a `Vec` would.
+pub type Frames = smallvec::SmallVec<[Frame; 1]>;
+
 /// Why a thread cannot run.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Wait {
@@ -76,8 +84,9 @@ pub struct Thread {
     pub blocked_at: (u32, u32),
     // Line 1: every turn (`run_slice_impl`).
     pub stack: Vec<Value>,
-    pub frames: Vec<Frame>,
-    /// Set until the thread runs for the first time (boxed: one word on the hot line).
+    pub frames: Frames,
+    // Line 2.
+    /// Set until the thread runs for the first time (boxed: one word).
     pub start: Option<Box<StartCall>>,
     /// An exception the blocking call raises instead, when the thread is woken
     /// (`BrokenBarrierError`, …; boxed like `start`).
@@ -107,7 +116,7 @@ impl Thread {
             daemon,
             ident: 140_000_000_000_000 + tid as i64 * 4096,
             stack: Vec::new(),
-            frames: Vec::new(),
+            frames: Frames::new(),
             state: ThreadState::New,
             exc_info: Value::None,
             start: None,
@@ -171,8 +180,6 @@ mod tests {
         assert_eq!(line(offset_of!(Thread, retry), retry), 0);
         assert_eq!(line(offset_of!(Thread, blocked_at), 8), 0);
         assert_eq!(line(offset_of!(Thread, stack), 24), 1);
-        assert_eq!(line(offset_of!(Thread, frames), 24), 1);
-        assert_eq!(line(offset_of!(Thread, start), 8), 1);
-        assert_eq!(line(offset_of!(Thread, wake_throw), 8), 1);
+        assert_eq!(line(offset_of!(Thread, frames), size_of::<Frames>()), 1);
     }
 }
