@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Programs whose output legitimately differs from CPython's: they show races.
+/// Programs whose output legitimately differs from CPython's: they show races, or the order in
+/// which threads take a lock.
 const SCHEDULE_DEPENDENT: &[&str] = &[
     "counter_race.toy",
     "lesson_lost_update.toy",
