@@ -279,6 +279,7 @@ impl Vm {
     /// takes it again within its turn — a loop around `with lock:` — would wake a waiter only
     /// to send it back (`lock_take`), an unobservable round trip that cost more than the loop
     /// itself. On CPython the woken waiter likewise finds the lock taken and sleeps again.
+    /// Under py27/py39 the waiter wakes on its own instead ([`Vm::lock_wake_later`]).
     pub fn lock_released(&mut self, id: ObjId) {
         if let Some(latency) = self.config.model.lock_wake_latency_ns() {
             self.lock_wake_later(id, latency);
