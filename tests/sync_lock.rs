@@ -247,6 +247,34 @@ fn the_trace_shows_a_woken_waiter_losing_the_lock_and_waiting_again() {
     assert!(!text[woken..lost].contains("GIL -> T3"), "{text}");
 }
 
+/// Four threads each run `iters` × `with lock: order.append(me)`; the program prints the
+/// number of increments and of runs of consecutive increments by one thread.
+fn lock_runs_program(iters: u32) -> std::path::PathBuf {
+    write_program(&format!(
+        "import threading\n\
+         lock = threading.Lock()\n\
+         order = []\n\
+         def work():\n    me = threading.current_thread().name\n    for _ in range({iters}):\n        with lock:\n            order.append(me)\n\
+         ts = [threading.Thread(target=work) for _ in range(4)]\n\
+         [t.start() for t in ts]\n\
+         [t.join() for t in ts]\n\
+         runs = 1 + sum(1 for a, b in zip(order, order[1:]) if a != b)\n\
+         print(len(order), runs)\n"
+    ))
+}
+
+/// Runs [`lock_runs_program`] and returns its number of runs, checking the increments.
+fn lock_runs(path: &std::path::Path, seed: u64, extra: &[&str], increments: &str) -> u32 {
+    let out = run_file(path, seed, extra);
+    let (n, runs) = out
+        .stdout
+        .trim()
+        .split_once(' ')
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(n, increments, "{out}");
+    runs.parse().unwrap_or_else(|_| panic!("{out}"))
+}
+
 /// Threads looping on one lock do not convoy: the thread holding the GIL takes the lock again
 /// after each release. CPython 3.11 runs this program (at 200,000 per thread) in 20 runs of one
 /// thread, mean 40,000 increments; 3.13 in 27. With a direct hand-over to a waiter gilvm
@@ -254,26 +282,10 @@ fn the_trace_shows_a_woken_waiter_losing_the_lock_and_waiting_again() {
 /// whole 5 ms turn.
 #[test]
 fn threads_looping_on_one_lock_keep_it_for_their_turn_under_py311() {
-    let src = "import threading\n\
-        lock = threading.Lock()\n\
-        order = []\n\
-        def work():\n    me = threading.current_thread().name\n    for _ in range(20000):\n        with lock:\n            order.append(me)\n\
-        ts = [threading.Thread(target=work) for _ in range(4)]\n\
-        [t.start() for t in ts]\n\
-        [t.join() for t in ts]\n\
-        runs = 1 + sum(1 for a, b in zip(order, order[1:]) if a != b)\n\
-        print(len(order), runs)\n";
-    let path = write_program(src);
+    let path = lock_runs_program(20000);
     for seed in 0..3 {
-        let out = run_file(&path, seed, &["--gil", "py311"]);
-        let (n, runs) = out
-            .stdout
-            .trim()
-            .split_once(' ')
-            .unwrap_or_else(|| panic!("{out}"));
-        assert_eq!(n, "80000", "{out}");
-        let runs: u32 = runs.parse().unwrap_or_else(|_| panic!("{out}"));
-        assert!(runs <= 40, "seed {seed}: {runs} runs of one thread: {out}");
+        let runs = lock_runs(&path, seed, &["--gil", "py311"], "80000");
+        assert!(runs <= 40, "seed {seed}: {runs} runs of one thread");
     }
 }
 
@@ -283,34 +295,18 @@ fn threads_looping_on_one_lock_keep_it_for_their_turn_under_py311() {
 /// `py27` and `py39` model the wake-up latency (`gil::lock_wake_latency_ns`).
 #[test]
 fn threads_looping_on_one_lock_alternate_every_few_dozen_under_py27_and_py39() {
-    let src = "import threading\n\
-        lock = threading.Lock()\n\
-        order = []\n\
-        def work():\n    me = threading.current_thread().name\n    for _ in range(20000):\n        with lock:\n            order.append(me)\n\
-        ts = [threading.Thread(target=work) for _ in range(4)]\n\
-        [t.start() for t in ts]\n\
-        [t.join() for t in ts]\n\
-        runs = 1 + sum(1 for a, b in zip(order, order[1:]) if a != b)\n\
-        print(len(order), runs)\n";
-    let path = write_program(src);
+    let path = lock_runs_program(20000);
     // py39 switches only every 5 ms by default; each thread's 20,000 increments take ≈2 ms.
     for extra in [
         &["--gil", "py27"][..],
         &["--gil", "py39", "--switch-interval", "1ms"],
     ] {
         for seed in 0..3 {
-            let out = run_file(&path, seed, extra);
-            let (n, runs) = out
-                .stdout
-                .trim()
-                .split_once(' ')
-                .unwrap_or_else(|| panic!("{out}"));
-            assert_eq!(n, "80000", "{out}");
-            let runs: u32 = runs.parse().unwrap_or_else(|_| panic!("{out}"));
+            let runs = lock_runs(&path, seed, extra, "80000");
             let mean = 80000 / runs;
             assert!(
                 (10..=200).contains(&mean),
-                "{extra:?} seed {seed}: mean run {mean} ({runs} runs): {out}"
+                "{extra:?} seed {seed}: mean run {mean} ({runs} runs)"
             );
         }
     }
