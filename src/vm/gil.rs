@@ -275,7 +275,7 @@ pub fn parse_interval(model: GilModel, s: &str) -> Result<u64, String> {
             })
         }
         IntervalUnit::Nanos => {
-            let (num, scale) = [
+            let unit = [
                 ("ns", 1.0),
                 ("us", 1e3),
                 ("µs", 1e3),
@@ -283,8 +283,8 @@ pub fn parse_interval(model: GilModel, s: &str) -> Result<u64, String> {
                 ("s", 1e9),
             ]
             .iter()
-            .find_map(|(suffix, scale)| s.strip_suffix(suffix).map(|n| (n, *scale)))
-            .unwrap_or((s, 1e9));
+            .find_map(|(suffix, scale)| s.strip_suffix(suffix).map(|n| (n, *scale)));
+            let (num, scale) = unit.unwrap_or((s, 1e9));
             let v: f64 = num.trim().parse().map_err(|_| {
                 format!(
                     "--switch-interval for --gil {} is a duration like 5ms or 1us, not `{s}`",
@@ -293,8 +293,15 @@ pub fn parse_interval(model: GilModel, s: &str) -> Result<u64, String> {
             })?;
             let ns = v * scale;
             if !(1.0..1e15).contains(&ns) {
+                // A bare number is seconds; someone typing `5000000` most likely meant ns.
+                let hint = if unit.is_none() {
+                    "; a number without a unit is seconds, as in sys.setswitchinterval: \
+                     write 5ms, 50us or 250ns"
+                } else {
+                    ""
+                };
                 return Err(format!(
-                    "--switch-interval `{s}` is out of range (1ns to 11 days)"
+                    "--switch-interval `{s}` is out of range (1ns to 11 days){hint}"
                 ));
             }
             Ok(ns as u64)
@@ -325,6 +332,13 @@ mod tests {
         assert_eq!(parse_interval(GilModel::Py311, "1us"), Ok(1_000));
         assert_eq!(parse_interval(GilModel::Py311, "0.005"), Ok(5_000_000));
         assert!(parse_interval(GilModel::Py311, "fast").is_err());
+        let e = parse_interval(GilModel::Py39, "5000000").unwrap_err();
+        assert!(
+            e.contains("without a unit is seconds") && e.contains("5ms"),
+            "{e}"
+        );
+        let e = parse_interval(GilModel::Py39, "0ns").unwrap_err();
+        assert!(!e.contains("without a unit"), "{e}");
         assert_eq!(parse_interval(GilModel::Any, "7"), Ok(7));
         assert!(parse_interval(GilModel::Any, "5ms").is_err());
         assert!(parse_interval(GilModel::Any, "0").is_err());
