@@ -138,6 +138,28 @@ fn lock_program_prints_what_python_prints() {
     );
 }
 
+/// The models with a GIL.
+const GIL_MODELS: [&str; 4] = ["any", "py27", "py39", "py311"];
+
+/// The program exits 0 and prints `expected` under each of `models` and `seeds`.
+fn prints_under(
+    path: &std::path::Path,
+    models: &[&str],
+    seeds: std::ops::Range<u64>,
+    expected: &str,
+) {
+    for model in models {
+        for seed in seeds.clone() {
+            let out = run_file(path, seed, &["--gil", model]);
+            assert_eq!(
+                (out.code, out.stdout.as_str()),
+                (0, expected),
+                "--gil {model} --seed {seed}: {out}"
+            );
+        }
+    }
+}
+
 /// Under every model with a GIL, the thread that releases a lock runs on while the waiter it
 /// woke waits for its turn: the releasing thread can take the lock again first (barging).
 /// CPython 3.9, 3.11 and 3.13 print `['main again', 'waiter']` for this program too (the
@@ -158,16 +180,7 @@ fn a_released_lock_can_be_taken_again_before_the_woken_waiter_runs() {
          t.join()\n\
          print(order)\n",
     );
-    for model in ["any", "py27", "py39", "py311"] {
-        for seed in 0..8 {
-            let out = run_file(&path, seed, &["--gil", model]);
-            assert_eq!(
-                (out.code, out.stdout.as_str()),
-                (0, "['main again', 'waiter']\n"),
-                "--gil {model} --seed {seed}: {out}"
-            );
-        }
-    }
+    prints_under(&path, &GIL_MODELS, 0..8, "['main again', 'waiter']\n");
 }
 
 /// A waiter woken by a release that finds the lock taken again waits once more, and its
@@ -192,29 +205,13 @@ fn a_woken_waiter_that_finds_the_lock_taken_waits_again_with_its_deadline() {
          t.join()\n\
          print(results, lock.locked())\n";
     let path = write_program(sleeping);
-    for model in ["any", "py27", "py39", "py311"] {
-        for seed in 0..4 {
-            let out = run_file(&path, seed, &["--gil", model]);
-            assert_eq!(
-                (out.code, out.stdout.as_str()),
-                (0, "[False] False\n"),
-                "--gil {model} --seed {seed}: {out}"
-            );
-        }
-    }
+    prints_under(&path, &GIL_MODELS, 0..4, "[False] False\n");
     let busy = sleeping
         .replace("timeout=0.05", "timeout=0.001")
         .replace("time.sleep(0.01)", "time.sleep(0.0005)")
         .replace("time.sleep(0.1)", "for _ in range(600000):\n    pass");
     let path = write_program(&busy);
-    for seed in 0..3 {
-        let out = run_file(&path, seed, &["--gil", "py311"]);
-        assert_eq!(
-            (out.code, out.stdout.as_str()),
-            (0, "[False] False\n"),
-            "--seed {seed}: {out}"
-        );
-    }
+    prints_under(&path, &["py311"], 0..3, "[False] False\n");
 }
 
 /// The trace tells the barging story of the seed's locked counter: a release wakes a waiter

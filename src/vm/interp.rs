@@ -616,7 +616,12 @@ impl Vm {
                                     if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
                                         // Waiters under py27/py39 arm a timer: the slow path.
                                         if l.owner.is_some()
-                                            && (l.waiters.is_empty() || !self.lock_wakes_later)
+                                            && (l.waiters.is_empty()
+                                                || self
+                                                    .config
+                                                    .model
+                                                    .lock_wake_latency_ns()
+                                                    .is_none())
                                         {
                                             l.owner = None;
                                             l.count = 0;

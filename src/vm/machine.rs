@@ -127,8 +127,6 @@ pub struct Vm {
     /// wake-up under py27/py39): the slice must end after this many more instructions, when
     /// the timer falls due, as it would in tracing's one-instruction slices.
     pub slice_cap: Option<u64>,
-    /// `config.model.lock_wake_latency_ns().is_some()`, for the hot loop.
-    pub lock_wakes_later: bool,
     /// Where the name `threading.Thread` objects get their `Thread-N` numbers.
     pub thread_counter: u64,
     /// `sys.getswitchinterval()`, in seconds.
@@ -156,7 +154,6 @@ pub const LOST_EVENTS_KEPT: usize = 8;
 
 impl Vm {
     pub fn new(user: &Program, config: RunConfig, stdout: Box<dyn std::io::Write>) -> PyResult<Vm> {
-        let lock_wakes_later = config.model.lock_wake_latency_ns().is_some();
         let mut linked = user.clone();
         let prelude = Prelude::link(&mut linked);
         linked.mark_fused_runs();
@@ -226,7 +223,6 @@ impl Vm {
             read_logs: Vec::new(),
             released_locks: Vec::new(),
             slice_cap: None,
-            lock_wakes_later,
             thread_counter: 0,
             switch_interval_seconds,
             ticks: interval,

@@ -553,13 +553,11 @@ impl Vm {
 
     /// `__exit__`: releases; returns None (exceptions propagate).
     pub fn exit(&mut self, id: ObjId) -> PyResult<Value> {
-        // Fast path: releasing a held plain Lock (see `enter`); with waiters, through
-        // `lock_release`, which wakes one.
+        // Fast path: releasing a held plain Lock (see `enter`) without the generic method
+        // call.
         if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
             if l.owner.is_some() {
-                l.owner = None;
-                l.count = 0;
-                self.lock_released(id);
+                self.lock_release(id)?;
                 return Ok(Value::None);
             }
         }

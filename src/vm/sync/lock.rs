@@ -321,6 +321,7 @@ impl Vm {
         let Ok(l) = self.lock_state(id) else { return };
         let waiter = l.waiters.swap_remove(i);
         let tid = waiter.tid;
+        l.woken = Some(tid);
         let t = &mut self.threads[tid as usize];
         let ThreadState::Blocked { deadline, .. } = t.state else {
             return;
@@ -332,9 +333,6 @@ impl Vm {
         });
         t.state = ThreadState::Runnable;
         self.sched.make_runnable(tid);
-        if let Ok(l) = self.lock_state(id) {
-            l.woken = Some(tid);
-        }
         if self.tracer.is_some() {
             self.trace(crate::trace::hook::Hook::Wake { tid });
         }
@@ -351,37 +349,39 @@ impl Vm {
         l.owner = Some(tid);
         l.count = count;
         l.acquired_at = site;
-        match l.woken.take() {
-            Some(w) if w != tid => self.lock_reblock(id, w),
-            _ => {}
+        let Some(w) = l.woken.take().filter(|&w| w != tid) else {
+            return;
+        };
+        if let Some(r) = self.threads[w as usize].retry.take() {
+            if self.lock_wait_again(w, r) && self.tracer.is_some() {
+                self.trace(crate::trace::hook::Hook::Reblock { tid: w });
+            }
         }
     }
 
-    /// A woken waiter lost the lock to another thread before it ran (see [`Vm::lock_take`]).
-    fn lock_reblock(&mut self, id: ObjId, w: Tid) {
+    /// A woken waiter found its lock taken by another thread (see [`Vm::lock_take`]): it goes
+    /// back to the waiters (returns true), or, if its timed `acquire` ran out meanwhile (its
+    /// timer fired while it was runnable), that call returns False and it runs on (false).
+    fn lock_wait_again(&mut self, tid: Tid, r: LockRetry) -> bool {
         let now = self.now_ns();
-        let t = &mut self.threads[w as usize];
-        let Some(r) = t.retry.take() else { return };
+        let t = &mut self.threads[tid as usize];
         if r.deadline.is_some_and(|d| d <= now) {
-            // Its timer fired while it was runnable: its `acquire` times out.
             if !t.frames.is_empty() {
                 t.stack.push(Value::Bool(false));
             }
-            return;
+            return false;
         }
         t.state = ThreadState::Blocked {
-            wait: Wait::Acquire(id),
+            wait: Wait::Acquire(r.lock),
             deadline: r.deadline,
         };
         // Its timer, if any, is still armed (the deadline lies ahead), and `wake_value` is not
         // read by a lock wait (a timeout goes through `lock_timeout`).
-        self.sched.make_unrunnable(w);
-        if let Ok(l) = self.lock_state(id) {
+        self.sched.make_unrunnable(tid);
+        if let Ok(l) = self.lock_state(r.lock) {
             l.waiters.push(r.waiter);
         }
-        if self.tracer.is_some() {
-            self.trace(crate::trace::hook::Hook::Reblock { tid: w });
-        }
+        true
     }
 
     /// A thread woken by a release runs again: it takes the lock if it is still free (its
@@ -392,32 +392,17 @@ impl Vm {
             return true;
         };
         let (code, pc) = self.threads[tid as usize].blocked_at;
-        let now = self.now_ns();
         let Ok(l) = self.lock_state(r.lock) else {
             return true;
         };
-        let result = if l.owner.is_none() {
-            self.lock_take(r.lock, tid, r.waiter.count, Site { code, pc });
-            r.waiter.result
-        } else if r.deadline.is_some_and(|d| d <= now) {
-            false
-        } else {
-            // Taken again before this thread ran (`lock_take` normally sends it back to the
-            // waiters first). Its timer, if any, is still armed: the deadline lies ahead.
-            l.waiters.push(r.waiter);
-            let t = &mut self.threads[tid as usize];
-            t.state = ThreadState::Blocked {
-                wait: Wait::Acquire(r.lock),
-                deadline: r.deadline,
-            };
-            // `wake_value` is left alone: a lock wait never reads it (a timeout goes through
-            // `lock_timeout`), and it sits on a cold cache line.
-            self.sched.make_unrunnable(tid);
-            return false;
-        };
+        if l.owner.is_some() {
+            // Taken again before this thread ran (`lock_take` normally sends it back first).
+            return !self.lock_wait_again(tid, r);
+        }
+        self.lock_take(r.lock, tid, r.waiter.count, Site { code, pc });
         let t = &mut self.threads[tid as usize];
         if !t.frames.is_empty() {
-            t.stack.push(Value::Bool(result));
+            t.stack.push(Value::Bool(r.waiter.result));
         }
         true
     }
@@ -454,13 +439,10 @@ impl Vm {
         let Ok(l) = self.lock_state(id) else {
             return false;
         };
-        match l.waking {
-            Some((w, t)) if w.tid == tid && t == at => {}
-            _ => return false,
-        }
-        let Some((w, _)) = l.waking.take() else {
+        let Some((w, _)) = l.waking.filter(|&(w, t)| w.tid == tid && t == at) else {
             return false;
         };
+        l.waking = None;
         if l.owner.is_some() {
             l.waiters.push(w);
             if self.tracer.is_some() {
