@@ -120,6 +120,9 @@ pub struct Vm {
     /// table out and back (three words) instead of copying a 320-byte log in and out:
     /// ≈280 x86 instructions per thread switch under callgrind.
     pub read_logs: Vec<ReadLog>,
+    /// Per thread, where its turn after a wake-up will read first, noted when it blocked
+    /// (see `Vm::prefetch_turn`).
+    pub turn_hints: Vec<TurnHint>,
     /// Locks released during the current turn while threads waited on them: one of their
     /// waiters is woken when the turn ends (`Vm::wake_released_locks`).
     pub released_locks: Vec<crate::vm::value::ObjId>,
@@ -147,6 +150,17 @@ pub struct Vm {
     pub tracer: Option<Box<dyn crate::trace::hook::TraceSink>>,
     /// The tracer once it is done (closed output, `--limit`), kept to finish its output.
     pub finished_tracer: Option<Box<dyn crate::trace::hook::TraceSink>>,
+}
+
+/// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
+/// prefetched, never dereferenced: a stale one (the stack grew, the object was freed) costs a
+/// useless prefetch and nothing else.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TurnHint {
+    /// The running frame's slots in the value stack.
+    pub stack: usize,
+    /// The heap slot of the first object on the frame's stack (a loop's iterator).
+    pub obj: usize,
 }
 
 /// How many lost-update events are kept for explanations.
@@ -221,6 +235,7 @@ impl Vm {
             lost: BTreeMap::new(),
             lost_events: Vec::new(),
             read_logs: Vec::new(),
+            turn_hints: Vec::new(),
             released_locks: Vec::new(),
             slice_cap: None,
             thread_counter: 0,

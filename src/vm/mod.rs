@@ -23,6 +23,7 @@ pub mod machine;
 pub mod methods;
 pub mod natives;
 pub mod ops;
+pub mod prefetch;
 pub mod prelude;
 pub mod rng;
 #[cfg(test)]

@@ -25,25 +25,75 @@ pub fn stream(seed: u64, which: Stream) -> ChaCha8Rng {
     rng
 }
 
+/// A source of 64-bit words: a ChaCha8 stream, or one that can look ahead ([`Draws`]).
+pub trait Words {
+    fn word(&mut self) -> u64;
+}
+
+impl Words for ChaCha8Rng {
+    #[inline]
+    fn word(&mut self) -> u64 {
+        self.next_u64()
+    }
+}
+
+/// A ChaCha8 stream that can look at its next word without using it up, so the scheduler can
+/// tell which waiter a coming draw will wake and load that thread's state into the cache
+/// ahead of time (`Scheduler::peek_choose`). Looking ahead changes nothing: the stream yields
+/// the same words in the same order.
+pub struct Draws {
+    rng: ChaCha8Rng,
+    ahead: Option<u64>,
+}
+
+impl Draws {
+    pub fn new(rng: ChaCha8Rng) -> Draws {
+        Draws { rng, ahead: None }
+    }
+
+    /// The next word, left in place for the next draw.
+    #[inline]
+    pub fn peek(&mut self) -> u64 {
+        *self.ahead.get_or_insert_with(|| self.rng.next_u64())
+    }
+}
+
+impl Words for Draws {
+    #[inline]
+    fn word(&mut self) -> u64 {
+        match self.ahead.take() {
+            Some(w) => w,
+            None => self.rng.next_u64(),
+        }
+    }
+}
+
 /// A uniform integer in `0..n` (`n > 0`), unbiased (Lemire's multiply-and-reject).
-pub fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
+pub fn below(rng: &mut impl Words, n: u64) -> u64 {
     debug_assert!(n > 0);
-    let mut m = (rng.next_u64() as u128) * (n as u128);
+    let mut m = (rng.word() as u128) * (n as u128);
     // The rejection threshold `2^64 mod n` is below `n`, so a low word of at least `n` is
     // accepted without computing it: the 64-bit division (≈40 cycles, twice per thread
     // switch) is only paid in the rare case. Same draws, same results as always dividing.
     if (m as u64) < n {
         let threshold = n.wrapping_neg() % n;
         while (m as u64) < threshold {
-            m = (rng.next_u64() as u128) * (n as u128);
+            m = (rng.word() as u128) * (n as u128);
         }
     }
     (m >> 64) as u64
 }
 
+/// What the next `below(rng, n)` will return when it takes a single word (all but a
+/// fraction `n / 2^64` of draws), without drawing; `None` otherwise.
+pub fn peek_below(rng: &mut Draws, n: u64) -> Option<u64> {
+    let m = (rng.peek() as u128) * (n as u128);
+    ((m as u64) >= n).then_some((m >> 64) as u64)
+}
+
 /// A uniform float in `[0, 1)` with 53 random bits, as Python's `random.random()`.
-pub fn unit_f64(rng: &mut ChaCha8Rng) -> f64 {
-    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+pub fn unit_f64(rng: &mut impl Words) -> f64 {
+    (rng.word() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 #[cfg(test)]
@@ -74,6 +124,21 @@ mod tests {
         }
         let f = unit_f64(&mut r);
         assert!((0.0..1.0).contains(&f));
+    }
+
+    #[test]
+    fn looking_ahead_changes_no_draw_and_predicts_it() {
+        let mut plain = stream(5, Stream::Schedule);
+        let mut ahead = Draws::new(stream(5, Stream::Schedule));
+        for i in 0..5_000u64 {
+            let n = 1 + i % 97;
+            let guess = (i % 3 != 0).then(|| peek_below(&mut ahead, n));
+            let got = below(&mut ahead, n);
+            assert_eq!(got, below(&mut plain, n));
+            if let Some(Some(g)) = guess {
+                assert_eq!(g, got);
+            }
+        }
     }
 
     /// The reference: always compute the threshold. `below` must draw the same values.

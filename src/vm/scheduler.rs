@@ -28,7 +28,7 @@ use std::collections::BinaryHeap;
 use rand_chacha::ChaCha8Rng;
 
 use crate::vm::gil::{self, GilModel, IntervalUnit};
-use crate::vm::rng::{self, Stream};
+use crate::vm::rng::{self, Draws, Stream};
 use crate::vm::sync::Tid;
 
 const NOT_RUNNABLE: u32 = u32::MAX;
@@ -43,7 +43,7 @@ pub struct Slice {
 
 pub struct Scheduler {
     schedule_rng: ChaCha8Rng,
-    wake_rng: ChaCha8Rng,
+    wake_rng: Draws,
     pub model: GilModel,
     /// The switch interval in the model's unit (instructions, ticks or virtual ns).
     pub interval: u64,
@@ -72,7 +72,7 @@ impl Scheduler {
     ) -> Scheduler {
         Scheduler {
             schedule_rng: rng::stream(seed, Stream::Schedule),
-            wake_rng: rng::stream(seed, Stream::Wake),
+            wake_rng: Draws::new(rng::stream(seed, Stream::Wake)),
             model,
             interval: interval.max(1),
             ns_per_instr: ns_per_instr.max(1),
@@ -213,6 +213,16 @@ impl Scheduler {
         }
     }
 
+    /// The index the next [`Scheduler::choose`] among `n` waiters will return, without
+    /// drawing it (`None` in the rare case a draw takes more than one word).
+    pub fn peek_choose(&mut self, n: usize) -> Option<usize> {
+        if n <= 1 {
+            Some(0)
+        } else {
+            rng::peek_below(&mut self.wake_rng, n as u64).map(|i| i as usize)
+        }
+    }
+
     /// Notes a slice that ran, for `--record`. Consecutive slices of one thread merge.
     pub fn note_slice(&mut self, tid: Tid, steps: u64) {
         if let Some(rec) = &mut self.record {
@@ -268,6 +278,21 @@ mod tests {
         }
         let mean = total / 2000;
         assert!((90..=110).contains(&mean), "mean quantum {mean}");
+    }
+
+    #[test]
+    fn peek_choose_tells_the_next_choice_without_making_it() {
+        let mut s = Scheduler::new(11, GilModel::Any, 100, 4, None, false);
+        let mut plain = Scheduler::new(11, GilModel::Any, 100, 4, None, false);
+        for i in 0..3_000usize {
+            let n = 1 + i % 50;
+            let guess = s.peek_choose(n);
+            let again = s.peek_choose(n);
+            assert_eq!(guess, again, "peeking twice draws nothing");
+            let got = s.choose(n);
+            assert_eq!(got, plain.choose(n), "peeking changes no choice");
+            assert_eq!(guess, Some(got));
+        }
     }
 
     #[test]

@@ -287,8 +287,36 @@ impl Vm {
         }
         let Ok(l) = self.lock_state(id) else { return };
         if l.owner.is_none() && !l.waiters.is_empty() && !l.wake_pending {
-            l.wake_pending = true;
-            self.released_locks.push(id);
+            self.wake_at_turn_end(id);
+        }
+    }
+
+    /// The free lock `id` has waiters and none is to be woken yet: one is, when the turn
+    /// ends. The first such lock of a turn wakes the waiter the next draw of the wake stream
+    /// picks (`Scheduler::peek_choose`), and that thread runs next unless the lock is taken
+    /// again first: its state starts loading into the cache now, most of a turn before it is
+    /// needed. With 10,000 threads on one lock each woken waiter is a thread whose state
+    /// (≈10 cache lines) left the caches long ago, and waking it and running its turn read
+    /// those lines one after another: 4,000,000 locked increments over 10,000 threads take
+    /// 16% less time (paired median of 13 interleaved runs; 273 -> 230 ms at best), no change
+    /// at 2 and 1,000 threads, +2.5% x86 instructions on guard_locked_5k. A wrong guess (a
+    /// timed waiter left, another primitive drew first) costs a few useless prefetches.
+    #[inline(never)]
+    pub fn wake_at_turn_end(&mut self, id: ObjId) {
+        let first = self.released_locks.is_empty();
+        self.released_locks.push(id);
+        let Ok(l) = self.lock_state(id) else { return };
+        l.wake_pending = true;
+        if !first {
+            return;
+        }
+        let n = l.waiters.len();
+        let Some(i) = self.sched.peek_choose(n) else {
+            return;
+        };
+        if let Some(w) = self.lock_state(id).ok().and_then(|l| l.waiters.get(i)) {
+            let tid = w.tid;
+            self.prefetch_turn(tid);
         }
     }
 
