@@ -199,34 +199,59 @@ def print_table(rows):
 
 
 def flatness(gilvm, runs):
-    """ns per instruction of the same work split over 2 … 10,000 threads, per workload."""
+    """ns per instruction of the same work split over 2 … 10,000 threads, per workload.
+
+    The thread counts are run in interleaved rounds (2, 100, 1,000, 10,000, then the reverse
+    order, …), so that a change in the machine's speed during the measurement falls on every
+    thread count alike instead of on whichever ran last."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for wi, (name, template) in enumerate(FLAT_WORKLOADS):
-            cells, nss, rates = [], [], []
+            paths, probes = {}, {}
             for n in FLAT_THREADS:
                 path = os.path.join(tmp, f"flat_{wi}_{n}.py")
                 with open(path, "w") as f:
                     f.write(template.format(threads=n, iters=FLAT_TOTAL // n))
+                # The same threads running one iteration each: what starting and joining
+                # them costs, shown beside the figure (it is included in it).
+                start_path = os.path.join(tmp, f"flat_{wi}_{n}_start.py")
+                with open(start_path, "w") as f:
+                    f.write(template.format(threads=n, iters=1))
                 probe = common.run_measured(gilvm_argv(gilvm, path, [], quiet=False))
                 instr, sw = common.parse_summary(probe["stderr"])
-                if probe["status"] != 0 or not instr:
-                    cells.append(f"error (status {probe['status']})")
+                if probe["status"] == 0 and instr:
+                    paths[n] = (path, start_path)
+                    probes[n] = (instr, sw or 0)
+                else:
+                    probes[n] = f"error (status {probe['status']})"
+            ms = {n: [] for n in paths}
+            start_ms = {n: [] for n in paths}
+            for r in range(runs):
+                order = list(paths) if r % 2 == 0 else list(paths)[::-1]
+                for n in order:
+                    full, start = paths[n]
+                    ms[n].append(common.run_measured(gilvm_argv(gilvm, full, []))["wall_ms"])
+                    start_ms[n].append(
+                        common.run_measured(gilvm_argv(gilvm, start, []))["wall_ms"])
+            cells, nss, rates = [], [], []
+            for n in FLAT_THREADS:
+                if n not in paths:
+                    cells.append(probes[n])
                     continue
-                ms = [common.run_measured(gilvm_argv(gilvm, path, []))["wall_ms"]
-                      for _ in range(runs)]
-                ns = statistics.median(ms) * 1e6 / instr
-                rate = 1000 * (sw or 0) / instr
+                instr, sw = probes[n]
+                ns = statistics.median(ms[n]) * 1e6 / instr
+                rate = 1000 * sw / instr
                 common.log(f"  flat {name}, {n} threads: {instr:,} instructions, "
-                           f"{sw or 0:,} switches, {fmt_ms(ms)} ms, {ns:.2f} ns")
+                           f"{sw:,} switches, {fmt_ms(ms[n])} ms, {ns:.2f} ns")
                 nss.append(ns)
                 rates.append(rate)
-                cells.append(f"{ns:.2f} ({rate:.0f} sw/k, {fmt_ms(ms)} ms)")
+                cells.append(f"{ns:.2f} ({rate:.0f} sw/k, {fmt_ms(ms[n])} ms; threads' "
+                             f"start and join {statistics.median(start_ms[n]):.0f} ms)")
             rows.append((name, cells, nss, rates))
     print()
     print(f"Cost flatness: {FLAT_TOTAL:,} increments in total, split over T threads; gilvm ns "
-          f"per instruction, whole-process median of {runs} (switches per 1,000 instructions, "
-          f"wall ms median [min–max]):")
+          f"per instruction, whole-process median of {runs} interleaved runs (switches per 1,000 "
+          f"instructions, wall ms median [min–max]):")
     print()
     print("| workload | " + " | ".join(f"T = {n:,}" for n in FLAT_THREADS) + " | slowest / fastest |")
     print("|---|" + "---|" * (len(FLAT_THREADS) + 1))
@@ -262,7 +287,7 @@ def main():
     ap.add_argument("--target-dir", help="cargo target dir (default $CARGO_TARGET_DIR or ./target)")
     ap.add_argument("--python", help="CPython binary (default: the real python3.11 binary)")
     ap.add_argument("--no-flat", action="store_true", help="skip the cost-flatness row")
-    ap.add_argument("--flat-runs", type=int, default=3, help="runs per thread count (default 3)")
+    ap.add_argument("--flat-runs", type=int, default=5, help="runs per thread count (default 5)")
     args = ap.parse_args()
 
     gilvm = common.build_gilvm(common.target_dir(args.target_dir), args.skip_build)

@@ -118,7 +118,10 @@ impl Vm {
 
         let end = 'run: {
             if let Some(start) = self.threads[tid].start.take() {
-                // A new thread: call target(*args, **kwargs) as its first action.
+                // A new thread: call target(*args, **kwargs) as its first action. One
+                // allocation for the stack a small target needs (`do_call` reserves its
+                // `stacksize + 8`) instead of a first one for the target and a regrowth.
+                stack.reserve(16 + start.args.len());
                 stack.push(start.target);
                 stack.extend_from_slice(&start.args);
                 let kw = match start.kwargs {
