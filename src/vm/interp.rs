@@ -273,7 +273,8 @@ impl Vm {
         let executed = budget - left;
         self.ticks = ticks;
         self.read_logs = logs;
-        if end == SliceEnd::Blocked {
+        if end == SliceEnd::Blocked && self.threads.len() >= crate::vm::sync::lock::PREFETCH_WAITERS
+        {
             self.note_turn_hint(tid, &stack, &frames);
         }
         let t = &mut self.threads[tid];

@@ -26,6 +26,11 @@ use crate::vm::thread::{ThreadState, Wait};
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{ops, PyResult, Throw};
 
+/// From how many waiters on a lock a release prefetches the state of the one it will wake
+/// ([`Vm::wake_at_turn_end`]): with fewer, ≈0.6 KB of hot state each, they all stay in the
+/// L2 cache (1 MB here) between their turns.
+pub const PREFETCH_WAITERS: usize = 256;
+
 #[derive(Debug, Default)]
 pub struct LockObj {
     pub owner: Option<Tid>,
@@ -292,32 +297,38 @@ impl Vm {
     }
 
     /// The free lock `id` has waiters and none is to be woken yet: one is, when the turn
-    /// ends. The first such lock of a turn wakes the waiter the next draw of the wake stream
-    /// picks (`Scheduler::peek_choose`), and that thread runs next unless the lock is taken
-    /// again first: its state starts loading into the cache now, most of a turn before it is
-    /// needed. With 10,000 threads on one lock each woken waiter is a thread whose state
-    /// (≈10 cache lines) left the caches long ago, and waking it and running its turn read
-    /// those lines one after another: 4,000,000 locked increments over 10,000 threads take
-    /// 16% less time (paired median of 13 interleaved runs; 273 -> 230 ms at best), no change
-    /// at 2 and 1,000 threads, +2.5% x86 instructions on guard_locked_5k. A wrong guess (a
-    /// timed waiter left, another primitive drew first) costs a few useless prefetches.
+    /// ends. With many waiters, the first such lock of a turn also looks up the waiter the
+    /// next draw of the wake stream picks (`Scheduler::peek_choose`) — the thread that runs
+    /// next unless the lock is taken again first — and starts loading its state into the cache
+    /// now, most of a turn before it is needed. With 10,000 threads on one lock each woken
+    /// waiter is a thread whose state (≈10 cache lines) left the caches long ago, and waking
+    /// it and running its turn read those lines one after another: 4,000,000 locked
+    /// increments over 10,000 threads take 16% less time (paired median of 13 interleaved
+    /// runs; 273 -> 230 ms at best), no change at 2 and 1,000 threads. Below
+    /// [`PREFETCH_WAITERS`] waiters their state is still in the cache and the look-up (≈100
+    /// x86 instructions a turn, +4% on guard_flat_10) is skipped. A wrong guess (a timed
+    /// waiter left, another primitive drew first) costs a few useless prefetches.
     #[inline(never)]
     pub fn wake_at_turn_end(&mut self, id: ObjId) {
         let first = self.released_locks.is_empty();
         self.released_locks.push(id);
-        let Ok(l) = self.lock_state(id) else { return };
-        l.wake_pending = true;
-        if !first {
-            return;
-        }
-        let n = l.waiters.len();
-        let Some(i) = self.sched.peek_choose(n) else {
+        let Obj::Sync(SyncObj::Lock(l) | SyncObj::RLock(l)) = self.rt.heap.get_mut(id) else {
             return;
         };
-        if let Some(w) = self.lock_state(id).ok().and_then(|l| l.waiters.get(i)) {
-            let tid = w.tid;
-            self.prefetch_turn(tid);
+        l.wake_pending = true;
+        let n = l.waiters.len();
+        if !first || n < PREFETCH_WAITERS {
+            return;
         }
+        let Some(tid) = self
+            .sched
+            .peek_choose(n)
+            .and_then(|i| l.waiters.get(i))
+            .map(|w| w.tid)
+        else {
+            return;
+        };
+        self.prefetch_turn(tid);
     }
 
     /// The current turn ended: each lock released during it that is still free, with
