@@ -45,8 +45,9 @@ PROGRAMS = [
 
 # Cost flatness: the same total work split over more threads, once unlocked and once locked.
 # 4,000,000 increments in total, so that even at 10,000 threads each thread runs 400 loop
-# iterations. Starting and joining 10,000 threads (≈2.3 µs each here, a good part of it page
-# faults on fresh memory) is measured apart and left out of the cost per instruction.
+# iterations. Starting and joining 10,000 threads (≈2.3 µs each here, a third of it page
+# faults on fresh memory, 1.5-2.1 us per 4 KB page on the 2026-12 VM) is measured apart and
+# left out of the cost per instruction.
 FLAT_THREADS = [2, 100, 1_000, 10_000]
 FLAT_TOTAL = 4_000_000
 FLAT_LIMIT = 1.5
