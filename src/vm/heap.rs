@@ -329,12 +329,13 @@ impl Heap {
         }
     }
 
-    #[inline]
     /// Where object `id` is stored: an address for a prefetch hint, never dereferenced.
+    #[inline]
     pub fn addr(&self, id: ObjId) -> *const u8 {
         self.slots.as_ptr().wrapping_add(id.0 as usize) as *const u8
     }
 
+    #[inline]
     pub fn get_mut(&mut self, id: ObjId) -> &mut Obj {
         match &mut self.slots[id.0 as usize] {
             Some(o) => o,
