@@ -12,7 +12,7 @@ use crate::error::render_compile_error;
 use crate::schedule::{fnv1a64, Schedule};
 use crate::vm::gil::GilModel;
 use crate::vm::machine::{RunConfig, Vm};
-use crate::vm::scheduler::Slice;
+use crate::vm::scheduler::Plan;
 
 /// Exit status: success.
 pub const EXIT_OK: i32 = 0;
@@ -355,7 +355,7 @@ fn run(
     file: &str,
     opts: &RunOpts,
     record: Option<&str>,
-    plan: Option<(Vec<Slice>, String)>,
+    plan: Option<(Plan, String)>,
     color: bool,
     err: &mut dyn Write,
 ) -> i32 {
@@ -417,7 +417,7 @@ fn run(
                 ("max-steps".into(), opts.max_steps.to_string()),
             ],
             seed,
-            slices: vm.schedule().map(|s| s.to_vec()).unwrap_or_default(),
+            entries: vm.schedule().map(|s| s.to_vec()).unwrap_or_default(),
         };
         let names: Vec<String> = vm.threads.iter().map(|t| t.name.clone()).collect();
         if let Err(e) = std::fs::write(path, schedule.to_text(&names)) {
@@ -534,7 +534,7 @@ fn trace_cmd(file: &str, opts: &RunOpts, t: &TraceOpts, color: bool, err: &mut d
         switch_interval,
         ns_per_instr: model.ns_per_instr(),
         max_steps: opts.max_steps,
-        plan: followed.map(|(s, _, _)| s.slices),
+        plan: followed.map(|(s, _, _)| Plan::from_entries(&s.entries)),
         ..RunConfig::default()
     };
     let Some((vm, ending)) = crate::trace::run_traced(&program, config, &settings, out, err) else {
@@ -664,7 +664,7 @@ fn replay(path: &str, quiet: bool, record: Option<&str>, color: bool, err: &mut 
         &schedule.program,
         &opts,
         record,
-        Some((schedule.slices, cmd)),
+        Some((Plan::from_entries(&schedule.entries), cmd)),
         color,
         err,
     )

@@ -1,8 +1,9 @@
 //! Schedule files (`--record`, `gilvm replay`): a short, hand-editable text naming the program,
-//! the options, the seed, and the slices of the run — which thread ran how many instructions.
+//! the options, the seed, and every choice of the run — which thread ran how many
+//! instructions, and which waiter each hand-off woke.
 //!
 //! ```text
-//! gilvm-schedule 1
+//! gilvm-schedule 2
 //! gilvm 0.1.0
 //! program programs/counter_race.toy
 //! program-hash fnv1a64:9c1e0f1f3a2b4c5d
@@ -12,16 +13,23 @@
 //! ---
 //! T0 57        # MainThread runs 57 instructions
 //! T1 3         # then Thread-1 runs 3
+//! wake T3      # a hand-off (a release, a notify, a put) wakes Thread-3 among its waiters
 //! T2 *         # then Thread-2 runs until it blocks or ends
 //! ```
 //!
 //! Threads are numbered in the order they start (`T0` is the main thread). `#` starts a
-//! comment. When the listed slices run out, the seeded scheduler takes over, so a lesson can
-//! stage just the interesting start of a run.
+//! comment. Turns and waiter choices are followed as two lists, each in order. When a list runs
+//! out, the seeded scheduler takes over its part, so a lesson can stage just the interesting
+//! start of a run. Format 2 adds the `wake` lines and turns of 0 instructions (a woken lock
+//! waiter that found its lock taken again); format 1 files (turns only, waiters from the seed)
+//! still replay.
 
-use crate::vm::scheduler::Slice;
+use crate::vm::scheduler::Entry;
 
-pub const FORMAT_VERSION: u32 = 1;
+/// The format this gilvm writes.
+pub const FORMAT_VERSION: u32 = 2;
+/// The formats this gilvm reads.
+const READS: [&str; 2] = ["1", "2"];
 
 /// Everything a schedule file holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,7 +41,8 @@ pub struct Schedule {
     /// Extra options as (name, value), e.g. ("switch-interval", "100").
     pub options: Vec<(String, String)>,
     pub seed: u64,
-    pub slices: Vec<Slice>,
+    /// Turns and waiter choices, in the order they were made.
+    pub entries: Vec<Entry>,
 }
 
 /// FNV-1a, 64-bit: a stable fingerprint of the program text.
@@ -56,13 +65,19 @@ impl Schedule {
             out.push_str(&format!("{k} {v}\n"));
         }
         out.push_str(&format!("seed {}\n---\n", self.seed));
-        for s in &self.slices {
-            let steps = s.steps.map_or("*".to_string(), |n| n.to_string());
+        for e in &self.entries {
+            let (line, tid) = match *e {
+                Entry::Turn { tid, steps } => {
+                    let steps = steps.map_or("*".to_string(), |n| n.to_string());
+                    (format!("T{tid} {steps}"), tid)
+                }
+                Entry::Wake(tid) => (format!("wake T{tid}"), tid),
+            };
             let name = thread_names
-                .get(s.tid as usize)
+                .get(tid as usize)
                 .map(|n| format!("  # {n}"))
                 .unwrap_or_default();
-            out.push_str(&format!("T{} {steps}{name}\n", s.tid));
+            out.push_str(&format!("{line}{name}\n"));
         }
         out
     }
@@ -76,10 +91,16 @@ impl Schedule {
             model: "any".into(),
             options: Vec::new(),
             seed: 0,
-            slices: Vec::new(),
+            entries: Vec::new(),
         };
         let mut in_body = false;
         let mut saw_magic = false;
+        let mut version = FORMAT_VERSION;
+        let thread = |n: usize, t: &str| -> Result<u32, String> {
+            t.strip_prefix('T')
+                .and_then(|x| x.parse().ok())
+                .ok_or_else(|| format!("line {n}: expected a thread like `T1`, found `{t}`"))
+        };
         for (i, raw) in text.lines().enumerate() {
             let n = i + 1;
             let line = raw.split('#').next().unwrap_or("").trim();
@@ -87,28 +108,47 @@ impl Schedule {
                 continue;
             }
             if in_body {
-                let (t, steps) = line.split_once(char::is_whitespace).ok_or_else(|| {
+                let (t, rest) = line.split_once(char::is_whitespace).ok_or_else(|| {
                     format!("line {n}: expected `T<thread> <instructions>`, found `{line}`")
                 })?;
-                let tid: u32 = t
-                    .strip_prefix('T')
-                    .and_then(|x| x.parse().ok())
-                    .ok_or_else(|| format!("line {n}: expected a thread like `T1`, found `{t}`"))?;
-                let steps = steps.trim();
-                let steps = if steps == "*" {
+                let rest = rest.trim();
+                if t == "wake" {
+                    if version < 2 {
+                        return Err(format!(
+                            "line {n}: `wake` lines need `gilvm-schedule 2` (this file says format 1)"
+                        ));
+                    }
+                    s.entries.push(Entry::Wake(thread(n, rest)?));
+                    continue;
+                }
+                let tid = thread(n, t)?;
+                // Format 2 records a woken waiter's turn that found its lock taken: 0.
+                let least = if version >= 2 { 0 } else { 1 };
+                let steps = if rest == "*" {
                     None
                 } else {
-                    Some(steps.parse::<u64>().ok().filter(|&k| k > 0).ok_or_else(|| {
-                        format!("line {n}: expected a positive instruction count or `*`, found `{steps}`")
-                    })?)
+                    Some(
+                        rest.parse::<u64>()
+                            .ok()
+                            .filter(|&k| k >= least)
+                            .ok_or_else(|| {
+                                let what = if least == 0 {
+                                    "an instruction count"
+                                } else {
+                                    "a positive instruction count"
+                                };
+                                format!("line {n}: expected {what} or `*`, found `{rest}`")
+                            })?,
+                    )
                 };
-                s.slices.push(Slice { tid, steps });
+                s.entries.push(Entry::Turn { tid, steps });
                 continue;
             }
             if line == "---" {
                 if !saw_magic {
                     return Err(
-                        "not a gilvm schedule: the first line must be `gilvm-schedule 1`".into(),
+                        "not a gilvm schedule: the first line must be `gilvm-schedule 2` (or 1)"
+                            .into(),
                     );
                 }
                 in_body = true;
@@ -118,16 +158,18 @@ impl Schedule {
             let value = value.trim();
             match key {
                 "gilvm-schedule" => {
-                    if value != FORMAT_VERSION.to_string() {
+                    if !READS.contains(&value) {
                         return Err(format!(
-                            "line {n}: schedule format {value} is not supported (this gilvm reads format {FORMAT_VERSION})"
+                            "line {n}: schedule format {value} is not supported (this gilvm reads formats 1 and 2)"
                         ));
                     }
+                    version = value.parse().unwrap_or(FORMAT_VERSION);
                     saw_magic = true;
                 }
                 _ if !saw_magic => {
                     return Err(
-                        "not a gilvm schedule: the first line must be `gilvm-schedule 1`".into(),
+                        "not a gilvm schedule: the first line must be `gilvm-schedule 2` (or 1)"
+                            .into(),
                     )
                 }
                 "gilvm" => s.gilvm_version = value.into(),
@@ -179,25 +221,58 @@ mod tests {
             model: "any".into(),
             options: vec![("switch-interval".into(), "100".into())],
             seed: 7,
-            slices: vec![
-                Slice {
+            entries: vec![
+                Entry::Turn {
                     tid: 0,
                     steps: Some(5),
                 },
-                Slice {
+                Entry::Wake(2),
+                Entry::Turn {
+                    tid: 2,
+                    steps: Some(0),
+                },
+                Entry::Turn {
                     tid: 1,
                     steps: None,
                 },
             ],
         };
         let text = s.to_text(&["MainThread".into()]);
+        assert!(text.starts_with("gilvm-schedule 2\n"), "{text}");
+        assert!(text.contains("\nwake T2\n"), "{text}");
         assert_eq!(Schedule::parse(&text).unwrap(), s);
     }
 
     #[test]
+    fn format_1_still_reads_and_keeps_its_rules() {
+        let s = Schedule::parse("gilvm-schedule 1\nprogram p\n---\nT0 *\nT1 3 # x\n").unwrap();
+        assert_eq!(
+            s.entries,
+            vec![
+                Entry::Turn {
+                    tid: 0,
+                    steps: None
+                },
+                Entry::Turn {
+                    tid: 1,
+                    steps: Some(3)
+                }
+            ]
+        );
+        let e = Schedule::parse("gilvm-schedule 1\nprogram p\n---\nT1 0\n").unwrap_err();
+        assert!(e.contains("line 4") && e.contains("positive"), "{e}");
+        let e = Schedule::parse("gilvm-schedule 1\nprogram p\n---\nwake T1\n").unwrap_err();
+        assert!(e.contains("gilvm-schedule 2"), "{e}");
+        let e = Schedule::parse("gilvm-schedule 3\nprogram p\n---\n").unwrap_err();
+        assert!(e.contains("formats 1 and 2"), "{e}");
+    }
+
+    #[test]
     fn errors_name_the_line() {
-        let e = Schedule::parse("gilvm-schedule 1\nprogram p\n---\nT1 x\n").unwrap_err();
+        let e = Schedule::parse("gilvm-schedule 2\nprogram p\n---\nT1 x\n").unwrap_err();
         assert!(e.contains("line 4"), "{e}");
+        let e = Schedule::parse("gilvm-schedule 2\nprogram p\n---\nwake 3\n").unwrap_err();
+        assert!(e.contains("line 4") && e.contains("`T1`"), "{e}");
         assert!(Schedule::parse("hello")
             .unwrap_err()
             .contains("not a gilvm schedule"));

@@ -13,7 +13,7 @@ use crate::vm::driver::Ending;
 use crate::vm::interp::SliceEnd;
 use crate::vm::lost::LostEvent;
 use crate::vm::machine::Vm;
-use crate::vm::sync::Tid;
+use crate::vm::thread::Tid;
 
 /// One thing the driver reports to a tracer.
 pub enum Hook<'a> {

@@ -17,7 +17,7 @@ use crate::vm::driver::Ending;
 use crate::vm::interp::SliceEnd;
 use crate::vm::lost::{LocKey, LostEvent};
 use crate::vm::machine::Vm;
-use crate::vm::sync::Tid;
+use crate::vm::thread::Tid;
 use crate::vm::thread::{ThreadState, Wait};
 use crate::vm::traceback::line_of;
 use crate::vm::value::Value;

@@ -5,7 +5,6 @@
 //! hashes a string.
 
 use crate::vm::exceptions::ExcKind;
-use crate::vm::gil::GilModel;
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::{AttrSym, ModuleId, NativeId};
@@ -128,11 +127,10 @@ impl Vm {
             )
         };
         if let Some(n) = m.member(name) {
-            let model = self.config.model;
             let absent = match n {
-                NativeId::SetCheckInterval => !matches!(model, GilModel::Py27 | GilModel::Any),
+                NativeId::SetCheckInterval => !self.gil.has_check_interval(),
                 NativeId::SetSwitchInterval | NativeId::GetSwitchInterval => {
-                    model == GilModel::Py27
+                    !self.gil.has_switch_interval()
                 }
                 _ => false,
             };

@@ -10,7 +10,8 @@ use std::io::Write;
 
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
-use crate::vm::sync::{Site, SyncObj, Tid};
+use crate::vm::sync::{Site, SyncObj};
+use crate::vm::thread::Tid;
 use crate::vm::thread::{ThreadState, Wait};
 use crate::vm::traceback::line_of;
 use crate::vm::value::ObjId;

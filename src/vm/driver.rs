@@ -10,9 +10,9 @@ use crate::vm::gil;
 use crate::vm::heap::Obj;
 use crate::vm::interp::SliceEnd;
 use crate::vm::machine::Vm;
-use crate::vm::scheduler::Slice;
-use crate::vm::sync::Tid;
+use crate::vm::scheduler::{Entry, Length, Pick, TurnDone};
 use crate::vm::thread::ThreadState;
+use crate::vm::thread::Tid;
 use crate::vm::traceback::{self, line_of};
 use crate::vm::value::Value;
 
@@ -43,88 +43,173 @@ impl Ending {
     }
 }
 
+/// What one call of [`Vm::turn`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Turn {
+    /// A thread held the GIL for one turn.
+    Ran(TurnReport),
+    /// Every live thread was blocked or asleep: the clock jumped to the next timer.
+    Waited,
+    /// The run is over (every later call says so again).
+    Ended(Ending),
+}
+
+/// A turn that ran.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TurnReport {
+    pub tid: Tid,
+    /// Instructions it executed.
+    pub steps: u64,
+    /// Why it ended: `Budget` (preempted), `Blocked`, `Finished`, `Died`.
+    pub end: SliceEnd,
+}
+
+/// The run loop's state between turns.
+#[derive(Clone, Debug, Default)]
+pub struct DriveState {
+    /// The thread whose last turn ended by preemption.
+    preempted: Option<Tid>,
+    /// The thread that ran the last turn (hand-overs are counted between different threads).
+    last_ran: Option<Tid>,
+    /// The main thread's exit status once an exception escaped it.
+    ending: Option<Ending>,
+    /// How the run ended, once it has.
+    ended: Option<Ending>,
+}
+
 impl Vm {
     /// Runs the program to its end. Messages for the user (tracebacks, reports) go to `err`.
     pub fn run(&mut self, err: &mut dyn Write) -> Ending {
-        let mut preempted: Option<Tid> = None;
-        let mut last_ran: Option<Tid> = None;
-        let mut ending: Option<Ending> = None;
         loop {
-            self.fire_timers();
-            if self.main_done() && self.non_daemon_done() {
-                break;
+            if let Turn::Ended(e) = self.turn(err) {
+                return e;
             }
-            if self.steps >= self.config.max_steps {
-                self.report_limit(err, false);
-                return Ending::Limit;
+        }
+    }
+
+    /// Runs one turn: fires the timers that fell due, asks the strategy who holds the GIL
+    /// next and for how long, runs that thread's turn and handles how it ended (preemption,
+    /// blocking, the end of a thread, an uncaught exception), or jumps the clock when every
+    /// thread waits, or ends the run (its end, a deadlock, a limit). `run` is a loop over it;
+    /// an explorer or a person stepping through a run calls it one turn at a time, with an
+    /// observer attached to see what each turn touched (`vm/observe.rs`).
+    pub fn turn(&mut self, err: &mut dyn Write) -> Turn {
+        if let Some(e) = &self.drive.ended {
+            return Turn::Ended(e.clone());
+        }
+        let t = self.next_turn(err);
+        if let Turn::Ended(e) = &t {
+            self.drive.ended = Some(e.clone());
+        }
+        t
+    }
+
+    fn next_turn(&mut self, err: &mut dyn Write) -> Turn {
+        self.fire_timers();
+        if self.main_done() && self.non_daemon_done() {
+            return Turn::Ended(self.drive.ending.take().unwrap_or(Ending::Normal));
+        }
+        if self.steps >= self.config.max_steps {
+            self.report_limit(err, false);
+            return Turn::Ended(Ending::Limit);
+        }
+        let (tid, length) = match self.sched.next_turn(self.drive.preempted, &self.gil) {
+            Pick::Run(tid, length) => (tid, length),
+            Pick::Diverged(tid) => {
+                let _ = writeln!(
+                    err,
+                    "gilvm: the schedule cannot be followed: it runs thread T{tid}, which is {} at this point (after {} instructions)",
+                    self.describe_state(tid),
+                    self.steps
+                );
+                return Turn::Ended(Ending::Diverged);
             }
-            let pick = match self.sched.next(preempted) {
-                Ok(p) => p,
-                Err(tid) => {
-                    let _ = writeln!(
-                        err,
-                        "gilvm: the schedule cannot be followed: it runs thread T{tid}, which is {} at this point (after {} instructions)",
-                        self.describe_state(tid),
-                        self.steps
-                    );
-                    return Ending::Diverged;
-                }
-            };
-            let Some((tid, quantum)) = pick else {
-                match self.sched.next_deadline() {
+            Pick::Idle => {
+                return match self.sched.next_deadline() {
                     Some(d) => {
                         // Everyone is blocked or asleep: jump the clock to the next wake-up.
                         self.clock_ns = self.clock_ns.max(d);
-                        continue;
+                        Turn::Waited
+                    }
+                    None if self.threads.iter().all(|t| !t.is_alive()) => {
+                        Turn::Ended(self.drive.ending.take().unwrap_or(Ending::Normal))
                     }
                     None => {
-                        if self.threads.iter().all(|t| !t.is_alive()) {
-                            break;
-                        }
                         self.report_deadlock(err);
-                        return Ending::Deadlock;
+                        Turn::Ended(Ending::Deadlock)
                     }
+                };
+            }
+        };
+        self.drive.preempted = None;
+        if self.drive.last_ran.is_some_and(|l| l != tid) {
+            self.switches += 1;
+        }
+        self.drive.last_ran = Some(tid);
+        self.current = tid;
+        if self.tracer.is_some() {
+            self.trace(Hook::Gil { tid });
+        }
+        let before = self.steps;
+        // A thread woken by a lock's release takes the lock first, or waits again.
+        let end = if self.threads[tid as usize].retry.is_some() && !self.retry_lock(tid) {
+            SliceEnd::Blocked
+        } else {
+            self.run_turn(tid, length)
+        };
+        if !self.released_locks.is_empty() {
+            self.wake_released_locks();
+        }
+        if self.tracer.is_some() {
+            self.trace(Hook::TurnEnd { tid, end: &end });
+        }
+        let steps = self.steps - before;
+        self.sched.turn_done(TurnDone { tid, steps });
+        match end {
+            SliceEnd::Limit => {
+                self.report_limit(err, true);
+                return Turn::Ended(Ending::Limit);
+            }
+            SliceEnd::Budget => self.drive.preempted = Some(tid),
+            SliceEnd::Gc | SliceEnd::Blocked | SliceEnd::Tick => {}
+            SliceEnd::Finished => self.on_thread_finished(tid),
+            SliceEnd::Died(exc) => {
+                let code = self.report_uncaught(tid, exc, err);
+                if tid == 0 {
+                    self.drive.ending = Some(Ending::MainException(code));
                 }
-            };
-            if last_ran.is_some_and(|l| l != tid) {
-                self.switches += 1;
-            }
-            last_ran = Some(tid);
-            self.current = tid;
-            if self.tracer.is_some() {
-                self.trace(Hook::Gil { tid });
-            }
-            // A thread woken by a lock's release takes the lock first, or waits again.
-            let end = if self.threads[tid as usize].retry.is_some() && !self.retry_lock(tid) {
-                SliceEnd::Blocked
-            } else {
-                self.run_quantum(tid, quantum)
-            };
-            if !self.released_locks.is_empty() {
-                self.wake_released_locks();
-            }
-            if self.tracer.is_some() {
-                self.trace(Hook::TurnEnd { tid, end: &end });
-            }
-            preempted = None;
-            match end {
-                SliceEnd::Limit => {
-                    self.report_limit(err, true);
-                    return Ending::Limit;
-                }
-                SliceEnd::Budget => preempted = Some(tid),
-                SliceEnd::Gc | SliceEnd::Blocked | SliceEnd::Tick => {}
-                SliceEnd::Finished => self.on_thread_finished(tid),
-                SliceEnd::Died(exc) => {
-                    let code = self.report_uncaught(tid, exc, err);
-                    if tid == 0 {
-                        ending = Some(Ending::MainException(code));
-                    }
-                    self.on_thread_finished(tid);
-                }
+                self.on_thread_finished(tid);
             }
         }
-        ending.unwrap_or(Ending::Normal)
+        if let Some(msg) = self.sched.diverged() {
+            let _ = writeln!(
+                err,
+                "gilvm: the schedule cannot be followed: {msg} (after {} instructions)",
+                self.steps
+            );
+            return Turn::Ended(Ending::Diverged);
+        }
+        Turn::Ran(TurnReport { tid, steps, end })
+    }
+
+    /// Runs `tid`'s turn of `length`.
+    fn run_turn(&mut self, tid: Tid, length: Length) -> SliceEnd {
+        match length {
+            Length::Steps(n) => self.run_quantum(tid, n),
+            Length::UntilBlocked => self.run_quantum(tid, u64::MAX),
+            Length::SwitchPoints(k) => {
+                for _ in 0..k.max(1) {
+                    let end = self.step_to_switch_point(tid);
+                    if end != SliceEnd::Budget
+                        || self.steps >= self.config.max_steps
+                        || !self.sched.is_runnable(tid)
+                    {
+                        return end;
+                    }
+                }
+                SliceEnd::Budget
+            }
+        }
     }
 
     /// Runs `tid` for up to `quantum` instructions, pausing (without a scheduling decision)
@@ -132,7 +217,7 @@ impl Vm {
     /// (py39, py311) a spent quantum is a *request*: the thread single-steps on to the next
     /// switch point, as CPython's eval breaker is only checked there.
     fn run_quantum(&mut self, tid: Tid, quantum: u64) -> SliceEnd {
-        let stepping = self.config.model.has_switch_points();
+        let stepping = self.gil.model.has_switch_points();
         let mut remaining = quantum;
         loop {
             if stepping && remaining == 1 {
@@ -165,7 +250,7 @@ impl Vm {
     /// Executes `tid` one instruction at a time until the boundary after an instruction is a
     /// switch point of the model (or the thread blocks, ends, or the run hits a limit).
     fn step_to_switch_point(&mut self, tid: Tid) -> SliceEnd {
-        let model = self.config.model;
+        let model = self.gil.model;
         loop {
             if self.steps >= self.config.max_steps {
                 return SliceEnd::Budget;
@@ -213,12 +298,11 @@ impl Vm {
         deadline.saturating_sub(self.clock_ns).div_ceil(cost).max(1)
     }
 
-    /// Books `n` executed instructions of `tid`.
-    fn account(&mut self, tid: Tid, n: u64) {
+    /// Books `n` executed instructions.
+    fn account(&mut self, n: u64) {
         self.steps += n;
         self.clock_ns += n * self.config.ns_per_instr;
         self.slice_steps = 0;
-        self.sched.note_slice(tid, n);
     }
 
     /// Runs up to `budget` instructions of `tid` and books them. With a tracer attached this
@@ -231,7 +315,7 @@ impl Vm {
         self.slice_cap = None;
         if self.tracer.is_none() || budget == 0 {
             let (end, n) = self.run_slice(budget);
-            self.account(tid, n);
+            self.account(n);
             self.slice_cap = None;
             return (end, n);
         }
@@ -240,13 +324,13 @@ impl Vm {
             if self.tracer.is_none() {
                 // The tracer finished (closed output, --limit): the rest runs untraced.
                 let (end, n) = self.run_slice(budget - done);
-                self.account(tid, n);
+                self.account(n);
                 self.slice_cap = None;
                 return (end, done + n);
             }
             self.trace(Hook::Before { tid });
             let (end, n) = self.run_slice(1);
-            self.account(tid, n);
+            self.account(n);
             done += n;
             if let Some(cap) = self.slice_cap.take() {
                 budget = budget.min(done + cap);
@@ -393,9 +477,9 @@ impl Vm {
         }
     }
 
-    /// The recorded schedule, if `--record` was given.
-    pub fn schedule(&self) -> Option<&[Slice]> {
-        self.sched.record.as_deref()
+    /// The recorded turns and waiter choices, if `--record` was given.
+    pub fn schedule(&self) -> Option<&[Entry]> {
+        self.sched.recorded()
     }
 }
 

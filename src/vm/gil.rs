@@ -154,6 +154,86 @@ impl GilModel {
     }
 }
 
+/// The GIL model's parameters for one run: the one place they live. The driver owns them
+/// (`Vm::gil`); the strategy reads them when it sizes a turn; `sys.setswitchinterval()` and
+/// `sys.setcheckinterval()` write them through [`GilParams::set_switch_interval`] and
+/// [`GilParams::set_check_interval`], with the semantics of the CPython the model stands for.
+#[derive(Clone, Debug)]
+pub struct GilParams {
+    pub model: GilModel,
+    /// The switch interval in the model's unit (instructions, ticks or virtual ns).
+    pub interval: u64,
+    /// Virtual ns per instruction, to turn a time interval into instructions.
+    pub ns_per_instr: u64,
+    /// `sys.getswitchinterval()`, in seconds.
+    pub switch_interval_seconds: f64,
+    /// py27: `sys.setcheckinterval()`, ticks between releases.
+    pub check_interval: u64,
+    /// py27: ticks left before the GIL is released (CPython 2.7's `_Py_Ticker`).
+    pub ticks: u64,
+}
+
+impl GilParams {
+    pub fn new(model: GilModel, interval: u64, ns_per_instr: u64) -> GilParams {
+        let switch_interval_seconds = match model.unit() {
+            IntervalUnit::Nanos => interval as f64 / 1e9,
+            _ => 0.005,
+        };
+        GilParams {
+            model,
+            interval: interval.max(1),
+            ns_per_instr: ns_per_instr.max(1),
+            switch_interval_seconds,
+            check_interval: interval,
+            ticks: interval,
+        }
+    }
+
+    /// Whether the interpreter counts py27's ticks.
+    #[inline]
+    pub fn counts_ticks(&self) -> bool {
+        self.model == GilModel::Py27
+    }
+
+    /// `sys.setswitchinterval(seconds)` (already checked to be positive).
+    pub fn set_switch_interval(&mut self, seconds: f64) {
+        self.switch_interval_seconds = seconds;
+        let ns = (seconds * 1e9).clamp(1.0, 1e15) as u64;
+        match self.model.unit() {
+            IntervalUnit::Nanos => self.interval = ns,
+            // The textbook model turns the time into a mean count of instructions;
+            // free-threading has no GIL to hand over, so the interval does not matter.
+            IntervalUnit::Instructions if self.model == GilModel::Any => {
+                self.interval = (ns / self.ns_per_instr).max(1)
+            }
+            _ => {}
+        }
+    }
+
+    /// `sys.setcheckinterval(n)`: py27's ticks between releases; the textbook model takes it
+    /// as its mean quantum.
+    pub fn set_check_interval(&mut self, n: u64) {
+        let n = n.max(1);
+        if self.model == GilModel::Py27 {
+            self.check_interval = n;
+            self.ticks = self.ticks.min(n);
+        } else {
+            self.interval = n;
+        }
+    }
+
+    /// Whether `sys.setcheckinterval` exists in the Python this model stands for (2.7, and
+    /// the textbook model, which accepts both).
+    pub fn has_check_interval(&self) -> bool {
+        matches!(self.model, GilModel::Py27 | GilModel::Any)
+    }
+
+    /// Whether `sys.setswitchinterval` exists (3.2 and later).
+    pub fn has_switch_interval(&self) -> bool {
+        self.model != GilModel::Py27
+    }
+}
+
 /// CPython 2.7's "fast" opcodes (they `goto fast_next_opcode` and skip the tick), mapped onto
 /// our instruction set.
 pub fn py27_fast(op: Opcode) -> bool {
@@ -223,7 +303,11 @@ pub struct Step {
 pub fn is_switch_point(model: GilModel, s: &Step) -> bool {
     use Opcode::*;
     match model {
-        GilModel::Any | GilModel::Nogil | GilModel::Py27 => true,
+        GilModel::Any | GilModel::Nogil => true,
+        // Where 2.7's ticker can run out: after an opcode that counts a tick. (The driver
+        // does not step py27 to switch points — its ticks end a turn in the interpreter — but
+        // a turn measured in switch points, `Length::SwitchPoints`, uses this.)
+        GilModel::Py27 => !py27_fast(s.op),
         GilModel::Py39 => !py39_fast(s.op) && s.next_op != Some(BEFORE_WITH),
         GilModel::Py311 => match s.op {
             RESUME | JUMP_BACKWARD => true,

@@ -15,13 +15,14 @@ use crate::bytecode::{
     CodeObject, Const, Instr, Opcode, Program, FVC_REPR, FVC_STR, FVS_HAVE_SPEC,
 };
 use crate::vm::exceptions::ExcKind;
-use crate::vm::gil::{self, GilModel};
+use crate::vm::gil;
 use crate::vm::heap::{ExcObj, Obj, TbEntry};
 use crate::vm::lost::{self, LocKey, ReadLog};
 use crate::vm::machine::Vm;
 use crate::vm::ops;
-use crate::vm::sync::{Site, SyncObj, Tid};
+use crate::vm::sync::{Site, SyncObj};
 use crate::vm::thread::ThreadState;
+use crate::vm::thread::Tid;
 use crate::vm::value::Value;
 use crate::vm::{format, PyResult, Throw};
 
@@ -92,7 +93,7 @@ impl Vm {
     pub fn run_slice(&mut self, budget: u64) -> (SliceEnd, u64) {
         // Only py27 counts ticks; monomorphising keeps that bookkeeping out of the other
         // models' loop entirely.
-        if self.config.model == GilModel::Py27 {
+        if self.gil.counts_ticks() {
             self.run_slice_impl::<true>(budget)
         } else {
             self.run_slice_impl::<false>(budget)
@@ -113,7 +114,7 @@ impl Vm {
         }
         let reads = &mut logs[tid];
         let mut left = budget;
-        let mut ticks = self.ticks;
+        let mut ticks = self.gil.ticks;
         self.slice_steps = 0;
 
         let end = 'run: {
@@ -211,7 +212,7 @@ impl Vm {
                         Hot::End(e) => {
                             save_pc!();
                             if e == SliceEnd::Tick {
-                                ticks = self.check_interval;
+                                ticks = self.gil.check_interval;
                             }
                             break 'run e;
                         }
@@ -271,7 +272,7 @@ impl Vm {
             }
         };
         let executed = budget - left;
-        self.ticks = ticks;
+        self.gil.ticks = ticks;
         self.read_logs = logs;
         if end == SliceEnd::Blocked && self.threads.len() >= crate::vm::sync::lock::PREFETCH_WAITERS
         {

@@ -15,7 +15,7 @@
 //! by location key, so recording a read or checking a store is one array access; a collision
 //! can only make the detector miss an event, never invent one.
 
-use crate::vm::sync::Tid;
+use crate::vm::thread::Tid;
 
 /// Per-location bookkeeping, stored beside the location (a global slot, a cell).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

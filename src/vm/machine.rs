@@ -5,13 +5,14 @@ use std::rc::Rc;
 
 use crate::bytecode::{Const, Program};
 use crate::vm::exceptions::ExcKind;
-use crate::vm::gil::GilModel;
+use crate::vm::gil::{GilModel, GilParams};
 use crate::vm::heap::Obj;
 use crate::vm::lost::{LocKey, LocMeta, LostEvent, ReadLog};
 use crate::vm::natives::{AttrSym, NativeId};
 use crate::vm::prelude::Prelude;
-use crate::vm::scheduler::{Scheduler, Slice};
-use crate::vm::sync::{Site, Tid};
+use crate::vm::scheduler::{Plan, Random, Recording, Replay, Scheduler, Strategy};
+use crate::vm::sync::Site;
+use crate::vm::thread::Tid;
 use crate::vm::thread::{Frame, Thread};
 use crate::vm::value::Value;
 use crate::vm::{rng, PyResult, Rt, Throw};
@@ -31,10 +32,10 @@ pub struct RunConfig {
     pub heap_limit: usize,
     /// Python's `sys.getrecursionlimit()`: frames per thread before `RecursionError`.
     pub recursion_limit: usize,
-    /// Record the schedule.
+    /// Record the schedule (turns and waiter choices).
     pub record: bool,
     /// A schedule to replay.
-    pub plan: Option<Vec<Slice>>,
+    pub plan: Option<Plan>,
 }
 
 impl Default for RunConfig {
@@ -100,6 +101,10 @@ pub struct Vm {
     pub builtins: Vec<Value>,
     pub threads: Vec<Thread>,
     pub sched: Scheduler,
+    /// The run loop's state between turns (`driver.rs`).
+    pub drive: crate::vm::driver::DriveState,
+    /// The GIL model's live parameters (`sys.setswitchinterval` writes them).
+    pub gil: GilParams,
     pub config: RunConfig,
     /// The thread holding the GIL.
     pub current: Tid,
@@ -132,12 +137,6 @@ pub struct Vm {
     pub slice_cap: Option<u64>,
     /// Where the name `threading.Thread` objects get their `Thread-N` numbers.
     pub thread_counter: u64,
-    /// `sys.getswitchinterval()`, in seconds.
-    pub switch_interval_seconds: f64,
-    /// py27: ticks left before the GIL is released (CPython 2.7's `_Py_Ticker`).
-    pub ticks: u64,
-    /// py27: `sys.setcheckinterval()`, ticks between releases.
-    pub check_interval: u64,
     /// Lost-update bookkeeping for list slots and dict keys.
     pub items: crate::vm::items::ItemTable,
     /// Where the prelude's functions are.
@@ -193,19 +192,17 @@ impl Vm {
         let names = &prog.names;
         let attr_of = names.iter().map(|n| AttrSym::from_str(n)).collect();
         let builtins = names.iter().map(|n| builtin_value(n)).collect();
-        let mut sched = Scheduler::new(
-            config.seed,
-            config.model,
-            config.switch_interval,
-            config.ns_per_instr,
-            config.plan.clone(),
-            config.record,
-        );
-        let interval = config.switch_interval;
-        let switch_interval_seconds = match config.model.unit() {
-            crate::vm::gil::IntervalUnit::Nanos => config.switch_interval as f64 / 1e9,
-            _ => 0.005,
+        let base: Box<dyn Strategy> = match &config.plan {
+            Some(plan) => Box::new(Replay::new(plan.clone(), config.seed)),
+            None => Box::new(Random::new(config.seed)),
         };
+        let strategy: Box<dyn Strategy> = if config.record {
+            Box::new(Recording::new(base))
+        } else {
+            base
+        };
+        let mut sched = Scheduler::new(config.seed, strategy);
+        let gil = GilParams::new(config.model, config.switch_interval, config.ns_per_instr);
         let mut main = Thread::new(0, "MainThread".into(), false);
         let module = &prog.codes[0];
         main.stack = vec![Value::Undef; module.nlocalsplus()];
@@ -226,6 +223,8 @@ impl Vm {
             builtins,
             threads: vec![main],
             sched,
+            drive: Default::default(),
+            gil,
             config,
             current: 0,
             steps: 0,
@@ -239,9 +238,6 @@ impl Vm {
             released_locks: Vec::new(),
             slice_cap: None,
             thread_counter: 0,
-            switch_interval_seconds,
-            ticks: interval,
-            check_interval: interval,
             items: Default::default(),
             prelude,
             tracer: None,
@@ -249,6 +245,12 @@ impl Vm {
             prog,
             call_site: Site::default(),
         })
+    }
+
+    /// Replaces the strategy that makes the run's choices (before the run starts: an
+    /// explorer's or a person's chooser instead of the seed's).
+    pub fn set_strategy(&mut self, strategy: Box<dyn Strategy>) {
+        self.sched.set_strategy(strategy);
     }
 
     /// Virtual time now, in ns.

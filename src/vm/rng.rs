@@ -16,6 +16,8 @@ pub enum Stream {
     Wake = 1,
     /// The program's `random` module.
     Random = 2,
+    /// Randomness that is not a choice: a lock waiter's simulated wake-up latency.
+    Noise = 3,
 }
 
 /// A generator for one stream of a run seed.

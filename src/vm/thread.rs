@@ -6,8 +6,10 @@
 //! overflow gilvm's own stack.
 
 use crate::bytecode::CodeId;
-use crate::vm::sync::Tid;
 use crate::vm::value::{ObjId, Value};
+
+/// Index of a VM thread in `Vm::threads` (0 is the main thread).
+pub type Tid = u32;
 
 /// One activation of a code object.
 #[derive(Clone, Copy, Debug)]

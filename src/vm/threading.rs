@@ -11,11 +11,11 @@ use std::fmt::Write;
 
 use crate::vm::call::Outcome;
 use crate::vm::exceptions::ExcKind;
-use crate::vm::gil::{GilModel, IntervalUnit};
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::{AttrSym, MethodId, NativeId, TypeTag};
-use crate::vm::sync::{receiver, QueueKind, Site, SyncObj, ThreadObj, Tid};
+use crate::vm::sync::{receiver, QueueKind, Site, SyncObj, ThreadObj};
+use crate::vm::thread::Tid;
 use crate::vm::thread::{ThreadState, Wait};
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{format, ops, PyResult, Throw};
@@ -171,7 +171,7 @@ impl Vm {
             }
             NativeId::Time => Value::Float(EPOCH_SECONDS + self.now_ns() as f64 / 1e9),
             NativeId::Monotonic | NativeId::PerfCounter => Value::Float(self.now_ns() as f64 / 1e9),
-            NativeId::GetSwitchInterval => Value::Float(self.switch_interval_seconds),
+            NativeId::GetSwitchInterval => Value::Float(self.gil.switch_interval_seconds),
             NativeId::SetSwitchInterval => {
                 let v = arg(args, kw, 0, "interval").ok_or_else(|| {
                     Throw::type_error("setswitchinterval() takes exactly one argument (0 given)")
@@ -182,30 +182,14 @@ impl Vm {
                         "switch interval must be strictly positive",
                     ));
                 }
-                self.switch_interval_seconds = s;
-                let ns = (s * 1e9).clamp(1.0, 1e15) as u64;
-                match self.config.model.unit() {
-                    IntervalUnit::Nanos => self.sched.interval = ns,
-                    // The textbook model turns the time into a mean count of instructions;
-                    // free-threading has no GIL to hand over, so the interval does not matter.
-                    IntervalUnit::Instructions if self.config.model == GilModel::Any => {
-                        self.sched.interval = (ns / self.config.ns_per_instr.max(1)).max(1)
-                    }
-                    _ => {}
-                }
+                self.gil.set_switch_interval(s);
                 Value::None
             }
             NativeId::SetCheckInterval => {
                 let Some(Value::Int(n)) = arg(args, kw, 0, "n") else {
                     return Err(Throw::type_error("an integer is required"));
                 };
-                let n = n.max(1) as u64;
-                if self.config.model == GilModel::Py27 {
-                    self.check_interval = n;
-                    self.ticks = self.ticks.min(n);
-                } else {
-                    self.sched.interval = n;
-                }
+                self.gil.set_check_interval(n.max(1) as u64);
                 Value::None
             }
             NativeId::GetRecursionLimit => Value::Int(self.config.recursion_limit as i64),

@@ -15,7 +15,8 @@ use crate::vm::machine::Vm;
 use crate::vm::natives::AttrSym;
 use crate::vm::ops;
 use crate::vm::prelude::PreludeFn;
-use crate::vm::sync::{bind, required, seconds, timeout_ns, LockObj, Site, SyncObj, Tid};
+use crate::vm::sync::{bind, required, seconds, timeout_ns, LockObj, Site, SyncObj};
+use crate::vm::thread::Tid;
 use crate::vm::thread::{ThreadState, Wait};
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{PyResult, Throw};
@@ -162,7 +163,12 @@ impl Vm {
             if k == 0 {
                 break;
             }
-            let i = self.sched.choose(k);
+            let i = match self.rt.heap.get(id) {
+                Obj::Sync(SyncObj::Condition(c)) => {
+                    self.sched.choose_waiter(k, &|i| c.waiters[i].0)
+                }
+                _ => 0,
+            };
             let (tid, count) = self.cond(id)?.waiters.swap_remove(i);
             self.reacquire_after_wait(lock, tid, count, true)?;
         }

@@ -21,7 +21,8 @@ use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::AttrSym;
-use crate::vm::sync::{bind, no_args, seconds, timeout_ns, Site, SyncObj, Tid};
+use crate::vm::sync::{bind, no_args, seconds, timeout_ns, Site, SyncObj};
+use crate::vm::thread::Tid;
 use crate::vm::thread::{ThreadState, Wait};
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{ops, PyResult, Throw};
@@ -286,7 +287,7 @@ impl Vm {
     /// itself. On CPython the woken waiter likewise finds the lock taken and sleeps again.
     /// Under py27/py39 the waiter wakes on its own instead ([`Vm::lock_wake_later`]).
     pub fn lock_released(&mut self, id: ObjId) {
-        if let Some(latency) = self.config.model.lock_wake_latency_ns() {
+        if let Some(latency) = self.gil.model.lock_wake_latency_ns() {
             self.lock_wake_later(id, latency);
             return;
         }
@@ -322,7 +323,7 @@ impl Vm {
         }
         let Some(tid) = self
             .sched
-            .peek_choose(n)
+            .peek_waiter(n)
             .and_then(|i| l.waiters.get(i))
             .map(|w| w.tid)
         else {
@@ -356,7 +357,12 @@ impl Vm {
         if n == 0 {
             return;
         }
-        let i = self.sched.choose(n);
+        let i = match self.rt.heap.get(id) {
+            Obj::Sync(SyncObj::Lock(l) | SyncObj::RLock(l)) => {
+                self.sched.choose_waiter(n, &|i| l.waiters[i].tid)
+            }
+            _ => return,
+        };
         let Ok(l) = self.lock_state(id) else { return };
         let waiter = l.waiters.swap_remove(i);
         let tid = waiter.tid;
@@ -458,17 +464,22 @@ impl Vm {
         if n == 0 {
             return;
         }
-        let i = self.sched.choose(n);
+        let i = match self.rt.heap.get(id) {
+            Obj::Sync(SyncObj::Lock(l) | SyncObj::RLock(l)) => {
+                self.sched.choose_waiter(n, &|i| l.waiters[i].tid)
+            }
+            _ => return,
+        };
         // Uniform in [latency/2, 3·latency/2]: a fixed latency locks into phase with a loop
         // (the wake-up then lands at the same point of every iteration, e.g. always inside
-        // the `with` body) — real wake-ups jitter.
-        let latency = latency / 2 + self.sched.choose(latency as usize + 1) as u64;
+        // the `with` body) — real wake-ups jitter. Not a choice: drawn from the noise stream.
+        let latency = latency / 2 + self.sched.noise_below(latency + 1);
         let at = self.now_ns().saturating_add(latency);
         let Ok(l) = self.lock_state(id) else { return };
         let w = l.waiters.swap_remove(i);
         l.waking = Some((w, at));
         self.sched.add_timer(at, w.tid);
-        self.slice_cap = Some(latency.div_ceil(self.config.ns_per_instr.max(1)).max(1));
+        self.slice_cap = Some(latency.div_ceil(self.gil.ns_per_instr).max(1));
     }
 
     /// A timer fired for `tid` at `at`: if it is the wake-up of a lock's waiter

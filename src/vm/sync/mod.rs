@@ -40,9 +40,6 @@ pub use queue::{QueueKind, QueueObj};
 pub use semaphore::SemaphoreObj;
 pub use thread::ThreadObj;
 
-/// Index of a VM thread in `Vm::threads` (0 is the main thread).
-pub type Tid = u32;
-
 /// Where an object was created or taken, for deadlock reports: code object and instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Site {

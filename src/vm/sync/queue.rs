@@ -15,7 +15,8 @@ use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::AttrSym;
-use crate::vm::sync::{bind, no_args, required, seconds, timeout_ns, Site, SyncObj, Tid};
+use crate::vm::sync::{bind, no_args, required, seconds, timeout_ns, Site, SyncObj};
+use crate::vm::thread::Tid;
 use crate::vm::thread::Wait;
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{ops, PyResult, Rt, Throw};
@@ -252,7 +253,10 @@ impl Vm {
         q.unfinished += 1;
         let k = q.getters.len();
         if k > 0 {
-            let i = self.sched.choose(k);
+            let i = match self.rt.heap.get(id) {
+                Obj::Sync(SyncObj::Queue(q)) => self.sched.choose_waiter(k, &|i| q.getters[i]),
+                _ => 0,
+            };
             let g = self.queue(id)?.getters.swap_remove(i);
             match self.queue_pop(id) {
                 Ok(Some(v)) => self.wake(g, v),
@@ -286,7 +290,12 @@ impl Vm {
             // Room was made: one blocked putter, chosen by the scheduler, puts its item in.
             let k = self.queue(id)?.putters.len();
             if k > 0 {
-                let i = self.sched.choose(k);
+                let i = match self.rt.heap.get(id) {
+                    Obj::Sync(SyncObj::Queue(q)) => {
+                        self.sched.choose_waiter(k, &|i| q.putters[i].0)
+                    }
+                    _ => 0,
+                };
                 let (p, pitem) = self.queue(id)?.putters.swap_remove(i);
                 match self.queue_push(id, pitem) {
                     Ok(()) => self.wake(p, Value::None),

@@ -12,7 +12,8 @@ use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::AttrSym;
 use crate::vm::ops;
-use crate::vm::sync::{bind, seconds, timeout_ns, Site, SyncObj, Tid};
+use crate::vm::sync::{bind, seconds, timeout_ns, Site, SyncObj};
+use crate::vm::thread::Tid;
 use crate::vm::thread::Wait;
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{PyResult, Throw};
@@ -167,7 +168,10 @@ impl Vm {
                 continue;
             }
             let k = s.waiters.len();
-            let i = self.sched.choose(k);
+            let i = match self.rt.heap.get(id) {
+                Obj::Sync(SyncObj::Semaphore(s)) => self.sched.choose_waiter(k, &|i| s.waiters[i]),
+                _ => 0,
+            };
             let s = self.sem(id)?;
             let w = s.waiters.swap_remove(i);
             let (code, pc) = self.threads[w as usize].blocked_at;

@@ -1,0 +1,370 @@
+//! The scheduler: the run queue and the timers, and the [`Strategy`] that makes every choice.
+//!
+//! Design note, in the spirit of CPython's `ceval_gil.c`. Exactly one green thread holds the
+//! simulated GIL and executes instructions. It loses the GIL in two ways:
+//!
+//! - *voluntarily*, when it blocks (a held lock, `join`, `sleep`, an empty queue) or ends;
+//! - *by preemption*, when its turn runs out at a switch point of the GIL model.
+//!
+//! This module keeps the mechanics — which threads are runnable (a vector with a position
+//! index, so adding, removing and picking are O(1) whatever the number of threads) and the
+//! timers (a binary heap of (deadline, sequence, thread), checked between slices) — and hands
+//! every *choice* to a strategy: who runs the next turn and for how long, and which waiter a
+//! hand-off (a lock's release, `notify`, a semaphore permit, a queue item) wakes. A strategy is
+//! asked once per turn or hand-off, never per instruction; the interpreter only counts a turn
+//! down. Strategies, one file each:
+//!
+//! - [`random::Random`]: the seeded scheduler of `gilvm run` (ChaCha8 streams of the seed);
+//! - [`replay::Replay`]: follows a schedule file, then hands over to a `Random` of the same seed;
+//! - [`record::Recording`]: wraps another strategy and logs each turn and each waiter choice
+//!   (`--record`).
+//!
+//! Randomness that is not a choice — the simulated wake-up latency of a lock's waiter under
+//! py27/py39 — comes from its own stream ([`Scheduler::noise_below`]), so a strategy that
+//! chooses differently (a replay, an explorer) does not shift it.
+
+pub mod random;
+pub mod record;
+pub mod replay;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::vm::gil::GilParams;
+use crate::vm::rng::{self, Stream};
+use crate::vm::thread::Tid;
+
+pub use random::Random;
+pub use record::{Entry, Recording};
+pub use replay::{Plan, Replay};
+
+const NOT_RUNNABLE: u32 = u32::MAX;
+
+/// One entry of a schedule: thread `tid` ran `steps` instructions (`None` = until it blocked or
+/// finished, as written by hand for a lesson).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slice {
+    pub tid: Tid,
+    pub steps: Option<u64>,
+}
+
+/// How long a turn lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Length {
+    /// A quantum of this many instructions. Under a model with switch points (py39, py311) a
+    /// spent quantum is a request, honoured at the next switch point; under py27 the
+    /// interpreter's ticks may end the turn first.
+    Steps(u64),
+    /// Until the thread blocks or ends (or py27's ticks run out).
+    UntilBlocked,
+    /// Until the thread has passed this many switch points of the GIL model (at least one
+    /// instruction): the unit a person stepping through a run thinks in.
+    SwitchPoints(u64),
+}
+
+impl Length {
+    /// The quantum in instructions (`u64::MAX`: unbounded).
+    pub fn quantum(self) -> u64 {
+        match self {
+            Length::Steps(n) => n,
+            Length::UntilBlocked | Length::SwitchPoints(_) => u64::MAX,
+        }
+    }
+}
+
+/// A strategy's answer to "who runs next?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    /// `tid` gets the GIL for a turn of this length.
+    Run(Tid, Length),
+    /// No thread is runnable.
+    Idle,
+    /// The strategy wants a thread that cannot run now (a replayed schedule that does not fit
+    /// the program): the run ends.
+    Diverged(Tid),
+}
+
+/// What a strategy sees when it picks the next turn.
+pub struct TurnCtx<'a> {
+    pub queue: &'a RunQueue,
+    /// The thread whose turn just ended by preemption, if it is still runnable.
+    pub preempted: Option<Tid>,
+    pub gil: &'a GilParams,
+}
+
+/// Everything a strategy is told about a turn that ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TurnDone {
+    pub tid: Tid,
+    /// Instructions it executed (0 when a woken lock waiter found its lock taken again).
+    pub steps: u64,
+}
+
+/// The chooser. Architecture invariant: only a strategy chooses. It is called once per turn
+/// and once per hand-off, never per instruction.
+pub trait Strategy {
+    /// Who runs the next turn, and for how long.
+    fn next_turn(&mut self, ctx: &TurnCtx<'_>) -> Pick;
+
+    /// Which of `n` (at least 2) waiters a hand-off wakes, as an index; `tid_of(i)` names
+    /// waiter `i`. A strategy that cannot honour its plan notes the divergence
+    /// ([`Strategy::diverged`]) and answers anything in range.
+    fn choose_waiter(&mut self, n: usize, tid_of: &dyn Fn(usize) -> Tid) -> usize;
+
+    /// The index the next [`Strategy::choose_waiter`] among `n` waiters will return, if the
+    /// strategy can tell without choosing (a prefetch hint only; `None` is always correct).
+    fn peek_waiter(&mut self, _n: usize) -> Option<usize> {
+        None
+    }
+
+    /// A turn ended (the driver's report).
+    fn turn_done(&mut self, _done: TurnDone) {}
+
+    /// A plan that could not be followed: what went wrong (the run then ends with status 2).
+    fn diverged(&self) -> Option<&str> {
+        None
+    }
+
+    /// The turns and waiter choices logged so far, for a recording strategy.
+    fn recorded(&self) -> Option<&[Entry]> {
+        None
+    }
+}
+
+/// The runnable set: a vector with a position index.
+#[derive(Default)]
+pub struct RunQueue {
+    runnable: Vec<Tid>,
+    /// Position of each thread in `runnable`, or `NOT_RUNNABLE`.
+    pos: Vec<u32>,
+}
+
+impl RunQueue {
+    pub fn insert(&mut self, tid: Tid) {
+        let t = tid as usize;
+        if self.pos.len() <= t {
+            self.pos.resize(t + 1, NOT_RUNNABLE);
+        }
+        if self.pos[t] == NOT_RUNNABLE {
+            self.pos[t] = self.runnable.len() as u32;
+            self.runnable.push(tid);
+        }
+    }
+
+    pub fn remove(&mut self, tid: Tid) {
+        let t = tid as usize;
+        let Some(&p) = self.pos.get(t) else { return };
+        if p == NOT_RUNNABLE {
+            return;
+        }
+        self.runnable.swap_remove(p as usize);
+        if let Some(&moved) = self.runnable.get(p as usize) {
+            self.pos[moved as usize] = p;
+        }
+        self.pos[t] = NOT_RUNNABLE;
+    }
+
+    #[inline]
+    pub fn contains(&self, tid: Tid) -> bool {
+        self.pos
+            .get(tid as usize)
+            .is_some_and(|&p| p != NOT_RUNNABLE)
+    }
+
+    pub fn len(&self) -> usize {
+        self.runnable.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runnable.is_empty()
+    }
+
+    /// The runnable threads, in the run queue's order (which depends on the history of
+    /// insertions and removals, deterministically).
+    pub fn as_slice(&self) -> &[Tid] {
+        &self.runnable
+    }
+
+    /// Position of a runnable thread in [`RunQueue::as_slice`].
+    pub fn position(&self, tid: Tid) -> Option<usize> {
+        self.pos
+            .get(tid as usize)
+            .filter(|&&p| p != NOT_RUNNABLE)
+            .map(|&p| p as usize)
+    }
+}
+
+pub struct Scheduler {
+    pub queue: RunQueue,
+    strategy: Box<dyn Strategy>,
+    timers: BinaryHeap<Reverse<(u64, u64, Tid)>>,
+    timer_seq: u64,
+    /// Randomness that is not a choice (a simulated wake-up latency).
+    noise: ChaCha8Rng,
+}
+
+impl Scheduler {
+    pub fn new(seed: u64, strategy: Box<dyn Strategy>) -> Scheduler {
+        Scheduler {
+            queue: RunQueue::default(),
+            strategy,
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            noise: rng::stream(seed, Stream::Noise),
+        }
+    }
+
+    pub fn set_strategy(&mut self, strategy: Box<dyn Strategy>) {
+        self.strategy = strategy;
+    }
+
+    pub fn make_runnable(&mut self, tid: Tid) {
+        self.queue.insert(tid);
+    }
+
+    pub fn make_unrunnable(&mut self, tid: Tid) {
+        self.queue.remove(tid);
+    }
+
+    #[inline]
+    pub fn is_runnable(&self, tid: Tid) -> bool {
+        self.queue.contains(tid)
+    }
+
+    pub fn runnable_count(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Arms a timer: `tid` is to be woken at virtual time `deadline` (ns) unless something
+    /// else wakes it first (the VM ignores stale timers).
+    pub fn add_timer(&mut self, deadline: u64, tid: Tid) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse((deadline, self.timer_seq, tid)));
+    }
+
+    /// The earliest armed timer.
+    #[inline]
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.timers.peek().map(|Reverse((d, _, _))| *d)
+    }
+
+    /// Removes and returns the earliest timer if it is due at `now`.
+    pub fn pop_due_timer(&mut self, now: u64) -> Option<(u64, Tid)> {
+        match self.timers.peek() {
+            Some(Reverse((d, _, _))) if *d <= now => {
+                self.timers.pop().map(|Reverse((d, _, t))| (d, t))
+            }
+            _ => None,
+        }
+    }
+
+    /// Asks the strategy who runs next. `preempted` is the thread whose turn just ended by
+    /// preemption (ignored unless it is still runnable).
+    pub fn next_turn(&mut self, preempted: Option<Tid>, gil: &GilParams) -> Pick {
+        let preempted = preempted.filter(|&c| self.queue.contains(c));
+        let ctx = TurnCtx {
+            queue: &self.queue,
+            preempted,
+            gil,
+        };
+        self.strategy.next_turn(&ctx)
+    }
+
+    /// Which of `n` waiters a hand-off wakes (index); `tid_of(i)` names waiter `i`. One
+    /// waiter is no choice and is not asked about.
+    pub fn choose_waiter(&mut self, n: usize, tid_of: &dyn Fn(usize) -> Tid) -> usize {
+        if n <= 1 {
+            0
+        } else {
+            self.strategy.choose_waiter(n, tid_of)
+        }
+    }
+
+    /// The index the next [`Scheduler::choose_waiter`] among `n` waiters will return, if the
+    /// strategy can tell without choosing.
+    pub fn peek_waiter(&mut self, n: usize) -> Option<usize> {
+        if n <= 1 {
+            Some(0)
+        } else {
+            self.strategy.peek_waiter(n)
+        }
+    }
+
+    /// Uniform in `0..n` from the noise stream (not a choice: a latency).
+    pub fn noise_below(&mut self, n: u64) -> u64 {
+        if n <= 1 {
+            0
+        } else {
+            rng::below(&mut self.noise, n)
+        }
+    }
+
+    /// Tells the strategy a turn ended.
+    pub fn turn_done(&mut self, done: TurnDone) {
+        self.strategy.turn_done(done);
+    }
+
+    /// The strategy's divergence from its plan, if any.
+    pub fn diverged(&self) -> Option<&str> {
+        self.strategy.diverged()
+    }
+
+    /// The recorded turns and waiter choices (`--record`).
+    pub fn recorded(&self) -> Option<&[Entry]> {
+        self.strategy.recorded()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vm::gil::GilModel;
+
+    #[test]
+    fn runnable_set_add_remove_is_consistent() {
+        let mut q = RunQueue::default();
+        for t in 0..5 {
+            q.insert(t);
+        }
+        q.remove(1);
+        q.remove(4);
+        q.insert(1);
+        let mut seen: Vec<Tid> = q.as_slice().to_vec();
+        seen.sort();
+        assert_eq!(seen, vec![0, 1, 2, 3]);
+        for (i, &t) in q.as_slice().iter().enumerate() {
+            assert_eq!(q.position(t), Some(i));
+        }
+        assert_eq!(q.position(4), None);
+    }
+
+    #[test]
+    fn timers_come_out_in_deadline_order_when_due() {
+        let mut s = Scheduler::new(0, Box::new(Random::new(0)));
+        s.add_timer(30, 1);
+        s.add_timer(10, 2);
+        s.add_timer(20, 3);
+        assert_eq!(s.next_deadline(), Some(10));
+        assert_eq!(s.pop_due_timer(15), Some((10, 2)));
+        assert_eq!(s.pop_due_timer(15), None);
+        assert_eq!(s.pop_due_timer(30), Some((20, 3)));
+        assert_eq!(s.pop_due_timer(30), Some((30, 1)));
+    }
+
+    #[test]
+    fn a_lone_waiter_is_no_choice() {
+        let mut s = Scheduler::new(3, Box::new(Recording::new(Box::new(Random::new(3)))));
+        assert_eq!(s.choose_waiter(1, &|_| 5), 0);
+        assert_eq!(s.recorded(), Some(&[][..]));
+        let i = s.choose_waiter(3, &|i| 10 + i as Tid);
+        assert_eq!(s.recorded(), Some(&[Entry::Wake(10 + i as Tid)][..]));
+        let gil = GilParams::new(GilModel::Any, 100, 4);
+        s.make_runnable(0);
+        assert!(matches!(
+            s.next_turn(None, &gil),
+            Pick::Run(0, Length::Steps(_))
+        ));
+    }
+}

@@ -1,0 +1,169 @@
+//! The seeded random strategy: `gilvm run`'s scheduler.
+//!
+//! The quantum is drawn when a thread is given the GIL — never per instruction — from the
+//! seed's schedule stream: uniform in `1..=2m-1` instructions for a mean `m` of
+//! `--switch-interval` (`any`, `nogil`); the interval in instructions ±
+//! [`gil::TIME_JITTER_PERCENT`] for the time models (`py39`, `py311`); unbounded for py27,
+//! whose ticks end the turn in the interpreter. After a preemption the next thread is uniform
+//! among the *other* runnable threads (the preempted thread keeps the GIL only if it is alone),
+//! except under py27, which releases and re-acquires: the releasing thread competes like
+//! everyone else. Which waiter a hand-off wakes is uniform, from the seed's wake stream.
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::vm::gil::{self, IntervalUnit};
+use crate::vm::rng::{self, Draws, Stream};
+use crate::vm::scheduler::{Length, Pick, Strategy, TurnCtx};
+use crate::vm::thread::Tid;
+
+pub struct Random {
+    schedule_rng: ChaCha8Rng,
+    wake_rng: Draws,
+}
+
+impl Random {
+    pub fn new(seed: u64) -> Random {
+        Random {
+            schedule_rng: rng::stream(seed, Stream::Schedule),
+            wake_rng: Draws::new(rng::stream(seed, Stream::Wake)),
+        }
+    }
+
+    /// A fresh quantum, in instructions (see the module note).
+    fn quantum(&mut self, ctx: &TurnCtx<'_>) -> Length {
+        let g = ctx.gil;
+        match g.model.unit() {
+            IntervalUnit::Instructions => {
+                let m = g.interval;
+                Length::Steps(1 + rng::below(&mut self.schedule_rng, 2 * m - 1))
+            }
+            IntervalUnit::Nanos => {
+                let m = (g.interval / g.ns_per_instr).max(1);
+                let spread = m * gil::TIME_JITTER_PERCENT / 100;
+                Length::Steps(m - spread + rng::below(&mut self.schedule_rng, 2 * spread + 1))
+            }
+            IntervalUnit::Ticks => Length::UntilBlocked,
+        }
+    }
+}
+
+impl Strategy for Random {
+    fn next_turn(&mut self, ctx: &TurnCtx<'_>) -> Pick {
+        let runnable = ctx.queue.as_slice();
+        let n = runnable.len() as u64;
+        if n == 0 {
+            return Pick::Idle;
+        }
+        let tid = match ctx.preempted {
+            Some(c) if n == 1 => c,
+            // Release and re-acquire: the releasing thread competes like everyone else.
+            Some(_) if ctx.gil.model.may_reacquire() => {
+                runnable[rng::below(&mut self.schedule_rng, n) as usize]
+            }
+            Some(c) => {
+                // Uniform among the others: draw in 0..n-1 and skip over the current thread.
+                let i = rng::below(&mut self.schedule_rng, n - 1) as usize;
+                let p = ctx.queue.position(c).unwrap_or(usize::MAX);
+                runnable[if i >= p { i + 1 } else { i }]
+            }
+            None => runnable[rng::below(&mut self.schedule_rng, n) as usize],
+        };
+        Pick::Run(tid, self.quantum(ctx))
+    }
+
+    fn choose_waiter(&mut self, n: usize, _tid_of: &dyn Fn(usize) -> Tid) -> usize {
+        rng::below(&mut self.wake_rng, n as u64) as usize
+    }
+
+    fn peek_waiter(&mut self, n: usize) -> Option<usize> {
+        rng::peek_below(&mut self.wake_rng, n as u64).map(|i| i as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vm::gil::{GilModel, GilParams};
+    use crate::vm::scheduler::RunQueue;
+
+    fn queue(n: Tid) -> RunQueue {
+        let mut q = RunQueue::default();
+        (0..n).for_each(|t| q.insert(t));
+        q
+    }
+
+    #[test]
+    fn preemption_switches_to_another_thread_and_quanta_average_the_interval() {
+        let mut s = Random::new(7);
+        let q = queue(3);
+        let gil = GilParams::new(GilModel::Any, 100, 4);
+        let ctx = TurnCtx {
+            queue: &q,
+            preempted: Some(0),
+            gil: &gil,
+        };
+        let mut total = 0;
+        for _ in 0..2000 {
+            let Pick::Run(t, Length::Steps(q)) = s.next_turn(&ctx) else {
+                panic!("a turn")
+            };
+            assert_ne!(t, 0);
+            assert!((1..=199).contains(&q));
+            total += q;
+        }
+        let mean = total / 2000;
+        assert!((90..=110).contains(&mean), "mean quantum {mean}");
+    }
+
+    #[test]
+    fn peek_tells_the_next_waiter_choice_without_making_it() {
+        let mut s = Random::new(11);
+        let mut plain = Random::new(11);
+        for i in 0..3_000usize {
+            let n = 2 + i % 50;
+            let guess = s.peek_waiter(n);
+            let again = s.peek_waiter(n);
+            assert_eq!(guess, again, "peeking twice draws nothing");
+            let got = s.choose_waiter(n, &|i| i as Tid);
+            assert_eq!(
+                got,
+                plain.choose_waiter(n, &|i| i as Tid),
+                "peeking changes no choice"
+            );
+            assert_eq!(guess, Some(got));
+        }
+    }
+
+    #[test]
+    fn same_seed_same_choices() {
+        let run = |seed| {
+            let mut s = Random::new(seed);
+            let q = queue(4);
+            let gil = GilParams::new(GilModel::Any, 10, 4);
+            let ctx = TurnCtx {
+                queue: &q,
+                preempted: None,
+                gil: &gil,
+            };
+            (0..50).map(|_| s.next_turn(&ctx)).collect::<Vec<_>>()
+        };
+        assert_eq!(run(3), run(3));
+        assert_ne!(run(3), run(4));
+    }
+
+    #[test]
+    fn ticks_models_leave_the_turn_to_the_interpreter() {
+        let mut s = Random::new(1);
+        let q = queue(2);
+        let gil = GilParams::new(GilModel::Py27, 100, 6);
+        let ctx = TurnCtx {
+            queue: &q,
+            preempted: None,
+            gil: &gil,
+        };
+        assert!(matches!(
+            s.next_turn(&ctx),
+            Pick::Run(_, Length::UntilBlocked)
+        ));
+    }
+}
