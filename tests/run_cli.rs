@@ -112,7 +112,7 @@ fn record_then_replay_reproduces_the_run() {
     ]);
     assert_eq!(a.code, 0, "{}", a.stderr);
     let text = std::fs::read_to_string(sched).unwrap();
-    assert!(text.starts_with("gilvm-schedule 1\n"), "{text}");
+    assert!(text.starts_with("gilvm-schedule 2\n"), "{text}");
     assert!(text.contains("\nseed 9\n") && text.contains("\nmodel any\n"));
     let b = gilvm(&["replay", sched]);
     assert_eq!(b.code, 0, "{}", b.stderr);
