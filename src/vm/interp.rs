@@ -414,11 +414,14 @@ impl Vm {
             };
         }
         'instr: loop {
-            if left == 0 {
-                leave!(Hot::End(SliceEnd::Budget));
-            }
+            // py27's ticks first: a turn whose last instruction used up the check interval
+            // ends as a release of the GIL (which resets the ticker) even when its budget ran
+            // out on the same instruction — as a replayed turn of exactly that length does.
             if TICKS && ticks == 0 {
                 leave!(Hot::End(SliceEnd::Tick));
+            }
+            if left == 0 {
+                leave!(Hot::End(SliceEnd::Budget));
             }
             left -= 1;
             // SAFETY: `pc < instrs.len()`: `Vm::new` refuses a program that fails

@@ -53,6 +53,11 @@ impl Replay {
 
 impl Strategy for Replay {
     fn next_turn(&mut self, ctx: &TurnCtx<'_>) -> Pick {
+        if ctx.queue.is_empty() {
+            // Every thread waits: the driver jumps the clock to the next timer. No turn was
+            // recorded here, so none of the plan's is spent.
+            return Pick::Idle;
+        }
         let Some(&s) = self.plan.turns.get(self.turn) else {
             return self.fallback.next_turn(ctx);
         };
@@ -162,6 +167,17 @@ mod tests {
             preempted: None,
             gil: &gil,
         };
+        let empty = RunQueue::default();
+        let idle = TurnCtx {
+            queue: &empty,
+            preempted: None,
+            gil: &gil,
+        };
+        assert_eq!(
+            r.next_turn(&idle),
+            Pick::Idle,
+            "waiting spends no planned turn"
+        );
         assert_eq!(r.next_turn(&ctx), Pick::Diverged(4));
         r.choose_waiter(2, &|i| [3, 1][i]);
         let msg = r.diverged().expect("diverged");
