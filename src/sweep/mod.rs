@@ -1,15 +1,16 @@
 //! `gilvm sweep`: run one program under many seeds and several GIL models, on all cores, and
 //! summarise the distribution of outcomes (stdout, exit status, lost updates).
 //!
-//! The program is compiled once; `Program` is plain data, shared by reference. Each run builds
-//! its own `Vm` (the VM uses `Rc` and stays on the worker thread that made it) with stdout and
-//! stderr captured in memory. Runs are independent and deterministic, and results are gathered
+//! The program is compiled and linked once into an `Image` (plain data, shared by reference by
+//! every worker). Each worker takes its own `Rc` copy of it once (`Image::local`), and each run
+//! builds its own `Vm` from that copy (the VM uses `Rc` and stays on the worker thread that made
+//! it) with stdout and stderr captured in memory. Runs are independent and deterministic, and results are gathered
 //! with rayon's order-preserving `collect`, then folded into the report in (seed, model) order —
 //! so the report is byte-identical for any `--jobs`. Nothing here chooses a schedule: every
 //! nondeterministic decision belongs to the VM's seeded scheduler.
 //!
-//! Every GIL model of `vm::gil` can be swept; `run_config` is the one place that turns a model
-//! name and the options into a `RunConfig`, exactly as `gilvm run` does.
+//! Every GIL model of `vm::gil` can be swept; `run_config` turns a model name and the options
+//! into a `RunConfig` with the run layer's checks (`run.rs`), exactly as `gilvm run` does.
 
 mod report;
 
@@ -21,9 +22,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::bytecode::Program;
-use crate::vm::gil::{self, GilModel};
-use crate::vm::machine::{RunConfig, Vm, DEFAULT_MAX_STEPS};
+use crate::run::{self, check_model, EXIT_COMPILE, EXIT_OK, EXIT_USAGE};
+use crate::vm::machine::{RunConfig, Vm};
+use crate::vm::prelude::{Image, LocalImage};
 
 pub use report::{ExitRow, LostStats, ModelReport, OutputRow, SweepReport};
 
@@ -33,7 +34,51 @@ pub const MAX_RUNS: u64 = 10_000_000;
 /// How many runs are handed to the pool at a time (bounds the memory of in-flight outcomes).
 const CHUNK: usize = 4096;
 
-/// Everything that shapes a sweep, validated by the CLI layer.
+/// The options of `gilvm sweep` as the user gave them (parsed by the CLI, not yet checked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepArgs {
+    pub file: String,
+    /// `--seeds` as given.
+    pub seeds: String,
+    /// `--gil` as given, in order, possibly repeated (empty: `any`).
+    pub models: Vec<String>,
+    pub switch_interval: Option<String>,
+    pub max_steps: u64,
+    pub jobs: Option<u64>,
+    pub json: bool,
+    pub top: usize,
+}
+
+impl SweepArgs {
+    /// Checks the seeds and the models (once each, in the order given).
+    pub fn check(&self) -> Result<SweepConfig, String> {
+        let seeds = parse_seeds(&self.seeds)?;
+        let mut models: Vec<String> = Vec::new();
+        let given = if self.models.is_empty() {
+            vec!["any".to_string()]
+        } else {
+            self.models.clone()
+        };
+        for m in given {
+            check_model(&m)?;
+            if !models.contains(&m) {
+                models.push(m);
+            }
+        }
+        Ok(SweepConfig {
+            file: self.file.clone(),
+            seeds,
+            models,
+            switch_interval: self.switch_interval.clone(),
+            max_steps: self.max_steps,
+            jobs: self.jobs.map(|j| j as usize),
+            json: self.json,
+            top: self.top,
+        })
+    }
+}
+
+/// Everything that shapes a sweep, checked ([`SweepArgs::check`]).
 #[derive(Clone, Debug)]
 pub struct SweepConfig {
     /// The program as named on the command line (`-` for stdin); used in replay commands.
@@ -98,60 +143,23 @@ pub fn parse_seeds(text: &str) -> Result<Range<u64>, String> {
     Ok(start..end)
 }
 
-/// The GIL model called `name`.
-pub fn check_model(name: &str) -> Result<GilModel, String> {
-    GilModel::from_name(name).ok_or_else(|| {
-        let all: Vec<&str> = GilModel::ALL.iter().map(|m| m.name()).collect();
-        format!(
-            "unknown GIL model `{name}` (this gilvm has: {})",
-            all.join(", ")
-        )
-    })
-}
-
 /// The run configuration of `seed` under the model called `model`: the model's own default
 /// switch interval unless `--switch-interval` was given (in the model's unit).
 pub fn run_config(cfg: &SweepConfig, model: &str, seed: u64) -> Result<RunConfig, String> {
     let model = check_model(model)?;
-    let switch_interval = match &cfg.switch_interval {
-        Some(text) => gil::parse_interval(model, text)?,
-        None => model.default_interval(),
-    };
-    Ok(RunConfig {
-        seed,
-        model,
-        switch_interval,
-        ns_per_instr: model.ns_per_instr(),
-        max_steps: cfg.max_steps,
-        ..RunConfig::default()
-    })
+    let switch_interval = run::check_switch_interval(model, cfg.switch_interval.as_deref())?;
+    Ok(run::run_config(model, switch_interval, cfg.max_steps, seed))
 }
 
 /// The command that reproduces one run of the sweep.
 pub fn replay_command(cfg: &SweepConfig, model: &str, seed: u64) -> String {
-    let mut cmd = format!("gilvm run {} --seed {seed}", shell_word(&cfg.file));
-    if model != "any" {
-        cmd.push_str(&format!(" --gil {model}"));
-    }
-    if let Some(si) = &cfg.switch_interval {
-        cmd.push_str(&format!(" --switch-interval {}", shell_word(si)));
-    }
-    if cfg.max_steps != DEFAULT_MAX_STEPS {
-        cmd.push_str(&format!(" --max-steps {}", cfg.max_steps));
-    }
-    cmd
-}
-
-/// Quotes a word for a POSIX shell when it needs it.
-fn shell_word(w: &str) -> String {
-    let plain = !w.is_empty()
-        && w.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-    if plain {
-        w.to_string()
-    } else {
-        format!("'{}'", w.replace('\'', r"'\''"))
-    }
+    run::replay_command(
+        &cfg.file,
+        model,
+        cfg.switch_interval.as_deref(),
+        cfg.max_steps,
+        seed,
+    )
 }
 
 /// A `Write` into a shared buffer, so the caller can read what a `Vm` printed.
@@ -168,12 +176,12 @@ impl Write for SharedBuf {
     }
 }
 
-/// Runs `program` once under `config`, capturing its output.
-pub fn run_one(program: &Program, config: RunConfig) -> Outcome {
+/// Runs the program of `image` (this thread's copy) once under `config`, capturing its output.
+pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
     let seed = config.seed;
     let out = SharedBuf::default();
     let mut err: Vec<u8> = Vec::new();
-    let (exit, lost, lost_stores) = match Vm::new(program, config, Box::new(out.clone())) {
+    let (exit, lost, lost_stores) = match Vm::new(image, config, Box::new(out.clone())) {
         Ok(mut vm) => {
             let ending = vm.run(&mut err);
             let mut lost = 0u64;
@@ -204,7 +212,7 @@ pub fn run_one(program: &Program, config: RunConfig) -> Outcome {
 /// Runs every seed under every model of `cfg` on `jobs` worker threads, calling `tick` after
 /// each run (from the worker threads), and folds the outcomes into a report.
 pub fn sweep(
-    program: &Program,
+    image: &Image,
     cfg: &SweepConfig,
     jobs: usize,
     tick: &(dyn Fn() + Sync),
@@ -241,15 +249,20 @@ pub fn sweep(
         let outcomes: Vec<Outcome> = pool.install(|| {
             chunk
                 .par_iter()
-                .map(|&(m, seed)| {
-                    let config = RunConfig {
-                        seed,
-                        ..configs[m].clone()
-                    };
-                    let o = run_one(program, config);
-                    tick();
-                    o
-                })
+                // One copy of the image per rayon job (a handful per worker and chunk), so
+                // that a run's `Rc` clones stay plain, uncontended increments.
+                .map_init(
+                    || image.local(),
+                    |local, &(m, seed)| {
+                        let config = RunConfig {
+                            seed,
+                            ..configs[m].clone()
+                        };
+                        let o = run_one(local, config);
+                        tick();
+                        o
+                    },
+                )
                 .collect()
         });
         for (&(m, _), o) in chunk.iter().zip(outcomes) {
@@ -259,13 +272,31 @@ pub fn sweep(
     Ok(report.finish(cfg))
 }
 
+/// The `gilvm sweep` command from the options as given: check them, then [`command`].
+pub fn main(args: &SweepArgs, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match args.check() {
+        Ok(cfg) => command(&cfg, color, out, err),
+        Err(msg) => {
+            let _ = writeln!(err, "gilvm: {msg}");
+            EXIT_USAGE
+        }
+    }
+}
+
 /// The `gilvm sweep` command: read and compile the program, sweep with a progress bar on a
 /// terminal, print the report on `out`. Returns the exit status. `err` must not hold the lock
 /// of the process's stderr: the progress bar draws there from other threads.
 pub fn command(cfg: &SweepConfig, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let (_, _, program) = match crate::cli::load_program(&cfg.file, color, err) {
+    let (_, program) = match run::load_program(&cfg.file, color, err) {
         Ok(l) => l,
         Err(status) => return status,
+    };
+    let image = match run::image(&program) {
+        Ok(i) => i,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return EXIT_COMPILE;
+        }
     };
     let jobs = cfg.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -286,13 +317,13 @@ pub fn command(cfg: &SweepConfig, color: bool, out: &mut dyn Write, err: &mut dy
         indicatif::ProgressBar::hidden()
     };
     let started = Instant::now();
-    let result = sweep(&program, cfg, jobs, &|| bar.inc(1));
+    let result = sweep(&image, cfg, jobs, &|| bar.inc(1));
     bar.finish_and_clear();
     let report = match result {
         Ok(r) => r,
         Err(msg) => {
             let _ = writeln!(err, "gilvm: {msg}");
-            return crate::cli::EXIT_USAGE;
+            return EXIT_USAGE;
         }
     };
     if terminal {
@@ -313,12 +344,12 @@ pub fn command(cfg: &SweepConfig, color: bool, out: &mut dyn Write, err: &mut dy
         report.render_text(cfg.top)
     };
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => crate::cli::EXIT_OK,
+        Ok(()) => EXIT_OK,
         // A closed pipe (`gilvm sweep … | head`) is not an error worth a message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::cli::EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
             let _ = writeln!(err, "gilvm: cannot write the report: {e}");
-            crate::cli::EXIT_USAGE
+            EXIT_USAGE
         }
     }
 }
@@ -349,7 +380,7 @@ mod tests {
             seeds: 0..4,
             models: vec!["any".into()],
             switch_interval: None,
-            max_steps: DEFAULT_MAX_STEPS,
+            max_steps: crate::vm::machine::DEFAULT_MAX_STEPS,
             jobs: Some(1),
             json: false,
             top: 10,
@@ -393,7 +424,7 @@ mod tests {
         let r = run_config(&c, "py311", 3).expect("valid");
         assert_eq!(
             (r.model, r.seed, r.switch_interval),
-            (GilModel::Py311, 3, 5_000_000)
+            (crate::vm::gil::GilModel::Py311, 3, 5_000_000)
         );
     }
 
@@ -403,7 +434,8 @@ mod tests {
 ts = [threading.Thread(target=f) for _ in range(3)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(c)\n1/0\n";
         let prog = crate::compile_source("t.toy", src).expect("compiles");
         let c = cfg();
-        let o = run_one(&prog, run_config(&c, "any", 1).expect("valid"));
+        let image = run::image(&prog).expect("links");
+        let o = run_one(&image.local(), run_config(&c, "any", 1).expect("valid"));
         let printed: u64 = String::from_utf8_lossy(&o.stdout)
             .trim()
             .parse()

@@ -24,12 +24,12 @@ pub mod text;
 
 use std::io::{self, Write};
 
-use crate::bytecode::Program;
 use crate::trace::capture::Capture;
 use crate::trace::record::{Header, SCHEMA_VERSION};
 use crate::trace::recorder::{Emit, Filters, Recorder};
 use crate::vm::driver::Ending;
 use crate::vm::machine::{RunConfig, Vm};
+use crate::vm::prelude::LocalImage;
 
 /// The output format of a trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,10 +68,10 @@ pub struct TraceSettings {
     pub shares_stdout: bool,
 }
 
-/// Runs `program` with a tracer writing to `out`. Returns the finished VM (for the run
+/// Runs the program of `image` (linked by the run layer) with a tracer writing to `out`. Returns the finished VM (for the run
 /// summary) and how the run ended, or `None` if the program's constants do not fit the heap.
 pub fn run_traced(
-    program: &Program,
+    image: &LocalImage,
     config: RunConfig,
     settings: &TraceSettings,
     out: Box<dyn Write>,
@@ -97,10 +97,10 @@ pub fn run_traced(
         limit: settings.filters.limit,
     };
     let first_lost = match settings.format {
-        Format::Text => first_lost_update(program, &config),
+        Format::Text => first_lost_update(image, &config),
         _ => None,
     };
-    let mut vm = Vm::new(program, config, stdout).ok()?;
+    let mut vm = Vm::new(image, config, stdout).ok()?;
     let emit: Box<dyn Emit> = match settings.format {
         Format::Text => Box::new(text::Text::new(out, first_lost)),
         Format::Jsonl => Box::new(jsonl::Jsonl::new(out)),
@@ -129,12 +129,12 @@ const LOOKAHEAD_STEPS: u64 = 50_000_000;
 /// untraced beforehand (the run is deterministic, so the traced run loses the same update).
 /// It opens a text trace, so a reader sees the story on the first screen even when the
 /// update is lost thousands of lines down.
-fn first_lost_update(program: &Program, config: &RunConfig) -> Option<String> {
+fn first_lost_update(image: &LocalImage, config: &RunConfig) -> Option<String> {
     let config = RunConfig {
         max_steps: config.max_steps.min(LOOKAHEAD_STEPS),
         ..config.clone()
     };
-    let mut vm = Vm::new(program, config, Box::new(io::sink())).ok()?;
+    let mut vm = Vm::new(image, config, Box::new(io::sink())).ok()?;
     vm.run(&mut io::sink());
     let ev = vm.lost_events.first()?;
     Some(vm.explain_lost(ev))

@@ -1,21 +1,21 @@
-//! The `Vm` struct: everything a run owns, and how it is set up from a compiled program.
+//! The `Vm` struct: everything a run owns, and how it is set up from a linked program image
+//! (`prelude::Image`).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::bytecode::{Const, Program};
-use crate::vm::exceptions::ExcKind;
 use crate::vm::gil::{GilModel, GilParams};
 use crate::vm::heap::Obj;
 use crate::vm::lost::{LocKey, LocMeta, LostEvent, ReadLog};
-use crate::vm::natives::{AttrSym, NativeId};
-use crate::vm::prelude::Prelude;
+use crate::vm::natives::AttrSym;
+use crate::vm::prelude::{LocalImage, Prelude};
 use crate::vm::scheduler::{Plan, Random, Recording, Replay, Scheduler, Strategy};
 use crate::vm::sync::Site;
 use crate::vm::thread::Tid;
 use crate::vm::thread::{Frame, Thread};
 use crate::vm::value::Value;
-use crate::vm::{rng, PyResult, Rt, Throw};
+use crate::vm::{rng, PyResult, Rt};
 
 /// Everything that shapes a run. Same config + same program ⇒ same run.
 #[derive(Clone, Debug)]
@@ -166,17 +166,17 @@ pub struct TurnHint {
 pub const LOST_EVENTS_KEPT: usize = 8;
 
 impl Vm {
-    pub fn new(user: &Program, config: RunConfig, stdout: Box<dyn std::io::Write>) -> PyResult<Vm> {
-        let mut linked = user.clone();
-        let prelude = Prelude::link(&mut linked);
-        linked.mark_fused_runs();
-        if let Err(e) = linked.check_control_flow() {
-            return Err(Throw::new(
-                ExcKind::RuntimeError,
-                format!("gilvm internal error: bad bytecode: {e}"),
-            ));
-        }
-        let prog = Rc::new(linked);
+    /// A VM about to run `image` (this thread's copy; see [`Image::local`]) under `config`.
+    /// Fails only if the program's constants do not fit in the heap limit.
+    ///
+    /// [`Image::local`]: crate::vm::prelude::Image::local
+    pub fn new(
+        image: &LocalImage,
+        config: RunConfig,
+        stdout: Box<dyn std::io::Write>,
+    ) -> PyResult<Vm> {
+        let prog = image.program.clone();
+        let prelude = image.prelude;
         let random = rng::stream(config.seed, rng::Stream::Random);
         let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
         rt.prelude_start = prelude.start;
@@ -190,8 +190,6 @@ impl Vm {
             consts.push(vals);
         }
         let names = &prog.names;
-        let attr_of = names.iter().map(|n| AttrSym::from_str(n)).collect();
-        let builtins = names.iter().map(|n| builtin_value(n)).collect();
         let base: Box<dyn Strategy> = match &config.plan {
             Some(plan) => Box::new(Replay::new(plan.clone(), config.seed)),
             None => Box::new(Random::new(config.seed)),
@@ -218,9 +216,9 @@ impl Vm {
         Ok(Vm {
             rt,
             consts: Rc::new(consts),
-            attr_of: Rc::new(attr_of),
+            attr_of: image.attr_of.clone(),
             globals: vec![Global::default(); names.len()],
-            builtins,
+            builtins: image.builtins.clone(),
             threads: vec![main],
             sched,
             drive: Default::default(),
@@ -313,20 +311,6 @@ impl Vm {
         }
         s
     }
-}
-
-/// The built-in a global name falls back to.
-fn builtin_value(name: &str) -> Value {
-    if let Some(n) = NativeId::builtin_from_str(name) {
-        return Value::Native(n);
-    }
-    if let Some(k) = ExcKind::ALL
-        .iter()
-        .find(|k| k.is_builtin_name() && k.name() == name)
-    {
-        return Value::ExcType(*k);
-    }
-    Value::Undef
 }
 
 fn materialize(rt: &mut Rt, c: &Const) -> PyResult<Value> {

@@ -1,5 +1,9 @@
 //! The prelude: library functions written in Python (`prelude.toy`), compiled with gilvm's own
-//! compiler and linked after the program's code objects.
+//! compiler and linked after the program's code objects — and the [`Image`], a program linked
+//! with it and checked, ready for any number of VMs.
+//!
+//! The VM never compiles: its caller (the run layer, `run.rs`) compiles [`SOURCE`] once per
+//! process and hands the compiled prelude to [`Image::link`], once per program.
 //!
 //! Built-ins whose Python semantics call back into Python code — `sorted(key=…)`,
 //! `min`/`max(key=…)`, `list.sort(key=…)`, `Condition.wait_for`, a `Barrier`'s action — return a call to one of
@@ -8,6 +12,9 @@
 //! through them read naturally. Prelude frames are shown as `<gilvm prelude>`.
 
 use crate::bytecode::{CodeId, Program};
+use crate::vm::exceptions::ExcKind;
+use crate::vm::natives::{AttrSym, NativeId};
+use crate::vm::value::Value;
 
 /// The prelude's source, valid Python 3.
 pub const SOURCE: &str = include_str!("prelude.toy");
@@ -26,7 +33,7 @@ pub enum PreludeFn {
 }
 
 impl PreludeFn {
-    const ALL: [PreludeFn; 6] = [
+    pub const ALL: [PreludeFn; 6] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
@@ -35,7 +42,7 @@ impl PreludeFn {
         PreludeFn::BarrierAction,
     ];
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             PreludeFn::SortedKey => "sorted_key",
             PreludeFn::ListSortKey => "list_sort_key",
@@ -48,32 +55,28 @@ impl PreludeFn {
 }
 
 /// Where the prelude sits in a linked program.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Prelude {
     /// Code objects from this index on belong to the prelude.
     pub start: CodeId,
-    codes: Vec<CodeId>,
+    /// The code object of each of [`PreludeFn::ALL`], in that order.
+    codes: [CodeId; PreludeFn::ALL.len()],
 }
 
 impl Prelude {
-    /// Compiles the prelude and appends it to `prog`.
-    pub fn link(prog: &mut Program) -> Prelude {
-        // The prelude is gilvm's own fixed source, covered by a test: failing to compile it is
-        // a build defect, never a consequence of user input.
-        let compiled = crate::compile_source(FILENAME, SOURCE)
-            .unwrap_or_else(|e| panic!("internal error: the prelude does not compile: {e:?}"));
-        let start = prog.link(&compiled);
-        let codes = PreludeFn::ALL
-            .iter()
-            .map(|f| {
-                let i = compiled
-                    .codes
-                    .iter()
-                    .position(|c| c.name == f.name())
-                    .unwrap_or_else(|| panic!("internal error: prelude lacks {}", f.name()));
-                start + i as CodeId
-            })
-            .collect();
+    /// Appends the compiled prelude `compiled` (gilvm's own [`SOURCE`]) to `prog`.
+    pub fn link(prog: &mut Program, compiled: &Program) -> Prelude {
+        // The prelude is gilvm's own fixed source, covered by a test: lacking one of its
+        // functions is a build defect, never a consequence of user input.
+        let start = prog.link(compiled);
+        let codes = PreludeFn::ALL.map(|f| {
+            let i = compiled
+                .codes
+                .iter()
+                .position(|c| c.name == f.name())
+                .unwrap_or_else(|| panic!("internal error: prelude lacks {}", f.name()));
+            start + i as CodeId
+        });
         Prelude { start, codes }
     }
 
@@ -82,18 +85,76 @@ impl Prelude {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A program ready to run: the user's program with the prelude linked after it, fused runs
+/// marked, control flow checked, and the per-name tables the interpreter consults. Built once
+/// per program and shared by every VM of that program; immutable plain data (`Send + Sync`),
+/// so a sweep's worker threads share one. A VM runs from a [`LocalImage`], this thread's
+/// reference-counted copy of it.
+#[derive(Clone, Debug)]
+pub struct Image {
+    /// The linked program.
+    pub program: Program,
+    /// Where the prelude's functions are.
+    pub prelude: Prelude,
+    /// The attribute symbol of each entry of the name table, if it is one gilvm knows.
+    pub attr_of: Vec<Option<AttrSym>>,
+    /// Built-in value of each name id (`Undef` if none): consulted when a global is unset.
+    pub builtins: Vec<Value>,
+}
 
-    #[test]
-    fn prelude_compiles_and_links_every_function() {
-        let mut prog = crate::compile_source("t.toy", "x = 1\n").unwrap();
-        let n = prog.codes.len() as CodeId;
-        let p = Prelude::link(&mut prog);
-        assert_eq!(p.start, n);
-        for f in PreludeFn::ALL {
-            assert_eq!(prog.codes[p.code(f) as usize].name, f.name());
+impl Image {
+    /// Links `user` with the compiled prelude (`prelude`, compiled from [`SOURCE`]), marks the
+    /// fused runs, checks the control flow and builds the name tables. An error is an internal
+    /// one (the compiler made bytecode the interpreter must not run).
+    pub fn link(user: &Program, prelude: &Program) -> Result<Image, String> {
+        let mut program = user.clone();
+        let prelude = Prelude::link(&mut program, prelude);
+        program.mark_fused_runs();
+        program
+            .check_control_flow()
+            .map_err(|e| format!("gilvm internal error: bad bytecode: {e}"))?;
+        let attr_of = program.names.iter().map(|n| AttrSym::from_str(n)).collect();
+        let builtins = program.names.iter().map(|n| builtin_value(n)).collect();
+        Ok(Image {
+            program,
+            prelude,
+            attr_of,
+            builtins,
+        })
+    }
+
+    /// This thread's copy, to build VMs from: one deep copy, after which every VM of the
+    /// thread shares it by reference count (the interpreter clones its `Rc<Program>` once per
+    /// slice, which must stay a plain, non-atomic increment).
+    pub fn local(&self) -> LocalImage {
+        LocalImage {
+            program: std::rc::Rc::new(self.program.clone()),
+            prelude: self.prelude,
+            attr_of: std::rc::Rc::new(self.attr_of.clone()),
+            builtins: self.builtins.clone(),
         }
     }
+}
+
+/// An [`Image`] as the VMs of one thread share it (see [`Image::local`]).
+#[derive(Clone, Debug)]
+pub struct LocalImage {
+    pub program: std::rc::Rc<Program>,
+    pub prelude: Prelude,
+    pub attr_of: std::rc::Rc<Vec<Option<AttrSym>>>,
+    pub builtins: Vec<Value>,
+}
+
+/// The built-in a global name falls back to.
+fn builtin_value(name: &str) -> Value {
+    if let Some(n) = NativeId::builtin_from_str(name) {
+        return Value::Native(n);
+    }
+    if let Some(k) = ExcKind::ALL
+        .iter()
+        .find(|k| k.is_builtin_name() && k.name() == name)
+    {
+        return Value::ExcType(*k);
+    }
+    Value::Undef
 }

@@ -1,0 +1,778 @@
+//! The run layer: what `gilvm run`, `trace`, `replay` and `sweep` share, below the CLI and
+//! above the VM.
+//!
+//! - loading a program ([`load_program`]: read, compile, render compile errors);
+//! - the option checks ([`check_model`], [`check_switch_interval`]), made once into a
+//!   [`RunSpec`], the plain data of one run, built from the command line or from a schedule
+//!   file's header;
+//! - the prelude, compiled once per process ([`prelude`]), and the program [`image`] every VM
+//!   of a program shares — the VM itself never compiles;
+//! - the command that reproduces a run ([`replay_command`]), quoted for a POSIX shell;
+//! - reading ([`read_schedule`]) and writing ([`write_schedule`]) schedule files, each in one
+//!   function;
+//! - the exit statuses (DESIGN.md §7).
+//!
+//! Nothing here knows clap; `cli.rs` parses the command line into the plain [`RunArgs`] and
+//! [`TraceArgs`] and calls the commands at the bottom of this file.
+
+use std::io::{Read, Write};
+use std::sync::OnceLock;
+
+use crate::bytecode::Program;
+use crate::error::render_compile_error;
+use crate::schedule::{fnv1a64, Schedule};
+use crate::vm::driver::Ending;
+use crate::vm::gil::{self, GilModel};
+use crate::vm::machine::{RunConfig, Vm, DEFAULT_MAX_STEPS};
+use crate::vm::prelude::Image;
+use crate::vm::scheduler::Plan;
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: an uncaught exception in the main thread.
+pub const EXIT_EXCEPTION: i32 = 1;
+/// Exit status: usage error or unreadable file.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status: syntax or compile error.
+pub const EXIT_COMPILE: i32 = 3;
+/// Exit status: deadlock.
+pub const EXIT_DEADLOCK: i32 = 4;
+/// Exit status: a resource limit (`--max-steps`, the heap).
+pub const EXIT_LIMIT: i32 = 5;
+
+// ---------------------------------------------------------------------------------------------
+// Programs and images
+
+/// A program's text and names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The file as given on the command line or in a schedule (`-` for standard input): what
+    /// replay commands and recorded schedules name.
+    pub file: String,
+    /// The name compile errors and tracebacks show (`<stdin>` for `-`).
+    pub name: String,
+    pub text: String,
+}
+
+/// Reads a program from a path, or standard input for `-`.
+pub fn read_source(file: &str) -> Result<Source, String> {
+    if file == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("gilvm: cannot read standard input: {e}"))?;
+        return Ok(Source {
+            file: file.to_string(),
+            name: "<stdin>".to_string(),
+            text,
+        });
+    }
+    let bytes = std::fs::read(file).map_err(|e| format!("gilvm: cannot read {file}: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "gilvm: {file} is not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok(Source {
+        file: file.to_string(),
+        name: file.to_string(),
+        text,
+    })
+}
+
+/// Reads and compiles `file` (`-` for standard input). On failure, says why on `err` and
+/// returns the exit status (usage error or compile error).
+pub fn load_program(
+    file: &str,
+    color: bool,
+    err: &mut dyn Write,
+) -> Result<(Source, Program), i32> {
+    let source = match read_source(file) {
+        Ok(s) => s,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return Err(EXIT_USAGE);
+        }
+    };
+    match crate::compile_source(&source.name, &source.text) {
+        Ok(program) => Ok((source, program)),
+        Err(e) => {
+            let _ = err
+                .write_all(render_compile_error(&e, &source.name, &source.text, color).as_bytes());
+            Err(EXIT_COMPILE)
+        }
+    }
+}
+
+/// The prelude (`vm/prelude.toy`), compiled on first use and kept for the process.
+pub fn prelude() -> &'static Program {
+    static PRELUDE: OnceLock<Program> = OnceLock::new();
+    PRELUDE.get_or_init(|| {
+        // gilvm's own fixed source, covered by a test: failing to compile it is a build
+        // defect, never a consequence of user input.
+        crate::compile_source(crate::vm::prelude::FILENAME, crate::vm::prelude::SOURCE)
+            .unwrap_or_else(|e| panic!("internal error: the prelude does not compile: {e:?}"))
+    })
+}
+
+/// `program` linked with the prelude and checked: what every VM of the program runs (see
+/// [`Image`]). Build it once per program; `Vm::new(&image.local(), …)` per run.
+pub fn image(program: &Program) -> Result<Image, String> {
+    Image::link(program, prelude())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+/// The GIL model called `name`.
+pub fn check_model(name: &str) -> Result<GilModel, String> {
+    GilModel::from_name(name).ok_or_else(|| {
+        let all: Vec<&str> = GilModel::ALL.iter().map(|m| m.name()).collect();
+        format!(
+            "unknown GIL model `{name}` (this gilvm has: {})",
+            all.join(", ")
+        )
+    })
+}
+
+/// The switch interval in `model`'s unit: `--switch-interval` as given, or the model's own
+/// default.
+pub fn check_switch_interval(model: GilModel, text: Option<&str>) -> Result<u64, String> {
+    match text {
+        Some(s) => gil::parse_interval(model, s),
+        None => Ok(model.default_interval()),
+    }
+}
+
+/// The VM's configuration of one run.
+pub fn run_config(model: GilModel, switch_interval: u64, max_steps: u64, seed: u64) -> RunConfig {
+    RunConfig {
+        seed,
+        model,
+        switch_interval,
+        ns_per_instr: model.ns_per_instr(),
+        max_steps,
+        ..RunConfig::default()
+    }
+}
+
+/// Draws a fresh seed from the OS's per-process hash randomness (the only nondeterminism
+/// gilvm allows, and only when the user asked for a fresh seed).
+fn fresh_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::process::id() as u64);
+    h.finish() % 1_000_000
+}
+
+/// The options of a run as the user gave them (parsed by the CLI, not yet checked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunArgs {
+    /// `None`: draw a fresh seed and say which.
+    pub seed: Option<u64>,
+    /// The GIL model's name.
+    pub gil: String,
+    /// `--switch-interval` as given (`None`: the model's default).
+    pub switch_interval: Option<String>,
+    pub max_steps: u64,
+    /// No run summary on stderr.
+    pub quiet: bool,
+}
+
+/// A schedule a run follows: its file, and its turns and waiter choices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Follow {
+    /// The schedule file as given: the replay command names it.
+    pub path: String,
+    pub plan: Plan,
+}
+
+/// One run, checked: everything that decides what it does and what it reports, as plain data.
+/// Same spec ⇒ same run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSpec {
+    pub source: Source,
+    pub model: GilModel,
+    /// In the model's unit.
+    pub switch_interval: u64,
+    /// `--switch-interval` as given, for the replay command (`None`: the model's default).
+    pub switch_interval_text: Option<String>,
+    pub max_steps: u64,
+    pub seed: u64,
+    /// The seed was drawn fresh (no `--seed`).
+    pub fresh_seed: bool,
+    /// A schedule to follow instead of the seed's choices (`replay`, `trace --schedule`).
+    pub plan: Option<Follow>,
+    /// Where to write the run's schedule (`--record`).
+    pub record: Option<String>,
+    /// No run summary on stderr.
+    pub quiet: bool,
+}
+
+impl RunSpec {
+    /// Checks `args` for a run of `source`; draws a fresh seed (and says so on `err`) when
+    /// none was given. On a bad option, says why on `err` and returns the exit status.
+    pub fn from_args(
+        source: Source,
+        args: &RunArgs,
+        plan: Option<Follow>,
+        err: &mut dyn Write,
+    ) -> Result<RunSpec, i32> {
+        let checked = check_model(&args.gil).and_then(|model| {
+            check_switch_interval(model, args.switch_interval.as_deref()).map(|i| (model, i))
+        });
+        let (model, switch_interval) = match checked {
+            Ok(m) => m,
+            Err(msg) => {
+                let _ = writeln!(err, "gilvm: {msg}");
+                return Err(EXIT_USAGE);
+            }
+        };
+        let (seed, fresh_seed) = match args.seed {
+            Some(s) => (s, false),
+            None => {
+                let s = fresh_seed();
+                let _ = writeln!(err, "gilvm: no --seed given, using seed {s}");
+                (s, true)
+            }
+        };
+        Ok(RunSpec {
+            source,
+            model,
+            switch_interval,
+            switch_interval_text: args.switch_interval.clone(),
+            max_steps: args.max_steps,
+            seed,
+            fresh_seed,
+            plan,
+            record: None,
+            quiet: args.quiet,
+        })
+    }
+
+    /// A run of `source` that follows the schedule `followed` (read for this source by
+    /// [`read_schedule`]): its model, switch interval and seed are the schedule's.
+    pub fn following(
+        source: Source,
+        followed: ScheduleFile,
+        max_steps: u64,
+        quiet: bool,
+    ) -> RunSpec {
+        RunSpec {
+            source,
+            model: followed.model,
+            switch_interval: followed.switch_interval,
+            switch_interval_text: None,
+            max_steps,
+            seed: followed.schedule.seed,
+            fresh_seed: false,
+            plan: Some(Follow {
+                path: followed.path,
+                plan: Plan::from_entries(&followed.schedule.entries),
+            }),
+            record: None,
+            quiet,
+        }
+    }
+
+    /// The VM's configuration.
+    pub fn config(&self) -> RunConfig {
+        RunConfig {
+            record: self.record.is_some(),
+            plan: self.plan.as_ref().map(|p| p.plan.clone()),
+            ..run_config(self.model, self.switch_interval, self.max_steps, self.seed)
+        }
+    }
+
+    /// The command that reproduces this run: `gilvm replay SCHEDULE` when it follows a
+    /// schedule, else `gilvm run` with the seed and the options that differ from the defaults.
+    pub fn replay_command(&self) -> String {
+        match &self.plan {
+            Some(plan) => format!("gilvm replay {}", shell_word(&plan.path)),
+            None => replay_command(
+                &self.source.file,
+                self.model.name(),
+                self.switch_interval_text.as_deref(),
+                self.max_steps,
+                self.seed,
+            ),
+        }
+    }
+
+    /// The model as the summary names it: `py39 (5ms)`.
+    pub fn model_text(&self) -> String {
+        format!(
+            "{} ({})",
+            self.model.name(),
+            self.model.describe_interval(self.switch_interval)
+        )
+    }
+}
+
+/// The command line that reproduces a run of `file` under the model called `model` and
+/// `seed`, naming only the options that differ from the defaults, each word quoted for a POSIX
+/// shell when it needs it.
+pub fn replay_command(
+    file: &str,
+    model: &str,
+    switch_interval: Option<&str>,
+    max_steps: u64,
+    seed: u64,
+) -> String {
+    let mut cmd = format!("gilvm run {} --seed {seed}", shell_word(file));
+    if model != GilModel::Any.name() {
+        cmd.push_str(&format!(" --gil {}", shell_word(model)));
+    }
+    if let Some(si) = switch_interval {
+        cmd.push_str(&format!(" --switch-interval {}", shell_word(si)));
+    }
+    if max_steps != DEFAULT_MAX_STEPS {
+        cmd.push_str(&format!(" --max-steps {max_steps}"));
+    }
+    cmd
+}
+
+/// Quotes a word for a POSIX shell when it needs it (plain words print as they are).
+pub fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedule files
+
+/// What a schedule is read for.
+#[derive(Clone, Copy, Debug)]
+pub enum ScheduleFor<'a> {
+    /// `gilvm replay`: the schedule names the program and every option of the run.
+    Replay,
+    /// `gilvm trace --schedule`: the schedule of a run of this program text.
+    Trace(&'a str),
+}
+
+/// A schedule file, read and checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduleFile {
+    /// The file as given.
+    pub path: String,
+    pub schedule: Schedule,
+    pub model: GilModel,
+    /// In the model's unit.
+    pub switch_interval: u64,
+    /// The switch interval as a `--switch-interval` value (a duration in ns under py39 and
+    /// py311).
+    pub switch_interval_text: String,
+    /// The schedule's `max-steps` (read for a replay only; a trace takes its own).
+    pub max_steps: u64,
+}
+
+/// Reads the schedule file at `path` and checks it: its format, its model, that it was
+/// recorded for the program text it will run (for a replay, the program it names, which is
+/// read here), and its options. The one place that reads schedules.
+pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let schedule = Schedule::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    let Some(model) = GilModel::from_name(&schedule.model) else {
+        return Err(match purpose {
+            ScheduleFor::Replay => format!(
+                "{path} was recorded under GIL model `{}`, which this gilvm does not have (it has: any, py27, py39, py311, nogil)",
+                schedule.model
+            ),
+            ScheduleFor::Trace(_) => format!(
+                "{path} uses GIL model `{}`, which gilvm does not have",
+                schedule.model
+            ),
+        });
+    };
+    match purpose {
+        ScheduleFor::Replay => {
+            let source = std::fs::read(&schedule.program).map_err(|e| {
+                format!(
+                    "{path} replays {}, which cannot be read: {e}",
+                    schedule.program
+                )
+            })?;
+            let hash = fnv1a64(&source);
+            if schedule.program_hash != 0 && hash != schedule.program_hash {
+                return Err(format!(
+                    "{path} was recorded for a different version of {} (program hash {:016x}, the file now has {hash:016x}); refusing to replay",
+                    schedule.program, schedule.program_hash
+                ));
+            }
+            let num = |name: &str, default: u64| -> Result<u64, String> {
+                match schedule.option(name) {
+                    None => Ok(default),
+                    Some(v) => v
+                        .parse()
+                        .map_err(|_| format!("{path}: {name} must be a number, found `{v}`")),
+                }
+            };
+            let switch_interval = num("switch-interval", model.default_interval())?.max(1);
+            let max_steps = num("max-steps", DEFAULT_MAX_STEPS)?;
+            Ok(ScheduleFile {
+                path: path.to_string(),
+                switch_interval_text: interval_text(model, switch_interval),
+                schedule,
+                model,
+                switch_interval,
+                max_steps,
+            })
+        }
+        ScheduleFor::Trace(source) => {
+            let hash = fnv1a64(source.as_bytes());
+            if schedule.program_hash != 0 && schedule.program_hash != hash {
+                return Err(format!(
+                    "{path} was recorded for a different version of the program (program hash {:016x}, the file has {hash:016x})",
+                    schedule.program_hash
+                ));
+            }
+            let switch_interval = match schedule.option("switch-interval") {
+                Some(v) => gil::parse_interval(model, v).map_err(|e| format!("{path}: {e}"))?,
+                None => model.default_interval(),
+            };
+            Ok(ScheduleFile {
+                path: path.to_string(),
+                switch_interval_text: interval_text(model, switch_interval),
+                schedule,
+                model,
+                switch_interval,
+                max_steps: DEFAULT_MAX_STEPS,
+            })
+        }
+    }
+}
+
+/// A switch interval in `model`'s unit as a `--switch-interval` value.
+fn interval_text(model: GilModel, interval: u64) -> String {
+    match model.unit() {
+        gil::IntervalUnit::Nanos => format!("{interval}ns"),
+        _ => interval.to_string(),
+    }
+}
+
+/// Writes the schedule `vm` ran (under `spec`) to `path`. The one place that writes schedules.
+pub fn write_schedule(spec: &RunSpec, vm: &Vm, path: &str) -> Result<(), String> {
+    let schedule = Schedule {
+        gilvm_version: env!("CARGO_PKG_VERSION").into(),
+        program: spec.source.file.clone(),
+        program_hash: fnv1a64(spec.source.text.as_bytes()),
+        model: spec.model.name().into(),
+        options: vec![
+            ("switch-interval".into(), spec.switch_interval.to_string()),
+            ("max-steps".into(), spec.max_steps.to_string()),
+        ],
+        seed: spec.seed,
+        entries: vm.schedule().map(|s| s.to_vec()).unwrap_or_default(),
+    };
+    let names: Vec<String> = vm.threads.iter().map(|t| t.name.clone()).collect();
+    std::fs::write(path, schedule.to_text(&names))
+        .map_err(|e| format!("cannot write the schedule to {path}: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+/// Runs `program` as `spec` says, the program's output on stdout: records the schedule if
+/// asked, prints the summary on `err` unless quiet. Returns the exit status.
+pub fn execute(spec: &RunSpec, program: &Program, err: &mut dyn Write) -> i32 {
+    let image = match image(program) {
+        Ok(i) => i,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return EXIT_COMPILE;
+        }
+    };
+    let replay_cmd = spec.replay_command();
+    let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
+    let mut vm = match Vm::new(&image.local(), spec.config(), stdout) {
+        Ok(vm) => vm,
+        Err(_) => {
+            let _ = writeln!(
+                err,
+                "gilvm: the program's constants do not fit in the heap limit"
+            );
+            return EXIT_LIMIT;
+        }
+    };
+    let ending = vm.run(err);
+    let _ = vm.rt.stdout.flush();
+    if let Some(path) = &spec.record {
+        if let Err(msg) = write_schedule(spec, &vm, path) {
+            let _ = writeln!(err, "gilvm: {msg}");
+            return EXIT_USAGE;
+        }
+    }
+    if !spec.quiet {
+        let _ = write!(err, "{}", vm.summary(&spec.model_text(), &replay_cmd));
+        if spec.plan.is_some() {
+            let _ = writeln!(err, "gilvm: replayed from a schedule");
+        }
+    } else if ending == Ending::Deadlock {
+        // A deadlock report is an error report: even without the summary, say how to see it
+        // again.
+        let _ = writeln!(err, "gilvm: replay: {replay_cmd}");
+    }
+    // The process exits next (`gilvm run` runs one program): the OS takes the VM's memory back
+    // at once, whereas dropping it frees every object and thread one by one, touching memory
+    // that is long out of cache — ≈8.5 M x86 instructions and 100,000 cache misses at 10,000
+    // threads (cachegrind). Its output was flushed above.
+    std::mem::forget(vm);
+    ending.exit_code()
+}
+
+/// The options of `gilvm trace` beyond those of `run` (parsed by the CLI, not yet checked).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TraceArgs {
+    /// `text`, `jsonl`, `chrome` or `html`.
+    pub format: String,
+    /// Write the trace here instead of stdout.
+    pub output: Option<String>,
+    pub threads: Vec<String>,
+    pub vars: Vec<String>,
+    /// `--lines A-B` as given.
+    pub lines: Option<String>,
+    pub limit: Option<u64>,
+    /// Follow this schedule file.
+    pub schedule: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+/// `gilvm run FILE`.
+pub fn run_cmd(
+    file: &str,
+    args: &RunArgs,
+    record: Option<&str>,
+    color: bool,
+    err: &mut dyn Write,
+) -> i32 {
+    let (source, program) = match load_program(file, color, err) {
+        Ok(l) => l,
+        Err(status) => return status,
+    };
+    let mut spec = match RunSpec::from_args(source, args, None, err) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
+    spec.record = record.map(str::to_string);
+    execute(&spec, &program, err)
+}
+
+/// `gilvm replay SCHEDULE`: the run the schedule names, following its slices.
+pub fn replay_cmd(
+    path: &str,
+    quiet: bool,
+    record: Option<&str>,
+    color: bool,
+    err: &mut dyn Write,
+) -> i32 {
+    let followed = match read_schedule(path, ScheduleFor::Replay) {
+        Ok(f) => f,
+        Err(msg) => {
+            let _ = writeln!(err, "gilvm: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let args = RunArgs {
+        seed: Some(followed.schedule.seed),
+        gil: followed.model.name().to_string(),
+        switch_interval: Some(followed.switch_interval_text),
+        max_steps: followed.max_steps,
+        quiet,
+    };
+    let (source, program) = match load_program(&followed.schedule.program, color, err) {
+        Ok(l) => l,
+        Err(status) => return status,
+    };
+    let plan = Follow {
+        path: followed.path,
+        plan: Plan::from_entries(&followed.schedule.entries),
+    };
+    let mut spec = match RunSpec::from_args(source, &args, Some(plan), err) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
+    spec.record = record.map(str::to_string);
+    execute(&spec, &program, err)
+}
+
+/// `gilvm trace FILE`: compiles and runs the program like `run`, with a tracer attached.
+pub fn trace_cmd(
+    file: &str,
+    args: &RunArgs,
+    t: &TraceArgs,
+    color: bool,
+    err: &mut dyn Write,
+) -> i32 {
+    let lines = match t
+        .lines
+        .as_deref()
+        .map(crate::trace::parse_lines)
+        .transpose()
+    {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = writeln!(err, "gilvm: --lines: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let Some(format) = crate::trace::Format::from_name(&t.format) else {
+        let _ = writeln!(err, "gilvm: unknown trace format `{}`", t.format);
+        return EXIT_USAGE;
+    };
+    let (source, program) = match load_program(file, color, err) {
+        Ok(l) => l,
+        Err(status) => return status,
+    };
+    let spec = match &t.schedule {
+        Some(path) => match read_schedule(path, ScheduleFor::Trace(&source.text)) {
+            Ok(followed) => RunSpec::following(source, followed, args.max_steps, args.quiet),
+            Err(msg) => {
+                let _ = writeln!(err, "gilvm: {msg}");
+                return EXIT_USAGE;
+            }
+        },
+        None => match RunSpec::from_args(source, args, None, err) {
+            Ok(s) => s,
+            Err(status) => return status,
+        },
+    };
+    let replay_cmd = spec.replay_command();
+    let out: Box<dyn Write> = match &t.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(std::io::BufWriter::new(f)),
+            Err(e) => {
+                let _ = writeln!(err, "gilvm: cannot write the trace to {path}: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        )),
+    };
+    let image = match image(&program) {
+        Ok(i) => i,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return EXIT_COMPILE;
+        }
+    };
+    let settings = crate::trace::TraceSettings {
+        format,
+        filters: crate::trace::recorder::Filters {
+            threads: t.threads.clone(),
+            vars: t.vars.clone(),
+            lines,
+            limit: t.limit,
+        },
+        program: spec.source.name.clone(),
+        source: spec.source.text.clone(),
+        model: spec.model.name().into(),
+        interval: spec.model.describe_interval(spec.switch_interval),
+        shares_stdout: t.output.is_none(),
+    };
+    let Some((vm, ending)) =
+        crate::trace::run_traced(&image.local(), spec.config(), &settings, out, err)
+    else {
+        let _ = writeln!(
+            err,
+            "gilvm: the program's constants do not fit in the heap limit"
+        );
+        return EXIT_LIMIT;
+    };
+    if !spec.quiet {
+        let _ = write!(err, "{}", vm.summary(&spec.model_text(), &replay_cmd));
+    }
+    ending.exit_code()
+}
+
+/// `gilvm dis FILE`: the bytecode of every code object, optionally with `model`'s switch
+/// points marked.
+pub fn dis_cmd(
+    file: &str,
+    model: Option<GilModel>,
+    color: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let (_, program) = match load_program(file, color, err) {
+        Ok(l) => l,
+        Err(status) => return status,
+    };
+    let text = match model {
+        None => crate::dis::disassemble(&program),
+        Some(m) => {
+            let mark = format!("  ⇄ {}", m.name());
+            let is_switch_point = |op| gil::marks_switch_point(m, op);
+            let marks = crate::dis::SwitchMarks {
+                is_switch_point: &is_switch_point,
+                mark: &mark,
+            };
+            let _ = writeln!(
+                err,
+                "gilvm: `⇄ {}` marks the instructions after which --gil {} may hand the GIL to another thread",
+                m.name(),
+                m.name()
+            );
+            crate::dis::disassemble_marked(&program, Some(&marks))
+        }
+    };
+    let _ = out.write_all(text.as_bytes());
+    EXIT_OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vm::prelude::PreludeFn;
+
+    #[test]
+    fn prelude_compiles_and_links_every_function() {
+        let prog = crate::compile_source("t.toy", "x = 1\n").unwrap();
+        let n = prog.codes.len() as crate::bytecode::CodeId;
+        let img = image(&prog).expect("links");
+        assert_eq!(img.prelude.start, n);
+        for f in PreludeFn::ALL {
+            assert_eq!(
+                img.program.codes[img.prelude.code(f) as usize].name,
+                f.name()
+            );
+        }
+        assert_eq!(img.attr_of.len(), img.program.names.len());
+        assert_eq!(img.builtins.len(), img.program.names.len());
+    }
+
+    #[test]
+    fn an_image_is_shareable_across_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Image>();
+    }
+
+    #[test]
+    fn replay_commands_quote_only_words_that_need_it() {
+        assert_eq!(
+            replay_command(
+                "programs/counter_race.toy",
+                "any",
+                None,
+                DEFAULT_MAX_STEPS,
+                7
+            ),
+            "gilvm run programs/counter_race.toy --seed 7"
+        );
+        assert_eq!(
+            replay_command("it's a race.toy", "py39", Some("5 ms"), 1000, 7),
+            r"gilvm run 'it'\''s a race.toy' --seed 7 --gil py39 --switch-interval '5 ms' --max-steps 1000"
+        );
+        assert_eq!(shell_word(""), "''");
+    }
+}
