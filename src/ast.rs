@@ -5,29 +5,7 @@
 //! (same node names where they exist) so a reader who knows Python's grammar knows this one.
 //! It must not depend on the lexer, the compiler or the VM.
 
-/// A half-open byte range `start..end` into the program source.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Span {
-    pub start: u32,
-    pub end: u32,
-}
-
-impl Span {
-    pub fn new(start: usize, end: usize) -> Span {
-        Span {
-            start: start as u32,
-            end: end as u32,
-        }
-    }
-
-    /// The smallest span covering both `self` and `other`.
-    pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
-}
+pub use crate::bytecode::Span;
 
 /// A whole program: the module body.
 #[derive(Clone, Debug, PartialEq)]

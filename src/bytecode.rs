@@ -13,9 +13,33 @@
 //!   per-code `co_names`. The VM keeps module globals in an array indexed by that same id, so a
 //!   global access never hashes a string.
 //!
-//! Architecture invariant: this module depends on nothing else in the crate except `ast::Span`.
+//! Architecture invariant: this module depends on nothing else in the crate (the source
+//! `Span` it keeps per instruction is defined here; the AST re-exports it).
 
-use crate::ast::Span;
+/// A half-open byte range `start..end` into the program source (each instruction keeps the
+/// span of the code it came from; the AST's nodes carry one too).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The smallest span covering both `self` and `other`.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
 
 /// A whole compiled program: its code objects (index 0 is the module) and the name table.
 #[derive(Clone, Debug, PartialEq)]

@@ -15,7 +15,6 @@
 
 pub mod capture;
 pub mod chrome;
-pub mod hook;
 pub mod html;
 pub mod jsonl;
 pub mod record;

@@ -11,12 +11,12 @@ use std::io;
 
 use crate::bytecode::Opcode;
 use crate::trace::capture::Capture;
-use crate::trace::hook::{Hook, TraceSink};
 use crate::trace::record::{Access, End, Header, Instr, Lost, Reason, Record};
 use crate::vm::driver::Ending;
 use crate::vm::interp::SliceEnd;
 use crate::vm::lost::{LocKey, LostEvent};
 use crate::vm::machine::Vm;
+use crate::vm::observe::{Hook, Observer};
 use crate::vm::thread::Tid;
 use crate::vm::thread::{ThreadState, Wait};
 use crate::vm::traceback::line_of;
@@ -566,7 +566,7 @@ impl Recorder {
     }
 }
 
-impl TraceSink for Recorder {
+impl Observer for Recorder {
     fn hook(&mut self, vm: &Vm, hook: Hook<'_>) {
         if self.done {
             return;

@@ -4,12 +4,12 @@
 
 use std::io::Write;
 
-use crate::trace::hook::Hook;
 use crate::vm::exceptions::ExcKind;
 use crate::vm::gil;
 use crate::vm::heap::Obj;
 use crate::vm::interp::SliceEnd;
 use crate::vm::machine::Vm;
+use crate::vm::observe::Hook;
 use crate::vm::scheduler::{Entry, Length, Pick, TurnDone};
 use crate::vm::thread::ThreadState;
 use crate::vm::thread::Tid;
@@ -93,6 +93,7 @@ impl Vm {
     /// thread waits, or ends the run (its end, a deadlock, a limit). `run` is a loop over it;
     /// an explorer or a person stepping through a run calls it one turn at a time, with an
     /// observer attached to see what each turn touched (`vm/observe.rs`).
+    #[inline]
     pub fn turn(&mut self, err: &mut dyn Write) -> Turn {
         if let Some(e) = &self.drive.ended {
             return Turn::Ended(e.clone());
@@ -104,6 +105,7 @@ impl Vm {
         t
     }
 
+    #[inline(always)]
     fn next_turn(&mut self, err: &mut dyn Write) -> Turn {
         self.fire_timers();
         if self.main_done() && self.non_daemon_done() {
@@ -193,6 +195,7 @@ impl Vm {
     }
 
     /// Runs `tid`'s turn of `length`.
+    #[inline(always)]
     fn run_turn(&mut self, tid: Tid, length: Length) -> SliceEnd {
         match length {
             Length::Steps(n) => self.run_quantum(tid, n),
@@ -216,6 +219,7 @@ impl Vm {
     /// to fire timers that fall due and to collect garbage. Under a model with switch points
     /// (py39, py311) a spent quantum is a *request*: the thread single-steps on to the next
     /// switch point, as CPython's eval breaker is only checked there.
+    #[inline(always)]
     fn run_quantum(&mut self, tid: Tid, quantum: u64) -> SliceEnd {
         let stepping = self.gil.model.has_switch_points();
         let mut remaining = quantum;

@@ -146,9 +146,9 @@ pub struct Vm {
     pub call_site: Site,
     /// An attached tracer (`gilvm trace`): when set, the driver runs in step mode and reports
     /// to it (see `trace/hook.rs`). `None` costs the run nothing.
-    pub tracer: Option<Box<dyn crate::trace::hook::TraceSink>>,
+    pub tracer: Option<Box<dyn crate::vm::observe::Observer>>,
     /// The tracer once it is done (closed output, `--limit`), kept to finish its output.
-    pub finished_tracer: Option<Box<dyn crate::trace::hook::TraceSink>>,
+    pub finished_tracer: Option<Box<dyn crate::vm::observe::Observer>>,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
@@ -190,16 +190,21 @@ impl Vm {
             consts.push(vals);
         }
         let names = &prog.names;
-        let base: Box<dyn Strategy> = match &config.plan {
-            Some(plan) => Box::new(Replay::new(plan.clone(), config.seed)),
-            None => Box::new(Random::new(config.seed)),
+        let mut sched = match (&config.plan, config.record) {
+            (None, false) => Scheduler::seeded(config.seed),
+            (plan, record) => {
+                let base: Box<dyn Strategy> = match plan {
+                    Some(plan) => Box::new(Replay::new(plan.clone(), config.seed)),
+                    None => Box::new(Random::new(config.seed)),
+                };
+                let strategy: Box<dyn Strategy> = if record {
+                    Box::new(Recording::new(base))
+                } else {
+                    base
+                };
+                Scheduler::new(config.seed, strategy)
+            }
         };
-        let strategy: Box<dyn Strategy> = if config.record {
-            Box::new(Recording::new(base))
-        } else {
-            base
-        };
-        let mut sched = Scheduler::new(config.seed, strategy);
         let gil = GilParams::new(config.model, config.switch_interval, config.ns_per_instr);
         let mut main = Thread::new(0, "MainThread".into(), false);
         let module = &prog.codes[0];
@@ -292,7 +297,7 @@ impl Vm {
                 ev.overwritten = self.value_text(overwritten);
             }
             if self.tracer.is_some() {
-                self.trace(crate::trace::hook::Hook::Lost(&ev));
+                self.trace(crate::vm::observe::Hook::Lost(&ev));
             }
             if keep {
                 self.lost_events.push(ev);

@@ -22,6 +22,7 @@ pub mod lost;
 pub mod machine;
 pub mod methods;
 pub mod natives;
+pub mod observe;
 pub mod ops;
 pub mod prefetch;
 pub mod prelude;

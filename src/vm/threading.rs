@@ -337,7 +337,7 @@ impl Vm {
         self.deliver_wake_value(tid);
         self.sched.make_runnable(tid);
         if self.tracer.is_some() {
-            self.trace(crate::trace::hook::Hook::Wake { tid });
+            self.trace(crate::vm::observe::Hook::Wake { tid });
         }
     }
 

@@ -30,6 +30,7 @@ impl Random {
     }
 
     /// A fresh quantum, in instructions (see the module note).
+    #[inline(always)]
     fn quantum(&mut self, ctx: &TurnCtx<'_>) -> Length {
         let g = ctx.gil;
         match g.model.unit() {
@@ -48,6 +49,7 @@ impl Random {
 }
 
 impl Strategy for Random {
+    #[inline(always)]
     fn next_turn(&mut self, ctx: &TurnCtx<'_>) -> Pick {
         let runnable = ctx.queue.as_slice();
         let n = runnable.len() as u64;

@@ -379,7 +379,7 @@ impl Vm {
         t.state = ThreadState::Runnable;
         self.sched.make_runnable(tid);
         if self.tracer.is_some() {
-            self.trace(crate::trace::hook::Hook::Wake { tid });
+            self.trace(crate::vm::observe::Hook::Wake { tid });
         }
     }
 
@@ -399,7 +399,7 @@ impl Vm {
         };
         if let Some(r) = self.threads[w as usize].retry.take() {
             if self.lock_wait_again(w, r) && self.tracer.is_some() {
-                self.trace(crate::trace::hook::Hook::Reblock { tid: w });
+                self.trace(crate::vm::observe::Hook::Reblock { tid: w });
             }
         }
     }
@@ -496,7 +496,7 @@ impl Vm {
         if l.owner.is_some() {
             l.waiters.push(w);
             if self.tracer.is_some() {
-                self.trace(crate::trace::hook::Hook::Reblock { tid });
+                self.trace(crate::vm::observe::Hook::Reblock { tid });
             }
             return true;
         }
