@@ -27,18 +27,11 @@ use crate::vm::machine::{RunConfig, Vm, DEFAULT_MAX_STEPS};
 use crate::vm::prelude::Image;
 use crate::vm::scheduler::Plan;
 
-/// Exit status: success.
-pub const EXIT_OK: i32 = 0;
-/// Exit status: an uncaught exception in the main thread.
-pub const EXIT_EXCEPTION: i32 = 1;
-/// Exit status: usage error or unreadable file.
-pub const EXIT_USAGE: i32 = 2;
-/// Exit status: syntax or compile error.
-pub const EXIT_COMPILE: i32 = 3;
-/// Exit status: deadlock.
-pub const EXIT_DEADLOCK: i32 = 4;
-/// Exit status: a resource limit (`--max-steps`, the heap).
-pub const EXIT_LIMIT: i32 = 5;
+// The exit statuses (DESIGN.md §7). They are defined beside `Ending`, whose meaning they are,
+// because a trace records them too and `trace` sits below this layer.
+pub use crate::vm::driver::{
+    EXIT_COMPILE, EXIT_DEADLOCK, EXIT_EXCEPTION, EXIT_LIMIT, EXIT_OK, EXIT_USAGE,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Programs and images

@@ -31,14 +31,28 @@ pub enum Ending {
     Diverged,
 }
 
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: an uncaught exception in the main thread.
+pub const EXIT_EXCEPTION: i32 = 1;
+/// Exit status: usage error, unreadable file, or a schedule that does not fit its program.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status: syntax or compile error.
+pub const EXIT_COMPILE: i32 = 3;
+/// Exit status: deadlock.
+pub const EXIT_DEADLOCK: i32 = 4;
+/// Exit status: a resource limit (`--max-steps`, the heap).
+pub const EXIT_LIMIT: i32 = 5;
+
 impl Ending {
+    /// The process's exit status for this ending (`sys.exit(n)` gives `n`).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Ending::Normal => 0,
+            Ending::Normal => EXIT_OK,
             Ending::MainException(c) => *c,
-            Ending::Deadlock => 4,
-            Ending::Limit => 5,
-            Ending::Diverged => 2,
+            Ending::Deadlock => EXIT_DEADLOCK,
+            Ending::Limit => EXIT_LIMIT,
+            Ending::Diverged => EXIT_USAGE,
         }
     }
 }
@@ -406,13 +420,13 @@ impl Vm {
             if let Obj::Exception(e) = self.rt.heap.get(id) {
                 if e.kind == ExcKind::SystemExit {
                     return match e.args.first().copied() {
-                        None | Some(Value::None) => 0,
+                        None | Some(Value::None) => EXIT_OK,
                         Some(Value::Int(c)) => c as i32,
                         Some(Value::Bool(b)) => b as i32,
                         Some(v) => {
                             let s = crate::vm::format::str_of(&self.rt, v).unwrap_or_default();
                             let _ = writeln!(err, "{s}");
-                            1
+                            EXIT_EXCEPTION
                         }
                     };
                 }
@@ -425,7 +439,7 @@ impl Vm {
         } else {
             let _ = write!(err, "{text}");
         }
-        1
+        EXIT_EXCEPTION
     }
 
     fn describe_state(&self, tid: Tid) -> String {

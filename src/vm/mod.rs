@@ -18,6 +18,7 @@ pub mod gil;
 pub mod heap;
 pub mod interp;
 pub mod items;
+pub mod lifecycle;
 pub mod lost;
 pub mod machine;
 pub mod methods;

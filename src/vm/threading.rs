@@ -1,11 +1,8 @@
-//! The built-ins that touch threads, time or the scheduler: `threading.*`, `time.*`, `sys.*`,
-//! and the dispatch of the methods of `Thread` and the synchronisation objects to their files
-//! in `vm/sync/` (one per primitive).
+//! The built-in functions of the `threading`, `time` and `sys` modules, and `Thread` objects.
 //!
-//! A blocking call never waits here: it marks the current thread blocked (with a deadline for
-//! timed waits), removes it from the scheduler's runnable set and returns
-//! [`Outcome::Blocked`]; whoever wakes it later (a `release`, a finishing thread, a timer)
-//! supplies the call's return value through [`Vm::wake`].
+//! The methods of `Thread` and of the synchronisation objects are dispatched in
+//! `vm/sync/dispatch.rs` to their files (one per primitive); blocking and waking a thread, and
+//! the timers, are `vm/lifecycle.rs`.
 
 use std::fmt::Write;
 
@@ -13,11 +10,11 @@ use crate::vm::call::Outcome;
 use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
-use crate::vm::natives::{AttrSym, MethodId, NativeId, TypeTag};
-use crate::vm::sync::{receiver, QueueKind, Site, SyncObj, ThreadObj};
+use crate::vm::natives::NativeId;
+use crate::vm::sync::{QueueKind, Site, SyncObj, ThreadObj};
 use crate::vm::thread::Tid;
-use crate::vm::thread::{ThreadState, Wait};
-use crate::vm::value::{ObjId, Value};
+use crate::vm::thread::Wait;
+use crate::vm::value::Value;
 use crate::vm::{format, ops, PyResult, Throw};
 
 /// Base of `time.time()`: virtual time starts at 2023-11-14 22:13:20 UTC, a fixed epoch, so
@@ -59,16 +56,16 @@ pub fn is_vm_native(id: NativeId) -> bool {
 }
 
 /// Finds a keyword argument by name.
-fn kwarg(kw: &[(&str, Value)], name: &str) -> Option<Value> {
+pub(crate) fn kwarg(kw: &[(&str, Value)], name: &str) -> Option<Value> {
     kw.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
 }
 
 /// Positional argument `i`, else keyword `name`.
-fn arg(args: &[Value], kw: &[(&str, Value)], i: usize, name: &str) -> Option<Value> {
+pub(crate) fn arg(args: &[Value], kw: &[(&str, Value)], i: usize, name: &str) -> Option<Value> {
     args.get(i).copied().or_else(|| kwarg(kw, name))
 }
 
-fn check_kwargs(fname: &str, kw: &[(&str, Value)], allowed: &[&str]) -> PyResult<()> {
+pub(crate) fn check_kwargs(fname: &str, kw: &[(&str, Value)], allowed: &[&str]) -> PyResult<()> {
     for (k, _) in kw {
         if !allowed.contains(k) {
             return Err(Throw::type_error(format!(
@@ -79,7 +76,7 @@ fn check_kwargs(fname: &str, kw: &[(&str, Value)], allowed: &[&str]) -> PyResult
     Ok(())
 }
 
-fn max_args(fname: &str, args: &[Value], max: usize) -> PyResult<()> {
+pub(crate) fn max_args(fname: &str, args: &[Value], max: usize) -> PyResult<()> {
     if args.len() > max {
         return Err(Throw::type_error(format!(
             "{fname}() takes at most {max} argument{} ({} given)",
@@ -310,320 +307,6 @@ impl Vm {
         let id = self.rt.heap.alloc(Obj::Sync(SyncObj::Thread(obj)))?;
         self.threads[tid as usize].obj = Some(id);
         Ok(Value::Obj(id))
-    }
-
-    /// Blocks the current thread. `wake_value` is what the blocking call returns if the
-    /// thread is woken by its deadline (e.g. `False` for a timed-out acquire).
-    pub fn block(&mut self, wait: Wait, deadline: Option<u64>, timeout_value: Value) {
-        let tid = self.current;
-        let site = self.site();
-        let t = &mut self.threads[tid as usize];
-        t.state = ThreadState::Blocked { wait, deadline };
-        t.wake_value = timeout_value;
-        t.blocked_at = (site.code, site.pc);
-        self.sched.make_unrunnable(tid);
-        if let Some(d) = deadline {
-            self.sched.add_timer(d, tid);
-        }
-    }
-
-    /// Makes a blocked thread runnable; its blocking call returns `value`.
-    pub fn wake(&mut self, tid: Tid, value: Value) {
-        let t = &mut self.threads[tid as usize];
-        if !matches!(t.state, ThreadState::Blocked { .. }) {
-            return;
-        }
-        t.wake_value = value;
-        self.deliver_wake_value(tid);
-        self.sched.make_runnable(tid);
-        if self.tracer.is_some() {
-            self.trace(crate::vm::observe::Hook::Wake { tid });
-        }
-    }
-
-    /// Makes a blocked thread runnable; its blocking call raises `t`.
-    pub fn wake_with_error(&mut self, tid: Tid, t: Throw) {
-        if !matches!(
-            self.threads[tid as usize].state,
-            ThreadState::Blocked { .. }
-        ) {
-            return;
-        }
-        self.threads[tid as usize].wake_throw = Some(Box::new(t));
-        self.wake(tid, Value::None);
-    }
-
-    /// A timer fired for `tid` at `deadline`: if it still waits with that deadline, its wait
-    /// times out — what that means is up to the primitive it waits on.
-    pub fn on_timer(&mut self, tid: Tid, deadline: u64) {
-        let (wait, d) = match self.threads[tid as usize].state {
-            ThreadState::Blocked { wait, deadline } => (wait, deadline),
-            _ => return,
-        };
-        if let Wait::Acquire(obj) = wait {
-            // Under py27/py39, a lock's waiter waking up (see `gil::lock_wake_latency_ns`).
-            if matches!(
-                self.rt.heap.get(obj),
-                Obj::Sync(SyncObj::Lock(_) | SyncObj::RLock(_))
-            ) && self.lock_os_wake(obj, tid, deadline)
-            {
-                return;
-            }
-        }
-        if d != Some(deadline) {
-            return;
-        }
-        match wait {
-            Wait::Acquire(obj) | Wait::Wait(obj) => match self.rt.heap.get(obj) {
-                Obj::Sync(SyncObj::Lock(_) | SyncObj::RLock(_)) => self.lock_timeout(obj, tid),
-                Obj::Sync(SyncObj::Semaphore(_)) => self.semaphore_timeout(obj, tid),
-                Obj::Sync(SyncObj::Condition(_)) => self.condition_timeout(obj, tid),
-                Obj::Sync(SyncObj::Event(_)) => self.event_timeout(obj, tid),
-                Obj::Sync(SyncObj::Barrier(_)) => self.barrier_timeout(obj, tid),
-                Obj::Sync(SyncObj::Queue(_)) => self.queue_timeout(obj, tid),
-                _ => {
-                    let v = self.threads[tid as usize].wake_value;
-                    self.wake(tid, v);
-                }
-            },
-            Wait::Join(other) => {
-                self.threads[other as usize].joiners.retain(|&j| j != tid);
-                self.wake(tid, Value::None);
-            }
-            Wait::Sleep => {
-                let v = self.threads[tid as usize].wake_value;
-                self.wake(tid, v);
-            }
-        }
-    }
-
-    /// A thread ended: wake its joiners.
-    pub fn on_thread_finished(&mut self, tid: Tid) {
-        self.threads[tid as usize].state = ThreadState::Finished;
-        self.sched.make_unrunnable(tid);
-        let joiners = std::mem::take(&mut self.threads[tid as usize].joiners);
-        for j in joiners {
-            self.wake(j, Value::None);
-        }
-    }
-
-    /// Built-in methods of threads and synchronisation objects.
-    pub fn sync_lookup(&self, id: ObjId, attr: AttrSym) -> Option<MethodId> {
-        let Obj::Sync(obj) = self.rt.heap.get(id) else {
-            return None;
-        };
-        let ty = obj.type_tag();
-        use AttrSym::*;
-        let ok = match ty {
-            TypeTag::Thread => matches!(attr, start | join | is_alive | run),
-            TypeTag::Lock => matches!(attr, acquire | release | locked | enter | exit),
-            TypeTag::RLock | TypeTag::Semaphore => {
-                matches!(attr, acquire | release | enter | exit)
-            }
-            TypeTag::Condition => matches!(
-                attr,
-                acquire | release | enter | exit | wait | wait_for | notify | notify_all
-            ),
-            TypeTag::Event => matches!(attr, set | clear | is_set | wait),
-            TypeTag::Barrier => matches!(attr, wait | reset | abort | barrier_release),
-            TypeTag::Queue => matches!(
-                attr,
-                put | get | put_nowait | get_nowait | qsize | empty | full | task_done | join
-            ),
-            _ => false,
-        };
-        ok.then_some(MethodId { ty, attr })
-    }
-
-    pub fn call_sync_method(
-        &mut self,
-        m: MethodId,
-        recv: Value,
-        args: &[Value],
-        kw: &[(&str, Value)],
-    ) -> PyResult<Outcome> {
-        let id = receiver(recv)?;
-        match m.ty {
-            TypeTag::Thread => self.thread_method(id, m.attr, args, kw),
-            TypeTag::Lock | TypeTag::RLock => self.lock_method(id, m.attr, args, kw),
-            TypeTag::Semaphore => self.semaphore_method(id, m.attr, args, kw),
-            TypeTag::Condition => self.condition_method(id, m.attr, args, kw),
-            TypeTag::Event => self.event_method(id, m.attr, args, kw),
-            TypeTag::Barrier => self.barrier_method(id, m.attr, args, kw),
-            TypeTag::Queue => self.queue_method(id, m.attr, args, kw),
-            _ => Err(Throw::new(
-                ExcKind::AttributeError,
-                format!(
-                    "'{}' object has no attribute '{}'",
-                    ops::type_name(&self.rt, recv),
-                    m.attr.name()
-                ),
-            )),
-        }
-    }
-
-    fn thread_method(
-        &mut self,
-        id: ObjId,
-        attr: AttrSym,
-        args: &[Value],
-        kw: &[(&str, Value)],
-    ) -> PyResult<Outcome> {
-        match attr {
-            AttrSym::start => {
-                max_args("start", args, 0)?;
-                self.start_thread(id).map(Outcome::Value)
-            }
-            AttrSym::run => {
-                let (target, targs) = match self.rt.heap.get(id) {
-                    Obj::Sync(SyncObj::Thread(t)) => (t.target, t.args.clone()),
-                    _ => return Ok(Outcome::Value(Value::None)),
-                };
-                if target == Value::None {
-                    return Ok(Outcome::Value(Value::None));
-                }
-                // Thread.run() called directly runs the target in the calling thread.
-                self.call_value(target, &targs, &[])
-            }
-            AttrSym::join => {
-                check_kwargs("join", kw, &["timeout"])?;
-                let timeout = arg(args, kw, 0, "timeout").unwrap_or(Value::None);
-                self.join_thread(id, timeout)
-            }
-            AttrSym::is_alive => {
-                let alive = match self.rt.heap.get(id) {
-                    Obj::Sync(SyncObj::Thread(ThreadObj { tid: Some(t), .. })) => {
-                        self.threads[*t as usize].is_alive()
-                    }
-                    _ => false,
-                };
-                Ok(Outcome::Value(Value::Bool(alive)))
-            }
-            _ => Err(Throw::new(ExcKind::AttributeError, "no such thread method")),
-        }
-    }
-
-    /// Whether `with` accepts this object.
-    pub fn is_context_manager(&self, id: ObjId) -> bool {
-        matches!(
-            self.rt.heap.get(id),
-            Obj::Sync(
-                SyncObj::Lock(_)
-                    | SyncObj::RLock(_)
-                    | SyncObj::Semaphore(_)
-                    | SyncObj::Condition(_)
-            )
-        )
-    }
-
-    /// `__enter__`: `Some(result)`, or `None` if the current thread blocked.
-    pub fn enter(&mut self, id: ObjId) -> PyResult<Option<Value>> {
-        // Fast path for `with lock:` on a plain Lock, the seed's locked counter: the generic
-        // method call costs ~600 machine instructions per acquire (callgrind). A free lock is
-        // taken; a held one blocks exactly as `acquire()` (blocking, no timeout) would —
-        // under contention, which is most acquires of the seed's 4 threads, that path was
-        // the costly one.
-        let me = self.current;
-        let site = self.call_site;
-        if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
-            if l.owner.is_none() {
-                self.lock_take(id, me, 1, site);
-                return Ok(Some(Value::Bool(true)));
-            }
-            self.lock_wait(id, None);
-            return Ok(None);
-        }
-        match self.call_sync_method(
-            self.context_method(id, AttrSym::enter),
-            Value::Obj(id),
-            &[],
-            &[],
-        )? {
-            Outcome::Value(v) => Ok(Some(v)),
-            Outcome::Blocked | Outcome::Call(..) => Ok(None),
-        }
-    }
-
-    /// `__exit__`: releases; returns None (exceptions propagate).
-    pub fn exit(&mut self, id: ObjId) -> PyResult<Value> {
-        // Fast path: releasing a held plain Lock (see `enter`) without the generic method
-        // call.
-        if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
-            if l.owner.is_some() {
-                self.lock_release(id)?;
-                return Ok(Value::None);
-            }
-        }
-        match self.call_sync_method(
-            self.context_method(id, AttrSym::exit),
-            Value::Obj(id),
-            &[],
-            &[],
-        )? {
-            Outcome::Value(v) => Ok(v),
-            Outcome::Blocked | Outcome::Call(..) => Ok(Value::None),
-        }
-    }
-
-    fn context_method(&self, id: ObjId, attr: AttrSym) -> MethodId {
-        let ty = match self.rt.heap.get(id) {
-            Obj::Sync(s) => s.type_tag(),
-            _ => TypeTag::Lock,
-        };
-        MethodId { ty, attr }
-    }
-
-    /// Data attributes of threads and synchronisation objects.
-    pub fn sync_attr(&mut self, id: ObjId, attr: AttrSym) -> PyResult<Option<Value>> {
-        let (name, daemon, tid) = match self.rt.heap.get(id) {
-            Obj::Sync(SyncObj::Thread(t)) => (t.name.clone(), t.daemon, t.tid),
-            Obj::Sync(SyncObj::Barrier(_)) => return self.barrier_attr(id, attr),
-            Obj::Sync(SyncObj::Queue(_)) => return self.queue_attr(id, attr),
-            _ => return Ok(None),
-        };
-        Ok(Some(match attr {
-            AttrSym::name => self.rt.new_str(name)?,
-            AttrSym::daemon => Value::Bool(daemon),
-            AttrSym::ident | AttrSym::native_id => match tid {
-                Some(t) => Value::Int(self.threads[t as usize].ident),
-                None => Value::None,
-            },
-            _ => return Ok(None),
-        }))
-    }
-
-    /// Assignable attributes: `t.name = …`, `t.daemon = …`.
-    pub fn sync_store_attr(&mut self, id: ObjId, attr: AttrSym, v: Value) -> PyResult<bool> {
-        let s = if attr == AttrSym::name {
-            Some(format::str_of(&self.rt, v)?)
-        } else {
-            None
-        };
-        let truth = ops::truthy(&self.rt, v);
-        let Obj::Sync(SyncObj::Thread(t)) = self.rt.heap.get_mut(id) else {
-            return Ok(false);
-        };
-        match attr {
-            AttrSym::name => {
-                t.name = s.unwrap_or_default();
-                if let Some(tid) = t.tid {
-                    let n = t.name.clone();
-                    self.threads[tid as usize].name = n;
-                }
-                Ok(true)
-            }
-            AttrSym::daemon => {
-                if t.tid.is_some() {
-                    return Err(Throw::new(
-                        ExcKind::RuntimeError,
-                        "cannot set daemon status of active thread",
-                    ));
-                }
-                t.daemon = truth;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
     }
 }
 

@@ -21,6 +21,7 @@
 
 pub mod barrier;
 pub mod condition;
+pub mod dispatch;
 pub mod event;
 pub mod lock;
 pub mod queue;
