@@ -243,8 +243,9 @@ impl Vm {
             }
             let mut budget = remaining.min(self.config.max_steps.saturating_sub(self.steps));
             if stepping {
-                // Keep the last instruction of the quantum for `step_to_switch_point`.
-                budget = budget.min(remaining - 1);
+                // Keep the last instruction of the quantum for `step_to_switch_point`. (A
+                // replayed turn of 0 instructions runs none.)
+                budget = budget.min(remaining.saturating_sub(1));
             }
             if let Some(d) = self.sched.next_deadline() {
                 budget = budget.min(self.instructions_until(d));
