@@ -362,7 +362,7 @@ pub struct ScheduleFile {
     /// The switch interval as a `--switch-interval` value (a duration in ns under py39 and
     /// py311).
     pub switch_interval_text: String,
-    /// The schedule's `max-steps` (read for a replay only; a trace takes its own).
+    /// The schedule's `max-steps`.
     pub max_steps: u64,
 }
 
@@ -399,16 +399,7 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
                     schedule.program, schedule.program_hash
                 ));
             }
-            let num = |name: &str, default: u64| -> Result<u64, String> {
-                match schedule.option(name) {
-                    None => Ok(default),
-                    Some(v) => v
-                        .parse()
-                        .map_err(|_| format!("{path}: {name} must be a number, found `{v}`")),
-                }
-            };
-            let switch_interval = num("switch-interval", model.default_interval())?.max(1);
-            let max_steps = num("max-steps", DEFAULT_MAX_STEPS)?;
+            let (switch_interval, max_steps) = schedule_options(path, &schedule, model)?;
             Ok(ScheduleFile {
                 path: path.to_string(),
                 switch_interval_text: interval_text(model, switch_interval),
@@ -426,20 +417,41 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
                     schedule.program_hash
                 ));
             }
-            let switch_interval = match schedule.option("switch-interval") {
-                Some(v) => gil::parse_interval(model, v).map_err(|e| format!("{path}: {e}"))?,
-                None => model.default_interval(),
-            };
+            let (switch_interval, max_steps) = schedule_options(path, &schedule, model)?;
             Ok(ScheduleFile {
                 path: path.to_string(),
                 switch_interval_text: interval_text(model, switch_interval),
                 schedule,
                 model,
                 switch_interval,
-                max_steps: DEFAULT_MAX_STEPS,
+                max_steps,
             })
         }
     }
+}
+
+/// A schedule's options: the switch interval (a number in the model's unit, as `--record`
+/// writes it — ns for py39 and py311 — or, written by hand, a value `--switch-interval`
+/// accepts, such as `5ms`) and `max-steps`.
+fn schedule_options(
+    path: &str,
+    schedule: &Schedule,
+    model: GilModel,
+) -> Result<(u64, u64), String> {
+    let switch_interval = match schedule.option("switch-interval") {
+        None => model.default_interval(),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) => n.max(1),
+            Err(_) => gil::parse_interval(model, v).map_err(|e| format!("{path}: {e}"))?,
+        },
+    };
+    let max_steps = match schedule.option("max-steps") {
+        None => DEFAULT_MAX_STEPS,
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{path}: max-steps must be a number, found `{v}`"))?,
+    };
+    Ok((switch_interval, max_steps))
 }
 
 /// A switch interval in `model`'s unit as a `--switch-interval` value.
@@ -627,7 +639,11 @@ pub fn trace_cmd(
     };
     let spec = match &t.schedule {
         Some(path) => match read_schedule(path, ScheduleFor::Trace(&source.text)) {
-            Ok(followed) => RunSpec::following(source, followed, args.max_steps, args.quiet),
+            // The recorded run's own limit, unless `--max-steps` asks for a lower one.
+            Ok(followed) => {
+                let max_steps = followed.max_steps.min(args.max_steps);
+                RunSpec::following(source, followed, max_steps, args.quiet)
+            }
             Err(msg) => {
                 let _ = writeln!(err, "gilvm: {msg}");
                 return EXIT_USAGE;

@@ -338,3 +338,44 @@ fn the_first_screen_explains_a_lost_update() {
         "{screen}"
     );
 }
+
+/// A recorded schedule traces as the run it recorded, under every model, whatever the units
+/// of its switch interval (py39/py311 record nanoseconds): same stdout, same messages, same
+/// exit status; and `replay` of it is that run too.
+#[test]
+fn a_recorded_schedule_traces_and_replays_as_its_run() {
+    let dir = std::env::temp_dir().join(format!("gilvm-trace-sched-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sched = dir.join("run.schedule");
+    let sched = sched.to_str().unwrap();
+    let trace = dir.join("run.trace");
+    let trace = trace.to_str().unwrap();
+    let summary = |err: &str| -> String {
+        err.lines()
+            .filter(|l| !l.contains("replay"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for prog in ["tests/trace/lock_sleep.toy", "tests/trace/race_small.toy"] {
+        for gil in ["any", "py27", "py39", "py311", "nogil"] {
+            let run = gilvm(&["run", prog, "--seed", "3", "--gil", gil, "--record", sched]);
+            let traced = gilvm(&["trace", prog, "--schedule", sched, "-o", trace]);
+            let again = gilvm(&["replay", sched]);
+            for other in [&traced, &again] {
+                assert_eq!(
+                    (
+                        run.status.code(),
+                        text(&run.stdout),
+                        summary(&text(&run.stderr))
+                    ),
+                    (
+                        other.status.code(),
+                        text(&other.stdout),
+                        summary(&text(&other.stderr))
+                    ),
+                    "{prog} --gil {gil}"
+                );
+            }
+        }
+    }
+}
