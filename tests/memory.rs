@@ -93,7 +93,7 @@ fn assert_memory_error(what: &str, e: &Ended) {
 
 /// Programs that exhaust memory in the ways issue 16 lists; each needs no more than a few
 /// seconds of a debug build before its `MemoryError`.
-const EXHAUSTING: [(&str, &str); 12] = [
+const EXHAUSTING: [(&str, &str); 14] = [
     ("repetition", "x = [0] * 100000000\nprint(len(x))\n"),
     ("huge repetition", "x = [0, 1] * 10**12\n"),
     ("string doubling", "s = 'x'\nwhile True:\n    s = s + s\n"),
@@ -108,6 +108,8 @@ const EXHAUSTING: [(&str, &str); 12] = [
     ("range to list", "l = list(range(10**9))\n"),
     ("f-string width", "x = 5\ns = f'{x:>2000000000}'\n"),
     ("join", "s = ','.join(['x' * 1000000] * 3000)\n"),
+    ("%-format width", "s = '%2000000000d' % 5\n"),
+    ("str.format width", "s = '{:>2000000000}'.format(5)\n"),
     (
         "center and zfill",
         "s = 'ab'.center(1100000000)\nt = '-5'.zfill(1100000000)\n",
