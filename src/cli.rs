@@ -83,6 +83,10 @@ enum Cmd {
         /// Stop a run (exit status 5) after this many instructions.
         #[arg(long, value_name = "N", default_value_t = crate::vm::machine::DEFAULT_MAX_STEPS)]
         max_steps: u64,
+        /// Heap limit of each run: past it the program gets MemoryError (e.g. 512MB, 2GB)
+        /// [default: 1GiB].
+        #[arg(long, value_name = "SIZE")]
+        max_memory: Option<String>,
         /// Worker threads [default: the number of CPUs].
         #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
         jobs: Option<u64>,
@@ -111,6 +115,9 @@ struct RunOpts {
     /// Stop (exit status 5) after this many instructions.
     #[arg(long, value_name = "N", default_value_t = crate::vm::machine::DEFAULT_MAX_STEPS)]
     max_steps: u64,
+    /// Heap limit: past it the program gets MemoryError (e.g. 512MB, 2GB, 1GiB) [default: 1GiB].
+    #[arg(long, value_name = "SIZE")]
+    max_memory: Option<String>,
     /// No run summary on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -195,6 +202,7 @@ pub fn main() -> i32 {
             gil,
             switch_interval,
             max_steps,
+            max_memory,
             jobs,
             json,
             top,
@@ -205,6 +213,7 @@ pub fn main() -> i32 {
                 models: gil,
                 switch_interval,
                 max_steps,
+                max_memory,
                 jobs,
                 json,
                 top,
@@ -223,6 +232,7 @@ impl From<RunOpts> for RunArgs {
             gil: o.gil,
             switch_interval: o.switch_interval,
             max_steps: o.max_steps,
+            max_memory: o.max_memory,
             quiet: o.quiet,
         }
     }

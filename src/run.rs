@@ -23,7 +23,7 @@ use crate::error::render_compile_error;
 use crate::schedule::{fnv1a64, Schedule};
 use crate::vm::driver::Ending;
 use crate::vm::gil::{self, GilModel};
-use crate::vm::machine::{RunConfig, Vm, DEFAULT_MAX_STEPS};
+use crate::vm::machine::{RunConfig, Vm, DEFAULT_HEAP_LIMIT, DEFAULT_MAX_STEPS};
 use crate::vm::prelude::Image;
 use crate::vm::scheduler::Plan;
 
@@ -138,7 +138,7 @@ pub fn check_switch_interval(model: GilModel, text: Option<&str>) -> Result<u64,
     }
 }
 
-/// The VM's configuration of one run.
+/// The VM's configuration of one run (with the default heap limit).
 pub fn run_config(model: GilModel, switch_interval: u64, max_steps: u64, seed: u64) -> RunConfig {
     RunConfig {
         seed,
@@ -148,6 +148,62 @@ pub fn run_config(model: GilModel, switch_interval: u64, max_steps: u64, seed: u
         max_steps,
         ..RunConfig::default()
     }
+}
+
+/// The smallest `--max-memory`: below it even the program's constants may not fit.
+pub const MIN_MAX_MEMORY: usize = 1 << 20;
+
+/// `--max-memory SIZE`: bytes, or a number with a unit — `kB`, `MB`, `GB` (powers of 1000),
+/// `KiB`, `MiB`, `GiB` (powers of 1024), `K`, `M`, `G` alone meaning the binary ones; case does
+/// not matter. `None`: the default (1 GiB).
+pub fn check_max_memory(text: Option<&str>) -> Result<usize, String> {
+    let Some(text) = text else {
+        return Ok(DEFAULT_HEAP_LIMIT);
+    };
+    let bad = || {
+        format!(
+            "--max-memory wants a size such as 512MB, 2GB or 1GiB (at least 1MiB), found `{text}`"
+        )
+    };
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let n: u64 = t[..digits].parse().map_err(|_| bad())?;
+    let unit: u64 = match t[digits..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        _ => return Err(bad()),
+    };
+    let bytes = n.checked_mul(unit).ok_or_else(bad)?;
+    let bytes = usize::try_from(bytes).map_err(|_| bad())?;
+    if bytes < MIN_MAX_MEMORY {
+        return Err(bad());
+    }
+    Ok(bytes)
+}
+
+/// A heap limit as a `--max-memory` value: in the largest unit that divides it exactly.
+pub fn max_memory_text(bytes: usize) -> String {
+    let b = bytes as u64;
+    for (unit, name) in [
+        (1u64 << 30, "GiB"),
+        (1_000_000_000, "GB"),
+        (1 << 20, "MiB"),
+        (1_000_000, "MB"),
+        (1 << 10, "KiB"),
+        (1_000, "kB"),
+    ] {
+        if b >= unit && b.is_multiple_of(unit) {
+            return format!("{}{name}", b / unit);
+        }
+    }
+    b.to_string()
 }
 
 /// Draws a fresh seed from the OS's per-process hash randomness (the only nondeterminism
@@ -169,6 +225,8 @@ pub struct RunArgs {
     /// `--switch-interval` as given (`None`: the model's default).
     pub switch_interval: Option<String>,
     pub max_steps: u64,
+    /// `--max-memory` as given (`None`: the default heap limit).
+    pub max_memory: Option<String>,
     /// No run summary on stderr.
     pub quiet: bool,
 }
@@ -192,6 +250,8 @@ pub struct RunSpec {
     /// `--switch-interval` as given, for the replay command (`None`: the model's default).
     pub switch_interval_text: Option<String>,
     pub max_steps: u64,
+    /// The heap limit in bytes (`--max-memory`).
+    pub max_memory: usize,
     pub seed: u64,
     /// The seed was drawn fresh (no `--seed`).
     pub fresh_seed: bool,
@@ -215,7 +275,10 @@ impl RunSpec {
         let checked = check_model(&args.gil).and_then(|model| {
             check_switch_interval(model, args.switch_interval.as_deref()).map(|i| (model, i))
         });
-        let (model, switch_interval) = match checked {
+        let checked = checked.and_then(|(model, interval)| {
+            check_max_memory(args.max_memory.as_deref()).map(|mem| (model, interval, mem))
+        });
+        let (model, switch_interval, max_memory) = match checked {
             Ok(m) => m,
             Err(msg) => {
                 let _ = writeln!(err, "gilvm: {msg}");
@@ -236,6 +299,7 @@ impl RunSpec {
             switch_interval,
             switch_interval_text: args.switch_interval.clone(),
             max_steps: args.max_steps,
+            max_memory,
             seed,
             fresh_seed,
             plan,
@@ -250,6 +314,7 @@ impl RunSpec {
         source: Source,
         followed: ScheduleFile,
         max_steps: u64,
+        max_memory: usize,
         quiet: bool,
     ) -> RunSpec {
         RunSpec {
@@ -258,6 +323,7 @@ impl RunSpec {
             switch_interval: followed.switch_interval,
             switch_interval_text: None,
             max_steps,
+            max_memory,
             seed: followed.schedule.seed,
             fresh_seed: false,
             plan: Some(Follow {
@@ -274,6 +340,7 @@ impl RunSpec {
         RunConfig {
             record: self.record.is_some(),
             plan: self.plan.as_ref().map(|p| p.plan.clone()),
+            heap_limit: self.max_memory,
             ..run_config(self.model, self.switch_interval, self.max_steps, self.seed)
         }
     }
@@ -288,6 +355,7 @@ impl RunSpec {
                 self.model.name(),
                 self.switch_interval_text.as_deref(),
                 self.max_steps,
+                self.max_memory,
                 self.seed,
             ),
         }
@@ -311,6 +379,7 @@ pub fn replay_command(
     model: &str,
     switch_interval: Option<&str>,
     max_steps: u64,
+    max_memory: usize,
     seed: u64,
 ) -> String {
     let mut cmd = format!("gilvm run {} --seed {seed}", shell_word(file));
@@ -322,6 +391,9 @@ pub fn replay_command(
     }
     if max_steps != DEFAULT_MAX_STEPS {
         cmd.push_str(&format!(" --max-steps {max_steps}"));
+    }
+    if max_memory != DEFAULT_HEAP_LIMIT {
+        cmd.push_str(&format!(" --max-memory {}", max_memory_text(max_memory)));
     }
     cmd
 }
@@ -364,6 +436,8 @@ pub struct ScheduleFile {
     pub switch_interval_text: String,
     /// The schedule's `max-steps`.
     pub max_steps: u64,
+    /// The schedule's `max-memory`, in bytes.
+    pub max_memory: usize,
 }
 
 /// Reads the schedule file at `path` and checks it: its format, its model, that it was
@@ -399,7 +473,8 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
                     schedule.program, schedule.program_hash
                 ));
             }
-            let (switch_interval, max_steps) = schedule_options(path, &schedule, model)?;
+            let (switch_interval, max_steps, max_memory) =
+                schedule_options(path, &schedule, model)?;
             Ok(ScheduleFile {
                 path: path.to_string(),
                 switch_interval_text: interval_text(model, switch_interval),
@@ -407,6 +482,7 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
                 model,
                 switch_interval,
                 max_steps,
+                max_memory,
             })
         }
         ScheduleFor::Trace(source) => {
@@ -417,7 +493,8 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
                     schedule.program_hash
                 ));
             }
-            let (switch_interval, max_steps) = schedule_options(path, &schedule, model)?;
+            let (switch_interval, max_steps, max_memory) =
+                schedule_options(path, &schedule, model)?;
             Ok(ScheduleFile {
                 path: path.to_string(),
                 switch_interval_text: interval_text(model, switch_interval),
@@ -425,6 +502,7 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
                 model,
                 switch_interval,
                 max_steps,
+                max_memory,
             })
         }
     }
@@ -432,12 +510,12 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
 
 /// A schedule's options: the switch interval (a number in the model's unit, as `--record`
 /// writes it — ns for py39 and py311 — or, written by hand, a value `--switch-interval`
-/// accepts, such as `5ms`) and `max-steps`.
+/// accepts, such as `5ms`), `max-steps` and `max-memory`.
 fn schedule_options(
     path: &str,
     schedule: &Schedule,
     model: GilModel,
-) -> Result<(u64, u64), String> {
+) -> Result<(u64, u64, usize), String> {
     let switch_interval = match schedule.option("switch-interval") {
         None => model.default_interval(),
         Some(v) => match v.parse::<u64>() {
@@ -451,7 +529,11 @@ fn schedule_options(
             .parse()
             .map_err(|_| format!("{path}: max-steps must be a number, found `{v}`"))?,
     };
-    Ok((switch_interval, max_steps))
+    let max_memory = match schedule.option("max-memory") {
+        None => DEFAULT_HEAP_LIMIT,
+        Some(v) => check_max_memory(Some(v)).map_err(|e| format!("{path}: {e}"))?,
+    };
+    Ok((switch_interval, max_steps, max_memory))
 }
 
 /// A switch interval in `model`'s unit as a `--switch-interval` value.
@@ -464,15 +546,20 @@ fn interval_text(model: GilModel, interval: u64) -> String {
 
 /// Writes the schedule `vm` ran (under `spec`) to `path`. The one place that writes schedules.
 pub fn write_schedule(spec: &RunSpec, vm: &Vm, path: &str) -> Result<(), String> {
+    let mut options = vec![
+        ("switch-interval".into(), spec.switch_interval.to_string()),
+        ("max-steps".into(), spec.max_steps.to_string()),
+    ];
+    if spec.max_memory != DEFAULT_HEAP_LIMIT {
+        // Only when set, so schedules of default runs read as before.
+        options.push(("max-memory".into(), spec.max_memory.to_string()));
+    }
     let schedule = Schedule {
         gilvm_version: env!("CARGO_PKG_VERSION").into(),
         program: spec.source.file.clone(),
         program_hash: fnv1a64(spec.source.text.as_bytes()),
         model: spec.model.name().into(),
-        options: vec![
-            ("switch-interval".into(), spec.switch_interval.to_string()),
-            ("max-steps".into(), spec.max_steps.to_string()),
-        ],
+        options,
         seed: spec.seed,
         entries: vm.schedule().map(|s| s.to_vec()).unwrap_or_default(),
     };
@@ -591,6 +678,7 @@ pub fn replay_cmd(
         gil: followed.model.name().to_string(),
         switch_interval: Some(followed.switch_interval_text),
         max_steps: followed.max_steps,
+        max_memory: Some(followed.max_memory.to_string()),
         quiet,
     };
     let (source, program) = match load_program(&followed.schedule.program, color, err) {
@@ -639,10 +727,23 @@ pub fn trace_cmd(
     };
     let spec = match &t.schedule {
         Some(path) => match read_schedule(path, ScheduleFor::Trace(&source.text)) {
-            // The recorded run's own limit, unless `--max-steps` asks for a lower one.
+            // The recorded run's own limits, unless `--max-steps` asks for a lower one or
+            // `--max-memory` is given.
             Ok(followed) => {
-                let max_steps = followed.max_steps.min(args.max_steps);
-                RunSpec::following(source, followed, max_steps, args.quiet)
+                let mem = match args.max_memory.as_deref() {
+                    None => Ok(followed.max_memory),
+                    given => check_max_memory(given),
+                };
+                match mem {
+                    Ok(mem) => {
+                        let max_steps = followed.max_steps.min(args.max_steps);
+                        RunSpec::following(source, followed, max_steps, mem, args.quiet)
+                    }
+                    Err(msg) => {
+                        let _ = writeln!(err, "gilvm: {msg}");
+                        return EXIT_USAGE;
+                    }
+                }
             }
             Err(msg) => {
                 let _ = writeln!(err, "gilvm: {msg}");
@@ -774,14 +875,38 @@ mod tests {
                 "any",
                 None,
                 DEFAULT_MAX_STEPS,
+                DEFAULT_HEAP_LIMIT,
                 7
             ),
             "gilvm run programs/counter_race.toy --seed 7"
         );
         assert_eq!(
-            replay_command("it's a race.toy", "py39", Some("5 ms"), 1000, 7),
-            r"gilvm run 'it'\''s a race.toy' --seed 7 --gil py39 --switch-interval '5 ms' --max-steps 1000"
+            replay_command("it's a race.toy", "py39", Some("5 ms"), 1000, 512 << 20, 7),
+            r"gilvm run 'it'\''s a race.toy' --seed 7 --gil py39 --switch-interval '5 ms' --max-steps 1000 --max-memory 512MiB"
         );
         assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn max_memory_sizes() {
+        assert_eq!(check_max_memory(None), Ok(DEFAULT_HEAP_LIMIT));
+        assert_eq!(check_max_memory(Some("512MB")), Ok(512_000_000));
+        assert_eq!(check_max_memory(Some("2gb")), Ok(2_000_000_000));
+        assert_eq!(check_max_memory(Some("1GiB")), Ok(1 << 30));
+        assert_eq!(check_max_memory(Some("64M")), Ok(64 << 20));
+        assert_eq!(check_max_memory(Some("3000000")), Ok(3_000_000));
+        for bad in [
+            "",
+            "MB",
+            "12 parsecs",
+            "1kB",
+            "99999999999999999999GB",
+            "-5MB",
+        ] {
+            assert!(check_max_memory(Some(bad)).is_err(), "{bad}");
+        }
+        for bytes in [1 << 30, 2_000_000_000, 512 << 20, 3_000_001] {
+            assert_eq!(check_max_memory(Some(&max_memory_text(bytes))), Ok(bytes));
+        }
     }
 }

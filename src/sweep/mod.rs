@@ -44,6 +44,8 @@ pub struct SweepArgs {
     pub models: Vec<String>,
     pub switch_interval: Option<String>,
     pub max_steps: u64,
+    /// `--max-memory` as given (`None`: the default heap limit).
+    pub max_memory: Option<String>,
     pub jobs: Option<u64>,
     pub json: bool,
     pub top: usize,
@@ -71,6 +73,7 @@ impl SweepArgs {
             models,
             switch_interval: self.switch_interval.clone(),
             max_steps: self.max_steps,
+            max_memory: run::check_max_memory(self.max_memory.as_deref())?,
             jobs: self.jobs.map(|j| j as usize),
             json: self.json,
             top: self.top,
@@ -89,6 +92,8 @@ pub struct SweepConfig {
     /// `--switch-interval` as given, interpreted by each model (`None`: the model's default).
     pub switch_interval: Option<String>,
     pub max_steps: u64,
+    /// The heap limit of each run, in bytes.
+    pub max_memory: usize,
     /// Worker threads (`None`: the machine's available parallelism).
     pub jobs: Option<usize>,
     pub json: bool,
@@ -148,7 +153,10 @@ pub fn parse_seeds(text: &str) -> Result<Range<u64>, String> {
 pub fn run_config(cfg: &SweepConfig, model: &str, seed: u64) -> Result<RunConfig, String> {
     let model = check_model(model)?;
     let switch_interval = run::check_switch_interval(model, cfg.switch_interval.as_deref())?;
-    Ok(run::run_config(model, switch_interval, cfg.max_steps, seed))
+    Ok(RunConfig {
+        heap_limit: cfg.max_memory,
+        ..run::run_config(model, switch_interval, cfg.max_steps, seed)
+    })
 }
 
 /// The command that reproduces one run of the sweep.
@@ -158,6 +166,7 @@ pub fn replay_command(cfg: &SweepConfig, model: &str, seed: u64) -> String {
         model,
         cfg.switch_interval.as_deref(),
         cfg.max_steps,
+        cfg.max_memory,
         seed,
     )
 }
@@ -381,6 +390,7 @@ mod tests {
             models: vec!["any".into()],
             switch_interval: None,
             max_steps: crate::vm::machine::DEFAULT_MAX_STEPS,
+            max_memory: crate::vm::machine::DEFAULT_HEAP_LIMIT,
             jobs: Some(1),
             json: false,
             top: 10,

@@ -480,6 +480,7 @@ mod tests {
             models: vec!["any".into()],
             switch_interval: None,
             max_steps: crate::vm::machine::DEFAULT_MAX_STEPS,
+            max_memory: crate::vm::machine::DEFAULT_HEAP_LIMIT,
             jobs: None,
             json: false,
             top: 10,

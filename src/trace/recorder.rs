@@ -54,6 +54,12 @@ impl Filters {
 /// How many recent loads and stores are remembered per thread.
 const RECENT: usize = 8;
 
+/// Without `--limit`, a trace follows this many instructions of the run and lets the rest run
+/// untraced: stepping is tens of times slower than `run`, and a trace of 2 billion instructions
+/// (the default `--max-steps`) would take hours and hundreds of gigabytes. The seed's
+/// 2.8-million-instruction program is traced whole.
+pub const DEFAULT_STEP_LIMIT: u64 = 5_000_000;
+
 /// A load or store the trace saw: (code, pc, step, value).
 #[derive(Clone, Debug, Default)]
 struct Seen {
@@ -384,23 +390,35 @@ impl Recorder {
             self.put_lost(vm, ev);
         }
         self.drain_output(vm, tid, false);
-        if let Some(limit) = self.filters.limit {
-            if self.instrs_out >= limit && !self.done {
-                self.put(&Record::Truncated {
-                    t_ns: vm.now_ns(),
-                    step: vm.steps,
-                    reason: format!("--limit {limit}"),
-                });
-                self.done = true;
-                if self.out.flush().is_err() {
-                    self.fail();
-                }
-                // A text trace lets the rest of the program's output through as it comes;
-                // a structured one keeps capturing it and adds it as `print` records at the end.
-                if let Some(c) = self.capture.as_ref().filter(|_| !self.failed && self.text) {
-                    c.pass_through();
-                }
+        match self.filters.limit {
+            Some(limit) if self.instrs_out >= limit && !self.done => {
+                self.stop(vm, format!("--limit {limit}"));
             }
+            None if vm.steps >= DEFAULT_STEP_LIMIT && !self.done => self.stop(
+                vm,
+                format!(
+                    "default limit of {DEFAULT_STEP_LIMIT} instructions; --limit N sets another"
+                ),
+            ),
+            _ => {}
+        }
+    }
+
+    /// Ends the trace early (`reason` says why in the `truncated` record); the run goes on.
+    fn stop(&mut self, vm: &Vm, reason: String) {
+        self.put(&Record::Truncated {
+            t_ns: vm.now_ns(),
+            step: vm.steps,
+            reason,
+        });
+        self.done = true;
+        if self.out.flush().is_err() {
+            self.fail();
+        }
+        // A text trace lets the rest of the program's output through as it comes;
+        // a structured one keeps capturing it and adds it as `print` records at the end.
+        if let Some(c) = self.capture.as_ref().filter(|_| !self.failed && self.text) {
+            c.pass_through();
         }
     }
 

@@ -30,6 +30,91 @@ pub fn repr(rt: &Rt, v: Value) -> PyResult<String> {
     Ok(out)
 }
 
+/// At least the first `max_chars` characters of `repr(v)` (all of it when shorter), without
+/// building the rest: a trace shows a value in a few dozen characters, and the full repr of a
+/// 500 MB list would cost seconds and memory outside the heap limit. Strings, lists, tuples and
+/// dicts are cut short; other objects are small and use [`repr`].
+pub fn repr_prefix(rt: &Rt, v: Value, max_chars: usize) -> PyResult<String> {
+    let mut out = String::new();
+    write_prefix(rt, v, max_chars, &mut out, &mut Vec::new())?;
+    Ok(out)
+}
+
+fn write_prefix(
+    rt: &Rt,
+    v: Value,
+    max: usize,
+    out: &mut String,
+    stack: &mut Vec<ObjId>,
+) -> PyResult<()> {
+    let Value::Obj(id) = v else {
+        immediate_repr(v, out);
+        return Ok(());
+    };
+    let full = |out: &mut String| -> PyResult<()> {
+        out.push_str(&repr(rt, v)?);
+        Ok(())
+    };
+    let obj = rt.heap.get(id);
+    if let Obj::Str(s) = obj {
+        // The quote depends on the whole string; the characters after `max` do not matter.
+        let cut = s.char_indices().nth(max).map_or(s.len(), |(i, _)| i);
+        if cut == s.len() {
+            return full(out);
+        }
+        let quote = if s.contains('\'') && !s.contains('"') {
+            '"'
+        } else {
+            '\''
+        };
+        let mut r = str_repr_quoted(&s[..cut], quote);
+        r.pop(); // the closing quote: the string goes on
+        out.push_str(&r);
+        return Ok(());
+    }
+    let (items, open, close, empty_cycle): (&[Value], &str, &str, &str) = match obj {
+        Obj::List(items) => (items, "[", "]", "[...]"),
+        Obj::Tuple(items) if items.len() != 1 => (items, "(", ")", "(...)"),
+        Obj::Dict(_) => (&[], "{", "}", "{...}"),
+        _ => return full(out),
+    };
+    if stack.contains(&id) {
+        out.push_str(empty_cycle);
+        return Ok(());
+    }
+    if stack.len() > MAX_NESTING {
+        return Err(repr_too_deep());
+    }
+    stack.push(id);
+    out.push_str(open);
+    if let Obj::Dict(d) = obj {
+        for (i, (k, val)) in d.values().enumerate() {
+            if out.chars().count() > max {
+                break;
+            }
+            if i > 0 {
+                out.push_str(", ");
+            }
+            write_prefix(rt, *k, max, out, stack)?;
+            out.push_str(": ");
+            write_prefix(rt, *val, max, out, stack)?;
+        }
+    } else {
+        for (i, &x) in items.iter().enumerate() {
+            if out.chars().count() > max {
+                break;
+            }
+            if i > 0 {
+                out.push_str(", ");
+            }
+            write_prefix(rt, x, max, out, stack)?;
+        }
+    }
+    out.push_str(close);
+    stack.pop();
+    Ok(())
+}
+
 /// `str(v)`: the string itself for a str, Python's `str(e)` rules for exceptions, else repr.
 pub fn str_of(rt: &Rt, v: Value) -> PyResult<String> {
     if let Value::Obj(id) = v {
@@ -196,6 +281,11 @@ pub fn str_repr(s: &str) -> String {
     } else {
         '\''
     };
+    str_repr_quoted(s, quote)
+}
+
+/// `repr` of a string between `quote`s.
+fn str_repr_quoted(s: &str, quote: char) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {

@@ -1136,7 +1136,12 @@ impl Vm {
             Opcode::BUILD_STRING => {
                 let n = ins.arg as usize;
                 let parts = stack.split_off(stack.len() - n);
-                let mut s = String::new();
+                let total = parts
+                    .iter()
+                    .map(|&p| self.rt.as_str(p).map_or(0, str::len))
+                    .fold(0usize, usize::saturating_add);
+                tri!(self.rt.ensure_room(total));
+                let mut s = tri!(crate::vm::memory::string_with_capacity(total));
                 for p in parts {
                     s.push_str(self.rt.as_str(p).unwrap_or(""));
                 }
@@ -1154,8 +1159,8 @@ impl Vm {
                 let it = pop!();
                 let list = stack[stack.len() - ins.arg as usize];
                 let items = tri!(ops::collect_iterable(&mut self.rt, it));
-                tri!(self.rt.heap.charge(items.len() * 16));
                 if let Value::Obj(l) = list {
+                    tri!(ops::reserve_list(&mut self.rt, l, items.len()));
                     if let Obj::List(v) = self.rt.heap.get_mut(l) {
                         v.extend(items);
                     }
@@ -1598,15 +1603,12 @@ impl Vm {
         Ok(Throw::Obj(id))
     }
 
-    /// Appends to a list (LIST_APPEND), charging the heap for growth.
+    /// Appends to a list (LIST_APPEND), charging the heap for the capacity it grows by.
     fn list_append(&mut self, list: Value, v: Value) -> PyResult<()> {
-        if let Value::Obj(l) = list {
-            self.rt.heap.charge(16)?;
-            if let Obj::List(items) = self.rt.heap.get_mut(l) {
-                items.push(v);
-            }
+        match list {
+            Value::Obj(l) => ops::list_push(&mut self.rt, l, v),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Creates an exception object of `kind` with no message (used by `raise ValueError`).

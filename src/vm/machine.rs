@@ -28,7 +28,7 @@ pub struct RunConfig {
     pub max_steps: u64,
     /// Virtual nanoseconds per instruction.
     pub ns_per_instr: u64,
-    /// Heap budget in (estimated) bytes before `MemoryError`.
+    /// Heap budget in bytes before `MemoryError` (`--max-memory`).
     pub heap_limit: usize,
     /// Python's `sys.getrecursionlimit()`: frames per thread before `RecursionError`.
     pub recursion_limit: usize,
@@ -59,8 +59,10 @@ pub const DEFAULT_MAX_STEPS: u64 = 2_000_000_000;
 /// Default virtual cost of one instruction: CPython 3.11 runs the seed's counter loop at
 /// ≈4.3 ns per bytecode on this kind of machine (3.04 ms per 100,000 iterations of 7).
 pub const DEFAULT_NS_PER_INSTR: u64 = 4;
-/// Default heap budget: 2 GiB of estimated object size.
-pub const DEFAULT_HEAP_LIMIT: usize = 2 << 30;
+/// Default heap budget (`--max-memory`): 1 GiB of object size. Lists, tuples, strings and dicts
+/// count their real capacity; with the interpreter and a transient copy of the biggest object
+/// on top, a run stays under a 2 GB address-space limit and leaves a small machine usable.
+pub const DEFAULT_HEAP_LIMIT: usize = 1 << 30;
 
 /// Totals of the lost-update detector for one location.
 #[derive(Clone, Copy, Debug, Default)]
@@ -310,7 +312,8 @@ impl Vm {
         if let Value::Undef = v {
             return String::new();
         }
-        let mut s = crate::vm::format::repr(&self.rt, v).unwrap_or_else(|_| "?".into());
+        // Only the first characters are shown: never build the whole repr of a big object.
+        let mut s = crate::vm::format::repr_prefix(&self.rt, v, 61).unwrap_or_else(|_| "?".into());
         if s.chars().count() > 60 {
             s = s.chars().take(57).collect::<String>() + "...";
         }

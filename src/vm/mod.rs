@@ -21,6 +21,7 @@ pub mod items;
 pub mod lifecycle;
 pub mod lost;
 pub mod machine;
+pub mod memory;
 pub mod methods;
 pub mod natives;
 pub mod observe;

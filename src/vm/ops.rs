@@ -229,7 +229,7 @@ pub fn reserve_list(rt: &mut Rt, id: ObjId, additional: usize) -> PyResult<()> {
         .ok_or_else(Throw::memory)?;
     rt.heap.charge(bytes)?;
     if let Obj::List(v) = rt.heap.get_mut(id) {
-        v.reserve_exact(new_cap - len);
+        crate::vm::memory::try_reserve_exact(v, new_cap - len)?;
     }
     Ok(())
 }

@@ -113,7 +113,9 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
             continue;
         }
         let arg = take_arg(rt)?;
-        out.push_str(&convert(rt, conv, arg, &flags, width, precision, i - 1)?);
+        let piece = convert(rt, conv, arg, &flags, width, precision, i - 1)?;
+        crate::vm::memory::try_reserve_str(&mut out, piece.len())?;
+        out.push_str(&piece);
     }
     if next < positional.len() && !used_mapping && mapping.is_none() {
         return Err(Throw::type_error(

@@ -6,6 +6,7 @@
 //! the exact binary value), which is what CPython's `dtoa` produces too.
 
 use crate::vm::format::{exp_suffix, fixed_from_digits, float_repr, split_exp, str_of};
+use crate::vm::memory;
 use crate::vm::ops::type_name;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Rt, Throw};
@@ -378,7 +379,7 @@ fn number(
                 while glen(n) < min {
                     n += 1;
                 }
-                d = "0".repeat(n - d.len()) + &d;
+                d = memory::padded('0', n - d.len(), &[&d], 0)?;
             }
             group_digits(&d, sep, group)
         }
@@ -408,11 +409,16 @@ fn pad(rt: &Rt, lead: &str, body: &str, spec: &Spec) -> PyResult<String> {
     }
     rt.ensure_room(spec.width.saturating_mul(spec.fill.len_utf8()))?;
     let n = spec.width - len;
-    let fill = |k: usize| spec.fill.to_string().repeat(k);
-    Ok(match spec.align {
-        '<' => format!("{lead}{body}{}", fill(n)),
-        '^' => format!("{}{lead}{body}{}", fill(n / 2), fill(n - n / 2)),
-        '=' => format!("{lead}{}{body}", fill(n)),
-        _ => format!("{}{lead}{body}", fill(n)),
-    })
+    let f = spec.fill;
+    match spec.align {
+        '<' => memory::padded(f, 0, &[lead, body], n),
+        '^' => memory::padded(f, n / 2, &[lead, body], n - n / 2),
+        '=' => {
+            let mut out = memory::padded(f, 0, &[lead], n)?;
+            memory::try_reserve_str(&mut out, body.len())?;
+            out.push_str(body);
+            Ok(out)
+        }
+        _ => memory::padded(f, n, &[lead, body], 0),
+    }
 }

@@ -80,7 +80,9 @@ fn render(rt: &mut Rt, fmt: &str, st: &mut State, depth: usize) -> PyResult<Stri
                     }));
                 }
                 let field: String = chars[start..j].iter().collect();
-                out.push_str(&field_text(rt, &field, st, depth)?);
+                let piece = field_text(rt, &field, st, depth)?;
+                crate::vm::memory::try_reserve_str(&mut out, piece.len())?;
+                out.push_str(&piece);
                 i = j + 1;
             }
             c => {

@@ -354,3 +354,61 @@ fn percent_with_a_list_or_dict_argument_ignores_extra_arguments() {
         assert_eq!(show(&rt, r), expected, "{fmt} % {args}");
     }
 }
+
+#[test]
+fn a_repr_prefix_is_the_start_of_the_repr() {
+    let mut rt = rt();
+    let long = "x".repeat(200);
+    let cases = [
+        "1".to_string(),
+        "'short'".to_string(),
+        format!("'{long}'"),
+        format!("'it\\'s {long}'"),
+        format!("'both \\' and \" {long}'"),
+        format!("'\\t\\x00é {long}'"),
+        format!("[1, '{long}', 3]"),
+        format!("({long:?}, 2)"),
+        format!("({long:?},)"),
+        format!("{{'a': [{long:?}], 'b': 2}}"),
+        format!("[{}]", vec!["123456"; 100].join(", ")),
+        format!(
+            "{{{}}}",
+            (0..50)
+                .map(|i| format!("{i}: {i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "[[], (), {}, (1,), range(0, 3)]".to_string(),
+    ];
+    for src in cases {
+        let v = lit(&mut rt, &src);
+        let full = repr(&rt, v).expect("repr");
+        for max in [0, 1, 10, 61] {
+            let p = repr_prefix(&rt, v, max).expect("prefix");
+            let n = max.min(full.chars().count());
+            let want: String = full.chars().take(n).collect();
+            assert!(
+                p.starts_with(&want),
+                "{src}: prefix {max}: {p:?} vs {full:?}"
+            );
+        }
+        // What a trace shows (`Vm::value_text`) is the same from the prefix as from the repr.
+        let brief = |s: &str| {
+            if s.chars().count() > 60 {
+                s.chars().take(57).collect::<String>() + "..."
+            } else {
+                s.to_string()
+            }
+        };
+        let p = repr_prefix(&rt, v, 61).expect("prefix");
+        assert_eq!(brief(&p), brief(&full), "{src}");
+    }
+    // A cycle is cut as repr cuts it.
+    let l = lit(&mut rt, "[1]");
+    if let (Value::Obj(id), Obj::List(_)) = (l, rt.heap.get(l.as_obj().expect("list"))) {
+        if let Obj::List(v) = rt.heap.get_mut(id) {
+            v.push(l);
+        }
+    }
+    assert_eq!(repr_prefix(&rt, l, 61).expect("prefix"), "[1, [...]]");
+}

@@ -146,7 +146,7 @@ pub(super) fn call(
                 }
             }
             rt.ensure_room(total)?;
-            let mut out = String::with_capacity(total);
+            let mut out = crate::vm::memory::string_with_capacity(total)?;
             for (i, &v) in items.iter().enumerate() {
                 if i > 0 {
                     out.push_str(&s);
@@ -353,10 +353,15 @@ pub(super) fn call(
                 return text(rt, s);
             }
             rt.ensure_room(w as usize)?;
-            let zeros = "0".repeat((w - len) as usize);
+            let zeros = (w - len) as usize;
             let t = match s.chars().next() {
-                Some(c @ ('+' | '-')) => format!("{c}{zeros}{}", &s[1..]),
-                _ => format!("{zeros}{s}"),
+                Some('+' | '-') => {
+                    let mut t = crate::vm::memory::padded('0', 0, &[&s[..1]], zeros)?;
+                    crate::vm::memory::try_reserve_str(&mut t, s.len() - 1)?;
+                    t.push_str(&s[1..]);
+                    t
+                }
+                _ => crate::vm::memory::padded('0', zeros, &[&s], 0)?,
             };
             text(rt, t)
         }
@@ -394,8 +399,8 @@ pub(super) fn call(
                 A::ljust => 0,
                 _ => marg,
             };
-            let f = |n: i64| fill.to_string().repeat(n as usize);
-            text(rt, format!("{}{s}{}", f(left), f(marg - left)))
+            let t = crate::vm::memory::padded(fill, left as usize, &[&s], (marg - left) as usize)?;
+            text(rt, t)
         }
         A::partition | A::rpartition => {
             let sep = exactly_one(&format!("str.{mname}"), args)?;

@@ -7,6 +7,7 @@
 use crate::vm::exceptions::ExcKind;
 use crate::vm::format::percent_format;
 use crate::vm::heap::{DictMap, Obj};
+use crate::vm::memory;
 use crate::vm::ops::{as_index, collect_iterable, ensure_items, overflow, reserve_list, type_name};
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Rt, Throw};
@@ -440,14 +441,14 @@ fn add_objects(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Value
     match (rt.heap.get(ida), rt.heap.get(idb)) {
         (Obj::Str(x), Obj::Str(y)) => {
             rt.ensure_room(x.len().saturating_add(y.len()))?;
-            let mut s = String::with_capacity(x.len() + y.len());
+            let mut s = memory::string_with_capacity(x.len() + y.len())?;
             s.push_str(x);
             s.push_str(y);
             rt.new_str(s)
         }
         (Obj::List(x), Obj::List(y)) | (Obj::Tuple(x), Obj::Tuple(y)) => {
             ensure_items(rt, x.len().saturating_add(y.len()), 16)?;
-            let mut v = Vec::with_capacity(x.len() + y.len());
+            let mut v = memory::vec_with_capacity(x.len() + y.len())?;
             v.extend_from_slice(x);
             v.extend_from_slice(y);
             if kind == "list" {
@@ -484,16 +485,18 @@ fn repeat(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Option<Val
     match rt.heap.get(id) {
         Obj::Str(s) => {
             rt.ensure_room(s.len().checked_mul(n).ok_or_else(Throw::memory)?)?;
-            let r = s.repeat(n);
+            let r = memory::repeat_str(s, n)?;
             rt.new_str(r).map(Some)
         }
         Obj::List(v) | Obj::Tuple(v) => {
             ensure_items(rt, v.len().checked_mul(n).ok_or_else(Throw::memory)?, 16)?;
-            let r = v.repeat(n);
+            let r = memory::repeat_slice(v, n)?;
             let is_list = matches!(rt.heap.get(id), Obj::List(_));
             if inplace && is_list {
-                let extra = r.len().saturating_sub(v.len());
-                reserve_list(rt, id, extra)?;
+                // The list's storage is replaced by `r`: charge what it adds.
+                let grown = r.capacity().saturating_sub(v.capacity());
+                rt.heap
+                    .charge(grown.saturating_mul(std::mem::size_of::<Value>()))?;
                 if let Obj::List(items) = rt.heap.get_mut(id) {
                     *items = r;
                 }

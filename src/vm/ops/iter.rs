@@ -195,16 +195,24 @@ fn iter_next_depth(rt: &mut Rt, it: Value, depth: usize) -> PyResult<Option<Valu
 pub fn collect_iterable(rt: &mut Rt, v: Value) -> PyResult<Vec<Value>> {
     if let Value::Obj(id) = v {
         match rt.heap.get(id) {
-            Obj::List(items) | Obj::Tuple(items) => return Ok(items.clone()),
+            Obj::List(items) | Obj::Tuple(items) => {
+                // A copy as big as a live object: checked, and refused as MemoryError.
+                ensure_items(rt, items.len(), 16)?;
+                let mut out = crate::vm::memory::vec_with_capacity(items.len())?;
+                out.extend_from_slice(items);
+                return Ok(out);
+            }
             Obj::Dict(d) => return Ok(d.values().map(|&(k, _)| k).collect()),
             Obj::Range { start, stop, step } => {
                 let (start, step) = (*start, *step);
                 let n = range_len(start, *stop, step);
                 let n = usize::try_from(n).map_err(|_| Throw::memory())?;
                 ensure_items(rt, n, 16)?;
-                return Ok((0..n)
-                    .map(|k| Value::Int((start as i128 + k as i128 * step as i128) as i64))
-                    .collect());
+                let mut out = crate::vm::memory::vec_with_capacity(n)?;
+                out.extend(
+                    (0..n).map(|k| Value::Int((start as i128 + k as i128 * step as i128) as i64)),
+                );
+                return Ok(out);
             }
             _ => {}
         }
@@ -214,6 +222,7 @@ pub fn collect_iterable(rt: &mut Rt, v: Value) -> PyResult<Vec<Value>> {
     while let Some(x) = iter_next(rt, it)? {
         if out.len() == out.capacity() {
             ensure_items(rt, out.len().max(4), 16)?;
+            crate::vm::memory::try_reserve(&mut out, 1)?;
         }
         out.push(x);
     }

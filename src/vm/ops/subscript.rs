@@ -287,9 +287,8 @@ fn get_slice(
         Obj::List(v) | Obj::Tuple(v) => {
             let (start, _, step, n) = slice_indices(parts, v.len())?;
             ensure_items(rt, n, 16)?;
-            let items: Vec<Value> = (0..n)
-                .map(|k| v[(start + k as i64 * step) as usize])
-                .collect();
+            let mut items: Vec<Value> = crate::vm::memory::vec_with_capacity(n)?;
+            items.extend((0..n).map(|k| v[(start + k as i64 * step) as usize]));
             if matches!(rt.heap.get(id), Obj::List(_)) {
                 rt.new_list(items)
             } else {
