@@ -320,7 +320,10 @@ impl Vm {
     /// Books `n` executed instructions.
     fn account(&mut self, n: u64) {
         self.steps += n;
-        self.clock_ns += n * self.config.ns_per_instr;
+        // Saturating: a program may sleep until the end of (virtual) time.
+        self.clock_ns = self
+            .clock_ns
+            .saturating_add(n.saturating_mul(self.config.ns_per_instr));
         self.slice_steps = 0;
     }
 

@@ -260,7 +260,8 @@ impl Vm {
 
     /// Virtual time now, in ns.
     pub fn now_ns(&self) -> u64 {
-        self.clock_ns + self.slice_steps * self.config.ns_per_instr
+        self.clock_ns
+            .saturating_add(self.slice_steps.saturating_mul(self.config.ns_per_instr))
     }
 
     /// Every GC root: constants, globals, threads.
