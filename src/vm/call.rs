@@ -37,7 +37,37 @@ impl Vm {
         callee_at: usize,
         kw: &[(&str, Value)],
     ) -> PyResult<CallDone> {
-        let callee = stack[callee_at];
+        let mut callee = stack[callee_at];
+        match callee {
+            Value::PyMethod(f) => {
+                callee = Value::Obj(f);
+                stack[callee_at] = callee;
+            }
+            Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::BoundPyMethod { func, recv } => {
+                    let (func, recv) = (*func, *recv);
+                    stack[callee_at] = func;
+                    stack.insert(callee_at + 1, recv);
+                    return self.do_call(stack, frames, callee_at, kw);
+                }
+                Obj::Class(_) => return self.instantiate(stack, frames, callee_at, kw),
+                _ => {}
+            },
+            Value::Native(NativeId::BuildClass) => {
+                return self.build_class(stack, frames, callee_at, kw)
+            }
+            Value::Native(NativeId::Super) => {
+                if !kw.is_empty() {
+                    return Err(Throw::type_error("super() takes no keyword arguments"));
+                }
+                let args = stack[callee_at + 1..].to_vec();
+                let v = self.new_super(stack, frames, &args)?;
+                stack.truncate(callee_at);
+                stack.push(v);
+                return Ok(CallDone::Value);
+            }
+            _ => {}
+        }
         if let Value::Obj(id) = callee {
             if let Obj::Function(f) = self.rt.heap.get(id) {
                 let code_id = f.code;

@@ -124,6 +124,7 @@ pub fn fake_id(v: Value) -> i64 {
         Value::Module(m) => 0x5e20_0000_0000 + 16 * m as i64,
         Value::ExcType(k) => 0x5e30_0000_0000 + 16 * k as i64,
         Value::BoundExit(id) => fake_address(id) + 8,
+        Value::PyMethod(id) => fake_address(id) + 8,
     }
 }
 
@@ -262,6 +263,7 @@ fn immediate_repr(v: Value, out: &mut String) {
             out.push_str(&format!("<class '{prefix}{}'>", k.name()));
         }
         Value::BoundExit(_) => out.push_str("<built-in method __exit__>"),
+        Value::PyMethod(_) => out.push_str("<bound method>"),
         Value::Obj(_) => {}
     }
 }
@@ -433,6 +435,43 @@ fn leaf_repr(
             }
         }
         Obj::Sync(s) => out.push_str(&sync_repr(rt, s, id)),
+        Obj::Class(c) => out.push_str(&format!("<class '__main__.{}'>", c.qualname)),
+        Obj::Instance(i) => {
+            let name = match rt.heap.get(i.class) {
+                Obj::Class(c) => c.qualname.as_str(),
+                _ => "?",
+            };
+            out.push_str(&format!(
+                "<__main__.{name} object at {:#x}>",
+                fake_address(id)
+            ));
+        }
+        Obj::BoundPyMethod { func, recv } => {
+            let name = match func {
+                Value::Obj(f) => match rt.heap.get(*f) {
+                    Obj::Function(f) => rt
+                        .program
+                        .codes
+                        .get(f.code as usize)
+                        .map_or("?", |c| c.qualname.as_str()),
+                    _ => "?",
+                },
+                _ => "?",
+            };
+            let mut r = String::new();
+            write_repr(rt, *recv, &mut r, stack)?;
+            out.push_str(&format!("<bound method {name} of {r}>"));
+        }
+        Obj::Super { class, obj } => {
+            let cname = match rt.heap.get(*class) {
+                Obj::Class(c) => c.name.as_str(),
+                _ => "?",
+            };
+            out.push_str(&format!(
+                "<super: <class '{cname}'>, <{} object>>",
+                type_name(rt, *obj)
+            ));
+        }
         _ => out.push_str(&format!(
             "<{} object at {:#x}>",
             type_name(rt, v),

@@ -816,7 +816,10 @@ impl Vm {
                     | Opcode::RAISE_VARARGS
                     | Opcode::LOAD_ASSERTION_ERROR
                     | Opcode::IMPORT_NAME
-                    | Opcode::IMPORT_FROM => leave!(Hot::Slow(ins)),
+                    | Opcode::IMPORT_FROM
+                    | Opcode::LOAD_BUILD_CLASS
+                    | Opcode::LOAD_CLASS_NAME
+                    | Opcode::STORE_CLASS_NAME => leave!(Hot::Slow(ins)),
                 }
             };
             leave!(Hot::Raise(err));
@@ -948,7 +951,7 @@ impl Vm {
             Opcode::COPY_FREE_VARS => {
                 let n = ins.arg as usize;
                 let first = base + code.nlocalsplus() - n;
-                if let Value::Obj(f) = func {
+                if let Some(f) = self.frame_function(func) {
                     if let Obj::Function(func) = self.rt.heap.get(f) {
                         for (i, c) in func.closure.iter().take(n).enumerate() {
                             stack[first + i] = *c;
@@ -1256,7 +1259,7 @@ impl Vm {
                     // callee only of the exit call: `CALL 2` on three `None`s
                     // (any other call in the body has its own callee on top).
                     match stack[callee_at - 1] {
-                        Value::Method(_) => callee_at -= 1,
+                        Value::Method(_) | Value::PyMethod(_) => callee_at -= 1,
                         Value::BoundExit(_) if argc == 2 && stack[callee_at] == Value::None => {
                             callee_at -= 1
                         }
@@ -1312,10 +1315,19 @@ impl Vm {
                 Flow::Next
             }
             Opcode::RETURN_VALUE => {
-                let v = pop!();
+                let mut v = pop!();
                 let done = frames.pop();
                 if let Some(done) = done {
                     stack.truncate(done.base as usize);
+                    // A class body or an `__init__` run by instantiation (see `classes.rs`).
+                    if let Value::Obj(f) = done.func {
+                        match self.rt.heap.get(f) {
+                            Obj::Function(_) => {}
+                            Obj::ClassBody { .. } => v = tri!(self.finish_class(f, v)),
+                            Obj::InitCall { .. } => v = tri!(self.finish_init(f, v)),
+                            _ => {}
+                        }
+                    }
                 }
                 if frames.is_empty() {
                     return Flow::End(SliceEnd::Finished);
@@ -1424,6 +1436,43 @@ impl Vm {
                 Flow::Raise(match self.make_raisable(exc, cause) {
                     Ok(t) | Err(t) => t,
                 })
+            }
+            Opcode::LOAD_BUILD_CLASS => {
+                stack.push(Value::Native(crate::vm::natives::NativeId::BuildClass));
+                Flow::Next
+            }
+            Opcode::LOAD_CLASS_NAME => {
+                let slot = ins.arg as usize;
+                let mut v = Value::Undef;
+                if let Value::Obj(f) = func {
+                    if let Obj::ClassBody { ns, .. } = self.rt.heap.get(f) {
+                        v = ns.get(&ins.arg).copied().unwrap_or(Value::Undef);
+                    }
+                }
+                if v == Value::Undef {
+                    v = self.globals[slot].value;
+                }
+                if v == Value::Undef {
+                    v = self.builtins[slot];
+                }
+                if v == Value::Undef {
+                    if prog.names[slot] == "__name__" {
+                        v = tri!(self.rt.new_str("__main__"));
+                    } else {
+                        return Flow::Raise(name_error(&prog.names[slot]));
+                    }
+                }
+                stack.push(v);
+                Flow::Next
+            }
+            Opcode::STORE_CLASS_NAME => {
+                let v = pop!();
+                if let Value::Obj(f) = func {
+                    if let Obj::ClassBody { ns, .. } = self.rt.heap.get_mut(f) {
+                        ns.insert(ins.arg, v);
+                    }
+                }
+                Flow::Next
             }
             Opcode::LOAD_ASSERTION_ERROR => {
                 stack.push(Value::ExcType(ExcKind::AssertionError));

@@ -10,6 +10,7 @@
 pub mod attr;
 pub mod builtins;
 pub mod call;
+pub mod classes;
 pub mod deadlock;
 pub mod driver;
 pub mod exceptions;
@@ -122,6 +123,8 @@ pub struct Rt {
     /// [`Throw::Limit`]). Instructions are bounded by the driver; this bounds the work a
     /// single instruction can do without allocating, which the heap limit cannot see.
     pub work_left: u64,
+    /// Name ids of the dunder names the VM looks up on classes.
+    pub dunders: crate::vm::classes::Dunders,
 }
 
 impl Rt {
@@ -132,6 +135,7 @@ impl Rt {
         random: ChaCha8Rng,
     ) -> Rt {
         Rt {
+            dunders: crate::vm::classes::Dunders::new(&program.names),
             heap: Heap::new(heap_limit),
             stdout,
             prelude_start: program.codes.len() as u32,

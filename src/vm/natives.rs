@@ -80,7 +80,14 @@ name_enum! {
         Hash = "hash",
         Id = "id",
         Hasattr = "hasattr",
+        Type = "type",
+        Object = "object",
+        Super = "super",
+        Issubclass = "issubclass",
         Callable = "callable",
+        // `class` statements (`LOAD_BUILD_CLASS`) and `object.__init__`
+        BuildClass = "__build_class__",
+        ObjectInit = "__init__",
         // threading
         Thread = "Thread",
         Lock = "Lock",
@@ -144,6 +151,9 @@ impl NativeId {
                 | NativeId::Enumerate
                 | NativeId::Zip
                 | NativeId::Reversed
+                | NativeId::Type
+                | NativeId::Object
+                | NativeId::Super
         )
     }
 }

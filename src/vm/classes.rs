@@ -1,0 +1,480 @@
+//! Classes made by `class` statements: `__build_class__`, instantiation, attribute lookup
+//! through the bases, bound methods and `super()`.
+//!
+//! A class body runs as a frame like any function (the interpreter loop is never re-entered):
+//! `__build_class__` pushes the body's frame with an [`Obj::ClassBody`] as its function, the
+//! body's `LOAD_NAME`/`STORE_NAME` use that namespace, and when the body returns the class is
+//! made from it (`Vm::finish_class`, called by `RETURN_VALUE`). Instantiation works the same
+//! way: `C(…)` pushes `__init__`'s frame with an [`Obj::InitCall`] as its function, and its
+//! return value is replaced by the instance.
+//!
+//! Namespaces are keyed by name id (`Program::names`), so an attribute lookup hashes a `u32`,
+//! never a string. Programs that use no classes never reach this module.
+
+use crate::vm::exceptions::ExcKind;
+use crate::vm::heap::{AttrMap, ClassObj, Instance, Obj};
+use crate::vm::interp::CallDone;
+use crate::vm::machine::Vm;
+use crate::vm::natives::NativeId;
+use crate::vm::value::{ObjId, Value};
+use crate::vm::{ops, PyResult, Rt, Throw};
+
+/// Name ids of the names the VM itself looks up on classes (`u32::MAX` when the program never
+/// mentions the name, so no class can have it).
+#[derive(Clone, Copy, Debug)]
+pub struct Dunders {
+    pub init: u32,
+    pub classcell: u32,
+    pub qualname: u32,
+    pub name: u32,
+}
+
+impl Dunders {
+    pub fn new(names: &[String]) -> Dunders {
+        let id = |n: &str| {
+            names
+                .iter()
+                .position(|x| x == n)
+                .map_or(u32::MAX, |i| i as u32)
+        };
+        Dunders {
+            init: id("__init__"),
+            classcell: id("__classcell__"),
+            qualname: id("__qualname__"),
+            name: id("__name__"),
+        }
+    }
+}
+
+/// The class of an instance.
+pub fn class_of(rt: &Rt, v: Value) -> Option<ObjId> {
+    match v {
+        Value::Obj(id) => match rt.heap.get(id) {
+            Obj::Instance(i) => Some(i.class),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Looks `name` up in class `cls` and then its bases, in method resolution order.
+pub fn class_lookup(rt: &Rt, cls: ObjId, name: u32) -> Option<Value> {
+    let Obj::Class(c) = rt.heap.get(cls) else {
+        return None;
+    };
+    if let Some(v) = c.dict.get(&name) {
+        return Some(*v);
+    }
+    for b in &c.mro {
+        if let Obj::Class(bc) = rt.heap.get(*b) {
+            if let Some(v) = bc.dict.get(&name) {
+                return Some(*v);
+            }
+        }
+    }
+    None
+}
+
+/// Whether class `cls` is `of` or derives from it (`of` a class, `object`, or a built-in
+/// exception class).
+pub fn is_subclass(rt: &Rt, cls: ObjId, of: Value) -> bool {
+    let Obj::Class(c) = rt.heap.get(cls) else {
+        return false;
+    };
+    match of {
+        Value::Native(NativeId::Object) => true,
+        Value::Obj(o) => o == cls || c.mro.contains(&o),
+        Value::ExcType(k) => {
+            matches!(c.builtin_base, Some(Value::ExcType(b)) if b.is_subclass_of(k))
+        }
+        Value::Native(n) => c.builtin_base == Some(Value::Native(n)),
+        _ => false,
+    }
+}
+
+/// The name of a class object.
+pub fn class_name(rt: &Rt, cls: ObjId) -> &str {
+    match rt.heap.get(cls) {
+        Obj::Class(c) => &c.name,
+        _ => "?",
+    }
+}
+
+fn is_function(rt: &Rt, v: Value) -> Option<ObjId> {
+    match v {
+        Value::Obj(id) if matches!(rt.heap.get(id), Obj::Function(_)) => Some(id),
+        _ => None,
+    }
+}
+
+impl Vm {
+    /// The Python function a frame runs, looking through a class body's or an `__init__`
+    /// call's marker (for its closure cells).
+    pub fn frame_function(&self, func: Value) -> Option<ObjId> {
+        let Value::Obj(id) = func else { return None };
+        match self.rt.heap.get(id) {
+            Obj::Function(_) => Some(id),
+            Obj::ClassBody { func, .. } | Obj::InitCall { func, .. } => Some(*func),
+            _ => None,
+        }
+    }
+
+    /// `__build_class__(func, name, *bases)`: runs the class body as a frame whose namespace
+    /// becomes the class (`finish_class`).
+    pub fn build_class(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+        callee_at: usize,
+        kw: &[(&str, Value)],
+    ) -> PyResult<CallDone> {
+        if !kw.is_empty() {
+            return Err(Throw::type_error(
+                "class keyword arguments are not supported by gilvm",
+            ));
+        }
+        let args = stack[callee_at + 1..].to_vec();
+        let (func, name, bases) = match args.as_slice() {
+            [f, n, rest @ ..] => (*f, *n, rest),
+            _ => return Err(Throw::type_error("__build_class__: not enough arguments")),
+        };
+        let Some(func) = is_function(&self.rt, func) else {
+            return Err(Throw::type_error(
+                "__build_class__: func must be a function",
+            ));
+        };
+        let base = match bases {
+            [] | [Value::Native(NativeId::Object)] => None,
+            [b] => Some(self.check_base(*b)?),
+            _ => {
+                return Err(Throw::type_error(
+                    "multiple inheritance is not supported by gilvm",
+                ))
+            }
+        };
+        let body = self.rt.alloc(Obj::ClassBody {
+            func,
+            name,
+            base,
+            ns: AttrMap::default(),
+        })?;
+        stack.truncate(callee_at);
+        stack.push(Value::Obj(func));
+        let done = self.do_call(stack, frames, callee_at, &[])?;
+        if let (CallDone::Frame, Some(f)) = (&done, frames.last_mut()) {
+            f.func = body;
+        }
+        Ok(done)
+    }
+
+    fn check_base(&self, b: Value) -> PyResult<Value> {
+        match b {
+            Value::Obj(id) if matches!(self.rt.heap.get(id), Obj::Class(_)) => Ok(b),
+            Value::ExcType(_) => Err(Throw::type_error(
+                "subclassing exceptions is not supported by gilvm yet",
+            )),
+            Value::Native(n) if n.is_type() || ops::is_class(n) => Err(Throw::type_error(format!(
+                "subclassing the built-in '{}' is not supported by gilvm",
+                n.name().trim_end()
+            ))),
+            _ => Err(Throw::type_error(format!(
+                "a class base must be a class, not '{}'",
+                ops::type_name(&self.rt, b)
+            ))),
+        }
+    }
+
+    /// The class body `body` returned `ret` (its `__class__` cell, or None): makes the class.
+    pub fn finish_class(&mut self, body: ObjId, ret: Value) -> PyResult<Value> {
+        let (name, base, mut ns) = match self.rt.heap.get_mut(body) {
+            Obj::ClassBody { name, base, ns, .. } => (*name, *base, std::mem::take(ns)),
+            _ => return Err(Throw::type_error("not a class body")),
+        };
+        let name = self.rt.as_str(name).unwrap_or("?").to_string();
+        let qualname = ns
+            .get(&self.rt.dunders.qualname)
+            .and_then(|q| self.rt.as_str(*q))
+            .map_or_else(|| name.clone(), str::to_string);
+        let (mro, builtin_base) = match base {
+            Some(Value::Obj(b)) => match self.rt.heap.get(b) {
+                Obj::Class(bc) => {
+                    let mut mro = vec![b];
+                    mro.extend_from_slice(&bc.mro);
+                    (mro, bc.builtin_base)
+                }
+                _ => (Vec::new(), None),
+            },
+            Some(other) => (Vec::new(), Some(other)),
+            None => (Vec::new(), None),
+        };
+        let cell = ns.shift_remove(&self.rt.dunders.classcell);
+        let cls = self.rt.alloc(Obj::Class(Box::new(ClassObj {
+            name,
+            qualname,
+            base,
+            mro,
+            builtin_base,
+            dict: ns,
+        })))?;
+        let cell = cell.or(match ret {
+            Value::Obj(_) => Some(ret),
+            _ => None,
+        });
+        if let Some(Value::Obj(c)) = cell {
+            if let Obj::Cell { value, .. } = self.rt.heap.get_mut(c) {
+                *value = cls;
+            }
+        }
+        Ok(cls)
+    }
+
+    /// `C(…)`: a new instance, then its `__init__` (as a frame) if the class has one.
+    pub fn instantiate(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+        callee_at: usize,
+        kw: &[(&str, Value)],
+    ) -> PyResult<CallDone> {
+        let Value::Obj(cls) = stack[callee_at] else {
+            return Err(Throw::type_error("not a class"));
+        };
+        let init = class_lookup(&self.rt, cls, self.rt.dunders.init);
+        let inst = self.rt.alloc(Obj::Instance(Instance {
+            class: cls,
+            attrs: Default::default(),
+        }))?;
+        match init {
+            None => {
+                if stack.len() > callee_at + 1 {
+                    return Err(Throw::type_error(format!(
+                        "{}() takes no arguments",
+                        class_name(&self.rt, cls)
+                    )));
+                }
+                stack.truncate(callee_at);
+                stack.push(inst);
+                Ok(CallDone::Value)
+            }
+            Some(f) => {
+                let Some(func) = is_function(&self.rt, f) else {
+                    return Err(Throw::type_error(
+                        "an __init__ that is not a function is not supported by gilvm",
+                    ));
+                };
+                stack[callee_at] = f;
+                stack.insert(callee_at + 1, inst);
+                let done = self.do_call(stack, frames, callee_at, kw)?;
+                if let CallDone::Frame = done {
+                    let marker = self.rt.alloc(Obj::InitCall { func, inst })?;
+                    if let Some(fr) = frames.last_mut() {
+                        fr.func = marker;
+                    }
+                }
+                Ok(done)
+            }
+        }
+    }
+
+    /// `__init__` returned `ret`: the call's value is the instance.
+    pub fn finish_init(&self, marker: ObjId, ret: Value) -> PyResult<Value> {
+        let Obj::InitCall { inst, .. } = self.rt.heap.get(marker) else {
+            return Ok(ret);
+        };
+        if ret != Value::None {
+            return Err(Throw::type_error(format!(
+                "__init__() should return None, not '{}'",
+                ops::type_name(&self.rt, ret)
+            )));
+        }
+        Ok(*inst)
+    }
+
+    /// `super()` without arguments: the calling method's `__class__` cell and first argument;
+    /// `super(C, obj)` with them.
+    pub fn new_super(
+        &mut self,
+        stack: &[Value],
+        frames: &crate::vm::thread::Frames,
+        args: &[Value],
+    ) -> PyResult<Value> {
+        let (class, obj) = match args {
+            [] => {
+                let runtime = |m: &str| Throw::new(ExcKind::RuntimeError, m.to_string());
+                let fr = frames
+                    .last()
+                    .ok_or_else(|| runtime("super(): no arguments"))?;
+                let prog = self.prog.clone();
+                let code = &prog.codes[fr.code as usize];
+                if code.argcount == 0 {
+                    return Err(runtime("super(): no arguments"));
+                }
+                let base = fr.base as usize;
+                let mut first = stack[base];
+                if code.cellvars.iter().any(|c| *c == code.varnames[0]) {
+                    if let Value::Obj(c) = first {
+                        if let Obj::Cell { value, .. } = self.rt.heap.get(c) {
+                            first = *value;
+                        }
+                    }
+                }
+                let Some(i) = code.freevars.iter().position(|n| n == "__class__") else {
+                    return Err(runtime("super(): __class__ cell not found"));
+                };
+                let slot = base + code.nlocalsplus() - code.freevars.len() + i;
+                let class = match stack.get(slot) {
+                    Some(Value::Obj(c)) => match self.rt.heap.get(*c) {
+                        Obj::Cell { value, .. } => *value,
+                        _ => Value::Undef,
+                    },
+                    _ => Value::Undef,
+                };
+                (class, first)
+            }
+            [c, o] => (*c, *o),
+            _ => {
+                return Err(Throw::type_error(
+                    "super() with one argument is not supported by gilvm",
+                ))
+            }
+        };
+        let Value::Obj(class) = class else {
+            return Err(Throw::new(
+                ExcKind::RuntimeError,
+                "super(): empty __class__ cell",
+            ));
+        };
+        if !matches!(self.rt.heap.get(class), Obj::Class(_)) {
+            return Err(Throw::type_error("super() argument 1 must be a type"));
+        }
+        let ok =
+            class_of(&self.rt, obj).is_some_and(|c| is_subclass(&self.rt, c, Value::Obj(class)));
+        if !ok {
+            return Err(Throw::type_error(
+                "super(type, obj): obj must be an instance or subtype of type",
+            ));
+        }
+        self.rt.alloc(Obj::Super { class, obj })
+    }
+
+    /// Looks `name` up for `super()`: in the classes after `class` in the MRO of `obj`'s class.
+    /// `object.__init__` is found at the end of every chain.
+    pub fn super_lookup(&self, class: ObjId, obj: Value, name: u32) -> Option<Value> {
+        let cls = class_of(&self.rt, obj)?;
+        let Obj::Class(c) = self.rt.heap.get(cls) else {
+            return None;
+        };
+        let mut chain = vec![cls];
+        chain.extend_from_slice(&c.mro);
+        let pos = chain.iter().position(|c| *c == class)?;
+        for b in &chain[pos + 1..] {
+            if let Obj::Class(bc) = self.rt.heap.get(*b) {
+                if let Some(v) = bc.dict.get(&name) {
+                    return Some(*v);
+                }
+            }
+        }
+        if name == self.rt.dunders.init {
+            return Some(Value::Native(NativeId::ObjectInit));
+        }
+        None
+    }
+
+    /// `LOAD_ATTR` / `LOAD_METHOD` on an instance, a class or a `super()` object. `Ok(None)`
+    /// when `obj` is none of them. With `method`, a function found on the class comes back as
+    /// the `(PyMethod marker, receiver)` pair `CALL` expects; otherwise it is bound.
+    pub fn class_attr(
+        &mut self,
+        obj: Value,
+        name: u32,
+        method: bool,
+    ) -> PyResult<Option<(Value, Option<Value>)>> {
+        let Value::Obj(id) = obj else { return Ok(None) };
+        let bind = |vm: &mut Vm, f: Value, recv: Value| -> PyResult<(Value, Option<Value>)> {
+            match is_function(&vm.rt, f) {
+                Some(fid) if method => Ok((Value::PyMethod(fid), Some(recv))),
+                Some(_) => Ok((vm.rt.alloc(Obj::BoundPyMethod { func: f, recv })?, None)),
+                None => Ok((f, None)),
+            }
+        };
+        match self.rt.heap.get(id) {
+            Obj::Instance(inst) => {
+                if let Some((v, _)) = inst.attrs.get(&name) {
+                    return Ok(Some((*v, None)));
+                }
+                let cls = inst.class;
+                match class_lookup(&self.rt, cls, name) {
+                    Some(f) => bind(self, f, obj).map(Some),
+                    None => {
+                        let prog = self.prog.clone();
+                        Err(Throw::new(
+                            ExcKind::AttributeError,
+                            format!(
+                                "'{}' object has no attribute '{}'",
+                                class_name(&self.rt, cls),
+                                prog.names[name as usize]
+                            ),
+                        ))
+                    }
+                }
+            }
+            Obj::Class(c) => {
+                if name == self.rt.dunders.name {
+                    let n = c.name.clone();
+                    return self.rt.new_str(n).map(|v| Some((v, None)));
+                }
+                match class_lookup(&self.rt, id, name) {
+                    Some(v) => Ok(Some((v, None))),
+                    None => {
+                        let prog = self.prog.clone();
+                        Err(Throw::new(
+                            ExcKind::AttributeError,
+                            format!(
+                                "type object '{}' has no attribute '{}'",
+                                class_name(&self.rt, id),
+                                prog.names[name as usize]
+                            ),
+                        ))
+                    }
+                }
+            }
+            Obj::Super { class, obj: recv } => {
+                let (class, recv) = (*class, *recv);
+                match self.super_lookup(class, recv, name) {
+                    Some(Value::Native(n)) => Ok(Some((Value::Native(n), None))),
+                    Some(f) => bind(self, f, recv).map(Some),
+                    None => {
+                        let prog = self.prog.clone();
+                        Err(Throw::new(
+                            ExcKind::AttributeError,
+                            format!(
+                                "'super' object has no attribute '{}'",
+                                prog.names[name as usize]
+                            ),
+                        ))
+                    }
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `STORE_ATTR` on an instance or a class; false when `obj` is neither.
+    pub fn class_store_attr(&mut self, obj: Value, name: u32, v: Value) -> bool {
+        let Value::Obj(id) = obj else { return false };
+        match self.rt.heap.get_mut(id) {
+            Obj::Instance(inst) => {
+                inst.attrs
+                    .entry(name)
+                    .or_insert((Value::Undef, Default::default()))
+                    .0 = v;
+                true
+            }
+            Obj::Class(c) => {
+                c.dict.insert(name, v);
+                true
+            }
+            _ => false,
+        }
+    }
+}
