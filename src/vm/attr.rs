@@ -116,7 +116,7 @@ impl Vm {
                 return Ok(());
             }
         }
-        if self.class_store_attr(obj, name, v) {
+        if self.class_store_attr(obj, name, v)? {
             return Ok(());
         }
         let prog = self.prog.clone();

@@ -194,6 +194,10 @@ impl Vm {
             TypeTag::Str | TypeTag::List | TypeTag::Tuple | TypeTag::Dict => {
                 methods::call_method(&mut self.rt, m, recv, args, kw).map(Outcome::Value)
             }
+            TypeTag::Exception => self.exception_init(recv, args, kw).map(Outcome::Value),
+            TypeTag::Thread if m.attr == AttrSym::dunder_init => {
+                self.thread_init(recv, args, kw).map(Outcome::Value)
+            }
             _ => self.call_sync_method(m, recv, args, kw),
         }
     }

@@ -12,10 +12,10 @@
 //! never a string. Programs that use no classes never reach this module.
 
 use crate::vm::exceptions::ExcKind;
-use crate::vm::heap::{AttrMap, ClassObj, Instance, Obj};
+use crate::vm::heap::{AttrMap, ClassObj, ExcObj, Instance, Obj};
 use crate::vm::interp::CallDone;
 use crate::vm::machine::Vm;
-use crate::vm::natives::NativeId;
+use crate::vm::natives::{AttrSym, MethodId, NativeId, TypeTag};
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{ops, PyResult, Rt, Throw};
 
@@ -26,6 +26,7 @@ pub struct Dunders {
     pub init: u32,
     pub classcell: u32,
     pub qualname: u32,
+    pub run: u32,
     pub name: u32,
 }
 
@@ -41,16 +42,18 @@ impl Dunders {
             init: id("__init__"),
             classcell: id("__classcell__"),
             qualname: id("__qualname__"),
+            run: id("run"),
             name: id("__name__"),
         }
     }
 }
 
-/// The class of an instance.
+/// The class of an instance (of a `class` statement's class, exceptions included).
 pub fn class_of(rt: &Rt, v: Value) -> Option<ObjId> {
     match v {
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Instance(i) => Some(i.class),
+            Obj::Exception(e) => e.class,
             _ => None,
         },
         _ => None,
@@ -96,6 +99,14 @@ pub fn is_subclass(rt: &Rt, cls: ObjId, of: Value) -> bool {
 pub fn class_name(rt: &Rt, cls: ObjId) -> &str {
     match rt.heap.get(cls) {
         Obj::Class(c) => &c.name,
+        _ => "?",
+    }
+}
+
+/// The qualified name of a class object (`A.B`).
+pub fn class_qualname(rt: &Rt, cls: ObjId) -> &str {
+    match rt.heap.get(cls) {
+        Obj::Class(c) => &c.qualname,
         _ => "?",
     }
 }
@@ -170,9 +181,7 @@ impl Vm {
     fn check_base(&self, b: Value) -> PyResult<Value> {
         match b {
             Value::Obj(id) if matches!(self.rt.heap.get(id), Obj::Class(_)) => Ok(b),
-            Value::ExcType(_) => Err(Throw::type_error(
-                "subclassing exceptions is not supported by gilvm yet",
-            )),
+            Value::ExcType(_) | Value::Native(NativeId::Thread) => Ok(b),
             Value::Native(n) if n.is_type() || ops::is_class(n) => Err(Throw::type_error(format!(
                 "subclassing the built-in '{}' is not supported by gilvm",
                 n.name().trim_end()
@@ -240,11 +249,60 @@ impl Vm {
             return Err(Throw::type_error("not a class"));
         };
         let init = class_lookup(&self.rt, cls, self.rt.dunders.init);
-        let inst = self.rt.alloc(Obj::Instance(Instance {
-            class: cls,
-            attrs: Default::default(),
-        }))?;
+        let exc_base = match self.rt.heap.get(cls) {
+            Obj::Class(c) => match c.builtin_base {
+                Some(Value::ExcType(k)) => Some(k),
+                _ => None,
+            },
+            _ => None,
+        };
+        let inst = match exc_base {
+            // BaseException.__new__: `args` are the positional arguments of the call.
+            Some(kind) => {
+                let npos = stack.len() - callee_at - 1 - kw.len();
+                if init.is_none() && !kw.is_empty() {
+                    return Err(Throw::type_error(format!(
+                        "{}() takes no keyword arguments",
+                        class_name(&self.rt, cls)
+                    )));
+                }
+                let args = stack[callee_at + 1..callee_at + 1 + npos].to_vec();
+                self.rt.alloc(Obj::Exception(ExcObj {
+                    kind,
+                    args,
+                    traceback: Vec::new(),
+                    cause: None,
+                    context: None,
+                    class: Some(cls),
+                    attrs: AttrMap::default(),
+                }))?
+            }
+            None => self.rt.alloc(Obj::Instance(Instance {
+                class: cls,
+                attrs: Default::default(),
+                base_obj: None,
+            }))?,
+        };
+        let thread_base = matches!(self.rt.heap.get(cls),
+            Obj::Class(c) if c.builtin_base == Some(Value::Native(NativeId::Thread)));
         match init {
+            None if exc_base.is_some() => {
+                stack.truncate(callee_at);
+                stack.push(inst);
+                Ok(CallDone::Value)
+            }
+            None if thread_base => {
+                let npos = stack.len() - callee_at - 1 - kw.len();
+                let args = stack[callee_at + 1..callee_at + 1 + npos].to_vec();
+                let kw_owned: Vec<(String, Value)> =
+                    kw.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+                let kw: Vec<(&str, Value)> =
+                    kw_owned.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+                self.thread_init(inst, &args, &kw)?;
+                stack.truncate(callee_at);
+                stack.push(inst);
+                Ok(CallDone::Value)
+            }
             None => {
                 if stack.len() > callee_at + 1 {
                     return Err(Throw::type_error(format!(
@@ -274,6 +332,102 @@ impl Vm {
                 Ok(done)
             }
         }
+    }
+
+    /// `raise C` with a class: an instance made without arguments (CPython calls the class;
+    /// one with its own `__init__` would need a frame here).
+    pub fn raise_class(&mut self, cls: ObjId) -> PyResult<ObjId> {
+        let kind = match self.rt.heap.get(cls) {
+            Obj::Class(c) => match c.builtin_base {
+                Some(Value::ExcType(k)) => k,
+                _ => {
+                    return Err(Throw::type_error(
+                        "exceptions must derive from BaseException",
+                    ))
+                }
+            },
+            _ => {
+                return Err(Throw::type_error(
+                    "exceptions must derive from BaseException",
+                ))
+            }
+        };
+        if class_lookup(&self.rt, cls, self.rt.dunders.init).is_some() {
+            return Err(Throw::type_error(format!(
+                "'raise {0}' of a class with its own __init__ is not supported by gilvm; \
+                 write 'raise {0}()'",
+                class_name(&self.rt, cls)
+            )));
+        }
+        Ok(self.rt.heap.alloc(Obj::Exception(ExcObj {
+            kind,
+            args: Vec::new(),
+            traceback: Vec::new(),
+            cause: None,
+            context: None,
+            class: Some(cls),
+            attrs: AttrMap::default(),
+        }))?)
+    }
+
+    /// `Thread.__init__(self, …)` for an instance of a `Thread` subclass: makes the thread
+    /// object behind it; `start()` then runs the subclass's `run` (bound to the instance) in
+    /// the new thread, or the `target` when the subclass keeps `Thread.run`.
+    pub fn thread_init(
+        &mut self,
+        inst: Value,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Value> {
+        let Some(cls) = class_of(&self.rt, inst) else {
+            return Err(Throw::type_error(
+                "Thread.__init__() needs a Thread instance",
+            ));
+        };
+        let t = self.new_thread_object(args, kw)?;
+        let Value::Obj(tid) = t else {
+            return Err(Throw::type_error("Thread.__init__() failed"));
+        };
+        if let Some(run) = class_lookup(&self.rt, cls, self.rt.dunders.run) {
+            if is_function(&self.rt, run).is_some() {
+                let bound = self.rt.alloc(Obj::BoundPyMethod {
+                    func: run,
+                    recv: inst,
+                })?;
+                if let Obj::Sync(crate::vm::sync::SyncObj::Thread(th)) = self.rt.heap.get_mut(tid) {
+                    th.target = bound;
+                    th.args = Vec::new();
+                    th.kwargs = None;
+                }
+            }
+        }
+        if let Value::Obj(i) = inst {
+            if let Obj::Instance(i) = self.rt.heap.get_mut(i) {
+                i.base_obj = Some(tid);
+            }
+        }
+        Ok(Value::None)
+    }
+
+    /// `BaseException.__init__(self, *args)` (through `super().__init__(…)`): sets `args`.
+    pub fn exception_init(
+        &mut self,
+        recv: Value,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Value> {
+        if !kw.is_empty() {
+            return Err(Throw::type_error(format!(
+                "{}() takes no keyword arguments",
+                ops::type_name(&self.rt, recv)
+            )));
+        }
+        if let Value::Obj(id) = recv {
+            if let Obj::Exception(e) = self.rt.heap.get_mut(id) {
+                e.args = args.to_vec();
+            }
+        }
+        Ok(Value::None)
     }
 
     /// `__init__` returned `ret`: the call's value is the instance.
@@ -375,6 +529,21 @@ impl Vm {
             }
         }
         if name == self.rt.dunders.init {
+            match c.builtin_base {
+                Some(Value::ExcType(_)) => {
+                    return Some(Value::Method(MethodId {
+                        ty: TypeTag::Exception,
+                        attr: AttrSym::dunder_init,
+                    }))
+                }
+                Some(Value::Native(NativeId::Thread)) => {
+                    return Some(Value::Method(MethodId {
+                        ty: TypeTag::Thread,
+                        attr: AttrSym::dunder_init,
+                    }))
+                }
+                _ => {}
+            }
             return Some(Value::Native(NativeId::ObjectInit));
         }
         None
@@ -402,7 +571,33 @@ impl Vm {
                 if let Some((v, _)) = inst.attrs.get(&name) {
                     return Ok(Some((*v, None)));
                 }
-                let cls = inst.class;
+                let (cls, base_obj) = (inst.class, inst.base_obj);
+                match class_lookup(&self.rt, cls, name) {
+                    Some(f) => bind(self, f, obj).map(Some),
+                    None => {
+                        if let Some(r) = self.base_attr(cls, base_obj, name, method)? {
+                            return Ok(Some(r));
+                        }
+                        let prog = self.prog.clone();
+                        Err(Throw::new(
+                            ExcKind::AttributeError,
+                            format!(
+                                "'{}' object has no attribute '{}'",
+                                class_name(&self.rt, cls),
+                                prog.names[name as usize]
+                            ),
+                        ))
+                    }
+                }
+            }
+            Obj::Exception(e) => {
+                if let Some(v) = e.attrs.get(&name) {
+                    return Ok(Some((*v, None)));
+                }
+                let Some(cls) = e.class else { return Ok(None) };
+                if self.attr_of[name as usize] == Some(AttrSym::args) {
+                    return Ok(None);
+                }
                 match class_lookup(&self.rt, cls, name) {
                     Some(f) => bind(self, f, obj).map(Some),
                     None => {
@@ -442,6 +637,11 @@ impl Vm {
                 let (class, recv) = (*class, *recv);
                 match self.super_lookup(class, recv, name) {
                     Some(Value::Native(n)) => Ok(Some((Value::Native(n), None))),
+                    Some(Value::Method(m)) if method => Ok(Some((Value::Method(m), Some(recv)))),
+                    Some(Value::Method(m)) => Ok(Some((
+                        self.rt.alloc(Obj::BoundMethod { recv, method: m })?,
+                        None,
+                    ))),
                     Some(f) => bind(self, f, recv).map(Some),
                     None => {
                         let prog = self.prog.clone();
@@ -459,10 +659,57 @@ impl Vm {
         }
     }
 
+    /// An attribute of the built-in object behind an instance (a `Thread` subclass's
+    /// `start`, `join`, `name`, …).
+    fn base_attr(
+        &mut self,
+        cls: ObjId,
+        base_obj: Option<ObjId>,
+        name: u32,
+        method: bool,
+    ) -> PyResult<Option<(Value, Option<Value>)>> {
+        let Some(attr) = self.attr_of[name as usize] else {
+            return Ok(None);
+        };
+        let Some(b) = base_obj else {
+            let thread = matches!(self.rt.heap.get(cls),
+                Obj::Class(c) if c.builtin_base == Some(Value::Native(NativeId::Thread)));
+            if thread && crate::vm::sync::SyncObj::thread_has_attr(attr) {
+                return Err(Throw::new(
+                    ExcKind::RuntimeError,
+                    "thread.__init__() not called",
+                ));
+            }
+            return Ok(None);
+        };
+        if let Some(m) = self.sync_lookup(b, attr) {
+            let recv = Value::Obj(b);
+            if method {
+                return Ok(Some((Value::Method(m), Some(recv))));
+            }
+            let bm = self.rt.alloc(Obj::BoundMethod { recv, method: m })?;
+            return Ok(Some((bm, None)));
+        }
+        Ok(self.sync_attr(b, attr)?.map(|v| (v, None)))
+    }
+
     /// `STORE_ATTR` on an instance or a class; false when `obj` is neither.
-    pub fn class_store_attr(&mut self, obj: Value, name: u32, v: Value) -> bool {
-        let Value::Obj(id) = obj else { return false };
-        match self.rt.heap.get_mut(id) {
+    pub fn class_store_attr(&mut self, obj: Value, name: u32, v: Value) -> PyResult<bool> {
+        let Value::Obj(id) = obj else {
+            return Ok(false);
+        };
+        if let Obj::Instance(Instance {
+            base_obj: Some(b), ..
+        }) = self.rt.heap.get(id)
+        {
+            let b = *b;
+            if let Some(attr) = self.attr_of[name as usize] {
+                if self.sync_store_attr(b, attr, v)? {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(match self.rt.heap.get_mut(id) {
             Obj::Instance(inst) => {
                 inst.attrs
                     .entry(name)
@@ -474,7 +721,11 @@ impl Vm {
                 c.dict.insert(name, v);
                 true
             }
+            Obj::Exception(e) => {
+                e.attrs.insert(name, v);
+                true
+            }
             _ => false,
-        }
+        })
     }
 }

@@ -362,7 +362,10 @@ fn write_obj_repr(
             out.push_str("])");
         }
         Obj::Exception(e) => {
-            out.push_str(e.kind.attr_name());
+            match e.class {
+                Some(c) => out.push_str(crate::vm::classes::class_name(rt, c)),
+                None => out.push_str(e.kind.attr_name()),
+            }
             write_seq(rt, &e.args, "(", ")", false, out, stack)?;
         }
         _ => {}

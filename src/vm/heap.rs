@@ -84,6 +84,9 @@ pub struct Instance {
     pub class: crate::vm::value::ObjId,
     /// Instance attributes, each with its lost-update bookkeeping (a shared location).
     pub attrs: IndexMap<u32, (Value, LocMeta), FixedState>,
+    /// The built-in object behind an instance of a subclass of a built-in class: the
+    /// `threading.Thread` that `Thread.__init__` made for it.
+    pub base_obj: Option<ObjId>,
 }
 
 /// One traceback line: a code object and the instruction that was executing.
@@ -105,6 +108,11 @@ pub struct ExcObj {
     pub cause: Option<Value>,
     /// The exception being handled when this one was raised.
     pub context: Option<Value>,
+    /// The class of an instance of a `class` deriving from a built-in exception (`kind` is
+    /// then that built-in base).
+    pub class: Option<ObjId>,
+    /// Attributes set on the exception (`self.amount = …` in a custom exception).
+    pub attrs: AttrMap,
 }
 
 /// What a dict view or dict iterator yields.
@@ -269,6 +277,10 @@ impl Obj {
             Obj::Zip { iters } => iters.iter().copied().for_each(f),
             Obj::Exception(e) => {
                 e.args.iter().copied().for_each(&mut *f);
+                if let Some(c) = e.class {
+                    f(Value::Obj(c));
+                }
+                e.attrs.values().copied().for_each(&mut *f);
                 if let Some(c) = e.cause {
                     f(c);
                 }
@@ -285,6 +297,9 @@ impl Obj {
             }
             Obj::Instance(i) => {
                 f(Value::Obj(i.class));
+                if let Some(b) = i.base_obj {
+                    f(Value::Obj(b));
+                }
                 i.attrs.values().for_each(|(v, _)| f(*v));
             }
             Obj::BoundPyMethod { func, recv } => {

@@ -1599,6 +1599,10 @@ impl Vm {
         match typ {
             Value::ExcType(k) => Ok(kind.is_subclass_of(k)),
             Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::Class(c) if c.builtin_base.is_some() => {
+                    Ok(crate::vm::classes::class_of(&self.rt, exc)
+                        .is_some_and(|ec| crate::vm::classes::is_subclass(&self.rt, ec, typ)))
+                }
                 Obj::Tuple(items) => {
                     for t in items.clone() {
                         if self.exception_matches(exc, t)? {
@@ -1620,6 +1624,9 @@ impl Vm {
                 .rt
                 .exception_object(Throw::NewArgs { kind, args: vec![] })?,
             Value::Obj(id) if matches!(self.rt.heap.get(id), Obj::Exception(_)) => id,
+            Value::Obj(id) if matches!(self.rt.heap.get(id), Obj::Class(_)) => {
+                self.raise_class(id)?
+            }
             _ => {
                 return Err(Throw::type_error(
                     "exceptions must derive from BaseException",
@@ -1666,6 +1673,8 @@ impl Vm {
             traceback: Vec::new(),
             cause: None,
             context: None,
+            class: None,
+            attrs: Default::default(),
         }))?))
     }
 

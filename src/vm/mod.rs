@@ -208,6 +208,8 @@ impl Rt {
             traceback: Vec::new(),
             cause: None,
             context: None,
+            class: None,
+            attrs: Default::default(),
         }))?)
     }
 

@@ -294,6 +294,7 @@ name_enum! {
         enter = "__enter__",
         exit = "__exit__",
         dunder_name = "__name__",
+        dunder_init = "__init__",
         real = "real",
         imag = "imag",
     }
@@ -314,6 +315,8 @@ pub enum TypeTag {
     Event,
     Barrier,
     Queue,
+    /// `BaseException.__init__`, reached through `super()` in a custom exception.
+    Exception,
 }
 
 /// A built-in method: the receiver's type and the attribute name. Carried by

@@ -123,7 +123,10 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &str {
         },
         Obj::Enumerate { .. } => "enumerate",
         Obj::Zip { .. } => "zip",
-        Obj::Exception(e) => e.kind.attr_name(),
+        Obj::Exception(e) => match e.class {
+            Some(c) => crate::vm::classes::class_name(rt, c),
+            None => e.kind.attr_name(),
+        },
         Obj::Sync(s) => sync_type_name(s),
         Obj::Class(_) => "type",
         Obj::Instance(i) => match rt.heap.get(i.class) {
