@@ -1338,6 +1338,10 @@ impl Vm {
             Opcode::LOAD_ATTR => {
                 let obj = pop!();
                 let v = tri!(self.load_attr(obj, ins.arg));
+                if let Some(loc) = self.attr_loc(obj, ins.arg) {
+                    let meta = self.items.locs[loc as usize].meta;
+                    reads.record(LocKey::Item(loc), &meta, code_id, (rg.pc - 1) as u32);
+                }
                 stack.push(v);
                 Flow::Next
             }
@@ -1354,6 +1358,22 @@ impl Vm {
                 let obj = pop!();
                 let v = pop!();
                 tri!(self.store_attr(obj, ins.arg, v));
+                if let Some(loc) = self.attr_loc(obj, ins.arg) {
+                    let key = LocKey::Item(loc);
+                    let read = reads.take(key).copied();
+                    let pc = (rg.pc - 1) as u32;
+                    let st = lost::on_store(
+                        &mut self.items.locs[loc as usize].meta,
+                        read,
+                        tid as u32,
+                        code_id,
+                        pc,
+                    );
+                    if st.erased != 0 {
+                        let ev = st.event(key, tid as u32, code_id, pc);
+                        self.note_lost(key, st.erased, ev, v, Value::Undef);
+                    }
+                }
                 Flow::Next
             }
             Opcode::BEFORE_WITH => {
