@@ -297,6 +297,13 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
                 "object() instances are not supported by gilvm",
             ))
         }
+        PrintParts => {
+            let [parts, sep, end] = args else {
+                return Err(Throw::type_error("__print_parts__ expects 3 arguments"));
+            };
+            let items = ops::collect_iterable(rt, *parts)?;
+            print(rt, &items, &[("sep", *sep), ("end", *end)])
+        }
         ObjectInit => {
             if !args.is_empty() || !kwargs.is_empty() {
                 return Err(Throw::type_error(

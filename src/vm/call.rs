@@ -132,6 +132,11 @@ impl Vm {
     ) -> PyResult<Outcome> {
         match callee {
             Value::Native(id) => {
+                if self.rt.str_dunders {
+                    if let Some(out) = self.dunder_builtin(id, args, kw)? {
+                        return Ok(out);
+                    }
+                }
                 if let Some(out) = self.key_function_call(id, args, kw)? {
                     return Ok(out);
                 }

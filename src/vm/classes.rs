@@ -27,6 +27,8 @@ pub struct Dunders {
     pub classcell: u32,
     pub qualname: u32,
     pub run: u32,
+    pub str_: u32,
+    pub repr: u32,
     pub name: u32,
 }
 
@@ -43,6 +45,8 @@ impl Dunders {
             classcell: id("__classcell__"),
             qualname: id("__qualname__"),
             run: id("run"),
+            str_: id("__str__"),
+            repr: id("__repr__"),
             name: id("__name__"),
         }
     }
@@ -109,6 +113,92 @@ pub fn class_qualname(rt: &Rt, cls: ObjId) -> &str {
         Obj::Class(c) => &c.qualname,
         _ => "?",
     }
+}
+
+/// The special methods gilvm does not call yet: a class defining one is refused when it is
+/// made, so no operation silently ignores it (`==` comparing identities although the class
+/// defines `__eq__`, …).
+const UNSUPPORTED_DUNDERS: &[&str] = &[
+    "__eq__",
+    "__ne__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__hash__",
+    "__bool__",
+    "__len__",
+    "__contains__",
+    "__getitem__",
+    "__setitem__",
+    "__delitem__",
+    "__iter__",
+    "__next__",
+    "__call__",
+    "__enter__",
+    "__exit__",
+    "__add__",
+    "__radd__",
+    "__iadd__",
+    "__sub__",
+    "__rsub__",
+    "__isub__",
+    "__mul__",
+    "__rmul__",
+    "__imul__",
+    "__truediv__",
+    "__floordiv__",
+    "__mod__",
+    "__pow__",
+    "__neg__",
+    "__abs__",
+    "__format__",
+    "__getattr__",
+    "__getattribute__",
+    "__setattr__",
+    "__delattr__",
+    "__new__",
+    "__del__",
+    "__int__",
+    "__float__",
+    "__index__",
+    "__reversed__",
+    "__class_getitem__",
+    "__init_subclass__",
+    "__set_name__",
+    "__get__",
+    "__set__",
+];
+
+/// Refuses a special method gilvm does not call yet, where the class body defines it.
+pub fn check_class_name(name: &str) -> PyResult<()> {
+    if UNSUPPORTED_DUNDERS.contains(&name) {
+        return Err(Throw::new(
+            ExcKind::NotImplementedError,
+            format!("the special method {name} is not supported by gilvm yet"),
+        ));
+    }
+    Ok(())
+}
+
+/// A user-defined special method of `v`'s class (`__str__`, `__repr__`), if any.
+pub fn user_dunder(rt: &Rt, v: Value, name: u32) -> Option<Value> {
+    if name == u32::MAX {
+        return None;
+    }
+    let cls = class_of(rt, v)?;
+    class_lookup(rt, cls, name).filter(|f| is_function(rt, *f).is_some())
+}
+
+/// `object.__format__` accepts only an empty spec.
+pub fn check_format_spec(rt: &Rt, v: Value, spec: Value) -> PyResult<()> {
+    if rt.as_str(spec).is_some_and(|s| !s.is_empty()) {
+        return Err(Throw::type_error(format!(
+            "unsupported format string passed to {}.__format__",
+            ops::type_name(rt, v)
+        )));
+    }
+    Ok(())
 }
 
 fn is_function(rt: &Rt, v: Value) -> Option<ObjId> {
@@ -216,6 +306,9 @@ impl Vm {
             Some(other) => (Vec::new(), Some(other)),
             None => (Vec::new(), None),
         };
+        if ns.contains_key(&self.rt.dunders.str_) || ns.contains_key(&self.rt.dunders.repr) {
+            self.rt.str_dunders = true;
+        }
         let cell = ns.shift_remove(&self.rt.dunders.classcell);
         let cls = self.rt.alloc(Obj::Class(Box::new(ClassObj {
             name,
@@ -332,6 +425,59 @@ impl Vm {
                 Ok(done)
             }
         }
+    }
+
+    /// `print`, `str`, `repr` and `format` on an instance whose class defines `__str__` or
+    /// `__repr__`: a call of that method (or of a prelude function that calls `str()`),
+    /// instead of the built-in. `None` when no argument needs it.
+    pub fn dunder_builtin(
+        &mut self,
+        id: NativeId,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Option<crate::vm::call::Outcome>> {
+        use crate::vm::call::Outcome;
+        let d = self.rt.dunders;
+        let str_or_repr =
+            |rt: &Rt, v: Value| user_dunder(rt, v, d.str_).or_else(|| user_dunder(rt, v, d.repr));
+        Ok(match (id, args) {
+            (NativeId::Str, [v]) if kw.is_empty() => {
+                str_or_repr(&self.rt, *v).map(|f| Outcome::Call(f, vec![*v]))
+            }
+            (NativeId::Repr, [v]) if kw.is_empty() => {
+                user_dunder(&self.rt, *v, d.repr).map(|f| Outcome::Call(f, vec![*v]))
+            }
+            (NativeId::Print, _)
+                if kw.iter().all(|(k, _)| *k == "sep" || *k == "end")
+                    && args.iter().any(|v| str_or_repr(&self.rt, *v).is_some()) =>
+            {
+                let get = |name: &str| {
+                    kw.iter()
+                        .find(|(k, _)| *k == name)
+                        .map_or(Value::None, |(_, v)| *v)
+                };
+                let (sep, end) = (get("sep"), get("end"));
+                let tuple = self.rt.new_tuple(args.to_vec())?;
+                let f = self.prelude_function(crate::vm::prelude::PreludeFn::PrintObjects)?;
+                let printer = Value::Native(NativeId::PrintParts);
+                Some(Outcome::Call(f, vec![printer, tuple, sep, end]))
+            }
+            (NativeId::Format, [v, rest @ ..]) if kw.is_empty() && rest.len() <= 1 => {
+                if str_or_repr(&self.rt, *v).is_some() {
+                    let spec = match rest.first() {
+                        Some(s) => *s,
+                        None => self.rt.new_str("")?,
+                    };
+                    check_format_spec(&self.rt, *v, spec)?;
+                    // format(x, spec) is x.__format__(spec): no !r conversion.
+                    let f = self.prelude_function(crate::vm::prelude::PreludeFn::FormatObject)?;
+                    Some(Outcome::Call(f, vec![*v, Value::Bool(false), spec]))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        })
     }
 
     /// `raise C` with a class: an instance made without arguments (CPython calls the class;

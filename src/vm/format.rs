@@ -31,10 +31,28 @@ pub fn repr(rt: &Rt, v: Value) -> PyResult<String> {
 }
 
 /// `str(v)`: the string itself for a str, Python's `str(e)` rules for exceptions, else repr.
+/// A `__str__`/`__repr__` that a built-in would have to call from inside its own work (a
+/// list's repr, `%` formatting): not supported yet, said rather than printed wrongly.
+fn unsupported_dunder(rt: &Rt, v: Value, name: &str) -> crate::vm::Throw {
+    crate::vm::Throw::new(
+        ExcKind::NotImplementedError,
+        format!(
+            "gilvm cannot call {name} of a '{}' object here yet (only print(), str(), repr(), \
+             format() and f-strings call it)",
+            type_name(rt, v)
+        ),
+    )
+}
+
 pub fn str_of(rt: &Rt, v: Value) -> PyResult<String> {
     if let Value::Obj(id) = v {
         match rt.heap.get(id) {
             Obj::Str(s) => return Ok(s.clone()),
+            Obj::Instance(_) | Obj::Exception(_)
+                if crate::vm::classes::user_dunder(rt, v, rt.dunders.str_).is_some() =>
+            {
+                return Err(unsupported_dunder(rt, v, "__str__"));
+            }
             Obj::Exception(e) => {
                 return match e.args.as_slice() {
                     [] => Ok(String::new()),
@@ -362,6 +380,9 @@ fn write_obj_repr(
             out.push_str("])");
         }
         Obj::Exception(e) => {
+            if crate::vm::classes::user_dunder(rt, v, rt.dunders.repr).is_some() {
+                return Err(unsupported_dunder(rt, v, "__repr__"));
+            }
             match e.class {
                 Some(c) => out.push_str(crate::vm::classes::class_name(rt, c)),
                 None => out.push_str(e.kind.attr_name()),
@@ -440,6 +461,9 @@ fn leaf_repr(
         Obj::Sync(s) => out.push_str(&sync_repr(rt, s, id)),
         Obj::Class(c) => out.push_str(&format!("<class '__main__.{}'>", c.qualname)),
         Obj::Instance(i) => {
+            if crate::vm::classes::user_dunder(rt, v, rt.dunders.repr).is_some() {
+                return Err(unsupported_dunder(rt, v, "__repr__"));
+            }
             let name = match rt.heap.get(i.class) {
                 Obj::Class(c) => c.qualname.as_str(),
                 _ => "?",

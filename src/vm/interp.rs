@@ -1198,6 +1198,38 @@ impl Vm {
                     None
                 };
                 let v = pop!();
+                if self.rt.str_dunders {
+                    let d = self.rt.dunders;
+                    let user = crate::vm::classes::user_dunder(&self.rt, v, d.str_)
+                        .or_else(|| crate::vm::classes::user_dunder(&self.rt, v, d.repr));
+                    if user.is_some() {
+                        // `format_object(v, conv, spec)` in the prelude calls str()/repr().
+                        let use_repr = ins.arg & 3 == FVC_REPR;
+                        let spec = match spec {
+                            Some(s) => s,
+                            None => tri!(self.rt.new_str("")),
+                        };
+                        if ins.arg & 3 != FVC_REPR && ins.arg & 3 != FVC_STR {
+                            tri!(crate::vm::classes::check_format_spec(&self.rt, v, spec));
+                        }
+                        let conv = Value::Bool(use_repr);
+                        let f = tri!(
+                            self.prelude_function(crate::vm::prelude::PreludeFn::FormatObject)
+                        );
+                        let callee_at = stack.len();
+                        stack.push(f);
+                        stack.push(v);
+                        stack.push(conv);
+                        stack.push(spec);
+                        save_pc!();
+                        return match self.do_call(stack, frames, callee_at, &[]) {
+                            Ok(CallDone::Value) => Flow::Next,
+                            Ok(CallDone::Frame) => Flow::Frame,
+                            Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+                            Err(e) => Flow::Raise(to_throw(e)),
+                        };
+                    }
+                }
                 // !s, !r, !a, then the spec: one call, no intermediate string object.
                 let conv = match ins.arg & 3 {
                     FVC_STR => Some('s'),
@@ -1487,6 +1519,11 @@ impl Vm {
             }
             Opcode::STORE_CLASS_NAME => {
                 let v = pop!();
+                if prog.names[ins.arg as usize].starts_with("__") {
+                    tri!(crate::vm::classes::check_class_name(
+                        &prog.names[ins.arg as usize]
+                    ));
+                }
                 if let Value::Obj(f) = func {
                     if let Obj::ClassBody { ns, .. } = self.rt.heap.get_mut(f) {
                         ns.insert(ins.arg, v);

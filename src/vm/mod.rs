@@ -125,6 +125,9 @@ pub struct Rt {
     pub work_left: u64,
     /// Name ids of the dunder names the VM looks up on classes.
     pub dunders: crate::vm::classes::Dunders,
+    /// Set once a class defining `__str__` or `__repr__` exists: `print`, `str`, `repr`,
+    /// `format` and f-strings then look for them (nothing to check before).
+    pub str_dunders: bool,
 }
 
 impl Rt {
@@ -136,6 +139,7 @@ impl Rt {
     ) -> Rt {
         Rt {
             dunders: crate::vm::classes::Dunders::new(&program.names),
+            str_dunders: false,
             heap: Heap::new(heap_limit),
             stdout,
             prelude_start: program.codes.len() as u32,

@@ -88,6 +88,8 @@ name_enum! {
         // `class` statements (`LOAD_BUILD_CLASS`) and `object.__init__`
         BuildClass = "__build_class__",
         ObjectInit = "__init__",
+        // The prelude's `print_objects` prints the strings it made with it.
+        PrintParts = "__print_parts__",
         // threading
         Thread = "Thread",
         Lock = "Lock",
