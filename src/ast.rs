@@ -55,6 +55,7 @@ pub enum StmtKind {
     Continue,
     Pass,
     FunctionDef(Box<FunctionDef>),
+    ClassDef(Box<ClassDef>),
     Return(Option<Expr>),
     Global(Vec<Ident>),
     Nonlocal(Vec<Ident>),
@@ -128,6 +129,16 @@ pub struct FunctionDef {
     pub params: Params,
     pub body: Vec<Stmt>,
     /// Span of the `def name(...)` header.
+    pub span: Span,
+}
+
+/// `class Name(Base, ...):` — single or multiple bases; keywords are refused by the parser.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassDef {
+    pub name: Ident,
+    pub bases: Vec<Expr>,
+    pub body: Vec<Stmt>,
+    /// Span of the `class Name(...)` header.
     pub span: Span,
 }
 

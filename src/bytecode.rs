@@ -412,6 +412,16 @@ opcodes! {
     IMPORT_NAME = "IMPORT_NAME", None;
     /// Operand: name id. Pushes TOS.name for a module TOS (kept on the stack).
     IMPORT_FROM = "IMPORT_FROM", None;
+
+    /// No operand. Pushes the `__build_class__` built-in (a `class` statement).
+    LOAD_BUILD_CLASS = "LOAD_BUILD_CLASS", None;
+    /// Operand: name id. `LOAD_NAME` in a class body: the class namespace, then globals, then
+    /// builtins. Printed as `LOAD_NAME` (it is CPython's `LOAD_NAME`; the VM keeps module-level
+    /// `LOAD_NAME` on the fast global path and class bodies off it).
+    LOAD_CLASS_NAME = "LOAD_NAME", None;
+    /// Operand: name id. `STORE_NAME` in a class body: into the class namespace. Printed as
+    /// `STORE_NAME`.
+    STORE_CLASS_NAME = "STORE_NAME", None;
 }
 
 impl Opcode {
@@ -423,6 +433,8 @@ impl Opcode {
             LOAD_NAME
                 | STORE_NAME
                 | DELETE_NAME
+                | LOAD_CLASS_NAME
+                | STORE_CLASS_NAME
                 | LOAD_GLOBAL
                 | STORE_GLOBAL
                 | DELETE_GLOBAL
@@ -554,7 +566,12 @@ mod tests {
 
     #[test]
     fn opnames_are_unique_and_cpython_shaped() {
-        let mut names: Vec<&str> = Opcode::ALL.iter().map(|o| o.name()).collect();
+        // The class-body forms print as the CPython instruction they are.
+        let mut names: Vec<&str> = Opcode::ALL
+            .iter()
+            .filter(|o| !matches!(o, Opcode::LOAD_CLASS_NAME | Opcode::STORE_CLASS_NAME))
+            .map(|o| o.name())
+            .collect();
         let n = names.len();
         names.sort();
         names.dedup();

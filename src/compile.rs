@@ -102,6 +102,7 @@ enum UnitKind {
     Function,
     Lambda,
     Comprehension,
+    Class,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -300,6 +301,9 @@ impl<'a> Compiler<'a> {
             Ctx::Store => s,
             Ctx::Del => d,
         };
+        if self.cur.kind == UnitKind::Class {
+            return self.class_name_op(name, scope, ctx, span);
+        }
         match scope {
             Some(NameScope::Free | NameScope::Cell) => {
                 let i = self.deref_index(name, span)?;
@@ -320,6 +324,34 @@ impl<'a> Compiler<'a> {
             _ => {
                 let i = self.name_id(name);
                 self.emit(pick(LOAD_NAME, STORE_NAME, DELETE_NAME), i);
+            }
+        }
+        Ok(())
+    }
+
+    /// A name in a class body: the class namespace (`LOAD_NAME`/`STORE_NAME`, as CPython),
+    /// or a declared global.
+    fn class_name_op(&mut self, name: &str, scope: Option<NameScope>, ctx: Ctx, span: Span) -> R {
+        use Opcode::*;
+        let i = self.name_id(name);
+        match (scope, ctx) {
+            (Some(NameScope::GlobalExplicit), Ctx::Load) => self.emit(LOAD_GLOBAL, i),
+            (Some(NameScope::GlobalExplicit), Ctx::Store) => self.emit(STORE_GLOBAL, i),
+            (Some(NameScope::Free | NameScope::Cell), _) => {
+                return Err(CompileError::syntax(
+                    format!(
+                        "a class body using '{name}' of an enclosing function is not supported by gilvm"
+                    ),
+                    span,
+                ))
+            }
+            (_, Ctx::Load) => self.emit(LOAD_CLASS_NAME, i),
+            (_, Ctx::Store) => self.emit(STORE_CLASS_NAME, i),
+            (_, Ctx::Del) => {
+                return Err(CompileError::syntax(
+                    "'del' in a class body is not supported by gilvm",
+                    span,
+                ))
             }
         }
         Ok(())

@@ -27,7 +27,8 @@ use std::collections::{BTreeSet, HashMap};
 use indexmap::IndexMap;
 
 use crate::ast::{
-    Comprehension, Expr, ExprKind, FunctionDef, Ident, Module, Params, Span, Stmt, StmtKind,
+    ClassDef, Comprehension, Expr, ExprKind, FunctionDef, Ident, Module, Params, Span, Stmt,
+    StmtKind,
 };
 use crate::error::CompileError;
 
@@ -41,6 +42,8 @@ pub enum ScopeKind {
     Function,
     Lambda,
     Comprehension,
+    /// A class body: its names live in the class namespace (`*_NAME`), invisible to methods.
+    Class,
 }
 
 /// Where a name lives, as seen from one block (CPython's LOCAL, GLOBAL_EXPLICIT, …).
@@ -105,6 +108,13 @@ impl ScopeTable {
             .first()
             .and_then(|s| s.symbols.get(name))
             .is_some_and(|s| s.flags & DEF_IMPORT != 0)
+    }
+
+    /// The block of a `class` body.
+    pub fn scope_of_class(&self, def: &ClassDef) -> Option<ScopeId> {
+        self.by_node
+            .get(&(def as *const ClassDef as usize))
+            .copied()
     }
 
     /// The block of a lambda or comprehension expression.
@@ -286,6 +296,15 @@ impl Builder {
                 self.stack.pop();
                 Ok(())
             }
+            StmtKind::ClassDef(def) => {
+                self.add_def(&def.name.name, DEF_LOCAL, def.name.span)?;
+                self.visit_exprs(&def.bases, Ctx::Load)?;
+                let key = &**def as *const ClassDef as usize;
+                self.enter(ScopeKind::Class, &def.name.name, Some(key));
+                self.visit_body(&def.body)?;
+                self.stack.pop();
+                Ok(())
+            }
             StmtKind::Return(value) => match value {
                 Some(v) => self.visit_expr(v, Ctx::Load),
                 None => Ok(()),
@@ -445,6 +464,14 @@ impl Builder {
         match &expr.kind {
             ExprKind::Name(name) => {
                 let flag = if ctx == Ctx::Load { USE } else { DEF_LOCAL };
+                // CPython: a function that mentions `super` gets the implicit `__class__`
+                // cell of the class it is defined in (zero-argument `super()`).
+                if ctx == Ctx::Load
+                    && name == "super"
+                    && !matches!(self.cur().kind, ScopeKind::Module | ScopeKind::Class)
+                {
+                    self.add_def("__class__", USE, expr.span)?;
+                }
                 self.add_def(name, flag, expr.span)
             }
             ExprKind::Int(_)
@@ -590,7 +617,8 @@ fn analyze_block(
     let mut local = BTreeSet::new();
     let mut resolved: HashMap<String, NameScope> = HashMap::new();
     let mut bound_copy = bound.cloned();
-    let is_function = scopes[id].kind != ScopeKind::Module;
+    let is_class = scopes[id].kind == ScopeKind::Class;
+    let is_function = scopes[id].kind != ScopeKind::Module && !is_class;
     let symbols: Vec<(String, Symbol)> = scopes[id]
         .symbols
         .iter()
@@ -647,6 +675,10 @@ fn analyze_block(
     if let Some(b) = &bound_copy {
         newbound.extend(b.iter().cloned());
     }
+    if is_class {
+        // Methods see the class's implicit `__class__` cell, never its other names.
+        newbound.insert("__class__".to_string());
+    }
     let newglobal = global.clone();
 
     let mut newfree = BTreeSet::new();
@@ -675,6 +707,9 @@ fn analyze_block(
         newfree.retain(|n| resolved.get(n) != Some(&NameScope::Cell));
     }
 
+    // CPython's `drop_class_free`: a method's `__class__` is the class block's own cell.
+    let class_cell = is_class && newfree.remove("__class__");
+
     // Free variables of children that are not defined here pass through this block.
     for name in &newfree {
         if resolved.contains_key(name) {
@@ -696,6 +731,9 @@ fn analyze_block(
         .filter(|(_, s)| **s == NameScope::Cell)
         .map(|(n, _)| n.clone())
         .collect();
+    if class_cell {
+        scope.cellvars.push("__class__".to_string());
+    }
     scope.cellvars.sort();
     scope.freevars = resolved
         .iter()
@@ -704,6 +742,11 @@ fn analyze_block(
         .collect();
     scope.freevars.sort();
     scope.resolved = resolved;
+    if class_cell {
+        scope
+            .resolved
+            .insert("__class__".to_string(), NameScope::Cell);
+    }
     free.extend(newfree);
     Ok(())
 }

@@ -13,6 +13,10 @@ use std::process::Command;
 
 const SNIPPETS: &[(&str, &str)] = &[
     (
+        "classes",
+        "class A:\n    'doc'\n    x = 1\n    def __init__(self, v):\n        self.v = v\n        self.v += 1\n    def get(self):\n        return self.v\nclass B(A):\n    def get(self):\n        return super().get() + A.x\nb = B(2)\nprint(b.get())\nm = b.get\ndef f():\n    class C(object):\n        pass\n    return C\n",
+    ),
+    (
         "global_augassign",
         "counter = 0\ndef increment():\n    global counter\n    counter += 1\n",
     ),

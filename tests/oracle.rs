@@ -11,6 +11,7 @@ use std::process::Command;
 /// which threads take a lock.
 const SCHEDULE_DEPENDENT: &[&str] = &[
     "counter_race.toy",
+    "bank_account_race.toy",
     "lesson_lost_update.toy",
     "lock_turns.toy",
 ];

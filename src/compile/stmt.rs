@@ -8,7 +8,7 @@
 use super::cfg::{BlockId, Ins, Loc, Op};
 use super::fold;
 use super::{Compiler, Ctx, FBlockKind, UnitKind, R};
-use crate::ast::{ExceptHandler, Expr, ExprKind, FunctionDef, Stmt, StmtKind, WithItem};
+use crate::ast::{ClassDef, ExceptHandler, Expr, ExprKind, FunctionDef, Stmt, StmtKind, WithItem};
 use crate::bytecode::{Const, Opcode};
 use crate::error::CompileError;
 
@@ -96,6 +96,7 @@ impl<'a> Compiler<'a> {
             }
             StmtKind::Pass => self.emit(NOP, 0),
             StmtKind::FunctionDef(def) => self.function_def(s, def)?,
+            StmtKind::ClassDef(def) => self.class_def(s, def)?,
             StmtKind::Return(value) => self.return_stmt(s, value.as_ref())?,
             StmtKind::Global(_) | StmtKind::Nonlocal(_) => {}
             StmtKind::With { items, body } => self.with_stmt(s, items, body, 0)?,
@@ -303,6 +304,54 @@ impl<'a> Compiler<'a> {
         let code = self.exit_scope()?;
         self.set_loc(s.span);
         self.make_closure(code, flags, s.span)?;
+        self.name_op(&def.name.name, Ctx::Store, def.name.span)
+    }
+
+    /// CPython's `compiler_class`: the body is a code object run by `__build_class__`
+    /// (`LOAD_BUILD_CLASS; MAKE_FUNCTION; LOAD_CONST name; bases…; CALL n`).
+    fn class_def(&mut self, s: &'a Stmt, def: &'a ClassDef) -> R {
+        use Opcode::*;
+        let scope = self
+            .scopes
+            .scope_of_class(def)
+            .ok_or_else(|| super::internal("class without a scope", def.span))?;
+        self.enter_scope(UnitKind::Class, &def.name.name, scope, s.span);
+        self.set_loc(def.span);
+        self.name_op("__name__", Ctx::Load, def.span)?;
+        self.name_op("__module__", Ctx::Store, def.span)?;
+        let qualname = self.cur.qualname.clone();
+        self.load_const(Const::Str(qualname));
+        self.name_op("__qualname__", Ctx::Store, def.span)?;
+        let mut body = &def.body[..];
+        if let Some((first, rest)) = body.split_first() {
+            if let StmtKind::Expr(e) = &first.kind {
+                if let ExprKind::Str(_) = &e.kind {
+                    self.set_loc(first.span);
+                    self.expr(e)?;
+                    self.name_op("__doc__", Ctx::Store, first.span)?;
+                    body = rest;
+                }
+            }
+        }
+        self.stmts(body)?;
+        if self.cur.cellvars.iter().any(|c| c == "__class__") {
+            self.unset_loc();
+            let i = self.deref_index("__class__", def.span)?;
+            self.emit(LOAD_CLOSURE, i);
+            self.emit(COPY, 1);
+            self.name_op("__classcell__", Ctx::Store, def.span)?;
+            self.emit(RETURN_VALUE, 0);
+        }
+        let code = self.exit_scope()?;
+        self.set_loc(def.span);
+        self.emit(LOAD_BUILD_CLASS, 0);
+        self.make_closure(code, 0, def.span)?;
+        self.load_const(Const::Str(def.name.name.clone()));
+        for b in &def.bases {
+            self.expr(b)?;
+        }
+        self.set_loc(def.span);
+        self.emit(CALL, def.bases.len() as u32 + 2);
         self.name_op(&def.name.name, Ctx::Store, def.name.span)
     }
 

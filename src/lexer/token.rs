@@ -24,6 +24,7 @@ pub enum Tok {
     As,
     Assert,
     Break,
+    Class,
     Continue,
     Def,
     Del,
@@ -109,6 +110,7 @@ pub fn keyword(text: &str) -> Tok {
         "assert" => Tok::Assert,
         "break" => Tok::Break,
         "continue" => Tok::Continue,
+        "class" => Tok::Class,
         "def" => Tok::Def,
         "del" => Tok::Del,
         "elif" => Tok::Elif,
@@ -134,7 +136,6 @@ pub fn keyword(text: &str) -> Tok {
         "with" => Tok::With,
         // Valid Python outside gilvm's language: a token the grammar never accepts, so
         // the parser reports it where it stands (after any earlier error).
-        "class" => Tok::Unsupported("classes ('class') are"),
         "yield" => Tok::Unsupported("generators ('yield') are"),
         "async" => Tok::Unsupported("'async' is"),
         "await" => Tok::Unsupported("'await' is"),

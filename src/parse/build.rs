@@ -67,6 +67,15 @@ pub enum ParamItem {
     Annotated(Span),
 }
 
+/// One item between the parentheses of a `class` header.
+pub enum ClassArg {
+    Base(Ex),
+    /// `metaclass=…` and other class keywords (not supported).
+    Keyword(Span),
+    /// `*bases` / `**kw` (not supported).
+    Star(Span),
+}
+
 /// A syntax error at `l..r`, as the parser's error type.
 pub fn error(message: impl Into<String>, span: Span) -> PError {
     ParseError::User {

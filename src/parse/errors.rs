@@ -190,6 +190,7 @@ fn unexpected(
                 | Tok::Finally
                 | Tok::With
                 | Tok::Def
+                | Tok::Class
         )
     );
     if tok == Some(&Tok::Equal) && matches!(head, Some(Tok::If | Tok::Elif | Tok::While)) {
@@ -253,6 +254,7 @@ fn unexpected(
 fn block_name(t: &Tok) -> String {
     let kw = match t {
         Tok::Def => return "function definition".to_string(),
+        Tok::Class => return "class definition".to_string(),
         Tok::If => "if",
         Tok::Elif => "elif",
         Tok::Else => "else",

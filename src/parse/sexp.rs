@@ -75,6 +75,15 @@ fn stmt(s: &Stmt, indent: usize, out: &mut String) {
             indent,
             out,
         ),
+        StmtKind::ClassDef(c) => {
+            let bases: Vec<String> = c.bases.iter().map(expr).collect();
+            block(
+                &format!("class {}({})", c.name.name, bases.join(", ")),
+                &c.body,
+                indent,
+                out,
+            )
+        }
         StmtKind::Return(v) => line(
             out,
             match v {

@@ -520,8 +520,8 @@ fn fstring_errors() {
 #[test]
 fn unsupported() {
     check_err(
-        "class A:\n  pass\n",
-        "SyntaxError: classes ('class') are not supported by gilvm @1:1",
+        "class A(metaclass=M):\n  pass\n",
+        "SyntaxError: class keyword arguments (metaclass=...) are not supported by gilvm @1:9",
     );
     check_err(
         "def g():\n  yield 1\n",

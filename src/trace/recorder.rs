@@ -318,6 +318,7 @@ impl Recorder {
                 }
                 Opcode::STORE_FAST if p.wanted => t.stack.last().copied(),
                 Opcode::STORE_SUBSCR if n >= 3 => Some(t.stack[n - 3]),
+                Opcode::STORE_ATTR if n >= 2 => Some(t.stack[n - 2]),
                 _ => None,
             };
             p.store_value = v.map(|v| vm.value_text(v));
@@ -366,6 +367,11 @@ impl Recorder {
                         .var_ids
                         .iter()
                         .any(|&id| vm.globals.get(id as usize).map(|g| g.value) == Some(container))
+            }
+            // An attribute by name (`--var balance` shows `self.balance`).
+            Opcode::LOAD_ATTR | Opcode::STORE_ATTR => {
+                let name = &vm.prog.names[ins.arg as usize];
+                self.filters.vars.iter().any(|v| v == name)
             }
             // Variables only: `t.start()` does not touch a variable named `start`.
             Opcode::LOAD_GLOBAL
@@ -440,7 +446,11 @@ impl Recorder {
             && t.frames.last().is_some_and(|f| f.pc == p.pc + 1);
         let shared_load = matches!(
             ins.op,
-            Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME | Opcode::LOAD_DEREF | Opcode::BINARY_SUBSCR
+            Opcode::LOAD_GLOBAL
+                | Opcode::LOAD_NAME
+                | Opcode::LOAD_DEREF
+                | Opcode::BINARY_SUBSCR
+                | Opcode::LOAD_ATTR
         ) && (ins.op != Opcode::LOAD_GLOBAL && ins.op != Opcode::LOAD_NAME
             || vm
                 .globals
@@ -715,7 +725,11 @@ fn is_load(op: Opcode) -> bool {
 fn is_shared_store(op: Opcode) -> bool {
     matches!(
         op,
-        Opcode::STORE_GLOBAL | Opcode::STORE_NAME | Opcode::STORE_DEREF | Opcode::STORE_SUBSCR
+        Opcode::STORE_GLOBAL
+            | Opcode::STORE_NAME
+            | Opcode::STORE_DEREF
+            | Opcode::STORE_SUBSCR
+            | Opcode::STORE_ATTR
     )
 }
 

@@ -25,6 +25,9 @@ impl Vm {
                 }
             }
         }
+        if let Some(r) = self.class_attr(obj, name, true)? {
+            return Ok(r);
+        }
         Ok((self.load_attr(obj, name)?, None))
     }
 
@@ -36,6 +39,9 @@ impl Vm {
         match obj {
             Value::Module(m) => return self.module_member(m, name_str),
             Value::Obj(id) => {
+                if let Some((v, _)) = self.class_attr(obj, name, false)? {
+                    return Ok(v);
+                }
                 if let Some(attr) = attr {
                     if let Some(m) = methods::lookup_method(&self.rt, obj, attr)
                         .or_else(|| self.sync_lookup(id, attr))
@@ -109,6 +115,9 @@ impl Vm {
             if self.sync_store_attr(id, attr, v)? {
                 return Ok(());
             }
+        }
+        if self.class_store_attr(obj, name, v)? {
+            return Ok(());
         }
         let prog = self.prog.clone();
         Err(no_attribute(&self.rt, obj, &prog.names[name as usize]))

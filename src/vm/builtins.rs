@@ -279,6 +279,49 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
             let v = one(id, args, kwargs)?;
             Ok(Value::Bool(is_callable(rt, v)))
         }
+        Type => {
+            no_kwargs(id, kwargs)?;
+            match args {
+                [v] => type_of(rt, *v),
+                _ => Err(Throw::type_error(
+                    "type() with three arguments is not supported by gilvm",
+                )),
+            }
+        }
+        Object => {
+            no_kwargs(id, kwargs)?;
+            if !args.is_empty() {
+                return Err(Throw::type_error("object() takes no arguments"));
+            }
+            Err(Throw::type_error(
+                "object() instances are not supported by gilvm",
+            ))
+        }
+        PrintParts => {
+            let [parts, sep, end] = args else {
+                return Err(Throw::type_error("__print_parts__ expects 3 arguments"));
+            };
+            let items = ops::collect_iterable(rt, *parts)?;
+            print(rt, &items, &[("sep", *sep), ("end", *end)])
+        }
+        ObjectInit => {
+            if !args.is_empty() || !kwargs.is_empty() {
+                return Err(Throw::type_error(
+                    "object.__init__() takes exactly one argument (the instance to initialize)",
+                ));
+            }
+            Ok(Value::None)
+        }
+        Issubclass => {
+            no_kwargs(id, kwargs)?;
+            let [c, of] = args else {
+                return Err(Throw::type_error(format!(
+                    "issubclass expected 2 arguments, got {}",
+                    args.len()
+                )));
+            };
+            issubclass(rt, *c, *of, 0).map(Value::Bool)
+        }
         Random | Randint | Randrange | Choice | Uniform | Shuffle | Seed => {
             random::call(rt, id, args, kwargs)
         }
@@ -293,15 +336,110 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
 pub fn is_callable(rt: &Rt, v: Value) -> bool {
     match v {
         Value::Native(_) | Value::ExcType(_) | Value::Method(_) => true,
-        Value::Obj(id) => matches!(rt.heap.get(id), Obj::Function(_) | Obj::BoundMethod { .. }),
+        Value::Obj(id) => matches!(
+            rt.heap.get(id),
+            Obj::Function(_) | Obj::BoundMethod { .. } | Obj::Class(_) | Obj::BoundPyMethod { .. }
+        ),
         _ => false,
     }
 }
 
 /// `isinstance(v, cls)`; `cls` is a built-in type, an exception class or a tuple of them.
+/// `type(v)`: the class of an instance, or the built-in type gilvm has a value for.
+fn type_of(rt: &Rt, v: Value) -> PyResult<Value> {
+    use crate::vm::classes::class_of;
+    if let Some(c) = class_of(rt, v) {
+        return Ok(Value::Obj(c));
+    }
+    let n = match v {
+        Value::Bool(_) => NativeId::Bool,
+        Value::Int(_) => NativeId::Int,
+        Value::Float(_) => NativeId::Float,
+        Value::ExcType(_) | Value::Native(_) if type_name(rt, v) == "type" => NativeId::Type,
+        Value::Obj(id) => match rt.heap.get(id) {
+            Obj::Str(_) => NativeId::Str,
+            Obj::List(_) => NativeId::List,
+            Obj::Tuple(_) => NativeId::Tuple,
+            Obj::Dict(_) => NativeId::Dict,
+            Obj::Range { .. } => NativeId::Range,
+            Obj::Class(_) => NativeId::Type,
+            Obj::Exception(e) => return Ok(Value::ExcType(e.kind)),
+            _ => return Err(unsupported_type(rt, v)),
+        },
+        _ => return Err(unsupported_type(rt, v)),
+    };
+    Ok(Value::Native(n))
+}
+
+fn unsupported_type(rt: &Rt, v: Value) -> Throw {
+    Throw::type_error(format!(
+        "type() of a '{}' object is not supported by gilvm",
+        type_name(rt, v)
+    ))
+}
+
+/// `issubclass(c, of)`.
+pub fn issubclass(rt: &Rt, c: Value, of: Value, depth: usize) -> PyResult<bool> {
+    if let Value::Obj(id) = of {
+        if let Obj::Tuple(items) = rt.heap.get(id) {
+            if depth > ops::MAX_NESTING {
+                return Err(Throw::new(
+                    ExcKind::RecursionError,
+                    "maximum recursion depth exceeded in __subclasscheck__",
+                ));
+            }
+            for &o in items.iter() {
+                if issubclass(rt, c, o, depth + 1)? {
+                    return Ok(true);
+                }
+            }
+            return Ok(false);
+        }
+    }
+    if type_name(rt, of) != "type" {
+        return Err(Throw::type_error(
+            "issubclass() arg 2 must be a class, a tuple of classes, or a union",
+        ));
+    }
+    match c {
+        Value::Obj(id) if matches!(rt.heap.get(id), Obj::Class(_)) => {
+            Ok(crate::vm::classes::is_subclass(rt, id, of))
+        }
+        Value::ExcType(k) => Ok(match of {
+            Value::ExcType(o) => k.is_subclass_of(o),
+            Value::Native(NativeId::Object) => true,
+            _ => false,
+        }),
+        Value::Native(n) if type_name(rt, c) == "type" => Ok(of == Value::Native(n)
+            || of == Value::Native(NativeId::Object)
+            || (n == NativeId::Bool && of == Value::Native(NativeId::Int))),
+        _ => Err(Throw::type_error("issubclass() arg 1 must be a class")),
+    }
+}
+
 pub fn isinstance(rt: &Rt, v: Value, cls: Value, depth: usize) -> PyResult<bool> {
     let bad =
         || Throw::type_error("isinstance() arg 2 must be a type, a tuple of types, or a union");
+    if let Some(c) = crate::vm::classes::class_of(rt, v) {
+        if let Value::Obj(id) = cls {
+            if !matches!(rt.heap.get(id), Obj::Tuple(_)) {
+                if !matches!(rt.heap.get(id), Obj::Class(_)) {
+                    return Err(bad());
+                }
+                return Ok(crate::vm::classes::is_subclass(rt, c, cls));
+            }
+        } else if matches!(cls, Value::Native(_) | Value::ExcType(_)) {
+            return Ok(crate::vm::classes::is_subclass(rt, c, cls));
+        }
+    }
+    if cls == Value::Native(NativeId::Object) {
+        return Ok(true);
+    }
+    if let Value::Obj(id) = cls {
+        if matches!(rt.heap.get(id), Obj::Class(_)) {
+            return Ok(false);
+        }
+    }
     match cls {
         Value::ExcType(k) => Ok(match v {
             Value::Obj(id) => {

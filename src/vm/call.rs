@@ -37,7 +37,37 @@ impl Vm {
         callee_at: usize,
         kw: &[(&str, Value)],
     ) -> PyResult<CallDone> {
-        let callee = stack[callee_at];
+        let mut callee = stack[callee_at];
+        match callee {
+            Value::PyMethod(f) => {
+                callee = Value::Obj(f);
+                stack[callee_at] = callee;
+            }
+            Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::BoundPyMethod { func, recv } => {
+                    let (func, recv) = (*func, *recv);
+                    stack[callee_at] = func;
+                    stack.insert(callee_at + 1, recv);
+                    return self.do_call(stack, frames, callee_at, kw);
+                }
+                Obj::Class(_) => return self.instantiate(stack, frames, callee_at, kw),
+                _ => {}
+            },
+            Value::Native(NativeId::BuildClass) => {
+                return self.build_class(stack, frames, callee_at, kw)
+            }
+            Value::Native(NativeId::Super) => {
+                if !kw.is_empty() {
+                    return Err(Throw::type_error("super() takes no keyword arguments"));
+                }
+                let args = stack[callee_at + 1..].to_vec();
+                let v = self.new_super(stack, frames, &args)?;
+                stack.truncate(callee_at);
+                stack.push(v);
+                return Ok(CallDone::Value);
+            }
+            _ => {}
+        }
         if let Value::Obj(id) = callee {
             if let Obj::Function(f) = self.rt.heap.get(id) {
                 let code_id = f.code;
@@ -102,6 +132,11 @@ impl Vm {
     ) -> PyResult<Outcome> {
         match callee {
             Value::Native(id) => {
+                if self.rt.str_dunders {
+                    if let Some(out) = self.dunder_builtin(id, args, kw)? {
+                        return Ok(out);
+                    }
+                }
                 if let Some(out) = self.key_function_call(id, args, kw)? {
                     return Ok(out);
                 }
@@ -163,6 +198,10 @@ impl Vm {
         match m.ty {
             TypeTag::Str | TypeTag::List | TypeTag::Tuple | TypeTag::Dict => {
                 methods::call_method(&mut self.rt, m, recv, args, kw).map(Outcome::Value)
+            }
+            TypeTag::Exception => self.exception_init(recv, args, kw).map(Outcome::Value),
+            TypeTag::Thread if m.attr == AttrSym::dunder_init => {
+                self.thread_init(recv, args, kw).map(Outcome::Value)
             }
             _ => self.call_sync_method(m, recv, args, kw),
         }

@@ -116,10 +116,28 @@ fn write_prefix(
 }
 
 /// `str(v)`: the string itself for a str, Python's `str(e)` rules for exceptions, else repr.
+/// A `__str__`/`__repr__` that a built-in would have to call from inside its own work (a
+/// list's repr, `%` formatting): not supported yet, said rather than printed wrongly.
+fn unsupported_dunder(rt: &Rt, v: Value, name: &str) -> crate::vm::Throw {
+    crate::vm::Throw::new(
+        ExcKind::NotImplementedError,
+        format!(
+            "gilvm cannot call {name} of a '{}' object here yet (only print(), str(), repr(), \
+             format() and f-strings call it)",
+            type_name(rt, v)
+        ),
+    )
+}
+
 pub fn str_of(rt: &Rt, v: Value) -> PyResult<String> {
     if let Value::Obj(id) = v {
         match rt.heap.get(id) {
             Obj::Str(s) => return Ok(s.clone()),
+            Obj::Instance(_) | Obj::Exception(_)
+                if crate::vm::classes::user_dunder(rt, v, rt.dunders.str_).is_some() =>
+            {
+                return Err(unsupported_dunder(rt, v, "__str__"));
+            }
             Obj::Exception(e) => {
                 return match e.args.as_slice() {
                     [] => Ok(String::new()),
@@ -209,6 +227,7 @@ pub fn fake_id(v: Value) -> i64 {
         Value::Module(m) => 0x5e20_0000_0000 + 16 * m as i64,
         Value::ExcType(k) => 0x5e30_0000_0000 + 16 * k as i64,
         Value::BoundExit(id) => fake_address(id) + 8,
+        Value::PyMethod(id) => fake_address(id) + 8,
     }
 }
 
@@ -352,6 +371,7 @@ fn immediate_repr(v: Value, out: &mut String) {
             out.push_str(&format!("<class '{prefix}{}'>", k.name()));
         }
         Value::BoundExit(_) => out.push_str("<built-in method __exit__>"),
+        Value::PyMethod(_) => out.push_str("<bound method>"),
         Value::Obj(_) => {}
     }
 }
@@ -450,7 +470,13 @@ fn write_obj_repr(
             out.push_str("])");
         }
         Obj::Exception(e) => {
-            out.push_str(e.kind.attr_name());
+            if crate::vm::classes::user_dunder(rt, v, rt.dunders.repr).is_some() {
+                return Err(unsupported_dunder(rt, v, "__repr__"));
+            }
+            match e.class {
+                Some(c) => out.push_str(crate::vm::classes::class_name(rt, c)),
+                None => out.push_str(e.kind.attr_name()),
+            }
             write_seq(rt, &e.args, "(", ")", false, out, stack)?;
         }
         _ => {}
@@ -523,6 +549,46 @@ fn leaf_repr(
             }
         }
         Obj::Sync(s) => out.push_str(&sync_repr(rt, s, id)),
+        Obj::Class(c) => out.push_str(&format!("<class '__main__.{}'>", c.qualname)),
+        Obj::Instance(i) => {
+            if crate::vm::classes::user_dunder(rt, v, rt.dunders.repr).is_some() {
+                return Err(unsupported_dunder(rt, v, "__repr__"));
+            }
+            let name = match rt.heap.get(i.class) {
+                Obj::Class(c) => c.qualname.as_str(),
+                _ => "?",
+            };
+            out.push_str(&format!(
+                "<__main__.{name} object at {:#x}>",
+                fake_address(id)
+            ));
+        }
+        Obj::BoundPyMethod { func, recv } => {
+            let name = match func {
+                Value::Obj(f) => match rt.heap.get(*f) {
+                    Obj::Function(f) => rt
+                        .program
+                        .codes
+                        .get(f.code as usize)
+                        .map_or("?", |c| c.qualname.as_str()),
+                    _ => "?",
+                },
+                _ => "?",
+            };
+            let mut r = String::new();
+            write_repr(rt, *recv, &mut r, stack)?;
+            out.push_str(&format!("<bound method {name} of {r}>"));
+        }
+        Obj::Super { class, obj } => {
+            let cname = match rt.heap.get(*class) {
+                Obj::Class(c) => c.name.as_str(),
+                _ => "?",
+            };
+            out.push_str(&format!(
+                "<super: <class '{cname}'>, <{} object>>",
+                type_name(rt, *obj)
+            ));
+        }
         _ => out.push_str(&format!(
             "<{} object at {:#x}>",
             type_name(rt, v),

@@ -58,6 +58,37 @@ pub struct Function {
     pub closure: Vec<Value>,
 }
 
+/// Attributes keyed by name id (`Program::names`): a class's namespace, an instance's
+/// `__dict__`. Insertion-ordered with the fixed hasher, as dicts are.
+pub type AttrMap = IndexMap<u32, Value, FixedState>;
+
+/// A class made by a `class` statement.
+#[derive(Clone, Debug)]
+pub struct ClassObj {
+    pub name: String,
+    /// `A.B` for a class `B` defined in class `A` (reprs print it).
+    pub qualname: String,
+    /// The direct base (`None` for `object`): a class, or a built-in exception class.
+    pub base: Option<Value>,
+    /// The method resolution order after this class: its base, the base's base, … (classes
+    /// made by `class` statements only; a built-in base ends the chain, see `builtin_base`).
+    pub mro: Vec<crate::vm::value::ObjId>,
+    /// The built-in class at the root of the chain, if not `object` (`Exception`, …).
+    pub builtin_base: Option<Value>,
+    pub dict: AttrMap,
+}
+
+/// An instance of a class made by a `class` statement.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub class: crate::vm::value::ObjId,
+    /// Instance attributes, each with its lost-update bookkeeping (a shared location).
+    pub attrs: IndexMap<u32, (Value, LocMeta), FixedState>,
+    /// The built-in object behind an instance of a subclass of a built-in class: the
+    /// `threading.Thread` that `Thread.__init__` made for it.
+    pub base_obj: Option<ObjId>,
+}
+
 /// One traceback line: a code object and the instruction that was executing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TbEntry {
@@ -77,6 +108,11 @@ pub struct ExcObj {
     pub cause: Option<Value>,
     /// The exception being handled when this one was raised.
     pub context: Option<Value>,
+    /// The class of an instance of a `class` deriving from a built-in exception (`kind` is
+    /// then that built-in base).
+    pub class: Option<ObjId>,
+    /// Attributes set on the exception (`self.amount = …` in a custom exception).
+    pub attrs: AttrMap,
 }
 
 /// What a dict view or dict iterator yields.
@@ -160,6 +196,32 @@ pub enum Obj {
         iters: Vec<Value>,
     },
     Exception(ExcObj),
+    Class(Box<ClassObj>),
+    Instance(Instance),
+    /// A Python function bound to its receiver (`f = obj.method`).
+    BoundPyMethod {
+        func: Value,
+        recv: Value,
+    },
+    /// `super()`: look up after `class` in the MRO of `obj`'s class.
+    Super {
+        class: ObjId,
+        obj: Value,
+    },
+    /// The frame function of a running class body (`__build_class__`): its namespace, and
+    /// what the class is made of when the body returns.
+    ClassBody {
+        func: ObjId,
+        name: Value,
+        base: Option<Value>,
+        ns: AttrMap,
+    },
+    /// The frame function of an `__init__` called by instantiation: its return value is
+    /// replaced by the instance.
+    InitCall {
+        func: ObjId,
+        inst: Value,
+    },
     /// A `threading.Thread`, `Lock`, `Queue`, … (state in `vm::sync`).
     Sync(SyncObj),
 }
@@ -176,6 +238,9 @@ impl Obj {
             Obj::Zip { iters } => iters.len() * V,
             Obj::Exception(e) => (e.args.len() + e.traceback.len()) * V,
             Obj::Sync(s) => s.size_estimate(),
+            Obj::Class(c) => (c.dict.capacity() + c.mro.len()) * (V + 16),
+            Obj::Instance(i) => i.attrs.capacity() * (V + 40),
+            Obj::ClassBody { ns, .. } => ns.capacity() * (V + 16),
             _ => 0,
         }
     }
@@ -212,6 +277,10 @@ impl Obj {
             Obj::Zip { iters } => iters.iter().copied().for_each(f),
             Obj::Exception(e) => {
                 e.args.iter().copied().for_each(&mut *f);
+                if let Some(c) = e.class {
+                    f(Value::Obj(c));
+                }
+                e.attrs.values().copied().for_each(&mut *f);
                 if let Some(c) = e.cause {
                     f(c);
                 }
@@ -220,6 +289,44 @@ impl Obj {
                 }
             }
             Obj::Sync(s) => s.for_each_value(f),
+            Obj::Class(c) => {
+                if let Some(b) = c.base {
+                    f(b);
+                }
+                c.dict.values().copied().for_each(f);
+            }
+            Obj::Instance(i) => {
+                f(Value::Obj(i.class));
+                if let Some(b) = i.base_obj {
+                    f(Value::Obj(b));
+                }
+                i.attrs.values().for_each(|(v, _)| f(*v));
+            }
+            Obj::BoundPyMethod { func, recv } => {
+                f(*func);
+                f(*recv);
+            }
+            Obj::Super { class, obj } => {
+                f(Value::Obj(*class));
+                f(*obj);
+            }
+            Obj::ClassBody {
+                func,
+                name,
+                base,
+                ns,
+            } => {
+                f(Value::Obj(*func));
+                f(*name);
+                if let Some(b) = base {
+                    f(*b);
+                }
+                ns.values().copied().for_each(f);
+            }
+            Obj::InitCall { func, inst } => {
+                f(Value::Obj(*func));
+                f(*inst);
+            }
         }
     }
 }
@@ -347,7 +454,7 @@ impl Heap {
     pub fn collect(&mut self, roots: impl IntoIterator<Item = Value>) {
         let mut stack: Vec<ObjId> = Vec::new();
         let push = |v: Value, marks: &mut Vec<bool>, stack: &mut Vec<ObjId>| {
-            if let Value::Obj(id) = v {
+            if let Value::Obj(id) | Value::PyMethod(id) = v {
                 let m = &mut marks[id.0 as usize];
                 if !*m {
                     *m = true;

@@ -816,7 +816,10 @@ impl Vm {
                     | Opcode::RAISE_VARARGS
                     | Opcode::LOAD_ASSERTION_ERROR
                     | Opcode::IMPORT_NAME
-                    | Opcode::IMPORT_FROM => leave!(Hot::Slow(ins)),
+                    | Opcode::IMPORT_FROM
+                    | Opcode::LOAD_BUILD_CLASS
+                    | Opcode::LOAD_CLASS_NAME
+                    | Opcode::STORE_CLASS_NAME => leave!(Hot::Slow(ins)),
                 }
             };
             leave!(Hot::Raise(err));
@@ -948,7 +951,7 @@ impl Vm {
             Opcode::COPY_FREE_VARS => {
                 let n = ins.arg as usize;
                 let first = base + code.nlocalsplus() - n;
-                if let Value::Obj(f) = func {
+                if let Some(f) = self.frame_function(func) {
                     if let Obj::Function(func) = self.rt.heap.get(f) {
                         for (i, c) in func.closure.iter().take(n).enumerate() {
                             stack[first + i] = *c;
@@ -1200,6 +1203,38 @@ impl Vm {
                     None
                 };
                 let v = pop!();
+                if self.rt.str_dunders {
+                    let d = self.rt.dunders;
+                    let user = crate::vm::classes::user_dunder(&self.rt, v, d.str_)
+                        .or_else(|| crate::vm::classes::user_dunder(&self.rt, v, d.repr));
+                    if user.is_some() {
+                        // `format_object(v, conv, spec)` in the prelude calls str()/repr().
+                        let use_repr = ins.arg & 3 == FVC_REPR;
+                        let spec = match spec {
+                            Some(s) => s,
+                            None => tri!(self.rt.new_str("")),
+                        };
+                        if ins.arg & 3 != FVC_REPR && ins.arg & 3 != FVC_STR {
+                            tri!(crate::vm::classes::check_format_spec(&self.rt, v, spec));
+                        }
+                        let conv = Value::Bool(use_repr);
+                        let f = tri!(
+                            self.prelude_function(crate::vm::prelude::PreludeFn::FormatObject)
+                        );
+                        let callee_at = stack.len();
+                        stack.push(f);
+                        stack.push(v);
+                        stack.push(conv);
+                        stack.push(spec);
+                        save_pc!();
+                        return match self.do_call(stack, frames, callee_at, &[]) {
+                            Ok(CallDone::Value) => Flow::Next,
+                            Ok(CallDone::Frame) => Flow::Frame,
+                            Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+                            Err(e) => Flow::Raise(to_throw(e)),
+                        };
+                    }
+                }
                 // !s, !r, !a, then the spec: one call, no intermediate string object.
                 let conv = match ins.arg & 3 {
                     FVC_STR => Some('s'),
@@ -1261,7 +1296,7 @@ impl Vm {
                     // callee only of the exit call: `CALL 2` on three `None`s
                     // (any other call in the body has its own callee on top).
                     match stack[callee_at - 1] {
-                        Value::Method(_) => callee_at -= 1,
+                        Value::Method(_) | Value::PyMethod(_) => callee_at -= 1,
                         Value::BoundExit(_) if argc == 2 && stack[callee_at] == Value::None => {
                             callee_at -= 1
                         }
@@ -1317,10 +1352,19 @@ impl Vm {
                 Flow::Next
             }
             Opcode::RETURN_VALUE => {
-                let v = pop!();
+                let mut v = pop!();
                 let done = frames.pop();
                 if let Some(done) = done {
                     stack.truncate(done.base as usize);
+                    // A class body or an `__init__` run by instantiation (see `classes.rs`).
+                    if let Value::Obj(f) = done.func {
+                        match self.rt.heap.get(f) {
+                            Obj::Function(_) => {}
+                            Obj::ClassBody { .. } => v = tri!(self.finish_class(f, v)),
+                            Obj::InitCall { .. } => v = tri!(self.finish_init(f, v)),
+                            _ => {}
+                        }
+                    }
                 }
                 if frames.is_empty() {
                     return Flow::End(SliceEnd::Finished);
@@ -1331,6 +1375,10 @@ impl Vm {
             Opcode::LOAD_ATTR => {
                 let obj = pop!();
                 let v = tri!(self.load_attr(obj, ins.arg));
+                if let Some(loc) = self.attr_loc(obj, ins.arg) {
+                    let meta = self.items.locs[loc as usize].meta;
+                    reads.record(LocKey::Item(loc), &meta, code_id, (rg.pc - 1) as u32);
+                }
                 stack.push(v);
                 Flow::Next
             }
@@ -1347,6 +1395,22 @@ impl Vm {
                 let obj = pop!();
                 let v = pop!();
                 tri!(self.store_attr(obj, ins.arg, v));
+                if let Some(loc) = self.attr_loc(obj, ins.arg) {
+                    let key = LocKey::Item(loc);
+                    let read = reads.take(key).copied();
+                    let pc = (rg.pc - 1) as u32;
+                    let st = lost::on_store(
+                        &mut self.items.locs[loc as usize].meta,
+                        read,
+                        tid as u32,
+                        code_id,
+                        pc,
+                    );
+                    if st.erased != 0 {
+                        let ev = st.event(key, tid as u32, code_id, pc);
+                        self.note_lost(key, st.erased, ev, v, Value::Undef);
+                    }
+                }
                 Flow::Next
             }
             Opcode::BEFORE_WITH => {
@@ -1429,6 +1493,48 @@ impl Vm {
                 Flow::Raise(match self.make_raisable(exc, cause) {
                     Ok(t) | Err(t) => t,
                 })
+            }
+            Opcode::LOAD_BUILD_CLASS => {
+                stack.push(Value::Native(crate::vm::natives::NativeId::BuildClass));
+                Flow::Next
+            }
+            Opcode::LOAD_CLASS_NAME => {
+                let slot = ins.arg as usize;
+                let mut v = Value::Undef;
+                if let Value::Obj(f) = func {
+                    if let Obj::ClassBody { ns, .. } = self.rt.heap.get(f) {
+                        v = ns.get(&ins.arg).copied().unwrap_or(Value::Undef);
+                    }
+                }
+                if v == Value::Undef {
+                    v = self.globals[slot].value;
+                }
+                if v == Value::Undef {
+                    v = self.builtins[slot];
+                }
+                if v == Value::Undef {
+                    if prog.names[slot] == "__name__" {
+                        v = tri!(self.rt.new_str("__main__"));
+                    } else {
+                        return Flow::Raise(name_error(&prog.names[slot]));
+                    }
+                }
+                stack.push(v);
+                Flow::Next
+            }
+            Opcode::STORE_CLASS_NAME => {
+                let v = pop!();
+                if prog.names[ins.arg as usize].starts_with("__") {
+                    tri!(crate::vm::classes::check_class_name(
+                        &prog.names[ins.arg as usize]
+                    ));
+                }
+                if let Value::Obj(f) = func {
+                    if let Obj::ClassBody { ns, .. } = self.rt.heap.get_mut(f) {
+                        ns.insert(ins.arg, v);
+                    }
+                }
+                Flow::Next
             }
             Opcode::LOAD_ASSERTION_ERROR => {
                 stack.push(Value::ExcType(ExcKind::AssertionError));
@@ -1555,6 +1661,10 @@ impl Vm {
         match typ {
             Value::ExcType(k) => Ok(kind.is_subclass_of(k)),
             Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::Class(c) if c.builtin_base.is_some() => {
+                    Ok(crate::vm::classes::class_of(&self.rt, exc)
+                        .is_some_and(|ec| crate::vm::classes::is_subclass(&self.rt, ec, typ)))
+                }
                 Obj::Tuple(items) => {
                     for t in items.clone() {
                         if self.exception_matches(exc, t)? {
@@ -1576,6 +1686,9 @@ impl Vm {
                 .rt
                 .exception_object(Throw::NewArgs { kind, args: vec![] })?,
             Value::Obj(id) if matches!(self.rt.heap.get(id), Obj::Exception(_)) => id,
+            Value::Obj(id) if matches!(self.rt.heap.get(id), Obj::Class(_)) => {
+                self.raise_class(id)?
+            }
             _ => {
                 return Err(Throw::type_error(
                     "exceptions must derive from BaseException",
@@ -1619,6 +1732,8 @@ impl Vm {
             traceback: Vec::new(),
             cause: None,
             context: None,
+            class: None,
+            attrs: Default::default(),
         }))?))
     }
 

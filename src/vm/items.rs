@@ -1,4 +1,4 @@
-//! Lost-update tracking for list slots and dict keys.
+//! Lost-update tracking for list slots, dict keys and attributes of instances and classes.
 //!
 //! Globals and cells carry their [`LocMeta`] beside the value; container items would need a
 //! meta per slot, so they live in a side table keyed by (container, index or key). The table is
@@ -18,6 +18,8 @@ use crate::vm::{format, ops};
 enum ItemKey {
     Index(i64),
     Key(HashKey),
+    /// An attribute, by name id.
+    Attr(u32),
 }
 
 /// One tracked item.
@@ -64,12 +66,47 @@ impl Vm {
         let shown = match &k.1 {
             ItemKey::Index(i) => format!("[{i}]"),
             ItemKey::Key(_) => format::repr(&self.rt, index).unwrap_or_else(|_| "?".into()),
+            ItemKey::Attr(_) => String::new(),
         };
         let loc = self.items.locs.len() as u32;
         self.items.locs.push(ItemLoc {
             meta: LocMeta::default(),
             container: id.0,
             desc: format!("item {shown} of a {kind}"),
+        });
+        self.items.index.insert(k, loc);
+        Some(loc)
+    }
+
+    /// The tracked location for attribute `name` of an instance or a class (`self.balance`),
+    /// once more than one thread exists.
+    pub fn attr_loc(&mut self, obj: Value, name: u32) -> Option<u32> {
+        if self.threads.len() < 2 {
+            return None;
+        }
+        let Value::Obj(id) = obj else {
+            return None;
+        };
+        if !matches!(self.rt.heap.get(id), Obj::Instance(_) | Obj::Class(_)) {
+            return None;
+        }
+        let k = (id.0, ItemKey::Attr(name));
+        if let Some(&loc) = self.items.index.get(&k) {
+            return Some(loc);
+        }
+        let desc = match self.rt.heap.get(id) {
+            Obj::Class(c) => format!("{}.{}", c.name, self.prog.names[name as usize]),
+            _ => format!(
+                "attribute {} of a {}",
+                self.prog.names[name as usize],
+                ops::type_name(&self.rt, obj)
+            ),
+        };
+        let loc = self.items.locs.len() as u32;
+        self.items.locs.push(ItemLoc {
+            meta: LocMeta::default(),
+            container: id.0,
+            desc,
         });
         self.items.index.insert(k, loc);
         Some(loc)

@@ -10,6 +10,7 @@
 pub mod attr;
 pub mod builtins;
 pub mod call;
+pub mod classes;
 pub mod deadlock;
 pub mod driver;
 pub mod exceptions;
@@ -123,6 +124,11 @@ pub struct Rt {
     /// [`Throw::Limit`]). Instructions are bounded by the driver; this bounds the work a
     /// single instruction can do without allocating, which the heap limit cannot see.
     pub work_left: u64,
+    /// Name ids of the dunder names the VM looks up on classes.
+    pub dunders: crate::vm::classes::Dunders,
+    /// Set once a class defining `__str__` or `__repr__` exists: `print`, `str`, `repr`,
+    /// `format` and f-strings then look for them (nothing to check before).
+    pub str_dunders: bool,
 }
 
 impl Rt {
@@ -133,6 +139,8 @@ impl Rt {
         random: ChaCha8Rng,
     ) -> Rt {
         Rt {
+            dunders: crate::vm::classes::Dunders::new(&program.names),
+            str_dunders: false,
             heap: Heap::new(heap_limit),
             stdout,
             prelude_start: program.codes.len() as u32,
@@ -205,6 +213,8 @@ impl Rt {
             traceback: Vec::new(),
             cause: None,
             context: None,
+            class: None,
+            attrs: Default::default(),
         }))?)
     }
 

@@ -80,7 +80,16 @@ name_enum! {
         Hash = "hash",
         Id = "id",
         Hasattr = "hasattr",
+        Type = "type",
+        Object = "object",
+        Super = "super",
+        Issubclass = "issubclass",
         Callable = "callable",
+        // `class` statements (`LOAD_BUILD_CLASS`) and `object.__init__`
+        BuildClass = "__build_class__",
+        ObjectInit = "__init__",
+        // The prelude's `print_objects` prints the strings it made with it.
+        PrintParts = "__print_parts__",
         // threading
         Thread = "Thread",
         Lock = "Lock",
@@ -144,6 +153,9 @@ impl NativeId {
                 | NativeId::Enumerate
                 | NativeId::Zip
                 | NativeId::Reversed
+                | NativeId::Type
+                | NativeId::Object
+                | NativeId::Super
         )
     }
 }
@@ -284,6 +296,7 @@ name_enum! {
         enter = "__enter__",
         exit = "__exit__",
         dunder_name = "__name__",
+        dunder_init = "__init__",
         real = "real",
         imag = "imag",
     }
@@ -304,6 +317,8 @@ pub enum TypeTag {
     Event,
     Barrier,
     Queue,
+    /// `BaseException.__init__`, reached through `super()` in a custom exception.
+    Exception,
 }
 
 /// A built-in method: the receiver's type and the attribute name. Carried by

@@ -53,6 +53,7 @@ pub fn truthy(rt: &Rt, v: Value) -> bool {
         },
         Value::Native(_)
         | Value::Method(_)
+        | Value::PyMethod(_)
         | Value::BoundExit(_)
         | Value::Module(_)
         | Value::ExcType(_) => true,
@@ -60,7 +61,7 @@ pub fn truthy(rt: &Rt, v: Value) -> bool {
 }
 
 /// The name of `v`'s type as Python prints it in messages (`'int'`, `'NoneType'`, …).
-pub fn type_name(rt: &Rt, v: Value) -> &'static str {
+pub fn type_name(rt: &Rt, v: Value) -> &str {
     match v {
         Value::Undef | Value::None => "NoneType",
         Value::Bool(_) => "bool",
@@ -68,6 +69,7 @@ pub fn type_name(rt: &Rt, v: Value) -> &'static str {
         Value::Float(_) => "float",
         Value::Native(n) if n.is_type() || is_class(n) => "type",
         Value::Native(_) | Value::Method(_) | Value::BoundExit(_) => "builtin_function_or_method",
+        Value::PyMethod(_) => "method",
         Value::Module(_) => "module",
         Value::ExcType(_) => "type",
         Value::Obj(id) => obj_type_name(rt, id),
@@ -91,7 +93,7 @@ pub fn is_class(n: NativeId) -> bool {
     )
 }
 
-fn obj_type_name(rt: &Rt, id: ObjId) -> &'static str {
+fn obj_type_name(rt: &Rt, id: ObjId) -> &str {
     match rt.heap.get(id) {
         Obj::Str(_) => "str",
         Obj::List(_) => "list",
@@ -121,8 +123,19 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &'static str {
         },
         Obj::Enumerate { .. } => "enumerate",
         Obj::Zip { .. } => "zip",
-        Obj::Exception(e) => e.kind.attr_name(),
+        Obj::Exception(e) => match e.class {
+            Some(c) => crate::vm::classes::class_name(rt, c),
+            None => e.kind.attr_name(),
+        },
         Obj::Sync(s) => sync_type_name(s),
+        Obj::Class(_) => "type",
+        Obj::Instance(i) => match rt.heap.get(i.class) {
+            Obj::Class(c) => c.name.as_str(),
+            _ => "object",
+        },
+        Obj::BoundPyMethod { .. } => "method",
+        Obj::Super { .. } => "super",
+        Obj::ClassBody { .. } | Obj::InitCall { .. } => "function",
     }
 }
 

@@ -30,16 +30,20 @@ pub enum PreludeFn {
     MaxKey,
     CondWaitFor,
     BarrierAction,
+    PrintObjects,
+    FormatObject,
 }
 
 impl PreludeFn {
-    pub const ALL: [PreludeFn; 6] = [
+    pub const ALL: [PreludeFn; 8] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
         PreludeFn::MaxKey,
         PreludeFn::CondWaitFor,
         PreludeFn::BarrierAction,
+        PreludeFn::PrintObjects,
+        PreludeFn::FormatObject,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +54,8 @@ impl PreludeFn {
             PreludeFn::MaxKey => "max_key",
             PreludeFn::CondWaitFor => "cond_wait_for",
             PreludeFn::BarrierAction => "barrier_action",
+            PreludeFn::PrintObjects => "print_objects",
+            PreludeFn::FormatObject => "format_object",
         }
     }
 }

@@ -220,7 +220,11 @@ impl Vm {
     }
 
     /// `threading.Thread(group=None, target=None, name=None, args=(), kwargs=None, *, daemon=None)`.
-    fn new_thread_object(&mut self, args: &[Value], kw: &[(&str, Value)]) -> PyResult<Value> {
+    pub(crate) fn new_thread_object(
+        &mut self,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Value> {
         check_kwargs(
             "Thread",
             kw,

@@ -80,11 +80,16 @@ fn flush_repeats(repeats: usize, out: &mut String) {
 
 /// `KeyError: 'x'`, `ZeroDivisionError: division by zero`, or just the class name.
 pub fn exception_line(rt: &Rt, e: &ExcObj, exc: Value) -> String {
-    let msg = format::str_of(rt, exc).unwrap_or_default();
+    let msg = format::str_of(rt, exc)
+        .unwrap_or_else(|_| "<gilvm cannot call this exception's __str__ here yet>".to_string());
+    let name = match e.class {
+        Some(c) => crate::vm::classes::class_qualname(rt, c),
+        None => e.kind.name(),
+    };
     if msg.is_empty() {
-        e.kind.name().to_string()
+        name.to_string()
     } else {
-        format!("{}: {msg}", e.kind.name())
+        format!("{name}: {msg}")
     }
 }
 

@@ -30,6 +30,10 @@ pub enum Value {
     /// Marker pushed by `LOAD_METHOD` below the receiver when the attribute is a built-in
     /// method (`lst.append`); the following `CALL` consumes both. Never visible to programs.
     Method(MethodId),
+    /// Marker pushed by `LOAD_METHOD` below the receiver when the attribute is a Python
+    /// function found on the receiver's class (`obj.method(…)`): the following `CALL` calls
+    /// the function with the receiver as its first argument. Never visible to programs.
+    PyMethod(ObjId),
     /// The bound `__exit__` of a context manager (a lock, …), pushed by `BEFORE_WITH`.
     /// Like `Method`, a following `CALL` treats it as the callee and every item above it as
     /// an argument, which is how CPython 3.11's `CALL 2` calls `__exit__(None, None, None)`.

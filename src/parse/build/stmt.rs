@@ -365,6 +365,44 @@ pub fn funcdef(
     })
 }
 
+pub fn classdef(
+    l: usize,
+    name: Ident,
+    args: Option<Vec<super::ClassArg>>,
+    r: usize,
+    body: Vec<Stmt>,
+) -> PResult<Stmt> {
+    let mut bases = Vec::new();
+    for a in args.unwrap_or_default() {
+        match a {
+            super::ClassArg::Base(e) => bases.push(e.expr),
+            super::ClassArg::Keyword(span) => {
+                return Err(error(
+                    "class keyword arguments (metaclass=...) are not supported by gilvm",
+                    span,
+                ))
+            }
+            super::ClassArg::Star(span) => {
+                return Err(error(
+                    "starred base classes are not supported by gilvm",
+                    span,
+                ))
+            }
+        }
+    }
+    let span = block_span(l, &[&body]);
+    let def = ClassDef {
+        name,
+        bases,
+        body,
+        span: Span::new(l, r),
+    };
+    Ok(Stmt {
+        kind: StmtKind::ClassDef(Box::new(def)),
+        span,
+    })
+}
+
 pub fn alias(name: Ident, asname: Option<Ident>) -> Alias {
     Alias { name, asname }
 }

@@ -195,6 +195,8 @@ fn str_of_and_special_reprs() {
             traceback: vec![],
             cause: None,
             context: None,
+            class: None,
+            attrs: Default::default(),
         }))
         .unwrap()
     };

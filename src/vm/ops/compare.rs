@@ -90,7 +90,7 @@ fn hash_depth(rt: &Rt, v: Value, depth: usize) -> PyResult<HashKey> {
         Value::Method(m) => HashKey::Builtin(0x1_0000 | ((m.ty as u32) << 8) | m.attr as u32),
         Value::Module(m) => HashKey::Builtin(0x2_0000 | m as u32),
         Value::ExcType(k) => HashKey::Builtin(0x3_0000 | k as u32),
-        Value::BoundExit(id) => HashKey::Id(id.0),
+        Value::BoundExit(id) | Value::PyMethod(id) => HashKey::Id(id.0),
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Str(s) => HashKey::Str(s.as_str().into()),
             Obj::Tuple(items) => {

@@ -63,6 +63,15 @@ pub enum SyncObj {
 }
 
 impl SyncObj {
+    /// Whether `attr` is a method or attribute of `threading.Thread`.
+    pub fn thread_has_attr(attr: crate::vm::natives::AttrSym) -> bool {
+        use crate::vm::natives::AttrSym::*;
+        matches!(
+            attr,
+            start | join | is_alive | run | name | ident | native_id | daemon
+        )
+    }
+
     pub fn size_estimate(&self) -> usize {
         match self {
             SyncObj::Thread(t) => 64 + t.args.len() * 16,
