@@ -458,6 +458,8 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
             ),
         });
     };
+    // The program text the schedule must have been recorded for: for a replay, the file it
+    // names; for a trace, the program being traced.
     match purpose {
         ScheduleFor::Replay => {
             let source = std::fs::read(&schedule.program).map_err(|e| {
@@ -473,17 +475,6 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
                     schedule.program, schedule.program_hash
                 ));
             }
-            let (switch_interval, max_steps, max_memory) =
-                schedule_options(path, &schedule, model)?;
-            Ok(ScheduleFile {
-                path: path.to_string(),
-                switch_interval_text: interval_text(model, switch_interval),
-                schedule,
-                model,
-                switch_interval,
-                max_steps,
-                max_memory,
-            })
         }
         ScheduleFor::Trace(source) => {
             let hash = fnv1a64(source.as_bytes());
@@ -493,19 +484,18 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
                     schedule.program_hash
                 ));
             }
-            let (switch_interval, max_steps, max_memory) =
-                schedule_options(path, &schedule, model)?;
-            Ok(ScheduleFile {
-                path: path.to_string(),
-                switch_interval_text: interval_text(model, switch_interval),
-                schedule,
-                model,
-                switch_interval,
-                max_steps,
-                max_memory,
-            })
         }
     }
+    let (switch_interval, max_steps, max_memory) = schedule_options(path, &schedule, model)?;
+    Ok(ScheduleFile {
+        path: path.to_string(),
+        switch_interval_text: interval_text(model, switch_interval),
+        schedule,
+        model,
+        switch_interval,
+        max_steps,
+        max_memory,
+    })
 }
 
 /// A schedule's options: the switch interval (a number in the model's unit, as `--record`

@@ -7,10 +7,8 @@
 //! `cargo test --test fuzz_pipeline` runs 64 cases; a campaign is the same test with more:
 //! `PROPTEST_CASES=20000 cargo test --release --test fuzz_pipeline`.
 
-use std::cell::RefCell;
 use std::io::Write;
 use std::path::Path;
-use std::rc::Rc;
 
 use gilvm::vm::driver::Ending;
 use gilvm::vm::gil::GilModel;
@@ -18,18 +16,9 @@ use gilvm::vm::machine::Vm;
 use gilvm::vm::scheduler::Plan;
 use proptest::prelude::*;
 
-#[derive(Clone, Default)]
-struct Buf(Rc<RefCell<Vec<u8>>>);
+mod common;
 
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::Buf;
 
 /// Every `.toy` file under `programs/` and `tests/`, sorted.
 fn corpus() -> Vec<String> {

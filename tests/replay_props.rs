@@ -5,9 +5,7 @@
 //! messages (the same text `gilvm` prints on stderr before its summary), the ending and the
 //! run's counters must be identical.
 
-use std::cell::RefCell;
 use std::io::Write;
-use std::rc::Rc;
 
 use gilvm::vm::driver::Ending;
 use gilvm::vm::gil::GilModel;
@@ -15,18 +13,9 @@ use gilvm::vm::machine::{RunConfig, Vm};
 use gilvm::vm::scheduler::Plan;
 use proptest::prelude::*;
 
-#[derive(Clone, Default)]
-struct Buf(Rc<RefCell<Vec<u8>>>);
+mod common;
 
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::Buf;
 
 #[derive(Debug, PartialEq)]
 struct Seen {

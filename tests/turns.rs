@@ -15,18 +15,9 @@ use gilvm::vm::observe::{FootprintObserver, Loc, SyncOp};
 use gilvm::vm::scheduler::{Length, Pick, Plan, Strategy, TurnCtx};
 use gilvm::vm::thread::Tid;
 
-#[derive(Clone, Default)]
-struct Buf(Rc<RefCell<Vec<u8>>>);
+mod common;
 
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use common::Buf;
 
 fn compile(src: &str) -> Program {
     gilvm::compile_source("t.toy", src).expect("compiles")

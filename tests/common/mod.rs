@@ -3,8 +3,11 @@
 
 #![allow(dead_code)]
 
+use std::cell::RefCell;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -130,4 +133,19 @@ pub fn same_as_python(source: &str) {
         ours.stdout, py_out,
         "gilvm and python3 differ\n--- python3\n{py_out}\n--- gilvm\n{ours}"
     );
+}
+
+/// A `Write` into a shared buffer, for tests that run a `Vm` in-process and read what it
+/// printed.
+#[derive(Clone, Default)]
+pub struct Buf(pub Rc<RefCell<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
