@@ -124,7 +124,14 @@ pub enum DictPart {
 }
 
 /// Every kind of heap object.
+///
+/// `repr(u8)`: an explicit one-byte tag first, so the interpreter's test for one kind of
+/// object in a heap slot (`Some(Obj::RangeIter { .. })`, `Option`'s `None` being a tag value
+/// no variant uses) is one byte comparison. Left to the compiler, the tag hid in a niche of
+/// the `String` of `Str`, and the same test took two 64-bit comparisons (callgrind: ≈0.3 x86
+/// instructions per VM instruction on the seed's counter loop).
 #[derive(Debug)]
+#[repr(u8)]
 pub enum Obj {
     Str(String),
     List(Vec<Value>),
@@ -440,6 +447,15 @@ impl Heap {
     #[inline]
     pub fn addr(&self, id: ObjId) -> *const u8 {
         self.slots.as_ptr().wrapping_add(id.0 as usize) as *const u8
+    }
+
+    /// Object `id`'s slot, for the interpreter's hot paths that test for one kind of object
+    /// (`Some(Obj::RangeIter { .. })`): matching the slot itself is one comparison of the
+    /// niche-encoded tag, where `get_mut` and then a match on the object cost a second
+    /// comparison for the freed case (`None`, which such a test sends to its general path).
+    #[inline]
+    pub fn slot_mut(&mut self, id: ObjId) -> &mut Option<Obj> {
+        &mut self.slots[id.0 as usize]
     }
 
     #[inline]

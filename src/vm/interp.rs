@@ -592,8 +592,8 @@ impl Vm {
                     Opcode::FOR_ITER => {
                         let it = top!();
                         if let Value::Obj(id) = it {
-                            match self.rt.heap.get_mut(id) {
-                                Obj::RangeIter { cur, stop, step } => {
+                            match self.rt.heap.slot_mut(id) {
+                                Some(Obj::RangeIter { cur, stop, step }) => {
                                     // The step of `ops::iter_next` for a range, written out: calling a
                                     // shared function returning `Option` cost 0.6 x86 instructions per VM
                                     // instruction more here (callgrind).
@@ -645,7 +645,8 @@ impl Vm {
                                 } else {
                                     self.call_site
                                 };
-                                if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
+                                if let Some(Obj::Sync(SyncObj::Lock(l))) = self.rt.heap.slot_mut(id)
+                                {
                                     // A woken waiter that has not run yet goes back to
                                     // waiting when the lock is taken: `Vm::lock_take`.
                                     if l.owner.is_none() && l.woken.is_none() {
@@ -675,7 +676,9 @@ impl Vm {
                                 (s[sp - 4], s[sp - 3], s[sp - 2], s[sp - 1])
                             {
                                 if prev == Opcode::LOAD_CONST {
-                                    if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
+                                    if let Some(Obj::Sync(SyncObj::Lock(l))) =
+                                        self.rt.heap.slot_mut(id)
+                                    {
                                         // Waiters under py27/py39 arm a timer: the slow path.
                                         if l.owner.is_some()
                                             && (l.waiters.is_empty()
@@ -722,7 +725,8 @@ impl Vm {
                             // (`mark_fused_runs`), now at index `pc`.
                             let fi = unsafe { *instrs.get_unchecked(pc) };
                             if let Value::Obj(id) = top!() {
-                                if let Obj::RangeIter { cur, stop, step } = self.rt.heap.get_mut(id)
+                                if let Some(Obj::RangeIter { cur, stop, step }) =
+                                    self.rt.heap.slot_mut(id)
                                 {
                                     // As in `FOR_ITER` above.
                                     let c = *cur;
