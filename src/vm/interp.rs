@@ -1730,15 +1730,17 @@ impl Vm {
 
     /// Creates an exception object of `kind` with no message (used by `raise ValueError`).
     pub fn new_exception(&mut self, kind: ExcKind, args: Vec<Value>) -> PyResult<Value> {
-        Ok(Value::Obj(self.rt.heap.alloc(Obj::Exception(ExcObj {
-            kind,
-            args,
-            traceback: Vec::new(),
-            cause: None,
-            context: None,
-            class: None,
-            attrs: Default::default(),
-        }))?))
+        Ok(Value::Obj(self.rt.heap.alloc(Obj::Exception(Box::new(
+            ExcObj {
+                kind,
+                args,
+                traceback: Vec::new(),
+                cause: None,
+                context: None,
+                class: None,
+                attrs: Default::default(),
+            },
+        )))?))
     }
 
     /// Puts a woken thread's blocking-call result on its stack.

@@ -207,7 +207,7 @@ impl Rt {
                 vec![self.new_str("gilvm: work limit reached".to_string())?],
             ),
         };
-        Ok(self.heap.alloc(Obj::Exception(ExcObj {
+        Ok(self.heap.alloc(Obj::Exception(Box::new(ExcObj {
             kind,
             args,
             traceback: Vec::new(),
@@ -215,7 +215,7 @@ impl Rt {
             context: None,
             class: None,
             attrs: Default::default(),
-        }))?)
+        })))?)
     }
 
     /// The string content if `v` is a str.
