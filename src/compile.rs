@@ -242,6 +242,12 @@ impl<'a> Compiler<'a> {
         self.cur.cfg.emit(Ins::new(op, 0, Some(target), loc));
     }
 
+    /// `CALL n` of a method loaded by `LOAD_METHOD` (see `Op::MethodCall`).
+    fn emit_method_call(&mut self, n: u32) {
+        let loc = self.cur.loc;
+        self.cur.cfg.emit(Ins::new(Op::MethodCall, n, None, loc));
+    }
+
     fn emit_pseudo(&mut self, op: Op) {
         let loc = self.cur.loc;
         self.cur.cfg.emit(Ins::new(op, 0, None, loc));

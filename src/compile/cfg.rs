@@ -44,6 +44,9 @@ pub enum Op {
     /// The `with` statement's `__exit__(None, None, None)`: assembled as CPython's `CALL 2`,
     /// which pops the bound `__exit__` below the three `None`s as well.
     ExitCall,
+    /// `CALL n` of a method loaded by `LOAD_METHOD`: assembled as `CALL n`; it pops the
+    /// method's two slots (the method, or a marker, and its receiver) and the `n` arguments.
+    MethodCall,
 }
 
 /// Source location of an instruction. `line: None` marks an "artificial" instruction whose

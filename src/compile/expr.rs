@@ -567,7 +567,7 @@ impl<'a> Compiler<'a> {
                 self.fstring_part(p)?;
                 self.emit(LIST_APPEND, 1);
             }
-            self.emit(CALL, 1);
+            self.emit_method_call(1);
             return Ok(());
         }
         for p in &parts {
@@ -639,7 +639,7 @@ impl<'a> Compiler<'a> {
                     self.expr(a)?;
                 }
                 self.keyword_args(keywords)?;
-                self.emit(Opcode::CALL, (args.len() + nkw) as u32);
+                self.emit_method_call((args.len() + nkw) as u32);
                 self.cur.loc = old;
                 return Ok(());
             }

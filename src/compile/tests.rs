@@ -315,7 +315,9 @@ fn scope_errors_use_python_wording() {
 
 /// Net stack effect of an assembled instruction, and its effect when it jumps. `CALL 2` right
 /// after three `LOAD_CONST None` is the `with` exit call, which also pops the bound `__exit__`.
-fn effect(code: &crate::bytecode::CodeObject, i: usize) -> (i32, i32) {
+/// `LOAD_METHOD` leaves two slots for its receiver; a `CALL` whose callee is such a pair
+/// (`method` is true: the walk in `verify` follows where `LOAD_METHOD`s left them) pops both.
+fn effect(code: &crate::bytecode::CodeObject, i: usize, method: bool) -> (i32, i32) {
     use Opcode::*;
     let ins = code.instrs[i];
     let n = ins.arg as i32;
@@ -329,6 +331,8 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize) -> (i32, i32) {
                 });
             if exit_call {
                 -3
+            } else if method {
+                -n - 1
             } else {
                 -n
             }
@@ -337,11 +341,11 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize) -> (i32, i32) {
         JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP => return (-1, 0),
         NOP | RESUME | SWAP | UNARY_NEGATIVE | UNARY_POSITIVE | UNARY_NOT | UNARY_INVERT
         | GET_ITER | DELETE_NAME | DELETE_GLOBAL | DELETE_FAST | DELETE_DEREF | MAKE_CELL
-        | COPY_FREE_VARS | LOAD_ATTR | LOAD_METHOD | LIST_TO_TUPLE | JUMP_FORWARD
-        | JUMP_BACKWARD | KW_NAMES | CHECK_EXC_MATCH => 0,
+        | COPY_FREE_VARS | LOAD_ATTR | LIST_TO_TUPLE | JUMP_FORWARD | JUMP_BACKWARD | KW_NAMES
+        | CHECK_EXC_MATCH => 0,
         COPY | LOAD_CONST | LOAD_NAME | LOAD_CLASS_NAME | LOAD_BUILD_CLASS | LOAD_GLOBAL
         | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
-        | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM => 1,
+        | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD => 1,
         STORE_SUBSCR => -3,
         DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
         BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
@@ -364,14 +368,20 @@ fn verify(code: &crate::bytecode::CodeObject) -> Result<(), String> {
     use Opcode::*;
     let n = code.instrs.len();
     let mut depth: Vec<Option<i32>> = vec![None; n];
-    let mut work = vec![(0usize, 0i32)];
+    // (instruction, depth, the depths at which `LOAD_METHOD`s left a method pair's lower
+    // slot that no `CALL` has consumed yet).
+    let mut work: Vec<(usize, i32, Vec<i32>)> = vec![(0usize, 0i32, Vec::new())];
     for e in &code.exception_table {
         if e.start >= e.end || e.end as usize > n || e.target as usize >= n {
             return Err(format!("bad exception entry {e:?}"));
         }
-        work.push((e.target as usize, e.depth as i32 + i32::from(e.lasti) + 1));
+        work.push((
+            e.target as usize,
+            e.depth as i32 + i32::from(e.lasti) + 1,
+            Vec::new(),
+        ));
     }
-    while let Some((i, d)) = work.pop() {
+    while let Some((i, d, mut pairs)) = work.pop() {
         if i >= n {
             return Err(format!("fell off the end at {i}"));
         }
@@ -387,19 +397,32 @@ fn verify(code: &crate::bytecode::CodeObject) -> Result<(), String> {
             ));
         }
         let ins = code.instrs[i];
-        let (fall, jump) = effect(code, i);
+        // A handler's entry (or a jump) to a lower depth ends the pairs above it.
+        pairs.retain(|&p| p < d);
+        let method = match ins.op {
+            LOAD_METHOD => {
+                pairs.push(d - 1);
+                false
+            }
+            CALL if pairs.last() == Some(&(d - ins.arg as i32 - 2)) => {
+                pairs.pop();
+                true
+            }
+            _ => false,
+        };
+        let (fall, jump) = effect(code, i, method);
         if let Some(t) = ins.jump_target(i) {
             if t >= n {
                 return Err(format!("instruction {i} jumps out of range"));
             }
-            work.push((t, d + jump));
+            work.push((t, d + jump, pairs.clone()));
         }
         let ends = matches!(
             ins.op,
             JUMP_FORWARD | JUMP_BACKWARD | RETURN_VALUE | RAISE_VARARGS | RERAISE
         );
         if !ends {
-            work.push((i + 1, d + fall));
+            work.push((i + 1, d + fall, pairs));
         }
     }
     for e in &code.exception_table {
