@@ -1,7 +1,8 @@
 //! `match` statements in threaded programs: a traced run is the same run as `gilvm run`, the
 //! lost-update detector sees the updates lost in a case body and the trace explains them next
 //! to the `MATCH_*` instructions, the py311 model loses none (as CPython 3.11, which prints
-//! 200 for this program), and the step footprint counts what a class pattern reads.
+//! 200 for this program), values read through class and mapping patterns count as reads for
+//! the detector, and the step footprint counts what a class pattern reads.
 
 use std::process::{Command, Output};
 
@@ -133,4 +134,36 @@ t.join()
     }
     let objects = reads.iter().filter(|l| matches!(l, Loc::Obj(_))).count();
     assert_eq!(objects, 2, "{reads:?}");
+}
+
+#[test]
+fn reads_through_class_and_mapping_patterns_count_for_lost_updates() {
+    // Each thread reads a value through a pattern and stores it back plus one: the detector
+    // must count exactly the increments missing from what the program prints.
+    for seed in ["1", "2", "3"] {
+        let run = gilvm(&[
+            "run",
+            "tests/trace/match_attr_race.toy",
+            "--seed",
+            seed,
+            "--switch-interval",
+            "5",
+        ]);
+        let (out, err) = (text(&run.stdout), text(&run.stderr));
+        let printed: Vec<u32> = out
+            .split_whitespace()
+            .map(|n| n.parse().expect("a number"))
+            .collect();
+        let [balance, deposits] = printed[..] else {
+            panic!("{out}")
+        };
+        assert!(balance < 100 && deposits < 100, "seed {seed}: {out}");
+        let expected = format!(
+            "lost updates: attribute balance of a Account {0} (in {0} stores), \
+             item 'deposits' of a dict {1} (in {1} stores)",
+            100 - balance,
+            100 - deposits
+        );
+        assert!(err.contains(&expected), "seed {seed}: {err}");
+    }
 }

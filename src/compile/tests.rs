@@ -590,3 +590,19 @@ fn match_captures_are_locals_and_cases_keep_cpythons_shape() {
     assert!(ops.contains(&"NOP"), "{ops:?}");
     assert_eq!(p.check_control_flow(), Ok(()));
 }
+
+#[test]
+fn patterns_nested_to_the_bracket_limit_compile() {
+    // The parser's bracket limit (200) bounds the compiler's recursion over patterns; the
+    // deepest patterns compile within a test thread's stack, in a debug build.
+    let n = crate::lexer::MAX_BRACKET_DEPTH - 1;
+    let seq = format!("{}a{}", "[".repeat(n), "]".repeat(n));
+    let cls = format!("{}a{}", "P(x=".repeat(n), ")".repeat(n));
+    let map = format!("{}a{}", "{1: ".repeat(n), "}".repeat(n));
+    for pattern in [seq, cls, map] {
+        let p = compile(&format!(
+            "match x:\n    case {pattern} | a:\n        pass\n"
+        ));
+        assert_eq!(p.check_control_flow(), Ok(()));
+    }
+}

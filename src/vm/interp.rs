@@ -1230,7 +1230,8 @@ impl Vm {
             Opcode::MATCH_KEYS => {
                 let keys = top!();
                 let map = stack[stack.len() - 2];
-                stack.push(tri!(matching::match_keys(&mut self.rt, map, keys)));
+                let at = (code_id, rg.pc as u32 - 1);
+                stack.push(tri!(self.match_keys_op(map, keys, reads, at)));
                 Flow::Next
             }
             Opcode::MATCH_CLASS => {
@@ -1238,7 +1239,8 @@ impl Vm {
                 let cls = pop!();
                 let subject = pop!();
                 save_pc!();
-                let attrs = tri!(self.match_class(subject, cls, ins.arg as usize, names));
+                let at = (code_id, rg.pc as u32 - 1);
+                let attrs = tri!(self.match_class_op(subject, cls, ins.arg, names, reads, at));
                 stack.push(attrs);
                 Flow::Next
             }

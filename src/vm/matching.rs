@@ -6,13 +6,20 @@
 //! attributes with `getattr` semantics ([`Vm::load_attr`]): a missing attribute makes the
 //! pattern fail, any other error propagates. Attribute names come from `__match_args__`
 //! (strings at run time), so they are mapped to the program's name ids here; a name the
-//! program never mentions cannot be an attribute of anything it built.
+//! program never mentions cannot be an attribute of anything it built (the compiler interns
+//! the keyword names of class patterns).
+//!
+//! The attributes a class pattern reads and the values a mapping pattern reads are reads for
+//! the lost-update detector, like `LOAD_ATTR` and `BINARY_SUBSCR`: a thread that matched
+//! `Account(balance=b)` and then stores `account.balance = b + 1` after another thread's
+//! store has lost that update.
 
 use crate::vm::builtins;
 use crate::vm::classes;
 use crate::vm::exceptions::ExcKind;
 use crate::vm::format;
 use crate::vm::heap::{HashKey, Obj};
+use crate::vm::lost::{LocKey, ReadLog};
 use crate::vm::machine::Vm;
 use crate::vm::natives::NativeId;
 use crate::vm::ops::{self, dict_insert, hash_key};
@@ -80,13 +87,7 @@ pub fn dict_update(rt: &mut Rt, target: Value, src: Value) -> PyResult<()> {
 /// `MATCH_KEYS`: the values of `keys` (a tuple) in `map`, as a tuple, or None if one is
 /// missing. A key checked twice is a `ValueError`, as in CPython.
 pub fn match_keys(rt: &mut Rt, map: Value, keys: Value) -> PyResult<Value> {
-    let keys = match keys {
-        Value::Obj(id) => match rt.heap.get(id) {
-            Obj::Tuple(items) => items.clone(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
+    let keys = tuple_items(rt, keys);
     let Value::Obj(map_id) = map else {
         return Ok(Value::None);
     };
@@ -123,17 +124,74 @@ fn matches_self(cls: Value) -> bool {
     )
 }
 
+/// The items of a tuple value (empty for anything else).
+fn tuple_items(rt: &Rt, v: Value) -> Vec<Value> {
+    match v {
+        Value::Obj(id) => match rt.heap.get(id) {
+            Obj::Tuple(items) => items.clone(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
 impl Vm {
+    /// `MATCH_KEYS` at instruction `at` (code, pc), recording the reads of the matched keys.
+    pub fn match_keys_op(
+        &mut self,
+        map: Value,
+        keys: Value,
+        reads: &mut ReadLog,
+        at: (u32, u32),
+    ) -> PyResult<Value> {
+        let values = match_keys(&mut self.rt, map, keys)?;
+        if values != Value::None && self.threads.len() > 1 {
+            for key in tuple_items(&self.rt, keys) {
+                if let Some(loc) = self.item_loc(map, key) {
+                    let meta = self.items.locs[loc as usize].meta;
+                    reads.record(LocKey::Item(loc), &meta, at.0, at.1);
+                }
+            }
+        }
+        Ok(values)
+    }
+
+    /// `MATCH_CLASS nargs` at instruction `at` (code, pc), recording the reads of the
+    /// attributes it matched against.
+    pub fn match_class_op(
+        &mut self,
+        subject: Value,
+        cls: Value,
+        nargs: u32,
+        names: Value,
+        reads: &mut ReadLog,
+        at: (u32, u32),
+    ) -> PyResult<Value> {
+        let mut read = Vec::new();
+        let attrs = self.match_class(subject, cls, nargs as usize, names, &mut read)?;
+        if attrs != Value::None {
+            for name in read {
+                if let Some(loc) = self.attr_loc(subject, name) {
+                    let meta = self.items.locs[loc as usize].meta;
+                    reads.record(LocKey::Item(loc), &meta, at.0, at.1);
+                }
+            }
+        }
+        Ok(attrs)
+    }
+
     /// `MATCH_CLASS nargs`: if `subject` is an instance of `cls`, the tuple of the attributes
     /// its `nargs` positional sub-patterns (through `cls.__match_args__`) and its keyword
     /// sub-patterns (`names`, a tuple of strings) match against; None if it is not an
-    /// instance or lacks one of them.
+    /// instance or lacks one of them. The name ids of the attributes read are appended to
+    /// `read`.
     pub fn match_class(
         &mut self,
         subject: Value,
         cls: Value,
         nargs: usize,
         names: Value,
+        read: &mut Vec<u32>,
     ) -> PyResult<Value> {
         if ops::type_name(&self.rt, cls) != "type" {
             return Err(Throw::type_error("called match pattern must be a type"));
@@ -168,26 +226,26 @@ impl Vm {
                             )));
                         };
                         match self.match_class_attr(subject, cls, &name, &mut seen)? {
-                            Some(v) => attrs.push(v),
+                            Some((id, v)) => {
+                                read.push(id);
+                                attrs.push(v);
+                            }
                             None => return Ok(Value::None),
                         }
                     }
                 }
             }
         }
-        let keyword_names: Vec<String> = match names {
-            Value::Obj(id) => match self.rt.heap.get(id) {
-                Obj::Tuple(items) => items
-                    .iter()
-                    .filter_map(|&n| self.rt.as_str(n).map(str::to_string))
-                    .collect(),
-                _ => Vec::new(),
-            },
-            _ => Vec::new(),
-        };
+        let keyword_names: Vec<String> = tuple_items(&self.rt, names)
+            .into_iter()
+            .filter_map(|n| self.rt.as_str(n).map(str::to_string))
+            .collect();
         for name in keyword_names {
             match self.match_class_attr(subject, cls, &name, &mut seen)? {
-                Some(v) => attrs.push(v),
+                Some((id, v)) => {
+                    read.push(id);
+                    attrs.push(v);
+                }
                 None => return Ok(Value::None),
             }
         }
@@ -217,15 +275,15 @@ impl Vm {
         )))
     }
 
-    /// One attribute for a class pattern (CPython's `match_class_attr`): `None` if the
-    /// subject has no such attribute.
+    /// One attribute for a class pattern (CPython's `match_class_attr`), with its name id:
+    /// `None` if the subject has no such attribute.
     fn match_class_attr(
         &mut self,
         subject: Value,
         cls: Value,
         name: &str,
         seen: &mut Vec<String>,
-    ) -> PyResult<Option<Value>> {
+    ) -> PyResult<Option<(u32, Value)>> {
         if seen.iter().any(|s| s == name) {
             return Err(Throw::type_error(format!(
                 "{}() got multiple sub-patterns for attribute {}",
@@ -238,7 +296,7 @@ impl Vm {
             return Ok(None);
         };
         match self.load_attr(subject, id) {
-            Ok(v) => Ok(Some(v)),
+            Ok(v) => Ok(Some((id, v))),
             Err(e) if is_attribute_error(&e) => Ok(None),
             Err(e) => Err(e),
         }
