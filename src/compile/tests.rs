@@ -342,6 +342,9 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize) -> (i32, i32) {
         COPY | LOAD_CONST | LOAD_NAME | LOAD_CLASS_NAME | LOAD_BUILD_CLASS | LOAD_GLOBAL
         | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
         | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM => 1,
+        GET_LEN | MATCH_SEQUENCE | MATCH_MAPPING | MATCH_KEYS => 1,
+        MATCH_CLASS => -2,
+        UNPACK_EX => (n & 0xff) + (n >> 8),
         STORE_SUBSCR => -3,
         DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
         BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
