@@ -18,6 +18,8 @@
 //!   arguments, positional-only `/`, set and dict/set comprehension displays, `...`, `:=`,
 //!   bytes and complex literals, `\N{...}` escapes, `import *`, relative imports, `except*`,
 //!   and `as` inside a parenthesized `with (...)` (plain `with (a, b):` works).
+//! - `match` and `case` are soft keywords decided by the lexer from the shape of the line
+//!   (see `Lexer::soft_keyword`); the pattern grammar is CPython's, without complex literals.
 
 pub mod build;
 pub mod errors;

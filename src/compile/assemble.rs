@@ -266,7 +266,11 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | POP_JUMP_BACKWARD_IF_NOT_NONE => -1,
             COPY | LOAD_CONST | LOAD_NAME | LOAD_CLASS_NAME | LOAD_BUILD_CLASS | LOAD_GLOBAL
             | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
-            | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD => 1,
+            | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD | GET_LEN
+            | MATCH_SEQUENCE | MATCH_MAPPING | MATCH_KEYS => 1,
+            DICT_UPDATE => -1,
+            MATCH_CLASS => -2,
+            UNPACK_EX => (n & 0xff) + (n >> 8),
             STORE_SUBSCR => -3,
             DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
             BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,

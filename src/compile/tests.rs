@@ -346,6 +346,9 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize, method: bool) -> (i32, i
         COPY | LOAD_CONST | LOAD_NAME | LOAD_CLASS_NAME | LOAD_BUILD_CLASS | LOAD_GLOBAL
         | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
         | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD => 1,
+        GET_LEN | MATCH_SEQUENCE | MATCH_MAPPING | MATCH_KEYS => 1,
+        MATCH_CLASS => -2,
+        UNPACK_EX => (n & 0xff) + (n >> 8),
         STORE_SUBSCR => -3,
         DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
         BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
@@ -494,4 +497,138 @@ fn qualnames_match_python() {
             ("g", "g"),
         ]
     );
+}
+
+/// Like `check_err`, and the error points at `line:col` (1-based, as CPython's caret).
+fn check_err_at(source: &str, message: &str, at: (usize, usize)) {
+    match crate::compile_source("t.toy", source) {
+        Ok(_) => panic!("expected `{message}`, but it compiled:\n{source}"),
+        Err(e) => {
+            let start = e.span.start as usize;
+            let line = 1 + crate::lexer::count_lines(&source[..start]);
+            let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+            let col = 1 + source[line_start..start].chars().count();
+            assert_eq!(
+                (e.message.as_str(), (line, col)),
+                (message, at),
+                "source:\n{source}"
+            );
+        }
+    }
+}
+
+#[test]
+fn match_compile_errors_are_cpythons() {
+    // Messages and positions as python3.11 reports them.
+    let m = |cases: &str| format!("match x:\n{cases}");
+    check_err_at(
+        &m("    case a:\n        pass\n    case 1:\n        pass\n"),
+        "name capture 'a' makes remaining patterns unreachable",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case _:\n        pass\n    case 1:\n        pass\n"),
+        "wildcard makes remaining patterns unreachable",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case a | b:\n        pass\n"),
+        "name capture 'a' makes remaining patterns unreachable",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case [a, a]:\n        pass\n"),
+        "multiple assignments to name 'a' in pattern",
+        (2, 14),
+    );
+    check_err_at(
+        &m("    case {\"a\": [a, a]}:\n        pass\n"),
+        "multiple assignments to name 'a' in pattern",
+        (2, 20),
+    );
+    check_err_at(
+        &m("    case P(x=[a], y=a):\n        pass\n"),
+        "multiple assignments to name 'a' in pattern",
+        (2, 21),
+    );
+    check_err_at(
+        &m("    case 1 | a:\n        pass\n"),
+        "alternative patterns bind different names",
+        (2, 14),
+    );
+    check_err_at(
+        &m("    case [a] | [b]:\n        pass\n"),
+        "alternative patterns bind different names",
+        (2, 17),
+    );
+    check_err_at(
+        &m("    case {\"a\": 1, \"a\": 2}:\n        pass\n"),
+        "mapping pattern checks duplicate key ('a')",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case {1: _, 1.0: _}:\n        pass\n"),
+        "mapping pattern checks duplicate key (1.0)",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case {1: _, True: _}:\n        pass\n"),
+        "mapping pattern checks duplicate key (True)",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case [*a, *b]:\n        pass\n"),
+        "multiple starred names in sequence pattern",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case P(a=1, a=2):\n        pass\n"),
+        "attribute name repeated in class pattern: a",
+        (2, 19),
+    );
+    // Guarded and last cases may be irrefutable; alternatives bind the same names in any order.
+    for ok in [
+        "    case a if a:\n        pass\n    case 2:\n        pass\n",
+        "    case (a, b) | (b, a):\n        pass\n",
+        "    case [1, *_] | [*_, 1] | 3:\n        pass\n    case x:\n        pass\n",
+    ] {
+        compile(&m(ok));
+    }
+}
+
+#[test]
+fn match_captures_are_locals_and_cases_keep_cpythons_shape() {
+    // The last case before a trailing `case _:` (a NOP) works on the subject itself; each
+    // alternative of an or-pattern on its own copy. The captures of `(b, a)` are put in the
+    // first alternative's order by SWAPs, which CPython's `swaptimize` shortens to one (and
+    // to none for `(a, b)`).
+    let p = compile(
+        "def f(p):\n    match p:\n        case (a, b) | (b, a):\n            return a\n        case _:\n            return b\n",
+    );
+    let f = &p.codes[1];
+    assert_eq!(f.varnames, ["p", "a", "b"]);
+    let ops: Vec<&str> = f.instrs.iter().map(|i| i.op.name()).collect();
+    assert!(
+        ops.starts_with(&["RESUME", "LOAD_FAST", "COPY", "MATCH_SEQUENCE"]),
+        "{ops:?}"
+    );
+    assert_eq!(ops.iter().filter(|o| **o == "SWAP").count(), 1, "{ops:?}");
+    assert!(ops.contains(&"NOP"), "{ops:?}");
+    assert_eq!(p.check_control_flow(), Ok(()));
+}
+
+#[test]
+fn patterns_nested_to_the_bracket_limit_compile() {
+    // The parser's bracket limit (200) bounds the compiler's recursion over patterns; the
+    // deepest patterns compile within a test thread's stack, in a debug build.
+    let n = crate::lexer::MAX_BRACKET_DEPTH - 1;
+    let seq = format!("{}a{}", "[".repeat(n), "]".repeat(n));
+    let cls = format!("{}a{}", "P(x=".repeat(n), ")".repeat(n));
+    let map = format!("{}a{}", "{1: ".repeat(n), "}".repeat(n));
+    for pattern in [seq, cls, map] {
+        let p = compile(&format!(
+            "match x:\n    case {pattern} | a:\n        pass\n"
+        ));
+        assert_eq!(p.check_control_flow(), Ok(()));
+    }
 }

@@ -191,6 +191,8 @@ fn unexpected(
                 | Tok::With
                 | Tok::Def
                 | Tok::Class
+                | Tok::Match
+                | Tok::Case
         )
     );
     if tok == Some(&Tok::Equal) && matches!(head, Some(Tok::If | Tok::Elif | Tok::While)) {
@@ -234,6 +236,12 @@ fn unexpected(
     if matches!(head, Some(Tok::Import | Tok::From)) && expects("Name") {
         return syntax("expected a name", l, r);
     }
+    // CPython words every other error in a pattern, and a `match` block without a `case`,
+    // as plain invalid syntax.
+    if head == Some(Tok::Case) || (!expected.is_empty() && expected.iter().all(|e| e == "\"case\""))
+    {
+        return syntax("invalid syntax", l, r);
+    }
     if let [only] = expected {
         if only == "Name" {
             return syntax("expected a name", l, r);
@@ -264,6 +272,8 @@ fn block_name(t: &Tok) -> String {
         Tok::Except => "except",
         Tok::Finally => "finally",
         Tok::With => "with",
+        Tok::Match => "match",
+        Tok::Case => "case",
         _ => return "statement".to_string(),
     };
     format!("'{kw}' statement")

@@ -19,6 +19,7 @@ use crate::vm::gil;
 use crate::vm::heap::{ExcObj, Obj, TbEntry};
 use crate::vm::lost::{self, LocKey, ReadLog};
 use crate::vm::machine::Vm;
+use crate::vm::matching;
 use crate::vm::ops;
 use crate::vm::sync::{Site, SyncObj};
 use crate::vm::thread::ThreadState;
@@ -801,6 +802,13 @@ impl Vm {
                     | Opcode::LIST_TO_TUPLE
                     | Opcode::MAP_ADD
                     | Opcode::UNPACK_SEQUENCE
+                    | Opcode::UNPACK_EX
+                    | Opcode::DICT_UPDATE
+                    | Opcode::GET_LEN
+                    | Opcode::MATCH_SEQUENCE
+                    | Opcode::MATCH_MAPPING
+                    | Opcode::MATCH_KEYS
+                    | Opcode::MATCH_CLASS
                     | Opcode::FORMAT_VALUE
                     | Opcode::POP_JUMP_FORWARD_IF_NONE
                     | Opcode::POP_JUMP_FORWARD_IF_NOT_NONE
@@ -1198,6 +1206,46 @@ impl Vm {
                 let seq = pop!();
                 let items = tri!(ops::unpack(&mut self.rt, seq, ins.arg as usize));
                 stack.extend(items.into_iter().rev());
+                Flow::Next
+            }
+            Opcode::UNPACK_EX => {
+                let seq = pop!();
+                stack.extend(tri!(matching::unpack_ex(&mut self.rt, seq, ins.arg)));
+                Flow::Next
+            }
+            Opcode::DICT_UPDATE => {
+                let src = pop!();
+                let target = stack[stack.len() - ins.arg as usize];
+                tri!(matching::dict_update(&mut self.rt, target, src));
+                Flow::Next
+            }
+            Opcode::GET_LEN => {
+                stack.push(tri!(matching::get_len(&self.rt, top!())));
+                Flow::Next
+            }
+            Opcode::MATCH_SEQUENCE => {
+                stack.push(Value::Bool(matching::is_match_sequence(&self.rt, top!())));
+                Flow::Next
+            }
+            Opcode::MATCH_MAPPING => {
+                stack.push(Value::Bool(matching::is_match_mapping(&self.rt, top!())));
+                Flow::Next
+            }
+            Opcode::MATCH_KEYS => {
+                let keys = top!();
+                let map = stack[stack.len() - 2];
+                let at = (code_id, rg.pc as u32 - 1);
+                stack.push(tri!(self.match_keys_op(map, keys, reads, at)));
+                Flow::Next
+            }
+            Opcode::MATCH_CLASS => {
+                let names = pop!();
+                let cls = pop!();
+                let subject = pop!();
+                save_pc!();
+                let at = (code_id, rg.pc as u32 - 1);
+                let attrs = tri!(self.match_class_op(subject, cls, ins.arg, names, reads, at));
+                stack.push(attrs);
                 Flow::Next
             }
             Opcode::FORMAT_VALUE => {

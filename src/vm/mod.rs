@@ -22,6 +22,7 @@ pub mod items;
 pub mod lifecycle;
 pub mod lost;
 pub mod machine;
+pub mod matching;
 pub mod memory;
 pub mod methods;
 pub mod natives;
