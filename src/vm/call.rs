@@ -196,7 +196,12 @@ impl Vm {
             }
         }
         match m.ty {
-            TypeTag::Str | TypeTag::List | TypeTag::Tuple | TypeTag::Dict => {
+            TypeTag::Str
+            | TypeTag::List
+            | TypeTag::Tuple
+            | TypeTag::Dict
+            | TypeTag::Set
+            | TypeTag::FrozenSet => {
                 methods::call_method(&mut self.rt, m, recv, args, kw).map(Outcome::Value)
             }
             TypeTag::Exception => self.exception_init(recv, args, kw).map(Outcome::Value),

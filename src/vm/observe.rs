@@ -302,6 +302,7 @@ fn iterator_touches(vm: &Vm, it: ObjId, out: &mut Vec<Touch>, depth: u32) {
             out.push(Touch::Read(Loc::Obj(*seq)))
         }
         Obj::DictIter { dict, .. } => out.push(Touch::Read(Loc::Obj(*dict))),
+        Obj::SetIter { set, .. } => out.push(Touch::Read(Loc::Obj(*set))),
         Obj::Enumerate {
             iter: Value::Obj(inner),
             ..
@@ -320,7 +321,9 @@ fn iterator_touches(vm: &Vm, it: ObjId, out: &mut Vec<Touch>, depth: u32) {
 fn read_whole(vm: &Vm, v: Option<Value>, out: &mut Vec<Touch>) {
     if let Some(Value::Obj(o)) = v {
         match vm.rt.heap.get(o) {
-            Obj::List(_) | Obj::Dict(_) | Obj::Cell { .. } => out.push(Touch::Read(Loc::Obj(o))),
+            Obj::List(_) | Obj::Dict(_) | Obj::Set(_) | Obj::Cell { .. } => {
+                out.push(Touch::Read(Loc::Obj(o)))
+            }
             Obj::DictView { dict, .. } => out.push(Touch::Read(Loc::Obj(*dict))),
             _ => {}
         }
