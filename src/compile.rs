@@ -152,6 +152,7 @@ struct Unit<'a> {
     argcount: u32,
     kwonlyargcount: u32,
     has_varargs: bool,
+    has_varkeywords: bool,
 }
 
 impl Unit<'_> {
@@ -176,6 +177,7 @@ impl Unit<'_> {
             argcount: 0,
             kwonlyargcount: 0,
             has_varargs: false,
+            has_varkeywords: false,
         }
     }
 }
@@ -245,6 +247,12 @@ impl<'a> Compiler<'a> {
     fn emit_pseudo(&mut self, op: Op) {
         let loc = self.cur.loc;
         self.cur.cfg.emit(Ins::new(op, 0, None, loc));
+    }
+
+    /// `CALL n` of a method loaded by `LOAD_METHOD` (see `Op::MethodCall`).
+    fn emit_method_call(&mut self, n: u32) {
+        let loc = self.cur.loc;
+        self.cur.cfg.emit(Ins::new(Op::MethodCall, n, None, loc));
     }
 
     fn new_block(&mut self) -> BlockId {
@@ -469,6 +477,7 @@ impl<'a> Compiler<'a> {
             && x.argcount == y.argcount
             && x.kwonlyargcount == y.kwonlyargcount
             && x.has_varargs == y.has_varargs
+            && x.has_varkeywords == y.has_varkeywords
             && x.varnames == y.varnames
             && x.cellvars == y.cellvars
             && x.freevars == y.freevars
@@ -561,6 +570,7 @@ impl<'a> Compiler<'a> {
             argcount: unit.argcount,
             kwonlyargcount: unit.kwonlyargcount,
             has_varargs: unit.has_varargs,
+            has_varkeywords: unit.has_varkeywords,
             varnames: unit.varnames.clone(),
             cellvars: unit.cellvars.clone(),
             freevars: unit.freevars.clone(),
@@ -726,6 +736,7 @@ fn placeholder_code() -> CodeObject {
         argcount: 0,
         kwonlyargcount: 0,
         has_varargs: false,
+        has_varkeywords: false,
         varnames: Vec::new(),
         cellvars: Vec::new(),
         freevars: Vec::new(),

@@ -302,6 +302,11 @@ pub fn const_repr(program: &Program, c: &Const) -> String {
                 format!("({})", parts.join(", "))
             }
         }
+        Const::FrozenSet(items) if items.is_empty() => "frozenset()".into(),
+        Const::FrozenSet(items) => {
+            let parts: Vec<String> = items.iter().map(|i| const_repr(program, i)).collect();
+            format!("frozenset({{{}}})", parts.join(", "))
+        }
         Const::Code(id) => match program.codes.get(*id as usize) {
             Some(code) => code_repr(program, code),
             None => "<code object>".into(),

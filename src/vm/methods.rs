@@ -97,6 +97,17 @@ pub fn data_attr(rt: &mut Rt, recv: Value, attr: AttrSym) -> Option<PyResult<Val
                     let args = e.args.clone();
                     return Some(rt.new_tuple(args));
                 }
+                // `raise X from Y` sets the cause (`from None` too) and suppresses the
+                // context; the context is the exception being handled at the raise.
+                Obj::Exception(e) if attr == AttrSym::dunder_cause => {
+                    return Some(Ok(e.cause.unwrap_or(Value::None)));
+                }
+                Obj::Exception(e) if attr == AttrSym::dunder_context => {
+                    return Some(Ok(e.context.unwrap_or(Value::None)));
+                }
+                Obj::Exception(e) if attr == AttrSym::dunder_suppress_context => {
+                    return Some(Ok(Value::Bool(e.cause.is_some())));
+                }
                 Obj::Function(f) if attr == AttrSym::dunder_name => rt
                     .program
                     .codes

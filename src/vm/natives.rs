@@ -310,6 +310,9 @@ name_enum! {
         maxsize = "maxsize",
         // exceptions and misc
         args = "args",
+        dunder_cause = "__cause__",
+        dunder_context = "__context__",
+        dunder_suppress_context = "__suppress_context__",
         enter = "__enter__",
         exit = "__exit__",
         dunder_name = "__name__",
