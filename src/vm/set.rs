@@ -443,6 +443,22 @@ pub fn entry(rt: &Rt, v: Value) -> PyResult<Entry> {
     })
 }
 
+/// The entry to look `v` up by (`in`, `remove`, `discard`): as [`entry`], except that a set
+/// is looked up as the frozenset with its elements, as CPython does (`{1} in {frozenset({1})}`).
+pub fn lookup_entry(rt: &Rt, v: Value) -> PyResult<Entry> {
+    if let Value::Obj(id) = v {
+        if let Obj::Set(t) = rt.heap.get(id) {
+            let key = t.frozen_key();
+            return Ok(Entry {
+                hash: key_hash(&key),
+                key,
+                value: v,
+            });
+        }
+    }
+    entry(rt, v)
+}
+
 /// The table of a set or frozenset object, if `v` is one.
 pub fn table_of(rt: &Rt, v: Value) -> Option<&SetTable> {
     match v {

@@ -73,7 +73,7 @@ pub fn call(
         }
         A::remove | A::discard => {
             let v = exactly_one(&qual, args)?;
-            let e = entry(rt, v)?;
+            let e = set::lookup_entry(rt, v)?;
             let found = with_table(rt, id, |_, t| Ok(t.discard(&e.key, e.hash).is_some()))?;
             if !found && attr == A::remove {
                 return Err(key_error(v));

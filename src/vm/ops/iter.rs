@@ -377,7 +377,7 @@ pub fn contains(rt: &mut Rt, container: Value, item: Value) -> PyResult<bool> {
         }
         Obj::Dict(d) => Ok(d.contains_key(&hash_key(rt, item)?)),
         Obj::Set(t) | Obj::FrozenSet(t) => {
-            let e = crate::vm::set::entry(rt, item)?;
+            let e = crate::vm::set::lookup_entry(rt, item)?;
             Ok(t.contains(&e.key, e.hash))
         }
         Obj::Range { start, stop, step } => {
