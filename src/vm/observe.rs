@@ -229,8 +229,15 @@ pub fn next_step_touches(vm: &Vm, tid: Tid, out: &mut Vec<Touch>) {
                 iterator_touches(vm, it, out, 0);
             }
         }
-        // Extending a list being built reads the iterable it is given.
-        LIST_EXTEND => read_whole(vm, top(0), out),
+        // Extending a list, set or dict being built reads the iterable or mapping it is given.
+        LIST_EXTEND | SET_UPDATE | DICT_UPDATE | DICT_MERGE | UNPACK_EX => {
+            read_whole(vm, top(0), out)
+        }
+        DELETE_ATTR => {
+            if let Some(o) = obj(top(0)) {
+                out.push(Touch::Write(Loc::Obj(o)));
+            }
+        }
         _ => {}
     }
 }

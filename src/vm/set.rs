@@ -459,6 +459,41 @@ pub fn lookup_entry(rt: &Rt, v: Value) -> PyResult<Entry> {
     entry(rt, v)
 }
 
+/// The order in which CPython's frozenset of these constants iterates, as indices into
+/// `items` (duplicates dropped): what `dis` prints for a frozenset constant.
+pub fn const_order(items: &[crate::bytecode::Const]) -> Vec<usize> {
+    use crate::bytecode::Const;
+    fn key(c: &Const) -> Option<HashKey> {
+        Some(match c {
+            Const::None => HashKey::None,
+            Const::Bool(b) => HashKey::Int(i64::from(*b)),
+            Const::Int(i) => HashKey::Int(*i),
+            Const::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => HashKey::Int(*f as i64),
+            Const::Float(f) => HashKey::Float(f.to_bits()),
+            Const::Str(s) => HashKey::Str(s.as_str().into()),
+            Const::Tuple(t) => HashKey::Tuple(t.iter().map(key).collect::<Option<_>>()?),
+            Const::FrozenSet(_) | Const::Code(_) => return None,
+        })
+    }
+    let mut t = SetTable::new();
+    for (i, c) in items.iter().enumerate() {
+        let Some(key) = key(c) else {
+            return (0..items.len()).collect();
+        };
+        t.add(Entry {
+            hash: key_hash(&key),
+            key,
+            value: Value::Int(i as i64),
+        });
+    }
+    t.entries()
+        .filter_map(|e| match e.value {
+            Value::Int(i) => Some(i as usize),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The table of a set or frozenset object, if `v` is one.
 pub fn table_of(rt: &Rt, v: Value) -> Option<&SetTable> {
     match v {
