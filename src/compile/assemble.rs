@@ -255,7 +255,8 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | KW_NAMES | CHECK_EXC_MATCH => 0,
             POP_TOP | BINARY_OP | COMPARE_OP | IS_OP | CONTAINS_OP | BINARY_SUBSCR | STORE_NAME
             | STORE_CLASS_NAME | STORE_GLOBAL | STORE_FAST | STORE_DEREF | LIST_APPEND
-            | LIST_EXTEND | RETURN_VALUE | POP_EXCEPT | RERAISE | IMPORT_NAME => -1,
+            | LIST_EXTEND | RETURN_VALUE | POP_EXCEPT | RERAISE | IMPORT_NAME | DELETE_ATTR
+            | SET_ADD | SET_UPDATE | DICT_UPDATE | DICT_MERGE => -1,
             POP_JUMP_FORWARD_IF_FALSE
             | POP_JUMP_FORWARD_IF_TRUE
             | POP_JUMP_FORWARD_IF_NONE
@@ -268,12 +269,11 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
             | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD | GET_LEN
             | MATCH_SEQUENCE | MATCH_MAPPING | MATCH_KEYS => 1,
-            DICT_UPDATE => -1,
             MATCH_CLASS => -2,
-            UNPACK_EX => (n & 0xff) + (n >> 8),
             STORE_SUBSCR => -3,
             DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
-            BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
+            BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_SET | BUILD_STRING => 1 - n,
+            UNPACK_EX => (arg & 0xff) as i32 + (arg >> 8) as i32,
             BUILD_MAP => 1 - 2 * n,
             BUILD_CONST_KEY_MAP => -n,
             UNPACK_SEQUENCE => n - 1,

@@ -287,7 +287,7 @@ fn const_truth(c: &Const) -> bool {
         Const::Int(i) => *i != 0,
         Const::Float(f) => *f != 0.0,
         Const::Str(s) => !s.is_empty(),
-        Const::Tuple(t) => !t.is_empty(),
+        Const::Tuple(t) | Const::FrozenSet(t) => !t.is_empty(),
         Const::Code(_) => true,
     }
 }
@@ -309,6 +309,7 @@ enum ConstKey {
     Float(u64),
     Str(String),
     Tuple(Vec<ConstKey>),
+    FrozenSet(Vec<ConstKey>),
     Code(u32),
 }
 
@@ -320,6 +321,7 @@ fn const_key(c: &Const) -> ConstKey {
         Const::Float(f) => ConstKey::Float(f.to_bits()),
         Const::Str(s) => ConstKey::Str(s.clone()),
         Const::Tuple(t) => ConstKey::Tuple(t.iter().map(const_key).collect()),
+        Const::FrozenSet(t) => ConstKey::FrozenSet(t.iter().map(const_key).collect()),
         Const::Code(c) => ConstKey::Code(*c),
     }
 }

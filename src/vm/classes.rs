@@ -744,6 +744,17 @@ impl Vm {
                 if self.attr_of[name as usize] == Some(AttrSym::args) {
                     return Ok(None);
                 }
+                if matches!(
+                    self.attr_of[name as usize],
+                    Some(
+                        AttrSym::dunder_cause
+                            | AttrSym::dunder_context
+                            | AttrSym::dunder_suppress_context
+                    )
+                ) && class_lookup(&self.rt, cls, name).is_none()
+                {
+                    return Ok(None);
+                }
                 match class_lookup(&self.rt, cls, name) {
                     Some(f) => bind(self, f, obj).map(Some),
                     None => {

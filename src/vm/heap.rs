@@ -20,6 +20,7 @@ use crate::bytecode::CodeId;
 use crate::vm::exceptions::ExcKind;
 use crate::vm::lost::LocMeta;
 use crate::vm::natives::MethodId;
+use crate::vm::set::SetTable;
 use crate::vm::sync::SyncObj;
 use crate::vm::value::{ObjId, Value};
 
@@ -29,7 +30,7 @@ pub type FixedState = BuildHasherDefault<DefaultHasher>;
 
 /// A hashable image of a Python value, used as a dict key. Equal Python values map to equal
 /// keys (`1`, `1.0` and `True` are all `Int(1)`), as Python's `hash`/`==` contract requires.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HashKey {
     None,
     Int(i64),
@@ -41,6 +42,8 @@ pub enum HashKey {
     Id(u32),
     /// Built-in callables, modules and exception classes, by their discriminant.
     Builtin(u32),
+    /// A frozenset: its elements' keys, sorted (so equal sets have equal keys).
+    FrozenSet(Box<[HashKey]>),
 }
 
 /// A dict: insertion-ordered, keyed by [`HashKey`], keeping the original key value.
@@ -137,6 +140,17 @@ pub enum Obj {
     List(Vec<Value>),
     Tuple(Vec<Value>),
     Dict(DictMap),
+    /// A `set` (CPython's table, for CPython's iteration order: see `vm/set.rs`).
+    Set(SetTable),
+    /// A `frozenset`.
+    FrozenSet(SetTable),
+    /// Iterator over a set: the next slot to look at, and the set's size when it started
+    /// ("Set changed size during iteration").
+    SetIter {
+        set: ObjId,
+        index: usize,
+        len_at_start: usize,
+    },
     Function(Function),
     /// A closure cell; `value` is `Value::Undef` when empty. `meta` feeds the lost-update
     /// detector (a cell shared by several threads' closures is a shared location).
@@ -241,6 +255,7 @@ impl Obj {
             Obj::Str(s) => s.capacity(),
             Obj::List(v) | Obj::Tuple(v) => v.capacity() * V,
             Obj::Dict(d) => d.capacity() * (V * 2 + 40),
+            Obj::Set(t) | Obj::FrozenSet(t) => t.capacity() * crate::vm::set::SLOT_BYTES,
             Obj::Function(f) => (f.defaults.len() + f.closure.len()) * V,
             Obj::Zip { iters } => iters.len() * V,
             Obj::Exception(e) => (e.args.len() + e.traceback.len()) * V,
@@ -263,6 +278,8 @@ impl Obj {
                     f(*v);
                 }
             }
+            Obj::Set(t) | Obj::FrozenSet(t) => t.entries().for_each(|e| f(e.value)),
+            Obj::SetIter { set, .. } => f(Value::Obj(*set)),
             Obj::Function(func) => {
                 func.defaults.iter().copied().for_each(&mut *f);
                 func.closure.iter().copied().for_each(&mut *f);

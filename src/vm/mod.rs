@@ -34,6 +34,7 @@ pub mod rng;
 #[cfg(test)]
 mod runtime_props;
 pub mod scheduler;
+pub mod set;
 pub mod summary;
 pub mod sync;
 #[cfg(test)]

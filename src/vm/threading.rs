@@ -226,11 +226,16 @@ impl Vm {
         kw: &[(&str, Value)],
     ) -> PyResult<Value> {
         check_kwargs(
-            "Thread",
+            "Thread.__init__",
             kw,
             &["group", "target", "name", "args", "kwargs", "daemon"],
         )?;
-        max_args("Thread", args, 5)?;
+        if args.len() > 5 {
+            return Err(Throw::type_error(format!(
+                "Thread.__init__() takes from 1 to 6 positional arguments but {} were given",
+                args.len() + 1
+            )));
+        }
         if let Some(g) = arg(args, kw, 0, "group") {
             if g != Value::None {
                 return Err(Throw::new(
