@@ -375,6 +375,9 @@ impl<'a> Compiler<'a> {
         if let Some(first) = body.first() {
             self.set_loc(first.span);
         }
+        if has_annotations(body) {
+            self.emit(Opcode::SETUP_ANNOTATIONS, 0);
+        }
         let mut rest = &body[..];
         if let Some((first, tail)) = body.split_first() {
             if let StmtKind::Expr(e) = &first.kind {
@@ -736,4 +739,28 @@ fn placeholder_code() -> CodeObject {
         exception_table: Vec::new(),
         stacksize: 0,
     }
+}
+
+/// Whether a module or class body holds an annotated assignment outside nested functions and
+/// classes (CPython's `find_ann`): then it starts with `SETUP_ANNOTATIONS`.
+fn has_annotations(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::AnnAssign { .. } => true,
+        StmtKind::If { body, orelse, .. }
+        | StmtKind::While { body, orelse, .. }
+        | StmtKind::For { body, orelse, .. } => has_annotations(body) || has_annotations(orelse),
+        StmtKind::With { body, .. } => has_annotations(body),
+        StmtKind::Try {
+            body,
+            handlers,
+            orelse,
+            finalbody,
+        } => {
+            has_annotations(body)
+                || handlers.iter().any(|h| has_annotations(&h.body))
+                || has_annotations(orelse)
+                || has_annotations(finalbody)
+        }
+        _ => false,
+    })
 }

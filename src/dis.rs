@@ -223,6 +223,7 @@ fn has_arg(op: Opcode) -> bool {
             | CHECK_EXC_MATCH
             | LOAD_ASSERTION_ERROR
             | LOAD_BUILD_CLASS
+            | SETUP_ANNOTATIONS
     )
 }
 

@@ -59,12 +59,14 @@ pub enum ArgItem {
 
 /// One item of a parameter list, in source order.
 pub enum ParamItem {
-    Plain(Ident, Option<Ex>),
+    /// `name`, `name=default`, `name: annotation`, `name: annotation = default`.
+    Plain(Ident, Option<Ex>, Option<Ex>),
     /// `*args`, or a bare `*` when the name is absent.
     Star(Option<Ident>, Span),
     DoubleStar(Span),
     Slash(Span),
-    Annotated(Span),
+    /// `*args: T` (not supported).
+    StarAnnotated(Span),
 }
 
 /// One item between the parentheses of a `class` header.
@@ -511,14 +513,15 @@ pub fn params_from(items: Vec<ParamItem>) -> PResult<(Params, u32)> {
     };
     for item in items {
         match item {
-            ParamItem::Plain(name, default) => {
+            ParamItem::Plain(name, default, annotation) => {
                 check_dup(&name)?;
-                if let Some(d) = &default {
-                    depth = depth.max(d.depth);
+                for e in default.iter().chain(annotation.iter()) {
+                    depth = depth.max(e.depth);
                 }
                 let param = Param {
                     name,
                     default: default.map(expr),
+                    annotation: annotation.map(expr),
                 };
                 if seen_star.is_some() {
                     params.kwonly.push(param);
@@ -555,8 +558,11 @@ pub fn params_from(items: Vec<ParamItem>) -> PResult<(Params, u32)> {
                     span,
                 ))
             }
-            ParamItem::Annotated(span) => {
-                return Err(error("annotations are not supported by gilvm", span))
+            ParamItem::StarAnnotated(span) => {
+                return Err(error(
+                    "annotations of '*' parameters are not supported by gilvm",
+                    span,
+                ))
             }
         }
     }

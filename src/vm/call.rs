@@ -334,6 +334,11 @@ impl Vm {
         } else {
             Vec::new()
         };
+        if flags & crate::bytecode::MAKE_FUNCTION_ANNOTATIONS != 0 {
+            // Evaluated, as Python does, and dropped: nothing in gilvm reads a function's
+            // `__annotations__`.
+            stack.pop();
+        }
         let kwdefaults = if flags & MAKE_FUNCTION_KWDEFAULTS != 0 {
             stack.pop().and_then(|v| v.as_obj())
         } else {

@@ -30,6 +30,7 @@ pub struct Dunders {
     pub str_: u32,
     pub repr: u32,
     pub name: u32,
+    pub annotations: u32,
 }
 
 impl Dunders {
@@ -48,6 +49,7 @@ impl Dunders {
             str_: id("__str__"),
             repr: id("__repr__"),
             name: id("__name__"),
+            annotations: id("__annotations__"),
         }
     }
 }

@@ -818,6 +818,7 @@ impl Vm {
                     | Opcode::IMPORT_NAME
                     | Opcode::IMPORT_FROM
                     | Opcode::LOAD_BUILD_CLASS
+                    | Opcode::SETUP_ANNOTATIONS
                     | Opcode::LOAD_CLASS_NAME
                     | Opcode::STORE_CLASS_NAME => leave!(Hot::Slow(ins)),
                 }
@@ -1532,6 +1533,27 @@ impl Vm {
                 if let Value::Obj(f) = func {
                     if let Obj::ClassBody { ns, .. } = self.rt.heap.get_mut(f) {
                         ns.insert(ins.arg, v);
+                    }
+                }
+                Flow::Next
+            }
+            Opcode::SETUP_ANNOTATIONS => {
+                let name = self.rt.dunders.annotations;
+                if name == u32::MAX {
+                    return Flow::Next;
+                }
+                let fresh = |vm: &mut Vm| vm.rt.alloc(Obj::Dict(Default::default()));
+                match func {
+                    Value::Obj(f) if matches!(self.rt.heap.get(f), Obj::ClassBody { .. }) => {
+                        let d = tri!(fresh(self));
+                        if let Obj::ClassBody { ns, .. } = self.rt.heap.get_mut(f) {
+                            ns.entry(name).or_insert(d);
+                        }
+                    }
+                    _ => {
+                        if self.globals[name as usize].value == Value::Undef {
+                            self.globals[name as usize].value = tri!(fresh(self));
+                        }
                     }
                 }
                 Flow::Next
