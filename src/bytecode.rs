@@ -415,6 +415,8 @@ opcodes! {
     /// Operand: name id. Pushes TOS.name for a module TOS (kept on the stack).
     IMPORT_FROM = "IMPORT_FROM", None;
 
+    /// Operand: name id. Pops TOS and deletes its attribute (`del obj.name`).
+    DELETE_ATTR = "DELETE_ATTR", None;
     /// No operand. Makes `__annotations__` (an empty dict) in the module or class namespace
     /// unless it is there already.
     SETUP_ANNOTATIONS = "SETUP_ANNOTATIONS", None;

@@ -266,6 +266,7 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM => 1,
             STORE_SUBSCR => -3,
             DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
+            DELETE_ATTR => -1,
             BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
             BUILD_MAP => 1 - 2 * n,
             BUILD_CONST_KEY_MAP => -n,

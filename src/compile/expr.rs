@@ -236,10 +236,11 @@ impl<'a> Compiler<'a> {
             ExprKind::Tuple(elts) | ExprKind::List(elts) => {
                 elts.iter().try_for_each(|e| self.delete_target(e))
             }
-            ExprKind::Attribute { .. } => Err(CompileError::syntax(
-                "gilvm does not support deleting attributes",
-                t.span,
-            )),
+            ExprKind::Attribute { value, attr } => self.expr(value).map(|_| {
+                self.attr_loc(attr.span);
+                let id = self.name_id(&attr.name);
+                self.emit(Opcode::DELETE_ATTR, id);
+            }),
             _ => Err(CompileError::syntax("cannot delete expression", t.span)),
         };
         self.cur.loc = old;

@@ -39,7 +39,21 @@ impl Vm {
         match obj {
             Value::Module(m) => return self.module_member(m, name_str),
             Value::Obj(id) => {
+                if name == self.rt.dunders.class_ {
+                    if let Some(c) = self.class_value(obj) {
+                        return Ok(c);
+                    }
+                    return crate::vm::builtins::call_builtin(
+                        &mut self.rt,
+                        NativeId::Type,
+                        &[obj],
+                        &[],
+                    );
+                }
                 if let Some((v, _)) = self.class_attr(obj, name, false)? {
+                    return Ok(v);
+                }
+                if let Some(v) = self.descriptor_attr(id, name)? {
                     return Ok(v);
                 }
                 if let Some(attr) = attr {
@@ -95,9 +109,10 @@ impl Vm {
             )));
         };
         let Some(name) = self.rt.as_str(*name).map(str::to_string) else {
-            return Err(Throw::type_error(
-                "hasattr(): attribute name must be string",
-            ));
+            return Err(Throw::type_error(format!(
+                "attribute name must be string, not '{}'",
+                ops::type_name(&self.rt, *name)
+            )));
         };
         let found = match *obj {
             Value::Module(m) => self.module_member(m, &name).is_ok(),
@@ -118,6 +133,11 @@ impl Vm {
         }
         if self.class_store_attr(obj, name, v)? {
             return Ok(());
+        }
+        if let Value::Obj(id) = obj {
+            if self.function_store_attr(id, name, v) {
+                return Ok(());
+            }
         }
         let prog = self.prog.clone();
         Err(no_attribute(&self.rt, obj, &prog.names[name as usize]))

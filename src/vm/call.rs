@@ -26,6 +26,9 @@ pub enum Outcome {
     Call(Value, Vec<Value>),
     /// The current thread blocked; the result comes with its wake-up.
     Blocked,
+    /// Call this Python function for the built-in, its result treated as `vm::dunder` says
+    /// (`len(obj)` calling `__len__`, which must return an int ≥ 0).
+    Dunder(Value, Vec<Value>, crate::vm::dunder::Then),
 }
 
 impl Vm {
@@ -51,8 +54,55 @@ impl Vm {
                     return self.do_call(stack, frames, callee_at, kw);
                 }
                 Obj::Class(_) => return self.instantiate(stack, frames, callee_at, kw),
+                Obj::StaticMethod(f) => {
+                    stack[callee_at] = *f;
+                    return self.do_call(stack, frames, callee_at, kw);
+                }
+                Obj::Instance(_) => {
+                    if let Some(f) = self.call_method_of(callee) {
+                        stack[callee_at] = f;
+                        stack.insert(callee_at + 1, callee);
+                        return self.do_call(stack, frames, callee_at, kw);
+                    }
+                }
+                Obj::Partial {
+                    func,
+                    args,
+                    kw: pkw,
+                } => {
+                    // `partial(f, *a, **k)(*b, **j)` is `f(*a, *b, **{**k, **j})`.
+                    let (func, pargs, pkw) = (*func, args.clone(), pkw.clone());
+                    let npos = stack.len() - callee_at - 1 - kw.len();
+                    let pos: Vec<Value> = stack[callee_at + 1..callee_at + 1 + npos].to_vec();
+                    let mut names: Vec<(String, Value)> = Vec::new();
+                    for (k, v) in pkw {
+                        let k = self.rt.as_str(k).unwrap_or("").to_string();
+                        if !kw.iter().any(|(n, _)| *n == k) {
+                            names.push((k, v));
+                        }
+                    }
+                    names.extend(kw.iter().map(|(k, v)| (k.to_string(), *v)));
+                    stack.truncate(callee_at);
+                    stack.push(func);
+                    stack.extend_from_slice(&pargs);
+                    stack.extend_from_slice(&pos);
+                    stack.extend(names.iter().map(|(_, v)| *v));
+                    let kwrefs: Vec<(&str, Value)> =
+                        names.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+                    return self.do_call(stack, frames, callee_at, &kwrefs);
+                }
                 _ => {}
             },
+            Value::BoundExit(id) if matches!(self.rt.heap.get(id), Obj::Instance(_)) => {
+                // The exit call of `with obj:` on an instance: `obj.__exit__(None, None, None)`.
+                let mgr = Value::Obj(id);
+                let f = crate::vm::dunder::method(&self.rt, mgr, self.rt.special.exit);
+                if let Some(f) = f {
+                    stack[callee_at] = f;
+                    stack.insert(callee_at + 1, Value::Obj(id));
+                    return self.do_call(stack, frames, callee_at, kw);
+                }
+            }
             Value::Native(NativeId::BuildClass) => {
                 return self.build_class(stack, frames, callee_at, kw)
             }
@@ -120,6 +170,7 @@ impl Vm {
                 stack.extend_from_slice(&args);
                 self.do_call(stack, frames, callee_at, &[])
             }
+            Outcome::Dunder(f, args, then) => self.call_dunder(stack, frames, f, &args, then),
         }
     }
 
@@ -132,6 +183,14 @@ impl Vm {
     ) -> PyResult<Outcome> {
         match callee {
             Value::Native(id) => {
+                if let Some(out) = self.class_native(id, args, kw)? {
+                    return Ok(out);
+                }
+                if self.rt.user_dunders {
+                    if let Some(out) = self.dunder_native(id, args, kw)? {
+                        return Ok(out);
+                    }
+                }
                 if self.rt.str_dunders {
                     if let Some(out) = self.dunder_builtin(id, args, kw)? {
                         return Ok(out);
@@ -171,6 +230,10 @@ impl Vm {
                     let (recv, method) = (*recv, *method);
                     self.call_method(method, recv, args, kw)
                 }
+                Obj::Wraps(w) => {
+                    let w = *w;
+                    self.apply_wraps(w, args).map(Outcome::Value)
+                }
                 _ => Err(not_callable(&self.rt, callee)),
             },
             _ => Err(not_callable(&self.rt, callee)),
@@ -195,11 +258,17 @@ impl Vm {
                 return Ok(Outcome::Call(f, vec![recv, key, reverse]));
             }
         }
+        if m.ty == TypeTag::List && m.attr == AttrSym::sort && args.is_empty() {
+            if let Some(out) = self.list_sort_objects(recv, kw)? {
+                return Ok(out);
+            }
+        }
         match m.ty {
             TypeTag::Str | TypeTag::List | TypeTag::Tuple | TypeTag::Dict => {
                 methods::call_method(&mut self.rt, m, recv, args, kw).map(Outcome::Value)
             }
             TypeTag::Exception => self.exception_init(recv, args, kw).map(Outcome::Value),
+            TypeTag::Property => self.property_method(m, recv, args).map(Outcome::Value),
             TypeTag::Thread if m.attr == AttrSym::dunder_init => {
                 self.thread_init(recv, args, kw).map(Outcome::Value)
             }
@@ -354,6 +423,7 @@ impl Vm {
             defaults,
             kwdefaults,
             closure,
+            attrs: None,
         }))
     }
 
@@ -365,6 +435,7 @@ impl Vm {
             defaults: Vec::new(),
             kwdefaults: None,
             closure: Vec::new(),
+            attrs: None,
         }))
     }
 

@@ -14,6 +14,7 @@
 use crate::bytecode::{
     CodeObject, Const, Instr, Opcode, Program, FVC_REPR, FVC_STR, FVS_HAVE_SPEC,
 };
+use crate::vm::dunder::{self, Then};
 use crate::vm::exceptions::ExcKind;
 use crate::vm::gil;
 use crate::vm::heap::{ExcObj, Obj, TbEntry};
@@ -566,7 +567,18 @@ impl Vm {
                                 continue 'instr;
                             }
                         }
-                        let r = tri!(ops::binary_op(&mut self.rt, ins.arg, a, b));
+                        let r = match ops::binary_op(&mut self.rt, ins.arg, a, b) {
+                            Ok(r) => r,
+                            // An instance operand: its special methods, on the slow path.
+                            Err(_)
+                                if dunder::is_instance(&self.rt, a)
+                                    || dunder::is_instance(&self.rt, b) =>
+                            {
+                                sp += 2;
+                                leave!(Hot::Slow(ins));
+                            }
+                            Err(e) => break 'op to_throw(e),
+                        };
                         push!(r);
                         continue 'instr;
                     }
@@ -585,7 +597,19 @@ impl Vm {
                             push!(Value::Bool(r));
                             continue 'instr;
                         }
-                        let r = tri!(ops::compare(&mut self.rt, ins.arg, a, b));
+                        let r = match ops::compare(&mut self.rt, ins.arg, a, b) {
+                            Ok(r) => r,
+                            // An instance operand (`==` of instances whose class defines
+                            // `__eq__` fails in `ops` too): its special methods.
+                            Err(_)
+                                if dunder::is_instance(&self.rt, a)
+                                    || dunder::is_instance(&self.rt, b) =>
+                            {
+                                sp += 2;
+                                leave!(Hot::Slow(ins));
+                            }
+                            Err(e) => break 'op to_throw(e),
+                        };
                         push!(r);
                         continue 'instr;
                     }
@@ -607,6 +631,7 @@ impl Vm {
                                     }
                                     continue 'instr;
                                 }
+                                Obj::Instance(_) => leave!(Hot::Slow(ins)),
                                 _ => {
                                     match tri!(ops::iter_next(&mut self.rt, it)) {
                                         Some(v) => push!(v),
@@ -745,7 +770,14 @@ impl Vm {
                         let v = pop!();
                         let t = match v {
                             Value::Bool(b) => b,
-                            _ => ops::truthy(&self.rt, v),
+                            _ => match ops::truth(&self.rt, v) {
+                                Some(t) => t,
+                                // An instance whose class defines `__bool__` or `__len__`.
+                                None => {
+                                    sp += 1;
+                                    leave!(Hot::Slow(ins));
+                                }
+                            },
                         };
                         let want = matches!(
                             ins.op,
@@ -820,7 +852,8 @@ impl Vm {
                     | Opcode::LOAD_BUILD_CLASS
                     | Opcode::SETUP_ANNOTATIONS
                     | Opcode::LOAD_CLASS_NAME
-                    | Opcode::STORE_CLASS_NAME => leave!(Hot::Slow(ins)),
+                    | Opcode::STORE_CLASS_NAME
+                    | Opcode::DELETE_ATTR => leave!(Hot::Slow(ins)),
                 }
             };
             leave!(Hot::Raise(err));
@@ -923,7 +956,86 @@ impl Vm {
                 *stack.last().unwrap_or(&Value::Undef)
             };
         }
+        // A special method called for this instruction (`vm::dunder`): the frame's pc is
+        // saved first, so its return lands after the instruction (or, `rewind`, on it again).
+        macro_rules! dunder {
+            ($func:expr, $args:expr, $then:expr) => {{
+                save_pc!();
+                let (func, args, then) = ($func, $args, $then);
+                flow_of(self.call_dunder(stack, frames, func, &args, then))
+            }};
+        }
+        macro_rules! rewind {
+            () => {
+                rg.pc -= 1;
+            };
+        }
         match ins.op {
+            Opcode::BINARY_OP => {
+                let b = pop!();
+                let a = pop!();
+                save_pc!();
+                flow_of(self.binary_dunder(stack, frames, ins.arg, a, b))
+            }
+            Opcode::COMPARE_OP => {
+                let b = pop!();
+                let a = pop!();
+                save_pc!();
+                flow_of(self.compare_dunder(stack, frames, ins.arg, a, b))
+            }
+            Opcode::FOR_ITER => {
+                let it = top!();
+                match dunder::method(&self.rt, it, self.rt.special.next) {
+                    Some(f) => dunder!(f, [it], Then::ForIter { delta: ins.arg }),
+                    None => match ops::iter_next(&mut self.rt, it) {
+                        Ok(Some(v)) => {
+                            stack.push(v);
+                            Flow::Next
+                        }
+                        Ok(None) => {
+                            stack.pop();
+                            rg.pc += ins.arg as usize;
+                            Flow::Next
+                        }
+                        Err(e) => Flow::Raise(e),
+                    },
+                }
+            }
+            Opcode::POP_JUMP_FORWARD_IF_FALSE
+            | Opcode::POP_JUMP_FORWARD_IF_TRUE
+            | Opcode::POP_JUMP_BACKWARD_IF_FALSE
+            | Opcode::POP_JUMP_BACKWARD_IF_TRUE => {
+                // `__bool__`/`__len__` makes the truth value; the jump then runs again on it.
+                let v = pop!();
+                match self.truth_method(v) {
+                    Some((f, len)) => {
+                        rewind!();
+                        dunder!(f, [v], Then::Truth { len })
+                    }
+                    None => {
+                        let want = matches!(
+                            ins.op,
+                            Opcode::POP_JUMP_FORWARD_IF_TRUE | Opcode::POP_JUMP_BACKWARD_IF_TRUE
+                        );
+                        if ops::truthy(&self.rt, v) == want {
+                            if ins.op.jump_kind() == crate::bytecode::JumpKind::Forward {
+                                rg.pc += ins.arg as usize;
+                            } else {
+                                rg.pc -= ins.arg as usize;
+                            }
+                        }
+                        Flow::Next
+                    }
+                }
+            }
+            Opcode::DELETE_ATTR => {
+                let obj = pop!();
+                if let Some((f, args)) = tri!(self.descriptor_delete(obj, ins.arg)) {
+                    return dunder!(f, args, Then::Discard);
+                }
+                tri!(self.delete_attr(obj, ins.arg));
+                Flow::Next
+            }
             Opcode::DELETE_FAST => {
                 let slot = &mut stack[base + ins.arg as usize];
                 if let Value::Undef = *slot {
@@ -1018,12 +1130,45 @@ impl Vm {
             Opcode::CONTAINS_OP => {
                 let container = pop!();
                 let item = pop!();
-                let r = tri!(ops::contains(&mut self.rt, container, item));
+                if let Some(f) = dunder::method(&self.rt, container, self.rt.special.contains) {
+                    return dunder!(
+                        f,
+                        [container, item],
+                        Then::Contains {
+                            negate: ins.arg == 1
+                        }
+                    );
+                }
+                let r = match ops::contains(&mut self.rt, container, item) {
+                    Ok(r) => r,
+                    // A list or tuple of instances compared by their `__eq__`: the
+                    // prelude's loop, whose `==` calls it.
+                    Err(Throw::New {
+                        kind: ExcKind::NotImplementedError,
+                        ..
+                    }) if self.rt.user_dunders => {
+                        let f =
+                            tri!(self
+                                .prelude_function(crate::vm::prelude::PreludeFn::ContainsObjects));
+                        return dunder!(
+                            f,
+                            [container, item],
+                            Then::Contains {
+                                negate: ins.arg == 1
+                            }
+                        );
+                    }
+                    Err(e) => return Flow::Raise(e),
+                };
                 stack.push(Value::Bool(r != (ins.arg == 1)));
                 Flow::Next
             }
             Opcode::UNARY_NOT => {
                 let v = pop!();
+                if let Some((f, len)) = self.truth_method(v) {
+                    rewind!();
+                    return dunder!(f, [v], Then::Truth { len });
+                }
                 stack.push(Value::Bool(!ops::truthy(&self.rt, v)));
                 Flow::Next
             }
@@ -1034,6 +1179,15 @@ impl Vm {
                     Opcode::UNARY_POSITIVE => ops::UnaryKind::Pos,
                     _ => ops::UnaryKind::Invert,
                 };
+                let n = &self.rt.special;
+                let name = match kind {
+                    ops::UnaryKind::Neg => n.neg,
+                    ops::UnaryKind::Pos => n.pos,
+                    _ => n.invert,
+                };
+                if let Some(f) = dunder::method(&self.rt, v, name) {
+                    return dunder!(f, [v], Then::Value);
+                }
                 let r = tri!(ops::unary(&mut self.rt, kind, v));
                 stack.push(r);
                 Flow::Next
@@ -1041,6 +1195,17 @@ impl Vm {
             Opcode::BINARY_SUBSCR => {
                 let index = pop!();
                 let container = pop!();
+                if let Some(f) = dunder::method(&self.rt, container, self.rt.special.getitem) {
+                    return dunder!(f, [container, index], Then::Value);
+                }
+                if let Value::Native(n) = container {
+                    // `List[int]`, `Optional[str]`, `list[int]` in annotations: the name itself
+                    // stands for the generic alias.
+                    if n.is_typing() || n.is_type() {
+                        stack.push(container);
+                        return Flow::Next;
+                    }
+                }
                 let r = tri!(ops::getitem(&mut self.rt, container, index));
                 if let Some(loc) = self.item_loc(container, index) {
                     let meta = self.items.locs[loc as usize].meta;
@@ -1053,6 +1218,9 @@ impl Vm {
                 let index = pop!();
                 let container = pop!();
                 let value = pop!();
+                if let Some(f) = dunder::method(&self.rt, container, self.rt.special.setitem) {
+                    return dunder!(f, [container, index, value], Then::Discard);
+                }
                 tri!(ops::setitem(&mut self.rt, container, index, value));
                 if let Some(loc) = self.item_loc(container, index) {
                     let key = LocKey::Item(loc);
@@ -1076,6 +1244,9 @@ impl Vm {
             Opcode::DELETE_SUBSCR => {
                 let index = pop!();
                 let container = pop!();
+                if let Some(f) = dunder::method(&self.rt, container, self.rt.special.delitem) {
+                    return dunder!(f, [container, index], Then::Discard);
+                }
                 tri!(ops::delitem(&mut self.rt, container, index));
                 Flow::Next
             }
@@ -1089,6 +1260,9 @@ impl Vm {
             }
             Opcode::GET_ITER => {
                 let v = pop!();
+                if let Some(f) = dunder::method(&self.rt, v, self.rt.special.iter) {
+                    return dunder!(f, [v], Then::Iter);
+                }
                 let it = tri!(ops::get_iter(&mut self.rt, v));
                 stack.push(it);
                 Flow::Next
@@ -1267,6 +1441,13 @@ impl Vm {
                 Flow::Next
             }
             Opcode::JUMP_IF_FALSE_OR_POP | Opcode::JUMP_IF_TRUE_OR_POP => {
+                if let Some((f, _)) = self.truth_method(top!()) {
+                    let then = Then::OrPop {
+                        jump_if: ins.op == Opcode::JUMP_IF_TRUE_OR_POP,
+                        delta: ins.arg,
+                    };
+                    return dunder!(f, [top!()], then);
+                }
                 let t = ops::truthy(&self.rt, top!());
                 if t == (ins.op == Opcode::JUMP_IF_TRUE_OR_POP) {
                     rg.pc += ins.arg as usize;
@@ -1363,6 +1544,24 @@ impl Vm {
                             Obj::Function(_) => {}
                             Obj::ClassBody { .. } => v = tri!(self.finish_class(f, v)),
                             Obj::InitCall { .. } => v = tri!(self.finish_init(f, v)),
+                            Obj::DunderCall { then, .. } => {
+                                let then = *then;
+                                if frames.is_empty() {
+                                    return Flow::End(SliceEnd::Finished);
+                                }
+                                return match self.finish_dunder(then, v, stack, frames) {
+                                    Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+                                    Ok(_) => Flow::Frame,
+                                    // Raised by the caller's instruction, whose frame is now
+                                    // on top: unwound here, as the run loop would save this
+                                    // (returned) frame's pc into it.
+                                    Err(Throw::Limit) => Flow::End(SliceEnd::Limit),
+                                    Err(t) => match self.unwind(stack, frames, t, false) {
+                                        Ok(()) => Flow::Frame,
+                                        Err(exc) => Flow::End(SliceEnd::Died(exc)),
+                                    },
+                                };
+                            }
                             _ => {}
                         }
                     }
@@ -1375,6 +1574,9 @@ impl Vm {
             }
             Opcode::LOAD_ATTR => {
                 let obj = pop!();
+                if let Some((f, args)) = tri!(self.descriptor_get(obj, ins.arg)) {
+                    return dunder!(f, args, Then::Value);
+                }
                 let v = tri!(self.load_attr(obj, ins.arg));
                 if let Some(loc) = self.attr_loc(obj, ins.arg) {
                     let meta = self.items.locs[loc as usize].meta;
@@ -1385,6 +1587,9 @@ impl Vm {
             }
             Opcode::LOAD_METHOD => {
                 let obj = pop!();
+                if let Some((f, args)) = tri!(self.descriptor_get(obj, ins.arg)) {
+                    return dunder!(f, args, Then::Value);
+                }
                 let (a, b) = tri!(self.load_method(obj, ins.arg));
                 stack.push(a);
                 if let Some(b) = b {
@@ -1395,6 +1600,9 @@ impl Vm {
             Opcode::STORE_ATTR => {
                 let obj = pop!();
                 let v = pop!();
+                if let Some((f, args)) = tri!(self.descriptor_set(obj, ins.arg, v)) {
+                    return dunder!(f, args, Then::Discard);
+                }
                 tri!(self.store_attr(obj, ins.arg, v));
                 if let Some(loc) = self.attr_loc(obj, ins.arg) {
                     let key = LocKey::Item(loc);
@@ -1419,6 +1627,23 @@ impl Vm {
                 let Value::Obj(id) = mgr else {
                     return Flow::Raise(no_context_manager(&self.rt, mgr));
                 };
+                if dunder::is_instance(&self.rt, mgr) {
+                    let n = self.rt.special;
+                    let enter = dunder::method(&self.rt, mgr, n.enter);
+                    let exit = dunder::method(&self.rt, mgr, n.exit);
+                    let Some(enter) = enter else {
+                        return Flow::Raise(no_context_manager(&self.rt, mgr));
+                    };
+                    if exit.is_none() {
+                        return Flow::Raise(Throw::type_error(format!(
+                            "'{}' object does not support the context manager protocol \
+                             (missed __exit__ method)",
+                            ops::type_name(&self.rt, mgr)
+                        )));
+                    }
+                    stack.push(Value::BoundExit(id));
+                    return dunder!(enter, [mgr], Then::Value);
+                }
                 if !self.is_context_manager(id) {
                     return Flow::Raise(no_context_manager(&self.rt, mgr));
                 }
@@ -1433,6 +1658,13 @@ impl Vm {
             Opcode::WITH_EXCEPT_START => {
                 let exc = top!();
                 let exit = stack[stack.len() - 4];
+                if let Value::BoundExit(id) = exit {
+                    let mgr = Value::Obj(id);
+                    if let Some(f) = dunder::method(&self.rt, mgr, self.rt.special.exit) {
+                        let typ = self.exception_type(exc);
+                        return dunder!(f, [mgr, typ, exc, Value::None], Then::Value);
+                    }
+                }
                 let r = match exit {
                     Value::BoundExit(id) => tri!(self.exit(id)),
                     _ => Value::None,
@@ -1665,8 +1897,13 @@ impl Vm {
                 return Ok(());
             }
             let base = fr.base as usize;
+            let func = fr.func;
             frames.pop();
             stack.truncate(base);
+            // A `__next__` called by `FOR_ITER` (or `next(it, default)`) raised StopIteration.
+            if !frames.is_empty() && self.stop_iteration(func, exc, stack, frames) {
+                return Ok(());
+            }
         }
         Err(Value::Obj(exc))
     }
@@ -1820,6 +2057,16 @@ fn name_error(name: &str) -> Throw {
 
 fn catch_type_error() -> Throw {
     Throw::type_error("catching classes that do not inherit from BaseException is not allowed")
+}
+
+/// What a call made for an instruction means for the interpreter.
+fn flow_of(r: PyResult<CallDone>) -> Flow {
+    match r {
+        Ok(CallDone::Value) => Flow::Next,
+        Ok(CallDone::Frame) => Flow::Frame,
+        Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+        Err(e) => Flow::Raise(e),
+    }
 }
 
 fn no_context_manager(rt: &crate::vm::Rt, v: Value) -> Throw {

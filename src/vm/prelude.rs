@@ -32,10 +32,19 @@ pub enum PreludeFn {
     BarrierAction,
     PrintObjects,
     FormatObject,
+    Reduce,
+    SortObjects,
+    ListSortObjects,
+    MinMaxObjects,
+    CallWithLists,
+    DataclassFill,
+    ReprContainer,
+    SumObjects,
+    ContainsObjects,
 }
 
 impl PreludeFn {
-    pub const ALL: [PreludeFn; 8] = [
+    pub const ALL: [PreludeFn; 17] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
@@ -44,6 +53,15 @@ impl PreludeFn {
         PreludeFn::BarrierAction,
         PreludeFn::PrintObjects,
         PreludeFn::FormatObject,
+        PreludeFn::Reduce,
+        PreludeFn::SortObjects,
+        PreludeFn::ListSortObjects,
+        PreludeFn::MinMaxObjects,
+        PreludeFn::CallWithLists,
+        PreludeFn::DataclassFill,
+        PreludeFn::ReprContainer,
+        PreludeFn::SumObjects,
+        PreludeFn::ContainsObjects,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +74,15 @@ impl PreludeFn {
             PreludeFn::BarrierAction => "barrier_action",
             PreludeFn::PrintObjects => "print_objects",
             PreludeFn::FormatObject => "format_object",
+            PreludeFn::Reduce => "reduce",
+            PreludeFn::SortObjects => "sort_objects",
+            PreludeFn::ListSortObjects => "list_sort_objects",
+            PreludeFn::MinMaxObjects => "min_max_objects",
+            PreludeFn::CallWithLists => "call_with_lists",
+            PreludeFn::DataclassFill => "dataclass_fill",
+            PreludeFn::ReprContainer => "repr_container",
+            PreludeFn::SumObjects => "sum_objects",
+            PreludeFn::ContainsObjects => "contains_objects",
         }
     }
 }
