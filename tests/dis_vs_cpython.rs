@@ -18,7 +18,7 @@ const SNIPPETS: &[(&str, &str)] = &[
     ),
     (
         "properties",
-        "class A:\n    def __init__(self):\n        self._x = 0\n    @property\n    def x(self):\n        return self._x\n    @x.setter\n    def x(self, v):\n        self._x = v\n    @staticmethod\n    def s(a):\n        return a\n    @classmethod\n    def make(cls):\n        return cls()\na = A()\na.x += 1\n",
+        "class A:\n    def __init__(self):\n        self._x = 0\n    @property\n    def x(self):\n        return self._x\n    @x.setter\n    def x(self, v):\n        self._x = v\n    @staticmethod\n    def s(a):\n        return a\n    @classmethod\n    def make(cls):\n        return cls()\n    def __enter__(self):\n        return self\n    def __exit__(self, *exc):\n        del self._x\na = A()\na.x += 1\nwith a as b:\n    del b.x, a[0]\n",
     ),
     (
         "annotations",

@@ -429,7 +429,13 @@ impl Vm {
 
     /// A function object for a prelude function.
     pub fn prelude_function(&mut self, f: PreludeFn) -> PyResult<Value> {
-        let code = self.prelude.code(f);
+        let Some(code) = self.prelude.code(f) else {
+            // `prelude::needs_classes` says which programs get it: a gilvm defect if not.
+            return Err(Throw::new(
+                ExcKind::RuntimeError,
+                format!("gilvm internal error: the prelude lacks {}", f.name()),
+            ));
+        };
         self.rt.alloc(Obj::Function(Function {
             code,
             defaults: Vec::new(),

@@ -194,6 +194,14 @@ pub fn is_instance(rt: &Rt, v: Value) -> bool {
     matches!(v, Value::Obj(id) if matches!(rt.heap.get(id), Obj::Instance(_)))
 }
 
+/// What `hot` raises for a conditional jump on an instance whose class defines `__bool__`
+/// or `__len__`; `run_slice` turns it into a slow-path jump (`Vm::dunder_retry`) before
+/// anything can see it.
+#[cold]
+pub fn ask_instance() -> Throw {
+    Throw::type_error("gilvm internal error: an instance's truth value was not asked")
+}
+
 /// A special method `name` of `v`'s class (a Python function), if `v` is an instance.
 pub fn method(rt: &Rt, v: Value, name: u32) -> Option<Value> {
     if name == u32::MAX {
@@ -350,7 +358,7 @@ impl Vm {
         stack: &mut Vec<Value>,
         frames: &mut crate::vm::thread::Frames,
     ) -> PyResult<CallDone> {
-        let names = self.rt.special;
+        let names = *self.rt.special;
         let push = |stack: &mut Vec<Value>, v: Value| {
             stack.push(v);
             Ok(CallDone::Value)
@@ -645,7 +653,7 @@ impl Vm {
         kw: &[(&str, Value)],
     ) -> PyResult<Option<crate::vm::call::Outcome>> {
         use crate::vm::call::Outcome;
-        let n = self.rt.special;
+        let n = *self.rt.special;
         let one = |name| match (args, kw) {
             ([x], []) => method(&self.rt, *x, name).map(|f| (f, *x)),
             _ => None,

@@ -207,6 +207,19 @@ impl Vm {
                         &mut left,
                         &mut ticks,
                     );
+                    // An operation on an instance failed in `hot`: its special methods, on the
+                    // slow path, with the operands `hot` popped put back (still in place:
+                    // the Vec is not truncated yet).
+                    let exit = match exit {
+                        Hot::Raise(t) => match self.dunder_retry(code, pc, &stack, sp) {
+                            Some((ins, popped)) => {
+                                sp += popped;
+                                Hot::Slow(ins)
+                            }
+                            None => Hot::Raise(t),
+                        },
+                        other => other,
+                    };
                     // Values are Copy: truncating drops nothing.
                     stack.truncate(sp);
                     let err = match exit {
@@ -567,18 +580,7 @@ impl Vm {
                                 continue 'instr;
                             }
                         }
-                        let r = match ops::binary_op(&mut self.rt, ins.arg, a, b) {
-                            Ok(r) => r,
-                            // An instance operand: its special methods, on the slow path.
-                            Err(_)
-                                if dunder::is_instance(&self.rt, a)
-                                    || dunder::is_instance(&self.rt, b) =>
-                            {
-                                sp += 2;
-                                leave!(Hot::Slow(ins));
-                            }
-                            Err(e) => break 'op to_throw(e),
-                        };
+                        let r = tri!(ops::binary_op(&mut self.rt, ins.arg, a, b));
                         push!(r);
                         continue 'instr;
                     }
@@ -597,19 +599,7 @@ impl Vm {
                             push!(Value::Bool(r));
                             continue 'instr;
                         }
-                        let r = match ops::compare(&mut self.rt, ins.arg, a, b) {
-                            Ok(r) => r,
-                            // An instance operand (`==` of instances whose class defines
-                            // `__eq__` fails in `ops` too): its special methods.
-                            Err(_)
-                                if dunder::is_instance(&self.rt, a)
-                                    || dunder::is_instance(&self.rt, b) =>
-                            {
-                                sp += 2;
-                                leave!(Hot::Slow(ins));
-                            }
-                            Err(e) => break 'op to_throw(e),
-                        };
+                        let r = tri!(ops::compare(&mut self.rt, ins.arg, a, b));
                         push!(r);
                         continue 'instr;
                     }
@@ -631,7 +621,6 @@ impl Vm {
                                     }
                                     continue 'instr;
                                 }
-                                Obj::Instance(_) => leave!(Hot::Slow(ins)),
                                 _ => {
                                     match tri!(ops::iter_next(&mut self.rt, it)) {
                                         Some(v) => push!(v),
@@ -772,11 +761,9 @@ impl Vm {
                             Value::Bool(b) => b,
                             _ => match ops::truth(&self.rt, v) {
                                 Some(t) => t,
-                                // An instance whose class defines `__bool__` or `__len__`.
-                                None => {
-                                    sp += 1;
-                                    leave!(Hot::Slow(ins));
-                                }
+                                // An instance whose class defines `__bool__` or `__len__`:
+                                // `run_slice` sends the jump to the slow path.
+                                None => break 'op dunder::ask_instance(),
                             },
                         };
                         let want = matches!(
@@ -1628,7 +1615,7 @@ impl Vm {
                     return Flow::Raise(no_context_manager(&self.rt, mgr));
                 };
                 if dunder::is_instance(&self.rt, mgr) {
-                    let n = self.rt.special;
+                    let n = *self.rt.special;
                     let enter = dunder::method(&self.rt, mgr, n.enter);
                     let exit = dunder::method(&self.rt, mgr, n.exit);
                     let Some(enter) = enter else {
@@ -1800,6 +1787,14 @@ impl Vm {
                 let name = &prog.names[ins.arg as usize];
                 match crate::vm::natives::ModuleId::from_str(name) {
                     Some(m) => stack.push(Value::Module(m)),
+                    None if name == "contextlib" => {
+                        return Flow::Raise(Throw::new(
+                            ExcKind::ModuleNotFoundError,
+                            "the module 'contextlib' is not supported by gilvm (its \
+                             contextmanager needs generators); write a class with __enter__ \
+                             and __exit__",
+                        ))
+                    }
                     None => {
                         return Flow::Raise(Throw::new(
                             ExcKind::ModuleNotFoundError,
@@ -1831,6 +1826,39 @@ impl Vm {
                 Flow::Next
             }
             _ => Flow::Next,
+        }
+    }
+
+    /// Whether the instruction before `pc`, which raised in `hot`, was an operation on an
+    /// instance that its special methods may define (`a + b`, `a < b`, `for x in obj`,
+    /// `if obj:`): then the instruction again, for the slow path, and how many operands `hot`
+    /// had popped (they are still at `stack[sp..]`).
+    #[cold]
+    fn dunder_retry(
+        &self,
+        code: &CodeObject,
+        pc: usize,
+        stack: &[Value],
+        sp: usize,
+    ) -> Option<(Instr, usize)> {
+        let ins = *code.instrs.get(pc.checked_sub(1)?)?;
+        let inst = |i: usize| {
+            stack
+                .get(i)
+                .is_some_and(|v| dunder::is_instance(&self.rt, *v))
+        };
+        match ins.op {
+            Opcode::BINARY_OP | Opcode::COMPARE_OP if inst(sp) || inst(sp + 1) => Some((ins, 2)),
+            Opcode::FOR_ITER if sp > 0 && inst(sp - 1) => Some((ins, 0)),
+            Opcode::POP_JUMP_FORWARD_IF_FALSE
+            | Opcode::POP_JUMP_FORWARD_IF_TRUE
+            | Opcode::POP_JUMP_BACKWARD_IF_FALSE
+            | Opcode::POP_JUMP_BACKWARD_IF_TRUE
+                if inst(sp) =>
+            {
+                Some((ins, 1))
+            }
+            _ => None,
         }
     }
 

@@ -133,7 +133,8 @@ pub struct Rt {
     /// `format` and f-strings then look for them (nothing to check before).
     pub str_dunders: bool,
     /// Name ids of the special methods `vm::dunder` calls.
-    pub special: crate::vm::dunder::Names,
+    /// (Boxed: a few hundred bytes the interpreter's hot fields need not be spread over.)
+    pub special: Box<crate::vm::dunder::Names>,
     /// Set once a class defining one of them (or a `property`) exists: built-ins then look
     /// for them (nothing to check before).
     pub user_dunders: bool,
@@ -149,7 +150,7 @@ impl Rt {
         Rt {
             dunders: crate::vm::classes::Dunders::new(&program.names),
             str_dunders: false,
-            special: crate::vm::dunder::Names::new(&program.names),
+            special: Box::new(crate::vm::dunder::Names::new(&program.names)),
             user_dunders: false,
             heap: Heap::new(heap_limit),
             stdout,

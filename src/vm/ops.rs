@@ -61,8 +61,9 @@ pub fn truthy(rt: &Rt, v: Value) -> bool {
 }
 
 /// Python's truth value, or `None` for an instance whose class defines `__bool__` or
-/// `__len__` (a Python call: the interpreter's slow path makes it).
-#[inline]
+/// `__len__` (a Python call: the interpreter's slow path makes it). Kept out of line: the hot
+/// loop's jumps on bools never call it, and inlined it grew the loop's code.
+#[inline(never)]
 pub fn truth(rt: &Rt, v: Value) -> Option<bool> {
     if let Value::Obj(id) = v {
         if let Obj::Instance(_) = rt.heap.get(id) {
