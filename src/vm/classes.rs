@@ -185,6 +185,11 @@ fn holds_user_repr(rt: &Rt, v: Value, depth: usize) -> bool {
     match rt.heap.get(id) {
         Obj::List(items) | Obj::Tuple(items) => items.iter().any(inner),
         Obj::Dict(d) => d.values().any(|(k, x)| inner(k) || inner(x)),
+        // `str(KeyError(obj))` is `repr(obj)`; `str(ValueError(obj))` is `str(obj)`.
+        Obj::Exception(e) if e.args.len() == 1 && user_dunder(rt, v, rt.dunders.str_).is_none() => {
+            let a = e.args[0];
+            inner(&a) || user_dunder(rt, a, rt.dunders.str_).is_some()
+        }
         _ => false,
     }
 }
@@ -453,6 +458,19 @@ impl Vm {
                 .or_else(|| user_dunder(rt, v, d.repr))
                 .or_else(|| holds_user_repr(rt, v, 0).then_some(Value::None))
         };
+        if let (NativeId::Str, [Value::Obj(e)], []) = (id, args, kw) {
+            // An exception whose one argument has a `__repr__`/`__str__` of its own.
+            if let Obj::Exception(ex) = self.rt.heap.get(*e) {
+                if ex.args.len() == 1 && holds_user_repr(&self.rt, args[0], 0) {
+                    let conv = if ex.kind == crate::vm::exceptions::ExcKind::KeyError {
+                        NativeId::Repr
+                    } else {
+                        NativeId::Str
+                    };
+                    return Ok(Some(Outcome::Call(Value::Native(conv), vec![ex.args[0]])));
+                }
+            }
+        }
         if let (NativeId::Str | NativeId::Repr, [v], []) = (id, args, kw) {
             if user_dunder(&self.rt, *v, d.str_).is_none() || id == NativeId::Repr {
                 if let Some(out) = self.repr_container(*v)? {

@@ -17,7 +17,7 @@
 
 use crate::vm::classes::{class_lookup, class_name, class_of};
 use crate::vm::exceptions::ExcKind;
-use crate::vm::heap::Obj;
+use crate::vm::heap::{HashKey, Obj};
 use crate::vm::interp::CallDone;
 use crate::vm::machine::Vm;
 use crate::vm::natives::NativeId;
@@ -131,6 +131,19 @@ impl Names {
     }
 }
 
+/// A dict operation on a key whose class defines `__hash__` (`Then::KeyHash`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyOp {
+    /// `d[k]`
+    Get,
+    /// `d[k] = v`
+    Set,
+    /// `del d[k]`
+    Del,
+    /// `k in d` (`negate`: `not in`)
+    Contains { negate: bool },
+}
+
 /// What becomes of a special method's return value.
 #[derive(Clone, Copy, Debug)]
 pub enum Then {
@@ -169,6 +182,22 @@ pub enum Then {
     NextDefault(Value),
     /// `__hash__`: must return an int.
     Hash,
+    /// `__hash__` of key `k` for dict operation `op` on `d` (`v`: the stored value).
+    KeyHash {
+        op: KeyOp,
+        d: Value,
+        k: Value,
+        v: Value,
+    },
+    /// The prelude's `find_equal_key` returned the stored key equal to `k` (or `k`), whose
+    /// hash is `h`: the dict operation itself.
+    KeyFound {
+        op: KeyOp,
+        d: Value,
+        k: Value,
+        v: Value,
+        h: i64,
+    },
     /// `__bool__`/`__len__` for `JUMP_IF_TRUE_OR_POP` (`jump_if` true) or
     /// `JUMP_IF_FALSE_OR_POP`: jump `delta` on, keeping the operand, or pop it.
     OrPop { jump_if: bool, delta: u32 },
@@ -182,6 +211,11 @@ impl Then {
                 f(b);
             }
             Then::NextDefault(v) => f(v),
+            Then::KeyHash { d, k, v, .. } | Then::KeyFound { d, k, v, .. } => {
+                f(d);
+                f(k);
+                f(v);
+            }
             _ => {}
         }
     }
@@ -285,8 +319,8 @@ pub fn check_hashable(rt: &Rt, v: Value) -> PyResult<()> {
         return Err(Throw::new(
             ExcKind::NotImplementedError,
             format!(
-                "'{}' objects as dict keys (a class with its own __hash__) are not supported \
-                 by gilvm",
+                "'{}' objects (a class with its own __hash__) as keys are supported by gilvm \
+                 in d[k], d[k] = v, del d[k], k in d and dict displays only",
                 ops::type_name(rt, v)
             ),
         ));
@@ -462,6 +496,25 @@ impl Vm {
                 }
                 push(stack, v)
             }
+            Then::KeyHash { op, d, k, v: value } => {
+                let h = match v {
+                    Value::Int(h) => h,
+                    Value::Bool(b) => b as i64,
+                    _ => {
+                        return Err(Throw::type_error(
+                            "__hash__ method should return an integer",
+                        ))
+                    }
+                };
+                self.key_lookup(stack, frames, op, d, k, value, h)
+            }
+            Then::KeyFound {
+                op,
+                d,
+                k,
+                v: value,
+                h,
+            } => self.key_op(stack, op, d, k, v, value, h),
             Then::Hash => match v {
                 Value::Int(_) => push(stack, v),
                 Value::Bool(b) => push(stack, Value::Int(b as i64)),
@@ -470,6 +523,124 @@ impl Vm {
                 )),
             },
         }
+    }
+
+    /// A dict key whose class defines `__hash__` (hash `h`): the stored key equal to it, found
+    /// by the prelude's `find_equal_key` when another stored key has the same hash.
+    #[allow(clippy::too_many_arguments)]
+    fn key_lookup(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+        op: KeyOp,
+        d: Value,
+        k: Value,
+        v: Value,
+        h: i64,
+    ) -> PyResult<CallDone> {
+        let Value::Obj(did) = d else {
+            return Err(Throw::type_error("not a dict"));
+        };
+        let kid = match k {
+            Value::Obj(id) => id.0,
+            _ => u32::MAX,
+        };
+        let candidates: Vec<Value> = match self.rt.heap.get(did) {
+            Obj::Dict(map) => map
+                .iter()
+                .filter(|(hk, _)| matches!(hk, HashKey::User(g, _) if *g == h))
+                .map(|(_, (key, _))| *key)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if candidates.is_empty() || candidates.contains(&Value::Obj(ObjId(kid))) {
+            return self.key_op(stack, op, d, k, k, v, h);
+        }
+        let f = self.prelude_function(crate::vm::prelude::PreludeFn::FindEqualKey)?;
+        let cands = self.rt.new_tuple(candidates)?;
+        let then = Then::KeyFound { op, d, k, v, h };
+        self.call_dunder(stack, frames, f, &[cands, k], then)
+    }
+
+    /// The dict operation `op` on `d` with the stored key `found` (hash `h`), for key `k`.
+    #[allow(clippy::too_many_arguments)]
+    fn key_op(
+        &mut self,
+        stack: &mut Vec<Value>,
+        op: KeyOp,
+        d: Value,
+        k: Value,
+        found: Value,
+        v: Value,
+        h: i64,
+    ) -> PyResult<CallDone> {
+        let (Value::Obj(did), Value::Obj(fid)) = (d, found) else {
+            return Err(Throw::type_error("not a dict"));
+        };
+        let hk = HashKey::User(h, fid.0);
+        let Obj::Dict(map) = self.rt.heap.get_mut(did) else {
+            return Err(Throw::type_error("not a dict"));
+        };
+        let r = match op {
+            KeyOp::Get => map.get(&hk).map(|(_, v)| *v),
+            KeyOp::Set => {
+                ops::dict_insert(map, hk, found, v);
+                Some(Value::None)
+            }
+            KeyOp::Del => map.shift_remove(&hk).map(|_| Value::None),
+            KeyOp::Contains { negate } => {
+                stack.push(Value::Bool(map.contains_key(&hk) != negate));
+                return Ok(CallDone::Value);
+            }
+        };
+        match (op, r) {
+            (KeyOp::Get, Some(v)) => {
+                stack.push(v);
+                Ok(CallDone::Value)
+            }
+            (_, Some(_)) => Ok(CallDone::Value),
+            (_, None) => Err(Throw::NewArgs {
+                kind: ExcKind::KeyError,
+                args: vec![k],
+            }),
+        }
+    }
+
+    /// `d[k]`, `d[k] = v`, `del d[k]`, `k in d` where `d` is a dict and `k` an instance whose
+    /// class defines `__hash__`: its `__hash__`, then the lookup (`Then::KeyHash`). `None`
+    /// for any other operands.
+    pub fn dict_key_op(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+        op: KeyOp,
+        d: Value,
+        k: Value,
+        v: Value,
+    ) -> Option<PyResult<CallDone>> {
+        if !self.rt.user_dunders {
+            return None;
+        }
+        let Value::Obj(did) = d else { return None };
+        if !matches!(self.rt.heap.get(did), Obj::Dict(_)) || unhashable(&self.rt, k) {
+            return None;
+        }
+        let f = method(&self.rt, k, self.rt.special.hash)?;
+        Some(self.call_dunder(stack, frames, f, &[k], Then::KeyHash { op, d, k, v }))
+    }
+
+    /// A dict display whose keys include instances whose class defines `__hash__`: the
+    /// prelude's `build_dict`, which stores each by `d[k] = v`.
+    pub fn build_dict_call(&mut self, items: &[Value]) -> PyResult<Option<(Value, [Value; 2])>> {
+        if !self.rt.user_dunders || !items.chunks(2).any(|kv| user_hash(&self.rt, kv[0])) {
+            return Ok(None);
+        }
+        let keys: Vec<Value> = items.chunks(2).map(|kv| kv[0]).collect();
+        let values: Vec<Value> = items.chunks(2).map(|kv| kv[1]).collect();
+        let f = self.prelude_function(crate::vm::prelude::PreludeFn::BuildDict)?;
+        let keys = self.rt.new_tuple(keys)?;
+        let values = self.rt.new_tuple(values)?;
+        Ok(Some((f, [keys, values])))
     }
 
     /// `__len__`'s result as a length.

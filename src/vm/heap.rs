@@ -41,6 +41,10 @@ pub enum HashKey {
     Id(u32),
     /// Built-in callables, modules and exception classes, by their discriminant.
     Builtin(u32),
+    /// An instance whose class defines `__hash__` (and `__eq__`): the hash it returned when
+    /// it was stored, and the key object itself. `vm::dunder` finds the stored key equal to
+    /// a looked-up one (calling `__eq__`), so equal keys share one entry.
+    User(i64, u32),
 }
 
 /// A dict: insertion-ordered, keyed by [`HashKey`], keeping the original key value.

@@ -1126,6 +1126,13 @@ impl Vm {
                         }
                     );
                 }
+                save_pc!();
+                let op = dunder::KeyOp::Contains {
+                    negate: ins.arg == 1,
+                };
+                if let Some(r) = self.dict_key_op(stack, frames, op, container, item, Value::None) {
+                    return flow_of(r);
+                }
                 let r = match ops::contains(&mut self.rt, container, item) {
                     Ok(r) => r,
                     // A list or tuple of instances compared by their `__eq__`: the
@@ -1185,6 +1192,12 @@ impl Vm {
                 if let Some(f) = dunder::method(&self.rt, container, self.rt.special.getitem) {
                     return dunder!(f, [container, index], Then::Value);
                 }
+                save_pc!();
+                let op = dunder::KeyOp::Get;
+                if let Some(r) = self.dict_key_op(stack, frames, op, container, index, Value::None)
+                {
+                    return flow_of(r);
+                }
                 if let Value::Native(n) = container {
                     // `List[int]`, `Optional[str]`, `list[int]` in annotations: the name itself
                     // stands for the generic alias.
@@ -1207,6 +1220,11 @@ impl Vm {
                 let value = pop!();
                 if let Some(f) = dunder::method(&self.rt, container, self.rt.special.setitem) {
                     return dunder!(f, [container, index, value], Then::Discard);
+                }
+                save_pc!();
+                let op = dunder::KeyOp::Set;
+                if let Some(r) = self.dict_key_op(stack, frames, op, container, index, value) {
+                    return flow_of(r);
                 }
                 tri!(ops::setitem(&mut self.rt, container, index, value));
                 if let Some(loc) = self.item_loc(container, index) {
@@ -1233,6 +1251,12 @@ impl Vm {
                 let container = pop!();
                 if let Some(f) = dunder::method(&self.rt, container, self.rt.special.delitem) {
                     return dunder!(f, [container, index], Then::Discard);
+                }
+                save_pc!();
+                let op = dunder::KeyOp::Del;
+                if let Some(r) = self.dict_key_op(stack, frames, op, container, index, Value::None)
+                {
+                    return flow_of(r);
                 }
                 tri!(ops::delitem(&mut self.rt, container, index));
                 Flow::Next
@@ -1269,6 +1293,9 @@ impl Vm {
             Opcode::BUILD_MAP => {
                 let n = ins.arg as usize;
                 let items = stack.split_off(stack.len() - 2 * n);
+                if let Some((f, args)) = tri!(self.build_dict_call(&items)) {
+                    return dunder!(f, args, Then::Value);
+                }
                 let mut map = crate::vm::heap::DictMap::default();
                 for kv in items.chunks(2) {
                     let k = tri!(ops::hash_key(&self.rt, kv[0]));

@@ -66,10 +66,12 @@ pub enum PreludeFn {
     ReprContainer,
     SumObjects,
     ContainsObjects,
+    FindEqualKey,
+    BuildDict,
 }
 
 impl PreludeFn {
-    pub const ALL: [PreludeFn; 17] = [
+    pub const ALL: [PreludeFn; 19] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
@@ -87,6 +89,8 @@ impl PreludeFn {
         PreludeFn::ReprContainer,
         PreludeFn::SumObjects,
         PreludeFn::ContainsObjects,
+        PreludeFn::FindEqualKey,
+        PreludeFn::BuildDict,
     ];
 
     pub fn name(self) -> &'static str {
@@ -108,6 +112,8 @@ impl PreludeFn {
             PreludeFn::ReprContainer => "repr_container",
             PreludeFn::SumObjects => "sum_objects",
             PreludeFn::ContainsObjects => "contains_objects",
+            PreludeFn::FindEqualKey => "find_equal_key",
+            PreludeFn::BuildDict => "build_dict",
         }
     }
 }

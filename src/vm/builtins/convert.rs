@@ -417,6 +417,7 @@ fn key_hash(k: &HashKey) -> i64 {
             (crate::vm::format::fake_address(crate::vm::value::ObjId(*i))).rotate_right(4)
         }
         HashKey::Builtin(b) => (*b as i64).wrapping_mul(0x9e37_79b9),
+        HashKey::User(h, _) => *h,
     }
 }
 
