@@ -1126,6 +1126,15 @@ impl Vm {
                         }
                     );
                 }
+                if dunder::method(&self.rt, container, self.rt.special.iter).is_some() {
+                    // No `__contains__` but `__iter__`: `in` iterates, as CPython's does.
+                    let f =
+                        tri!(self.prelude_function(crate::vm::prelude::PreludeFn::ContainsObjects));
+                    let then = Then::Contains {
+                        negate: ins.arg == 1,
+                    };
+                    return dunder!(f, [container, item], then);
+                }
                 save_pc!();
                 let op = dunder::KeyOp::Contains {
                     negate: ins.arg == 1,
@@ -1273,6 +1282,16 @@ impl Vm {
                 let v = pop!();
                 if let Some(f) = dunder::method(&self.rt, v, self.rt.special.iter) {
                     return dunder!(f, [v], Then::Iter);
+                }
+                if dunder::method(&self.rt, v, self.rt.special.getitem).is_some() {
+                    return Flow::Raise(Throw::new(
+                        ExcKind::NotImplementedError,
+                        format!(
+                            "iterating over a '{}' object through __getitem__ is not supported \
+                             by gilvm; define __iter__",
+                            ops::type_name(&self.rt, v)
+                        ),
+                    ));
                 }
                 let it = tri!(ops::get_iter(&mut self.rt, v));
                 stack.push(it);
