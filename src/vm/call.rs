@@ -54,42 +54,10 @@ impl Vm {
                     return self.do_call(stack, frames, callee_at, kw);
                 }
                 Obj::Class(_) => return self.instantiate(stack, frames, callee_at, kw),
-                Obj::StaticMethod(f) => {
-                    stack[callee_at] = *f;
-                    return self.do_call(stack, frames, callee_at, kw);
-                }
-                Obj::Instance(_) => {
-                    if let Some(f) = self.call_method_of(callee) {
-                        stack[callee_at] = f;
-                        stack.insert(callee_at + 1, callee);
-                        return self.do_call(stack, frames, callee_at, kw);
+                Obj::StaticMethod(_) | Obj::Instance(_) | Obj::Partial { .. } => {
+                    if let Some(done) = self.call_class_object(stack, frames, callee_at, kw)? {
+                        return Ok(done);
                     }
-                }
-                Obj::Partial {
-                    func,
-                    args,
-                    kw: pkw,
-                } => {
-                    // `partial(f, *a, **k)(*b, **j)` is `f(*a, *b, **{**k, **j})`.
-                    let (func, pargs, pkw) = (*func, args.clone(), pkw.clone());
-                    let npos = stack.len() - callee_at - 1 - kw.len();
-                    let pos: Vec<Value> = stack[callee_at + 1..callee_at + 1 + npos].to_vec();
-                    let mut names: Vec<(String, Value)> = Vec::new();
-                    for (k, v) in pkw {
-                        let k = self.rt.as_str(k).unwrap_or("").to_string();
-                        if !kw.iter().any(|(n, _)| *n == k) {
-                            names.push((k, v));
-                        }
-                    }
-                    names.extend(kw.iter().map(|(k, v)| (k.to_string(), *v)));
-                    stack.truncate(callee_at);
-                    stack.push(func);
-                    stack.extend_from_slice(&pargs);
-                    stack.extend_from_slice(&pos);
-                    stack.extend(names.iter().map(|(_, v)| *v));
-                    let kwrefs: Vec<(&str, Value)> =
-                        names.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-                    return self.do_call(stack, frames, callee_at, &kwrefs);
                 }
                 _ => {}
             },
@@ -183,8 +151,10 @@ impl Vm {
     ) -> PyResult<Outcome> {
         match callee {
             Value::Native(id) => {
-                if let Some(out) = self.class_native(id, args, kw)? {
-                    return Ok(out);
+                if id.is_class_native() {
+                    if let Some(out) = self.class_native(id, args, kw)? {
+                        return Ok(out);
+                    }
                 }
                 if self.rt.user_dunders {
                     if let Some(out) = self.dunder_native(id, args, kw)? {

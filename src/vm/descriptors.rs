@@ -466,6 +466,64 @@ impl Vm {
         Ok(Some(out))
     }
 
+    /// Calling a static method object, an instance (its `__call__`) or a `functools.partial`:
+    /// the call it stands for (kept out of `do_call`, which every call runs). `None` for an
+    /// instance without `__call__`.
+    #[inline(never)]
+    pub fn call_class_object(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+        callee_at: usize,
+        kw: &[(&str, Value)],
+    ) -> PyResult<Option<crate::vm::interp::CallDone>> {
+        let callee = stack[callee_at];
+        let Value::Obj(id) = callee else {
+            return Ok(None);
+        };
+        match self.rt.heap.get(id) {
+            Obj::StaticMethod(f) => {
+                stack[callee_at] = *f;
+                self.do_call(stack, frames, callee_at, kw).map(Some)
+            }
+            Obj::Instance(_) => match self.call_method_of(callee) {
+                Some(f) => {
+                    stack[callee_at] = f;
+                    stack.insert(callee_at + 1, callee);
+                    self.do_call(stack, frames, callee_at, kw).map(Some)
+                }
+                None => Ok(None),
+            },
+            Obj::Partial {
+                func,
+                args,
+                kw: pkw,
+            } => {
+                // `partial(f, *a, **k)(*b, **j)` is `f(*a, *b, **{**k, **j})`.
+                let (func, pargs, pkw) = (*func, args.clone(), pkw.clone());
+                let npos = stack.len() - callee_at - 1 - kw.len();
+                let pos: Vec<Value> = stack[callee_at + 1..callee_at + 1 + npos].to_vec();
+                let mut names: Vec<(String, Value)> = Vec::new();
+                for (k, v) in pkw {
+                    let k = self.rt.as_str(k).unwrap_or("").to_string();
+                    if !kw.iter().any(|(n, _)| *n == k) {
+                        names.push((k, v));
+                    }
+                }
+                names.extend(kw.iter().map(|(k, v)| (k.to_string(), *v)));
+                stack.truncate(callee_at);
+                stack.push(func);
+                stack.extend_from_slice(&pargs);
+                stack.extend_from_slice(&pos);
+                stack.extend(names.iter().map(|(_, v)| *v));
+                let kwrefs: Vec<(&str, Value)> =
+                    names.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+                self.do_call(stack, frames, callee_at, &kwrefs).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// A new property; properties make the VM look for them on attribute access.
     fn new_property(&mut self, [fget, fset, fdel]: [Value; 3]) -> PyResult<Value> {
         self.rt.user_dunders = true;

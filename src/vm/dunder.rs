@@ -238,7 +238,8 @@ pub fn ask_instance() -> Throw {
 
 /// A special method `name` of `v`'s class (a Python function), if `v` is an instance.
 pub fn method(rt: &Rt, v: Value, name: u32) -> Option<Value> {
-    if name == u32::MAX {
+    // No class defines one before `Rt::user_dunders` is set: one load for every other value.
+    if !rt.user_dunders || name == u32::MAX {
         return None;
     }
     let Value::Obj(id) = v else { return None };

@@ -1017,8 +1017,11 @@ impl Vm {
             }
             Opcode::DELETE_ATTR => {
                 let obj = pop!();
-                if let Some((f, args)) = tri!(self.descriptor_delete(obj, ins.arg)) {
-                    return dunder!(f, args, Then::Discard);
+                // Properties exist only once one was made (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some((f, args)) = tri!(self.descriptor_delete(obj, ins.arg)) {
+                        return dunder!(f, args, Then::Discard);
+                    }
                 }
                 tri!(self.delete_attr(obj, ins.arg));
                 Flow::Next
@@ -1117,30 +1120,36 @@ impl Vm {
             Opcode::CONTAINS_OP => {
                 let container = pop!();
                 let item = pop!();
-                if let Some(f) = dunder::method(&self.rt, container, self.rt.special.contains) {
-                    return dunder!(
-                        f,
-                        [container, item],
-                        Then::Contains {
-                            negate: ins.arg == 1
-                        }
-                    );
-                }
-                if dunder::method(&self.rt, container, self.rt.special.iter).is_some() {
-                    // No `__contains__` but `__iter__`: `in` iterates, as CPython's does.
-                    let f =
-                        tri!(self.prelude_function(crate::vm::prelude::PreludeFn::ContainsObjects));
-                    let then = Then::Contains {
+                // Special methods exist only once a class defines one (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some(f) = dunder::method(&self.rt, container, self.rt.special.contains) {
+                        return dunder!(
+                            f,
+                            [container, item],
+                            Then::Contains {
+                                negate: ins.arg == 1
+                            }
+                        );
+                    }
+                    if dunder::method(&self.rt, container, self.rt.special.iter).is_some() {
+                        // No `__contains__` but `__iter__`: `in` iterates, as CPython's does.
+                        let f =
+                            tri!(self
+                                .prelude_function(crate::vm::prelude::PreludeFn::ContainsObjects));
+                        let then = Then::Contains {
+                            negate: ins.arg == 1,
+                        };
+                        return dunder!(f, [container, item], then);
+                    }
+                    save_pc!();
+                    let op = dunder::KeyOp::Contains {
                         negate: ins.arg == 1,
                     };
-                    return dunder!(f, [container, item], then);
-                }
-                save_pc!();
-                let op = dunder::KeyOp::Contains {
-                    negate: ins.arg == 1,
-                };
-                if let Some(r) = self.dict_key_op(stack, frames, op, container, item, Value::None) {
-                    return flow_of(r);
+                    if let Some(r) =
+                        self.dict_key_op(stack, frames, op, container, item, Value::None)
+                    {
+                        return flow_of(r);
+                    }
                 }
                 let r = match ops::contains(&mut self.rt, container, item) {
                     Ok(r) => r,
@@ -1198,24 +1207,30 @@ impl Vm {
             Opcode::BINARY_SUBSCR => {
                 let index = pop!();
                 let container = pop!();
-                if let Some(f) = dunder::method(&self.rt, container, self.rt.special.getitem) {
-                    return dunder!(f, [container, index], Then::Value);
+                // Special methods exist only once a class defines one (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some(f) = dunder::method(&self.rt, container, self.rt.special.getitem) {
+                        return dunder!(f, [container, index], Then::Value);
+                    }
+                    save_pc!();
+                    let op = dunder::KeyOp::Get;
+                    if let Some(r) =
+                        self.dict_key_op(stack, frames, op, container, index, Value::None)
+                    {
+                        return flow_of(r);
+                    }
                 }
-                save_pc!();
-                let op = dunder::KeyOp::Get;
-                if let Some(r) = self.dict_key_op(stack, frames, op, container, index, Value::None)
-                {
-                    return flow_of(r);
-                }
-                if let Value::Native(n) = container {
+                let r = match ops::getitem(&mut self.rt, container, index) {
+                    Ok(r) => r,
                     // `List[int]`, `Optional[str]`, `list[int]` in annotations: the name itself
                     // stands for the generic alias.
-                    if n.is_typing() || n.is_type() {
+                    Err(_) if matches!(container, Value::Native(n) if n.is_typing() || n.is_type()) =>
+                    {
                         stack.push(container);
                         return Flow::Next;
                     }
-                }
-                let r = tri!(ops::getitem(&mut self.rt, container, index));
+                    Err(e) => return Flow::Raise(e),
+                };
                 if let Some(loc) = self.item_loc(container, index) {
                     let meta = self.items.locs[loc as usize].meta;
                     reads.record(LocKey::Item(loc), &meta, code_id, (rg.pc - 1) as u32);
@@ -1227,13 +1242,16 @@ impl Vm {
                 let index = pop!();
                 let container = pop!();
                 let value = pop!();
-                if let Some(f) = dunder::method(&self.rt, container, self.rt.special.setitem) {
-                    return dunder!(f, [container, index, value], Then::Discard);
-                }
-                save_pc!();
-                let op = dunder::KeyOp::Set;
-                if let Some(r) = self.dict_key_op(stack, frames, op, container, index, value) {
-                    return flow_of(r);
+                // Special methods exist only once a class defines one (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some(f) = dunder::method(&self.rt, container, self.rt.special.setitem) {
+                        return dunder!(f, [container, index, value], Then::Discard);
+                    }
+                    save_pc!();
+                    let op = dunder::KeyOp::Set;
+                    if let Some(r) = self.dict_key_op(stack, frames, op, container, index, value) {
+                        return flow_of(r);
+                    }
                 }
                 tri!(ops::setitem(&mut self.rt, container, index, value));
                 if let Some(loc) = self.item_loc(container, index) {
@@ -1258,14 +1276,18 @@ impl Vm {
             Opcode::DELETE_SUBSCR => {
                 let index = pop!();
                 let container = pop!();
-                if let Some(f) = dunder::method(&self.rt, container, self.rt.special.delitem) {
-                    return dunder!(f, [container, index], Then::Discard);
-                }
-                save_pc!();
-                let op = dunder::KeyOp::Del;
-                if let Some(r) = self.dict_key_op(stack, frames, op, container, index, Value::None)
-                {
-                    return flow_of(r);
+                // Special methods exist only once a class defines one (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some(f) = dunder::method(&self.rt, container, self.rt.special.delitem) {
+                        return dunder!(f, [container, index], Then::Discard);
+                    }
+                    save_pc!();
+                    let op = dunder::KeyOp::Del;
+                    if let Some(r) =
+                        self.dict_key_op(stack, frames, op, container, index, Value::None)
+                    {
+                        return flow_of(r);
+                    }
                 }
                 tri!(ops::delitem(&mut self.rt, container, index));
                 Flow::Next
@@ -1607,8 +1629,11 @@ impl Vm {
             }
             Opcode::LOAD_ATTR => {
                 let obj = pop!();
-                if let Some((f, args)) = tri!(self.descriptor_get(obj, ins.arg)) {
-                    return dunder!(f, args, Then::Value);
+                // Properties exist only once one was made (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some((f, args)) = tri!(self.descriptor_get(obj, ins.arg)) {
+                        return dunder!(f, args, Then::Value);
+                    }
                 }
                 let v = tri!(self.load_attr(obj, ins.arg));
                 if let Some(loc) = self.attr_loc(obj, ins.arg) {
@@ -1620,8 +1645,11 @@ impl Vm {
             }
             Opcode::LOAD_METHOD => {
                 let obj = pop!();
-                if let Some((f, args)) = tri!(self.descriptor_get(obj, ins.arg)) {
-                    return dunder!(f, args, Then::Value);
+                // Properties exist only once one was made (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some((f, args)) = tri!(self.descriptor_get(obj, ins.arg)) {
+                        return dunder!(f, args, Then::Value);
+                    }
                 }
                 let (a, b) = tri!(self.load_method(obj, ins.arg));
                 stack.push(a);
@@ -1633,8 +1661,11 @@ impl Vm {
             Opcode::STORE_ATTR => {
                 let obj = pop!();
                 let v = pop!();
-                if let Some((f, args)) = tri!(self.descriptor_set(obj, ins.arg, v)) {
-                    return dunder!(f, args, Then::Discard);
+                // Properties exist only once one was made (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some((f, args)) = tri!(self.descriptor_set(obj, ins.arg, v)) {
+                        return dunder!(f, args, Then::Discard);
+                    }
                 }
                 tri!(self.store_attr(obj, ins.arg, v));
                 if let Some(loc) = self.attr_loc(obj, ins.arg) {

@@ -169,6 +169,14 @@ impl NativeId {
         (id <= NativeId::Classmethod).then_some(id)
     }
 
+    /// The built-ins `Vm::class_native` implements (`getattr`, `property`, `object()`,
+    /// `functools`, `dataclasses`, `typing`): other calls skip it.
+    pub fn is_class_native(self) -> bool {
+        (NativeId::NotImplemented..=NativeId::Classmethod).contains(&self)
+            || (NativeId::Wraps..=NativeId::TypingClassVar).contains(&self)
+            || self == NativeId::Object
+    }
+
     /// A `typing` name (`List`, `Optional`, …).
     pub fn is_typing(self) -> bool {
         (NativeId::TypingAny..=NativeId::TypingClassVar).contains(&self)
