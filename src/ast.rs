@@ -56,6 +56,14 @@ pub enum StmtKind {
     Pass,
     FunctionDef(Box<FunctionDef>),
     ClassDef(Box<ClassDef>),
+    /// `x: int = 0`, `self.x: int`, `x: int`. `simple` is a bare name not in parentheses,
+    /// whose annotation a module or class body records in `__annotations__`.
+    AnnAssign {
+        target: Expr,
+        annotation: Expr,
+        value: Option<Expr>,
+        simple: bool,
+    },
     Return(Option<Expr>),
     Global(Vec<Ident>),
     Nonlocal(Vec<Ident>),
@@ -193,6 +201,10 @@ pub struct ExceptHandler {
 pub struct FunctionDef {
     pub name: Ident,
     pub params: Params,
+    /// `-> T`.
+    pub returns: Option<Expr>,
+    /// `@d` lines, outermost first.
+    pub decorators: Vec<Expr>,
     pub body: Vec<Stmt>,
     /// Span of the `def name(...)` header.
     pub span: Span,
@@ -203,6 +215,8 @@ pub struct FunctionDef {
 pub struct ClassDef {
     pub name: Ident,
     pub bases: Vec<Expr>,
+    /// `@d` lines, outermost first.
+    pub decorators: Vec<Expr>,
     pub body: Vec<Stmt>,
     /// Span of the `class Name(...)` header.
     pub span: Span,
@@ -225,6 +239,8 @@ pub struct Params {
 pub struct Param {
     pub name: Ident,
     pub default: Option<Expr>,
+    /// `name: T`.
+    pub annotation: Option<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -208,6 +208,8 @@ pub const BINARY_OPS: [&str; 26] = [
 pub const MAKE_FUNCTION_DEFAULTS: u32 = 0x01;
 /// `MAKE_FUNCTION` flag: a dict of keyword-only defaults is on the stack.
 pub const MAKE_FUNCTION_KWDEFAULTS: u32 = 0x02;
+/// `MAKE_FUNCTION` flag: a tuple of annotations (name, value pairs, flattened) is on the stack.
+pub const MAKE_FUNCTION_ANNOTATIONS: u32 = 0x04;
 /// `MAKE_FUNCTION` flag: a tuple of cells for the free variables is on the stack.
 pub const MAKE_FUNCTION_CLOSURE: u32 = 0x08;
 
@@ -450,6 +452,9 @@ opcodes! {
     /// Operand: name id. Pushes TOS.name for a module TOS (kept on the stack).
     IMPORT_FROM = "IMPORT_FROM", None;
 
+    /// No operand. Makes `__annotations__` (an empty dict) in the module or class namespace
+    /// unless it is there already.
+    SETUP_ANNOTATIONS = "SETUP_ANNOTATIONS", None;
     /// No operand. Pushes the `__build_class__` built-in (a `class` statement).
     LOAD_BUILD_CLASS = "LOAD_BUILD_CLASS", None;
     /// Operand: name id. `LOAD_NAME` in a class body: the class namespace, then globals, then

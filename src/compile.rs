@@ -36,7 +36,7 @@
 //! - Dict displays with more than 16 pairs are built with one `BUILD_MAP 0` and `MAP_ADD`s
 //!   (CPython splits them with `DICT_UPDATE`).
 //! - Not compiled (a `SyntaxError` that says so): starred assignment targets (`a, *b = x`,
-//!   needs `UNPACK_EX`), `del obj.attr` (needs `DELETE_ATTR`), `from m import *`.
+//!   needs `UNPACK_EX`), `from m import *`.
 //!
 //! Kept on purpose because CPython 3.11 does it (so `dis` output matches): a name declared
 //! `global` in any function is accessed with `LOAD_GLOBAL`/`STORE_GLOBAL` at module level too;
@@ -73,6 +73,12 @@ pub fn compile(module: &Module, filename: &str, source: &str) -> Result<Program,
         line_starts: line_starts(source),
     };
     c.compile_module(module)?;
+    // Strings that could name an attribute (`getattr(obj, "balance")`, a dataclass's field
+    // names in `__annotations__`) get a name id too, after every name an instruction uses (so
+    // no operand changes): the VM keys attributes by name id.
+    for code in &c.codes {
+        intern_identifiers(&code.consts, &mut c.names);
+    }
     Ok(Program {
         codes: c.codes,
         names: c.names.into_iter().collect(),
@@ -384,6 +390,9 @@ impl<'a> Compiler<'a> {
         let body = &module.body;
         if let Some(first) = body.first() {
             self.set_loc(first.span);
+        }
+        if has_annotations(body) {
+            self.emit(Opcode::SETUP_ANNOTATIONS, 0);
         }
         let mut rest = &body[..];
         if let Some((first, tail)) = body.split_first() {
@@ -748,5 +757,59 @@ fn placeholder_code() -> CodeObject {
         lines: Vec::new(),
         exception_table: Vec::new(),
         stacksize: 0,
+    }
+}
+
+/// Whether a module or class body holds an annotated assignment outside nested functions and
+/// classes (CPython's `find_ann`): then it starts with `SETUP_ANNOTATIONS`. A work list, not
+/// recursion: a long `elif` chain is deeply nested `If`s.
+fn has_annotations(body: &[Stmt]) -> bool {
+    let mut work: Vec<&[Stmt]> = vec![body];
+    while let Some(stmts) = work.pop() {
+        for s in stmts {
+            match &s.kind {
+                StmtKind::AnnAssign { .. } => return true,
+                StmtKind::If { body, orelse, .. }
+                | StmtKind::While { body, orelse, .. }
+                | StmtKind::For { body, orelse, .. } => {
+                    work.push(body);
+                    work.push(orelse);
+                }
+                StmtKind::With { body, .. } => work.push(body),
+                StmtKind::Try {
+                    body,
+                    handlers,
+                    orelse,
+                    finalbody,
+                } => {
+                    work.push(body);
+                    work.extend(handlers.iter().map(|h| &h.body[..]));
+                    work.push(orelse);
+                    work.push(finalbody);
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+fn intern_identifiers(consts: &[crate::bytecode::Const], names: &mut IndexSet<String>) {
+    use crate::bytecode::Const;
+    for k in consts {
+        match k {
+            Const::Str(s) => {
+                let ident = s
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c == '_' || c.is_alphabetic())
+                    && s.chars().all(|c| c == '_' || c.is_alphanumeric());
+                if ident && !names.contains(s) {
+                    names.insert(s.clone());
+                }
+            }
+            Const::Tuple(items) => intern_identifiers(items, names),
+            _ => {}
+        }
     }
 }

@@ -227,6 +227,7 @@ fn has_arg(op: Opcode) -> bool {
             | MATCH_MAPPING
             | MATCH_SEQUENCE
             | MATCH_KEYS
+            | SETUP_ANNOTATIONS
     )
 }
 
@@ -247,8 +248,8 @@ fn argrepr(program: &Program, code: &CodeObject, index: usize, instr: &Instr) ->
             .map(|c| const_repr(program, c))
             .unwrap_or_default(),
         LOAD_NAME | STORE_NAME | DELETE_NAME | LOAD_CLASS_NAME | STORE_CLASS_NAME | LOAD_GLOBAL
-        | STORE_GLOBAL | DELETE_GLOBAL | LOAD_ATTR | STORE_ATTR | LOAD_METHOD | IMPORT_NAME
-        | IMPORT_FROM => program.names.get(arg).cloned().unwrap_or_default(),
+        | STORE_GLOBAL | DELETE_GLOBAL | LOAD_ATTR | STORE_ATTR | DELETE_ATTR | LOAD_METHOD
+        | IMPORT_NAME | IMPORT_FROM => program.names.get(arg).cloned().unwrap_or_default(),
         LOAD_FAST | STORE_FAST | DELETE_FAST | MAKE_CELL | LOAD_CLOSURE | LOAD_DEREF
         | STORE_DEREF | DELETE_DEREF => {
             if arg < code.nlocalsplus() {

@@ -98,13 +98,21 @@ pub fn load_program(
     }
 }
 
-/// The prelude (`vm/prelude.toy`), compiled on first use and kept for the process.
-pub fn prelude() -> &'static Program {
-    static PRELUDE: OnceLock<Program> = OnceLock::new();
-    PRELUDE.get_or_init(|| {
+/// The prelude (`vm/prelude.toy`), compiled on first use and kept for the process: the
+/// whole of it (`full`), or its core only, for programs without classes
+/// (`prelude::needs_classes`), which then do not pay for compiling the rest.
+pub fn prelude(full: bool) -> &'static Program {
+    static CORE: OnceLock<Program> = OnceLock::new();
+    static FULL: OnceLock<Program> = OnceLock::new();
+    let (cell, source) = if full {
+        (&FULL, crate::vm::prelude::SOURCE)
+    } else {
+        (&CORE, crate::vm::prelude::core_source())
+    };
+    cell.get_or_init(|| {
         // gilvm's own fixed source, covered by a test: failing to compile it is a build
         // defect, never a consequence of user input.
-        crate::compile_source(crate::vm::prelude::FILENAME, crate::vm::prelude::SOURCE)
+        crate::compile_source(crate::vm::prelude::FILENAME, source)
             .unwrap_or_else(|e| panic!("internal error: the prelude does not compile: {e:?}"))
     })
 }
@@ -112,7 +120,7 @@ pub fn prelude() -> &'static Program {
 /// `program` linked with the prelude and checked: what every VM of the program runs (see
 /// [`Image`]). Build it once per program; `Vm::new(&image.local(), …)` per run.
 pub fn image(program: &Program) -> Result<Image, String> {
-    Image::link(program, prelude())
+    Image::link(program, prelude(crate::vm::prelude::needs_classes(program)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -837,16 +845,19 @@ mod tests {
 
     #[test]
     fn prelude_compiles_and_links_every_function() {
-        let prog = crate::compile_source("t.toy", "x = 1\n").unwrap();
+        let prog = crate::compile_source("t.toy", "class A:\n    pass\n").unwrap();
         let n = prog.codes.len() as crate::bytecode::CodeId;
         let img = image(&prog).expect("links");
         assert_eq!(img.prelude.start, n);
         for f in PreludeFn::ALL {
-            assert_eq!(
-                img.program.codes[img.prelude.code(f) as usize].name,
-                f.name()
-            );
+            let code = img.prelude.code(f).expect("linked");
+            assert_eq!(img.program.codes[code as usize].name, f.name());
         }
+        // A program without classes gets the core prelude only.
+        let plain = crate::compile_source("t.toy", "x = 1\n").unwrap();
+        let img = image(&plain).expect("links");
+        assert!(img.prelude.code(PreludeFn::SortedKey).is_some());
+        assert!(img.prelude.code(PreludeFn::SortObjects).is_none());
         assert_eq!(img.attr_of.len(), img.program.names.len());
         assert_eq!(img.builtins.len(), img.program.names.len());
     }

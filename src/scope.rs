@@ -285,6 +285,21 @@ impl Builder {
                 self.visit_expr(target, Ctx::Store)?;
                 self.visit_expr(value, Ctx::Load)
             }
+            StmtKind::AnnAssign {
+                target,
+                annotation,
+                value,
+                ..
+            } => {
+                // As CPython's symtable: an annotated name is local even without a value,
+                // and the annotation's names are uses wherever it stands.
+                self.visit_expr(target, Ctx::Store)?;
+                self.visit_expr(annotation, Ctx::Load)?;
+                match value {
+                    Some(v) => self.visit_expr(v, Ctx::Load),
+                    None => Ok(()),
+                }
+            }
             StmtKind::If { .. } => Ok(()),
             StmtKind::While { test, body, orelse } => {
                 self.visit_expr(test, Ctx::Load)?;
@@ -305,7 +320,16 @@ impl Builder {
             StmtKind::Break | StmtKind::Continue | StmtKind::Pass => Ok(()),
             StmtKind::FunctionDef(def) => {
                 self.add_def(&def.name.name, DEF_LOCAL, def.name.span)?;
+                self.visit_exprs(&def.decorators, Ctx::Load)?;
                 self.visit_defaults(&def.params)?;
+                for p in def.params.args.iter().chain(&def.params.kwonly) {
+                    if let Some(a) = &p.annotation {
+                        self.visit_expr(a, Ctx::Load)?;
+                    }
+                }
+                if let Some(r) = &def.returns {
+                    self.visit_expr(r, Ctx::Load)?;
+                }
                 let key = &**def as *const FunctionDef as usize;
                 self.enter(ScopeKind::Function, &def.name.name, Some(key));
                 self.visit_params(&def.params)?;
@@ -315,6 +339,7 @@ impl Builder {
             }
             StmtKind::ClassDef(def) => {
                 self.add_def(&def.name.name, DEF_LOCAL, def.name.span)?;
+                self.visit_exprs(&def.decorators, Ctx::Load)?;
                 self.visit_exprs(&def.bases, Ctx::Load)?;
                 let key = &**def as *const ClassDef as usize;
                 self.enter(ScopeKind::Class, &def.name.name, Some(key));

@@ -13,6 +13,18 @@ use std::process::Command;
 
 const SNIPPETS: &[(&str, &str)] = &[
     (
+        "decorators",
+        "import functools\ndef log(f):\n    @functools.wraps(f)\n    def wrapper(*args):\n        return f(*args)\n    return wrapper\n@log\n@functools.lru_cache(maxsize=None)\ndef add(a, b=1):\n    return a + b\n@dataclass(order=True)\nclass P:\n    pass\n",
+    ),
+    (
+        "properties",
+        "class A:\n    def __init__(self):\n        self._x = 0\n    @property\n    def x(self):\n        return self._x\n    @x.setter\n    def x(self, v):\n        self._x = v\n    @staticmethod\n    def s(a):\n        return a\n    @classmethod\n    def make(cls):\n        return cls()\n    def __enter__(self):\n        return self\n    def __exit__(self, *exc):\n        del self._x\na = A()\na.x += 1\nwith a as b:\n    del b.x, a[0]\n",
+    ),
+    (
+        "annotations",
+        "x: int = 0\ny: 'str'\n(z): int = 1\nclass P:\n    n: int = 0\n    m: list\n    if n:\n        k: int\ndef f(a: int, *, b: str = 's') -> bool:\n    v: int = a\n    w: int\n    self.q: int = 1\n    d[0]: int\n    return v\n",
+    ),
+    (
         "classes",
         "class A:\n    'doc'\n    x = 1\n    def __init__(self, v):\n        self.v = v\n        self.v += 1\n    def get(self):\n        return self.v\nclass B(A):\n    def get(self):\n        return super().get() + A.x\nb = B(2)\nprint(b.get())\nm = b.get\ndef f():\n    class C(object):\n        pass\n    return C\n",
     ),

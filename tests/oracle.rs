@@ -12,6 +12,7 @@ use std::process::Command;
 const SCHEDULE_DEPENDENT: &[&str] = &[
     "counter_race.toy",
     "bank_account_race.toy",
+    "bank_account_property_race.toy",
     "lesson_lost_update.toy",
     "lock_turns.toy",
 ];

@@ -8,7 +8,9 @@
 use super::cfg::{BlockId, Ins, Loc, Op};
 use super::fold;
 use super::{Compiler, Ctx, FBlockKind, UnitKind, R};
-use crate::ast::{ClassDef, ExceptHandler, Expr, ExprKind, FunctionDef, Stmt, StmtKind, WithItem};
+use crate::ast::{
+    ClassDef, ExceptHandler, Expr, ExprKind, FunctionDef, Span, Stmt, StmtKind, WithItem,
+};
 use crate::bytecode::{Const, Opcode};
 use crate::error::CompileError;
 
@@ -43,6 +45,12 @@ impl<'a> Compiler<'a> {
                 }
             }
             StmtKind::AugAssign { target, op, value } => self.aug_assign(target, *op, value)?,
+            StmtKind::AnnAssign {
+                target,
+                annotation,
+                value,
+                simple,
+            } => self.ann_assign(target, annotation, value.as_ref(), *simple)?,
             StmtKind::If { .. } => self.if_stmt(s)?,
             StmtKind::While { test, body, orelse } => self.while_stmt(test, body, orelse)?,
             StmtKind::For {
@@ -284,9 +292,17 @@ impl<'a> Compiler<'a> {
     }
 
     fn function_def(&mut self, s: &'a Stmt, def: &'a FunctionDef) -> R {
-        let flags = self.default_arguments(&def.params)?;
+        self.decorator_exprs(&def.decorators)?;
+        self.set_loc(s.span);
+        let mut flags = self.default_arguments(&def.params)?;
+        flags |= self.annotations(def)?;
         let scope = self.scope_of_def(def)?;
-        self.enter_scope(UnitKind::Function, &def.name.name, scope, s.span);
+        // The code object starts at the first decorator's line, as CPython's does.
+        let first = def.decorators.first().map_or(s.span, |d| Span {
+            start: d.span.start,
+            end: s.span.end,
+        });
+        self.enter_scope(UnitKind::Function, &def.name.name, scope, first);
         let mut body = &def.body[..];
         let mut doc = Const::None;
         if let Some((first, rest)) = body.split_first() {
@@ -306,24 +322,123 @@ impl<'a> Compiler<'a> {
         let code = self.exit_scope()?;
         self.set_loc(s.span);
         self.make_closure(code, flags, s.span)?;
+        self.decorator_calls(&def.decorators)?;
+        self.set_loc(s.span);
         self.name_op(&def.name.name, Ctx::Store, def.name.span)
+    }
+
+    /// Evaluates the decorators, outermost first, before the function or class is made.
+    fn decorator_exprs(&mut self, decorators: &'a [Expr]) -> R {
+        for d in decorators {
+            self.set_loc(d.span);
+            self.expr(d)?;
+        }
+        Ok(())
+    }
+
+    /// Calls the decorators on the new function or class, innermost first. CPython 3.11 emits
+    /// `CALL 0` here (the decorator sits in the method slot, the function as `self`); gilvm
+    /// has no such slot, so it is `CALL 1`, the same call.
+    fn decorator_calls(&mut self, decorators: &'a [Expr]) -> R {
+        for d in decorators.iter().rev() {
+            self.set_loc(d.span);
+            self.emit(Opcode::CALL, 1);
+        }
+        Ok(())
+    }
+
+    /// Pushes the tuple of a function's annotations (`'x', int, 'return', int`) and returns
+    /// `MAKE_FUNCTION_ANNOTATIONS`, or pushes nothing and returns 0 (CPython's
+    /// `compiler_visit_annotations`).
+    fn annotations(&mut self, def: &'a FunctionDef) -> Result<u32, CompileError> {
+        let mut n = 0;
+        for p in def.params.args.iter().chain(&def.params.kwonly) {
+            if let Some(a) = &p.annotation {
+                self.load_const(Const::Str(p.name.name.clone()));
+                self.expr(a)?;
+                n += 2;
+            }
+        }
+        if let Some(r) = &def.returns {
+            self.load_const(Const::Str("return".into()));
+            self.expr(r)?;
+            n += 2;
+        }
+        if n == 0 {
+            return Ok(0);
+        }
+        self.emit(Opcode::BUILD_TUPLE, n);
+        Ok(crate::bytecode::MAKE_FUNCTION_ANNOTATIONS)
+    }
+
+    /// `target: annotation [= value]` (CPython's `compiler_annassign`): the assignment, then
+    /// the annotation — stored in `__annotations__` for a simple name in a module or class
+    /// body, evaluated and dropped for other targets there, not evaluated in a function.
+    fn ann_assign(
+        &mut self,
+        target: &'a Expr,
+        annotation: &'a Expr,
+        value: Option<&'a Expr>,
+        simple: bool,
+    ) -> R {
+        use Opcode::*;
+        if let Some(v) = value {
+            self.expr(v)?;
+            self.store_target(target)?;
+        }
+        let body_scope = matches!(self.cur.kind, UnitKind::Module | UnitKind::Class);
+        match &target.kind {
+            ExprKind::Name(name) if simple => {
+                if body_scope {
+                    self.expr(annotation)?;
+                    self.name_op("__annotations__", Ctx::Load, target.span)?;
+                    self.load_const(Const::Str(name.clone()));
+                    self.emit(STORE_SUBSCR, 0);
+                }
+                return Ok(());
+            }
+            ExprKind::Attribute { value: obj, .. } if value.is_none() => {
+                self.expr(obj)?;
+                self.emit(POP_TOP, 0);
+            }
+            ExprKind::Subscript { value: obj, index } if value.is_none() => {
+                self.expr(obj)?;
+                self.emit(POP_TOP, 0);
+                self.expr(index)?;
+                self.emit(POP_TOP, 0);
+            }
+            _ => {}
+        }
+        if body_scope {
+            self.expr(annotation)?;
+            self.emit(POP_TOP, 0);
+        }
+        Ok(())
     }
 
     /// CPython's `compiler_class`: the body is a code object run by `__build_class__`
     /// (`LOAD_BUILD_CLASS; MAKE_FUNCTION; LOAD_CONST name; bases…; CALL n`).
     fn class_def(&mut self, s: &'a Stmt, def: &'a ClassDef) -> R {
         use Opcode::*;
+        self.decorator_exprs(&def.decorators)?;
         let scope = self
             .scopes
             .scope_of_class(def)
             .ok_or_else(|| super::internal("class without a scope", def.span))?;
-        self.enter_scope(UnitKind::Class, &def.name.name, scope, s.span);
+        let first = def.decorators.first().map_or(s.span, |d| Span {
+            start: d.span.start,
+            end: s.span.end,
+        });
+        self.enter_scope(UnitKind::Class, &def.name.name, scope, first);
         self.set_loc(def.span);
         self.name_op("__name__", Ctx::Load, def.span)?;
         self.name_op("__module__", Ctx::Store, def.span)?;
         let qualname = self.cur.qualname.clone();
         self.load_const(Const::Str(qualname));
         self.name_op("__qualname__", Ctx::Store, def.span)?;
+        if super::has_annotations(&def.body) {
+            self.emit(SETUP_ANNOTATIONS, 0);
+        }
         let mut body = &def.body[..];
         if let Some((first, rest)) = body.split_first() {
             if let StmtKind::Expr(e) = &first.kind {
@@ -354,6 +469,8 @@ impl<'a> Compiler<'a> {
         }
         self.set_loc(def.span);
         self.emit(CALL, def.bases.len() as u32 + 2);
+        self.decorator_calls(&def.decorators)?;
+        self.set_loc(def.span);
         self.name_op(&def.name.name, Ctx::Store, def.name.span)
     }
 

@@ -340,7 +340,7 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize, method_call: bool) -> (i
         NOP | RESUME | SWAP | UNARY_NEGATIVE | UNARY_POSITIVE | UNARY_NOT | UNARY_INVERT
         | GET_ITER | DELETE_NAME | DELETE_GLOBAL | DELETE_FAST | DELETE_DEREF | MAKE_CELL
         | COPY_FREE_VARS | LOAD_ATTR | LIST_TO_TUPLE | JUMP_FORWARD | JUMP_BACKWARD | KW_NAMES
-        | CHECK_EXC_MATCH => 0,
+        | CHECK_EXC_MATCH | SETUP_ANNOTATIONS => 0,
         COPY | LOAD_CONST | LOAD_NAME | LOAD_CLASS_NAME | LOAD_BUILD_CLASS | LOAD_GLOBAL
         | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
         | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD => 1,
@@ -641,4 +641,57 @@ fn patterns_nested_to_the_bracket_limit_compile() {
         ));
         assert_eq!(p.check_control_flow(), Ok(()));
     }
+}
+
+#[test]
+fn decorators_annotations_and_attribute_deletion() {
+    // CPython 3.11's shape: decorators evaluated before MAKE_FUNCTION, called innermost first
+    // (its `CALL 0`s are `CALL 1` here: no method slot); MAKE_FUNCTION's annotations tuple;
+    // SETUP_ANNOTATIONS and the module's `__annotations__` store; a local's annotation is not
+    // evaluated; `del f.a` is DELETE_ATTR.
+    check(
+        "@d\n@e(1)\ndef f(x: int) -> int:\n    y: int\n    return x\nz: int = 1\ndel f.a\n",
+        r#"  0           0 RESUME                   0
+
+  3           2 SETUP_ANNOTATIONS
+
+  1           4 LOAD_NAME                0 (d)
+
+  2           6 LOAD_NAME                1 (e)
+              8 LOAD_CONST               0 (1)
+             10 CALL                     1
+
+  3          12 LOAD_CONST               1 ('x')
+             14 LOAD_NAME                2 (int)
+             16 LOAD_CONST               2 ('return')
+             18 LOAD_NAME                2 (int)
+             20 BUILD_TUPLE              4
+             22 LOAD_CONST               3 (<code object f, file "t.toy", line 1>)
+             24 MAKE_FUNCTION            4 (annotations)
+
+  2          26 CALL                     1
+
+  1          28 CALL                     1
+
+  3          30 STORE_NAME               3 (f)
+
+  6          32 LOAD_CONST               0 (1)
+             34 STORE_NAME               4 (z)
+             36 LOAD_NAME                2 (int)
+             38 LOAD_NAME                5 (__annotations__)
+             40 LOAD_CONST               4 ('z')
+             42 STORE_SUBSCR
+
+  7          44 LOAD_NAME                3 (f)
+             46 DELETE_ATTR              6 (a)
+             48 LOAD_CONST               5 (None)
+             50 RETURN_VALUE
+
+Disassembly of <code object f, file "t.toy", line 1>:
+  1           0 RESUME                   0
+
+  5           2 LOAD_FAST                0 (x)
+              4 RETURN_VALUE
+"#,
+    );
 }

@@ -61,13 +61,15 @@ pub enum ArgItem {
 
 /// One item of a parameter list, in source order.
 pub enum ParamItem {
-    Plain(Ident, Option<Ex>),
+    /// `name`, `name=default`, `name: annotation`, `name: annotation = default`.
+    Plain(Ident, Option<Ex>, Option<Ex>),
     /// `*args`, or a bare `*` when the name is absent.
     Star(Option<Ident>, Span),
     /// `**kwargs`.
     DoubleStar(Ident, Span),
     Slash(Span),
-    Annotated(Span),
+    /// `*args: T` (not supported).
+    StarAnnotated(Span),
 }
 
 /// One item between the parentheses of a `class` header.
@@ -571,20 +573,21 @@ pub fn params_from(items: Vec<ParamItem>) -> PResult<(Params, u32)> {
     for item in items {
         if params.kwarg.is_some() {
             let span = match &item {
-                ParamItem::Plain(n, _) | ParamItem::DoubleStar(n, _) => n.span,
-                ParamItem::Star(_, s) | ParamItem::Slash(s) | ParamItem::Annotated(s) => *s,
+                ParamItem::Plain(n, _, _) | ParamItem::DoubleStar(n, _) => n.span,
+                ParamItem::Star(_, s) | ParamItem::Slash(s) | ParamItem::StarAnnotated(s) => *s,
             };
             return Err(error("arguments cannot follow var-keyword argument", span));
         }
         match item {
-            ParamItem::Plain(name, default) => {
+            ParamItem::Plain(name, default, annotation) => {
                 check_dup(&name)?;
-                if let Some(d) = &default {
-                    depth = depth.max(d.depth);
+                for e in default.iter().chain(annotation.iter()) {
+                    depth = depth.max(e.depth);
                 }
                 let param = Param {
                     name,
                     default: default.map(expr),
+                    annotation: annotation.map(expr),
                 };
                 if seen_star.is_some() {
                     params.kwonly.push(param);
@@ -622,8 +625,11 @@ pub fn params_from(items: Vec<ParamItem>) -> PResult<(Params, u32)> {
                     span,
                 ))
             }
-            ParamItem::Annotated(span) => {
-                return Err(error("annotations are not supported by gilvm", span))
+            ParamItem::StarAnnotated(span) => {
+                return Err(error(
+                    "annotations of '*' parameters are not supported by gilvm",
+                    span,
+                ))
             }
         }
     }

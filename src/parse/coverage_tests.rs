@@ -110,6 +110,13 @@ const ACCEPTED: &[&str] = &[
     "type = 1\n",
     "match x:\n    case 1:\n        pass\n    case _:\n        pass\n",
     "match = 1\nmatch(x)\ncase = [match]\n",
+    "@dec\ndef f():\n    pass\n",
+    "@dec.attr(1)\nclass A:\n    pass\n",
+    "x: int = 1\n",
+    "x: int\n",
+    "def f(a: int, b: str = 'x') -> bool:\n    pass\n",
+    "def f() -> None:\n    pass\n",
+    "class A:\n    x: int = 0\n    @property\n    def v(self) -> int:\n        return self.x\n",
 ];
 
 /// Valid Python that gilvm refuses, saying so.
@@ -121,14 +128,8 @@ const REFUSED: &[&str] = &[
     "def g():\n    yield from range(3)\n",
     "def g():\n    x = yield\n",
     "f = lambda: (yield)\n",
-    "@dec\ndef f():\n    pass\n",
-    "@dec.attr(1)\nclass A:\n    pass\n",
     "class A(B, metaclass=M):\n    pass\n",
     "class A(*bases):\n    pass\n",
-    "x: int = 1\n",
-    "x: int\n",
-    "def f(a: int, b: str = 'x') -> bool:\n    pass\n",
-    "def f() -> None:\n    pass\n",
     "def f(a, /, b):\n    pass\n",
     "lambda a, /, b: a\n",
     "try:\n    pass\nexcept* ValueError:\n    pass\n",

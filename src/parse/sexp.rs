@@ -34,6 +34,18 @@ fn stmt(s: &Stmt, indent: usize, out: &mut String) {
             let t: Vec<String> = targets.iter().map(expr).collect();
             line(out, format!("{} = {}", t.join(" = "), expr(value)));
         }
+        StmtKind::AnnAssign {
+            target,
+            annotation,
+            value,
+            ..
+        } => line(
+            out,
+            match value {
+                Some(v) => format!("{}: {} = {}", expr(target), expr(annotation), expr(v)),
+                None => format!("{}: {}", expr(target), expr(annotation)),
+            },
+        ),
         StmtKind::AugAssign { target, op, value } => line(
             out,
             format!("{} {}= {}", expr(target), binop(*op), expr(value)),
@@ -69,13 +81,25 @@ fn stmt(s: &Stmt, indent: usize, out: &mut String) {
         StmtKind::Break => line(out, "break".into()),
         StmtKind::Continue => line(out, "continue".into()),
         StmtKind::Pass => line(out, "pass".into()),
-        StmtKind::FunctionDef(f) => block(
-            &format!("def {}{}", f.name.name, params(&f.params)),
-            &f.body,
-            indent,
-            out,
-        ),
+        StmtKind::FunctionDef(f) => {
+            for d in &f.decorators {
+                line(out, format!("@{}", expr(d)));
+            }
+            let ret = f
+                .returns
+                .as_ref()
+                .map_or(String::new(), |r| format!(" -> {}", expr(r)));
+            block(
+                &format!("def {}{}{ret}", f.name.name, params(&f.params)),
+                &f.body,
+                indent,
+                out,
+            )
+        }
         StmtKind::ClassDef(c) => {
+            for d in &c.decorators {
+                line(out, format!("@{}", expr(d)));
+            }
             let bases: Vec<String> = c.bases.iter().map(expr).collect();
             block(
                 &format!("class {}({})", c.name.name, bases.join(", ")),
@@ -245,9 +269,15 @@ fn aliases(names: &[Alias]) -> String {
 
 fn params(p: &Params) -> String {
     let mut parts = Vec::new();
-    let one = |p: &Param| match &p.default {
-        Some(d) => format!("{}={}", p.name.name, expr(d)),
-        None => p.name.name.clone(),
+    let one = |p: &Param| {
+        let name = match &p.annotation {
+            Some(a) => format!("{}:{}", p.name.name, expr(a)),
+            None => p.name.name.clone(),
+        };
+        match &p.default {
+            Some(d) => format!("{name}={}", expr(d)),
+            None => name,
+        }
     };
     parts.extend(p.args.iter().map(one));
     match &p.vararg {

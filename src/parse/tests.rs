@@ -532,12 +532,8 @@ fn unsupported() {
         "SyntaxError: bytes literals are not supported by gilvm @1:5",
     );
     check_err(
-        "x: int = 1\n",
-        "SyntaxError: annotations are not supported by gilvm @1:1",
-    );
-    check_err(
-        "@dec\ndef f(): pass\n",
-        "SyntaxError: decorators are not supported by gilvm @1:1",
+        "def f(*args: int): pass\n",
+        "SyntaxError: annotations of '*' parameters are not supported by gilvm @1:7",
     );
     check_err(
         "from . import x\n",
@@ -867,5 +863,40 @@ for line in sys.stdin:
         snippets.len() > 150,
         "only {} snippets recorded",
         snippets.len()
+    );
+}
+
+#[test]
+fn decorators_and_annotations() {
+    check(
+        "@a.b(1)\n@c\ndef f(x: int, y: str = 's') -> bool:\n  z: int = 1\n  w: list\n",
+        r#"
+        @(call (. a b) 1)
+        @c
+        def f(x:int y:str="s") -> bool
+          z: int = 1
+          w: list
+        "#,
+    );
+    check(
+        "@dataclass\nclass P:\n  x: int\n  self.y: int = 0\n",
+        r#"
+        @dataclass
+        class P()
+          x: int
+          (. self y): int = 0
+        "#,
+    );
+    check_err(
+        "a, b: int = 1, 2\n",
+        "SyntaxError: only single target (not tuple) can be annotated @1:1",
+    );
+    check_err(
+        "[a]: int\n",
+        "SyntaxError: only single target (not list) can be annotated @1:1",
+    );
+    check_err(
+        "f(): int\n",
+        "SyntaxError: illegal target for annotation @1:1",
     );
 }

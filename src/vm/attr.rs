@@ -39,7 +39,21 @@ impl Vm {
         match obj {
             Value::Module(m) => return self.module_member(m, name_str),
             Value::Obj(id) => {
+                if name == self.rt.dunders.class_ {
+                    if let Some(c) = self.class_value(obj) {
+                        return Ok(c);
+                    }
+                    return crate::vm::builtins::call_builtin(
+                        &mut self.rt,
+                        NativeId::Type,
+                        &[obj],
+                        &[],
+                    );
+                }
                 if let Some((v, _)) = self.class_attr(obj, name, false)? {
+                    return Ok(v);
+                }
+                if let Some(v) = self.descriptor_attr(id, name)? {
                     return Ok(v);
                 }
                 if let Some(attr) = attr {
@@ -102,9 +116,10 @@ impl Vm {
             )));
         };
         let Some(name) = self.rt.as_str(*name).map(str::to_string) else {
-            return Err(Throw::type_error(
-                "hasattr(): attribute name must be string",
-            ));
+            return Err(Throw::type_error(format!(
+                "attribute name must be string, not '{}'",
+                ops::type_name(&self.rt, *name)
+            )));
         };
         let found = match *obj {
             Value::Module(m) => self.module_member(m, &name).is_ok(),
@@ -126,39 +141,13 @@ impl Vm {
         if self.class_store_attr(obj, name, v)? {
             return Ok(());
         }
-        let prog = self.prog.clone();
-        Err(no_attribute(&self.rt, obj, &prog.names[name as usize]))
-    }
-
-    /// `DELETE_ATTR`: `del obj.name` on an instance, a class or an exception.
-    pub fn delete_attr(&mut self, obj: Value, name: u32) -> PyResult<()> {
-        let prog = self.prog.clone();
-        let attr = &prog.names[name as usize];
         if let Value::Obj(id) = obj {
-            let removed = match self.rt.heap.get_mut(id) {
-                Obj::Instance(inst) => Some(inst.attrs.shift_remove(&name).is_some()),
-                Obj::Class(c) => Some(c.dict.shift_remove(&name).is_some()),
-                Obj::Exception(e) => Some(e.attrs.shift_remove(&name).is_some()),
-                _ => None,
-            };
-            match removed {
-                Some(true) => return Ok(()),
-                Some(false) => return Err(no_attribute(&self.rt, obj, attr)),
-                None => {}
+            if self.function_store_attr(id, name, v) {
+                return Ok(());
             }
         }
-        let known = self.load_attr(obj, name).is_ok();
-        let ty = crate::vm::ops::type_name(&self.rt, obj);
-        Err(Throw::new(
-            ExcKind::AttributeError,
-            if !known {
-                format!("'{ty}' object has no attribute '{attr}'")
-            } else if matches!(obj, Value::Obj(_)) {
-                format!("'{ty}' object attribute '{attr}' is read-only")
-            } else {
-                format!("attribute '{attr}' of '{ty}' objects is not writable")
-            },
-        ))
+        let prog = self.prog.clone();
+        Err(no_attribute(&self.rt, obj, &prog.names[name as usize]))
     }
 }
 

@@ -354,10 +354,17 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
 pub fn is_callable(rt: &Rt, v: Value) -> bool {
     match v {
         Value::Native(_) | Value::ExcType(_) | Value::Method(_) => true,
-        Value::Obj(id) => matches!(
-            rt.heap.get(id),
-            Obj::Function(_) | Obj::BoundMethod { .. } | Obj::Class(_) | Obj::BoundPyMethod { .. }
-        ),
+        Value::Obj(id) => match rt.heap.get(id) {
+            Obj::Function(_)
+            | Obj::BoundMethod { .. }
+            | Obj::Class(_)
+            | Obj::BoundPyMethod { .. }
+            | Obj::Partial { .. }
+            | Obj::Wraps(_)
+            | Obj::StaticMethod(_) => true,
+            Obj::Instance(_) => crate::vm::dunder::method(rt, v, rt.special.call).is_some(),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -383,6 +390,10 @@ fn type_of(rt: &Rt, v: Value) -> PyResult<Value> {
             Obj::FrozenSet(_) => NativeId::FrozenSet,
             Obj::Range { .. } => NativeId::Range,
             Obj::Class(_) => NativeId::Type,
+            Obj::PlainObject => NativeId::Object,
+            Obj::Property { .. } => NativeId::Property,
+            Obj::StaticMethod(_) => NativeId::Staticmethod,
+            Obj::ClassMethod(_) => NativeId::Classmethod,
             Obj::Exception(e) => return Ok(Value::ExcType(e.kind)),
             _ => return Err(unsupported_type(rt, v)),
         },

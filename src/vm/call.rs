@@ -26,6 +26,9 @@ pub enum Outcome {
     Call(Value, Vec<Value>),
     /// The current thread blocked; the result comes with its wake-up.
     Blocked,
+    /// Call this Python function for the built-in, its result treated as `vm::dunder` says
+    /// (`len(obj)` calling `__len__`, which must return an int ≥ 0).
+    Dunder(Value, Vec<Value>, crate::vm::dunder::Then),
 }
 
 impl Vm {
@@ -51,8 +54,23 @@ impl Vm {
                     return self.do_call(stack, frames, callee_at, kw);
                 }
                 Obj::Class(_) => return self.instantiate(stack, frames, callee_at, kw),
+                Obj::StaticMethod(_) | Obj::Instance(_) | Obj::Partial { .. } => {
+                    if let Some(done) = self.call_class_object(stack, frames, callee_at, kw)? {
+                        return Ok(done);
+                    }
+                }
                 _ => {}
             },
+            Value::BoundExit(id) if matches!(self.rt.heap.get(id), Obj::Instance(_)) => {
+                // The exit call of `with obj:` on an instance: `obj.__exit__(None, None, None)`.
+                let mgr = Value::Obj(id);
+                let f = crate::vm::dunder::method(&self.rt, mgr, self.rt.special.exit);
+                if let Some(f) = f {
+                    stack[callee_at] = f;
+                    stack.insert(callee_at + 1, Value::Obj(id));
+                    return self.do_call(stack, frames, callee_at, kw);
+                }
+            }
             Value::Native(NativeId::BuildClass) => {
                 return self.build_class(stack, frames, callee_at, kw)
             }
@@ -121,6 +139,7 @@ impl Vm {
                 stack.extend_from_slice(&args);
                 self.do_call(stack, frames, callee_at, &[])
             }
+            Outcome::Dunder(f, args, then) => self.call_dunder(stack, frames, f, &args, then),
         }
     }
 
@@ -133,6 +152,16 @@ impl Vm {
     ) -> PyResult<Outcome> {
         match callee {
             Value::Native(id) => {
+                if id.is_class_native() {
+                    if let Some(out) = self.class_native(id, args, kw)? {
+                        return Ok(out);
+                    }
+                }
+                if self.rt.user_dunders {
+                    if let Some(out) = self.dunder_native(id, args, kw)? {
+                        return Ok(out);
+                    }
+                }
                 if self.rt.str_dunders {
                     if let Some(out) = self.dunder_builtin(id, args, kw)? {
                         return Ok(out);
@@ -172,6 +201,10 @@ impl Vm {
                     let (recv, method) = (*recv, *method);
                     self.call_method(method, recv, args, kw)
                 }
+                Obj::Wraps(w) => {
+                    let w = *w;
+                    self.apply_wraps(w, args).map(Outcome::Value)
+                }
                 _ => Err(not_callable(&self.rt, callee)),
             },
             _ => Err(not_callable(&self.rt, callee)),
@@ -196,6 +229,11 @@ impl Vm {
                 return Ok(Outcome::Call(f, vec![recv, key, reverse]));
             }
         }
+        if m.ty == TypeTag::List && m.attr == AttrSym::sort && args.is_empty() {
+            if let Some(out) = self.list_sort_objects(recv, kw)? {
+                return Ok(out);
+            }
+        }
         match m.ty {
             TypeTag::Str
             | TypeTag::List
@@ -206,6 +244,7 @@ impl Vm {
                 methods::call_method(&mut self.rt, m, recv, args, kw).map(Outcome::Value)
             }
             TypeTag::Exception => self.exception_init(recv, args, kw).map(Outcome::Value),
+            TypeTag::Property => self.property_method(m, recv, args).map(Outcome::Value),
             TypeTag::Thread if m.attr == AttrSym::dunder_init => {
                 self.thread_init(recv, args, kw).map(Outcome::Value)
             }
@@ -356,6 +395,11 @@ impl Vm {
         } else {
             Vec::new()
         };
+        if flags & crate::bytecode::MAKE_FUNCTION_ANNOTATIONS != 0 {
+            // Evaluated, as Python does, and dropped: nothing in gilvm reads a function's
+            // `__annotations__`.
+            stack.pop();
+        }
         let kwdefaults = if flags & MAKE_FUNCTION_KWDEFAULTS != 0 {
             stack.pop().and_then(|v| v.as_obj())
         } else {
@@ -371,17 +415,25 @@ impl Vm {
             defaults,
             kwdefaults,
             closure,
+            attrs: None,
         }))
     }
 
     /// A function object for a prelude function.
     pub fn prelude_function(&mut self, f: PreludeFn) -> PyResult<Value> {
-        let code = self.prelude.code(f);
+        let Some(code) = self.prelude.code(f) else {
+            // `prelude::needs_classes` says which programs get it: a gilvm defect if not.
+            return Err(Throw::new(
+                ExcKind::RuntimeError,
+                format!("gilvm internal error: the prelude lacks {}", f.name()),
+            ));
+        };
         self.rt.alloc(Obj::Function(Function {
             code,
             defaults: Vec::new(),
             kwdefaults: None,
             closure: Vec::new(),
+            attrs: None,
         }))
     }
 

@@ -30,6 +30,10 @@ pub struct Dunders {
     pub str_: u32,
     pub repr: u32,
     pub name: u32,
+    pub annotations: u32,
+    pub wrapped: u32,
+    pub class_: u32,
+    pub doc: u32,
 }
 
 impl Dunders {
@@ -48,6 +52,10 @@ impl Dunders {
             str_: id("__str__"),
             repr: id("__repr__"),
             name: id("__name__"),
+            annotations: id("__annotations__"),
+            wrapped: id("__wrapped__"),
+            class_: id("__class__"),
+            doc: id("__doc__"),
         }
     }
 }
@@ -116,42 +124,8 @@ pub fn class_qualname(rt: &Rt, cls: ObjId) -> &str {
 }
 
 /// The special methods gilvm does not call yet: a class defining one is refused when it is
-/// made, so no operation silently ignores it (`==` comparing identities although the class
-/// defines `__eq__`, …).
+/// made, so no operation silently ignores it. The ones it calls are in `vm::dunder`.
 const UNSUPPORTED_DUNDERS: &[&str] = &[
-    "__eq__",
-    "__ne__",
-    "__lt__",
-    "__le__",
-    "__gt__",
-    "__ge__",
-    "__hash__",
-    "__bool__",
-    "__len__",
-    "__contains__",
-    "__getitem__",
-    "__setitem__",
-    "__delitem__",
-    "__iter__",
-    "__next__",
-    "__call__",
-    "__enter__",
-    "__exit__",
-    "__add__",
-    "__radd__",
-    "__iadd__",
-    "__sub__",
-    "__rsub__",
-    "__isub__",
-    "__mul__",
-    "__rmul__",
-    "__imul__",
-    "__truediv__",
-    "__floordiv__",
-    "__mod__",
-    "__pow__",
-    "__neg__",
-    "__abs__",
     "__format__",
     "__getattr__",
     "__getattribute__",
@@ -168,6 +142,14 @@ const UNSUPPORTED_DUNDERS: &[&str] = &[
     "__set_name__",
     "__get__",
     "__set__",
+    "__delete__",
+    "__missing__",
+    "__round__",
+    "__aenter__",
+    "__aexit__",
+    "__await__",
+    "__aiter__",
+    "__anext__",
 ];
 
 /// Refuses a special method gilvm does not call yet, where the class body defines it.
@@ -188,6 +170,28 @@ pub fn user_dunder(rt: &Rt, v: Value, name: u32) -> Option<Value> {
     }
     let cls = class_of(rt, v)?;
     class_lookup(rt, cls, name).filter(|f| is_function(rt, *f).is_some())
+}
+
+/// Whether `v` is a list, tuple or dict (nested a few levels at most) holding an instance
+/// whose class defines `__repr__`.
+fn holds_user_repr(rt: &Rt, v: Value, depth: usize) -> bool {
+    let Value::Obj(id) = v else { return false };
+    let inner = |x: &Value| {
+        user_dunder(rt, *x, rt.dunders.repr).is_some() || holds_user_repr(rt, *x, depth + 1)
+    };
+    if depth > 4 {
+        return false;
+    }
+    match rt.heap.get(id) {
+        Obj::List(items) | Obj::Tuple(items) => items.iter().any(inner),
+        Obj::Dict(d) => d.values().any(|(k, x)| inner(k) || inner(x)),
+        // `str(KeyError(obj))` is `repr(obj)`; `str(ValueError(obj))` is `str(obj)`.
+        Obj::Exception(e) if e.args.len() == 1 && user_dunder(rt, v, rt.dunders.str_).is_none() => {
+            let a = e.args[0];
+            inner(&a) || user_dunder(rt, a, rt.dunders.str_).is_some()
+        }
+        _ => false,
+    }
 }
 
 /// `object.__format__` accepts only an empty spec.
@@ -215,7 +219,9 @@ impl Vm {
         let Value::Obj(id) = func else { return None };
         match self.rt.heap.get(id) {
             Obj::Function(_) => Some(id),
-            Obj::ClassBody { func, .. } | Obj::InitCall { func, .. } => Some(*func),
+            Obj::ClassBody { func, .. }
+            | Obj::InitCall { func, .. }
+            | Obj::DunderCall { func, .. } => Some(*func),
             _ => None,
         }
     }
@@ -309,6 +315,9 @@ impl Vm {
         if ns.contains_key(&self.rt.dunders.str_) || ns.contains_key(&self.rt.dunders.repr) {
             self.rt.str_dunders = true;
         }
+        if ns.keys().any(|k| self.rt.special.is_special(*k)) {
+            self.rt.user_dunders = true;
+        }
         let cell = ns.shift_remove(&self.rt.dunders.classcell);
         let cls = self.rt.alloc(Obj::Class(Box::new(ClassObj {
             name,
@@ -317,6 +326,7 @@ impl Vm {
             mro,
             builtin_base,
             dict: ns,
+            dataclass: None,
         })))?;
         let cell = cell.or(match ret {
             Value::Obj(_) => Some(ret),
@@ -378,6 +388,11 @@ impl Vm {
         };
         let thread_base = matches!(self.rt.heap.get(cls),
             Obj::Class(c) if c.builtin_base == Some(Value::Native(NativeId::Thread)));
+        if self.rt.user_dunders && exc_base.is_none() {
+            if let Some(dc) = self.dataclass_init_of(cls) {
+                return self.dataclass_init(stack, frames, callee_at, dc, inst, kw);
+            }
+        }
         match init {
             None if exc_base.is_some() => {
                 stack.truncate(callee_at);
@@ -438,8 +453,31 @@ impl Vm {
     ) -> PyResult<Option<crate::vm::call::Outcome>> {
         use crate::vm::call::Outcome;
         let d = self.rt.dunders;
-        let str_or_repr =
-            |rt: &Rt, v: Value| user_dunder(rt, v, d.str_).or_else(|| user_dunder(rt, v, d.repr));
+        let str_or_repr = |rt: &Rt, v: Value| {
+            user_dunder(rt, v, d.str_)
+                .or_else(|| user_dunder(rt, v, d.repr))
+                .or_else(|| holds_user_repr(rt, v, 0).then_some(Value::None))
+        };
+        if let (NativeId::Str, [Value::Obj(e)], []) = (id, args, kw) {
+            // An exception whose one argument has a `__repr__`/`__str__` of its own.
+            if let Obj::Exception(ex) = self.rt.heap.get(*e) {
+                if ex.args.len() == 1 && holds_user_repr(&self.rt, args[0], 0) {
+                    let conv = if ex.kind == crate::vm::exceptions::ExcKind::KeyError {
+                        NativeId::Repr
+                    } else {
+                        NativeId::Str
+                    };
+                    return Ok(Some(Outcome::Call(Value::Native(conv), vec![ex.args[0]])));
+                }
+            }
+        }
+        if let (NativeId::Str | NativeId::Repr, [v], []) = (id, args, kw) {
+            if user_dunder(&self.rt, *v, d.str_).is_none() || id == NativeId::Repr {
+                if let Some(out) = self.repr_container(*v)? {
+                    return Ok(Some(out));
+                }
+            }
+        }
         Ok(match (id, args) {
             (NativeId::Str, [v]) if kw.is_empty() => {
                 str_or_repr(&self.rt, *v).map(|f| Outcome::Call(f, vec![*v]))
@@ -478,6 +516,28 @@ impl Vm {
             }
             _ => None,
         })
+    }
+
+    /// `repr()` (and `str()`) of a list, tuple or dict holding an instance whose class defines
+    /// `__repr__`: the prelude's `repr_container`, whose `repr()` of each item calls it.
+    fn repr_container(&mut self, v: Value) -> PyResult<Option<crate::vm::call::Outcome>> {
+        let Value::Obj(id) = v else { return Ok(None) };
+        if !holds_user_repr(&self.rt, v, 0) {
+            return Ok(None);
+        }
+        let (is_dict, left, right) = match self.rt.heap.get(id) {
+            Obj::List(_) => (false, "[", "]"),
+            Obj::Tuple(t) if t.len() == 1 => (false, "(", ",)"),
+            Obj::Tuple(_) => (false, "(", ")"),
+            Obj::Dict(_) => (true, "{", "}"),
+            _ => return Ok(None),
+        };
+        let f = self.prelude_function(crate::vm::prelude::PreludeFn::ReprContainer)?;
+        let mut args = vec![v, Value::Bool(is_dict)];
+        for s in [left, right, ", ", ": "] {
+            args.push(self.rt.new_str(s)?);
+        }
+        Ok(Some(crate::vm::call::Outcome::Call(f, args)))
     }
 
     /// `raise C` with a class: an instance made without arguments (CPython calls the class;
@@ -706,6 +766,11 @@ impl Vm {
     ) -> PyResult<Option<(Value, Option<Value>)>> {
         let Value::Obj(id) = obj else { return Ok(None) };
         let bind = |vm: &mut Vm, f: Value, recv: Value| -> PyResult<(Value, Option<Value>)> {
+            if let Some(cls) = class_of(&vm.rt, recv) {
+                if let Some(r) = vm.unwrap_class_value(f, cls, method)? {
+                    return Ok(r);
+                }
+            }
             match is_function(&vm.rt, f) {
                 Some(fid) if method => Ok((Value::PyMethod(fid), Some(recv))),
                 Some(_) => Ok((vm.rt.alloc(Obj::BoundPyMethod { func: f, recv })?, None)),
@@ -776,7 +841,10 @@ impl Vm {
                     return self.rt.new_str(n).map(|v| Some((v, None)));
                 }
                 match class_lookup(&self.rt, id, name) {
-                    Some(v) => Ok(Some((v, None))),
+                    Some(v) => match self.unwrap_class_value(v, id, method)? {
+                        Some(r) => Ok(Some(r)),
+                        None => Ok(Some((v, None))),
+                    },
                     None => {
                         let prog = self.prog.clone();
                         Err(Throw::new(

@@ -395,6 +395,12 @@ fn native_repr(n: NativeId) -> String {
     if n.is_type() || is_class(n) {
         format!("<class '{module}{}'>", n.name().trim_end())
     } else {
+        if n == NotImplemented {
+            return "NotImplemented".to_string();
+        }
+        if n.is_typing() {
+            return format!("typing.{}", n.name());
+        }
         let name = match n {
             Lock => "allocate_lock",
             _ => n.name().trim_end(),
@@ -578,6 +584,27 @@ fn leaf_repr(
         Obj::Sync(s) => out.push_str(&sync_repr(rt, s, id)),
         Obj::Class(c) => out.push_str(&format!("<class '__main__.{}'>", c.qualname)),
         Obj::Instance(i) => {
+            if let Some((qual, fields)) = crate::vm::dataclass::repr_fields(rt, v) {
+                // CPython's generated `__repr__`, with `reprlib.recursive_repr`'s `...`.
+                if stack.contains(&id) {
+                    out.push_str("...");
+                    return Ok(());
+                }
+                stack.push(id);
+                out.push_str(&qual);
+                out.push('(');
+                for (i, (n, fv)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(n);
+                    out.push('=');
+                    write_repr(rt, *fv, out, stack)?;
+                }
+                out.push(')');
+                stack.pop();
+                return Ok(());
+            }
             if crate::vm::classes::user_dunder(rt, v, rt.dunders.repr).is_some() {
                 return Err(unsupported_dunder(rt, v, "__repr__"));
             }

@@ -43,6 +43,10 @@ pub enum HashKey {
     Builtin(u32),
     /// A frozenset: its elements' keys, sorted (so equal sets have equal keys).
     FrozenSet(Box<[HashKey]>),
+    /// An instance whose class defines `__hash__` (and `__eq__`): the hash it returned when
+    /// it was stored, and the key object itself. `vm::dunder` finds the stored key equal to
+    /// a looked-up one (calling `__eq__`), so equal keys share one entry.
+    User(i64, u32),
 }
 
 /// A dict: insertion-ordered, keyed by [`HashKey`], keeping the original key value.
@@ -58,6 +62,8 @@ pub struct Function {
     pub kwdefaults: Option<ObjId>,
     /// The cells of the free variables, in `freevars` order.
     pub closure: Vec<Value>,
+    /// Attributes set on the function (`f.calls = 0`, `functools.wraps`'s `__name__`).
+    pub attrs: Option<Box<AttrMap>>,
 }
 
 /// Attributes keyed by name id (`Program::names`): a class's namespace, an instance's
@@ -78,6 +84,8 @@ pub struct ClassObj {
     /// The built-in class at the root of the chain, if not `object` (`Exception`, …).
     pub builtin_base: Option<Value>,
     pub dict: AttrMap,
+    /// What `@dataclass` recorded (fields, generated methods).
+    pub dataclass: Option<Box<crate::vm::dataclass::DataclassInfo>>,
 }
 
 /// An instance of a class made by a `class` statement.
@@ -244,6 +252,33 @@ pub enum Obj {
     },
     /// A `threading.Thread`, `Lock`, `Queue`, … (state in `vm::sync`).
     Sync(SyncObj),
+    /// `property(fget, fset, fdel)`: `Value::None` for an absent accessor.
+    Property {
+        fget: Value,
+        fset: Value,
+        fdel: Value,
+    },
+    /// `staticmethod(f)`.
+    StaticMethod(Value),
+    /// `classmethod(f)`.
+    ClassMethod(Value),
+    /// `functools.partial(func, *args, **kw)`; `kw` holds (name str, value) pairs.
+    Partial {
+        func: Value,
+        args: Vec<Value>,
+        kw: Vec<(Value, Value)>,
+    },
+    /// `functools.wraps(wrapped)`: called with a wrapper function, it gives the wrapper the
+    /// wrapped function's name and returns it.
+    Wraps(Value),
+    /// `object()`.
+    PlainObject,
+    /// The frame function of a special method the VM called for an operation (`a + b` calling
+    /// `__add__`): what becomes of its return value (`vm::dunder`).
+    DunderCall {
+        func: ObjId,
+        then: crate::vm::dunder::Then,
+    },
 }
 
 impl Obj {
@@ -285,6 +320,9 @@ impl Obj {
                 if let Some(kw) = func.kwdefaults {
                     f(Value::Obj(kw));
                 }
+                if let Some(a) = &func.attrs {
+                    a.values().copied().for_each(&mut *f);
+                }
             }
             Obj::Cell { value, .. } => f(*value),
             Obj::BoundMethod { recv, .. } => f(*recv),
@@ -316,7 +354,10 @@ impl Obj {
                 if let Some(b) = c.base {
                     f(b);
                 }
-                c.dict.values().copied().for_each(f);
+                c.dict.values().copied().for_each(&mut *f);
+                if let Some(d) = &c.dataclass {
+                    d.for_each_value(f);
+                }
             }
             Obj::Instance(i) => {
                 f(Value::Obj(i.class));
@@ -349,6 +390,25 @@ impl Obj {
             Obj::InitCall { func, inst } => {
                 f(Value::Obj(*func));
                 f(*inst);
+            }
+            Obj::Property { fget, fset, fdel } => {
+                f(*fget);
+                f(*fset);
+                f(*fdel);
+            }
+            Obj::StaticMethod(v) | Obj::ClassMethod(v) | Obj::Wraps(v) => f(*v),
+            Obj::Partial { func, args, kw } => {
+                f(*func);
+                args.iter().copied().for_each(&mut *f);
+                for (k, v) in kw {
+                    f(*k);
+                    f(*v);
+                }
+            }
+            Obj::PlainObject => {}
+            Obj::DunderCall { func, then } => {
+                f(Value::Obj(*func));
+                then.for_each_value(f);
             }
         }
     }

@@ -14,6 +14,7 @@
 use crate::bytecode::{
     CodeObject, Const, Instr, Opcode, Program, FVC_REPR, FVC_STR, FVS_HAVE_SPEC,
 };
+use crate::vm::dunder::{self, Then};
 use crate::vm::exceptions::ExcKind;
 use crate::vm::gil;
 use crate::vm::heap::{ExcObj, Obj, TbEntry};
@@ -207,6 +208,19 @@ impl Vm {
                         &mut left,
                         &mut ticks,
                     );
+                    // An operation on an instance failed in `hot`: its special methods, on the
+                    // slow path, with the operands `hot` popped put back (still in place:
+                    // the Vec is not truncated yet).
+                    let exit = match exit {
+                        Hot::Raise(t) => match self.dunder_retry(code, pc, &stack, sp) {
+                            Some((ins, popped)) => {
+                                sp += popped;
+                                Hot::Slow(ins)
+                            }
+                            None => Hot::Raise(t),
+                        },
+                        other => other,
+                    };
                     // Values are Copy: truncating drops nothing.
                     stack.truncate(sp);
                     let err = match exit {
@@ -750,7 +764,12 @@ impl Vm {
                         let v = pop!();
                         let t = match v {
                             Value::Bool(b) => b,
-                            _ => ops::truthy(&self.rt, v),
+                            _ => match ops::truth(&self.rt, v) {
+                                Some(t) => t,
+                                // An instance whose class defines `__bool__` or `__len__`:
+                                // `run_slice` sends the jump to the slow path.
+                                None => break 'op dunder::ask_instance(),
+                            },
                         };
                         let want = matches!(
                             ins.op,
@@ -835,6 +854,7 @@ impl Vm {
                     | Opcode::IMPORT_NAME
                     | Opcode::IMPORT_FROM
                     | Opcode::LOAD_BUILD_CLASS
+                    | Opcode::SETUP_ANNOTATIONS
                     | Opcode::LOAD_CLASS_NAME
                     | Opcode::STORE_CLASS_NAME => leave!(Hot::Slow(ins)),
                 }
@@ -939,7 +959,89 @@ impl Vm {
                 *stack.last().unwrap_or(&Value::Undef)
             };
         }
+        // A special method called for this instruction (`vm::dunder`): the frame's pc is
+        // saved first, so its return lands after the instruction (or, `rewind`, on it again).
+        macro_rules! dunder {
+            ($func:expr, $args:expr, $then:expr) => {{
+                save_pc!();
+                let (func, args, then) = ($func, $args, $then);
+                flow_of(self.call_dunder(stack, frames, func, &args, then))
+            }};
+        }
+        macro_rules! rewind {
+            () => {
+                rg.pc -= 1;
+            };
+        }
         match ins.op {
+            Opcode::BINARY_OP => {
+                let b = pop!();
+                let a = pop!();
+                save_pc!();
+                flow_of(self.binary_dunder(stack, frames, ins.arg, a, b))
+            }
+            Opcode::COMPARE_OP => {
+                let b = pop!();
+                let a = pop!();
+                save_pc!();
+                flow_of(self.compare_dunder(stack, frames, ins.arg, a, b))
+            }
+            Opcode::FOR_ITER => {
+                let it = top!();
+                match dunder::method(&self.rt, it, self.rt.special.next) {
+                    Some(f) => dunder!(f, [it], Then::ForIter { delta: ins.arg }),
+                    None => match ops::iter_next(&mut self.rt, it) {
+                        Ok(Some(v)) => {
+                            stack.push(v);
+                            Flow::Next
+                        }
+                        Ok(None) => {
+                            stack.pop();
+                            rg.pc += ins.arg as usize;
+                            Flow::Next
+                        }
+                        Err(e) => Flow::Raise(e),
+                    },
+                }
+            }
+            Opcode::POP_JUMP_FORWARD_IF_FALSE
+            | Opcode::POP_JUMP_FORWARD_IF_TRUE
+            | Opcode::POP_JUMP_BACKWARD_IF_FALSE
+            | Opcode::POP_JUMP_BACKWARD_IF_TRUE => {
+                // `__bool__`/`__len__` makes the truth value; the jump then runs again on it.
+                let v = pop!();
+                match self.truth_method(v) {
+                    Some((f, len)) => {
+                        rewind!();
+                        dunder!(f, [v], Then::Truth { len })
+                    }
+                    None => {
+                        let want = matches!(
+                            ins.op,
+                            Opcode::POP_JUMP_FORWARD_IF_TRUE | Opcode::POP_JUMP_BACKWARD_IF_TRUE
+                        );
+                        if ops::truthy(&self.rt, v) == want {
+                            if ins.op.jump_kind() == crate::bytecode::JumpKind::Forward {
+                                rg.pc += ins.arg as usize;
+                            } else {
+                                rg.pc -= ins.arg as usize;
+                            }
+                        }
+                        Flow::Next
+                    }
+                }
+            }
+            Opcode::DELETE_ATTR => {
+                let obj = pop!();
+                // Properties exist only once one was made (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some((f, args)) = tri!(self.descriptor_delete(obj, ins.arg)) {
+                        return dunder!(f, args, Then::Discard);
+                    }
+                }
+                tri!(self.delete_attr(obj, ins.arg));
+                Flow::Next
+            }
             Opcode::DELETE_FAST => {
                 let slot = &mut stack[base + ins.arg as usize];
                 if let Value::Undef = *slot {
@@ -1034,12 +1136,67 @@ impl Vm {
             Opcode::CONTAINS_OP => {
                 let container = pop!();
                 let item = pop!();
-                let r = tri!(ops::contains(&mut self.rt, container, item));
+                // Special methods exist only once a class defines one (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some(f) = dunder::method(&self.rt, container, self.rt.special.contains) {
+                        return dunder!(
+                            f,
+                            [container, item],
+                            Then::Contains {
+                                negate: ins.arg == 1
+                            }
+                        );
+                    }
+                    if dunder::method(&self.rt, container, self.rt.special.iter).is_some() {
+                        // No `__contains__` but `__iter__`: `in` iterates, as CPython's does.
+                        let f =
+                            tri!(self
+                                .prelude_function(crate::vm::prelude::PreludeFn::ContainsObjects));
+                        let then = Then::Contains {
+                            negate: ins.arg == 1,
+                        };
+                        return dunder!(f, [container, item], then);
+                    }
+                    save_pc!();
+                    let op = dunder::KeyOp::Contains {
+                        negate: ins.arg == 1,
+                    };
+                    if let Some(r) =
+                        self.dict_key_op(stack, frames, op, container, item, Value::None)
+                    {
+                        return flow_of(r);
+                    }
+                }
+                let r = match ops::contains(&mut self.rt, container, item) {
+                    Ok(r) => r,
+                    // A list or tuple of instances compared by their `__eq__`: the
+                    // prelude's loop, whose `==` calls it.
+                    Err(Throw::New {
+                        kind: ExcKind::NotImplementedError,
+                        ..
+                    }) if self.rt.user_dunders => {
+                        let f =
+                            tri!(self
+                                .prelude_function(crate::vm::prelude::PreludeFn::ContainsObjects));
+                        return dunder!(
+                            f,
+                            [container, item],
+                            Then::Contains {
+                                negate: ins.arg == 1
+                            }
+                        );
+                    }
+                    Err(e) => return Flow::Raise(e),
+                };
                 stack.push(Value::Bool(r != (ins.arg == 1)));
                 Flow::Next
             }
             Opcode::UNARY_NOT => {
                 let v = pop!();
+                if let Some((f, len)) = self.truth_method(v) {
+                    rewind!();
+                    return dunder!(f, [v], Then::Truth { len });
+                }
                 stack.push(Value::Bool(!ops::truthy(&self.rt, v)));
                 Flow::Next
             }
@@ -1050,6 +1207,15 @@ impl Vm {
                     Opcode::UNARY_POSITIVE => ops::UnaryKind::Pos,
                     _ => ops::UnaryKind::Invert,
                 };
+                let n = &self.rt.special;
+                let name = match kind {
+                    ops::UnaryKind::Neg => n.neg,
+                    ops::UnaryKind::Pos => n.pos,
+                    _ => n.invert,
+                };
+                if let Some(f) = dunder::method(&self.rt, v, name) {
+                    return dunder!(f, [v], Then::Value);
+                }
                 let r = tri!(ops::unary(&mut self.rt, kind, v));
                 stack.push(r);
                 Flow::Next
@@ -1057,7 +1223,30 @@ impl Vm {
             Opcode::BINARY_SUBSCR => {
                 let index = pop!();
                 let container = pop!();
-                let r = tri!(ops::getitem(&mut self.rt, container, index));
+                // Special methods exist only once a class defines one (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some(f) = dunder::method(&self.rt, container, self.rt.special.getitem) {
+                        return dunder!(f, [container, index], Then::Value);
+                    }
+                    save_pc!();
+                    let op = dunder::KeyOp::Get;
+                    if let Some(r) =
+                        self.dict_key_op(stack, frames, op, container, index, Value::None)
+                    {
+                        return flow_of(r);
+                    }
+                }
+                let r = match ops::getitem(&mut self.rt, container, index) {
+                    Ok(r) => r,
+                    // `List[int]`, `Optional[str]`, `list[int]` in annotations: the name itself
+                    // stands for the generic alias.
+                    Err(_) if matches!(container, Value::Native(n) if n.is_typing() || n.is_type()) =>
+                    {
+                        stack.push(container);
+                        return Flow::Next;
+                    }
+                    Err(e) => return Flow::Raise(e),
+                };
                 if let Some(loc) = self.item_loc(container, index) {
                     let meta = self.items.locs[loc as usize].meta;
                     reads.record(LocKey::Item(loc), &meta, code_id, (rg.pc - 1) as u32);
@@ -1069,6 +1258,17 @@ impl Vm {
                 let index = pop!();
                 let container = pop!();
                 let value = pop!();
+                // Special methods exist only once a class defines one (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some(f) = dunder::method(&self.rt, container, self.rt.special.setitem) {
+                        return dunder!(f, [container, index, value], Then::Discard);
+                    }
+                    save_pc!();
+                    let op = dunder::KeyOp::Set;
+                    if let Some(r) = self.dict_key_op(stack, frames, op, container, index, value) {
+                        return flow_of(r);
+                    }
+                }
                 tri!(ops::setitem(&mut self.rt, container, index, value));
                 if let Some(loc) = self.item_loc(container, index) {
                     let key = LocKey::Item(loc);
@@ -1092,6 +1292,19 @@ impl Vm {
             Opcode::DELETE_SUBSCR => {
                 let index = pop!();
                 let container = pop!();
+                // Special methods exist only once a class defines one (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some(f) = dunder::method(&self.rt, container, self.rt.special.delitem) {
+                        return dunder!(f, [container, index], Then::Discard);
+                    }
+                    save_pc!();
+                    let op = dunder::KeyOp::Del;
+                    if let Some(r) =
+                        self.dict_key_op(stack, frames, op, container, index, Value::None)
+                    {
+                        return flow_of(r);
+                    }
+                }
                 tri!(ops::delitem(&mut self.rt, container, index));
                 Flow::Next
             }
@@ -1105,6 +1318,19 @@ impl Vm {
             }
             Opcode::GET_ITER => {
                 let v = pop!();
+                if let Some(f) = dunder::method(&self.rt, v, self.rt.special.iter) {
+                    return dunder!(f, [v], Then::Iter);
+                }
+                if dunder::method(&self.rt, v, self.rt.special.getitem).is_some() {
+                    return Flow::Raise(Throw::new(
+                        ExcKind::NotImplementedError,
+                        format!(
+                            "iterating over a '{}' object through __getitem__ is not supported \
+                             by gilvm; define __iter__",
+                            ops::type_name(&self.rt, v)
+                        ),
+                    ));
+                }
                 let it = tri!(ops::get_iter(&mut self.rt, v));
                 stack.push(it);
                 Flow::Next
@@ -1124,6 +1350,9 @@ impl Vm {
             Opcode::BUILD_MAP => {
                 let n = ins.arg as usize;
                 let items = stack.split_off(stack.len() - 2 * n);
+                if let Some((f, args)) = tri!(self.build_dict_call(&items)) {
+                    return dunder!(f, args, Then::Value);
+                }
                 let mut map = crate::vm::heap::DictMap::default();
                 for kv in items.chunks(2) {
                     let k = tri!(ops::hash_key(&self.rt, kv[0]));
@@ -1249,11 +1478,6 @@ impl Vm {
                 stack.extend(items.into_iter().rev());
                 Flow::Next
             }
-            Opcode::DELETE_ATTR => {
-                let obj = pop!();
-                tri!(self.delete_attr(obj, ins.arg));
-                Flow::Next
-            }
             Opcode::UNPACK_SEQUENCE => {
                 let seq = pop!();
                 let items = tri!(ops::unpack(&mut self.rt, seq, ins.arg as usize));
@@ -1359,6 +1583,13 @@ impl Vm {
                 Flow::Next
             }
             Opcode::JUMP_IF_FALSE_OR_POP | Opcode::JUMP_IF_TRUE_OR_POP => {
+                if let Some((f, _)) = self.truth_method(top!()) {
+                    let then = Then::OrPop {
+                        jump_if: ins.op == Opcode::JUMP_IF_TRUE_OR_POP,
+                        delta: ins.arg,
+                    };
+                    return dunder!(f, [top!()], then);
+                }
                 let t = ops::truthy(&self.rt, top!());
                 if t == (ins.op == Opcode::JUMP_IF_TRUE_OR_POP) {
                     rg.pc += ins.arg as usize;
@@ -1462,6 +1693,24 @@ impl Vm {
                             Obj::Function(_) => {}
                             Obj::ClassBody { .. } => v = tri!(self.finish_class(f, v)),
                             Obj::InitCall { .. } => v = tri!(self.finish_init(f, v)),
+                            Obj::DunderCall { then, .. } => {
+                                let then = *then;
+                                if frames.is_empty() {
+                                    return Flow::End(SliceEnd::Finished);
+                                }
+                                return match self.finish_dunder(then, v, stack, frames) {
+                                    Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+                                    Ok(_) => Flow::Frame,
+                                    // Raised by the caller's instruction, whose frame is now
+                                    // on top: unwound here, as the run loop would save this
+                                    // (returned) frame's pc into it.
+                                    Err(Throw::Limit) => Flow::End(SliceEnd::Limit),
+                                    Err(t) => match self.unwind(stack, frames, t, false) {
+                                        Ok(()) => Flow::Frame,
+                                        Err(exc) => Flow::End(SliceEnd::Died(exc)),
+                                    },
+                                };
+                            }
                             _ => {}
                         }
                     }
@@ -1474,6 +1723,12 @@ impl Vm {
             }
             Opcode::LOAD_ATTR => {
                 let obj = pop!();
+                // Properties exist only once one was made (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some((f, args)) = tri!(self.descriptor_get(obj, ins.arg)) {
+                        return dunder!(f, args, Then::Value);
+                    }
+                }
                 let v = tri!(self.load_attr(obj, ins.arg));
                 if let Some(loc) = self.attr_loc(obj, ins.arg) {
                     let meta = self.items.locs[loc as usize].meta;
@@ -1484,6 +1739,12 @@ impl Vm {
             }
             Opcode::LOAD_METHOD => {
                 let obj = pop!();
+                // Properties exist only once one was made (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some((f, args)) = tri!(self.descriptor_get(obj, ins.arg)) {
+                        return dunder!(f, args, Then::Value);
+                    }
+                }
                 let (a, b) = tri!(self.load_method(obj, ins.arg));
                 stack.push(a);
                 if let Some(b) = b {
@@ -1494,6 +1755,12 @@ impl Vm {
             Opcode::STORE_ATTR => {
                 let obj = pop!();
                 let v = pop!();
+                // Properties exist only once one was made (`Rt::user_dunders`).
+                if self.rt.user_dunders {
+                    if let Some((f, args)) = tri!(self.descriptor_set(obj, ins.arg, v)) {
+                        return dunder!(f, args, Then::Discard);
+                    }
+                }
                 tri!(self.store_attr(obj, ins.arg, v));
                 if let Some(loc) = self.attr_loc(obj, ins.arg) {
                     let key = LocKey::Item(loc);
@@ -1518,6 +1785,23 @@ impl Vm {
                 let Value::Obj(id) = mgr else {
                     return Flow::Raise(no_context_manager(&self.rt, mgr));
                 };
+                if dunder::is_instance(&self.rt, mgr) {
+                    let n = *self.rt.special;
+                    let enter = dunder::method(&self.rt, mgr, n.enter);
+                    let exit = dunder::method(&self.rt, mgr, n.exit);
+                    let Some(enter) = enter else {
+                        return Flow::Raise(no_context_manager(&self.rt, mgr));
+                    };
+                    if exit.is_none() {
+                        return Flow::Raise(Throw::type_error(format!(
+                            "'{}' object does not support the context manager protocol \
+                             (missed __exit__ method)",
+                            ops::type_name(&self.rt, mgr)
+                        )));
+                    }
+                    stack.push(Value::BoundExit(id));
+                    return dunder!(enter, [mgr], Then::Value);
+                }
                 if !self.is_context_manager(id) {
                     return Flow::Raise(no_context_manager(&self.rt, mgr));
                 }
@@ -1532,6 +1816,13 @@ impl Vm {
             Opcode::WITH_EXCEPT_START => {
                 let exc = top!();
                 let exit = stack[stack.len() - 4];
+                if let Value::BoundExit(id) = exit {
+                    let mgr = Value::Obj(id);
+                    if let Some(f) = dunder::method(&self.rt, mgr, self.rt.special.exit) {
+                        let typ = self.exception_type(exc);
+                        return dunder!(f, [mgr, typ, exc, Value::None], Then::Value);
+                    }
+                }
                 let r = match exit {
                     Value::BoundExit(id) => tri!(self.exit(id)),
                     _ => Value::None,
@@ -1636,6 +1927,27 @@ impl Vm {
                 }
                 Flow::Next
             }
+            Opcode::SETUP_ANNOTATIONS => {
+                let name = self.rt.dunders.annotations;
+                if name == u32::MAX {
+                    return Flow::Next;
+                }
+                let fresh = |vm: &mut Vm| vm.rt.alloc(Obj::Dict(Default::default()));
+                match func {
+                    Value::Obj(f) if matches!(self.rt.heap.get(f), Obj::ClassBody { .. }) => {
+                        let d = tri!(fresh(self));
+                        if let Obj::ClassBody { ns, .. } = self.rt.heap.get_mut(f) {
+                            ns.entry(name).or_insert(d);
+                        }
+                    }
+                    _ => {
+                        if self.globals[name as usize].value == Value::Undef {
+                            self.globals[name as usize].value = tri!(fresh(self));
+                        }
+                    }
+                }
+                Flow::Next
+            }
             Opcode::LOAD_ASSERTION_ERROR => {
                 stack.push(Value::ExcType(ExcKind::AssertionError));
                 Flow::Next
@@ -1646,6 +1958,14 @@ impl Vm {
                 let name = &prog.names[ins.arg as usize];
                 match crate::vm::natives::ModuleId::from_str(name) {
                     Some(m) => stack.push(Value::Module(m)),
+                    None if name == "contextlib" => {
+                        return Flow::Raise(Throw::new(
+                            ExcKind::ModuleNotFoundError,
+                            "the module 'contextlib' is not supported by gilvm (its \
+                             contextmanager needs generators); write a class with __enter__ \
+                             and __exit__",
+                        ))
+                    }
                     None => {
                         return Flow::Raise(Throw::new(
                             ExcKind::ModuleNotFoundError,
@@ -1677,6 +1997,39 @@ impl Vm {
                 Flow::Next
             }
             _ => Flow::Next,
+        }
+    }
+
+    /// Whether the instruction before `pc`, which raised in `hot`, was an operation on an
+    /// instance that its special methods may define (`a + b`, `a < b`, `for x in obj`,
+    /// `if obj:`): then the instruction again, for the slow path, and how many operands `hot`
+    /// had popped (they are still at `stack[sp..]`).
+    #[cold]
+    fn dunder_retry(
+        &self,
+        code: &CodeObject,
+        pc: usize,
+        stack: &[Value],
+        sp: usize,
+    ) -> Option<(Instr, usize)> {
+        let ins = *code.instrs.get(pc.checked_sub(1)?)?;
+        let inst = |i: usize| {
+            stack
+                .get(i)
+                .is_some_and(|v| dunder::is_instance(&self.rt, *v))
+        };
+        match ins.op {
+            Opcode::BINARY_OP | Opcode::COMPARE_OP if inst(sp) || inst(sp + 1) => Some((ins, 2)),
+            Opcode::FOR_ITER if sp > 0 && inst(sp - 1) => Some((ins, 0)),
+            Opcode::POP_JUMP_FORWARD_IF_FALSE
+            | Opcode::POP_JUMP_FORWARD_IF_TRUE
+            | Opcode::POP_JUMP_BACKWARD_IF_FALSE
+            | Opcode::POP_JUMP_BACKWARD_IF_TRUE
+                if inst(sp) =>
+            {
+                Some((ins, 1))
+            }
+            _ => None,
         }
     }
 
@@ -1743,8 +2096,13 @@ impl Vm {
                 return Ok(());
             }
             let base = fr.base as usize;
+            let func = fr.func;
             frames.pop();
             stack.truncate(base);
+            // A `__next__` called by `FOR_ITER` (or `next(it, default)`) raised StopIteration.
+            if !frames.is_empty() && self.stop_iteration(func, exc, stack, frames) {
+                return Ok(());
+            }
         }
         Err(Value::Obj(exc))
     }
@@ -1900,6 +2258,16 @@ fn name_error(name: &str) -> Throw {
 
 fn catch_type_error() -> Throw {
     Throw::type_error("catching classes that do not inherit from BaseException is not allowed")
+}
+
+/// What a call made for an instruction means for the interpreter.
+fn flow_of(r: PyResult<CallDone>) -> Flow {
+    match r {
+        Ok(CallDone::Value) => Flow::Next,
+        Ok(CallDone::Frame) => Flow::Frame,
+        Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+        Err(e) => Flow::Raise(e),
+    }
 }
 
 fn no_context_manager(rt: &crate::vm::Rt, v: Value) -> Throw {

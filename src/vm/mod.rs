@@ -11,8 +11,11 @@ pub mod attr;
 pub mod builtins;
 pub mod call;
 pub mod classes;
+pub mod dataclass;
 pub mod deadlock;
+pub mod descriptors;
 pub mod driver;
+pub mod dunder;
 pub mod exceptions;
 pub mod format;
 pub mod gil;
@@ -131,6 +134,12 @@ pub struct Rt {
     /// Set once a class defining `__str__` or `__repr__` exists: `print`, `str`, `repr`,
     /// `format` and f-strings then look for them (nothing to check before).
     pub str_dunders: bool,
+    /// Name ids of the special methods `vm::dunder` calls.
+    /// (Boxed: a few hundred bytes the interpreter's hot fields need not be spread over.)
+    pub special: Box<crate::vm::dunder::Names>,
+    /// Set once a class defining one of them (or a `property`) exists: built-ins then look
+    /// for them (nothing to check before).
+    pub user_dunders: bool,
 }
 
 impl Rt {
@@ -143,6 +152,8 @@ impl Rt {
         Rt {
             dunders: crate::vm::classes::Dunders::new(&program.names),
             str_dunders: false,
+            special: Box::new(crate::vm::dunder::Names::new(&program.names)),
+            user_dunders: false,
             heap: Heap::new(heap_limit),
             stdout,
             prelude_start: program.codes.len() as u32,

@@ -39,6 +39,9 @@ name_enum! {
         Time = "time",
         Random = "random",
         Sys = "sys",
+        Functools = "functools",
+        Dataclasses = "dataclasses",
+        Typing = "typing",
     }
 }
 
@@ -87,6 +90,13 @@ name_enum! {
         Super = "super",
         Issubclass = "issubclass",
         Callable = "callable",
+        NotImplemented = "NotImplemented",
+        Getattr = "getattr",
+        Setattr = "setattr",
+        Delattr = "delattr",
+        Property = "property",
+        Staticmethod = "staticmethod",
+        Classmethod = "classmethod",
         // `class` statements (`LOAD_BUILD_CLASS`) and `object.__init__`
         BuildClass = "__build_class__",
         ObjectInit = "__init__",
@@ -130,6 +140,27 @@ name_enum! {
         GetRecursionLimit = "getrecursionlimit",
         SetRecursionLimit = "setrecursionlimit",
         Exit = "exit",
+        // functools
+        Wraps = "wraps",
+        Partial = "partial",
+        Reduce = "reduce",
+        // dataclasses
+        Dataclass = "dataclass",
+        Field = "field",
+        // typing: names that only stand in annotations (subscripting gives the name back)
+        TypingAny = "Any",
+        TypingOptional = "Optional",
+        TypingUnion = "Union",
+        TypingList = "List",
+        TypingDict = "Dict",
+        TypingTuple = "Tuple",
+        TypingSet = "Set",
+        TypingCallable = "Callable",
+        TypingIterable = "Iterable",
+        TypingIterator = "Iterator",
+        TypingSequence = "Sequence",
+        TypingMapping = "Mapping",
+        TypingClassVar = "ClassVar",
     }
 }
 
@@ -137,7 +168,20 @@ impl NativeId {
     /// Built-ins visible without an import (`print`, `len`, …).
     pub fn builtin_from_str(s: &str) -> Option<NativeId> {
         let id = NativeId::from_str(s)?;
-        (id <= NativeId::Callable).then_some(id)
+        (id <= NativeId::Classmethod).then_some(id)
+    }
+
+    /// The built-ins `Vm::class_native` implements (`getattr`, `property`, `object()`,
+    /// `functools`, `dataclasses`, `typing`): other calls skip it.
+    pub fn is_class_native(self) -> bool {
+        (NativeId::NotImplemented..=NativeId::Classmethod).contains(&self)
+            || (NativeId::Wraps..=NativeId::TypingClassVar).contains(&self)
+            || self == NativeId::Object
+    }
+
+    /// A `typing` name (`List`, `Optional`, …).
+    pub fn is_typing(self) -> bool {
+        (NativeId::TypingAny..=NativeId::TypingClassVar).contains(&self)
     }
 
     /// Whether calling it creates an instance of a type (for `isinstance` and `repr`).
@@ -160,6 +204,9 @@ impl NativeId {
                 | NativeId::Type
                 | NativeId::Object
                 | NativeId::Super
+                | NativeId::Property
+                | NativeId::Staticmethod
+                | NativeId::Classmethod
         )
     }
 }
@@ -193,6 +240,23 @@ impl ModuleId {
                 GetRecursionLimit,
                 SetRecursionLimit,
                 Exit,
+            ],
+            ModuleId::Functools => &[Wraps, Partial, Reduce],
+            ModuleId::Dataclasses => &[Dataclass, Field],
+            ModuleId::Typing => &[
+                TypingAny,
+                TypingOptional,
+                TypingUnion,
+                TypingList,
+                TypingDict,
+                TypingTuple,
+                TypingSet,
+                TypingCallable,
+                TypingIterable,
+                TypingIterator,
+                TypingSequence,
+                TypingMapping,
+                TypingClassVar,
             ],
         };
         if self == ModuleId::Threading && name == "enumerate" {
@@ -319,6 +383,14 @@ name_enum! {
         dunder_init = "__init__",
         real = "real",
         imag = "imag",
+        // properties, static and class methods, functools.partial
+        setter = "setter",
+        getter = "getter",
+        deleter = "deleter",
+        fget = "fget",
+        fset = "fset",
+        fdel = "fdel",
+        func = "func",
     }
 }
 
@@ -341,6 +413,8 @@ pub enum TypeTag {
     Queue,
     /// `BaseException.__init__`, reached through `super()` in a custom exception.
     Exception,
+    /// `property.setter`, `getter`, `deleter`.
+    Property,
 }
 
 /// A built-in method: the receiver's type and the attribute name. Carried by

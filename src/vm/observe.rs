@@ -177,7 +177,7 @@ pub fn next_step_touches(vm: &Vm, tid: Tid, out: &mut Vec<Touch>) {
                 out.push(Touch::Read(Loc::Obj(o)));
             }
         }
-        STORE_ATTR => {
+        STORE_ATTR | DELETE_ATTR => {
             if let Some(o) = obj(top(0)) {
                 out.push(Touch::Write(Loc::Obj(o)));
             }
@@ -245,11 +245,6 @@ pub fn next_step_touches(vm: &Vm, tid: Tid, out: &mut Vec<Touch>) {
         DICT_UPDATE => {
             read_whole(vm, top(0), out);
             if let Some(o) = obj(top(ins.arg as usize)) {
-                out.push(Touch::Write(Loc::Obj(o)));
-            }
-        }
-        DELETE_ATTR => {
-            if let Some(o) = obj(top(0)) {
                 out.push(Touch::Write(Loc::Obj(o)));
             }
         }

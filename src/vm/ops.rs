@@ -61,6 +61,26 @@ pub fn truthy(rt: &Rt, v: Value) -> bool {
     }
 }
 
+/// Python's truth value, or `None` for an instance whose class defines `__bool__` or
+/// `__len__` (a Python call: the interpreter's slow path makes it). Kept out of line: the hot
+/// loop's jumps on bools never call it, and inlined it grew the loop's code.
+#[inline(never)]
+pub fn truth(rt: &Rt, v: Value) -> Option<bool> {
+    if let Value::Obj(id) = v {
+        if let Obj::Instance(_) = rt.heap.get(id) {
+            let n = &rt.special;
+            if rt.user_dunders
+                && (crate::vm::dunder::method(rt, v, n.bool_).is_some()
+                    || crate::vm::dunder::method(rt, v, n.len).is_some())
+            {
+                return None;
+            }
+            return Some(true);
+        }
+    }
+    Some(truthy(rt, v))
+}
+
 /// The name of `v`'s type as Python prints it in messages (`'int'`, `'NoneType'`, …).
 pub fn type_name(rt: &Rt, v: Value) -> &str {
     match v {
@@ -139,7 +159,13 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &str {
         },
         Obj::BoundPyMethod { .. } => "method",
         Obj::Super { .. } => "super",
-        Obj::ClassBody { .. } | Obj::InitCall { .. } => "function",
+        Obj::ClassBody { .. } | Obj::InitCall { .. } | Obj::DunderCall { .. } => "function",
+        Obj::Property { .. } => "property",
+        Obj::StaticMethod(_) => "staticmethod",
+        Obj::ClassMethod(_) => "classmethod",
+        Obj::Partial { .. } => "functools.partial",
+        Obj::Wraps(_) => "functools.partial",
+        Obj::PlainObject => "object",
     }
 }
 

@@ -18,6 +18,31 @@ use crate::vm::value::Value;
 
 /// The prelude's source, valid Python 3.
 pub const SOURCE: &str = include_str!("prelude.toy");
+/// Where the part of [`SOURCE`] only programs with classes need starts: the functions before
+/// it are the core prelude ([`core_source`]), linked into every program.
+pub const CLASSES_MARKER: &str = "# ---- classes ----";
+
+/// The core prelude: [`SOURCE`] up to [`CLASSES_MARKER`] (a prefix, so its line numbers are
+/// the full source's, which tracebacks show).
+pub fn core_source() -> &'static str {
+    SOURCE.split(CLASSES_MARKER).next().unwrap_or(SOURCE)
+}
+
+/// Whether `program` can reach the class part of the prelude: it defines a class or imports
+/// `functools` or `dataclasses` (every prelude function after [`CLASSES_MARKER`] is reached
+/// only through an instance of a class, `functools.reduce` or a dataclass).
+pub fn needs_classes(program: &Program) -> bool {
+    program
+        .names
+        .iter()
+        .any(|n| n == "functools" || n == "dataclasses")
+        || program.codes.iter().any(|c| {
+            c.instrs
+                .iter()
+                .any(|i| i.op == crate::bytecode::Opcode::LOAD_BUILD_CLASS)
+        })
+}
+
 /// The file name tracebacks show for prelude frames.
 pub const FILENAME: &str = "<gilvm prelude>";
 
@@ -32,10 +57,21 @@ pub enum PreludeFn {
     BarrierAction,
     PrintObjects,
     FormatObject,
+    Reduce,
+    SortObjects,
+    ListSortObjects,
+    MinMaxObjects,
+    CallWithLists,
+    DataclassFill,
+    ReprContainer,
+    SumObjects,
+    ContainsObjects,
+    FindEqualKey,
+    BuildDict,
 }
 
 impl PreludeFn {
-    pub const ALL: [PreludeFn; 8] = [
+    pub const ALL: [PreludeFn; 19] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
@@ -44,6 +80,17 @@ impl PreludeFn {
         PreludeFn::BarrierAction,
         PreludeFn::PrintObjects,
         PreludeFn::FormatObject,
+        PreludeFn::Reduce,
+        PreludeFn::SortObjects,
+        PreludeFn::ListSortObjects,
+        PreludeFn::MinMaxObjects,
+        PreludeFn::CallWithLists,
+        PreludeFn::DataclassFill,
+        PreludeFn::ReprContainer,
+        PreludeFn::SumObjects,
+        PreludeFn::ContainsObjects,
+        PreludeFn::FindEqualKey,
+        PreludeFn::BuildDict,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +103,17 @@ impl PreludeFn {
             PreludeFn::BarrierAction => "barrier_action",
             PreludeFn::PrintObjects => "print_objects",
             PreludeFn::FormatObject => "format_object",
+            PreludeFn::Reduce => "reduce",
+            PreludeFn::SortObjects => "sort_objects",
+            PreludeFn::ListSortObjects => "list_sort_objects",
+            PreludeFn::MinMaxObjects => "min_max_objects",
+            PreludeFn::CallWithLists => "call_with_lists",
+            PreludeFn::DataclassFill => "dataclass_fill",
+            PreludeFn::ReprContainer => "repr_container",
+            PreludeFn::SumObjects => "sum_objects",
+            PreludeFn::ContainsObjects => "contains_objects",
+            PreludeFn::FindEqualKey => "find_equal_key",
+            PreludeFn::BuildDict => "build_dict",
         }
     }
 }
@@ -76,18 +134,19 @@ impl Prelude {
         // functions is a build defect, never a consequence of user input.
         let start = prog.link(compiled);
         let codes = PreludeFn::ALL.map(|f| {
-            let i = compiled
-                .codes
-                .iter()
-                .position(|c| c.name == f.name())
-                .unwrap_or_else(|| panic!("internal error: prelude lacks {}", f.name()));
-            start + i as CodeId
+            // The core prelude lacks the class part: `CodeId::MAX`, which `code` reports.
+            match compiled.codes.iter().position(|c| c.name == f.name()) {
+                Some(i) => start + i as CodeId,
+                None => CodeId::MAX,
+            }
         });
         Prelude { start, codes }
     }
 
-    pub fn code(&self, f: PreludeFn) -> CodeId {
-        self.codes[PreludeFn::ALL.iter().position(|g| *g == f).unwrap_or(0)]
+    /// The code object of `f`; `None` when the program was linked with the core prelude only.
+    pub fn code(&self, f: PreludeFn) -> Option<CodeId> {
+        let c = self.codes[PreludeFn::ALL.iter().position(|g| *g == f).unwrap_or(0)];
+        (c != CodeId::MAX).then_some(c)
     }
 }
 

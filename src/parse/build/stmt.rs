@@ -352,6 +352,7 @@ pub fn funcdef(
     l: usize,
     name: Ident,
     params: Vec<ParamItem>,
+    returns: Option<Ex>,
     r: usize,
     body: Vec<Stmt>,
 ) -> PResult<Stmt> {
@@ -360,6 +361,8 @@ pub fn funcdef(
     let def = FunctionDef {
         name,
         params,
+        returns: returns.map(expr),
+        decorators: Vec::new(),
         body,
         span: Span::new(l, r),
     };
@@ -398,6 +401,7 @@ pub fn classdef(
     let def = ClassDef {
         name,
         bases,
+        decorators: Vec::new(),
         body,
         span: Span::new(l, r),
     };
@@ -405,6 +409,57 @@ pub fn classdef(
         kind: StmtKind::ClassDef(Box::new(def)),
         span,
     })
+}
+
+/// `@d1 @d2 def f(): …` / `… class C: …`: the definition with its decorators. The statement
+/// keeps the `def`/`class` line as its span start, as Python's ast does.
+pub fn decorated(_l: usize, decorators: Vec<Ex>, mut s: Box<Stmt>) -> Box<Stmt> {
+    let decorators = exprs(decorators);
+    match &mut s.kind {
+        StmtKind::FunctionDef(def) => def.decorators = decorators,
+        StmtKind::ClassDef(def) => def.decorators = decorators,
+        _ => {}
+    }
+    s
+}
+
+/// `target: annotation [= value]`, with CPython's checks of the target.
+pub fn ann_assign(
+    target: Ex,
+    annotation: Ex,
+    value: Option<Ex>,
+    l: usize,
+    r: usize,
+) -> PResult<Stmt> {
+    let t = target.expr;
+    match &t.kind {
+        ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. } => {}
+        ExprKind::Tuple(_) => {
+            return Err(error(
+                "only single target (not tuple) can be annotated",
+                t.span,
+            ))
+        }
+        ExprKind::List(_) => {
+            return Err(error(
+                "only single target (not list) can be annotated",
+                t.span,
+            ))
+        }
+        _ => return Err(error("illegal target for annotation", t.span)),
+    }
+    // A parenthesized name `(x): int` is not simple: its span starts after the statement's.
+    let simple = matches!(t.kind, ExprKind::Name(_)) && t.span.start as usize == l;
+    Ok(stmt(
+        StmtKind::AnnAssign {
+            target: t,
+            annotation: annotation.expr,
+            value: value.map(expr),
+            simple,
+        },
+        l,
+        r,
+    ))
 }
 
 pub fn alias(name: Ident, asname: Option<Ident>) -> Alias {

@@ -418,6 +418,7 @@ pub fn key_hash(k: &HashKey) -> i64 {
         }
         HashKey::Builtin(b) => (*b as i64).wrapping_mul(0x9e37_79b9),
         HashKey::FrozenSet(items) => frozenset_hash(items),
+        HashKey::User(h, _) => *h,
     }
 }
 

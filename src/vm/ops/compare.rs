@@ -134,6 +134,10 @@ fn hash_other(rt: &Rt, v: Value, id: ObjId) -> PyResult<HashKey> {
                 type_name(rt, v)
             )))
         }
+        Obj::Instance(_) if rt.user_dunders => {
+            crate::vm::dunder::check_hashable(rt, v)?;
+            HashKey::Id(id.0)
+        }
         _ => HashKey::Id(id.0),
     })
 }
@@ -180,6 +184,9 @@ fn num_cmp(a: Value, b: Value) -> Option<Option<Ordering>> {
 }
 
 fn eq_depth(rt: &Rt, a: Value, b: Value, depth: usize) -> PyResult<bool> {
+    if rt.user_dunders {
+        crate::vm::dunder::check_eq_here(rt, a, b)?;
+    }
     if let Some(o) = num_cmp(a, b) {
         return Ok(o == Some(Ordering::Equal));
     }
@@ -247,6 +254,20 @@ fn eq_depth(rt: &Rt, a: Value, b: Value, depth: usize) -> PyResult<bool> {
             }
             _ => Ok(false),
         },
+        (Obj::Instance(_), Obj::Instance(_)) if rt.user_dunders && x != y => {
+            // A dataclass compares its fields as a tuple (same class only).
+            match crate::vm::dataclass::compared_fields(rt, a, b, false) {
+                Some((p, q)) => {
+                    for (&u, &v) in p.iter().zip(q.iter()) {
+                        if !same_obj(u, v) && !eq_depth(rt, u, v, depth + 1)? {
+                            return Ok(false);
+                        }
+                    }
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        }
         _ => Ok(x == y),
     }
 }
@@ -304,6 +325,20 @@ fn order(rt: &Rt, op: u32, a: Value, b: Value, depth: usize) -> PyResult<bool> {
                     GT => q.len() < p.len() && q.is_subset(p),
                     _ => q.is_subset(p),
                 });
+            }
+            (Obj::Instance(_), Obj::Instance(_)) if rt.user_dunders => {
+                // A dataclass with `order=True` compares its fields as a tuple.
+                if let Some((p, q)) = crate::vm::dataclass::compared_fields(rt, a, b, true) {
+                    if depth > MAX_NESTING {
+                        return Err(too_deep("in comparison"));
+                    }
+                    for (&u, &v) in p.iter().zip(q.iter()) {
+                        if !same_obj(u, v) && !eq_depth(rt, u, v, depth + 1)? {
+                            return order(rt, op, u, v, depth + 1);
+                        }
+                    }
+                    return Ok(holds(op, p.len().cmp(&q.len())));
+                }
             }
             _ => {}
         }

@@ -145,7 +145,7 @@ impl Vm {
             &[],
         )? {
             Outcome::Value(v) => Ok(Some(v)),
-            Outcome::Blocked | Outcome::Call(..) => Ok(None),
+            _ => Ok(None),
         }
     }
 
@@ -166,7 +166,7 @@ impl Vm {
             &[],
         )? {
             Outcome::Value(v) => Ok(v),
-            Outcome::Blocked | Outcome::Call(..) => Ok(Value::None),
+            _ => Ok(Value::None),
         }
     }
 
