@@ -88,6 +88,72 @@ pub enum StmtKind {
         module: Ident,
         names: Vec<Alias>,
     },
+    /// `match subject:` and its `case` blocks, in order (at least one).
+    Match {
+        subject: Expr,
+        cases: Vec<MatchCase>,
+    },
+}
+
+/// One `case pattern [if guard]:` block of a `match` statement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchCase {
+    pub pattern: Pattern,
+    pub guard: Option<Expr>,
+    pub body: Vec<Stmt>,
+}
+
+/// A pattern of a `case` clause, shaped like Python's `ast.pattern` nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pattern {
+    pub kind: PatternKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PatternKind {
+    /// A literal (a number, possibly negative, or a string) or a dotted name (`Color.RED`),
+    /// compared with `==`.
+    MatchValue(Expr),
+    /// `None`, `True` or `False` (the expression is one of those), compared with `is`.
+    MatchSingleton(Expr),
+    /// `[a, b]`, `(a, *rest)`, `a, b`: at most one element is a `MatchStar`.
+    MatchSequence(Vec<Pattern>),
+    /// `{"op": op, **rest}`: keys are literals or dotted names.
+    MatchMapping {
+        keys: Vec<Expr>,
+        patterns: Vec<Pattern>,
+        rest: Option<Ident>,
+    },
+    /// `Point(x, y=0)`: positional sub-patterns, then keyword ones.
+    MatchClass {
+        cls: Expr,
+        patterns: Vec<Pattern>,
+        kwd_attrs: Vec<Ident>,
+        kwd_patterns: Vec<Pattern>,
+    },
+    /// `*rest` inside a sequence pattern; `None` for `*_`.
+    MatchStar(Option<Ident>),
+    /// `p as name`, a capture `name` (no pattern), or the wildcard `_` (neither).
+    MatchAs {
+        pattern: Option<Box<Pattern>>,
+        name: Option<Ident>,
+    },
+    /// `p1 | p2 | ...` (at least two alternatives).
+    MatchOr(Vec<Pattern>),
+}
+
+impl Pattern {
+    /// Whether this is the wildcard `_` (CPython's `WILDCARD_CHECK`).
+    pub fn is_wildcard(&self) -> bool {
+        matches!(
+            self.kind,
+            PatternKind::MatchAs {
+                pattern: None,
+                name: None
+            }
+        )
+    }
 }
 
 /// A name with its span (identifiers in `global`, parameters, imports, …).
@@ -362,6 +428,11 @@ impl Module {
                     }
                     StmtKind::FunctionDef(def) => work.push(std::mem::take(&mut def.body)),
                     StmtKind::With { body, .. } => work.push(std::mem::take(body)),
+                    StmtKind::Match { cases, .. } => {
+                        for c in cases {
+                            work.push(std::mem::take(&mut c.body));
+                        }
+                    }
                     StmtKind::Try {
                         body,
                         handlers,

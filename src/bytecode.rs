@@ -362,13 +362,29 @@ opcodes! {
     /// Operand i: as `DICT_UPDATE`, but a key already there is an error (`f(**a, **b)`; the
     /// callee, named in the message, is at stack position i + 2).
     DICT_MERGE = "DICT_MERGE", None;
-    /// Operand: before | after << 8. Pops a sequence; pushes `after` items, a list of the
-    /// middle, then `before` items (the first item on top): `a, *b, c = seq`.
+    /// Operand: `before | after << 8`. Pops a sequence; pushes its last `after` items, a list
+    /// of the middle ones, then its first `before` items (the first item on top):
+    /// `a, *b, c = seq`, and star patterns of `match`.
     UNPACK_EX = "UNPACK_EX", None;
     /// Operand: count. Pops a sequence, pushes its items (the first item on top).
     UNPACK_SEQUENCE = "UNPACK_SEQUENCE", None;
     /// Operand: [`FVC_NONE`]… flags. Pops spec? and value; pushes the formatted string.
     FORMAT_VALUE = "FORMAT_VALUE", None;
+
+    /// No operand. Pushes `len(TOS)` (TOS stays).
+    GET_LEN = "GET_LEN", None;
+    /// No operand. Pushes whether TOS is a sequence for pattern matching (list, tuple,
+    /// range; not str). TOS stays.
+    MATCH_SEQUENCE = "MATCH_SEQUENCE", None;
+    /// No operand. Pushes whether TOS is a mapping for pattern matching (a dict). TOS stays.
+    MATCH_MAPPING = "MATCH_MAPPING", None;
+    /// No operand. TOS is a tuple of keys, TOS1 a mapping: pushes a tuple of their values,
+    /// or None if a key is missing. Both stay.
+    MATCH_KEYS = "MATCH_KEYS", None;
+    /// Operand: number of positional sub-patterns. Pops a tuple of keyword attribute names
+    /// and a class; replaces the subject (now TOS) with a tuple of the attributes the
+    /// sub-patterns match against, or None if it is not an instance or lacks one.
+    MATCH_CLASS = "MATCH_CLASS", None;
 
     /// Relative forward jump, unconditional.
     JUMP_FORWARD = "JUMP_FORWARD", Forward;

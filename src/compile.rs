@@ -5,7 +5,8 @@
 //! emits into a control-flow graph of basic blocks; `assemble::assemble` then runs 3.11's assembler
 //! passes (see `compile/cfg.rs` and `compile/assemble.rs`). The compiler state, name resolution,
 //! code objects and block unwinding are here; statements are in `compile/stmt.rs`, expressions
-//! in `compile/expr.rs`, constant folding in `compile/fold.rs`, scopes in `scope.rs`.
+//! in `compile/expr.rs`, `match` statements in `compile/pattern.rs`, constant folding in
+//! `compile/fold.rs`, scopes in `scope.rs`.
 //!
 //! Every instruction records the span of the statement or expression it comes from, and its
 //! 1-based line (an artificial instruction inherits the line of the code before it, as in
@@ -47,6 +48,7 @@ mod assemble;
 mod cfg;
 mod expr;
 mod fold;
+mod pattern;
 mod stmt;
 #[cfg(test)]
 mod tests;
@@ -244,15 +246,15 @@ impl<'a> Compiler<'a> {
         self.cur.cfg.emit(Ins::new(op, 0, Some(target), loc));
     }
 
-    fn emit_pseudo(&mut self, op: Op) {
-        let loc = self.cur.loc;
-        self.cur.cfg.emit(Ins::new(op, 0, None, loc));
-    }
-
     /// `CALL n` of a method loaded by `LOAD_METHOD` (see `Op::MethodCall`).
     fn emit_method_call(&mut self, n: u32) {
         let loc = self.cur.loc;
         self.cur.cfg.emit(Ins::new(Op::MethodCall, n, None, loc));
+    }
+
+    fn emit_pseudo(&mut self, op: Op) {
+        let loc = self.cur.loc;
+        self.cur.cfg.emit(Ins::new(op, 0, None, loc));
     }
 
     fn new_block(&mut self) -> BlockId {

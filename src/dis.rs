@@ -223,6 +223,10 @@ fn has_arg(op: Opcode) -> bool {
             | CHECK_EXC_MATCH
             | LOAD_ASSERTION_ERROR
             | LOAD_BUILD_CLASS
+            | GET_LEN
+            | MATCH_MAPPING
+            | MATCH_SEQUENCE
+            | MATCH_KEYS
     )
 }
 

@@ -7,6 +7,10 @@
 //! and unclosed brackets), keyword recognition, number values and decoded string literals
 //! (see [`strings`]). Every error is a [`CompileError`] with its own span; the lexer stops at the
 //! first one. It never builds AST nodes: f-string fields are handed to the parser as spans.
+//!
+//! The soft keywords `match` and `case` are decided here too, from the shape of the logical
+//! line, so the LR(1) grammar sees them as keywords only where they start a statement (see
+//! [`Lexer::soft_keyword`]); everywhere else they stay names (`match = re.match(x)`).
 
 pub mod strings;
 mod token;
@@ -212,6 +216,11 @@ pub struct Lexer<'s> {
     line_start: usize,
     /// Inside an f-string field: the text is one expression, layout does not apply.
     expression_only: bool,
+    /// Depths of the indentation stack (`indents.len()`) of the open `match` blocks: a line at
+    /// exactly such a depth that starts with the word `case` is a `case` clause.
+    match_blocks: Vec<usize>,
+    /// A `match` statement's header was just emitted: the next INDENT opens its block.
+    match_header: bool,
     done: bool,
 }
 
@@ -252,6 +261,8 @@ impl<'s> Lexer<'s> {
             at_line_start: true,
             line_start: 0,
             expression_only,
+            match_blocks: Vec::new(),
+            match_header: false,
             done: false,
         }
     }
@@ -397,13 +408,18 @@ impl<'s> Lexer<'s> {
             }
             return Ok(());
         }
-        if self.at_line_start && !self.expression_only {
+        let first_of_line = self.at_line_start && !self.expression_only;
+        if first_of_line {
             self.indentation(start)?;
+            self.match_header = false;
         }
         self.at_line_start = false;
         let text = &self.source[start..end];
         let tok = match raw {
             Raw::Newline => return Ok(()),
+            Raw::Name if first_of_line && matches!(text, "match" | "case") => {
+                self.soft_keyword(text)
+            }
             Raw::Name => token::keyword(text),
             Raw::Dec | Raw::Hex | Raw::Oct | Raw::Bin => self.int(raw, text, start, end)?,
             Raw::Float => self.float(text, start, end)?,
@@ -511,10 +527,20 @@ impl<'s> Lexer<'s> {
             }
             self.indents.push((col, alt));
             self.push(start, Tok::Indent, start);
+            if self.match_header {
+                self.match_blocks.push(self.indents.len());
+            }
         } else {
             while self.indents.len() > 1 && col < self.indents.last().map_or(0, |t| t.0) {
                 self.indents.pop();
                 self.push(start, Tok::Dedent, start);
+            }
+            while self
+                .match_blocks
+                .last()
+                .is_some_and(|&d| d > self.indents.len())
+            {
+                self.match_blocks.pop();
             }
             let &(top, top_alt) = self.indents.last().unwrap_or(&(0, 0));
             if col != top {
@@ -529,6 +555,57 @@ impl<'s> Lexer<'s> {
             }
         }
         Ok(())
+    }
+
+    /// The token for `match` or `case` as the first word of a logical line.
+    ///
+    /// Python's PEG parser tries a `match` statement first and backtracks; an LR(1) grammar
+    /// cannot, so the decision is made here from the line's shape:
+    /// - `match` starts a statement when its logical line has more tokens and ends, outside
+    ///   brackets, with a `:`. No other statement beginning with a name ends with a colon
+    ///   (`match: int = 3`, `match(x)`, `match = 3`, `match.group(1)` do not), so this is
+    ///   exactly where Python's grammar can accept a `match` statement.
+    /// - `case` starts a clause when its line is directly inside a `match` block (at the
+    ///   indentation the block opened with): only `case` clauses may stand there, and a
+    ///   clause's body may follow its colon on the same line (`case 1: x += 1`).
+    ///
+    /// Limits: the look-ahead reads the rest of the line again (once per line that starts with
+    /// the word `match`), and a line that would only be valid as a `match` statement but is
+    /// not one gets the grammar's error, as in CPython.
+    fn soft_keyword(&mut self, word: &str) -> Tok {
+        if word == "case" {
+            if self.match_blocks.last() == Some(&self.indents.len()) {
+                return Tok::Case;
+            }
+            return Tok::Name(word.to_string());
+        }
+        if self.line_ends_with_colon() {
+            self.match_header = true;
+            return Tok::Match;
+        }
+        Tok::Name(word.to_string())
+    }
+
+    /// Whether the rest of the current logical line has at least one token and ends, outside
+    /// brackets, with `:` (read with a copy of the raw lexer; nothing is consumed).
+    fn line_ends_with_colon(&self) -> bool {
+        let ahead = self.raw.clone();
+        let mut depth = 0usize;
+        let mut last = None;
+        for tok in ahead {
+            let Ok(tok) = tok else {
+                return false;
+            };
+            match tok {
+                Raw::Newline if depth == 0 => break,
+                Raw::Newline => continue,
+                Raw::Lpar | Raw::Lsqb | Raw::Lbrace => depth += 1,
+                Raw::Rpar | Raw::Rsqb | Raw::Rbrace => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            last = Some((tok, last.map_or(0, |(_, n)| n) + 1));
+        }
+        matches!(last, Some((Raw::Colon, n)) if n >= 2 && depth == 0)
     }
 
     fn int(&self, raw: Raw, text: &str, start: usize, end: usize) -> Result<Tok, CompileError> {

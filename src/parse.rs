@@ -15,10 +15,12 @@
 //!   int (so the smallest int is written `-9223372036854775807 - 1`);
 //! - valid Python outside gilvm's language is rejected at its position with "... not supported
 //!   by gilvm": `yield`, `async`/`await`, decorators, annotations, class keywords,
-//!   positional-only `/`, `match`, `...`, `:=` unparenthesized in a subscript, bytes and complex
+//!   positional-only `/`, `...`, `:=` unparenthesized in a subscript, bytes and complex
 //!   literals, `\N{...}` escapes, `import *`, relative imports, `except*`, and `as` inside a
 //!   parenthesized `with (...)` (plain `with (a, b):` works). `coverage_tests.rs` lists valid
 //!   Python constructs and checks each one compiles or is refused that way.
+//! - `match` and `case` are soft keywords decided by the lexer from the shape of the line
+//!   (see `Lexer::soft_keyword`); the pattern grammar is CPython's, without complex literals.
 
 pub mod build;
 #[cfg(test)]

@@ -27,8 +27,8 @@ use std::collections::{BTreeSet, HashMap};
 use indexmap::IndexMap;
 
 use crate::ast::{
-    ClassDef, Comprehension, Expr, ExprKind, FunctionDef, Ident, Module, Params, Span, Stmt,
-    StmtKind,
+    ClassDef, Comprehension, Expr, ExprKind, FunctionDef, Ident, Module, Params, Pattern,
+    PatternKind, Span, Stmt, StmtKind,
 };
 use crate::error::CompileError;
 
@@ -378,6 +378,17 @@ impl Builder {
                 }
                 Ok(())
             }
+            StmtKind::Match { subject, cases } => {
+                self.visit_expr(subject, Ctx::Load)?;
+                for case in cases {
+                    self.visit_pattern(&case.pattern)?;
+                    if let Some(g) = &case.guard {
+                        self.visit_expr(g, Ctx::Load)?;
+                    }
+                    self.visit_body(&case.body)?;
+                }
+                Ok(())
+            }
             StmtKind::Import(aliases) | StmtKind::ImportFrom { names: aliases, .. } => {
                 for a in aliases {
                     let stored = match &a.asname {
@@ -396,6 +407,56 @@ impl Builder {
                     self.add_def(stored, DEF_IMPORT, a.name.span)?;
                 }
                 Ok(())
+            }
+        }
+    }
+
+    /// A pattern's captures are stores; its values and class names are loads (CPython's
+    /// `symtable_visit_pattern`).
+    fn visit_pattern(&mut self, p: &Pattern) -> Result<(), CompileError> {
+        match &p.kind {
+            PatternKind::MatchValue(e) | PatternKind::MatchSingleton(e) => {
+                self.visit_expr(e, Ctx::Load)
+            }
+            PatternKind::MatchSequence(items) | PatternKind::MatchOr(items) => {
+                items.iter().try_for_each(|q| self.visit_pattern(q))
+            }
+            PatternKind::MatchMapping {
+                keys,
+                patterns,
+                rest,
+            } => {
+                self.visit_exprs(keys, Ctx::Load)?;
+                patterns.iter().try_for_each(|q| self.visit_pattern(q))?;
+                match rest {
+                    Some(n) => self.add_def(&n.name, DEF_LOCAL, n.span),
+                    None => Ok(()),
+                }
+            }
+            PatternKind::MatchClass {
+                cls,
+                patterns,
+                kwd_patterns,
+                ..
+            } => {
+                self.visit_expr(cls, Ctx::Load)?;
+                patterns
+                    .iter()
+                    .chain(kwd_patterns)
+                    .try_for_each(|q| self.visit_pattern(q))
+            }
+            PatternKind::MatchStar(name) => match name {
+                Some(n) => self.add_def(&n.name, DEF_LOCAL, n.span),
+                None => Ok(()),
+            },
+            PatternKind::MatchAs { pattern, name } => {
+                if let Some(q) = pattern {
+                    self.visit_pattern(q)?;
+                }
+                match name {
+                    Some(n) => self.add_def(&n.name, DEF_LOCAL, n.span),
+                    None => Ok(()),
+                }
             }
         }
     }

@@ -136,6 +136,26 @@ const SNIPPETS: &[(&str, &str)] = &[
         "constant_folding",
         "print(7.5 // 2, -7.5 // 2, 7.5 % -2, -0.0 // 1, 2 ** -1, (1,2)[-1], \"abc\"[1], 2.0 ** 0.5, 0.0 ** 2, 1e300 * 1e10)\n",
     ),
+    (
+        "match_literals_and_values",
+        "import threading\nclass Color:\n    RED = 1\ndef f(x):\n    match x:\n        case 1:\n            return 'one'\n        case -2 | 3.5 | 'four':\n            return 'other'\n        case None:\n            return 'none'\n        case True:\n            return 'yes'\n        case Color.RED:\n            return 'red'\n        case threading.Lock:\n            return 'lock'\n        case (1 | 2) as small:\n            return small\n        case n:\n            return n\nmatch f(1):\n    case 'one':\n        print('one')\n",
+    ),
+    (
+        "match_sequences",
+        "def f(x):\n    match x:\n        case []:\n            return 0\n        case [a]:\n            return a\n        case (a, b):\n            return a + b\n        case [1, *rest]:\n            return rest\n        case [*init, last]:\n            return last\n        case [first, *_, last]:\n            return first + last\n        case [_, _, *_]:\n            return 2\n        case [[a, b], c] | [c, [a, b]]:\n            return a\n    return None\nmatch 1, 2:\n    case x, y:\n        print(x, y)\n",
+    ),
+    (
+        "match_mappings",
+        "def f(msg):\n    match msg:\n        case {}:\n            return 0\n        case {'op': 'stop'}:\n            return 1\n        case {'op': 'add', 'n': n, **rest}:\n            return n, rest\n        case {**everything}:\n            return everything\n        case {1: [a, *_], -1: b}:\n            return a, b\n",
+    ),
+    (
+        "match_classes",
+        "class Point:\n    __match_args__ = ('x', 'y')\n    def __init__(self, x, y):\n        self.x = x\n        self.y = y\ndef f(p):\n    match p:\n        case Point(x=0, y=0):\n            return 'origin'\n        case Point(0, y):\n            return y\n        case Point(x, _) if x > 0:\n            return x\n        case int(n) | float(n):\n            return n\n        case str() | list() | dict() | tuple() | bool():\n            return 'builtin'\n        case Point(x=Point() as inner):\n            return inner\n        case _:\n            return None\n",
+    ),
+    (
+        "match_worker_loop",
+        "import queue\ndef worker(q):\n    total = 0\n    while True:\n        msg = q.get()\n        match msg:\n            case ('add', n):\n                total += n\n            case ('sub', n) if n > 0:\n                total -= n\n            case {'op': 'stop'}:\n                break\n            case _:\n                continue\n    return total\n",
+    ),
 ];
 
 /// CPython-internal opnames, dropped from both sides before comparing.

@@ -236,7 +236,9 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
         Op::Jump | Op::PopBlock => 0,
         // `CALL 2` over the bound `__exit__` and three `None`s.
         Op::ExitCall => -3,
-        Op::MethodCall => -(arg as i32) - 1,
+        // `LOAD_METHOD` leaves two slots where its receiver was (+1 below), CPython's
+        // `NULL`/method and `self`; the call pops both and its arguments.
+        Op::MethodCall => -n - 1,
         Op::PopJumpIfFalse | Op::PopJumpIfTrue | Op::PopJumpIfNone | Op::PopJumpIfNotNone => -1,
         Op::SetupFinally | Op::SetupWith => i32::from(jump),
         Op::SetupCleanup => {
@@ -265,11 +267,13 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | POP_JUMP_BACKWARD_IF_NOT_NONE => -1,
             COPY | LOAD_CONST | LOAD_NAME | LOAD_CLASS_NAME | LOAD_BUILD_CLASS | LOAD_GLOBAL
             | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
-            | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD => 1,
+            | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD | GET_LEN
+            | MATCH_SEQUENCE | MATCH_MAPPING | MATCH_KEYS => 1,
+            MATCH_CLASS => -2,
+            UNPACK_EX => (n & 0xff) + (n >> 8),
             STORE_SUBSCR => -3,
             DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
             BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_SET | BUILD_STRING => 1 - n,
-            UNPACK_EX => (arg & 0xff) as i32 + (arg >> 8) as i32,
             BUILD_MAP => 1 - 2 * n,
             BUILD_CONST_KEY_MAP => -n,
             UNPACK_SEQUENCE => n - 1,

@@ -44,8 +44,8 @@ pub enum Op {
     /// The `with` statement's `__exit__(None, None, None)`: assembled as CPython's `CALL 2`,
     /// which pops the bound `__exit__` below the three `None`s as well.
     ExitCall,
-    /// `CALL n` after `LOAD_METHOD`, which pushed two values (the method and its receiver,
-    /// CPython's method/`self` pair): assembled as `CALL n`; it pops `n + 2` and pushes one.
+    /// `CALL n` of a method loaded by `LOAD_METHOD`: assembled as `CALL n`; it pops the
+    /// method's two slots (the method, or a marker, and its receiver) and the `n` arguments.
     MethodCall,
 }
 
@@ -492,6 +492,7 @@ fn optimize_basic_block(cfg: &mut Cfg, b: BlockId, consts: &mut ConstPool) {
                 if ins.arg == 1 {
                     nop(&mut cfg.blocks[b].instrs[i]);
                 } else {
+                    i = swaptimize(&mut cfg.blocks[b].instrs, i);
                     apply_static_swaps(&mut cfg.blocks[b].instrs, i);
                 }
             }
@@ -532,6 +533,73 @@ fn fold_tuple_on_constants(cfg: &mut Cfg, b: BlockId, i: usize, consts: &mut Con
     }
     instrs[i].op = Op::Real(Opcode::LOAD_CONST);
     instrs[i].arg = idx;
+}
+
+/// CPython's `swaptimize`: a run of `SWAP`s (and `NOP`s) starting at `start` is replaced by
+/// the fewest `SWAP`s with the same effect (`SWAP 2; SWAP 2` cancels out), placed at the end
+/// of the run. Returns the index of the run's last instruction. Pattern matching emits such
+/// runs when it moves captures below the values it still works on.
+fn swaptimize(instrs: &mut [Ins], start: usize) -> usize {
+    let mut depth = instrs[start].arg as usize;
+    let mut len = 1;
+    let mut more = false;
+    while start + len < instrs.len() {
+        match instrs[start + len].op {
+            Op::Real(Opcode::SWAP) => {
+                depth = depth.max(instrs[start + len].arg as usize);
+                more = true;
+            }
+            Op::Real(Opcode::NOP) => {}
+            _ => break,
+        }
+        len += 1;
+    }
+    // Already optimal with a single SWAP.
+    if !more || depth == 0 {
+        return start;
+    }
+    // Run the SWAPs on the stack positions 0..depth (0 = TOS).
+    let mut stack: Vec<Option<usize>> = (0..depth).map(Some).collect();
+    for ins in &instrs[start..start + len] {
+        if ins.op == Op::Real(Opcode::SWAP) {
+            let j = (ins.arg as usize).saturating_sub(1).min(depth - 1);
+            stack.swap(0, j);
+        }
+    }
+    // Rebuild the permutation from its cycles, each through position 0; the SWAPs go at the
+    // end of the run, in reverse order of discovery (the solution is optimal, so they fit).
+    let mut swaps = Vec::new();
+    for i in 0..depth {
+        if stack[i].is_none() || stack[i] == Some(i) {
+            continue;
+        }
+        let mut j = i;
+        loop {
+            if j != 0 {
+                swaps.push(j as u32 + 1);
+            }
+            let Some(next) = stack[j] else {
+                break;
+            };
+            stack[j] = None;
+            j = next;
+        }
+    }
+    if swaps.len() > len {
+        return start + len - 1;
+    }
+    let first = start + len - swaps.len();
+    for ins in &mut instrs[start..first] {
+        nop(ins);
+    }
+    for (ins, arg) in instrs[first..start + len]
+        .iter_mut()
+        .zip(swaps.into_iter().rev())
+    {
+        ins.op = Op::Real(Opcode::SWAP);
+        ins.arg = arg;
+    }
+    start + len - 1
 }
 
 fn swappable(op: Op) -> bool {

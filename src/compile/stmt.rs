@@ -100,6 +100,7 @@ impl<'a> Compiler<'a> {
             StmtKind::Return(value) => self.return_stmt(s, value.as_ref())?,
             StmtKind::Global(_) | StmtKind::Nonlocal(_) => {}
             StmtKind::With { items, body } => self.with_stmt(s, items, body, 0)?,
+            StmtKind::Match { subject, cases } => self.match_stmt(subject, cases)?,
             StmtKind::Assert { test, msg } => {
                 let end = self.new_block();
                 self.jump_if(test, end, true)?;

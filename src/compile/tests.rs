@@ -314,10 +314,10 @@ fn scope_errors_use_python_wording() {
 }
 
 /// Net stack effect of an assembled instruction, and its effect when it jumps. `CALL 2` right
-/// after three `LOAD_CONST None` is the `with` exit call, which also pops the bound `__exit__`;
-/// `method_call` says whether a `CALL`'s callee sits on a `LOAD_METHOD` marker, which it pops
-/// too (the VM's `CALL`, like CPython's method/`self` pair).
-fn effect(code: &crate::bytecode::CodeObject, i: usize, method_call: bool) -> (i32, i32) {
+/// after three `LOAD_CONST None` is the `with` exit call, which also pops the bound `__exit__`.
+/// `LOAD_METHOD` leaves two slots for its receiver; a `CALL` whose callee is such a pair
+/// (`method` is true: the walk in `verify` follows where `LOAD_METHOD`s left them) pops both.
+fn effect(code: &crate::bytecode::CodeObject, i: usize, method: bool) -> (i32, i32) {
     use Opcode::*;
     let ins = code.instrs[i];
     let n = ins.arg as i32;
@@ -331,8 +331,10 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize, method_call: bool) -> (i
                 });
             if exit_call {
                 -3
+            } else if method {
+                -n - 1
             } else {
-                -n - i32::from(method_call)
+                -n
             }
         }
         FOR_ITER => return (1, -1),
@@ -344,13 +346,15 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize, method_call: bool) -> (i
         COPY | LOAD_CONST | LOAD_NAME | LOAD_CLASS_NAME | LOAD_BUILD_CLASS | LOAD_GLOBAL
         | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
         | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD => 1,
+        GET_LEN | MATCH_SEQUENCE | MATCH_MAPPING | MATCH_KEYS => 1,
+        MATCH_CLASS => -2,
+        UNPACK_EX => (n & 0xff) + (n >> 8),
         STORE_SUBSCR => -3,
         DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
         BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_SET | BUILD_STRING => 1 - n,
         BUILD_MAP => 1 - 2 * n,
         BUILD_CONST_KEY_MAP => -n,
         UNPACK_SEQUENCE => n - 1,
-        UNPACK_EX => (n & 0xff) + (n >> 8),
         FORMAT_VALUE => -i32::from(ins.arg & 4 != 0),
         CALL_FUNCTION_EX => -1 - (n & 1),
         MAKE_FUNCTION => -((ins.arg & 0x0f).count_ones() as i32),
@@ -362,78 +366,66 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize, method_call: bool) -> (i
 
 /// Checks what the VM relies on: jump targets and handlers in range, the stack never below
 /// zero or above `stacksize`, one depth per instruction on every path, and each handler
-/// entered at `depth + lasti + 1` with every covered instruction at or above `depth`. The
-/// abstract stack records which slots hold a `LOAD_METHOD` marker, so that a `CALL` pops its
-/// callee's marker exactly when the VM does.
+/// entered at `depth + lasti + 1` with every covered instruction at or above `depth`.
 fn verify(code: &crate::bytecode::CodeObject) -> Result<(), String> {
     use Opcode::*;
     let n = code.instrs.len();
     let mut depth: Vec<Option<i32>> = vec![None; n];
-    let mut work: Vec<(usize, Vec<bool>)> = vec![(0usize, Vec::new())];
+    // (instruction, depth, the depths at which `LOAD_METHOD`s left a method pair's lower
+    // slot that no `CALL` has consumed yet).
+    let mut work: Vec<(usize, i32, Vec<i32>)> = vec![(0usize, 0i32, Vec::new())];
     for e in &code.exception_table {
         if e.start >= e.end || e.end as usize > n || e.target as usize >= n {
             return Err(format!("bad exception entry {e:?}"));
         }
-        let d = e.depth as usize + usize::from(e.lasti) + 1;
-        work.push((e.target as usize, vec![false; d]));
+        work.push((
+            e.target as usize,
+            e.depth as i32 + i32::from(e.lasti) + 1,
+            Vec::new(),
+        ));
     }
-    let apply = |stack: &Vec<bool>, e: i32| -> Option<Vec<bool>> {
-        let mut s = stack.clone();
-        if e >= 0 {
-            s.extend(std::iter::repeat_n(false, e as usize));
-        } else {
-            let keep = s.len().checked_sub((-e) as usize)?;
-            s.truncate(keep);
-        }
-        Some(s)
-    };
-    while let Some((i, stack)) = work.pop() {
+    while let Some((i, d, mut pairs)) = work.pop() {
         if i >= n {
             return Err(format!("fell off the end at {i}"));
         }
-        let d = stack.len() as i32;
         match depth[i] {
             Some(old) if old == d => continue,
             Some(old) => return Err(format!("instruction {i}: depth {old} and {d}")),
             None => depth[i] = Some(d),
         }
-        if d as u32 > code.stacksize {
+        if d < 0 || d as u32 > code.stacksize {
             return Err(format!(
                 "instruction {i}: depth {d}, stacksize {}",
                 code.stacksize
             ));
         }
         let ins = code.instrs[i];
-        let method_call = ins.op == CALL
-            && stack
-                .len()
-                .checked_sub(ins.arg as usize + 2)
-                .is_some_and(|at| stack[at]);
-        let (fall, jump) = effect(code, i, method_call);
-        let underflow = || format!("instruction {i}: stack below zero");
+        // A handler's entry (or a jump) to a lower depth ends the pairs above it.
+        pairs.retain(|&p| p < d);
+        let method = match ins.op {
+            LOAD_METHOD => {
+                pairs.push(d - 1);
+                false
+            }
+            CALL if pairs.last() == Some(&(d - ins.arg as i32 - 2)) => {
+                pairs.pop();
+                true
+            }
+            _ => false,
+        };
+        let (fall, jump) = effect(code, i, method);
         if let Some(t) = ins.jump_target(i) {
             if t >= n {
                 return Err(format!("instruction {i} jumps out of range"));
             }
-            work.push((t, apply(&stack, jump).ok_or_else(underflow)?));
+            work.push((t, d + jump, pairs.clone()));
         }
         let ends = matches!(
             ins.op,
             JUMP_FORWARD | JUMP_BACKWARD | RETURN_VALUE | RAISE_VARARGS | RERAISE
         );
         if !ends {
-            let mut next = apply(&stack, fall).ok_or_else(underflow)?;
-            // A marker is never on top (its receiver is above it until the `CALL`), so the top
-            // slot after an instruction is a plain value; after `LOAD_METHOD` the marker is
-            // the slot below the receiver.
-            if let Some(top) = next.last_mut() {
-                *top = false;
-            }
-            if ins.op == LOAD_METHOD {
-                let at = next.len() - 2;
-                next[at] = true;
-            }
-            work.push((i + 1, next));
+            work.push((i + 1, d + fall, pairs));
         }
     }
     for e in &code.exception_table {
@@ -505,4 +497,138 @@ fn qualnames_match_python() {
             ("g", "g"),
         ]
     );
+}
+
+/// Like `check_err`, and the error points at `line:col` (1-based, as CPython's caret).
+fn check_err_at(source: &str, message: &str, at: (usize, usize)) {
+    match crate::compile_source("t.toy", source) {
+        Ok(_) => panic!("expected `{message}`, but it compiled:\n{source}"),
+        Err(e) => {
+            let start = e.span.start as usize;
+            let line = 1 + crate::lexer::count_lines(&source[..start]);
+            let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+            let col = 1 + source[line_start..start].chars().count();
+            assert_eq!(
+                (e.message.as_str(), (line, col)),
+                (message, at),
+                "source:\n{source}"
+            );
+        }
+    }
+}
+
+#[test]
+fn match_compile_errors_are_cpythons() {
+    // Messages and positions as python3.11 reports them.
+    let m = |cases: &str| format!("match x:\n{cases}");
+    check_err_at(
+        &m("    case a:\n        pass\n    case 1:\n        pass\n"),
+        "name capture 'a' makes remaining patterns unreachable",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case _:\n        pass\n    case 1:\n        pass\n"),
+        "wildcard makes remaining patterns unreachable",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case a | b:\n        pass\n"),
+        "name capture 'a' makes remaining patterns unreachable",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case [a, a]:\n        pass\n"),
+        "multiple assignments to name 'a' in pattern",
+        (2, 14),
+    );
+    check_err_at(
+        &m("    case {\"a\": [a, a]}:\n        pass\n"),
+        "multiple assignments to name 'a' in pattern",
+        (2, 20),
+    );
+    check_err_at(
+        &m("    case P(x=[a], y=a):\n        pass\n"),
+        "multiple assignments to name 'a' in pattern",
+        (2, 21),
+    );
+    check_err_at(
+        &m("    case 1 | a:\n        pass\n"),
+        "alternative patterns bind different names",
+        (2, 14),
+    );
+    check_err_at(
+        &m("    case [a] | [b]:\n        pass\n"),
+        "alternative patterns bind different names",
+        (2, 17),
+    );
+    check_err_at(
+        &m("    case {\"a\": 1, \"a\": 2}:\n        pass\n"),
+        "mapping pattern checks duplicate key ('a')",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case {1: _, 1.0: _}:\n        pass\n"),
+        "mapping pattern checks duplicate key (1.0)",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case {1: _, True: _}:\n        pass\n"),
+        "mapping pattern checks duplicate key (True)",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case [*a, *b]:\n        pass\n"),
+        "multiple starred names in sequence pattern",
+        (2, 10),
+    );
+    check_err_at(
+        &m("    case P(a=1, a=2):\n        pass\n"),
+        "attribute name repeated in class pattern: a",
+        (2, 19),
+    );
+    // Guarded and last cases may be irrefutable; alternatives bind the same names in any order.
+    for ok in [
+        "    case a if a:\n        pass\n    case 2:\n        pass\n",
+        "    case (a, b) | (b, a):\n        pass\n",
+        "    case [1, *_] | [*_, 1] | 3:\n        pass\n    case x:\n        pass\n",
+    ] {
+        compile(&m(ok));
+    }
+}
+
+#[test]
+fn match_captures_are_locals_and_cases_keep_cpythons_shape() {
+    // The last case before a trailing `case _:` (a NOP) works on the subject itself; each
+    // alternative of an or-pattern on its own copy. The captures of `(b, a)` are put in the
+    // first alternative's order by SWAPs, which CPython's `swaptimize` shortens to one (and
+    // to none for `(a, b)`).
+    let p = compile(
+        "def f(p):\n    match p:\n        case (a, b) | (b, a):\n            return a\n        case _:\n            return b\n",
+    );
+    let f = &p.codes[1];
+    assert_eq!(f.varnames, ["p", "a", "b"]);
+    let ops: Vec<&str> = f.instrs.iter().map(|i| i.op.name()).collect();
+    assert!(
+        ops.starts_with(&["RESUME", "LOAD_FAST", "COPY", "MATCH_SEQUENCE"]),
+        "{ops:?}"
+    );
+    assert_eq!(ops.iter().filter(|o| **o == "SWAP").count(), 1, "{ops:?}");
+    assert!(ops.contains(&"NOP"), "{ops:?}");
+    assert_eq!(p.check_control_flow(), Ok(()));
+}
+
+#[test]
+fn patterns_nested_to_the_bracket_limit_compile() {
+    // The parser's bracket limit (200) bounds the compiler's recursion over patterns; the
+    // deepest patterns compile within a test thread's stack, in a debug build.
+    let n = crate::lexer::MAX_BRACKET_DEPTH - 1;
+    let seq = format!("{}a{}", "[".repeat(n), "]".repeat(n));
+    let cls = format!("{}a{}", "P(x=".repeat(n), ")".repeat(n));
+    let map = format!("{}a{}", "{1: ".repeat(n), "}".repeat(n));
+    for pattern in [seq, cls, map] {
+        let p = compile(&format!(
+            "match x:\n    case {pattern} | a:\n        pass\n"
+        ));
+        assert_eq!(p.check_control_flow(), Ok(()));
+    }
 }

@@ -258,3 +258,30 @@ fn indentation_limit() {
         render(&src)
     );
 }
+
+#[test]
+fn soft_keywords_match_and_case() {
+    // A `match` line ending with a colon (outside brackets) starts a statement; `case` is a
+    // keyword at the start of a line directly inside its block.
+    check(
+        "match x:\n  case 1: y\n  case (a,\n    b): z\n",
+        "Match x Colon NL IN Case 1 Colon y NL Case Lpar a Comma b Rpar Colon z NL DE",
+    );
+    // Elsewhere they are names: not ending with a colon, an annotation, inside the body.
+    check("match(x)\n", "match Lpar x Rpar NL");
+    check("match = {1: 2}\n", "match Equal Lbrace 1 Colon 2 Rbrace NL");
+    check("match[a]: int\n", "match Lsqb a Rsqb Colon int NL");
+    check("case = 1\n", "case Equal 1 NL");
+    check(
+        "match x:\n  case 1:\n    case = match\n",
+        "Match x Colon NL IN Case 1 Colon NL IN case Equal match NL DE DE",
+    );
+    // A nested `match` block closes before the outer one's next `case`.
+    check(
+        "match x:\n  case 1:\n    match y:\n      case 2: a\n  case 3: b\ncase\n",
+        "Match x Colon NL IN Case 1 Colon NL IN Match y Colon NL IN Case 2 Colon a NL DE DE \
+         Case 3 Colon b NL DE case NL",
+    );
+    // Inside an f-string field `match` is always a name.
+    check("f'{match}'\n", "f[{3..8}] NL");
+}

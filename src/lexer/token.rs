@@ -49,6 +49,10 @@ pub enum Tok {
     Try,
     While,
     With,
+    /// The soft keyword `match` starting a `match` statement (elsewhere `match` is a name).
+    Match,
+    /// The soft keyword `case` starting a clause of a `match` block (elsewhere a name).
+    Case,
     // Operators and delimiters, named as in CPython's `token` module.
     Lpar,
     Rpar,

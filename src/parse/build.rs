@@ -11,6 +11,7 @@
 // take them as the grammar hands them over.
 #![allow(clippy::boxed_local, clippy::vec_box)]
 
+pub mod pattern;
 mod stmt;
 
 use lalrpop_util::ParseError;
@@ -18,6 +19,7 @@ use lalrpop_util::ParseError;
 use crate::ast::*;
 use crate::error::CompileError;
 use crate::lexer::{FPiece, StrTok, Tok};
+pub use pattern::ClassPatArg;
 pub use stmt::*;
 use stmt::{check_target, Target};
 

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 
 /// Valid Python that gilvm compiles.
 const ACCEPTED: &[&str] = &[
+    "match x:\n    case 1:\n        pass\n    case _:\n        pass\n",
     "match = 1\ncase = 2\nprint(match, case)\n",
     "with (a, b):\n    pass\n",
     "with a as (b, c):\n    pass\n",
@@ -129,7 +130,6 @@ const REFUSED: &[&str] = &[
     "def f() -> None:\n    pass\n",
     "def f(a, /, b):\n    pass\n",
     "lambda a, /, b: a\n",
-    "match x:\n    case 1:\n        pass\n    case _:\n        pass\n",
     "try:\n    pass\nexcept* ValueError:\n    pass\n",
     "with (open('a') as f, open('b') as g):\n    pass\n",
     "x = ...\n",

@@ -162,21 +162,6 @@ fn unexpected(
     }
     let head = ctx.head().cloned();
     let after = |t: Tok| ctx.previous().is_some_and(|p| p.1 == t);
-    if matches!(&head, Some(Tok::Name(n)) if n == "match") && ctx.depth == 0 {
-        // `match subject:` fails to parse at the subject or at the colon: the statement is
-        // valid Python (3.10+) that gilvm's grammar does not have.
-        let rest = source.get(l..).unwrap_or("");
-        let line = rest.split('\n').next().unwrap_or("");
-        if line.trim_end().ends_with(':') {
-            if let Some((ml, _, _)) = ctx.tokens.get(ctx.line_start) {
-                return syntax(
-                    "the 'match' statement is not supported by gilvm",
-                    *ml,
-                    *ml + 5,
-                );
-            }
-        }
-    }
     if tok == Some(&Tok::Star) && after(Tok::Except) {
         return syntax(
             "'except*' (exception groups) is not supported by gilvm",
@@ -206,6 +191,8 @@ fn unexpected(
                 | Tok::With
                 | Tok::Def
                 | Tok::Class
+                | Tok::Match
+                | Tok::Case
         )
     );
     if tok == Some(&Tok::Equal) && matches!(head, Some(Tok::If | Tok::Elif | Tok::While)) {
@@ -249,6 +236,12 @@ fn unexpected(
     if matches!(head, Some(Tok::Import | Tok::From)) && expects("Name") {
         return syntax("expected a name", l, r);
     }
+    // CPython words every other error in a pattern, and a `match` block without a `case`,
+    // as plain invalid syntax.
+    if head == Some(Tok::Case) || (!expected.is_empty() && expected.iter().all(|e| e == "\"case\""))
+    {
+        return syntax("invalid syntax", l, r);
+    }
     if let [only] = expected {
         if only == "Name" {
             return syntax("expected a name", l, r);
@@ -279,6 +272,8 @@ fn block_name(t: &Tok) -> String {
         Tok::Except => "except",
         Tok::Finally => "finally",
         Tok::With => "with",
+        Tok::Match => "match",
+        Tok::Case => "case",
         _ => return "statement".to_string(),
     };
     format!("'{kw}' statement")

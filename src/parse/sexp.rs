@@ -153,6 +153,77 @@ fn stmt(s: &Stmt, indent: usize, out: &mut String) {
             out,
             format!("from {} import {}", module.name, aliases(names)),
         ),
+        StmtKind::Match { subject, cases } => {
+            line(out, format!("match {}", expr(subject)));
+            for c in cases {
+                let guard = c
+                    .guard
+                    .as_ref()
+                    .map_or(String::new(), |g| format!(" if {}", expr(g)));
+                block(
+                    &format!("case {}{guard}", pattern(&c.pattern)),
+                    &c.body,
+                    indent + 1,
+                    out,
+                );
+            }
+        }
+    }
+}
+
+/// A pattern: `(== v)` for a value, `(is None)`, `[a *rest]`, `{k: p **rest}`,
+/// `(C p x=q)`, `(as p name)`, `(| p q)`; captures and `_` as themselves.
+fn pattern(p: &Pattern) -> String {
+    let list = |ps: &[Pattern]| ps.iter().map(pattern).collect::<Vec<_>>().join(" ");
+    match &p.kind {
+        PatternKind::MatchValue(e) => format!("(== {})", expr(e)),
+        PatternKind::MatchSingleton(e) => format!("(is {})", expr(e)),
+        PatternKind::MatchSequence(items) => format!("[{}]", list(items)),
+        PatternKind::MatchMapping {
+            keys,
+            patterns,
+            rest,
+        } => {
+            let mut parts: Vec<String> = keys
+                .iter()
+                .zip(patterns)
+                .map(|(k, p)| format!("{}: {}", expr(k), pattern(p)))
+                .collect();
+            parts.extend(rest.iter().map(|r| format!("**{}", r.name)));
+            format!("{{{}}}", parts.join(" "))
+        }
+        PatternKind::MatchClass {
+            cls,
+            patterns,
+            kwd_attrs,
+            kwd_patterns,
+        } => {
+            let mut parts = vec![expr(cls)];
+            parts.extend(patterns.iter().map(pattern));
+            parts.extend(
+                kwd_attrs
+                    .iter()
+                    .zip(kwd_patterns)
+                    .map(|(a, p)| format!("{}={}", a.name, pattern(p))),
+            );
+            format!("({})", parts.join(" "))
+        }
+        PatternKind::MatchStar(name) => {
+            format!("*{}", name.as_ref().map_or("_", |n| n.name.as_str()))
+        }
+        PatternKind::MatchAs {
+            pattern: None,
+            name,
+        } => name.as_ref().map_or("_", |n| n.name.as_str()).to_string(),
+        PatternKind::MatchAs {
+            pattern: Some(p),
+            name,
+        } => format!(
+            "(as {} {})",
+            pattern(p),
+            name.as_ref().map_or("_", |n| n.name.as_str())
+        ),
+        PatternKind::MatchOr(alts) => format!("(| {})", list(alts)),
     }
 }
 

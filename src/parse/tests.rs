@@ -601,6 +601,186 @@ fn sets_kwargs_walrus_and_starred_targets() {
 }
 
 #[test]
+fn soft_keywords() {
+    // `match` and `case` stay names wherever they do not start a statement or a clause.
+    check(
+        "match = 3\nmatch(x)\nmatch.group(1)\ncase = [1]\ncase[0] = match\nobj.match = obj.case\nmatch, case = 1, 2\nmatch[a:b]\n",
+        "
+        match = 3
+        (call match x)
+        (call (. match group) 1)
+        case = [1]
+        ([] case 0) = match
+        (. obj match) = (. obj case)
+        (tuple match case) = (tuple 1 2)
+        ([] match (slice a b _))
+        ",
+    );
+    check(
+        "def match(case):\n    return case\nmatch(1)\nprint(match, case)\n",
+        "
+        def match(case)
+          return case
+        (call match 1)
+        (call print match case)
+        ",
+    );
+    // The words as the subject and as a capture.
+    check(
+        "match match:\n    case case:\n        pass\n",
+        "
+        match match
+          case case
+            pass
+        ",
+    );
+    // `case` is a keyword only directly inside a `match` block.
+    check(
+        "match x:\n    case 1:\n        case = 2\n        match = case\ncase = 3\n",
+        "
+        match x
+          case (== 1)
+            case = 2
+            match = case
+        case = 3
+        ",
+    );
+    // A `match` line is a statement only when it ends with a colon outside brackets.
+    check(
+        "match (x):\n    case 1: pass\nmatch(x, {1: 2})\nmatch -x:\n    case _: pass\n",
+        "
+        match x
+          case (== 1)
+            pass
+        (call match x {1: 2})
+        match (neg x)
+          case _
+            pass
+        ",
+    );
+}
+
+#[test]
+fn match_statements() {
+    check(
+        "match a, *b:\n    case 1 | -2 | 3.5 | -0.5 | 'a' 'b' | None | True | False: pass\n",
+        r#"
+        match (tuple a *b)
+          case (| (== 1) (== (neg 2)) (== 3.5) (== (neg 0.5)) (== "ab") (is None) (is True) (is False))
+            pass
+        "#,
+    );
+    check(
+        "match msg:\n    case ('add', n):\n        total += n\n    case {'op': 'stop', **rest}:\n        pass\n    case Point(x=0, y=y) | Point(0, y):\n        pass\n    case [a, *rest] if a > 0:\n        pass\n    case (1 as one) | (2 as one):\n        pass\n    case a.b.c | {a.b: _, 1: [*_]}:\n        pass\n    case x, *y:\n        pass\n    case () | []:\n        pass\n    case _:\n        pass\n",
+        r#"
+        match msg
+          case [(== "add") n]
+            total += n
+          case {"op": (== "stop") **rest}
+            pass
+          case (| (Point x=(== 0) y=y) (Point (== 0) y))
+            pass
+          case [a *rest] if (cmp a > 0)
+            pass
+          case (| (as (== 1) one) (as (== 2) one))
+            pass
+          case (| (== (. (. a b) c)) {(. a b): _ 1: [*_]})
+            pass
+          case [x *y]
+            pass
+          case (| [] [])
+            pass
+          case _
+            pass
+        "#,
+    );
+    check(
+        "def f(x):\n    match x:\n        case int(n) if n > 0:\n            match n:\n                case 1: return 'one'\n            return 'pos'\n    return None\n",
+        r#"
+        def f(x)
+          match x
+            case (int n) if (cmp n > 0)
+              match n
+                case (== 1)
+                  return "one"
+              return "pos"
+          return None
+        "#,
+    );
+}
+
+#[test]
+fn match_errors() {
+    check_err(
+        "match x:\ncase 1:\n    pass\n",
+        "IndentationError: expected an indented block after 'match' statement on line 1 @2:1",
+    );
+    check_err(
+        "match x:\n    case 1:\n    pass\n",
+        "IndentationError: expected an indented block after 'case' statement on line 2 @3:5",
+    );
+    check_err(
+        "match x:\n    case 1\n        pass\n",
+        "SyntaxError: expected ':' @2:11",
+    );
+    check_err("match x:\n    pass\n", "SyntaxError: invalid syntax @2:5");
+    check_err(
+        "match x:\n    case 1 as _:\n        pass\n",
+        "SyntaxError: cannot use '_' as a target @2:15",
+    );
+    check_err(
+        "match x:\n    case P(a=1, 2):\n        pass\n",
+        "SyntaxError: positional patterns follow keyword patterns @2:17",
+    );
+    check_err(
+        "match x:\n    case f\"x\":\n        pass\n",
+        "SyntaxError: patterns may only match literals and attribute lookups @2:10",
+    );
+    check_err(
+        "match x:\n    case {f\"x\": 1}:\n        pass\n",
+        "SyntaxError: mapping pattern keys may only match literals and attribute lookups @2:11",
+    );
+    check_err(
+        "match x:\n    case 1 + 2:\n        pass\n",
+        "SyntaxError: imaginary number required in complex literal @2:14",
+    );
+    check_err(
+        "match x:\n    case 1 + 2j:\n        pass\n",
+        "SyntaxError: complex numbers are not supported by gilvm @2:14",
+    );
+    check_err(
+        "match x:\n    case {**_}:\n        pass\n",
+        "SyntaxError: invalid syntax @2:13",
+    );
+    check_err(
+        "match *a:\n    case 1:\n        pass\n",
+        "SyntaxError: invalid syntax @1:9",
+    );
+    check_err(
+        "match x:\n    case -x:\n        pass\n",
+        "SyntaxError: invalid syntax @2:11",
+    );
+    check_err(
+        "match x:\n    case (*a):\n        pass\n",
+        "SyntaxError: invalid syntax @2:13",
+    );
+    check_err(
+        "match x:\n    case *a:\n        pass\n",
+        "SyntaxError: invalid syntax @2:12",
+    );
+    // CPython points at `case` (it parsed `match x:` first); without a colon at its end the
+    // line is not a `match` statement for gilvm's lexer, so the error is at the subject.
+    check_err(
+        "match x: case 1: pass\n",
+        "SyntaxError: invalid syntax @1:7",
+    );
+    check_err(
+        "match x:\n    case 1:\n        pass\n    x = 1\n",
+        "SyntaxError: invalid syntax @4:5",
+    );
+}
+
+#[test]
 fn spans() {
     let m = parse_module("x = 1\nif a:\n    f(b)\n").unwrap_or_else(|e| panic!("{e:?}"));
     let spans: Vec<(u32, u32)> = m.body.iter().map(|s| (s.span.start, s.span.end)).collect();
@@ -631,6 +811,9 @@ fn python_agrees() {
         argument_errors,
         fstring_errors,
         unsupported,
+        soft_keywords,
+        match_statements,
+        match_errors,
     ] {
         test();
     }

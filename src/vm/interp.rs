@@ -19,6 +19,7 @@ use crate::vm::gil;
 use crate::vm::heap::{ExcObj, Obj, TbEntry};
 use crate::vm::lost::{self, LocKey, ReadLog};
 use crate::vm::machine::Vm;
+use crate::vm::matching;
 use crate::vm::ops;
 use crate::vm::sync::{Site, SyncObj};
 use crate::vm::thread::ThreadState;
@@ -592,8 +593,8 @@ impl Vm {
                     Opcode::FOR_ITER => {
                         let it = top!();
                         if let Value::Obj(id) = it {
-                            match self.rt.heap.get_mut(id) {
-                                Obj::RangeIter { cur, stop, step } => {
+                            match self.rt.heap.slot_mut(id) {
+                                Some(Obj::RangeIter { cur, stop, step }) => {
                                     // The step of `ops::iter_next` for a range, written out: calling a
                                     // shared function returning `Option` cost 0.6 x86 instructions per VM
                                     // instruction more here (callgrind).
@@ -645,7 +646,8 @@ impl Vm {
                                 } else {
                                     self.call_site
                                 };
-                                if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
+                                if let Some(Obj::Sync(SyncObj::Lock(l))) = self.rt.heap.slot_mut(id)
+                                {
                                     // A woken waiter that has not run yet goes back to
                                     // waiting when the lock is taken: `Vm::lock_take`.
                                     if l.owner.is_none() && l.woken.is_none() {
@@ -675,7 +677,9 @@ impl Vm {
                                 (s[sp - 4], s[sp - 3], s[sp - 2], s[sp - 1])
                             {
                                 if prev == Opcode::LOAD_CONST {
-                                    if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
+                                    if let Some(Obj::Sync(SyncObj::Lock(l))) =
+                                        self.rt.heap.slot_mut(id)
+                                    {
                                         // Waiters under py27/py39 arm a timer: the slow path.
                                         if l.owner.is_some()
                                             && (l.waiters.is_empty()
@@ -722,7 +726,8 @@ impl Vm {
                             // (`mark_fused_runs`), now at index `pc`.
                             let fi = unsafe { *instrs.get_unchecked(pc) };
                             if let Value::Obj(id) = top!() {
-                                if let Obj::RangeIter { cur, stop, step } = self.rt.heap.get_mut(id)
+                                if let Some(Obj::RangeIter { cur, stop, step }) =
+                                    self.rt.heap.slot_mut(id)
                                 {
                                     // As in `FOR_ITER` above.
                                     let c = *cur;
@@ -799,11 +804,16 @@ impl Vm {
                     | Opcode::BUILD_SET
                     | Opcode::SET_ADD
                     | Opcode::SET_UPDATE
-                    | Opcode::DICT_UPDATE
                     | Opcode::DICT_MERGE
-                    | Opcode::UNPACK_EX
                     | Opcode::DELETE_ATTR
                     | Opcode::UNPACK_SEQUENCE
+                    | Opcode::UNPACK_EX
+                    | Opcode::DICT_UPDATE
+                    | Opcode::GET_LEN
+                    | Opcode::MATCH_SEQUENCE
+                    | Opcode::MATCH_MAPPING
+                    | Opcode::MATCH_KEYS
+                    | Opcode::MATCH_CLASS
                     | Opcode::FORMAT_VALUE
                     | Opcode::POP_JUMP_FORWARD_IF_NONE
                     | Opcode::POP_JUMP_FORWARD_IF_NOT_NONE
@@ -1232,13 +1242,6 @@ impl Vm {
                 tri!(self.dict_update_op(stack[at], src, callee));
                 Flow::Next
             }
-            Opcode::UNPACK_EX => {
-                let seq = pop!();
-                let (before, after) = ((ins.arg & 0xff) as usize, (ins.arg >> 8) as usize);
-                let items = tri!(ops::unpack_ex(&mut self.rt, seq, before, after));
-                stack.extend(items.into_iter().rev());
-                Flow::Next
-            }
             Opcode::DELETE_ATTR => {
                 let obj = pop!();
                 tri!(self.delete_attr(obj, ins.arg));
@@ -1248,6 +1251,40 @@ impl Vm {
                 let seq = pop!();
                 let items = tri!(ops::unpack(&mut self.rt, seq, ins.arg as usize));
                 stack.extend(items.into_iter().rev());
+                Flow::Next
+            }
+            Opcode::UNPACK_EX => {
+                let seq = pop!();
+                stack.extend(tri!(matching::unpack_ex(&mut self.rt, seq, ins.arg)));
+                Flow::Next
+            }
+            Opcode::GET_LEN => {
+                stack.push(tri!(matching::get_len(&self.rt, top!())));
+                Flow::Next
+            }
+            Opcode::MATCH_SEQUENCE => {
+                stack.push(Value::Bool(matching::is_match_sequence(&self.rt, top!())));
+                Flow::Next
+            }
+            Opcode::MATCH_MAPPING => {
+                stack.push(Value::Bool(matching::is_match_mapping(&self.rt, top!())));
+                Flow::Next
+            }
+            Opcode::MATCH_KEYS => {
+                let keys = top!();
+                let map = stack[stack.len() - 2];
+                let at = (code_id, rg.pc as u32 - 1);
+                stack.push(tri!(self.match_keys_op(map, keys, reads, at)));
+                Flow::Next
+            }
+            Opcode::MATCH_CLASS => {
+                let names = pop!();
+                let cls = pop!();
+                let subject = pop!();
+                save_pc!();
+                let at = (code_id, rg.pc as u32 - 1);
+                let attrs = tri!(self.match_class_op(subject, cls, ins.arg, names, reads, at));
+                stack.push(attrs);
                 Flow::Next
             }
             Opcode::FORMAT_VALUE => {
@@ -1787,15 +1824,17 @@ impl Vm {
 
     /// Creates an exception object of `kind` with no message (used by `raise ValueError`).
     pub fn new_exception(&mut self, kind: ExcKind, args: Vec<Value>) -> PyResult<Value> {
-        Ok(Value::Obj(self.rt.heap.alloc(Obj::Exception(ExcObj {
-            kind,
-            args,
-            traceback: Vec::new(),
-            cause: None,
-            context: None,
-            class: None,
-            attrs: Default::default(),
-        }))?))
+        Ok(Value::Obj(self.rt.heap.alloc(Obj::Exception(Box::new(
+            ExcObj {
+                kind,
+                args,
+                traceback: Vec::new(),
+                cause: None,
+                context: None,
+                class: None,
+                attrs: Default::default(),
+            },
+        )))?))
     }
 
     /// Puts a woken thread's blocking-call result on its stack.

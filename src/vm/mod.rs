@@ -22,6 +22,7 @@ pub mod items;
 pub mod lifecycle;
 pub mod lost;
 pub mod machine;
+pub mod matching;
 pub mod memory;
 pub mod methods;
 pub mod natives;
@@ -208,7 +209,7 @@ impl Rt {
                 vec![self.new_str("gilvm: work limit reached".to_string())?],
             ),
         };
-        Ok(self.heap.alloc(Obj::Exception(ExcObj {
+        Ok(self.heap.alloc(Obj::Exception(Box::new(ExcObj {
             kind,
             args,
             traceback: Vec::new(),
@@ -216,7 +217,7 @@ impl Rt {
             context: None,
             class: None,
             attrs: Default::default(),
-        }))?)
+        })))?)
     }
 
     /// The string content if `v` is a str.

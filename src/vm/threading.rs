@@ -275,14 +275,14 @@ impl Vm {
             Some(Value::None) | None => self.threads[self.current as usize].daemon,
             Some(v) => ops::truthy(&self.rt, v),
         };
-        self.rt.alloc(Obj::Sync(SyncObj::Thread(ThreadObj {
+        self.rt.alloc(Obj::Sync(SyncObj::Thread(Box::new(ThreadObj {
             name,
             target,
             args: targs,
             kwargs,
             daemon,
             tid: None,
-        })))
+        }))))
     }
 
     /// The `__name__` of a function or built-in, for default thread names.
@@ -313,7 +313,10 @@ impl Vm {
             daemon: t.daemon,
             tid: Some(tid),
         };
-        let id = self.rt.heap.alloc(Obj::Sync(SyncObj::Thread(obj)))?;
+        let id = self
+            .rt
+            .heap
+            .alloc(Obj::Sync(SyncObj::Thread(Box::new(obj))))?;
         self.threads[tid as usize].obj = Some(id);
         Ok(Value::Obj(id))
     }

@@ -18,7 +18,7 @@ pub fn stmt(kind: StmtKind, l: usize, r: usize) -> Stmt {
 }
 
 /// The span from `l` to the end of the last statement of the last non-empty body.
-fn block_span(l: usize, bodies: &[&[Stmt]]) -> Span {
+pub(super) fn block_span(l: usize, bodies: &[&[Stmt]]) -> Span {
     let end = bodies
         .iter()
         .rev()
