@@ -41,6 +41,18 @@ PROGRAMS = [
     ("d", "d_queue.py", [], 0.2, None, None, True, "queue.Queue 2 producers × 50k, 2 consumers"),
     ("f", "f_many_threads_locked.py", [], 0.2, None, None, True, "1,000 threads × 100 locked"),
     ("g", "g_event_100k.py", [], None, None, 256, True, "100,000 threads wait on one Event"),
+    # Ordinary Python, one thread (issue 21's suite; goal: each ≤ 0.5× CPython's time).
+    ("l/calls", "l_calls.py", [], 0.5, None, None, True,
+     "function calls with keyword and default arguments, a closure"),
+    ("l/listdict", "l_listdict.py", [], 0.5, None, None, True, "list and dict loop"),
+    ("l/strings", "l_strings.py", [], 0.5, None, None, True,
+     "`s += \"x\"` in a function, f-strings, `%`, `format`, `join`"),
+    ("l/comp", "l_comprehensions.py", [], 0.5, None, None, True,
+     "comprehensions, `sorted(key=)`, `min`/`max`/`sum`"),
+    ("l/exc", "l_exceptions.py", [], 0.5, None, None, True, "exceptions raised and caught"),
+    ("l/fib", "l_fib.py", [], 0.5, None, None, True, "recursion: fib(25)"),
+    ("l/classes", "l_classes.py", [], 0.5, None, None, True,
+     "instance attributes and method calls"),
 ]
 
 # Cost flatness: the same total work split over more threads, once unlocked and once locked.

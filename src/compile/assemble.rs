@@ -270,10 +270,10 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD | GET_LEN
             | MATCH_SEQUENCE | MATCH_MAPPING | MATCH_KEYS => 1,
             MATCH_CLASS => -2,
-            UNPACK_EX => (n & 0xff) + (n >> 8),
             STORE_SUBSCR => -3,
             DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
             BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_SET | BUILD_STRING => 1 - n,
+            UNPACK_EX => (arg & 0xff) as i32 + (arg >> 8) as i32,
             BUILD_MAP => 1 - 2 * n,
             BUILD_CONST_KEY_MAP => -n,
             UNPACK_SEQUENCE => n - 1,

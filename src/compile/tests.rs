@@ -314,10 +314,10 @@ fn scope_errors_use_python_wording() {
 }
 
 /// Net stack effect of an assembled instruction, and its effect when it jumps. `CALL 2` right
-/// after three `LOAD_CONST None` is the `with` exit call, which also pops the bound `__exit__`.
-/// `LOAD_METHOD` leaves two slots for its receiver; a `CALL` whose callee is such a pair
-/// (`method` is true: the walk in `verify` follows where `LOAD_METHOD`s left them) pops both.
-fn effect(code: &crate::bytecode::CodeObject, i: usize, method: bool) -> (i32, i32) {
+/// after three `LOAD_CONST None` is the `with` exit call, which also pops the bound `__exit__`;
+/// `method_call` says whether a `CALL`'s callee sits on a `LOAD_METHOD` marker, which it pops
+/// too (the VM's `CALL`, like CPython's method/`self` pair).
+fn effect(code: &crate::bytecode::CodeObject, i: usize, method_call: bool) -> (i32, i32) {
     use Opcode::*;
     let ins = code.instrs[i];
     let n = ins.arg as i32;
@@ -331,10 +331,8 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize, method: bool) -> (i32, i
                 });
             if exit_call {
                 -3
-            } else if method {
-                -n - 1
             } else {
-                -n
+                -n - i32::from(method_call)
             }
         }
         FOR_ITER => return (1, -1),
@@ -366,66 +364,78 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize, method: bool) -> (i32, i
 
 /// Checks what the VM relies on: jump targets and handlers in range, the stack never below
 /// zero or above `stacksize`, one depth per instruction on every path, and each handler
-/// entered at `depth + lasti + 1` with every covered instruction at or above `depth`.
+/// entered at `depth + lasti + 1` with every covered instruction at or above `depth`. The
+/// abstract stack records which slots hold a `LOAD_METHOD` marker, so that a `CALL` pops its
+/// callee's marker exactly when the VM does.
 fn verify(code: &crate::bytecode::CodeObject) -> Result<(), String> {
     use Opcode::*;
     let n = code.instrs.len();
     let mut depth: Vec<Option<i32>> = vec![None; n];
-    // (instruction, depth, the depths at which `LOAD_METHOD`s left a method pair's lower
-    // slot that no `CALL` has consumed yet).
-    let mut work: Vec<(usize, i32, Vec<i32>)> = vec![(0usize, 0i32, Vec::new())];
+    let mut work: Vec<(usize, Vec<bool>)> = vec![(0usize, Vec::new())];
     for e in &code.exception_table {
         if e.start >= e.end || e.end as usize > n || e.target as usize >= n {
             return Err(format!("bad exception entry {e:?}"));
         }
-        work.push((
-            e.target as usize,
-            e.depth as i32 + i32::from(e.lasti) + 1,
-            Vec::new(),
-        ));
+        let d = e.depth as usize + usize::from(e.lasti) + 1;
+        work.push((e.target as usize, vec![false; d]));
     }
-    while let Some((i, d, mut pairs)) = work.pop() {
+    let apply = |stack: &Vec<bool>, e: i32| -> Option<Vec<bool>> {
+        let mut s = stack.clone();
+        if e >= 0 {
+            s.extend(std::iter::repeat_n(false, e as usize));
+        } else {
+            let keep = s.len().checked_sub((-e) as usize)?;
+            s.truncate(keep);
+        }
+        Some(s)
+    };
+    while let Some((i, stack)) = work.pop() {
         if i >= n {
             return Err(format!("fell off the end at {i}"));
         }
+        let d = stack.len() as i32;
         match depth[i] {
             Some(old) if old == d => continue,
             Some(old) => return Err(format!("instruction {i}: depth {old} and {d}")),
             None => depth[i] = Some(d),
         }
-        if d < 0 || d as u32 > code.stacksize {
+        if d as u32 > code.stacksize {
             return Err(format!(
                 "instruction {i}: depth {d}, stacksize {}",
                 code.stacksize
             ));
         }
         let ins = code.instrs[i];
-        // A handler's entry (or a jump) to a lower depth ends the pairs above it.
-        pairs.retain(|&p| p < d);
-        let method = match ins.op {
-            LOAD_METHOD => {
-                pairs.push(d - 1);
-                false
-            }
-            CALL if pairs.last() == Some(&(d - ins.arg as i32 - 2)) => {
-                pairs.pop();
-                true
-            }
-            _ => false,
-        };
-        let (fall, jump) = effect(code, i, method);
+        let method_call = ins.op == CALL
+            && stack
+                .len()
+                .checked_sub(ins.arg as usize + 2)
+                .is_some_and(|at| stack[at]);
+        let (fall, jump) = effect(code, i, method_call);
+        let underflow = || format!("instruction {i}: stack below zero");
         if let Some(t) = ins.jump_target(i) {
             if t >= n {
                 return Err(format!("instruction {i} jumps out of range"));
             }
-            work.push((t, d + jump, pairs.clone()));
+            work.push((t, apply(&stack, jump).ok_or_else(underflow)?));
         }
         let ends = matches!(
             ins.op,
             JUMP_FORWARD | JUMP_BACKWARD | RETURN_VALUE | RAISE_VARARGS | RERAISE
         );
         if !ends {
-            work.push((i + 1, d + fall, pairs));
+            let mut next = apply(&stack, fall).ok_or_else(underflow)?;
+            // A marker is never on top (its receiver is above it until the `CALL`), so the top
+            // slot after an instruction is a plain value; after `LOAD_METHOD` the marker is
+            // the slot below the receiver.
+            if let Some(top) = next.last_mut() {
+                *top = false;
+            }
+            if ins.op == LOAD_METHOD {
+                let at = next.len() - 2;
+                next[at] = true;
+            }
+            work.push((i + 1, next));
         }
     }
     for e in &code.exception_table {

@@ -8,7 +8,6 @@ use std::process::{Command, Stdio};
 
 /// Valid Python that gilvm compiles.
 const ACCEPTED: &[&str] = &[
-    "match x:\n    case 1:\n        pass\n    case _:\n        pass\n",
     "match = 1\ncase = 2\nprint(match, case)\n",
     "with (a, b):\n    pass\n",
     "with a as (b, c):\n    pass\n",
@@ -109,6 +108,8 @@ const ACCEPTED: &[&str] = &[
     "x = (i for i in range(3))\n",
     "x = 10 if a else 20 if b else 30\n",
     "type = 1\n",
+    "match x:\n    case 1:\n        pass\n    case _:\n        pass\n",
+    "match = 1\nmatch(x)\ncase = [match]\n",
 ];
 
 /// Valid Python that gilvm refuses, saying so.

@@ -804,11 +804,11 @@ impl Vm {
                     | Opcode::BUILD_SET
                     | Opcode::SET_ADD
                     | Opcode::SET_UPDATE
+                    | Opcode::DICT_UPDATE
                     | Opcode::DICT_MERGE
+                    | Opcode::UNPACK_EX
                     | Opcode::DELETE_ATTR
                     | Opcode::UNPACK_SEQUENCE
-                    | Opcode::UNPACK_EX
-                    | Opcode::DICT_UPDATE
                     | Opcode::GET_LEN
                     | Opcode::MATCH_SEQUENCE
                     | Opcode::MATCH_MAPPING
@@ -1242,6 +1242,13 @@ impl Vm {
                 tri!(self.dict_update_op(stack[at], src, callee));
                 Flow::Next
             }
+            Opcode::UNPACK_EX => {
+                let seq = pop!();
+                let (before, after) = ((ins.arg & 0xff) as usize, (ins.arg >> 8) as usize);
+                let items = tri!(ops::unpack_ex(&mut self.rt, seq, before, after));
+                stack.extend(items.into_iter().rev());
+                Flow::Next
+            }
             Opcode::DELETE_ATTR => {
                 let obj = pop!();
                 tri!(self.delete_attr(obj, ins.arg));
@@ -1251,11 +1258,6 @@ impl Vm {
                 let seq = pop!();
                 let items = tri!(ops::unpack(&mut self.rt, seq, ins.arg as usize));
                 stack.extend(items.into_iter().rev());
-                Flow::Next
-            }
-            Opcode::UNPACK_EX => {
-                let seq = pop!();
-                stack.extend(tri!(matching::unpack_ex(&mut self.rt, seq, ins.arg)));
                 Flow::Next
             }
             Opcode::GET_LEN => {

@@ -258,7 +258,8 @@ fn list_method(
     kwargs: &Kwargs,
 ) -> PyResult<Value> {
     use AttrSym as A;
-    if attr != A::sort {
+    // The name is formatted only for the error: this runs on every call of the method.
+    if attr != A::sort && !kwargs.is_empty() {
         no_kwargs(&format!("list.{}", attr.name()), kwargs)?;
     }
     match attr {
@@ -383,7 +384,9 @@ fn tuple_method(
     args: &[Value],
     kwargs: &Kwargs,
 ) -> PyResult<Value> {
-    no_kwargs(&format!("tuple.{}", attr.name()), kwargs)?;
+    if !kwargs.is_empty() {
+        no_kwargs(&format!("tuple.{}", attr.name()), kwargs)?;
+    }
     let items = list_items(rt, id).to_vec();
     match attr {
         AttrSym::index => {
@@ -409,7 +412,8 @@ fn dict_method(
     kwargs: &Kwargs,
 ) -> PyResult<Value> {
     use AttrSym as A;
-    if attr != A::update {
+    // The name is formatted only for the error: this runs on every call of the method.
+    if attr != A::update && !kwargs.is_empty() {
         no_kwargs(&format!("dict.{}", attr.name()), kwargs)?;
     }
     let lookup = |rt: &Rt, k: Value| -> PyResult<Option<Value>> {
@@ -425,7 +429,9 @@ fn dict_method(
             Ok(lookup(rt, args[0])?.unwrap_or(args.get(1).copied().unwrap_or(Value::None)))
         }
         A::keys | A::values | A::items => {
-            no_args(&format!("dict.{}", attr.name()), args)?;
+            if !args.is_empty() {
+                no_args(&format!("dict.{}", attr.name()), args)?;
+            }
             let part = match attr {
                 A::keys => DictPart::Keys,
                 A::values => DictPart::Values,

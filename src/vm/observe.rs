@@ -229,12 +229,11 @@ pub fn next_step_touches(vm: &Vm, tid: Tid, out: &mut Vec<Touch>) {
                 iterator_touches(vm, it, out, 0);
             }
         }
-        // Extending a list or set being built reads the iterable it is given.
-        LIST_EXTEND | SET_UPDATE => read_whole(vm, top(0), out),
+        // Extending a list, set or dict being built reads the iterable or mapping it is given.
         // Pattern matching: lengths and unpacking read the subject; MATCH_KEYS reads the
         // mapping below the keys; MATCH_CLASS reads the subject's attributes and the class's
-        // `__match_args__`; DICT_UPDATE/DICT_MERGE read their source and write the dict below.
-        GET_LEN | UNPACK_EX => read_whole(vm, top(0), out),
+        // `__match_args__`; DICT_UPDATE reads its source and writes the dict below.
+        LIST_EXTEND | SET_UPDATE | DICT_MERGE | GET_LEN | UNPACK_EX => read_whole(vm, top(0), out),
         MATCH_KEYS => read_whole(vm, top(1), out),
         MATCH_CLASS => {
             for v in [top(1), top(2)] {
@@ -243,14 +242,14 @@ pub fn next_step_touches(vm: &Vm, tid: Tid, out: &mut Vec<Touch>) {
                 }
             }
         }
-        DELETE_ATTR => {
-            if let Some(o) = obj(top(0)) {
+        DICT_UPDATE => {
+            read_whole(vm, top(0), out);
+            if let Some(o) = obj(top(ins.arg as usize)) {
                 out.push(Touch::Write(Loc::Obj(o)));
             }
         }
-        DICT_UPDATE | DICT_MERGE => {
-            read_whole(vm, top(0), out);
-            if let Some(o) = obj(top(ins.arg as usize)) {
+        DELETE_ATTR => {
+            if let Some(o) = obj(top(0)) {
                 out.push(Touch::Write(Loc::Obj(o)));
             }
         }

@@ -80,7 +80,9 @@ pub(super) fn call(
     let text = |rt: &mut Rt, t: String| rt.new_str(t);
     match attr {
         A::upper | A::lower | A::title | A::capitalize | A::swapcase | A::casefold => {
-            no_args(&format!("str.{mname}"), args)?;
+            if !args.is_empty() {
+                no_args(&format!("str.{mname}"), args)?;
+            }
             let t = match attr {
                 A::upper => s.to_uppercase(),
                 A::lower => s.to_lowercase(),
@@ -117,7 +119,9 @@ pub(super) fn call(
         | A::isspace
         | A::isupper
         | A::islower => {
-            no_args(&format!("str.{mname}"), args)?;
+            if !args.is_empty() {
+                no_args(&format!("str.{mname}"), args)?;
+            }
             let all = |f: fn(char) -> bool| !s.is_empty() && s.chars().all(f);
             Ok(Value::Bool(match attr {
                 A::isdigit => all(is_digit),
