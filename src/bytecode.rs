@@ -364,8 +364,9 @@ opcodes! {
     /// Operand i: as `DICT_UPDATE`, but a key already there is an error (`f(**a, **b)`; the
     /// callee, named in the message, is at stack position i + 2).
     DICT_MERGE = "DICT_MERGE", None;
-    /// Operand: before | after << 8. Pops a sequence; pushes `after` items, a list of the
-    /// middle, then `before` items (the first item on top): `a, *b, c = seq`.
+    /// Operand: `before | after << 8`. Pops a sequence; pushes its last `after` items, a list
+    /// of the middle ones, then its first `before` items (the first item on top):
+    /// `a, *b, c = seq`, and star patterns of `match`.
     UNPACK_EX = "UNPACK_EX", None;
     /// Operand: count. Pops a sequence, pushes its items (the first item on top).
     UNPACK_SEQUENCE = "UNPACK_SEQUENCE", None;

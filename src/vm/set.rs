@@ -144,7 +144,9 @@ impl SetTable {
         self.lookup(key, hash).is_some()
     }
 
-    /// `set_add_entry`: adds the element unless an equal one is there; true if added.
+    /// `set_add_entry`: adds the element unless an equal one is there; true if added. A new
+    /// element takes the *last* dummy slot its probe passed, if any (as CPython 3.11 does),
+    /// else the empty slot that ended the probe.
     pub fn add(&mut self, e: Entry) -> bool {
         let mask = self.mask();
         let mut perturb = e.hash as u64;
@@ -173,7 +175,7 @@ impl SetTable {
                         return true;
                     }
                     Slot::Full(x) if x.hash == e.hash && x.key == e.key => return false,
-                    Slot::Dummy if freeslot.is_none() => freeslot = Some(j),
+                    Slot::Dummy => freeslot = Some(j),
                     _ => {}
                 }
             }
@@ -289,9 +291,10 @@ impl SetTable {
         self.shrink_after_discards();
     }
 
-    /// More than a quarter of the filled slots are dummies: rebuild without them.
+    /// CPython's clean-up after `difference_update`: when dummies fill more than a quarter of
+    /// the table, rebuild it without them.
     pub fn shrink_after_discards(&mut self) {
-        if self.fill - self.used > self.used / 4 {
+        if self.fill - self.used > self.mask() / 4 {
             let u = self.used;
             self.resize(if u > 50_000 { u * 2 } else { u * 4 });
         }
