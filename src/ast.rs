@@ -211,13 +211,14 @@ pub struct ClassDef {
 /// A parameter list, for `def` and `lambda`.
 ///
 /// Python's order: positional parameters (the last ones may have defaults), then `*args`,
-/// then keyword-only parameters (after `*args` or a bare `*`), with or without defaults.
-/// `**kwargs` is not in the language.
+/// then keyword-only parameters (after `*args` or a bare `*`), with or without defaults, then
+/// `**kwargs`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Params {
     pub args: Vec<Param>,
     pub vararg: Option<Ident>,
     pub kwonly: Vec<Param>,
+    pub kwarg: Option<Ident>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -249,8 +250,15 @@ pub enum ExprKind {
     None,
     List(Vec<Expr>),
     Tuple(Vec<Expr>),
-    /// `{k: v, ...}`
-    Dict(Vec<(Expr, Expr)>),
+    /// `{k: v, **m, ...}`: a `None` key is a `**m` unpacking, as in Python's ast.
+    Dict(Vec<(Option<Expr>, Expr)>),
+    /// `{a, *b, ...}`
+    Set(Vec<Expr>),
+    /// `target := value`; the target is a Name.
+    NamedExpr {
+        target: Box<Expr>,
+        value: Box<Expr>,
+    },
     /// `*expr` inside a call's argument list or a list/tuple display.
     Starred(Box<Expr>),
     BinOp {
@@ -307,6 +315,17 @@ pub enum ExprKind {
         elt: Box<Expr>,
         generators: Vec<Comprehension>,
     },
+    /// `{elt for ...}`
+    SetComp {
+        elt: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
+    /// `{key: value for ...}`
+    DictComp {
+        key: Box<Expr>,
+        value: Box<Expr>,
+        generators: Vec<Comprehension>,
+    },
     /// `(elt for ...)`, also the bare generator argument `sum(x for x in y)`.
     /// gilvm evaluates it eagerly, as a list (DESIGN.md §2).
     GeneratorExp {
@@ -329,7 +348,8 @@ pub enum FStringPart {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Keyword {
-    pub name: Ident,
+    /// `None` for a `**mapping` argument.
+    pub name: Option<Ident>,
     pub value: Expr,
 }
 

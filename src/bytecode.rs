@@ -73,7 +73,11 @@ pub struct CodeObject {
     pub kwonlyargcount: u32,
     /// True if the function takes `*args` (its slot follows the keyword-only ones).
     pub has_varargs: bool,
-    /// Local variable names: parameters first (positional, keyword-only, `*args`), then the
+    /// True if the function takes `**kwargs` (its slot follows `*args`'s, or the keyword-only
+    /// ones).
+    pub has_varkeywords: bool,
+    /// Local variable names: parameters first (positional, keyword-only, `*args`, `**kwargs`),
+    /// then the
     /// other locals. Indexes `LOAD_FAST` / `STORE_FAST`.
     pub varnames: Vec<String>,
     /// Names of this code's locals that are captured by inner functions (cells). In the frame's
@@ -141,6 +145,8 @@ pub enum Const {
     Str(String),
     /// A tuple of constants (default values, `KW_NAMES` name tuples, `('Thread',)` for imports).
     Tuple(Vec<Const>),
+    /// A frozenset of constants, items in source order (`x in {1, 2, 3}`, `{1, 2, 3}`).
+    FrozenSet(Vec<Const>),
     /// A nested code object, for `MAKE_FUNCTION`.
     Code(CodeId),
 }
@@ -322,6 +328,8 @@ opcodes! {
     LOAD_ATTR = "LOAD_ATTR", None;
     /// Operand: name id. Pops obj (TOS), value; does obj.name = value.
     STORE_ATTR = "STORE_ATTR", None;
+    /// Operand: name id. Pops obj; does del obj.name.
+    DELETE_ATTR = "DELETE_ATTR", None;
     /// Operand: name id. Pops obj; pushes what `CALL` needs to call obj.name (a method, bound).
     LOAD_METHOD = "LOAD_METHOD", None;
 
@@ -343,15 +351,24 @@ opcodes! {
     LIST_TO_TUPLE = "LIST_TO_TUPLE", None;
     /// Operand i: pops value, key; sets dict at stack position i [key] = value.
     MAP_ADD = "MAP_ADD", None;
+    /// Operand: count. Pops that many items; pushes a set of them.
+    BUILD_SET = "BUILD_SET", None;
+    /// Operand i: pops TOS and adds it to the set at stack position i.
+    SET_ADD = "SET_ADD", None;
+    /// Operand i: pops an iterable, adds its items to the set at stack position i.
+    SET_UPDATE = "SET_UPDATE", None;
+    /// Operand i: pops a mapping, updates the dict at stack position i with it (`{**m}`).
+    DICT_UPDATE = "DICT_UPDATE", None;
+    /// Operand i: as `DICT_UPDATE`, but a key already there is an error (`f(**a, **b)`; the
+    /// callee, named in the message, is at stack position i + 2).
+    DICT_MERGE = "DICT_MERGE", None;
+    /// Operand: before | after << 8. Pops a sequence; pushes `after` items, a list of the
+    /// middle, then `before` items (the first item on top): `a, *b, c = seq`.
+    UNPACK_EX = "UNPACK_EX", None;
     /// Operand: count. Pops a sequence, pushes its items (the first item on top).
     UNPACK_SEQUENCE = "UNPACK_SEQUENCE", None;
     /// Operand: [`FVC_NONE`]… flags. Pops spec? and value; pushes the formatted string.
     FORMAT_VALUE = "FORMAT_VALUE", None;
-    /// Operand: `before | after << 8`. Pops a sequence; pushes its last `after` items, a list
-    /// of the middle ones, then its first `before` items (the first item on top).
-    UNPACK_EX = "UNPACK_EX", None;
-    /// Operand i: pops a mapping; updates the dict at stack position i with its items.
-    DICT_UPDATE = "DICT_UPDATE", None;
 
     /// No operand. Pushes `len(TOS)` (TOS stays).
     GET_LEN = "GET_LEN", None;
@@ -460,6 +477,7 @@ impl Opcode {
                 | DELETE_GLOBAL
                 | LOAD_ATTR
                 | STORE_ATTR
+                | DELETE_ATTR
                 | LOAD_METHOD
                 | IMPORT_NAME
                 | IMPORT_FROM
@@ -556,6 +574,9 @@ impl Program {
                 Const::Code(i) => Const::Code(i + offset),
                 Const::Tuple(items) => {
                     Const::Tuple(items.iter().map(|c| shift(c, offset)).collect())
+                }
+                Const::FrozenSet(items) => {
+                    Const::FrozenSet(items.iter().map(|c| shift(c, offset)).collect())
                 }
                 other => other.clone(),
             }

@@ -154,6 +154,7 @@ struct Unit<'a> {
     argcount: u32,
     kwonlyargcount: u32,
     has_varargs: bool,
+    has_varkeywords: bool,
 }
 
 impl Unit<'_> {
@@ -178,6 +179,7 @@ impl Unit<'_> {
             argcount: 0,
             kwonlyargcount: 0,
             has_varargs: false,
+            has_varkeywords: false,
         }
     }
 }
@@ -242,6 +244,12 @@ impl<'a> Compiler<'a> {
             ..self.cur.loc
         };
         self.cur.cfg.emit(Ins::new(op, 0, Some(target), loc));
+    }
+
+    /// `CALL n` of a method loaded by `LOAD_METHOD` (see `Op::MethodCall`).
+    fn emit_method_call(&mut self, n: u32) {
+        let loc = self.cur.loc;
+        self.cur.cfg.emit(Ins::new(Op::MethodCall, n, None, loc));
     }
 
     fn emit_pseudo(&mut self, op: Op) {
@@ -471,6 +479,7 @@ impl<'a> Compiler<'a> {
             && x.argcount == y.argcount
             && x.kwonlyargcount == y.kwonlyargcount
             && x.has_varargs == y.has_varargs
+            && x.has_varkeywords == y.has_varkeywords
             && x.varnames == y.varnames
             && x.cellvars == y.cellvars
             && x.freevars == y.freevars
@@ -563,6 +572,7 @@ impl<'a> Compiler<'a> {
             argcount: unit.argcount,
             kwonlyargcount: unit.kwonlyargcount,
             has_varargs: unit.has_varargs,
+            has_varkeywords: unit.has_varkeywords,
             varnames: unit.varnames.clone(),
             cellvars: unit.cellvars.clone(),
             freevars: unit.freevars.clone(),
@@ -728,6 +738,7 @@ fn placeholder_code() -> CodeObject {
         argcount: 0,
         kwonlyargcount: 0,
         has_varargs: false,
+        has_varkeywords: false,
         varnames: Vec::new(),
         cellvars: Vec::new(),
         freevars: Vec::new(),

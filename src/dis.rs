@@ -306,6 +306,14 @@ pub fn const_repr(program: &Program, c: &Const) -> String {
                 format!("({})", parts.join(", "))
             }
         }
+        Const::FrozenSet(items) if items.is_empty() => "frozenset()".into(),
+        Const::FrozenSet(items) => {
+            let parts: Vec<String> = crate::vm::set::const_order(items)
+                .into_iter()
+                .map(|i| const_repr(program, &items[i]))
+                .collect();
+            format!("frozenset({{{}}})", parts.join(", "))
+        }
         Const::Code(id) => match program.codes.get(*id as usize) {
             Some(code) => code_repr(program, code),
             None => "<code object>".into(),
@@ -341,6 +349,23 @@ mod tests {
             0,
             3,
             "   6 FORMAT_VALUE             6 (repr, with format)",
+        );
+    }
+
+    /// A frozenset constant prints in CPython's set order (`python3.11 -m dis`).
+    #[test]
+    fn frozenset_constants_print_in_cpythons_order() {
+        check(
+            "a = {3, 1, 2, 1}\n",
+            0,
+            2,
+            "   4 LOAD_CONST               0 (frozenset({1, 2, 3}))",
+        );
+        check(
+            "b = x in {10, 5, 8, 1}\n",
+            0,
+            2,
+            "   4 LOAD_CONST               0 (frozenset({8, 1, 10, 5}))",
         );
     }
 

@@ -14,14 +14,17 @@
 //!   operators is valid Python but rejected here), integer literals must fit in a signed 64-bit
 //!   int (so the smallest int is written `-9223372036854775807 - 1`);
 //! - valid Python outside gilvm's language is rejected at its position with "... not supported
-//!   by gilvm": `class`, `yield`, `async`/`await`, decorators, annotations, `**` parameters and
-//!   arguments, positional-only `/`, set and dict/set comprehension displays, `...`, `:=`,
-//!   bytes and complex literals, `\N{...}` escapes, `import *`, relative imports, `except*`,
-//!   and `as` inside a parenthesized `with (...)` (plain `with (a, b):` works).
+//!   by gilvm": `yield`, `async`/`await`, decorators, annotations, class keywords,
+//!   positional-only `/`, `...`, `:=` unparenthesized in a subscript, bytes and complex
+//!   literals, `\N{...}` escapes, `import *`, relative imports, `except*`, and `as` inside a
+//!   parenthesized `with (...)` (plain `with (a, b):` works). `coverage_tests.rs` lists valid
+//!   Python constructs and checks each one compiles or is refused that way.
 //! - `match` and `case` are soft keywords decided by the lexer from the shape of the line
 //!   (see `Lexer::soft_keyword`); the pattern grammar is CPython's, without complex literals.
 
 pub mod build;
+#[cfg(test)]
+mod coverage_tests;
 pub mod errors;
 #[cfg(test)]
 mod oracle_tests;

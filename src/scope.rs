@@ -129,6 +129,7 @@ pub fn analyze(module: &Module) -> Result<ScopeTable, CompileError> {
         scopes: Vec::new(),
         by_node: HashMap::new(),
         stack: Vec::new(),
+        in_comp_iter: 0,
     };
     b.enter(ScopeKind::Module, "top", None);
     b.visit_body(&module.body)?;
@@ -149,6 +150,8 @@ const DEF_PARAM: u32 = 4;
 const DEF_NONLOCAL: u32 = 8;
 const USE: u32 = 16;
 const DEF_IMPORT: u32 = 32;
+/// A comprehension's iteration variable (`:=` may not rebind it).
+const DEF_COMP_ITER: u32 = 64;
 const DEF_BOUND: u32 = DEF_LOCAL | DEF_PARAM | DEF_IMPORT;
 
 #[derive(Clone, Debug)]
@@ -168,6 +171,8 @@ struct Builder {
     scopes: Vec<Scope>,
     by_node: HashMap<usize, ScopeId>,
     stack: Vec<ScopeId>,
+    /// Inside a comprehension's iterable expression (where `:=` is refused).
+    in_comp_iter: u32,
 }
 
 impl Builder {
@@ -203,7 +208,19 @@ impl Builder {
 
     /// CPython's `symtable_add_def`.
     fn add_def(&mut self, name: &str, flag: u32, span: Span) -> Result<(), CompileError> {
-        let scope = self.cur();
+        let id = self.stack.last().copied().unwrap_or(0);
+        self.add_def_in(id, name, flag, span)
+    }
+
+    /// `symtable_add_def` into block `id` (an enclosing block, for `:=` in a comprehension).
+    fn add_def_in(
+        &mut self,
+        id: ScopeId,
+        name: &str,
+        flag: u32,
+        span: Span,
+    ) -> Result<(), CompileError> {
+        let scope = &mut self.scopes[id];
         let sym = scope.symbols.entry(name.to_string()).or_insert(Symbol {
             flags: 0,
             directive: None,
@@ -511,6 +528,9 @@ impl Builder {
         if let Some(v) = &params.vararg {
             self.add_def(&v.name, DEF_PARAM, v.span)?;
         }
+        if let Some(k) = &params.kwarg {
+            self.add_def(&k.name, DEF_PARAM, k.span)?;
+        }
         Ok(())
     }
 
@@ -545,11 +565,15 @@ impl Builder {
             ExprKind::List(elts) | ExprKind::Tuple(elts) => self.visit_exprs(elts, ctx),
             ExprKind::Dict(pairs) => {
                 for (k, v) in pairs {
-                    self.visit_expr(k, Ctx::Load)?;
+                    if let Some(k) = k {
+                        self.visit_expr(k, Ctx::Load)?;
+                    }
                     self.visit_expr(v, Ctx::Load)?;
                 }
                 Ok(())
             }
+            ExprKind::Set(elts) => self.visit_exprs(elts, Ctx::Load),
+            ExprKind::NamedExpr { target, value } => self.visit_named_expr(target, value),
             ExprKind::Starred(value) => self.visit_expr(value, ctx),
             ExprKind::BinOp { left, right, .. } => {
                 self.visit_expr(left, Ctx::Load)?;
@@ -569,8 +593,8 @@ impl Builder {
                 args,
                 keywords,
             } => {
-                if let Some(first_kw) = keywords.first() {
-                    let kw_start = first_kw.name.span.start;
+                if let Some(first_kw) = keywords.iter().find_map(|k| k.name.as_ref()) {
+                    let kw_start = first_kw.span.start;
                     if let Some(bad) = args.iter().find(|a| {
                         !matches!(a.kind, ExprKind::Starred(_)) && a.span.start > kw_start
                     }) {
@@ -621,6 +645,93 @@ impl Builder {
             ExprKind::GeneratorExp { elt, generators } => {
                 self.visit_comprehension(expr, "genexpr", elt, generators)
             }
+            ExprKind::SetComp { elt, generators } => {
+                self.visit_comprehension(expr, "setcomp", elt, generators)
+            }
+            ExprKind::DictComp {
+                key,
+                value,
+                generators,
+            } => {
+                // The key is visited with the value, inside the comprehension's block.
+                self.visit_comprehension_pair(expr, key, value, generators)
+            }
+        }
+    }
+
+    /// CPython's `symtable_handle_namedexpr`: inside a comprehension the target binds in the
+    /// nearest enclosing function (as a free variable of the comprehension) or in the module
+    /// (as a global), never in the comprehension itself.
+    fn visit_named_expr(&mut self, target: &Expr, value: &Expr) -> Result<(), CompileError> {
+        let ExprKind::Name(name) = &target.kind else {
+            return Err(CompileError::syntax(
+                "cannot use assignment expressions with this target",
+                target.span,
+            ));
+        };
+        if self.in_comp_iter > 0 {
+            return Err(CompileError::syntax(
+                "assignment expression cannot be used in a comprehension iterable expression",
+                target.span,
+            ));
+        }
+        if self.cur().kind == ScopeKind::Comprehension {
+            self.extend_named_expr_scope(name, target.span)?;
+        }
+        self.visit_expr(value, Ctx::Load)?;
+        self.visit_expr(target, Ctx::Store)
+    }
+
+    /// CPython's `symtable_extend_namedexpr_scope`.
+    fn extend_named_expr_scope(&mut self, name: &str, span: Span) -> Result<(), CompileError> {
+        for i in (0..self.stack.len()).rev() {
+            let id = self.stack[i];
+            let scope = &self.scopes[id];
+            let flags = scope.symbols.get(name).map_or(0, |s| s.flags);
+            match scope.kind {
+                ScopeKind::Comprehension => {
+                    if flags & DEF_COMP_ITER != 0 {
+                        return Err(CompileError::syntax(
+                            format!(
+                                "assignment expression cannot rebind comprehension iteration \
+                                 variable '{name}'"
+                            ),
+                            span,
+                        ));
+                    }
+                }
+                ScopeKind::Function | ScopeKind::Lambda => {
+                    let flag = if flags & DEF_GLOBAL != 0 {
+                        DEF_GLOBAL
+                    } else {
+                        DEF_NONLOCAL
+                    };
+                    self.add_def(name, flag, span)?;
+                    self.record_directive(name, span);
+                    return self.add_def_in(id, name, DEF_LOCAL, span);
+                }
+                ScopeKind::Module => {
+                    self.add_def(name, DEF_GLOBAL, span)?;
+                    self.record_directive(name, span);
+                    return self.add_def_in(id, name, DEF_GLOBAL, span);
+                }
+                ScopeKind::Class => {
+                    return Err(CompileError::syntax(
+                        "assignment expression within a comprehension cannot be used in a \
+                         class body",
+                        span,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn record_directive(&mut self, name: &str, span: Span) {
+        if let Some(sym) = self.cur().symbols.get_mut(name) {
+            if sym.directive.is_none() {
+                sym.directive = Some(span);
+            }
         }
     }
 
@@ -643,26 +754,80 @@ impl Builder {
         elt: &Expr,
         generators: &[Comprehension],
     ) -> Result<(), CompileError> {
+        self.visit_comprehension_parts(expr, name, &[elt], generators)
+    }
+
+    fn visit_comprehension_pair(
+        &mut self,
+        expr: &Expr,
+        key: &Expr,
+        value: &Expr,
+        generators: &[Comprehension],
+    ) -> Result<(), CompileError> {
+        self.visit_comprehension_parts(expr, "dictcomp", &[key, value], generators)
+    }
+
+    fn visit_comprehension_parts(
+        &mut self,
+        expr: &Expr,
+        name: &str,
+        elts: &[&Expr],
+        generators: &[Comprehension],
+    ) -> Result<(), CompileError> {
         let Some((first, rest)) = generators.split_first() else {
-            return self.visit_expr(elt, Ctx::Load);
+            for e in elts {
+                self.visit_expr(e, Ctx::Load)?;
+            }
+            return Ok(());
         };
-        self.visit_expr(&first.iter, Ctx::Load)?;
+        self.in_comp_iter += 1;
+        let r = self.visit_expr(&first.iter, Ctx::Load);
+        self.in_comp_iter -= 1;
+        r?;
         self.enter(
             ScopeKind::Comprehension,
             name,
             Some(expr as *const Expr as usize),
         );
         self.add_def(".0", DEF_PARAM, expr.span)?;
-        self.visit_expr(&first.target, Ctx::Store)?;
+        self.visit_comp_target(&first.target)?;
         self.visit_exprs(&first.ifs, Ctx::Load)?;
         for g in rest {
-            self.visit_expr(&g.target, Ctx::Store)?;
-            self.visit_expr(&g.iter, Ctx::Load)?;
+            self.visit_comp_target(&g.target)?;
+            self.in_comp_iter += 1;
+            let r = self.visit_expr(&g.iter, Ctx::Load);
+            self.in_comp_iter -= 1;
+            r?;
             self.visit_exprs(&g.ifs, Ctx::Load)?;
         }
-        self.visit_expr(elt, Ctx::Load)?;
+        for e in elts {
+            self.visit_expr(e, Ctx::Load)?;
+        }
         self.stack.pop();
         Ok(())
+    }
+
+    /// A comprehension's `for` target: its names are iteration variables.
+    fn visit_comp_target(&mut self, target: &Expr) -> Result<(), CompileError> {
+        self.visit_expr(target, Ctx::Store)?;
+        let mut names = Vec::new();
+        target_names(target, &mut names);
+        for n in names {
+            self.add_def(n, DEF_COMP_ITER, target.span)?;
+        }
+        Ok(())
+    }
+}
+
+/// The names bound by an assignment target.
+fn target_names<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
+    match &e.kind {
+        ExprKind::Name(n) => out.push(n),
+        ExprKind::Tuple(items) | ExprKind::List(items) => {
+            items.iter().for_each(|i| target_names(i, out))
+        }
+        ExprKind::Starred(inner) => target_names(inner, out),
+        _ => {}
     }
 }
 

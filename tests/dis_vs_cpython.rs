@@ -109,6 +109,30 @@ const SNIPPETS: &[(&str, &str)] = &[
         "def f(q, lock, cond, items):\n    while True:\n        with cond:\n            while not items:\n                cond.wait()\n            item = items.pop()\n        if item is None:\n            return\n        try:\n            process(item)\n        except Exception as e:\n            print(f\"error {e!r}\")\n            continue\n        finally:\n            q.task_done()\ndef g(n):\n    try:\n        pass\n    except ValueError:\n        pass\n    else:\n        return n\n    try:\n        x = 1\n    except:\n        x = 2\n    return x\ndef h(a):\n    return a and not a or a\ndef k(a):\n    x = a or []\n    y = a[0] if a else None\n    return x, y\n",
     ),
     (
+        "sets",
+        "a = {1, 2, 3}\nb = {x, 1}\nc = {*a, 4}\ne = set()\nf = {x, *a, *b}\nif x in {1, 2, 3}:\n    pass\nfor v in {4, 5}:\n    pass\na |= b\nd = a & b | c - a ^ b\ng = frozenset([1, 2])\n",
+    ),
+    (
+        "set_and_dict_comprehensions",
+        "s = {x * x for x in range(9) if x % 2}\nd = {k: v for k, v in pairs}\ndef f(xs):\n    return {x: {y for y in xs if y < x} for x in xs}\nn = {(i, j) for i in range(3) for j in range(i)}\n",
+    ),
+    (
+        "kwargs",
+        "def f(a, *args, key=1, **kwargs):\n    return g(*args, **kwargs)\ndef h(**kw):\n    pass\nd = {'a': 1}\nf(**d)\nf(1, *d, **d)\nf(1, k=2, **d)\nf(*a, *b)\nf(x=1, **d, y=2, **d)\nobj.m(**d)\ne = {**d, 'b': 1, **d}\nm = {1: 2, **e}\ndict(**d)\nlam = lambda **kw: kw\n",
+    ),
+    (
+        "starred_targets",
+        "first, *rest = xs\na, *b, c = xs\n*init, last = xs\ndef f(p):\n    for h, *t in p:\n        pass\n    [x, *y] = p\n    return x, y\n",
+    ),
+    (
+        "walrus",
+        "if (n := len(a)) > 2:\n    pass\nwhile (line := f()) != '':\n    print(line)\nys = [y := x * 2 for x in range(3)]\ndef g(xs):\n    total = 0\n    vals = [(total := total + v) for v in xs]\n    if any(chunk := xs):\n        return chunk, vals\n    return f(k := 1), k\n",
+    ),
+    (
+        "raise_from_and_del",
+        "try:\n    x = 1\nexcept KeyError as e:\n    raise ValueError('bad') from e\nexcept IndexError:\n    raise ValueError('worse') from None\ndel obj.attr\ndel xs[1:3], d[k]\ndef f(o):\n    del o.a, o.b\n",
+    ),
+    (
         "constant_folding",
         "print(7.5 // 2, -7.5 // 2, 7.5 % -2, -0.0 // 1, 2 ** -1, (1,2)[-1], \"abc\"[1], 2.0 ** 0.5, 0.0 ** 2, 1e300 * 1e10)\n",
     ),

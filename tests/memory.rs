@@ -161,6 +161,16 @@ fn growth_in_a_loop_is_counted_in_bytes() {
             "s = ''\nwhile True:\n    s += 'abcdefgh' * 1000\n",
         ),
         ("f-string", "x = 1\ns = f'{x:>40000000}'\n"),
+        (
+            "set.add",
+            "s = set()\ni = 0\nwhile True:\n    s.add(i)\n    i += 1\n",
+        ),
+        ("set comprehension", "s = {i for i in range(10**9)}\n"),
+        ("set from range", "s = set(range(10**9))\n"),
+        (
+            "set |=",
+            "s = {0}\ni = 1\nwhile True:\n    s |= set(range(i, 2 * i))\n    i *= 2\n",
+        ),
     ];
     for (what, src) in cases {
         let path = write_program(src);

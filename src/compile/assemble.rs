@@ -236,6 +236,9 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
         Op::Jump | Op::PopBlock => 0,
         // `CALL 2` over the bound `__exit__` and three `None`s.
         Op::ExitCall => -3,
+        // `LOAD_METHOD` leaves two slots where its receiver was (+1 below), CPython's
+        // `NULL`/method and `self`; the call pops both and its arguments.
+        Op::MethodCall => -n - 1,
         Op::PopJumpIfFalse | Op::PopJumpIfTrue | Op::PopJumpIfNone | Op::PopJumpIfNotNone => -1,
         Op::SetupFinally | Op::SetupWith => i32::from(jump),
         Op::SetupCleanup => {
@@ -248,11 +251,12 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
         Op::Real(op) => match op {
             NOP | RESUME | SWAP | UNARY_NEGATIVE | UNARY_POSITIVE | UNARY_NOT | UNARY_INVERT
             | GET_ITER | DELETE_NAME | DELETE_GLOBAL | DELETE_FAST | DELETE_DEREF | MAKE_CELL
-            | COPY_FREE_VARS | LOAD_ATTR | LOAD_METHOD | LIST_TO_TUPLE | JUMP_FORWARD
-            | JUMP_BACKWARD | KW_NAMES | CHECK_EXC_MATCH => 0,
+            | COPY_FREE_VARS | LOAD_ATTR | LIST_TO_TUPLE | JUMP_FORWARD | JUMP_BACKWARD
+            | KW_NAMES | CHECK_EXC_MATCH => 0,
             POP_TOP | BINARY_OP | COMPARE_OP | IS_OP | CONTAINS_OP | BINARY_SUBSCR | STORE_NAME
             | STORE_CLASS_NAME | STORE_GLOBAL | STORE_FAST | STORE_DEREF | LIST_APPEND
-            | LIST_EXTEND | RETURN_VALUE | POP_EXCEPT | RERAISE | IMPORT_NAME => -1,
+            | LIST_EXTEND | RETURN_VALUE | POP_EXCEPT | RERAISE | IMPORT_NAME | DELETE_ATTR
+            | SET_ADD | SET_UPDATE | DICT_UPDATE | DICT_MERGE => -1,
             POP_JUMP_FORWARD_IF_FALSE
             | POP_JUMP_FORWARD_IF_TRUE
             | POP_JUMP_FORWARD_IF_NONE
@@ -263,14 +267,13 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | POP_JUMP_BACKWARD_IF_NOT_NONE => -1,
             COPY | LOAD_CONST | LOAD_NAME | LOAD_CLASS_NAME | LOAD_BUILD_CLASS | LOAD_GLOBAL
             | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
-            | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | GET_LEN | MATCH_SEQUENCE
-            | MATCH_MAPPING | MATCH_KEYS => 1,
-            DICT_UPDATE => -1,
+            | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD | GET_LEN
+            | MATCH_SEQUENCE | MATCH_MAPPING | MATCH_KEYS => 1,
             MATCH_CLASS => -2,
-            UNPACK_EX => (n & 0xff) + (n >> 8),
             STORE_SUBSCR => -3,
             DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
-            BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
+            BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_SET | BUILD_STRING => 1 - n,
+            UNPACK_EX => (arg & 0xff) as i32 + (arg >> 8) as i32,
             BUILD_MAP => 1 - 2 * n,
             BUILD_CONST_KEY_MAP => -n,
             UNPACK_SEQUENCE => n - 1,
@@ -419,6 +422,7 @@ fn linearize(cfg: &mut Cfg, first_line: u32, stacksize: u32) -> Result<Assembled
             let instr = match (ins.op, ins.target) {
                 (Op::Real(op), None) => Instr::new(op, ins.arg),
                 (Op::ExitCall, None) => Instr::new(Opcode::CALL, 2),
+                (Op::MethodCall, None) => Instr::new(Opcode::CALL, ins.arg),
                 (op, Some(t)) => {
                     let target = start[t];
                     let forward = target > index;

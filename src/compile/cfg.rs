@@ -44,6 +44,9 @@ pub enum Op {
     /// The `with` statement's `__exit__(None, None, None)`: assembled as CPython's `CALL 2`,
     /// which pops the bound `__exit__` below the three `None`s as well.
     ExitCall,
+    /// `CALL n` of a method loaded by `LOAD_METHOD`: assembled as `CALL n`; it pops the
+    /// method's two slots (the method, or a marker, and its receiver) and the `n` arguments.
+    MethodCall,
 }
 
 /// Source location of an instruction. `line: None` marks an "artificial" instruction whose
@@ -284,7 +287,7 @@ fn const_truth(c: &Const) -> bool {
         Const::Int(i) => *i != 0,
         Const::Float(f) => *f != 0.0,
         Const::Str(s) => !s.is_empty(),
-        Const::Tuple(t) => !t.is_empty(),
+        Const::Tuple(t) | Const::FrozenSet(t) => !t.is_empty(),
         Const::Code(_) => true,
     }
 }
@@ -306,6 +309,7 @@ enum ConstKey {
     Float(u64),
     Str(String),
     Tuple(Vec<ConstKey>),
+    FrozenSet(Vec<ConstKey>),
     Code(u32),
 }
 
@@ -317,6 +321,7 @@ fn const_key(c: &Const) -> ConstKey {
         Const::Float(f) => ConstKey::Float(f.to_bits()),
         Const::Str(s) => ConstKey::Str(s.clone()),
         Const::Tuple(t) => ConstKey::Tuple(t.iter().map(const_key).collect()),
+        Const::FrozenSet(t) => ConstKey::FrozenSet(t.iter().map(const_key).collect()),
         Const::Code(c) => ConstKey::Code(*c),
     }
 }

@@ -41,6 +41,21 @@ fn negated_compare(e: &Expr) -> Option<(&Expr, CmpOp, &Expr)> {
     Some((left, inverted, right))
 }
 
+/// What a comprehension's innermost loop adds.
+#[derive(Clone, Copy)]
+enum CompElt<'a> {
+    One(&'a Expr),
+    Pair(&'a Expr, &'a Expr),
+}
+
+/// What `starunpack_helper` builds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Seq {
+    List,
+    Tuple,
+    Set,
+}
+
 impl<'a> Compiler<'a> {
     /// Compiles an expression that leaves its value on the stack.
     pub(super) fn expr(&mut self, e: &'a Expr) -> R {
@@ -72,9 +87,15 @@ impl<'a> Compiler<'a> {
             | ExprKind::False
             | ExprKind::None => {}
             ExprKind::JoinedStr(parts) => self.joined_str(parts)?,
-            ExprKind::List(elts) => self.starunpack_helper(elts, false)?,
-            ExprKind::Tuple(elts) => self.starunpack_helper(elts, true)?,
+            ExprKind::List(elts) => self.starunpack_helper(elts, Seq::List)?,
+            ExprKind::Tuple(elts) => self.starunpack_helper(elts, Seq::Tuple)?,
+            ExprKind::Set(elts) => self.starunpack_helper(elts, Seq::Set)?,
             ExprKind::Dict(pairs) => self.dict(pairs)?,
+            ExprKind::NamedExpr { target, value } => {
+                self.expr(value)?;
+                self.emit(COPY, 1);
+                self.store_target(target)?;
+            }
             ExprKind::Starred(_) => {
                 return Err(CompileError::syntax(
                     "can't use starred expression here",
@@ -151,6 +172,14 @@ impl<'a> Compiler<'a> {
             ExprKind::GeneratorExp { elt, generators } => {
                 self.comprehension(e, "<genexpr>", elt, generators)?
             }
+            ExprKind::SetComp { elt, generators } => {
+                self.comprehension(e, "<setcomp>", elt, generators)?
+            }
+            ExprKind::DictComp {
+                key,
+                value,
+                generators,
+            } => self.comprehension_of(e, "<dictcomp>", CompElt::Pair(key, value), generators)?,
         }
         Ok(())
     }
@@ -171,8 +200,17 @@ impl<'a> Compiler<'a> {
                 self.set_loc(e.span);
                 match fold::const_tuple(elts) {
                     Some(c) => self.load_const(c),
-                    None => self.starunpack_helper(elts, true)?,
+                    None => self.starunpack_helper(elts, Seq::Tuple)?,
                 }
+                self.cur.loc = old;
+                return Ok(());
+            }
+        }
+        if let ExprKind::Set(elts) = &e.kind {
+            if let Some(Const::Tuple(items)) = fold::const_tuple(elts) {
+                let old = self.cur.loc;
+                self.set_loc(e.span);
+                self.load_const(Const::FrozenSet(items));
                 self.cur.loc = old;
                 return Ok(());
             }
@@ -208,18 +246,44 @@ impl<'a> Compiler<'a> {
                 Ok(())
             }
             ExprKind::Tuple(elts) | ExprKind::List(elts) => {
-                if elts.iter().any(|e| matches!(e.kind, ExprKind::Starred(_))) {
-                    return Err(CompileError::syntax(
-                        "gilvm does not support starred assignment targets",
-                        t.span,
-                    ));
+                // CPython's `unpack_helper`: one starred target makes it `UNPACK_EX`.
+                let mut star = None;
+                for (i, e) in elts.iter().enumerate() {
+                    if matches!(e.kind, ExprKind::Starred(_)) {
+                        if star.is_some() {
+                            return Err(CompileError::syntax(
+                                "multiple starred expressions in assignment",
+                                e.span,
+                            ));
+                        }
+                        star = Some(i);
+                    }
                 }
-                self.emit(UNPACK_SEQUENCE, elts.len() as u32);
+                match star {
+                    Some(i) => {
+                        let after = elts.len() - i - 1;
+                        if i >= 256 || after >= (1 << 24) {
+                            return Err(CompileError::syntax(
+                                "too many expressions in star-unpacking assignment",
+                                t.span,
+                            ));
+                        }
+                        self.emit(UNPACK_EX, i as u32 | (after as u32) << 8);
+                    }
+                    None => self.emit(UNPACK_SEQUENCE, elts.len() as u32),
+                }
                 for e in elts {
-                    self.store_target(e)?;
+                    match &e.kind {
+                        ExprKind::Starred(inner) => self.store_target(inner)?,
+                        _ => self.store_target(e)?,
+                    }
                 }
                 Ok(())
             }
+            ExprKind::Starred(_) => Err(CompileError::syntax(
+                "starred assignment target must be in a list or tuple",
+                t.span,
+            )),
             _ => Err(CompileError::syntax("cannot assign to expression", t.span)),
         }
     }
@@ -236,10 +300,11 @@ impl<'a> Compiler<'a> {
             ExprKind::Tuple(elts) | ExprKind::List(elts) => {
                 elts.iter().try_for_each(|e| self.delete_target(e))
             }
-            ExprKind::Attribute { .. } => Err(CompileError::syntax(
-                "gilvm does not support deleting attributes",
-                t.span,
-            )),
+            ExprKind::Attribute { value, attr } => self.expr(value).map(|_| {
+                self.attr_loc(attr.span);
+                let id = self.name_id(&attr.name);
+                self.emit(Opcode::DELETE_ATTR, id);
+            }),
             _ => Err(CompileError::syntax("cannot delete expression", t.span)),
         };
         self.cur.loc = old;
@@ -465,18 +530,27 @@ impl<'a> Compiler<'a> {
 
     // ----- displays ----------------------------------------------------------------------
 
-    /// CPython's `starunpack_helper` for list and tuple displays (and call arguments).
-    fn starunpack_helper(&mut self, elts: &'a [Expr], tuple: bool) -> R {
+    /// CPython's `starunpack_helper` for list, tuple and set displays (and call arguments).
+    fn starunpack_helper(&mut self, elts: &'a [Expr], seq: Seq) -> R {
         use Opcode::*;
+        let tuple = seq == Seq::Tuple;
+        let (build, add, extend) = match seq {
+            Seq::Set => (BUILD_SET, SET_ADD, SET_UPDATE),
+            _ => (BUILD_LIST, LIST_APPEND, LIST_EXTEND),
+        };
         let n = elts.len();
         if n > 2 {
             if let Some(Const::Tuple(items)) = fold::const_tuple(elts) {
                 if tuple {
                     self.load_const(Const::Tuple(items));
                 } else {
-                    self.emit(BUILD_LIST, 0);
-                    self.load_const(Const::Tuple(items));
-                    self.emit(LIST_EXTEND, 1);
+                    self.emit(build, 0);
+                    self.load_const(if seq == Seq::Set {
+                        Const::FrozenSet(items)
+                    } else {
+                        Const::Tuple(items)
+                    });
+                    self.emit(extend, 1);
                 }
                 return Ok(());
             }
@@ -487,26 +561,26 @@ impl<'a> Compiler<'a> {
             for e in elts {
                 self.expr(e)?;
             }
-            self.emit(if tuple { BUILD_TUPLE } else { BUILD_LIST }, n as u32);
+            self.emit(if tuple { BUILD_TUPLE } else { build }, n as u32);
             return Ok(());
         }
         let mut built = false;
         if big {
-            self.emit(BUILD_LIST, 0);
+            self.emit(build, 0);
             built = true;
         }
         for (i, e) in elts.iter().enumerate() {
             if let ExprKind::Starred(value) = &e.kind {
                 if !built {
-                    self.emit(BUILD_LIST, i as u32);
+                    self.emit(build, i as u32);
                     built = true;
                 }
                 self.expr(value)?;
-                self.emit(LIST_EXTEND, 1);
+                self.emit(extend, 1);
             } else {
                 self.expr(e)?;
                 if built {
-                    self.emit(LIST_APPEND, 1);
+                    self.emit(add, 1);
                 }
             }
         }
@@ -516,19 +590,55 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn dict(&mut self, pairs: &'a [(Expr, Expr)]) -> R {
+    /// CPython's `compiler_dict`: runs of `key: value` pairs become dicts (`compiler_subdict`),
+    /// merged with each `**mapping` by `DICT_UPDATE`.
+    fn dict(&mut self, pairs: &'a [(Option<Expr>, Expr)]) -> R {
+        use Opcode::*;
+        let mut have_dict = false;
+        let mut run: Vec<(&'a Expr, &'a Expr)> = Vec::new();
+        for (k, v) in pairs {
+            match k {
+                Some(k) => run.push((k, v)),
+                None => {
+                    if !run.is_empty() {
+                        self.subdict(&run)?;
+                        if have_dict {
+                            self.emit(DICT_UPDATE, 1);
+                        }
+                        have_dict = true;
+                        run.clear();
+                    }
+                    if !have_dict {
+                        self.emit(BUILD_MAP, 0);
+                        have_dict = true;
+                    }
+                    self.expr(v)?;
+                    self.emit(DICT_UPDATE, 1);
+                }
+            }
+        }
+        if !run.is_empty() {
+            self.subdict(&run)?;
+            if have_dict {
+                self.emit(DICT_UPDATE, 1);
+            }
+            have_dict = true;
+        }
+        if !have_dict {
+            self.emit(BUILD_MAP, 0);
+        }
+        Ok(())
+    }
+
+    fn subdict(&mut self, pairs: &[(&'a Expr, &'a Expr)]) -> R {
         use Opcode::*;
         let n = pairs.len();
-        if n == 0 {
-            self.emit(BUILD_MAP, 0);
-            return Ok(());
-        }
         let big = n * 2 > STACK_USE_GUIDELINE;
         if n > 1 && !big {
             let keys: Option<Vec<Const>> =
-                pairs.iter().map(|(k, _)| fold::const_value(k)).collect();
+                pairs.iter().map(|&(k, _)| fold::const_value(k)).collect();
             if let Some(keys) = keys {
-                for (_, v) in pairs {
+                for &(_, v) in pairs {
                     self.expr(v)?;
                 }
                 self.load_const(Const::Tuple(keys));
@@ -539,7 +649,7 @@ impl<'a> Compiler<'a> {
         if big {
             self.emit(BUILD_MAP, 0);
         }
-        for (k, v) in pairs {
+        for &(k, v) in pairs {
             self.expr(k)?;
             self.expr(v)?;
             if big {
@@ -567,7 +677,7 @@ impl<'a> Compiler<'a> {
                 self.fstring_part(p)?;
                 self.emit(LIST_APPEND, 1);
             }
-            self.emit(CALL, 1);
+            self.emit_method_call(1);
             return Ok(());
         }
         for p in &parts {
@@ -611,17 +721,20 @@ impl<'a> Compiler<'a> {
 
     fn call(&mut self, func: &'a Expr, args: &'a [Expr], keywords: &'a [Keyword]) -> R {
         for (i, k) in keywords.iter().enumerate() {
+            let Some(name) = &k.name else { continue };
             if let Some(other) = keywords[i + 1..]
                 .iter()
-                .find(|o| o.name.name == k.name.name)
+                .find(|o| o.name.as_ref().is_some_and(|n| n.name == name.name))
             {
+                let span = other.name.as_ref().map_or(other.value.span, |n| n.span);
                 return Err(CompileError::syntax(
-                    format!("keyword argument repeated: {}", k.name.name),
-                    other.name.span.to(other.value.span),
+                    format!("keyword argument repeated: {}", name.name),
+                    span.to(other.value.span),
                 ));
             }
         }
-        let starred = args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)));
+        let starred = args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)))
+            || keywords.iter().any(|k| k.name.is_none());
         let nkw = keywords.len();
         if let ExprKind::Attribute { value, attr } = &func.kind {
             let imported =
@@ -639,13 +752,18 @@ impl<'a> Compiler<'a> {
                     self.expr(a)?;
                 }
                 self.keyword_args(keywords)?;
-                self.emit(Opcode::CALL, (args.len() + nkw) as u32);
+                self.emit_method_call((args.len() + nkw) as u32);
                 self.cur.loc = old;
                 return Ok(());
             }
         }
         self.expr(func)?;
         self.call_helper(args, keywords)
+    }
+
+    /// The name of a keyword argument (`None` only for `**`, which never gets here).
+    fn kw_name(k: &Keyword) -> Const {
+        Const::Str(k.name.as_ref().map_or(String::new(), |n| n.name.clone()))
     }
 
     fn keyword_args(&mut self, keywords: &'a [Keyword]) -> R {
@@ -655,20 +773,18 @@ impl<'a> Compiler<'a> {
         for k in keywords {
             self.expr(&k.value)?;
         }
-        let names = keywords
-            .iter()
-            .map(|k| Const::Str(k.name.name.clone()))
-            .collect();
+        let names = keywords.iter().map(Self::kw_name).collect();
         let i = self.cur.consts.add(Const::Tuple(names));
         self.emit(Opcode::KW_NAMES, i);
         Ok(())
     }
 
     /// CPython's `compiler_call_helper`: `CALL n`, or `CALL_FUNCTION_EX` when there are
-    /// `*args` or too many arguments.
+    /// `*args`, `**kwargs` or too many arguments.
     fn call_helper(&mut self, args: &'a [Expr], keywords: &'a [Keyword]) -> R {
         use Opcode::*;
-        let starred = args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)));
+        let starred = args.iter().any(|a| matches!(a.kind, ExprKind::Starred(_)))
+            || keywords.iter().any(|k| k.name.is_none());
         if !starred && args.len() + keywords.len() * 2 <= STACK_USE_GUIDELINE {
             for a in args {
                 self.expr(a)?;
@@ -682,37 +798,68 @@ impl<'a> Compiler<'a> {
                 kind: ExprKind::Starred(value),
                 ..
             }] => self.expr(value)?,
-            _ => self.starunpack_helper(args, true)?,
+            _ => self.starunpack_helper(args, Seq::Tuple)?,
         }
         if !keywords.is_empty() {
-            let big = keywords.len() * 2 > STACK_USE_GUIDELINE;
-            if keywords.len() > 1 && !big {
-                for k in keywords {
-                    self.expr(&k.value)?;
+            let mut have_dict = false;
+            let mut seen = 0;
+            for (i, k) in keywords.iter().enumerate() {
+                if k.name.is_some() {
+                    seen += 1;
+                    continue;
                 }
-                let names = keywords
-                    .iter()
-                    .map(|k| Const::Str(k.name.name.clone()))
-                    .collect();
-                self.load_const(Const::Tuple(names));
-                self.emit(BUILD_CONST_KEY_MAP, keywords.len() as u32);
-            } else {
-                if big {
-                    self.emit_noline(BUILD_MAP, 0);
-                }
-                for k in keywords {
-                    self.load_const(Const::Str(k.name.name.clone()));
-                    self.expr(&k.value)?;
-                    if big {
-                        self.emit_noline(MAP_ADD, 1);
+                if seen > 0 {
+                    self.subkwargs(&keywords[i - seen..i])?;
+                    if have_dict {
+                        self.emit(DICT_MERGE, 1);
                     }
+                    have_dict = true;
+                    seen = 0;
                 }
-                if !big {
-                    self.emit(BUILD_MAP, keywords.len() as u32);
+                if !have_dict {
+                    self.emit(BUILD_MAP, 0);
+                    have_dict = true;
+                }
+                self.expr(&k.value)?;
+                self.emit(DICT_MERGE, 1);
+            }
+            if seen > 0 {
+                self.subkwargs(&keywords[keywords.len() - seen..])?;
+                if have_dict {
+                    self.emit(DICT_MERGE, 1);
                 }
             }
         }
         self.emit(CALL_FUNCTION_EX, u32::from(!keywords.is_empty()));
+        Ok(())
+    }
+
+    /// CPython's `compiler_subkwargs`: a dict of named keyword arguments.
+    fn subkwargs(&mut self, keywords: &'a [Keyword]) -> R {
+        use Opcode::*;
+        let big = keywords.len() * 2 > STACK_USE_GUIDELINE;
+        if keywords.len() > 1 && !big {
+            for k in keywords {
+                self.expr(&k.value)?;
+            }
+            let names = keywords.iter().map(Self::kw_name).collect();
+            self.load_const(Const::Tuple(names));
+            self.emit(BUILD_CONST_KEY_MAP, keywords.len() as u32);
+            return Ok(());
+        }
+        if big {
+            self.emit_noline(BUILD_MAP, 0);
+        }
+        for k in keywords {
+            self.load_const(Self::kw_name(k));
+            self.expr(&k.value)?;
+            if big {
+                self.emit_noline(MAP_ADD, 1);
+            }
+        }
+        if !big {
+            self.emit(BUILD_MAP, keywords.len() as u32);
+        }
         Ok(())
     }
 
@@ -760,6 +907,7 @@ impl<'a> Compiler<'a> {
         self.cur.argcount = params.args.len() as u32;
         self.cur.kwonlyargcount = params.kwonly.len() as u32;
         self.cur.has_varargs = params.vararg.is_some();
+        self.cur.has_varkeywords = params.kwarg.is_some();
         self.expr(body)?;
         self.emit(Opcode::RETURN_VALUE, 0);
         let code = self.exit_scope()?;
@@ -775,6 +923,18 @@ impl<'a> Compiler<'a> {
         elt: &'a Expr,
         generators: &'a [Comprehension],
     ) -> R {
+        self.comprehension_of(e, name, CompElt::One(elt), generators)
+    }
+
+    /// A list, set or dict comprehension (or an eager generator expression): `BUILD_LIST` /
+    /// `BUILD_SET` / `BUILD_MAP` and `LIST_APPEND` / `SET_ADD` / `MAP_ADD`, as CPython.
+    fn comprehension_of(
+        &mut self,
+        e: &'a Expr,
+        name: &str,
+        elt: CompElt<'a>,
+        generators: &'a [Comprehension],
+    ) -> R {
         let Some(first) = generators.first() else {
             return Err(CompileError::syntax("comprehension without 'for'", e.span));
         };
@@ -784,7 +944,12 @@ impl<'a> Compiler<'a> {
             .ok_or_else(|| super::internal("comprehension without a scope", e.span))?;
         self.enter_scope(UnitKind::Comprehension, name, scope, e.span);
         self.set_loc(e.span);
-        self.emit(Opcode::BUILD_LIST, 0);
+        let build = match name {
+            "<setcomp>" => Opcode::BUILD_SET,
+            "<dictcomp>" => Opcode::BUILD_MAP,
+            _ => Opcode::BUILD_LIST,
+        };
+        self.emit(build, 0);
         self.cur.argcount = 1;
         self.comprehension_generator(generators, 0, 0, elt)?;
         self.emit(Opcode::RETURN_VALUE, 0);
@@ -801,7 +966,7 @@ impl<'a> Compiler<'a> {
         generators: &'a [Comprehension],
         index: usize,
         mut depth: u32,
-        elt: &'a Expr,
+        elt: CompElt<'a>,
     ) -> R {
         use Opcode::*;
         let gen = &generators[index];
@@ -845,8 +1010,22 @@ impl<'a> Compiler<'a> {
         if index + 1 < generators.len() {
             self.comprehension_generator(generators, index + 1, depth, elt)?;
         } else {
-            self.expr(elt)?;
-            self.emit(LIST_APPEND, depth + 1);
+            match elt {
+                CompElt::One(x) => {
+                    self.expr(x)?;
+                    let add = if self.cur.name == "<setcomp>" {
+                        SET_ADD
+                    } else {
+                        LIST_APPEND
+                    };
+                    self.emit(add, depth + 1);
+                }
+                CompElt::Pair(k, v) => {
+                    self.expr(k)?;
+                    self.expr(v)?;
+                    self.emit(MAP_ADD, depth + 1);
+                }
+            }
         }
         self.use_next_block(if_cleanup);
         if let Some(start) = start {

@@ -48,7 +48,7 @@ fn truth(c: &Const) -> Option<bool> {
         Const::Int(i) => *i != 0,
         Const::Float(f) => *f != 0.0,
         Const::Str(s) => !s.is_empty(),
-        Const::Tuple(t) => !t.is_empty(),
+        Const::Tuple(t) | Const::FrozenSet(t) => !t.is_empty(),
         Const::Code(_) => return None,
     })
 }

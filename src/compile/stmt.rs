@@ -301,6 +301,7 @@ impl<'a> Compiler<'a> {
         self.cur.argcount = def.params.args.len() as u32;
         self.cur.kwonlyargcount = def.params.kwonly.len() as u32;
         self.cur.has_varargs = def.params.vararg.is_some();
+        self.cur.has_varkeywords = def.params.kwarg.is_some();
         self.stmts(body)?;
         let code = self.exit_scope()?;
         self.set_loc(s.span);

@@ -314,8 +314,10 @@ fn scope_errors_use_python_wording() {
 }
 
 /// Net stack effect of an assembled instruction, and its effect when it jumps. `CALL 2` right
-/// after three `LOAD_CONST None` is the `with` exit call, which also pops the bound `__exit__`.
-fn effect(code: &crate::bytecode::CodeObject, i: usize) -> (i32, i32) {
+/// after three `LOAD_CONST None` is the `with` exit call, which also pops the bound `__exit__`;
+/// `method_call` says whether a `CALL`'s callee sits on a `LOAD_METHOD` marker, which it pops
+/// too (the VM's `CALL`, like CPython's method/`self` pair).
+fn effect(code: &crate::bytecode::CodeObject, i: usize, method_call: bool) -> (i32, i32) {
     use Opcode::*;
     let ins = code.instrs[i];
     let n = ins.arg as i32;
@@ -330,24 +332,24 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize) -> (i32, i32) {
             if exit_call {
                 -3
             } else {
-                -n
+                -n - i32::from(method_call)
             }
         }
         FOR_ITER => return (1, -1),
         JUMP_IF_FALSE_OR_POP | JUMP_IF_TRUE_OR_POP => return (-1, 0),
         NOP | RESUME | SWAP | UNARY_NEGATIVE | UNARY_POSITIVE | UNARY_NOT | UNARY_INVERT
         | GET_ITER | DELETE_NAME | DELETE_GLOBAL | DELETE_FAST | DELETE_DEREF | MAKE_CELL
-        | COPY_FREE_VARS | LOAD_ATTR | LOAD_METHOD | LIST_TO_TUPLE | JUMP_FORWARD
-        | JUMP_BACKWARD | KW_NAMES | CHECK_EXC_MATCH => 0,
+        | COPY_FREE_VARS | LOAD_ATTR | LIST_TO_TUPLE | JUMP_FORWARD | JUMP_BACKWARD | KW_NAMES
+        | CHECK_EXC_MATCH => 0,
         COPY | LOAD_CONST | LOAD_NAME | LOAD_CLASS_NAME | LOAD_BUILD_CLASS | LOAD_GLOBAL
         | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
-        | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM => 1,
+        | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD => 1,
         GET_LEN | MATCH_SEQUENCE | MATCH_MAPPING | MATCH_KEYS => 1,
         MATCH_CLASS => -2,
         UNPACK_EX => (n & 0xff) + (n >> 8),
         STORE_SUBSCR => -3,
         DELETE_SUBSCR | STORE_ATTR | MAP_ADD => -2,
-        BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_STRING => 1 - n,
+        BUILD_SLICE | BUILD_TUPLE | BUILD_LIST | BUILD_SET | BUILD_STRING => 1 - n,
         BUILD_MAP => 1 - 2 * n,
         BUILD_CONST_KEY_MAP => -n,
         UNPACK_SEQUENCE => n - 1,
@@ -362,47 +364,78 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize) -> (i32, i32) {
 
 /// Checks what the VM relies on: jump targets and handlers in range, the stack never below
 /// zero or above `stacksize`, one depth per instruction on every path, and each handler
-/// entered at `depth + lasti + 1` with every covered instruction at or above `depth`.
+/// entered at `depth + lasti + 1` with every covered instruction at or above `depth`. The
+/// abstract stack records which slots hold a `LOAD_METHOD` marker, so that a `CALL` pops its
+/// callee's marker exactly when the VM does.
 fn verify(code: &crate::bytecode::CodeObject) -> Result<(), String> {
     use Opcode::*;
     let n = code.instrs.len();
     let mut depth: Vec<Option<i32>> = vec![None; n];
-    let mut work = vec![(0usize, 0i32)];
+    let mut work: Vec<(usize, Vec<bool>)> = vec![(0usize, Vec::new())];
     for e in &code.exception_table {
         if e.start >= e.end || e.end as usize > n || e.target as usize >= n {
             return Err(format!("bad exception entry {e:?}"));
         }
-        work.push((e.target as usize, e.depth as i32 + i32::from(e.lasti) + 1));
+        let d = e.depth as usize + usize::from(e.lasti) + 1;
+        work.push((e.target as usize, vec![false; d]));
     }
-    while let Some((i, d)) = work.pop() {
+    let apply = |stack: &Vec<bool>, e: i32| -> Option<Vec<bool>> {
+        let mut s = stack.clone();
+        if e >= 0 {
+            s.extend(std::iter::repeat_n(false, e as usize));
+        } else {
+            let keep = s.len().checked_sub((-e) as usize)?;
+            s.truncate(keep);
+        }
+        Some(s)
+    };
+    while let Some((i, stack)) = work.pop() {
         if i >= n {
             return Err(format!("fell off the end at {i}"));
         }
+        let d = stack.len() as i32;
         match depth[i] {
             Some(old) if old == d => continue,
             Some(old) => return Err(format!("instruction {i}: depth {old} and {d}")),
             None => depth[i] = Some(d),
         }
-        if d < 0 || d as u32 > code.stacksize {
+        if d as u32 > code.stacksize {
             return Err(format!(
                 "instruction {i}: depth {d}, stacksize {}",
                 code.stacksize
             ));
         }
         let ins = code.instrs[i];
-        let (fall, jump) = effect(code, i);
+        let method_call = ins.op == CALL
+            && stack
+                .len()
+                .checked_sub(ins.arg as usize + 2)
+                .is_some_and(|at| stack[at]);
+        let (fall, jump) = effect(code, i, method_call);
+        let underflow = || format!("instruction {i}: stack below zero");
         if let Some(t) = ins.jump_target(i) {
             if t >= n {
                 return Err(format!("instruction {i} jumps out of range"));
             }
-            work.push((t, d + jump));
+            work.push((t, apply(&stack, jump).ok_or_else(underflow)?));
         }
         let ends = matches!(
             ins.op,
             JUMP_FORWARD | JUMP_BACKWARD | RETURN_VALUE | RAISE_VARARGS | RERAISE
         );
         if !ends {
-            work.push((i + 1, d + fall));
+            let mut next = apply(&stack, fall).ok_or_else(underflow)?;
+            // A marker is never on top (its receiver is above it until the `CALL`), so the top
+            // slot after an instruction is a plain value; after `LOAD_METHOD` the marker is
+            // the slot below the receiver.
+            if let Some(top) = next.last_mut() {
+                *top = false;
+            }
+            if ins.op == LOAD_METHOD {
+                let at = next.len() - 2;
+                next[at] = true;
+            }
+            work.push((i + 1, next));
         }
     }
     for e in &code.exception_table {

@@ -53,8 +53,8 @@ pub enum ArgItem {
     Pos(Ex),
     Star(Ex, Span),
     Kw(Ident, Ex),
-    /// `**kwargs`: not in the language.
-    DoubleStar(Span),
+    /// `**mapping`.
+    DoubleStar(Ex, Span),
     /// A bare generator expression: `sum(x for x in y)`.
     Gen(Ex, Vec<Box<Comp>>, Span),
 }
@@ -64,7 +64,8 @@ pub enum ParamItem {
     Plain(Ident, Option<Ex>),
     /// `*args`, or a bare `*` when the name is absent.
     Star(Option<Ident>, Span),
-    DoubleStar(Span),
+    /// `**kwargs`.
+    DoubleStar(Ident, Span),
     Slash(Span),
     Annotated(Span),
 }
@@ -249,15 +250,34 @@ pub fn list(v: Vec<Ex>, l: usize, r: usize) -> PResult<Ex> {
     ex(ExprKind::List(exprs(v)), Span::new(l, r), depth)
 }
 
-pub fn dict(v: Vec<(Ex, Ex)>, l: usize, r: usize) -> PResult<Ex> {
+pub fn dict(v: Vec<(Option<Ex>, Ex)>, l: usize, r: usize) -> PResult<Ex> {
     let depth = v
         .iter()
-        .map(|(k, x)| k.depth.max(x.depth))
+        .map(|(k, x)| k.as_ref().map_or(0, |k| k.depth).max(x.depth))
         .max()
         .unwrap_or(0)
         + 1;
-    let items = v.into_iter().map(|(k, x)| (k.expr, x.expr)).collect();
+    let items = v.into_iter().map(|(k, x)| (k.map(expr), x.expr)).collect();
     ex(ExprKind::Dict(items), Span::new(l, r), depth)
+}
+
+pub fn set(v: Vec<Ex>, l: usize, r: usize) -> PResult<Ex> {
+    let depth = max_depth(&v) + 1;
+    ex(ExprKind::Set(exprs(v)), Span::new(l, r), depth)
+}
+
+/// `name := value`.
+pub fn named_expr(target: Ident, value: Ex, l: usize, r: usize) -> PResult<Ex> {
+    let depth = value.depth + 1;
+    let target = Expr {
+        kind: ExprKind::Name(target.name),
+        span: target.span,
+    };
+    let kind = ExprKind::NamedExpr {
+        target: Box::new(target),
+        value: boxed(value),
+    };
+    ex(kind, Span::new(l, r), depth)
 }
 
 /// `(e)`: the inner expression itself; a lone starred expression is not allowed there.
@@ -304,6 +324,29 @@ pub fn list_comp(elt: Ex, comps: Vec<Box<Comp>>, l: usize, r: usize) -> PResult<
         ExprKind::ListComp { elt, generators },
         Span::new(l, r),
         depth,
+    )
+}
+
+pub fn set_comp(elt: Ex, comps: Vec<Box<Comp>>, l: usize, r: usize) -> PResult<Ex> {
+    let (elt, generators, depth) = comp_parts(elt, comps);
+    ex(
+        ExprKind::SetComp { elt, generators },
+        Span::new(l, r),
+        depth,
+    )
+}
+
+pub fn dict_comp(key: Ex, value: Ex, comps: Vec<Box<Comp>>, l: usize, r: usize) -> PResult<Ex> {
+    let key_depth = key.depth;
+    let (value, generators, depth) = comp_parts(value, comps);
+    ex(
+        ExprKind::DictComp {
+            key: boxed(key),
+            value,
+            generators,
+        },
+        Span::new(l, r),
+        depth.max(key_depth + 1),
     )
 }
 
@@ -440,17 +483,24 @@ pub fn call(func: Ex, items: Vec<ArgItem>, l: usize, r: usize) -> PResult<Ex> {
     for item in items {
         match item {
             ArgItem::Pos(e) => {
-                if let Some(kw) = keywords.last() {
-                    let _ = kw;
-                    return Err(error(
-                        "positional argument follows keyword argument",
-                        e.expr.span,
-                    ));
+                if !keywords.is_empty() {
+                    let msg = if keywords.iter().all(|k| k.name.is_some()) {
+                        "positional argument follows keyword argument"
+                    } else {
+                        "positional argument follows keyword argument unpacking"
+                    };
+                    return Err(error(msg, e.expr.span));
                 }
                 depth = depth.max(e.depth);
                 args.push(e.expr);
             }
             ArgItem::Star(e, s) => {
+                if keywords.iter().any(|k| k.name.is_none()) {
+                    return Err(error(
+                        "iterable argument unpacking follows keyword argument unpacking",
+                        s,
+                    ));
+                }
                 depth = depth.max(e.depth + 1);
                 args.push(Expr {
                     kind: ExprKind::Starred(boxed(e)),
@@ -458,7 +508,10 @@ pub fn call(func: Ex, items: Vec<ArgItem>, l: usize, r: usize) -> PResult<Ex> {
                 });
             }
             ArgItem::Kw(name, e) => {
-                if keywords.iter().any(|k| k.name.name == name.name) {
+                if keywords
+                    .iter()
+                    .any(|k| k.name.as_ref().is_some_and(|k| k.name == name.name))
+                {
                     return Err(error(
                         format!("keyword argument repeated: {}", name.name),
                         name.span,
@@ -466,12 +519,16 @@ pub fn call(func: Ex, items: Vec<ArgItem>, l: usize, r: usize) -> PResult<Ex> {
                 }
                 depth = depth.max(e.depth);
                 keywords.push(Keyword {
-                    name,
+                    name: Some(name),
                     value: e.expr,
                 });
             }
-            ArgItem::DoubleStar(s) => {
-                return Err(error("'**' arguments are not supported by gilvm", s))
+            ArgItem::DoubleStar(e, _) => {
+                depth = depth.max(e.depth + 1);
+                keywords.push(Keyword {
+                    name: None,
+                    value: e.expr,
+                });
             }
             ArgItem::Gen(elt, comps, s) => {
                 if n > 1 {
@@ -512,6 +569,13 @@ pub fn params_from(items: Vec<ParamItem>) -> PResult<(Params, u32)> {
         Ok(())
     };
     for item in items {
+        if params.kwarg.is_some() {
+            let span = match &item {
+                ParamItem::Plain(n, _) | ParamItem::DoubleStar(n, _) => n.span,
+                ParamItem::Star(_, s) | ParamItem::Slash(s) | ParamItem::Annotated(s) => *s,
+            };
+            return Err(error("arguments cannot follow var-keyword argument", span));
+        }
         match item {
             ParamItem::Plain(name, default) => {
                 check_dup(&name)?;
@@ -548,8 +612,9 @@ pub fn params_from(items: Vec<ParamItem>) -> PResult<(Params, u32)> {
                     None => bare_star = true,
                 }
             }
-            ParamItem::DoubleStar(span) => {
-                return Err(error("'**' parameters are not supported by gilvm", span))
+            ParamItem::DoubleStar(name, _) => {
+                check_dup(&name)?;
+                params.kwarg = Some(name);
             }
             ParamItem::Slash(span) => {
                 return Err(error(

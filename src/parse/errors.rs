@@ -162,6 +162,21 @@ fn unexpected(
     }
     let head = ctx.head().cloned();
     let after = |t: Tok| ctx.previous().is_some_and(|p| p.1 == t);
+    if matches!(&head, Some(Tok::Name(n)) if n == "match") && ctx.depth == 0 {
+        // `match subject:` fails to parse at the subject or at the colon: the statement is
+        // valid Python (3.10+) that gilvm's grammar does not have.
+        let rest = source.get(l..).unwrap_or("");
+        let line = rest.split('\n').next().unwrap_or("");
+        if line.trim_end().ends_with(':') {
+            if let Some((ml, _, _)) = ctx.tokens.get(ctx.line_start) {
+                return syntax(
+                    "the 'match' statement is not supported by gilvm",
+                    *ml,
+                    *ml + 5,
+                );
+            }
+        }
+    }
     if tok == Some(&Tok::Star) && after(Tok::Except) {
         return syntax(
             "'except*' (exception groups) is not supported by gilvm",

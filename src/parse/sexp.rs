@@ -256,6 +256,9 @@ fn params(p: &Params) -> String {
         None => {}
     }
     parts.extend(p.kwonly.iter().map(one));
+    if let Some(k) = &p.kwarg {
+        parts.push(format!("**{}", k.name));
+    }
     format!("({})", parts.join(" "))
 }
 
@@ -357,10 +360,28 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Dict(items) => {
             let v: Vec<String> = items
                 .iter()
-                .map(|(k, v)| format!("{}: {}", expr(k), expr(v)))
+                .map(|(k, v)| match k {
+                    Some(k) => format!("{}: {}", expr(k), expr(v)),
+                    None => format!("**{}", expr(v)),
+                })
                 .collect();
             format!("{{{}}}", v.join(", "))
         }
+        ExprKind::Set(items) => format!("(set {})", list(items)),
+        ExprKind::NamedExpr { target, value } => format!("(:= {} {})", expr(target), expr(value)),
+        ExprKind::SetComp { elt, generators } => {
+            format!("(setcomp {} {})", expr(elt), comps(generators))
+        }
+        ExprKind::DictComp {
+            key,
+            value,
+            generators,
+        } => format!(
+            "(dictcomp {} {} {})",
+            expr(key),
+            expr(value),
+            comps(generators)
+        ),
         ExprKind::Starred(inner) => format!("*{}", expr(inner)),
         ExprKind::BinOp { left, op, right } => {
             format!("({} {} {})", binop(*op), expr(left), expr(right))
@@ -399,7 +420,14 @@ pub fn expr(e: &Expr) -> String {
                 let _ = write!(s, " {}", expr(a));
             }
             for k in keywords {
-                let _ = write!(s, " {}={}", k.name.name, expr(&k.value));
+                match &k.name {
+                    Some(n) => {
+                        let _ = write!(s, " {}={}", n.name, expr(&k.value));
+                    }
+                    None => {
+                        let _ = write!(s, " **{}", expr(&k.value));
+                    }
+                }
             }
             s.push(')');
             s

@@ -528,14 +528,6 @@ fn unsupported() {
         "SyntaxError: generators ('yield') are not supported by gilvm @2:3",
     );
     check_err(
-        "x = {1, 2}\n",
-        "SyntaxError: set displays are not supported by gilvm @1:5",
-    );
-    check_err(
-        "f(**k)\n",
-        "SyntaxError: '**' arguments are not supported by gilvm @1:3",
-    );
-    check_err(
         "x = b'a'\n",
         "SyntaxError: bytes literals are not supported by gilvm @1:5",
     );
@@ -556,12 +548,8 @@ fn unsupported() {
         "SyntaxError: complex numbers are not supported by gilvm @1:5",
     );
     check_err(
-        "if (n := 1):\n  pass\n",
-        "SyntaxError: assignment expressions (':=') are not supported by gilvm @1:4",
-    );
-    check_err(
-        "if n := 1:\n  pass\n",
-        "SyntaxError: assignment expressions (':=') are not supported by gilvm @1:6",
+        "x = a[n := 1]\n",
+        "SyntaxError: assignment expressions (':=') are not supported by gilvm @1:9",
     );
     check_err(
         "try:\n  pass\nexcept* E:\n  pass\n",
@@ -571,6 +559,44 @@ fn unsupported() {
         "with (a as b, c):\n  pass\n",
         "SyntaxError: 'as' inside parenthesized with-items is not supported by gilvm; \
          write 'with a as x, b as y:' @1:9",
+    );
+}
+
+/// Constructs that used to be refused and are now in the language.
+#[test]
+fn sets_kwargs_walrus_and_starred_targets() {
+    check("x = {1, 2}\n", "x = (set 1 2)");
+    check("{a, *b,}\n", "(set a *b)");
+    check("{x for x in y if x}\n", "(setcomp x (for x y (if x)))");
+    check(
+        "{k: v for k, v in d}\n",
+        "(dictcomp k v (for (tuple k v) d))",
+    );
+    check("{**a, 'b': 1, **c}\n", "{**a, \"b\": 1, **c}");
+    check("f(**k)\n", "(call f **k)");
+    check("f(a, *b, c=1, **d, e=2)\n", "(call f a *b c=1 **d e=2)");
+    check(
+        "def f(a, *args, k=1, **kw): pass\n",
+        "def f(a *args k=1 **kw)\n  pass",
+    );
+    check("lambda **kw: kw\n", "(lambda (**kw) kw)");
+    check("if (n := 1):\n  pass\n", "if (:= n 1)\n  pass");
+    check("if n := 1:\n  pass\n", "if (:= n 1)\n  pass");
+    check("while x := f(): pass\n", "while (:= x (call f))\n  pass");
+    check("[y := 1, y]\n", "[(:= y 1) y]");
+    check("f(x := 1)\n", "(call f (:= x 1))");
+    check("first, *rest = xs\n", "(tuple first *rest) = xs");
+    check_err(
+        "f(**k, 1)\n",
+        "SyntaxError: positional argument follows keyword argument unpacking @1:8",
+    );
+    check_err(
+        "f(**k, *a)\n",
+        "SyntaxError: iterable argument unpacking follows keyword argument unpacking @1:8",
+    );
+    check_err(
+        "def f(**k, a): pass\n",
+        "SyntaxError: arguments cannot follow var-keyword argument @1:12",
     );
 }
 
@@ -778,6 +804,7 @@ fn python_agrees() {
         functions,
         simple_statements,
         layout,
+        sets_kwargs_walrus_and_starred_targets,
         indentation_errors,
         syntax_errors,
         target_errors,

@@ -55,9 +55,16 @@ impl Vm {
                         return Ok(v);
                     }
                     match (self.rt.heap.get(id), attr) {
-                        (Obj::Exception(e), AttrSym::args) => {
-                            let args = e.args.clone();
-                            return self.rt.new_tuple(args);
+                        (
+                            Obj::Exception(_),
+                            AttrSym::args
+                            | AttrSym::dunder_cause
+                            | AttrSym::dunder_context
+                            | AttrSym::dunder_suppress_context,
+                        ) => {
+                            if let Some(v) = methods::data_attr(&mut self.rt, obj, attr) {
+                                return v;
+                            }
                         }
                         (Obj::Function(f), AttrSym::dunder_name) => {
                             let n = prog.codes[f.code as usize].name.clone();
@@ -121,6 +128,37 @@ impl Vm {
         }
         let prog = self.prog.clone();
         Err(no_attribute(&self.rt, obj, &prog.names[name as usize]))
+    }
+
+    /// `DELETE_ATTR`: `del obj.name` on an instance, a class or an exception.
+    pub fn delete_attr(&mut self, obj: Value, name: u32) -> PyResult<()> {
+        let prog = self.prog.clone();
+        let attr = &prog.names[name as usize];
+        if let Value::Obj(id) = obj {
+            let removed = match self.rt.heap.get_mut(id) {
+                Obj::Instance(inst) => Some(inst.attrs.shift_remove(&name).is_some()),
+                Obj::Class(c) => Some(c.dict.shift_remove(&name).is_some()),
+                Obj::Exception(e) => Some(e.attrs.shift_remove(&name).is_some()),
+                _ => None,
+            };
+            match removed {
+                Some(true) => return Ok(()),
+                Some(false) => return Err(no_attribute(&self.rt, obj, attr)),
+                None => {}
+            }
+        }
+        let known = self.load_attr(obj, name).is_ok();
+        let ty = crate::vm::ops::type_name(&self.rt, obj);
+        Err(Throw::new(
+            ExcKind::AttributeError,
+            if !known {
+                format!("'{ty}' object has no attribute '{attr}'")
+            } else if matches!(obj, Value::Obj(_)) {
+                format!("'{ty}' object attribute '{attr}' is read-only")
+            } else {
+                format!("attribute '{attr}' of '{ty}' objects is not writable")
+            },
+        ))
     }
 }
 

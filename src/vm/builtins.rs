@@ -7,7 +7,7 @@
 //! such calls through [`sort_with_keys`] / [`extreme_index`] after computing the keys itself.
 //! Argument-count and type errors use CPython 3.11's exact messages.
 
-mod convert;
+pub(crate) mod convert;
 mod random;
 mod sort;
 
@@ -89,6 +89,24 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
             }
         }
         Dict => dict(rt, args, kwargs),
+        Set | FrozenSet => {
+            no_kwargs(id, kwargs)?;
+            let src = at_most(id, args, 1)?;
+            if let (FrozenSet, Some(Value::Obj(o))) = (id, src) {
+                if matches!(rt.heap.get(o), Obj::FrozenSet(_)) {
+                    return Ok(Value::Obj(o));
+                }
+            }
+            let t = match src {
+                None => crate::vm::set::SetTable::new(),
+                Some(v) => crate::vm::set::table_from(rt, v)?,
+            };
+            rt.alloc(if id == Set {
+                Obj::Set(t)
+            } else {
+                Obj::FrozenSet(t)
+            })
+        }
         Sum => sum(rt, args, kwargs),
         Min | Max => sort::min_max(rt, id == Max, args, kwargs),
         Abs => {
@@ -361,6 +379,8 @@ fn type_of(rt: &Rt, v: Value) -> PyResult<Value> {
             Obj::List(_) => NativeId::List,
             Obj::Tuple(_) => NativeId::Tuple,
             Obj::Dict(_) => NativeId::Dict,
+            Obj::Set(_) => NativeId::Set,
+            Obj::FrozenSet(_) => NativeId::FrozenSet,
             Obj::Range { .. } => NativeId::Range,
             Obj::Class(_) => NativeId::Type,
             Obj::Exception(e) => return Ok(Value::ExcType(e.kind)),

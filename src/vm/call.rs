@@ -83,6 +83,7 @@ impl Vm {
                 }
                 if kw.is_empty()
                     && !code.has_varargs
+                    && !code.has_varkeywords
                     && code.kwonlyargcount == 0
                     && nargs == code.argcount as usize
                 {
@@ -196,7 +197,12 @@ impl Vm {
             }
         }
         match m.ty {
-            TypeTag::Str | TypeTag::List | TypeTag::Tuple | TypeTag::Dict => {
+            TypeTag::Str
+            | TypeTag::List
+            | TypeTag::Tuple
+            | TypeTag::Dict
+            | TypeTag::Set
+            | TypeTag::FrozenSet => {
                 methods::call_method(&mut self.rt, m, recv, args, kw).map(Outcome::Value)
             }
             TypeTag::Exception => self.exception_init(recv, args, kw).map(Outcome::Value),
@@ -257,11 +263,22 @@ impl Vm {
         } else if code.has_varargs {
             locals[argcount + kwonly] = self.rt.new_tuple(Vec::new())?;
         }
+        let mut extra_kw = crate::vm::heap::DictMap::default();
         for (name, v) in kw {
             let slot = code.varnames[..argcount + kwonly]
                 .iter()
                 .position(|n| n == name);
             match slot {
+                None if code.has_varkeywords => {
+                    let key = self.rt.new_str(*name)?;
+                    let hk = ops::hash_key(&self.rt, key)?;
+                    if extra_kw.contains_key(&hk) {
+                        return Err(Throw::type_error(format!(
+                            "{fname}() got multiple values for argument '{name}'"
+                        )));
+                    }
+                    ops::dict_insert(&mut extra_kw, hk, key, *v);
+                }
                 None => {
                     return Err(Throw::type_error(format!(
                         "{fname}() got an unexpected keyword argument '{name}'"
@@ -318,6 +335,11 @@ impl Vm {
                 if missing.len() == 1 { "" } else { "s" },
                 join_names(&missing)
             )));
+        }
+        if code.has_varkeywords {
+            let slot = argcount + kwonly + usize::from(code.has_varargs);
+            self.rt.heap.charge(extra_kw.len().saturating_mul(72))?;
+            locals[slot] = self.rt.new_dict(extra_kw)?;
         }
         Ok(locals)
     }
@@ -473,4 +495,99 @@ fn not_callable(rt: &crate::vm::Rt, v: Value) -> Throw {
         "'{}' object is not callable",
         ops::type_name(rt, v)
     ))
+}
+
+impl Vm {
+    /// `DICT_UPDATE` / `DICT_MERGE`: `{**src}`, or `f(**src)` when `callee` is given (then a
+    /// key already present is an error, and the messages name the callee as CPython does).
+    pub fn dict_update_op(
+        &mut self,
+        target: Value,
+        src: Value,
+        callee: Option<Value>,
+    ) -> PyResult<()> {
+        let entries = match src {
+            Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::Dict(d) => Some(d.iter().map(|(k, &kv)| (k.clone(), kv)).collect::<Vec<_>>()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(entries) = entries else {
+            let ty = ops::type_name(&self.rt, src);
+            return Err(Throw::type_error(match callee {
+                Some(f) => format!(
+                    "{} argument after ** must be a mapping, not {ty}",
+                    self.function_str(f)
+                ),
+                None => format!("'{ty}' object is not a mapping"),
+            }));
+        };
+        let Value::Obj(tid) = target else {
+            return Ok(());
+        };
+        if let Some(f) = callee {
+            if let Obj::Dict(d) = self.rt.heap.get(tid) {
+                if let Some((_, (k, _))) = entries.iter().find(|(hk, _)| d.contains_key(hk)) {
+                    let key = crate::vm::format::str_of(&self.rt, *k)?;
+                    return Err(Throw::type_error(format!(
+                        "{} got multiple values for keyword argument '{key}'",
+                        self.function_str(f)
+                    )));
+                }
+            }
+        }
+        self.rt.heap.charge(entries.len().saturating_mul(72))?;
+        if let Obj::Dict(d) = self.rt.heap.get_mut(tid) {
+            for (hk, (k, v)) in entries {
+                ops::dict_insert(d, hk, k, v);
+            }
+        }
+        Ok(())
+    }
+
+    /// CPython's `_PyObject_FunctionStr`: `__main__.f()`, `print()`, `threading.Thread()`.
+    pub fn function_str(&self, f: Value) -> String {
+        let f = match f {
+            Value::PyMethod(id) => Value::Obj(id),
+            Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::BoundPyMethod { func, .. } => *func,
+                _ => f,
+            },
+            _ => f,
+        };
+        match f {
+            Value::Obj(id) => match self.rt.heap.get(id) {
+                Obj::Function(func) => {
+                    let q = self
+                        .prog
+                        .codes
+                        .get(func.code as usize)
+                        .map_or("?", |c| c.qualname.as_str());
+                    format!("__main__.{q}()")
+                }
+                Obj::Class(_) => {
+                    format!(
+                        "__main__.{}()",
+                        crate::vm::classes::class_qualname(&self.rt, id)
+                    )
+                }
+                _ => format!("{}()", ops::type_name(&self.rt, f)),
+            },
+            Value::Native(n) => {
+                let name = n.name().trim_end();
+                if n <= NativeId::Callable {
+                    format!("{name}()")
+                } else {
+                    let module = crate::vm::natives::ModuleId::ALL
+                        .iter()
+                        .find(|m| m.member(name) == Some(n))
+                        .map_or("builtins", |m| m.name());
+                    format!("{module}.{name}()")
+                }
+            }
+            Value::ExcType(k) => format!("{}()", k.attr_name()),
+            _ => format!("{}()", ops::type_name(&self.rt, f)),
+        }
+    }
 }

@@ -360,7 +360,7 @@ impl Vm {
                     )));
                 }
                 let args = stack[callee_at + 1..callee_at + 1 + npos].to_vec();
-                self.rt.alloc(Obj::Exception(ExcObj {
+                self.rt.alloc(Obj::Exception(Box::new(ExcObj {
                     kind,
                     args,
                     traceback: Vec::new(),
@@ -368,7 +368,7 @@ impl Vm {
                     context: None,
                     class: Some(cls),
                     attrs: AttrMap::default(),
-                }))?
+                })))?
             }
             None => self.rt.alloc(Obj::Instance(Instance {
                 class: cls,
@@ -505,7 +505,7 @@ impl Vm {
                 class_name(&self.rt, cls)
             )));
         }
-        Ok(self.rt.heap.alloc(Obj::Exception(ExcObj {
+        Ok(self.rt.heap.alloc(Obj::Exception(Box::new(ExcObj {
             kind,
             args: Vec::new(),
             traceback: Vec::new(),
@@ -513,7 +513,7 @@ impl Vm {
             context: None,
             class: Some(cls),
             attrs: AttrMap::default(),
-        }))?)
+        })))?)
     }
 
     /// `Thread.__init__(self, …)` for an instance of a `Thread` subclass: makes the thread
@@ -742,6 +742,17 @@ impl Vm {
                 }
                 let Some(cls) = e.class else { return Ok(None) };
                 if self.attr_of[name as usize] == Some(AttrSym::args) {
+                    return Ok(None);
+                }
+                if matches!(
+                    self.attr_of[name as usize],
+                    Some(
+                        AttrSym::dunder_cause
+                            | AttrSym::dunder_context
+                            | AttrSym::dunder_suppress_context
+                    )
+                ) && class_lookup(&self.rt, cls, name).is_none()
+                {
                     return Ok(None);
                 }
                 match class_lookup(&self.rt, cls, name) {

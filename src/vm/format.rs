@@ -72,7 +72,12 @@ fn write_prefix(
         out.push_str(&r);
         return Ok(());
     }
+    let set_items;
     let (items, open, close, empty_cycle): (&[Value], &str, &str, &str) = match obj {
+        Obj::Set(t) if !t.is_empty() => {
+            set_items = t.entries().take(max).map(|e| e.value).collect::<Vec<_>>();
+            (&set_items, "{", "}", "{...}")
+        }
         Obj::List(items) => (items, "[", "]", "[...]"),
         Obj::Tuple(items) if items.len() != 1 => (items, "(", ")", "(...)"),
         Obj::Dict(_) => (&[], "{", "}", "{...}"),
@@ -415,7 +420,13 @@ fn write_obj_repr(
     let obj = rt.heap.get(id);
     if !matches!(
         obj,
-        Obj::List(_) | Obj::Tuple(_) | Obj::Dict(_) | Obj::DictView { .. } | Obj::Exception(_)
+        Obj::List(_)
+            | Obj::Tuple(_)
+            | Obj::Dict(_)
+            | Obj::Set(_)
+            | Obj::FrozenSet(_)
+            | Obj::DictView { .. }
+            | Obj::Exception(_)
     ) {
         return leaf_repr(rt, id, v, out, stack);
     }
@@ -445,6 +456,22 @@ fn write_obj_repr(
                 write_repr(rt, *val, out, stack)?;
             }
             out.push('}');
+        }
+        Obj::Set(t) | Obj::FrozenSet(t) => {
+            let frozen = matches!(obj, Obj::FrozenSet(_));
+            let name = if frozen { "frozenset" } else { "set" };
+            if t.is_empty() {
+                out.push_str(name);
+                out.push_str("()");
+            } else {
+                if frozen {
+                    out.push_str("frozenset(");
+                }
+                write_seq(rt, &t.values(), "{", "}", false, out, stack)?;
+                if frozen {
+                    out.push(')');
+                }
+            }
         }
         Obj::DictView { dict, part } => {
             out.push_str(type_name(rt, v));

@@ -593,8 +593,8 @@ impl Vm {
                     Opcode::FOR_ITER => {
                         let it = top!();
                         if let Value::Obj(id) = it {
-                            match self.rt.heap.get_mut(id) {
-                                Obj::RangeIter { cur, stop, step } => {
+                            match self.rt.heap.slot_mut(id) {
+                                Some(Obj::RangeIter { cur, stop, step }) => {
                                     // The step of `ops::iter_next` for a range, written out: calling a
                                     // shared function returning `Option` cost 0.6 x86 instructions per VM
                                     // instruction more here (callgrind).
@@ -646,7 +646,8 @@ impl Vm {
                                 } else {
                                     self.call_site
                                 };
-                                if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
+                                if let Some(Obj::Sync(SyncObj::Lock(l))) = self.rt.heap.slot_mut(id)
+                                {
                                     // A woken waiter that has not run yet goes back to
                                     // waiting when the lock is taken: `Vm::lock_take`.
                                     if l.owner.is_none() && l.woken.is_none() {
@@ -676,7 +677,9 @@ impl Vm {
                                 (s[sp - 4], s[sp - 3], s[sp - 2], s[sp - 1])
                             {
                                 if prev == Opcode::LOAD_CONST {
-                                    if let Obj::Sync(SyncObj::Lock(l)) = self.rt.heap.get_mut(id) {
+                                    if let Some(Obj::Sync(SyncObj::Lock(l))) =
+                                        self.rt.heap.slot_mut(id)
+                                    {
                                         // Waiters under py27/py39 arm a timer: the slow path.
                                         if l.owner.is_some()
                                             && (l.waiters.is_empty()
@@ -723,7 +726,8 @@ impl Vm {
                             // (`mark_fused_runs`), now at index `pc`.
                             let fi = unsafe { *instrs.get_unchecked(pc) };
                             if let Value::Obj(id) = top!() {
-                                if let Obj::RangeIter { cur, stop, step } = self.rt.heap.get_mut(id)
+                                if let Some(Obj::RangeIter { cur, stop, step }) =
+                                    self.rt.heap.slot_mut(id)
                                 {
                                     // As in `FOR_ITER` above.
                                     let c = *cur;
@@ -797,9 +801,14 @@ impl Vm {
                     | Opcode::LIST_EXTEND
                     | Opcode::LIST_TO_TUPLE
                     | Opcode::MAP_ADD
-                    | Opcode::UNPACK_SEQUENCE
-                    | Opcode::UNPACK_EX
+                    | Opcode::BUILD_SET
+                    | Opcode::SET_ADD
+                    | Opcode::SET_UPDATE
                     | Opcode::DICT_UPDATE
+                    | Opcode::DICT_MERGE
+                    | Opcode::UNPACK_EX
+                    | Opcode::DELETE_ATTR
+                    | Opcode::UNPACK_SEQUENCE
                     | Opcode::GET_LEN
                     | Opcode::MATCH_SEQUENCE
                     | Opcode::MATCH_MAPPING
@@ -1198,21 +1207,57 @@ impl Vm {
                 tri!(ops::setitem(&mut self.rt, d, k, v));
                 Flow::Next
             }
-            Opcode::UNPACK_SEQUENCE => {
-                let seq = pop!();
-                let items = tri!(ops::unpack(&mut self.rt, seq, ins.arg as usize));
-                stack.extend(items.into_iter().rev());
+            Opcode::BUILD_SET => {
+                let n = ins.arg as usize;
+                let items = stack.split_off(stack.len() - n);
+                let mut t = crate::vm::set::SetTable::new();
+                for v in items {
+                    t.add(tri!(crate::vm::set::entry(&self.rt, v)));
+                }
+                let v = tri!(self.rt.alloc(Obj::Set(t)));
+                stack.push(v);
+                Flow::Next
+            }
+            Opcode::SET_ADD | Opcode::SET_UPDATE => {
+                let v = pop!();
+                let set = stack[stack.len() - ins.arg as usize];
+                if let Value::Obj(id) = set {
+                    tri!(crate::vm::set::with_table(&mut self.rt, id, |rt, t| {
+                        if ins.op == Opcode::SET_ADD {
+                            let e = crate::vm::set::entry(rt, v)?;
+                            rt.ensure_room(t.capacity() * 4 * crate::vm::set::SLOT_BYTES)?;
+                            t.add(e);
+                            Ok(())
+                        } else {
+                            crate::vm::set::update_from(rt, t, v)
+                        }
+                    }));
+                }
+                Flow::Next
+            }
+            Opcode::DICT_UPDATE | Opcode::DICT_MERGE => {
+                let src = pop!();
+                let at = stack.len() - ins.arg as usize;
+                let callee = (ins.op == Opcode::DICT_MERGE && at >= 2).then(|| stack[at - 2]);
+                tri!(self.dict_update_op(stack[at], src, callee));
                 Flow::Next
             }
             Opcode::UNPACK_EX => {
                 let seq = pop!();
-                stack.extend(tri!(matching::unpack_ex(&mut self.rt, seq, ins.arg)));
+                let (before, after) = ((ins.arg & 0xff) as usize, (ins.arg >> 8) as usize);
+                let items = tri!(ops::unpack_ex(&mut self.rt, seq, before, after));
+                stack.extend(items.into_iter().rev());
                 Flow::Next
             }
-            Opcode::DICT_UPDATE => {
-                let src = pop!();
-                let target = stack[stack.len() - ins.arg as usize];
-                tri!(matching::dict_update(&mut self.rt, target, src));
+            Opcode::DELETE_ATTR => {
+                let obj = pop!();
+                tri!(self.delete_attr(obj, ins.arg));
+                Flow::Next
+            }
+            Opcode::UNPACK_SEQUENCE => {
+                let seq = pop!();
+                let items = tri!(ops::unpack(&mut self.rt, seq, ins.arg as usize));
+                stack.extend(items.into_iter().rev());
                 Flow::Next
             }
             Opcode::GET_LEN => {
@@ -1375,6 +1420,13 @@ impl Vm {
                 let kwargs = if ins.arg & 1 != 0 { Some(pop!()) } else { None };
                 let args = pop!();
                 let callee_at = stack.len() - 1;
+                if ops::get_iter(&mut self.rt, args).is_err() {
+                    let f = self.function_str(stack[callee_at]);
+                    let ty = ops::type_name(&self.rt, args);
+                    return Flow::Raise(Throw::type_error(format!(
+                        "{f} argument after * must be an iterable, not {ty}"
+                    )));
+                }
                 let items = tri!(ops::collect_iterable(&mut self.rt, args));
                 stack.extend_from_slice(&items);
                 let kw_owned = match kwargs {
@@ -1774,15 +1826,17 @@ impl Vm {
 
     /// Creates an exception object of `kind` with no message (used by `raise ValueError`).
     pub fn new_exception(&mut self, kind: ExcKind, args: Vec<Value>) -> PyResult<Value> {
-        Ok(Value::Obj(self.rt.heap.alloc(Obj::Exception(ExcObj {
-            kind,
-            args,
-            traceback: Vec::new(),
-            cause: None,
-            context: None,
-            class: None,
-            attrs: Default::default(),
-        }))?))
+        Ok(Value::Obj(self.rt.heap.alloc(Obj::Exception(Box::new(
+            ExcObj {
+                kind,
+                args,
+                traceback: Vec::new(),
+                cause: None,
+                context: None,
+                class: None,
+                attrs: Default::default(),
+            },
+        )))?))
     }
 
     /// Puts a woken thread's blocking-call result on its stack.

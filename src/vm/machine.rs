@@ -220,11 +220,16 @@ impl Vm {
         });
         main.state = crate::vm::thread::ThreadState::Runnable;
         sched.make_runnable(0);
+        // The program runs as a script: `if __name__ == "__main__":` holds.
+        let mut globals = vec![Global::default(); names.len()];
+        if let Some(i) = names.iter().position(|n| n == "__name__") {
+            globals[i].value = rt.new_str("__main__")?;
+        }
         Ok(Vm {
             rt,
             consts: Rc::new(consts),
             attr_of: image.attr_of.clone(),
-            globals: vec![Global::default(); names.len()],
+            globals,
             builtins: image.builtins.clone(),
             threads: vec![main],
             sched,
@@ -335,6 +340,14 @@ fn materialize(rt: &mut Rt, c: &Const) -> PyResult<Value> {
                 vals.push(materialize(rt, i)?);
             }
             rt.alloc(Obj::Tuple(vals))?
+        }
+        Const::FrozenSet(items) => {
+            let mut t = crate::vm::set::SetTable::new();
+            for i in items {
+                let v = materialize(rt, i)?;
+                t.add(crate::vm::set::entry(rt, v)?);
+            }
+            rt.alloc(Obj::FrozenSet(t))?
         }
         // A code constant is only ever used by MAKE_FUNCTION, which reads the code id.
         Const::Code(id) => Value::Int(*id as i64),

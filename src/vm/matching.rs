@@ -22,7 +22,7 @@ use crate::vm::heap::{HashKey, Obj};
 use crate::vm::lost::{LocKey, ReadLog};
 use crate::vm::machine::Vm;
 use crate::vm::natives::NativeId;
-use crate::vm::ops::{self, dict_insert, hash_key};
+use crate::vm::ops::{self, hash_key};
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Rt, Throw};
 
@@ -46,42 +46,6 @@ pub fn is_match_mapping(rt: &Rt, v: Value) -> bool {
 pub fn get_len(rt: &Rt, v: Value) -> PyResult<Value> {
     let n = ops::len_of(rt, v)?;
     Ok(Value::Int(n as i64))
-}
-
-/// `UNPACK_EX before | after << 8`: the items to push, last first (so the first is on top).
-pub fn unpack_ex(rt: &mut Rt, seq: Value, arg: u32) -> PyResult<Vec<Value>> {
-    let (before, after) = ((arg & 0xff) as usize, (arg >> 8) as usize);
-    let mut items = ops::unpack_ex(rt, seq, before, after)?;
-    items.reverse();
-    Ok(items)
-}
-
-/// `DICT_UPDATE`: `target.update(src)` for a dict `target`; `src` must be a mapping.
-pub fn dict_update(rt: &mut Rt, target: Value, src: Value) -> PyResult<()> {
-    let entries: Vec<(HashKey, (Value, Value))> = match src {
-        Value::Obj(id) => match rt.heap.get(id) {
-            Obj::Dict(d) => d.iter().map(|(k, &kv)| (k.clone(), kv)).collect(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    if !is_match_mapping(rt, src) {
-        return Err(Throw::type_error(format!(
-            "'{}' object is not a mapping",
-            ops::type_name(rt, src)
-        )));
-    }
-    rt.heap.charge(entries.len().saturating_mul(72))?;
-    let Value::Obj(tid) = target else {
-        return Err(Throw::type_error("DICT_UPDATE needs a dict"));
-    };
-    let Obj::Dict(map) = rt.heap.get_mut(tid) else {
-        return Err(Throw::type_error("DICT_UPDATE needs a dict"));
-    };
-    for (hk, (k, v)) in entries {
-        dict_insert(map, hk, k, v);
-    }
-    Ok(())
 }
 
 /// `MATCH_KEYS`: the values of `keys` (a tuple) in `map`, as a tuple, or None if one is

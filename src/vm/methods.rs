@@ -6,6 +6,7 @@
 //! Methods that take a Python callable (`list.sort(key=...)`) raise `TypeError` here; the
 //! interpreter handles `key=` itself with `builtins::sort_with_keys`.
 
+mod set;
 mod str;
 
 use crate::vm::builtins::{check_kwargs, dict_update, kwarg, sort_values, Kwargs};
@@ -30,6 +31,8 @@ pub fn lookup_method(rt: &Rt, recv: Value, attr: AttrSym) -> Option<MethodId> {
         Obj::List(_) => TypeTag::List,
         Obj::Tuple(_) => TypeTag::Tuple,
         Obj::Dict(_) => TypeTag::Dict,
+        Obj::Set(_) => TypeTag::Set,
+        Obj::FrozenSet(_) => TypeTag::FrozenSet,
         _ => return None,
     };
     has_method(ty, attr).then_some(MethodId { ty, attr })
@@ -49,6 +52,8 @@ pub fn has_method(ty: TypeTag, attr: AttrSym) -> bool {
             attr,
             get | items | keys | values | pop | setdefault | update | copy | clear | popitem
         ),
+        TypeTag::Set => self::set::has_method(attr, false),
+        TypeTag::FrozenSet => self::set::has_method(attr, true),
         _ => false,
     }
 }
@@ -69,6 +74,7 @@ pub fn call_method(
         TypeTag::List => list_method(rt, m.attr, id, recv, args, kwargs),
         TypeTag::Tuple => tuple_method(rt, m.attr, id, args, kwargs),
         TypeTag::Dict => dict_method(rt, m.attr, id, recv, args, kwargs),
+        TypeTag::Set | TypeTag::FrozenSet => set::call(rt, m.attr, id, recv, args, kwargs),
         _ => Err(no_attribute(rt, recv, m.attr.name())),
     }
 }
@@ -90,6 +96,17 @@ pub fn data_attr(rt: &mut Rt, recv: Value, attr: AttrSym) -> Option<PyResult<Val
                 Obj::Exception(e) if attr == AttrSym::args => {
                     let args = e.args.clone();
                     return Some(rt.new_tuple(args));
+                }
+                // `raise X from Y` sets the cause (`from None` too) and suppresses the
+                // context; the context is the exception being handled at the raise.
+                Obj::Exception(e) if attr == AttrSym::dunder_cause => {
+                    return Some(Ok(e.cause.unwrap_or(Value::None)));
+                }
+                Obj::Exception(e) if attr == AttrSym::dunder_context => {
+                    return Some(Ok(e.context.unwrap_or(Value::None)));
+                }
+                Obj::Exception(e) if attr == AttrSym::dunder_suppress_context => {
+                    return Some(Ok(Value::Bool(e.cause.is_some())));
                 }
                 Obj::Function(f) if attr == AttrSym::dunder_name => rt
                     .program

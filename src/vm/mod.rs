@@ -34,6 +34,7 @@ pub mod rng;
 #[cfg(test)]
 mod runtime_props;
 pub mod scheduler;
+pub mod set;
 pub mod summary;
 pub mod sync;
 #[cfg(test)]
@@ -208,7 +209,7 @@ impl Rt {
                 vec![self.new_str("gilvm: work limit reached".to_string())?],
             ),
         };
-        Ok(self.heap.alloc(Obj::Exception(ExcObj {
+        Ok(self.heap.alloc(Obj::Exception(Box::new(ExcObj {
             kind,
             args,
             traceback: Vec::new(),
@@ -216,7 +217,7 @@ impl Rt {
             context: None,
             class: None,
             attrs: Default::default(),
-        }))?)
+        })))?)
     }
 
     /// The string content if `v` is a str.

@@ -57,6 +57,8 @@ name_enum! {
         List = "list",
         Dict = "dict",
         Tuple = "tuple",
+        Set = "set",
+        FrozenSet = "frozenset",
         Sum = "sum",
         Min = "min",
         Max = "max",
@@ -149,6 +151,8 @@ impl NativeId {
                 | NativeId::List
                 | NativeId::Dict
                 | NativeId::Tuple
+                | NativeId::Set
+                | NativeId::FrozenSet
                 | NativeId::Range
                 | NativeId::Enumerate
                 | NativeId::Zip
@@ -257,6 +261,19 @@ name_enum! {
         values = "values",
         setdefault = "setdefault",
         update = "update",
+        // set methods
+        add = "add",
+        discard = "discard",
+        union = "union",
+        intersection = "intersection",
+        difference = "difference",
+        symmetric_difference = "symmetric_difference",
+        intersection_update = "intersection_update",
+        difference_update = "difference_update",
+        symmetric_difference_update = "symmetric_difference_update",
+        issubset = "issubset",
+        issuperset = "issuperset",
+        isdisjoint = "isdisjoint",
         // threads
         start = "start",
         run = "run",
@@ -293,6 +310,9 @@ name_enum! {
         maxsize = "maxsize",
         // exceptions and misc
         args = "args",
+        dunder_cause = "__cause__",
+        dunder_context = "__context__",
+        dunder_suppress_context = "__suppress_context__",
         enter = "__enter__",
         exit = "__exit__",
         dunder_name = "__name__",
@@ -309,6 +329,8 @@ pub enum TypeTag {
     List,
     Tuple,
     Dict,
+    Set,
+    FrozenSet,
     Thread,
     Lock,
     RLock,

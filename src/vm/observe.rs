@@ -229,12 +229,11 @@ pub fn next_step_touches(vm: &Vm, tid: Tid, out: &mut Vec<Touch>) {
                 iterator_touches(vm, it, out, 0);
             }
         }
-        // Extending a list being built reads the iterable it is given.
-        LIST_EXTEND => read_whole(vm, top(0), out),
+        // Extending a list, set or dict being built reads the iterable or mapping it is given.
         // Pattern matching: lengths and unpacking read the subject; MATCH_KEYS reads the
         // mapping below the keys; MATCH_CLASS reads the subject's attributes and the class's
         // `__match_args__`; DICT_UPDATE reads its source and writes the dict below.
-        GET_LEN | UNPACK_EX => read_whole(vm, top(0), out),
+        LIST_EXTEND | SET_UPDATE | DICT_MERGE | GET_LEN | UNPACK_EX => read_whole(vm, top(0), out),
         MATCH_KEYS => read_whole(vm, top(1), out),
         MATCH_CLASS => {
             for v in [top(1), top(2)] {
@@ -246,6 +245,11 @@ pub fn next_step_touches(vm: &Vm, tid: Tid, out: &mut Vec<Touch>) {
         DICT_UPDATE => {
             read_whole(vm, top(0), out);
             if let Some(o) = obj(top(ins.arg as usize)) {
+                out.push(Touch::Write(Loc::Obj(o)));
+            }
+        }
+        DELETE_ATTR => {
+            if let Some(o) = obj(top(0)) {
                 out.push(Touch::Write(Loc::Obj(o)));
             }
         }
@@ -320,6 +324,7 @@ fn iterator_touches(vm: &Vm, it: ObjId, out: &mut Vec<Touch>, depth: u32) {
             out.push(Touch::Read(Loc::Obj(*seq)))
         }
         Obj::DictIter { dict, .. } => out.push(Touch::Read(Loc::Obj(*dict))),
+        Obj::SetIter { set, .. } => out.push(Touch::Read(Loc::Obj(*set))),
         Obj::Enumerate {
             iter: Value::Obj(inner),
             ..
@@ -338,7 +343,9 @@ fn iterator_touches(vm: &Vm, it: ObjId, out: &mut Vec<Touch>, depth: u32) {
 fn read_whole(vm: &Vm, v: Option<Value>, out: &mut Vec<Touch>) {
     if let Some(Value::Obj(o)) = v {
         match vm.rt.heap.get(o) {
-            Obj::List(_) | Obj::Dict(_) | Obj::Cell { .. } => out.push(Touch::Read(Loc::Obj(o))),
+            Obj::List(_) | Obj::Dict(_) | Obj::Set(_) | Obj::Cell { .. } => {
+                out.push(Touch::Read(Loc::Obj(o)))
+            }
             Obj::DictView { dict, .. } => out.push(Touch::Read(Loc::Obj(*dict))),
             _ => {}
         }

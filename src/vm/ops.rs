@@ -47,6 +47,7 @@ pub fn truthy(rt: &Rt, v: Value) -> bool {
             Obj::Str(s) => !s.is_empty(),
             Obj::List(v) | Obj::Tuple(v) => !v.is_empty(),
             Obj::Dict(d) => !d.is_empty(),
+            Obj::Set(t) | Obj::FrozenSet(t) => !t.is_empty(),
             Obj::Range { start, stop, step } => range_len(*start, *stop, *step) > 0,
             Obj::DictView { dict, .. } => dict_len(rt, *dict) > 0,
             _ => true,
@@ -99,6 +100,9 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &str {
         Obj::List(_) => "list",
         Obj::Tuple(_) => "tuple",
         Obj::Dict(_) => "dict",
+        Obj::Set(_) => "set",
+        Obj::FrozenSet(_) => "frozenset",
+        Obj::SetIter { .. } => "set_iterator",
         Obj::Function(_) => "function",
         Obj::Cell { .. } => "cell",
         Obj::BoundMethod { .. } => "builtin_function_or_method",
@@ -151,6 +155,7 @@ pub fn len_of(rt: &Rt, v: Value) -> PyResult<usize> {
             Obj::Str(s) => return Ok(str_len(s)),
             Obj::List(v) | Obj::Tuple(v) => return Ok(v.len()),
             Obj::Dict(d) => return Ok(d.len()),
+            Obj::Set(t) | Obj::FrozenSet(t) => return Ok(t.len()),
             Obj::DictView { dict, .. } => return Ok(dict_len(rt, *dict)),
             Obj::Range { start, stop, step } => {
                 let n = range_len(*start, *stop, *step);

@@ -226,11 +226,16 @@ impl Vm {
         kw: &[(&str, Value)],
     ) -> PyResult<Value> {
         check_kwargs(
-            "Thread",
+            "Thread.__init__",
             kw,
             &["group", "target", "name", "args", "kwargs", "daemon"],
         )?;
-        max_args("Thread", args, 5)?;
+        if args.len() > 5 {
+            return Err(Throw::type_error(format!(
+                "Thread.__init__() takes from 1 to 6 positional arguments but {} were given",
+                args.len() + 1
+            )));
+        }
         if let Some(g) = arg(args, kw, 0, "group") {
             if g != Value::None {
                 return Err(Throw::new(
@@ -270,14 +275,14 @@ impl Vm {
             Some(Value::None) | None => self.threads[self.current as usize].daemon,
             Some(v) => ops::truthy(&self.rt, v),
         };
-        self.rt.alloc(Obj::Sync(SyncObj::Thread(ThreadObj {
+        self.rt.alloc(Obj::Sync(SyncObj::Thread(Box::new(ThreadObj {
             name,
             target,
             args: targs,
             kwargs,
             daemon,
             tid: None,
-        })))
+        }))))
     }
 
     /// The `__name__` of a function or built-in, for default thread names.
@@ -308,7 +313,10 @@ impl Vm {
             daemon: t.daemon,
             tid: Some(tid),
         };
-        let id = self.rt.heap.alloc(Obj::Sync(SyncObj::Thread(obj)))?;
+        let id = self
+            .rt
+            .heap
+            .alloc(Obj::Sync(SyncObj::Thread(Box::new(obj))))?;
         self.threads[tid as usize].obj = Some(id);
         Ok(Value::Obj(id))
     }

@@ -354,7 +354,7 @@ pub fn py_hash(rt: &Rt, v: Value) -> PyResult<i64> {
     Ok(match v {
         Value::Float(f) if !matches!(key, HashKey::Int(_)) => float_hash(f, v),
         Value::Obj(id) => match rt.heap.get(id) {
-            Obj::Str(_) | Obj::Tuple(_) => key_hash(&key),
+            Obj::Str(_) | Obj::Tuple(_) | Obj::FrozenSet(_) => key_hash(&key),
             _ => object_hash(v),
         },
         Value::None | Value::Native(_) | Value::Module(_) | Value::ExcType(_) => object_hash(v),
@@ -380,7 +380,7 @@ fn int_hash(i: i64) -> i64 {
     fix(if i < 0 { -(r as i64) } else { r as i64 })
 }
 
-fn key_hash(k: &HashKey) -> i64 {
+pub fn key_hash(k: &HashKey) -> i64 {
     match k {
         HashKey::Int(i) => int_hash(*i),
         HashKey::None => 0,
@@ -417,6 +417,24 @@ fn key_hash(k: &HashKey) -> i64 {
             (crate::vm::format::fake_address(crate::vm::value::ObjId(*i))).rotate_right(4)
         }
         HashKey::Builtin(b) => (*b as i64).wrapping_mul(0x9e37_79b9),
+        HashKey::FrozenSet(items) => frozenset_hash(items),
+    }
+}
+
+/// CPython 3.11's `frozenset_hash`: an order-independent mix of the elements' hashes.
+fn frozenset_hash(items: &[HashKey]) -> i64 {
+    let shuffle = |h: u64| ((h ^ 89869747) ^ (h << 16)).wrapping_mul(3644798167);
+    let mut hash: u64 = 0;
+    for k in items {
+        hash ^= shuffle(key_hash(k) as u64);
+    }
+    hash ^= (items.len() as u64 + 1).wrapping_mul(1927868237);
+    hash ^= (hash >> 11) ^ (hash >> 25);
+    hash = hash.wrapping_mul(69069).wrapping_add(907133923);
+    if hash == u64::MAX {
+        590923713
+    } else {
+        hash as i64
     }
 }
 

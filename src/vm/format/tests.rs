@@ -189,7 +189,7 @@ fn str_of_and_special_reprs() {
     let exc = |rt: &mut crate::vm::Rt, kind, args: &str| {
         let args = lit(rt, args);
         let args = crate::vm::ops::collect_iterable(rt, args).unwrap();
-        rt.alloc(Obj::Exception(ExcObj {
+        rt.alloc(Obj::Exception(Box::new(ExcObj {
             kind,
             args,
             traceback: vec![],
@@ -197,7 +197,7 @@ fn str_of_and_special_reprs() {
             context: None,
             class: None,
             attrs: Default::default(),
-        }))
+        })))
         .unwrap()
     };
     for (kind, args, s, r) in [

@@ -126,6 +126,11 @@ fn binary_slow(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
         };
     }
     let inplace = op >= INPLACE;
+    if matches!(base, AND | OR | SUB | XOR) {
+        if let Some(r) = crate::vm::set::binary(rt, base, inplace, a, b)? {
+            return Ok(r);
+        }
+    }
     match base {
         ADD => add_objects(rt, a, b, inplace),
         MUL => {

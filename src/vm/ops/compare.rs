@@ -127,7 +127,8 @@ fn hash_other(rt: &Rt, v: Value, id: ObjId) -> PyResult<HashKey> {
                 HashKey::Int(st),
             ]))
         }
-        Obj::List(_) | Obj::Dict(_) | Obj::DictView { .. } | Obj::Slice { .. } => {
+        Obj::FrozenSet(t) => t.frozen_key(),
+        Obj::List(_) | Obj::Dict(_) | Obj::Set(_) | Obj::DictView { .. } | Obj::Slice { .. } => {
             return Err(Throw::type_error(format!(
                 "unhashable type: '{}'",
                 type_name(rt, v)
@@ -200,6 +201,9 @@ fn eq_depth(rt: &Rt, a: Value, b: Value, depth: usize) -> PyResult<bool> {
                 }
             }
             Ok(true)
+        }
+        (Obj::Set(p) | Obj::FrozenSet(p), Obj::Set(q) | Obj::FrozenSet(q)) => {
+            Ok(p.len() == q.len() && p.is_subset(q))
         }
         (Obj::Dict(p), Obj::Dict(q)) => {
             if p.len() != q.len() {
@@ -291,6 +295,15 @@ fn order(rt: &Rt, op: u32, a: Value, b: Value, depth: usize) -> PyResult<bool> {
                     }
                 }
                 return Ok(holds(op, p.len().cmp(&q.len())));
+            }
+            (Obj::Set(p) | Obj::FrozenSet(p), Obj::Set(q) | Obj::FrozenSet(q)) => {
+                // Subset order: `<=` is issubset, `<` a proper subset.
+                return Ok(match op {
+                    LT => p.len() < q.len() && p.is_subset(q),
+                    LE => p.is_subset(q),
+                    GT => q.len() < p.len() && q.is_subset(p),
+                    _ => q.is_subset(p),
+                });
             }
             _ => {}
         }

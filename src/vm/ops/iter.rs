@@ -24,6 +24,11 @@ pub fn get_iter(rt: &mut Rt, v: Value) -> PyResult<Value> {
             step: *step,
         },
         Obj::Str(_) => Obj::StrIter { s: id, pos: 0 },
+        Obj::Set(t) | Obj::FrozenSet(t) => Obj::SetIter {
+            set: id,
+            index: 0,
+            len_at_start: t.len(),
+        },
         Obj::Dict(d) => Obj::DictIter {
             dict: id,
             index: 0,
@@ -44,6 +49,7 @@ pub fn get_iter(rt: &mut Rt, v: Value) -> PyResult<Value> {
         | Obj::RevSeqIter { .. }
         | Obj::StrIter { .. }
         | Obj::DictIter { .. }
+        | Obj::SetIter { .. }
         | Obj::Enumerate { .. }
         | Obj::Zip { .. } => return Ok(v),
         _ => return Err(not_iterable(rt, v)),
@@ -61,6 +67,7 @@ pub fn is_iterator(rt: &Rt, v: Value) -> bool {
                 | Obj::RevSeqIter { .. }
                 | Obj::StrIter { .. }
                 | Obj::DictIter { .. }
+                | Obj::SetIter { .. }
                 | Obj::Enumerate { .. }
                 | Obj::Zip { .. }
         ),
@@ -161,6 +168,35 @@ fn iter_next_depth(rt: &mut Rt, it: Value, depth: usize) -> PyResult<Option<Valu
                 DictPart::Items => rt.new_tuple(vec![k, v]).map(Some),
             }
         }
+        &mut Obj::SetIter {
+            set,
+            index,
+            len_at_start,
+        } => {
+            let (next, len) = match rt.heap.get(set) {
+                Obj::Set(t) | Obj::FrozenSet(t) => (t.next_from(index), t.len()),
+                _ => (None, 0),
+            };
+            if len != len_at_start {
+                if let Obj::SetIter { len_at_start, .. } = rt.heap.get_mut(id) {
+                    *len_at_start = usize::MAX;
+                }
+                return Err(Throw::new(
+                    ExcKind::RuntimeError,
+                    "Set changed size during iteration",
+                ));
+            }
+            let Some((after, v)) = next else {
+                if let Obj::SetIter { index, .. } = rt.heap.get_mut(id) {
+                    *index = usize::MAX;
+                }
+                return Ok(None);
+            };
+            if let Obj::SetIter { index, .. } = rt.heap.get_mut(id) {
+                *index = after;
+            }
+            Ok(Some(v))
+        }
         &mut Obj::Enumerate { iter, count } => {
             let Some(item) = iter_next_depth(rt, iter, depth + 1)? else {
                 return Ok(None);
@@ -203,6 +239,7 @@ pub fn collect_iterable(rt: &mut Rt, v: Value) -> PyResult<Vec<Value>> {
                 return Ok(out);
             }
             Obj::Dict(d) => return Ok(d.values().map(|&(k, _)| k).collect()),
+            Obj::Set(t) | Obj::FrozenSet(t) => return Ok(t.values()),
             Obj::Range { start, stop, step } => {
                 let (start, step) = (*start, *step);
                 let n = range_len(start, *stop, step);
@@ -339,6 +376,10 @@ pub fn contains(rt: &mut Rt, container: Value, item: Value) -> PyResult<bool> {
             Ok(false)
         }
         Obj::Dict(d) => Ok(d.contains_key(&hash_key(rt, item)?)),
+        Obj::Set(t) | Obj::FrozenSet(t) => {
+            let e = crate::vm::set::lookup_entry(rt, item)?;
+            Ok(t.contains(&e.key, e.hash))
+        }
         Obj::Range { start, stop, step } => {
             let i = match item {
                 Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(f as i64),

@@ -63,16 +63,17 @@ impl Vm {
             None | Some(Value::None) => None,
             Some(v) => Some(seconds(v)?),
         };
-        self.rt.alloc(Obj::Sync(SyncObj::Barrier(BarrierObj {
-            parties,
-            action: action.unwrap_or(Value::None),
-            timeout,
-            waiting: Vec::new(),
-            runner: None,
-            broken: false,
-            generation: 0,
-            created: self.call_site,
-        })))
+        self.rt
+            .alloc(Obj::Sync(SyncObj::Barrier(Box::new(BarrierObj {
+                parties,
+                action: action.unwrap_or(Value::None),
+                timeout,
+                waiting: Vec::new(),
+                runner: None,
+                broken: false,
+                generation: 0,
+                created: self.call_site,
+            }))))
     }
 
     fn barrier(&mut self, id: ObjId) -> PyResult<&mut BarrierObj> {

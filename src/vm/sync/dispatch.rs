@@ -6,7 +6,7 @@ use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::{AttrSym, MethodId, TypeTag};
-use crate::vm::sync::{receiver, SyncObj, ThreadObj};
+use crate::vm::sync::{receiver, SyncObj};
 use crate::vm::threading::{arg, check_kwargs, max_args};
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{format, ops, PyResult, Throw};
@@ -97,8 +97,8 @@ impl Vm {
             }
             AttrSym::is_alive => {
                 let alive = match self.rt.heap.get(id) {
-                    Obj::Sync(SyncObj::Thread(ThreadObj { tid: Some(t), .. })) => {
-                        self.threads[*t as usize].is_alive()
+                    Obj::Sync(SyncObj::Thread(th)) => {
+                        th.tid.is_some_and(|t| self.threads[t as usize].is_alive())
                     }
                     _ => false,
                 };

@@ -51,15 +51,15 @@ pub struct Site {
 /// A threading object stored on the heap.
 #[derive(Debug)]
 pub enum SyncObj {
-    Thread(ThreadObj),
+    Thread(Box<ThreadObj>),
     Lock(LockObj),
     /// An `RLock`: the same state as a `Lock`, but its owner may take it again.
     RLock(LockObj),
     Semaphore(SemaphoreObj),
     Condition(ConditionObj),
     Event(EventObj),
-    Barrier(BarrierObj),
-    Queue(QueueObj),
+    Barrier(Box<BarrierObj>),
+    Queue(Box<QueueObj>),
 }
 
 impl SyncObj {

@@ -105,7 +105,7 @@ impl Vm {
             None => 0,
             Some(v) => ops::expect_index(&self.rt, v)?,
         };
-        self.rt.alloc(Obj::Sync(SyncObj::Queue(QueueObj {
+        self.rt.alloc(Obj::Sync(SyncObj::Queue(Box::new(QueueObj {
             kind,
             items: VecDeque::new(),
             maxsize,
@@ -114,7 +114,7 @@ impl Vm {
             putters: Vec::new(),
             joiners: Vec::new(),
             created: self.call_site,
-        })))
+        }))))
     }
 
     fn queue(&mut self, id: ObjId) -> PyResult<&mut QueueObj> {

@@ -1,0 +1,8 @@
+# Recursion: the classic fib (issue 21's suite).
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+
+
+print(fib(25))
