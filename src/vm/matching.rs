@@ -84,7 +84,7 @@ fn matches_self(cls: Value) -> bool {
     use NativeId::*;
     matches!(
         cls,
-        Value::Native(Bool | Int | Float | Str | List | Tuple | Dict)
+        Value::Native(Bool | Int | Float | Str | List | Tuple | Dict | Set | FrozenSet)
     )
 }
 
