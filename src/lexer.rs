@@ -10,7 +10,7 @@
 //!
 //! The soft keywords `match` and `case` are decided here too, from the shape of the logical
 //! line, so the LR(1) grammar sees them as keywords only where they start a statement (see
-//! [`Lexer::soft_keyword`]); everywhere else they stay names (`match = re.match(x)`).
+//! `Lexer::soft_keyword`); everywhere else they stay names (`match = re.match(x)`).
 
 pub mod strings;
 mod token;

@@ -690,6 +690,15 @@ fn match_statements() {
             pass
         "#,
     );
+    // `:=` unparenthesized in the subject and in a guard, as CPython allows.
+    check(
+        "match y := f(), 2:\n    case (a, b) if c := a + b:\n        pass\n",
+        "
+        match (tuple (:= y (call f)) 2)
+          case [a b] if (:= c (+ a b))
+            pass
+        ",
+    );
     check(
         "def f(x):\n    match x:\n        case int(n) if n > 0:\n            match n:\n                case 1: return 'one'\n            return 'pos'\n    return None\n",
         r#"

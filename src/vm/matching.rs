@@ -1,6 +1,7 @@
 //! The instructions of `match` statements (PEP 634), as CPython 3.11's `ceval.c` runs them:
-//! `MATCH_SEQUENCE`, `MATCH_MAPPING`, `GET_LEN`, `MATCH_KEYS`, `MATCH_CLASS`, and the two
-//! unpacking helpers patterns use, `UNPACK_EX` and `DICT_UPDATE`.
+//! `MATCH_SEQUENCE`, `MATCH_MAPPING`, `GET_LEN`, `MATCH_KEYS`, `MATCH_CLASS`. Patterns also
+//! use `UNPACK_EX` (`[a, *rest]`) and `DICT_UPDATE` (`**rest`), which are the general
+//! instructions of starred targets and `{**m}`, run by `Vm::slow_op` with `ops`.
 //!
 //! All of them run on the interpreter's slow path (`Vm::slow_op`). A class pattern reads
 //! attributes with `getattr` semantics ([`Vm::load_attr`]): a missing attribute makes the
@@ -84,7 +85,7 @@ fn matches_self(cls: Value) -> bool {
     use NativeId::*;
     matches!(
         cls,
-        Value::Native(Bool | Int | Float | Str | List | Tuple | Dict)
+        Value::Native(Bool | Int | Float | Str | List | Tuple | Dict | Set | FrozenSet)
     )
 }
 
