@@ -803,6 +803,7 @@ pub fn trace_cmd(
         model: spec.model.name().into(),
         interval: spec.model.describe_interval(spec.switch_interval),
         shares_stdout: t.output.is_none(),
+        default_limit: crate::trace::recorder::DEFAULT_STEP_LIMIT,
     };
     let Some((vm, ending)) =
         crate::trace::run_traced(&image.local(), spec.config(), &settings, out, err)
