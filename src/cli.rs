@@ -78,23 +78,28 @@ enum Cmd {
         #[arg(long = "gil", value_name = "MODEL")]
         gil: Vec<String>,
         /// The switch interval given to every model (default: each model's own).
-        #[arg(long, value_name = "X")]
+        #[arg(long, value_name = "X", allow_hyphen_values = true)]
         switch_interval: Option<String>,
         /// Stop a run (exit status 5) after this many instructions.
-        #[arg(long, value_name = "N", default_value_t = crate::vm::machine::DEFAULT_MAX_STEPS)]
+        #[arg(long, value_name = "N", default_value_t = crate::vm::machine::DEFAULT_MAX_STEPS, allow_negative_numbers = true)]
         max_steps: u64,
         /// Heap limit of each run: past it the program gets MemoryError (e.g. 512MB, 2GB)
         /// [default: 1GiB].
         #[arg(long, value_name = "SIZE")]
         max_memory: Option<String>,
         /// Worker threads [default: the number of CPUs].
-        #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+        #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024), allow_negative_numbers = true)]
         jobs: Option<u64>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
         /// Distinct stdout values listed per model (0 lists all).
-        #[arg(long, value_name = "N", default_value_t = 10)]
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 10,
+            allow_negative_numbers = true
+        )]
         top: usize,
     },
 }
@@ -103,17 +108,17 @@ enum Cmd {
 #[derive(clap::Args, Debug, Clone)]
 struct RunOpts {
     /// Seed of the scheduler (a fresh one is drawn and printed when omitted).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
     /// GIL model: which CPython's switch points to reproduce.
     #[arg(long, value_name = "MODEL", default_value = "any", value_parser = ["any", "py27", "py39", "py311", "nogil"])]
     gil: String,
     /// Switch interval: mean instructions per quantum (any, nogil), ticks (py27), or a
     /// duration of virtual time such as 5ms or 1us (py39, py311). Defaults: 100, 2, 100, 5ms.
-    #[arg(long, value_name = "N|DURATION")]
+    #[arg(long, value_name = "N|DURATION", allow_hyphen_values = true)]
     switch_interval: Option<String>,
     /// Stop (exit status 5) after this many instructions.
-    #[arg(long, value_name = "N", default_value_t = crate::vm::machine::DEFAULT_MAX_STEPS)]
+    #[arg(long, value_name = "N", default_value_t = crate::vm::machine::DEFAULT_MAX_STEPS, allow_negative_numbers = true)]
     max_steps: u64,
     /// Heap limit: past it the program gets MemoryError (e.g. 512MB, 2GB, 1GiB) [default: 1GiB].
     #[arg(long, value_name = "SIZE")]
@@ -143,7 +148,7 @@ struct TraceOpts {
     #[arg(long, value_name = "A-B")]
     lines: Option<String>,
     /// Stop the trace after this many instructions (the run itself goes on).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     limit: Option<u64>,
     /// Follow this schedule (from `run --record`, or written by hand) instead of the seed's:
     /// the trace of exactly that interleaving.

@@ -13,6 +13,9 @@ pub enum CompileErrorKind {
     SyntaxError,
     IndentationError,
     TabError,
+    /// An import of a Python standard module gilvm does not provide (found after compiling,
+    /// by the run layer).
+    ModuleNotFoundError,
 }
 
 impl CompileErrorKind {
@@ -21,6 +24,7 @@ impl CompileErrorKind {
             CompileErrorKind::SyntaxError => "SyntaxError",
             CompileErrorKind::IndentationError => "IndentationError",
             CompileErrorKind::TabError => "TabError",
+            CompileErrorKind::ModuleNotFoundError => "ModuleNotFoundError",
         }
     }
 }

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod compile;
 pub mod dis;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzcheck;
 pub mod lexer;
 pub mod parse;
 pub mod run;

@@ -19,7 +19,7 @@ use std::io::{Read, Write};
 use std::sync::OnceLock;
 
 use crate::bytecode::Program;
-use crate::error::render_compile_error;
+use crate::error::{render_compile_error, CompileError, CompileErrorKind};
 use crate::schedule::{fnv1a64, Schedule};
 use crate::vm::driver::Ending;
 use crate::vm::gil::{self, GilModel};
@@ -88,7 +88,7 @@ pub fn load_program(
             return Err(EXIT_USAGE);
         }
     };
-    match crate::compile_source(&source.name, &source.text) {
+    match crate::compile_source(&source.name, &source.text).and_then(check_imports) {
         Ok(program) => Ok((source, program)),
         Err(e) => {
             let _ = err
@@ -96,6 +96,30 @@ pub fn load_program(
             Err(EXIT_COMPILE)
         }
     }
+}
+
+/// Refuses, as a compile error at its `import` statement, a program that imports a Python
+/// standard module gilvm does not provide (`import os`): the program could not run as written,
+/// and "No module named 'os'" would read as the learner's typo. Other unknown modules are left
+/// to the run, which raises Python's `ModuleNotFoundError` (a program may catch it).
+pub fn check_imports(program: Program) -> Result<Program, CompileError> {
+    use crate::vm::pynames::{is_python_stdlib_module, module_not_provided, module_provided};
+    for code in &program.codes {
+        for (instr, span) in code.instrs.iter().zip(&code.spans) {
+            if instr.op != crate::bytecode::Opcode::IMPORT_NAME {
+                continue;
+            }
+            let name = &program.names[instr.arg as usize];
+            if !module_provided(name) && is_python_stdlib_module(name) {
+                return Err(CompileError {
+                    kind: CompileErrorKind::ModuleNotFoundError,
+                    message: module_not_provided(name),
+                    span: *span,
+                });
+            }
+        }
+    }
+    Ok(program)
 }
 
 /// The prelude (`vm/prelude.toy`), compiled on first use and kept for the process: the
@@ -787,6 +811,7 @@ pub fn trace_cmd(
         model: spec.model.name().into(),
         interval: spec.model.describe_interval(spec.switch_interval),
         shares_stdout: t.output.is_none(),
+        default_limit: crate::trace::recorder::DEFAULT_STEP_LIMIT,
     };
     let Some((vm, ending)) =
         crate::trace::run_traced(&image.local(), spec.config(), &settings, out, err)

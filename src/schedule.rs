@@ -31,6 +31,9 @@ pub const FORMAT_VERSION: u32 = 2;
 /// The formats this gilvm reads.
 const READS: [&str; 2] = ["1", "2"];
 
+/// The run options a schedule's header may set (read by the run layer).
+pub const OPTIONS: [&str; 3] = ["switch-interval", "max-steps", "max-memory"];
+
 /// Everything a schedule file holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Schedule {
@@ -177,6 +180,8 @@ impl Schedule {
                 "program-hash" => {
                     s.program_hash = value
                         .strip_prefix("fnv1a64:")
+                        // All 16 digits: a hash cut short is a damaged file, not another hash.
+                        .filter(|h| h.len() == 16)
                         .and_then(|h| u64::from_str_radix(h, 16).ok())
                         .ok_or_else(|| {
                             format!("line {n}: expected `program-hash fnv1a64:<16 hex digits>`")
@@ -188,7 +193,15 @@ impl Schedule {
                         format!("line {n}: the seed must be a number, found `{value}`")
                     })?
                 }
-                _ => s.options.push((key.into(), value.into())),
+                _ if OPTIONS.contains(&key) => s.options.push((key.into(), value.into())),
+                // A misspelt option would otherwise be ignored, and the run replayed with the
+                // default in its place.
+                _ => {
+                    return Err(format!(
+                        "line {n}: unknown header line `{key}` (a schedule's header has gilvm-schedule, gilvm, program, program-hash, model, {}, seed)",
+                        OPTIONS.join(", ")
+                    ))
+                }
             }
         }
         if !in_body {

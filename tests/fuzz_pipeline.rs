@@ -1,24 +1,19 @@
 //! A bounded fuzzer over the whole pipeline, on the stable toolchain: source text mutated from
 //! the shipped programs (and the tests' programs) → compile → disassemble → run a few thousand
-//! instructions under a random GIL model with recording → replay → run again. No panic
+//! instructions under a random GIL model with recording → run again → trace → replay
+//! (`gilvm::fuzzcheck::check`, which the `cargo fuzz` target in `fuzz/` runs too). No panic
 //! anywhere (proptest reports one as a failure, with the mutated source), a compile error is
-//! an error value, the same run twice is identical, and the replay is the run.
+//! an error value, the same run twice is identical, the traced run is the run, and the replay
+//! is the run.
 //!
 //! `cargo test --test fuzz_pipeline` runs 64 cases; a campaign is the same test with more:
 //! `PROPTEST_CASES=20000 cargo test --release --test fuzz_pipeline`.
 
-use std::io::Write;
 use std::path::Path;
 
 use gilvm::vm::driver::Ending;
 use gilvm::vm::gil::GilModel;
-use gilvm::vm::machine::Vm;
-use gilvm::vm::scheduler::Plan;
 use proptest::prelude::*;
-
-mod common;
-
-use common::Buf;
 
 /// Every `.toy` file under `programs/` and `tests/`, sorted.
 fn corpus() -> Vec<String> {
@@ -166,49 +161,6 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-#[derive(Debug, PartialEq)]
-struct Seen {
-    stdout: String,
-    stderr: String,
-    ending: Ending,
-    steps: u64,
-    switches: u64,
-}
-
-fn run_once(
-    image: &gilvm::vm::prelude::Image,
-    cfg: gilvm::vm::machine::RunConfig,
-) -> (Seen, Option<Plan>) {
-    let out = Buf::default();
-    let mut err = Vec::new();
-    let Ok(mut vm) = Vm::new(&image.local(), cfg, Box::new(out.clone())) else {
-        return (
-            Seen {
-                stdout: String::new(),
-                stderr: "constants do not fit".into(),
-                ending: Ending::Limit,
-                steps: 0,
-                switches: 0,
-            },
-            None,
-        );
-    };
-    let ending = vm.run(&mut err);
-    let _ = vm.rt.stdout.flush();
-    let plan = vm.schedule().map(Plan::from_entries);
-    let stdout = String::from_utf8_lossy(&out.0.borrow()).into_owned();
-    (
-        Seen {
-            stdout,
-            stderr: String::from_utf8_lossy(&err).into_owned(),
-            ending,
-            steps: vm.steps,
-            switches: vm.switches,
-        },
-        plan,
-    )
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -223,27 +175,8 @@ proptest! {
         let corpus = corpus();
         prop_assume!(!corpus.is_empty());
         let src = mutate(&corpus[pick % corpus.len()], &muts);
-        let Ok(program) = gilvm::compile_source("fuzz.toy", &src) else {
-            return Ok(());
-        };
-        let _ = gilvm::dis::disassemble(&program);
-        let Ok(image) = gilvm::run::image(&program) else {
-            return Ok(());
-        };
-        let model = GilModel::ALL[model];
-        let mut cfg = gilvm::run::run_config(model, model.default_interval(), max_steps, seed);
-        cfg.heap_limit = 64 << 20;
-        if model.has_switch_points() {
-            cfg.switch_interval = 10_000;
-        }
-        cfg.record = true;
-        let (first, plan) = run_once(&image, cfg.clone());
-        cfg.record = false;
-        let (second, _) = run_once(&image, cfg.clone());
-        prop_assert_eq!(&first, &second, "the same run twice\n{}", src);
-        cfg.plan = plan;
-        let (replayed, _) = run_once(&image, cfg);
-        prop_assert_eq!(&first, &replayed, "the replay\n{}", src);
+        let checked = gilvm::fuzzcheck::check(&src, GilModel::ALL[model], seed, max_steps);
+        prop_assert!(checked.is_ok(), "{}\n--- the program\n{}", checked.unwrap_err(), src);
     }
 }
 
@@ -257,7 +190,7 @@ fn sleeping_to_the_end_of_time_saturates_the_clock() {
     let program = gilvm::compile_source("t.toy", src).expect("compiles");
     let image = gilvm::run::image(&program).expect("links");
     let cfg = gilvm::run::run_config(GilModel::Any, 100, 100_000, 0);
-    let (seen, _) = run_once(&image, cfg);
+    let (seen, _) = gilvm::fuzzcheck::run_once(&image, cfg);
     assert_eq!(seen.stdout, "woke True\ndone\n", "{}", seen.stderr);
     assert_eq!(seen.ending, Ending::Normal);
 }

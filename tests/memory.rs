@@ -191,6 +191,36 @@ fn growth_in_a_loop_is_counted_in_bytes() {
     }
 }
 
+/// A dict keyed by long unique strings holds each key twice — the string object and the
+/// dict's own copy of its text (`HashKey`) — and the heap limit counts both: with 1 KB keys,
+/// 64 MiB hold about 30,000 of them (about 2.2 KB each), not the 57,344 counted when the
+/// copies were left out.
+#[test]
+fn a_dict_s_string_keys_are_counted_twice() {
+    let src = "d = {}\np = 'k' * 1000\ni = 0\ntry:\n    while True:\n        d[p + str(i)] = i\n        i += 1\nexcept MemoryError:\n    n = len(d)\n    d = None\n    print('MemoryError after', n, 'keys')\n";
+    let path = write_program(src);
+    let e = gilvm(
+        &[
+            "run",
+            path.to_str().unwrap(),
+            "--seed",
+            "1",
+            "-q",
+            "--max-memory",
+            "64MiB",
+        ],
+        false,
+    );
+    assert_eq!(e.code, Some(0), "{}", e.stderr);
+    let n: usize = e
+        .stdout
+        .strip_prefix("MemoryError after ")
+        .and_then(|r| r.strip_suffix(" keys\n"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", e.stdout));
+    assert!((27_000..34_000).contains(&n), "{n} keys");
+}
+
 #[test]
 fn a_memory_error_can_be_caught() {
     let path = write_program(

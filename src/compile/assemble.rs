@@ -102,16 +102,15 @@ pub(super) fn mark_reachable(cfg: &mut Cfg) {
 }
 
 pub(super) fn eliminate_empty_basic_blocks(cfg: &mut Cfg) {
-    for b in cfg.layout() {
-        let mut next = cfg.blocks[b].next;
-        while let Some(n) = next {
+    // Last block first: a successor's `next` then already skips the empty blocks after it, so
+    // one step suffices (a walk per block was quadratic in a long chain of empty blocks, as
+    // `x = a and a and … and a` with 100,000 operands makes).
+    for b in cfg.layout().into_iter().rev() {
+        if let Some(n) = cfg.blocks[b].next {
             if cfg.blocks[n].instrs.is_empty() && cfg.blocks[n].next.is_some() {
-                next = cfg.blocks[n].next;
-            } else {
-                break;
+                cfg.blocks[b].next = cfg.blocks[n].next;
             }
         }
-        cfg.blocks[b].next = next;
     }
     for b in cfg.layout() {
         for i in 0..cfg.blocks[b].instrs.len() {

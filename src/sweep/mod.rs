@@ -136,7 +136,12 @@ pub fn parse_seeds(text: &str) -> Result<Range<u64>, String> {
     let start: u64 = a.trim().parse().map_err(|_| bad())?;
     let end: u64 = b.trim().parse().map_err(|_| bad())?;
     let end = if inclusive {
-        end.checked_add(1).ok_or_else(bad)?
+        end.checked_add(1).ok_or_else(|| {
+            format!(
+                "--seeds {text}: the last seed can be at most {}",
+                u64::MAX - 1
+            )
+        })?
     } else {
         end
     };
@@ -171,13 +176,56 @@ pub fn replay_command(cfg: &SweepConfig, model: &str, seed: u64) -> String {
     )
 }
 
-/// A `Write` into a shared buffer, so the caller can read what a `Vm` printed.
+/// How much of one run's stdout a sweep keeps. A run's output is only bounded by
+/// `--max-steps` (`while True: print(s)` writes gigabytes), and a sweep holds the output of
+/// thousands of runs at once (a chunk) plus every distinct one, outside the heap limit.
+pub const MAX_OUTPUT_KEPT: usize = 64 * 1024;
+
+/// The output of one run as a sweep keeps it: its first [`MAX_OUTPUT_KEPT`] bytes, and the
+/// length and a hash (FNV-1a) of the rest, so outputs that differ only past the cut stay apart.
+#[derive(Default)]
+struct KeptOutput {
+    kept: Vec<u8>,
+    cut_bytes: u64,
+    cut_hash: u64,
+}
+
+impl KeptOutput {
+    /// What the report shows: the output, or its first part and a line saying what was cut.
+    fn into_bytes(self) -> Vec<u8> {
+        let mut out = self.kept;
+        if self.cut_bytes > 0 {
+            out.extend_from_slice(
+                format!(
+                    "\n[gilvm sweep: output cut after {MAX_OUTPUT_KEPT} bytes; {} more bytes, fnv1a64 {:016x}]\n",
+                    self.cut_bytes, self.cut_hash
+                )
+                .as_bytes(),
+            );
+        }
+        out
+    }
+}
+
+/// A `Write` into a shared [`KeptOutput`], so the caller can read what a `Vm` printed.
 #[derive(Clone, Default)]
-struct SharedBuf(Rc<RefCell<Vec<u8>>>);
+struct SharedBuf(Rc<RefCell<KeptOutput>>);
 
 impl Write for SharedBuf {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
+        let mut o = self.0.borrow_mut();
+        let room = MAX_OUTPUT_KEPT - o.kept.len();
+        let (keep, cut) = buf.split_at(room.min(buf.len()));
+        o.kept.extend_from_slice(keep);
+        if !cut.is_empty() {
+            if o.cut_bytes == 0 {
+                o.cut_hash = 0xcbf2_9ce4_8422_2325;
+            }
+            o.cut_bytes += cut.len() as u64;
+            for &b in cut {
+                o.cut_hash = (o.cut_hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -206,7 +254,7 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
             (5, 0, 0)
         }
     };
-    let stdout = std::mem::take(&mut *out.0.borrow_mut());
+    let stdout = std::mem::take(&mut *out.0.borrow_mut()).into_bytes();
     let stderr = String::from_utf8_lossy(&err);
     Outcome {
         seed,

@@ -2,7 +2,10 @@
 //! and handed to the recorder as `print` records, in order with the instructions.
 //!
 //! Once the trace is done the capture either passes the program's output straight through
-//! (after `--limit`) or discards it (the trace's reader went away, e.g. `| head`).
+//! (a text trace after `--limit`), keeps at most [`MAX_KEPT_AFTER_STOP`] bytes of it for the
+//! `print` records at the end (a structured trace after `--limit`: the rest of the run is not
+//! bounded by the trace, only by `--max-steps`), or discards it (the trace's reader went away,
+//! e.g. `| head`).
 
 use std::cell::RefCell;
 use std::io::{self, Write};
@@ -16,10 +19,17 @@ enum Mode {
     Discard,
 }
 
+/// How much of the program's output a structured trace keeps once it has stopped.
+pub const MAX_KEPT_AFTER_STOP: usize = 1 << 20;
+
 #[derive(Debug)]
 struct State {
     buf: Vec<u8>,
     mode: Mode,
+    /// At most this many bytes stay in `buf` (set when the trace stops).
+    bound: Option<usize>,
+    /// Bytes dropped at the bound.
+    dropped: u64,
 }
 
 /// A cloneable handle on the captured output: one clone is the program's stdout, the other
@@ -32,6 +42,8 @@ impl Default for Capture {
         Capture(Rc::new(RefCell::new(State {
             buf: Vec::new(),
             mode: Mode::Capture,
+            bound: None,
+            dropped: 0,
         })))
     }
 }
@@ -74,6 +86,17 @@ impl Capture {
         st.mode = Mode::Discard;
     }
 
+    /// From now on at most [`MAX_KEPT_AFTER_STOP`] bytes wait in the capture; the rest of the
+    /// program's output is dropped and counted ([`Capture::dropped`]).
+    pub fn bound(&self) {
+        self.0.borrow_mut().bound = Some(MAX_KEPT_AFTER_STOP);
+    }
+
+    /// Bytes of output dropped at the bound.
+    pub fn dropped(&self) -> u64 {
+        self.0.borrow().dropped
+    }
+
     pub fn has_pending(&self) -> bool {
         !self.0.borrow().buf.is_empty()
     }
@@ -83,7 +106,14 @@ impl Write for Capture {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let mut st = self.0.borrow_mut();
         match st.mode {
-            Mode::Capture => st.buf.extend_from_slice(data),
+            Mode::Capture => {
+                let room = st
+                    .bound
+                    .map_or(data.len(), |b| b.saturating_sub(st.buf.len()));
+                let (keep, drop) = data.split_at(room.min(data.len()));
+                st.buf.extend_from_slice(keep);
+                st.dropped += drop.len() as u64;
+            }
             // A closed stdout is not the program's problem: its output is simply lost.
             Mode::Pass => {
                 let _ = io::stdout().write_all(data);

@@ -65,6 +65,9 @@ pub struct TraceSettings {
     pub interval: String,
     /// The trace goes to stdout: capture the program's output into the trace.
     pub shares_stdout: bool,
+    /// How many instructions of the run a trace without `--limit` follows (`gilvm trace` gives
+    /// [`recorder::DEFAULT_STEP_LIMIT`]).
+    pub default_limit: u64,
 }
 
 /// Runs the program of `image` (linked by the run layer) with a tracer writing to `out`. Returns the finished VM (for the run
@@ -110,13 +113,21 @@ pub fn run_traced(
         }
         Format::Html => Box::new(html::Html::new(out, &settings.program, &settings.source)),
     };
-    let mut recorder = Recorder::new(&vm, header, settings.filters.clone(), emit, capture);
+    let mut recorder = Recorder::new(&vm, header, settings.filters.clone(), emit, capture.clone());
     recorder.text = settings.format == Format::Text;
+    recorder.default_limit = settings.default_limit;
     vm.tracer = Some(Box::new(recorder));
     let ending = vm.run(err);
     let _ = vm.rt.stdout.flush();
     if let Some(mut t) = vm.tracer.take().or_else(|| vm.finished_tracer.take()) {
         t.finish(&vm, &ending);
+    }
+    if let Some(dropped) = capture.map(|c| c.dropped()).filter(|&d| d > 0) {
+        let _ = writeln!(
+            err,
+            "gilvm: the trace kept the first {} bytes of the program's output after it stopped and left out {dropped} more (with -o FILE the output goes to stdout whole)",
+            capture::MAX_KEPT_AFTER_STOP
+        );
     }
     Some((vm, ending))
 }

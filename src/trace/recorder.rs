@@ -111,6 +111,8 @@ pub struct Recorder {
     capture: Option<Capture>,
     /// The output is a text trace (the program's output may pass through after `--limit`).
     pub text: bool,
+    /// How many instructions of the run to follow without `--limit`.
+    pub default_limit: u64,
     /// A timer just woke this thread (its `Wake` is reported as the timeout).
     timed_out: Option<Tid>,
     failed: bool,
@@ -145,6 +147,7 @@ impl Recorder {
             last: None,
             instrs_out: 0,
             capture,
+            default_limit: DEFAULT_STEP_LIMIT,
             timed_out: None,
             text: false,
             failed: false,
@@ -400,10 +403,11 @@ impl Recorder {
             Some(limit) if self.instrs_out >= limit && !self.done => {
                 self.stop(vm, format!("--limit {limit}"));
             }
-            None if vm.steps >= DEFAULT_STEP_LIMIT && !self.done => self.stop(
+            None if vm.steps >= self.default_limit && !self.done => self.stop(
                 vm,
                 format!(
-                    "default limit of {DEFAULT_STEP_LIMIT} instructions; --limit N sets another"
+                    "default limit of {} instructions; --limit N sets another",
+                    self.default_limit
                 ),
             ),
             _ => {}
@@ -425,6 +429,8 @@ impl Recorder {
         // a structured one keeps capturing it and adds it as `print` records at the end.
         if let Some(c) = self.capture.as_ref().filter(|_| !self.failed && self.text) {
             c.pass_through();
+        } else if let Some(c) = &self.capture {
+            c.bound();
         }
     }
 

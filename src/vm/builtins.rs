@@ -650,7 +650,9 @@ pub fn dict_update(rt: &mut Rt, map: &mut DictMap, src: Value) -> PyResult<()> {
     if let Value::Obj(id) = src {
         if let Obj::Dict(d) = rt.heap.get(id) {
             let entries: Vec<_> = d.iter().map(|(k, &kv)| (k.clone(), kv)).collect();
-            rt.heap.charge(entries.len().saturating_mul(72))?;
+            let keys = entries.iter().map(|(k, _)| k.inline_bytes()).sum::<usize>();
+            rt.heap
+                .charge(entries.len().saturating_mul(72).saturating_add(keys))?;
             for (hk, (k, v)) in entries {
                 dict_insert(map, hk, k, v);
             }
@@ -673,8 +675,9 @@ pub fn dict_update(rt: &mut Rt, map: &mut DictMap, src: Value) -> PyResult<()> {
                 pair.len()
             )));
         };
-        rt.heap.charge(72)?;
-        dict_insert(map, hash_key(rt, k)?, k, v);
+        let hk = hash_key(rt, k)?;
+        rt.heap.charge(72 + hk.inline_bytes())?;
+        dict_insert(map, hk, k, v);
     }
     Ok(())
 }

@@ -463,7 +463,11 @@ impl Vm {
             Some(f) => {
                 let pc = f.pc.saturating_sub(1);
                 let code = &self.prog.codes[f.code as usize];
-                format!("line {} in {}", line_of(&self.prog, f.code, pc), code.name)
+                match line_of(&self.prog, f.code, pc) {
+                    // The module's `RESUME` has no line (as in CPython): nothing ran yet.
+                    0 => format!("at the start of {}", code.name),
+                    line => format!("line {line} in {}", code.name),
+                }
             }
             None => "not started".into(),
         }

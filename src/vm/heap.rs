@@ -49,6 +49,28 @@ pub enum HashKey {
     User(i64, u32),
 }
 
+impl HashKey {
+    /// The bytes this key holds outside the dict's slot (a string key's copy of its text, a
+    /// tuple key's items), for the heap limit: a dict keyed by long strings holds each one
+    /// twice, as the key object and as its `HashKey`.
+    pub fn inline_bytes(&self) -> usize {
+        match self {
+            HashKey::Str(s) => s.len(),
+            HashKey::Tuple(items) => items
+                .iter()
+                .fold(items.len() * std::mem::size_of::<HashKey>(), |n, k| {
+                    n.saturating_add(k.inline_bytes())
+                }),
+            HashKey::FrozenSet(items) => items
+                .iter()
+                .fold(items.len() * std::mem::size_of::<HashKey>(), |n, k| {
+                    n.saturating_add(k.inline_bytes())
+                }),
+            _ => 0,
+        }
+    }
+}
+
 /// A dict: insertion-ordered, keyed by [`HashKey`], keeping the original key value.
 pub type DictMap = IndexMap<HashKey, (Value, Value), FixedState>;
 
@@ -288,7 +310,12 @@ impl Obj {
         48 + match self {
             Obj::Str(s) => s.capacity(),
             Obj::List(v) | Obj::Tuple(v) => v.capacity() * V,
-            Obj::Dict(d) => d.capacity() * (V * 2 + 40),
+            // The keys' own bytes make this linear in the dict's size: it is only called when
+            // the dict is allocated (built whole) and by the collector, which visits every entry
+            // anyway; an insertion charges its key (`ops::setitem`, `dict_update`, …).
+            Obj::Dict(d) => d
+                .keys()
+                .fold(d.capacity() * (V * 2 + 40), |n, k| n + k.inline_bytes()),
             Obj::Set(t) | Obj::FrozenSet(t) => t.capacity() * crate::vm::set::SLOT_BYTES,
             Obj::Function(f) => (f.defaults.len() + f.closure.len()) * V,
             Obj::Zip { iters } => iters.len() * V,

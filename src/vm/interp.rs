@@ -1053,7 +1053,12 @@ impl Vm {
             Opcode::DELETE_GLOBAL | Opcode::DELETE_NAME => {
                 let slot = ins.arg as usize;
                 if let Value::Undef = self.globals[slot].value {
-                    return Flow::Raise(name_error(&self.prog.names[slot]));
+                    // Python's message, even for a built-in's name: `del` only sees globals.
+                    let name = &self.prog.names[slot];
+                    return Flow::Raise(Throw::new(
+                        ExcKind::NameError,
+                        format!("name '{name}' is not defined"),
+                    ));
                 }
                 self.globals[slot].value = Value::Undef;
                 Flow::Next
@@ -1967,10 +1972,14 @@ impl Vm {
                         ))
                     }
                     None => {
-                        return Flow::Raise(Throw::new(
-                            ExcKind::ModuleNotFoundError,
-                            format!("No module named '{name}'"),
-                        ))
+                        // A standard module is refused at load time (`run::check_imports`);
+                        // this is for programs compiled without that check.
+                        let msg = if crate::vm::pynames::is_python_stdlib_module(name) {
+                            crate::vm::pynames::module_not_provided(name)
+                        } else {
+                            format!("No module named '{name}'")
+                        };
+                        return Flow::Raise(Throw::new(ExcKind::ModuleNotFoundError, msg));
                     }
                 }
                 Flow::Next
@@ -2252,8 +2261,14 @@ fn stack_overflow() -> Throw {
     )
 }
 
+/// The `NameError` of loading a global that resolved to nothing (not even a built-in): it
+/// says so when the name is a Python built-in gilvm does not provide.
+#[cold]
 fn name_error(name: &str) -> Throw {
-    Throw::new(ExcKind::NameError, format!("name '{name}' is not defined"))
+    Throw::new(
+        ExcKind::NameError,
+        crate::vm::pynames::name_not_defined(name),
+    )
 }
 
 fn catch_type_error() -> Throw {

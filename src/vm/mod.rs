@@ -33,6 +33,7 @@ pub mod observe;
 pub mod ops;
 pub mod prefetch;
 pub mod prelude;
+pub mod pynames;
 pub mod rng;
 #[cfg(test)]
 mod runtime_props;

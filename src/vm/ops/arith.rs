@@ -533,7 +533,9 @@ fn dict_merge(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Option
     };
     let extra: Vec<_> = y.iter().map(|(k, v)| (k.clone(), *v)).collect();
     if inplace {
-        rt.heap.charge(extra.len().saturating_mul(72))?;
+        let keys = extra.iter().map(|(k, _)| k.inline_bytes()).sum::<usize>();
+        rt.heap
+            .charge(extra.len().saturating_mul(72).saturating_add(keys))?;
         if let Obj::Dict(d) = rt.heap.get_mut(ida) {
             merge_into(d, extra);
         }

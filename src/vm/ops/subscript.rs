@@ -85,9 +85,12 @@ pub fn setitem(rt: &mut Rt, container: Value, index: Value, value: Value) -> PyR
                 }
                 return Ok(());
             }
-            if d.len() == d.capacity() {
-                rt.heap.charge(d.capacity().max(4).saturating_mul(72))?;
-            }
+            let grow = if d.len() == d.capacity() {
+                d.capacity().max(4).saturating_mul(72)
+            } else {
+                0
+            };
+            rt.heap.charge(grow.saturating_add(key.inline_bytes()))?;
             if let Obj::Dict(d) = rt.heap.get_mut(id) {
                 d.insert(key, (index, value));
             }
