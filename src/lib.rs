@@ -11,6 +11,7 @@ pub mod dis;
 pub mod error;
 pub mod lexer;
 pub mod parse;
+pub mod races;
 pub mod run;
 pub mod schedule;
 pub mod scope;

@@ -29,6 +29,7 @@ pub mod observe;
 pub mod ops;
 pub mod prefetch;
 pub mod prelude;
+pub mod races;
 pub mod rng;
 #[cfg(test)]
 mod runtime_props;
