@@ -178,17 +178,48 @@ fn hint(location: &str, a: &AccessView, b: &AccessView) -> Option<String> {
         (None, None) => Some(format!(
             "guard every access to {location} with one lock: `with lock:` around {lines}, in every thread"
         )),
-        (Some(l), None) => Some(format!(
-            "{} holds {l} here but {} holds nothing: take {l} at line {} too (`with {l}:`)",
-            a.thread, b.thread, b.line
-        )),
-        (None, Some(l)) => Some(format!(
-            "{} holds {l} at line {} but {} holds nothing: take {l} at line {} too (`with {l}:`)",
-            b.thread, b.line, a.thread, a.line
-        )),
+        (Some(l), None) => Some(one_side(l, a, b)),
+        (None, Some(l)) => Some(one_side(l, b, a)),
         (Some(x), Some(y)) => Some(format!(
-            "the two threads hold different locks ({x}, {y}): guard {location} with the same one"
+            "the two threads hold different locks ({}, {}): guard {location} with the same one",
+            quoted(x),
+            quoted(y)
         )),
+    }
+}
+
+/// The fix when `locked` held `lock` and `bare` held nothing.
+fn one_side(lock: &str, locked: &AccessView, bare: &AccessView) -> String {
+    let with = if is_name(lock) {
+        format!(" (`with {lock}:`)")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} holds {} at line {} but {} holds no lock at line {}: take it there too{with}",
+        locked.thread,
+        quoted(lock),
+        locked.line,
+        bare.thread,
+        bare.line
+    )
+}
+
+/// Whether a lock's name is an expression of the program (`lock`, `self.lock`) rather than a
+/// description (`the Lock created at line 3`).
+fn is_name(lock: &str) -> bool {
+    !lock.is_empty()
+        && lock
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+}
+
+/// A lock's name in backquotes when it is the program's, else its description.
+fn quoted(lock: &str) -> String {
+    if is_name(lock) {
+        format!("`{lock}`")
+    } else {
+        lock.to_string()
     }
 }
 
@@ -196,7 +227,8 @@ fn held(locks: &[String]) -> String {
     if locks.is_empty() {
         "holding no lock".to_string()
     } else {
-        format!("holding {}", locks.join(", "))
+        let names: Vec<String> = locks.iter().map(|l| quoted(l)).collect();
+        format!("holding {}", names.join(", "))
     }
 }
 

@@ -83,7 +83,7 @@ use crate::vm::thread::Tid;
 use crate::vm::value::{ObjId, Value};
 
 /// How many item, attribute and cell locations are tracked at most.
-pub const DEFAULT_MAX_LOCATIONS: usize = 1 << 19;
+pub const DEFAULT_MAX_LOCATIONS: usize = 1 << 17;
 /// How many concurrent reads of one location are remembered at most.
 pub const MAX_SHARED_READS: usize = 64;
 /// How many race reports are kept in full (every race is counted).
