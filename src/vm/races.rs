@@ -517,12 +517,22 @@ impl Vm {
         }
     }
 
-    /// A lock as the program names it: the global that holds it, else its kind and line.
+    /// A lock as the program names it: the global that holds it (or the `Condition` built on
+    /// it), else its kind and line.
     fn lock_name(&self, id: ObjId) -> String {
         let prog = &self.prog;
         for (i, g) in self.globals.iter().enumerate() {
             if g.value == Value::Obj(id) && i < prog.names.len() {
                 return prog.names[i].clone();
+            }
+        }
+        for (i, g) in self.globals.iter().enumerate() {
+            if let Value::Obj(c) = g.value {
+                if let Obj::Sync(SyncObj::Condition(c)) = self.rt.heap.get(c) {
+                    if c.lock == id && i < prog.names.len() {
+                        return prog.names[i].clone();
+                    }
+                }
             }
         }
         match self.rt.heap.get(id) {
