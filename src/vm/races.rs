@@ -113,12 +113,45 @@ impl Vc {
         }
     }
 
-    /// `self := self ⊔ other`.
+    /// `self := self ⊔ other`. In place when `other` names no thread `self` does not (the
+    /// common case: a lock's clock joined into a thread that took it before), else merged into
+    /// a new vector.
     pub fn join(&mut self, other: &Vc) {
         if other.0.is_empty() {
             return;
         }
-        let mut out = Vec::with_capacity(self.0.len().max(other.0.len()));
+        if other.0.len() <= self.0.len() {
+            let (a, b) = (&mut self.0, &other.0);
+            let mut i = 0;
+            let mut covered = true;
+            for &(t, c) in b {
+                while i < a.len() && a[i].0 < t {
+                    i += 1;
+                }
+                if i < a.len() && a[i].0 == t {
+                    a[i].1 = a[i].1.max(c);
+                } else {
+                    covered = false;
+                    break;
+                }
+            }
+            if covered {
+                return;
+            }
+        }
+        if other.0.len() <= 8 {
+            // A few entries (a thread's clock joined into main's at `join()`): inserted one by
+            // one, at the end when threads are joined in the order they were started, so
+            // joining 100,000 threads costs no 100,000 copies of a growing clock.
+            for &(t, c) in &other.0 {
+                match self.0.binary_search_by_key(&t, |e| e.0) {
+                    Ok(i) => self.0[i].1 = self.0[i].1.max(c),
+                    Err(i) => self.0.insert(i, (t, c)),
+                }
+            }
+            return;
+        }
+        let mut out = Vec::with_capacity(self.0.len() + other.0.len());
         let (a, b) = (&self.0, &other.0);
         let (mut i, mut j) = (0, 0);
         while i < a.len() || j < b.len() {
@@ -158,6 +191,13 @@ struct Shadow {
     read: Access,
     /// Concurrent reads, one per thread (empty while the reads are ordered).
     shared: Vec<Access>,
+}
+
+/// The clock of a synchronisation object, and the thread that released it last.
+#[derive(Clone, Debug, Default)]
+struct SyncClock {
+    vc: Vc,
+    last: u32,
 }
 
 /// One racing pair, as found (`Vm::race_found` turns it into a [`Race`]).
@@ -205,8 +245,13 @@ pub struct RaceDetector {
     lockset_of: Vec<u32>,
     locksets: Vec<Vec<u32>>,
     lockset_index: HashMap<Vec<u32>, u32, FixedState>,
-    /// Clocks of synchronisation objects, by (object id, role).
-    sync: HashMap<(u32, u8), Vc, FixedState>,
+    /// Clocks of synchronisation objects, by (object id, role): an index into `syncs`, and
+    /// the last one looked up (a loop around `with lock:` asks for one lock again and again).
+    sync_index: HashMap<(u32, u8), u32, FixedState>,
+    syncs: Vec<SyncClock>,
+    sync_memo: Option<((u32, u8), u32)>,
+    /// Per thread, its last lockset changes: (from, lock, taken) → to.
+    lockset_memo: Vec<[(u32, u32, bool, u32); 2]>,
     /// Globals by name id.
     globals: Vec<Shadow>,
     /// Items, attributes and cells.
@@ -242,7 +287,10 @@ impl RaceDetector {
             lockset_of: vec![0],
             locksets: vec![Vec::new()],
             lockset_index,
-            sync: HashMap::default(),
+            sync_index: HashMap::default(),
+            syncs: Vec::new(),
+            sync_memo: None,
+            lockset_memo: Vec::new(),
             globals: vec![Shadow::default(); globals],
             others: HashMap::default(),
             max_locations,
@@ -290,19 +338,50 @@ impl RaceDetector {
         self.clocks[joiner as usize].join(&e);
     }
 
-    /// `t` releases `key`: the object's clock takes in `t`'s.
-    pub fn release(&mut self, t: u32, key: (u32, u8)) {
+    /// The clock of `key`, made on first use.
+    fn sync_slot(&mut self, key: (u32, u8)) -> usize {
+        if let Some((k, i)) = self.sync_memo {
+            if k == key {
+                return i as usize;
+            }
+        }
+        let next = self.syncs.len() as u32;
+        let i = *self.sync_index.entry(key).or_insert(next);
+        if i == next {
+            self.syncs.push(SyncClock {
+                vc: Vc::default(),
+                last: u32::MAX,
+            });
+        }
+        self.sync_memo = Some((key, i));
+        i as usize
+    }
+
+    /// `t` releases `key`: the object's clock takes in `t`'s. `covers` says the object's clock
+    /// is already below `t`'s (a lock released by the thread that took it: taking it joined
+    /// the clock in, and only releases change it), so a copy does instead of a merge.
+    pub fn release(&mut self, t: u32, key: (u32, u8), covers: bool) {
         self.ensure_thread(t);
+        let i = self.sync_slot(key);
         let c = &self.clocks[t as usize];
-        self.sync.entry(key).or_default().join(c);
+        let s = &mut self.syncs[i];
+        if covers {
+            s.vc.0.clone_from(&c.0);
+        } else {
+            s.vc.join(c);
+        }
+        s.last = t;
         self.tick(t);
     }
 
-    /// `t` acquires `key`: its clock takes in the object's.
+    /// `t` acquires `key`: its clock takes in the object's — nothing to do when `t` itself
+    /// released it last (its clock has only grown since).
     pub fn acquire(&mut self, t: u32, key: (u32, u8)) {
         self.ensure_thread(t);
-        if let Some(c) = self.sync.get(&key) {
-            self.clocks[t as usize].join(c);
+        let i = self.sync_slot(key);
+        let s = &self.syncs[i];
+        if s.last != t {
+            self.clocks[t as usize].join(&s.vc);
         }
     }
 
@@ -312,7 +391,7 @@ impl RaceDetector {
         let h = &mut self.held[t as usize];
         if !h.contains(&lock) {
             h.push(lock);
-            self.relock(t);
+            self.relock_after(t, lock, true);
         }
     }
 
@@ -322,18 +401,47 @@ impl RaceDetector {
         let h = &mut self.held[t as usize];
         if let Some(i) = h.iter().position(|&l| l == lock) {
             h.remove(i);
-            self.relock(t);
+            self.relock_after(t, lock, false);
         }
     }
 
-    fn relock(&mut self, t: u32) {
-        let mut set = self.held[t as usize].clone();
-        set.sort_unstable();
-        let next = self.locksets.len() as u32;
-        let id = *self.lockset_index.entry(set.clone()).or_insert(next);
-        if id == next {
-            self.locksets.push(set);
+    /// `t`'s lockset after it took (`taken`) or dropped `lock`: from its memo of the last
+    /// two changes (a loop around `with lock:` goes back and forth between two sets), else
+    /// interned afresh.
+    fn relock_after(&mut self, t: u32, lock: u32, taken: bool) {
+        let from = self.lockset_of[t as usize];
+        if self.lockset_memo.len() <= t as usize {
+            self.lockset_memo
+                .resize(t as usize + 1, [(u32::MAX, 0, false, 0); 2]);
         }
+        let memo = &mut self.lockset_memo[t as usize];
+        if let Some(&(_, _, _, to)) = memo
+            .iter()
+            .find(|m| m.0 == from && m.1 == lock && m.2 == taken)
+        {
+            self.lockset_of[t as usize] = to;
+            return;
+        }
+        self.relock(t);
+        let to = self.lockset_of[t as usize];
+        let memo = &mut self.lockset_memo[t as usize];
+        memo[1] = memo[0];
+        memo[0] = (from, lock, taken, to);
+    }
+
+    /// Re-interns `t`'s lockset after a change (allocating only for a set never seen).
+    fn relock(&mut self, t: u32) {
+        let mut set: smallvec::SmallVec<[u32; 8]> = self.held[t as usize].iter().copied().collect();
+        set.sort_unstable();
+        let id = match self.lockset_index.get(&set[..]) {
+            Some(&id) => id,
+            None => {
+                let id = self.locksets.len() as u32;
+                self.lockset_index.insert(set.to_vec(), id);
+                self.locksets.push(set.to_vec());
+                id
+            }
+        };
         self.lockset_of[t as usize] = id;
     }
 
@@ -342,12 +450,30 @@ impl RaceDetector {
         self.locksets.get(id as usize).map_or(&[], |s| &s[..])
     }
 
-    /// Forgets the shadow state of cells the last collection freed (their ids may be reused).
+    /// Forgets the shadow state of cells, and the clocks of sync objects, that the last
+    /// collection freed (their ids may be reused).
     pub fn forget_dead(&mut self, heap: &crate::vm::heap::Heap) {
         self.others.retain(|k, _| match k {
             LocKey::Cell(id) => heap.is_live(ObjId(*id)),
             _ => true,
         });
+        if self.sync_index.len() > 64 {
+            let mut keys: Vec<((u32, u8), u32)> = self
+                .sync_index
+                .iter()
+                .filter(|(k, _)| heap.is_live(ObjId(k.0)))
+                .map(|(k, i)| (*k, *i))
+                .collect();
+            // In index order, so the table is rebuilt the same way in every run.
+            keys.sort_unstable_by_key(|e| e.1);
+            let mut old = std::mem::take(&mut self.syncs);
+            self.sync_index.clear();
+            for (n, (k, i)) in keys.into_iter().enumerate() {
+                self.syncs.push(std::mem::take(&mut old[i as usize]));
+                self.sync_index.insert(k, n as u32);
+            }
+            self.sync_memo = None;
+        }
     }
 
     /// Checks and records an access by `t` at (code, pc). Returns the racing pairs found.
@@ -672,7 +798,7 @@ impl Vm {
     pub fn race_release(&mut self, obj: ObjId, role: u8) {
         let t = self.current;
         if let Some(d) = self.races.as_mut() {
-            d.release(t, (obj.0, role));
+            d.release(t, (obj.0, role), false);
         }
     }
 
@@ -695,7 +821,7 @@ impl Vm {
     pub fn race_lock_released(&mut self, owner: Option<Tid>, obj: ObjId) {
         let t = self.current;
         if let Some(d) = self.races.as_mut() {
-            d.release(t, (obj.0, role::MAIN));
+            d.release(t, (obj.0, role::MAIN), owner == Some(t));
             d.lock_dropped(owner.unwrap_or(t), obj.0);
         }
     }
@@ -722,6 +848,11 @@ mod tests {
         a.join(&Vc(vec![(1, 4), (2, 5), (7, 1)]));
         assert_eq!(a, Vc(vec![(0, 3), (1, 4), (2, 5), (7, 1)]));
         assert_eq!(a.get(3), 0);
+        // In place, and a partial in-place update is not left behind by the merge.
+        a.join(&Vc(vec![(1, 9), (7, 0)]));
+        assert_eq!(a, Vc(vec![(0, 3), (1, 9), (2, 5), (7, 1)]));
+        a.join(&Vc(vec![(0, 8), (5, 2)]));
+        assert_eq!(a, Vc(vec![(0, 8), (1, 9), (2, 5), (5, 2), (7, 1)]));
     }
 
     #[test]
@@ -746,9 +877,13 @@ mod tests {
         x.start(0, 2);
         x.acquire(1, (9, 0));
         assert_eq!(races(&mut x, 1, true), 0);
-        x.release(1, (9, 0));
+        x.release(1, (9, 0), true);
         x.acquire(2, (9, 0));
         assert_eq!(races(&mut x, 2, true), 0);
+        x.release(2, (9, 0), true);
+        // Thread 1 takes the lock again (its own release is not the last): ordered after 2.
+        x.acquire(1, (9, 0));
+        assert_eq!(races(&mut x, 1, false), 0);
         // Two unordered reads, then a write by a third thread races with both (reported once
         // per write, against one of them).
         let mut y = d();
