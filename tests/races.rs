@@ -298,6 +298,38 @@ fn the_shadow_state_is_bounded() {
     );
 }
 
+#[test]
+fn clocks_that_outgrow_their_budget_stop_the_detector_not_the_run() {
+    // 8,000 threads each take one lock: every holder's clock learns of every earlier one,
+    // 32 million entries in all, past the detector's budget of 16.8 million.
+    let path = temp("many_threads.toy");
+    std::fs::write(
+        &path,
+        "import threading\nlock = threading.Lock()\ndone = 0\n\
+         def waiter():\n    global done\n    with lock:\n        done += 1\n\
+         ts = [threading.Thread(target=waiter) for _ in range(8000)]\n\
+         for t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint(done)\n",
+    )
+    .expect("write");
+    let out = gilvm(&[
+        "run",
+        path.to_str().expect("utf-8"),
+        "--seed",
+        "1",
+        "--races",
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "8000\n", "{out}");
+    assert!(
+        out.stderr
+            .contains("gilvm: races: none; detection stopped at ")
+            && out
+                .stderr
+                .contains(" threads, when their vector clocks outgrew 16,777,216 entries\n"),
+        "{out}"
+    );
+}
+
 /// Compares `actual` with `tests/races/NAME`, or writes it there with `UPDATE_EXPECT=1`.
 fn golden(name: &str, actual: &str) {
     let path: &Path = &root().join("tests/races").join(name);

@@ -86,6 +86,11 @@ use crate::vm::value::{ObjId, Value};
 pub const DEFAULT_MAX_LOCATIONS: usize = 1 << 17;
 /// How many concurrent reads of one location are remembered at most.
 pub const MAX_SHARED_READS: usize = 64;
+/// How many vector-clock entries all clocks may hold together (8 bytes each: 128 MiB). Each
+/// thread that takes a lock learns of every earlier holder, so 100,000 threads taking one lock
+/// would need 100,000²/2 entries; past this budget the detector stops, frees its state and
+/// says so, rather than exhaust memory.
+pub const MAX_CLOCK_ENTRIES: usize = 1 << 24;
 /// How many race reports are kept in full (every race is counted).
 pub const REPORTS_KEPT: usize = 50;
 
@@ -259,6 +264,10 @@ pub struct RaceDetector {
     max_locations: usize,
     /// Locations not tracked because the table was full.
     pub untracked: u64,
+    /// Entries in all vector clocks, against [`MAX_CLOCK_ENTRIES`].
+    entries: usize,
+    /// The detector gave up (its clocks outgrew their budget) with this many threads.
+    pub stopped: Option<usize>,
     /// Pairs of (code, line) already reported.
     seen: HashSet<LinePair, FixedState>,
     /// Races found (distinct pairs of source lines), and the first ones in full.
@@ -295,6 +304,8 @@ impl RaceDetector {
             others: HashMap::default(),
             max_locations,
             untracked: 0,
+            entries: 1,
+            stopped: None,
             seen: HashSet::default(),
             count: 0,
             races: Vec::new(),
@@ -311,6 +322,7 @@ impl RaceDetector {
         }
         if self.clocks[t as usize].get(t) == 0 {
             self.clocks[t as usize].set(t, 1);
+            self.entries += 1;
         }
     }
 
@@ -323,19 +335,43 @@ impl RaceDetector {
 
     /// `parent` starts thread `child`.
     pub fn start(&mut self, parent: u32, child: u32) {
+        if self.stopped.is_some() {
+            return;
+        }
         self.ensure_thread(parent);
         self.ensure_thread(child);
         let p = self.clocks[parent as usize].clone();
+        let before = self.clocks[child as usize].0.len();
         self.clocks[child as usize].join(&p);
+        self.grew(before, self.clocks[child as usize].0.len());
         self.tick(parent);
+    }
+
+    /// A clock went from `before` to `after` entries: past the budget, the detector stops.
+    fn grew(&mut self, before: usize, after: usize) {
+        self.entries = (self.entries + after).saturating_sub(before);
+        if self.entries > MAX_CLOCK_ENTRIES {
+            self.stopped = Some(self.clocks.len());
+            self.clocks = Vec::new();
+            self.syncs = Vec::new();
+            self.sync_index = HashMap::default();
+            self.sync_memo = None;
+            self.globals = Vec::new();
+            self.others = HashMap::default();
+        }
     }
 
     /// `joiner` learns that `ended` finished (its join returns).
     pub fn joined(&mut self, joiner: u32, ended: u32) {
+        if self.stopped.is_some() {
+            return;
+        }
         self.ensure_thread(joiner);
         self.ensure_thread(ended);
         let e = self.clocks[ended as usize].clone();
+        let before = self.clocks[joiner as usize].0.len();
         self.clocks[joiner as usize].join(&e);
+        self.grew(before, self.clocks[joiner as usize].0.len());
     }
 
     /// The clock of `key`, made on first use.
@@ -361,32 +397,48 @@ impl RaceDetector {
     /// is already below `t`'s (a lock released by the thread that took it: taking it joined
     /// the clock in, and only releases change it), so a copy does instead of a merge.
     pub fn release(&mut self, t: u32, key: (u32, u8), covers: bool) {
+        if self.stopped.is_some() {
+            return;
+        }
         self.ensure_thread(t);
         let i = self.sync_slot(key);
         let c = &self.clocks[t as usize];
         let s = &mut self.syncs[i];
+        let before = s.vc.0.len();
         if covers {
             s.vc.0.clone_from(&c.0);
         } else {
             s.vc.join(c);
         }
-        s.last = t;
+        // Only a copy leaves the object's clock equal to (so below) `t`'s: after a merge it
+        // may know more than `t` does, and `t`'s next acquire must take that in.
+        s.last = if covers { t } else { u32::MAX };
+        let after = s.vc.0.len();
         self.tick(t);
+        self.grew(before, after);
     }
 
     /// `t` acquires `key`: its clock takes in the object's — nothing to do when `t` itself
-    /// released it last (its clock has only grown since).
+    /// released it last by a copy (its clock has only grown since).
     pub fn acquire(&mut self, t: u32, key: (u32, u8)) {
+        if self.stopped.is_some() {
+            return;
+        }
         self.ensure_thread(t);
         let i = self.sync_slot(key);
         let s = &self.syncs[i];
         if s.last != t {
+            let before = self.clocks[t as usize].0.len();
             self.clocks[t as usize].join(&s.vc);
+            self.grew(before, self.clocks[t as usize].0.len());
         }
     }
 
     /// `t` now holds `lock` (for the lockset).
     pub fn lock_held(&mut self, t: u32, lock: u32) {
+        if self.stopped.is_some() {
+            return;
+        }
         self.ensure_thread(t);
         let h = &mut self.held[t as usize];
         if !h.contains(&lock) {
@@ -397,6 +449,9 @@ impl RaceDetector {
 
     /// `t` no longer holds `lock`.
     pub fn lock_dropped(&mut self, t: u32, lock: u32) {
+        if self.stopped.is_some() {
+            return;
+        }
         self.ensure_thread(t);
         let h = &mut self.held[t as usize];
         if let Some(i) = h.iter().position(|&l| l == lock) {
@@ -486,6 +541,9 @@ impl RaceDetector {
         pc: u32,
     ) -> [Option<Pair>; 2] {
         let mut found = [None, None];
+        if self.stopped.is_some() {
+            return found;
+        }
         self.ensure_thread(t);
         let tracked = self.others.len();
         let sh = match loc {
@@ -776,6 +834,13 @@ impl Vm {
                 grouped(d.max_locations as u64)
             ));
         }
+        if let Some(n) = d.stopped {
+            s.push_str(&format!(
+                "; detection stopped at {} threads, when their vector clocks outgrew {} entries",
+                grouped(n as u64),
+                grouped(MAX_CLOCK_ENTRIES as u64)
+            ));
+        }
         s.push('\n');
         s
     }
@@ -884,6 +949,16 @@ mod tests {
         // Thread 1 takes the lock again (its own release is not the last): ordered after 2.
         x.acquire(1, (9, 0));
         assert_eq!(races(&mut x, 1, false), 0);
+        // A merge (a barrier's arrivals) may leave the object knowing more than the last
+        // thread to arrive: its acquire is not skipped.
+        let mut y = d();
+        y.start(0, 1);
+        y.start(0, 2);
+        assert_eq!(races(&mut y, 1, true), 0);
+        y.release(1, (7, 0), false);
+        y.release(2, (7, 0), false);
+        y.acquire(2, (7, 0));
+        assert_eq!(races(&mut y, 2, false), 0);
         // Two unordered reads, then a write by a third thread races with both (reported once
         // per write, against one of them).
         let mut y = d();
