@@ -243,8 +243,9 @@ type LinePair = ((u32, u32), (u32, u32));
 
 /// The detector's state for one run.
 pub struct RaceDetector {
-    /// Each thread's vector clock, by thread id.
+    /// Each thread's vector clock, by thread id, and its own entry (its epoch) apart.
     clocks: Vec<Vc>,
+    epoch: Vec<u32>,
     /// Each thread's held locks, and that set's interned index.
     held: Vec<Vec<u32>>,
     lockset_of: Vec<u32>,
@@ -292,6 +293,7 @@ impl RaceDetector {
         lockset_index.insert(Vec::new(), 0);
         RaceDetector {
             clocks: vec![Vc(vec![(0, 1)])],
+            epoch: vec![1],
             held: vec![Vec::new()],
             lockset_of: vec![0],
             locksets: vec![Vec::new()],
@@ -317,11 +319,13 @@ impl RaceDetector {
         let n = t as usize + 1;
         if self.clocks.len() < n {
             self.clocks.resize_with(n, Vc::default);
+            self.epoch.resize(n, 0);
             self.held.resize_with(n, Vec::new);
             self.lockset_of.resize(n, 0);
         }
-        if self.clocks[t as usize].get(t) == 0 {
+        if self.epoch[t as usize] == 0 {
             self.clocks[t as usize].set(t, 1);
+            self.epoch[t as usize] = 1;
             self.entries += 1;
         }
     }
@@ -329,8 +333,32 @@ impl RaceDetector {
     /// Advances `t`'s own entry (after a release: its later accesses are not ordered before
     /// whoever acquires what it released).
     fn tick(&mut self, t: u32) {
-        let c = self.clocks[t as usize].get(t);
-        self.clocks[t as usize].set(t, c.saturating_add(1));
+        let c = self.epoch[t as usize].saturating_add(1);
+        self.clocks[t as usize].set(t, c);
+        self.epoch[t as usize] = c;
+    }
+
+    /// The common case of an access to a global, inline: the thread made the same kind of
+    /// access to it in this epoch already (a loop), so there is nothing to check — only the
+    /// access's site and lockset are noted. Returns false when the full check is needed.
+    #[inline]
+    fn repeat(&mut self, t: u32, slot: u32, write: bool, code: u32, pc: u32) -> bool {
+        let (Some(&now), Some(&locks)) =
+            (self.epoch.get(t as usize), self.lockset_of.get(t as usize))
+        else {
+            return false;
+        };
+        let Some(sh) = self.globals.get_mut(slot as usize) else {
+            return false;
+        };
+        let a = if write { &mut sh.write } else { &mut sh.read };
+        if a.tid != t || a.clock != now || now == 0 || !sh.shared.is_empty() {
+            return false;
+        }
+        a.code = code;
+        a.pc = pc;
+        a.locks = locks;
+        true
     }
 
     /// `parent` starts thread `child`.
@@ -641,6 +669,11 @@ impl Vm {
     pub fn race_access(&mut self, loc: LocKey, write: bool, code: u32, pc: u32) {
         let t = self.current;
         let Some(d) = self.races.as_mut() else { return };
+        if let LocKey::Global(slot) = loc {
+            if d.repeat(t, slot, write, code, pc) {
+                return;
+            }
+        }
         let found = d.access(t, loc, write, code, pc);
         for p in found.into_iter().flatten() {
             self.race_found(p);
