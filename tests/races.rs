@@ -1,7 +1,8 @@
 //! `--races`: the data-race detector as a user sees it. Precision (every correctly
 //! synchronised program of `programs/` reports nothing, under several seeds and models),
 //! recall (the seed's counter under py311, which prints the full count, and the racy programs
-//! of `tests/races/`), the report's text (golden files, regenerated with `UPDATE_EXPECT=1`),
+//! of `tests/races/`), the report's text (`tests/races/*.report`, not `*.golden`, which
+//! `tests/golden.rs` owns; regenerated with `UPDATE_EXPECT=1`),
 //! the exit status, the JSON, the bounded shadow state and replay.
 
 use std::path::{Path, PathBuf};
@@ -112,7 +113,7 @@ fn the_seed_counter_races_under_py311_though_it_prints_the_full_count() {
         out.stderr.contains("gilvm: races: 1 (on counter)\n"),
         "{out}"
     );
-    golden("counter_race.py311.golden", &out.stderr);
+    golden("counter_race.py311.report", &out.stderr);
 }
 
 #[test]
@@ -125,7 +126,7 @@ fn a_report_names_the_locks_each_side_held() {
         "--races",
     ]);
     assert_eq!(out.code, 6, "{out}");
-    golden("one_locked_side.golden", &reports(&out.stderr));
+    golden("one_locked_side.report", &reports(&out.stderr));
 }
 
 #[test]
