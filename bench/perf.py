@@ -4,6 +4,7 @@ second, peak memory, and the targets of DESIGN.md §9 / issue 7.
 
     python3 bench/perf.py                 # build, then 7 alternating runs per program
     python3 bench/perf.py --runs 3 --only a,c --skip-build
+    python3 bench/perf.py --races         # the cost of `--races`: ratio to a plain run, goal 3×
 
 Standard library only. Prints a Markdown table on stdout (progress goes to stderr), ready to
 paste into docs/performance.md, which says what each program is and how the numbers are
@@ -289,6 +290,49 @@ def flatness(gilvm, runs):
         print(f"| {name} | " + " | ".join(cells) + f" | {summary} |")
 
 
+# `--races` may cost at most this many plain runs (issue #18).
+RACES_GOAL = 3.0
+
+
+def races_overhead(gilvm, progs, runs):
+    """`run --races` against a plain `run` of each program, alternating (ABBA), and their
+    ratio of medians next to the goal. `--races` exits with status 6 on a racy program."""
+    print()
+    print(f"`--races` overhead (wall time, median [min–max] of {runs} runs each, alternating; "
+          f"goal: at most {RACES_GOAL:.0f}× a plain run)")
+    print()
+    print("| program | plain ms | --races ms | ratio | goal | verdict | races found |")
+    print("|---|---|---|---|---|---|---|")
+    for key, fname, extra, *_rest in progs:
+        desc = _rest[-1]
+        path = os.path.join(common.PROGRAMS, fname)
+        plain, raced, found = [], [], "?"
+        failed = None
+        for i in range(runs):
+            order = (False, True) if i % 2 == 0 else (True, False)
+            for races in order:
+                argv = gilvm_argv(gilvm, path, extra + (["--races"] if races else []), quiet=not races)
+                r = common.run_measured(argv, cwd=common.PROGRAMS)
+                ok = r["status"] in ((0, 6) if races else (0,))
+                if not ok:
+                    failed = f"status {r['status']}"
+                    break
+                (raced if races else plain).append(r["wall_ms"])
+                if races:
+                    line = [ln for ln in r["stderr"].splitlines() if ln.startswith("gilvm: races:")]
+                    found = line[0][len("gilvm: races: "):] if line else "?"
+            if failed:
+                break
+            common.log(f"  {key} run {i + 1}/{runs}: plain {plain[-1]:.0f} ms, --races {raced[-1]:.0f} ms")
+        if failed:
+            print(f"| ({key}) {desc} | | | | | failed: {failed} | |")
+            continue
+        ratio = statistics.median(raced) / statistics.median(plain)
+        ok = "✓" if ratio <= RACES_GOAL else "✗"
+        print(f"| ({key}) {desc} | {fmt_ms(plain)} | {fmt_ms(raced)} | {ratio:.2f}× | "
+              f"≤ {RACES_GOAL:.0f}× | {ok} | {found} |")
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -310,6 +354,8 @@ def main():
     ap.add_argument("--no-flat", action="store_true", help="skip the cost-flatness row")
     ap.add_argument("--flat-only", action="store_true", help="only the cost-flatness row")
     ap.add_argument("--flat-runs", type=int, default=5, help="runs per thread count (default 5)")
+    ap.add_argument("--races", action="store_true",
+                    help="only the cost of `--races`: each program with and without it")
     args = ap.parse_args()
 
     gilvm = common.build_gilvm(common.target_dir(args.target_dir), args.skip_build)
@@ -319,6 +365,11 @@ def main():
             common.log(f"warning: {pyver}; gilvm only")
             pyver = "none"
         keys = args.only.split(",") if args.only else None
+        if args.races:
+            progs = [p for p in PROGRAMS if keys is None or p[0] in keys]
+            print(f"Command: python3 bench/perf.py {' '.join(sys.argv[1:])}".rstrip())
+            races_overhead(gilvm, progs, args.runs)
+            return
         progs = [p for p in PROGRAMS if (keys is None or p[0] in keys) and not args.flat_only]
         rows = []
         for prog in progs:

@@ -4,7 +4,7 @@
 //!
 //! Exit statuses (DESIGN.md §7, `run::EXIT_*`): 0 success; 1 uncaught exception in the main
 //! thread; 2 usage error or unreadable file; 3 syntax or compile error; 4 deadlock; 5 a
-//! resource limit.
+//! resource limit; 6 races found (`--races`, when nothing worse happened).
 
 use std::io::IsTerminal;
 
@@ -37,6 +37,17 @@ enum Cmd {
     },
     /// Run a program under the simulated GIL.
     Run {
+        /// The program (`-` reads standard input).
+        file: String,
+        #[command(flatten)]
+        opts: RunOpts,
+        /// Write the run's schedule to this file (replay it with `gilvm replay`).
+        #[arg(long, value_name = "SCHEDULE")]
+        record: Option<String>,
+    },
+    /// Run a program with the data-race detector (`run --races`), the summary focused on
+    /// races: exit status 6 when it finds any.
+    Races {
         /// The program (`-` reads standard input).
         file: String,
         #[command(flatten)]
@@ -126,6 +137,13 @@ struct RunOpts {
     /// No run summary on stderr.
     #[arg(short, long)]
     quiet: bool,
+    /// Detect data races (happens-before): report each racing pair of accesses, and exit
+    /// with status 6 if there are any.
+    #[arg(long)]
+    races: bool,
+    /// With --races: also write the races as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    races_json: Option<String>,
 }
 
 /// Options of `gilvm trace` beyond those of `run`.
@@ -183,6 +201,12 @@ pub fn main() -> i32 {
             color,
             &mut stderr.lock(),
         ),
+        Cmd::Races { file, opts, record } => {
+            let mut args: RunArgs = opts.into();
+            args.races = true;
+            args.races_focus = true;
+            crate::run::run_cmd(&file, &args, record.as_deref(), color, &mut stderr.lock())
+        }
         Cmd::Trace { file, opts, trace } => crate::run::trace_cmd(
             &file,
             &opts.into(),
@@ -239,6 +263,9 @@ impl From<RunOpts> for RunArgs {
             max_steps: o.max_steps,
             max_memory: o.max_memory,
             quiet: o.quiet,
+            races: o.races || o.races_json.is_some(),
+            races_json: o.races_json,
+            races_focus: false,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod fuzzcheck;
 pub mod lexer;
 pub mod parse;
+pub mod races;
 pub mod run;
 pub mod schedule;
 pub mod scope;

@@ -30,7 +30,7 @@ use crate::vm::scheduler::Plan;
 // The exit statuses (DESIGN.md §7). They are defined beside `Ending`, whose meaning they are,
 // because a trace records them too and `trace` sits below this layer.
 pub use crate::vm::driver::{
-    EXIT_COMPILE, EXIT_DEADLOCK, EXIT_EXCEPTION, EXIT_LIMIT, EXIT_OK, EXIT_USAGE,
+    EXIT_COMPILE, EXIT_DEADLOCK, EXIT_EXCEPTION, EXIT_LIMIT, EXIT_OK, EXIT_RACES, EXIT_USAGE,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -261,6 +261,12 @@ pub struct RunArgs {
     pub max_memory: Option<String>,
     /// No run summary on stderr.
     pub quiet: bool,
+    /// Detect data races (`--races`).
+    pub races: bool,
+    /// Also write them as JSON here (`--races-json`).
+    pub races_json: Option<String>,
+    /// `gilvm races`: the summary speaks of races only.
+    pub races_focus: bool,
 }
 
 /// A schedule a run follows: its file, and its turns and waiter choices.
@@ -293,6 +299,12 @@ pub struct RunSpec {
     pub record: Option<String>,
     /// No run summary on stderr.
     pub quiet: bool,
+    /// Detect data races (`--races`); a schedule recorded with it says so.
+    pub races: bool,
+    /// Write the races as JSON here.
+    pub races_json: Option<String>,
+    /// The summary speaks of races only (`gilvm races`).
+    pub races_focus: bool,
 }
 
 impl RunSpec {
@@ -337,6 +349,9 @@ impl RunSpec {
             plan,
             record: None,
             quiet: args.quiet,
+            races: args.races,
+            races_json: args.races_json.clone(),
+            races_focus: args.races_focus,
         })
     }
 
@@ -364,6 +379,9 @@ impl RunSpec {
             }),
             record: None,
             quiet,
+            races: followed.schedule.option("races") == Some("on"),
+            races_json: None,
+            races_focus: false,
         }
     }
 
@@ -373,6 +391,7 @@ impl RunSpec {
             record: self.record.is_some(),
             plan: self.plan.as_ref().map(|p| p.plan.clone()),
             heap_limit: self.max_memory,
+            races: self.races,
             ..run_config(self.model, self.switch_interval, self.max_steps, self.seed)
         }
     }
@@ -382,14 +401,21 @@ impl RunSpec {
     pub fn replay_command(&self) -> String {
         match &self.plan {
             Some(plan) => format!("gilvm replay {}", shell_word(&plan.path)),
-            None => replay_command(
-                &self.source.file,
-                self.model.name(),
-                self.switch_interval_text.as_deref(),
-                self.max_steps,
-                self.max_memory,
-                self.seed,
-            ),
+            None => {
+                let cmd = replay_command(
+                    &self.source.file,
+                    self.model.name(),
+                    self.switch_interval_text.as_deref(),
+                    self.max_steps,
+                    self.max_memory,
+                    self.seed,
+                );
+                if self.races {
+                    cmd + " --races"
+                } else {
+                    cmd
+                }
+            }
         }
     }
 
@@ -576,6 +602,10 @@ pub fn write_schedule(spec: &RunSpec, vm: &Vm, path: &str) -> Result<(), String>
         // Only when set, so schedules of default runs read as before.
         options.push(("max-memory".into(), spec.max_memory.to_string()));
     }
+    if spec.races {
+        // A replay of a `--races` run detects races too, and reports the same ones.
+        options.push(("races".into(), "on".into()));
+    }
     let schedule = Schedule {
         gilvm_version: env!("CARGO_PKG_VERSION").into(),
         program: spec.source.file.clone(),
@@ -623,8 +653,11 @@ pub fn execute(spec: &RunSpec, program: &Program, err: &mut dyn Write) -> i32 {
             return EXIT_USAGE;
         }
     }
+    if let Err(status) = write_races(spec, &vm, err) {
+        return status;
+    }
     if !spec.quiet {
-        let _ = write!(err, "{}", vm.summary(&spec.model_text(), &replay_cmd));
+        let _ = write!(err, "{}", summary(spec, &vm, &replay_cmd));
         if spec.plan.is_some() {
             let _ = writeln!(err, "gilvm: replayed from a schedule");
         }
@@ -637,8 +670,52 @@ pub fn execute(spec: &RunSpec, program: &Program, err: &mut dyn Write) -> i32 {
     // at once, whereas dropping it frees every object and thread one by one, touching memory
     // that is long out of cache — ≈8.5 M x86 instructions and 100,000 cache misses at 10,000
     // threads (cachegrind). Its output was flushed above.
+    let status = exit_status(&vm, ending);
     std::mem::forget(vm);
-    ending.exit_code()
+    status
+}
+
+/// The run summary: all of it, or for `gilvm races` the races without the lost updates.
+fn summary(spec: &RunSpec, vm: &Vm, replay_cmd: &str) -> String {
+    let all = vm.summary(&spec.model_text(), replay_cmd);
+    if !spec.races_focus {
+        return all;
+    }
+    all.lines()
+        .filter(|l| !l.starts_with("gilvm: lost updates:") && !l.starts_with("gilvm: the first:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The race reports on `err` (and in the `--races-json` file), when the detector ran. Fails
+/// with the exit status when the JSON file cannot be written.
+fn write_races(spec: &RunSpec, vm: &Vm, err: &mut dyn Write) -> Result<(), i32> {
+    if vm.races.is_none() {
+        return Ok(());
+    }
+    let report = crate::races::report(vm);
+    if !report.is_empty() {
+        let _ = write!(err, "{report}");
+    }
+    if let Some(path) = &spec.races_json {
+        if let Err(e) = std::fs::write(path, crate::races::json(vm)) {
+            let _ = writeln!(err, "gilvm: cannot write the races to {path}: {e}");
+            return Err(EXIT_USAGE);
+        }
+    }
+    Ok(())
+}
+
+/// The exit status of a run: its ending's, or 6 when `--races` found races and nothing worse
+/// happened.
+fn exit_status(vm: &Vm, ending: Ending) -> i32 {
+    let status = ending.exit_code();
+    let raced = vm.races.as_ref().is_some_and(|d| d.count > 0);
+    if status == EXIT_OK && raced {
+        EXIT_RACES
+    } else {
+        status
+    }
 }
 
 /// The options of `gilvm trace` beyond those of `run` (parsed by the CLI, not yet checked).
@@ -702,6 +779,9 @@ pub fn replay_cmd(
         max_steps: followed.max_steps,
         max_memory: Some(followed.max_memory.to_string()),
         quiet,
+        races: followed.schedule.option("races") == Some("on"),
+        races_json: None,
+        races_focus: false,
     };
     let (source, program) = match load_program(&followed.schedule.program, color, err) {
         Ok(l) => l,
@@ -777,6 +857,11 @@ pub fn trace_cmd(
             Err(status) => return status,
         },
     };
+    let mut spec = spec;
+    if args.races {
+        spec.races = true;
+        spec.races_json = args.races_json.clone();
+    }
     let replay_cmd = spec.replay_command();
     let out: Box<dyn Write> = match &t.output {
         Some(path) => match std::fs::File::create(path) {
@@ -822,10 +907,13 @@ pub fn trace_cmd(
         );
         return EXIT_LIMIT;
     };
-    if !spec.quiet {
-        let _ = write!(err, "{}", vm.summary(&spec.model_text(), &replay_cmd));
+    if let Err(status) = write_races(&spec, &vm, err) {
+        return status;
     }
-    ending.exit_code()
+    if !spec.quiet {
+        let _ = write!(err, "{}", summary(&spec, &vm, &replay_cmd));
+    }
+    exit_status(&vm, ending)
 }
 
 /// `gilvm dis FILE`: the bytecode of every code object, optionally with `model`'s switch

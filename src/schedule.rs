@@ -32,7 +32,7 @@ pub const FORMAT_VERSION: u32 = 2;
 const READS: [&str; 2] = ["1", "2"];
 
 /// The run options a schedule's header may set (read by the run layer).
-pub const OPTIONS: [&str; 3] = ["switch-interval", "max-steps", "max-memory"];
+pub const OPTIONS: [&str; 4] = ["switch-interval", "max-steps", "max-memory", "races"];
 
 /// Everything a schedule file holds.
 #[derive(Clone, Debug, PartialEq)]

@@ -142,6 +142,7 @@ const LOOKAHEAD_STEPS: u64 = 50_000_000;
 fn first_lost_update(image: &LocalImage, config: &RunConfig) -> Option<String> {
     let config = RunConfig {
         max_steps: config.max_steps.min(LOOKAHEAD_STEPS),
+        races: false,
         ..config.clone()
     };
     let mut vm = Vm::new(image, config, Box::new(io::sink())).ok()?;

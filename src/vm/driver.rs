@@ -43,6 +43,8 @@ pub const EXIT_COMPILE: i32 = 3;
 pub const EXIT_DEADLOCK: i32 = 4;
 /// Exit status: a resource limit (`--max-steps`, the heap).
 pub const EXIT_LIMIT: i32 = 5;
+/// Exit status: `--races` found data races, and the run otherwise succeeded.
+pub const EXIT_RACES: i32 = 6;
 
 impl Ending {
     /// The process's exit status for this ending (`sys.exit(n)` gives `n`).

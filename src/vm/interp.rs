@@ -93,16 +93,20 @@ impl Vm {
     /// Runs the current thread for at most `budget` instructions.
     /// Returns why it stopped and how many instructions it executed.
     pub fn run_slice(&mut self, budget: u64) -> (SliceEnd, u64) {
-        // Only py27 counts ticks; monomorphising keeps that bookkeeping out of the other
-        // models' loop entirely.
-        if self.gil.counts_ticks() {
-            self.run_slice_impl::<true>(budget)
-        } else {
-            self.run_slice_impl::<false>(budget)
+        // Only py27 counts ticks, and only `--races` checks accesses; monomorphising keeps
+        // that bookkeeping out of the other runs' loop entirely.
+        match (self.gil.counts_ticks(), self.races.is_some()) {
+            (true, false) => self.run_slice_impl::<true, false>(budget),
+            (false, false) => self.run_slice_impl::<false, false>(budget),
+            (true, true) => self.run_slice_impl::<true, true>(budget),
+            (false, true) => self.run_slice_impl::<false, true>(budget),
         }
     }
 
-    fn run_slice_impl<const TICKS: bool>(&mut self, mut budget: u64) -> (SliceEnd, u64) {
+    fn run_slice_impl<const TICKS: bool, const RACES: bool>(
+        &mut self,
+        mut budget: u64,
+    ) -> (SliceEnd, u64) {
         let tid = self.current as usize;
         let prog = self.prog.clone();
         let consts_all = self.consts.clone();
@@ -196,7 +200,7 @@ impl Vm {
                     if stack.len() < need {
                         stack.resize(need, Value::Undef);
                     }
-                    let exit = self.hot::<TICKS>(
+                    let exit = self.hot::<TICKS, RACES>(
                         code_id,
                         code,
                         consts,
@@ -360,7 +364,7 @@ impl Vm {
     /// docs/performance.md.
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
-    fn hot<const TICKS: bool>(
+    fn hot<const TICKS: bool, const RACES: bool>(
         &mut self,
         code_id: u32,
         code: &CodeObject,
@@ -518,7 +522,15 @@ impl Vm {
                                         (pc - 1) as u32,
                                     );
                                     let at = (pc + 2) as u32;
+                                    if RACES {
+                                        let key = LocKey::Global(slot as u32);
+                                        self.race_access(key, false, code_id, (pc - 1) as u32);
+                                    }
                                     self.store_global(reads, tid, dst, Value::Int(r), code_id, at);
+                                    if RACES {
+                                        let key = LocKey::Global(dst as u32);
+                                        self.race_access(key, true, code_id, at);
+                                    }
                                     left -= 3;
                                     pc += 3;
                                     continue 'instr;
@@ -541,6 +553,10 @@ impl Vm {
                                 (pc - 1) as u32,
                             );
                             push!(v);
+                            if RACES {
+                                let key = LocKey::Global(slot as u32);
+                                self.race_access(key, false, code_id, (pc - 1) as u32);
+                            }
                         }
                         continue 'instr;
                     }
@@ -554,6 +570,10 @@ impl Vm {
                             code_id,
                             (pc - 1) as u32,
                         );
+                        if RACES {
+                            let key = LocKey::Global(ins.arg);
+                            self.race_access(key, true, code_id, (pc - 1) as u32);
+                        }
                         continue 'instr;
                     }
                     Opcode::POP_TOP => {
@@ -671,6 +691,9 @@ impl Vm {
                                         s[sp - 1] = Value::BoundExit(id);
                                         s[sp] = Value::Bool(true);
                                         sp += 1;
+                                        if RACES {
+                                            self.race_lock_taken(tid, id);
+                                        }
                                         continue 'instr;
                                     }
                                 }
@@ -703,6 +726,7 @@ impl Vm {
                                                     .lock_wake_latency_ns()
                                                     .is_none())
                                         {
+                                            let owner = l.owner;
                                             l.owner = None;
                                             l.count = 0;
                                             // Waiters: one is woken at the turn's end, as
@@ -711,6 +735,9 @@ impl Vm {
                                             // one is made once a turn).
                                             if !l.waiters.is_empty() && !l.wake_pending {
                                                 self.wake_at_turn_end(id);
+                                            }
+                                            if RACES {
+                                                self.race_lock_released(owner, id);
                                             }
                                             sp -= 3;
                                             s[sp - 1] = Value::None;
@@ -1061,6 +1088,9 @@ impl Vm {
                     ));
                 }
                 self.globals[slot].value = Value::Undef;
+                if self.races.is_some() {
+                    self.race_access(LocKey::Global(ins.arg), true, code_id, (rg.pc - 1) as u32);
+                }
                 Flow::Next
             }
             Opcode::MAKE_CELL => {
@@ -1102,6 +1132,9 @@ impl Vm {
                 }
                 reads.record(LocKey::Cell(cid.0), &meta, code_id, (rg.pc - 1) as u32);
                 stack.push(v);
+                if self.races.is_some() {
+                    self.race_access(LocKey::Cell(cid.0), false, code_id, (rg.pc - 1) as u32);
+                }
                 Flow::Next
             }
             Opcode::STORE_DEREF | Opcode::DELETE_DEREF => {
@@ -1128,6 +1161,9 @@ impl Vm {
                     if let Some(st) = result.filter(|st| st.erased != 0) {
                         let ev = st.event(key, tid as u32, code_id, pc);
                         self.note_lost(key, st.erased, ev, v, old);
+                    }
+                    if self.races.is_some() {
+                        self.race_access(key, true, code_id, pc);
                     }
                 }
                 Flow::Next
@@ -1255,6 +1291,9 @@ impl Vm {
                 if let Some(loc) = self.item_loc(container, index) {
                     let meta = self.items.locs[loc as usize].meta;
                     reads.record(LocKey::Item(loc), &meta, code_id, (rg.pc - 1) as u32);
+                    if self.races.is_some() {
+                        self.race_access(LocKey::Item(loc), false, code_id, (rg.pc - 1) as u32);
+                    }
                 }
                 stack.push(r);
                 Flow::Next
@@ -1291,6 +1330,9 @@ impl Vm {
                         let ev = st.event(key, tid as u32, code_id, pc);
                         self.note_lost(key, st.erased, ev, value, Value::Undef);
                     }
+                    if self.races.is_some() {
+                        self.race_access(key, true, code_id, pc);
+                    }
                 }
                 Flow::Next
             }
@@ -1310,7 +1352,16 @@ impl Vm {
                         return flow_of(r);
                     }
                 }
+                // The location is looked up before the item goes (a deleted dict key or list
+                // slot has none after), and only for the race detector.
+                let loc = match self.races.is_some() {
+                    true => self.item_loc(container, index),
+                    false => None,
+                };
                 tri!(ops::delitem(&mut self.rt, container, index));
+                if let Some(loc) = loc {
+                    self.race_access(LocKey::Item(loc), true, code_id, (rg.pc - 1) as u32);
+                }
                 Flow::Next
             }
             Opcode::BUILD_SLICE => {
@@ -1738,6 +1789,9 @@ impl Vm {
                 if let Some(loc) = self.attr_loc(obj, ins.arg) {
                     let meta = self.items.locs[loc as usize].meta;
                     reads.record(LocKey::Item(loc), &meta, code_id, (rg.pc - 1) as u32);
+                    if self.races.is_some() {
+                        self.race_access(LocKey::Item(loc), false, code_id, (rg.pc - 1) as u32);
+                    }
                 }
                 stack.push(v);
                 Flow::Next
@@ -1781,6 +1835,9 @@ impl Vm {
                     if st.erased != 0 {
                         let ev = st.event(key, tid as u32, code_id, pc);
                         self.note_lost(key, st.erased, ev, v, Value::Undef);
+                    }
+                    if self.races.is_some() {
+                        self.race_access(key, true, code_id, pc);
                     }
                 }
                 Flow::Next

@@ -29,6 +29,9 @@ pub struct ItemLoc {
     pub container: u32,
     /// How the summary names it: `item [3] of a list`, `item 'x' of a dict`.
     pub desc: String,
+    /// The subscript as a program writes it after the container (`[3]`, `['x']`; empty for
+    /// an attribute), for the race report's `balances['x']`.
+    pub shown: String,
 }
 
 #[derive(Default)]
@@ -73,6 +76,10 @@ impl Vm {
             meta: LocMeta::default(),
             container: id.0,
             desc: format!("item {shown} of a {kind}"),
+            shown: match &k.1 {
+                ItemKey::Index(_) => shown,
+                _ => format!("[{shown}]"),
+            },
         });
         self.items.index.insert(k, loc);
         Some(loc)
@@ -107,6 +114,7 @@ impl Vm {
             meta: LocMeta::default(),
             container: id.0,
             desc,
+            shown: String::new(),
         });
         self.items.index.insert(k, loc);
         Some(loc)

@@ -105,6 +105,7 @@ impl Vm {
         self.sched.make_unrunnable(tid);
         let joiners = std::mem::take(&mut self.threads[tid as usize].joiners);
         for j in joiners {
+            self.race_joined(j, tid);
             self.wake(j, Value::None);
         }
     }

@@ -36,6 +36,8 @@ pub struct RunConfig {
     pub record: bool,
     /// A schedule to replay.
     pub plan: Option<Plan>,
+    /// Attach the data-race detector (`--races`, `vm/races.rs`).
+    pub races: bool,
 }
 
 impl Default for RunConfig {
@@ -50,6 +52,7 @@ impl Default for RunConfig {
             recursion_limit: 1000,
             record: false,
             plan: None,
+            races: false,
         }
     }
 }
@@ -151,6 +154,9 @@ pub struct Vm {
     pub tracer: Option<Box<dyn crate::vm::observe::Observer>>,
     /// The tracer once it is done (closed output, `--limit`), kept to finish its output.
     pub finished_tracer: Option<Box<dyn crate::vm::observe::Observer>>,
+    /// The data-race detector (`--races`, `vm/races.rs`). `None` runs the interpreter's copy
+    /// of the hot loop without its checks.
+    pub races: Option<Box<crate::vm::races::RaceDetector>>,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
@@ -225,7 +231,8 @@ impl Vm {
         if let Some(i) = names.iter().position(|n| n == "__name__") {
             globals[i].value = rt.new_str("__main__")?;
         }
-        Ok(Vm {
+        let races = config.races;
+        let mut vm = Vm {
             rt,
             consts: Rc::new(consts),
             attr_of: image.attr_of.clone(),
@@ -252,9 +259,14 @@ impl Vm {
             prelude,
             tracer: None,
             finished_tracer: None,
+            races: None,
             prog,
             call_site: Site::default(),
-        })
+        };
+        if races {
+            vm.attach_race_detector(crate::vm::races::DEFAULT_MAX_LOCATIONS);
+        }
+        Ok(vm)
     }
 
     /// Replaces the strategy that makes the run's choices (before the run starts: an
@@ -282,6 +294,9 @@ impl Vm {
         roots.extend(self.released_locks.iter().map(|&l| Value::Obj(l)));
         self.rt.heap.collect(roots);
         self.forget_dead_items();
+        if let Some(d) = self.races.as_mut() {
+            d.forget_dead(&self.rt.heap);
+        }
     }
 
     /// Records a lost update reported by a store of `stored` over `overwritten` (the value

@@ -34,6 +34,7 @@ pub mod ops;
 pub mod prefetch;
 pub mod prelude;
 pub mod pynames;
+pub mod races;
 pub mod rng;
 #[cfg(test)]
 mod runtime_props;

@@ -19,6 +19,7 @@ use crate::vm::machine::Vm;
 use crate::vm::natives::AttrSym;
 use crate::vm::ops;
 use crate::vm::prelude::PreludeFn;
+use crate::vm::races::role;
 use crate::vm::sync::{bind, no_args, required, seconds, timeout_ns, Site, SyncObj};
 use crate::vm::thread::Tid;
 use crate::vm::thread::Wait;
@@ -151,6 +152,8 @@ impl Vm {
         if b.broken {
             return Err(broken_error());
         }
+        self.race_release(id, role::MAIN);
+        let b = self.barrier(id)?;
         let index = b.waiting.len() as i64 + b.runner.is_some() as i64;
         if index + 1 == b.parties && b.runner.is_none() {
             if b.action != Value::None {
@@ -189,7 +192,11 @@ impl Vm {
         b.runner = None;
         b.generation += 1;
         let waiting = std::mem::take(&mut b.waiting);
+        // Every arrival (and the action, run by the last to arrive) before every departure.
+        self.race_release(id, role::MAIN);
+        self.race_acquire(self.current, id, role::MAIN);
         for (tid, index) in waiting {
+            self.race_acquire(tid, id, role::MAIN);
             self.wake(tid, Value::Int(index));
         }
         Ok(())

@@ -9,6 +9,7 @@ use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::AttrSym;
+use crate::vm::races::role;
 use crate::vm::sync::{bind, no_args, seconds, timeout_ns, Site, SyncObj};
 use crate::vm::thread::Tid;
 use crate::vm::thread::Wait;
@@ -53,7 +54,9 @@ impl Vm {
                 let e = self.event(id)?;
                 e.flag = true;
                 let waiters = std::mem::take(&mut e.waiters);
+                self.race_release(id, role::MAIN);
                 for w in waiters {
+                    self.race_acquire(w, id, role::MAIN);
                     self.wake(w, Value::Bool(true));
                 }
                 Value::None
@@ -84,6 +87,7 @@ impl Vm {
         let me = self.current;
         let e = self.event(id)?;
         if e.flag {
+            self.race_acquire(me, id, role::MAIN);
             return Ok(Outcome::Value(Value::Bool(true)));
         }
         if deadline == Some(0) {

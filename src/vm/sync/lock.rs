@@ -221,8 +221,10 @@ impl Vm {
         if l.owner.is_none() {
             return Err(Throw::new(ExcKind::RuntimeError, "release unlocked lock"));
         }
+        let owner = l.owner;
         l.owner = None;
         l.count = 0;
+        self.race_lock_released(owner, id);
         self.lock_released(id);
         Ok(())
     }
@@ -245,8 +247,10 @@ impl Vm {
     pub fn lock_release_all(&mut self, id: ObjId) -> PyResult<u32> {
         let l = self.lock_state(id)?;
         let count = l.count.max(1);
+        let owner = l.owner;
         l.owner = None;
         l.count = 0;
+        self.race_lock_released(owner, id);
         self.lock_released(id);
         Ok(count)
     }
@@ -390,6 +394,7 @@ impl Vm {
     /// lock that was 3 wasted turns in 4.) A timed `acquire` whose deadline passed meanwhile
     /// returns `False` instead.
     pub fn lock_take(&mut self, id: ObjId, tid: Tid, count: u32, site: Site) {
+        self.race_lock_taken(tid, id);
         let Ok(l) = self.lock_state(id) else { return };
         l.owner = Some(tid);
         l.count = count;

@@ -15,6 +15,7 @@ use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::AttrSym;
+use crate::vm::races::role;
 use crate::vm::sync::{bind, no_args, required, seconds, timeout_ns, Site, SyncObj};
 use crate::vm::thread::Tid;
 use crate::vm::thread::Wait;
@@ -173,9 +174,12 @@ impl Vm {
                     return Err(Throw::value_error("task_done() called too many times"));
                 }
                 q.unfinished -= 1;
-                if q.unfinished == 0 {
-                    let joiners = std::mem::take(&mut q.joiners);
+                let done = q.unfinished == 0;
+                self.race_release(id, role::TASKS);
+                if done {
+                    let joiners = std::mem::take(&mut self.queue(id)?.joiners);
                     for j in joiners {
+                        self.race_acquire(j, id, role::TASKS);
                         self.wake(j, Value::None);
                     }
                 }
@@ -190,6 +194,7 @@ impl Vm {
                     self.block(Wait::Wait(id), None, Value::None);
                     return Ok(Outcome::Blocked);
                 }
+                self.race_acquire(me, id, role::TASKS);
                 Value::None
             }
             _ => return Err(Throw::new(ExcKind::AttributeError, "no such queue method")),
@@ -212,6 +217,9 @@ impl Vm {
         timeout: Option<Value>,
     ) -> PyResult<Outcome> {
         let me = self.current;
+        // The put happens here, even if it blocks on a full queue and a getter pushes its
+        // item later: what this thread did before it is ordered before that item's `get`.
+        self.race_release(id, role::MAIN);
         let q = self.queue(id)?;
         let mut deadline = None;
         if q.maxsize > 0 {
@@ -259,7 +267,10 @@ impl Vm {
             };
             let g = self.queue(id)?.getters.swap_remove(i);
             match self.queue_pop(id) {
-                Ok(Some(v)) => self.wake(g, v),
+                Ok(Some(v)) => {
+                    self.race_acquire(g, id, role::MAIN);
+                    self.wake(g, v)
+                }
                 Ok(None) => {}
                 Err(e) => self.wake_with_error(g, e),
             }
@@ -287,6 +298,7 @@ impl Vm {
         let me = self.current;
         let secs = if block { queue_timeout(timeout)? } else { None };
         if let Some(item) = self.queue_pop(id)? {
+            self.race_acquire(me, id, role::MAIN);
             // Room was made: one blocked putter, chosen by the scheduler, puts its item in.
             let k = self.queue(id)?.putters.len();
             if k > 0 {

@@ -12,6 +12,7 @@ use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::AttrSym;
 use crate::vm::ops;
+use crate::vm::races::role;
 use crate::vm::sync::{bind, seconds, timeout_ns, Site, SyncObj};
 use crate::vm::thread::Tid;
 use crate::vm::thread::Wait;
@@ -128,6 +129,7 @@ impl Vm {
         if s.value > 0 {
             s.value -= 1;
             note_holder(s, me, site);
+            self.race_acquire(me, id, role::MAIN);
             return Ok(Outcome::Value(Value::Bool(true)));
         }
         if !blocking {
@@ -160,6 +162,7 @@ impl Vm {
                 return Err(Throw::value_error("Semaphore released too many times"));
             }
         }
+        self.race_release(id, role::MAIN);
         for _ in 0..n {
             let s = self.sem(id)?;
             forget_holder(s, me);
@@ -176,6 +179,7 @@ impl Vm {
             let w = s.waiters.swap_remove(i);
             let (code, pc) = self.threads[w as usize].blocked_at;
             note_holder(self.sem(id)?, w, Site { code, pc });
+            self.race_acquire(w, id, role::MAIN);
             self.wake(w, Value::Bool(true));
         }
         Ok(())

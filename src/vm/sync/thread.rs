@@ -62,6 +62,7 @@ impl Vm {
             }));
         }
         self.threads.push(t);
+        self.race_start(self.current, tid);
         if let Obj::Sync(SyncObj::Thread(t)) = self.rt.heap.get_mut(id) {
             t.tid = Some(tid);
         }
@@ -88,6 +89,7 @@ impl Vm {
             ));
         }
         if !self.threads[tid as usize].is_alive() {
+            self.race_joined(self.current, tid);
             return Ok(Outcome::Value(Value::None));
         }
         let deadline = match timeout {
