@@ -2,6 +2,14 @@
 //! table work (and the order it produces) is in `vm/set.rs`.
 
 use super::{exactly_one, no_args, no_kwargs};
+
+/// `exactly_one` with the method's name formatted only for the error.
+fn one_arg(qual: &dyn Fn() -> String, args: &[Value]) -> PyResult<Value> {
+    match args {
+        [v] => Ok(*v),
+        _ => exactly_one(&qual(), args),
+    }
+}
 use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
 use crate::vm::natives::AttrSym;
@@ -51,8 +59,12 @@ pub fn call(
     use AttrSym as A;
     let frozen = matches!(rt.heap.get(id), Obj::FrozenSet(_));
     let ty = if frozen { "frozenset" } else { "set" };
-    let qual = format!("{ty}.{}", attr.name());
-    no_kwargs(&qual, kwargs)?;
+    // The qualified name is for error messages only: formatted when one is raised, not on
+    // every call.
+    let qual = || format!("{ty}.{}", attr.name());
+    if !kwargs.is_empty() {
+        no_kwargs(&qual(), kwargs)?;
+    }
     let table = |rt: &Rt| table_of(rt, recv).cloned().unwrap_or_default();
     let new = |rt: &mut Rt, t: SetTable| {
         rt.alloc(if frozen {
@@ -63,7 +75,7 @@ pub fn call(
     };
     match attr {
         A::add => {
-            let e = entry(rt, exactly_one(&qual, args)?)?;
+            let e = entry(rt, one_arg(&qual, args)?)?;
             with_table(rt, id, |rt, t| {
                 rt.ensure_room(t.capacity().saturating_mul(4 * set::SLOT_BYTES))?;
                 t.add(e);
@@ -72,7 +84,7 @@ pub fn call(
             Ok(Value::None)
         }
         A::remove | A::discard => {
-            let v = exactly_one(&qual, args)?;
+            let v = one_arg(&qual, args)?;
             let e = set::lookup_entry(rt, v)?;
             let found = with_table(rt, id, |_, t| Ok(t.discard(&e.key, e.hash).is_some()))?;
             if !found && attr == A::remove {
@@ -81,14 +93,18 @@ pub fn call(
             Ok(Value::None)
         }
         A::pop => {
-            no_args(&qual, args)?;
+            if !args.is_empty() {
+                no_args(&qual(), args)?;
+            }
             match with_table(rt, id, |_, t| Ok(t.pop()))? {
                 Some(e) => Ok(e.value),
                 None => Err(Throw::new(ExcKind::KeyError, "pop from an empty set")),
             }
         }
         A::clear => {
-            no_args(&qual, args)?;
+            if !args.is_empty() {
+                no_args(&qual(), args)?;
+            }
             with_table(rt, id, |_, t| {
                 t.clear();
                 Ok(())
@@ -96,7 +112,9 @@ pub fn call(
             Ok(Value::None)
         }
         A::copy => {
-            no_args(&qual, args)?;
+            if !args.is_empty() {
+                no_args(&qual(), args)?;
+            }
             if frozen {
                 return Ok(recv);
             }
@@ -166,7 +184,7 @@ pub fn call(
             Ok(Value::None)
         }
         A::symmetric_difference | A::symmetric_difference_update => {
-            let other = exactly_one(&qual, args)?;
+            let other = one_arg(&qual, args)?;
             if attr == A::symmetric_difference {
                 let mut t = match table_of(rt, other) {
                     Some(o) => o.copy(),
@@ -194,7 +212,7 @@ pub fn call(
             Ok(Value::None)
         }
         A::issubset => {
-            let other = exactly_one(&qual, args)?;
+            let other = one_arg(&qual, args)?;
             let o = match table_of(rt, other) {
                 Some(o) => o.clone(),
                 None => table_from(rt, other)?,
@@ -202,7 +220,7 @@ pub fn call(
             Ok(Value::Bool(table(rt).is_subset(&o)))
         }
         A::issuperset => {
-            let other = exactly_one(&qual, args)?;
+            let other = one_arg(&qual, args)?;
             let t = table(rt);
             if let Some(o) = table_of(rt, other) {
                 return Ok(Value::Bool(o.is_subset(&t)));
@@ -216,7 +234,7 @@ pub fn call(
             Ok(Value::Bool(true))
         }
         A::isdisjoint => {
-            let other = exactly_one(&qual, args)?;
+            let other = one_arg(&qual, args)?;
             let t = table(rt);
             let items = match table_of(rt, other) {
                 Some(o) => o.values(),
