@@ -911,6 +911,24 @@ impl Vm {
         }
     }
 
+    /// The detectors' bookkeeping for a store of `value` to item location `loc` (a list slot,
+    /// a dict key or an attribute; `STORE_SUBSCR`, `STORE_ATTR`): the lost-update check against
+    /// this thread's read of it, and the race detector's write. The replaced value is gone by
+    /// now, so a lost update's overwritten value is unknown.
+    fn item_stored(&mut self, reads: &mut ReadLog, loc: u32, value: Value, code: u32, pc: u32) {
+        let tid = self.current;
+        let key = LocKey::Item(loc);
+        let read = reads.take(key).copied();
+        let st = lost::on_store(&mut self.items.locs[loc as usize].meta, read, tid, code, pc);
+        if st.erased != 0 {
+            let ev = st.event(key, tid, code, pc);
+            self.note_lost(key, st.erased, ev, value, Value::Undef);
+        }
+        if self.races.is_some() {
+            self.race_access(key, true, code, pc);
+        }
+    }
+
     /// A store to a global after a stale read (another thread stored in between): the lost-
     /// update detector's slow path, out of the hot loop.
     #[cold]
@@ -1315,24 +1333,7 @@ impl Vm {
                 }
                 tri!(ops::setitem(&mut self.rt, container, index, value));
                 if let Some(loc) = self.item_loc(container, index) {
-                    let key = LocKey::Item(loc);
-                    let read = reads.take(key).copied();
-                    let pc = (rg.pc - 1) as u32;
-                    let st = lost::on_store(
-                        &mut self.items.locs[loc as usize].meta,
-                        read,
-                        tid as u32,
-                        code_id,
-                        pc,
-                    );
-                    if st.erased != 0 {
-                        // The replaced item is gone by now: its value is unknown.
-                        let ev = st.event(key, tid as u32, code_id, pc);
-                        self.note_lost(key, st.erased, ev, value, Value::Undef);
-                    }
-                    if self.races.is_some() {
-                        self.race_access(key, true, code_id, pc);
-                    }
+                    self.item_stored(reads, loc, value, code_id, (rg.pc - 1) as u32);
                 }
                 Flow::Next
             }
@@ -1822,23 +1823,7 @@ impl Vm {
                 }
                 tri!(self.store_attr(obj, ins.arg, v));
                 if let Some(loc) = self.attr_loc(obj, ins.arg) {
-                    let key = LocKey::Item(loc);
-                    let read = reads.take(key).copied();
-                    let pc = (rg.pc - 1) as u32;
-                    let st = lost::on_store(
-                        &mut self.items.locs[loc as usize].meta,
-                        read,
-                        tid as u32,
-                        code_id,
-                        pc,
-                    );
-                    if st.erased != 0 {
-                        let ev = st.event(key, tid as u32, code_id, pc);
-                        self.note_lost(key, st.erased, ev, v, Value::Undef);
-                    }
-                    if self.races.is_some() {
-                        self.race_access(key, true, code_id, pc);
-                    }
+                    self.item_stored(reads, loc, v, code_id, (rg.pc - 1) as u32);
                 }
                 Flow::Next
             }
