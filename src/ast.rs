@@ -264,6 +264,8 @@ pub enum ExprKind {
     True,
     False,
     None,
+    /// `...`
+    Ellipsis,
     List(Vec<Expr>),
     Tuple(Vec<Expr>),
     /// `{k: v, **m, ...}`: a `None` key is a `**m` unpacking, as in Python's ast.

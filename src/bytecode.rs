@@ -139,6 +139,8 @@ pub struct ExceptionEntry {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Const {
     None,
+    /// `...`
+    Ellipsis,
     Bool(bool),
     Int(i64),
     Float(f64),

@@ -294,6 +294,7 @@ fn argrepr(program: &Program, code: &CodeObject, index: usize, instr: &Instr) ->
 pub fn const_repr(program: &Program, c: &Const) -> String {
     match c {
         Const::None => "None".into(),
+        Const::Ellipsis => "Ellipsis".into(),
         Const::Bool(true) => "True".into(),
         Const::Bool(false) => "False".into(),
         Const::Int(i) => i.to_string(),

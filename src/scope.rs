@@ -585,7 +585,8 @@ impl Builder {
             | ExprKind::Str(_)
             | ExprKind::True
             | ExprKind::False
-            | ExprKind::None => Ok(()),
+            | ExprKind::None
+            | ExprKind::Ellipsis => Ok(()),
             ExprKind::JoinedStr(parts) => self.visit_fstring(parts),
             ExprKind::List(elts) | ExprKind::Tuple(elts) => self.visit_exprs(elts, ctx),
             ExprKind::Dict(pairs) => {

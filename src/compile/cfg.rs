@@ -283,6 +283,7 @@ pub(super) fn optimize_cfg(cfg: &mut Cfg, consts: &mut ConstPool) {
 fn const_truth(c: &Const) -> bool {
     match c {
         Const::None => false,
+        Const::Ellipsis => true,
         Const::Bool(b) => *b,
         Const::Int(i) => *i != 0,
         Const::Float(f) => *f != 0.0,
@@ -304,6 +305,7 @@ pub struct ConstPool {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum ConstKey {
     None,
+    Ellipsis,
     Bool(bool),
     Int(i64),
     Float(u64),
@@ -316,6 +318,7 @@ enum ConstKey {
 fn const_key(c: &Const) -> ConstKey {
     match c {
         Const::None => ConstKey::None,
+        Const::Ellipsis => ConstKey::Ellipsis,
         Const::Bool(b) => ConstKey::Bool(*b),
         Const::Int(i) => ConstKey::Int(*i),
         Const::Float(f) => ConstKey::Float(f.to_bits()),

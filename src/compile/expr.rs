@@ -85,7 +85,8 @@ impl<'a> Compiler<'a> {
             | ExprKind::Str(_)
             | ExprKind::True
             | ExprKind::False
-            | ExprKind::None => {}
+            | ExprKind::None
+            | ExprKind::Ellipsis => {}
             ExprKind::JoinedStr(parts) => self.joined_str(parts)?,
             ExprKind::List(elts) => self.starunpack_helper(elts, Seq::List)?,
             ExprKind::Tuple(elts) => self.starunpack_helper(elts, Seq::Tuple)?,

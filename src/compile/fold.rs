@@ -20,6 +20,7 @@ pub fn const_value(e: &Expr) -> Option<Const> {
         ExprKind::True => Some(Const::Bool(true)),
         ExprKind::False => Some(Const::Bool(false)),
         ExprKind::None => Some(Const::None),
+        ExprKind::Ellipsis => Some(Const::Ellipsis),
         ExprKind::Tuple(elts) => const_tuple(elts),
         ExprKind::UnaryOp { op, operand } => unary(*op, &const_value(operand)?),
         ExprKind::BinOp { left, op, right } => {
@@ -44,6 +45,7 @@ pub fn const_tuple(elts: &[Expr]) -> Option<Const> {
 fn truth(c: &Const) -> Option<bool> {
     Some(match c {
         Const::None => false,
+        Const::Ellipsis => true,
         Const::Bool(b) => *b,
         Const::Int(i) => *i != 0,
         Const::Float(f) => *f != 0.0,

@@ -385,6 +385,7 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::True => "True".into(),
         ExprKind::False => "False".into(),
         ExprKind::None => "None".into(),
+        ExprKind::Ellipsis => "...".into(),
         ExprKind::List(items) => format!("[{}]", list(items)),
         ExprKind::Tuple(items) => format!("(tuple {})", list(items)).replace("tuple )", "tuple)"),
         ExprKind::Dict(items) => {

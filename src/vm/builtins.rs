@@ -353,6 +353,7 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
 /// Whether calling `v` is possible (`callable()`).
 pub fn is_callable(rt: &Rt, v: Value) -> bool {
     match v {
+        Value::Native(NativeId::NotImplemented | NativeId::Ellipsis) => false,
         Value::Native(_) | Value::ExcType(_) | Value::Method(_) => true,
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Function(_)

@@ -395,8 +395,8 @@ fn native_repr(n: NativeId) -> String {
     if n.is_type() || is_class(n) {
         format!("<class '{module}{}'>", n.name().trim_end())
     } else {
-        if n == NotImplemented {
-            return "NotImplemented".to_string();
+        if n == NotImplemented || n == Ellipsis {
+            return n.name().to_string();
         }
         if n.is_typing() {
             return format!("typing.{}", n.name());

@@ -345,6 +345,7 @@ impl Vm {
 fn materialize(rt: &mut Rt, c: &Const) -> PyResult<Value> {
     Ok(match c {
         Const::None => Value::None,
+        Const::Ellipsis => Value::Native(crate::vm::natives::NativeId::Ellipsis),
         Const::Bool(b) => Value::Bool(*b),
         Const::Int(i) => Value::Int(*i),
         Const::Float(f) => Value::Float(*f),

@@ -91,6 +91,7 @@ name_enum! {
         Issubclass = "issubclass",
         Callable = "callable",
         NotImplemented = "NotImplemented",
+        Ellipsis = "Ellipsis",
         Getattr = "getattr",
         Setattr = "setattr",
         Delattr = "delattr",

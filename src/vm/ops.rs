@@ -89,6 +89,8 @@ pub fn type_name(rt: &Rt, v: Value) -> &str {
         Value::Int(_) => "int",
         Value::Float(_) => "float",
         Value::Native(n) if n.is_type() || is_class(n) => "type",
+        Value::Native(NativeId::NotImplemented) => "NotImplementedType",
+        Value::Native(NativeId::Ellipsis) => "ellipsis",
         Value::Native(_) | Value::Method(_) | Value::BoundExit(_) => "builtin_function_or_method",
         Value::PyMethod(_) => "method",
         Value::Module(_) => "module",

@@ -145,6 +145,7 @@ fn expr_name(e: &Expr) -> &'static str {
         ExprKind::True => "True",
         ExprKind::False => "False",
         ExprKind::None => "None",
+        ExprKind::Ellipsis => "ellipsis",
         ExprKind::List(_) => "list",
         ExprKind::Tuple(_) => "tuple",
         ExprKind::Dict(_) => "dict literal",
