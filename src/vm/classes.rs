@@ -34,6 +34,8 @@ pub struct Dunders {
     pub wrapped: u32,
     pub class_: u32,
     pub doc: u32,
+    pub mro: u32,
+    pub bases: u32,
 }
 
 impl Dunders {
@@ -56,6 +58,8 @@ impl Dunders {
             wrapped: id("__wrapped__"),
             class_: id("__class__"),
             doc: id("__doc__"),
+            mro: id("__mro__"),
+            bases: id("__bases__"),
         }
     }
 }
@@ -121,6 +125,13 @@ pub fn class_qualname(rt: &Rt, cls: ObjId) -> &str {
         Obj::Class(c) => &c.qualname,
         _ => "?",
     }
+}
+
+fn two_builtin_bases() -> Throw {
+    Throw::type_error(
+        "a class with two unrelated built-in bases (two exception classes, or an exception \
+         class and Thread) is not supported by gilvm",
+    )
 }
 
 /// The special methods gilvm does not call yet: a class defining one is refused when it is
@@ -250,19 +261,22 @@ impl Vm {
                 "__build_class__: func must be a function",
             ));
         };
-        let base = match bases {
-            [] | [Value::Native(NativeId::Object)] => None,
-            [b] => Some(self.check_base(*b)?),
-            _ => {
-                return Err(Throw::type_error(
-                    "multiple inheritance is not supported by gilvm",
-                ))
+        let mut checked = Vec::with_capacity(bases.len());
+        for (i, b) in bases.iter().enumerate() {
+            if bases[..i].contains(b) {
+                return Err(Throw::type_error(format!(
+                    "duplicate base class {}",
+                    self.base_name(*b)
+                )));
             }
-        };
+            if *b != Value::Native(NativeId::Object) || bases.len() > 1 {
+                checked.push(self.check_base(*b)?);
+            }
+        }
         let body = self.rt.alloc(Obj::ClassBody {
             func,
             name,
-            base,
+            bases: checked,
             ns: AttrMap::default(),
         })?;
         stack.truncate(callee_at);
@@ -274,10 +288,20 @@ impl Vm {
         Ok(done)
     }
 
+    /// A base's name for messages (`duplicate base class A`).
+    fn base_name(&self, b: Value) -> String {
+        match b {
+            Value::Obj(id) => class_name(&self.rt, id).to_string(),
+            Value::ExcType(k) => k.name().to_string(),
+            Value::Native(n) => n.name().trim_end().to_string(),
+            _ => ops::type_name(&self.rt, b).to_string(),
+        }
+    }
+
     fn check_base(&self, b: Value) -> PyResult<Value> {
         match b {
             Value::Obj(id) if matches!(self.rt.heap.get(id), Obj::Class(_)) => Ok(b),
-            Value::ExcType(_) | Value::Native(NativeId::Thread) => Ok(b),
+            Value::ExcType(_) | Value::Native(NativeId::Thread | NativeId::Object) => Ok(b),
             Value::Native(n) if n.is_type() || ops::is_class(n) => Err(Throw::type_error(format!(
                 "subclassing the built-in '{}' is not supported by gilvm",
                 n.name().trim_end()
@@ -291,8 +315,10 @@ impl Vm {
 
     /// The class body `body` returned `ret` (its `__class__` cell, or None): makes the class.
     pub fn finish_class(&mut self, body: ObjId, ret: Value) -> PyResult<Value> {
-        let (name, base, mut ns) = match self.rt.heap.get_mut(body) {
-            Obj::ClassBody { name, base, ns, .. } => (*name, *base, std::mem::take(ns)),
+        let (name, bases, mut ns) = match self.rt.heap.get_mut(body) {
+            Obj::ClassBody {
+                name, bases, ns, ..
+            } => (*name, std::mem::take(bases), std::mem::take(ns)),
             _ => return Err(Throw::type_error("not a class body")),
         };
         let name = self.rt.as_str(name).unwrap_or("?").to_string();
@@ -300,18 +326,8 @@ impl Vm {
             .get(&self.rt.dunders.qualname)
             .and_then(|q| self.rt.as_str(*q))
             .map_or_else(|| name.clone(), str::to_string);
-        let (mro, builtin_base) = match base {
-            Some(Value::Obj(b)) => match self.rt.heap.get(b) {
-                Obj::Class(bc) => {
-                    let mut mro = vec![b];
-                    mro.extend_from_slice(&bc.mro);
-                    (mro, bc.builtin_base)
-                }
-                _ => (Vec::new(), None),
-            },
-            Some(other) => (Vec::new(), Some(other)),
-            None => (Vec::new(), None),
-        };
+        let mro = self.c3_mro(&bases)?;
+        let builtin_base = self.common_builtin_base(&bases)?;
         if ns.contains_key(&self.rt.dunders.str_) || ns.contains_key(&self.rt.dunders.repr) {
             self.rt.str_dunders = true;
         }
@@ -322,7 +338,7 @@ impl Vm {
         let cls = self.rt.alloc(Obj::Class(Box::new(ClassObj {
             name,
             qualname,
-            base,
+            bases,
             mro,
             builtin_base,
             dict: ns,
@@ -636,6 +652,80 @@ impl Vm {
         Ok(Value::None)
     }
 
+    /// The method resolution order after a class with these bases: Python's C3
+    /// linearization (each base's own order merged, keeping every class before its bases
+    /// and the bases in the order written), over the classes made by `class` statements.
+    fn c3_mro(&self, bases: &[Value]) -> PyResult<Vec<ObjId>> {
+        let mut seqs: Vec<Vec<ObjId>> = Vec::new();
+        for b in bases {
+            if let Value::Obj(id) = b {
+                if let Obj::Class(c) = self.rt.heap.get(*id) {
+                    let mut l = vec![*id];
+                    l.extend_from_slice(&c.mro);
+                    seqs.push(l);
+                }
+            }
+        }
+        let direct: Vec<ObjId> = seqs.iter().map(|s| s[0]).collect();
+        seqs.push(direct);
+        let mut out = Vec::new();
+        loop {
+            seqs.retain(|s| !s.is_empty());
+            if seqs.is_empty() {
+                return Ok(out);
+            }
+            // The first head that is in no other sequence's tail.
+            let head = seqs
+                .iter()
+                .map(|s| s[0])
+                .find(|h| !seqs.iter().any(|s| s[1..].contains(h)));
+            let Some(head) = head else {
+                let names: Vec<String> = bases.iter().map(|b| self.base_name(*b)).collect();
+                return Err(Throw::type_error(format!(
+                    "Cannot create a consistent method resolution\norder (MRO) for bases {}",
+                    names.join(", ")
+                )));
+            };
+            out.push(head);
+            for s in &mut seqs {
+                if s[0] == head {
+                    s.remove(0);
+                }
+            }
+        }
+    }
+
+    /// The built-in class the new class's instances are made as (`Exception`, `Thread`), if
+    /// any base has one; two different ones cannot be combined, as in CPython.
+    fn common_builtin_base(&self, bases: &[Value]) -> PyResult<Option<Value>> {
+        let mut found: Option<Value> = None;
+        for b in bases {
+            let bb = match b {
+                Value::Obj(id) => match self.rt.heap.get(*id) {
+                    Obj::Class(c) => c.builtin_base,
+                    _ => None,
+                },
+                Value::Native(NativeId::Object) => None,
+                other => Some(*other),
+            };
+            match (found, bb) {
+                (_, None) => {}
+                (None, Some(x)) => found = Some(x),
+                (Some(Value::ExcType(a)), Some(Value::ExcType(b))) => {
+                    // The more derived exception class wins; unrelated ones conflict.
+                    if b.is_subclass_of(a) {
+                        found = Some(Value::ExcType(b));
+                    } else if !a.is_subclass_of(b) {
+                        return Err(two_builtin_bases());
+                    }
+                }
+                (Some(x), Some(y)) if x == y => {}
+                _ => return Err(two_builtin_bases()),
+            }
+        }
+        Ok(found)
+    }
+
     /// `__init__` returned `ret`: the call's value is the instance.
     pub fn finish_init(&self, marker: ObjId, ret: Value) -> PyResult<Value> {
         let Obj::InitCall { inst, .. } = self.rt.heap.get(marker) else {
@@ -839,6 +929,29 @@ impl Vm {
                 if name == self.rt.dunders.name {
                     let n = c.name.clone();
                     return self.rt.new_str(n).map(|v| Some((v, None)));
+                }
+                if name == self.rt.dunders.mro || name == self.rt.dunders.bases {
+                    let items = if name == self.rt.dunders.mro {
+                        let mut v = vec![obj];
+                        v.extend(c.mro.iter().map(|b| Value::Obj(*b)));
+                        let mut k = c.builtin_base;
+                        while let Some(b) = k {
+                            v.push(b);
+                            k = match b {
+                                Value::ExcType(e) if e.parent() != e => {
+                                    Some(Value::ExcType(e.parent()))
+                                }
+                                _ => None,
+                            };
+                        }
+                        v.push(Value::Native(NativeId::Object));
+                        v
+                    } else if c.bases.is_empty() {
+                        vec![Value::Native(NativeId::Object)]
+                    } else {
+                        c.bases.clone()
+                    };
+                    return self.rt.alloc(Obj::Tuple(items)).map(|v| Some((v, None)));
                 }
                 match class_lookup(&self.rt, id, name) {
                     Some(v) => match self.unwrap_class_value(v, id, method)? {

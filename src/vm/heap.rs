@@ -98,10 +98,12 @@ pub struct ClassObj {
     pub name: String,
     /// `A.B` for a class `B` defined in class `A` (reprs print it).
     pub qualname: String,
-    /// The direct base (`None` for `object`): a class, or a built-in exception class.
-    pub base: Option<Value>,
-    /// The method resolution order after this class: its base, the base's base, … (classes
-    /// made by `class` statements only; a built-in base ends the chain, see `builtin_base`).
+    /// The direct bases in the order written (empty for `object`): classes, or a built-in
+    /// class (`Exception`, `Thread`).
+    pub bases: Vec<Value>,
+    /// The method resolution order after this class, by C3 linearization as Python computes
+    /// it (classes made by `class` statements only; a built-in base ends the chain, see
+    /// `builtin_base`).
     pub mro: Vec<crate::vm::value::ObjId>,
     /// The built-in class at the root of the chain, if not `object` (`Exception`, …).
     pub builtin_base: Option<Value>,
@@ -263,7 +265,8 @@ pub enum Obj {
     ClassBody {
         func: ObjId,
         name: Value,
-        base: Option<Value>,
+        /// The checked bases (`object` left out).
+        bases: Vec<Value>,
         ns: AttrMap,
     },
     /// The frame function of an `__init__` called by instantiation: its return value is
@@ -378,9 +381,7 @@ impl Obj {
             }
             Obj::Sync(s) => s.for_each_value(f),
             Obj::Class(c) => {
-                if let Some(b) = c.base {
-                    f(b);
-                }
+                c.bases.iter().copied().for_each(&mut *f);
                 c.dict.values().copied().for_each(&mut *f);
                 if let Some(d) = &c.dataclass {
                     d.for_each_value(f);
@@ -404,14 +405,12 @@ impl Obj {
             Obj::ClassBody {
                 func,
                 name,
-                base,
+                bases,
                 ns,
             } => {
                 f(Value::Obj(*func));
                 f(*name);
-                if let Some(b) = base {
-                    f(*b);
-                }
+                bases.iter().copied().for_each(&mut *f);
                 ns.values().copied().for_each(f);
             }
             Obj::InitCall { func, inst } => {

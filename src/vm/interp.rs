@@ -1748,8 +1748,27 @@ impl Vm {
                     if let Value::Obj(f) = done.func {
                         match self.rt.heap.get(f) {
                             Obj::Function(_) => {}
-                            Obj::ClassBody { .. } => v = tri!(self.finish_class(f, v)),
-                            Obj::InitCall { .. } => v = tri!(self.finish_init(f, v)),
+                            Obj::ClassBody { .. } | Obj::InitCall { .. } => {
+                                let made = if matches!(self.rt.heap.get(f), Obj::ClassBody { .. }) {
+                                    self.finish_class(f, v)
+                                } else {
+                                    self.finish_init(f, v)
+                                };
+                                match made {
+                                    Ok(made) => v = made,
+                                    // Raised by the caller's instruction (`class …:` or
+                                    // `C(…)`), whose frame is now on top: unwound here, as
+                                    // for a special method below.
+                                    Err(Throw::Limit) => return Flow::End(SliceEnd::Limit),
+                                    Err(t) if !frames.is_empty() => {
+                                        return match self.unwind(stack, frames, t, false) {
+                                            Ok(()) => Flow::Frame,
+                                            Err(exc) => Flow::End(SliceEnd::Died(exc)),
+                                        }
+                                    }
+                                    Err(t) => return Flow::Raise(to_throw(t)),
+                                }
+                            }
                             Obj::DunderCall { then, .. } => {
                                 let then = *then;
                                 if frames.is_empty() {
