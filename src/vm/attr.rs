@@ -93,6 +93,13 @@ impl Vm {
                 Some(AttrSym::imag) => return Ok(Value::Int(0)),
                 _ => {}
             },
+            Value::Native(NativeId::Object)
+                if crate::vm::classes::object_attr(&self.rt, name).is_some() =>
+            {
+                if let Some(v) = crate::vm::classes::object_attr(&self.rt, name) {
+                    return Ok(v);
+                }
+            }
             Value::Native(n) if attr == Some(AttrSym::dunder_name) => {
                 return self.rt.new_str(n.name().trim());
             }

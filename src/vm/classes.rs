@@ -36,6 +36,11 @@ pub struct Dunders {
     pub doc: u32,
     pub mro: u32,
     pub bases: u32,
+    pub new: u32,
+    pub getattr: u32,
+    pub setattr: u32,
+    pub delattr: u32,
+    pub getattribute: u32,
 }
 
 impl Dunders {
@@ -60,6 +65,11 @@ impl Dunders {
             doc: id("__doc__"),
             mro: id("__mro__"),
             bases: id("__bases__"),
+            new: id("__new__"),
+            getattr: id("__getattr__"),
+            setattr: id("__setattr__"),
+            delattr: id("__delattr__"),
+            getattribute: id("__getattribute__"),
         }
     }
 }
@@ -73,6 +83,14 @@ pub fn class_of(rt: &Rt, v: Value) -> Option<ObjId> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// `obj` itself when it is a class (`super()` in `__new__` or a class method), else its class.
+fn class_or_class_of(rt: &Rt, obj: Value) -> Option<ObjId> {
+    match obj {
+        Value::Obj(id) if matches!(rt.heap.get(id), Obj::Class(_)) => Some(id),
+        _ => class_of(rt, obj),
     }
 }
 
@@ -127,6 +145,26 @@ pub fn class_qualname(rt: &Rt, cls: ObjId) -> &str {
     }
 }
 
+/// `object`'s own `__new__`, `__setattr__`, `__getattribute__`, `__delattr__` (what a user
+/// version calls through `super()` or `object.__xxx__`).
+pub fn object_attr(rt: &Rt, name: u32) -> Option<Value> {
+    let d = &rt.dunders;
+    let id = if name == d.new {
+        NativeId::ObjectNew
+    } else if name == d.setattr {
+        NativeId::ObjectSetattr
+    } else if name == d.delattr {
+        NativeId::ObjectDelattr
+    } else if name == d.init {
+        NativeId::ObjectInit
+    } else if name != u32::MAX && name == d.getattribute {
+        NativeId::ObjectGetattribute
+    } else {
+        return None;
+    };
+    Some(Value::Native(id))
+}
+
 fn two_builtin_bases() -> Throw {
     Throw::type_error(
         "a class with two unrelated built-in bases (two exception classes, or an exception \
@@ -138,11 +176,7 @@ fn two_builtin_bases() -> Throw {
 /// made, so no operation silently ignores it. The ones it calls are in `vm::dunder`.
 const UNSUPPORTED_DUNDERS: &[&str] = &[
     "__format__",
-    "__getattr__",
     "__getattribute__",
-    "__setattr__",
-    "__delattr__",
-    "__new__",
     "__del__",
     "__int__",
     "__float__",
@@ -276,7 +310,7 @@ impl Vm {
         let body = self.rt.alloc(Obj::ClassBody {
             func,
             name,
-            bases: checked,
+            bases: checked.into_boxed_slice(),
             ns: AttrMap::default(),
         })?;
         stack.truncate(callee_at);
@@ -318,7 +352,7 @@ impl Vm {
         let (name, bases, mut ns) = match self.rt.heap.get_mut(body) {
             Obj::ClassBody {
                 name, bases, ns, ..
-            } => (*name, std::mem::take(bases), std::mem::take(ns)),
+            } => (*name, std::mem::take(bases).into_vec(), std::mem::take(ns)),
             _ => return Err(Throw::type_error("not a class body")),
         };
         let name = self.rt.as_str(name).unwrap_or("?").to_string();
@@ -331,7 +365,10 @@ impl Vm {
         if ns.contains_key(&self.rt.dunders.str_) || ns.contains_key(&self.rt.dunders.repr) {
             self.rt.str_dunders = true;
         }
-        if ns.keys().any(|k| self.rt.special.is_special(*k)) {
+        let d = self.rt.dunders;
+        if ns.keys().any(|k| {
+            self.rt.special.is_special(*k) || [d.new, d.getattr, d.setattr, d.delattr].contains(k)
+        }) {
             self.rt.user_dunders = true;
         }
         let cell = ns.shift_remove(&self.rt.dunders.classcell);
@@ -367,6 +404,9 @@ impl Vm {
         let Value::Obj(cls) = stack[callee_at] else {
             return Err(Throw::type_error("not a class"));
         };
+        if let Some(new) = self.user_new(cls) {
+            return self.call_new(stack, frames, callee_at, kw, cls, new);
+        }
         let init = class_lookup(&self.rt, cls, self.rt.dunders.init);
         let exc_base = match self.rt.heap.get(cls) {
             Obj::Class(c) => match c.builtin_base {
@@ -797,8 +837,8 @@ impl Vm {
         if !matches!(self.rt.heap.get(class), Obj::Class(_)) {
             return Err(Throw::type_error("super() argument 1 must be a type"));
         }
-        let ok =
-            class_of(&self.rt, obj).is_some_and(|c| is_subclass(&self.rt, c, Value::Obj(class)));
+        let ok = class_or_class_of(&self.rt, obj)
+            .is_some_and(|c| is_subclass(&self.rt, c, Value::Obj(class)));
         if !ok {
             return Err(Throw::type_error(
                 "super(type, obj): obj must be an instance or subtype of type",
@@ -810,7 +850,7 @@ impl Vm {
     /// Looks `name` up for `super()`: in the classes after `class` in the MRO of `obj`'s class.
     /// `object.__init__` is found at the end of every chain.
     pub fn super_lookup(&self, class: ObjId, obj: Value, name: u32) -> Option<Value> {
-        let cls = class_of(&self.rt, obj)?;
+        let cls = class_or_class_of(&self.rt, obj)?;
         let Obj::Class(c) = self.rt.heap.get(cls) else {
             return None;
         };
@@ -842,7 +882,7 @@ impl Vm {
             }
             return Some(Value::Native(NativeId::ObjectInit));
         }
-        None
+        object_attr(&self.rt, name)
     }
 
     /// `LOAD_ATTR` / `LOAD_METHOD` on an instance, a class or a `super()` object. `Ok(None)`
@@ -974,6 +1014,19 @@ impl Vm {
             Obj::Super { class, obj: recv } => {
                 let (class, recv) = (*class, *recv);
                 match self.super_lookup(class, recv, name) {
+                    // `object.__setattr__` & co. bound to the receiver.
+                    Some(Value::Native(
+                        n @ (NativeId::ObjectSetattr
+                        | NativeId::ObjectDelattr
+                        | NativeId::ObjectGetattribute),
+                    )) => Ok(Some((
+                        self.rt.alloc(Obj::Partial {
+                            func: Value::Native(n),
+                            args: vec![recv],
+                            kw: Vec::new(),
+                        })?,
+                        None,
+                    ))),
                     Some(Value::Native(n)) => Ok(Some((Value::Native(n), None))),
                     Some(Value::Method(m)) if method => Ok(Some((Value::Method(m), Some(recv)))),
                     Some(Value::Method(m)) => Ok(Some((

@@ -176,7 +176,7 @@ impl Vm {
 
     /// The name id of a run-time attribute name (`getattr(obj, "x")`). A name the program
     /// never mentions cannot be any object's attribute.
-    fn attr_name_id(&self, name: Value) -> PyResult<Option<u32>> {
+    pub(crate) fn attr_name_id(&self, name: Value) -> PyResult<Option<u32>> {
         let Some(s) = self.rt.as_str(name) else {
             return Err(Throw::type_error(format!(
                 "attribute name must be string, not '{}'",
@@ -257,11 +257,14 @@ impl Vm {
                 }
                 match self.load_attr(obj, nid) {
                     Ok(v) => Outcome::Value(v),
-                    Err(Throw::New {
-                        kind: ExcKind::AttributeError,
-                        ..
-                    }) => missing(self)?,
-                    Err(e) => return Err(e),
+                    Err(e) => match self.getattr_fallback(obj, nid, e) {
+                        Ok((f, a)) => Outcome::Dunder(f, a.to_vec(), Then::Value),
+                        Err(Throw::New {
+                            kind: ExcKind::AttributeError,
+                            ..
+                        }) => missing(self)?,
+                        Err(e) => return Err(e),
+                    },
                 }
             }
             NativeId::Setattr => {
@@ -285,6 +288,9 @@ impl Vm {
                 if let Some((f, a)) = self.descriptor_set(*obj, nid, *v)? {
                     return Ok(Some(Outcome::Dunder(f, a.to_vec(), Then::Value)));
                 }
+                if let Some((f, a)) = self.setattr_hook(*obj, nid, *v)? {
+                    return Ok(Some(Outcome::Dunder(f, a.to_vec(), Then::Value)));
+                }
                 self.store_attr(*obj, nid, *v)?;
                 Outcome::Value(Value::None)
             }
@@ -300,6 +306,9 @@ impl Vm {
                     return Err(self.missing_attr(*obj, *name));
                 };
                 if let Some((f, a)) = self.descriptor_delete(*obj, nid)? {
+                    return Ok(Some(Outcome::Dunder(f, a.to_vec(), Then::Value)));
+                }
+                if let Some((f, a)) = self.delattr_hook(*obj, nid)? {
                     return Ok(Some(Outcome::Dunder(f, a.to_vec(), Then::Value)));
                 }
                 self.delete_attr(*obj, nid)?;
@@ -349,6 +358,22 @@ impl Vm {
             }
             NativeId::Object if args.is_empty() && kw.is_empty() => {
                 Outcome::Value(self.rt.alloc(Obj::PlainObject)?)
+            }
+            NativeId::ObjectNew => {
+                no_kw("object.__new__")?;
+                Outcome::Value(self.object_new(args)?)
+            }
+            NativeId::ObjectSetattr => {
+                no_kw("object.__setattr__")?;
+                Outcome::Value(self.object_setattr(args)?)
+            }
+            NativeId::ObjectGetattribute => {
+                no_kw("object.__getattribute__")?;
+                Outcome::Value(self.object_getattribute(args)?)
+            }
+            NativeId::ObjectDelattr => {
+                no_kw("object.__delattr__")?;
+                Outcome::Value(self.object_delattr(args)?)
             }
             NativeId::NotImplemented => {
                 return Err(Throw::type_error(

@@ -193,6 +193,13 @@ pub enum Then {
     /// `__bool__`/`__len__` for `JUMP_IF_TRUE_OR_POP` (`jump_if` true) or
     /// `JUMP_IF_FALSE_OR_POP`: jump `delta` on, keeping the operand, or pop it.
     OrPop { jump_if: bool, delta: u32 },
+    /// `__new__` for `cls(…)` (`vm/attr_hooks.rs`): `__init__` runs next on what it made,
+    /// with the call's arguments (`args` a tuple; `kwargs` a tuple of names and values).
+    New {
+        cls: ObjId,
+        args: ObjId,
+        kwargs: ObjId,
+    },
 }
 
 impl Then {
@@ -203,6 +210,11 @@ impl Then {
                 f(b);
             }
             Then::NextDefault(v) => f(v),
+            Then::New { cls, args, kwargs } => {
+                f(Value::Obj(cls));
+                f(Value::Obj(args));
+                f(Value::Obj(kwargs));
+            }
             Then::KeyHash { d, k, v, .. } | Then::KeyFound { d, k, v, .. } => {
                 f(d);
                 f(k);
@@ -457,6 +469,7 @@ impl Vm {
                 };
                 push(stack, Value::Bool(t))
             }
+            Then::New { .. } => self.finish_new(then, v, stack, frames),
             Then::OrPop { jump_if, delta } => {
                 let t = match v {
                     Value::Bool(t) => t,

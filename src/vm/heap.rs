@@ -266,7 +266,7 @@ pub enum Obj {
         func: ObjId,
         name: Value,
         /// The checked bases (`object` left out).
-        bases: Vec<Value>,
+        bases: Box<[Value]>,
         ns: AttrMap,
     },
     /// The frame function of an `__init__` called by instantiation: its return value is

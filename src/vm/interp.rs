@@ -1084,6 +1084,9 @@ impl Vm {
                         return dunder!(f, args, Then::Discard);
                     }
                 }
+                if let Some((f, args)) = tri!(self.delattr_hook(obj, ins.arg)) {
+                    return dunder!(f, args, Then::Discard);
+                }
                 tri!(self.delete_attr(obj, ins.arg));
                 Flow::Next
             }
@@ -1805,7 +1808,14 @@ impl Vm {
                         return dunder!(f, args, Then::Value);
                     }
                 }
-                let v = tri!(self.load_attr(obj, ins.arg));
+                let v = match self.load_attr(obj, ins.arg) {
+                    Ok(v) => v,
+                    Err(e) if self.rt.user_dunders => {
+                        let (f, args) = tri!(self.getattr_fallback(obj, ins.arg, e));
+                        return dunder!(f, args, Then::Value);
+                    }
+                    Err(e) => return Flow::Raise(to_throw(e)),
+                };
                 if let Some(loc) = self.attr_loc(obj, ins.arg) {
                     let meta = self.items.locs[loc as usize].meta;
                     reads.record(LocKey::Item(loc), &meta, code_id, (rg.pc - 1) as u32);
@@ -1824,7 +1834,14 @@ impl Vm {
                         return dunder!(f, args, Then::Value);
                     }
                 }
-                let (a, b) = tri!(self.load_method(obj, ins.arg));
+                let (a, b) = match self.load_method(obj, ins.arg) {
+                    Ok(r) => r,
+                    Err(e) if self.rt.user_dunders => {
+                        let (f, args) = tri!(self.getattr_fallback(obj, ins.arg, e));
+                        return dunder!(f, args, Then::Value);
+                    }
+                    Err(e) => return Flow::Raise(to_throw(e)),
+                };
                 stack.push(a);
                 if let Some(b) = b {
                     stack.push(b);
@@ -1837,6 +1854,9 @@ impl Vm {
                 // Properties exist only once one was made (`Rt::user_dunders`).
                 if self.rt.user_dunders {
                     if let Some((f, args)) = tri!(self.descriptor_set(obj, ins.arg, v)) {
+                        return dunder!(f, args, Then::Discard);
+                    }
+                    if let Some((f, args)) = tri!(self.setattr_hook(obj, ins.arg, v)) {
                         return dunder!(f, args, Then::Discard);
                     }
                 }

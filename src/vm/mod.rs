@@ -8,6 +8,7 @@
 //! the scheduler's seeded streams, an address, or the iteration order of a hash map.
 
 pub mod attr;
+pub mod attr_hooks;
 pub mod builtins;
 pub mod call;
 pub mod classes;

@@ -101,6 +101,11 @@ name_enum! {
         // `class` statements (`LOAD_BUILD_CLASS`) and `object.__init__`
         BuildClass = "__build_class__",
         ObjectInit = "__init__",
+        // `object`'s `__new__`, `__setattr__`, `__getattribute__`, `__delattr__` (vm/attr_hooks.rs)
+        ObjectNew = "__new__",
+        ObjectSetattr = "__setattr__",
+        ObjectGetattribute = "__getattribute__",
+        ObjectDelattr = "__delattr__",
         // The prelude's `print_objects` prints the strings it made with it.
         PrintParts = "__print_parts__",
         // threading
@@ -178,6 +183,7 @@ impl NativeId {
         (NativeId::NotImplemented..=NativeId::Classmethod).contains(&self)
             || (NativeId::Wraps..=NativeId::TypingClassVar).contains(&self)
             || self == NativeId::Object
+            || (NativeId::ObjectNew..=NativeId::ObjectDelattr).contains(&self)
     }
 
     /// A `typing` name (`List`, `Optional`, …).
