@@ -229,6 +229,11 @@ impl Vm {
                 return Ok(Outcome::Call(f, vec![recv, key, reverse]));
             }
         }
+        if self.rt.user_dunders {
+            if let Some(out) = self.equality_method(m, recv, args, kw)? {
+                return Ok(out);
+            }
+        }
         if m.ty == TypeTag::List && m.attr == AttrSym::sort && args.is_empty() {
             if let Some(out) = self.list_sort_objects(recv, kw)? {
                 return Ok(out);
@@ -417,6 +422,121 @@ impl Vm {
             closure,
             attrs: None,
         }))
+    }
+
+    /// `list.index`/`count`/`remove` and `tuple.index`/`count` over items that compare with
+    /// their class's `__eq__`, and `dict.get`/`setdefault`/`pop` with a key whose class
+    /// defines `__hash__`: the prelude's loops, whose `==`, `in` and `d[k]` call them. `None`
+    /// when the built-in method can answer alone.
+    fn equality_method(
+        &mut self,
+        m: MethodId,
+        recv: Value,
+        args: &[Value],
+        kw: &[(&str, Value)],
+    ) -> PyResult<Option<Outcome>> {
+        use crate::vm::dunder::{check_eq_here, unhashable, user_hash};
+        if !kw.is_empty() || args.is_empty() {
+            return Ok(None);
+        }
+        let x = args[0];
+        if m.ty == TypeTag::Dict {
+            if user_hash(&self.rt, x) && !unhashable(&self.rt, x) {
+                let (f, rest) = match (m.attr, args.len()) {
+                    (AttrSym::get, 1 | 2) => (
+                        PreludeFn::DictGetObjects,
+                        vec![args.get(1).copied().unwrap_or(Value::None)],
+                    ),
+                    (AttrSym::setdefault, 1 | 2) => (
+                        PreludeFn::DictSetdefaultObjects,
+                        vec![args.get(1).copied().unwrap_or(Value::None)],
+                    ),
+                    (AttrSym::pop, 1 | 2) => (
+                        PreludeFn::DictPopObjects,
+                        vec![
+                            Value::Bool(args.len() == 2),
+                            args.get(1).copied().unwrap_or(Value::None),
+                        ],
+                    ),
+                    _ => return Ok(None),
+                };
+                let f = self.prelude_function(f)?;
+                let mut a = vec![recv, x];
+                a.extend(rest);
+                return Ok(Some(Outcome::Call(f, a)));
+            }
+            return Ok(None);
+        }
+        let tuple = match m.ty {
+            TypeTag::List => false,
+            TypeTag::Tuple => true,
+            _ => return Ok(None),
+        };
+        if !matches!(m.attr, AttrSym::index | AttrSym::count | AttrSym::remove)
+            || (tuple && m.attr == AttrSym::remove)
+        {
+            return Ok(None);
+        }
+        let Value::Obj(id) = recv else {
+            return Ok(None);
+        };
+        let items = match self.rt.heap.get(id) {
+            Obj::List(v) | Obj::Tuple(v) => v.clone(),
+            _ => return Ok(None),
+        };
+        // Only when some comparison would need a Python `__eq__`.
+        if !items
+            .iter()
+            .any(|y| check_eq_here(&self.rt, *y, x).is_err())
+        {
+            return Ok(None);
+        }
+        let out = match m.attr {
+            AttrSym::count if args.len() == 1 => {
+                let f = self.prelude_function(PreludeFn::ListCountObjects)?;
+                Outcome::Call(f, vec![recv, x])
+            }
+            AttrSym::remove if args.len() == 1 => {
+                let f = self.prelude_function(PreludeFn::ListRemoveObjects)?;
+                let msg = self.rt.new_str("list.remove(x): x not in list")?;
+                Outcome::Call(f, vec![recv, x, msg])
+            }
+            AttrSym::index if args.len() <= 3 => {
+                let n = items.len() as i64;
+                let bound = |v: Option<&Value>, dflt: i64| -> PyResult<i64> {
+                    match v {
+                        None => Ok(dflt),
+                        Some(Value::Int(i)) if *i < 0 => Ok((*i + n).max(0)),
+                        Some(Value::Int(i)) => Ok(*i),
+                        Some(Value::Bool(b)) => Ok(i64::from(*b)),
+                        Some(_) => Err(Throw::type_error(
+                            "slice indices must be integers or have an __index__ method",
+                        )),
+                    }
+                };
+                let start = bound(args.get(1), 0)?;
+                let stop = bound(args.get(2), n)?;
+                let f = self.prelude_function(PreludeFn::ListIndexObjects)?;
+                let message = if tuple {
+                    self.rt.new_str("tuple.index(x): x not in tuple")?
+                } else {
+                    self.rt.new_str(" is not in list")?
+                };
+                Outcome::Call(
+                    f,
+                    vec![
+                        recv,
+                        x,
+                        Value::Int(start),
+                        Value::Int(stop),
+                        Value::Bool(!tuple),
+                        message,
+                    ],
+                )
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(out))
     }
 
     /// A function object for a prelude function.

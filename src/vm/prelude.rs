@@ -68,10 +68,16 @@ pub enum PreludeFn {
     ContainsObjects,
     FindEqualKey,
     BuildDict,
+    ListIndexObjects,
+    ListCountObjects,
+    ListRemoveObjects,
+    DictGetObjects,
+    DictSetdefaultObjects,
+    DictPopObjects,
 }
 
 impl PreludeFn {
-    pub const ALL: [PreludeFn; 19] = [
+    pub const ALL: [PreludeFn; 25] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
@@ -91,6 +97,12 @@ impl PreludeFn {
         PreludeFn::ContainsObjects,
         PreludeFn::FindEqualKey,
         PreludeFn::BuildDict,
+        PreludeFn::ListIndexObjects,
+        PreludeFn::ListCountObjects,
+        PreludeFn::ListRemoveObjects,
+        PreludeFn::DictGetObjects,
+        PreludeFn::DictSetdefaultObjects,
+        PreludeFn::DictPopObjects,
     ];
 
     pub fn name(self) -> &'static str {
@@ -114,6 +126,12 @@ impl PreludeFn {
             PreludeFn::ContainsObjects => "contains_objects",
             PreludeFn::FindEqualKey => "find_equal_key",
             PreludeFn::BuildDict => "build_dict",
+            PreludeFn::ListIndexObjects => "list_index_objects",
+            PreludeFn::ListCountObjects => "list_count_objects",
+            PreludeFn::ListRemoveObjects => "list_remove_objects",
+            PreludeFn::DictGetObjects => "dict_get_objects",
+            PreludeFn::DictSetdefaultObjects => "dict_setdefault_objects",
+            PreludeFn::DictPopObjects => "dict_pop_objects",
         }
     }
 }
