@@ -192,6 +192,7 @@ fn module_exception(m: ModuleId, name: &str) -> Option<Value> {
         (ModuleId::Queue, "Empty") => Some(ExcKind::QueueEmpty),
         (ModuleId::Queue, "Full") => Some(ExcKind::QueueFull),
         (ModuleId::Threading, "BrokenBarrierError") => Some(ExcKind::BrokenBarrierError),
+        (ModuleId::Dataclasses, "FrozenInstanceError") => Some(ExcKind::FrozenInstanceError),
         _ => None,
     };
     exc.map(Value::ExcType)

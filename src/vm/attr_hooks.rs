@@ -78,6 +78,13 @@ impl Vm {
         name: u32,
         v: Value,
     ) -> PyResult<Option<(Value, [Value; 3])>> {
+        if crate::vm::dataclass::is_frozen(&self.rt, obj) {
+            let prog = self.prog.clone();
+            return Err(crate::vm::dataclass::frozen_error(
+                &prog.names[name as usize],
+                false,
+            ));
+        }
         let Some(f) = self.instance_hook(obj, self.rt.dunders.setattr) else {
             return Ok(None);
         };
@@ -88,6 +95,13 @@ impl Vm {
 
     /// `del obj.name` on an instance whose class defines `__delattr__`: the call to make.
     pub fn delattr_hook(&mut self, obj: Value, name: u32) -> PyResult<Option<(Value, [Value; 2])>> {
+        if crate::vm::dataclass::is_frozen(&self.rt, obj) {
+            let prog = self.prog.clone();
+            return Err(crate::vm::dataclass::frozen_error(
+                &prog.names[name as usize],
+                true,
+            ));
+        }
         let Some(f) = self.instance_hook(obj, self.rt.dunders.delattr) else {
             return Ok(None);
         };

@@ -40,6 +40,9 @@ pub struct DataclassInfo {
     pub repr: bool,
     pub eq: bool,
     pub order: bool,
+    /// `frozen=True`: stores and deletes of attributes raise `FrozenInstanceError`, and with
+    /// `eq` the instances hash by their fields.
+    pub frozen: bool,
 }
 
 impl DataclassInfo {
@@ -58,6 +61,46 @@ pub fn info_of(rt: &Rt, v: Value) -> Option<&DataclassInfo> {
         Obj::Class(c) => c.dataclass.as_deref(),
         _ => None,
     }
+}
+
+/// The field values of an instance of a frozen dataclass with `eq` (what its generated
+/// `__hash__` hashes), unless the class or a base defines its own `__hash__`.
+pub fn frozen_fields(rt: &Rt, v: Value) -> Option<Vec<Value>> {
+    let info = info_of(rt, v)?;
+    if !(info.frozen && info.eq) {
+        return None;
+    }
+    let cls = crate::vm::classes::class_of(rt, v)?;
+    if rt.special.hash != u32::MAX && class_lookup(rt, cls, rt.special.hash).is_some() {
+        return None;
+    }
+    let Value::Obj(id) = v else { return None };
+    let Obj::Instance(inst) = rt.heap.get(id) else {
+        return None;
+    };
+    Some(
+        info.fields
+            .iter()
+            .map(|f| inst.attrs.get(&f.name).map_or(Value::None, |(v, _)| *v))
+            .collect(),
+    )
+}
+
+/// Whether `v` is an instance of a frozen dataclass (its attributes cannot be stored or
+/// deleted).
+pub fn is_frozen(rt: &Rt, v: Value) -> bool {
+    info_of(rt, v).is_some_and(|i| i.frozen)
+}
+
+/// `dataclasses.FrozenInstanceError: cannot assign to field 'x'` (or `cannot delete`).
+pub fn frozen_error(name: &str, delete: bool) -> Throw {
+    Throw::new(
+        ExcKind::FrozenInstanceError,
+        format!(
+            "cannot {} field '{name}'",
+            if delete { "delete" } else { "assign to" }
+        ),
+    )
 }
 
 /// The field values of two instances of the same dataclass whose `__eq__` (or, with
@@ -139,12 +182,6 @@ impl Vm {
             }
         };
         let [init, repr, eq, order, frozen] = opts;
-        if frozen {
-            return Err(Throw::new(
-                ExcKind::NotImplementedError,
-                "dataclass(frozen=True) is not supported by gilvm",
-            ));
-        }
         if order && !eq {
             return Err(Throw::value_error("eq must be true if order is true"));
         }
@@ -287,6 +324,7 @@ impl Vm {
             repr: repr && !own_repr,
             eq,
             order,
+            frozen,
         }));
         self.rt.user_dunders = true;
         Ok(cls)

@@ -275,7 +275,8 @@ pub fn unhashable(rt: &Rt, v: Value) -> bool {
                 }
             }
             // A dataclass with `eq` (and not frozen) sets `__hash__` to None.
-            if kc.dict.contains_key(&eq) || kc.dataclass.as_ref().is_some_and(|d| d.eq) {
+            if kc.dict.contains_key(&eq) || kc.dataclass.as_ref().is_some_and(|d| d.eq && !d.frozen)
+            {
                 return true;
             }
         }

@@ -56,6 +56,7 @@ exc_kinds! {
     TimeoutError: OSError = "TimeoutError",
     QueueEmpty: Exception = "_queue.Empty",
     QueueFull: Exception = "queue.Full",
+    FrozenInstanceError: AttributeError = "dataclasses.FrozenInstanceError",
 }
 
 impl ExcKind {
@@ -79,6 +80,7 @@ impl ExcKind {
         match self {
             ExcKind::QueueEmpty => "Empty",
             ExcKind::QueueFull => "Full",
+            ExcKind::FrozenInstanceError => "FrozenInstanceError",
             k => k.name(),
         }
     }
@@ -87,7 +89,10 @@ impl ExcKind {
     pub fn is_builtin_name(self) -> bool {
         !matches!(
             self,
-            ExcKind::QueueEmpty | ExcKind::QueueFull | ExcKind::BrokenBarrierError
+            ExcKind::QueueEmpty
+                | ExcKind::QueueFull
+                | ExcKind::BrokenBarrierError
+                | ExcKind::FrozenInstanceError
         )
     }
 }

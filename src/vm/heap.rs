@@ -47,6 +47,10 @@ pub enum HashKey {
     /// it was stored, and the key object itself. `vm::dunder` finds the stored key equal to
     /// a looked-up one (calling `__eq__`), so equal keys share one entry.
     User(i64, u32),
+    /// An instance of a frozen dataclass (`@dataclass(frozen=True)`, which generates
+    /// `__hash__` from the fields): its class and its fields' keys. Hashes as the tuple of the
+    /// fields, as CPython's generated `__hash__` does.
+    Fields(Box<(u32, Box<[HashKey]>)>),
 }
 
 impl HashKey {
@@ -61,6 +65,12 @@ impl HashKey {
                 .fold(items.len() * std::mem::size_of::<HashKey>(), |n, k| {
                     n.saturating_add(k.inline_bytes())
                 }),
+            HashKey::Fields(f) => {
+                f.1.iter()
+                    .fold(f.1.len() * std::mem::size_of::<HashKey>(), |n, k| {
+                        n.saturating_add(k.inline_bytes())
+                    })
+            }
             HashKey::FrozenSet(items) => items
                 .iter()
                 .fold(items.len() * std::mem::size_of::<HashKey>(), |n, k| {

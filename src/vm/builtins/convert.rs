@@ -355,6 +355,7 @@ pub fn py_hash(rt: &Rt, v: Value) -> PyResult<i64> {
         Value::Float(f) if !matches!(key, HashKey::Int(_)) => float_hash(f, v),
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Str(_) | Obj::Tuple(_) | Obj::FrozenSet(_) => key_hash(&key),
+            _ if matches!(key, HashKey::Fields(_)) => key_hash(&key),
             _ => object_hash(v),
         },
         Value::None | Value::Native(_) | Value::Module(_) | Value::ExcType(_) => object_hash(v),
@@ -394,6 +395,7 @@ pub fn key_hash(k: &HashKey) -> i64 {
                 fix(h.finish() as i64)
             }
         }
+        HashKey::Fields(f) => key_hash(&HashKey::Tuple(f.1.clone())),
         HashKey::Tuple(items) => {
             // CPython 3.8+'s xxHash-based tuple hash.
             const P1: u64 = 11400714785074694791;

@@ -134,7 +134,17 @@ fn hash_other(rt: &Rt, v: Value, id: ObjId) -> PyResult<HashKey> {
                 type_name(rt, v)
             )))
         }
-        Obj::Instance(_) if rt.user_dunders => {
+        Obj::Instance(inst) if rt.user_dunders => {
+            if let Some(fields) = crate::vm::dataclass::frozen_fields(rt, v) {
+                let mut keys = Vec::with_capacity(fields.len());
+                for x in fields {
+                    keys.push(hash_key(rt, x)?);
+                }
+                return Ok(HashKey::Fields(Box::new((
+                    inst.class.0,
+                    keys.into_boxed_slice(),
+                ))));
+            }
             crate::vm::dunder::check_hashable(rt, v)?;
             HashKey::Id(id.0)
         }
