@@ -210,6 +210,7 @@ impl Vm {
         let marker = self.rt.alloc(Obj::InitCall {
             func: init,
             inst: made,
+            raise_it: None,
         })?;
         let callee_at = stack.len();
         stack.push(Value::Obj(init));

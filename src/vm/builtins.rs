@@ -452,6 +452,19 @@ pub fn issubclass(rt: &Rt, c: Value, of: Value, depth: usize) -> PyResult<bool> 
 pub fn isinstance(rt: &Rt, v: Value, cls: Value, depth: usize) -> PyResult<bool> {
     let bad =
         || Throw::type_error("isinstance() arg 2 must be a type, a tuple of types, or a union");
+    // `isinstance(x, int | str)`: any member (`None` stands for `NoneType`).
+    if let Some(members) = crate::vm::typing_alias::union_members(rt, cls) {
+        for m in members {
+            let hit = match m {
+                Value::None => v == Value::None,
+                _ => isinstance(rt, v, m, depth + 1)?,
+            };
+            if hit {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
     if let Some(c) = crate::vm::classes::class_of(rt, v) {
         if let Value::Obj(id) = cls {
             if !matches!(rt.heap.get(id), Obj::Tuple(_)) {

@@ -400,10 +400,25 @@ impl Vm {
         } else {
             Vec::new()
         };
+        let mut attrs = None;
         if flags & crate::bytecode::MAKE_FUNCTION_ANNOTATIONS != 0 {
-            // Evaluated, as Python does, and dropped: nothing in gilvm reads a function's
-            // `__annotations__`.
-            stack.pop();
+            // Evaluated, as Python does: a tuple of names and values, kept as the function's
+            // `__annotations__` dict when the program spells that name (nothing else reads it).
+            let pairs = self.tuple_items(stack.pop().unwrap_or(Value::None));
+            let name = self.rt.dunders.annotations;
+            if name != u32::MAX {
+                let mut map = crate::vm::heap::DictMap::default();
+                for kv in pairs.chunks(2) {
+                    if let [k, v] = kv {
+                        let hk = ops::hash_key(&self.rt, *k)?;
+                        ops::dict_insert(&mut map, hk, *k, *v);
+                    }
+                }
+                let d = self.rt.new_dict(map)?;
+                let mut m = crate::vm::heap::AttrMap::default();
+                m.insert(name, d);
+                attrs = Some(Box::new(m));
+            }
         }
         let kwdefaults = if flags & MAKE_FUNCTION_KWDEFAULTS != 0 {
             stack.pop().and_then(|v| v.as_obj())
@@ -420,7 +435,7 @@ impl Vm {
             defaults,
             kwdefaults,
             closure,
-            attrs: None,
+            attrs,
         }))
     }
 

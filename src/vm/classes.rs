@@ -488,7 +488,11 @@ impl Vm {
                 stack.insert(callee_at + 1, inst);
                 let done = self.do_call(stack, frames, callee_at, kw)?;
                 if let CallDone::Frame = done {
-                    let marker = self.rt.alloc(Obj::InitCall { func, inst })?;
+                    let marker = self.rt.alloc(Obj::InitCall {
+                        func,
+                        inst,
+                        raise_it: None,
+                    })?;
                     if let Some(fr) = frames.last_mut() {
                         fr.func = marker;
                     }
@@ -614,13 +618,6 @@ impl Vm {
                 ))
             }
         };
-        if class_lookup(&self.rt, cls, self.rt.dunders.init).is_some() {
-            return Err(Throw::type_error(format!(
-                "'raise {0}' of a class with its own __init__ is not supported by gilvm; \
-                 write 'raise {0}()'",
-                class_name(&self.rt, cls)
-            )));
-        }
         Ok(self.rt.heap.alloc(Obj::Exception(Box::new(ExcObj {
             kind,
             args: Vec::new(),

@@ -539,6 +539,9 @@ fn leaf_repr(
 ) -> PyResult<()> {
     match rt.heap.get(id) {
         Obj::Str(s) => out.push_str(&str_repr(s)),
+        o @ (Obj::Alias { .. } | Obj::UnionType(_)) => {
+            crate::vm::typing_alias::write_repr(rt, o, out)?
+        }
         Obj::Function(f) => {
             let name = rt
                 .program

@@ -280,10 +280,12 @@ pub enum Obj {
         ns: AttrMap,
     },
     /// The frame function of an `__init__` called by instantiation: its return value is
-    /// replaced by the instance.
+    /// replaced by the instance. `raise_it` for `raise C` of an exception class with its own
+    /// `__init__`: the instance is raised then (with `raise … from` its cause, if any).
     InitCall {
         func: ObjId,
         inst: Value,
+        raise_it: Option<Option<Value>>,
     },
     /// A `threading.Thread`, `Lock`, `Queue`, … (state in `vm::sync`).
     Sync(SyncObj),
@@ -308,6 +310,14 @@ pub enum Obj {
     Wraps(Value),
     /// `object()`.
     PlainObject,
+    /// A subscripted type or `typing` name in a type hint (`list[int]`, `typing.List[int]`,
+    /// `Optional[str]`): `vm/typing_alias.rs`.
+    Alias {
+        origin: Value,
+        args: Box<[Value]>,
+    },
+    /// `X | Y` of type hints (`types.UnionType`).
+    UnionType(Box<[Value]>),
     /// The frame function of a special method the VM called for an operation (`a + b` calling
     /// `__add__`): what becomes of its return value (`vm::dunder`).
     DunderCall {
@@ -423,9 +433,16 @@ impl Obj {
                 bases.iter().copied().for_each(&mut *f);
                 ns.values().copied().for_each(f);
             }
-            Obj::InitCall { func, inst } => {
+            Obj::InitCall {
+                func,
+                inst,
+                raise_it,
+            } => {
                 f(Value::Obj(*func));
                 f(*inst);
+                if let Some(Some(c)) = raise_it {
+                    f(*c);
+                }
             }
             Obj::Property { fget, fset, fdel } => {
                 f(*fget);
@@ -433,6 +450,11 @@ impl Obj {
                 f(*fdel);
             }
             Obj::StaticMethod(v) | Obj::ClassMethod(v) | Obj::Wraps(v) => f(*v),
+            Obj::Alias { origin, args } => {
+                f(*origin);
+                args.iter().copied().for_each(&mut *f);
+            }
+            Obj::UnionType(m) => m.iter().copied().for_each(&mut *f),
             Obj::Partial { func, args, kw } => {
                 f(*func);
                 args.iter().copied().for_each(&mut *f);

@@ -1304,7 +1304,12 @@ impl Vm {
                     // stands for the generic alias.
                     Err(_) if matches!(container, Value::Native(n) if n.is_typing() || n.is_type()) =>
                     {
-                        stack.push(container);
+                        let alias = tri!(crate::vm::typing_alias::subscript(
+                            &mut self.rt,
+                            container,
+                            index
+                        ));
+                        stack.push(alias);
                         return Flow::Next;
                     }
                     Err(e) => return Flow::Raise(e),
@@ -1757,6 +1762,19 @@ impl Vm {
                                 } else {
                                     self.finish_init(f, v)
                                 };
+                                let raise_it = match self.rt.heap.get(f) {
+                                    Obj::InitCall { raise_it, .. } => *raise_it,
+                                    _ => None,
+                                };
+                                let made = match (made, raise_it) {
+                                    // `raise C` of a class with its own `__init__`.
+                                    (Ok(inst), Some(cause)) => {
+                                        match self.make_raisable(inst, cause) {
+                                            Ok(t) | Err(t) => Err(t),
+                                        }
+                                    }
+                                    (r, _) => r,
+                                };
                                 match made {
                                     Ok(made) => v = made,
                                     // Raised by the caller's instruction (`class …:` or
@@ -1967,6 +1985,10 @@ impl Vm {
                         (pop!(), Some(cause))
                     }
                 };
+                save_pc!();
+                if let Some(flow) = self.raise_new_instance(stack, frames, exc, cause) {
+                    return flow;
+                }
                 Flow::Raise(match self.make_raisable(exc, cause) {
                     Ok(t) | Err(t) => t,
                 })
@@ -2225,6 +2247,46 @@ impl Vm {
             },
             _ => Err(catch_type_error()),
         }
+    }
+
+    /// `raise C` of an exception class with its own `__init__`: CPython calls the class, so
+    /// `C()` runs as a frame whose `InitCall` marker raises the instance when it returns.
+    /// `None` for any other operand.
+    fn raise_new_instance(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+        exc: Value,
+        cause: Option<Value>,
+    ) -> Option<Flow> {
+        let Value::Obj(cls) = exc else { return None };
+        if !matches!(self.rt.heap.get(cls), Obj::Class(_)) {
+            return None;
+        }
+        crate::vm::classes::class_lookup(&self.rt, cls, self.rt.dunders.init)?;
+        let callee_at = stack.len();
+        stack.push(exc);
+        let depth = frames.len();
+        Some(match self.do_call(stack, frames, callee_at, &[]) {
+            Ok(CallDone::Frame) if frames.len() > depth => {
+                if let Some(fr) = frames.last() {
+                    if let Value::Obj(m) = fr.func {
+                        if let Obj::InitCall { raise_it, .. } = self.rt.heap.get_mut(m) {
+                            *raise_it = Some(cause);
+                        }
+                    }
+                }
+                Flow::Frame
+            }
+            Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+            Ok(_) => {
+                let inst = stack.pop().unwrap_or(Value::None);
+                Flow::Raise(match self.make_raisable(inst, cause) {
+                    Ok(t) | Err(t) => t,
+                })
+            }
+            Err(e) => Flow::Raise(to_throw(e)),
+        })
     }
 
     /// Turns the operand of `raise` into the exception to throw.

@@ -48,6 +48,7 @@ pub mod testutil;
 pub mod thread;
 pub mod threading;
 pub mod traceback;
+pub mod typing_alias;
 pub mod value;
 
 use std::io::Write;

@@ -168,6 +168,12 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &str {
         Obj::Partial { .. } => "functools.partial",
         Obj::Wraps(_) => "functools.partial",
         Obj::PlainObject => "object",
+        Obj::Alias {
+            origin: Value::Native(n),
+            ..
+        } if n.is_typing() => "_GenericAlias",
+        Obj::Alias { .. } => "types.GenericAlias",
+        Obj::UnionType(_) => "types.UnionType",
     }
 }
 

@@ -392,6 +392,9 @@ pub fn symmetric_difference(a: &SetTable, b: &SetTable) -> SetTable {
 /// are sets or frozensets; `None` otherwise (the caller raises its `TypeError`). The result
 /// has `a`'s type; in place (`|=`, …) a set is changed and returned, a frozenset is not.
 pub fn binary(rt: &mut Rt, op: u32, inplace: bool, a: Value, b: Value) -> PyResult<Option<Value>> {
+    if is_key_view(rt, a) || is_key_view(rt, b) {
+        return view_binary(rt, op, a, b).map(Some);
+    }
     let (Some(x), Some(y)) = (table_of(rt, a), table_of(rt, b)) else {
         return Ok(None);
     };
@@ -434,6 +437,27 @@ pub fn binary(rt: &mut Rt, op: u32, inplace: bool, a: Value, b: Value) -> PyResu
         Obj::Set(t)
     })
     .map(Some)
+}
+
+/// Whether `v` is a dict's `keys()` or `items()` view (which take part in `& | - ^`).
+fn is_key_view(rt: &Rt, v: Value) -> bool {
+    matches!(v, Value::Obj(id) if matches!(rt.heap.get(id),
+        Obj::DictView { part, .. } if *part != crate::vm::heap::DictPart::Values))
+}
+
+/// `d.keys() & other`, `other - d.items()`, …: CPython's dict views make a new set of the left
+/// operand's items and combine the right operand's into it, whichever side the view is on.
+fn view_binary(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
+    let x = table_from(rt, a)?;
+    let y = table_from(rt, b)?;
+    rt.ensure_room((x.capacity() + y.capacity()).saturating_mul(4 * SLOT_BYTES))?;
+    let t = match op {
+        1 => intersection(&x, &y),
+        7 => union(&x, &y),
+        10 => difference(&x, &y),
+        _ => symmetric_difference(&x, &y),
+    };
+    rt.alloc(Obj::Set(t))
 }
 
 /// The entry for a value: its hash key and CPython's hash of it (`TypeError` if unhashable).

@@ -148,6 +148,13 @@ fn binary_slow(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
         },
         OR => dict_merge(rt, a, b, inplace).and_then(|r| match r {
             Some(v) => Ok(v),
+            // `int | None` in a type hint.
+            None if crate::vm::typing_alias::is_hint(rt, a)
+                && crate::vm::typing_alias::is_hint(rt, b)
+                && (a, b) != (Value::None, Value::None) =>
+            {
+                crate::vm::typing_alias::bitor(rt, a, b)
+            }
             None => unsupported(rt, op, a, b),
         }),
         _ => unsupported(rt, op, a, b),

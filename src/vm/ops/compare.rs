@@ -193,6 +193,45 @@ fn num_cmp(a: Value, b: Value) -> Option<Option<Ordering>> {
     }
 }
 
+/// `d.keys() == s` / `d.items() == s`: the view as a set.
+fn view_eq_set(
+    rt: &Rt,
+    dict: ObjId,
+    part: crate::vm::heap::DictPart,
+    s: &crate::vm::set::SetTable,
+    depth: usize,
+) -> PyResult<bool> {
+    let Obj::Dict(d) = rt.heap.get(dict) else {
+        return Ok(false);
+    };
+    if d.len() != s.len() {
+        return Ok(false);
+    }
+    for e in s.entries() {
+        if part == crate::vm::heap::DictPart::Keys {
+            if !d.contains_key(&e.key) {
+                return Ok(false);
+            }
+            continue;
+        }
+        // An item: a (key, value) pair whose key maps to an equal value.
+        let Value::Obj(t) = e.value else {
+            return Ok(false);
+        };
+        let Obj::Tuple(kv) = rt.heap.get(t) else {
+            return Ok(false);
+        };
+        let [k, v] = kv.as_slice() else {
+            return Ok(false);
+        };
+        match d.get(&hash_key(rt, *k)?) {
+            Some(&(_, w)) if same_obj(*v, w) || eq_depth(rt, *v, w, depth + 1)? => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
 fn eq_depth(rt: &Rt, a: Value, b: Value, depth: usize) -> PyResult<bool> {
     if rt.user_dunders {
         crate::vm::dunder::check_eq_here(rt, a, b)?;
@@ -221,6 +260,15 @@ fn eq_depth(rt: &Rt, a: Value, b: Value, depth: usize) -> PyResult<bool> {
         }
         (Obj::Set(p) | Obj::FrozenSet(p), Obj::Set(q) | Obj::FrozenSet(q)) => {
             Ok(p.len() == q.len() && p.is_subset(q))
+        }
+        (Obj::Alias { .. } | Obj::UnionType(_), _) => {
+            Ok(crate::vm::typing_alias::hint_eq(rt, a, b))
+        }
+        (Obj::DictView { dict, part }, Obj::Set(s) | Obj::FrozenSet(s))
+        | (Obj::Set(s) | Obj::FrozenSet(s), Obj::DictView { dict, part })
+            if *part != crate::vm::heap::DictPart::Values =>
+        {
+            view_eq_set(rt, *dict, *part, s, depth)
         }
         (Obj::Dict(p), Obj::Dict(q)) => {
             if p.len() != q.len() {
