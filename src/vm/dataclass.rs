@@ -29,6 +29,12 @@ pub struct Field {
     pub name: u32,
     pub default: Value,
     pub factory: Value,
+    /// `field(init=False)`: not a parameter of `__init__` (set from its default or factory).
+    pub init: bool,
+    /// `field(repr=False)`: left out of `repr`.
+    pub repr: bool,
+    /// `field(compare=False)`: left out of `==`, the order comparisons and the hash.
+    pub compare: bool,
 }
 
 /// What `@dataclass` recorded on a class.
@@ -81,6 +87,7 @@ pub fn frozen_fields(rt: &Rt, v: Value) -> Option<Vec<Value>> {
     Some(
         info.fields
             .iter()
+            .filter(|f| f.compare)
             .map(|f| inst.attrs.get(&f.name).map_or(Value::None, |(v, _)| *v))
             .collect(),
     )
@@ -127,6 +134,7 @@ pub fn compared_fields(
     let get = |inst: &crate::vm::heap::Instance| -> Vec<Value> {
         info.fields
             .iter()
+            .filter(|f| f.compare)
             .map(|f| inst.attrs.get(&f.name).map_or(Value::Undef, |(v, _)| *v))
             .collect()
     };
@@ -246,14 +254,20 @@ impl Vm {
                 name: id,
                 default: Value::Undef,
                 factory: Value::Undef,
+                init: true,
+                repr: true,
+                compare: true,
             };
             // What the class attribute becomes: the default, or nothing.
             let mut class_value = None;
             if let Some(v) = c.dict.get(&id).copied() {
                 match self.field_marker(v) {
-                    Some((default, factory)) => {
+                    Some((default, factory, [init, repr, compare])) => {
                         field.default = default;
                         field.factory = factory;
+                        field.init = init;
+                        field.repr = repr;
+                        field.compare = compare;
                         class_value = Some(default);
                     }
                     None => {
@@ -331,24 +345,27 @@ impl Vm {
     }
 
     /// `(default, factory)` of a `field(...)` marker (`Undef` for an absent one).
-    fn field_marker(&self, v: Value) -> Option<(Value, Value)> {
+    fn field_marker(&self, v: Value) -> Option<(Value, Value, [bool; 3])> {
         let Value::Obj(id) = v else { return None };
         let Obj::Tuple(t) = self.rt.heap.get(id) else {
             return None;
         };
         match t.as_slice() {
-            [tag, hd, d, hf, f] if self.rt.as_str(*tag) == Some(FIELD_TAG) => Some((
-                if *hd == Value::Bool(true) {
-                    *d
-                } else {
-                    Value::Undef
-                },
-                if *hf == Value::Bool(true) {
-                    *f
-                } else {
-                    Value::Undef
-                },
-            )),
+            [tag, hd, d, hf, f, init, repr, compare] if self.rt.as_str(*tag) == Some(FIELD_TAG) => {
+                Some((
+                    if *hd == Value::Bool(true) {
+                        *d
+                    } else {
+                        Value::Undef
+                    },
+                    if *hf == Value::Bool(true) {
+                        *f
+                    } else {
+                        Value::Undef
+                    },
+                    [init, repr, compare].map(|b| *b != Value::Bool(false)),
+                ))
+            }
             _ => None,
         }
     }
@@ -404,22 +421,26 @@ impl Vm {
         };
         let all = stack[callee_at + 1..].to_vec();
         let npos = all.len() - kw.len();
-        if npos > fields.len() {
-            let required = fields
+        // The parameters: the fields without `init=False`, in order.
+        let params: Vec<usize> = (0..fields.len()).filter(|i| fields[*i].init).collect();
+        if npos > params.len() {
+            let required = params
                 .iter()
-                .filter(|f| f.default == Value::Undef && f.factory == Value::Undef)
+                .filter(|i| {
+                    fields[**i].default == Value::Undef && fields[**i].factory == Value::Undef
+                })
                 .count();
-            let takes = if required == fields.len() {
+            let takes = if required == params.len() {
                 format!(
                     "{} positional argument{}",
-                    fields.len() + 1,
-                    if fields.is_empty() { "" } else { "s" }
+                    params.len() + 1,
+                    if params.is_empty() { "" } else { "s" }
                 )
             } else {
                 format!(
                     "from {} to {} positional arguments",
                     required + 1,
-                    fields.len() + 1
+                    params.len() + 1
                 )
             };
             return Err(Throw::type_error(format!(
@@ -428,14 +449,21 @@ impl Vm {
             )));
         }
         let mut vals: Vec<Value> = vec![Value::Undef; fields.len()];
-        vals[..npos].copy_from_slice(&all[..npos]);
+        for (p, v) in params.iter().zip(&all[..npos]) {
+            vals[*p] = *v;
+        }
         for (k, v) in kw {
-            let Some(i) = fields.iter().position(|f| fname(f) == *k) else {
+            let Some(i) = params.iter().position(|p| fname(&fields[*p]) == *k) else {
                 return Err(Throw::type_error(format!(
                     "{init}() got an unexpected keyword argument '{k}'"
                 )));
             };
-            if i < npos {
+            let i = params[i];
+            if params
+                .iter()
+                .position(|p| *p == i)
+                .is_some_and(|j| j < npos)
+            {
                 return Err(Throw::type_error(format!(
                     "{init}() got multiple values for argument '{k}'"
                 )));
@@ -526,6 +554,7 @@ pub fn repr_fields(rt: &Rt, v: Value) -> Option<(String, Vec<(String, Value)>)> 
     let fields = info
         .fields
         .iter()
+        .filter(|f| f.repr)
         .map(|f| {
             (
                 rt.program.names[f.name as usize].clone(),

@@ -437,11 +437,16 @@ impl Vm {
                 no_positional("field", args)?;
                 let mut default = Value::Undef;
                 let mut factory = Value::Undef;
+                // `init`, `repr`, `compare`
+                let mut flags = [Value::Bool(true); 3];
                 for (k, v) in kw {
                     match *k {
                         "default" => default = *v,
                         "default_factory" => factory = *v,
-                        "init" | "repr" | "compare" | "hash" => {
+                        "init" => flags[0] = Value::Bool(ops::truthy(&self.rt, *v)),
+                        "repr" => flags[1] = Value::Bool(ops::truthy(&self.rt, *v)),
+                        "compare" => flags[2] = Value::Bool(ops::truthy(&self.rt, *v)),
+                        "hash" | "kw_only" | "metadata" => {
                             return Err(Throw::new(
                                 ExcKind::NotImplementedError,
                                 format!("field({k}=...) is not supported by gilvm"),
@@ -473,10 +478,16 @@ impl Vm {
                 } else {
                     factory
                 };
-                Outcome::Value(
-                    self.rt
-                        .new_tuple(vec![tag, has_default, d, has_factory, f])?,
-                )
+                Outcome::Value(self.rt.new_tuple(vec![
+                    tag,
+                    has_default,
+                    d,
+                    has_factory,
+                    f,
+                    flags[0],
+                    flags[1],
+                    flags[2],
+                ])?)
             }
             n if n.is_typing() => {
                 let name = n.name();
