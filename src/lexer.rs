@@ -372,10 +372,11 @@ impl<'s> Lexer<'s> {
             {
                 return self.syntax("unexpected EOF while parsing", start, end);
             }
+            // CPython points at the character after the backslash.
             return self.syntax(
                 "unexpected character after line continuation character",
-                start,
-                end,
+                start + 1,
+                end.max(start + 2),
             );
         }
         if c == '\0' {
@@ -622,7 +623,7 @@ impl<'s> Lexer<'s> {
                 "leading zeros in decimal integer literals are not permitted; \
                  use an 0o prefix for octal integers",
                 start,
-                end,
+                start + 1,
             ));
         }
         match i64::from_str_radix(body, radix) {

@@ -234,7 +234,7 @@ fn invalid_characters() {
     );
     check(
         "a \\ b",
-        "a ERROR SyntaxError: unexpected character after line continuation character @2..3",
+        "a ERROR SyntaxError: unexpected character after line continuation character @3..4",
     );
     check(
         "a \\",

@@ -491,7 +491,9 @@ pub fn call(func: Ex, items: Vec<ArgItem>, l: usize, r: usize) -> PResult<Ex> {
                     } else {
                         "positional argument follows keyword argument unpacking"
                     };
-                    return Err(error(msg, e.expr.span));
+                    // CPython marks the token after the argument.
+                    let at = e.expr.span.end as usize;
+                    return Err(error(msg, Span::new(at, at + 1)));
                 }
                 depth = depth.max(e.depth);
                 args.push(e.expr);
@@ -516,7 +518,7 @@ pub fn call(func: Ex, items: Vec<ArgItem>, l: usize, r: usize) -> PResult<Ex> {
                 {
                     return Err(error(
                         format!("keyword argument repeated: {}", name.name),
-                        name.span,
+                        Span::new(name.span.start as usize, e.expr.span.end as usize),
                     ));
                 }
                 depth = depth.max(e.depth);

@@ -202,8 +202,9 @@ fn unexpected(
             r,
         );
     }
+    // CPython 3.11 words a `for` without `in` as plain invalid syntax.
     if head == Some(Tok::For) && ctx.depth == 0 && expects("\"in\"") {
-        return syntax("expected 'in'", l, r);
+        return syntax("invalid syntax", l, r);
     }
     if in_header && ctx.depth == 0 && expects("\":\"") {
         return syntax("expected ':'", l, r);
@@ -225,7 +226,9 @@ fn unexpected(
         }
     }
     if ctx.depth > 0 && expects("\",\"") && tok.is_some_and(starts_expression) {
-        return syntax("invalid syntax. Perhaps you forgot a comma?", l, r);
+        // CPython marks both expressions: from the one before the missing comma.
+        let start = ctx.previous().map_or(l, |p| p.0);
+        return syntax("invalid syntax. Perhaps you forgot a comma?", start, r);
     }
     if ctx.innermost == Some(Tok::Lbrace)
         && expects("\":\"")
@@ -251,7 +254,7 @@ fn unexpected(
         }
     }
     let generic = if expects("Name") && expected.iter().all(|e| expression_terminal(e)) {
-        "expected an expression"
+        "invalid syntax"
     } else {
         "invalid syntax"
     };
