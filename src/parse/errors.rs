@@ -253,12 +253,8 @@ fn unexpected(
             return syntax(format!("expected '{word}'"), l, r);
         }
     }
-    let generic = if expects("Name") && expected.iter().all(|e| expression_terminal(e)) {
-        "invalid syntax"
-    } else {
-        "invalid syntax"
-    };
-    syntax(generic, l, r)
+    // CPython words a missing expression as plain invalid syntax too.
+    syntax("invalid syntax", l, r)
 }
 
 /// How CPython names a block header in "expected an indented block after ...".
@@ -304,26 +300,3 @@ fn starts_expression(t: &Tok) -> bool {
     )
 }
 
-/// Whether a grammar terminal (as lalrpop names it) can start an expression.
-fn expression_terminal(name: &str) -> bool {
-    matches!(
-        name,
-        "Name"
-            | "Int"
-            | "Float"
-            | "Str"
-            | "\"True\""
-            | "\"False\""
-            | "\"None\""
-            | "\"(\""
-            | "\"[\""
-            | "\"{\""
-            | "\"-\""
-            | "\"+\""
-            | "\"~\""
-            | "\"not\""
-            | "\"lambda\""
-            | "\"*\""
-            | "\"...\""
-    )
-}
