@@ -281,3 +281,145 @@ fn sweep_fail_on_lost_grades_the_counter() {
     ]);
     assert_eq!(o.code, 0, "{}", o.stdout);
 }
+
+#[test]
+fn the_text_trace_ends_a_deadlock_with_the_report_s_words_and_names_the_locks() {
+    let o = gilvm(&[
+        "trace",
+        "programs/bank_transfer_deadlock.toy",
+        "--seed",
+        "0",
+    ]);
+    assert_eq!(o.code, 4);
+    let run = gilvm(&["run", "programs/bank_transfer_deadlock.toy", "--seed", "0"]);
+    // Every line of the deadlock report is in the trace's `!!! DEADLOCK` block.
+    assert!(o
+        .stdout
+        .contains("!!! DEADLOCK: no thread can run, and none is asleep\n"));
+    for line in run
+        .stderr
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("gilvm: seed"))
+    {
+        assert!(
+            o.stdout.contains(&format!("!!! {line}\n")),
+            "trace lacks report line {line:?}\n{}",
+            o.stdout
+        );
+    }
+    for needle in [
+        "--- T1 acquires locks['alice'] (line 14)",
+        "--- T2 acquires locks['bob'] (line 14)",
+        "--- T2 blocks at line 16, waiting to acquire Lock locks['alice'] (line 10)",
+        "--- T1 blocks at line 16, waiting to acquire Lock locks['bob'] (line 10)",
+    ] {
+        assert!(o.stdout.contains(needle), "lacks {needle:?}\n{}", o.stdout);
+    }
+    assert!(
+        !o.stdout.contains("_thread.lock object at"),
+        "no lock's address in the trace"
+    );
+    let last = o.stdout.lines().last().unwrap_or("");
+    assert!(last.starts_with("# end: exit status 4"), "{last}");
+}
+
+#[test]
+fn the_text_trace_narrates_a_condition_wake_up_and_the_crash() {
+    let o = gilvm(&[
+        "trace",
+        "programs/condition_if_not_while.toy",
+        "--seed",
+        "14",
+    ]);
+    assert_eq!(o.code, 0);
+    let story = [
+        "--- T1 waits on cond, releasing its lock (line 18)",
+        "--- T3 notifies cond (line 27)",
+        "--- T1 is notified by T3 on cond: before wait() returns it must take back cond's lock",
+        "--- T1 blocks at line 18, waiting to acquire RLock cond's lock (line 12) again: T2 took it first",
+        "--- T1 is woken by T2: cond's lock is free again",
+        "--- T1 takes back cond's lock: got it when T2 released it (line 18)",
+        "!!! EXCEPTION in T1: Thread-1 (consumer) died of IndexError: pop from empty list at line 19, in",
+    ];
+    let mut at = 0;
+    for needle in story {
+        let found = o.stdout[at..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("lacks {needle:?} (in order)\n{}", o.stdout));
+        at += found + needle.len();
+    }
+    // Python's own message stays on stderr, unchanged.
+    assert!(o
+        .stderr
+        .contains("Exception in thread Thread-1 (consumer):\nTraceback (most recent call last):"));
+}
+
+#[test]
+fn jsonl_traces_carry_sync_crash_and_deadlock_records() {
+    let o = gilvm(&[
+        "trace",
+        "programs/condition_if_not_while.toy",
+        "--seed",
+        "14",
+        "--format",
+        "jsonl",
+    ]);
+    let recs: Vec<serde_json::Value> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let crash = recs
+        .iter()
+        .find(|r| r["type"] == "crash")
+        .expect("a crash record");
+    assert_eq!(crash["tid"], 1);
+    assert_eq!(crash["kind"], "IndexError");
+    assert_eq!(crash["exception"], "IndexError: pop from empty list");
+    assert_eq!(crash["line"], 19);
+    assert_eq!(crash["function"], "consumer");
+    let re = recs
+        .iter()
+        .find(|r| r["type"] == "sync" && r["op"] == "reacquire")
+        .expect("a reacquire record");
+    assert_eq!(re["obj"], "cond");
+    assert_eq!(re["kind"], "Condition");
+    assert_eq!(re["created_line"], 12);
+    assert_eq!(re["by"], 2);
+    let o = gilvm(&[
+        "trace",
+        "programs/bank_transfer_deadlock.toy",
+        "--seed",
+        "0",
+        "--format",
+        "jsonl",
+    ]);
+    let recs: Vec<serde_json::Value> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let n = recs.len();
+    assert_eq!(recs[n - 1]["type"], "end");
+    let d = &recs[n - 2];
+    assert_eq!(d["type"], "deadlock");
+    assert_eq!(d["cycle"], serde_json::json!([1, 2]));
+    assert_eq!(
+        d["summary"],
+        "cycle: Thread-1 (transfer) -> Thread-2 (transfer) -> Thread-1 (transfer)"
+    );
+    assert_eq!(d["blocked"][1]["on"], 2);
+    let chrome = gilvm(&[
+        "trace",
+        "programs/bank_transfer_deadlock.toy",
+        "--seed",
+        "0",
+        "--format",
+        "chrome",
+    ]);
+    let j: serde_json::Value = serde_json::from_str(&chrome.stdout).expect("chrome JSON");
+    let events = j["traceEvents"].as_array().expect("events");
+    assert!(events.iter().any(|e| e["name"] == "DEADLOCK"));
+    assert!(events.iter().any(|e| e["name"] == "acquire locks['alice']"));
+}
