@@ -215,7 +215,9 @@ fn sweep_rows_are_never_cut() {
         "0..3",
     ]);
     assert!(
-        o.stdout.contains("each thread holds a lock the next one waits for: they take the same locks in different orders (take them in one agreed order to avoid this)"),
+        o.stdout.contains(
+            "deadlocks: cycle: Thread-1 (transfer) -> Thread-2 (audit) -> Thread-1 (transfer)\n"
+        ),
         "{}",
         o.stdout
     );
@@ -422,4 +424,48 @@ fn jsonl_traces_carry_sync_crash_and_deadlock_records() {
     let events = j["traceEvents"].as_array().expect("events");
     assert!(events.iter().any(|e| e["name"] == "DEADLOCK"));
     assert!(events.iter().any(|e| e["name"] == "acquire locks['alice']"));
+}
+
+#[test]
+fn long_findings_are_printed_whole() {
+    // A crash whose message is longer than any column: the row's text is whole, on its line.
+    let src = "import threading\n\
+def worker():\n    raise ValueError('this message is deliberately much longer than sixty characters, to see it whole')\n\
+t = threading.Thread(target=worker)\nt.start()\nt.join()\n";
+    let path = temp_file("long.toy", src);
+    let o = gilvm(&["sweep", &path, "--seeds", "0..2", "--fail-on", "exception"]);
+    assert_eq!(o.code, 7);
+    assert!(
+        o.stdout.contains("a thread crashes: ValueError: this message is deliberately much longer than sixty characters, to see it whole at line 3, in worker\n"),
+        "{}",
+        o.stdout
+    );
+    assert!(!o.stdout.contains('…'), "{}", o.stdout);
+}
+
+#[test]
+fn a_lock_kept_in_an_attribute_of_a_global_is_named_by_that_path() {
+    let src = "import threading\n\
+class Account:\n    def __init__(self, name):\n        self.name = name\n        self.lock = threading.Lock()\n\
+accounts = {'alice': Account('alice'), 'bob': Account('bob')}\n\
+def pay(a, b):\n    with a.lock:\n        with b.lock:\n            pass\n\
+t1 = threading.Thread(target=pay, args=(accounts['alice'], accounts['bob']))\n\
+t2 = threading.Thread(target=pay, args=(accounts['bob'], accounts['alice']))\n\
+t1.start(); t2.start(); t1.join(); t2.join()\n";
+    let path = temp_file("accounts.toy", src);
+    let deadlocked = (0..200)
+        .map(|seed| gilvm(&["run", &path, "--seed", &seed.to_string()]))
+        .find(|o| o.code == 4)
+        .expect("some seed deadlocks");
+    for needle in [
+        "Lock accounts['alice'].lock (created at",
+        "Lock accounts['bob'].lock (created at",
+        "holds accounts['alice'].lock and waits for accounts['bob'].lock",
+    ] {
+        assert!(
+            deadlocked.stderr.contains(needle),
+            "lacks {needle:?}\n{}",
+            deadlocked.stderr
+        );
+    }
 }

@@ -139,7 +139,8 @@ pub struct Outcome {
     pub lost: u64,
     /// Stores that erased at least one update.
     pub lost_stores: u64,
-    /// The last line gilvm wrote to stderr (an exception, a deadlock report), if any.
+    /// The last line gilvm wrote to stderr (an exception), if any; for a deadlock, the
+    /// report's conclusion (`cycle: …`).
     pub stderr_last: String,
     /// The locations that lost updates (`counter, balance`), when some did.
     pub lost_vars: String,
@@ -316,7 +317,11 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
         exit,
         lost,
         lost_stores,
-        stderr_last: stderr.lines().last().unwrap_or("").to_string(),
+        // A deadlock's report ends with details; its conclusion is the line that says it all.
+        stderr_last: match &deadlock {
+            Some(summary) => summary.clone(),
+            None => stderr.lines().last().unwrap_or("").to_string(),
+        },
         lost_vars,
         deadlock,
         crashes,

@@ -173,6 +173,22 @@ impl Vm {
                 "    each thread holds a lock the next one waits for: they take the same locks \
                  in different orders (take them in one agreed order to avoid this)"
             );
+            // Which lock each one holds and which it waits for, by name.
+            for (i, &t) in cycle.iter().enumerate() {
+                let prev = cycle[(i + cycle.len() - 1) % cycle.len()];
+                let (Some(Edge::Holds(held)), Some(Edge::Holds(wanted))) =
+                    (edge_of(prev), edge_of(t))
+                else {
+                    continue;
+                };
+                let _ = writeln!(
+                    err,
+                    "    {} holds {} and waits for {}",
+                    name(t),
+                    self.sync_name(held),
+                    self.sync_name(wanted)
+                );
+            }
         }
     }
 

@@ -4,13 +4,15 @@
 //! (`<unlocked _thread.lock object at 0x…>`), which appears only where the program prints it.
 //!
 //! The rule (docs/trace-schema.md, "Names of synchronisation objects"): the name is found
-//! lazily, when a report or a trace needs it, by a breadth-first search from the program's
-//! roots — first the module's globals in the order the program first names them, then the
-//! local variables of each thread's frames (thread by thread in start order, innermost frame
-//! first; frames of gilvm's own prelude are skipped) — through dict values (`d[key]`, the
-//! key's repr), list and tuple items (`xs[0]`), instance attributes (`obj.attr`) and a
-//! condition's lock (`cond's lock`), at most [`MAX_DEPTH`] steps deep. The shortest path
-//! wins; among paths of one length, the first root in that order. A search examines at most
+//! lazily, when a report or a trace needs it, by a breadth-first search through dict values
+//! (`d[key]`, the key's repr), list and tuple items (`xs[0]`), instance attributes
+//! (`obj.attr`) and a condition's lock (`cond's lock`), at most [`MAX_DEPTH`] steps deep —
+//! first from the module's globals (in the order the program first names them), and only if
+//! that finds nothing, from the local variables of each thread's frames (thread by thread in
+//! start order, innermost frame first; frames of gilvm's own prelude are skipped). Within a
+//! search the shortest path wins; among paths of one length, the first root in that order. A
+//! name every thread shares (`accounts['bob'].lock`) so beats a local (`b.lock`) that means
+//! another object in another thread's frame. A search examines at most
 //! [`MAX_EXAMINED`] values, so a program with a million-item list still reports at once. An
 //! object found nowhere (a lock only a finished thread's frame held) is named by its type and
 //! line of creation alone (`the Lock created at line 7`).
@@ -34,29 +36,26 @@ pub const MAX_EXAMINED: usize = 100_000;
 impl Vm {
     /// Where the program keeps `obj` (`locks['alice']`, `self.lock`), if anywhere.
     pub fn path_of(&self, obj: ObjId) -> Option<String> {
-        let mut queue: VecDeque<(String, ObjId, usize)> = VecDeque::new();
         let mut visited: HashSet<ObjId> = HashSet::new();
         let mut examined = 0usize;
-        // Roots: globals, then the locals of every thread's frames.
-        for (i, g) in self.globals.iter().enumerate() {
-            if let Value::Obj(id) = g.value {
-                if id == obj {
-                    return Some(self.prog.names[i].clone());
-                }
-                if visited.insert(id) {
-                    queue.push_back((self.prog.names[i].clone(), id, 0));
-                }
-            }
+        // First everything reachable from the globals, then from the threads' locals: a name
+        // every thread shares beats one that means another object in another frame.
+        let globals: Vec<(String, Value)> = self
+            .globals
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (self.prog.names[i].clone(), g.value))
+            .collect();
+        if let Some(p) = self.search(obj, globals, &mut visited, &mut examined) {
+            return Some(p);
         }
+        let mut locals: Vec<(String, Value)> = Vec::new();
         for t in &self.threads {
             for f in t.frames.iter().rev() {
-                if f.code >= self.rt.prelude_start {
+                if f.code >= self.rt.prelude_start || f.code == 0 {
                     continue;
                 }
                 let code = &self.prog.codes[f.code as usize];
-                if f.code == 0 {
-                    continue;
-                }
                 for i in 0..code.nlocalsplus() {
                     let Some(v) = t.stack.get(f.base as usize + i) else {
                         break;
@@ -68,69 +67,75 @@ impl Vm {
                         },
                         _ => *v,
                     };
-                    if let Value::Obj(id) = v {
-                        let name = code.localsplus_name(i);
-                        if id == obj {
-                            return Some(name.to_string());
-                        }
-                        if visited.insert(id) {
-                            queue.push_back((name.to_string(), id, 0));
-                        }
-                    }
+                    locals.push((code.localsplus_name(i).to_string(), v));
+                }
+            }
+        }
+        self.search(obj, locals, &mut visited, &mut examined)
+    }
+
+    /// Breadth-first search for `obj` from `roots` (name, value).
+    fn search(
+        &self,
+        obj: ObjId,
+        roots: Vec<(String, Value)>,
+        visited: &mut HashSet<ObjId>,
+        examined: &mut usize,
+    ) -> Option<String> {
+        let mut queue: VecDeque<(String, ObjId, usize)> = VecDeque::new();
+        for (name, v) in roots {
+            if let Value::Obj(id) = v {
+                if id == obj {
+                    return Some(name);
+                }
+                if visited.insert(id) {
+                    queue.push_back((name, id, 0));
                 }
             }
         }
         while let Some((path, id, depth)) = queue.pop_front() {
-            if depth >= MAX_DEPTH || examined >= MAX_EXAMINED {
+            if depth >= MAX_DEPTH || *examined >= MAX_EXAMINED {
                 continue;
             }
             let mut children: Vec<(String, ObjId)> = Vec::new();
-            let mut child = |step: String, v: Value, examined: &mut usize| {
-                *examined += 1;
-                if let Value::Obj(c) = v {
-                    children.push((step, c));
-                }
-            };
             match self.rt.heap.get(id) {
                 Obj::Dict(d) => {
                     for (k, v) in d.values() {
-                        if examined >= MAX_EXAMINED {
+                        if *examined >= MAX_EXAMINED {
                             break;
                         }
+                        *examined += 1;
                         if let Value::Obj(c) = v {
                             if *c == obj || self.is_container(*c) {
-                                child(
-                                    format!("{path}[{}]", self.value_text(*k)),
-                                    *v,
-                                    &mut examined,
-                                );
-                                continue;
+                                children.push((format!("{path}[{}]", self.value_text(*k)), *c));
                             }
                         }
-                        examined += 1;
                     }
                 }
                 Obj::List(items) | Obj::Tuple(items) => {
                     for (i, v) in items.iter().enumerate() {
-                        if examined >= MAX_EXAMINED {
+                        if *examined >= MAX_EXAMINED {
                             break;
                         }
-                        match v {
-                            Value::Obj(c) if *c == obj || self.is_container(*c) => {
-                                child(format!("{path}[{i}]"), *v, &mut examined)
+                        *examined += 1;
+                        if let Value::Obj(c) = v {
+                            if *c == obj || self.is_container(*c) {
+                                children.push((format!("{path}[{i}]"), *c));
                             }
-                            _ => examined += 1,
                         }
                     }
                 }
                 Obj::Instance(inst) => {
                     for (name, (v, _)) in inst.attrs.iter() {
-                        let attr = self.prog.names.get(*name as usize).map_or("?", |s| s);
-                        child(format!("{path}.{attr}"), *v, &mut examined);
+                        *examined += 1;
+                        if let Value::Obj(c) = v {
+                            let attr = self.prog.names.get(*name as usize).map_or("?", |s| s);
+                            children.push((format!("{path}.{attr}"), *c));
+                        }
                     }
                 }
                 Obj::Sync(SyncObj::Condition(c)) => {
-                    child(format!("{path}'s lock"), Value::Obj(c.lock), &mut examined);
+                    children.push((format!("{path}'s lock"), c.lock));
                 }
                 _ => {}
             }
