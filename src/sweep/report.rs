@@ -51,6 +51,10 @@ pub struct ModelReport {
     /// Every distinct finding, kind by kind (most runs first), with its share and a replay
     /// command.
     pub verdicts: Vec<VerdictRow>,
+    /// Runs that deadlocked.
+    pub runs_deadlocking: u64,
+    /// Runs in which an exception escaped a thread (a crashed thread or the main thread).
+    pub runs_with_exception: u64,
     /// Runs that showed a kind of `--fail-on`, and the smallest such seed.
     pub failing_runs: u64,
     pub first_failing_seed: Option<u64>,
@@ -257,6 +261,24 @@ impl SweepReport {
         row("lost per run: max", &|m| {
             format!("{} (seed {})", grouped(m.lost.max), m.lost.max_seed)
         });
+        if ms.iter().any(|m| m.runs_deadlocking > 0) {
+            row("runs deadlocking", &|m| {
+                format!(
+                    "{} ({})",
+                    grouped(m.runs_deadlocking),
+                    percent(m.runs_deadlocking, m.runs)
+                )
+            });
+        }
+        if ms.iter().any(|m| m.runs_with_exception > 0) {
+            row("runs with an exception", &|m| {
+                format!(
+                    "{} ({})",
+                    grouped(m.runs_with_exception),
+                    percent(m.runs_with_exception, m.runs)
+                )
+            });
+        }
         row("distinct stdout", &|m| grouped(m.stdout.len() as u64));
         let mut statuses: Vec<(i32, String)> = ms
             .iter()
@@ -321,7 +343,7 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
         })
         .collect();
     exits.sort_by_key(|r| (std::cmp::Reverse(r.count), r.seed));
-    let (verdicts, failing_runs, first_failing_seed) =
+    let (verdicts, failing_runs, first_failing_seed, kind_runs) =
         a.verdict
             .finish(&cfg.fail_on, cfg.expected.is_some(), &|seed| {
                 replay_command(cfg, model, seed)
@@ -334,6 +356,8 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
         interval,
         runs: a.runs,
         verdict: verdict_line(&verdicts),
+        runs_deadlocking: kind_runs.get(&Kind::Deadlock).copied().unwrap_or(0),
+        runs_with_exception: kind_runs.get(&Kind::Exception).copied().unwrap_or(0),
         verdicts,
         failing_runs,
         first_failing_command: first_failing_seed.map(|s| replay_command(cfg, model, s)),

@@ -145,6 +145,8 @@ pub fn findings(o: &Outcome) -> Vec<(Kind, String)> {
 pub(super) struct VerdictAcc {
     /// (kind, finding) → (runs, smallest seed).
     rows: BTreeMap<(Kind, String), (u64, u64)>,
+    /// Runs that showed each kind (a run counts once per kind).
+    kinds: BTreeMap<Kind, u64>,
     /// Per run: the id of its output (in `outputs`' order of first sight) and whether a
     /// `--fail-on` kind other than `output` failed it.
     runs: Vec<(u32, bool, u64)>,
@@ -166,6 +168,11 @@ impl VerdictAcc {
         // One row per distinct finding, counted once per run.
         found.sort();
         found.dedup();
+        let mut kinds: Vec<Kind> = found.iter().map(|f| f.0).collect();
+        kinds.dedup();
+        for k in kinds {
+            *self.kinds.entry(k).or_insert(0) += 1;
+        }
         for (kind, text) in found {
             failed |= fail_on.contains(&kind);
             self.rows.entry((kind, text)).or_insert((0, o.seed)).0 += 1;
@@ -181,7 +188,7 @@ impl VerdictAcc {
         fail_on: &[Kind],
         expected: bool,
         command: &dyn Fn(u64) -> String,
-    ) -> (Vec<VerdictRow>, u64, Option<u64>) {
+    ) -> (Vec<VerdictRow>, u64, Option<u64>, BTreeMap<Kind, u64>) {
         let total = self.runs.len().max(1) as u64;
         let mut rows: Vec<VerdictRow> = self
             .rows
@@ -246,7 +253,7 @@ impl VerdictAcc {
                 first = Some(first.map_or(seed, |f: u64| f.min(seed)));
             }
         }
-        (rows, failing, first)
+        (rows, failing, first, self.kinds)
     }
 }
 
