@@ -112,6 +112,14 @@ enum Cmd {
             allow_negative_numbers = true
         )]
         top: usize,
+        /// Exit with status 7 when any run shows one of these kinds of finding:
+        /// lost,deadlock,exception,limit,output (or all).
+        #[arg(long, value_name = "KINDS")]
+        fail_on: Option<String>,
+        /// Exit with status 7 when any run prints something other than this file holds
+        /// (implies --fail-on output).
+        #[arg(long, value_name = "FILE")]
+        expect_output: Option<String>,
     },
 }
 
@@ -235,6 +243,8 @@ pub fn main() -> i32 {
             jobs,
             json,
             top,
+            fail_on,
+            expect_output,
         } => {
             let args = SweepArgs {
                 file,
@@ -246,6 +256,8 @@ pub fn main() -> i32 {
                 jobs,
                 json,
                 top,
+                fail_on,
+                expect_output,
             };
             // Not `stderr.lock()`: the progress bar draws on stderr from the worker threads,
             // which would wait forever for a lock this thread holds.

@@ -30,7 +30,8 @@ use crate::vm::scheduler::Plan;
 // The exit statuses (DESIGN.md §7). They are defined beside `Ending`, whose meaning they are,
 // because a trace records them too and `trace` sits below this layer.
 pub use crate::vm::driver::{
-    EXIT_COMPILE, EXIT_DEADLOCK, EXIT_EXCEPTION, EXIT_LIMIT, EXIT_OK, EXIT_RACES, EXIT_USAGE,
+    EXIT_COMPILE, EXIT_DEADLOCK, EXIT_EXCEPTION, EXIT_LIMIT, EXIT_OK, EXIT_RACES,
+    EXIT_SWEEP_FAILED, EXIT_USAGE,
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -176,10 +176,11 @@ fn sweep_stops_every_run_at_max_steps_and_keeps_a_bounded_output() {
     let out = gilvm(&["sweep", &f, "--seeds", "0..3", "--max-steps", "20000"]);
     let report = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The exit status row, with the run's last stderr line whole on the line below it.
     assert!(
-        report.contains(
-            "      3  100.0%  5 (resource limit):   MainThread (runnable): line 1 in <module>"
-        ),
+        report.contains(&format!(
+            "      3  100.0%  5 (resource limit)  gilvm run {f} --seed 0 --max-steps 20000\n                 MainThread (runnable): line 1 in <module>\n"
+        )),
         "{report}"
     );
     // 2,000 instructions: 399 prints of 1,001 bytes, cut at 64 KiB with the rest's length and

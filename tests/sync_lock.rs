@@ -237,7 +237,7 @@ fn the_trace_shows_a_woken_waiter_losing_the_lock_and_waiting_again() {
         .find("--- T3 is woken by T4")
         .unwrap_or_else(|| panic!("no wake-up of T3:\n{text}"));
     let lost = text
-        .find("--- T3 blocks at line 9, waiting to acquire <locked _thread.lock object at 0x7f0000000080> again: T1 took it first")
+        .find("--- T3 blocks at line 9, waiting to acquire Lock lock (line 4) again: T1 took it first")
         .unwrap_or_else(|| panic!("T3 never loses the lock to T1:\n{text}"));
     assert!(woken < lost, "{text}");
     // T3 lost without a turn of its own: no `=== GIL -> T3` between the two lines.

@@ -13,6 +13,7 @@
 //! into a `RunConfig` with the run layer's checks (`run.rs`), exactly as `gilvm run` does.
 
 mod report;
+pub mod verdict;
 
 use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
@@ -22,7 +23,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::run::{self, check_model, EXIT_COMPILE, EXIT_OK, EXIT_USAGE};
+use crate::run::{self, check_model, EXIT_COMPILE, EXIT_OK, EXIT_SWEEP_FAILED, EXIT_USAGE};
 use crate::vm::machine::{RunConfig, Vm};
 use crate::vm::prelude::{Image, LocalImage};
 
@@ -49,6 +50,10 @@ pub struct SweepArgs {
     pub jobs: Option<u64>,
     pub json: bool,
     pub top: usize,
+    /// `--fail-on` as given (`lost,deadlock,…`).
+    pub fail_on: Option<String>,
+    /// `--expect-output FILE`.
+    pub expect_output: Option<String>,
 }
 
 impl SweepArgs {
@@ -67,7 +72,25 @@ impl SweepArgs {
                 models.push(m);
             }
         }
+        let mut fail_on = match &self.fail_on {
+            Some(t) => verdict::parse_fail_on(t)?,
+            None => Vec::new(),
+        };
+        let expected = match &self.expect_output {
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| format!("cannot read --expect-output {path}: {e}"))?;
+                if !fail_on.contains(&verdict::Kind::Output) {
+                    fail_on.push(verdict::Kind::Output);
+                    fail_on.sort();
+                }
+                Some((path.clone(), bytes))
+            }
+            None => None,
+        };
         Ok(SweepConfig {
+            fail_on,
+            expected,
             file: self.file.clone(),
             seeds,
             models,
@@ -99,6 +122,11 @@ pub struct SweepConfig {
     pub json: bool,
     /// Distinct stdout values listed per model in the text report (0: all).
     pub top: usize,
+    /// The kinds of finding that fail the sweep (`--fail-on`; `--expect-output` adds
+    /// `output`).
+    pub fail_on: Vec<verdict::Kind>,
+    /// `--expect-output`: the file's name and contents.
+    pub expected: Option<(String, Vec<u8>)>,
 }
 
 /// What one run produced.
@@ -111,8 +139,16 @@ pub struct Outcome {
     pub lost: u64,
     /// Stores that erased at least one update.
     pub lost_stores: u64,
-    /// The last line gilvm wrote to stderr (an exception, a deadlock report), if any.
+    /// The last line gilvm wrote to stderr (an exception), if any; for a deadlock, the
+    /// report's conclusion (`cycle: …`).
     pub stderr_last: String,
+    /// The locations that lost updates (`counter, balance`), when some did.
+    pub lost_vars: String,
+    /// The deadlock report's conclusion (`cycle: Thread-1 -> …`), if the run deadlocked.
+    pub deadlock: Option<String>,
+    /// The distinct crashes of threads, without the thread's name (which depends on the
+    /// schedule): `IndexError: pop from empty list at line 12, in consumer`.
+    pub crashes: Vec<String>,
 }
 
 impl Outcome {
@@ -238,9 +274,28 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
     let seed = config.seed;
     let out = SharedBuf::default();
     let mut err: Vec<u8> = Vec::new();
+    let mut lost_vars = String::new();
+    let mut deadlock = None;
+    let mut crashes: Vec<String> = Vec::new();
     let (exit, lost, lost_stores) = match Vm::new(image, config, Box::new(out.clone())) {
         Ok(mut vm) => {
             let ending = vm.run(&mut err);
+            if ending == crate::vm::driver::Ending::Deadlock {
+                deadlock = Some(vm.deadlock_view().summary);
+            }
+            for c in &vm.crashes {
+                let text = format!("{} at line {}, in {}", c.exception, c.line, c.function);
+                if !crashes.contains(&text) {
+                    crashes.push(text);
+                }
+            }
+            let names: Vec<String> = vm
+                .lost
+                .iter()
+                .filter(|(_, t)| t.events > 0)
+                .map(|(loc, _)| vm.location_name(*loc))
+                .collect();
+            lost_vars = names.join(", ");
             let mut lost = 0u64;
             let mut stores = 0u64;
             for t in vm.lost.values().filter(|t| t.events > 0) {
@@ -262,7 +317,14 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
         exit,
         lost,
         lost_stores,
-        stderr_last: stderr.lines().last().unwrap_or("").to_string(),
+        // A deadlock's report ends with details; its conclusion is the line that says it all.
+        stderr_last: match &deadlock {
+            Some(summary) => summary.clone(),
+            None => stderr.lines().last().unwrap_or("").to_string(),
+        },
+        lost_vars,
+        deadlock,
+        crashes,
     }
 }
 
@@ -400,10 +462,13 @@ pub fn command(cfg: &SweepConfig, color: bool, out: &mut dyn Write, err: &mut dy
     } else {
         report.render_text(cfg.top)
     };
+    let passed = report.failing_runs == 0;
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => EXIT_OK,
+        Ok(()) if passed => EXIT_OK,
+        Ok(()) => EXIT_SWEEP_FAILED,
         // A closed pipe (`gilvm sweep … | head`) is not an error worth a message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && passed => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_SWEEP_FAILED,
         Err(e) => {
             let _ = writeln!(err, "gilvm: cannot write the report: {e}");
             EXIT_USAGE
@@ -442,6 +507,8 @@ mod tests {
             jobs: Some(1),
             json: false,
             top: 10,
+            fail_on: Vec::new(),
+            expected: None,
         }
     }
 

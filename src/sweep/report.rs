@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::verdict::{verdict_line, Kind, VerdictAcc, VerdictRow};
 use super::{replay_command, Outcome, SweepConfig};
 use crate::vm::summary::grouped;
 
@@ -23,9 +24,18 @@ pub struct SweepReport {
     pub max_steps: u64,
     pub runs_per_model: u64,
     pub models: Vec<ModelReport>,
+    /// The kinds of finding that fail the sweep (`--fail-on`, `--expect-output`).
+    pub fail_on: Vec<Kind>,
+    /// `--expect-output` as given.
+    pub expect_output: Option<String>,
+    /// Runs (over every model) that showed a kind of `fail_on`: the sweep's exit status is 7
+    /// when there is any.
+    pub failing_runs: u64,
     /// Builders, one per model, while outcomes are being added.
     #[serde(skip)]
     acc: Vec<Acc>,
+    #[serde(skip)]
+    expected: Option<Vec<u8>>,
 }
 
 /// The distribution of outcomes under one model.
@@ -35,8 +45,20 @@ pub struct ModelReport {
     /// The model's switch interval, in words (`switch interval 5 ms`).
     pub interval: String,
     pub runs: u64,
-    /// "loses updates" when the detector fired in any run, else "never loses updates".
+    /// What went wrong in some run, kind by kind (`loses updates, deadlocks, crashes`), or
+    /// "never loses updates" when no run lost an update, deadlocked, crashed or hit a limit.
     pub verdict: String,
+    /// Every distinct finding, kind by kind (most runs first), with its share and a replay
+    /// command.
+    pub verdicts: Vec<VerdictRow>,
+    /// Runs that deadlocked.
+    pub runs_deadlocking: u64,
+    /// Runs in which an exception escaped a thread (a crashed thread or the main thread).
+    pub runs_with_exception: u64,
+    /// Runs that showed a kind of `--fail-on`, and the smallest such seed.
+    pub failing_runs: u64,
+    pub first_failing_seed: Option<u64>,
+    pub first_failing_command: Option<String>,
     /// Runs in which at least one update was lost.
     pub runs_losing: u64,
     /// `runs_losing / runs`.
@@ -98,6 +120,7 @@ struct Acc {
     max: Option<(u64, u64)>,
     outputs: BTreeMap<Vec<u8>, (u64, u64)>,
     exits: BTreeMap<i32, (u64, u64, String)>,
+    verdict: VerdictAcc,
 }
 
 impl SweepReport {
@@ -110,7 +133,11 @@ impl SweepReport {
             max_steps: cfg.max_steps,
             runs_per_model: cfg.seeds.end - cfg.seeds.start,
             models: Vec::new(),
+            fail_on: cfg.fail_on.clone(),
+            expect_output: cfg.expected.as_ref().map(|(name, _)| name.clone()),
+            failing_runs: 0,
             acc: vec![Acc::default(); cfg.models.len()],
+            expected: cfg.expected.as_ref().map(|(_, bytes)| bytes.clone()),
         }
     }
 
@@ -118,6 +145,7 @@ impl SweepReport {
     /// arrive in increasing seed order.
     pub(super) fn add(&mut self, model: usize, o: Outcome) {
         let a = &mut self.acc[model];
+        a.verdict.add(&o, &self.fail_on, self.expected.as_deref());
         a.runs += 1;
         if o.lost_updates() {
             a.losing += 1;
@@ -144,6 +172,7 @@ impl SweepReport {
             .zip(&cfg.models)
             .map(|(a, model)| finish_model(a, model, cfg))
             .collect();
+        self.failing_runs = self.models.iter().map(|m| m.failing_runs).sum();
         self
     }
 
@@ -165,11 +194,49 @@ impl SweepReport {
         out.push_str(&self.summary_table());
         for m in &self.models {
             out.push('\n');
+            out.push_str(&verdict_table(m));
+            out.push('\n');
             out.push_str(&stdout_table(m, top));
             out.push('\n');
             out.push_str(&exit_table(m));
         }
+        if !self.fail_on.is_empty() {
+            out.push('\n');
+            out.push_str(&self.fail_on_line());
+        }
         out
+    }
+
+    /// The last line when `--fail-on` was given: whether the sweep passes, and why not.
+    fn fail_on_line(&self) -> String {
+        let kinds: Vec<&str> = self.fail_on.iter().map(|k| k.word()).collect();
+        let runs: u64 = self.models.iter().map(|m| m.runs).sum();
+        let expect = self
+            .expect_output
+            .as_ref()
+            .map(|f| format!(" (expected output: {f})"))
+            .unwrap_or_default();
+        if self.failing_runs == 0 {
+            return format!(
+                "PASS: no run of {} fails --fail-on {}{expect}\n",
+                grouped(runs),
+                kinds.join(",")
+            );
+        }
+        let first = self
+            .models
+            .iter()
+            .filter_map(|m| m.first_failing_seed.zip(m.first_failing_command.as_ref()))
+            .min_by_key(|(s, _)| *s)
+            .map(|(_, c)| format!("; the first: {c}"))
+            .unwrap_or_default();
+        format!(
+            "FAIL (exit status 7): {} of {} run{} fail --fail-on {}{expect}{first}\n",
+            grouped(self.failing_runs),
+            grouped(runs),
+            if runs == 1 { "" } else { "s" },
+            kinds.join(",")
+        )
     }
 
     fn summary_table(&self) -> String {
@@ -194,6 +261,24 @@ impl SweepReport {
         row("lost per run: max", &|m| {
             format!("{} (seed {})", grouped(m.lost.max), m.lost.max_seed)
         });
+        if ms.iter().any(|m| m.runs_deadlocking > 0) {
+            row("runs deadlocking", &|m| {
+                format!(
+                    "{} ({})",
+                    grouped(m.runs_deadlocking),
+                    percent(m.runs_deadlocking, m.runs)
+                )
+            });
+        }
+        if ms.iter().any(|m| m.runs_with_exception > 0) {
+            row("runs with an exception", &|m| {
+                format!(
+                    "{} ({})",
+                    grouped(m.runs_with_exception),
+                    percent(m.runs_with_exception, m.runs)
+                )
+            });
+        }
         row("distinct stdout", &|m| grouped(m.stdout.len() as u64));
         let mut statuses: Vec<(i32, String)> = ms
             .iter()
@@ -258,6 +343,11 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
         })
         .collect();
     exits.sort_by_key(|r| (std::cmp::Reverse(r.count), r.seed));
+    let (verdicts, failing_runs, first_failing_seed, kind_runs) =
+        a.verdict
+            .finish(&cfg.fail_on, cfg.expected.is_some(), &|seed| {
+                replay_command(cfg, model, seed)
+            });
     let interval = super::run_config(cfg, model, 0)
         .map(|r| r.model.describe_interval(r.switch_interval))
         .unwrap_or_default();
@@ -265,12 +355,13 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
         model: model.to_string(),
         interval,
         runs: a.runs,
-        verdict: if a.losing > 0 {
-            "loses updates"
-        } else {
-            "never loses updates"
-        }
-        .to_string(),
+        verdict: verdict_line(&verdicts),
+        runs_deadlocking: kind_runs.get(&Kind::Deadlock).copied().unwrap_or(0),
+        runs_with_exception: kind_runs.get(&Kind::Exception).copied().unwrap_or(0),
+        verdicts,
+        failing_runs,
+        first_failing_command: first_failing_seed.map(|s| replay_command(cfg, model, s)),
+        first_failing_seed,
         runs_losing: a.losing,
         losing_fraction: a.losing as f64 / runs as f64,
         first_losing_seed: a.first_losing,
@@ -347,17 +438,85 @@ fn exit_table(m: &ModelReport) -> String {
             "smallest seed: replay".into(),
         ],
     )];
+    let mut details = vec![None];
     for e in &m.exits {
-        let mut status = format!("{} ({})", e.status, e.meaning);
-        if e.status != 0 && !e.stderr_last.is_empty() {
-            status.push_str(&format!(": {}", clip(&e.stderr_last, 60)));
-        }
         table.push((
             grouped(e.count),
-            vec![percent(e.count, m.runs), status, e.command.clone()],
+            vec![
+                percent(e.count, m.runs),
+                format!("{} ({})", e.status, e.meaning),
+                e.command.clone(),
+            ],
         ));
+        let last = e.stderr_last.trim();
+        details.push((e.status != 0 && !last.is_empty()).then(|| last.to_string()));
     }
-    out.push_str(&indent(&render_columns(&table)));
+    out.push_str(&indent(&with_details(&table, &details)));
+    out
+}
+
+/// The verdict of one model: each distinct finding, whole, under its kind, share and replay
+/// command.
+fn verdict_table(m: &ModelReport) -> String {
+    let mut out = format!("{}: verdict: {}\n", m.model, m.verdict);
+    if m.verdicts.is_empty() {
+        out.push_str(&format!(
+            "  no run lost an update, deadlocked, crashed a thread or hit a limit ({} run{})\n",
+            grouped(m.runs),
+            if m.runs == 1 { "" } else { "s" }
+        ));
+        return out;
+    }
+    let mut table = vec![(
+        "count".to_string(),
+        vec![
+            "share".into(),
+            "kind".into(),
+            "smallest seed: replay".into(),
+        ],
+    )];
+    let mut details = vec![None];
+    for r in &m.verdicts {
+        table.push((
+            grouped(r.runs),
+            vec![
+                percent(r.runs, m.runs),
+                r.kind.word().into(),
+                r.command.clone(),
+            ],
+        ));
+        details.push(Some(r.finding.clone()));
+    }
+    out.push_str(&indent(&with_details(&table, &details)));
+    out
+}
+
+/// `render_columns`, with each row's detail (if any) whole on the line below it, starting
+/// under the third column: a detail is a sentence, never cut.
+fn with_details(rows: &[(String, Vec<String>)], details: &[Option<String>]) -> String {
+    let text = render_columns(rows);
+    let col = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0)
+        + 2
+        + rows
+            .iter()
+            .filter_map(|r| r.1.first())
+            .map(|c| c.chars().count())
+            .max()
+            .unwrap_or(0)
+        + 2;
+    let mut out = String::new();
+    for (line, detail) in text
+        .lines()
+        .zip(details.iter().chain(std::iter::repeat(&None)))
+    {
+        out.push_str(line);
+        out.push('\n');
+        if let Some(d) = detail {
+            out.push_str(&" ".repeat(col));
+            out.push_str(d);
+            out.push('\n');
+        }
+    }
     out
 }
 
@@ -469,6 +628,9 @@ mod tests {
             lost,
             lost_stores: lost.min(1),
             stderr_last: String::new(),
+            lost_vars: "c".into(),
+            deadlock: None,
+            crashes: Vec::new(),
         }
     }
 
@@ -484,6 +646,8 @@ mod tests {
             jobs: None,
             json: false,
             top: 10,
+            fail_on: Vec::new(),
+            expected: None,
         };
         let mut r = SweepReport::new(&cfg);
         for (seed, out, lost) in [

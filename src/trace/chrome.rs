@@ -59,6 +59,31 @@ impl<W: Write> Chrome<W> {
     }
 }
 
+// Sync-object events, crashed threads and deadlocks (issue #17's views).
+impl<W: Write> Chrome<W> {
+    fn views_event(&mut self, r: &Record) -> io::Result<()> {
+        match r {
+            Record::Sync(e) => self.event(json!({
+                "name": format!("{} {}", e.op, e.obj), "cat": "sync", "ph": "i", "s": "t",
+                "pid": 1, "tid": e.tid as u64 + 1, "ts": us(e.t_ns),
+                "args": {"object": e.obj, "kind": e.kind, "line": e.line,
+                    "created at line": e.created_line, "by": e.by.map(|b| format!("T{b}"))}
+            })),
+            Record::Crash(c) => self.event(json!({
+                "name": format!("exception: {}", c.exception), "cat": "exception", "ph": "i",
+                "s": "t", "pid": 1, "tid": c.tid as u64 + 1, "ts": us(c.t_ns),
+                "args": {"explanation": c.explanation, "line": c.line}
+            })),
+            Record::Deadlock(d) => self.event(json!({
+                "name": "DEADLOCK", "cat": "deadlock", "ph": "i", "s": "g", "pid": 1,
+                "tid": GIL_TRACK, "ts": us(d.t_ns),
+                "args": {"summary": d.summary, "report": d.report.join("\n")}
+            })),
+            _ => Ok(()),
+        }
+    }
+}
+
 fn us(ns: u64) -> f64 {
     ns as f64 / 1000.0
 }
@@ -150,6 +175,7 @@ impl<W: Write> Emit for Chrome<W> {
                     "tid": i.tid as u64 + 1, "ts": us(i.t_ns), "args": args}),
                 )?;
             }
+            Record::Sync(_) | Record::Crash(_) | Record::Deadlock(_) => self.views_event(r)?,
             Record::Instr(_) | Record::Gil { .. } | Record::Truncated { .. } => {}
             Record::End(e) => {
                 for tid in 0..self.blocked.len() as u32 {

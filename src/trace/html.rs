@@ -23,11 +23,15 @@ pub const MAX_BLOCKS: usize = 100_000;
 pub const MAX_LOST_EXPLAINED: usize = 1_000;
 pub const MAX_LOST_MARKS: usize = 100_000;
 const MAX_PRINTS: usize = 1_000;
+/// Lock-held spans drawn (issue #17's views); the page says how many it left out.
+pub const MAX_LOCK_SPANS: usize = 100_000;
 /// Rows per `<script>` chunk.
 const CHUNK: usize = 2_000;
 
 const CSS: &str = include_str!("page/page.css");
 const JS: &str = include_str!("page/page.js");
+/// Crashed threads, deadlocks and lock-held spans (issue #17's views), run before `JS`.
+const VIEWS_JS: &str = include_str!("page/views.js");
 
 pub struct Html<W: Write> {
     out: W,
@@ -43,6 +47,10 @@ pub struct Html<W: Write> {
     dropped_lost: usize,
     /// Per thread: blocked since (ns), at which line, on what.
     blocked: Vec<Option<(u64, u32, String)>>,
+    /// Locks held: (thread, object's name, since ns, line) — innermost last.
+    held: Vec<(u32, String, u64, u32)>,
+    lock_spans: usize,
+    dropped_lock_spans: usize,
 }
 
 impl<W: Write> Html<W> {
@@ -60,6 +68,9 @@ impl<W: Write> Html<W> {
             dropped_blocks: 0,
             dropped_lost: 0,
             blocked: Vec::new(),
+            held: Vec::new(),
+            lock_spans: 0,
+            dropped_lock_spans: 0,
         }
     }
 
@@ -78,16 +89,22 @@ impl<W: Write> Html<W> {
 <span id=\"range\"></span><span id=\"legend\"></span></div>\n\
 <div id=\"lanes\"><div id=\"lane-labels\"></div><div id=\"canvas-wrap\"><canvas id=\"timeline\"></canvas></div></div>\n\
 <div id=\"tooltip\" hidden></div>\n\
+<div id=\"story\"></div>\n\
 <div id=\"detail\"><p>Hover over the timeline; click a red mark (a lost update) to see what happened and where in the source.</p></div>\n\
+<section id=\"deadlock\" hidden><h2>Deadlock</h2><pre id=\"deadlock-report\"></pre><ul id=\"deadlock-held\"></ul></section>\n\
+<section id=\"crashes\" hidden><h2>Crashed threads</h2><ol id=\"crash-list\"></ol></section>\n\
 <p id=\"notes\"></p>\n\
 <h2>Lost updates</h2>\n<ol id=\"lost-list\"></ol>\n<h2>Program output</h2>\n<pre id=\"output\"></pre>\n\
 </section>\n<aside id=\"source-pane\"><h2>Source</h2><ol id=\"source\"></ol></aside>\n</main>\n\
-<script>\nconst G = {{meta: null, threads: [], turns: [], blocks: [], lost: [], marks: [], prints: [], end: null, dropped: {{}}}};\n\
+<script>\nconst G = {{meta: null, threads: [], turns: [], blocks: [], lost: [], marks: [], prints: [], end: null, dropped: {{}},\n\
+  locks: [], crashes: [], deadlock: null, drawHooks: [], hitHooks: []}};\n\
 G.add = function (rows) {{ for (const r of rows) {{ const k = r[0];\n\
   if (k === 'h') G.threads.push({{tid: r[1], label: r[2], name: r[3]}});\n\
   else if (k === 't') G.turns.push(r);\n  else if (k === 'b') G.blocks.push(r);\n\
   else if (k === 'l') G.lost.push(r[1]);\n  else if (k === 'm') G.marks.push(r);\n\
-  else if (k === 'p') G.prints.push(r); }} }};\n</script>\n"
+  else if (k === 'p') G.prints.push(r);\n\
+  else if (k === 'k') G.locks.push(r);\n  else if (k === 'x') G.crashes.push(r[1]);\n\
+  else if (k === 'd') G.deadlock = r[1]; }} }};\n</script>\n"
         )?;
         let source: Vec<&str> = self.source.lines().collect();
         let meta = json!({"header": meta, "source": source});
@@ -198,14 +215,17 @@ impl<W: Write> Emit for Html<W> {
                     self.row(json!(["p", t_ns, tid, text]))?;
                 }
             }
+            Record::Sync(_) | Record::Crash(_) | Record::Deadlock(_) => self.views_row(r)?,
             Record::Instr(_) | Record::Gil { .. } | Record::Truncated { .. } => {}
             Record::End(e) => {
                 for tid in 0..self.blocked.len() as u32 {
                     self.unblock(tid, e.t_ns)?;
                 }
+                self.close_held(e.t_ns)?;
                 self.flush_rows()?;
                 let dropped = json!({"turns": self.dropped_turns, "blocks": self.dropped_blocks,
-                    "lost": self.dropped_lost, "prints": self.prints.saturating_sub(MAX_PRINTS)});
+                    "lost": self.dropped_lost, "prints": self.prints.saturating_sub(MAX_PRINTS),
+                    "locks": self.dropped_lock_spans});
                 writeln!(
                     self.out,
                     "<script>G.end = {}; G.dropped = {};</script>",
@@ -223,8 +243,65 @@ impl<W: Write> Emit for Html<W> {
 
     fn finish(&mut self) -> io::Result<()> {
         self.flush_rows()?;
-        write!(self.out, "<script>\n{JS}</script>\n</body>\n</html>\n")?;
+        write!(
+            self.out,
+            "<script>\n{VIEWS_JS}</script>\n<script>\n{JS}</script>\n</body>\n</html>\n"
+        )?;
         self.out.flush()
+    }
+}
+
+// Lock-held spans, crashed threads and deadlocks (issue #17's views). Rows: `k` a lock held
+// by a thread (tid, name, from, to, line, still held at the end), `x` a crashed thread, `d`
+// the deadlock (its report and wait-for cycle).
+impl<W: Write> Html<W> {
+    fn views_row(&mut self, r: &Record) -> io::Result<()> {
+        match r {
+            Record::Sync(e) => match e.op.as_str() {
+                "acquire" | "reacquire" => self.held.push((e.tid, e.obj.clone(), e.t_ns, e.line)),
+                "release" | "wait" => {
+                    if let Some(i) = self
+                        .held
+                        .iter()
+                        .rposition(|(t, n, _, _)| *t == e.tid && *n == e.obj)
+                    {
+                        let (tid, name, since, line) = self.held.remove(i);
+                        self.lock_span(tid, &name, since, e.t_ns, line, false)?;
+                    }
+                }
+                _ => {}
+            },
+            Record::Crash(c) => self.row(json!(["x", serde_json::to_value(c)?]))?,
+            Record::Deadlock(d) => self.row(json!(["d", serde_json::to_value(d)?]))?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn lock_span(
+        &mut self,
+        tid: u32,
+        name: &str,
+        from: u64,
+        to: u64,
+        line: u32,
+        open: bool,
+    ) -> io::Result<()> {
+        if self.lock_spans < MAX_LOCK_SPANS {
+            self.lock_spans += 1;
+            self.row(json!(["k", tid, name, from, to, line, open]))
+        } else {
+            self.dropped_lock_spans += 1;
+            Ok(())
+        }
+    }
+
+    /// Locks still held when the run ended (a deadlock's, typically).
+    fn close_held(&mut self, t_ns: u64) -> io::Result<()> {
+        for (tid, name, since, line) in std::mem::take(&mut self.held) {
+            self.lock_span(tid, &name, since, t_ns, line, true)?;
+        }
+        Ok(())
     }
 }
 

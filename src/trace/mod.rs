@@ -19,6 +19,8 @@ pub mod html;
 pub mod jsonl;
 pub mod record;
 pub mod recorder;
+// Sync-object events, crashes and deadlocks in the trace (issue #17's views).
+pub mod sync_events;
 pub mod text;
 
 use std::io::{self, Write};

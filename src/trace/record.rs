@@ -63,6 +63,8 @@ pub enum Record {
         cause: String,
         /// The thread whose action woke it (for `woken`).
         by: Option<u32>,
+        /// What the wake-up means when it is more than a wake-up: `notified on cond: …`.
+        note: Option<String>,
     },
     /// One executed instruction.
     Instr(Instr),
@@ -76,8 +78,67 @@ pub enum Record {
         step: u64,
         reason: String,
     },
+    /// A thread acquired, released, waited on or notified a lock, condition or semaphore
+    /// (named by where the program keeps it: docs/trace-schema.md).
+    Sync(SyncEvent),
+    /// An exception escaped a thread other than the main thread: it died.
+    Crash(Crash),
+    /// No thread can ever run again: the deadlock report, as `run` prints it, and its facts.
+    Deadlock(Deadlock),
     /// Last record: how the run ended.
     End(End),
+}
+
+/// A synchronisation event of one thread (views of issue #17).
+#[derive(Clone, Debug, Serialize)]
+pub struct SyncEvent {
+    pub t_ns: u64,
+    pub step: u64,
+    pub tid: u32,
+    pub line: u32,
+    /// `acquire`, `release`, `wait`, `notify`, or `reacquire` (a thread that waited took the
+    /// lock: after a lock's release, or back after `Condition.wait`).
+    pub op: String,
+    /// The object's name: `locks['alice']`, `self.lock`, `cond`, `cond's lock`.
+    pub obj: String,
+    /// `Lock`, `RLock`, `Condition`, `Semaphore`, `BoundedSemaphore`.
+    pub kind: String,
+    /// The line that created the object.
+    pub created_line: u32,
+    /// For `reacquire`: the thread whose release let it take the lock; for `notify`: the
+    /// threads it woke are the `wake` records that follow.
+    pub by: Option<u32>,
+}
+
+/// A thread that died of an uncaught exception.
+#[derive(Clone, Debug, Serialize)]
+pub struct Crash {
+    pub t_ns: u64,
+    pub step: u64,
+    pub tid: u32,
+    /// `IndexError`.
+    pub kind: String,
+    /// `IndexError: pop from empty list`.
+    pub exception: String,
+    pub line: u32,
+    pub function: String,
+    /// `Thread-1 (consumer) died of IndexError: pop from empty list at line 19, in consumer`.
+    pub explanation: String,
+}
+
+/// The deadlock that ended the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Deadlock {
+    pub t_ns: u64,
+    pub step: u64,
+    /// The report, line by line, as `run` prints it.
+    pub report: Vec<String>,
+    /// `cycle: Thread-1 (transfer) -> …` or `no cycle: …`.
+    pub summary: String,
+    /// Each blocked thread: what it waits for, and the thread it waits on.
+    pub blocked: Vec<crate::vm::deadlock::BlockedView>,
+    /// The wait-for cycle (thread ids), empty when there is none.
+    pub cycle: Vec<u32>,
 }
 
 /// Why a thread let the GIL go.

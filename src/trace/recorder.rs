@@ -11,7 +11,8 @@ use std::io;
 
 use crate::bytecode::Opcode;
 use crate::trace::capture::Capture;
-use crate::trace::record::{Access, End, Header, Instr, Lost, Reason, Record};
+use crate::trace::record::{Access, Crash, Deadlock, End, Header, Instr, Lost, Reason, Record};
+use crate::trace::sync_events::SyncTracker;
 use crate::vm::driver::Ending;
 use crate::vm::interp::SliceEnd;
 use crate::vm::lost::{LocKey, LostEvent};
@@ -117,6 +118,8 @@ pub struct Recorder {
     timed_out: Option<Tid>,
     failed: bool,
     done: bool,
+    /// Acquire/release/wait/notify events and the names of sync objects.
+    sync: SyncTracker,
 }
 
 impl Recorder {
@@ -152,6 +155,7 @@ impl Recorder {
             text: false,
             failed: false,
             done: false,
+            sync: SyncTracker::default(),
         };
         r.put(&Record::Header(header));
         r
@@ -272,12 +276,13 @@ impl Recorder {
             .last()
             .map(|f| line_of(&vm.prog, f.code, f.pc.saturating_sub(1)))
             .unwrap_or(0);
+        let waits_for = format!("{}{suffix}", self.waits_for(vm, t.state));
         self.put(&Record::Block {
             t_ns: vm.now_ns(),
             step: vm.steps,
             tid,
             line,
-            waits_for: format!("{}{suffix}", waits_for(vm, t.state)),
+            waits_for,
         });
     }
 
@@ -293,7 +298,21 @@ impl Recorder {
                 }
             }
             SliceEnd::Finished => self.end_turn(vm, Reason::Finished),
-            SliceEnd::Died(_) => self.end_turn(vm, Reason::Died),
+            SliceEnd::Died(exc) => {
+                self.end_turn(vm, Reason::Died);
+                if let Some(c) = vm.crash_of(tid, *exc) {
+                    self.put(&Record::Crash(Crash {
+                        t_ns: c.t_ns,
+                        step: c.step,
+                        tid,
+                        explanation: c.sentence(),
+                        kind: c.kind,
+                        exception: c.exception,
+                        line: c.line,
+                        function: c.function,
+                    }));
+                }
+            }
         }
     }
 
@@ -324,7 +343,14 @@ impl Recorder {
                 Opcode::STORE_ATTR if n >= 2 => Some(t.stack[n - 2]),
                 _ => None,
             };
-            p.store_value = v.map(|v| vm.value_text(v));
+            p.store_value = v.map(|v| self.sync.value_text(vm, v));
+            let mut events = Vec::new();
+            self.sync.before(vm, tid, &mut events);
+            if self.kept(tid) {
+                for e in &events {
+                    self.put(e);
+                }
+            }
         }
         self.pending = Some(p);
     }
@@ -391,8 +417,18 @@ impl Recorder {
         let Some(p) = self.pending.take() else {
             return;
         };
+        let fresh = p.fresh;
         if n > 0 {
             self.record_instr(vm, tid, p);
+        }
+        if !fresh {
+            let mut events = Vec::new();
+            self.sync.after(vm, tid, n, &mut events);
+            if self.kept(tid) {
+                for e in &events {
+                    self.put(e);
+                }
+            }
         }
         let lost = std::mem::take(&mut self.lost_buf);
         for ev in &lost {
@@ -468,7 +504,7 @@ impl Recorder {
             p.wanted
         };
         let load_value = if normal && (shared_load || (wanted && is_load(ins.op))) {
-            t.stack.last().map(|v| vm.value_text(*v))
+            t.stack.last().map(|v| self.sync.value_text(vm, *v))
         } else {
             None
         };
@@ -619,6 +655,7 @@ impl Observer for Recorder {
                         tid,
                         cause: "timeout".into(),
                         by: None,
+                        note: None,
                     });
                 }
                 self.timed_out = Some(tid);
@@ -628,12 +665,14 @@ impl Observer for Recorder {
                     return;
                 }
                 if self.kept(tid) {
+                    let note = self.sync.wake_note(vm, tid);
                     self.put(&Record::Wake {
                         t_ns: vm.now_ns(),
                         step: vm.steps,
                         tid,
                         cause: "woken".into(),
                         by: Some(vm.current),
+                        note,
                     });
                 }
             }
@@ -658,6 +697,17 @@ impl Observer for Recorder {
         if !self.failed {
             self.drain_output(vm, tid, true);
         }
+        if !self.failed && *ending == Ending::Deadlock {
+            let d = vm.deadlock_view();
+            self.put(&Record::Deadlock(Deadlock {
+                t_ns: vm.now_ns(),
+                step: vm.steps,
+                report: d.text.lines().map(str::to_string).collect(),
+                summary: d.summary,
+                blocked: d.blocked,
+                cycle: d.cycle,
+            }));
+        }
         if !self.failed {
             let lost_events = vm.lost.values().map(|t| t.events).sum();
             let lost_updates = vm.lost.values().map(|t| t.erased.max(0)).sum();
@@ -676,22 +726,31 @@ impl Observer for Recorder {
     }
 }
 
-/// What a blocked thread waits for, in words.
-fn waits_for(vm: &Vm, state: ThreadState) -> String {
-    let ThreadState::Blocked { wait, deadline } = state else {
-        return "nothing".into();
-    };
-    let until = deadline
-        .map(|d| format!(" (until {})", crate::vm::summary::duration(d)))
-        .unwrap_or_default();
-    let repr = |obj| crate::vm::format::repr(&vm.rt, Value::Obj(obj)).unwrap_or_default();
-    let what = match wait {
-        Wait::Acquire(obj) => format!("to acquire {}", repr(obj)),
-        Wait::Join(t) => format!("for {} to finish (join)", vm.threads[t as usize].name),
-        Wait::Sleep => "for its sleep to end".into(),
-        Wait::Wait(obj) => format!("on {} (wait)", repr(obj)),
-    };
-    format!("{what}{until}")
+impl Recorder {
+    /// What a blocked thread waits for, in words, naming sync objects as the program does.
+    fn waits_for(&mut self, vm: &Vm, state: ThreadState) -> String {
+        let ThreadState::Blocked { wait, deadline } = state else {
+            return "nothing".into();
+        };
+        let until = deadline
+            .map(|d| format!(" (until {})", crate::vm::summary::duration(d)))
+            .unwrap_or_default();
+        let mut title = |obj| {
+            let name = self.sync.name(vm, obj);
+            if name.starts_with("the ") {
+                name
+            } else {
+                format!("{} {name} (line {})", vm.sync_kind(obj), vm.sync_line(obj))
+            }
+        };
+        let what = match wait {
+            Wait::Acquire(obj) => format!("to acquire {}", title(obj)),
+            Wait::Join(t) => format!("for {} to finish (join)", vm.threads[t as usize].name),
+            Wait::Sleep => "for its sleep to end".into(),
+            Wait::Wait(obj) => format!("on {} (wait)", title(obj)),
+        };
+        format!("{what}{until}")
+    }
 }
 
 fn remember(ring: &mut Vec<Seen>, code: u32, pc: u32, p: &Pending, value: &str) {

@@ -136,8 +136,24 @@ impl<W: Write> Emit for Text<W> {
                 tid,
                 cause,
                 by,
+                note,
                 ..
             } => match by {
+                Some(b) if cause == "woken" && note.is_some() => {
+                    let note = note.as_deref().unwrap_or("");
+                    match note.strip_prefix("notified ") {
+                        Some(rest) => writeln!(
+                            o,
+                            "{:>12} --- T{tid} is notified by T{b} {rest}",
+                            micros(*t_ns)
+                        )?,
+                        None => writeln!(
+                            o,
+                            "{:>12} --- T{tid} is woken by T{b}: {note}",
+                            micros(*t_ns)
+                        )?,
+                    }
+                }
                 Some(b) if cause == "woken" => {
                     writeln!(o, "{:>12} --- T{tid} is woken by T{b}", micros(*t_ns))?
                 }
@@ -182,6 +198,7 @@ impl<W: Write> Emit for Text<W> {
                     writeln!(o, "{:>12} {lead}{chunk}", "")?;
                 }
             }
+            Record::Sync(_) | Record::Crash(_) | Record::Deadlock(_) => self.views_record(r)?,
             Record::Print { text, tid, .. } => writeln!(o, "{:>12} T{tid:<3} print: {text}", "")?,
             Record::Truncated { step, reason, .. } => writeln!(
                 o,
@@ -213,6 +230,66 @@ impl<W: Write> Emit for Text<W> {
 
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+// Sync-object events, crashed threads and deadlocks (issue #17's views).
+impl<W: Write> Text<W> {
+    fn views_record(&mut self, r: &Record) -> io::Result<()> {
+        let o = &mut self.out;
+        match r {
+            Record::Sync(e) => {
+                let what = match e.op.as_str() {
+                    "acquire" => format!("acquires {}", e.obj),
+                    "release" => format!("releases {}", e.obj),
+                    "wait" => format!("waits on {}, releasing its lock", e.obj),
+                    "notify" => format!("notifies {}", e.obj),
+                    "reacquire" => {
+                        let lock = if e.kind == "Condition" {
+                            format!("takes back {}'s lock", e.obj)
+                        } else {
+                            format!("takes {}", e.obj)
+                        };
+                        match e.by {
+                            Some(b) => format!("{lock}: got it when T{b} released it"),
+                            None => lock,
+                        }
+                    }
+                    other => format!("{other} {}", e.obj),
+                };
+                writeln!(
+                    o,
+                    "{:>12} --- T{} {what} (line {})",
+                    micros(e.t_ns),
+                    e.tid,
+                    e.line
+                )
+            }
+            Record::Crash(c) => {
+                let text = format!(
+                    "!!! EXCEPTION in T{}: {}. The thread died; the others go on (Python prints the traceback on stderr)",
+                    c.tid, c.explanation
+                );
+                for (k, chunk) in wrap(&text, WRAP).iter().enumerate() {
+                    let lead = if k == 0 { "" } else { "!!!   " };
+                    writeln!(o, "{:>12} {lead}{chunk}", micros(c.t_ns))?;
+                }
+                Ok(())
+            }
+            Record::Deadlock(d) => {
+                writeln!(
+                    o,
+                    "{:>12} !!! DEADLOCK: no thread can run, and none is asleep",
+                    micros(d.t_ns)
+                )?;
+                // The report's own words, after its first line (the headline above).
+                for line in d.report.iter().skip(1) {
+                    writeln!(o, "{:>12} !!! {line}", "")?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -25,10 +25,44 @@ enum Edge {
     Join,
 }
 
+/// A deadlock as the views show it (`trace`'s `!!! DEADLOCK` block, its `deadlock` record,
+/// the HTML page): the report's words, and its facts as data.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeadlockView {
+    /// The whole report, as `run` prints it (lines end with a newline).
+    pub text: String,
+    /// Its conclusion in one line: `cycle: Thread-1 (transfer) -> …` or `no cycle: …`.
+    pub summary: String,
+    /// Every blocked thread: what it waits for, and the thread it waits on, if one.
+    pub blocked: Vec<BlockedView>,
+    /// The wait-for cycle, if there is one (each thread waits on the next; the last on the
+    /// first).
+    pub cycle: Vec<Tid>,
+}
+
+/// One blocked thread of a deadlock.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BlockedView {
+    pub tid: Tid,
+    /// `line 14 in transfer: with locks[dst]:`
+    pub at: String,
+    /// What it waits for, in the report's words.
+    pub waits_for: String,
+    /// The thread whose action it waits for (the lock's holder, the joined thread).
+    pub on: Option<Tid>,
+}
+
 impl Vm {
     /// Prints the deadlock report to `err`.
     pub fn report_deadlock(&mut self, err: &mut dyn Write) {
         let _ = self.rt.stdout.flush();
+        let _ = err.write_all(self.deadlock_view().text.as_bytes());
+    }
+
+    /// The deadlock report, as text and as data. Reads the VM only.
+    pub fn deadlock_view(&self) -> DeadlockView {
+        let mut err: Vec<u8> = Vec::new();
+        let mut view = DeadlockView::default();
         let _ = writeln!(
             err,
             "gilvm: deadlock: no thread can run, and none is asleep"
@@ -42,16 +76,25 @@ impl Vm {
             if let Some((to, e)) = edge {
                 edges.push((t.tid, to, e));
             }
+            let at = self.blocked_line(t.tid);
             let _ = writeln!(
                 err,
-                "  {} is blocked at {}\n    waiting for {what}",
-                t.name,
-                self.blocked_line(t.tid)
+                "  {} is blocked at {at}\n    waiting for {what}",
+                t.name
             );
+            view.blocked.push(BlockedView {
+                tid: t.tid,
+                at,
+                waits_for: what,
+                on: edge.map(|(to, _)| to),
+            });
         }
         let pairs: Vec<(Tid, Tid)> = edges.iter().map(|&(a, b, _)| (a, b)).collect();
         match find_cycle(&pairs) {
-            Some(cycle) => self.explain_cycle(&cycle, &edges, err),
+            Some(cycle) => {
+                self.explain_cycle(&cycle, &edges, &mut err);
+                view.cycle = cycle;
+            }
             None => {
                 let stuck: Vec<String> = self
                     .threads
@@ -74,6 +117,15 @@ impl Vm {
                 );
             }
         }
+        view.text = String::from_utf8_lossy(&err).into_owned();
+        view.summary = view
+            .text
+            .lines()
+            .find(|l| l.starts_with("  cycle:") || l.starts_with("  no cycle:"))
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        view
     }
 
     fn explain_cycle(&self, cycle: &[Tid], edges: &[(Tid, Tid, Edge)], err: &mut dyn Write) {
@@ -98,9 +150,13 @@ impl Vm {
             } else {
                 ""
             };
+            let what = match self.path_of(obj) {
+                Some(p) => format!("the {kind} {p}"),
+                None => format!("a {kind}"),
+            };
             let _ = writeln!(
                 err,
-                "  cycle: {} waits for a {kind} it already holds (taken at line {since}){hint}",
+                "  cycle: {} waits for {what} it already holds (taken at line {since}){hint}",
                 name(*t)
             );
             return;
@@ -117,6 +173,22 @@ impl Vm {
                 "    each thread holds a lock the next one waits for: they take the same locks \
                  in different orders (take them in one agreed order to avoid this)"
             );
+            // Which lock each one holds and which it waits for, by name.
+            for (i, &t) in cycle.iter().enumerate() {
+                let prev = cycle[(i + cycle.len() - 1) % cycle.len()];
+                let (Some(Edge::Holds(held)), Some(Edge::Holds(wanted))) =
+                    (edge_of(prev), edge_of(t))
+                else {
+                    continue;
+                };
+                let _ = writeln!(
+                    err,
+                    "    {} holds {} and waits for {}",
+                    name(t),
+                    self.sync_name(held),
+                    self.sync_name(wanted)
+                );
+            }
         }
     }
 
@@ -135,7 +207,14 @@ impl Vm {
         let Obj::Sync(s) = self.rt.heap.get(obj) else {
             return ("an object".into(), None);
         };
-        let what = format!("{} created at {}", s.report_name(), self.place(s.created()));
+        let what = match self.path_of(obj) {
+            Some(name) => format!(
+                "{} {name} (created at {})",
+                s.report_name(),
+                self.place(s.created())
+            ),
+            None => format!("{} created at {}", s.report_name(), self.place(s.created())),
+        };
         match s {
             SyncObj::Lock(l) | SyncObj::RLock(l) => {
                 let retaking = l.waiters.iter().any(|w| w.tid == tid && w.after_wait);

@@ -45,6 +45,8 @@ pub const EXIT_DEADLOCK: i32 = 4;
 pub const EXIT_LIMIT: i32 = 5;
 /// Exit status: `--races` found data races, and the run otherwise succeeded.
 pub const EXIT_RACES: i32 = 6;
+/// Exit status of `sweep --fail-on`/`--expect-output`: some run showed a kind it fails on.
+pub const EXIT_SWEEP_FAILED: i32 = 7;
 
 impl Ending {
     /// The process's exit status for this ending (`sys.exit(n)` gives `n`).
@@ -192,6 +194,9 @@ impl Vm {
             SliceEnd::Gc | SliceEnd::Blocked | SliceEnd::Tick => {}
             SliceEnd::Finished => self.on_thread_finished(tid),
             SliceEnd::Died(exc) => {
+                if let Some(c) = self.crash_of(tid, exc) {
+                    self.crashes.push(c);
+                }
                 let code = self.report_uncaught(tid, exc, err);
                 if tid == 0 {
                     self.drive.ending = Some(Ending::MainException(code));

@@ -157,6 +157,8 @@ pub struct Vm {
     /// The data-race detector (`--races`, `vm/races.rs`). `None` runs the interpreter's copy
     /// of the hot loop without its checks.
     pub races: Option<Box<crate::vm::races::RaceDetector>>,
+    /// Threads an uncaught exception ended (not the main thread), in the order they died.
+    pub crashes: Vec<crate::vm::crash::Crash>,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
@@ -260,6 +262,7 @@ impl Vm {
             tracer: None,
             finished_tracer: None,
             races: None,
+            crashes: Vec::new(),
             prog,
             call_site: Site::default(),
         };

@@ -12,6 +12,8 @@ pub mod attr_hooks;
 pub mod builtins;
 pub mod call;
 pub mod classes;
+// Crashed threads and names of sync objects (the views of issue #17).
+pub mod crash;
 pub mod dataclass;
 pub mod deadlock;
 pub mod descriptors;
@@ -29,6 +31,7 @@ pub mod machine;
 pub mod matching;
 pub mod memory;
 pub mod methods;
+pub mod names;
 pub mod natives;
 pub mod observe;
 pub mod ops;

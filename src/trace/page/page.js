@@ -71,7 +71,7 @@
   const ctx = canvas.getContext('2d');
   const lanes = threads.length + 1;
   let t0 = 0;
-  let t1 = Math.max(end.t_ns, 1);
+  let t1 = Math.max(end.t_ns, G.extendTo || 0, 1);
   let width = 0;
 
   function resize() {
@@ -143,6 +143,9 @@
       bars(blocksBy.get(t.tid) || [], 2, 3, y, hatchPattern());
       bars(turnsBy.get(t.tid) || [], 2, 3, y, color(t.tid));
     }
+    // Drawings of other parts of the page (views.js: lock-held spans, crashes, deadlocks).
+    const view = {ctx, xOf, laneOf, LANE, width, t0, t1, color, lanes};
+    for (const f of (G.drawHooks || [])) f(view);
     ctx.fillStyle = '#c62828';
     let lastPx = new Map();
     for (const m of lostMarks) {
@@ -176,7 +179,7 @@
   }
   function clamp() {
     const span = t1 - t0;
-    const max = Math.max(end.t_ns, 1);
+    const max = Math.max(end.t_ns, G.extendTo || 0, 1);
     if (span >= max) { t0 = 0; t1 = max; return; }
     if (t0 < 0) { t0 = 0; t1 = span; }
     if (t1 > max) { t1 = max; t0 = max - span; }
@@ -313,7 +316,11 @@
       tip.hidden = true;
       return;
     }
-    const text = describe(hit(e.offsetX, e.offsetY));
+    let text = null;
+    for (const f of (G.hitHooks || [])) {
+      text = text || f(e.offsetX, e.offsetY, {xOf, tOf, laneOf, LANE, width, t0, t1, threads});
+    }
+    text = text || describe(hit(e.offsetX, e.offsetY));
     if (!text) { tip.hidden = true; return; }
     tip.textContent = text;
     tip.hidden = false;
@@ -326,7 +333,7 @@
     const hv = hit(e.offsetX, e.offsetY);
     if (hv && hv.lost && hv.lost.i >= 0) choose(hv.lost.i);
   });
-  $('fit').addEventListener('click', () => { t0 = 0; t1 = Math.max(end.t_ns, 1); draw(); });
+  $('fit').addEventListener('click', () => { t0 = 0; t1 = Math.max(end.t_ns, G.extendTo || 0, 1); draw(); });
   $('zoom-in').addEventListener('click', () => zoom(0.5));
   $('zoom-out').addEventListener('click', () => zoom(2));
   window.addEventListener('resize', resize);
