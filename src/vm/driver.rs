@@ -190,13 +190,19 @@ impl Vm {
             }
             SliceEnd::Budget => self.drive.preempted = Some(tid),
             SliceEnd::Gc | SliceEnd::Blocked | SliceEnd::Tick => {}
-            SliceEnd::Finished => self.on_thread_finished(tid),
+            SliceEnd::Finished => {
+                if !self.run_atexit(tid) {
+                    self.on_thread_finished(tid)
+                }
+            }
             SliceEnd::Died(exc) => {
                 let code = self.report_uncaught(tid, exc, err);
                 if tid == 0 {
                     self.drive.ending = Some(Ending::MainException(code));
                 }
-                self.on_thread_finished(tid);
+                if !self.run_atexit(tid) {
+                    self.on_thread_finished(tid);
+                }
             }
         }
         if let Some(msg) = self.sched.diverged() {

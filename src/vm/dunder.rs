@@ -193,6 +193,9 @@ pub enum Then {
     /// `__bool__`/`__len__` for `JUMP_IF_TRUE_OR_POP` (`jump_if` true) or
     /// `JUMP_IF_FALSE_OR_POP`: jump `delta` on, keeping the operand, or pop it.
     OrPop { jump_if: bool, delta: u32 },
+    /// stdlib: a Python-written module's body ran for `import`: the module (or, for
+    /// `import concurrent.futures`, its package) is what the import pushes.
+    Import(crate::vm::natives::ModuleId),
 }
 
 impl Then {
@@ -393,6 +396,7 @@ impl Vm {
         match then {
             Then::Value | Then::ForIter { .. } | Then::NextDefault(_) => push(stack, v),
             Then::Discard => Ok(CallDone::Value),
+            Then::Import(m) => push(stack, Value::Module(m)),
             Then::Binary { op, a, b, stage } => {
                 if !not_implemented(v) {
                     return push(stack, v);

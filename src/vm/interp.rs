@@ -2000,11 +2000,29 @@ impl Vm {
                 Flow::Next
             }
             Opcode::IMPORT_NAME => {
-                let _fromlist = pop!();
+                let fromlist = pop!();
                 let _level = pop!();
                 let name = &prog.names[ins.arg as usize];
                 match crate::vm::natives::ModuleId::from_str(name) {
-                    Some(m) => stack.push(Value::Module(m)),
+                    Some(m) => {
+                        // `import concurrent.futures` binds the package; `from … import`
+                        // and `import … as` want the module itself.
+                        let push = match crate::vm::pymodules::package_of(m) {
+                            Some(p) if fromlist == Value::None => p,
+                            _ => m,
+                        };
+                        if let Some(body) = self.module_body_to_run(m) {
+                            let f = tri!(self.rt.alloc(Obj::Function(crate::vm::heap::Function {
+                                code: body,
+                                defaults: Vec::new(),
+                                kwdefaults: None,
+                                closure: Vec::new(),
+                                attrs: None,
+                            })));
+                            return dunder!(f, [], Then::Import(push));
+                        }
+                        stack.push(Value::Module(push))
+                    }
                     None if name == "contextlib" => {
                         return Flow::Raise(Throw::new(
                             ExcKind::ModuleNotFoundError,

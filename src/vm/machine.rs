@@ -157,6 +157,14 @@ pub struct Vm {
     /// The data-race detector (`--races`, `vm/races.rs`). `None` runs the interpreter's copy
     /// of the hot loop without its checks.
     pub races: Option<Box<crate::vm::races::RaceDetector>>,
+    /// stdlib: the Python-written modules linked in, and which of them have been imported
+    /// (bit `i` for `py_modules[i]`: its body ran, or is running).
+    pub py_modules: Rc<Vec<crate::vm::pymodules::LinkedModule>>,
+    pub modules_loaded: u64,
+    /// stdlib: `threading._register_atexit`'s functions, run by the main thread when it
+    /// ends, last registered first, before the interpreter waits for the other threads
+    /// (CPython's `threading._shutdown`).
+    pub atexit: Vec<Value>,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
@@ -188,6 +196,7 @@ impl Vm {
         let random = rng::stream(config.seed, rng::Stream::Random);
         let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
         rt.prelude_start = prelude.start;
+        rt.module_starts = image.modules.iter().map(|m| (m.body, m.id)).collect();
         rt.work_left = config.max_steps;
         let mut consts = Vec::with_capacity(prog.codes.len());
         for code in &prog.codes {
@@ -262,6 +271,9 @@ impl Vm {
             races: None,
             prog,
             call_site: Site::default(),
+            py_modules: image.modules.clone(),
+            modules_loaded: 0,
+            atexit: Vec::new(),
         };
         if races {
             vm.attach_race_detector(crate::vm::races::DEFAULT_MAX_LOCATIONS);
@@ -292,6 +304,7 @@ impl Vm {
             t.roots(&mut roots);
         }
         roots.extend(self.released_locks.iter().map(|&l| Value::Obj(l)));
+        roots.extend_from_slice(&self.atexit);
         self.rt.heap.collect(roots);
         self.forget_dead_items();
         if let Some(d) = self.races.as_mut() {

@@ -42,6 +42,12 @@ name_enum! {
         Functools = "functools",
         Dataclasses = "dataclasses",
         Typing = "typing",
+        // stdlib: modules written in Python (`vm/pymodules.rs`, `vm/pylib/`) and their
+        // native helpers
+        Concurrent = "concurrent",
+        ConcurrentFutures = "concurrent.futures",
+        Operator = "operator",
+        String = "string",
     }
 }
 
@@ -161,6 +167,10 @@ name_enum! {
         TypingSequence = "Sequence",
         TypingMapping = "Mapping",
         TypingClassVar = "ClassVar",
+        // stdlib: queue.SimpleQueue
+        SimpleQueue = "SimpleQueue",
+        // stdlib: threading._register_atexit
+        RegisterAtexit = "_register_atexit",
     }
 }
 
@@ -229,8 +239,9 @@ impl ModuleId {
                 MainThread,
                 ActiveCount,
                 GetIdent,
+                RegisterAtexit,
             ],
-            ModuleId::Queue => &[Queue, LifoQueue, PriorityQueue],
+            ModuleId::Queue => &[Queue, LifoQueue, PriorityQueue, SimpleQueue],
             ModuleId::Time => &[Sleep, Time, Monotonic, PerfCounter],
             ModuleId::Random => &[Random, Randint, Randrange, Choice, Uniform, Shuffle, Seed],
             ModuleId::Sys => &[
@@ -258,6 +269,12 @@ impl ModuleId {
                 TypingMapping,
                 TypingClassVar,
             ],
+            // stdlib: the Python-written modules' members are their globals
+            // (`Vm::module_member`); the native helpers' are listed here.
+            ModuleId::Concurrent
+            | ModuleId::ConcurrentFutures
+            | ModuleId::Operator
+            | ModuleId::String => &[],
         };
         if self == ModuleId::Threading && name == "enumerate" {
             return Some(ThreadingEnumerate);

@@ -111,6 +111,7 @@ pub fn is_class(n: NativeId) -> bool {
             | Queue
             | LifoQueue
             | PriorityQueue
+            | SimpleQueue
     )
 }
 

@@ -42,6 +42,8 @@ pub fn is_vm_native(id: NativeId) -> bool {
             | Queue
             | LifoQueue
             | PriorityQueue
+            | SimpleQueue
+            | RegisterAtexit
             | Sleep
             | Time
             | Monotonic
@@ -121,6 +123,16 @@ impl Vm {
             NativeId::Queue => self.new_queue(QueueKind::Fifo, args, kw)?,
             NativeId::LifoQueue => self.new_queue(QueueKind::Lifo, args, kw)?,
             NativeId::PriorityQueue => self.new_queue(QueueKind::Priority, args, kw)?,
+            NativeId::RegisterAtexit => {
+                let [f] = crate::vm::sync::bind("_register_atexit", args, kw, ["func"])?;
+                let f = crate::vm::sync::required("_register_atexit", f, "func")?;
+                self.atexit.push(f);
+                Value::None
+            }
+            NativeId::SimpleQueue => {
+                crate::vm::sync::no_args("SimpleQueue", args, kw)?;
+                self.new_queue(QueueKind::Simple, &[], &[])?
+            }
             NativeId::CurrentThread => {
                 let t = self.current;
                 self.thread_object(t)?
