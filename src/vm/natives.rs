@@ -408,6 +408,11 @@ name_enum! {
         fset = "fset",
         fdel = "fdel",
         func = "func",
+        // stdlib: Thread's old-style accessors
+        getName = "getName",
+        setName = "setName",
+        isDaemon = "isDaemon",
+        setDaemon = "setDaemon",
     }
 }
 
