@@ -48,6 +48,7 @@ name_enum! {
         ConcurrentFutures = "concurrent.futures",
         Operator = "operator",
         String = "string",
+        Collections = "collections",
     }
 }
 
@@ -274,7 +275,8 @@ impl ModuleId {
             ModuleId::Concurrent
             | ModuleId::ConcurrentFutures
             | ModuleId::Operator
-            | ModuleId::String => &[],
+            | ModuleId::String
+            | ModuleId::Collections => &[],
         };
         if self == ModuleId::Threading && name == "enumerate" {
             return Some(ThreadingEnumerate);

@@ -35,6 +35,11 @@ pub const MODULES: &[ModuleSource] = &[
         deps: &[],
     },
     ModuleSource {
+        id: ModuleId::Collections,
+        source: include_str!("pylib/collections.toy"),
+        deps: &[],
+    },
+    ModuleSource {
         id: ModuleId::String,
         source: include_str!("pylib/string.toy"),
         deps: &[],
