@@ -162,8 +162,8 @@ impl Vm {
                 format!("module '{}' has no attribute '{name}'", m.name()),
             )
         };
-        if let Some(v) = self.py_module_member(m, name) {
-            return v.ok_or_else(missing);
+        if let Some(Some(v)) = self.py_module_member(m, name) {
+            return Ok(v);
         }
         if let Some(n) = m.member(name) {
             let absent = match n {

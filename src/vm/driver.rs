@@ -181,6 +181,10 @@ impl Vm {
         if self.tracer.is_some() {
             self.trace(Hook::TurnEnd { tid, end: &end });
         }
+        if !self.stderr_buf.is_empty() {
+            let _ = err.write_all(self.stderr_buf.as_bytes());
+            self.stderr_buf.clear();
+        }
         let steps = self.steps - before;
         self.sched.turn_done(TurnDone { tid, steps });
         match end {

@@ -165,6 +165,9 @@ pub struct Vm {
     /// ends, last registered first, before the interpreter waits for the other threads
     /// (CPython's `threading._shutdown`).
     pub atexit: Vec<Value>,
+    /// stdlib: what the program wrote to stderr during the turn (`logging`), written out by
+    /// the driver when the turn ends.
+    pub stderr_buf: String,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
@@ -274,6 +277,7 @@ impl Vm {
             py_modules: image.modules.clone(),
             modules_loaded: 0,
             atexit: Vec::new(),
+            stderr_buf: String::new(),
         };
         if races {
             vm.attach_race_detector(crate::vm::races::DEFAULT_MAX_LOCATIONS);

@@ -49,6 +49,7 @@ name_enum! {
         Operator = "operator",
         String = "string",
         Collections = "collections",
+        Logging = "logging",
     }
 }
 
@@ -172,6 +173,10 @@ name_enum! {
         SimpleQueue = "SimpleQueue",
         // stdlib: threading._register_atexit
         RegisterAtexit = "_register_atexit",
+        // stdlib: the native helpers of the Python-written `logging`
+        StderrWrite = "_stderr_write",
+        CurrentException = "_current_exception",
+        FormatException = "_format_exception",
     }
 }
 
@@ -277,6 +282,7 @@ impl ModuleId {
             | ModuleId::Operator
             | ModuleId::String
             | ModuleId::Collections => &[],
+            ModuleId::Logging => &[StderrWrite, CurrentException, FormatException],
         };
         if self == ModuleId::Threading && name == "enumerate" {
             return Some(ThreadingEnumerate);

@@ -30,6 +30,11 @@ pub const MODULES: &[ModuleSource] = &[
         deps: &[],
     },
     ModuleSource {
+        id: ModuleId::Logging,
+        source: include_str!("pylib/logging.toy"),
+        deps: &[],
+    },
+    ModuleSource {
         id: ModuleId::Operator,
         source: include_str!("pylib/operator.toy"),
         deps: &[],

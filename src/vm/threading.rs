@@ -44,6 +44,9 @@ pub fn is_vm_native(id: NativeId) -> bool {
             | PriorityQueue
             | SimpleQueue
             | RegisterAtexit
+            | StderrWrite
+            | CurrentException
+            | FormatException
             | Sleep
             | Time
             | Monotonic
@@ -128,6 +131,23 @@ impl Vm {
                 let f = crate::vm::sync::required("_register_atexit", f, "func")?;
                 self.atexit.push(f);
                 Value::None
+            }
+            NativeId::StderrWrite => {
+                let [s] = crate::vm::sync::bind("_stderr_write", args, kw, ["s"])?;
+                let s = crate::vm::sync::required("_stderr_write", s, "s")?;
+                let text = format::str_of(&self.rt, s)?;
+                self.stderr_buf.push_str(&text);
+                Value::None
+            }
+            NativeId::CurrentException => {
+                crate::vm::sync::no_args("_current_exception", args, kw)?;
+                self.threads[self.current as usize].exc_info
+            }
+            NativeId::FormatException => {
+                let [e] = crate::vm::sync::bind("_format_exception", args, kw, ["exc"])?;
+                let e = crate::vm::sync::required("_format_exception", e, "exc")?;
+                let text = crate::vm::traceback::format_exception(&self.rt, e);
+                self.rt.new_str(text.trim_end_matches('\n'))?
             }
             NativeId::SimpleQueue => {
                 crate::vm::sync::no_args("SimpleQueue", args, kw)?;
