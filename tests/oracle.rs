@@ -15,6 +15,7 @@ const SCHEDULE_DEPENDENT: &[&str] = &[
     "bank_account_property_race.toy",
     "lesson_lost_update.toy",
     "lock_turns.toy",
+    "executor_race.toy",
 ];
 
 /// Programs that deadlock on purpose: CPython hangs on them, gilvm reports the deadlock
