@@ -151,6 +151,16 @@ fn programs_without_the_import_pay_nothing() {
     let plain = gilvm::compile_source("p.toy", "print(1)\n").expect("compiles");
     let img = gilvm::run::image(&plain).expect("links");
     assert!(img.modules.is_empty());
+    // `threading` is native; its Python-written `Timer` comes only with a program naming it.
+    let threads =
+        gilvm::compile_source("p.toy", "import threading\nthreading.Lock()\n").expect("compiles");
+    assert!(gilvm::run::image(&threads)
+        .expect("links")
+        .modules
+        .is_empty());
+    let timer =
+        gilvm::compile_source("p.toy", "import threading\nthreading.Timer\n").expect("compiles");
+    assert_eq!(gilvm::run::image(&timer).expect("links").modules.len(), 1);
     assert!(!img.program.names.iter().any(|n| n.contains(':')));
     let with = gilvm::compile_source("p.toy", "import concurrent.futures\n").expect("compiles");
     let img2 = gilvm::run::image(&with).expect("links");

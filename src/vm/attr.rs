@@ -178,7 +178,16 @@ impl Vm {
             }
             return Ok(Value::Native(n));
         }
-        module_exception(m, name).ok_or_else(missing)
+        if let Some(v) = module_exception(m, name) {
+            return Ok(v);
+        }
+        // stdlib: a native module's members written in Python (`threading.Timer`).
+        if let Some(ext) = crate::vm::pymodules::extension_of(m) {
+            if let Some(Some(v)) = self.py_module_member(ext, name) {
+                return Ok(v);
+            }
+        }
+        Err(missing())
     }
 }
 
@@ -186,6 +195,7 @@ impl Vm {
     /// stdlib: the body of the Python-written module `m` if this import must run it (its
     /// first), marking it run.
     pub fn module_body_to_run(&mut self, m: ModuleId) -> Option<crate::bytecode::CodeId> {
+        let m = crate::vm::pymodules::extension_of(m).unwrap_or(m);
         let i = self.py_modules.iter().position(|l| l.id == m)?;
         if self.modules_loaded & (1 << i) != 0 {
             return None;

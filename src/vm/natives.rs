@@ -50,6 +50,8 @@ name_enum! {
         String = "string",
         Collections = "collections",
         Logging = "logging",
+        // The Python-written part of `threading` (`Timer`), found through `threading`.
+        ThreadingPy = "threading._py",
     }
 }
 
@@ -281,7 +283,8 @@ impl ModuleId {
             | ModuleId::ConcurrentFutures
             | ModuleId::Operator
             | ModuleId::String
-            | ModuleId::Collections => &[],
+            | ModuleId::Collections
+            | ModuleId::ThreadingPy => &[],
             ModuleId::Logging => &[StderrWrite, CurrentException, FormatException],
         };
         if self == ModuleId::Threading && name == "enumerate" {

@@ -20,40 +20,67 @@ pub struct ModuleSource {
     pub source: &'static str,
     /// Python-written modules it imports (linked with it).
     pub deps: &'static [ModuleId],
+    /// The native module whose members it completes (`threading`'s `Timer`): its body runs
+    /// on that module's first import, and that module's missing members are its globals.
+    pub extends: Option<ModuleId>,
+    /// For a module that `extends` another: the names that make a program need it.
+    pub wanted_for: &'static [&'static str],
 }
 
 /// Every module gilvm writes in Python.
 pub const MODULES: &[ModuleSource] = &[
     ModuleSource {
+        id: ModuleId::ThreadingPy,
+        source: include_str!("pylib/threading_timer.toy"),
+        deps: &[],
+        extends: Some(ModuleId::Threading),
+        wanted_for: &["Timer"],
+    },
+    ModuleSource {
         id: ModuleId::ConcurrentFutures,
         source: include_str!("pylib/concurrent_futures.toy"),
         deps: &[],
+        extends: None,
+        wanted_for: &[],
     },
     ModuleSource {
         id: ModuleId::Logging,
         source: include_str!("pylib/logging.toy"),
         deps: &[],
+        extends: None,
+        wanted_for: &[],
     },
     ModuleSource {
         id: ModuleId::Operator,
         source: include_str!("pylib/operator.toy"),
         deps: &[],
+        extends: None,
+        wanted_for: &[],
     },
     ModuleSource {
         id: ModuleId::Collections,
         source: include_str!("pylib/collections.toy"),
         deps: &[],
+        extends: None,
+        wanted_for: &[],
     },
     ModuleSource {
         id: ModuleId::String,
         source: include_str!("pylib/string.toy"),
         deps: &[],
+        extends: None,
+        wanted_for: &[],
     },
 ];
 
 /// The Python source of `m`, if gilvm writes it in Python.
 pub fn source(m: ModuleId) -> Option<&'static ModuleSource> {
     MODULES.iter().find(|s| s.id == m)
+}
+
+/// The Python-written module completing the native module `m`, if any.
+pub fn extension_of(m: ModuleId) -> Option<ModuleId> {
+    MODULES.iter().find(|s| s.extends == Some(m)).map(|s| s.id)
 }
 
 /// The package a dotted module sits in (`concurrent` for `concurrent.futures`), whose
@@ -84,6 +111,27 @@ pub fn needed(program: &Program) -> Vec<ModuleId> {
                 {
                     add(m, &mut want);
                 }
+            }
+        }
+    }
+    // A module completing a native one, when the program imports that one and names one of
+    // its members.
+    for s in MODULES {
+        if let Some(base) = s.extends {
+            let imports_base = program.codes.iter().any(|c| {
+                c.instrs.iter().any(|ins| {
+                    ins.op == Opcode::IMPORT_NAME
+                        && program.names.get(ins.arg as usize).map(String::as_str)
+                            == Some(base.name())
+                })
+            });
+            if imports_base
+                && program
+                    .names
+                    .iter()
+                    .any(|n| s.wanted_for.contains(&n.as_str()))
+            {
+                add(s.id, &mut want);
             }
         }
     }
@@ -177,7 +225,9 @@ pub fn mangle(m: ModuleId, mut prog: Program) -> CompiledModule {
 /// `Rt::module_starts`.
 pub fn module_of(starts: &[(u32, ModuleId)], code: u32) -> Option<(String, &'static str)> {
     let (_, m) = starts.iter().rev().find(|(s, _)| *s <= code)?;
-    Some((format!("<gilvm {}>", m.name()), source(*m)?.source))
+    let src = source(*m)?;
+    let shown = src.extends.unwrap_or(*m);
+    Some((format!("<gilvm {}>", shown.name()), src.source))
 }
 
 /// A Python-written module as linked into a program.
