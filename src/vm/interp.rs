@@ -1537,6 +1537,14 @@ impl Vm {
             }
             Opcode::UNPACK_SEQUENCE => {
                 let seq = pop!();
+                // stdlib: an instance whose class defines `__iter__` unpacks through it.
+                if dunder::is_instance(&self.rt, seq)
+                    && dunder::method(&self.rt, seq, self.rt.special.iter).is_some()
+                {
+                    let f =
+                        tri!(self.prelude_function(crate::vm::prelude::PreludeFn::UnpackIterable));
+                    return dunder!(f, [seq], Then::Unpack(ins.arg));
+                }
                 let items = tri!(ops::unpack(&mut self.rt, seq, ins.arg as usize));
                 stack.extend(items.into_iter().rev());
                 Flow::Next

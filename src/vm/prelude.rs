@@ -68,10 +68,12 @@ pub enum PreludeFn {
     ContainsObjects,
     FindEqualKey,
     BuildDict,
+    // stdlib
+    UnpackIterable,
 }
 
 impl PreludeFn {
-    pub const ALL: [PreludeFn; 19] = [
+    pub const ALL: [PreludeFn; 20] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
@@ -91,6 +93,7 @@ impl PreludeFn {
         PreludeFn::ContainsObjects,
         PreludeFn::FindEqualKey,
         PreludeFn::BuildDict,
+        PreludeFn::UnpackIterable,
     ];
 
     pub fn name(self) -> &'static str {
@@ -114,6 +117,7 @@ impl PreludeFn {
             PreludeFn::ContainsObjects => "contains_objects",
             PreludeFn::FindEqualKey => "find_equal_key",
             PreludeFn::BuildDict => "build_dict",
+            PreludeFn::UnpackIterable => "unpack_iterable",
         }
     }
 }
