@@ -167,3 +167,23 @@ fn programs_without_the_import_pay_nothing() {
     assert_eq!(img2.modules.len(), 1);
     assert!(img2.program.codes.len() > img.program.codes.len());
 }
+
+/// Every way of importing the package works; what gilvm cannot run says so.
+#[test]
+fn import_forms_and_what_is_not_provided() {
+    let src = r#"
+from concurrent import futures
+import concurrent.futures as cf
+import concurrent.futures
+with futures.ThreadPoolExecutor(2) as ex:
+    print(ex.submit(abs, -3).result(), cf.Future is futures.Future,
+          concurrent.futures.wait is cf.wait)
+"#;
+    check(src, "3 True True\n");
+    same_as_python(src);
+    check_stderr(
+        "from concurrent.futures import ProcessPoolExecutor\nProcessPoolExecutor()\n",
+        1,
+        &["NotImplementedError: ProcessPoolExecutor is not provided by gilvm (it runs one process); use ThreadPoolExecutor"],
+    );
+}

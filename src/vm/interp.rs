@@ -2019,7 +2019,14 @@ impl Vm {
                             Some(p) if fromlist == Value::None => p,
                             _ => m,
                         };
-                        if let Some(body) = self.module_body_to_run(m) {
+                        // `from concurrent import futures` runs the module it names.
+                        let run = match m {
+                            crate::vm::natives::ModuleId::Concurrent if fromlist != Value::None => {
+                                crate::vm::natives::ModuleId::ConcurrentFutures
+                            }
+                            _ => m,
+                        };
+                        if let Some(body) = self.module_body_to_run(run) {
                             let f = tri!(self.rt.alloc(Obj::Function(crate::vm::heap::Function {
                                 code: body,
                                 defaults: Vec::new(),

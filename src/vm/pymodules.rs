@@ -109,6 +109,11 @@ pub fn needed(program: &Program) -> Vec<ModuleId> {
                     .get(ins.arg as usize)
                     .and_then(|n| ModuleId::from_str(n))
                 {
+                    // `from concurrent import futures`
+                    let m = match m {
+                        ModuleId::Concurrent => ModuleId::ConcurrentFutures,
+                        m => m,
+                    };
                     add(m, &mut want);
                 }
             }
