@@ -59,11 +59,12 @@ fn temp(name: &str) -> PathBuf {
 }
 
 /// Programs of `programs/` whose races are the lesson.
-const RACY: [&str; 4] = [
+const RACY: [&str; 5] = [
     "counter_race.toy",
     "lesson_lost_update.toy",
     "bank_account_race.toy",
     "bank_account_property_race.toy",
+    "executor_race.toy",
 ];
 
 #[test]
