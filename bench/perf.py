@@ -54,6 +54,8 @@ PROGRAMS = [
     ("l/fib", "l_fib.py", [], 0.5, None, None, True, "recursion: fib(25)"),
     ("l/classes", "l_classes.py", [], 0.5, None, None, True,
      "instance attributes and method calls"),
+    ("l/executor", "l_executor.py", [], 0.5, None, None, True,
+     "ThreadPoolExecutor: 20,000 submits and results, then a 5,000-item map"),
 ]
 
 # Cost flatness: the same total work split over more threads, once unlocked and once locked.

@@ -88,10 +88,10 @@ fn access_view(vm: &Vm, a: &RaceAccess) -> AccessView {
     let code = &prog.codes[a.code as usize];
     let line = line_of(prog, a.code, a.pc);
     let (file, text) = if a.code >= vm.prelude.start {
-        (
+        crate::vm::pymodules::module_of(&vm.rt.module_starts, a.code).unwrap_or((
             crate::vm::prelude::FILENAME.to_string(),
             crate::vm::prelude::SOURCE,
-        )
+        ))
     } else {
         (prog.filename.clone(), prog.source.as_str())
     };

@@ -145,7 +145,35 @@ pub fn prelude(full: bool) -> &'static Program {
 /// `program` linked with the prelude and checked: what every VM of the program runs (see
 /// [`Image`]). Build it once per program; `Vm::new(&image.local(), …)` per run.
 pub fn image(program: &Program) -> Result<Image, String> {
-    Image::link(program, prelude(crate::vm::prelude::needs_classes(program)))
+    let modules: Vec<&crate::vm::pymodules::CompiledModule> = crate::vm::pymodules::needed(program)
+        .into_iter()
+        .map(py_module)
+        .collect();
+    // The Python-written modules are made of classes.
+    let full = !modules.is_empty() || crate::vm::prelude::needs_classes(program);
+    Image::link_with(program, prelude(full), &modules)
+}
+
+/// A Python-written standard module (`vm/pymodules.rs`), compiled on first use and kept for
+/// the process.
+pub fn py_module(m: crate::vm::natives::ModuleId) -> &'static crate::vm::pymodules::CompiledModule {
+    use crate::vm::pymodules::{mangle, MODULES};
+    static CELLS: [OnceLock<crate::vm::pymodules::CompiledModule>; 16] =
+        [const { OnceLock::new() }; 16];
+    let i = MODULES.iter().position(|s| s.id == m).unwrap_or(0);
+    CELLS[i].get_or_init(|| {
+        let src = &MODULES[i];
+        // gilvm's own fixed source, covered by a test: failing to compile it is a build
+        // defect, never a consequence of user input.
+        let prog =
+            crate::compile_source(crate::vm::prelude::FILENAME, src.source).unwrap_or_else(|e| {
+                panic!(
+                    "internal error: module {} does not compile: {e:?}",
+                    src.id.name()
+                )
+            });
+        mangle(src.id, prog)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

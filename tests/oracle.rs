@@ -16,6 +16,7 @@ const SCHEDULE_DEPENDENT: &[&str] = &[
     "lesson_lost_update.toy",
     "lock_turns.toy",
     "inventory_synchronized.toy",
+    "executor_race.toy",
 ];
 
 /// Programs that deadlock on purpose: CPython hangs on them, gilvm reports the deadlock

@@ -59,12 +59,13 @@ fn temp(name: &str) -> PathBuf {
 }
 
 /// Programs of `programs/` whose races are the lesson.
-const RACY: [&str; 5] = [
+const RACY: [&str; 6] = [
     "counter_race.toy",
     "lesson_lost_update.toy",
     "bank_account_race.toy",
     "bank_account_property_race.toy",
     "inventory_synchronized.toy",
+    "executor_race.toy",
 ];
 
 #[test]

@@ -169,6 +169,9 @@ impl Vm {
                 format!("module '{}' has no attribute '{name}'", m.name()),
             )
         };
+        if let Some(Some(v)) = self.py_module_member(m, name) {
+            return Ok(v);
+        }
         if let Some(n) = m.member(name) {
             let absent = match n {
                 NativeId::SetCheckInterval => !self.gil.has_check_interval(),
@@ -182,7 +185,44 @@ impl Vm {
             }
             return Ok(Value::Native(n));
         }
-        module_exception(m, name).ok_or_else(missing)
+        if let Some(v) = module_exception(m, name) {
+            return Ok(v);
+        }
+        // stdlib: a native module's members written in Python (`threading.Timer`).
+        if let Some(ext) = crate::vm::pymodules::extension_of(m) {
+            if let Some(Some(v)) = self.py_module_member(ext, name) {
+                return Ok(v);
+            }
+        }
+        Err(missing())
+    }
+}
+
+impl Vm {
+    /// stdlib: the body of the Python-written module `m` if this import must run it (its
+    /// first), marking it run.
+    pub fn module_body_to_run(&mut self, m: ModuleId) -> Option<crate::bytecode::CodeId> {
+        let m = crate::vm::pymodules::extension_of(m).unwrap_or(m);
+        let i = self.py_modules.iter().position(|l| l.id == m)?;
+        if self.modules_loaded & (1 << i) != 0 {
+            return None;
+        }
+        self.modules_loaded |= 1 << i;
+        Some(self.py_modules[i].body)
+    }
+
+    /// stdlib: `name` in a Python-written module (`None` if `m` is not one): its global, or
+    /// `Some(None)` when it has none of that name; `futures` in the package `concurrent`.
+    fn py_module_member(&self, m: ModuleId, name: &str) -> Option<Option<Value>> {
+        if m == ModuleId::Concurrent {
+            return Some((name == "futures").then_some(Value::Module(ModuleId::ConcurrentFutures)));
+        }
+        let l = self.py_modules.iter().find(|l| l.id == m)?;
+        Some(
+            l.member(name)
+                .map(|slot| self.globals[slot as usize].value)
+                .filter(|v| *v != Value::Undef),
+        )
     }
 }
 

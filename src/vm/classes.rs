@@ -1097,6 +1097,26 @@ impl Vm {
                 }
             }
         }
+        // stdlib: `C.__name__ = …` / `C.__qualname__ = …` rename the class, as in Python
+        // (`collections.namedtuple` names the class it makes this way).
+        let d = self.rt.dunders;
+        if (name == d.name || name == d.qualname) && matches!(self.rt.heap.get(id), Obj::Class(_)) {
+            let Value::Obj(s) = v else {
+                return Err(Throw::type_error("can only assign string to __name__"));
+            };
+            let Obj::Str(s) = self.rt.heap.get(s) else {
+                return Err(Throw::type_error("can only assign string to __name__"));
+            };
+            let s = s.to_string();
+            if let Obj::Class(c) = self.rt.heap.get_mut(id) {
+                if name == d.name {
+                    c.name = s;
+                } else {
+                    c.qualname = s;
+                }
+            }
+            return Ok(true);
+        }
         Ok(match self.rt.heap.get_mut(id) {
             Obj::Instance(inst) => {
                 inst.attrs

@@ -183,6 +183,10 @@ impl Vm {
         if self.tracer.is_some() {
             self.trace(Hook::TurnEnd { tid, end: &end });
         }
+        if !self.stderr_buf.is_empty() {
+            let _ = err.write_all(self.stderr_buf.as_bytes());
+            self.stderr_buf.clear();
+        }
         let steps = self.steps - before;
         self.sched.turn_done(TurnDone { tid, steps });
         match end {
@@ -192,7 +196,11 @@ impl Vm {
             }
             SliceEnd::Budget => self.drive.preempted = Some(tid),
             SliceEnd::Gc | SliceEnd::Blocked | SliceEnd::Tick => {}
-            SliceEnd::Finished => self.on_thread_finished(tid),
+            SliceEnd::Finished => {
+                if !self.run_atexit(tid) {
+                    self.on_thread_finished(tid)
+                }
+            }
             SliceEnd::Died(exc) => {
                 if let Some(c) = self.crash_of(tid, exc) {
                     self.crashes.push(c);
@@ -201,7 +209,9 @@ impl Vm {
                 if tid == 0 {
                     self.drive.ending = Some(Ending::MainException(code));
                 }
-                self.on_thread_finished(tid);
+                if !self.run_atexit(tid) {
+                    self.on_thread_finished(tid);
+                }
             }
         }
         if let Some(msg) = self.sched.diverged() {

@@ -200,6 +200,12 @@ pub enum Then {
         args: ObjId,
         kwargs: ObjId,
     },
+    /// stdlib: a Python-written module's body ran for `import`: the module (or, for
+    /// `import concurrent.futures`, its package) is what the import pushes.
+    Import(crate::vm::natives::ModuleId),
+    /// stdlib: `UNPACK_SEQUENCE` of `n` over an instance: the prelude's `unpack_iterable`
+    /// made a list of it; its items are pushed last first, if there are `n`.
+    Unpack(u32),
 }
 
 impl Then {
@@ -406,6 +412,30 @@ impl Vm {
         match then {
             Then::Value | Then::ForIter { .. } | Then::NextDefault(_) => push(stack, v),
             Then::Discard => Ok(CallDone::Value),
+            Then::Import(m) => push(stack, Value::Module(m)),
+            Then::Unpack(n) => {
+                let items = match v {
+                    Value::Obj(id) => match self.rt.heap.get(id) {
+                        Obj::List(items) => items.clone(),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                let n = n as usize;
+                if items.len() < n {
+                    return Err(Throw::value_error(format!(
+                        "not enough values to unpack (expected {n}, got {})",
+                        items.len()
+                    )));
+                }
+                if items.len() > n {
+                    return Err(Throw::value_error(format!(
+                        "too many values to unpack (expected {n})"
+                    )));
+                }
+                stack.extend(items.into_iter().rev());
+                Ok(CallDone::Value)
+            }
             Then::Binary { op, a, b, stage } => {
                 if !not_implemented(v) {
                     return push(stack, v);

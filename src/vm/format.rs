@@ -390,6 +390,7 @@ fn native_repr(n: NativeId) -> String {
     let module = match n {
         Thread | Semaphore | BoundedSemaphore | Condition | Event | Barrier => "threading.",
         Queue | LifoQueue | PriorityQueue => "queue.",
+        SimpleQueue => "_queue.",
         _ => "",
     };
     if n.is_type() || is_class(n) {
@@ -707,7 +708,14 @@ fn sync_repr(rt: &Rt, s: &SyncObj, id: ObjId) -> String {
             b.waiting.len() + b.runner.is_some() as usize,
             b.parties
         ),
-        SyncObj::Queue(q) => format!("<queue.{} object at {addr:#x}>", q.kind.name()),
+        SyncObj::Queue(q) => {
+            let module = if q.kind == crate::vm::sync::queue::QueueKind::Simple {
+                "_queue"
+            } else {
+                "queue"
+            };
+            format!("<{module}.{} object at {addr:#x}>", q.kind.name())
+        }
     }
 }
 

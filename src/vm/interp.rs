@@ -1545,6 +1545,14 @@ impl Vm {
             }
             Opcode::UNPACK_SEQUENCE => {
                 let seq = pop!();
+                // stdlib: an instance whose class defines `__iter__` unpacks through it.
+                if dunder::is_instance(&self.rt, seq)
+                    && dunder::method(&self.rt, seq, self.rt.special.iter).is_some()
+                {
+                    let f =
+                        tri!(self.prelude_function(crate::vm::prelude::PreludeFn::UnpackIterable));
+                    return dunder!(f, [seq], Then::Unpack(ins.arg));
+                }
                 let items = tri!(ops::unpack(&mut self.rt, seq, ins.arg as usize));
                 stack.extend(items.into_iter().rev());
                 Flow::Next
@@ -2061,11 +2069,36 @@ impl Vm {
                 Flow::Next
             }
             Opcode::IMPORT_NAME => {
-                let _fromlist = pop!();
+                let fromlist = pop!();
                 let _level = pop!();
                 let name = &prog.names[ins.arg as usize];
                 match crate::vm::natives::ModuleId::from_str(name) {
-                    Some(m) => stack.push(Value::Module(m)),
+                    Some(m) => {
+                        // `import concurrent.futures` binds the package; `from … import`
+                        // and `import … as` want the module itself.
+                        let push = match crate::vm::pymodules::package_of(m) {
+                            Some(p) if fromlist == Value::None => p,
+                            _ => m,
+                        };
+                        // `from concurrent import futures` runs the module it names.
+                        let run = match m {
+                            crate::vm::natives::ModuleId::Concurrent if fromlist != Value::None => {
+                                crate::vm::natives::ModuleId::ConcurrentFutures
+                            }
+                            _ => m,
+                        };
+                        if let Some(body) = self.module_body_to_run(run) {
+                            let f = tri!(self.rt.alloc(Obj::Function(crate::vm::heap::Function {
+                                code: body,
+                                defaults: Vec::new(),
+                                kwdefaults: None,
+                                closure: Vec::new(),
+                                attrs: None,
+                            })));
+                            return dunder!(f, [], Then::Import(push));
+                        }
+                        stack.push(Value::Module(push))
+                    }
                     None if name == "contextlib" => {
                         return Flow::Raise(Throw::new(
                             ExcKind::ModuleNotFoundError,

@@ -99,6 +99,28 @@ impl Vm {
         }
     }
 
+    /// stdlib: the main thread (`tid` 0) ended its program: if a function registered with
+    /// `threading._register_atexit` is left, the thread goes on by calling it (the last
+    /// registered first), as CPython's `threading._shutdown` does before joining the
+    /// threads. True when it did.
+    pub fn run_atexit(&mut self, tid: Tid) -> bool {
+        if tid != 0 {
+            return false;
+        }
+        let Some(f) = self.atexit.pop() else {
+            return false;
+        };
+        let t = &mut self.threads[0];
+        t.frames.clear();
+        t.stack.clear();
+        t.start = Some(Box::new(crate::vm::thread::StartCall {
+            target: f,
+            args: Vec::new(),
+            kwargs: None,
+        }));
+        true
+    }
+
     /// A thread ended: wake its joiners.
     pub fn on_thread_finished(&mut self, tid: Tid) {
         self.threads[tid as usize].state = ThreadState::Finished;

@@ -159,6 +159,17 @@ pub struct Vm {
     pub races: Option<Box<crate::vm::races::RaceDetector>>,
     /// Threads an uncaught exception ended (not the main thread), in the order they died.
     pub crashes: Vec<crate::vm::crash::Crash>,
+    /// stdlib: the Python-written modules linked in, and which of them have been imported
+    /// (bit `i` for `py_modules[i]`: its body ran, or is running).
+    pub py_modules: Rc<Vec<crate::vm::pymodules::LinkedModule>>,
+    pub modules_loaded: u64,
+    /// stdlib: `threading._register_atexit`'s functions, run by the main thread when it
+    /// ends, last registered first, before the interpreter waits for the other threads
+    /// (CPython's `threading._shutdown`).
+    pub atexit: Vec<Value>,
+    /// stdlib: what the program wrote to stderr during the turn (`logging`), written out by
+    /// the driver when the turn ends.
+    pub stderr_buf: String,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
@@ -190,6 +201,7 @@ impl Vm {
         let random = rng::stream(config.seed, rng::Stream::Random);
         let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
         rt.prelude_start = prelude.start;
+        rt.module_starts = image.modules.iter().map(|m| (m.body, m.id)).collect();
         rt.work_left = config.max_steps;
         let mut consts = Vec::with_capacity(prog.codes.len());
         for code in &prog.codes {
@@ -265,6 +277,10 @@ impl Vm {
             crashes: Vec::new(),
             prog,
             call_site: Site::default(),
+            py_modules: image.modules.clone(),
+            modules_loaded: 0,
+            atexit: Vec::new(),
+            stderr_buf: String::new(),
         };
         if races {
             vm.attach_race_detector(crate::vm::races::DEFAULT_MAX_LOCATIONS);
@@ -295,6 +311,7 @@ impl Vm {
             t.roots(&mut roots);
         }
         roots.extend(self.released_locks.iter().map(|&l| Value::Obj(l)));
+        roots.extend_from_slice(&self.atexit);
         self.rt.heap.collect(roots);
         self.forget_dead_items();
         if let Some(d) = self.races.as_mut() {

@@ -37,6 +37,7 @@ pub mod observe;
 pub mod ops;
 pub mod prefetch;
 pub mod prelude;
+pub mod pymodules;
 pub mod pynames;
 pub mod races;
 pub mod rng;
@@ -128,6 +129,8 @@ pub struct Rt {
     pub program: Rc<Program>,
     /// Code objects from this index on are the prelude's.
     pub prelude_start: u32,
+    /// stdlib: where each Python-written module's code objects start, in order.
+    pub module_starts: Vec<(u32, natives::ModuleId)>,
     /// The `random` module's generator: a ChaCha8 stream of its own, seeded from the run's
     /// seed, so program randomness never perturbs the schedule. Sample it only through
     /// `rng.rs`'s bounded functions (never `rand`'s samplers, which change across versions).
@@ -164,6 +167,7 @@ impl Rt {
             heap: Heap::new(heap_limit),
             stdout,
             prelude_start: program.codes.len() as u32,
+            module_starts: Vec::new(),
             program,
             random,
             work_left: u64::MAX,

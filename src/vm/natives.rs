@@ -42,6 +42,16 @@ name_enum! {
         Functools = "functools",
         Dataclasses = "dataclasses",
         Typing = "typing",
+        // stdlib: modules written in Python (`vm/pymodules.rs`, `vm/pylib/`) and their
+        // native helpers
+        Concurrent = "concurrent",
+        ConcurrentFutures = "concurrent.futures",
+        Operator = "operator",
+        String = "string",
+        Collections = "collections",
+        Logging = "logging",
+        // The Python-written part of `threading` (`Timer`), found through `threading`.
+        ThreadingPy = "threading._py",
     }
 }
 
@@ -167,6 +177,14 @@ name_enum! {
         TypingSequence = "Sequence",
         TypingMapping = "Mapping",
         TypingClassVar = "ClassVar",
+        // stdlib: queue.SimpleQueue
+        SimpleQueue = "SimpleQueue",
+        // stdlib: threading._register_atexit
+        RegisterAtexit = "_register_atexit",
+        // stdlib: the native helpers of the Python-written `logging`
+        StderrWrite = "_stderr_write",
+        CurrentException = "_current_exception",
+        FormatException = "_format_exception",
     }
 }
 
@@ -236,8 +254,9 @@ impl ModuleId {
                 MainThread,
                 ActiveCount,
                 GetIdent,
+                RegisterAtexit,
             ],
-            ModuleId::Queue => &[Queue, LifoQueue, PriorityQueue],
+            ModuleId::Queue => &[Queue, LifoQueue, PriorityQueue, SimpleQueue],
             ModuleId::Time => &[Sleep, Time, Monotonic, PerfCounter],
             ModuleId::Random => &[Random, Randint, Randrange, Choice, Uniform, Shuffle, Seed],
             ModuleId::Sys => &[
@@ -265,6 +284,15 @@ impl ModuleId {
                 TypingMapping,
                 TypingClassVar,
             ],
+            // stdlib: the Python-written modules' members are their globals
+            // (`Vm::module_member`); the native helpers' are listed here.
+            ModuleId::Concurrent
+            | ModuleId::ConcurrentFutures
+            | ModuleId::Operator
+            | ModuleId::String
+            | ModuleId::Collections
+            | ModuleId::ThreadingPy => &[],
+            ModuleId::Logging => &[StderrWrite, CurrentException, FormatException],
         };
         if self == ModuleId::Threading && name == "enumerate" {
             return Some(ThreadingEnumerate);
@@ -398,6 +426,11 @@ name_enum! {
         fset = "fset",
         fdel = "fdel",
         func = "func",
+        // stdlib: Thread's old-style accessors
+        getName = "getName",
+        setName = "setName",
+        isDaemon = "isDaemon",
+        setDaemon = "setDaemon",
     }
 }
 

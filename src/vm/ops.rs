@@ -113,6 +113,7 @@ pub fn is_class(n: NativeId) -> bool {
             | Queue
             | LifoQueue
             | PriorityQueue
+            | SimpleQueue
     )
 }
 

@@ -74,10 +74,12 @@ pub enum PreludeFn {
     DictGetObjects,
     DictSetdefaultObjects,
     DictPopObjects,
+    // stdlib
+    UnpackIterable,
 }
 
 impl PreludeFn {
-    pub const ALL: [PreludeFn; 25] = [
+    pub const ALL: [PreludeFn; 26] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
@@ -103,6 +105,7 @@ impl PreludeFn {
         PreludeFn::DictGetObjects,
         PreludeFn::DictSetdefaultObjects,
         PreludeFn::DictPopObjects,
+        PreludeFn::UnpackIterable,
     ];
 
     pub fn name(self) -> &'static str {
@@ -132,6 +135,7 @@ impl PreludeFn {
             PreludeFn::DictGetObjects => "dict_get_objects",
             PreludeFn::DictSetdefaultObjects => "dict_setdefault_objects",
             PreludeFn::DictPopObjects => "dict_pop_objects",
+            PreludeFn::UnpackIterable => "unpack_iterable",
         }
     }
 }
@@ -183,6 +187,8 @@ pub struct Image {
     pub attr_of: Vec<Option<AttrSym>>,
     /// Built-in value of each name id (`Undef` if none): consulted when a global is unset.
     pub builtins: Vec<Value>,
+    /// The Python-written standard modules linked in (`vm/pymodules.rs`).
+    pub modules: Vec<crate::vm::pymodules::LinkedModule>,
 }
 
 impl Image {
@@ -190,19 +196,39 @@ impl Image {
     /// fused runs, checks the control flow and builds the name tables. An error is an internal
     /// one (the compiler made bytecode the interpreter must not run).
     pub fn link(user: &Program, prelude: &Program) -> Result<Image, String> {
+        Image::link_with(user, prelude, &[])
+    }
+
+    /// [`Image::link`], with the Python-written modules `modules` linked after the prelude.
+    pub fn link_with(
+        user: &Program,
+        prelude: &Program,
+        modules: &[&crate::vm::pymodules::CompiledModule],
+    ) -> Result<Image, String> {
         let mut program = user.clone();
         let prelude = Prelude::link(&mut program, prelude);
+        let modules = modules
+            .iter()
+            .map(|m| crate::vm::pymodules::LinkedModule::link(&mut program, m))
+            .collect();
         program.mark_fused_runs();
         program
             .check_control_flow()
             .map_err(|e| format!("gilvm internal error: bad bytecode: {e}"))?;
         let attr_of = program.names.iter().map(|n| AttrSym::from_str(n)).collect();
-        let builtins = program.names.iter().map(|n| builtin_value(n)).collect();
+        // A Python-written module's renamed globals (`operator:abs`) fall back to the built-in
+        // of their own name, as a module's globals do.
+        let builtins = program
+            .names
+            .iter()
+            .map(|n| builtin_value(n.rsplit(':').next().unwrap_or(n)))
+            .collect();
         Ok(Image {
             program,
             prelude,
             attr_of,
             builtins,
+            modules,
         })
     }
 
@@ -215,6 +241,7 @@ impl Image {
             prelude: self.prelude,
             attr_of: std::rc::Rc::new(self.attr_of.clone()),
             builtins: self.builtins.clone(),
+            modules: std::rc::Rc::new(self.modules.clone()),
         }
     }
 }
@@ -226,6 +253,7 @@ pub struct LocalImage {
     pub prelude: Prelude,
     pub attr_of: std::rc::Rc<Vec<Option<AttrSym>>>,
     pub builtins: Vec<Value>,
+    pub modules: std::rc::Rc<Vec<crate::vm::pymodules::LinkedModule>>,
 }
 
 /// The built-in a global name falls back to.

@@ -42,6 +42,11 @@ pub fn is_vm_native(id: NativeId) -> bool {
             | Queue
             | LifoQueue
             | PriorityQueue
+            | SimpleQueue
+            | RegisterAtexit
+            | StderrWrite
+            | CurrentException
+            | FormatException
             | Sleep
             | Time
             | Monotonic
@@ -121,6 +126,33 @@ impl Vm {
             NativeId::Queue => self.new_queue(QueueKind::Fifo, args, kw)?,
             NativeId::LifoQueue => self.new_queue(QueueKind::Lifo, args, kw)?,
             NativeId::PriorityQueue => self.new_queue(QueueKind::Priority, args, kw)?,
+            NativeId::RegisterAtexit => {
+                let [f] = crate::vm::sync::bind("_register_atexit", args, kw, ["func"])?;
+                let f = crate::vm::sync::required("_register_atexit", f, "func")?;
+                self.atexit.push(f);
+                Value::None
+            }
+            NativeId::StderrWrite => {
+                let [s] = crate::vm::sync::bind("_stderr_write", args, kw, ["s"])?;
+                let s = crate::vm::sync::required("_stderr_write", s, "s")?;
+                let text = format::str_of(&self.rt, s)?;
+                self.stderr_buf.push_str(&text);
+                Value::None
+            }
+            NativeId::CurrentException => {
+                crate::vm::sync::no_args("_current_exception", args, kw)?;
+                self.threads[self.current as usize].exc_info
+            }
+            NativeId::FormatException => {
+                let [e] = crate::vm::sync::bind("_format_exception", args, kw, ["exc"])?;
+                let e = crate::vm::sync::required("_format_exception", e, "exc")?;
+                let text = crate::vm::traceback::format_exception(&self.rt, e);
+                self.rt.new_str(text.trim_end_matches('\n'))?
+            }
+            NativeId::SimpleQueue => {
+                crate::vm::sync::no_args("SimpleQueue", args, kw)?;
+                self.new_queue(QueueKind::Simple, &[], &[])?
+            }
             NativeId::CurrentThread => {
                 let t = self.current;
                 self.thread_object(t)?

@@ -98,8 +98,15 @@ pub fn write_entry(rt: &Rt, entry: TbEntry, out: &mut String) {
     let prog = &rt.program;
     let code = &prog.codes[entry.code as usize];
     let line = line_of(prog, entry.code, entry.pc);
+    let module_file;
     let (filename, source) = if entry.code >= rt.prelude_start {
-        (prelude::FILENAME, prelude::SOURCE)
+        match crate::vm::pymodules::module_of(&rt.module_starts, entry.code) {
+            Some((file, source)) => {
+                module_file = file;
+                (module_file.as_str(), source)
+            }
+            None => (prelude::FILENAME, prelude::SOURCE),
+        }
     } else {
         (prog.filename.as_str(), prog.source.as_str())
     };

@@ -20,7 +20,10 @@ impl Vm {
         let ty = obj.type_tag();
         use AttrSym::*;
         let ok = match ty {
-            TypeTag::Thread => matches!(attr, start | join | is_alive | run),
+            TypeTag::Thread => matches!(
+                attr,
+                start | join | is_alive | run | getName | setName | isDaemon | setDaemon
+            ),
             TypeTag::Lock => matches!(attr, acquire | release | locked | enter | exit),
             TypeTag::RLock | TypeTag::Semaphore => {
                 matches!(attr, acquire | release | enter | exit)
@@ -103,6 +106,42 @@ impl Vm {
                     _ => false,
                 };
                 Ok(Outcome::Value(Value::Bool(alive)))
+            }
+            // stdlib: the accessors CPython 3.11 keeps (deprecated) beside `name`/`daemon`.
+            AttrSym::getName | AttrSym::isDaemon => {
+                let fname = attr.name();
+                max_args(fname, args, 0)?;
+                check_kwargs(fname, kw, &[])?;
+                let which = if attr == AttrSym::getName {
+                    AttrSym::name
+                } else {
+                    AttrSym::daemon
+                };
+                Ok(Outcome::Value(
+                    self.sync_attr(id, which)?.unwrap_or(Value::None),
+                ))
+            }
+            AttrSym::setName | AttrSym::setDaemon => {
+                let fname = attr.name();
+                let pname = if attr == AttrSym::setName {
+                    "name"
+                } else {
+                    "daemonic"
+                };
+                check_kwargs(fname, kw, &[pname])?;
+                let v = arg(args, kw, 0, pname).ok_or_else(|| {
+                    Throw::type_error(format!(
+                        "Thread.{fname}() missing 1 required positional argument: '{pname}'"
+                    ))
+                })?;
+                max_args(fname, args, 1)?;
+                let which = if attr == AttrSym::setName {
+                    AttrSym::name
+                } else {
+                    AttrSym::daemon
+                };
+                self.sync_store_attr(id, which, v)?;
+                Ok(Outcome::Value(Value::None))
             }
             _ => Err(Throw::new(ExcKind::AttributeError, "no such thread method")),
         }

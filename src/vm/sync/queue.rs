@@ -27,6 +27,9 @@ pub enum QueueKind {
     Fifo,
     Lifo,
     Priority,
+    /// stdlib: `queue.SimpleQueue()`: unbounded, first in first out, without `full`,
+    /// `task_done` and `join`.
+    Simple,
 }
 
 impl QueueKind {
@@ -35,6 +38,7 @@ impl QueueKind {
             QueueKind::Fifo => "Queue",
             QueueKind::Lifo => "LifoQueue",
             QueueKind::Priority => "PriorityQueue",
+            QueueKind::Simple => "SimpleQueue",
         }
     }
 }
@@ -133,6 +137,17 @@ impl Vm {
         kw: &[(&str, Value)],
     ) -> PyResult<Outcome> {
         let truthy = |rt: &Rt, v: Option<Value>| v.is_none_or(|v| ops::truthy(rt, v));
+        if matches!(attr, AttrSym::full | AttrSym::task_done | AttrSym::join)
+            && self.queue(id)?.kind == QueueKind::Simple
+        {
+            return Err(Throw::new(
+                ExcKind::AttributeError,
+                format!(
+                    "'_queue.SimpleQueue' object has no attribute '{}'",
+                    attr.name()
+                ),
+            ));
+        }
         let v = match attr {
             AttrSym::put => {
                 let [item, block, timeout] =
@@ -282,7 +297,7 @@ impl Vm {
     fn queue_pop(&mut self, id: ObjId) -> PyResult<Option<Value>> {
         let q = self.queue(id)?;
         match q.kind {
-            QueueKind::Fifo => Ok(q.items.pop_front()),
+            QueueKind::Fifo | QueueKind::Simple => Ok(q.items.pop_front()),
             QueueKind::Lifo => Ok(q.items.pop_back()),
             QueueKind::Priority => {
                 let mut heap = std::mem::take(&mut q.items);
