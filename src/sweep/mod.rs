@@ -111,6 +111,8 @@ pub struct Outcome {
     pub lost: u64,
     /// Stores that erased at least one update.
     pub lost_stores: u64,
+    /// Stale checks acted on (the check-then-act detector, `vm/cta.rs`).
+    pub stale_checks: u64,
     /// The last line gilvm wrote to stderr (an exception, a deadlock report), if any.
     pub stderr_last: String,
 }
@@ -238,6 +240,7 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
     let seed = config.seed;
     let out = SharedBuf::default();
     let mut err: Vec<u8> = Vec::new();
+    let mut stale_checks = 0;
     let (exit, lost, lost_stores) = match Vm::new(image, config, Box::new(out.clone())) {
         Ok(mut vm) => {
             let ending = vm.run(&mut err);
@@ -247,6 +250,7 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
                 lost += t.erased.max(0) as u64;
                 stores += t.events;
             }
+            stale_checks = vm.cta.count;
             (ending.exit_code(), lost, stores)
         }
         Err(_) => {
@@ -262,6 +266,7 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
         exit,
         lost,
         lost_stores,
+        stale_checks,
         stderr_last: stderr.lines().last().unwrap_or("").to_string(),
     }
 }

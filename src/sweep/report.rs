@@ -49,6 +49,18 @@ pub struct ModelReport {
     pub stdout: Vec<OutputRow>,
     /// Exit statuses, most common first (ties: smallest seed first).
     pub exits: Vec<ExitRow>,
+    /// Check-then-act violations (`vm/cta.rs`): in how many runs, and the smallest seed.
+    pub check_then_act: CheckThenActRow,
+}
+
+/// The runs in which a thread acted on a stale check.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CheckThenActRow {
+    pub runs: u64,
+    pub share: f64,
+    /// The smallest seed with one, and the command that reproduces it.
+    pub seed: Option<u64>,
+    pub command: Option<String>,
 }
 
 /// Minimum, median (the lower one for an even number of runs) and maximum of the updates
@@ -98,6 +110,9 @@ struct Acc {
     max: Option<(u64, u64)>,
     outputs: BTreeMap<Vec<u8>, (u64, u64)>,
     exits: BTreeMap<i32, (u64, u64, String)>,
+    /// Runs with a check-then-act violation, and the first such seed.
+    stale: u64,
+    first_stale: Option<u64>,
 }
 
 impl SweepReport {
@@ -124,6 +139,10 @@ impl SweepReport {
             a.first_losing.get_or_insert(o.seed);
         } else {
             a.first_clean.get_or_insert(o.seed);
+        }
+        if o.stale_checks > 0 {
+            a.stale += 1;
+            a.first_stale.get_or_insert(o.seed);
         }
         a.lost.push(o.lost);
         if a.max.is_none_or(|(m, _)| o.lost > m) {
@@ -194,6 +213,23 @@ impl SweepReport {
         row("lost per run: max", &|m| {
             format!("{} (seed {})", grouped(m.lost.max), m.lost.max_seed)
         });
+        // Check-then-act violations (`vm/cta.rs`): rows only when some model had one, so a
+        // program without checks keeps its report as it was.
+        if ms.iter().any(|m| m.check_then_act.runs > 0) {
+            row("runs acting on stale checks", &|m| {
+                format!(
+                    "{} ({})",
+                    grouped(m.check_then_act.runs),
+                    percent(m.check_then_act.runs, m.runs)
+                )
+            });
+            row("first seed acting on one", &|m| {
+                m.check_then_act
+                    .command
+                    .clone()
+                    .unwrap_or_else(|| "—".to_string())
+            });
+        }
         row("distinct stdout", &|m| grouped(m.stdout.len() as u64));
         let mut statuses: Vec<(i32, String)> = ms
             .iter()
@@ -261,16 +297,17 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
     let interval = super::run_config(cfg, model, 0)
         .map(|r| r.model.describe_interval(r.switch_interval))
         .unwrap_or_default();
+    let check_then_act = CheckThenActRow {
+        runs: a.stale,
+        share: a.stale as f64 / runs as f64,
+        seed: a.first_stale,
+        command: a.first_stale.map(|s| replay_command(cfg, model, s)),
+    };
     ModelReport {
         model: model.to_string(),
         interval,
         runs: a.runs,
-        verdict: if a.losing > 0 {
-            "loses updates"
-        } else {
-            "never loses updates"
-        }
-        .to_string(),
+        verdict: verdict(a.losing, a.stale),
         runs_losing: a.losing,
         losing_fraction: a.losing as f64 / runs as f64,
         first_losing_seed: a.first_losing,
@@ -278,6 +315,21 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
         lost,
         stdout,
         exits,
+        check_then_act,
+    }
+}
+
+/// The verdict of one model: lost updates, and stale checks acted on when there were any.
+fn verdict(losing: u64, stale: u64) -> String {
+    let lost = if losing > 0 {
+        "loses updates"
+    } else {
+        "never loses updates"
+    };
+    if stale > 0 {
+        format!("{lost}; acts on stale checks")
+    } else {
+        lost.to_string()
     }
 }
 
@@ -468,6 +520,7 @@ mod tests {
             exit: 0,
             lost,
             lost_stores: lost.min(1),
+            stale_checks: 0,
             stderr_last: String::new(),
         }
     }

@@ -199,6 +199,7 @@ impl<W: Write> Emit for Html<W> {
                 }
             }
             Record::Instr(_) | Record::Gil { .. } | Record::Truncated { .. } => {}
+            Record::CheckThenAct(_) => {}
             Record::End(e) => {
                 for tid in 0..self.blocked.len() as u32 {
                     self.unblock(tid, e.t_ns)?;

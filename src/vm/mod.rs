@@ -11,6 +11,8 @@ pub mod attr;
 pub mod builtins;
 pub mod call;
 pub mod classes;
+// Check-then-act detector (atomicity violations beyond `+=`).
+pub mod cta;
 pub mod dataclass;
 pub mod deadlock;
 pub mod descriptors;

@@ -175,6 +175,7 @@ impl Image {
         let mut program = user.clone();
         let prelude = Prelude::link(&mut program, prelude);
         program.mark_fused_runs();
+        crate::vm::cta::mark_checks(&mut program, prelude.start);
         program
             .check_control_flow()
             .map_err(|e| format!("gilvm internal error: bad bytecode: {e}"))?;

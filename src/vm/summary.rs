@@ -122,6 +122,7 @@ impl Vm {
                 out.push_str(&format!("gilvm: the first: {}\n", self.explain_lost(first)));
             }
         }
+        out.push_str(&self.cta_summary());
         out.push_str(&self.races_summary());
         out.push_str(&format!("gilvm: replay: {replay_cmd}\n"));
         out
