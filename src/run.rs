@@ -531,7 +531,7 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
     };
     // The program text the schedule must have been recorded for: for a replay, the file it
     // names; for a trace, the program being traced.
-    let program_file = match purpose {
+    let (program_file, program_text) = match purpose {
         ScheduleFor::Replay => {
             let (file, source) = match &schedule.source {
                 // A program read from standard input, embedded when it was recorded.
@@ -555,7 +555,7 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
                     schedule.program
                 ));
             }
-            file
+            (file, String::from_utf8_lossy(&source).into_owned())
         }
         ScheduleFor::Trace(source) => {
             if let Some(why) = program_differs(&schedule, source.as_bytes()) {
@@ -563,11 +563,11 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
                     "{path} was recorded for a different version of the program ({why})"
                 ));
             }
-            schedule.program.clone()
+            (schedule.program.clone(), source.to_string())
         }
     };
     for ev in &schedule.events {
-        check_event(path, ev, &program_file, &schedule)?;
+        check_event(path, ev, &program_text)?;
     }
     let (switch_interval, max_steps, max_memory) = schedule_options(path, &schedule, model)?;
     Ok(ScheduleFile {
@@ -643,23 +643,15 @@ fn program_differs(schedule: &Schedule, source: &[u8]) -> Option<String> {
     }
 }
 
-/// Checks that a schedule's event names something the program has (`until store countr`
-/// would otherwise run the thread to its end without a word).
+/// Checks that a schedule's event names something the program (`text`) has: `until store
+/// countr` would otherwise run the thread to its end without a word.
 fn check_event(
     path: &str,
     ev: &crate::vm::scheduler::events::StopEvent,
-    program_file: &str,
-    schedule: &Schedule,
+    text: &str,
 ) -> Result<(), String> {
-    let text = match (&schedule.source, program_file) {
-        (Some(t), "-") => t.clone(),
-        _ => match std::fs::read_to_string(program_file) {
-            Ok(t) => t,
-            // Reported where the program is read.
-            Err(_) => return Ok(()),
-        },
-    };
-    let Ok(program) = crate::compile_source("program", &text) else {
+    // A program that does not compile is reported where it is compiled.
+    let Ok(program) = crate::compile_source("program", text) else {
         return Ok(());
     };
     for name in ev.names() {

@@ -17,6 +17,10 @@
 //! T2 *         # then Thread-2 runs until it blocks or ends
 //! ```
 //!
+//! A hand-written turn may end at an event instead (`T1 until store counter`, `until line 8`,
+//! `until acquire locks['bob']`, `until blocked`; `vm/scheduler/events.rs`); a program read
+//! from standard input is kept in the header as `source | LINE` lines.
+//!
 //! Threads are numbered in the order they start (`T0` is the main thread). `#` starts a
 //! comment. Turns and waiter choices are followed as two lists, each in order. When a list runs
 //! out, the seeded scheduler takes over its part, so a lesson can stage just the interesting

@@ -278,3 +278,66 @@ fn the_shipped_programs_report_no_check_then_act() {
         }
     }
 }
+
+#[test]
+fn a_sweep_counts_the_runs_that_act_on_stale_checks() {
+    let out = gilvm(&[
+        "sweep",
+        "programs/check_then_act/tickets.toy",
+        "--seeds",
+        "0..30",
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    let row = |label: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(label))
+            .map(|l| l[label.len()..].trim().to_string())
+            .unwrap_or_else(|| panic!("no `{label}` row:\n{out}"))
+    };
+    assert_eq!(row("verdict"), "never loses updates; acts on stale checks");
+    // As many runs as `run` reports one for, seed by seed.
+    let reporting = (0..30)
+        .filter(|s| {
+            let s = s.to_string();
+            let o = gilvm(&["run", "programs/check_then_act/tickets.toy", "--seed", &s]);
+            stale_checks(&o.stderr) > 0
+        })
+        .collect::<Vec<_>>();
+    assert!(!reporting.is_empty());
+    let share = format!("{:.1}%", reporting.len() as f64 * 100.0 / 30.0);
+    assert_eq!(
+        row("runs acting on stale checks"),
+        format!("{} ({share})", reporting.len())
+    );
+    assert_eq!(
+        row("first seed acting on one"),
+        format!(
+            "gilvm run programs/check_then_act/tickets.toy --seed {}",
+            reporting[0]
+        )
+    );
+    // In JSON too.
+    let json = gilvm(&[
+        "sweep",
+        "programs/check_then_act/tickets.toy",
+        "--seeds",
+        "0..30",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let row = &v["models"][0]["check_then_act"];
+    assert_eq!(row["runs"], reporting.len() as u64, "{row}");
+    assert_eq!(row["seed"], reporting[0], "{row}");
+    // A fixed program's report has no such rows.
+    let fixed = gilvm(&[
+        "sweep",
+        "programs/check_then_act/tickets_fixed.toy",
+        "--seeds",
+        "0..10",
+    ]);
+    assert!(
+        !fixed.stdout.contains("stale checks") && fixed.stdout.contains("never loses updates\n"),
+        "{fixed}"
+    );
+}

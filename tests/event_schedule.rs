@@ -277,3 +277,26 @@ fn a_bad_event_is_a_clear_error() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_trace_follows_an_event_schedule() {
+    let out = gilvm(&[
+        "trace",
+        "programs/lesson_lost_update.toy",
+        "--schedule",
+        "programs/lesson_lost_update_events.schedule",
+        "--var",
+        "counter",
+    ]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.contains("!!! LOST UPDATE #1 on counter"),
+        "{out}"
+    );
+    // Thread-1's turn ended right before its store: preempted after its read and add.
+    assert!(
+        out.stdout
+            .contains("=== GIL -> T2 (T1 preempted after 4 instructions)"),
+        "{out}"
+    );
+}

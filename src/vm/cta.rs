@@ -39,7 +39,8 @@
 //!
 //! Checks are only taken on the slow path: `CONTAINS_OP`, `IS_OP`, `POP_JUMP_IF_NONE`, calls
 //! are slow instructions anyway, and the hot loop sends a marked `COMPARE_OP` or truth-test
-//! jump there (one test of a flag already loaded with the instruction). Acts on items and
+//! jump there once a second thread exists (one test of a flag already loaded with the
+//! instruction, and of the thread count when it is set). Acts on items and
 //! attributes are slow instructions; a `STORE_GLOBAL` tests one counter (`CtaState::globals`,
 //! the global checks armed in the whole VM) before its lost-update bookkeeping. Everything is
 //! O(1) per instruction: a thread's checks are [`SLOTS`] entries scanned linearly. Nothing is

@@ -200,18 +200,36 @@ impl Vm {
                     if stack.len() < need {
                         stack.resize(need, Value::Undef);
                     }
-                    let exit = self.hot::<TICKS, RACES>(
-                        code_id,
-                        code,
-                        consts,
-                        &mut stack[..],
-                        reads,
-                        base,
-                        &mut pc,
-                        &mut sp,
-                        &mut left,
-                        &mut ticks,
-                    );
+                    // The check-then-act detector's acts on globals are looked for only in
+                    // a copy of `hot` chosen while a global check is armed (`cta.rs`); checks
+                    // are armed on the slow path, so the choice holds for the whole call.
+                    let exit = if self.cta.globals != 0 {
+                        self.hot::<TICKS, RACES, true>(
+                            code_id,
+                            code,
+                            consts,
+                            &mut stack[..],
+                            reads,
+                            base,
+                            &mut pc,
+                            &mut sp,
+                            &mut left,
+                            &mut ticks,
+                        )
+                    } else {
+                        self.hot::<TICKS, RACES, false>(
+                            code_id,
+                            code,
+                            consts,
+                            &mut stack[..],
+                            reads,
+                            base,
+                            &mut pc,
+                            &mut sp,
+                            &mut left,
+                            &mut ticks,
+                        )
+                    };
                     // An operation on an instance failed in `hot`: its special methods, on the
                     // slow path, with the operands `hot` popped put back (still in place:
                     // the Vec is not truncated yet).
@@ -364,7 +382,7 @@ impl Vm {
     /// docs/performance.md.
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
-    fn hot<const TICKS: bool, const RACES: bool>(
+    fn hot<const TICKS: bool, const RACES: bool, const CHECKS: bool>(
         &mut self,
         code_id: u32,
         code: &CodeObject,
@@ -526,7 +544,7 @@ impl Vm {
                                         let key = LocKey::Global(slot as u32);
                                         self.race_access(key, false, code_id, (pc - 1) as u32);
                                     }
-                                    if self.cta.globals != 0 {
+                                    if CHECKS && self.cta.globals != 0 {
                                         self.cta_global_store(
                                             dst as u32,
                                             code_id,
@@ -570,7 +588,7 @@ impl Vm {
                     }
                     Opcode::STORE_GLOBAL | Opcode::STORE_NAME => {
                         let v = pop!();
-                        if self.cta.globals != 0 {
+                        if CHECKS && self.cta.globals != 0 {
                             self.cta_global_store(ins.arg, code_id, base, pc - 1);
                         }
                         self.store_global(
@@ -618,8 +636,9 @@ impl Vm {
                     }
                     Opcode::COMPARE_OP => {
                         // A check of a shared value (`counter < N` before a jump): the slow
-                        // path records it for the check-then-act detector (`cta.rs`).
-                        if ins.check {
+                        // path records it for the check-then-act detector (`cta.rs`), once a
+                        // second thread exists (a module-level loop alone stays here).
+                        if ins.check && self.threads.len() > 1 {
                             leave!(Hot::Slow(ins));
                         }
                         let b = pop!();
@@ -805,8 +824,8 @@ impl Vm {
                     | Opcode::POP_JUMP_BACKWARD_IF_FALSE
                     | Opcode::POP_JUMP_BACKWARD_IF_TRUE => {
                         // A truth test of a shared value (`if items:`): the slow path records
-                        // the check (`cta.rs`).
-                        if ins.check {
+                        // the check (`cta.rs`), once a second thread exists.
+                        if ins.check && self.threads.len() > 1 {
                             leave!(Hot::Slow(ins));
                         }
                         let v = pop!();
