@@ -602,9 +602,9 @@ fn resolve_program(schedule_path: &str, program: &str) -> String {
 }
 
 /// How `program`'s path should be written in a schedule at `schedule_path`: relative to the
-/// schedule's directory when the program lies under it, else absolute (a relative path as
-/// given would only work from the directory the run was recorded in); `-` and absolute paths
-/// as they are.
+/// schedule's directory when the program lies under it (the schedule then replays from
+/// anywhere, and moves with its program); else as given, which [`resolve_program`] finds
+/// from the directory the run was recorded in, and which replays name as the run did.
 fn program_for_schedule(schedule_path: &str, program: &str) -> String {
     let p = std::path::Path::new(program);
     if program == "-" || p.is_absolute() {
@@ -617,7 +617,7 @@ fn program_for_schedule(schedule_path: &str, program: &str) -> String {
     match (std::fs::canonicalize(p), std::fs::canonicalize(dir)) {
         (Ok(prog), Ok(dir)) => match prog.strip_prefix(&dir) {
             Ok(rel) => rel.to_string_lossy().into_owned(),
-            Err(_) => prog.to_string_lossy().into_owned(),
+            Err(_) => program.to_string(),
         },
         _ => program.to_string(),
     }

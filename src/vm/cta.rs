@@ -220,6 +220,8 @@ impl CtaState {
     }
 
     /// The activation at `base` of `tid` returned.
+    #[cold]
+    #[inline(never)]
     pub fn returned(&mut self, tid: Tid, base: u32) {
         if let Some(l) = self.logs.get_mut(tid as usize) {
             if !l.is_empty() {
@@ -628,7 +630,8 @@ impl Vm {
         );
     }
 
-    /// Before any call: if it is a mutating method of a list, dict or set (`items.pop()`,
+    /// Before a call, once a container's whole location exists or the thread has a check
+    /// armed: if it is a mutating method of a list, dict or set (`items.pop()`,
     /// `cache.setdefault(k, v)`), the act it makes — checked against the thread's checks now,
     /// recorded as a write of the container after the call ([`Vm::cta_wrote`]).
     pub(crate) fn cta_call_act(
@@ -639,9 +642,6 @@ impl Vm {
         pc: usize,
         base: usize,
     ) -> Option<CallAct> {
-        if !self.items.wholes && !self.cta.armed(self.current) {
-            return None;
-        }
         let Value::Method(m) = stack[callee_at] else {
             return None;
         };

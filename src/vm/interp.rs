@@ -1802,7 +1802,10 @@ impl Vm {
                     true => self.cta_call_check(stack, callee_at),
                     false => None,
                 };
-                let act = self.cta_call_act(stack, callee_at, code_id, at, base);
+                let act = match self.items.wholes || self.cta.armed(self.current) {
+                    true => self.cta_call_act(stack, callee_at, code_id, at, base),
+                    false => None,
+                };
                 let r = self.do_call(stack, frames, callee_at, &kw);
                 if let Some(a) = act {
                     self.cta_wrote(a.container, a.key, code_id, at as u32);
@@ -1859,7 +1862,9 @@ impl Vm {
                 let mut v = pop!();
                 let done = frames.pop();
                 if let Some(done) = done {
-                    self.cta.returned(self.current, done.base);
+                    if self.cta.armed(self.current) {
+                        self.cta.returned(self.current, done.base);
+                    }
                     stack.truncate(done.base as usize);
                     // A class body or an `__init__` run by instantiation (see `classes.rs`).
                     if let Value::Obj(f) = done.func {
