@@ -167,6 +167,11 @@ pub struct Instr {
     /// as `counter += 1`, a loop step `FOR_ITER; STORE_FAST i`, or a loop's back edge
     /// `JUMP_BACKWARD` to its `FOR_ITER`.
     pub fused: bool,
+    /// For the interpreter only, set by `vm::cta::mark_checks` (check-then-act detector; false
+    /// in compiled code, also in the padding): this instruction's result feeds a conditional
+    /// jump and reads a location other threads may write — a check. `Vm::hot` sends a marked
+    /// `COMPARE_OP` or jump to the slow path, which records the check.
+    pub check: bool,
 }
 
 impl Instr {
@@ -175,6 +180,7 @@ impl Instr {
             op,
             arg,
             fused: false,
+            check: false,
         }
     }
 

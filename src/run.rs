@@ -89,6 +89,16 @@ pub fn load_program(
             return Err(EXIT_USAGE);
         }
     };
+    compile_loaded(source, color, err)
+}
+
+/// Compiles a program already read; on failure, says why on `err` and returns the exit
+/// status (compile error).
+pub fn compile_loaded(
+    source: Source,
+    color: bool,
+    err: &mut dyn Write,
+) -> Result<(Source, Program), i32> {
     match crate::compile_source(&source.name, &source.text).and_then(check_imports) {
         Ok(program) => Ok((source, program)),
         Err(e) => {
@@ -404,7 +414,7 @@ impl RunSpec {
             fresh_seed: false,
             plan: Some(Follow {
                 path: followed.path,
-                plan: Plan::from_entries(&followed.schedule.entries),
+                plan: Plan::with_events(&followed.schedule.entries, &followed.schedule.events),
             }),
             record: None,
             quiet,
@@ -514,6 +524,9 @@ pub enum ScheduleFor<'a> {
 pub struct ScheduleFile {
     /// The file as given.
     pub path: String,
+    /// The program it runs: the schedule's `program`, resolved relative to the schedule
+    /// file (`-`: the program embedded in the schedule).
+    pub program_file: String,
     pub schedule: Schedule,
     pub model: GilModel,
     /// In the model's unit.
@@ -547,35 +560,48 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
     };
     // The program text the schedule must have been recorded for: for a replay, the file it
     // names; for a trace, the program being traced.
-    match purpose {
+    let (program_file, program_text) = match purpose {
         ScheduleFor::Replay => {
-            let source = std::fs::read(&schedule.program).map_err(|e| {
-                format!(
-                    "{path} replays {}, which cannot be read: {e}",
-                    schedule.program
-                )
-            })?;
-            let hash = fnv1a64(&source);
-            if schedule.program_hash != 0 && hash != schedule.program_hash {
+            let (file, source) = match &schedule.source {
+                // A program read from standard input, embedded when it was recorded.
+                Some(text) if schedule.program == "-" => {
+                    ("-".to_string(), text.clone().into_bytes())
+                }
+                _ => {
+                    let file = resolve_program(path, &schedule.program);
+                    let source = std::fs::read(&file).map_err(|e| {
+                        format!(
+                            "{path} replays {}, which cannot be read: {e}",
+                            schedule.program
+                        )
+                    })?;
+                    (file, source)
+                }
+            };
+            if let Some(why) = program_differs(&schedule, &source) {
                 return Err(format!(
-                    "{path} was recorded for a different version of {} (program hash {:016x}, the file now has {hash:016x}); refusing to replay",
-                    schedule.program, schedule.program_hash
+                    "{path} was recorded for a different version of {} ({why}); refusing to replay",
+                    schedule.program
                 ));
             }
+            (file, String::from_utf8_lossy(&source).into_owned())
         }
         ScheduleFor::Trace(source) => {
-            let hash = fnv1a64(source.as_bytes());
-            if schedule.program_hash != 0 && schedule.program_hash != hash {
+            if let Some(why) = program_differs(&schedule, source.as_bytes()) {
                 return Err(format!(
-                    "{path} was recorded for a different version of the program (program hash {:016x}, the file has {hash:016x})",
-                    schedule.program_hash
+                    "{path} was recorded for a different version of the program ({why})"
                 ));
             }
+            (schedule.program.clone(), source.to_string())
         }
+    };
+    for ev in &schedule.events {
+        check_event(path, ev, &program_text)?;
     }
     let (switch_interval, max_steps, max_memory) = schedule_options(path, &schedule, model)?;
     Ok(ScheduleFile {
         path: path.to_string(),
+        program_file,
         switch_interval_text: interval_text(model, switch_interval),
         schedule,
         model,
@@ -583,6 +609,104 @@ pub fn read_schedule(path: &str, purpose: ScheduleFor) -> Result<ScheduleFile, S
         max_steps,
         max_memory,
     })
+}
+
+/// The program a schedule names, as a path to open: an absolute path as it is; a relative one
+/// relative to the schedule file's directory, or, when no such file exists (a schedule written
+/// by an older gilvm named it relative to the directory it was recorded in), as it is.
+fn resolve_program(schedule_path: &str, program: &str) -> String {
+    let p = std::path::Path::new(program);
+    if p.is_absolute() {
+        return program.to_string();
+    }
+    let dir = std::path::Path::new(schedule_path)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let beside = dir.join(p);
+    if beside.is_file() {
+        beside.to_string_lossy().into_owned()
+    } else {
+        program.to_string()
+    }
+}
+
+/// How `program`'s path should be written in a schedule at `schedule_path`: relative to the
+/// schedule's directory when the program lies under it (the schedule then replays from
+/// anywhere, and moves with its program); else as given, which [`resolve_program`] finds
+/// from the directory the run was recorded in, and which replays name as the run did.
+fn program_for_schedule(schedule_path: &str, program: &str) -> String {
+    let p = std::path::Path::new(program);
+    if program == "-" || p.is_absolute() {
+        return program.to_string();
+    }
+    let dir = std::path::Path::new(schedule_path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    match (std::fs::canonicalize(p), std::fs::canonicalize(dir)) {
+        (Ok(prog), Ok(dir)) => match prog.strip_prefix(&dir) {
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            Err(_) => program.to_string(),
+        },
+        _ => program.to_string(),
+    }
+}
+
+/// Why `source` is not the program `schedule` was recorded for, or `None` when it is. The
+/// hash covers the compiled code (`schedule::code_hash`: instructions, constants, names — not
+/// comments, blank lines or line numbers), so editing a comment keeps a schedule valid; a
+/// schedule written before it carries the text's hash, which still matches an unchanged file.
+fn program_differs(schedule: &Schedule, source: &[u8]) -> Option<String> {
+    if schedule.program_hash == 0 || fnv1a64(source) == schedule.program_hash {
+        return None;
+    }
+    let text = String::from_utf8_lossy(source);
+    match crate::compile_source("program", &text) {
+        Ok(p) if crate::schedule::code_hash(&p) == schedule.program_hash => None,
+        Ok(p) => Some(format!(
+            "its compiled code differs: program hash {:016x} in the schedule, {:016x} now; comments and blank lines do not count, a changed statement does",
+            schedule.program_hash,
+            crate::schedule::code_hash(&p)
+        )),
+        Err(_) => Some("it no longer compiles".to_string()),
+    }
+}
+
+/// Checks that a schedule's event names something the program (`text`) has: `until store
+/// countr` would otherwise run the thread to its end without a word.
+fn check_event(
+    path: &str,
+    ev: &crate::vm::scheduler::events::StopEvent,
+    text: &str,
+) -> Result<(), String> {
+    // A program that does not compile is reported where it is compiled.
+    let Ok(program) = crate::compile_source("program", text) else {
+        return Ok(());
+    };
+    for name in ev.names() {
+        let known = program.names.iter().any(|n| n == name)
+            || program.codes.iter().any(|c| {
+                c.varnames
+                    .iter()
+                    .chain(&c.cellvars)
+                    .chain(&c.freevars)
+                    .any(|n| n == name)
+            });
+        if !known {
+            return Err(format!(
+                "{path}: `until {ev}`: the program has no variable or attribute `{name}`"
+            ));
+        }
+    }
+    if let crate::vm::scheduler::events::StopEvent::Line(n) = ev {
+        let lines = text.lines().count() as u32;
+        if *n > lines {
+            return Err(format!(
+                "{path}: `until {ev}`: the program has {lines} lines"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A schedule's options: the switch interval (a number in the model's unit, as `--record`
@@ -622,7 +746,12 @@ fn interval_text(model: GilModel, interval: u64) -> String {
 }
 
 /// Writes the schedule `vm` ran (under `spec`) to `path`. The one place that writes schedules.
-pub fn write_schedule(spec: &RunSpec, vm: &Vm, path: &str) -> Result<(), String> {
+pub fn write_schedule(
+    spec: &RunSpec,
+    program: &Program,
+    vm: &Vm,
+    path: &str,
+) -> Result<(), String> {
     let mut options = vec![
         ("switch-interval".into(), spec.switch_interval.to_string()),
         ("max-steps".into(), spec.max_steps.to_string()),
@@ -637,12 +766,15 @@ pub fn write_schedule(spec: &RunSpec, vm: &Vm, path: &str) -> Result<(), String>
     }
     let schedule = Schedule {
         gilvm_version: env!("CARGO_PKG_VERSION").into(),
-        program: spec.source.file.clone(),
-        program_hash: fnv1a64(spec.source.text.as_bytes()),
+        program: program_for_schedule(path, &spec.source.file),
+        program_hash: crate::schedule::code_hash(program),
         model: spec.model.name().into(),
         options,
         seed: spec.seed,
         entries: vm.schedule().map(|s| s.to_vec()).unwrap_or_default(),
+        events: Vec::new(),
+        // A program read from standard input is kept in the schedule, so that it replays.
+        source: (spec.source.file == "-").then(|| spec.source.text.clone()),
     };
     let names: Vec<String> = vm.threads.iter().map(|t| t.name.clone()).collect();
     std::fs::write(path, schedule.to_text(&names))
@@ -677,7 +809,7 @@ pub fn execute(spec: &RunSpec, program: &Program, err: &mut dyn Write) -> i32 {
     let ending = vm.run(err);
     let _ = vm.rt.stdout.flush();
     if let Some(path) = &spec.record {
-        if let Err(msg) = write_schedule(spec, &vm, path) {
+        if let Err(msg) = write_schedule(spec, program, &vm, path) {
             let _ = writeln!(err, "gilvm: {msg}");
             return EXIT_USAGE;
         }
@@ -711,7 +843,11 @@ fn summary(spec: &RunSpec, vm: &Vm, replay_cmd: &str) -> String {
         return all;
     }
     all.lines()
-        .filter(|l| !l.starts_with("gilvm: lost updates:") && !l.starts_with("gilvm: the first:"))
+        .filter(|l| {
+            !l.starts_with("gilvm: lost updates:")
+                && !l.starts_with("gilvm: the first:")
+                && !l.starts_with("gilvm: check-then-act")
+        })
         .map(|l| format!("{l}\n"))
         .collect()
 }
@@ -812,13 +948,25 @@ pub fn replay_cmd(
         races_json: None,
         races_focus: false,
     };
-    let (source, program) = match load_program(&followed.schedule.program, color, err) {
+    let loaded = match (&followed.schedule.source, followed.program_file.as_str()) {
+        (Some(text), "-") => compile_loaded(
+            Source {
+                file: "-".to_string(),
+                name: "<stdin>".to_string(),
+                text: text.clone(),
+            },
+            color,
+            err,
+        ),
+        (_, file) => load_program(file, color, err),
+    };
+    let (source, program) = match loaded {
         Ok(l) => l,
         Err(status) => return status,
     };
     let plan = Follow {
         path: followed.path,
-        plan: Plan::from_entries(&followed.schedule.entries),
+        plan: Plan::with_events(&followed.schedule.entries, &followed.schedule.events),
     };
     let mut spec = match RunSpec::from_args(source, &args, Some(plan), err) {
         Ok(s) => s,
@@ -927,6 +1075,24 @@ pub fn trace_cmd(
         shares_stdout: t.output.is_none(),
         default_limit: crate::trace::recorder::DEFAULT_STEP_LIMIT,
     };
+    // A `--var` the program does not have would leave a trace of nothing but hand-overs.
+    for v in &t.vars {
+        let known = program.names.iter().any(|n| n == v)
+            || program.codes.iter().any(|c| {
+                c.varnames
+                    .iter()
+                    .chain(&c.cellvars)
+                    .chain(&c.freevars)
+                    .any(|n| n == v)
+            });
+        if !known {
+            let _ = writeln!(
+                err,
+                "gilvm: warning: --var {v} matches no variable of {}: the trace shows no instruction for it",
+                spec.source.name
+            );
+        }
+    }
     let Some((vm, ending)) =
         crate::trace::run_traced(&image.local(), spec.config(), &settings, out, err)
     else {
@@ -936,6 +1102,30 @@ pub fn trace_cmd(
         );
         return EXIT_LIMIT;
     };
+    // A `--thread` no thread of the run had (known only once the run is over).
+    for f in &t.threads {
+        let matched = vm.threads.iter().enumerate().any(|(tid, th)| {
+            *f == th.name
+                || *f == format!("T{tid}")
+                || th
+                    .name
+                    .strip_prefix(f.as_str())
+                    .is_some_and(|r| r.starts_with(" ("))
+        });
+        if !matched {
+            let names: Vec<String> = vm
+                .threads
+                .iter()
+                .enumerate()
+                .map(|(tid, th)| format!("T{tid} {}", th.name))
+                .collect();
+            let _ = writeln!(
+                err,
+                "gilvm: warning: --thread {f} matches no thread of the run (it had: {})",
+                names.join(", ")
+            );
+        }
+    }
     if let Err(status) = write_races(&spec, &vm, err) {
         return status;
     }

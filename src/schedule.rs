@@ -17,6 +17,10 @@
 //! T2 *         # then Thread-2 runs until it blocks or ends
 //! ```
 //!
+//! A hand-written turn may end at an event instead (`T1 until store counter`, `until line 8`,
+//! `until acquire locks['bob']`, `until blocked`; `vm/scheduler/events.rs`); a program read
+//! from standard input is kept in the header as `source | LINE` lines.
+//!
 //! Threads are numbered in the order they start (`T0` is the main thread). `#` starts a
 //! comment. Turns and waiter choices are followed as two lists, each in order. When a list runs
 //! out, the seeded scheduler takes over its part, so a lesson can stage just the interesting
@@ -24,6 +28,7 @@
 //! waiter that found its lock taken again); format 1 files (turns only, waiters from the seed)
 //! still replay.
 
+use crate::vm::scheduler::events::StopEvent;
 use crate::vm::scheduler::Entry;
 
 /// The format this gilvm writes.
@@ -46,6 +51,44 @@ pub struct Schedule {
     pub seed: u64,
     /// Turns and waiter choices, in the order they were made.
     pub entries: Vec<Entry>,
+    /// The events of hand-written `T1 until EVENT` turns (`Entry::Until` indexes it).
+    pub events: Vec<StopEvent>,
+    /// The program's text, for a program read from standard input (`program -`): kept in
+    /// the header as `source | LINE` lines, so the schedule replays.
+    pub source: Option<String>,
+}
+
+/// A fingerprint of a compiled program that ignores where things are in the text: every code
+/// object's names, parameters, constants, instructions and exception table, and the name
+/// table — not its line numbers, spans, file name or source. Adding a comment or a blank line
+/// keeps it; changing a statement does not.
+pub fn code_hash(program: &crate::bytecode::Program) -> u64 {
+    let mut text = String::new();
+    for n in &program.names {
+        text.push_str(n);
+        text.push('\0');
+    }
+    for c in &program.codes {
+        text.push_str(&format!(
+            "{}|{}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|",
+            c.name,
+            c.qualname,
+            c.argcount,
+            c.kwonlyargcount,
+            c.has_varargs,
+            c.has_varkeywords,
+            c.varnames,
+            c.cellvars,
+            c.freevars,
+            c.consts,
+            c.exception_table
+        ));
+        for i in &c.instrs {
+            text.push_str(&format!("{:?} {};", i.op, i.arg));
+        }
+        text.push('\n');
+    }
+    fnv1a64(text.as_bytes())
 }
 
 /// FNV-1a, 64-bit: a stable fingerprint of the program text.
@@ -67,6 +110,11 @@ impl Schedule {
         for (k, v) in &self.options {
             out.push_str(&format!("{k} {v}\n"));
         }
+        if let Some(src) = &self.source {
+            for l in src.lines() {
+                out.push_str(&format!("source | {l}\n"));
+            }
+        }
         out.push_str(&format!("seed {}\n---\n", self.seed));
         for e in &self.entries {
             let (line, tid) = match *e {
@@ -75,6 +123,13 @@ impl Schedule {
                     (format!("T{tid} {steps}"), tid)
                 }
                 Entry::Wake(tid) => (format!("wake T{tid}"), tid),
+                Entry::Until { tid, event } => {
+                    let ev = self
+                        .events
+                        .get(event as usize)
+                        .map_or(String::new(), |e| e.to_string());
+                    (format!("T{tid} until {ev}"), tid)
+                }
             };
             let name = thread_names
                 .get(tid as usize)
@@ -95,6 +150,8 @@ impl Schedule {
             options: Vec::new(),
             seed: 0,
             entries: Vec::new(),
+            events: Vec::new(),
+            source: None,
         };
         let mut in_body = false;
         let mut saw_magic = false;
@@ -106,6 +163,15 @@ impl Schedule {
         };
         for (i, raw) in text.lines().enumerate() {
             let n = i + 1;
+            // An embedded program's line, taken before comments are stripped (`#` is code).
+            if !in_body && saw_magic {
+                if let Some(l) = raw.strip_prefix("source |") {
+                    let src = s.source.get_or_insert_with(String::new);
+                    src.push_str(l.strip_prefix(' ').unwrap_or(l));
+                    src.push('\n');
+                    continue;
+                }
+            }
             let line = raw.split('#').next().unwrap_or("").trim();
             if line.is_empty() {
                 continue;
@@ -125,6 +191,21 @@ impl Schedule {
                     continue;
                 }
                 let tid = thread(n, t)?;
+                // A hand-written turn that ends at an event (`vm/scheduler/events.rs`).
+                if let Some(ev) = rest.strip_prefix("until") {
+                    let ev = ev.trim();
+                    if ev == "blocked" {
+                        s.entries.push(Entry::Turn { tid, steps: None });
+                    } else {
+                        let ev = StopEvent::parse(ev).map_err(|e| format!("line {n}: {e}"))?;
+                        s.entries.push(Entry::Until {
+                            tid,
+                            event: s.events.len() as u32,
+                        });
+                        s.events.push(ev);
+                    }
+                    continue;
+                }
                 // Format 2 records a woken waiter's turn that found its lock taken: 0.
                 let least = if version >= 2 { 0 } else { 1 };
                 let steps = if rest == "*" {
@@ -249,6 +330,8 @@ mod tests {
                     steps: None,
                 },
             ],
+            events: Vec::new(),
+            source: None,
         };
         let text = s.to_text(&["MainThread".into()]);
         assert!(text.starts_with("gilvm-schedule 2\n"), "{text}");

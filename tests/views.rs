@@ -159,7 +159,7 @@ fn sweep_fails_on_a_crashed_thread_and_passes_the_fixed_programs() {
         assert_eq!(o.code, 0, "{fixed}\n{}", o.stdout);
         assert!(
             o.stdout.contains(
-                "PASS: no run of 100 fails --fail-on lost,deadlock,exception,limit,output"
+                "PASS: no run of 100 fails --fail-on lost,check-then-act,deadlock,exception,limit,output"
             ),
             "{}",
             o.stdout
@@ -236,7 +236,7 @@ fn bad_fail_on_kinds_are_usage_errors() {
     ]);
     assert_eq!(o.code, 2);
     assert!(
-        o.stderr.contains("--fail-on: unknown kind `typo`; the kinds are lost, deadlock, exception, limit, output (or all)"),
+        o.stderr.contains("--fail-on: unknown kind `typo`; the kinds are lost, check-then-act, deadlock, exception, limit, output (or all)"),
         "{}",
         o.stderr
     );

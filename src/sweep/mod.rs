@@ -139,6 +139,8 @@ pub struct Outcome {
     pub lost: u64,
     /// Stores that erased at least one update.
     pub lost_stores: u64,
+    /// Stale checks acted on (the check-then-act detector, `vm/cta.rs`).
+    pub stale_checks: u64,
     /// The last line gilvm wrote to stderr (an exception), if any; for a deadlock, the
     /// report's conclusion (`cycle: …`).
     pub stderr_last: String,
@@ -277,6 +279,7 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
     let mut lost_vars = String::new();
     let mut deadlock = None;
     let mut crashes: Vec<String> = Vec::new();
+    let mut stale_checks = 0;
     let (exit, lost, lost_stores) = match Vm::new(image, config, Box::new(out.clone())) {
         Ok(mut vm) => {
             let ending = vm.run(&mut err);
@@ -302,6 +305,7 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
                 lost += t.erased.max(0) as u64;
                 stores += t.events;
             }
+            stale_checks = vm.cta.count;
             (ending.exit_code(), lost, stores)
         }
         Err(_) => {
@@ -325,6 +329,7 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
         lost_vars,
         deadlock,
         crashes,
+        stale_checks,
     }
 }
 

@@ -71,6 +71,18 @@ pub struct ModelReport {
     pub stdout: Vec<OutputRow>,
     /// Exit statuses, most common first (ties: smallest seed first).
     pub exits: Vec<ExitRow>,
+    /// Check-then-act violations (`vm/cta.rs`): in how many runs, and the smallest seed.
+    pub check_then_act: CheckThenActRow,
+}
+
+/// The runs in which a thread acted on a stale check.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CheckThenActRow {
+    pub runs: u64,
+    pub share: f64,
+    /// The smallest seed with one, and the command that reproduces it.
+    pub seed: Option<u64>,
+    pub command: Option<String>,
 }
 
 /// Minimum, median (the lower one for an even number of runs) and maximum of the updates
@@ -121,6 +133,9 @@ struct Acc {
     outputs: BTreeMap<Vec<u8>, (u64, u64)>,
     exits: BTreeMap<i32, (u64, u64, String)>,
     verdict: VerdictAcc,
+    /// Runs with a check-then-act violation, and the first such seed.
+    stale: u64,
+    first_stale: Option<u64>,
 }
 
 impl SweepReport {
@@ -152,6 +167,10 @@ impl SweepReport {
             a.first_losing.get_or_insert(o.seed);
         } else {
             a.first_clean.get_or_insert(o.seed);
+        }
+        if o.stale_checks > 0 {
+            a.stale += 1;
+            a.first_stale.get_or_insert(o.seed);
         }
         a.lost.push(o.lost);
         if a.max.is_none_or(|(m, _)| o.lost > m) {
@@ -279,6 +298,23 @@ impl SweepReport {
                 )
             });
         }
+        // Check-then-act violations (`vm/cta.rs`): rows only when some model had one, so a
+        // program without checks keeps its report as it was.
+        if ms.iter().any(|m| m.check_then_act.runs > 0) {
+            row("runs acting on stale checks", &|m| {
+                format!(
+                    "{} ({})",
+                    grouped(m.check_then_act.runs),
+                    percent(m.check_then_act.runs, m.runs)
+                )
+            });
+            row("first seed acting on one", &|m| {
+                m.check_then_act
+                    .command
+                    .clone()
+                    .unwrap_or_else(|| "—".to_string())
+            });
+        }
         row("distinct stdout", &|m| grouped(m.stdout.len() as u64));
         let mut statuses: Vec<(i32, String)> = ms
             .iter()
@@ -351,6 +387,12 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
     let interval = super::run_config(cfg, model, 0)
         .map(|r| r.model.describe_interval(r.switch_interval))
         .unwrap_or_default();
+    let check_then_act = CheckThenActRow {
+        runs: a.stale,
+        share: a.stale as f64 / runs as f64,
+        seed: a.first_stale,
+        command: a.first_stale.map(|s| replay_command(cfg, model, s)),
+    };
     ModelReport {
         model: model.to_string(),
         interval,
@@ -369,6 +411,7 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
         lost,
         stdout,
         exits,
+        check_then_act,
     }
 }
 
@@ -627,6 +670,7 @@ mod tests {
             exit: 0,
             lost,
             lost_stores: lost.min(1),
+            stale_checks: 0,
             stderr_last: String::new(),
             lost_vars: "c".into(),
             deadlock: None,

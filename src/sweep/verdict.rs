@@ -61,8 +61,9 @@ impl Kind {
     }
 
     /// The kinds `--fail-on` accepts (a detector's kind joins once it reports findings).
-    pub const FAIL_ON: [Kind; 5] = [
+    pub const FAIL_ON: [Kind; 6] = [
         Kind::Lost,
+        Kind::CheckThenAct,
         Kind::Deadlock,
         Kind::Exception,
         Kind::Limit,
@@ -117,6 +118,12 @@ pub fn findings(o: &Outcome) -> Vec<(Kind, String)> {
     let mut f = Vec::new();
     if o.lost_stores > 0 {
         f.push((Kind::Lost, format!("loses updates on {}", o.lost_vars)));
+    }
+    if o.stale_checks > 0 {
+        f.push((
+            Kind::CheckThenAct,
+            "acts on a stale check (check-then-act)".to_string(),
+        ));
     }
     if o.exit == crate::run::EXIT_DEADLOCK {
         let why = o.deadlock.as_deref().unwrap_or("no thread can run");

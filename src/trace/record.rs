@@ -70,6 +70,9 @@ pub enum Record {
     Instr(Instr),
     /// A lost update: the store of `tid` erased another thread's update.
     Lost(Lost),
+    /// A check-then-act violation: `tid` acted on a check another thread's write had made
+    /// stale (the check-then-act detector, `vm/cta.rs`).
+    CheckThenAct(CheckThenAct),
     /// A line the program printed (only when the trace and the program share stdout).
     Print { t_ns: u64, tid: u32, text: String },
     /// The trace stopped early (`--limit`); the run went on untraced.
@@ -240,6 +243,26 @@ pub struct Lost {
     /// The erasing store.
     pub store_line: u32,
     pub stored_value: Option<String>,
+    /// The whole story in plain words.
+    pub explanation: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckThenAct {
+    pub t_ns: u64,
+    pub step: u64,
+    /// The thread that acted on its stale check.
+    pub tid: u32,
+    /// The check as the program wrote it (`key not in cache`), when the source has it on one
+    /// line, its result (`True`, `1`, `None`) and its line.
+    pub check: Option<String>,
+    pub result: String,
+    pub check_line: u32,
+    /// The other thread's write in between, and its line.
+    pub other_tid: u32,
+    pub other_line: u32,
+    /// The act's line.
+    pub act_line: u32,
     /// The whole story in plain words.
     pub explanation: String,
 }

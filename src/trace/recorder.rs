@@ -81,6 +81,8 @@ struct Pending {
     t_ns: u64,
     step: u64,
     store_value: Option<String>,
+    /// A subscript store's key (`STORE_SUBSCR`), as a repr: the trace shows `cache[1] = 2`.
+    store_key: Option<String>,
     /// The filters' verdict, taken before the step (it may look at the stack).
     wanted: bool,
 }
@@ -104,6 +106,8 @@ pub struct Recorder {
     stores: Vec<Vec<Seen>>,
     pending: Option<Pending>,
     lost_buf: Vec<LostEvent>,
+    /// Check-then-act violations reported during the current step.
+    cta_buf: Vec<crate::vm::cta::CtaEvent>,
     turn: Option<Turn>,
     /// The thread that held the GIL last, and why it let it go.
     last: Option<(Tid, Reason)>,
@@ -146,6 +150,7 @@ impl Recorder {
             stores: Vec::new(),
             pending: None,
             lost_buf: Vec::new(),
+            cta_buf: Vec::new(),
             turn: None,
             last: None,
             instrs_out: 0,
@@ -328,6 +333,7 @@ impl Recorder {
             t_ns: vm.now_ns(),
             step: vm.steps,
             store_value: None,
+            store_key: None,
             wanted: false,
         };
         if !fresh {
@@ -344,6 +350,9 @@ impl Recorder {
                 _ => None,
             };
             p.store_value = v.map(|v| self.sync.value_text(vm, v));
+            if op == Opcode::STORE_SUBSCR && n >= 3 && p.wanted {
+                p.store_key = Some(self.sync.value_text(vm, t.stack[n - 1]));
+            }
             let mut events = Vec::new();
             self.sync.before(vm, tid, &mut events);
             if self.kept(tid) {
@@ -433,6 +442,10 @@ impl Recorder {
         let lost = std::mem::take(&mut self.lost_buf);
         for ev in &lost {
             self.put_lost(vm, ev);
+        }
+        let ctas = std::mem::take(&mut self.cta_buf);
+        for ev in &ctas {
+            self.put_cta(vm, ev);
         }
         self.drain_output(vm, tid, false);
         match self.filters.limit {
@@ -528,9 +541,13 @@ impl Recorder {
         }
         .map(|(kind, value)| Access {
             kind: kind.into(),
-            var: operand_name(vm, code, pc),
+            var: match &p.store_key {
+                Some(k) => format!("{}[{k}]", container_name(vm, code, pc)),
+                None => operand_name(vm, code, pc),
+            },
             value,
-        });
+        })
+        .or_else(|| outcome(vm, t, code, pc, &p, normal));
         let text = crate::dis::format_instr(&vm.prog, c, pc as usize);
         self.instrs_out += 1;
         self.put(&Record::Instr(Instr {
@@ -544,6 +561,30 @@ impl Recorder {
             arg: ins.arg,
             text: text.trim_start().to_string(),
             access,
+        }));
+    }
+
+    /// A check-then-act violation, shown when either thread is kept.
+    fn put_cta(&mut self, vm: &Vm, ev: &crate::vm::cta::CtaEvent) {
+        if !self.kept(ev.thread) && !self.kept(ev.other.writer) {
+            return;
+        }
+        let (step, t_ns) = match &self.pending {
+            Some(p) => (p.step, p.t_ns),
+            None => (vm.steps, vm.now_ns()),
+        };
+        let c = &ev.check;
+        self.put(&Record::CheckThenAct(crate::trace::record::CheckThenAct {
+            t_ns,
+            step,
+            tid: ev.thread,
+            check: crate::vm::cta::source_text(&vm.prog, c.code, c.pc),
+            result: vm.value_text(c.result),
+            check_line: line_of(&vm.prog, c.code, c.pc),
+            other_tid: ev.other.writer,
+            other_line: line_of(&vm.prog, ev.other.write_code, ev.other.write_pc),
+            act_line: line_of(&vm.prog, ev.act_code, ev.act_pc),
+            explanation: vm.explain_cta(ev),
         }));
     }
 
@@ -647,6 +688,7 @@ impl Observer for Recorder {
             Hook::After { tid, n } => self.on_after(vm, tid, n),
             Hook::TurnEnd { tid, end } => self.on_turn_end(vm, tid, end),
             Hook::Lost(ev) => self.lost_buf.push(ev.clone()),
+            Hook::CheckThenAct(ev) => self.cta_buf.push(ev.clone()),
             Hook::Timeout { tid } => {
                 if self.kept(tid) {
                     self.put(&Record::Wake {
@@ -799,6 +841,65 @@ fn is_shared_store(op: Opcode) -> bool {
 }
 
 /// The variable an instruction names, if any (`counter`, `_`); `[]` for subscripts.
+/// What a test or a conditional jump decided, for the trace: the result of a comparison,
+/// `in` or `is` (`True`), and where a conditional jump went (`jump to line 12`, `no jump`).
+fn outcome(
+    vm: &Vm,
+    t: &crate::vm::thread::Thread,
+    code: u32,
+    pc: u32,
+    p: &Pending,
+    normal: bool,
+) -> Option<Access> {
+    let ins = vm.prog.codes[code as usize].instrs[pc as usize];
+    match ins.op {
+        Opcode::COMPARE_OP | Opcode::CONTAINS_OP | Opcode::IS_OP if normal => Some(Access {
+            kind: "result".into(),
+            var: String::new(),
+            value: vm.value_text(*t.stack.last()?),
+        }),
+        op if crate::vm::cta::is_branch(op) && !p.fresh && t.frames.len() == p.depth => {
+            let f = t.frames.last()?;
+            let value = if f.pc == p.pc + 1 {
+                "no jump".to_string()
+            } else {
+                format!("jump to line {}", line_of(&vm.prog, f.code, f.pc))
+            };
+            Some(Access {
+                kind: "branch".into(),
+                var: String::new(),
+                value,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The name of the container a `STORE_SUBSCR` at (code, pc) stores into, when the program
+/// loaded it by name just before the key (`cache[key] = v`): `cache`; else empty.
+fn container_name(vm: &Vm, code: u32, pc: u32) -> String {
+    let c = &vm.prog.codes[code as usize];
+    let at = |k: u32| pc.checked_sub(k).map(|i| c.instrs[i as usize]);
+    let single = |op: Opcode| {
+        matches!(
+            op,
+            Opcode::LOAD_FAST
+                | Opcode::LOAD_CONST
+                | Opcode::LOAD_GLOBAL
+                | Opcode::LOAD_NAME
+                | Opcode::LOAD_DEREF
+        )
+    };
+    match (at(2), at(1)) {
+        (Some(cont), Some(key))
+            if single(key.op) && single(cont.op) && cont.op != Opcode::LOAD_CONST =>
+        {
+            operand_name(vm, code, pc - 2)
+        }
+        _ => String::new(),
+    }
+}
+
 fn operand_name(vm: &Vm, code: u32, pc: u32) -> String {
     let c = &vm.prog.codes[code as usize];
     let ins = c.instrs[pc as usize];

@@ -18,6 +18,8 @@ pub struct Text<W: Write> {
     /// Instructions each thread ran in its turn that just ended by preemption.
     preempted_after: Option<(u32, u64)>,
     lost_seen: u64,
+    /// Check-then-act violations written so far.
+    cta_seen: u64,
     /// The run's first lost update, found ahead of the trace, for the header.
     first_lost: Option<String>,
 }
@@ -28,6 +30,7 @@ impl<W: Write> Text<W> {
             out,
             preempted_after: None,
             lost_seen: 0,
+            cta_seen: 0,
             first_lost,
         }
     }
@@ -166,6 +169,10 @@ impl<W: Write> Emit for Text<W> {
             Record::Instr(i) => {
                 let value = match &i.access {
                     Some(a) if a.kind == "load" => format!("read {}", a.value),
+                    Some(a) if a.kind == "result" => format!("-> {}", a.value),
+                    Some(a) if a.kind == "branch" => format!("branch: {}", a.value),
+                    // A subscript store names its item: `write cache[1] = 2`.
+                    Some(a) if a.var.ends_with(']') => format!("write {} = {}", a.var, a.value),
                     Some(a) => format!("write {}", a.value),
                     None => String::new(),
                 };
@@ -199,6 +206,17 @@ impl<W: Write> Emit for Text<W> {
                 }
             }
             Record::Sync(_) | Record::Crash(_) | Record::Deadlock(_) => self.views_record(r)?,
+            Record::CheckThenAct(c) => {
+                self.cta_seen += 1;
+                let text = format!(
+                    "!!! CHECK-THEN-ACT #{} (T{} acts on a stale check): {}",
+                    self.cta_seen, c.tid, c.explanation
+                );
+                for (k, chunk) in wrap(&text, WRAP).iter().enumerate() {
+                    let lead = if k == 0 { "" } else { "!!!   " };
+                    writeln!(o, "{:>12} {lead}{chunk}", "")?;
+                }
+            }
             Record::Print { text, tid, .. } => writeln!(o, "{:>12} T{tid:<3} print: {text}", "")?,
             Record::Truncated { step, reason, .. } => writeln!(
                 o,

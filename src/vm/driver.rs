@@ -231,6 +231,7 @@ impl Vm {
         match length {
             Length::Steps(n) => self.run_quantum(tid, n),
             Length::UntilBlocked => self.run_quantum(tid, u64::MAX),
+            Length::Until(e) => self.run_until(tid, e),
             Length::SwitchPoints(k) => {
                 for _ in 0..k.max(1) {
                     let end = self.step_to_switch_point(tid);
@@ -312,6 +313,37 @@ impl Vm {
                 next_op: after.map(|a| a.0),
             };
             if gil::is_switch_point(model, &step) || !self.sched.is_runnable(tid) {
+                return SliceEnd::Budget;
+            }
+        }
+    }
+
+    /// A hand-written turn `until EVENT` (`scheduler/events.rs`): `tid` one instruction at a
+    /// time until its next instruction would make the event happen (after at least one), or
+    /// it blocks or ends. Only such turns step.
+    fn run_until(&mut self, tid: Tid, event: u32) -> SliceEnd {
+        let mut first = true;
+        loop {
+            if self.steps >= self.config.max_steps {
+                return SliceEnd::Budget;
+            }
+            let hit = !first
+                && self
+                    .sched
+                    .stop_event(event)
+                    .is_some_and(|ev| self.at_event(tid, ev));
+            if hit {
+                return SliceEnd::Budget;
+            }
+            first = false;
+            let (end, n) = self.slice(tid, 1);
+            match end {
+                SliceEnd::Gc => self.collect_garbage(),
+                SliceEnd::Budget | SliceEnd::Tick => {}
+                other => return other,
+            }
+            self.fire_timers();
+            if n == 0 || !self.sched.is_runnable(tid) {
                 return SliceEnd::Budget;
             }
         }

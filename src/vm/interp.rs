@@ -200,18 +200,36 @@ impl Vm {
                     if stack.len() < need {
                         stack.resize(need, Value::Undef);
                     }
-                    let exit = self.hot::<TICKS, RACES>(
-                        code_id,
-                        code,
-                        consts,
-                        &mut stack[..],
-                        reads,
-                        base,
-                        &mut pc,
-                        &mut sp,
-                        &mut left,
-                        &mut ticks,
-                    );
+                    // The check-then-act detector's acts on globals are looked for only in
+                    // a copy of `hot` chosen while a global check is armed (`cta.rs`); checks
+                    // are armed on the slow path, so the choice holds for the whole call.
+                    let exit = if self.cta.globals != 0 {
+                        self.hot::<TICKS, RACES, true>(
+                            code_id,
+                            code,
+                            consts,
+                            &mut stack[..],
+                            reads,
+                            base,
+                            &mut pc,
+                            &mut sp,
+                            &mut left,
+                            &mut ticks,
+                        )
+                    } else {
+                        self.hot::<TICKS, RACES, false>(
+                            code_id,
+                            code,
+                            consts,
+                            &mut stack[..],
+                            reads,
+                            base,
+                            &mut pc,
+                            &mut sp,
+                            &mut left,
+                            &mut ticks,
+                        )
+                    };
                     // An operation on an instance failed in `hot`: its special methods, on the
                     // slow path, with the operands `hot` popped put back (still in place:
                     // the Vec is not truncated yet).
@@ -364,7 +382,7 @@ impl Vm {
     /// docs/performance.md.
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
-    fn hot<const TICKS: bool, const RACES: bool>(
+    fn hot<const TICKS: bool, const RACES: bool, const CHECKS: bool>(
         &mut self,
         code_id: u32,
         code: &CodeObject,
@@ -526,6 +544,14 @@ impl Vm {
                                         let key = LocKey::Global(slot as u32);
                                         self.race_access(key, false, code_id, (pc - 1) as u32);
                                     }
+                                    if CHECKS && self.cta.globals != 0 {
+                                        self.cta_global_store(
+                                            dst as u32,
+                                            code_id,
+                                            base,
+                                            at as usize,
+                                        );
+                                    }
                                     self.store_global(reads, tid, dst, Value::Int(r), code_id, at);
                                     if RACES {
                                         let key = LocKey::Global(dst as u32);
@@ -562,6 +588,9 @@ impl Vm {
                     }
                     Opcode::STORE_GLOBAL | Opcode::STORE_NAME => {
                         let v = pop!();
+                        if CHECKS && self.cta.globals != 0 {
+                            self.cta_global_store(ins.arg, code_id, base, pc - 1);
+                        }
                         self.store_global(
                             reads,
                             tid,
@@ -606,6 +635,12 @@ impl Vm {
                         continue 'instr;
                     }
                     Opcode::COMPARE_OP => {
+                        // A check of a shared value (`counter < N` before a jump): the slow
+                        // path records it for the check-then-act detector (`cta.rs`), once a
+                        // second thread exists (a module-level loop alone stays here).
+                        if ins.check && self.threads.len() > 1 {
+                            leave!(Hot::Slow(ins));
+                        }
                         let b = pop!();
                         let a = pop!();
                         if let (Value::Int(x), Value::Int(y)) = (a, b) {
@@ -788,6 +823,11 @@ impl Vm {
                     | Opcode::POP_JUMP_FORWARD_IF_TRUE
                     | Opcode::POP_JUMP_BACKWARD_IF_FALSE
                     | Opcode::POP_JUMP_BACKWARD_IF_TRUE => {
+                        // A truth test of a shared value (`if items:`): the slow path records
+                        // the check (`cta.rs`), once a second thread exists.
+                        if ins.check && self.threads.len() > 1 {
+                            leave!(Hot::Slow(ins));
+                        }
                         let v = pop!();
                         let t = match v {
                             Value::Bool(b) => b,
@@ -1026,10 +1066,20 @@ impl Vm {
                 flow_of(self.binary_dunder(stack, frames, ins.arg, a, b))
             }
             Opcode::COMPARE_OP => {
+                let at = rg.pc - 1;
+                let checked = match ins.check {
+                    true => Some(self.cta_operands(code_id, at, stack, base)),
+                    false => None,
+                };
                 let b = pop!();
                 let a = pop!();
                 save_pc!();
-                flow_of(self.compare_dunder(stack, frames, ins.arg, a, b))
+                let r = self.compare_dunder(stack, frames, ins.arg, a, b);
+                if let (Some(ops), Ok(CallDone::Value)) = (checked, &r) {
+                    let result = stack.last().copied().unwrap_or(Value::None);
+                    self.cta_arm_operands(ops, code_id, at, base, result);
+                }
+                flow_of(r)
             }
             Opcode::FOR_ITER => {
                 let it = top!();
@@ -1055,6 +1105,9 @@ impl Vm {
             | Opcode::POP_JUMP_BACKWARD_IF_TRUE => {
                 // `__bool__`/`__len__` makes the truth value; the jump then runs again on it.
                 let v = pop!();
+                if ins.check {
+                    self.cta_test(code_id, rg.pc - 1, v, stack, base);
+                }
                 match self.truth_method(v) {
                     Some((f, len)) => {
                         rewind!();
@@ -1190,9 +1243,17 @@ impl Vm {
                 Flow::Next
             }
             Opcode::IS_OP => {
+                let checked = match ins.check {
+                    true => Some(self.cta_operands(code_id, rg.pc - 1, stack, base)),
+                    false => None,
+                };
                 let b = pop!();
                 let a = pop!();
-                stack.push(Value::Bool(ops::is(a, b) != (ins.arg == 1)));
+                let r = Value::Bool(ops::is(a, b) != (ins.arg == 1));
+                if let Some(ops) = checked {
+                    self.cta_arm_operands(ops, code_id, rg.pc - 1, base, r);
+                }
+                stack.push(r);
                 Flow::Next
             }
             Opcode::CONTAINS_OP => {
@@ -1250,7 +1311,11 @@ impl Vm {
                     }
                     Err(e) => return Flow::Raise(e),
                 };
-                stack.push(Value::Bool(r != (ins.arg == 1)));
+                let r = Value::Bool(r != (ins.arg == 1));
+                if ins.check {
+                    self.cta_contains(code_id, rg.pc - 1, base, container, item, r);
+                }
+                stack.push(r);
                 Flow::Next
             }
             Opcode::UNARY_NOT => {
@@ -1341,7 +1406,14 @@ impl Vm {
                 }
                 tri!(ops::setitem(&mut self.rt, container, index, value));
                 if let Some(loc) = self.item_loc(container, index) {
-                    self.item_stored(reads, loc, value, code_id, (rg.pc - 1) as u32);
+                    let at = rg.pc - 1;
+                    if let Some(c) = container.as_obj() {
+                        if self.cta.armed(self.current) {
+                            self.cta_act(LocKey::Item(loc), c.0, false, code_id, base, at);
+                        }
+                        self.cta_wrote(c.0, None, code_id, at as u32);
+                    }
+                    self.item_stored(reads, loc, value, code_id, at as u32);
                 }
                 Flow::Next
             }
@@ -1367,7 +1439,27 @@ impl Vm {
                     true => self.item_loc(container, index),
                     false => None,
                 };
+                // The check-then-act detector: a deletion is an act, and a write of the item
+                // (if a check made its location) and of the container (`cta.rs`).
+                let at = rg.pc - 1;
+                let cta_key = match container.as_obj() {
+                    Some(c) if self.items.wholes || self.cta.armed(self.current) => {
+                        let key = match self.rt.heap.get(c) {
+                            Obj::Dict(_) => self.existing_key_loc(c.0, index).map(LocKey::Item),
+                            _ => None,
+                        };
+                        if self.cta.armed(self.current) {
+                            let k = key.unwrap_or(LocKey::Item(u32::MAX));
+                            self.cta_act(k, c.0, key.is_none(), code_id, base, at);
+                        }
+                        Some((c.0, key))
+                    }
+                    _ => None,
+                };
                 tri!(ops::delitem(&mut self.rt, container, index));
+                if let Some((c, key)) = cta_key {
+                    self.cta_wrote(c, key, code_id, at as u32);
+                }
                 if let Some(loc) = loc {
                     self.race_access(LocKey::Item(loc), true, code_id, (rg.pc - 1) as u32);
                 }
@@ -1643,6 +1735,9 @@ impl Vm {
             }
             Opcode::POP_JUMP_FORWARD_IF_NONE | Opcode::POP_JUMP_FORWARD_IF_NOT_NONE => {
                 let v = pop!();
+                if ins.check {
+                    self.cta_test(code_id, rg.pc - 1, v, stack, base);
+                }
                 if v.is_none() == (ins.op == Opcode::POP_JUMP_FORWARD_IF_NONE) {
                     rg.pc += ins.arg as usize;
                 }
@@ -1650,6 +1745,9 @@ impl Vm {
             }
             Opcode::POP_JUMP_BACKWARD_IF_NONE | Opcode::POP_JUMP_BACKWARD_IF_NOT_NONE => {
                 let v = pop!();
+                if ins.check {
+                    self.cta_test(code_id, rg.pc - 1, v, stack, base);
+                }
                 if v.is_none() == (ins.op == Opcode::POP_JUMP_BACKWARD_IF_NONE) {
                     rg.pc -= ins.arg as usize;
                 }
@@ -1713,8 +1811,29 @@ impl Vm {
                         .collect()
                 };
                 save_pc!();
-                match self.do_call(stack, frames, callee_at, &kw) {
-                    Ok(CallDone::Value) => Flow::Next,
+                // The check-then-act detector (`cta.rs`): a checked call (`len(items)`,
+                // `cache.get(key)`), and a mutating method as an act.
+                let at = rg.pc - 1;
+                let checked = match ins.check {
+                    true => self.cta_call_check(stack, callee_at),
+                    false => None,
+                };
+                let act = match self.items.wholes || self.cta.armed(self.current) {
+                    true => self.cta_call_act(stack, callee_at, code_id, at, base),
+                    false => None,
+                };
+                let r = self.do_call(stack, frames, callee_at, &kw);
+                if let Some(a) = act {
+                    self.cta_wrote(a.container, a.key, code_id, at as u32);
+                }
+                match r {
+                    Ok(CallDone::Value) => {
+                        if let Some(c) = checked {
+                            let result = stack.last().copied().unwrap_or(Value::None);
+                            self.cta_arm_call(c, code_id, at, base, result);
+                        }
+                        Flow::Next
+                    }
                     Ok(CallDone::Frame) => Flow::Frame,
                     Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
                     Err(e) => Flow::Raise(to_throw(e)),
@@ -1759,6 +1878,9 @@ impl Vm {
                 let mut v = pop!();
                 let done = frames.pop();
                 if let Some(done) = done {
+                    if self.cta.armed(self.current) {
+                        self.cta.returned(self.current, done.base);
+                    }
                     stack.truncate(done.base as usize);
                     // A class body or an `__init__` run by instantiation (see `classes.rs`).
                     if let Value::Obj(f) = done.func {
@@ -1888,6 +2010,10 @@ impl Vm {
                 }
                 tri!(self.store_attr(obj, ins.arg, v));
                 if let Some(loc) = self.attr_loc(obj, ins.arg) {
+                    if self.cta.armed(self.current) {
+                        let c = obj.as_obj().map_or(crate::vm::cta::NO_CONTAINER, |o| o.0);
+                        self.cta_act(LocKey::Item(loc), c, false, code_id, base, rg.pc - 1);
+                    }
                     self.item_stored(reads, loc, v, code_id, (rg.pc - 1) as u32);
                 }
                 Flow::Next

@@ -20,6 +20,9 @@ enum ItemKey {
     Key(HashKey),
     /// An attribute, by name id.
     Attr(u32),
+    /// The container as a whole (its length, its membership): the check-then-act
+    /// detector's location for `len(xs)`, `if xs:`, `x in xs` (`cta.rs`).
+    Whole,
 }
 
 /// One tracked item.
@@ -38,6 +41,9 @@ pub struct ItemLoc {
 pub struct ItemTable {
     index: HashMap<(u32, ItemKey), u32, FixedState>,
     pub locs: Vec<ItemLoc>,
+    /// Whether any container's whole location exists (the check-then-act detector made one):
+    /// until then a write to a container looks for none.
+    pub wholes: bool,
 }
 
 impl Vm {
@@ -69,7 +75,7 @@ impl Vm {
         let shown = match &k.1 {
             ItemKey::Index(i) => format!("[{i}]"),
             ItemKey::Key(_) => format::repr(&self.rt, index).unwrap_or_else(|_| "?".into()),
-            ItemKey::Attr(_) => String::new(),
+            ItemKey::Attr(_) | ItemKey::Whole => String::new(),
         };
         let loc = self.items.locs.len() as u32;
         self.items.locs.push(ItemLoc {
@@ -118,6 +124,51 @@ impl Vm {
         });
         self.items.index.insert(k, loc);
         Some(loc)
+    }
+
+    /// The location of container `container` (a list, dict or set) as a whole, once more than
+    /// one thread exists; made on first use (by a check).
+    pub fn whole_loc(&mut self, container: Value) -> Option<u32> {
+        if self.threads.len() < 2 {
+            return None;
+        }
+        let Value::Obj(id) = container else {
+            return None;
+        };
+        let kind = match self.rt.heap.get(id) {
+            Obj::List(_) => "list",
+            Obj::Dict(_) => "dict",
+            Obj::Set(_) => "set",
+            _ => return None,
+        };
+        let k = (id.0, ItemKey::Whole);
+        if let Some(&loc) = self.items.index.get(&k) {
+            return Some(loc);
+        }
+        let loc = self.items.locs.len() as u32;
+        self.items.locs.push(ItemLoc {
+            meta: LocMeta::default(),
+            container: id.0,
+            desc: format!("a {kind}"),
+            shown: String::new(),
+        });
+        self.items.index.insert(k, loc);
+        self.items.wholes = true;
+        Some(loc)
+    }
+
+    /// The whole location of container `id`, if one was made.
+    pub fn existing_whole_loc(&self, id: u32) -> Option<u32> {
+        if !self.items.wholes {
+            return None;
+        }
+        self.items.index.get(&(id, ItemKey::Whole)).copied()
+    }
+
+    /// The location of key `key` of dict `id`, if one was made.
+    pub fn existing_key_loc(&self, id: u32, key: Value) -> Option<u32> {
+        let hk = ops::hash_key(&self.rt, key).ok()?;
+        self.items.index.get(&(id, ItemKey::Key(hk))).copied()
     }
 
     /// Forgets items of containers the last collection freed (their ids may be reused).

@@ -130,6 +130,8 @@ pub struct Vm {
     /// table out and back (three words) instead of copying a 320-byte log in and out:
     /// ≈280 x86 instructions per thread switch under callgrind.
     pub read_logs: Vec<ReadLog>,
+    /// The check-then-act detector's state (`cta.rs`).
+    pub cta: crate::vm::cta::CtaState,
     /// Per thread, where its turn after a wake-up will read first, noted when it blocked
     /// (see `Vm::prefetch_turn`).
     pub turn_hints: Vec<TurnHint>,
@@ -265,6 +267,7 @@ impl Vm {
             lost: BTreeMap::new(),
             lost_events: Vec::new(),
             read_logs: Vec::new(),
+            cta: Default::default(),
             turn_hints: Vec::new(),
             released_locks: Vec::new(),
             slice_cap: None,

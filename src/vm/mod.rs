@@ -14,6 +14,8 @@ pub mod call;
 pub mod classes;
 // Crashed threads and names of sync objects (the views of issue #17).
 pub mod crash;
+// Check-then-act detector (atomicity violations beyond `+=`).
+pub mod cta;
 pub mod dataclass;
 pub mod deadlock;
 pub mod descriptors;

@@ -35,6 +35,9 @@ pub enum Hook<'a> {
     TurnEnd { tid: Tid, end: &'a SliceEnd },
     /// A store erased another thread's update (reported during the step that made it).
     Lost(&'a LostEvent),
+    /// A store or call acted on a check another thread's write had made stale (the
+    /// check-then-act detector, `cta.rs`; reported during the step that made the act).
+    CheckThenAct(&'a crate::vm::cta::CtaEvent),
     /// A timer is about to wake `tid` (its sleep or timeout ran out).
     Timeout { tid: Tid },
     /// A blocked thread became runnable.

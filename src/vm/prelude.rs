@@ -212,6 +212,7 @@ impl Image {
             .map(|m| crate::vm::pymodules::LinkedModule::link(&mut program, m))
             .collect();
         program.mark_fused_runs();
+        crate::vm::cta::mark_checks(&mut program, prelude.start);
         program
             .check_control_flow()
             .map_err(|e| format!("gilvm internal error: bad bytecode: {e}"))?;

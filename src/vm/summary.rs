@@ -123,6 +123,7 @@ impl Vm {
             }
         }
         out.push_str(&self.crash_summary());
+        out.push_str(&self.cta_summary());
         out.push_str(&self.races_summary());
         out.push_str(&format!("gilvm: replay: {replay_cmd}\n"));
         out

@@ -23,6 +23,8 @@
 //! py27/py39 — comes from its own stream ([`Scheduler::noise_below`]), so a strategy that
 //! chooses differently (a replay, an explorer) does not shift it.
 
+// Turns that end at an event (`T1 until line 8`), for hand-written schedules.
+pub mod events;
 pub mod random;
 pub mod record;
 pub mod replay;
@@ -48,6 +50,9 @@ const NOT_RUNNABLE: u32 = u32::MAX;
 pub struct Slice {
     pub tid: Tid,
     pub steps: Option<u64>,
+    /// A hand-written `until EVENT`: the index of the event in [`Plan::events`] (`steps` is
+    /// then `None`).
+    pub until: Option<u32>,
 }
 
 /// How long a turn lasts.
@@ -62,6 +67,9 @@ pub enum Length {
     /// Until the thread has passed this many switch points of the GIL model (at least one
     /// instruction): the unit a person stepping through a run thinks in.
     SwitchPoints(u64),
+    /// Until the thread's next instruction would make this event of the schedule happen
+    /// (an index into the strategy's events, [`Strategy::stop_event`]; `events.rs`).
+    Until(u32),
 }
 
 impl Length {
@@ -69,7 +77,7 @@ impl Length {
     pub fn quantum(self) -> u64 {
         match self {
             Length::Steps(n) => n,
-            Length::UntilBlocked | Length::SwitchPoints(_) => u64::MAX,
+            Length::UntilBlocked | Length::SwitchPoints(_) | Length::Until(_) => u64::MAX,
         }
     }
 }
@@ -129,6 +137,11 @@ pub trait Strategy {
 
     /// The turns and waiter choices logged so far, for a recording strategy.
     fn recorded(&self) -> Option<&[Entry]> {
+        None
+    }
+
+    /// Event `i` of a [`Length::Until`] turn this strategy asked for.
+    fn stop_event(&self, _i: u32) -> Option<&events::StopEvent> {
         None
     }
 }
@@ -252,6 +265,14 @@ impl Scheduler {
     #[inline]
     pub fn is_runnable(&self, tid: Tid) -> bool {
         self.queue.contains(tid)
+    }
+
+    /// Event `i` of the strategy's plan (`Length::Until`).
+    pub fn stop_event(&self, i: u32) -> Option<&events::StopEvent> {
+        match &self.strategy {
+            Chooser::Seeded(_) => None,
+            Chooser::Other(s) => s.stop_event(i),
+        }
     }
 
     pub fn runnable_count(&self) -> usize {

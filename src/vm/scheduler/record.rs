@@ -12,6 +12,9 @@ pub enum Entry {
     Turn { tid: Tid, steps: Option<u64> },
     /// A hand-off woke this waiter.
     Wake(Tid),
+    /// A hand-written turn that ends at an event: `T1 until line 8` (the index of the event
+    /// in the schedule's list). Never recorded: a recording logs the turn's count.
+    Until { tid: Tid, event: u32 },
 }
 
 pub struct Recording {
@@ -57,5 +60,9 @@ impl Strategy for Recording {
 
     fn recorded(&self) -> Option<&[Entry]> {
         Some(&self.log)
+    }
+
+    fn stop_event(&self, i: u32) -> Option<&crate::vm::scheduler::events::StopEvent> {
+        self.inner.stop_event(i)
     }
 }

@@ -7,6 +7,7 @@
 //! hand-written schedule that stages only the start of a run continues as the seed's scheduler
 //! would from the start.
 
+use crate::vm::scheduler::events::StopEvent;
 use crate::vm::scheduler::{Entry, Length, Pick, Random, Slice, Strategy, TurnCtx, TurnDone};
 use crate::vm::thread::Tid;
 
@@ -15,15 +16,34 @@ use crate::vm::thread::Tid;
 pub struct Plan {
     pub turns: Vec<Slice>,
     pub wakes: Vec<Tid>,
+    /// The events of `until` turns (`Slice::until` indexes it).
+    pub events: Vec<StopEvent>,
 }
 
 impl Plan {
     /// A plan from a schedule's entries, in order.
     pub fn from_entries(entries: &[Entry]) -> Plan {
-        let mut p = Plan::default();
+        Plan::with_events(entries, &[])
+    }
+
+    /// A plan from a schedule's entries, in order, and the events its `until` turns name.
+    pub fn with_events(entries: &[Entry], events: &[StopEvent]) -> Plan {
+        let mut p = Plan {
+            events: events.to_vec(),
+            ..Plan::default()
+        };
         for e in entries {
             match *e {
-                Entry::Turn { tid, steps } => p.turns.push(Slice { tid, steps }),
+                Entry::Turn { tid, steps } => p.turns.push(Slice {
+                    tid,
+                    steps,
+                    until: None,
+                }),
+                Entry::Until { tid, event } => p.turns.push(Slice {
+                    tid,
+                    steps: None,
+                    until: Some(event),
+                }),
                 Entry::Wake(t) => p.wakes.push(t),
             }
         }
@@ -65,7 +85,12 @@ impl Strategy for Replay {
         if !ctx.queue.contains(s.tid) {
             return Pick::Diverged(s.tid);
         }
-        Pick::Run(s.tid, s.steps.map_or(Length::UntilBlocked, Length::Steps))
+        let length = match (s.until, s.steps) {
+            (Some(e), _) => Length::Until(e),
+            (None, Some(n)) => Length::Steps(n),
+            (None, None) => Length::UntilBlocked,
+        };
+        Pick::Run(s.tid, length)
     }
 
     fn choose_waiter(&mut self, n: usize, tid_of: &dyn Fn(usize) -> Tid) -> usize {
@@ -103,6 +128,10 @@ impl Strategy for Replay {
     fn diverged(&self) -> Option<&str> {
         self.diverged.as_deref()
     }
+
+    fn stop_event(&self, i: u32) -> Option<&StopEvent> {
+        self.plan.events.get(i as usize)
+    }
 }
 
 #[cfg(test)]
@@ -118,13 +147,16 @@ mod tests {
                 Slice {
                     tid: 1,
                     steps: Some(3),
+                    until: None,
                 },
                 Slice {
                     tid: 0,
                     steps: None,
+                    until: None,
                 },
             ],
             wakes: vec![2],
+            events: Vec::new(),
         };
         let mut r = Replay::new(plan, 9);
         let mut plain = Random::new(9);
@@ -155,8 +187,10 @@ mod tests {
             turns: vec![Slice {
                 tid: 4,
                 steps: Some(1),
+                until: None,
             }],
             wakes: vec![9],
+            events: Vec::new(),
         };
         let mut r = Replay::new(plan, 0);
         let mut q = RunQueue::default();

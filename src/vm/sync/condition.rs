@@ -133,6 +133,7 @@ impl Vm {
             v => Some(timeout_ns(seconds(v)?)),
         };
         let me = self.current;
+        self.cta.waited(me);
         let count = self.lock_release_all(lock)?;
         if deadline == Some(0) {
             // A zero or negative timeout: the lock is released and taken back at once (another
