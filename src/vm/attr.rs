@@ -16,6 +16,16 @@ impl Vm {
     /// attribute's value alone.
     pub fn load_method(&mut self, obj: Value, name: u32) -> PyResult<(Value, Option<Value>)> {
         if let Some(attr) = self.attr_of[name as usize] {
+            if let (
+                AttrSym::write | AttrSym::flush,
+                Value::Native(NativeId::SysStdout | NativeId::SysStderr),
+            )
+            | (AttrSym::bit_length, Value::Int(_) | Value::Bool(_)) = (attr, obj)
+            {
+                if let Some(m) = methods::lookup_method(&self.rt, obj, attr) {
+                    return Ok((Value::Method(m), Some(obj)));
+                }
+            }
             if let Value::Obj(id) = obj {
                 if let Some(m) = methods::lookup_method(&self.rt, obj, attr) {
                     return Ok((Value::Method(m), Some(obj)));
@@ -174,6 +184,14 @@ impl Vm {
                 return Err(missing());
             }
             return Ok(Value::Native(n));
+        }
+        if let (ModuleId::Sys, "argv", Some(l)) = (m, name, self.rt.argv) {
+            return Ok(Value::Obj(l));
+        }
+        if m == ModuleId::Math {
+            if let Some(v) = crate::vm::mathmod::constant(name) {
+                return Ok(v);
+            }
         }
         module_exception(m, name).ok_or_else(missing)
     }

@@ -398,6 +398,12 @@ fn native_repr(n: NativeId) -> String {
         if n == NotImplemented {
             return "NotImplemented".to_string();
         }
+        if let SysStdout | SysStderr = n {
+            return format!(
+                "<_io.TextIOWrapper name='<{}>' mode='w' encoding='utf-8'>",
+                n.name()
+            );
+        }
         if n.is_typing() {
             return format!("typing.{}", n.name());
         }
@@ -539,6 +545,11 @@ fn leaf_repr(
 ) -> PyResult<()> {
     match rt.heap.get(id) {
         Obj::Str(s) => out.push_str(&str_repr(s)),
+        Obj::BigInt(b) => out.push_str(&crate::vm::bigint::to_decimal(rt, b)?),
+        Obj::Random(_) => out.push_str(&format!(
+            "<random.Random object at {:#x}>",
+            fake_address(id)
+        )),
         Obj::Function(f) => {
             let name = rt
                 .program

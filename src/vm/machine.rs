@@ -15,7 +15,7 @@ use crate::vm::sync::Site;
 use crate::vm::thread::Tid;
 use crate::vm::thread::{Frame, Thread};
 use crate::vm::value::Value;
-use crate::vm::{rng, PyResult, Rt};
+use crate::vm::{PyResult, Rt};
 
 /// Everything that shapes a run. Same config + same program ⇒ same run.
 #[derive(Clone, Debug)]
@@ -38,6 +38,8 @@ pub struct RunConfig {
     pub plan: Option<Plan>,
     /// Attach the data-race detector (`--races`, `vm/races.rs`).
     pub races: bool,
+    /// `sys.argv`: the program's file as given, then its arguments (empty: `['']`).
+    pub argv: Vec<String>,
 }
 
 impl Default for RunConfig {
@@ -53,6 +55,7 @@ impl Default for RunConfig {
             record: false,
             plan: None,
             races: false,
+            argv: Vec::new(),
         }
     }
 }
@@ -185,10 +188,11 @@ impl Vm {
     ) -> PyResult<Vm> {
         let prog = image.program.clone();
         let prelude = image.prelude;
-        let random = rng::stream(config.seed, rng::Stream::Random);
+        let random = crate::vm::pyrandom::PyRandom::from_run_seed(config.seed);
         let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
         rt.prelude_start = prelude.start;
         rt.work_left = config.max_steps;
+        rt.argv = Some(crate::vm::numeric::make_argv(&mut rt, &config.argv)?);
         let mut consts = Vec::with_capacity(prog.codes.len());
         for code in &prog.codes {
             let mut vals = Vec::with_capacity(code.consts.len());
@@ -292,6 +296,7 @@ impl Vm {
             t.roots(&mut roots);
         }
         roots.extend(self.released_locks.iter().map(|&l| Value::Obj(l)));
+        roots.extend(self.rt.argv.map(Value::Obj));
         self.rt.heap.collect(roots);
         self.forget_dead_items();
         if let Some(d) = self.races.as_mut() {
