@@ -86,3 +86,8 @@ fn input_argv_and_stderr() {
     assert!(stderr.starts_with("hello Ann\n"), "{stderr}");
     assert!(stderr.contains("--seed 1 -- a 'b c'"), "{stderr}");
 }
+
+#[test]
+fn rounding_formatting_and_float_repr_match_cpython() {
+    same_as_python(include_str!("py_bigint/format.py"));
+}

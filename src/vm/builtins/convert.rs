@@ -301,13 +301,14 @@ pub fn round_value(rt: &mut Rt, x: Value, ndigits: Option<Value>) -> PyResult<Va
             let (q, r) = ((i as i128).div_euclid(p), (i as i128).rem_euclid(p));
             let up = 2 * r > p || (2 * r == p && q % 2 != 0);
             let q = if up { q + 1 } else { q };
-            i64::try_from(q * p)
-                .map(Value::Int)
-                .map_err(|_| ops::overflow())
+            match i64::try_from(q * p) {
+                Ok(r) => Ok(Value::Int(r)),
+                Err(_) => crate::vm::bigint::int_value(rt, num_bigint::BigInt::from(q * p)),
+            }
         }
         (Value::Float(f), None) => {
             let r = f.round_ties_even();
-            float_to_int(r).map(Value::Int)
+            float_to_int_value(rt, r)
         }
         (Value::Float(f), Some(nd)) => {
             if !f.is_finite() || nd > 330 {
