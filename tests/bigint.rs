@@ -91,3 +91,8 @@ fn input_argv_and_stderr() {
 fn rounding_formatting_and_float_repr_match_cpython() {
     same_as_python(include_str!("py_bigint/format.py"));
 }
+
+#[test]
+fn big_integer_literals_match_cpython() {
+    same_as_python(include_str!("py_bigint/literals.py"));
+}

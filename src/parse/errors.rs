@@ -285,6 +285,7 @@ fn starts_expression(t: &Tok) -> bool {
         t,
         Tok::Name(_)
             | Tok::Int(_)
+            | Tok::BigInt(_)
             | Tok::Float(_)
             | Tok::Str(_)
             | Tok::True
@@ -307,6 +308,7 @@ fn expression_terminal(name: &str) -> bool {
         name,
         "Name"
             | "Int"
+            | "BigInt"
             | "Float"
             | "Str"
             | "\"True\""

@@ -47,6 +47,7 @@ impl Vm {
         let prog = self.prog.clone();
         let name_str = prog.names[name as usize].as_str();
         match obj {
+            Value::Module(ModuleId::Sys) if name_str == "argv" => return self.sys_argv(),
             Value::Module(m) => return self.module_member(m, name_str),
             Value::Obj(id) => {
                 if name == self.rt.dunders.class_ {
@@ -185,15 +186,26 @@ impl Vm {
             }
             return Ok(Value::Native(n));
         }
-        if let (ModuleId::Sys, "argv", Some(l)) = (m, name, self.rt.argv) {
-            return Ok(Value::Obj(l));
-        }
         if m == ModuleId::Math {
             if let Some(v) = crate::vm::mathmod::constant(name) {
                 return Ok(v);
             }
         }
         module_exception(m, name).ok_or_else(missing)
+    }
+}
+
+impl Vm {
+    /// `sys.argv`: made on first use (so a program that never reads it allocates nothing and
+    /// its objects' fake addresses stay as they were), then the same list every time.
+    fn sys_argv(&mut self) -> PyResult<Value> {
+        if let Some(l) = self.rt.argv {
+            return Ok(Value::Obj(l));
+        }
+        let argv = self.config.argv.clone();
+        let l = crate::vm::numeric::make_argv(&mut self.rt, &argv)?;
+        self.rt.argv = Some(l);
+        Ok(Value::Obj(l))
     }
 }
 

@@ -192,7 +192,6 @@ impl Vm {
         let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
         rt.prelude_start = prelude.start;
         rt.work_left = config.max_steps;
-        rt.argv = Some(crate::vm::numeric::make_argv(&mut rt, &config.argv)?);
         let mut consts = Vec::with_capacity(prog.codes.len());
         for code in &prog.codes {
             let mut vals = Vec::with_capacity(code.consts.len());
@@ -353,6 +352,10 @@ fn materialize(rt: &mut Rt, c: &Const) -> PyResult<Value> {
         Const::Bool(b) => Value::Bool(*b),
         Const::Int(i) => Value::Int(*i),
         Const::Float(f) => Value::Float(*f),
+        Const::BigInt(s) => match s.parse::<num_bigint::BigInt>() {
+            Ok(b) => crate::vm::bigint::int_value(rt, b)?,
+            Err(_) => return Err(crate::vm::Throw::value_error("invalid integer constant")),
+        },
         Const::Str(s) => rt.alloc(Obj::Str(s.clone()))?,
         Const::Tuple(items) => {
             let mut vals = Vec::with_capacity(items.len());
