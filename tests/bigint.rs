@@ -96,3 +96,8 @@ fn rounding_formatting_and_float_repr_match_cpython() {
 fn big_integer_literals_match_cpython() {
     same_as_python(include_str!("py_bigint/literals.py"));
 }
+
+#[test]
+fn big_ints_behave_as_ints_everywhere() {
+    same_as_python(include_str!("py_bigint/misc.py"));
+}

@@ -80,7 +80,8 @@ impl Vm {
                         return Ok(v);
                     }
                     match (self.rt.heap.get(id), attr) {
-                        (
+                        (Obj::BigInt(_), AttrSym::real | AttrSym::imag)
+                        | (
                             Obj::Exception(_),
                             AttrSym::args
                             | AttrSym::dunder_cause

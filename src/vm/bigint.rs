@@ -67,6 +67,16 @@ pub fn to_big(rt: &Rt, v: Value) -> Option<BigInt> {
     }
 }
 
+/// An int operand: a big int borrowed from the heap, or a small one made big.
+fn operand(rt: &Rt, v: Value) -> Option<std::borrow::Cow<'_, BigInt>> {
+    use std::borrow::Cow;
+    match v {
+        Value::Int(i) => Some(Cow::Owned(BigInt::from(i))),
+        Value::Bool(b) => Some(Cow::Owned(BigInt::from(b as i64))),
+        _ => as_big(rt, v).map(Cow::Borrowed),
+    }
+}
+
 /// Whether `v` is an int of any size (or a bool).
 pub fn is_int(rt: &Rt, v: Value) -> bool {
     matches!(v, Value::Int(_) | Value::Bool(_)) || as_big(rt, v).is_some()
@@ -103,57 +113,66 @@ pub fn binary(rt: &mut Rt, base: u32, a: Value, b: Value) -> PyResult<Option<Val
         let y = to_f64(rt, b)?;
         return crate::vm::ops::float_binary(rt, base, x, y, a, b).map(Some);
     }
-    let (Some(x), Some(y)) = (to_big(rt, a), to_big(rt, b)) else {
-        return Ok(None);
-    };
-    let r = match base {
-        ADD => x + y,
-        SUB => x - y,
-        MUL => {
-            room_for_bits(rt, x.bits().saturating_add(y.bits()))?;
-            x * y
+    if base == POW {
+        let (Some(x), Some(y)) = (to_big(rt, a), to_big(rt, b)) else {
+            return Ok(None);
+        };
+        return pow(rt, &x, &y).map(Some);
+    }
+    // Operands by reference: a big operand is read in place, never copied (`f *= i` on a
+    // 5,000-digit `f` would otherwise copy it once per multiplication).
+    let r = {
+        let (Some(xc), Some(yc)) = (operand(rt, a), operand(rt, b)) else {
+            return Ok(None);
+        };
+        let (x, y): (&BigInt, &BigInt) = (&xc, &yc);
+        match base {
+            ADD => x + y,
+            SUB => x - y,
+            MUL => {
+                room_for_bits(rt, x.bits().saturating_add(y.bits()))?;
+                x * y
+            }
+            FLOORDIV => {
+                if y.is_zero() {
+                    return Err(zero("integer division or modulo by zero"));
+                }
+                x.div_floor(y)
+            }
+            MOD => {
+                if y.is_zero() {
+                    return Err(zero("integer modulo by zero"));
+                }
+                x.mod_floor(y)
+            }
+            TRUEDIV => return true_div(x, y).map(|f| Some(Value::Float(f))),
+            LSHIFT => {
+                if y.is_negative() {
+                    return Err(Throw::value_error("negative shift count"));
+                }
+                if x.is_zero() {
+                    return Ok(Some(Value::Int(0)));
+                }
+                let n = y.to_u64().filter(|&n| n < (1 << 40)).ok_or_else(|| {
+                    Throw::new(ExcKind::OverflowError, "too many digits in integer")
+                })?;
+                room_for_bits(rt, x.bits().saturating_add(n))?;
+                x << n
+            }
+            RSHIFT => {
+                if y.is_negative() {
+                    return Err(Throw::value_error("negative shift count"));
+                }
+                match y.to_u64().filter(|&n| n <= x.bits()) {
+                    Some(n) => floor_shr(x, n),
+                    None => BigInt::from(if x.is_negative() { -1 } else { 0 }),
+                }
+            }
+            AND => x & y,
+            OR => x | y,
+            XOR => x ^ y,
+            _ => return Ok(None),
         }
-        FLOORDIV => {
-            if y.is_zero() {
-                return Err(zero("integer division or modulo by zero"));
-            }
-            x.div_floor(&y)
-        }
-        MOD => {
-            if y.is_zero() {
-                return Err(zero("integer modulo by zero"));
-            }
-            x.mod_floor(&y)
-        }
-        TRUEDIV => return true_div(&x, &y).map(|f| Some(Value::Float(f))),
-        POW => return pow(rt, &x, &y).map(Some),
-        LSHIFT => {
-            if y.is_negative() {
-                return Err(Throw::value_error("negative shift count"));
-            }
-            if x.is_zero() {
-                return Ok(Some(Value::Int(0)));
-            }
-            let n = y
-                .to_u64()
-                .filter(|&n| n < (1 << 40))
-                .ok_or_else(|| Throw::new(ExcKind::OverflowError, "too many digits in integer"))?;
-            room_for_bits(rt, x.bits().saturating_add(n))?;
-            x << n
-        }
-        RSHIFT => {
-            if y.is_negative() {
-                return Err(Throw::value_error("negative shift count"));
-            }
-            match y.to_u64().filter(|&n| n <= x.bits()) {
-                Some(n) => floor_shr(&x, n),
-                None => BigInt::from(if x.is_negative() { -1 } else { 0 }),
-            }
-        }
-        AND => x & y,
-        OR => x | y,
-        XOR => x ^ y,
-        _ => return Ok(None),
     };
     int_value(rt, r).map(Some)
 }

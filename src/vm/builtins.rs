@@ -528,7 +528,7 @@ pub fn isinstance(rt: &Rt, v: Value, cls: Value, depth: usize) -> PyResult<bool>
         Value::Native(n) if n.is_type() || ops::is_class(n) => {
             let tname = type_name(rt, v);
             Ok(match n {
-                NativeId::Int => matches!(v, Value::Int(_) | Value::Bool(_)),
+                NativeId::Int => crate::vm::bigint::is_int(rt, v),
                 NativeId::Reversed => tname == "list_reverseiterator",
                 _ => tname == n.name(),
             })

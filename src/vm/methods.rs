@@ -127,6 +127,15 @@ pub fn call_method(
 /// `recv` has no such attribute (the caller then tries methods, then raises
 /// [`no_attribute`]).
 pub fn data_attr(rt: &mut Rt, recv: Value, attr: AttrSym) -> Option<PyResult<Value>> {
+    if matches!(attr, AttrSym::real | AttrSym::imag)
+        && crate::vm::bigint::as_big(rt, recv).is_some()
+    {
+        return Some(Ok(if attr == AttrSym::real {
+            recv
+        } else {
+            Value::Int(0)
+        }));
+    }
     match (recv, attr) {
         (Value::Int(_) | Value::Float(_), AttrSym::real) => Some(Ok(recv)),
         (Value::Bool(b), AttrSym::real) => Some(Ok(Value::Int(b as i64))),
