@@ -101,3 +101,8 @@ fn big_integer_literals_match_cpython() {
 fn big_ints_behave_as_ints_everywhere() {
     same_as_python(include_str!("py_bigint/misc.py"));
 }
+
+#[test]
+fn every_operator_on_a_grid_of_ints_matches_cpython() {
+    same_as_python(include_str!("py_bigint/ops_grid.py"));
+}

@@ -18,3 +18,9 @@ for bad in [lambda: math.sqrt(-1), lambda: math.log(0), lambda: math.log(-1, 2),
         print(bad())
     except Exception as e:
         print(type(e).__name__ + ":", e)
+print(math.gcd(-4, 6), math.lcm(-4, 6), math.gcd(0, -5), math.lcm(0, 5), math.gcd(2**100, -2**80), math.comb(1000, 500) % 10**9, math.perm(30, 20), math.factorial(100) // math.factorial(98))
+print(math.isqrt(0), math.isqrt(99), math.isqrt(2**200), math.floor(-0.5), math.ceil(-0.5), math.trunc(2.9), math.floor(True))
+print(math.log(8, 2), math.log(100, 10), math.log10(1000), math.log2(1024), math.log(math.e), math.exp(0), math.log(2**1100, 2))
+print(math.sqrt(16), math.sqrt(2**100), math.pow(2, 0.5), math.pow(-2, 3), math.hypot(), math.hypot(-3), math.dist([1, 2, 3], [4, 6, 8]))
+print(math.fsum([]), math.fsum([1, 2, 3]), math.prod([2**40, 2**40]), math.prod(["a"], start=1) if False else 0)
+print(math.isclose(1e-10, 0), math.isclose(1.0, 1.0000000001), math.isinf(-math.inf), math.copysign(3, -0.0), math.modf(-3.25), math.fmod(-7, 3))
