@@ -106,3 +106,14 @@ fn big_ints_behave_as_ints_everywhere() {
 fn every_operator_on_a_grid_of_ints_matches_cpython() {
     same_as_python(include_str!("py_bigint/ops_grid.py"));
 }
+
+#[test]
+fn print_to_stderr_calls_str_of_instances() {
+    let out = common::run_with(
+        "import sys\nclass A:\n    def __str__(self):\n        return 'A!'\nprint(A(), 1, file=sys.stderr)\nprint(A(), sep='-', end='|\\n')\nprint(callable(sys.stderr))\n",
+        1,
+        &["-q"],
+    );
+    assert_eq!(out.stdout, "A!|\nFalse\n");
+    assert!(out.stderr.starts_with("A! 1\n"), "{out}");
+}

@@ -324,12 +324,17 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
                 "object() instances are not supported by gilvm",
             ))
         }
-        PrintParts => {
+        PrintParts | PrintPartsErr => {
             let [parts, sep, end] = args else {
                 return Err(Throw::type_error("__print_parts__ expects 3 arguments"));
             };
             let items = ops::collect_iterable(rt, *parts)?;
-            print(rt, &items, &[("sep", *sep), ("end", *end)])
+            let file = if id == PrintPartsErr {
+                Value::Native(SysStderr)
+            } else {
+                Value::None
+            };
+            print(rt, &items, &[("sep", *sep), ("end", *end), ("file", file)])
         }
         ObjectInit => {
             if !args.is_empty() || !kwargs.is_empty() {
@@ -399,6 +404,7 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
 /// Whether calling `v` is possible (`callable()`).
 pub fn is_callable(rt: &Rt, v: Value) -> bool {
     match v {
+        Value::Native(NativeId::SysStdout | NativeId::SysStderr) => false,
         Value::Native(_) | Value::ExcType(_) | Value::Method(_) => true,
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Function(_)

@@ -170,6 +170,8 @@ name_enum! {
         Input = "input",
         SysStdout = "stdout",
         SysStderr = "stderr",
+        // `print_objects` (prelude) printing to sys.stderr
+        PrintPartsErr = "__print_parts_err__",
         Choices = "choices",
         Sample = "sample",
         Gauss = "gauss",
