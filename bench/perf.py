@@ -56,6 +56,8 @@ PROGRAMS = [
      "instance attributes and method calls"),
     ("l/executor", "l_executor.py", [], 0.5, None, None, True,
      "ThreadPoolExecutor: 20,000 submits and results, then a 5,000-item map"),
+    ("l/bigint", "l_bigint.py", [], 0.5, None, None, True,
+     "big ints: 40 × factorial(2000) by a loop, printed (5,736 digits)"),
 ]
 
 # Cost flatness: the same total work split over more threads, once unlocked and once locked.

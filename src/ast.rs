@@ -252,9 +252,10 @@ pub struct Expr {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Name(String),
-    /// An integer literal. Literals that do not fit in i64 are a syntax error in the parser
-    /// ("integer literal too large"), since gilvm's ints are 64-bit.
+    /// An integer literal that fits an i64.
     Int(i64),
+    /// An integer literal beyond i64: its decimal digits (a big int at run time).
+    BigInt(String),
     Float(f64),
     /// A string literal, escapes already decoded; adjacent literals already concatenated
     /// (unless one of them is an f-string, in which case the parser builds a `JoinedStr`).

@@ -143,6 +143,8 @@ pub enum Const {
     Ellipsis,
     Bool(bool),
     Int(i64),
+    /// An int beyond i64, as decimal digits (a literal, or a folded negation of one).
+    BigInt(String),
     Float(f64),
     Str(String),
     /// A tuple of constants (default values, `KW_NAMES` name tuples, `('Thread',)` for imports).

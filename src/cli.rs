@@ -44,6 +44,10 @@ enum Cmd {
         /// Write the run's schedule to this file (replay it with `gilvm replay`).
         #[arg(long, value_name = "SCHEDULE")]
         record: Option<String>,
+        /// Arguments for the program, after `--`: its `sys.argv[1:]`
+        /// (`gilvm run prog.py --seed 3 -- a b`).
+        #[arg(last = true, value_name = "ARGS")]
+        args: Vec<String>,
     },
     /// Run a program with the data-race detector (`run --races`), the summary focused on
     /// races: exit status 6 when it finds any.
@@ -202,13 +206,22 @@ pub fn main() -> i32 {
             &mut stdout.lock(),
             &mut stderr.lock(),
         ),
-        Cmd::Run { file, opts, record } => crate::run::run_cmd(
-            &file,
-            &opts.into(),
-            record.as_deref(),
-            color,
-            &mut stderr.lock(),
-        ),
+        Cmd::Run {
+            file,
+            opts,
+            record,
+            args,
+        } => {
+            let mut run_args: RunArgs = opts.into();
+            run_args.argv = args;
+            crate::run::run_cmd(
+                &file,
+                &run_args,
+                record.as_deref(),
+                color,
+                &mut stderr.lock(),
+            )
+        }
         Cmd::Races { file, opts, record } => {
             let mut args: RunArgs = opts.into();
             args.races = true;
@@ -278,6 +291,7 @@ impl From<RunOpts> for RunArgs {
             races: o.races || o.races_json.is_some(),
             races_json: o.races_json,
             races_focus: false,
+            argv: Vec::new(),
         }
     }
 }

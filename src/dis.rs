@@ -298,6 +298,7 @@ pub fn const_repr(program: &Program, c: &Const) -> String {
         Const::Bool(true) => "True".into(),
         Const::Bool(false) => "False".into(),
         Const::Int(i) => i.to_string(),
+        Const::BigInt(s) => s.clone(),
         Const::Float(f) => float_repr(*f),
         Const::Str(s) => str_repr(s),
         Const::Tuple(items) => {

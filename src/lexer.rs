@@ -628,11 +628,10 @@ impl<'s> Lexer<'s> {
         }
         match i64::from_str_radix(body, radix) {
             Ok(v) => Ok(Tok::Int(v)),
-            Err(_) => Err(self.syntax(
-                "integer literal too large for gilvm (64-bit ints)",
-                start,
-                end,
-            )),
+            Err(_) => match num_bigint::BigUint::parse_bytes(body.as_bytes(), radix) {
+                Some(b) => Ok(Tok::BigInt(b.to_str_radix(10))),
+                None => Err(self.syntax("invalid integer literal", start, end)),
+            },
         }
     }
 

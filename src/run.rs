@@ -306,6 +306,8 @@ pub struct RunArgs {
     pub races_json: Option<String>,
     /// `gilvm races`: the summary speaks of races only.
     pub races_focus: bool,
+    /// The program's arguments (`sys.argv[1:]`, after `--` on the command line).
+    pub argv: Vec<String>,
 }
 
 /// A schedule a run follows: its file, and its turns and waiter choices.
@@ -344,6 +346,8 @@ pub struct RunSpec {
     pub races_json: Option<String>,
     /// The summary speaks of races only (`gilvm races`).
     pub races_focus: bool,
+    /// The program's arguments (`sys.argv[1:]`).
+    pub argv: Vec<String>,
 }
 
 impl RunSpec {
@@ -391,6 +395,7 @@ impl RunSpec {
             races: args.races,
             races_json: args.races_json.clone(),
             races_focus: args.races_focus,
+            argv: args.argv.clone(),
         })
     }
 
@@ -421,6 +426,7 @@ impl RunSpec {
             races: followed.schedule.option("races") == Some("on"),
             races_json: None,
             races_focus: false,
+            argv: Vec::new(),
         }
     }
 
@@ -431,6 +437,9 @@ impl RunSpec {
             plan: self.plan.as_ref().map(|p| p.plan.clone()),
             heap_limit: self.max_memory,
             races: self.races,
+            argv: std::iter::once(self.source.file.clone())
+                .chain(self.argv.iter().cloned())
+                .collect(),
             ..run_config(self.model, self.switch_interval, self.max_steps, self.seed)
         }
     }
@@ -449,11 +458,15 @@ impl RunSpec {
                     self.max_memory,
                     self.seed,
                 );
-                if self.races {
-                    cmd + " --races"
-                } else {
-                    cmd
+                let mut cmd = if self.races { cmd + " --races" } else { cmd };
+                if !self.argv.is_empty() {
+                    cmd.push_str(" --");
+                    for a in &self.argv {
+                        cmd.push(' ');
+                        cmd.push_str(&shell_word(a));
+                    }
                 }
+                cmd
             }
         }
     }
@@ -947,6 +960,7 @@ pub fn replay_cmd(
         races: followed.schedule.option("races") == Some("on"),
         races_json: None,
         races_focus: false,
+        argv: Vec::new(),
     };
     let loaded = match (&followed.schedule.source, followed.program_file.as_str()) {
         (Some(text), "-") => compile_loaded(

@@ -581,6 +581,7 @@ impl Builder {
                 self.add_def(name, flag, expr.span)
             }
             ExprKind::Int(_)
+            | ExprKind::BigInt(_)
             | ExprKind::Float(_)
             | ExprKind::Str(_)
             | ExprKind::True

@@ -81,6 +81,7 @@ impl<'a> Compiler<'a> {
         match &e.kind {
             ExprKind::Name(name) => self.name_op(name, Ctx::Load, e.span)?,
             ExprKind::Int(_)
+            | ExprKind::BigInt(_)
             | ExprKind::Float(_)
             | ExprKind::Str(_)
             | ExprKind::True

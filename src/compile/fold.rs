@@ -15,6 +15,7 @@ const MAX_COLLECTION_SIZE: usize = 256;
 pub fn const_value(e: &Expr) -> Option<Const> {
     match &e.kind {
         ExprKind::Int(i) => Some(Const::Int(*i)),
+        ExprKind::BigInt(s) => Some(Const::BigInt(s.clone())),
         ExprKind::Float(f) => Some(Const::Float(*f)),
         ExprKind::Str(s) => Some(Const::Str(s.clone())),
         ExprKind::True => Some(Const::Bool(true)),
@@ -49,6 +50,7 @@ fn truth(c: &Const) -> Option<bool> {
         Const::Bool(b) => *b,
         Const::Int(i) => *i != 0,
         Const::Float(f) => *f != 0.0,
+        Const::BigInt(_) => true,
         Const::Str(s) => !s.is_empty(),
         Const::Tuple(t) | Const::FrozenSet(t) => !t.is_empty(),
         Const::Code(_) => return None,
@@ -75,6 +77,14 @@ fn unary(op: UnaryOp, v: &Const) -> Option<Const> {
         UnaryOp::Not => Some(Const::Bool(!truth(v)?)),
         UnaryOp::Neg => match v {
             Const::Float(f) => Some(Const::Float(-f)),
+            // `-9223372036854775808` is the smallest i64; other big literals stay big.
+            Const::BigInt(s) => Some(match format!("-{s}").parse::<i64>() {
+                Ok(i) => Const::Int(i),
+                Err(_) => Const::BigInt(
+                    s.strip_prefix('-')
+                        .map_or_else(|| format!("-{s}"), str::to_string),
+                ),
+            }),
             _ => as_int(v)?.checked_neg().map(Const::Int),
         },
         UnaryOp::Pos => match v {

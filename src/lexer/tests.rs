@@ -28,6 +28,7 @@ fn token(tok: &Tok) -> String {
     match tok {
         Tok::Name(n) => n.clone(),
         Tok::Int(v) => v.to_string(),
+        Tok::BigInt(v) => format!("big:{v}"),
         Tok::Float(v) => format!("{v:?}"),
         Tok::Str(StrTok::Plain(s)) => format!("{s:?}"),
         Tok::Str(StrTok::Format(pieces)) => format!("f[{}]", fpieces(pieces)),
@@ -118,10 +119,8 @@ fn numbers() {
     );
     check("00 0_0", "0 0 NL");
     check("9223372036854775807", "9223372036854775807 NL");
-    check(
-        "9223372036854775808",
-        "ERROR SyntaxError: integer literal too large for gilvm (64-bit ints) @0..19",
-    );
+    check("9223372036854775808", "big:9223372036854775808 NL");
+    check("0x1_0000_0000_0000_0000", "big:18446744073709551616 NL");
     check("x.y", "x Dot y NL");
     check("a...", "a Ellipsis NL");
 }

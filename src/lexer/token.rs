@@ -8,6 +8,8 @@ use super::Raw;
 pub enum Tok {
     Name(String),
     Int(i64),
+    /// An integer literal beyond i64, as its decimal digits (bigint area).
+    BigInt(String),
     Float(f64),
     Str(StrTok),
     /// Valid Python that gilvm does not support (`class`, `yield`, bytes literals): the

@@ -284,6 +284,7 @@ fn starts_expression(t: &Tok) -> bool {
         t,
         Tok::Name(_)
             | Tok::Int(_)
+            | Tok::BigInt(_)
             | Tok::Float(_)
             | Tok::Str(_)
             | Tok::True

@@ -379,6 +379,7 @@ pub fn expr(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Name(n) => n.clone(),
         ExprKind::Int(v) => v.to_string(),
+        ExprKind::BigInt(v) => v.clone(),
         ExprKind::Float(v) => format!("{v:?}"),
         ExprKind::Str(s) => format!("{s:?}"),
         ExprKind::JoinedStr(parts) => format!("(f {})", fparts(parts)),

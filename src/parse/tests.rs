@@ -389,10 +389,6 @@ fn syntax_errors() {
         "x = 012\n",
         "SyntaxError: leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers @1:5",
     );
-    check_err(
-        "x = 99999999999999999999\n",
-        "SyntaxError: integer literal too large for gilvm (64-bit ints) @1:5",
-    );
     check_err("import\n", "SyntaxError: expected a name @1:7");
     check_err(
         "from threading import\n",

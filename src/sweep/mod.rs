@@ -198,6 +198,7 @@ pub fn run_config(cfg: &SweepConfig, model: &str, seed: u64) -> Result<RunConfig
     let switch_interval = run::check_switch_interval(model, cfg.switch_interval.as_deref())?;
     Ok(RunConfig {
         heap_limit: cfg.max_memory,
+        argv: vec![cfg.file.clone()],
         ..run::run_config(model, switch_interval, cfg.max_steps, seed)
     })
 }

@@ -16,6 +16,16 @@ impl Vm {
     /// attribute's value alone.
     pub fn load_method(&mut self, obj: Value, name: u32) -> PyResult<(Value, Option<Value>)> {
         if let Some(attr) = self.attr_of[name as usize] {
+            if let (
+                AttrSym::write | AttrSym::flush,
+                Value::Native(NativeId::SysStdout | NativeId::SysStderr),
+            )
+            | (AttrSym::bit_length, Value::Int(_) | Value::Bool(_)) = (attr, obj)
+            {
+                if let Some(m) = methods::lookup_method(&self.rt, obj, attr) {
+                    return Ok((Value::Method(m), Some(obj)));
+                }
+            }
             if let Value::Obj(id) = obj {
                 if let Some(m) = methods::lookup_method(&self.rt, obj, attr) {
                     return Ok((Value::Method(m), Some(obj)));
@@ -37,6 +47,7 @@ impl Vm {
         let prog = self.prog.clone();
         let name_str = prog.names[name as usize].as_str();
         match obj {
+            Value::Module(ModuleId::Sys) if name_str == "argv" => return self.sys_argv(),
             Value::Module(m) => return self.module_member(m, name_str),
             Value::Obj(id) => {
                 if name == self.rt.dunders.class_ {
@@ -69,7 +80,8 @@ impl Vm {
                         return Ok(v);
                     }
                     match (self.rt.heap.get(id), attr) {
-                        (
+                        (Obj::BigInt(_), AttrSym::real | AttrSym::imag)
+                        | (
                             Obj::Exception(_),
                             AttrSym::args
                             | AttrSym::dunder_cause
@@ -185,6 +197,11 @@ impl Vm {
             }
             return Ok(Value::Native(n));
         }
+        if m == ModuleId::Math {
+            if let Some(v) = crate::vm::mathmod::constant(name) {
+                return Ok(v);
+            }
+        }
         if let Some(v) = module_exception(m, name) {
             return Ok(v);
         }
@@ -223,6 +240,20 @@ impl Vm {
                 .map(|slot| self.globals[slot as usize].value)
                 .filter(|v| *v != Value::Undef),
         )
+    }
+}
+
+impl Vm {
+    /// `sys.argv`: made on first use (so a program that never reads it allocates nothing and
+    /// its objects' fake addresses stay as they were), then the same list every time.
+    fn sys_argv(&mut self) -> PyResult<Value> {
+        if let Some(l) = self.rt.argv {
+            return Ok(Value::Obj(l));
+        }
+        let argv = self.config.argv.clone();
+        let l = crate::vm::numeric::make_argv(&mut self.rt, &argv)?;
+        self.rt.argv = Some(l);
+        Ok(Value::Obj(l))
     }
 }
 

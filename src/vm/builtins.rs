@@ -8,11 +8,14 @@
 //! Argument-count and type errors use CPython 3.11's exact messages.
 
 pub(crate) mod convert;
-mod random;
+pub(crate) mod random;
 mod sort;
 
 pub(crate) use convert::unicode_digit;
-pub use convert::{float_from_str, float_to_int, int_from_str, py_hash, round_value};
+pub use convert::{
+    float_from_str, float_to_int, float_to_int_value, int_from_str, int_value_from_str, py_hash,
+    round_value,
+};
 pub use sort::{extreme_index, sort_values, sort_with_keys};
 
 use std::io::Write;
@@ -22,8 +25,8 @@ use crate::vm::format::{fake_id, repr, str_of};
 use crate::vm::heap::{DictMap, Obj};
 use crate::vm::natives::NativeId;
 use crate::vm::ops::{
-    self, as_index, collect_iterable, dict_insert, expect_index, get_iter, hash_key, is_iterator,
-    iter_next, len_of, truthy, type_name,
+    self, collect_iterable, dict_insert, expect_index, get_iter, hash_key, is_iterator, iter_next,
+    len_of, truthy, type_name,
 };
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Rt, Throw};
@@ -112,7 +115,13 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
         Abs => {
             let v = one(id, args, kwargs)?;
             match v {
-                Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(ops::overflow),
+                Value::Int(i) => match i.checked_abs() {
+                    Some(a) => Ok(Value::Int(a)),
+                    None => crate::vm::bigint::abs(rt, v).map(|r| r.unwrap_or(v)),
+                },
+                Value::Obj(_) if crate::vm::bigint::as_big(rt, v).is_some() => {
+                    crate::vm::bigint::abs(rt, v).map(|r| r.unwrap_or(v))
+                }
                 Value::Bool(b) => Ok(Value::Int(b as i64)),
                 Value::Float(f) => Ok(Value::Float(f.abs())),
                 _ => Err(Throw::type_error(format!(
@@ -315,12 +324,17 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
                 "object() instances are not supported by gilvm",
             ))
         }
-        PrintParts => {
+        PrintParts | PrintPartsErr => {
             let [parts, sep, end] = args else {
                 return Err(Throw::type_error("__print_parts__ expects 3 arguments"));
             };
             let items = ops::collect_iterable(rt, *parts)?;
-            print(rt, &items, &[("sep", *sep), ("end", *end)])
+            let file = if id == PrintPartsErr {
+                Value::Native(SysStderr)
+            } else {
+                Value::None
+            };
+            print(rt, &items, &[("sep", *sep), ("end", *end), ("file", file)])
         }
         ObjectInit => {
             if !args.is_empty() || !kwargs.is_empty() {
@@ -340,9 +354,46 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
             };
             issubclass(rt, *c, *of, 0).map(Value::Bool)
         }
-        Random | Randint | Randrange | Choice | Uniform | Shuffle | Seed => {
-            random::call(rt, id, args, kwargs)
+        Random | Randint | Randrange | Choice | Uniform | Shuffle | Seed | Choices | Sample
+        | Gauss | Getrandbits => random::call(rt, random::Gen::Module, id, args, kwargs),
+        RandomClass => random::new_instance(rt, args, kwargs),
+        Hex | Oct | Bin => {
+            let v = one(id, args, kwargs)?;
+            crate::vm::numeric::radix_str(rt, id, v)
         }
+        Input => crate::vm::numeric::input(rt, args, kwargs),
+        GetIntMaxStrDigits => {
+            no_kwargs(id, kwargs)?;
+            if !args.is_empty() {
+                return Err(Throw::type_error(format!(
+                    "sys.get_int_max_str_digits() takes no arguments ({} given)",
+                    args.len()
+                )));
+            }
+            Ok(Value::Int(rt.int_max_str_digits as i64))
+        }
+        SetIntMaxStrDigits => {
+            check_kwargs("set_int_max_str_digits", kwargs, &["maxdigits"])?;
+            let v = match (args, kwarg(kwargs, "maxdigits")) {
+                ([v], None) => *v,
+                ([], Some(v)) => v,
+                _ => {
+                    return Err(Throw::type_error(
+                        "set_int_max_str_digits() takes exactly one argument",
+                    ))
+                }
+            };
+            let n = expect_index(rt, v)?;
+            let min = crate::vm::bigint::MIN_MAX_STR_DIGITS as i64;
+            if n != 0 && n < min {
+                return Err(Throw::value_error(format!(
+                    "maxdigits must be 0 or larger than {min}"
+                )));
+            }
+            rt.int_max_str_digits = n as usize;
+            Ok(Value::None)
+        }
+        _ if (MathSqrt..=MathDist).contains(&id) => crate::vm::mathmod::call(rt, id, args, kwargs),
         _ => Err(Throw::new(
             ExcKind::RuntimeError,
             format!("internal error: {}() is not a runtime built-in", id.name()),
@@ -354,6 +405,7 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
 pub fn is_callable(rt: &Rt, v: Value) -> bool {
     match v {
         Value::Native(NativeId::NotImplemented | NativeId::Ellipsis) => false,
+        Value::Native(NativeId::SysStdout | NativeId::SysStderr) => false,
         Value::Native(_) | Value::ExcType(_) | Value::Method(_) => true,
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Function(_)
@@ -392,6 +444,7 @@ fn type_of(rt: &Rt, v: Value) -> PyResult<Value> {
             Obj::Range { .. } => NativeId::Range,
             Obj::Class(_) => NativeId::Type,
             Obj::PlainObject => NativeId::Object,
+            Obj::BigInt(_) => NativeId::Int,
             Obj::Property { .. } => NativeId::Property,
             Obj::StaticMethod(_) => NativeId::Staticmethod,
             Obj::ClassMethod(_) => NativeId::Classmethod,
@@ -495,7 +548,7 @@ pub fn isinstance(rt: &Rt, v: Value, cls: Value, depth: usize) -> PyResult<bool>
         Value::Native(n) if n.is_type() || ops::is_class(n) => {
             let tname = type_name(rt, v);
             Ok(match n {
-                NativeId::Int => matches!(v, Value::Int(_) | Value::Bool(_)),
+                NativeId::Int => crate::vm::bigint::is_int(rt, v),
                 NativeId::Reversed => tname == "list_reverseiterator",
                 _ => tname == n.name(),
             })
@@ -590,12 +643,11 @@ fn print(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
     };
     let sep = text_arg("sep", " ")?;
     let end = text_arg("end", "\n")?;
-    if let Some(f) = kwarg(kwargs, "file").filter(|f| !f.is_none()) {
-        return Err(Throw::type_error(format!(
-            "print(file=...) is not supported by gilvm (got a '{}'); output always goes to stdout",
-            type_name(rt, f)
-        )));
-    }
+    let to_stderr = match kwarg(kwargs, "file").filter(|f| !f.is_none()) {
+        None | Some(Value::Native(NativeId::SysStdout)) => false,
+        Some(Value::Native(NativeId::SysStderr)) => true,
+        Some(f) => return Err(print_file_error(rt, f)),
+    };
     let mut line = String::new();
     for (i, &a) in args.iter().enumerate() {
         if i > 0 {
@@ -607,9 +659,24 @@ fn print(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
         }
     }
     line.push_str(&end);
+    if to_stderr {
+        crate::vm::numeric::write_stderr(&line);
+        return Ok(Value::None);
+    }
     // Output errors (a closed pipe) end nothing here: the VM reports them when it flushes.
     let _ = rt.stdout.write_all(line.as_bytes());
+    if kwarg(kwargs, "flush").is_some_and(|f| truthy(rt, f)) {
+        let _ = rt.stdout.flush();
+    }
     Ok(Value::None)
+}
+
+/// `print(file=f)` for an `f` that is not `sys.stdout` or `sys.stderr`.
+fn print_file_error(rt: &Rt, f: Value) -> Throw {
+    Throw::type_error(format!(
+        "print(file=...) is not supported by gilvm for a '{}': only sys.stdout and sys.stderr",
+        type_name(rt, f)
+    ))
 }
 
 fn range(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
@@ -722,9 +789,10 @@ fn sum(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
     let mut acc = start;
     while let Some(x) = iter_next(rt, it)? {
         acc = match (acc, x) {
-            (Value::Int(a), Value::Int(b)) => {
-                Value::Int(a.checked_add(b).ok_or_else(ops::overflow)?)
-            }
+            (Value::Int(a), Value::Int(b)) => match a.checked_add(b) {
+                Some(r) => Value::Int(r),
+                None => ops::binary_op(rt, 0, acc, x)?,
+            },
             (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
             _ => ops::binary_op(rt, 0, acc, x)?,
         };
@@ -766,11 +834,6 @@ fn zip(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
         iters.push(get_iter(rt, a)?);
     }
     rt.alloc(Obj::Zip { iters })
-}
-
-/// An int argument if `v` is an int or bool (used by the random module and others).
-pub(crate) fn int_arg(v: Value) -> Option<i64> {
-    as_index(v)
 }
 
 #[cfg(test)]

@@ -245,7 +245,10 @@ impl Vm {
             | TypeTag::Tuple
             | TypeTag::Dict
             | TypeTag::Set
-            | TypeTag::FrozenSet => {
+            | TypeTag::FrozenSet
+            | TypeTag::Int
+            | TypeTag::Random
+            | TypeTag::Stream => {
                 methods::call_method(&mut self.rt, m, recv, args, kw).map(Outcome::Value)
             }
             TypeTag::Exception => self.exception_init(recv, args, kw).map(Outcome::Value),

@@ -546,8 +546,15 @@ impl Vm {
                 user_dunder(&self.rt, *v, d.repr).map(|f| Outcome::Call(f, vec![*v]))
             }
             (NativeId::Print, _)
-                if kw.iter().all(|(k, _)| *k == "sep" || *k == "end")
-                    && args.iter().any(|v| str_or_repr(&self.rt, *v).is_some()) =>
+                if kw.iter().all(|(k, v)| {
+                    matches!(*k, "sep" | "end" | "flush")
+                        || (*k == "file"
+                            && matches!(
+                                v,
+                                Value::None
+                                    | Value::Native(NativeId::SysStdout | NativeId::SysStderr)
+                            ))
+                }) && args.iter().any(|v| str_or_repr(&self.rt, *v).is_some()) =>
             {
                 let get = |name: &str| {
                     kw.iter()
@@ -557,7 +564,11 @@ impl Vm {
                 let (sep, end) = (get("sep"), get("end"));
                 let tuple = self.rt.new_tuple(args.to_vec())?;
                 let f = self.prelude_function(crate::vm::prelude::PreludeFn::PrintObjects)?;
-                let printer = Value::Native(NativeId::PrintParts);
+                let printer = if get("file") == Value::Native(NativeId::SysStderr) {
+                    Value::Native(NativeId::PrintPartsErr)
+                } else {
+                    Value::Native(NativeId::PrintParts)
+                };
                 Some(Outcome::Call(f, vec![printer, tuple, sep, end]))
             }
             (NativeId::Format, [v, rest @ ..]) if kw.is_empty() && rest.len() <= 1 => {

@@ -49,6 +49,8 @@ exc_kinds! {
     TypeError: Exception = "TypeError",
     ValueError: Exception = "ValueError",
     MemoryError: Exception = "MemoryError",
+    // bigint area: `input()` at the end of standard input
+    EOFError: Exception = "EOFError",
     StopIteration: Exception = "StopIteration",
     ImportError: Exception = "ImportError",
     ModuleNotFoundError: ImportError = "ModuleNotFoundError",

@@ -399,6 +399,12 @@ fn native_repr(n: NativeId) -> String {
         if n == NotImplemented || n == Ellipsis {
             return n.name().to_string();
         }
+        if let SysStdout | SysStderr = n {
+            return format!(
+                "<_io.TextIOWrapper name='<{}>' mode='w' encoding='utf-8'>",
+                n.name()
+            );
+        }
         if n.is_typing() {
             return format!("typing.{}", n.name());
         }
@@ -543,6 +549,11 @@ fn leaf_repr(
         o @ (Obj::Alias { .. } | Obj::UnionType(_)) => {
             crate::vm::typing_alias::write_repr(rt, o, out)?
         }
+        Obj::BigInt(b) => out.push_str(&crate::vm::bigint::to_decimal(rt, b)?),
+        Obj::Random(_) => out.push_str(&format!(
+            "<random.Random object at {:#x}>",
+            fake_address(id)
+        )),
         Obj::Function(f) => {
             let name = rt
                 .program

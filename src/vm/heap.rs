@@ -51,6 +51,8 @@ pub enum HashKey {
     /// `__hash__` from the fields): its class and its fields' keys. Hashes as the tuple of the
     /// fields, as CPython's generated `__hash__` does.
     Fields(Box<(u32, Box<[HashKey]>)>),
+    /// An int outside i64 (a big int, or an integral float equal to one).
+    Big(Box<num_bigint::BigInt>),
 }
 
 impl HashKey {
@@ -76,6 +78,7 @@ impl HashKey {
                 .fold(items.len() * std::mem::size_of::<HashKey>(), |n, k| {
                     n.saturating_add(k.inline_bytes())
                 }),
+            HashKey::Big(b) => crate::vm::bigint::byte_size(b),
             _ => 0,
         }
     }
@@ -318,6 +321,12 @@ pub enum Obj {
     },
     /// `X | Y` of type hints (`types.UnionType`).
     UnionType(Box<[Value]>),
+    // --- integers of any size and CPython's random (bigint area) ---
+    /// An int outside i64's range (`vm/bigint.rs`). Always normalised: a value that fits an
+    /// i64 is a `Value::Int`, never this.
+    BigInt(Box<num_bigint::BigInt>),
+    /// A `random.Random` instance: CPython's Mersenne Twister state (`vm/pyrandom.rs`).
+    Random(Box<crate::vm::pyrandom::PyRandom>),
     /// The frame function of a special method the VM called for an operation (`a + b` calling
     /// `__add__`): what becomes of its return value (`vm::dunder`).
     DunderCall {
@@ -347,6 +356,8 @@ impl Obj {
             Obj::Class(c) => (c.dict.capacity() + c.mro.len()) * (V + 16),
             Obj::Instance(i) => i.attrs.capacity() * (V + 40),
             Obj::ClassBody { ns, .. } => ns.capacity() * (V + 16),
+            Obj::BigInt(b) => crate::vm::bigint::byte_size(b),
+            Obj::Random(_) => crate::vm::pyrandom::BYTES,
             _ => 0,
         }
     }
@@ -463,7 +474,7 @@ impl Obj {
                     f(*v);
                 }
             }
-            Obj::PlainObject => {}
+            Obj::PlainObject | Obj::BigInt(_) | Obj::Random(_) => {}
             Obj::DunderCall { func, then } => {
                 f(Value::Obj(*func));
                 then.for_each_value(f);

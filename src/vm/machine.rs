@@ -15,7 +15,7 @@ use crate::vm::sync::Site;
 use crate::vm::thread::Tid;
 use crate::vm::thread::{Frame, Thread};
 use crate::vm::value::Value;
-use crate::vm::{rng, PyResult, Rt};
+use crate::vm::{PyResult, Rt};
 
 /// Everything that shapes a run. Same config + same program ⇒ same run.
 #[derive(Clone, Debug)]
@@ -38,6 +38,8 @@ pub struct RunConfig {
     pub plan: Option<Plan>,
     /// Attach the data-race detector (`--races`, `vm/races.rs`).
     pub races: bool,
+    /// `sys.argv`: the program's file as given, then its arguments (empty: `['']`).
+    pub argv: Vec<String>,
 }
 
 impl Default for RunConfig {
@@ -53,6 +55,7 @@ impl Default for RunConfig {
             record: false,
             plan: None,
             races: false,
+            argv: Vec::new(),
         }
     }
 }
@@ -200,7 +203,7 @@ impl Vm {
     ) -> PyResult<Vm> {
         let prog = image.program.clone();
         let prelude = image.prelude;
-        let random = rng::stream(config.seed, rng::Stream::Random);
+        let random = crate::vm::pyrandom::PyRandom::from_run_seed(config.seed);
         let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
         rt.prelude_start = prelude.start;
         rt.module_starts = image.modules.iter().map(|m| (m.body, m.id)).collect();
@@ -315,6 +318,7 @@ impl Vm {
         }
         roots.extend(self.released_locks.iter().map(|&l| Value::Obj(l)));
         roots.extend_from_slice(&self.atexit);
+        roots.extend(self.rt.argv.map(Value::Obj));
         self.rt.heap.collect(roots);
         self.forget_dead_items();
         if let Some(d) = self.races.as_mut() {
@@ -372,6 +376,10 @@ fn materialize(rt: &mut Rt, c: &Const) -> PyResult<Value> {
         Const::Bool(b) => Value::Bool(*b),
         Const::Int(i) => Value::Int(*i),
         Const::Float(f) => Value::Float(*f),
+        Const::BigInt(s) => match s.parse::<num_bigint::BigInt>() {
+            Ok(b) => crate::vm::bigint::int_value(rt, b)?,
+            Err(_) => return Err(crate::vm::Throw::value_error("invalid integer constant")),
+        },
         Const::Str(s) => rt.alloc(Obj::Str(s.clone()))?,
         Const::Tuple(items) => {
             let mut vals = Vec::with_capacity(items.len());

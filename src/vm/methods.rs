@@ -23,10 +23,26 @@ use crate::vm::{PyResult, Rt, Throw};
 
 /// The built-in method `recv.attr`, if `recv` is a str, list, tuple or dict that has it.
 pub fn lookup_method(rt: &Rt, recv: Value, attr: AttrSym) -> Option<MethodId> {
+    if let Value::Native(
+        crate::vm::natives::NativeId::SysStdout | crate::vm::natives::NativeId::SysStderr,
+    ) = recv
+    {
+        return matches!(attr, AttrSym::write | AttrSym::flush).then_some(MethodId {
+            ty: TypeTag::Stream,
+            attr,
+        });
+    }
+    if attr == AttrSym::bit_length && crate::vm::bigint::is_int(rt, recv) {
+        return Some(MethodId {
+            ty: TypeTag::Int,
+            attr,
+        });
+    }
     let Value::Obj(id) = recv else {
         return None;
     };
     let ty = match rt.heap.get(id) {
+        Obj::Random(_) => TypeTag::Random,
         Obj::Str(_) => TypeTag::Str,
         Obj::List(_) => TypeTag::List,
         Obj::Tuple(_) => TypeTag::Tuple,
@@ -54,6 +70,10 @@ pub fn has_method(ty: TypeTag, attr: AttrSym) -> bool {
         ),
         TypeTag::Set => self::set::has_method(attr, false),
         TypeTag::FrozenSet => self::set::has_method(attr, true),
+        TypeTag::Int => attr == bit_length,
+        TypeTag::Random => crate::vm::natives::ModuleId::Random
+            .member(attr.name())
+            .is_some_and(|n| n != crate::vm::natives::NativeId::RandomClass),
         _ => false,
     }
 }
@@ -66,10 +86,34 @@ pub fn call_method(
     args: &[Value],
     kwargs: &Kwargs,
 ) -> PyResult<Value> {
+    if m.ty == TypeTag::Stream {
+        return crate::vm::numeric::stream_method(rt, m.attr, recv, args, kwargs);
+    }
+    if m.ty == TypeTag::Int {
+        if !args.is_empty() || !kwargs.is_empty() {
+            return Err(Throw::type_error(format!(
+                "int.bit_length() takes no arguments ({} given)",
+                args.len() + kwargs.len()
+            )));
+        }
+        return Ok(Value::Int(
+            crate::vm::bigint::bit_length(rt, recv).unwrap_or(0),
+        ));
+    }
     let Some(id) = recv.as_obj() else {
         return Err(no_attribute(rt, recv, m.attr.name()));
     };
     match m.ty {
+        TypeTag::Random => match crate::vm::natives::ModuleId::Random.member(m.attr.name()) {
+            Some(n) => crate::vm::builtins::random::call(
+                rt,
+                crate::vm::builtins::random::Gen::Instance(id),
+                n,
+                args,
+                kwargs,
+            ),
+            None => Err(no_attribute(rt, recv, m.attr.name())),
+        },
         TypeTag::Str => str::call(rt, m.attr, recv, args, kwargs),
         TypeTag::List => list_method(rt, m.attr, id, recv, args, kwargs),
         TypeTag::Tuple => tuple_method(rt, m.attr, id, args, kwargs),
@@ -83,6 +127,15 @@ pub fn call_method(
 /// `recv` has no such attribute (the caller then tries methods, then raises
 /// [`no_attribute`]).
 pub fn data_attr(rt: &mut Rt, recv: Value, attr: AttrSym) -> Option<PyResult<Value>> {
+    if matches!(attr, AttrSym::real | AttrSym::imag)
+        && crate::vm::bigint::as_big(rt, recv).is_some()
+    {
+        return Some(Ok(if attr == AttrSym::real {
+            recv
+        } else {
+            Value::Int(0)
+        }));
+    }
     match (recv, attr) {
         (Value::Int(_) | Value::Float(_), AttrSym::real) => Some(Ok(recv)),
         (Value::Bool(b), AttrSym::real) => Some(Ok(Value::Int(b as i64))),

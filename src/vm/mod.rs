@@ -9,6 +9,8 @@
 
 pub mod attr;
 pub mod attr_hooks;
+// integers of any size, math and CPython's random (bigint area)
+pub mod bigint;
 pub mod builtins;
 pub mod call;
 pub mod classes;
@@ -31,16 +33,19 @@ pub mod lifecycle;
 pub mod lost;
 pub mod machine;
 pub mod matching;
+pub mod mathmod;
 pub mod memory;
 pub mod methods;
 pub mod names;
 pub mod natives;
+pub mod numeric;
 pub mod observe;
 pub mod ops;
 pub mod prefetch;
 pub mod prelude;
 pub mod pymodules;
 pub mod pynames;
+pub mod pyrandom;
 pub mod races;
 pub mod rng;
 #[cfg(test)]
@@ -59,8 +64,6 @@ pub mod value;
 
 use std::io::Write;
 use std::rc::Rc;
-
-use rand_chacha::ChaCha8Rng;
 
 use crate::bytecode::Program;
 
@@ -133,10 +136,14 @@ pub struct Rt {
     pub prelude_start: u32,
     /// stdlib: where each Python-written module's code objects start, in order.
     pub module_starts: Vec<(u32, natives::ModuleId)>,
-    /// The `random` module's generator: a ChaCha8 stream of its own, seeded from the run's
-    /// seed, so program randomness never perturbs the schedule. Sample it only through
-    /// `rng.rs`'s bounded functions (never `rand`'s samplers, which change across versions).
-    pub random: ChaCha8Rng,
+    /// The `random` module's generator: CPython's Mersenne Twister (`vm/pyrandom.rs`), of its
+    /// own so program randomness never perturbs the schedule; seeded as `random.seed(N)` for
+    /// the run's seed `N` until the program calls `random.seed`.
+    pub random: Box<crate::vm::pyrandom::PyRandom>,
+    /// `sys.get_int_max_str_digits()` (CPython 3.11's int↔str limit; 0 is no limit).
+    pub int_max_str_digits: usize,
+    /// The `sys.argv` list (a GC root), made when the VM starts.
+    pub argv: Option<ObjId>,
     /// Items built-ins may still iterate over in this run (`--max-steps`; see
     /// [`Throw::Limit`]). Instructions are bounded by the driver; this bounds the work a
     /// single instruction can do without allocating, which the heap limit cannot see.
@@ -159,7 +166,7 @@ impl Rt {
         program: Rc<Program>,
         heap_limit: usize,
         stdout: Box<dyn Write>,
-        random: ChaCha8Rng,
+        random: crate::vm::pyrandom::PyRandom,
     ) -> Rt {
         Rt {
             dunders: crate::vm::classes::Dunders::new(&program.names),
@@ -171,7 +178,9 @@ impl Rt {
             prelude_start: program.codes.len() as u32,
             module_starts: Vec::new(),
             program,
-            random,
+            random: Box::new(random),
+            int_max_str_digits: crate::vm::bigint::DEFAULT_MAX_STR_DIGITS,
+            argv: None,
             work_left: u64::MAX,
         }
     }

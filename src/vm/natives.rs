@@ -52,6 +52,8 @@ name_enum! {
         Logging = "logging",
         // The Python-written part of `threading` (`Timer`), found through `threading`.
         ThreadingPy = "threading._py",
+        // bigint area
+        Math = "math",
     }
 }
 
@@ -185,6 +187,59 @@ name_enum! {
         StderrWrite = "_stderr_write",
         CurrentException = "_current_exception",
         FormatException = "_format_exception",
+        // --- bigint area: random (CPython's), sys int limits, math ---
+        Hex = "hex",
+        Oct = "oct",
+        Bin = "bin",
+        Input = "input",
+        SysStdout = "stdout",
+        SysStderr = "stderr",
+        // `print_objects` (prelude) printing to sys.stderr
+        PrintPartsErr = "__print_parts_err__",
+        Choices = "choices",
+        Sample = "sample",
+        Gauss = "gauss",
+        Getrandbits = "getrandbits",
+        RandomClass = "Random",
+        SetIntMaxStrDigits = "set_int_max_str_digits",
+        GetIntMaxStrDigits = "get_int_max_str_digits",
+        MathSqrt = "sqrt",
+        MathFloor = "floor",
+        MathCeil = "ceil",
+        MathIsqrt = "isqrt",
+        MathGcd = "gcd",
+        MathLcm = "lcm",
+        MathFactorial = "factorial",
+        MathComb = "comb",
+        MathPerm = "perm",
+        MathLog = "log",
+        MathLog2 = "log2",
+        MathLog10 = "log10",
+        MathLog1p = "log1p",
+        MathExp = "exp",
+        MathSin = "sin",
+        MathCos = "cos",
+        MathTan = "tan",
+        MathAsin = "asin",
+        MathAcos = "acos",
+        MathAtan = "atan",
+        MathAtan2 = "atan2",
+        MathHypot = "hypot",
+        MathFabs = "fabs",
+        MathFsum = "fsum",
+        MathIsclose = "isclose",
+        MathProd = "prod",
+        MathTrunc = "trunc",
+        MathCopysign = "copysign",
+        MathIsfinite = "isfinite",
+        MathIsinf = "isinf",
+        MathIsnan = "isnan",
+        MathDegrees = "degrees",
+        MathRadians = "radians",
+        MathPow = "pow ",
+        MathFmod = "fmod",
+        MathModf = "modf",
+        MathDist = "dist",
     }
 }
 
@@ -192,7 +247,11 @@ impl NativeId {
     /// Built-ins visible without an import (`print`, `len`, …).
     pub fn builtin_from_str(s: &str) -> Option<NativeId> {
         let id = NativeId::from_str(s)?;
-        (id <= NativeId::Classmethod).then_some(id)
+        let numeric = matches!(
+            id,
+            NativeId::Hex | NativeId::Oct | NativeId::Bin | NativeId::Input
+        );
+        (id <= NativeId::Classmethod || numeric).then_some(id)
     }
 
     /// The built-ins `Vm::class_native` implements (`getattr`, `property`, `object()`,
@@ -258,7 +317,20 @@ impl ModuleId {
             ],
             ModuleId::Queue => &[Queue, LifoQueue, PriorityQueue, SimpleQueue],
             ModuleId::Time => &[Sleep, Time, Monotonic, PerfCounter],
-            ModuleId::Random => &[Random, Randint, Randrange, Choice, Uniform, Shuffle, Seed],
+            ModuleId::Random => &[
+                Random,
+                Randint,
+                Randrange,
+                Choice,
+                Uniform,
+                Shuffle,
+                Seed,
+                Choices,
+                Sample,
+                Gauss,
+                Getrandbits,
+                RandomClass,
+            ],
             ModuleId::Sys => &[
                 SetSwitchInterval,
                 GetSwitchInterval,
@@ -266,9 +338,14 @@ impl ModuleId {
                 GetRecursionLimit,
                 SetRecursionLimit,
                 Exit,
+                SetIntMaxStrDigits,
+                GetIntMaxStrDigits,
+                SysStdout,
+                SysStderr,
             ],
             ModuleId::Functools => &[Wraps, Partial, Reduce],
             ModuleId::Dataclasses => &[Dataclass, Field],
+            ModuleId::Math => &[],
             ModuleId::Typing => &[
                 TypingAny,
                 TypingOptional,
@@ -296,6 +373,13 @@ impl ModuleId {
         };
         if self == ModuleId::Threading && name == "enumerate" {
             return Some(ThreadingEnumerate);
+        }
+        if self == ModuleId::Math {
+            if name == "pow" {
+                return Some(MathPow);
+            }
+            let id = NativeId::from_str(name)?;
+            return (MathSqrt..=MathDist).contains(&id).then_some(id);
         }
         members.iter().copied().find(|m| m.name() == name)
     }
@@ -431,6 +515,21 @@ name_enum! {
         setName = "setName",
         isDaemon = "isDaemon",
         setDaemon = "setDaemon",
+        // --- bigint area: int and random.Random methods ---
+        bit_length = "bit_length",
+        random = "random",
+        randint = "randint",
+        randrange = "randrange",
+        choice = "choice",
+        choices = "choices",
+        shuffle = "shuffle",
+        sample = "sample",
+        uniform = "uniform",
+        gauss = "gauss",
+        getrandbits = "getrandbits",
+        seed = "seed",
+        write = "write",
+        flush = "flush",
     }
 }
 
@@ -455,6 +554,13 @@ pub enum TypeTag {
     Exception,
     /// `property.setter`, `getter`, `deleter`.
     Property,
+    // bigint area
+    /// `int.bit_length` (small and big ints).
+    Int,
+    /// A `random.Random` instance.
+    Random,
+    /// `sys.stdout` / `sys.stderr` (`write`, `flush`).
+    Stream,
 }
 
 /// A built-in method: the receiver's type and the attribute name. Carried by

@@ -15,7 +15,8 @@ mod iter;
 mod subscript;
 
 pub use arith::{
-    binary_op, divmod_values, float_pow, int_pow, int_true_div, unary, UnaryKind, OVERFLOW_MSG,
+    binary_op, divmod_values, float_binary, float_pow, int_pow, int_true_div, unary, UnaryKind,
+    OVERFLOW_MSG,
 };
 pub use compare::{compare, eq, hash_key, is, order_lt};
 pub use iter::{
@@ -91,6 +92,7 @@ pub fn type_name(rt: &Rt, v: Value) -> &str {
         Value::Native(n) if n.is_type() || is_class(n) => "type",
         Value::Native(NativeId::NotImplemented) => "NotImplementedType",
         Value::Native(NativeId::Ellipsis) => "ellipsis",
+        Value::Native(NativeId::SysStdout | NativeId::SysStderr) => "_io.TextIOWrapper",
         Value::Native(_) | Value::Method(_) | Value::BoundExit(_) => "builtin_function_or_method",
         Value::PyMethod(_) => "method",
         Value::Module(_) => "module",
@@ -175,6 +177,8 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &str {
         } if n.is_typing() => "_GenericAlias",
         Obj::Alias { .. } => "types.GenericAlias",
         Obj::UnionType(_) => "types.UnionType",
+        Obj::BigInt(_) => "int",
+        Obj::Random(_) => "Random",
     }
 }
 

@@ -499,6 +499,7 @@ pub fn const_order(items: &[crate::bytecode::Const]) -> Vec<usize> {
             Const::Float(f) => HashKey::Float(f.to_bits()),
             Const::Str(s) => HashKey::Str(s.as_str().into()),
             Const::Tuple(t) => HashKey::Tuple(t.iter().map(key).collect::<Option<_>>()?),
+            Const::BigInt(s) => HashKey::Big(Box::new(s.parse().ok()?)),
             Const::FrozenSet(_) | Const::Code(_) | Const::Ellipsis => return None,
         })
     }

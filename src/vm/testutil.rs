@@ -8,7 +8,7 @@ use crate::bytecode::Program;
 use crate::vm::heap::{DictMap, Obj};
 use crate::vm::ops::hash_key;
 use crate::vm::value::Value;
-use crate::vm::{rng, Rt};
+use crate::vm::Rt;
 
 /// A runtime with a 64 MiB heap and output captured in memory.
 pub fn rt() -> Rt {
@@ -26,7 +26,7 @@ pub fn rt_with_limit(limit: usize) -> Rt {
         Rc::new(program),
         limit,
         Box::new(Vec::new()),
-        rng::stream(0, rng::Stream::Random),
+        crate::vm::pyrandom::PyRandom::from_run_seed(0),
     )
 }
 

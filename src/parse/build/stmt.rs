@@ -140,7 +140,7 @@ pub(super) fn check_target(e: &Expr, ctx: Target) -> Result<(), CompileError> {
 fn expr_name(e: &Expr) -> &'static str {
     match &e.kind {
         ExprKind::Name(_) => "name",
-        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => "literal",
+        ExprKind::Int(_) | ExprKind::BigInt(_) | ExprKind::Float(_) | ExprKind::Str(_) => "literal",
         ExprKind::JoinedStr(_) => "f-string expression",
         ExprKind::True => "True",
         ExprKind::False => "False",

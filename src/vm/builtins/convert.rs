@@ -42,7 +42,8 @@ pub(super) fn int_call(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult
         }
     }
     if let Some(s) = rt.as_str(v) {
-        return int_from_str(s, base.unwrap_or(10) as u32).map(Value::Int);
+        let s = s.to_string();
+        return int_value_from_str(rt, &s, base.unwrap_or(10) as u32);
     }
     if base.is_some() {
         return Err(Throw::type_error(
@@ -52,7 +53,8 @@ pub(super) fn int_call(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult
     match v {
         Value::Int(i) => Ok(Value::Int(i)),
         Value::Bool(b) => Ok(Value::Int(b as i64)),
-        Value::Float(f) => float_to_int(f).map(Value::Int),
+        Value::Float(f) => float_to_int_value(rt, f),
+        _ if crate::vm::bigint::as_big(rt, v).is_some() => Ok(v),
         _ => Err(Throw::type_error(format!(
             "int() argument must be a string, a bytes-like object or a real number, not '{}'",
             type_name(rt, v)
@@ -60,7 +62,18 @@ pub(super) fn int_call(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult
     }
 }
 
-/// Truncates a float to an int, with Python's errors.
+/// Truncates a float to an int of any size, with Python's errors.
+pub fn float_to_int_value(rt: &mut Rt, f: f64) -> PyResult<Value> {
+    match float_to_int(f) {
+        Ok(i) => Ok(Value::Int(i)),
+        Err(_) if f.is_finite() => {
+            crate::vm::bigint::int_value(rt, crate::vm::bigint::float_to_big(f.trunc()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Truncates a float to an i64, with Python's errors (`OverflowError` beyond i64).
 pub fn float_to_int(f: f64) -> PyResult<i64> {
     if f.is_nan() {
         return Err(Throw::value_error("cannot convert float NaN to integer"));
@@ -79,8 +92,9 @@ pub fn float_to_int(f: f64) -> PyResult<i64> {
     }
 }
 
-/// Parses an int literal as `int(s, base)` does (`base` 0 means "from the prefix").
-pub fn int_from_str(s: &str, base: u32) -> PyResult<i64> {
+/// Parses an int literal as `int(s, base)` does (`base` 0 means "from the prefix"): the sign,
+/// the base and the digits' values.
+fn int_digits(s: &str, base: u32) -> PyResult<(bool, u32, Vec<u8>)> {
     let invalid = || {
         // CPython formats the literal with `%.200R`: its repr, cut to 200 characters.
         let r: String = str_repr(s).chars().take(200).collect();
@@ -128,7 +142,7 @@ pub fn int_from_str(s: &str, base: u32) -> PyResult<i64> {
     {
         return Err(invalid());
     }
-    let mut acc: i128 = 0;
+    let mut values = Vec::with_capacity(digits.len());
     for c in digits.chars().filter(|&c| c != '_') {
         let d = c
             .to_digit(base)
@@ -137,6 +151,16 @@ pub fn int_from_str(s: &str, base: u32) -> PyResult<i64> {
         if d >= base {
             return Err(invalid());
         }
+        values.push(d as u8);
+    }
+    Ok((neg, base, values))
+}
+
+/// Parses an int literal as `int(s, base)` does, to an i64 (`OverflowError` beyond).
+pub fn int_from_str(s: &str, base: u32) -> PyResult<i64> {
+    let (neg, base, digits) = int_digits(s, base)?;
+    let mut acc: i128 = 0;
+    for d in digits {
         acc = acc * base as i128 + d as i128;
         if acc > 1 << 64 {
             return Err(ops::overflow());
@@ -144,6 +168,26 @@ pub fn int_from_str(s: &str, base: u32) -> PyResult<i64> {
     }
     let v = if neg { -acc } else { acc };
     i64::try_from(v).map_err(|_| ops::overflow())
+}
+
+/// `int(s, base)`: an int of any size (CPython's 4300-digit limit applies).
+pub fn int_value_from_str(rt: &mut Rt, s: &str, base: u32) -> PyResult<Value> {
+    let (neg, base, digits) = int_digits(s, base)?;
+    if digits.len() <= 18 {
+        let mut acc: i64 = 0;
+        for d in digits {
+            acc = acc * base as i64 + d as i64;
+        }
+        return Ok(Value::Int(if neg { -acc } else { acc }));
+    }
+    let text: String = digits
+        .iter()
+        .map(|&d| char::from_digit(d as u32, base).unwrap_or('0'))
+        .collect();
+    match crate::vm::bigint::parse(rt, neg, &text, base)? {
+        Some(b) => crate::vm::bigint::int_value(rt, b),
+        None => Err(Throw::value_error("invalid literal for int()")),
+    }
 }
 
 /// Decimal digits of other scripts, which Python's `int()` accepts (`'١٢'` is 12).
@@ -162,6 +206,7 @@ pub(super) fn to_float(rt: &Rt, v: Value) -> PyResult<f64> {
         Value::Int(i) => Ok(i as f64),
         Value::Bool(b) => Ok(b as i64 as f64),
         Value::Float(f) => Ok(f),
+        _ if crate::vm::bigint::as_big(rt, v).is_some() => crate::vm::bigint::to_f64(rt, v),
         _ => match rt.as_str(v) {
             Some(s) => float_from_str(s),
             None => Err(Throw::type_error(format!(
@@ -225,11 +270,23 @@ pub(super) fn round_call(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResu
 }
 
 /// Python's `round`: ties to even, exact on the binary value (`round(2.675, 2)` is 2.67).
-pub fn round_value(rt: &Rt, x: Value, ndigits: Option<Value>) -> PyResult<Value> {
+pub fn round_value(rt: &mut Rt, x: Value, ndigits: Option<Value>) -> PyResult<Value> {
     let nd = match ndigits {
         None | Some(Value::None) => None,
         Some(v) => Some(expect_index(rt, v)?),
     };
+    if let Some(b) = crate::vm::bigint::as_big(rt, x) {
+        let Some(nd) = nd.filter(|&n| n < 0) else {
+            return Ok(x);
+        };
+        use num_integer::Integer;
+        let p = num_traits::Pow::pow(num_bigint::BigInt::from(10), nd.unsigned_abs());
+        let (q, r) = b.div_mod_floor(&p);
+        let twice: num_bigint::BigInt = &r * 2;
+        let up = twice > p || (twice == p && q.is_odd());
+        let q = if up { q + 1 } else { q };
+        return crate::vm::bigint::int_value(rt, q * p);
+    }
     match (x, nd) {
         (Value::Int(_) | Value::Bool(_), None) => Ok(Value::Int(ops::as_index(x).unwrap_or(0))),
         (Value::Int(_) | Value::Bool(_), Some(nd)) => {
@@ -244,13 +301,14 @@ pub fn round_value(rt: &Rt, x: Value, ndigits: Option<Value>) -> PyResult<Value>
             let (q, r) = ((i as i128).div_euclid(p), (i as i128).rem_euclid(p));
             let up = 2 * r > p || (2 * r == p && q % 2 != 0);
             let q = if up { q + 1 } else { q };
-            i64::try_from(q * p)
-                .map(Value::Int)
-                .map_err(|_| ops::overflow())
+            match i64::try_from(q * p) {
+                Ok(r) => Ok(Value::Int(r)),
+                Err(_) => crate::vm::bigint::int_value(rt, num_bigint::BigInt::from(q * p)),
+            }
         }
         (Value::Float(f), None) => {
             let r = f.round_ties_even();
-            float_to_int(r).map(Value::Int)
+            float_to_int_value(rt, r)
         }
         (Value::Float(f), Some(nd)) => {
             if !f.is_finite() || nd > 330 {
@@ -297,14 +355,18 @@ pub(super) fn pow_call(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult
     match get(2, "mod").filter(|m| !m.is_none()) {
         None => ops::binary_op(rt, 8, b, e),
         Some(m) => {
-            let (Some(b), Some(e), Some(m)) =
+            if let (Some(b), Some(e), Some(m)) =
                 (ops::as_index(b), ops::as_index(e), ops::as_index(m))
-            else {
+            {
+                return mod_pow(b, e, m).map(Value::Int);
+            }
+            let big = crate::vm::bigint::to_big;
+            let (Some(b), Some(e), Some(m)) = (big(rt, b), big(rt, e), big(rt, m)) else {
                 return Err(Throw::type_error(
                     "pow() 3rd argument not allowed unless all arguments are integers",
                 ));
             };
-            mod_pow(b, e, m).map(Value::Int)
+            crate::vm::bigint::pow_mod(rt, &b, &e, &m)
         }
     }
 }
@@ -354,7 +416,7 @@ pub fn py_hash(rt: &Rt, v: Value) -> PyResult<i64> {
     Ok(match v {
         Value::Float(f) if !matches!(key, HashKey::Int(_)) => float_hash(f, v),
         Value::Obj(id) => match rt.heap.get(id) {
-            Obj::Str(_) | Obj::Tuple(_) | Obj::FrozenSet(_) => key_hash(&key),
+            Obj::Str(_) | Obj::Tuple(_) | Obj::FrozenSet(_) | Obj::BigInt(_) => key_hash(&key),
             _ if matches!(key, HashKey::Fields(_)) => key_hash(&key),
             _ => object_hash(v),
         },
@@ -384,6 +446,7 @@ fn int_hash(i: i64) -> i64 {
 pub fn key_hash(k: &HashKey) -> i64 {
     match k {
         HashKey::Int(i) => int_hash(*i),
+        HashKey::Big(b) => crate::vm::bigint::hash(b),
         HashKey::None => 0,
         HashKey::Float(bits) => float_hash(f64::from_bits(*bits), Value::None),
         HashKey::Str(s) => {

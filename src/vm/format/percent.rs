@@ -175,6 +175,9 @@ fn convert(
     }
     let tname = type_name(rt, arg);
     match conv {
+        'd' | 'i' | 'u' if crate::vm::bigint::as_big(rt, arg).is_some() => {
+            format_spec(rt, arg, &(spec + "d"))
+        }
         'd' | 'i' | 'u' => {
             let n = match arg {
                 Value::Int(n) => n,
@@ -197,6 +200,9 @@ fn convert(
         }
         'x' | 'X' | 'o' => match arg {
             Value::Int(_) | Value::Bool(_) => format_spec(rt, arg, &format!("{spec}{conv}")),
+            _ if crate::vm::bigint::as_big(rt, arg).is_some() => {
+                format_spec(rt, arg, &format!("{spec}{conv}"))
+            }
             _ => Err(Throw::type_error(format!(
                 "%{conv} format: an integer is required, not {tname}"
             ))),
@@ -206,6 +212,9 @@ fn convert(
                 Value::Int(n) => n as f64,
                 Value::Bool(b) => b as i64 as f64,
                 Value::Float(f) => f,
+                _ if crate::vm::bigint::as_big(rt, arg).is_some() => {
+                    crate::vm::bigint::to_f64(rt, arg)?
+                }
                 _ => {
                     return Err(Throw::type_error(format!(
                         "must be real number, not {tname}"

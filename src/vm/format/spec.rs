@@ -21,6 +21,9 @@ pub fn format_spec(rt: &Rt, v: Value, spec: &str) -> PyResult<String> {
         Value::Int(i) => format_int(rt, i, &parse(spec, '>', tname)?, tname),
         Value::Bool(b) => format_int(rt, b as i64, &parse(spec, '>', tname)?, tname),
         Value::Float(f) => format_float(rt, f, &parse(spec, '>', tname)?, tname),
+        Value::Obj(_) if crate::vm::bigint::as_big(rt, v).is_some() => {
+            format_big(rt, v, &parse(spec, '>', tname)?, tname)
+        }
         _ => match rt.as_str(v) {
             Some(s) => format_str(rt, s, &parse(spec, '<', tname)?),
             None => Err(Throw::type_error(format!(
@@ -224,6 +227,61 @@ fn format_int(rt: &Rt, i: i64, spec: &Spec, tname: &str) -> PyResult<String> {
         _ => (mag.to_string(), "", 3),
     };
     let sign = sign_str(i < 0, spec.sign);
+    let prefix = if spec.alt { prefix } else { "" };
+    let lead = format!("{sign}{prefix}");
+    number(rt, &lead, &digits, "", group, spec)
+}
+
+/// `format(big, spec)`: as [`format_int`], with the digits of a big int.
+fn format_big(rt: &Rt, v: Value, spec: &Spec, tname: &str) -> PyResult<String> {
+    let ty = spec.ty.unwrap_or('d');
+    match ty {
+        'e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%' => {
+            let f = crate::vm::bigint::to_f64(rt, v)?;
+            return format_float(rt, f, spec, tname);
+        }
+        'b' | 'd' | 'o' | 'x' | 'X' | 'n' => {}
+        'c' => {
+            return Err(Throw::new(
+                crate::vm::exceptions::ExcKind::OverflowError,
+                "Python int too large to convert to C int",
+            ))
+        }
+        t => return Err(unknown(t, tname)),
+    }
+    if spec.precision.is_some() {
+        return Err(Throw::value_error(
+            "Precision not allowed in integer format specifier",
+        ));
+    }
+    let radix = match ty {
+        'b' => 2,
+        'o' => 8,
+        'x' | 'X' => 16,
+        _ => 10,
+    };
+    let (neg, digits) = if radix == 10 {
+        let b = crate::vm::bigint::as_big(rt, v)
+            .cloned()
+            .unwrap_or_default();
+        let s = crate::vm::bigint::to_decimal(rt, &b)?;
+        (s.starts_with('-'), s.trim_start_matches('-').to_string())
+    } else {
+        crate::vm::bigint::radix_digits(rt, v, radix).unwrap_or_default()
+    };
+    let digits = if ty == 'X' {
+        digits.to_ascii_uppercase()
+    } else {
+        digits
+    };
+    let (prefix, group) = match ty {
+        'b' => ("0b", 4),
+        'o' => ("0o", 4),
+        'x' => ("0x", 4),
+        'X' => ("0X", 4),
+        _ => ("", 3),
+    };
+    let sign = sign_str(neg, spec.sign);
     let prefix = if spec.alt { prefix } else { "" };
     let lead = format!("{sign}{prefix}");
     number(rt, &lead, &digits, "", group, spec)

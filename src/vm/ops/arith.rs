@@ -2,7 +2,8 @@
 //! floor-division, modulo and power rules, and the sequence operators (`+`, `*` on str, list,
 //! tuple; `%` on str; `|` on dicts).
 //!
-//! Ints are i64: every int operation is checked and overflow raises [`OVERFLOW_MSG`].
+//! Ints are i64 on the fast path: every int operation is checked, and a result that overflows
+//! is computed again as a big int (`vm/bigint.rs`), out of line.
 
 use crate::vm::exceptions::ExcKind;
 use crate::vm::format::percent_format;
@@ -12,8 +13,9 @@ use crate::vm::ops::{as_index, collect_iterable, ensure_items, overflow, reserve
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Rt, Throw};
 
-/// The message of gilvm's only deliberate difference from Python.
-pub const OVERFLOW_MSG: &str = "integer overflow (gilvm ints are 64-bit)";
+/// The message of an `OverflowError` for an int that must fit 64 bits (a sequence index, a
+/// repeat count, a range bound): Python's own for those.
+pub const OVERFLOW_MSG: &str = "Python int too large to convert to C ssize_t";
 
 const ADD: u32 = 0;
 const AND: u32 = 1;
@@ -37,11 +39,24 @@ pub fn binary_op(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
             ADD => x.checked_add(y),
             SUB => x.checked_sub(y),
             MUL => x.checked_mul(y),
-            _ => return int_op(op % INPLACE, x, y, op),
+            _ => return int_op(rt, op % INPLACE, x, y, op),
         };
-        return r.map(Value::Int).ok_or_else(overflow);
+        return match r {
+            Some(r) => Ok(Value::Int(r)),
+            None => big(rt, op, a, b),
+        };
     }
     binary_slow(rt, op, a, b)
+}
+
+/// An int operation that overflowed i64, or one on a big int: computed with big ints.
+#[cold]
+#[inline(never)]
+fn big(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
+    match crate::vm::bigint::binary(rt, op % INPLACE, a, b)? {
+        Some(v) => Ok(v),
+        None => unsupported(rt, op, a, b),
+    }
 }
 
 /// Unary operators (`UNARY_NEGATIVE`, `UNARY_POSITIVE`, `UNARY_INVERT`, `UNARY_NOT`).
@@ -56,7 +71,13 @@ pub enum UnaryKind {
 pub fn unary(rt: &mut Rt, op: UnaryKind, v: Value) -> PyResult<Value> {
     let r = match (op, v) {
         (UnaryKind::Not, v) => Some(Value::Bool(!crate::vm::ops::truthy(rt, v))),
-        (UnaryKind::Neg, Value::Int(i)) => Some(Value::Int(i.checked_neg().ok_or_else(overflow)?)),
+        (UnaryKind::Neg, Value::Int(i)) => match i.checked_neg() {
+            Some(n) => Some(Value::Int(n)),
+            None => crate::vm::bigint::neg(rt, v)?,
+        },
+        (UnaryKind::Neg, Value::Obj(_)) => crate::vm::bigint::neg(rt, v)?,
+        (UnaryKind::Pos, Value::Obj(_)) => crate::vm::bigint::as_big(rt, v).map(|_| v),
+        (UnaryKind::Invert, Value::Obj(_)) => crate::vm::bigint::invert(rt, v)?,
         (UnaryKind::Neg, Value::Bool(b)) => Some(Value::Int(-(b as i64))),
         (UnaryKind::Neg, Value::Float(f)) => Some(Value::Float(-f)),
         (UnaryKind::Pos, Value::Int(_) | Value::Float(_)) => Some(v),
@@ -117,13 +138,22 @@ fn binary_slow(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
         }
         return match (x, y) {
             (Num::I(x), Num::I(y)) => match base {
-                ADD => x.checked_add(y).map(Value::Int).ok_or_else(overflow),
-                SUB => x.checked_sub(y).map(Value::Int).ok_or_else(overflow),
-                MUL => x.checked_mul(y).map(Value::Int).ok_or_else(overflow),
-                _ => int_op(base, x, y, op),
+                ADD => x
+                    .checked_add(y)
+                    .map_or_else(|| big(rt, op, a, b), |r| Ok(Value::Int(r))),
+                SUB => x
+                    .checked_sub(y)
+                    .map_or_else(|| big(rt, op, a, b), |r| Ok(Value::Int(r))),
+                MUL => x
+                    .checked_mul(y)
+                    .map_or_else(|| big(rt, op, a, b), |r| Ok(Value::Int(r))),
+                _ => int_op(rt, base, x, y, op),
             },
             _ => float_op(rt, base, x.f(), y.f(), op, a, b),
         };
+    }
+    if let Some(r) = crate::vm::bigint::binary(rt, base, a, b)? {
+        return Ok(r);
     }
     let inplace = op >= INPLACE;
     if matches!(base, AND | OR | SUB | XOR) {
@@ -162,13 +192,16 @@ fn binary_slow(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
 }
 
 /// Int operators other than `+ - *` (which the fast path handles).
-fn int_op(base: u32, x: i64, y: i64, op: u32) -> PyResult<Value> {
+fn int_op(rt: &mut Rt, base: u32, x: i64, y: i64, op: u32) -> PyResult<Value> {
+    let overflowed = |rt: &mut Rt| big(rt, op, Value::Int(x), Value::Int(y));
     let r = match base {
         FLOORDIV => {
             if y == 0 {
                 return Err(zero("integer division or modulo by zero"));
             }
-            let q = x.checked_div(y).ok_or_else(overflow)?;
+            let Some(q) = x.checked_div(y) else {
+                return overflowed(rt);
+            };
             if x % y != 0 && ((x < 0) != (y < 0)) {
                 q - 1
             } else {
@@ -187,7 +220,13 @@ fn int_op(base: u32, x: i64, y: i64, op: u32) -> PyResult<Value> {
             }
             return Ok(Value::Float(int_true_div(x, y)));
         }
-        POW => return int_pow(x, y),
+        POW => {
+            return match int_pow(x, y) {
+                Ok(v) => Ok(v),
+                Err(_) if y >= 0 => overflowed(rt),
+                Err(e) => Err(e),
+            }
+        }
         LSHIFT => {
             if y < 0 {
                 return Err(Throw::value_error("negative shift count"));
@@ -195,11 +234,11 @@ fn int_op(base: u32, x: i64, y: i64, op: u32) -> PyResult<Value> {
             if x == 0 {
                 0
             } else if y >= 64 {
-                return Err(overflow());
+                return overflowed(rt);
             } else {
                 let r = x << y;
                 if r >> y != x {
-                    return Err(overflow());
+                    return overflowed(rt);
                 }
                 r
             }
@@ -213,9 +252,7 @@ fn int_op(base: u32, x: i64, y: i64, op: u32) -> PyResult<Value> {
         AND => x & y,
         OR => x | y,
         XOR => x ^ y,
-        ADD => x.checked_add(y).ok_or_else(overflow)?,
-        SUB => x.checked_sub(y).ok_or_else(overflow)?,
-        MUL => x.checked_mul(y).ok_or_else(overflow)?,
+        ADD | SUB | MUL => return overflowed(rt),
         _ => {
             return Err(Throw::type_error(format!(
                 "unsupported operand type(s) for {}: 'int' and 'int'",
@@ -236,7 +273,8 @@ fn int_mod(x: i64, y: i64) -> i64 {
     }
 }
 
-/// `x ** y` for ints: a negative exponent gives a float, as in Python.
+/// `x ** y` for ints: a negative exponent gives a float, as in Python; `OverflowError` when
+/// the result leaves i64 (the operator then computes it as a big int).
 pub fn int_pow(x: i64, y: i64) -> PyResult<Value> {
     if y < 0 {
         if x == 0 {
@@ -298,6 +336,11 @@ pub fn int_true_div(x: i64, y: i64) -> f64 {
     } else {
         mag
     }
+}
+
+/// `x op y` on floats (a big int operand already converted), for `vm/bigint.rs`.
+pub fn float_binary(rt: &mut Rt, base: u32, x: f64, y: f64, a: Value, b: Value) -> PyResult<Value> {
+    float_op(rt, base, x, y, base, a, b)
 }
 
 fn float_op(
@@ -376,13 +419,20 @@ fn float_divmod(x: f64, y: f64) -> (f64, f64) {
 }
 
 /// `divmod(a, b)` for numbers (the builtin builds the tuple).
-pub fn divmod_values(rt: &Rt, a: Value, b: Value) -> PyResult<(Value, Value)> {
+pub fn divmod_values(rt: &mut Rt, a: Value, b: Value) -> PyResult<(Value, Value)> {
+    if crate::vm::bigint::as_big(rt, a).is_some() || crate::vm::bigint::as_big(rt, b).is_some() {
+        let q = crate::vm::bigint::binary(rt, FLOORDIV, a, b)?;
+        let m = crate::vm::bigint::binary(rt, MOD, a, b)?;
+        if let (Some(q), Some(m)) = (q, m) {
+            return Ok((q, m));
+        }
+    }
     match (num(a), num(b)) {
         (Some(Num::I(x)), Some(Num::I(y))) => {
             if y == 0 {
                 return Err(zero("integer division or modulo by zero"));
             }
-            let q = int_op(FLOORDIV, x, y, FLOORDIV)?;
+            let q = int_op(rt, FLOORDIV, x, y, FLOORDIV)?;
             Ok((q, Value::Int(int_mod(x, y))))
         }
         (Some(x), Some(y)) => {

@@ -83,6 +83,9 @@ fn hash_depth(rt: &Rt, v: Value, depth: usize) -> PyResult<HashKey> {
         Value::None => HashKey::None,
         Value::Float(f) => match float_as_int(f) {
             Some(i) => HashKey::Int(i),
+            None if f.is_finite() && f.fract() == 0.0 => {
+                HashKey::Big(Box::new(crate::vm::bigint::float_to_big(f)))
+            }
             None => HashKey::Float(f.to_bits()),
         },
         Value::Undef => HashKey::None,
@@ -128,6 +131,7 @@ fn hash_other(rt: &Rt, v: Value, id: ObjId) -> PyResult<HashKey> {
             ]))
         }
         Obj::FrozenSet(t) => t.frozen_key(),
+        Obj::BigInt(b) => HashKey::Big(b.clone()),
         Obj::List(_) | Obj::Dict(_) | Obj::Set(_) | Obj::DictView { .. } | Obj::Slice { .. } => {
             return Err(Throw::type_error(format!(
                 "unhashable type: '{}'",
@@ -179,7 +183,10 @@ fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
 }
 
 /// Numeric ordering of two numbers (`None` if either is not a number, or for NaN).
-fn num_cmp(a: Value, b: Value) -> Option<Option<Ordering>> {
+fn num_cmp(rt: &Rt, a: Value, b: Value) -> Option<Option<Ordering>> {
+    if matches!(a, Value::Obj(_)) || matches!(b, Value::Obj(_)) {
+        return big_cmp(rt, a, b);
+    }
     let int = |v: Value| match v {
         Value::Int(i) => Some(i),
         Value::Bool(b) => Some(b as i64),
@@ -232,11 +239,25 @@ fn view_eq_set(
     Ok(true)
 }
 
+/// Numeric ordering when an operand is a heap object: a big int against any number.
+#[inline(never)]
+fn big_cmp(rt: &Rt, a: Value, b: Value) -> Option<Option<Ordering>> {
+    use crate::vm::bigint::{as_big, cmp_float, to_big};
+    if as_big(rt, a).is_none() && as_big(rt, b).is_none() {
+        return None;
+    }
+    match (a, b) {
+        (Value::Float(x), _) => Some(cmp_float(as_big(rt, b)?, x).map(Ordering::reverse)),
+        (_, Value::Float(y)) => Some(cmp_float(as_big(rt, a)?, y)),
+        _ => Some(Some(to_big(rt, a)?.cmp(&to_big(rt, b)?))),
+    }
+}
+
 fn eq_depth(rt: &Rt, a: Value, b: Value, depth: usize) -> PyResult<bool> {
     if rt.user_dunders {
         crate::vm::dunder::check_eq_here(rt, a, b)?;
     }
-    if let Some(o) = num_cmp(a, b) {
+    if let Some(o) = num_cmp(rt, a, b) {
         return Ok(o == Some(Ordering::Equal));
     }
     let (Value::Obj(x), Value::Obj(y)) = (a, b) else {
@@ -358,7 +379,7 @@ fn holds(op: u32, o: Ordering) -> bool {
 
 /// `a op b` for the ordering operators.
 fn order(rt: &Rt, op: u32, a: Value, b: Value, depth: usize) -> PyResult<bool> {
-    if let Some(o) = num_cmp(a, b) {
+    if let Some(o) = num_cmp(rt, a, b) {
         return Ok(o.is_some_and(|o| holds(op, o)));
     }
     if let (Value::Obj(x), Value::Obj(y)) = (a, b) {

@@ -38,24 +38,9 @@ fn binary_ops_match_python() {
         ("1", "+", "2", "3"),
         ("1", "+", "2.5", "3.5"),
         ("True", "+", "True", "2"),
-        (
-            "9223372036854775807",
-            "+",
-            "1",
-            "OverflowError: integer overflow (gilvm ints are 64-bit)",
-        ),
-        (
-            "-9223372036854775807",
-            "-",
-            "2",
-            "OverflowError: integer overflow (gilvm ints are 64-bit)",
-        ),
-        (
-            "3037000500",
-            "*",
-            "3037000500",
-            "OverflowError: integer overflow (gilvm ints are 64-bit)",
-        ),
+        ("9223372036854775807", "+", "1", "9223372036854775808"),
+        ("-9223372036854775807", "-", "2", "-9223372036854775809"),
+        ("3037000500", "*", "3037000500", "9223372037000250000"),
         ("7", "//", "2", "3"),
         ("-7", "//", "2", "-4"),
         ("7", "//", "-2", "-4"),
@@ -68,12 +53,7 @@ fn binary_ops_match_python() {
         ("9007199254740993", "/", "1", "9007199254740992.0"),
         ("-9223372036854775807", "/", "3", "-3.0744573456182584e+18"),
         ("2", "**", "10", "1024"),
-        (
-            "2",
-            "**",
-            "63",
-            "OverflowError: integer overflow (gilvm ints are 64-bit)",
-        ),
+        ("2", "**", "63", "9223372036854775808"),
         ("2", "**", "-2", "0.25"),
         ("(-2)", "**", "3", "-8"),
         ("0", "**", "0", "1"),
@@ -85,12 +65,7 @@ fn binary_ops_match_python() {
             "ZeroDivisionError: 0.0 cannot be raised to a negative power",
         ),
         ("1", "<<", "62", "4611686018427387904"),
-        (
-            "1",
-            "<<",
-            "63",
-            "OverflowError: integer overflow (gilvm ints are 64-bit)",
-        ),
+        ("1", "<<", "63", "9223372036854775808"),
         ("-1", "<<", "63", "-9223372036854775808"),
         ("3", ">>", "100", "0"),
         ("-3", ">>", "100", "-1"),
@@ -644,10 +619,7 @@ fn identity_hash_and_truth_follow_python() {
         assert_eq!(show(&rt, r), expected);
     }
     let r = unary(&mut rt, UnaryKind::Neg, Value::Int(i64::MIN));
-    assert_eq!(
-        show(&rt, r),
-        "OverflowError: integer overflow (gilvm ints are 64-bit)"
-    );
+    assert_eq!(show(&rt, r), "9223372036854775808");
     let r = unary(&mut rt, UnaryKind::Invert, Value::Bool(true));
     assert_eq!(show(&rt, r), "-2");
 }
