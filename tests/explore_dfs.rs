@@ -322,3 +322,28 @@ fn bad_shards_and_merges_are_usage_errors() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("shard 1/2 is missing"), "{}", r.stderr);
 }
+
+#[test]
+fn a_missed_notify_is_found_with_one_preemption() {
+    let src = "import threading
+cond = threading.Condition()
+ready = False
+def waiter():
+    with cond:
+        if not ready:
+            cond.wait()
+    print('woke')
+def signaller():
+    global ready
+    with cond:
+        cond.notify()
+    ready = True
+t1 = threading.Thread(target=waiter)
+t2 = threading.Thread(target=signaller)
+t1.start()
+t2.start()
+t1.join()
+t2.join()
+";
+    found_and_shrunk(src, "deadlock", 1, 4, "waits for a notify()");
+}

@@ -180,7 +180,7 @@ impl Dfs {
             .map_or(0, |t| t as usize + 1);
         let mut last: Vec<Vec<u32>> = vec![vec![0; threads]; threads];
         let mut enabler: Vec<Option<usize>> = vec![None; threads];
-        let join = |a: &mut Vec<u32>, b: &[u32]| {
+        let join = |a: &mut [u32], b: &[u32]| {
             for (x, y) in a.iter_mut().zip(b) {
                 *x = (*x).max(*y);
             }
@@ -207,22 +207,25 @@ impl Dfs {
             let p = self.nodes[j].chosen as usize;
             let mut pre = last[p].clone();
             if let Some(e) = enabler[p].take() {
-                let vc = self.nodes[e].vc.clone();
-                join(&mut pre, &vc);
+                join(&mut pre, &self.nodes[e].vc);
             }
             let mut vc = pre.clone();
             let mut candidates: Vec<usize> = Vec::new();
-            for i in 0..j {
-                if self.nodes[i].chosen as usize == p
-                    || !self.nodes[i].fp.depends_on(&self.nodes[j].fp)
-                {
+            // A step that happens before this thread's previous one is neither a race nor news.
+            for i in (0..j).rev() {
+                let ti = self.nodes[i].chosen as usize;
+                if ti == p || hb(&self.nodes, i, &pre) {
                     continue;
                 }
-                if !hb(&self.nodes, i, &pre) && self.nodes[i].fp.races_with(&self.nodes[j].fp) {
+                if !self.nodes[i].fp.depends_on(&self.nodes[j].fp) {
+                    continue;
+                }
+                if self.nodes[i].fp.races_with(&self.nodes[j].fp) {
                     candidates.push(i);
                 }
-                let vi = self.nodes[i].vc.clone();
-                join(&mut vc, &vi);
+                if self.nodes[i].vc[ti] > vc[ti] {
+                    join(&mut vc, &self.nodes[i].vc);
+                }
             }
             vc[p] = j as u32 + 1;
             self.nodes[j].vc = vc.clone();

@@ -96,8 +96,9 @@ impl Fp {
     }
 
     /// Whether two steps are in a race when they are not ordered otherwise: dependent, except
-    /// a lock's release against its acquire (that order is the lock's own: the acquire that
-    /// follows a release races with the acquire before it, as in Nidhugg's source-DPOR).
+    /// a lock's release (or a condition's `wait`, which releases it) against its acquire:
+    /// that order is the lock's own, and the acquire that follows a release races with the
+    /// acquire before it (as in Nidhugg's source-DPOR).
     pub fn races_with(&self, other: &Fp) -> bool {
         self.conflicts(other, true)
     }
@@ -114,8 +115,8 @@ impl Fp {
                         && !(race
                             && matches!(
                                 (opa, opb),
-                                (SyncOp::Acquire, SyncOp::Release)
-                                    | (SyncOp::Release, SyncOp::Acquire)
+                                (SyncOp::Acquire, SyncOp::Release | SyncOp::Wait)
+                                    | (SyncOp::Release | SyncOp::Wait, SyncOp::Acquire)
                             ))
                 })
             })
@@ -351,6 +352,10 @@ pub fn execute<C: Ctl + 'static>(
                             carried[t].push(x);
                         } else {
                             fp.add(x);
+                            if let (true, Touch::Sync(o, SyncOp::Wait)) = (blocked, x) {
+                                // A condition's waiter takes its lock again when woken.
+                                carried[t].push(Touch::Sync(o, SyncOp::Acquire));
+                            }
                         }
                     }
                 }

@@ -176,7 +176,10 @@ pub fn story(kind: &str, e: &Exec) -> Vec<String> {
             let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
             let keep: Vec<&str> = match kind {
                 // The cycle, or else the first line of the report.
-                "deadlock" => match lines.iter().find(|l| l.trim_start().starts_with("cycle:")) {
+                "deadlock" => match lines.iter().find(|l| {
+                    let l = l.trim_start();
+                    l.starts_with("cycle:") || l.starts_with("no cycle:")
+                }) {
                     Some(c) => vec![lines[0], c],
                     None => lines.iter().take(1).copied().collect(),
                 },
