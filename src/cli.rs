@@ -114,13 +114,17 @@ enum Cmd {
             allow_negative_numbers = true
         )]
         top: usize,
+        /// Sweep share I of N of the seeds (0 ≤ I < N); combine the --json reports with
+        /// `gilvm merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
     },
     // --- explore (systematic exploration) ---
     /// Explore a program's schedules systematically: prove it cannot fail under a GIL model
     /// (dfs), or find a failure and shrink it to the fewest preemptions.
     Explore(ExploreOpts),
-    /// Combine the --json reports of the shards of one exploration (explore --shard I/N) into
-    /// the report the unsharded run writes.
+    /// Combine the --json reports of the shards of one exploration (explore --shard I/N) or
+    /// one sweep (sweep --shard I/N) into the report the unsharded run writes.
     Merge {
         /// The shards' reports.
         #[arg(required = true)]
@@ -306,8 +310,10 @@ pub fn main() -> i32 {
             jobs,
             json,
             top,
+            shard,
         } => {
             let args = SweepArgs {
+                shard,
                 file,
                 seeds,
                 models: gil,

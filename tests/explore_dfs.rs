@@ -347,3 +347,31 @@ t2.join()
 ";
     found_and_shrunk(src, "deadlock", 1, 4, "waits for a notify()");
 }
+
+#[test]
+fn sweep_shards_merge_into_the_unsharded_sweep_report() {
+    let dir = program(&counter(3));
+    let base = [
+        "sweep", "prog.toy", "--seeds", "0..40", "--gil", "any", "--gil", "py311", "--json",
+    ];
+    let whole = gilvm(&base, &dir);
+    assert_eq!(whole.code, 0, "{}", whole.stderr);
+    let mut paths = Vec::new();
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        let mut args = base.to_vec();
+        args.extend(["--shard", shard.as_str()]);
+        let r = gilvm(&args, &dir);
+        assert!(r.stdout.contains("\"shard\": \""), "{}", r.stdout);
+        let p = format!("sweep-{i}.json");
+        std::fs::write(dir.join(&p), &r.stdout).expect("write");
+        paths.push(p);
+    }
+    // In any order.
+    let merged = gilvm(&["merge", &paths[2], &paths[0], &paths[1]], &dir);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    assert_eq!(merged.stdout, whole.stdout);
+    let r = gilvm(&["merge", &paths[0], &paths[1]], &dir);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("shard 2/3 is missing"), "{}", r.stderr);
+}

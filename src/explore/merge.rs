@@ -121,6 +121,7 @@ pub fn merge_explore(mut reports: Vec<(String, Report)>) -> Result<Report, Strin
 /// The `gilvm merge` command: reads the reports, merges them, prints the merged report.
 pub fn main(paths: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
     let mut reports = Vec::new();
+    let mut sweeps = Vec::new();
     for p in paths {
         let text = match std::fs::read_to_string(p) {
             Ok(t) => t,
@@ -129,6 +130,21 @@ pub fn main(paths: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::i
                 return crate::run::EXIT_USAGE;
             }
         };
+        let is_sweep = serde_json::from_str::<serde_json::Value>(&text)
+            .is_ok_and(|v| v.get("models").is_some() && v.get("gilvm_explore").is_none());
+        if is_sweep {
+            match serde_json::from_str::<crate::sweep::SweepReport>(&text) {
+                Ok(r) => sweeps.push((p.clone(), r)),
+                Err(e) => {
+                    let _ = writeln!(
+                        err,
+                        "gilvm: {p} is not a report of `gilvm sweep --json --shard`: {e}"
+                    );
+                    return crate::run::EXIT_USAGE;
+                }
+            }
+            continue;
+        }
         match serde_json::from_str::<Report>(&text) {
             Ok(r) => reports.push((p.clone(), r)),
             Err(e) => {
@@ -139,6 +155,27 @@ pub fn main(paths: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::i
                 return crate::run::EXIT_USAGE;
             }
         }
+    }
+    if !sweeps.is_empty() {
+        if !reports.is_empty() {
+            let _ = writeln!(
+                err,
+                "gilvm: cannot merge sweep reports with explore reports"
+            );
+            return crate::run::EXIT_USAGE;
+        }
+        return match crate::sweep::merge::merge(sweeps) {
+            Ok(r) => {
+                let mut j = serde_json::to_string_pretty(&r).unwrap_or_default();
+                j.push('\n');
+                let _ = out.write_all(j.as_bytes());
+                crate::run::EXIT_OK
+            }
+            Err(msg) => {
+                let _ = writeln!(err, "gilvm: {msg}");
+                crate::run::EXIT_USAGE
+            }
+        };
     }
     match merge_explore(reports) {
         Ok(r) => {

@@ -28,7 +28,7 @@ pub struct Pct {
     /// The steps (1-based) at which the running thread's priority drops, ascending.
     change: Vec<u64>,
     changed: usize,
-    /// Steps chosen so far.
+    /// Steps chosen so far among two or more runnable threads (the `k` of the guarantee).
     pub steps: u64,
 }
 
@@ -75,6 +75,11 @@ impl Pct {
 
 impl Ctl for Pct {
     fn choose(&mut self, runnable: &[Tid], _prev: Option<Tid>) -> Option<Tid> {
+        if let [only] = runnable {
+            // A step without a choice is no place for a change point (as Shuttle counts):
+            // the same effect comes from lowering the priority at the next real choice.
+            return Some(*only);
+        }
         self.steps += 1;
         let mut t = self.highest(runnable)?;
         while self.changed < self.change.len() && self.change[self.changed] <= self.steps {

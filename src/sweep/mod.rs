@@ -12,6 +12,7 @@
 //! Every GIL model of `vm::gil` can be swept; `run_config` turns a model name and the options
 //! into a `RunConfig` with the run layer's checks (`run.rs`), exactly as `gilvm run` does.
 
+pub mod merge;
 mod report;
 
 use std::cell::RefCell;
@@ -49,6 +50,8 @@ pub struct SweepArgs {
     pub jobs: Option<u64>,
     pub json: bool,
     pub top: usize,
+    /// `--shard I/N` as given: this process sweeps every N-th seed from the I-th.
+    pub shard: Option<String>,
 }
 
 impl SweepArgs {
@@ -77,6 +80,11 @@ impl SweepArgs {
             jobs: self.jobs.map(|j| j as usize),
             json: self.json,
             top: self.top,
+            shard: self
+                .shard
+                .as_deref()
+                .map(crate::explore::parse_shard)
+                .transpose()?,
         })
     }
 }
@@ -99,6 +107,8 @@ pub struct SweepConfig {
     pub json: bool,
     /// Distinct stdout values listed per model in the text report (0: all).
     pub top: usize,
+    /// This process's share (`--shard I/N`): the seeds whose index from the first is I mod N.
+    pub shard: Option<(u64, u64)>,
 }
 
 /// What one run produced.
@@ -300,6 +310,10 @@ pub fn sweep(
     let tasks: Vec<(usize, u64)> = cfg
         .seeds
         .clone()
+        .filter(|s| {
+            cfg.shard
+                .is_none_or(|(i, n)| (s - cfg.seeds.start) % n == i)
+        })
         .flat_map(|s| (0..cfg.models.len()).map(move |m| (m, s)))
         .collect();
     for chunk in tasks.chunks(CHUNK) {
@@ -442,6 +456,7 @@ mod tests {
             jobs: Some(1),
             json: false,
             top: 10,
+            shard: None,
         }
     }
 

@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{replay_command, Outcome, SweepConfig};
 use crate::vm::summary::grouped;
 
 /// The whole sweep, as printed by `--json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SweepReport {
     pub file: String,
     /// First seed swept.
@@ -26,10 +26,13 @@ pub struct SweepReport {
     /// Builders, one per model, while outcomes are being added.
     #[serde(skip)]
     acc: Vec<Acc>,
+    /// Only in a shard's report (`sweep --shard I/N`): `I/N`. `gilvm merge` removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 /// The distribution of outcomes under one model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ModelReport {
     pub model: String,
     /// The model's switch interval, in words (`switch interval 5 ms`).
@@ -49,11 +52,15 @@ pub struct ModelReport {
     pub stdout: Vec<OutputRow>,
     /// Exit statuses, most common first (ties: smallest seed first).
     pub exits: Vec<ExitRow>,
+    /// Only in a shard's report: (updates lost, runs) for every number of losses, ascending,
+    /// so that a merge computes the median of all the runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_histogram: Option<Vec<(u64, u64)>>,
 }
 
 /// Minimum, median (the lower one for an even number of runs) and maximum of the updates
 /// lost per run, with the smallest seed that reaches the maximum.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LostStats {
     pub min: u64,
     pub median: u64,
@@ -62,7 +69,7 @@ pub struct LostStats {
 }
 
 /// One distinct stdout value.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutputRow {
     pub stdout: String,
     pub count: u64,
@@ -74,7 +81,7 @@ pub struct OutputRow {
 }
 
 /// One exit status.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExitRow {
     pub status: i32,
     pub meaning: String,
@@ -111,6 +118,7 @@ impl SweepReport {
             runs_per_model: cfg.seeds.end - cfg.seeds.start,
             models: Vec::new(),
             acc: vec![Acc::default(); cfg.models.len()],
+            shard: cfg.shard.map(|(i, n)| format!("{i}/{n}")),
         }
     }
 
@@ -222,6 +230,16 @@ impl SweepReport {
 
 fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
     a.lost.sort_unstable();
+    let lost_histogram = cfg.shard.map(|_| {
+        let mut h: Vec<(u64, u64)> = Vec::new();
+        for &l in &a.lost {
+            match h.last_mut() {
+                Some((v, c)) if *v == l => *c += 1,
+                _ => h.push((l, 1)),
+            }
+        }
+        h
+    });
     let lost = match (a.lost.first(), a.lost.last(), a.max) {
         (Some(&min), Some(&max), Some((_, max_seed))) => LostStats {
             min,
@@ -278,6 +296,7 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
         lost,
         stdout,
         exits,
+        lost_histogram,
     }
 }
 
@@ -484,6 +503,7 @@ mod tests {
             jobs: None,
             json: false,
             top: 10,
+            shard: None,
         };
         let mut r = SweepReport::new(&cfg);
         for (seed, out, lost) in [
