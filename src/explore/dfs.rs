@@ -257,12 +257,15 @@ impl Dfs {
             .filter(|&k| !after_i(k))
             .chain(std::iter::once(j))
             .collect();
+        // Only a thread's first step in `v` can be an initial (its later steps come after it).
         let mut initials: Vec<Tid> = Vec::new();
+        let mut seen: Vec<Tid> = Vec::new();
         for (x, &e) in v.iter().enumerate() {
             let te = self.nodes[e].chosen;
-            if initials.contains(&te) {
+            if seen.contains(&te) {
                 continue;
             }
+            seen.push(te);
             let has_pred = v[..x].iter().any(|&m| {
                 let tm = self.nodes[m].chosen as usize;
                 self.nodes[m].vc[tm] <= self.nodes[e].vc[tm]

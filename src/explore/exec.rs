@@ -133,6 +133,11 @@ pub trait Ctl {
     fn waiter(&mut self, tids: &[Tid]) -> usize;
     /// A step ended: what it touched, how it ended.
     fn step_done(&mut self, tid: Tid, fp: &Fp, end: &SliceEnd);
+    /// Whether the chooser needs the steps' footprints (observing them runs every
+    /// instruction in the driver's step mode).
+    fn observes(&self) -> bool {
+        true
+    }
 }
 
 /// A controller that only runs the seeded scheduler (`--strategy random`).
@@ -305,6 +310,7 @@ pub fn execute<C: Ctl + 'static>(
             return (exec, ctl);
         }
     };
+    let observes = ctl.as_ref().is_some_and(|c| c.observes());
     let shared = ctl.map(|c| {
         Rc::new(RefCell::new(Shared {
             ctl: c,
@@ -317,15 +323,18 @@ pub fn execute<C: Ctl + 'static>(
     let cur = Rc::new(RefCell::new(StepFp::default()));
     if let Some(s) = &shared {
         vm.set_strategy(Box::new(Driven(s.clone())));
-        vm.tracer = Some(Box::new(StepObserver {
-            cur: cur.clone(),
-            buf: Vec::new(),
-        }));
+        if observes {
+            vm.tracer = Some(Box::new(StepObserver {
+                cur: cur.clone(),
+                buf: Vec::new(),
+            }));
+        }
     }
     let merges = vm.gil.model.has_switch_points() || vm.gil.model.may_reacquire();
     let mut died = false;
     let mut carried: Vec<Vec<Touch>> = Vec::new();
     let mut fp = Fp::default();
+    let mut next: Vec<Touch> = Vec::new();
     let ending = loop {
         match vm.turn(&mut err) {
             Turn::Ran(r) => {
@@ -377,7 +386,7 @@ pub fn execute<C: Ctl + 'static>(
                 sh.ctl.step_done(r.tid, &fp, &r.end);
                 // Go on without a choice while the thread's next instruction is invisible.
                 if !merges && r.end == SliceEnd::Budget && vm.sched.is_runnable(r.tid) {
-                    let mut next = Vec::new();
+                    next.clear();
                     next_step_touches(&vm, r.tid, &mut next);
                     if next.is_empty() {
                         sh.extend = Some(r.tid);

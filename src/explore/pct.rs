@@ -97,4 +97,8 @@ impl Ctl for Pct {
     }
 
     fn step_done(&mut self, _tid: Tid, _fp: &Fp, _end: &SliceEnd) {}
+
+    fn observes(&self) -> bool {
+        false
+    }
 }
