@@ -220,7 +220,13 @@ impl Dfs {
                 if !self.nodes[i].fp.depends_on(&self.nodes[j].fp) {
                     continue;
                 }
-                if self.nodes[i].fp.races_with(&self.nodes[j].fp) {
+                // Only a thread's latest racing step can be a race: its earlier ones come
+                // before it.
+                if self.nodes[i].fp.races_with(&self.nodes[j].fp)
+                    && !candidates
+                        .iter()
+                        .any(|&k| self.nodes[k].chosen as usize == ti)
+                {
                     candidates.push(i);
                 }
                 if self.nodes[i].vc[ti] > vc[ti] {

@@ -59,6 +59,8 @@ pub const DEFAULT_MAX_EXECUTIONS: u64 = 100_000;
 pub const MAX_NODES: usize = 2_000;
 /// Executions the shrinker may run.
 pub const SHRINK_BUDGET: u64 = 20_000;
+/// Instructions the shrinker may run in all (long executions exhaust it before the count).
+pub const SHRINK_STEP_BUDGET: u64 = 20_000_000;
 /// The most preemptions the shrinker searches.
 pub const SHRINK_MAX_PREEMPTIONS: u32 = 4;
 

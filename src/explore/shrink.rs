@@ -7,7 +7,9 @@
 
 use crate::explore::dfs::Dfs;
 use crate::explore::exec::{execute, Exec};
-use crate::explore::{ExploreConfig, Failure, MAX_NODES, SHRINK_BUDGET, SHRINK_MAX_PREEMPTIONS};
+use crate::explore::{
+    ExploreConfig, Failure, MAX_NODES, SHRINK_BUDGET, SHRINK_MAX_PREEMPTIONS, SHRINK_STEP_BUDGET,
+};
 use crate::schedule::{fnv1a64, Schedule};
 use crate::vm::prelude::LocalImage;
 use crate::vm::scheduler::Entry;
@@ -24,6 +26,8 @@ pub fn shrink(
 ) -> Failure {
     let config = cfg.run_config(cfg.seed);
     let mut runs = 0u64;
+    let mut steps_run = 0u64;
+    let spent = |runs: u64, steps: u64| runs >= SHRINK_BUDGET || steps >= SHRINK_STEP_BUDGET;
     for b in 0..=SHRINK_MAX_PREEMPTIONS {
         let mut d = Dfs::new(Some(b), false, MAX_NODES);
         let mut best: Option<(u32, u64, Exec)> = None;
@@ -33,13 +37,14 @@ pub fn shrink(
             let Some(back) = back else { break };
             d = back;
             runs += 1;
+            steps_run += e.steps;
             if !e.abandoned && cfg.classify(&e, reference) == Some(kind) {
                 let key = (d.preemptions(), e.steps);
                 if best.as_ref().is_none_or(|(p, s, _)| key < (*p, *s)) {
                     best = Some((key.0, key.1, e));
                 }
             }
-            if d.diverged || runs >= SHRINK_BUDGET || !d.advance() {
+            if d.diverged || spent(runs, steps_run) || !d.advance() {
                 break;
             }
         }
@@ -53,7 +58,7 @@ pub fn shrink(
                 found_at,
             };
         }
-        if runs >= SHRINK_BUDGET {
+        if spent(runs, steps_run) {
             break;
         }
     }
@@ -63,7 +68,7 @@ pub fn shrink(
         steps: 0,
         schedule: String::new(),
         story: vec![format!(
-            "not shrunk: no schedule with at most {SHRINK_MAX_PREEMPTIONS} preemptions failed this way within {SHRINK_BUDGET} executions"
+            "not shrunk: no schedule with at most {SHRINK_MAX_PREEMPTIONS} preemptions failed this way within {SHRINK_BUDGET} executions or {SHRINK_STEP_BUDGET} instructions"
         )],
         found_at,
     }
