@@ -47,9 +47,10 @@
 //!
 //! **Preemption bound** (Musuvathi, Qadeer, PLDI 2007). A preemption is a switch away from a
 //! thread that could have gone on; blocking and ending are free. With a bound, an alternative
-//! that would need more preemptions is left out (and the exploration is then not claimed
-//! complete). The bound and DPOR are combined the simple way: an execution is complete when no
-//! alternative was left out for the bound.
+//! that would need more preemptions is left out (the report says the bound was reached). As
+//! DPOR may reach an execution within the bound only through one beyond it, each backtrack
+//! point is also added at the last switch before it (the conservative point of Coons,
+//! Musuvathi and McKinley's bounded POR, OOPSLA 2013, as Loom does).
 //!
 //! **Waiter choices** (which of several waiters a release, a notify, a put wakes) are
 //! scheduling points too, explored exhaustively (no reduction); below an alternative waiter
@@ -304,11 +305,33 @@ impl Dfs {
                 .collect()
         };
         for q in add {
-            if self.within_bound(&self.nodes[i], q) {
-                self.nodes[i].backtrack.push(q);
-            } else {
-                self.bound_hit = true;
+            self.schedule_at(i, q);
+            if self.bound.is_some() {
+                // Bounded DPOR (Coons, Musuvathi, McKinley 2013, as Loom does): also try `q`
+                // at the last switch before `i`, where it may fit the bound when it does not
+                // fit at `i`.
+                let floor = self.floor.map_or(0, |f| f + 1);
+                let k = (floor.max(1)..i)
+                    .rev()
+                    .find(|&k| self.nodes[k].chosen != self.nodes[k - 1].chosen)
+                    .unwrap_or(floor);
+                if k < i && self.nodes[k].enabled.contains(&q) {
+                    self.schedule_at(k, q);
+                }
             }
+        }
+    }
+
+    /// Adds `q` to node `k`'s backtrack set if it is not scheduled there and fits the bound.
+    fn schedule_at(&mut self, k: usize, q: Tid) {
+        let node = &self.nodes[k];
+        if node.backtrack.contains(&q) || node.sleep.iter().any(|s| s.0 == q) {
+            return;
+        }
+        if self.within_bound(node, q) {
+            self.nodes[k].backtrack.push(q);
+        } else {
+            self.bound_hit = true;
         }
     }
 
