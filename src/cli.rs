@@ -4,7 +4,9 @@
 //!
 //! Exit statuses (DESIGN.md §7, `run::EXIT_*`): 0 success; 1 uncaught exception in the main
 //! thread; 2 usage error or unreadable file; 3 syntax or compile error; 4 deadlock; 5 a
-//! resource limit; 6 races found (`--races`, when nothing worse happened).
+//! resource limit; 6 races found (`--races`, when nothing worse happened); 8 `explore` found a
+//! failure; 9 `explore` found none but could not finish (its budget ran out, or an execution
+//! went past the scheduling points one may take).
 
 use std::io::IsTerminal;
 
@@ -124,7 +126,80 @@ enum Cmd {
         /// (implies --fail-on output).
         #[arg(long, value_name = "FILE")]
         expect_output: Option<String>,
+        /// Sweep share I of N of the seeds (0 ≤ I < N); combine the --json reports with
+        /// `gilvm merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
     },
+    // --- explore (systematic exploration) ---
+    /// Explore a program's schedules systematically: prove it cannot fail under a GIL model
+    /// (dfs), or find a failure and shrink it to the fewest preemptions.
+    Explore(ExploreOpts),
+    /// Combine the --json reports of the shards of one exploration (explore --shard I/N) or
+    /// one sweep (sweep --shard I/N) into the report the unsharded run writes.
+    Merge {
+        /// The shards' reports.
+        #[arg(required = true)]
+        reports: Vec<String>,
+    },
+}
+
+/// The options of `gilvm explore`.
+#[derive(clap::Args, Debug, Clone)]
+struct ExploreOpts {
+    /// The program (`-` reads standard input).
+    file: String,
+    /// dfs: every schedule, with partial-order reduction; pct: randomized with a guarantee;
+    /// random: the seeded scheduler.
+    #[arg(long, default_value = "dfs", value_parser = ["dfs", "pct", "random"])]
+    strategy: String,
+    /// GIL model: where threads may be switched.
+    #[arg(long, value_name = "MODEL", default_value = "any", value_parser = ["any", "py27", "py39", "py311", "nogil"])]
+    gil: String,
+    /// Switch interval of the seeded scheduler (random).
+    #[arg(long, value_name = "N|DURATION", allow_hyphen_values = true)]
+    switch_interval: Option<String>,
+    /// dfs: explore with at most 0, then 1, … K preemptions [default: unbounded, one pass].
+    #[arg(long, value_name = "K")]
+    preemption_bound: Option<u32>,
+    /// pct: the bug depth D (D−1 priority change points).
+    #[arg(long, value_name = "D", default_value_t = 2)]
+    depth: u32,
+    /// pct, random: executions to run.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    runs: u64,
+    /// Seed: of the first run (random, pct: run r uses seed+r), of every execution's noise
+    /// and `random` module (dfs).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Stop after this many executions.
+    #[arg(long, value_name = "N", default_value_t = crate::explore::DEFAULT_MAX_EXECUTIONS)]
+    max_executions: u64,
+    /// Stop an execution (a `limit` failure) after this many instructions.
+    #[arg(long, value_name = "N", default_value_t = crate::explore::DEFAULT_MAX_STEPS)]
+    max_steps: u64,
+    /// Stop at the first failure.
+    #[arg(long)]
+    first: bool,
+    /// What counts as a failure (repeatable): exception, deadlock, limit, lost-update, output
+    /// [default: all but output].
+    #[arg(long, value_name = "WHAT")]
+    until: Vec<String>,
+    /// With `--until output`: the expected stdout (default: the first execution's).
+    #[arg(long, value_name = "FILE")]
+    expect_output: Option<String>,
+    /// Write the shrunk failing schedule here (replay it with `gilvm replay`).
+    #[arg(long, value_name = "SCHEDULE")]
+    record: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Do share I of N of the work (0 ≤ I < N); combine the --json reports with `gilvm merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Worker threads [default: the number of CPUs].
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    jobs: Option<u64>,
 }
 
 /// Options shared by everything that runs a program.
@@ -258,8 +333,10 @@ pub fn main() -> i32 {
             top,
             fail_on,
             expect_output,
+            shard,
         } => {
             let args = SweepArgs {
+                shard,
                 file,
                 seeds,
                 models: gil,
@@ -275,6 +352,32 @@ pub fn main() -> i32 {
             // Not `stderr.lock()`: the progress bar draws on stderr from the worker threads,
             // which would wait forever for a lock this thread holds.
             crate::sweep::main(&args, color, &mut stdout.lock(), &mut std::io::stderr())
+        }
+        Cmd::Explore(o) => {
+            let args = crate::explore::ExploreArgs {
+                file: o.file,
+                strategy: o.strategy,
+                gil: o.gil,
+                switch_interval: o.switch_interval,
+                preemption_bound: o.preemption_bound,
+                depth: o.depth,
+                runs: o.runs,
+                seed: o.seed,
+                max_executions: o.max_executions,
+                max_steps: o.max_steps,
+                first: o.first,
+                until: o.until,
+                expect_output: o.expect_output,
+                record: o.record,
+                json: o.json,
+                shard: o.shard,
+                jobs: o.jobs,
+            };
+            // Not `stderr.lock()`: the progress bar draws from the worker threads.
+            crate::explore::main(&args, color, &mut stdout.lock(), &mut std::io::stderr())
+        }
+        Cmd::Merge { reports } => {
+            crate::explore::merge::main(&reports, &mut stdout.lock(), &mut stderr.lock())
         }
     }
 }

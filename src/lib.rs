@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compile;
 pub mod dis;
 pub mod error;
+pub mod explore;
 #[doc(hidden)]
 pub mod fuzzcheck;
 pub mod lexer;

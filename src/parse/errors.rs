@@ -300,4 +300,3 @@ fn starts_expression(t: &Tok) -> bool {
             | Tok::Lambda
     )
 }
-

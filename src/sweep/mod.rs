@@ -12,6 +12,7 @@
 //! Every GIL model of `vm::gil` can be swept; `run_config` turns a model name and the options
 //! into a `RunConfig` with the run layer's checks (`run.rs`), exactly as `gilvm run` does.
 
+pub mod merge;
 mod report;
 pub mod verdict;
 
@@ -54,6 +55,8 @@ pub struct SweepArgs {
     pub fail_on: Option<String>,
     /// `--expect-output FILE`.
     pub expect_output: Option<String>,
+    /// `--shard I/N` as given: this process sweeps every N-th seed from the I-th.
+    pub shard: Option<String>,
 }
 
 impl SweepArgs {
@@ -88,6 +91,15 @@ impl SweepArgs {
             }
             None => None,
         };
+        // Which runs print "something other than the most common output" depends on every
+        // run's output: a shard cannot tell, so its failing runs could not be merged.
+        if self.shard.is_some() && expected.is_none() && fail_on.contains(&verdict::Kind::Output) {
+            return Err(
+                "--shard with --fail-on output needs --expect-output FILE (a shard cannot \
+                 know the whole sweep's most common output)"
+                    .to_string(),
+            );
+        }
         Ok(SweepConfig {
             fail_on,
             expected,
@@ -100,6 +112,11 @@ impl SweepArgs {
             jobs: self.jobs.map(|j| j as usize),
             json: self.json,
             top: self.top,
+            shard: self
+                .shard
+                .as_deref()
+                .map(crate::explore::parse_shard)
+                .transpose()?,
         })
     }
 }
@@ -127,6 +144,8 @@ pub struct SweepConfig {
     pub fail_on: Vec<verdict::Kind>,
     /// `--expect-output`: the file's name and contents.
     pub expected: Option<(String, Vec<u8>)>,
+    /// This process's share (`--shard I/N`): the seeds whose index from the first is I mod N.
+    pub shard: Option<(u64, u64)>,
 }
 
 /// What one run produced.
@@ -368,6 +387,10 @@ pub fn sweep(
     let tasks: Vec<(usize, u64)> = cfg
         .seeds
         .clone()
+        .filter(|s| {
+            cfg.shard
+                .is_none_or(|(i, n)| (s - cfg.seeds.start) % n == i)
+        })
         .flat_map(|s| (0..cfg.models.len()).map(move |m| (m, s)))
         .collect();
     for chunk in tasks.chunks(CHUNK) {
@@ -515,6 +538,7 @@ mod tests {
             top: 10,
             fail_on: Vec::new(),
             expected: None,
+            shard: None,
         }
     }
 

@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::verdict::{verdict_line, Kind, VerdictAcc, VerdictRow};
 use super::{replay_command, Outcome, SweepConfig};
 use crate::vm::summary::grouped;
 
 /// The whole sweep, as printed by `--json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SweepReport {
     pub file: String,
     /// First seed swept.
@@ -36,10 +36,13 @@ pub struct SweepReport {
     acc: Vec<Acc>,
     #[serde(skip)]
     expected: Option<Vec<u8>>,
+    /// Only in a shard's report (`sweep --shard I/N`): `I/N`. `gilvm merge` removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 /// The distribution of outcomes under one model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ModelReport {
     pub model: String,
     /// The model's switch interval, in words (`switch interval 5 ms`).
@@ -71,12 +74,16 @@ pub struct ModelReport {
     pub stdout: Vec<OutputRow>,
     /// Exit statuses, most common first (ties: smallest seed first).
     pub exits: Vec<ExitRow>,
+    /// Only in a shard's report: (updates lost, runs) for every number of losses, ascending,
+    /// so that a merge computes the median of all the runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_histogram: Option<Vec<(u64, u64)>>,
     /// Check-then-act violations (`vm/cta.rs`): in how many runs, and the smallest seed.
     pub check_then_act: CheckThenActRow,
 }
 
 /// The runs in which a thread acted on a stale check.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CheckThenActRow {
     pub runs: u64,
     pub share: f64,
@@ -87,7 +94,7 @@ pub struct CheckThenActRow {
 
 /// Minimum, median (the lower one for an even number of runs) and maximum of the updates
 /// lost per run, with the smallest seed that reaches the maximum.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LostStats {
     pub min: u64,
     pub median: u64,
@@ -96,7 +103,7 @@ pub struct LostStats {
 }
 
 /// One distinct stdout value.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutputRow {
     pub stdout: String,
     pub count: u64,
@@ -108,7 +115,7 @@ pub struct OutputRow {
 }
 
 /// One exit status.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ExitRow {
     pub status: i32,
     pub meaning: String,
@@ -153,6 +160,7 @@ impl SweepReport {
             failing_runs: 0,
             acc: vec![Acc::default(); cfg.models.len()],
             expected: cfg.expected.as_ref().map(|(_, bytes)| bytes.clone()),
+            shard: cfg.shard.map(|(i, n)| format!("{i}/{n}")),
         }
     }
 
@@ -343,6 +351,16 @@ impl SweepReport {
 
 fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
     a.lost.sort_unstable();
+    let lost_histogram = cfg.shard.map(|_| {
+        let mut h: Vec<(u64, u64)> = Vec::new();
+        for &l in &a.lost {
+            match h.last_mut() {
+                Some((v, c)) if *v == l => *c += 1,
+                _ => h.push((l, 1)),
+            }
+        }
+        h
+    });
     let lost = match (a.lost.first(), a.lost.last(), a.max) {
         (Some(&min), Some(&max), Some((_, max_seed))) => LostStats {
             min,
@@ -412,6 +430,7 @@ fn finish_model(mut a: Acc, model: &str, cfg: &SweepConfig) -> ModelReport {
         stdout,
         exits,
         check_then_act,
+        lost_histogram,
     }
 }
 
@@ -692,6 +711,7 @@ mod tests {
             top: 10,
             fail_on: Vec::new(),
             expected: None,
+            shard: None,
         };
         let mut r = SweepReport::new(&cfg);
         for (seed, out, lost) in [

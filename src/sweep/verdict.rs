@@ -11,12 +11,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Outcome;
 
 /// The kinds of finding, in the order the verdict lists them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// A store erased another thread's update (the lost-update detector).
@@ -99,7 +99,7 @@ pub fn parse_fail_on(text: &str) -> Result<Vec<Kind>, String> {
 }
 
 /// One distinct finding under one model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VerdictRow {
     pub kind: Kind,
     /// The finding in plain words, whole: `deadlock: cycle: Thread-1 (transfer) -> …`.
@@ -230,12 +230,7 @@ impl VerdictAcc {
                 let runs = others.len() as u64;
                 rows.push(VerdictRow {
                     kind: Kind::Output,
-                    finding: format!(
-                        "prints {} distinct outputs: {} run{} something other than the most common output",
-                        self.outputs.len(),
-                        runs,
-                        if runs == 1 { " prints" } else { "s print" }
-                    ),
+                    finding: odd_outputs_finding(self.outputs.len(), runs),
                     runs,
                     share: runs as f64 / total as f64,
                     seed: first,
@@ -243,13 +238,7 @@ impl VerdictAcc {
                 });
             }
         }
-        rows.sort_by(|a, b| {
-            (a.kind, std::cmp::Reverse(a.runs), a.seed).cmp(&(
-                b.kind,
-                std::cmp::Reverse(b.runs),
-                b.seed,
-            ))
-        });
+        sort_rows(&mut rows);
         let fails_on_output = fail_on.contains(&Kind::Output);
         let mut failing = 0u64;
         let mut first = None;
@@ -262,6 +251,33 @@ impl VerdictAcc {
         }
         (rows, failing, first, self.kinds)
     }
+}
+
+/// The finding of the runs whose output is not the most common one.
+pub fn odd_outputs_finding(distinct: usize, runs: u64) -> String {
+    format!(
+        "prints {distinct} distinct outputs: {runs} run{} something other than the most common output",
+        if runs == 1 { " prints" } else { "s print" }
+    )
+}
+
+/// Whether a verdict row is the one of [`odd_outputs_finding`] (which a shard cannot know:
+/// the most common output is the whole sweep's).
+pub fn is_odd_outputs_row(r: &VerdictRow) -> bool {
+    r.kind == Kind::Output
+        && r.finding
+            .ends_with("something other than the most common output")
+}
+
+/// Sorts verdict rows as a sweep lists them: by kind, most runs first, smallest seed first.
+pub fn sort_rows(rows: &mut [VerdictRow]) {
+    rows.sort_by(|a, b| {
+        (a.kind, std::cmp::Reverse(a.runs), a.seed).cmp(&(
+            b.kind,
+            std::cmp::Reverse(b.runs),
+            b.seed,
+        ))
+    });
 }
 
 /// A model's verdict in a few words: what went wrong in some run, or that nothing did.

@@ -1,0 +1,487 @@
+//! The depth-first explorer: stateless model checking over the steps of a program, with
+//! dynamic partial-order reduction (source sets and sleep sets) and a preemption bound.
+//!
+//! The explorer keeps the current execution as a stack of [`Node`]s, one per scheduling point
+//! (a step boundary where more than one thing could happen next): which threads were runnable,
+//! which one ran, what its step touched, which waiters its hand-offs woke. An execution replays
+//! the stack's prefix exactly (the VM is deterministic given its choices), then extends it with
+//! the default choice — the thread that was running, if it can go on, so that new executions
+//! cost no preemption; else the lowest runnable thread. When the execution ends, its races
+//! are analysed (below) and the deepest node with an unexplored alternative is where the next
+//! execution branches off.
+//!
+//! **Source sets** (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014). For each pair of steps `e`
+//! (thread q) before `f` (thread p) that are dependent and in a race (not ordered by
+//! happens-before through other steps), an execution that runs `f` before `e` can only be
+//! reached by running, at `e`'s node, a thread that starts the sequence `v` of the steps
+//! between `e` and `f` that do not happen after `e`, followed by `f`. Such a thread is an
+//! *initial* of `v` (its first step in `v` has no happens-before predecessor in `v`). If no
+//! initial is already scheduled at `e`'s node (in its backtrack set or its sleep set), one is
+//! added — `p` itself when it is an initial. Classic DPOR adds `p`, or every thread when `p`
+//! was not enabled there; source sets add one thread where one suffices, which is what keeps
+//! the number of executions near the number of Mazurkiewicz traces.
+//!
+//! **Sleep sets** (Godefroid). A thread whose step was explored at a node, and whose step is
+//! independent of the step taken next, needs no exploring after it: the two orders are the
+//! same trace. A node's sleep set is inherited through independent steps; a node where every
+//! runnable thread sleeps ends its execution (counted as pruned, not as an execution).
+//!
+//! **Dependence** is computed from each step's footprint (`vm::observe`): two steps are
+//! dependent when they touch the same shared location (a global, a closure cell, a list slot,
+//! a dict key, an object's attributes) and one of them writes it, or use the same sync object
+//! (two queries aside). Three edges are added for blocking: a thread's end is a signal on its
+//! `Thread` object (what `join` waits for); a call that blocked and only waits (an acquire, a
+//! join, a queue's `get`) takes effect in the step after it is woken, which carries its
+//! touches; and a step that makes a thread runnable happens before that thread's next step.
+//!
+//! **Happens-before** is tracked with vector clocks over the execution's steps: a step's
+//! clock joins its thread's previous step, the step that enabled its thread, and every earlier
+//! dependent step.
+//!
+//! **The GIL model restricts the switch points**: a step runs its thread to the next switch
+//! point of the model (`Length::SwitchPoints(1)`), so the explorer can only switch where the
+//! model can — after every instruction under `any`, only after a call returns, a function is
+//! entered or a loop jumps back under `py311`. A thread that blocks or ends hands over where it
+//! is. Fewer switch points, fewer nodes: a program that loses updates under `any` may be
+//! proved free of lost updates under `py311`.
+//!
+//! **Preemption bound** (Musuvathi, Qadeer, PLDI 2007). A preemption is a switch away from a
+//! thread that could have gone on; blocking and ending are free. With a bound, an alternative
+//! that would need more preemptions is left out (the report says the bound was reached). As
+//! DPOR may reach an execution within the bound only through one beyond it, each backtrack
+//! point is also added at the last switch before it (the conservative point of Coons,
+//! Musuvathi and McKinley's bounded POR, OOPSLA 2013, as Loom does).
+//!
+//! **Waiter choices** (which of several waiters a release, a notify, a put wakes) are
+//! scheduling points too, explored exhaustively (no reduction); below an alternative waiter
+//! choice the sleep sets start empty.
+
+use crate::explore::exec::{Ctl, Fp};
+use crate::vm::interp::SliceEnd;
+use crate::vm::thread::Tid;
+
+/// One scheduling point of the current execution.
+#[derive(Clone, Debug, Default)]
+pub struct Node {
+    /// Runnable threads (sorted).
+    pub enabled: Vec<Tid>,
+    /// The thread that could go on here (its step ended at a switch point), if any.
+    pub prev: Option<Tid>,
+    /// Preemptions before this node.
+    pub pre: u32,
+    pub chosen: Tid,
+    /// Threads to explore here (the chosen one included).
+    pub backtrack: Vec<Tid>,
+    /// Threads explored here before the chosen one, with their steps' footprints.
+    pub explored: Vec<(Tid, Fp)>,
+    pub sleep: Vec<(Tid, Fp)>,
+    /// What the chosen thread's step touched.
+    pub fp: Fp,
+    /// Waiter choices made during the step: (number of waiters, index chosen).
+    pub wakes: Vec<(usize, usize)>,
+    /// The waiter choices are an alternative: the sleep sets below start empty.
+    pub wake_alt: bool,
+    /// Vector clock of the step (filled by the race analysis).
+    vc: Vec<u32>,
+}
+
+impl Node {
+    /// Whether choosing `q` here is a preemption.
+    fn preempts(&self, q: Tid) -> bool {
+        self.prev.is_some_and(|p| p != q)
+    }
+}
+
+/// The depth-first explorer's state (see the module note).
+pub struct Dfs {
+    pub nodes: Vec<Node>,
+    /// Maximum preemptions (`None`: unbounded).
+    pub bound: Option<u32>,
+    /// Partial-order reduction on; off, every runnable thread within the bound is explored at
+    /// every node (the shrinker's exhaustive search).
+    pub por: bool,
+    /// Nodes up to and including this one are fixed (a shard's subtree): no alternatives there.
+    pub floor: Option<usize>,
+    /// At most this many nodes per execution; past it the execution runs on without choices.
+    pub max_nodes: usize,
+    /// An alternative was left out because of the bound.
+    pub bound_hit: bool,
+    /// Some execution went past `max_nodes`.
+    pub too_deep: bool,
+    /// An execution did not follow its replayed prefix (a nondeterminism: never expected).
+    pub diverged: bool,
+    cursor: usize,
+    replay_len: usize,
+    wake_cursor: usize,
+    cur: usize,
+    free_running: bool,
+}
+
+impl Dfs {
+    pub fn new(bound: Option<u32>, por: bool, max_nodes: usize) -> Dfs {
+        Dfs {
+            nodes: Vec::new(),
+            bound,
+            por,
+            floor: None,
+            max_nodes,
+            bound_hit: false,
+            too_deep: false,
+            diverged: false,
+            cursor: 0,
+            replay_len: 0,
+            wake_cursor: 0,
+            cur: 0,
+            free_running: false,
+        }
+    }
+
+    /// A subtree: the execution starts with `prefix` replayed exactly (its last node's choice
+    /// and sleep set given), and nothing at or above its last node is ever changed.
+    pub fn with_prefix(mut self, prefix: Vec<Node>) -> Dfs {
+        self.floor = prefix.len().checked_sub(1);
+        self.replay_len = prefix.len();
+        self.nodes = prefix;
+        self
+    }
+
+    /// Ready for the next execution.
+    pub fn begin(&mut self) {
+        self.cursor = 0;
+        self.wake_cursor = 0;
+        self.cur = 0;
+        self.free_running = false;
+    }
+
+    /// Preemptions of the current execution.
+    pub fn preemptions(&self) -> u32 {
+        self.nodes
+            .last()
+            .map_or(0, |n| n.pre + u32::from(n.preempts(n.chosen)))
+    }
+
+    fn within_bound(&self, node: &Node, q: Tid) -> bool {
+        match self.bound {
+            None => true,
+            Some(b) => node.pre + u32::from(node.preempts(q)) <= b,
+        }
+    }
+
+    /// Analyses the races of the finished execution and adds the backtrack points they need.
+    pub fn analyse(&mut self) {
+        if !self.por {
+            return;
+        }
+        let n = self.nodes.len();
+        let threads = self
+            .nodes
+            .iter()
+            .flat_map(|x| x.enabled.iter().copied().chain([x.chosen]))
+            .max()
+            .map_or(0, |t| t as usize + 1);
+        let mut last: Vec<Vec<u32>> = vec![vec![0; threads]; threads];
+        let mut enabler: Vec<Option<usize>> = vec![None; threads];
+        let join = |a: &mut [u32], b: &[u32]| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x = (*x).max(*y);
+            }
+        };
+        let hb = |nodes: &[Node], i: usize, c: &[u32]| {
+            let t = nodes[i].chosen as usize;
+            nodes[i].vc[t] <= c[t]
+        };
+        let mut races: Vec<(usize, usize)> = Vec::new();
+        for j in 0..n {
+            if j > 0 {
+                for &t in &self.nodes[j].enabled {
+                    if !self.nodes[j - 1].enabled.contains(&t)
+                        || (self.nodes[j - 1].chosen == t && enabler[t as usize].is_none())
+                    {
+                        // Made runnable by step j−1 (a start, a release, a notify), or
+                        // carried on from it.
+                        if self.nodes[j - 1].chosen != t {
+                            enabler[t as usize] = Some(j - 1);
+                        }
+                    }
+                }
+            }
+            let p = self.nodes[j].chosen as usize;
+            let mut pre = last[p].clone();
+            if let Some(e) = enabler[p].take() {
+                join(&mut pre, &self.nodes[e].vc);
+            }
+            let mut vc = pre.clone();
+            let mut candidates: Vec<usize> = Vec::new();
+            // A step that happens before this thread's previous one is neither a race nor news.
+            for i in (0..j).rev() {
+                let ti = self.nodes[i].chosen as usize;
+                if ti == p || hb(&self.nodes, i, &pre) {
+                    continue;
+                }
+                if !self.nodes[i].fp.depends_on(&self.nodes[j].fp) {
+                    continue;
+                }
+                // Only a thread's latest racing step can be a race: its earlier ones come
+                // before it.
+                if self.nodes[i].fp.races_with(&self.nodes[j].fp)
+                    && !candidates
+                        .iter()
+                        .any(|&k| self.nodes[k].chosen as usize == ti)
+                {
+                    candidates.push(i);
+                }
+                if self.nodes[i].vc[ti] > vc[ti] {
+                    join(&mut vc, &self.nodes[i].vc);
+                }
+            }
+            vc[p] = j as u32 + 1;
+            self.nodes[j].vc = vc.clone();
+            last[p] = vc;
+            for &i in &candidates {
+                let ti = self.nodes[i].chosen as usize;
+                let covered = candidates
+                    .iter()
+                    .any(|&k| k != i && self.nodes[i].vc[ti] <= self.nodes[k].vc[ti]);
+                if !covered {
+                    races.push((i, j));
+                }
+            }
+        }
+        for (i, j) in races {
+            if self.floor.is_some_and(|f| i <= f) {
+                continue;
+            }
+            self.add_backtrack(i, j);
+        }
+    }
+
+    /// The race of step `i` before step `j`: schedule at node `i` an initial of the steps
+    /// after `i` that do not happen after it, followed by `j`.
+    fn add_backtrack(&mut self, i: usize, j: usize) {
+        let ti = self.nodes[i].chosen as usize;
+        let after_i = |k: usize| self.nodes[i].vc[ti] <= self.nodes[k].vc[ti];
+        let v: Vec<usize> = (i + 1..j)
+            .filter(|&k| !after_i(k))
+            .chain(std::iter::once(j))
+            .collect();
+        // Only a thread's first step in `v` can be an initial (its later steps come after it).
+        let mut initials: Vec<Tid> = Vec::new();
+        let mut seen: Vec<Tid> = Vec::new();
+        for (x, &e) in v.iter().enumerate() {
+            let te = self.nodes[e].chosen;
+            if seen.contains(&te) {
+                continue;
+            }
+            seen.push(te);
+            let has_pred = v[..x].iter().any(|&m| {
+                let tm = self.nodes[m].chosen as usize;
+                self.nodes[m].vc[tm] <= self.nodes[e].vc[tm]
+            });
+            if !has_pred {
+                initials.push(te);
+            }
+        }
+        let node = &self.nodes[i];
+        let scheduled = |q: Tid| node.backtrack.contains(&q) || node.sleep.iter().any(|s| s.0 == q);
+        if initials.iter().any(|&q| scheduled(q)) {
+            return;
+        }
+        let p = self.nodes[j].chosen;
+        let usable: Vec<Tid> = initials
+            .iter()
+            .copied()
+            .filter(|q| node.enabled.contains(q))
+            .collect();
+        let add: Vec<Tid> = if usable.contains(&p) {
+            vec![p]
+        } else if let Some(&q) = usable.first() {
+            vec![q]
+        } else {
+            // No initial could run there: every runnable thread (classic DPOR's fallback).
+            node.enabled
+                .iter()
+                .copied()
+                .filter(|&q| !scheduled(q))
+                .collect()
+        };
+        for q in add {
+            self.schedule_at(i, q);
+            if self.bound.is_some() {
+                // Bounded DPOR (Coons, Musuvathi, McKinley 2013, as Loom does): also try `q`
+                // at the last switch before `i`, where it may fit the bound when it does not
+                // fit at `i`.
+                let floor = self.floor.map_or(0, |f| f + 1);
+                let k = (floor.max(1)..i)
+                    .rev()
+                    .find(|&k| self.nodes[k].chosen != self.nodes[k - 1].chosen)
+                    .unwrap_or(floor);
+                if k < i && self.nodes[k].enabled.contains(&q) {
+                    self.schedule_at(k, q);
+                }
+            }
+        }
+    }
+
+    /// Adds `q` to node `k`'s backtrack set if it is not scheduled there and fits the bound.
+    fn schedule_at(&mut self, k: usize, q: Tid) {
+        let node = &self.nodes[k];
+        if node.backtrack.contains(&q) || node.sleep.iter().any(|s| s.0 == q) {
+            return;
+        }
+        if self.within_bound(node, q) {
+            self.nodes[k].backtrack.push(q);
+        } else {
+            self.bound_hit = true;
+        }
+    }
+
+    /// Moves to the next execution: the deepest node with an unexplored alternative. `false`
+    /// when the whole tree (within the bound) has been explored.
+    pub fn advance(&mut self) -> bool {
+        let start = self.floor.map_or(0, |f| f + 1);
+        for i in (start..self.nodes.len()).rev() {
+            let node = &mut self.nodes[i];
+            if let Some(w) = (0..node.wakes.len())
+                .rev()
+                .find(|&w| node.wakes[w].1 + 1 < node.wakes[w].0)
+            {
+                node.wakes[w].1 += 1;
+                node.wakes.truncate(w + 1);
+                node.wake_alt = true;
+                self.nodes.truncate(i + 1);
+                self.replay_len = i + 1;
+                return true;
+            }
+            let next = node.backtrack.iter().copied().find(|&q| {
+                q != node.chosen
+                    && !node.explored.iter().any(|e| e.0 == q)
+                    && !node.sleep.iter().any(|s| s.0 == q)
+            });
+            if let Some(q) = next {
+                let fp = std::mem::take(&mut node.fp);
+                node.explored.push((node.chosen, fp));
+                node.chosen = q;
+                node.wakes.clear();
+                node.wake_alt = false;
+                self.nodes.truncate(i + 1);
+                self.replay_len = i + 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The sleep set of a new node after node `k`.
+    fn inherited_sleep(&self, k: usize, enabled: &[Tid]) -> Vec<(Tid, Fp)> {
+        let p = &self.nodes[k];
+        if !self.por || p.wake_alt {
+            return Vec::new();
+        }
+        p.sleep
+            .iter()
+            .chain(p.explored.iter())
+            .filter(|(t, f)| *t != p.chosen && enabled.contains(t) && !f.depends_on(&p.fp))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Ctl for Dfs {
+    fn choose(&mut self, runnable: &[Tid], prev: Option<Tid>) -> Option<Tid> {
+        if self.free_running {
+            return prev.or_else(|| runnable.first().copied());
+        }
+        if self.cursor < self.replay_len {
+            let k = self.cursor;
+            self.cursor += 1;
+            self.cur = k;
+            self.wake_cursor = 0;
+            let node = &mut self.nodes[k];
+            if node.enabled != runnable {
+                self.diverged = true;
+                return None;
+            }
+            node.fp = Fp::default();
+            if k + 1 == self.replay_len && !node.wake_alt {
+                node.wakes.clear();
+            }
+            return Some(node.chosen);
+        }
+        if self.nodes.len() >= self.max_nodes {
+            self.too_deep = true;
+            self.free_running = true;
+            return prev.or_else(|| runnable.first().copied());
+        }
+        let (pre, sleep) = match self.nodes.len().checked_sub(1) {
+            Some(k) => {
+                let p = &self.nodes[k];
+                (
+                    p.pre + u32::from(p.preempts(p.chosen)),
+                    self.inherited_sleep(k, runnable),
+                )
+            }
+            None => (0, Vec::new()),
+        };
+        let mut node = Node {
+            enabled: runnable.to_vec(),
+            prev,
+            pre,
+            sleep,
+            ..Node::default()
+        };
+        let awake: Vec<Tid> = runnable
+            .iter()
+            .copied()
+            .filter(|t| !node.sleep.iter().any(|s| s.0 == *t))
+            .collect();
+        let within: Vec<Tid> = awake
+            .iter()
+            .copied()
+            .filter(|&q| self.within_bound(&node, q))
+            .collect();
+        if within.len() < awake.len() {
+            self.bound_hit = true;
+        }
+        let chosen = match prev {
+            Some(p) if within.contains(&p) => p,
+            _ => *within.first()?,
+        };
+        node.chosen = chosen;
+        node.backtrack = if self.por {
+            vec![chosen]
+        } else {
+            let mut all = vec![chosen];
+            all.extend(within.iter().copied().filter(|&q| q != chosen));
+            all
+        };
+        self.nodes.push(node);
+        self.cur = self.nodes.len() - 1;
+        self.cursor = self.nodes.len();
+        self.replay_len = 0;
+        self.wake_cursor = 0;
+        Some(chosen)
+    }
+
+    fn waiter(&mut self, tids: &[Tid]) -> usize {
+        if self.free_running || self.nodes.is_empty() {
+            return 0;
+        }
+        let n = tids.len();
+        let w = self.wake_cursor;
+        self.wake_cursor += 1;
+        let node = &mut self.nodes[self.cur];
+        if let Some(&(_, i)) = node.wakes.get(w) {
+            return i.min(n - 1);
+        }
+        node.wakes.push((n, 0));
+        0
+    }
+
+    fn step_done(&mut self, _tid: Tid, fp: &Fp, _end: &SliceEnd) {
+        if self.free_running || self.nodes.is_empty() {
+            return;
+        }
+        let cur = self.cur;
+        self.nodes[cur].fp.merge(fp);
+    }
+}

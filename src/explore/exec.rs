@@ -1,0 +1,447 @@
+//! One execution of an exploration: a fresh VM from the compiled image, driven turn by turn
+//! through [`Vm::turn`] with a chooser of the explorer's (or the seeded scheduler), the
+//! footprint of every step observed, and what the run produced gathered into an [`Exec`].
+//!
+//! A *step* is the unit an explorer chooses: one thread runs to the next switch point of the
+//! GIL model (`Length::SwitchPoints(1)`), and under the models that may switch anywhere (`any`,
+//! `nogil`) on through every following instruction that touches nothing shared, since a switch
+//! before an invisible instruction is equivalent to a switch after it.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use crate::vm::driver::{Ending, Turn};
+use crate::vm::interp::SliceEnd;
+use crate::vm::machine::{RunConfig, Vm};
+use crate::vm::observe::{next_step_touches, Hook, Loc, Observer, SyncOp, Touch};
+use crate::vm::prelude::LocalImage;
+use crate::vm::scheduler::{Length, Pick, Strategy, TurnCtx, TurnDone};
+use crate::vm::thread::Tid;
+use crate::vm::value::ObjId;
+
+/// How much of one execution's stdout is kept (an exploration holds one per distinct outcome).
+pub const MAX_OUTPUT_KEPT: usize = 64 * 1024;
+
+/// A `Write` into a shared buffer that keeps the first [`MAX_OUTPUT_KEPT`] bytes and counts
+/// the rest.
+#[derive(Clone, Default)]
+struct SharedOut(Rc<RefCell<(Vec<u8>, u64)>>);
+
+impl SharedOut {
+    fn take(&self) -> Vec<u8> {
+        let (mut kept, cut) = std::mem::take(&mut *self.0.borrow_mut());
+        if cut > 0 {
+            kept.extend_from_slice(
+                format!("\n[gilvm explore: output cut after {MAX_OUTPUT_KEPT} bytes; {cut} more bytes]\n")
+                    .as_bytes(),
+            );
+        }
+        kept
+    }
+}
+
+impl Write for SharedOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut o = self.0.borrow_mut();
+        let room = MAX_OUTPUT_KEPT - o.0.len();
+        let keep = room.min(buf.len());
+        o.0.extend_from_slice(&buf[..keep]);
+        o.1 += (buf.len() - keep) as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What one step touched: the shared locations it read and wrote, and the sync objects it used.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fp {
+    pub reads: Vec<Loc>,
+    pub writes: Vec<Loc>,
+    pub syncs: Vec<(ObjId, SyncOp)>,
+}
+
+impl Fp {
+    pub fn add(&mut self, t: Touch) {
+        match t {
+            Touch::Read(l) if !self.reads.contains(&l) => self.reads.push(l),
+            Touch::Write(l) if !self.writes.contains(&l) => self.writes.push(l),
+            Touch::Sync(o, op) if !self.syncs.contains(&(o, op)) => self.syncs.push((o, op)),
+            _ => {}
+        }
+    }
+
+    pub fn merge(&mut self, other: &Fp) {
+        for &l in &other.reads {
+            self.add(Touch::Read(l));
+        }
+        for &l in &other.writes {
+            self.add(Touch::Write(l));
+        }
+        for &(o, op) in &other.syncs {
+            self.add(Touch::Sync(o, op));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.reads.is_empty() && self.writes.is_empty() && self.syncs.is_empty()
+    }
+
+    /// Whether the order of two steps can matter: the same location with one write, or the
+    /// same sync object (two queries aside).
+    pub fn depends_on(&self, other: &Fp) -> bool {
+        self.conflicts(other, false)
+    }
+
+    /// Whether two steps are in a race when they are not ordered otherwise: dependent, except
+    /// a lock's release (or a condition's `wait`, which releases it) against its acquire:
+    /// that order is the lock's own, and the acquire that follows a release races with the
+    /// acquire before it (as in Nidhugg's source-DPOR).
+    pub fn races_with(&self, other: &Fp) -> bool {
+        self.conflicts(other, true)
+    }
+
+    fn conflicts(&self, other: &Fp, race: bool) -> bool {
+        let hits = |ws: &[Loc], xs: &[Loc]| ws.iter().any(|w| xs.iter().any(|x| w.overlaps(*x)));
+        hits(&self.writes, &other.writes)
+            || hits(&self.writes, &other.reads)
+            || hits(&other.writes, &self.reads)
+            || self.syncs.iter().any(|&(a, opa)| {
+                other.syncs.iter().any(|&(b, opb)| {
+                    a == b
+                        && !(opa == SyncOp::Query && opb == SyncOp::Query)
+                        && !(race
+                            && matches!(
+                                (opa, opb),
+                                (SyncOp::Acquire, SyncOp::Release | SyncOp::Wait)
+                                    | (SyncOp::Release | SyncOp::Wait, SyncOp::Acquire)
+                            ))
+                })
+            })
+    }
+}
+
+/// The explorer's side of a driven execution: who runs each step, which waiter a hand-off
+/// wakes, and what it is told after each step.
+pub trait Ctl {
+    /// The thread to run next among `runnable` (sorted), `None` to abandon the execution.
+    /// `prev` is the thread whose step just ended at a switch point and could go on.
+    fn choose(&mut self, runnable: &[Tid], prev: Option<Tid>) -> Option<Tid>;
+    /// Which of the waiters `tids` a hand-off wakes (an index).
+    fn waiter(&mut self, tids: &[Tid]) -> usize;
+    /// A step ended: what it touched, how it ended.
+    fn step_done(&mut self, tid: Tid, fp: &Fp, end: &SliceEnd);
+    /// Whether the chooser needs the steps' footprints (observing them runs every
+    /// instruction in the driver's step mode).
+    fn observes(&self) -> bool {
+        true
+    }
+}
+
+/// A controller that only runs the seeded scheduler (`--strategy random`).
+pub struct Seeded;
+
+/// The log of a driven execution: its turns (thread, instructions, ended by the budget) and
+/// waiter choices (position among the turns, thread), in the order they were made.
+#[derive(Clone, Debug, Default)]
+pub struct TurnLog {
+    pub turns: Vec<(Tid, u64, bool)>,
+    /// The source line each turn's thread stands at after the turn (0 when it has ended).
+    pub lines: Vec<u32>,
+    pub wakes: Vec<(usize, Tid)>,
+}
+
+struct Shared<C> {
+    ctl: C,
+    /// Continue this thread without a choice (its next instruction touches nothing shared).
+    extend: Option<Tid>,
+    sorted: Vec<Tid>,
+    log: TurnLog,
+    abandoned: bool,
+}
+
+struct Driven<C: Ctl>(Rc<RefCell<Shared<C>>>);
+
+impl<C: Ctl> Strategy for Driven<C> {
+    fn next_turn(&mut self, ctx: &TurnCtx<'_>) -> Pick {
+        let mut s = self.0.borrow_mut();
+        if ctx.queue.is_empty() {
+            return Pick::Idle;
+        }
+        if let Some(t) = s.extend.take() {
+            if ctx.queue.contains(t) {
+                return Pick::Run(t, Length::SwitchPoints(1));
+            }
+        }
+        let mut sorted = std::mem::take(&mut s.sorted);
+        sorted.clear();
+        sorted.extend_from_slice(ctx.queue.as_slice());
+        sorted.sort_unstable();
+        let pick = s.ctl.choose(&sorted, ctx.preempted);
+        s.sorted = sorted;
+        match pick {
+            Some(t) if ctx.queue.contains(t) => Pick::Run(t, Length::SwitchPoints(1)),
+            other => {
+                s.abandoned = true;
+                Pick::Diverged(other.unwrap_or(0))
+            }
+        }
+    }
+
+    fn choose_waiter(&mut self, n: usize, tid_of: &dyn Fn(usize) -> Tid) -> usize {
+        let tids: Vec<Tid> = (0..n).map(tid_of).collect();
+        let mut s = self.0.borrow_mut();
+        let i = s.ctl.waiter(&tids).min(n - 1);
+        let at = s.log.turns.len();
+        s.log.wakes.push((at, tids[i]));
+        i
+    }
+
+    fn turn_done(&mut self, done: TurnDone) {
+        let _ = done;
+    }
+}
+
+/// The observer of a driven execution: the touches of the current step, the last
+/// instruction's apart (a blocking call that only waits is not an effect).
+#[derive(Default)]
+struct StepFp {
+    fp: Fp,
+    last: Vec<Touch>,
+}
+
+struct StepObserver {
+    cur: Rc<RefCell<StepFp>>,
+    buf: Vec<Touch>,
+}
+
+impl Observer for StepObserver {
+    fn hook(&mut self, vm: &Vm, hook: Hook<'_>) {
+        match hook {
+            Hook::Gil { tid } => {
+                let mut c = self.cur.borrow_mut();
+                let c = &mut *c;
+                c.fp = Fp::default();
+                c.last.clear();
+                // A woken lock waiter completes its `acquire` before its first instruction.
+                if let Some(r) = &vm.threads[tid as usize].retry {
+                    c.fp.add(Touch::Sync(r.lock, SyncOp::Acquire));
+                }
+            }
+            Hook::Before { tid } => {
+                self.buf.clear();
+                next_step_touches(vm, tid, &mut self.buf);
+                let mut c = self.cur.borrow_mut();
+                let c = &mut *c;
+                for t in c.last.drain(..) {
+                    c.fp.add(t);
+                }
+                c.last.extend_from_slice(&self.buf);
+            }
+            _ => {}
+        }
+    }
+
+    fn done(&self) -> bool {
+        false
+    }
+
+    fn finish(&mut self, _vm: &Vm, _ending: &crate::vm::driver::Ending) {}
+}
+
+/// Whether a touch of a call that blocked is only a wait (no effect until it returns): an
+/// acquire, a join, a queue's get. A condition's `wait` released its lock: that stays.
+fn only_waits(t: &Touch) -> bool {
+    matches!(
+        t,
+        Touch::Sync(_, SyncOp::Acquire | SyncOp::Join | SyncOp::Get)
+    )
+}
+
+/// What one execution produced.
+#[derive(Clone, Debug)]
+pub struct Exec {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub exit: i32,
+    pub ending: Ending,
+    /// Updates erased (net, as the run summary counts) and the stores that erased them.
+    pub lost: u64,
+    pub lost_stores: u64,
+    /// An uncaught exception ended some thread.
+    pub died: bool,
+    pub steps: u64,
+    /// The chooser abandoned it (a sleep set or a bound pruned it): no outcome.
+    pub abandoned: bool,
+    pub log: TurnLog,
+    pub thread_names: Vec<String>,
+    /// The first lost update, explained.
+    pub lost_story: Option<String>,
+}
+
+/// Runs one execution of `image` under `config`. With `ctl`, the explorer chooses every step
+/// (and sees footprints); without, the seeded scheduler of `config.seed` does, as `run` would.
+pub fn execute<C: Ctl + 'static>(
+    image: &LocalImage,
+    config: RunConfig,
+    ctl: Option<C>,
+) -> (Exec, Option<C>) {
+    let out = SharedOut::default();
+    let mut err: Vec<u8> = Vec::new();
+    let mut vm = match Vm::new(image, config, Box::new(out.clone())) {
+        Ok(vm) => vm,
+        Err(_) => {
+            let exec = Exec {
+                stdout: Vec::new(),
+                stderr: b"gilvm: the program's constants do not fit in the heap limit\n".to_vec(),
+                exit: crate::vm::driver::EXIT_LIMIT,
+                ending: Ending::Limit,
+                lost: 0,
+                lost_stores: 0,
+                died: false,
+                steps: 0,
+                abandoned: false,
+                log: TurnLog::default(),
+                thread_names: Vec::new(),
+                lost_story: None,
+            };
+            return (exec, ctl);
+        }
+    };
+    let observes = ctl.as_ref().is_some_and(|c| c.observes());
+    let shared = ctl.map(|c| {
+        Rc::new(RefCell::new(Shared {
+            ctl: c,
+            extend: None,
+            sorted: Vec::new(),
+            log: TurnLog::default(),
+            abandoned: false,
+        }))
+    });
+    let cur = Rc::new(RefCell::new(StepFp::default()));
+    if let Some(s) = &shared {
+        vm.set_strategy(Box::new(Driven(s.clone())));
+        if observes {
+            vm.tracer = Some(Box::new(StepObserver {
+                cur: cur.clone(),
+                buf: Vec::new(),
+            }));
+        }
+    }
+    let merges = vm.gil.model.has_switch_points() || vm.gil.model.may_reacquire();
+    let mut died = false;
+    let mut carried: Vec<Vec<Touch>> = Vec::new();
+    let mut fp = Fp::default();
+    let mut next: Vec<Touch> = Vec::new();
+    let ending = loop {
+        match vm.turn(&mut err) {
+            Turn::Ran(r) => {
+                if matches!(r.end, SliceEnd::Died(_)) {
+                    died = true;
+                }
+                let Some(s) = &shared else { continue };
+                // The step's footprint: the touches of its instructions, the last one's only
+                // if it did more than wait; a woken thread's wait completes now.
+                {
+                    let mut c = cur.borrow_mut();
+                    let c = &mut *c;
+                    fp.clone_from(&c.fp);
+                    let t = r.tid as usize;
+                    if carried.len() <= t {
+                        carried.resize(t + 1, Vec::new());
+                    }
+                    for w in carried[t].drain(..) {
+                        fp.add(w);
+                    }
+                    let blocked = r.end == SliceEnd::Blocked;
+                    for &x in &c.last {
+                        if blocked && only_waits(&x) {
+                            carried[t].push(x);
+                        } else {
+                            fp.add(x);
+                            if let (true, Touch::Sync(o, SyncOp::Wait)) = (blocked, x) {
+                                // A condition's waiter takes its lock again when woken.
+                                carried[t].push(Touch::Sync(o, SyncOp::Acquire));
+                            }
+                        }
+                    }
+                }
+                if matches!(r.end, SliceEnd::Finished | SliceEnd::Died(_)) {
+                    // The end of a thread is what `join` waits for.
+                    if let Some(o) = vm.threads[r.tid as usize].obj {
+                        fp.add(Touch::Sync(o, SyncOp::Signal));
+                    }
+                }
+                let mut sh = s.borrow_mut();
+                sh.log
+                    .turns
+                    .push((r.tid, r.steps, r.end == SliceEnd::Budget));
+                let line = vm.threads[r.tid as usize]
+                    .frames
+                    .last()
+                    .map_or(0, |f| crate::vm::traceback::line_of(&vm.prog, f.code, f.pc));
+                sh.log.lines.push(line);
+                sh.ctl.step_done(r.tid, &fp, &r.end);
+                // Go on without a choice while the thread's next instruction is invisible.
+                if !merges && r.end == SliceEnd::Budget && vm.sched.is_runnable(r.tid) {
+                    next.clear();
+                    next_step_touches(&vm, r.tid, &mut next);
+                    if next.is_empty() {
+                        sh.extend = Some(r.tid);
+                    }
+                }
+            }
+            Turn::Waited => {}
+            Turn::Ended(e) => break e,
+        }
+    };
+    let _ = vm.rt.stdout.flush();
+    let mut lost = 0u64;
+    let mut lost_stores = 0u64;
+    for t in vm.lost.values().filter(|t| t.events > 0) {
+        lost += t.erased.max(0) as u64;
+        lost_stores += t.events;
+    }
+    let lost_story = vm.lost_events.first().map(|e| vm.explain_lost(e));
+    let (abandoned, log, ctl) = match shared {
+        Some(s) => {
+            vm.tracer = None;
+            vm.set_strategy(Box::new(crate::vm::scheduler::Random::new(0)));
+            match Rc::try_unwrap(s) {
+                Ok(cell) => {
+                    let sh = cell.into_inner();
+                    (sh.abandoned, sh.log, Some(sh.ctl))
+                }
+                Err(_) => (true, TurnLog::default(), None),
+            }
+        }
+        None => (false, TurnLog::default(), None),
+    };
+    let exec = Exec {
+        stdout: out.take(),
+        stderr: err,
+        exit: ending.exit_code(),
+        ending,
+        lost,
+        lost_stores,
+        died,
+        steps: vm.steps,
+        abandoned,
+        log,
+        thread_names: vm.threads.iter().map(|t| t.name.clone()).collect(),
+        lost_story,
+    };
+    (exec, ctl)
+}
+
+impl Ctl for Seeded {
+    fn choose(&mut self, _runnable: &[Tid], _prev: Option<Tid>) -> Option<Tid> {
+        None
+    }
+    fn waiter(&mut self, _tids: &[Tid]) -> usize {
+        0
+    }
+    fn step_done(&mut self, _tid: Tid, _fp: &Fp, _end: &SliceEnd) {}
+}
