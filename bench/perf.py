@@ -54,6 +54,8 @@ PROGRAMS = [
     ("l/fib", "l_fib.py", [], 0.5, None, None, True, "recursion: fib(25)"),
     ("l/classes", "l_classes.py", [], 0.5, None, None, True,
      "instance attributes and method calls"),
+    ("l/gen", "l_gen.py", [], 0.5, None, None, True,
+     "generators: `for` over one, a genexpr in `sum`, `yield from`, `next`"),
 ]
 
 # Cost flatness: the same total work split over more threads, once unlocked and once locked.

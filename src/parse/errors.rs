@@ -250,7 +250,12 @@ fn unexpected(
             return syntax(format!("expected '{word}'"), l, r);
         }
     }
-    let generic = if expects("Name") && expected.iter().all(|e| expression_terminal(e)) {
+    // `yield` may start the right-hand side of an assignment too.
+    let generic = if expects("Name")
+        && expected
+            .iter()
+            .all(|e| expression_terminal(e) || e == "\"yield\"")
+    {
         "expected an expression"
     } else {
         "invalid syntax"

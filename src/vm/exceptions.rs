@@ -56,6 +56,9 @@ exc_kinds! {
     TimeoutError: OSError = "TimeoutError",
     QueueEmpty: Exception = "_queue.Empty",
     QueueFull: Exception = "queue.Full",
+    // generators
+    GeneratorExit: BaseException = "GeneratorExit",
+    SystemError: Exception = "SystemError",
 }
 
 impl ExcKind {

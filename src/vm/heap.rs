@@ -301,6 +301,11 @@ pub enum Obj {
         func: ObjId,
         then: crate::vm::dunder::Then,
     },
+    // ---- generators ----
+    /// A generator object: its suspended frame (`vm::generator`).
+    Generator(Box<crate::vm::generator::Generator>),
+    /// What a `@contextlib.contextmanager` function returns: the generator it drives.
+    GenCm(Value),
 }
 
 impl Obj {
@@ -324,6 +329,7 @@ impl Obj {
             Obj::Class(c) => (c.dict.capacity() + c.mro.len()) * (V + 16),
             Obj::Instance(i) => i.attrs.capacity() * (V + 40),
             Obj::ClassBody { ns, .. } => ns.capacity() * (V + 16),
+            Obj::Generator(g) => g.saved.capacity() * V,
             _ => 0,
         }
     }
@@ -437,6 +443,8 @@ impl Obj {
                 f(Value::Obj(*func));
                 then.for_each_value(f);
             }
+            Obj::Generator(g) => g.for_each_value(f),
+            Obj::GenCm(g) => f(*g),
         }
     }
 }

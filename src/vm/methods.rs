@@ -33,6 +33,7 @@ pub fn lookup_method(rt: &Rt, recv: Value, attr: AttrSym) -> Option<MethodId> {
         Obj::Dict(_) => TypeTag::Dict,
         Obj::Set(_) => TypeTag::Set,
         Obj::FrozenSet(_) => TypeTag::FrozenSet,
+        Obj::Generator(_) => TypeTag::Generator,
         _ => return None,
     };
     has_method(ty, attr).then_some(MethodId { ty, attr })
@@ -54,6 +55,7 @@ pub fn has_method(ty: TypeTag, attr: AttrSym) -> bool {
         ),
         TypeTag::Set => self::set::has_method(attr, false),
         TypeTag::FrozenSet => self::set::has_method(attr, true),
+        TypeTag::Generator => matches!(attr, send | throw | close),
         _ => false,
     }
 }

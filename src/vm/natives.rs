@@ -42,6 +42,9 @@ name_enum! {
         Functools = "functools",
         Dataclasses = "dataclasses",
         Typing = "typing",
+        // ---- generators and iteration ----
+        Itertools = "itertools",
+        Contextlib = "contextlib",
     }
 }
 
@@ -161,6 +164,31 @@ name_enum! {
         TypingSequence = "Sequence",
         TypingMapping = "Mapping",
         TypingClassVar = "ClassVar",
+        // ---- generators and iteration (`vm::iteration`) ----
+        Map = "map",
+        Filter = "filter",
+        // itertools
+        Count = "count",
+        Cycle = "cycle",
+        Repeat = "repeat",
+        Accumulate = "accumulate",
+        Chain = "chain",
+        ChainFromIterable = "from_iterable",
+        Islice = "islice",
+        Product = "product",
+        Permutations = "permutations",
+        Combinations = "combinations",
+        Groupby = "groupby",
+        ZipLongest = "zip_longest",
+        Starmap = "starmap",
+        Takewhile = "takewhile",
+        Dropwhile = "dropwhile",
+        // contextlib
+        Contextmanager = "contextmanager",
+        // Wraps a generator in a context manager (what `contextmanager`'s helper returns).
+        GenCm = "_GeneratorContextManager",
+        // `type(g)` of a generator.
+        GeneratorType = "generator",
     }
 }
 
@@ -168,7 +196,8 @@ impl NativeId {
     /// Built-ins visible without an import (`print`, `len`, …).
     pub fn builtin_from_str(s: &str) -> Option<NativeId> {
         let id = NativeId::from_str(s)?;
-        (id <= NativeId::Classmethod).then_some(id)
+        (id <= NativeId::Classmethod || matches!(id, NativeId::Map | NativeId::Filter))
+            .then_some(id)
     }
 
     /// The built-ins `Vm::class_native` implements (`getattr`, `property`, `object()`,
@@ -207,6 +236,7 @@ impl NativeId {
                 | NativeId::Property
                 | NativeId::Staticmethod
                 | NativeId::Classmethod
+                | NativeId::GeneratorType
         )
     }
 }
@@ -258,6 +288,27 @@ impl ModuleId {
                 TypingMapping,
                 TypingClassVar,
             ],
+            ModuleId::Itertools | ModuleId::Contextlib => &[],
+        };
+        let members: &[NativeId] = match self {
+            ModuleId::Itertools => &[
+                Count,
+                Cycle,
+                Repeat,
+                Accumulate,
+                Chain,
+                Islice,
+                Product,
+                Permutations,
+                Combinations,
+                Groupby,
+                ZipLongest,
+                Starmap,
+                Takewhile,
+                Dropwhile,
+            ],
+            ModuleId::Contextlib => &[Contextmanager],
+            _ => members,
         };
         if self == ModuleId::Threading && name == "enumerate" {
             return Some(ThreadingEnumerate);
@@ -391,6 +442,12 @@ name_enum! {
         fset = "fset",
         fdel = "fdel",
         func = "func",
+        // generators
+        send = "send",
+        throw = "throw",
+        close = "close",
+        from_iterable = "from_iterable",
+        value = "value",
     }
 }
 
@@ -415,6 +472,9 @@ pub enum TypeTag {
     Exception,
     /// `property.setter`, `getter`, `deleter`.
     Property,
+    // ---- generators ----
+    /// `send`, `throw`, `close`.
+    Generator,
 }
 
 /// A built-in method: the receiver's type and the attribute name. Carried by

@@ -166,6 +166,8 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &str {
         Obj::Partial { .. } => "functools.partial",
         Obj::Wraps(_) => "functools.partial",
         Obj::PlainObject => "object",
+        Obj::Generator(_) => "generator",
+        Obj::GenCm(_) => "_GeneratorContextManager",
     }
 }
 
