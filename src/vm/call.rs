@@ -178,8 +178,11 @@ impl Vm {
     ) -> PyResult<Outcome> {
         match callee {
             Value::Native(id) => {
-                if let Some(out) = self.iteration_native(id, args, kw)? {
-                    return Ok(out);
+                // Tested here, so that other calls do not pay for the call.
+                if self.rt.generators || id.is_iteration_native() {
+                    if let Some(out) = self.iteration_native(id, args, kw)? {
+                        return Ok(out);
+                    }
                 }
                 if id.is_class_native() {
                     if let Some(out) = self.class_native(id, args, kw)? {
@@ -263,8 +266,10 @@ impl Vm {
                 return Ok(out);
             }
         }
-        if let Some(out) = self.iteration_method(m, recv, args, kw)? {
-            return Ok(out);
+        if self.rt.generators {
+            if let Some(out) = self.iteration_method(m, recv, args, kw)? {
+                return Ok(out);
+            }
         }
         match m.ty {
             TypeTag::Str

@@ -36,7 +36,7 @@ impl Vm {
         kw: &[(&str, Value)],
     ) -> PyResult<Option<Outcome>> {
         use NativeId::*;
-        let own = (Map..=GenCm).contains(&id);
+        let own = id.is_iteration_native();
         if !own && !self.rt.generators {
             return Ok(None);
         }

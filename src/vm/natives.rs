@@ -208,6 +208,11 @@ impl NativeId {
             || self == NativeId::Object
     }
 
+    /// `map`, `filter`, `itertools`, `contextlib` (`vm::iteration`).
+    pub fn is_iteration_native(self) -> bool {
+        (NativeId::Map..=NativeId::GeneratorType).contains(&self)
+    }
+
     /// A `typing` name (`List`, `Optional`, …).
     pub fn is_typing(self) -> bool {
         (NativeId::TypingAny..=NativeId::TypingClassVar).contains(&self)
