@@ -58,6 +58,8 @@ PROGRAMS = [
      "ThreadPoolExecutor: 20,000 submits and results, then a 5,000-item map"),
     ("l/bigint", "l_bigint.py", [], 0.5, None, None, True,
      "big ints: 40 × factorial(2000) by a loop, printed (5,736 digits)"),
+    ("l/gen", "l_gen.py", [], 0.5, None, None, True,
+     "generators: `for` over one, a genexpr in `sum`, `yield from`, `next`"),
 ]
 
 # Cost flatness: the same total work split over more threads, once unlocked and once locked.

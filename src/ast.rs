@@ -345,12 +345,16 @@ pub enum ExprKind {
         value: Box<Expr>,
         generators: Vec<Comprehension>,
     },
-    /// `(elt for ...)`, also the bare generator argument `sum(x for x in y)`.
-    /// gilvm evaluates it eagerly, as a list (DESIGN.md §2).
+    /// `(elt for ...)`, also the bare generator argument `sum(x for x in y)`: a generator.
     GeneratorExp {
         elt: Box<Expr>,
         generators: Vec<Comprehension>,
     },
+    // ---- generators ----
+    /// `yield` / `yield value`.
+    Yield(Option<Box<Expr>>),
+    /// `yield from iterable`.
+    YieldFrom(Box<Expr>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

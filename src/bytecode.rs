@@ -475,6 +475,25 @@ opcodes! {
     /// Operand: name id. `STORE_NAME` in a class body: into the class namespace. Printed as
     /// `STORE_NAME`.
     STORE_CLASS_NAME = "STORE_NAME", None;
+
+    // ---- generators (CPython 3.11's shapes) ----
+    /// No operand. The first instruction of a generator's code (after its cell prologue):
+    /// makes the generator, which keeps the frame, and returns it to the caller. Resumed, the
+    /// frame goes on at the next instruction (a `POP_TOP` of the first value sent).
+    RETURN_GENERATOR = "RETURN_GENERATOR", None;
+    /// No operand. Pops TOS and suspends the generator, handing TOS to whoever resumed it;
+    /// resumed, pushes the value sent in (None for `next`).
+    YIELD_VALUE = "YIELD_VALUE", None;
+    /// Relative forward jump. Stack: receiver, value (TOS). Sends value to the receiver (a
+    /// generator, or `next()` of another iterator for None): if it yields, TOS becomes the
+    /// value it yielded; if it returns, both are popped, its return value is pushed and the
+    /// jump is taken (`yield from`).
+    SEND = "SEND", Forward;
+    /// No operand. TOS = iter(TOS), unless TOS is a generator (`yield from`).
+    GET_YIELD_FROM_ITER = "GET_YIELD_FROM_ITER", None;
+    /// Relative backward jump that does not check the eval breaker: the back edge of
+    /// `yield from`'s loop (never a switch point).
+    JUMP_BACKWARD_NO_INTERRUPT = "JUMP_BACKWARD_NO_INTERRUPT", Backward;
 }
 
 impl Opcode {
@@ -523,6 +542,7 @@ impl Program {
                             | Opcode::RAISE_VARARGS
                             | Opcode::JUMP_FORWARD
                             | Opcode::JUMP_BACKWARD
+                            | Opcode::JUMP_BACKWARD_NO_INTERRUPT
                     ) =>
                 {
                     return bad(format!("the last instruction {:?} falls through", last.op));

@@ -31,8 +31,6 @@
 //!   `len(varnames) + cell index` for cells, then the free variables; a parameter that is also
 //!   a cell keeps its parameter slot (CPython 3.11's layout), its `len(varnames) + i` slot
 //!   is unused.
-//! - Generator expressions are compiled like list comprehensions (eagerly, to a list, as
-//!   DESIGN.md §2 allows) under the name `<genexpr>`.
 //! - Dict displays with more than 16 pairs are built with one `BUILD_MAP 0` and `MAP_ADD`s
 //!   (CPython splits them with `DICT_UPDATE`).
 //! - Not compiled (a `SyntaxError` that says so): starred assignment targets (`a, *b = x`,
@@ -556,6 +554,20 @@ impl<'a> Compiler<'a> {
             line: None,
         };
         let mut prefix = Vec::new();
+        // A generator's code starts with RETURN_GENERATOR and the POP_TOP of the first value
+        // sent, after its cells are made (insert_prefix_instructions), on the `def` line.
+        let generator = if self.scopes.scopes[unit.scope].is_generator {
+            let on_def = Loc {
+                span: unit.loc.span,
+                line: Some(unit.first_line.max(1)),
+            };
+            vec![
+                Ins::new(Op::Real(Opcode::RETURN_GENERATOR), 0, None, on_def),
+                Ins::new(Op::Real(Opcode::POP_TOP), 0, None, on_def),
+            ]
+        } else {
+            Vec::new()
+        };
         if !unit.freevars.is_empty() {
             prefix.push(Ins::new(
                 Op::Real(Opcode::COPY_FREE_VARS),
@@ -569,6 +581,7 @@ impl<'a> Compiler<'a> {
         for slot in cell_slots {
             prefix.push(Ins::new(Op::Real(Opcode::MAKE_CELL), slot, None, loc));
         }
+        prefix.extend(generator);
         let entry = unit.cfg.entry;
         unit.cfg.blocks[entry].instrs.splice(0..0, prefix);
         let first_line = unit.first_line.max(1);

@@ -77,6 +77,9 @@ pub struct Scope {
     /// Free variables, sorted by name (CPython's `co_freevars` order).
     pub freevars: Vec<String>,
     children: Vec<ScopeId>,
+    /// A function containing `yield` (or a generator expression): its code starts with
+    /// `RETURN_GENERATOR` (CPython's `CO_GENERATOR`).
+    pub is_generator: bool,
 }
 
 impl Scope {
@@ -187,6 +190,7 @@ impl Builder {
             cellvars: Vec::new(),
             freevars: Vec::new(),
             children: Vec::new(),
+            is_generator: kind == ScopeKind::Comprehension && name == "genexpr",
         });
         if let Some(&parent) = self.stack.last() {
             self.scopes[parent].children.push(id);
@@ -666,6 +670,17 @@ impl Builder {
                 self.stack.pop();
                 Ok(())
             }
+            ExprKind::Yield(value) => {
+                self.visit_yield(expr)?;
+                match value {
+                    Some(v) => self.visit_expr(v, Ctx::Load),
+                    None => Ok(()),
+                }
+            }
+            ExprKind::YieldFrom(value) => {
+                self.visit_yield(expr)?;
+                self.visit_expr(value, Ctx::Load)
+            }
             ExprKind::ListComp { elt, generators } => {
                 self.visit_comprehension(expr, "listcomp", elt, generators)
             }
@@ -682,6 +697,33 @@ impl Builder {
             } => {
                 // The key is visited with the value, inside the comprehension's block.
                 self.visit_comprehension_pair(expr, key, value, generators)
+            }
+        }
+    }
+
+    /// A `yield` makes the enclosing function a generator; CPython's symtable refuses it
+    /// outside a function and inside a comprehension, in these words.
+    fn visit_yield(&mut self, expr: &Expr) -> Result<(), CompileError> {
+        let scope = self.cur();
+        match scope.kind {
+            ScopeKind::Function | ScopeKind::Lambda => {
+                scope.is_generator = true;
+                Ok(())
+            }
+            ScopeKind::Comprehension => {
+                let what = match scope.name.as_str() {
+                    "listcomp" => "list comprehension",
+                    "setcomp" => "set comprehension",
+                    "dictcomp" => "dict comprehension",
+                    _ => "generator expression",
+                };
+                Err(CompileError::syntax(
+                    format!("'yield' inside {what}"),
+                    expr.span,
+                ))
+            }
+            ScopeKind::Module | ScopeKind::Class => {
+                Err(CompileError::syntax("'yield' outside function", expr.span))
             }
         }
     }

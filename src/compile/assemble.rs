@@ -232,7 +232,7 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
     let n = arg as i32;
     use Opcode::*;
     match op {
-        Op::Jump | Op::PopBlock => 0,
+        Op::Jump | Op::JumpNoInterrupt | Op::PopBlock => 0,
         // `CALL 2` over the bound `__exit__` and three `None`s.
         Op::ExitCall => -3,
         // `LOAD_METHOD` leaves two slots where its receiver was (+1 below), CPython's
@@ -252,6 +252,17 @@ fn stack_effect(op: Op, arg: u32, jump: bool) -> i32 {
             | GET_ITER | DELETE_NAME | DELETE_GLOBAL | DELETE_FAST | DELETE_DEREF | MAKE_CELL
             | COPY_FREE_VARS | LOAD_ATTR | LIST_TO_TUPLE | JUMP_FORWARD | JUMP_BACKWARD
             | KW_NAMES | CHECK_EXC_MATCH | SETUP_ANNOTATIONS => 0,
+            // The generator's prologue: on resumption the first value sent is on the stack
+            // (popped by the `POP_TOP` that follows).
+            RETURN_GENERATOR => 1,
+            YIELD_VALUE | GET_YIELD_FROM_ITER | JUMP_BACKWARD_NO_INTERRUPT => 0,
+            SEND => {
+                if jump {
+                    -1
+                } else {
+                    0
+                }
+            }
             POP_TOP | BINARY_OP | COMPARE_OP | IS_OP | CONTAINS_OP | BINARY_SUBSCR | STORE_NAME
             | STORE_CLASS_NAME | STORE_GLOBAL | STORE_FAST | STORE_DEREF | LIST_APPEND
             | LIST_EXTEND | RETURN_VALUE | POP_EXCEPT | RERAISE | IMPORT_NAME | DELETE_ATTR
@@ -338,7 +349,7 @@ fn stackdepth(cfg: &mut Cfg) -> Result<u32, String> {
                 }
             }
             depth = new_depth;
-            if ins.op == Op::Jump || is_exit(ins.op) {
+            if ins.op == Op::Jump || ins.op == Op::JumpNoInterrupt || is_exit(ins.op) {
                 next = None;
                 break;
             }
@@ -473,6 +484,8 @@ fn jump_opcode(op: Op, forward: bool) -> Option<Opcode> {
     Some(match (op, forward) {
         (Op::Jump, true) => JUMP_FORWARD,
         (Op::Jump, false) => JUMP_BACKWARD,
+        (Op::JumpNoInterrupt, false) => JUMP_BACKWARD_NO_INTERRUPT,
+        (Op::Real(SEND), true) => SEND,
         (Op::PopJumpIfFalse, true) => POP_JUMP_FORWARD_IF_FALSE,
         (Op::PopJumpIfFalse, false) => POP_JUMP_BACKWARD_IF_FALSE,
         (Op::PopJumpIfTrue, true) => POP_JUMP_FORWARD_IF_TRUE,

@@ -47,6 +47,9 @@ pub enum Op {
     /// `CALL n` of a method loaded by `LOAD_METHOD`: assembled as `CALL n`; it pops the
     /// method's two slots (the method, or a marker, and its receiver) and the `n` arguments.
     MethodCall,
+    /// `yield from`'s back edge to its `SEND`: `JUMP_BACKWARD_NO_INTERRUPT` (CPython's
+    /// `JUMP_NO_INTERRUPT` pseudo-instruction).
+    JumpNoInterrupt,
 }
 
 /// Source location of an instruction. `line: None` marks an "artificial" instruction whose
@@ -178,7 +181,7 @@ impl Cfg {
 
     pub(super) fn no_fallthrough(&self, b: BlockId) -> bool {
         self.last_op(b)
-            .is_some_and(|op| op == Op::Jump || is_exit(op))
+            .is_some_and(|op| op == Op::Jump || op == Op::JumpNoInterrupt || is_exit(op))
     }
 
     pub(super) fn is_exit_block(&self, b: BlockId) -> bool {
@@ -190,6 +193,8 @@ pub fn is_jump(op: Op) -> bool {
     matches!(
         op,
         Op::Jump
+            | Op::JumpNoInterrupt
+            | Op::Real(Opcode::SEND)
             | Op::PopJumpIfFalse
             | Op::PopJumpIfTrue
             | Op::PopJumpIfNone

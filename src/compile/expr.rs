@@ -168,6 +168,20 @@ impl<'a> Compiler<'a> {
                 self.use_next_block(end);
             }
             ExprKind::Lambda { params, body } => self.lambda(e, params, body)?,
+            ExprKind::Yield(value) => {
+                match value {
+                    Some(v) => self.expr(v)?,
+                    None => self.load_const(Const::None),
+                }
+                self.emit(Opcode::YIELD_VALUE, 0);
+                self.emit(Opcode::RESUME, 1);
+            }
+            ExprKind::YieldFrom(value) => {
+                self.expr(value)?;
+                self.emit(Opcode::GET_YIELD_FROM_ITER, 0);
+                self.load_const(Const::None);
+                self.add_yield_from();
+            }
             ExprKind::ListComp { elt, generators } => {
                 self.comprehension(e, "<listcomp>", elt, generators)?
             }
@@ -916,6 +930,21 @@ impl<'a> Compiler<'a> {
         self.make_closure(code, flags, e.span)
     }
 
+    /// CPython 3.11's `compiler_add_yield_from`: `SEND` to the exit, `YIELD_VALUE`,
+    /// `RESUME 2`, and `JUMP_BACKWARD_NO_INTERRUPT` back to the `SEND`.
+    fn add_yield_from(&mut self) {
+        let start = self.new_block();
+        let resume = self.new_block();
+        let exit = self.new_block();
+        self.use_next_block(start);
+        self.emit_jump(Op::Real(Opcode::SEND), exit);
+        self.use_next_block(resume);
+        self.emit(Opcode::YIELD_VALUE, 0);
+        self.emit(Opcode::RESUME, 2);
+        self.emit_jump(Op::JumpNoInterrupt, start);
+        self.use_next_block(exit);
+    }
+
     /// CPython 3.11's `compiler_comprehension`: a nested function that takes the outermost
     /// iterator as `.0`, called at once.
     fn comprehension(
@@ -928,8 +957,9 @@ impl<'a> Compiler<'a> {
         self.comprehension_of(e, name, CompElt::One(elt), generators)
     }
 
-    /// A list, set or dict comprehension (or an eager generator expression): `BUILD_LIST` /
-    /// `BUILD_SET` / `BUILD_MAP` and `LIST_APPEND` / `SET_ADD` / `MAP_ADD`, as CPython.
+    /// A list, set or dict comprehension: `BUILD_LIST` / `BUILD_SET` / `BUILD_MAP` and
+    /// `LIST_APPEND` / `SET_ADD` / `MAP_ADD`, as CPython; or a generator expression, whose
+    /// innermost loop yields each item (`YIELD_VALUE; RESUME 1; POP_TOP`).
     fn comprehension_of(
         &mut self,
         e: &'a Expr,
@@ -947,14 +977,19 @@ impl<'a> Compiler<'a> {
         self.enter_scope(UnitKind::Comprehension, name, scope, e.span);
         self.set_loc(e.span);
         let build = match name {
-            "<setcomp>" => Opcode::BUILD_SET,
-            "<dictcomp>" => Opcode::BUILD_MAP,
-            _ => Opcode::BUILD_LIST,
+            "<setcomp>" => Some(Opcode::BUILD_SET),
+            "<dictcomp>" => Some(Opcode::BUILD_MAP),
+            "<genexpr>" => None,
+            _ => Some(Opcode::BUILD_LIST),
         };
-        self.emit(build, 0);
+        if let Some(build) = build {
+            self.emit(build, 0);
+        }
         self.cur.argcount = 1;
         self.comprehension_generator(generators, 0, 0, elt)?;
-        self.emit(Opcode::RETURN_VALUE, 0);
+        if build.is_some() {
+            self.emit(Opcode::RETURN_VALUE, 0);
+        }
         let code = self.exit_scope()?;
         self.make_closure(code, 0, e.span)?;
         self.iter_expr(&first.iter)?;
@@ -1013,6 +1048,12 @@ impl<'a> Compiler<'a> {
             self.comprehension_generator(generators, index + 1, depth, elt)?;
         } else {
             match elt {
+                CompElt::One(x) if self.cur.name == "<genexpr>" => {
+                    self.expr(x)?;
+                    self.emit(YIELD_VALUE, 0);
+                    self.emit(RESUME, 1);
+                    self.emit(POP_TOP, 0);
+                }
                 CompElt::One(x) => {
                     self.expr(x)?;
                     let add = if self.cur.name == "<setcomp>" {

@@ -341,6 +341,9 @@ fn effect(code: &crate::bytecode::CodeObject, i: usize, method_call: bool) -> (i
         | GET_ITER | DELETE_NAME | DELETE_GLOBAL | DELETE_FAST | DELETE_DEREF | MAKE_CELL
         | COPY_FREE_VARS | LOAD_ATTR | LIST_TO_TUPLE | JUMP_FORWARD | JUMP_BACKWARD | KW_NAMES
         | CHECK_EXC_MATCH | SETUP_ANNOTATIONS => 0,
+        YIELD_VALUE | GET_YIELD_FROM_ITER | JUMP_BACKWARD_NO_INTERRUPT => 0,
+        RETURN_GENERATOR => 1,
+        SEND => return (0, -1),
         COPY | LOAD_CONST | LOAD_NAME | LOAD_CLASS_NAME | LOAD_BUILD_CLASS | LOAD_GLOBAL
         | LOAD_FAST | LOAD_CLOSURE | LOAD_DEREF | LOAD_ASSERTION_ERROR | BEFORE_WITH
         | WITH_EXCEPT_START | PUSH_EXC_INFO | IMPORT_FROM | LOAD_METHOD => 1,
@@ -421,7 +424,12 @@ fn verify(code: &crate::bytecode::CodeObject) -> Result<(), String> {
         }
         let ends = matches!(
             ins.op,
-            JUMP_FORWARD | JUMP_BACKWARD | RETURN_VALUE | RAISE_VARARGS | RERAISE
+            JUMP_FORWARD
+                | JUMP_BACKWARD
+                | JUMP_BACKWARD_NO_INTERRUPT
+                | RETURN_VALUE
+                | RAISE_VARARGS
+                | RERAISE
         );
         if !ends {
             let mut next = apply(&stack, fall).ok_or_else(underflow)?;

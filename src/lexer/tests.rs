@@ -136,7 +136,7 @@ fn keywords_and_operators() {
         "<<= >>= != == <= >=",
         "LeftShiftEqual RightShiftEqual NotEqual EqEqual LessEqual GreaterEqual NL",
     );
-    check("class yield", "Class !generators ('yield') are NL");
+    check("class yield", "Class Yield NL");
     check("héllo = 1", "héllo Equal 1 NL");
     check("_private __dunder__", "_private __dunder__ NL");
 }

@@ -42,6 +42,7 @@ pub enum Tok {
     In,
     Is,
     Lambda,
+    Yield,
     Nonlocal,
     Not,
     Or,
@@ -140,9 +141,9 @@ pub fn keyword(text: &str) -> Tok {
         "try" => Tok::Try,
         "while" => Tok::While,
         "with" => Tok::With,
+        "yield" => Tok::Yield,
         // Valid Python outside gilvm's language: a token the grammar never accepts, so
         // the parser reports it where it stands (after any earlier error).
-        "yield" => Tok::Unsupported("generators ('yield') are"),
         "async" => Tok::Unsupported("'async' is"),
         "await" => Tok::Unsupported("'await' is"),
         _ => Tok::Name(text.to_string()),

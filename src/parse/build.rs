@@ -361,6 +361,18 @@ pub fn gen_exp(elt: Ex, comps: Vec<Box<Comp>>, l: usize, r: usize) -> PResult<Ex
     )
 }
 
+/// `yield` or `yield value`.
+pub fn yield_expr(value: Option<Ex>, l: usize, r: usize) -> PResult<Ex> {
+    let depth = value.as_ref().map_or(0, |v| v.depth) + 1;
+    ex(ExprKind::Yield(value.map(boxed)), Span::new(l, r), depth)
+}
+
+/// `yield from iterable`.
+pub fn yield_from(value: Ex, l: usize, r: usize) -> PResult<Ex> {
+    let depth = value.depth + 1;
+    ex(ExprKind::YieldFrom(boxed(value)), Span::new(l, r), depth)
+}
+
 // ---- operators ----
 
 pub fn binop(a: Ex, op: BinOp, b: Ex, l: usize, r: usize) -> PResult<Ex> {

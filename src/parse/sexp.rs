@@ -415,6 +415,9 @@ pub fn expr(e: &Expr) -> String {
             comps(generators)
         ),
         ExprKind::Starred(inner) => format!("*{}", expr(inner)),
+        ExprKind::Yield(None) => "(yield)".to_string(),
+        ExprKind::Yield(Some(v)) => format!("(yield {})", expr(v)),
+        ExprKind::YieldFrom(v) => format!("(yield-from {})", expr(v)),
         ExprKind::BinOp { left, op, right } => {
             format!("({} {} {})", binop(*op), expr(left), expr(right))
         }

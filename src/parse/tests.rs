@@ -191,6 +191,9 @@ fn assignments() {
         "a &= 1\nb |= 1\nc ^= 1\nd <<= 1\ne >>= 1",
     );
     check("x = yield_ = 1,\n", "x = yield_ = (tuple 1)");
+    check("x = yield a, b\n", "x = (yield (tuple a b))");
+    check("y = (yield)\n", "y = (yield)");
+    check("yield from g\n", "(yield-from g)");
 }
 
 #[test]
@@ -515,10 +518,6 @@ fn unsupported() {
     check_err(
         "class A(metaclass=M):\n  pass\n",
         "SyntaxError: class keyword arguments (metaclass=...) are not supported by gilvm @1:9",
-    );
-    check_err(
-        "def g():\n  yield 1\n",
-        "SyntaxError: generators ('yield') are not supported by gilvm @2:3",
     );
     check_err(
         "x = b'a'\n",

@@ -92,6 +92,12 @@ impl Vm {
                                 return v;
                             }
                         }
+                        (Obj::Exception(e), AttrSym::value)
+                            if e.kind.is_subclass_of(ExcKind::StopIteration) =>
+                        {
+                            // StopIteration.value: a generator's return value.
+                            return Ok(e.args.first().copied().unwrap_or(Value::None));
+                        }
                         (Obj::Function(f), AttrSym::dunder_name) => {
                             let n = prog.codes[f.code as usize].name.clone();
                             return self.rt.new_str(n);
@@ -111,6 +117,9 @@ impl Vm {
                 if let Some(v) = crate::vm::classes::object_attr(&self.rt, name) {
                     return Ok(v);
                 }
+            }
+            Value::Native(NativeId::Chain) if attr == Some(AttrSym::from_iterable) => {
+                return Ok(Value::Native(NativeId::ChainFromIterable));
             }
             Value::Native(n) if attr == Some(AttrSym::dunder_name) => {
                 return self.rt.new_str(n.name().trim());

@@ -449,6 +449,7 @@ fn type_of(rt: &Rt, v: Value) -> PyResult<Value> {
             Obj::StaticMethod(_) => NativeId::Staticmethod,
             Obj::ClassMethod(_) => NativeId::Classmethod,
             Obj::Exception(e) => return Ok(Value::ExcType(e.kind)),
+            Obj::Generator(_) => NativeId::GeneratorType,
             _ => return Err(unsupported_type(rt, v)),
         },
         _ => return Err(unsupported_type(rt, v)),

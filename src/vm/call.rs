@@ -29,6 +29,19 @@ pub enum Outcome {
     /// Call this Python function for the built-in, its result treated as `vm::dunder` says
     /// (`len(obj)` calling `__len__`, which must return an int ≥ 0).
     Dunder(Value, Vec<Value>, crate::vm::dunder::Then),
+    // ---- generators ----
+    /// Resume this generator with this value sent in (`next(g)`, `g.send(v)`).
+    Resume(
+        crate::vm::value::ObjId,
+        Value,
+        crate::vm::generator::GenThen,
+    ),
+    /// Raise this exception inside this generator (`g.throw(e)`, `g.close()`).
+    Throw(
+        crate::vm::value::ObjId,
+        crate::vm::value::ObjId,
+        crate::vm::generator::GenThen,
+    ),
 }
 
 impl Vm {
@@ -61,6 +74,17 @@ impl Vm {
                 }
                 _ => {}
             },
+            Value::BoundExit(id) if matches!(self.rt.heap.get(id), Obj::GenCm(_)) => {
+                // The exit call of `with cm:` on a `contextmanager` object.
+                if let Obj::GenCm(g) = self.rt.heap.get(id) {
+                    let g = *g;
+                    let (f, args) = self.gen_cm_exit(g, Value::None, Value::None)?;
+                    stack.truncate(callee_at);
+                    stack.push(f);
+                    stack.extend_from_slice(&args);
+                    return self.do_call(stack, frames, callee_at, &[]);
+                }
+            }
             Value::BoundExit(id) if matches!(self.rt.heap.get(id), Obj::Instance(_)) => {
                 // The exit call of `with obj:` on an instance: `obj.__exit__(None, None, None)`.
                 let mgr = Value::Obj(id);
@@ -140,6 +164,8 @@ impl Vm {
                 self.do_call(stack, frames, callee_at, &[])
             }
             Outcome::Dunder(f, args, then) => self.call_dunder(stack, frames, f, &args, then),
+            Outcome::Resume(g, v, then) => self.gen_resume(stack, frames, g, v, then),
+            Outcome::Throw(g, e, then) => self.gen_throw(stack, frames, g, e, then),
         }
     }
 
@@ -152,6 +178,12 @@ impl Vm {
     ) -> PyResult<Outcome> {
         match callee {
             Value::Native(id) => {
+                // Tested here, so that other calls do not pay for the call.
+                if self.rt.generators || id.is_iteration_native() {
+                    if let Some(out) = self.iteration_native(id, args, kw)? {
+                        return Ok(out);
+                    }
+                }
                 if id.is_class_native() {
                     if let Some(out) = self.class_native(id, args, kw)? {
                         return Ok(out);
@@ -239,6 +271,11 @@ impl Vm {
                 return Ok(out);
             }
         }
+        if self.rt.generators {
+            if let Some(out) = self.iteration_method(m, recv, args, kw)? {
+                return Ok(out);
+            }
+        }
         match m.ty {
             TypeTag::Str
             | TypeTag::List
@@ -253,6 +290,7 @@ impl Vm {
             }
             TypeTag::Exception => self.exception_init(recv, args, kw).map(Outcome::Value),
             TypeTag::Property => self.property_method(m, recv, args).map(Outcome::Value),
+            TypeTag::Generator => self.generator_method(m.attr, recv, args, kw),
             TypeTag::Thread if m.attr == AttrSym::dunder_init => {
                 self.thread_init(recv, args, kw).map(Outcome::Value)
             }

@@ -267,6 +267,10 @@ impl Vm {
             Obj::ClassBody { func, .. }
             | Obj::InitCall { func, .. }
             | Obj::DunderCall { func, .. } => Some(*func),
+            Obj::Generator(g) => match g.func {
+                Value::Obj(f) => Some(f),
+                _ => None,
+            },
             _ => None,
         }
     }

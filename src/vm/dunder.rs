@@ -172,6 +172,16 @@ pub enum Then {
     ForIter { delta: u32 },
     /// `__next__` for `next(it, default)`: `StopIteration` gives `default`.
     NextDefault(Value),
+    /// `__next__` for `SEND` (`yield from` over an instance): `StopIteration(value)` pops
+    /// the receiver, pushes the value and jumps `delta` instructions on.
+    YieldFromNext { delta: u32 },
+    /// A `contextmanager` object's `__exit__` for exception `exc`: its result is pushed, and
+    /// `exc`'s traceback cut back to its first `len` entries (the frames the exception went
+    /// through inside the generator are not the with statement's).
+    RestoreTb { exc: Value, len: u32 },
+    /// The result is pushed, then this value (`f(*g, **kw)`: the list made of `g` goes back
+    /// under the keyword arguments).
+    PushThen(Value),
     /// `__hash__`: must return an int.
     Hash,
     /// `__hash__` of key `k` for dict operation `op` on `d` (`v`: the stored value).
@@ -221,6 +231,7 @@ impl Then {
                 f(Value::Obj(args));
                 f(Value::Obj(kwargs));
             }
+            Then::RestoreTb { exc, .. } | Then::PushThen(exc) => f(exc),
             Then::KeyHash { d, k, v, .. } | Then::KeyFound { d, k, v, .. } => {
                 f(d);
                 f(k);
@@ -410,7 +421,22 @@ impl Vm {
             Ok(CallDone::Value)
         };
         match then {
-            Then::Value | Then::ForIter { .. } | Then::NextDefault(_) => push(stack, v),
+            Then::Value
+            | Then::ForIter { .. }
+            | Then::NextDefault(_)
+            | Then::YieldFromNext { .. } => push(stack, v),
+            Then::PushThen(x) => {
+                stack.push(v);
+                push(stack, x)
+            }
+            Then::RestoreTb { exc, len } => {
+                if let Value::Obj(e) = exc {
+                    if let Obj::Exception(x) = self.rt.heap.get_mut(e) {
+                        x.traceback.truncate(len as usize);
+                    }
+                }
+                push(stack, v)
+            }
             Then::Discard => Ok(CallDone::Value),
             Then::Import(m) => push(stack, Value::Module(m)),
             Then::Unpack(n) => {
@@ -726,6 +752,18 @@ impl Vm {
             }
             Then::NextDefault(d) => {
                 stack.push(d);
+                true
+            }
+            Then::YieldFromNext { delta } => {
+                let value = match self.rt.heap.get(exc) {
+                    Obj::Exception(e) => e.args.first().copied().unwrap_or(Value::None),
+                    _ => Value::None,
+                };
+                stack.pop();
+                stack.push(value);
+                if let Some(f) = frames.last_mut() {
+                    f.pc += delta;
+                }
                 true
             }
             _ => false,

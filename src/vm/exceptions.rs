@@ -59,6 +59,9 @@ exc_kinds! {
     QueueEmpty: Exception = "_queue.Empty",
     QueueFull: Exception = "queue.Full",
     FrozenInstanceError: AttributeError = "dataclasses.FrozenInstanceError",
+    // generators
+    GeneratorExit: BaseException = "GeneratorExit",
+    SystemError: Exception = "SystemError",
 }
 
 impl ExcKind {

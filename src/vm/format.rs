@@ -562,6 +562,17 @@ fn leaf_repr(
                 .map_or("?", |c| c.qualname.as_str());
             out.push_str(&format!("<function {name} at {:#x}>", fake_address(id)));
         }
+        Obj::Generator(g) => {
+            let name = rt
+                .program
+                .codes
+                .get(g.code as usize)
+                .map_or("?", |c| c.qualname.as_str());
+            out.push_str(&format!(
+                "<generator object {name} at {:#x}>",
+                fake_address(id)
+            ));
+        }
         Obj::BoundMethod { recv, method } => out.push_str(&format!(
             "<built-in method {} of {} object at {:#x}>",
             method.attr.name(),

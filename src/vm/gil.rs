@@ -310,7 +310,11 @@ pub fn is_switch_point(model: GilModel, s: &Step) -> bool {
         GilModel::Py27 => !py27_fast(s.op),
         GilModel::Py39 => !py39_fast(s.op) && s.next_op != Some(BEFORE_WITH),
         GilModel::Py311 => match s.op {
-            RESUME | JUMP_BACKWARD => true,
+            // 3.11's RESUME checks the eval breaker only for oparg < 2: at a function's start
+            // (0) and after a `yield` (1), not in `yield from`'s loop (`RESUME 2`, always
+            // followed by its `JUMP_BACKWARD_NO_INTERRUPT`, which does not check either).
+            RESUME => s.next_op != Some(JUMP_BACKWARD_NO_INTERRUPT),
+            JUMP_BACKWARD => true,
             POP_JUMP_BACKWARD_IF_FALSE
             | POP_JUMP_BACKWARD_IF_TRUE
             | POP_JUMP_BACKWARD_IF_NONE

@@ -333,6 +333,11 @@ pub enum Obj {
         func: ObjId,
         then: crate::vm::dunder::Then,
     },
+    // ---- generators ----
+    /// A generator object: its suspended frame (`vm::generator`).
+    Generator(Box<crate::vm::generator::Generator>),
+    /// What a `@contextlib.contextmanager` function returns: the generator it drives.
+    GenCm(Value),
 }
 
 impl Obj {
@@ -358,6 +363,7 @@ impl Obj {
             Obj::ClassBody { ns, .. } => ns.capacity() * (V + 16),
             Obj::BigInt(b) => crate::vm::bigint::byte_size(b),
             Obj::Random(_) => crate::vm::pyrandom::BYTES,
+            Obj::Generator(g) => g.saved.capacity() * V,
             _ => 0,
         }
     }
@@ -479,6 +485,8 @@ impl Obj {
                 f(Value::Obj(*func));
                 then.for_each_value(f);
             }
+            Obj::Generator(g) => g.for_each_value(f),
+            Obj::GenCm(g) => f(*g),
         }
     }
 }

@@ -677,6 +677,8 @@ impl Vm {
                                     }
                                     continue 'instr;
                                 }
+                                // A generator runs its frame: the slow path.
+                                Some(Obj::Generator(_)) => leave!(Hot::Slow(ins)),
                                 _ => {
                                     match tri!(ops::iter_next(&mut self.rt, it)) {
                                         Some(v) => push!(v),
@@ -786,6 +788,10 @@ impl Vm {
                     }
                     Opcode::JUMP_FORWARD => {
                         pc += ins.arg as usize;
+                        continue 'instr;
+                    }
+                    Opcode::JUMP_BACKWARD_NO_INTERRUPT => {
+                        pc -= ins.arg as usize;
                         continue 'instr;
                     }
                     Opcode::JUMP_BACKWARD => {
@@ -923,7 +929,11 @@ impl Vm {
                     | Opcode::LOAD_BUILD_CLASS
                     | Opcode::SETUP_ANNOTATIONS
                     | Opcode::LOAD_CLASS_NAME
-                    | Opcode::STORE_CLASS_NAME => leave!(Hot::Slow(ins)),
+                    | Opcode::STORE_CLASS_NAME
+                    | Opcode::RETURN_GENERATOR
+                    | Opcode::YIELD_VALUE
+                    | Opcode::SEND
+                    | Opcode::GET_YIELD_FROM_ITER => leave!(Hot::Slow(ins)),
                 }
             };
             leave!(Hot::Raise(err));
@@ -1058,6 +1068,37 @@ impl Vm {
                 rg.pc -= 1;
             };
         }
+        // An instruction that needs the items of a generator on top (unpacking, `in`,
+        // `[*g]`, `f(*g)`): the prelude's `to_list` makes them a list, then the instruction
+        // runs again on it.
+        if self.rt.generators
+            && (matches!(
+                ins.op,
+                Opcode::UNPACK_SEQUENCE
+                    | Opcode::UNPACK_EX
+                    | Opcode::CONTAINS_OP
+                    | Opcode::LIST_EXTEND
+                    | Opcode::SET_UPDATE
+            ) || (ins.op == Opcode::CALL_FUNCTION_EX && ins.arg & 1 == 0))
+            && crate::vm::generator::is_generator(&self.rt, top!())
+        {
+            let g = pop!();
+            rewind!();
+            let f = tri!(self.prelude_function(crate::vm::prelude::PreludeFn::ItToList));
+            return dunder!(f, [g], Then::Value);
+        }
+        if self.rt.generators
+            && ins.op == Opcode::CALL_FUNCTION_EX
+            && ins.arg & 1 == 1
+            && stack.len() >= 2
+            && crate::vm::generator::is_generator(&self.rt, stack[stack.len() - 2])
+        {
+            let kw = pop!();
+            let g = pop!();
+            rewind!();
+            let f = tri!(self.prelude_function(crate::vm::prelude::PreludeFn::ItToList));
+            return dunder!(f, [g], Then::PushThen(kw));
+        }
         match ins.op {
             Opcode::BINARY_OP => {
                 let b = pop!();
@@ -1083,6 +1124,14 @@ impl Vm {
             }
             Opcode::FOR_ITER => {
                 let it = top!();
+                if let Value::Obj(g) = it {
+                    if let Obj::Generator(_) = self.rt.heap.get(g) {
+                        save_pc!();
+                        let then = crate::vm::generator::GenThen::ForIter { delta: ins.arg };
+                        let r = self.gen_resume(stack, frames, g, Value::None, then);
+                        return self.gen_flow(r, rg);
+                    }
+                }
                 match dunder::method(&self.rt, it, self.rt.special.next) {
                     Some(f) => dunder!(f, [it], Then::ForIter { delta: ins.arg }),
                     None => match ops::iter_next(&mut self.rt, it) {
@@ -1874,79 +1923,75 @@ impl Vm {
                 stack.push(f);
                 Flow::Next
             }
-            Opcode::RETURN_VALUE => {
-                let mut v = pop!();
-                let done = frames.pop();
-                if let Some(done) = done {
-                    if self.cta.armed(self.current) {
-                        self.cta.returned(self.current, done.base);
-                    }
-                    stack.truncate(done.base as usize);
-                    // A class body or an `__init__` run by instantiation (see `classes.rs`).
-                    if let Value::Obj(f) = done.func {
-                        match self.rt.heap.get(f) {
-                            Obj::Function(_) => {}
-                            Obj::ClassBody { .. } | Obj::InitCall { .. } => {
-                                let made = if matches!(self.rt.heap.get(f), Obj::ClassBody { .. }) {
-                                    self.finish_class(f, v)
-                                } else {
-                                    self.finish_init(f, v)
-                                };
-                                let raise_it = match self.rt.heap.get(f) {
-                                    Obj::InitCall { raise_it, .. } => *raise_it,
-                                    _ => None,
-                                };
-                                let made = match (made, raise_it) {
-                                    // `raise C` of a class with its own `__init__`.
-                                    (Ok(inst), Some(cause)) => {
-                                        match self.make_raisable(inst, cause) {
-                                            Ok(t) | Err(t) => Err(t),
-                                        }
-                                    }
-                                    (r, _) => r,
-                                };
-                                match made {
-                                    Ok(made) => v = made,
-                                    // Raised by the caller's instruction (`class …:` or
-                                    // `C(…)`), whose frame is now on top: unwound here, as
-                                    // for a special method below.
-                                    Err(Throw::Limit) => return Flow::End(SliceEnd::Limit),
-                                    Err(t) if !frames.is_empty() => {
-                                        return match self.unwind(stack, frames, t, false) {
-                                            Ok(()) => Flow::Frame,
-                                            Err(exc) => Flow::End(SliceEnd::Died(exc)),
-                                        }
-                                    }
-                                    Err(t) => return Flow::Raise(to_throw(t)),
-                                }
-                            }
-                            Obj::DunderCall { then, .. } => {
-                                let then = *then;
-                                if frames.is_empty() {
-                                    return Flow::End(SliceEnd::Finished);
-                                }
-                                return match self.finish_dunder(then, v, stack, frames) {
-                                    Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
-                                    Ok(_) => Flow::Frame,
-                                    // Raised by the caller's instruction, whose frame is now
-                                    // on top: unwound here, as the run loop would save this
-                                    // (returned) frame's pc into it.
-                                    Err(Throw::Limit) => Flow::End(SliceEnd::Limit),
-                                    Err(t) => match self.unwind(stack, frames, t, false) {
-                                        Ok(()) => Flow::Frame,
-                                        Err(exc) => Flow::End(SliceEnd::Died(exc)),
-                                    },
-                                };
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                if frames.is_empty() {
+            // ---- generators ----
+            Opcode::RETURN_GENERATOR => {
+                let Some(fr) = frames.last().copied() else {
                     return Flow::End(SliceEnd::Finished);
+                };
+                let g = tri!(self.make_generator(stack, &fr, rg.pc));
+                self.return_value(g, stack, frames)
+            }
+            Opcode::YIELD_VALUE => {
+                let v = pop!();
+                let r = self.gen_yield(v, rg.pc, stack, frames);
+                self.after_frame_left(r, stack, frames)
+            }
+            Opcode::SEND => {
+                let v = pop!();
+                let recv = top!();
+                if let Value::Obj(g) = recv {
+                    if let Obj::Generator(_) = self.rt.heap.get(g) {
+                        save_pc!();
+                        let then = crate::vm::generator::GenThen::Send { delta: ins.arg };
+                        let r = self.gen_resume(stack, frames, g, v, then);
+                        return self.gen_flow(r, rg);
+                    }
                 }
-                stack.push(v);
-                Flow::Frame
+                if v != Value::None {
+                    // CPython calls `recv.send(v)`: only generators have it here.
+                    return Flow::Raise(Throw::new(
+                        ExcKind::AttributeError,
+                        format!(
+                            "'{}' object has no attribute 'send'",
+                            ops::type_name(&self.rt, recv)
+                        ),
+                    ));
+                }
+                match dunder::method(&self.rt, recv, self.rt.special.next) {
+                    // `yield from` over an instance: its `__next__`, whose StopIteration
+                    // ends the delegation with its value (`Vm::stop_iteration`).
+                    Some(f) => dunder!(f, [recv], Then::YieldFromNext { delta: ins.arg }),
+                    None => match ops::iter_next(&mut self.rt, recv) {
+                        Ok(Some(x)) => {
+                            stack.push(x);
+                            Flow::Next
+                        }
+                        Ok(None) => {
+                            stack.pop();
+                            stack.push(Value::None);
+                            rg.pc += ins.arg as usize;
+                            Flow::Next
+                        }
+                        Err(e) => Flow::Raise(e),
+                    },
+                }
+            }
+            Opcode::GET_YIELD_FROM_ITER => {
+                let v = top!();
+                if crate::vm::generator::is_generator(&self.rt, v) {
+                    return Flow::Next;
+                }
+                let v = pop!();
+                if let Some(f) = dunder::method(&self.rt, v, self.rt.special.iter) {
+                    return dunder!(f, [v], Then::Iter);
+                }
+                let it = tri!(ops::get_iter(&mut self.rt, v));
+                stack.push(it);
+                Flow::Next
+            }
+            Opcode::RETURN_VALUE => {
+                let v = pop!();
+                self.return_value(v, stack, frames)
             }
             Opcode::LOAD_ATTR => {
                 let obj = pop!();
@@ -2040,6 +2085,12 @@ impl Vm {
                     stack.push(Value::BoundExit(id));
                     return dunder!(enter, [mgr], Then::Value);
                 }
+                if let Obj::GenCm(g) = self.rt.heap.get(id) {
+                    let g = *g;
+                    stack.push(Value::BoundExit(id));
+                    let (f, args) = tri!(self.gen_cm_enter(g));
+                    return dunder!(f, args, Then::Value);
+                }
                 if !self.is_context_manager(id) {
                     return Flow::Raise(no_context_manager(&self.rt, mgr));
                 }
@@ -2055,6 +2106,20 @@ impl Vm {
                 let exc = top!();
                 let exit = stack[stack.len() - 4];
                 if let Value::BoundExit(id) = exit {
+                    if let Obj::GenCm(g) = self.rt.heap.get(id) {
+                        // The exception goes on (if it does) with the traceback it had.
+                        let g = *g;
+                        let typ = self.exception_type(exc);
+                        let len = match exc {
+                            Value::Obj(e) => match self.rt.heap.get(e) {
+                                Obj::Exception(x) => x.traceback.len() as u32,
+                                _ => 0,
+                            },
+                            _ => 0,
+                        };
+                        let (f, args) = tri!(self.gen_cm_exit(g, typ, exc));
+                        return dunder!(f, args, Then::RestoreTb { exc, len });
+                    }
                     let mgr = Value::Obj(id);
                     if let Some(f) = dunder::method(&self.rt, mgr, self.rt.special.exit) {
                         let typ = self.exception_type(exc);
@@ -2225,14 +2290,6 @@ impl Vm {
                         }
                         stack.push(Value::Module(push))
                     }
-                    None if name == "contextlib" => {
-                        return Flow::Raise(Throw::new(
-                            ExcKind::ModuleNotFoundError,
-                            "the module 'contextlib' is not supported by gilvm (its \
-                             contextmanager needs generators); write a class with __enter__ \
-                             and __exit__",
-                        ))
-                    }
                     None => {
                         // A standard module is refused at load time (`run::check_imports`);
                         // this is for programs compiled without that check.
@@ -2304,6 +2361,108 @@ impl Vm {
         }
     }
 
+    /// `RETURN_VALUE` of `v` (popped) from the top frame, and `RETURN_GENERATOR`'s return of
+    /// the generator: pops the frame and hands `v` to its caller as the frame's function
+    /// says (a class body, `__init__`, a special method, a generator, or a plain call).
+    fn return_value(
+        &mut self,
+        mut v: Value,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+    ) -> Flow {
+        let done = frames.pop();
+        if let Some(done) = done {
+            if self.cta.armed(self.current) {
+                self.cta.returned(self.current, done.base);
+            }
+            stack.truncate(done.base as usize);
+            // A class body or an `__init__` run by instantiation (see `classes.rs`).
+            if let Value::Obj(f) = done.func {
+                match self.rt.heap.get(f) {
+                    Obj::Function(_) => {}
+                    Obj::ClassBody { .. } | Obj::InitCall { .. } => {
+                        let made = if matches!(self.rt.heap.get(f), Obj::ClassBody { .. }) {
+                            self.finish_class(f, v)
+                        } else {
+                            self.finish_init(f, v)
+                        };
+                        let raise_it = match self.rt.heap.get(f) {
+                            Obj::InitCall { raise_it, .. } => *raise_it,
+                            _ => None,
+                        };
+                        let made = match (made, raise_it) {
+                            // `raise C` of a class with its own `__init__`.
+                            (Ok(inst), Some(cause)) => match self.make_raisable(inst, cause) {
+                                Ok(t) | Err(t) => Err(t),
+                            },
+                            (r, _) => r,
+                        };
+                        match made {
+                            Ok(made) => v = made,
+                            Err(t) if frames.is_empty() => return Flow::Raise(to_throw(t)),
+                            // Raised by the caller's instruction (`class …:`, `C(…)`,
+                            // `raise C`), whose frame is now on top.
+                            Err(t) => return self.after_frame_left(Err(t), stack, frames),
+                        }
+                    }
+                    Obj::DunderCall { then, .. } => {
+                        let then = *then;
+                        if frames.is_empty() {
+                            return Flow::End(SliceEnd::Finished);
+                        }
+                        let r = self.finish_dunder(then, v, stack, frames);
+                        return self.after_frame_left(r, stack, frames);
+                    }
+                    Obj::Generator(_) => {
+                        if frames.is_empty() {
+                            return Flow::End(SliceEnd::Finished);
+                        }
+                        let r = self.gen_return(f, v, stack, frames);
+                        return self.after_frame_left(r, stack, frames);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if frames.is_empty() {
+            return Flow::End(SliceEnd::Finished);
+        }
+        stack.push(v);
+        Flow::Frame
+    }
+
+    /// What a frame that just left (returned or yielded) made its caller, now on top with
+    /// its pc saved, do. An error is raised by the caller's instruction: unwound here, as
+    /// the run loop would save the left frame's pc into the caller.
+    fn after_frame_left(
+        &mut self,
+        r: PyResult<CallDone>,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+    ) -> Flow {
+        match r {
+            Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+            Ok(_) if frames.is_empty() => Flow::End(SliceEnd::Finished),
+            Ok(_) => Flow::Frame,
+            Err(Throw::Limit) => Flow::End(SliceEnd::Limit),
+            Err(t) => match self.unwind(stack, frames, t, false) {
+                Ok(()) => Flow::Frame,
+                Err(exc) => Flow::End(SliceEnd::Died(exc)),
+            },
+        }
+    }
+
+    /// The flow after resuming a generator from an instruction of the current frame (its pc
+    /// saved): a value or a jump was applied to the saved frame, so the frame is reloaded.
+    fn gen_flow(&mut self, r: PyResult<CallDone>, rg: &mut Regs) -> Flow {
+        let _ = rg;
+        match r {
+            Ok(CallDone::Blocked) => Flow::End(SliceEnd::Blocked),
+            Ok(_) => Flow::Frame,
+            Err(e) => Flow::Raise(to_throw(e)),
+        }
+    }
+
     /// An exception escaping a thread before it ran any frame (its start call failed).
     fn die(&mut self, t: Throw) -> SliceEnd {
         if let Throw::Limit = t {
@@ -2325,7 +2484,7 @@ impl Vm {
         t: Throw,
         reraise: bool,
     ) -> Result<(), Value> {
-        let exc = match self.rt.exception_object(t) {
+        let mut exc = match self.rt.exception_object(t) {
             Ok(id) => id,
             Err(_) => match self.rt.exception_object(Throw::memory()) {
                 Ok(id) => id,
@@ -2370,6 +2529,16 @@ impl Vm {
             let func = fr.func;
             frames.pop();
             stack.truncate(base);
+            // An exception left a generator's frame: it is closed (`vm::generator`).
+            if let Value::Obj(g) = func {
+                if let Obj::Generator(_) = self.rt.heap.get(g) {
+                    match self.gen_unwound(g, exc, stack) {
+                        None if !frames.is_empty() => return Ok(()),
+                        None => return Err(Value::None),
+                        Some(e) => exc = e,
+                    }
+                }
+            }
             // A `__next__` called by `FOR_ITER` (or `next(it, default)`) raised StopIteration.
             if !frames.is_empty() && self.stop_iteration(func, exc, stack, frames) {
                 return Ok(());

@@ -49,6 +49,7 @@ pub fn lookup_method(rt: &Rt, recv: Value, attr: AttrSym) -> Option<MethodId> {
         Obj::Dict(_) => TypeTag::Dict,
         Obj::Set(_) => TypeTag::Set,
         Obj::FrozenSet(_) => TypeTag::FrozenSet,
+        Obj::Generator(_) => TypeTag::Generator,
         _ => return None,
     };
     has_method(ty, attr).then_some(MethodId { ty, attr })
@@ -74,6 +75,7 @@ pub fn has_method(ty: TypeTag, attr: AttrSym) -> bool {
         TypeTag::Random => crate::vm::natives::ModuleId::Random
             .member(attr.name())
             .is_some_and(|n| n != crate::vm::natives::NativeId::RandomClass),
+        TypeTag::Generator => matches!(attr, send | throw | close),
         _ => false,
     }
 }

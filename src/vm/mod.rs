@@ -25,10 +25,12 @@ pub mod driver;
 pub mod dunder;
 pub mod exceptions;
 pub mod format;
+pub mod generator;
 pub mod gil;
 pub mod heap;
 pub mod interp;
 pub mod items;
+pub mod iteration;
 pub mod lifecycle;
 pub mod lost;
 pub mod machine;
@@ -159,6 +161,9 @@ pub struct Rt {
     /// Set once a class defining one of them (or a `property`) exists: built-ins then look
     /// for them (nothing to check before).
     pub user_dunders: bool,
+    /// Set once a generator exists: built-ins then look for generator arguments (which
+    /// they consume in the prelude, `vm::iteration`).
+    pub generators: bool,
 }
 
 impl Rt {
@@ -173,6 +178,7 @@ impl Rt {
             str_dunders: false,
             special: Box::new(crate::vm::dunder::Names::new(&program.names)),
             user_dunders: false,
+            generators: false,
             heap: Heap::new(heap_limit),
             stdout,
             prelude_start: program.codes.len() as u32,

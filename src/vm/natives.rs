@@ -54,6 +54,9 @@ name_enum! {
         ThreadingPy = "threading._py",
         // bigint area
         Math = "math",
+        // ---- generators and iteration ----
+        Itertools = "itertools",
+        Contextlib = "contextlib",
     }
 }
 
@@ -240,6 +243,31 @@ name_enum! {
         MathFmod = "fmod",
         MathModf = "modf",
         MathDist = "dist",
+        // ---- generators and iteration (`vm::iteration`) ----
+        Map = "map",
+        Filter = "filter",
+        // itertools
+        Count = "count",
+        Cycle = "cycle",
+        Repeat = "repeat",
+        Accumulate = "accumulate",
+        Chain = "chain",
+        ChainFromIterable = "from_iterable",
+        Islice = "islice",
+        Product = "product",
+        Permutations = "permutations",
+        Combinations = "combinations",
+        Groupby = "groupby",
+        ZipLongest = "zip_longest",
+        Starmap = "starmap",
+        Takewhile = "takewhile",
+        Dropwhile = "dropwhile",
+        // contextlib
+        Contextmanager = "contextmanager",
+        // Wraps a generator in a context manager (what `contextmanager`'s helper returns).
+        GenCm = "_GeneratorContextManager",
+        // `type(g)` of a generator.
+        GeneratorType = "generator",
     }
 }
 
@@ -251,7 +279,8 @@ impl NativeId {
             id,
             NativeId::Hex | NativeId::Oct | NativeId::Bin | NativeId::Input
         );
-        (id <= NativeId::Classmethod || numeric).then_some(id)
+        let lazy = matches!(id, NativeId::Map | NativeId::Filter);
+        (id <= NativeId::Classmethod || numeric || lazy).then_some(id)
     }
 
     /// The built-ins `Vm::class_native` implements (`getattr`, `property`, `object()`,
@@ -261,6 +290,11 @@ impl NativeId {
             || (NativeId::Wraps..=NativeId::TypingClassVar).contains(&self)
             || self == NativeId::Object
             || (NativeId::ObjectNew..=NativeId::ObjectDelattr).contains(&self)
+    }
+
+    /// `map`, `filter`, `itertools`, `contextlib` (`vm::iteration`).
+    pub fn is_iteration_native(self) -> bool {
+        (NativeId::Map..=NativeId::GeneratorType).contains(&self)
     }
 
     /// A `typing` name (`List`, `Optional`, …).
@@ -291,6 +325,7 @@ impl NativeId {
                 | NativeId::Property
                 | NativeId::Staticmethod
                 | NativeId::Classmethod
+                | NativeId::GeneratorType
         )
     }
 }
@@ -370,6 +405,27 @@ impl ModuleId {
             | ModuleId::Collections
             | ModuleId::ThreadingPy => &[],
             ModuleId::Logging => &[StderrWrite, CurrentException, FormatException],
+            ModuleId::Itertools | ModuleId::Contextlib => &[],
+        };
+        let members: &[NativeId] = match self {
+            ModuleId::Itertools => &[
+                Count,
+                Cycle,
+                Repeat,
+                Accumulate,
+                Chain,
+                Islice,
+                Product,
+                Permutations,
+                Combinations,
+                Groupby,
+                ZipLongest,
+                Starmap,
+                Takewhile,
+                Dropwhile,
+            ],
+            ModuleId::Contextlib => &[Contextmanager],
+            _ => members,
         };
         if self == ModuleId::Threading && name == "enumerate" {
             return Some(ThreadingEnumerate);
@@ -530,6 +586,12 @@ name_enum! {
         seed = "seed",
         write = "write",
         flush = "flush",
+        // generators
+        send = "send",
+        throw = "throw",
+        close = "close",
+        from_iterable = "from_iterable",
+        value = "value",
     }
 }
 
@@ -561,6 +623,9 @@ pub enum TypeTag {
     Random,
     /// `sys.stdout` / `sys.stderr` (`write`, `flush`).
     Stream,
+    // ---- generators ----
+    /// `send`, `throw`, `close`.
+    Generator,
 }
 
 /// A built-in method: the receiver's type and the attribute name. Carried by

@@ -179,6 +179,8 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &str {
         Obj::UnionType(_) => "types.UnionType",
         Obj::BigInt(_) => "int",
         Obj::Random(_) => "Random",
+        Obj::Generator(_) => "generator",
+        Obj::GenCm(_) => "_GeneratorContextManager",
     }
 }
 

@@ -32,15 +32,20 @@ pub fn core_source() -> &'static str {
 /// `functools` or `dataclasses` (every prelude function after [`CLASSES_MARKER`] is reached
 /// only through an instance of a class, `functools.reduce` or a dataclass).
 pub fn needs_classes(program: &Program) -> bool {
-    program
-        .names
-        .iter()
-        .any(|n| n == "functools" || n == "dataclasses")
-        || program.codes.iter().any(|c| {
-            c.instrs
-                .iter()
-                .any(|i| i.op == crate::bytecode::Opcode::LOAD_BUILD_CLASS)
+    program.names.iter().any(|n| {
+        matches!(
+            n.as_str(),
+            "functools" | "dataclasses" | "itertools" | "contextlib" | "map" | "filter"
+        )
+    }) || program.codes.iter().any(|c| {
+        c.instrs.iter().any(|i| {
+            matches!(
+                i.op,
+                crate::bytecode::Opcode::LOAD_BUILD_CLASS
+                    | crate::bytecode::Opcode::RETURN_GENERATOR
+            )
         })
+    })
 }
 
 /// The file name tracebacks show for prelude frames.
@@ -76,10 +81,38 @@ pub enum PreludeFn {
     DictPopObjects,
     // stdlib
     UnpackIterable,
+    // ---- generators and iteration (`vm::iteration`) ----
+    ItToList,
+    ItCallWithListsKw,
+    ItSumIter,
+    ItAnyIter,
+    ItAllIter,
+    ItMinMaxIter,
+    ItEnumerate,
+    ItZip,
+    ItMap,
+    ItFilter,
+    ItCount,
+    ItCycle,
+    ItRepeat,
+    ItAccumulate,
+    ItChain,
+    ItIslice,
+    ItProduct,
+    ItPermutations,
+    ItCombinations,
+    ItGroupby,
+    ItZipLongest,
+    ItStarmap,
+    ItTakewhile,
+    ItDropwhile,
+    ItContextmanager,
+    ItCmEnter,
+    ItCmExit,
 }
 
 impl PreludeFn {
-    pub const ALL: [PreludeFn; 26] = [
+    pub const ALL: [PreludeFn; 53] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
@@ -106,6 +139,33 @@ impl PreludeFn {
         PreludeFn::DictSetdefaultObjects,
         PreludeFn::DictPopObjects,
         PreludeFn::UnpackIterable,
+        PreludeFn::ItToList,
+        PreludeFn::ItCallWithListsKw,
+        PreludeFn::ItSumIter,
+        PreludeFn::ItAnyIter,
+        PreludeFn::ItAllIter,
+        PreludeFn::ItMinMaxIter,
+        PreludeFn::ItEnumerate,
+        PreludeFn::ItZip,
+        PreludeFn::ItMap,
+        PreludeFn::ItFilter,
+        PreludeFn::ItCount,
+        PreludeFn::ItCycle,
+        PreludeFn::ItRepeat,
+        PreludeFn::ItAccumulate,
+        PreludeFn::ItChain,
+        PreludeFn::ItIslice,
+        PreludeFn::ItProduct,
+        PreludeFn::ItPermutations,
+        PreludeFn::ItCombinations,
+        PreludeFn::ItGroupby,
+        PreludeFn::ItZipLongest,
+        PreludeFn::ItStarmap,
+        PreludeFn::ItTakewhile,
+        PreludeFn::ItDropwhile,
+        PreludeFn::ItContextmanager,
+        PreludeFn::ItCmEnter,
+        PreludeFn::ItCmExit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -136,17 +196,53 @@ impl PreludeFn {
             PreludeFn::DictSetdefaultObjects => "dict_setdefault_objects",
             PreludeFn::DictPopObjects => "dict_pop_objects",
             PreludeFn::UnpackIterable => "unpack_iterable",
+            PreludeFn::ItToList => "to_list",
+            PreludeFn::ItCallWithListsKw => "call_with_lists_kw",
+            PreludeFn::ItSumIter => "sum_iter",
+            PreludeFn::ItAnyIter => "any_iter",
+            PreludeFn::ItAllIter => "all_iter",
+            PreludeFn::ItMinMaxIter => "min_max_iter",
+            PreludeFn::ItEnumerate => "enumerate",
+            PreludeFn::ItZip => "zip",
+            PreludeFn::ItMap => "map",
+            PreludeFn::ItFilter => "filter",
+            PreludeFn::ItCount => "count",
+            PreludeFn::ItCycle => "cycle",
+            PreludeFn::ItRepeat => "repeat",
+            PreludeFn::ItAccumulate => "accumulate",
+            PreludeFn::ItChain => "chain",
+            PreludeFn::ItIslice => "islice",
+            PreludeFn::ItProduct => "product",
+            PreludeFn::ItPermutations => "permutations",
+            PreludeFn::ItCombinations => "combinations",
+            PreludeFn::ItGroupby => "groupby",
+            PreludeFn::ItZipLongest => "zip_longest",
+            PreludeFn::ItStarmap => "starmap",
+            PreludeFn::ItTakewhile => "takewhile",
+            PreludeFn::ItDropwhile => "dropwhile",
+            PreludeFn::ItContextmanager => "contextmanager",
+            PreludeFn::ItCmEnter => "cm_enter",
+            PreludeFn::ItCmExit => "cm_exit",
         }
     }
 }
 
 /// Where the prelude sits in a linked program.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Prelude {
     /// Code objects from this index on belong to the prelude.
     pub start: CodeId,
     /// The code object of each of [`PreludeFn::ALL`], in that order.
     codes: [CodeId; PreludeFn::ALL.len()],
+}
+
+impl Default for Prelude {
+    fn default() -> Prelude {
+        Prelude {
+            start: 0,
+            codes: [CodeId::MAX; PreludeFn::ALL.len()],
+        }
+    }
 }
 
 impl Prelude {

@@ -164,6 +164,7 @@ fn expr_name(e: &Expr) -> &'static str {
         ExprKind::Lambda { .. } => "lambda",
         ExprKind::ListComp { .. } => "list comprehension",
         ExprKind::GeneratorExp { .. } => "generator expression",
+        ExprKind::Yield(_) | ExprKind::YieldFrom(_) => "yield expression",
     }
 }
 

@@ -51,7 +51,8 @@ pub fn get_iter(rt: &mut Rt, v: Value) -> PyResult<Value> {
         | Obj::DictIter { .. }
         | Obj::SetIter { .. }
         | Obj::Enumerate { .. }
-        | Obj::Zip { .. } => return Ok(v),
+        | Obj::Zip { .. }
+        | Obj::Generator(_) => return Ok(v),
         _ => return Err(not_iterable(rt, v)),
     };
     rt.alloc(it)
@@ -70,6 +71,7 @@ pub fn is_iterator(rt: &Rt, v: Value) -> bool {
                 | Obj::SetIter { .. }
                 | Obj::Enumerate { .. }
                 | Obj::Zip { .. }
+                | Obj::Generator(_)
         ),
         _ => false,
     }
