@@ -2,42 +2,8 @@
 //! conditional jump went, the key of a subscript store, and a warning when `--var` or
 //! `--thread` matches nothing.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn gilvm(args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_gilvm"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run gilvm");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+mod common;
+use common::gilvm;
 
 /// The trace lines of any thread on source line `line`, with the instruction and what it did.
 fn lines_of(trace: &str, line: u32) -> Vec<String> {

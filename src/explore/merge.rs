@@ -16,22 +16,7 @@ pub fn merge_explore(mut reports: Vec<(String, Report)>) -> Result<Report, Strin
         let (i, n) = crate::explore::parse_shard(s).map_err(|e| format!("{path}: {e}"))?;
         shards.push((i, n, path.clone()));
     }
-    let n = shards[0].1;
-    for (_, m, path) in &shards {
-        if *m != n {
-            return Err(format!("{path} is a shard of {m}, the first report of {n}"));
-        }
-    }
-    let mut seen = vec![None; n as usize];
-    for (i, _, path) in &shards {
-        if let Some(other) = &seen[*i as usize] {
-            return Err(format!("{path} and {other} are both shard {i}/{n}"));
-        }
-        seen[*i as usize] = Some(path.clone());
-    }
-    if let Some(missing) = seen.iter().position(|s| s.is_none()) {
-        return Err(format!("shard {missing}/{n} is missing"));
-    }
+    crate::explore::check_shard_set(&shards)?;
     let same = |r: &Report| {
         format!(
             "{:?}",

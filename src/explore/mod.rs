@@ -125,6 +125,28 @@ pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     Ok((i, n))
 }
 
+/// Checks that `shards` (index, count, report path) are every shard of one split, once each:
+/// the same count everywhere, no index twice, none missing. Works in the number of reports,
+/// whatever count a (possibly hand-edited) report claims.
+pub fn check_shard_set(shards: &[(u64, u64, String)]) -> Result<(), String> {
+    let Some(&(_, n, _)) = shards.first() else {
+        return Err("no report to merge".to_string());
+    };
+    let mut seen: std::collections::BTreeMap<u64, &str> = std::collections::BTreeMap::new();
+    for (i, m, path) in shards {
+        if *m != n {
+            return Err(format!("{path} is a shard of {m}, the first report of {n}"));
+        }
+        if let Some(other) = seen.insert(*i, path) {
+            return Err(format!("{path} and {other} are both shard {i}/{n}"));
+        }
+    }
+    if let Some(missing) = (0..n).find(|k| !seen.contains_key(k)) {
+        return Err(format!("shard {missing}/{n} is missing"));
+    }
+    Ok(())
+}
+
 impl ExploreArgs {
     pub fn check(&self) -> Result<ExploreConfig, String> {
         let strategy = self.strategy.clone();

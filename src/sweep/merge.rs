@@ -12,8 +12,7 @@ use super::verdict::{
 
 /// Merges the shard reports `reports` (path, report): every shard of one sweep, once.
 pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, String> {
-    let mut seen: Vec<Option<String>> = Vec::new();
-    let mut count = None;
+    let mut shards = Vec::new();
     for (path, r) in &reports {
         let Some(s) = &r.shard else {
             return Err(format!(
@@ -21,21 +20,9 @@ pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, String>
             ));
         };
         let (i, n) = crate::explore::parse_shard(s).map_err(|e| format!("{path}: {e}"))?;
-        if *count.get_or_insert(n) != n {
-            return Err(format!(
-                "{path} is a shard of {n}, the first report of {}",
-                count.unwrap_or(n)
-            ));
-        }
-        seen.resize(n as usize, None);
-        if let Some(other) = &seen[i as usize] {
-            return Err(format!("{path} and {other} are both shard {i}/{n}"));
-        }
-        seen[i as usize] = Some(path.clone());
+        shards.push((i, n, path.clone()));
     }
-    if let Some(missing) = seen.iter().position(|s| s.is_none()) {
-        return Err(format!("shard {missing}/{} is missing", seen.len()));
-    }
+    crate::explore::check_shard_set(&shards)?;
     let key = |r: &SweepReport| {
         format!(
             "{:?}",

@@ -28,6 +28,28 @@ impl std::fmt::Display for Out {
     }
 }
 
+/// The repository's root: tests that run the binary there name files as the docs do.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `gilvm ARGS…` in the repository's root.
+pub fn gilvm(args: &[&str]) -> Out {
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_gilvm"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run gilvm");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Writes `source` to a fresh file in the temp dir and returns its path.
