@@ -423,7 +423,10 @@ fn jsonl_traces_carry_sync_crash_and_deadlock_records() {
     let j: serde_json::Value = serde_json::from_str(&chrome.stdout).expect("chrome JSON");
     let events = j["traceEvents"].as_array().expect("events");
     assert!(events.iter().any(|e| e["name"] == "DEADLOCK"));
-    assert!(events.iter().any(|e| e["name"] == "acquire locks['alice']"));
+    // A lock held is a span on the thread's lock track (issue #17: spans, not instants).
+    assert!(events
+        .iter()
+        .any(|e| e["name"] == "holds locks['alice']" && e["ph"] == "X" && e["dur"].is_number()));
 }
 
 #[test]

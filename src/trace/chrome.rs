@@ -1,20 +1,25 @@
 //! Chrome Trace Event JSON (the "JSON Object Format"), which Perfetto and chrome://tracing
 //! open: one process, a `GIL` track showing who holds it, one track per thread with its
-//! running slices (`X` events) and blocked intervals, instant events for lost updates and the
+//! running slices (`X` events) and blocked intervals (`X` events naming what they wait for),
+//! a track per thread with the locks it holds (`X` events from acquire to release),
+//! instant events for lost updates, check-then-act findings, crashes, `wait`/`notify` and the
 //! program's output, and — when the trace is narrowed by `--var`, `--lines`, `--thread` or
 //! `--limit` — an instant per traced instruction. Timestamps are virtual microseconds.
 //!
-//! Events are written as they come (streaming); only the open blocked intervals are held.
+//! Events are written as they come (streaming); only the open blocked intervals and the
+//! locks held are kept until they close.
 
 use std::io::{self, Write};
 
 use serde_json::{json, Value as Json};
 
-use crate::trace::record::Record;
+use crate::trace::record::{Record, SyncEvent};
 use crate::trace::recorder::Emit;
 
 /// Track id of the GIL (threads use tid + 1).
 const GIL_TRACK: u64 = 0;
+/// Track ids of the threads' lock-held tracks (`LOCK_TRACKS + tid`).
+const LOCK_TRACKS: u64 = 1_000_000;
 
 pub struct Chrome<W: Write> {
     out: W,
@@ -23,6 +28,10 @@ pub struct Chrome<W: Write> {
     blocked: Vec<Option<(u64, String)>>,
     names: Vec<String>,
     instants: bool,
+    /// Locks taken and not yet let go, innermost last.
+    held: Vec<SyncEvent>,
+    /// Threads whose lock track is named.
+    lock_tracks: Vec<u32>,
 }
 
 impl<W: Write> Chrome<W> {
@@ -33,6 +42,8 @@ impl<W: Write> Chrome<W> {
             blocked: Vec::new(),
             names: Vec::new(),
             instants,
+            held: Vec::new(),
+            lock_tracks: Vec::new(),
         }
     }
 
@@ -63,13 +74,31 @@ impl<W: Write> Chrome<W> {
 impl<W: Write> Chrome<W> {
     fn views_event(&mut self, r: &Record) -> io::Result<()> {
         match r {
-            Record::Sync(e) => self.event(json!({
-                "name": format!("{} {}", e.op, e.obj), "cat": "sync", "ph": "i", "s": "t",
-                "pid": 1, "tid": e.tid as u64 + 1, "ts": us(e.t_ns),
-                "args": {"object": e.obj, "kind": e.kind, "line": e.line,
-                    "created at line": e.created_line, "by": e.by.map(|b| format!("T{b}"))}
-            })),
-            Record::Crash(c) => self.event(json!({
+            // A lock held is a span (`X`) on the thread's lock track, written when it is let
+            // go (released, or given up by `Condition.wait`); `wait` and `notify` are instants.
+            Record::Sync(e) => match e.op.as_str() {
+                "acquire" | "reacquire" => {
+                    self.lock_track(e.tid)?;
+                    self.held.push(e.clone());
+                    Ok(())
+                }
+                "release" | "wait" => {
+                    if let Some(i) = self
+                        .held
+                        .iter()
+                        .rposition(|h| h.tid == e.tid && h.obj == e.obj)
+                    {
+                        let from = self.held.remove(i);
+                        self.held_span(&from, e.t_ns, Some(e.line))?;
+                    }
+                    if e.op == "wait" {
+                        self.sync_instant(e)?;
+                    }
+                    Ok(())
+                }
+                _ => self.sync_instant(e),
+            },
+            Record::Crash(c) | Record::MainException(c) => self.event(json!({
                 "name": format!("exception: {}", c.exception), "cat": "exception", "ph": "i",
                 "s": "t", "pid": 1, "tid": c.tid as u64 + 1, "ts": us(c.t_ns),
                 "args": {"explanation": c.explanation, "line": c.line}
@@ -81,6 +110,58 @@ impl<W: Write> Chrome<W> {
             })),
             _ => Ok(()),
         }
+    }
+}
+
+// Lock-held spans: one track per thread that takes a lock (`T1 locks held`).
+impl<W: Write> Chrome<W> {
+    fn lock_track(&mut self, tid: u32) -> io::Result<()> {
+        if self.lock_tracks.contains(&tid) {
+            return Ok(());
+        }
+        self.lock_tracks.push(tid);
+        let track = LOCK_TRACKS + tid as u64;
+        self.event(
+            json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": track,
+            "args": {"name": format!("T{tid} locks held")}}),
+        )?;
+        self.event(
+            json!({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": track,
+            "args": {"sort_index": tid as u64 + 1}}),
+        )
+    }
+
+    /// The span of a lock `from` took, up to `to_ns` (`released_at` the line that let it go;
+    /// `None`: still held when the run ended).
+    fn held_span(
+        &mut self,
+        from: &SyncEvent,
+        to_ns: u64,
+        released_at: Option<u32>,
+    ) -> io::Result<()> {
+        let mut args = json!({"object": from.obj, "kind": from.kind,
+            "acquired at line": from.line, "created at line": from.created_line});
+        match released_at {
+            Some(line) => args["released at line"] = json!(line),
+            None => args["released"] = json!("never: still held when the run ended"),
+        }
+        if let (Some(b), "reacquire") = (from.by, from.op.as_str()) {
+            args["got it when released by"] = json!(format!("T{b}"));
+        }
+        self.event(json!({
+            "name": format!("holds {}", from.obj), "cat": "lock", "ph": "X", "pid": 1,
+            "tid": LOCK_TRACKS + from.tid as u64, "ts": us(from.t_ns),
+            "dur": us(to_ns.saturating_sub(from.t_ns)), "args": args
+        }))
+    }
+
+    fn sync_instant(&mut self, e: &SyncEvent) -> io::Result<()> {
+        self.event(json!({
+            "name": format!("{} {}", e.op, e.obj), "cat": "sync", "ph": "i", "s": "t",
+            "pid": 1, "tid": e.tid as u64 + 1, "ts": us(e.t_ns),
+            "args": {"object": e.obj, "kind": e.kind, "line": e.line,
+                "created at line": e.created_line, "by": e.by.map(|b| format!("T{b}"))}
+        }))
     }
 }
 
@@ -175,12 +256,24 @@ impl<W: Write> Emit for Chrome<W> {
                     "tid": i.tid as u64 + 1, "ts": us(i.t_ns), "args": args}),
                 )?;
             }
-            Record::Sync(_) | Record::Crash(_) | Record::Deadlock(_) => self.views_event(r)?,
+            Record::Sync(_) | Record::Crash(_) | Record::MainException(_) | Record::Deadlock(_) => {
+                self.views_event(r)?
+            }
             Record::Instr(_) | Record::Gil { .. } | Record::Truncated { .. } => {}
-            Record::CheckThenAct(_) => {}
+            Record::CheckThenAct(c) => {
+                self.event(
+                    json!({"name": "check-then-act", "cat": "lost", "ph": "i", "s": "t",
+                    "pid": 1, "tid": c.tid as u64 + 1, "ts": us(c.t_ns),
+                    "args": {"explanation": c.explanation, "check line": c.check_line,
+                        "act line": c.act_line}}),
+                )?;
+            }
             Record::End(e) => {
                 for tid in 0..self.blocked.len() as u32 {
                     self.unblock(tid, e.t_ns)?;
+                }
+                for from in std::mem::take(&mut self.held) {
+                    self.held_span(&from, e.t_ns, None)?;
                 }
                 self.event(
                     json!({"name": format!("end: exit status {}", e.exit_code), "ph": "i",

@@ -104,6 +104,7 @@ G.add = function (rows) {{ for (const r of rows) {{ const k = r[0];\n\
   else if (k === 'l') G.lost.push(r[1]);\n  else if (k === 'm') G.marks.push(r);\n\
   else if (k === 'p') G.prints.push(r);\n\
   else if (k === 'k') G.locks.push(r);\n  else if (k === 'x') G.crashes.push(r[1]);\n\
+  else if (k === 'X') G.mainException = r[1];\n\
   else if (k === 'd') G.deadlock = r[1]; }} }};\n</script>\n"
         )?;
         let source: Vec<&str> = self.source.lines().collect();
@@ -215,7 +216,9 @@ impl<W: Write> Emit for Html<W> {
                     self.row(json!(["p", t_ns, tid, text]))?;
                 }
             }
-            Record::Sync(_) | Record::Crash(_) | Record::Deadlock(_) => self.views_row(r)?,
+            Record::Sync(_) | Record::Crash(_) | Record::MainException(_) | Record::Deadlock(_) => {
+                self.views_row(r)?
+            }
             Record::Instr(_) | Record::Gil { .. } | Record::Truncated { .. } => {}
             Record::CheckThenAct(_) => {}
             Record::End(e) => {
@@ -273,6 +276,7 @@ impl<W: Write> Html<W> {
                 _ => {}
             },
             Record::Crash(c) => self.row(json!(["x", serde_json::to_value(c)?]))?,
+            Record::MainException(c) => self.row(json!(["X", serde_json::to_value(c)?]))?,
             Record::Deadlock(d) => self.row(json!(["d", serde_json::to_value(d)?]))?,
             _ => {}
         }

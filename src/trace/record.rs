@@ -86,6 +86,9 @@ pub enum Record {
     Sync(SyncEvent),
     /// An exception escaped a thread other than the main thread: it died.
     Crash(Crash),
+    /// An exception escaped the main thread: the program ends with exit status 1 (Python
+    /// prints the traceback). Same fields as `crash` (`SystemExit` is not reported).
+    MainException(Crash),
     /// No thread can ever run again: the deadlock report, as `run` prints it, and its facts.
     Deadlock(Deadlock),
     /// Last record: how the run ended.

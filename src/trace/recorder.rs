@@ -305,8 +305,8 @@ impl Recorder {
             SliceEnd::Finished => self.end_turn(vm, Reason::Finished),
             SliceEnd::Died(exc) => {
                 self.end_turn(vm, Reason::Died);
-                if let Some(c) = vm.crash_of(tid, *exc) {
-                    self.put(&Record::Crash(Crash {
+                if let Some(c) = vm.uncaught_of(tid, *exc) {
+                    let crash = Crash {
                         t_ns: c.t_ns,
                         step: c.step,
                         tid,
@@ -315,7 +315,12 @@ impl Recorder {
                         exception: c.exception,
                         line: c.line,
                         function: c.function,
-                    }));
+                    };
+                    self.put(&if tid == 0 {
+                        Record::MainException(crash)
+                    } else {
+                        Record::Crash(crash)
+                    });
                 }
             }
         }

@@ -205,7 +205,9 @@ impl<W: Write> Emit for Text<W> {
                     writeln!(o, "{:>12} {lead}{chunk}", "")?;
                 }
             }
-            Record::Sync(_) | Record::Crash(_) | Record::Deadlock(_) => self.views_record(r)?,
+            Record::Sync(_) | Record::Crash(_) | Record::MainException(_) | Record::Deadlock(_) => {
+                self.views_record(r)?
+            }
             Record::CheckThenAct(c) => {
                 self.cta_seen += 1;
                 let text = format!(
@@ -286,6 +288,17 @@ impl<W: Write> Text<W> {
             Record::Crash(c) => {
                 let text = format!(
                     "!!! EXCEPTION in T{}: {}. The thread died; the others go on (Python prints the traceback on stderr)",
+                    c.tid, c.explanation
+                );
+                for (k, chunk) in wrap(&text, WRAP).iter().enumerate() {
+                    let lead = if k == 0 { "" } else { "!!!   " };
+                    writeln!(o, "{:>12} {lead}{chunk}", micros(c.t_ns))?;
+                }
+                Ok(())
+            }
+            Record::MainException(c) => {
+                let text = format!(
+                    "!!! EXCEPTION in T{}: {}. The program ends with exit status 1 (Python prints the traceback on stderr)",
                     c.tid, c.explanation
                 );
                 for (k, chunk) in wrap(&text, WRAP).iter().enumerate() {

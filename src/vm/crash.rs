@@ -49,6 +49,12 @@ impl Vm {
         if tid == 0 {
             return None;
         }
+        self.uncaught_of(tid, exc)
+    }
+
+    /// The uncaught exception `exc` that escaped thread `tid` (the main thread's too), unless
+    /// it is `SystemExit`: its kind, last traceback line and innermost line of the program.
+    pub fn uncaught_of(&self, tid: Tid, exc: Value) -> Option<Crash> {
         let (exception, kind, tb) = match exc {
             Value::Obj(id) => match self.rt.heap.get(id) {
                 Obj::Exception(e) => {
@@ -67,11 +73,11 @@ impl Vm {
                 Vec::new(),
             ),
         };
+        // The traceback is stored innermost first (it is printed reversed).
         let inner = tb
             .iter()
-            .rev()
             .find(|e| e.code < self.rt.prelude_start)
-            .or(tb.last());
+            .or(tb.first());
         let (line, function) = match inner {
             Some(e) => (
                 line_of(&self.prog, e.code, e.pc),
