@@ -17,6 +17,9 @@ enum Mode {
     Capture,
     Pass,
     Discard,
+    /// The output goes to stdout as with `gilvm run` and a copy is captured too (an HTML page
+    /// written with `-o` shows the program's output).
+    Tee,
 }
 
 /// How much of the program's output a structured trace keeps once it has stopped.
@@ -49,6 +52,13 @@ impl Default for Capture {
 }
 
 impl Capture {
+    /// A capture whose output also goes straight to stdout.
+    pub fn tee() -> Capture {
+        let c = Capture::default();
+        c.0.borrow_mut().mode = Mode::Tee;
+        c
+    }
+
     /// Takes the complete lines printed so far (without their newlines). With `all`, a last
     /// unfinished line is taken too.
     pub fn take_lines(&self, all: bool) -> Vec<String> {
@@ -74,6 +84,11 @@ impl Capture {
     /// From now on the program's output goes straight to stdout.
     pub fn pass_through(&self) {
         let mut st = self.0.borrow_mut();
+        if st.mode == Mode::Tee {
+            st.buf.clear();
+            st.mode = Mode::Pass;
+            return;
+        }
         let pending = std::mem::take(&mut st.buf);
         st.mode = Mode::Pass;
         let _ = io::stdout().write_all(&pending);
@@ -83,7 +98,12 @@ impl Capture {
     pub fn discard(&self) {
         let mut st = self.0.borrow_mut();
         st.buf.clear();
-        st.mode = Mode::Discard;
+        // A copy's original still goes to stdout.
+        st.mode = if st.mode == Mode::Tee {
+            Mode::Pass
+        } else {
+            Mode::Discard
+        };
     }
 
     /// From now on at most [`MAX_KEPT_AFTER_STOP`] bytes wait in the capture; the rest of the
@@ -106,13 +126,18 @@ impl Write for Capture {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let mut st = self.0.borrow_mut();
         match st.mode {
-            Mode::Capture => {
+            Mode::Capture | Mode::Tee => {
                 let room = st
                     .bound
                     .map_or(data.len(), |b| b.saturating_sub(st.buf.len()));
                 let (keep, drop) = data.split_at(room.min(data.len()));
                 st.buf.extend_from_slice(keep);
-                st.dropped += drop.len() as u64;
+                if st.mode == Mode::Tee {
+                    // The whole output went to stdout: nothing is lost, the page just shows less.
+                    let _ = io::stdout().write_all(data);
+                } else {
+                    st.dropped += drop.len() as u64;
+                }
             }
             // A closed stdout is not the program's problem: its output is simply lost.
             Mode::Pass => {
@@ -124,7 +149,7 @@ impl Write for Capture {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if self.0.borrow().mode == Mode::Pass {
+        if matches!(self.0.borrow().mode, Mode::Pass | Mode::Tee) {
             let _ = io::stdout().flush();
         }
         Ok(())

@@ -17,12 +17,19 @@ use serde_json::{json, Value as Json};
 
 use crate::trace::record::Record;
 use crate::trace::recorder::Emit;
+use crate::trace::scrub::ScrubEvent;
 
 pub const MAX_TURNS: usize = 200_000;
 pub const MAX_BLOCKS: usize = 100_000;
 pub const MAX_LOST_EXPLAINED: usize = 1_000;
 pub const MAX_LOST_MARKS: usize = 100_000;
 const MAX_PRINTS: usize = 1_000;
+/// Check-then-act findings drawn and explained.
+pub const MAX_CTA: usize = 1_000;
+/// Values of the watched variables kept (the recorder already samples them: `scrub.rs`).
+pub const MAX_VALUES: usize = 200_000;
+/// Scrubber steps per `S` row.
+const STEP_CHUNK: usize = 10_000;
 /// Lock-held spans drawn (issue #17's views); the page says how many it left out.
 pub const MAX_LOCK_SPANS: usize = 100_000;
 /// Rows per `<script>` chunk.
@@ -32,6 +39,8 @@ const CSS: &str = include_str!("page/page.css");
 const JS: &str = include_str!("page/page.js");
 /// Crashed threads, deadlocks and lock-held spans (issue #17's views), run before `JS`.
 const VIEWS_JS: &str = include_str!("page/views.js");
+/// The scrubber, race windows, check-then-act findings and value tracks, run before `JS`.
+const SCRUB_JS: &str = include_str!("page/scrub.js");
 
 pub struct Html<W: Write> {
     out: W,
@@ -51,6 +60,13 @@ pub struct Html<W: Write> {
     held: Vec<(u32, String, u64, u32)>,
     lock_spans: usize,
     dropped_lock_spans: usize,
+    ctas: usize,
+    dropped_ctas: usize,
+    /// The scrubber's steps not yet written: first step, threads and lines (consecutive).
+    steps: (u64, Vec<u32>, Vec<u32>),
+    values: usize,
+    dropped_values: usize,
+    scrub_capped: Option<u64>,
 }
 
 impl<W: Write> Html<W> {
@@ -71,6 +87,12 @@ impl<W: Write> Html<W> {
             held: Vec::new(),
             lock_spans: 0,
             dropped_lock_spans: 0,
+            ctas: 0,
+            dropped_ctas: 0,
+            steps: (0, Vec::new(), Vec::new()),
+            values: 0,
+            dropped_values: 0,
+            scrub_capped: None,
         }
     }
 
@@ -90,14 +112,25 @@ impl<W: Write> Html<W> {
 <div id=\"lanes\"><div id=\"lane-labels\"></div><div id=\"canvas-wrap\"><canvas id=\"timeline\"></canvas></div></div>\n\
 <div id=\"tooltip\" hidden></div>\n\
 <div id=\"story\"></div>\n\
+<div id=\"tracks-pane\" hidden><div id=\"track-labels\"></div><div id=\"track-wrap\"><canvas id=\"tracks\"></canvas></div></div>\n\
 <div id=\"detail\"><p>Hover over the timeline; click a red mark (a lost update) to see what happened and where in the source.</p></div>\n\
+<section id=\"scrubber\"><h2>Step through the run</h2>\n\
+<div id=\"scrub-controls\"><button id=\"scrub-prev-switch\" type=\"button\" title=\"previous switch (PageUp)\">◀◀ switch</button>\
+<button id=\"scrub-back\" type=\"button\" title=\"one instruction back (←)\">◀ step</button>\
+<input id=\"scrub\" type=\"range\" min=\"0\" max=\"0\" step=\"1\" value=\"0\" aria-label=\"instruction\">\
+<button id=\"scrub-fwd\" type=\"button\" title=\"one instruction on (→)\">step ▶</button>\
+<button id=\"scrub-next-switch\" type=\"button\" title=\"next switch (PageDown)\">switch ▶▶</button></div>\n\
+<p id=\"scrub-pos\"></p><div id=\"scrub-threads\"></div>\n\
+<table id=\"scrub-shared\"><caption>Shared values at this step</caption><tbody></tbody></table>\n\
+<p id=\"scrub-note\"></p></section>\n\
 <section id=\"deadlock\" hidden><h2>Deadlock</h2><pre id=\"deadlock-report\"></pre><ul id=\"deadlock-held\"></ul></section>\n\
 <section id=\"crashes\" hidden><h2>Crashed threads</h2><ol id=\"crash-list\"></ol></section>\n\
 <p id=\"notes\"></p>\n\
-<h2>Lost updates</h2>\n<ol id=\"lost-list\"></ol>\n<h2>Program output</h2>\n<pre id=\"output\"></pre>\n\
+<h2>Lost updates</h2>\n<ol id=\"lost-list\"></ol>\n<section id=\"cta\" hidden><h2>Check-then-act</h2><ol id=\"cta-list\"></ol></section>\n<h2>Program output</h2>\n<pre id=\"output\"></pre>\n\
 </section>\n<aside id=\"source-pane\"><h2>Source</h2><ol id=\"source\"></ol></aside>\n</main>\n\
 <script>\nconst G = {{meta: null, threads: [], turns: [], blocks: [], lost: [], marks: [], prints: [], end: null, dropped: {{}},\n\
-  locks: [], crashes: [], deadlock: null, drawHooks: [], hitHooks: []}};\n\
+  locks: [], crashes: [], deadlock: null, drawHooks: [], hitHooks: [],\n\
+  cta: [], steps: [], localsRows: [], values: [], watched: [], chooseHooks: [], readyHooks: [], mainException: null}};\n\
 G.add = function (rows) {{ for (const r of rows) {{ const k = r[0];\n\
   if (k === 'h') G.threads.push({{tid: r[1], label: r[2], name: r[3]}});\n\
   else if (k === 't') G.turns.push(r);\n  else if (k === 'b') G.blocks.push(r);\n\
@@ -105,7 +138,10 @@ G.add = function (rows) {{ for (const r of rows) {{ const k = r[0];\n\
   else if (k === 'p') G.prints.push(r);\n\
   else if (k === 'k') G.locks.push(r);\n  else if (k === 'x') G.crashes.push(r[1]);\n\
   else if (k === 'X') G.mainException = r[1];\n\
-  else if (k === 'd') G.deadlock = r[1]; }} }};\n</script>\n"
+  else if (k === 'd') G.deadlock = r[1];\n\
+  else if (k === 'c') G.cta.push(r[1]);\n  else if (k === 'S') G.steps.push(r);\n\
+  else if (k === 'L') G.localsRows.push(r);\n  else if (k === 'v') G.values.push(r);\n\
+  else if (k === 'w') G.watched = r[1]; }} }};\n</script>\n"
         )?;
         let source: Vec<&str> = self.source.lines().collect();
         let meta = json!({"header": meta, "source": source});
@@ -122,6 +158,15 @@ G.add = function (rows) {{ for (const r of rows) {{ const k = r[0];\n\
             self.flush_rows()?;
         }
         Ok(())
+    }
+
+    /// The scrubber's pending steps, as one row: `S`, first step, threads, lines.
+    fn flush_steps(&mut self) -> io::Result<()> {
+        if self.steps.1.is_empty() {
+            return Ok(());
+        }
+        let (first, tids, lines) = std::mem::take(&mut self.steps);
+        self.row(json!(["S", first, tids, lines]))
     }
 
     fn flush_rows(&mut self) -> io::Result<()> {
@@ -220,16 +265,26 @@ impl<W: Write> Emit for Html<W> {
                 self.views_row(r)?
             }
             Record::Instr(_) | Record::Gil { .. } | Record::Truncated { .. } => {}
-            Record::CheckThenAct(_) => {}
+            Record::CheckThenAct(c) => {
+                self.ctas += 1;
+                if self.ctas <= MAX_CTA {
+                    self.row(json!(["c", serde_json::to_value(c)?]))?;
+                } else {
+                    self.dropped_ctas += 1;
+                }
+            }
             Record::End(e) => {
                 for tid in 0..self.blocked.len() as u32 {
                     self.unblock(tid, e.t_ns)?;
                 }
                 self.close_held(e.t_ns)?;
+                self.flush_steps()?;
                 self.flush_rows()?;
                 let dropped = json!({"turns": self.dropped_turns, "blocks": self.dropped_blocks,
                     "lost": self.dropped_lost, "prints": self.prints.saturating_sub(MAX_PRINTS),
-                    "locks": self.dropped_lock_spans});
+                    "locks": self.dropped_lock_spans, "cta": self.dropped_ctas,
+                    "values": self.dropped_values, "scrub_capped": self.scrub_capped,
+                    "scrub_max": crate::trace::scrub::MAX_SCRUB_STEPS});
                 writeln!(
                     self.out,
                     "<script>G.end = {}; G.dropped = {};</script>",
@@ -245,11 +300,63 @@ impl<W: Write> Emit for Html<W> {
         self.out.flush()
     }
 
+    fn scrub(&mut self, e: &ScrubEvent) -> io::Result<()> {
+        match e {
+            ScrubEvent::Watch { names } => self.row(json!(["w", names])),
+            ScrubEvent::Step { step, tid, line } => {
+                let (first, tids, _) = &self.steps;
+                if !tids.is_empty() && *first + tids.len() as u64 != *step {
+                    self.flush_steps()?;
+                }
+                let (first, tids, lines) = &mut self.steps;
+                if tids.is_empty() {
+                    *first = *step;
+                }
+                tids.push(*tid);
+                lines.push(*line);
+                if tids.len() >= STEP_CHUNK {
+                    self.flush_steps()?;
+                }
+                Ok(())
+            }
+            ScrubEvent::Locals {
+                step,
+                tid,
+                function,
+                locals,
+            } => {
+                self.flush_steps()?;
+                let locals: Vec<Json> = locals.iter().map(|(n, v)| json!([n, v])).collect();
+                self.row(json!(["L", step, tid, function, locals]))
+            }
+            ScrubEvent::Value {
+                step,
+                t_ns,
+                var,
+                value,
+            } => {
+                if self.values < MAX_VALUES {
+                    self.values += 1;
+                    self.flush_steps()?;
+                    self.row(json!(["v", step, t_ns, var, value]))
+                } else {
+                    self.dropped_values += 1;
+                    Ok(())
+                }
+            }
+            ScrubEvent::Capped { step } => {
+                self.scrub_capped = Some(*step);
+                Ok(())
+            }
+        }
+    }
+
     fn finish(&mut self) -> io::Result<()> {
+        self.flush_steps()?;
         self.flush_rows()?;
         write!(
             self.out,
-            "<script>\n{VIEWS_JS}</script>\n<script>\n{JS}</script>\n</body>\n</html>\n"
+            "<script>\n{VIEWS_JS}</script>\n<script>\n{SCRUB_JS}</script>\n<script>\n{JS}</script>\n</body>\n</html>\n"
         )?;
         self.out.flush()
     }

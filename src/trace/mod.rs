@@ -9,7 +9,8 @@
 //!
 //! Where the program's own output goes: when the trace is written to stdout, the program's
 //! output becomes `print` records inside the trace (so the two cannot garble each other);
-//! with `-o FILE` the program's output goes to stdout untouched, exactly as with `gilvm run`.
+//! with `-o FILE` the program's output goes to stdout untouched, exactly as with `gilvm run`
+//! (an HTML page keeps a copy of it for its output panel).
 //!
 //! This module must not change what a run does; it only reads the VM.
 
@@ -19,6 +20,8 @@ pub mod html;
 pub mod jsonl;
 pub mod record;
 pub mod recorder;
+// The HTML page's scrubber and value tracks (issue #17: show the race, not only its end).
+pub mod scrub;
 // Sync-object events, crashes and deadlocks in the trace (issue #17's views).
 pub mod sync_events;
 pub mod text;
@@ -81,7 +84,15 @@ pub fn run_traced(
     out: Box<dyn Write>,
     err: &mut dyn Write,
 ) -> Option<(Vm, Ending)> {
-    let capture = settings.shares_stdout.then(Capture::default);
+    // An HTML page written with `-o` shows the program's output too: a copy of it is captured
+    // while it goes to stdout as usual.
+    let capture = if settings.shares_stdout {
+        Some(Capture::default())
+    } else if settings.format == Format::Html {
+        Some(Capture::tee())
+    } else {
+        None
+    };
     let stdout: Box<dyn Write> = match &capture {
         Some(c) => Box::new(c.clone()),
         None => Box::new(io::BufWriter::new(io::stdout())),
@@ -104,6 +115,7 @@ pub fn run_traced(
         Format::Text => first_lost_update(image, &config),
         _ => None,
     };
+    let config_for_lookahead = config.clone();
     let mut vm = Vm::new(image, config, stdout).ok()?;
     let emit: Box<dyn Emit> = match settings.format {
         Format::Text => Box::new(text::Text::new(out, first_lost)),
@@ -118,6 +130,13 @@ pub fn run_traced(
     let mut recorder = Recorder::new(&vm, header, settings.filters.clone(), emit, capture.clone());
     recorder.text = settings.format == Format::Text;
     recorder.default_limit = settings.default_limit;
+    if settings.format == Format::Html {
+        recorder.with_scrub(scrub::Scrub::new(scrub::watched(
+            image,
+            &config_for_lookahead,
+            &settings.filters,
+        )));
+    }
     vm.tracer = Some(Box::new(recorder));
     let ending = vm.run(err);
     let _ = vm.rt.stdout.flush();

@@ -238,11 +238,14 @@ pub struct Lost {
     pub read_line: u32,
     pub read_value: Option<String>,
     pub read_step: Option<u64>,
+    /// The virtual time of that read (the page draws the read-to-stale-store window from it).
+    pub read_t_ns: Option<u64>,
     /// The other thread's store that got erased.
     pub other_tid: u32,
     pub other_line: u32,
     pub other_value: Option<String>,
     pub other_step: Option<u64>,
+    pub other_t_ns: Option<u64>,
     /// The erasing store.
     pub store_line: u32,
     pub stored_value: Option<String>,
@@ -261,6 +264,12 @@ pub struct CheckThenAct {
     pub check: Option<String>,
     pub result: String,
     pub check_line: u32,
+    /// When the acting thread last ran the check, and when the other thread made its write
+    /// (when the trace saw them).
+    pub check_step: Option<u64>,
+    pub check_t_ns: Option<u64>,
+    pub other_step: Option<u64>,
+    pub other_t_ns: Option<u64>,
     /// The other thread's write in between, and its line.
     pub other_tid: u32,
     pub other_line: u32,

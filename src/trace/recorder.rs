@@ -12,6 +12,7 @@ use std::io;
 use crate::bytecode::Opcode;
 use crate::trace::capture::Capture;
 use crate::trace::record::{Access, Crash, Deadlock, End, Header, Instr, Lost, Reason, Record};
+use crate::trace::scrub::{LastRun, Scrub, ScrubEvent};
 use crate::trace::sync_events::SyncTracker;
 use crate::vm::driver::Ending;
 use crate::vm::interp::SliceEnd;
@@ -30,6 +31,10 @@ pub trait Emit {
     fn flush(&mut self) -> io::Result<()>;
     /// After the last record.
     fn finish(&mut self) -> io::Result<()>;
+    /// The scrubber's and value tracks' data (`scrub.rs`; only the HTML page asks for it).
+    fn scrub(&mut self, _e: &ScrubEvent) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Which instructions the trace keeps (hand-overs and lost updates are kept unless they
@@ -124,6 +129,10 @@ pub struct Recorder {
     done: bool,
     /// Acquire/release/wait/notify events and the names of sync objects.
     sync: SyncTracker,
+    /// The scrubber's and value tracks' recording (HTML page only).
+    scrub: Option<Scrub>,
+    /// Where each thread last ran each instruction (the time of a check-then-act's check).
+    last_run: LastRun,
 }
 
 impl Recorder {
@@ -161,9 +170,24 @@ impl Recorder {
             failed: false,
             done: false,
             sync: SyncTracker::default(),
+            scrub: None,
+            last_run: LastRun::default(),
         };
         r.put(&Record::Header(header));
         r
+    }
+
+    /// Records what the HTML page's scrubber and value tracks need (`scrub.rs`).
+    pub fn with_scrub(&mut self, scrub: Scrub) {
+        let e = scrub.watch_event();
+        self.scrub = Some(scrub);
+        self.put_scrub(e);
+    }
+
+    fn put_scrub(&mut self, e: ScrubEvent) {
+        if !self.failed && self.out.scrub(&e).is_err() {
+            self.fail();
+        }
     }
 
     /// Writes one record; a write error (a closed pipe) ends the trace quietly.
@@ -432,8 +456,28 @@ impl Recorder {
             return;
         };
         let fresh = p.fresh;
+        let ran = if p.fresh {
+            vm.threads[tid as usize].frames.first().map(|f| (f.code, 0))
+        } else {
+            Some((p.code, p.pc))
+        };
+        let (step, t_ns) = (p.step, p.t_ns);
         if n > 0 {
             self.record_instr(vm, tid, p);
+            if let Some((code, pc)) = ran {
+                self.last_run.note(tid, code, pc, step, t_ns);
+                if let Some(mut scrub) = self.scrub.take() {
+                    let mut events = Vec::new();
+                    let _ = scrub.after_step(vm, tid, step, t_ns, (code, pc), &mut |e| {
+                        events.push(e);
+                        Ok(())
+                    });
+                    self.scrub = Some(scrub);
+                    for e in events {
+                        self.put_scrub(e);
+                    }
+                }
+            }
         }
         if !fresh {
             let mut events = Vec::new();
@@ -444,13 +488,14 @@ impl Recorder {
                 }
             }
         }
+        // A lost update and a check-then-act are dated by the store (the act) that made them.
         let lost = std::mem::take(&mut self.lost_buf);
         for ev in &lost {
-            self.put_lost(vm, ev);
+            self.put_lost(vm, ev, (step, t_ns));
         }
         let ctas = std::mem::take(&mut self.cta_buf);
         for ev in &ctas {
-            self.put_cta(vm, ev);
+            self.put_cta(vm, ev, (step, t_ns));
         }
         self.drain_output(vm, tid, false);
         match self.filters.limit {
@@ -570,18 +615,22 @@ impl Recorder {
     }
 
     /// A check-then-act violation, shown when either thread is kept.
-    fn put_cta(&mut self, vm: &Vm, ev: &crate::vm::cta::CtaEvent) {
+    fn put_cta(&mut self, vm: &Vm, ev: &crate::vm::cta::CtaEvent, (step, t_ns): (u64, u64)) {
         if !self.kept(ev.thread) && !self.kept(ev.other.writer) {
             return;
         }
-        let (step, t_ns) = match &self.pending {
-            Some(p) => (p.step, p.t_ns),
-            None => (vm.steps, vm.now_ns()),
-        };
         let c = &ev.check;
+        let checked = self.last_run.get(ev.thread, c.code, c.pc);
+        let wrote = self
+            .last_run
+            .get(ev.other.writer, ev.other.write_code, ev.other.write_pc);
         self.put(&Record::CheckThenAct(crate::trace::record::CheckThenAct {
             t_ns,
             step,
+            check_step: checked.map(|x| x.0),
+            check_t_ns: checked.map(|x| x.1),
+            other_step: wrote.map(|x| x.0),
+            other_t_ns: wrote.map(|x| x.1),
             tid: ev.thread,
             check: crate::vm::cta::source_text(&vm.prog, c.code, c.pc),
             result: vm.value_text(c.result),
@@ -594,7 +643,7 @@ impl Recorder {
     }
 
     /// Explains a lost update with the values this trace saw, and writes it.
-    fn put_lost(&mut self, vm: &Vm, ev: &LostEvent) {
+    fn put_lost(&mut self, vm: &Vm, ev: &LostEvent, (step, t_ns): (u64, u64)) {
         let victim = ev.thread;
         let other = ev.other.writer;
         if !self.kept(victim) && !self.kept(other) {
@@ -614,10 +663,6 @@ impl Recorder {
             (false, _) => Some(ev.overwritten.clone()),
             (true, Some(w)) => Some(w.value.clone()),
             (true, None) => None,
-        };
-        let (step, t_ns) = match &self.pending {
-            Some(p) => (p.step, p.t_ns),
-            None => (vm.steps, vm.now_ns()),
         };
         let read_line = line_of(&vm.prog, ev.read.code, ev.read.pc);
         let other_line = line_of(&vm.prog, ev.other.write_code, ev.other.write_pc);
@@ -658,10 +703,12 @@ impl Recorder {
             read_line,
             read_value: read.as_ref().map(|r| r.value.clone()),
             read_step: read.as_ref().map(|r| r.step),
+            read_t_ns: read.as_ref().map(|r| r.t_ns),
             other_tid: other,
             other_line,
             other_value,
             other_step: wrote.as_ref().map(|w| w.step),
+            other_t_ns: wrote.as_ref().map(|w| w.t_ns),
             store_line,
             stored_value: stored,
             explanation,
@@ -754,6 +801,16 @@ impl Observer for Recorder {
                 blocked: d.blocked,
                 cycle: d.cycle,
             }));
+        }
+        if let Some(mut scrub) = self.scrub.take() {
+            let mut events = Vec::new();
+            let _ = scrub.finish(vm, &mut |e| {
+                events.push(e);
+                Ok(())
+            });
+            for e in events {
+                self.put_scrub(e);
+            }
         }
         if !self.failed {
             let lost_events = vm.lost.values().map(|t| t.events).sum();

@@ -257,11 +257,16 @@
       li.appendChild(s);
     }
     for (const li of document.querySelectorAll('#lost-list li')) li.classList.toggle('chosen', li.dataset.i === String(i));
+    for (const f of (G.chooseHooks || [])) f(l);
     const span = Math.max(end.t_ns / Math.max(1, G.turns.length) * 8, 200);
     t0 = l.t_ns - span * 0.7; t1 = t0 + span;
     clamp();
     draw();
   }
+
+  // For the other scripts: zoom to an interval, redraw.
+  G.zoomTo = function (a, b) { t0 = a; t1 = Math.max(b, a + ns * 4); clamp(); draw(); };
+  G.redraw = function () { draw(); };
 
   function esc(s) {
     return String(s).replace(/[&<>"]/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
@@ -288,7 +293,7 @@
     li.textContent = 'No lost updates in this run.';
     list.appendChild(li);
   }
-  $('output').textContent = G.prints.map((p) => p[3]).join('\n') || '(the program printed nothing, or its output went to stdout: see -o)';
+  $('output').textContent = G.prints.map((p) => p[3]).join('\n') || '(the program printed nothing)';
   const notes = [];
   const dr = G.dropped || {};
   if (G.marks.length) notes.push('Lost updates after the first ' + G.lost.length + ' are marked but not explained.');
@@ -339,5 +344,6 @@
   window.addEventListener('resize', resize);
   resize();
   if (G.lost.length) choose(0);
+  for (const f of (G.readyHooks || [])) f();
   document.body.dataset.status = errors.length ? 'error' : 'ready';
 })();

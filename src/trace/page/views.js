@@ -34,7 +34,7 @@
   const parts = [];
   if (G.lost.length || G.marks.length) {
     kinds.push('lost-update');
-    parts.push('This run <b>loses updates</b>: a thread stored a value computed from a stale read, erasing another thread\'s update. The red marks show where; click one to see who read, who wrote in between, and the lines in the source.');
+    parts.push('This run <b>loses updates</b>: a thread stored a value computed from a stale read, erasing another thread\'s update. The red marks show where; the pale red band on that thread\'s lane is its window from the read to the stale store, and the orange diamond on the other lane is the update it erases. Click a mark to see who read, who wrote in between, and the lines in the source; step through it below.');
   }
   if (d) {
     kinds.push('deadlock');
@@ -44,6 +44,15 @@
     kinds.push('crash');
     parts.push('In this run <b>' + (G.crashes.length === 1 ? 'a thread crashes' : G.crashes.length + ' threads crash') + '</b>: ' +
       esc(G.crashes[0].explanation) + '. An exception that escapes a thread ends that thread only (Python prints the traceback and goes on); the black ✕ marks when it died.');
+  }
+  if (G.cta && G.cta.length) {
+    kinds.push('check-then-act');
+    parts.push('This run has <b>' + (G.cta.length === 1 ? 'a check-then-act race' : G.cta.length + ' check-then-act races') + '</b>: ' +
+      esc(G.cta[0].explanation) + '. The purple band on the acting thread\'s lane runs from its check to its act; the purple diamond on the other lane is the write that made the check stale.');
+  }
+  if (G.mainException) {
+    kinds.push('exception');
+    parts.push('The <b>main thread raised an exception</b> that nothing caught: ' + esc(G.mainException.explanation) + '. The program ends there with exit status 1.');
   }
   if (!kinds.length) {
     kinds.push('none');
