@@ -262,7 +262,13 @@
       const nums = pts.map((p) => Number(p[4]));
       const numeric = nums.every((x) => Number.isFinite(x)) && pts.every((p) => p[4] !== '' && p[4] !== 'True' && p[4] !== 'False');
       if (numeric) {
-        let lo = Math.min(...nums), hi = Math.max(...nums);
+        // Scaled to the values shown: those in view and the one in force when the view starts.
+        let lo = Infinity, hi = -Infinity;
+        pts.forEach((p, i) => {
+          const until = i + 1 < pts.length ? pts[i + 1][2] : tEnd;
+          if (until >= v.t0 && p[2] <= v.t1) { lo = Math.min(lo, nums[i]); hi = Math.max(hi, nums[i]); }
+        });
+        if (!Number.isFinite(lo)) { lo = Math.min(...nums); hi = Math.max(...nums); }
         if (hi === lo) { hi += 1; lo -= 1; }
         const yOf = (x) => y0 + TRACK - 4 - (x - lo) / (hi - lo) * (TRACK - 10);
         ctx.strokeStyle = '#1565c0'; ctx.lineWidth = 1.5;
