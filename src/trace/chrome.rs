@@ -177,7 +177,7 @@ impl<W: Write> Emit for Chrome<W> {
             }
             Record::Sync(_) | Record::Crash(_) | Record::Deadlock(_) => self.views_event(r)?,
             Record::Instr(_) | Record::Gil { .. } | Record::Truncated { .. } => {}
-            Record::CheckThenAct(_) => {}
+            Record::CheckThenAct(_) | Record::Race(_) => {}
             Record::End(e) => {
                 for tid in 0..self.blocked.len() as u32 {
                     self.unblock(tid, e.t_ns)?;
