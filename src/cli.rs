@@ -181,8 +181,8 @@ struct ExploreOpts {
     /// Stop at the first failure.
     #[arg(long)]
     first: bool,
-    /// What counts as a failure (repeatable): exception, deadlock, limit, lost-update, output
-    /// [default: all but output].
+    /// What counts as a failure (repeatable): exception, deadlock, limit, lost-update, race
+    /// (turns on --races), output [default: all but output; race only with --races].
     #[arg(long, value_name = "WHAT")]
     until: Vec<String>,
     /// With `--until output`: the expected stdout (default: the first execution's).
@@ -200,6 +200,10 @@ struct ExploreOpts {
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     jobs: Option<u64>,
+    /// Run the data-race detector in every execution: each race is reported once, and `race`
+    /// joins the failure kinds (exit status 8 when one is found).
+    #[arg(long)]
+    races: bool,
 }
 
 /// Options shared by everything that runs a program.
@@ -372,6 +376,7 @@ pub fn main() -> i32 {
                 json: o.json,
                 shard: o.shard,
                 jobs: o.jobs,
+                races: o.races,
             };
             // Not `stderr.lock()`: the progress bar draws from the worker threads.
             crate::explore::main(&args, color, &mut stdout.lock(), &mut std::io::stderr())

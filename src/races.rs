@@ -7,7 +7,7 @@
 //! This layer only renders: the VM decided what is a race and named everything the report
 //! needs when it found it (so a replay prints the same report).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bytecode::Program;
 use crate::vm::machine::Vm;
@@ -19,11 +19,11 @@ pub const WHY: &str = "no lock in common and nothing orders these two accesses (
                        lock, condition, semaphore, event, queue or barrier between them)";
 
 /// One access of a race, as the report shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessView {
     pub thread: String,
     /// `read` or `write`.
-    pub access: &'static str,
+    pub access: String,
     /// The instruction as `dis` prints it: `LOAD_GLOBAL 0 (counter)`.
     pub instruction: String,
     pub file: String,
@@ -38,7 +38,7 @@ pub struct AccessView {
 }
 
 /// One race, as the report shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RaceView {
     pub location: String,
     pub kind: String,
@@ -104,7 +104,7 @@ fn access_view(vm: &Vm, a: &RaceAccess) -> AccessView {
     let (source, caret) = source_and_caret(text, line, code.spans.get(a.pc as usize).copied());
     AccessView {
         thread: a.thread.clone(),
-        access: if a.write { "write" } else { "read" },
+        access: if a.write { "write" } else { "read" }.to_string(),
         instruction: squeeze(&instruction),
         file,
         line,
@@ -247,6 +247,41 @@ fn write_access(out: &mut String, a: &AccessView, label: &str) {
         if !a.caret.is_empty() {
             out.push_str(&format!("        {}\n", a.caret));
         }
+    }
+}
+
+impl RaceView {
+    /// The pair of source lines it is reported once for: (file, line) of both accesses, the
+    /// smaller first.
+    pub fn lines(&self) -> ((String, u32), (String, u32)) {
+        let a = (self.access.file.clone(), self.access.line);
+        let b = (self.previous.file.clone(), self.previous.line);
+        if a <= b {
+            (a, b)
+        } else {
+            (b, a)
+        }
+    }
+
+    /// One line: `counter: T1 writes at line 7, T2 reads at line 7, unordered`.
+    pub fn short(&self) -> String {
+        let verb = |a: &AccessView| {
+            if a.access == "write" {
+                "writes"
+            } else {
+                "reads"
+            }
+        };
+        format!(
+            "data race on {}: {} {} it at line {}, {} {} it at line {}, with nothing ordering them",
+            self.location,
+            self.previous.thread,
+            verb(&self.previous),
+            self.previous.line,
+            self.access.thread,
+            verb(&self.access),
+            self.access.line
+        )
     }
 }
 

@@ -279,6 +279,8 @@ pub struct Exec {
     pub thread_names: Vec<String>,
     /// The first lost update, explained.
     pub lost_story: Option<String>,
+    /// The data races found (`--races`), as the run's report shows them.
+    pub races: Vec<crate::races::RaceView>,
 }
 
 /// Runs one execution of `image` under `config`. With `ctl`, the explorer chooses every step
@@ -306,6 +308,7 @@ pub fn execute<C: Ctl + 'static>(
                 log: TurnLog::default(),
                 thread_names: Vec::new(),
                 lost_story: None,
+                races: Vec::new(),
             };
             return (exec, ctl);
         }
@@ -432,6 +435,7 @@ pub fn execute<C: Ctl + 'static>(
         log,
         thread_names: vm.threads.iter().map(|t| t.name.clone()).collect(),
         lost_story,
+        races: crate::races::views(&vm),
     };
     (exec, ctl)
 }

@@ -31,6 +31,7 @@ pub fn merge_explore(mut reports: Vec<(String, Report)>) -> Result<Report, Strin
                 &r.until,
                 r.max_executions,
                 r.max_steps,
+                r.races.is_some(),
             )
         )
     };
@@ -55,6 +56,8 @@ pub fn merge_explore(mut reports: Vec<(String, Report)>) -> Result<Report, Strin
     out.budget_exhausted = false;
     out.too_deep = false;
     let mut pct: Option<PctStats> = None;
+    let mut races: std::collections::BTreeMap<_, _> = std::collections::BTreeMap::new();
+    out.races = first.races.as_ref().map(|_| Vec::new());
     for (_, r) in reports.drain(..) {
         out.executions += r.executions;
         out.pruned += r.pruned;
@@ -79,6 +82,9 @@ pub fn merge_explore(mut reports: Vec<(String, Report)>) -> Result<Report, Strin
                 out.failure = Some(f);
             }
         }
+        for x in r.races.into_iter().flatten() {
+            crate::explore::add_race(&mut races, &x.found_at, x.executions, &x.report);
+        }
         if let Some(p) = r.pct {
             pct = Some(match pct {
                 None => p,
@@ -99,6 +105,15 @@ pub fn merge_explore(mut reports: Vec<(String, Report)>) -> Result<Report, Strin
             out.executions,
         )
     });
+    if let Some(list) = &mut out.races {
+        list.extend(races.into_values().map(|(found_at, executions, report)| {
+            crate::explore::ExploreRace {
+                executions,
+                found_at,
+                report,
+            }
+        }));
+    }
     out.canonical();
     Ok(out)
 }

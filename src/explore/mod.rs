@@ -42,7 +42,9 @@ use crate::vm::prelude::{Image, LocalImage};
 use dfs::{Dfs, Node};
 use exec::{execute, Exec, Seeded};
 use pct::Pct;
-pub use report::{Failure, OutcomeRow, PctStats, Report};
+pub use report::{ExploreRace, Failure, OutcomeRow, PctStats, Report};
+
+use crate::races::RaceView;
 
 /// Exit status: `explore` found a failure.
 pub const EXIT_FOUND: i32 = 8;
@@ -65,7 +67,15 @@ pub const SHRINK_STEP_BUDGET: u64 = 20_000_000;
 pub const SHRINK_MAX_PREEMPTIONS: u32 = 4;
 
 /// The kinds of failure, in the order they are named when an execution fails several ways.
-pub const KINDS: [&str; 5] = ["exception", "deadlock", "limit", "lost-update", "output"];
+/// `race` (a data race found by `--races`) is one only with the detector on.
+pub const KINDS: [&str; 6] = [
+    "exception",
+    "deadlock",
+    "limit",
+    "lost-update",
+    "race",
+    "output",
+];
 
 /// The options of `gilvm explore` as given (parsed by the CLI, not yet checked).
 #[derive(Clone, Debug, Default)]
@@ -87,6 +97,8 @@ pub struct ExploreArgs {
     pub json: bool,
     pub shard: Option<String>,
     pub jobs: Option<u64>,
+    /// Run the data-race detector in every execution (`--races`).
+    pub races: bool,
 }
 
 /// Everything that shapes an exploration, checked.
@@ -111,6 +123,8 @@ pub struct ExploreConfig {
     /// This process's share: (index, count).
     pub shard: Option<(u64, u64)>,
     pub jobs: usize,
+    /// The data-race detector runs in every execution (`--races`, or `--until race`).
+    pub races: bool,
 }
 
 /// Parses `I/N` (0 ≤ I < N).
@@ -174,8 +188,13 @@ impl ExploreArgs {
                 }
             }
         }
+        // `--until race` needs the detector; `--races` alone adds `race` to the default kinds.
+        let races = self.races || until.contains(&"race");
         if until.is_empty() {
             until = KINDS[..4].to_vec();
+            if races {
+                until.push("race");
+            }
         }
         if self.expect_output.is_some() && !until.contains(&"output") {
             until.push("output");
@@ -218,6 +237,7 @@ impl ExploreArgs {
             json: self.json,
             shard,
             jobs,
+            races,
         })
     }
 }
@@ -226,7 +246,10 @@ impl ExploreConfig {
     /// The VM configuration of an execution (`seed` drives the seeded scheduler, the noise
     /// and the program's `random`).
     pub fn run_config(&self, seed: u64) -> RunConfig {
-        run::run_config(self.model, self.switch_interval, self.max_steps, seed)
+        RunConfig {
+            races: self.races,
+            ..run::run_config(self.model, self.switch_interval, self.max_steps, seed)
+        }
     }
 
     /// Whether this process does item `i` of a split.
@@ -257,6 +280,11 @@ impl ExploreConfig {
                 return Some(k);
             }
         }
+        if !e.races.is_empty() {
+            if let Some(k) = kind("race") {
+                return Some(k);
+            }
+        }
         let want = self.expected.as_deref().or(reference);
         if let Some(w) = want {
             if w != e.stdout.as_slice() {
@@ -283,6 +311,35 @@ pub struct Acc {
     pub diverged: bool,
     pub threads: u64,
     pub steps: u64,
+    /// Races found (`--races`), once per pair of source lines: where first found, in how
+    /// many executions, the first report.
+    pub races: BTreeMap<RaceKey, (Vec<u64>, u64, RaceView)>,
+}
+
+/// What a race is reported once for across executions: its pair of source lines.
+pub type RaceKey = ((String, u32), (String, u32));
+
+/// Adds race `v`, found at `at` in `count` executions, to `races`: the first report kept is
+/// the one found first (the smallest position), whatever order the parts are folded in.
+pub fn add_race(
+    races: &mut BTreeMap<RaceKey, (Vec<u64>, u64, RaceView)>,
+    at: &[u64],
+    count: u64,
+    v: &RaceView,
+) {
+    match races.entry(v.lines()) {
+        std::collections::btree_map::Entry::Vacant(e) => {
+            e.insert((at.to_vec(), count, v.clone()));
+        }
+        std::collections::btree_map::Entry::Occupied(mut e) => {
+            let r = e.get_mut();
+            r.1 += count;
+            if at < r.0.as_slice() {
+                r.0 = at.to_vec();
+                r.2 = v.clone();
+            }
+        }
+    }
 }
 
 impl Acc {
@@ -296,6 +353,9 @@ impl Acc {
             .entry((e.stdout.clone(), e.exit, e.lost))
             .or_insert(0) += 1;
         self.threads = self.threads.max(e.thread_names.len() as u64);
+        for v in &e.races {
+            add_race(&mut self.races, &at, 1, v);
+        }
         if let Some(k) = kind {
             self.failures += 1;
             if self.first.as_ref().is_none_or(|f| at < f.0) {
@@ -323,6 +383,9 @@ impl Acc {
         self.diverged |= o.diverged;
         self.threads = self.threads.max(o.threads);
         self.steps = self.steps.max(o.steps);
+        for (_, (at, count, v)) in o.races {
+            add_race(&mut self.races, &at, count, &v);
+        }
     }
 }
 
@@ -651,6 +714,16 @@ pub fn explore(
             .collect(),
         failure,
         pct: estimated.map(|k| PctStats::new(acc.threads, acc.steps, k, cfg.depth, acc.executions)),
+        races: cfg.races.then(|| {
+            acc.races
+                .into_values()
+                .map(|(found_at, executions, report)| ExploreRace {
+                    executions,
+                    found_at,
+                    report,
+                })
+                .collect()
+        }),
     };
     report.canonical();
     Ok(report)

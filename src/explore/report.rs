@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::races::RaceView;
 use crate::vm::summary::grouped;
 
 /// One distinct outcome: what the program printed, its exit status, the updates it lost.
@@ -62,6 +63,16 @@ impl PctStats {
     }
 }
 
+/// A data race (`--races`), reported once per pair of source lines across all executions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExploreRace {
+    /// Executions it was found in.
+    pub executions: u64,
+    /// Where it was first found (as `Failure::found_at`); its report is that execution's.
+    pub found_at: Vec<u64>,
+    pub report: RaceView,
+}
+
 /// The whole report (`--json` writes it as is; field order is the schema's).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -95,6 +106,9 @@ pub struct Report {
     pub outcomes: Vec<OutcomeRow>,
     pub failure: Option<Failure>,
     pub pct: Option<PctStats>,
+    /// With `--races` only: the data races found, in the order they were first found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub races: Option<Vec<ExploreRace>>,
 }
 
 impl Report {
@@ -107,6 +121,13 @@ impl Report {
                 .then_with(|| a.exit_status.cmp(&b.exit_status))
                 .then_with(|| a.lost_updates.cmp(&b.lost_updates))
         });
+        if let Some(r) = &mut self.races {
+            r.sort_by(|a, b| {
+                a.found_at
+                    .cmp(&b.found_at)
+                    .then_with(|| a.report.lines().cmp(&b.report.lines()))
+            });
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -177,6 +198,9 @@ impl Report {
                 sci(p.miss)
             ));
         }
+        if let Some(races) = &self.races {
+            out.push_str(&self.races_text(races));
+        }
         if self.strategy == "dfs" {
             out.push_str(&self.coverage());
         }
@@ -207,6 +231,35 @@ impl Report {
                 }
             }
         }
+        out
+    }
+
+    /// The races section: how many, then each report with the executions it showed in.
+    fn races_text(&self, races: &[ExploreRace]) -> String {
+        if races.is_empty() {
+            return format!("races: none in {} executions\n", grouped(self.executions));
+        }
+        let mut locs: Vec<&str> = Vec::new();
+        for r in races {
+            if !locs.contains(&r.report.location.as_str()) {
+                locs.push(&r.report.location);
+            }
+        }
+        let mut out = format!(
+            "races: {} (on {}), each reported once:\n",
+            grouped(races.len() as u64),
+            locs.join(", ")
+        );
+        for r in races {
+            out.push('\n');
+            out.push_str(&crate::races::render(&r.report));
+            out.push_str(&format!(
+                "  found in {} of {} executions\n",
+                grouped(r.executions),
+                grouped(self.executions)
+            ));
+        }
+        out.push('\n');
         out
     }
 

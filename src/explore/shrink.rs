@@ -131,10 +131,17 @@ pub fn schedule_text(cfg: &ExploreConfig, source: &str, e: &Exec) -> String {
         program: cfg.file.clone(),
         program_hash: fnv1a64(source.as_bytes()),
         model: cfg.model.name().into(),
-        options: vec![
-            ("switch-interval".into(), cfg.switch_interval.to_string()),
-            ("max-steps".into(), cfg.max_steps.to_string()),
-        ],
+        options: {
+            let mut o = vec![
+                ("switch-interval".into(), cfg.switch_interval.to_string()),
+                ("max-steps".into(), cfg.max_steps.to_string()),
+            ];
+            if cfg.races {
+                // Its replay detects races too (as a `run --races` schedule's does).
+                o.push(("races".into(), "on".into()));
+            }
+            o
+        },
         seed: cfg.seed,
         entries,
         events: Vec::new(),
@@ -173,6 +180,11 @@ pub fn story(kind: &str, e: &Exec) -> Vec<String> {
         out.push("no preemption needed: the threads only switch where one blocks or ends".into());
     }
     match kind {
+        "race" => {
+            if let Some(r) = e.races.first() {
+                out.push(format!("then: {}", r.short()));
+            }
+        }
         "lost-update" => {
             if let Some(s) = &e.lost_story {
                 out.push(format!("then: {s}"));

@@ -268,6 +268,7 @@ impl<W: Write> Emit for Chrome<W> {
                         "act line": c.act_line}}),
                 )?;
             }
+            Record::Race(_) => {}
             Record::End(e) => {
                 for tid in 0..self.blocked.len() as u32 {
                     self.unblock(tid, e.t_ns)?;

@@ -273,6 +273,7 @@ impl<W: Write> Emit for Html<W> {
                     self.dropped_ctas += 1;
                 }
             }
+            Record::Race(_) => {}
             Record::End(e) => {
                 for tid in 0..self.blocked.len() as u32 {
                     self.unblock(tid, e.t_ns)?;

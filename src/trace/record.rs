@@ -73,6 +73,8 @@ pub enum Record {
     /// A check-then-act violation: `tid` acted on a check another thread's write had made
     /// stale (the check-then-act detector, `vm/cta.rs`).
     CheckThenAct(CheckThenAct),
+    /// A data race (`--races`), right after the access that completed it.
+    Race(RaceRec),
     /// A line the program printed (only when the trace and the program share stdout).
     Print { t_ns: u64, tid: u32, text: String },
     /// The trace stopped early (`--limit`); the run went on untraced.
@@ -211,6 +213,24 @@ pub struct Instr {
     /// The instruction as `gilvm dis` prints it: `14 LOAD_GLOBAL 1 (counter)` with dis spacing.
     pub text: String,
     pub access: Option<Access>,
+}
+
+/// With `--races`: a data race the access just recorded completes (the first time for its
+/// pair of source lines), naming the earlier access.
+#[derive(Clone, Debug, Serialize)]
+pub struct RaceRec {
+    pub t_ns: u64,
+    pub step: u64,
+    /// The thread whose access completed the race, and that access.
+    pub tid: u32,
+    pub access: String,
+    pub line: u32,
+    /// The location: `counter`, `self.balance`, `balances['alice']`.
+    pub var: String,
+    /// The earlier access it races with.
+    pub other_tid: u32,
+    pub other_access: String,
+    pub other_line: u32,
 }
 
 /// The value an instruction loaded or stored.

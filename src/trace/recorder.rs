@@ -11,7 +11,9 @@ use std::io;
 
 use crate::bytecode::Opcode;
 use crate::trace::capture::Capture;
-use crate::trace::record::{Access, Crash, Deadlock, End, Header, Instr, Lost, Reason, Record};
+use crate::trace::record::{
+    Access, Crash, Deadlock, End, Header, Instr, Lost, RaceRec, Reason, Record,
+};
 use crate::trace::scrub::{LastRun, Scrub, ScrubEvent};
 use crate::trace::sync_events::SyncTracker;
 use crate::vm::driver::Ending;
@@ -133,6 +135,8 @@ pub struct Recorder {
     scrub: Option<Scrub>,
     /// Where each thread last ran each instruction (the time of a check-then-act's check).
     last_run: LastRun,
+    /// Races the detector had found when the last instruction was recorded (`--races`).
+    races_seen: u64,
 }
 
 impl Recorder {
@@ -172,6 +176,7 @@ impl Recorder {
             sync: SyncTracker::default(),
             scrub: None,
             last_run: LastRun::default(),
+            races_seen: 0,
         };
         r.put(&Record::Header(header));
         r
@@ -581,6 +586,8 @@ impl Recorder {
                 remember(&mut self.stores[tid as usize], code, pc, &p, v);
             }
         }
+        // Taken even when the line is not shown, so a later line does not claim it.
+        let races = self.new_races(vm);
         if !wanted || self.done {
             return;
         }
@@ -612,6 +619,36 @@ impl Recorder {
             text: text.trim_start().to_string(),
             access,
         }));
+        for n in races {
+            self.put(&Record::Race(RaceRec {
+                t_ns: p.t_ns,
+                step: p.step,
+                tid,
+                access: if n.later_write { "write" } else { "read" }.into(),
+                line: line_of(&vm.prog, code, pc),
+                var: n.location,
+                other_tid: n.earlier_tid,
+                other_access: if n.earlier_write { "write" } else { "read" }.into(),
+                other_line: n.earlier_line,
+            }));
+        }
+    }
+
+    /// The races the instruction just recorded found (`--races`): the detector's latest.
+    fn new_races(&mut self, vm: &Vm) -> Vec<crate::vm::races::RaceNote> {
+        let Some(d) = vm.races.as_ref() else {
+            return Vec::new();
+        };
+        let new = d.count.saturating_sub(self.races_seen) as usize;
+        self.races_seen = d.count;
+        if new == 0 {
+            return Vec::new();
+        }
+        d.recent
+            .iter()
+            .skip(d.recent.len().saturating_sub(new))
+            .cloned()
+            .collect()
     }
 
     /// A check-then-act violation, shown when either thread is kept.

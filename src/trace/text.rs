@@ -189,6 +189,17 @@ impl<W: Write> Emit for Text<W> {
                 );
                 writeln!(o, "{}", line.trim_end())?;
             }
+            Record::Race(r) => {
+                // `--races`: under the access that completes a race, the earlier one.
+                let text = format!(
+                    "!!! RACE: data race on {} with T{}'s {} at line {} (nothing orders the two accesses)",
+                    r.var, r.other_tid, r.other_access, r.other_line
+                );
+                for (k, chunk) in wrap(&text, WRAP).iter().enumerate() {
+                    let lead = if k == 0 { "" } else { "!!!   " };
+                    writeln!(o, "{:>12} {lead}{chunk}", "")?;
+                }
+            }
             Record::Lost(l) => {
                 self.lost_seen += 1;
                 let head = format!(

@@ -2035,6 +2035,10 @@ impl Vm {
                     }
                     Err(e) => return Flow::Raise(to_throw(e)),
                 };
+                if self.races.is_some() {
+                    // `--races`: `obj.f()` reads `obj.f` as `LOAD_ATTR` would (`vm/races.rs`).
+                    self.race_method_read(obj, ins.arg, code_id, (rg.pc - 1) as u32);
+                }
                 stack.push(a);
                 if let Some(b) = b {
                     stack.push(b);
