@@ -174,6 +174,12 @@ impl Vm {
                 return Ok(());
             }
         }
+        if let Value::Module(m) = obj {
+            let prog = self.prog.clone();
+            if self.store_module_attr(m, &prog.names[name as usize], v) {
+                return Ok(());
+            }
+        }
         let prog = self.prog.clone();
         Err(no_attribute(&self.rt, obj, &prog.names[name as usize]))
     }

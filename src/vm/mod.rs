@@ -59,6 +59,7 @@ pub mod sync;
 #[cfg(test)]
 pub mod testutil;
 pub mod thread;
+pub mod thread_hooks;
 pub mod threading;
 pub mod traceback;
 pub mod typing_alias;

@@ -57,6 +57,10 @@ name_enum! {
         // ---- generators and iteration ----
         Itertools = "itertools",
         Contextlib = "contextlib",
+        // ---- stdlib2: the Python-written parts of `contextlib` and `itertools` ----
+        ContextlibPy = "contextlib._py",
+        ItertoolsPy = "itertools._py",
+        FunctoolsPy = "functools._py",
     }
 }
 
@@ -349,6 +353,9 @@ impl ModuleId {
                 ActiveCount,
                 GetIdent,
                 RegisterAtexit,
+                // stdlib2: for `threading.excepthook`, written in Python
+                StderrWrite,
+                FormatException,
             ],
             ModuleId::Queue => &[Queue, LifoQueue, PriorityQueue, SimpleQueue],
             ModuleId::Time => &[Sleep, Time, Monotonic, PerfCounter],
@@ -403,7 +410,10 @@ impl ModuleId {
             | ModuleId::Operator
             | ModuleId::String
             | ModuleId::Collections
-            | ModuleId::ThreadingPy => &[],
+            | ModuleId::ThreadingPy
+            | ModuleId::ContextlibPy
+            | ModuleId::ItertoolsPy
+            | ModuleId::FunctoolsPy => &[],
             ModuleId::Logging => &[StderrWrite, CurrentException, FormatException],
             ModuleId::Itertools | ModuleId::Contextlib => &[],
         };

@@ -34,7 +34,35 @@ pub const MODULES: &[ModuleSource] = &[
         source: include_str!("pylib/threading_timer.toy"),
         deps: &[],
         extends: Some(ModuleId::Threading),
-        wanted_for: &["Timer"],
+        wanted_for: &[
+            "Timer",
+            "local",
+            "excepthook",
+            "__excepthook__",
+            "ExceptHookArgs",
+        ],
+    },
+    // stdlib2
+    ModuleSource {
+        id: ModuleId::ContextlibPy,
+        source: include_str!("pylib/contextlib.toy"),
+        deps: &[],
+        extends: Some(ModuleId::Contextlib),
+        wanted_for: &["suppress", "nullcontext"],
+    },
+    ModuleSource {
+        id: ModuleId::ItertoolsPy,
+        source: include_str!("pylib/itertools.toy"),
+        deps: &[],
+        extends: Some(ModuleId::Itertools),
+        wanted_for: &["tee", "pairwise"],
+    },
+    ModuleSource {
+        id: ModuleId::FunctoolsPy,
+        source: include_str!("pylib/functools.toy"),
+        deps: &[],
+        extends: Some(ModuleId::Functools),
+        wanted_for: &["lru_cache", "cache"],
     },
     ModuleSource {
         id: ModuleId::ConcurrentFutures,
