@@ -300,3 +300,85 @@ CacheInfo(hits=1, misses=5, maxsize=2, currsize=2)\n\
     );
     same_as_python(src);
 }
+
+/// CPython's deque methods are one C call each: gilvm's are one built-in call, so `trace`
+/// shows `d.append(x)` as its `CALL` alone (no instructions of a Python-written method) and
+/// `--races` reports nothing for threads sharing one deque.
+#[test]
+fn a_deque_method_is_one_atomic_step() {
+    let src = "from collections import deque\nd = deque(maxlen=2)\nd.append(1)\nd.append(2)\nd.append(3)\nprint(d.popleft(), d)\n";
+    let path = common::write_program(src);
+    let p = path.to_string_lossy().into_owned();
+    let out = common::gilvm(&["trace", &p, "--seed", "1"]);
+    assert_eq!(out.code, 0, "{out}");
+    let body: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.contains("==="))
+        .collect();
+    // The program's own instructions only: no module body, no method frame.
+    assert!(
+        body.iter()
+            .all(|l| !l.contains("RESUME") || l.contains(" 0     0 RESUME")),
+        "{}",
+        out.stdout
+    );
+    assert!(body.len() < 50, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("write deque([], maxlen=2)"),
+        "{}",
+        out.stdout
+    );
+    let _ = std::fs::remove_file(&path);
+
+    let racy = r#"
+import threading
+from collections import deque
+d = deque(maxlen=50)
+def w():
+    for i in range(200):
+        d.append(i)
+        d.popleft()
+        d.append(i)
+ts = [threading.Thread(target=w) for _ in range(3)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(len(d))
+"#;
+    for seed in [1, 2, 3] {
+        let out = common::run_with(racy, seed, &["--races", "--switch-interval", "5"]);
+        assert_eq!(out.stdout, "50\n", "{out}");
+        assert!(out.stderr.contains("races: none"), "{out}");
+    }
+}
+
+#[test]
+fn deque_errors_are_cpythons() {
+    let src = r#"
+from collections import deque
+d = deque([1, 2])
+for f in [lambda: d.remove(5), lambda: d.index(5), lambda: deque([1], maxlen=1).insert(0, 1),
+          lambda: d[5], lambda: d['a'], lambda: deque(maxlen=-1), lambda: d.append(),
+          lambda: hash(d), lambda: deque().pop(), lambda: deque().popleft()]:
+    try:
+        f()
+    except Exception as e:
+        print(type(e).__name__, e)
+it = iter(d)
+d.append(3)
+try:
+    next(it)
+except RuntimeError as e:
+    print(e)
+"#;
+    check(
+        src,
+        "ValueError 5 is not in deque\nValueError 5 is not in deque\n\
+IndexError deque already at its maximum size\nIndexError deque index out of range\n\
+TypeError sequence index must be integer, not 'str'\nValueError maxlen must be non-negative\n\
+TypeError deque.append() takes exactly one argument (0 given)\n\
+TypeError unhashable type: 'collections.deque'\nIndexError pop from an empty deque\n\
+IndexError pop from an empty deque\ndeque mutated during iteration\n",
+    );
+    same_as_python(src);
+}

@@ -81,6 +81,7 @@ impl Vm {
                     }
                     match (self.rt.heap.get(id), attr) {
                         (Obj::BigInt(_), AttrSym::real | AttrSym::imag)
+                        | (Obj::Deque(_), AttrSym::maxlen)
                         | (
                             Obj::Exception(_),
                             AttrSym::args

@@ -39,6 +39,7 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
     use NativeId::*;
     match id {
         Print => print(rt, args, kwargs),
+        Deque => crate::vm::deque::new(rt, args, kwargs),
         Len => {
             let v = one(id, args, kwargs)?;
             Ok(Value::Int(len_of(rt, v)? as i64))
@@ -437,6 +438,7 @@ fn type_of(rt: &Rt, v: Value) -> PyResult<Value> {
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Str(_) => NativeId::Str,
             Obj::List(_) => NativeId::List,
+            Obj::Deque(_) => NativeId::Deque,
             Obj::Tuple(_) => NativeId::Tuple,
             Obj::Dict(_) => NativeId::Dict,
             Obj::Set(_) => NativeId::Set,

@@ -391,6 +391,7 @@ fn native_repr(n: NativeId) -> String {
         Thread | Semaphore | BoundedSemaphore | Condition | Event | Barrier => "threading.",
         Queue | LifoQueue | PriorityQueue => "queue.",
         SimpleQueue => "_queue.",
+        Deque => "collections.",
         _ => "",
     };
     if n.is_type() || is_class(n) {
@@ -440,6 +441,7 @@ fn write_obj_repr(
             | Obj::FrozenSet(_)
             | Obj::DictView { .. }
             | Obj::Exception(_)
+            | Obj::Deque(_)
     ) {
         return leaf_repr(rt, id, v, out, stack);
     }
@@ -447,6 +449,7 @@ fn write_obj_repr(
         out.push_str(match obj {
             Obj::List(_) => "[...]",
             Obj::Tuple(_) => "(...)",
+            Obj::Deque(_) => "[...]",
             _ => "{...}",
         });
         return Ok(());
@@ -457,6 +460,11 @@ fn write_obj_repr(
     stack.push(id);
     match obj {
         Obj::List(items) => write_seq(rt, items, "[", "]", false, out, stack)?,
+        Obj::Deque(_) => {
+            let items = crate::vm::deque::snapshot(rt, id);
+            let (open, close) = crate::vm::deque::repr_ends(rt, id);
+            write_seq(rt, &items, open, &close, false, out, stack)?
+        }
         Obj::Tuple(items) => write_seq(rt, items, "(", ")", items.len() == 1, out, stack)?,
         Obj::Dict(d) => {
             out.push('{');

@@ -156,7 +156,7 @@ impl Vm {
                     ))),
                 }
             }
-            List | Tuple | Set | FrozenSet | Dict | Sorted | Min | Max | Str | Len => {
+            List | Tuple | Set | FrozenSet | Dict | Sorted | Min | Max | Str | Len | Deque => {
                 if matches!(id, Str | Len) {
                     // str(g) is its repr and len(g) a TypeError: the built-in says so.
                     return Ok(None);

@@ -20,6 +20,7 @@ pub mod crash;
 pub mod cta;
 pub mod dataclass;
 pub mod deadlock;
+pub mod deque;
 pub mod descriptors;
 pub mod driver;
 pub mod dunder;

@@ -272,6 +272,8 @@ name_enum! {
         GenCm = "_GeneratorContextManager",
         // `type(g)` of a generator.
         GeneratorType = "generator",
+        // ---- stdlib2: collections.deque (`vm::deque`) ----
+        Deque = "deque",
     }
 }
 
@@ -330,6 +332,7 @@ impl NativeId {
                 | NativeId::Staticmethod
                 | NativeId::Classmethod
                 | NativeId::GeneratorType
+                | NativeId::Deque
         )
     }
 }
@@ -409,13 +412,12 @@ impl ModuleId {
             | ModuleId::ConcurrentFutures
             | ModuleId::Operator
             | ModuleId::String
-            | ModuleId::Collections
             | ModuleId::ThreadingPy
             | ModuleId::ContextlibPy
             | ModuleId::ItertoolsPy
             | ModuleId::FunctoolsPy => &[],
             ModuleId::Logging => &[StderrWrite, CurrentException, FormatException],
-            ModuleId::Itertools | ModuleId::Contextlib => &[],
+            ModuleId::Itertools | ModuleId::Contextlib | ModuleId::Collections => &[],
         };
         let members: &[NativeId] = match self {
             ModuleId::Itertools => &[
@@ -435,6 +437,7 @@ impl ModuleId {
                 Dropwhile,
             ],
             ModuleId::Contextlib => &[Contextmanager],
+            ModuleId::Collections => &[Deque],
             _ => members,
         };
         if self == ModuleId::Threading && name == "enumerate" {
@@ -602,6 +605,12 @@ name_enum! {
         close = "close",
         from_iterable = "from_iterable",
         value = "value",
+        // stdlib2: collections.deque
+        appendleft = "appendleft",
+        popleft = "popleft",
+        extendleft = "extendleft",
+        rotate = "rotate",
+        maxlen = "maxlen",
     }
 }
 
@@ -636,6 +645,9 @@ pub enum TypeTag {
     // ---- generators ----
     /// `send`, `throw`, `close`.
     Generator,
+    // stdlib2
+    /// A `collections.deque`.
+    Deque,
 }
 
 /// A built-in method: the receiver's type and the attribute name. Carried by
