@@ -228,7 +228,7 @@ fn executor_map_and_as_completed_are_generators() {
 from concurrent.futures import ThreadPoolExecutor, as_completed, TimeoutError
 import time
 def sq(x):
-    time.sleep(0.01 * (5 - x))
+    time.sleep(0.1 * (5 - x))
     return x * x
 with ThreadPoolExecutor(max_workers=5) as ex:
     r = ex.map(sq, range(5))
@@ -380,5 +380,38 @@ TypeError deque.append() takes exactly one argument (0 given)\n\
 TypeError unhashable type: 'collections.deque'\nIndexError pop from an empty deque\n\
 IndexError pop from an empty deque\ndeque mutated during iteration\n",
     );
+    same_as_python(src);
+}
+
+#[test]
+fn a_built_in_types_method_looked_up_on_the_type() {
+    let src = r#"
+words = ["apple", "Banana", "cherry"]
+print(list(map(str.upper, words)))
+print(sorted(words, key=str.lower))
+print(str.join("-", words), list.copy([1, 2]), dict.get({"a": 1}, "a"))
+lst = []
+add = list.append
+add(lst, 5)
+print(lst, set.union({1}, {2}), tuple.count((1, 1, 2), 1))
+print(list(map(str.strip, ["  a ", "b  "])), list(filter(str.isdigit, ["1", "x", "22"])))
+"#;
+    check(
+        src,
+        "['APPLE', 'BANANA', 'CHERRY']\n['apple', 'Banana', 'cherry']\napple-Banana-cherry [1, 2] 1\n\
+[5] {1, 2} 2\n['a', 'b'] ['1', '22']\n",
+    );
+    same_as_python(src);
+}
+
+#[test]
+fn sorted_min_max_with_keywords_over_an_instance_iterable_through_iter() {
+    let src = r#"
+from collections import Counter
+c = Counter("hello world")
+print(sorted(c, key=lambda k: (-c[k], k))[:3], sorted(c, reverse=True)[:2])
+print(max(c, key=c.get), min(c, key=lambda k: c[k]))
+"#;
+    check(src, "['l', 'o', ' '] ['w', 'r']\nl h\n");
     same_as_python(src);
 }

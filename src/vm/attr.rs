@@ -125,6 +125,25 @@ impl Vm {
             Value::Native(n) if attr == Some(AttrSym::dunder_name) => {
                 return self.rt.new_str(n.name().trim());
             }
+            // stdlib2: a built-in type's method looked up on the type (`map(str.upper, xs)`,
+            // `str.join(", ", parts)`): called, its first argument is the receiver.
+            Value::Native(n) => {
+                use crate::vm::natives::{MethodId, TypeTag};
+                let ty = match n {
+                    NativeId::Str => Some(TypeTag::Str),
+                    NativeId::List => Some(TypeTag::List),
+                    NativeId::Dict => Some(TypeTag::Dict),
+                    NativeId::Set => Some(TypeTag::Set),
+                    NativeId::FrozenSet => Some(TypeTag::FrozenSet),
+                    NativeId::Tuple => Some(TypeTag::Tuple),
+                    _ => None,
+                };
+                if let (Some(ty), Some(attr)) = (ty, attr) {
+                    if methods::has_method(ty, attr) {
+                        return Ok(Value::Method(MethodId { ty, attr }));
+                    }
+                }
+            }
             Value::ExcType(k) if attr == Some(AttrSym::dunder_name) => {
                 return self.rt.new_str(k.attr_name());
             }

@@ -2,9 +2,9 @@ import concurrent.futures
 import time
 
 URLS = {
-    "https://example.com/a": 0.3,
+    "https://example.com/a": 0.6,
     "https://example.com/b": 0.1,
-    "https://example.com/c": 0.2,
+    "https://example.com/c": 0.35,
 }
 
 
