@@ -415,3 +415,30 @@ print(max(c, key=c.get), min(c, key=lambda k: c[k]))
     check(src, "['l', 'o', ' '] ['w', 'r']\nl h\n");
     same_as_python(src);
 }
+
+#[test]
+fn thread_init_called_on_the_class_and_type_of_sync_objects() {
+    let src = r#"
+import threading, queue
+class Acc(threading.Thread):
+    def __init__(self, n):
+        threading.Thread.__init__(self, name="acc")
+        self.n = n
+        self.total = 0
+    def run(self):
+        for i in range(self.n):
+            self.total += i
+a = Acc(10)
+a.start()
+a.join()
+print(a.name, a.total)
+for o in [threading.Event(), threading.Condition(), threading.Semaphore(), queue.Queue()]:
+    print(type(o), type(o).__name__, isinstance(o, type(o)))
+"#;
+    check(
+        src,
+        "acc 45\n<class 'threading.Event'> Event True\n<class 'threading.Condition'> Condition True\n\
+<class 'threading.Semaphore'> Semaphore True\n<class 'queue.Queue'> Queue True\n",
+    );
+    same_as_python(src);
+}

@@ -136,6 +136,14 @@ impl Vm {
                     NativeId::Set => Some(TypeTag::Set),
                     NativeId::FrozenSet => Some(TypeTag::FrozenSet),
                     NativeId::Tuple => Some(TypeTag::Tuple),
+                    // `threading.Thread.__init__(self, …)` in a subclass's `__init__`, as
+                    // `super().__init__(…)` does.
+                    NativeId::Thread if attr == Some(AttrSym::dunder_init) => {
+                        return Ok(Value::Method(MethodId {
+                            ty: TypeTag::Thread,
+                            attr: AttrSym::dunder_init,
+                        }));
+                    }
                     _ => None,
                 };
                 if let (Some(ty), Some(attr)) = (ty, attr) {

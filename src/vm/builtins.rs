@@ -452,6 +452,12 @@ fn type_of(rt: &Rt, v: Value) -> PyResult<Value> {
             Obj::ClassMethod(_) => NativeId::Classmethod,
             Obj::Exception(e) => return Ok(Value::ExcType(e.kind)),
             Obj::Generator(_) => NativeId::GeneratorType,
+            // stdlib2: `type(event)` is `threading.Event` (the classes of `threading` and
+            // `queue`; `Lock()`'s `_thread.lock` has no value in gilvm).
+            Obj::Sync(s) => match NativeId::from_str(s.type_name()) {
+                Some(n) if ops::is_class(n) => n,
+                _ => return Err(unsupported_type(rt, v)),
+            },
             _ => return Err(unsupported_type(rt, v)),
         },
         _ => return Err(unsupported_type(rt, v)),
