@@ -442,3 +442,45 @@ for o in [threading.Event(), threading.Condition(), threading.Semaphore(), queue
     );
     same_as_python(src);
 }
+
+/// `next(itertools.count())` is one C call in CPython, the thread-safe id generator of many
+/// tutorials: native in gilvm too, never "generator already executing".
+#[test]
+fn itertools_count_is_native_and_safe_to_share() {
+    let src = r#"
+import itertools, threading
+ids = itertools.count(1)
+got = []
+lock = threading.Lock()
+def w():
+    for _ in range(200):
+        i = next(ids)
+        with lock:
+            got.append(i)
+ts = [threading.Thread(target=w) for _ in range(4)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(len(got), len(set(got)), max(got))
+"#;
+    check_all_seeds(src, 6, "800 800 800\n");
+    let src = r#"
+import itertools
+c = itertools.count(5)
+print(c, next(c), c, itertools.count(0, 2), itertools.count(0.5, 0.25), itertools.count())
+print(list(itertools.islice(itertools.count(10, -3), 4)), list(zip(itertools.count(), "ab")))
+c2 = itertools.count(2**63 - 2)
+print(next(c2), next(c2), next(c2), c2)
+print(iter(c) is c)
+try:
+    itertools.count("a")
+except TypeError as e:
+    print(e)
+"#;
+    check(
+        src,
+        "count(6) 5 count(6) count(0, 2) count(0.5, 0.25) count(0)\n[10, 7, 4, 1] [(0, 'a'), (1, 'b')]\n\
+9223372036854775806 9223372036854775807 9223372036854775808 count(9223372036854775809)\nTrue\n\
+a number is required\n",
+    );
+    same_as_python(src);
+}

@@ -558,6 +558,15 @@ fn leaf_repr(
             crate::vm::typing_alias::write_repr(rt, o, out)?
         }
         Obj::BigInt(b) => out.push_str(&crate::vm::bigint::to_decimal(rt, b)?),
+        &Obj::ItCount { cur, step } => {
+            out.push_str("count(");
+            write_repr(rt, cur, out, stack)?;
+            if step != Value::Int(1) {
+                out.push_str(", ");
+                write_repr(rt, step, out, stack)?;
+            }
+            out.push(')');
+        }
         Obj::Random(_) => out.push_str(&format!(
             "<random.Random object at {:#x}>",
             fake_address(id)

@@ -347,6 +347,12 @@ pub enum Obj {
         index: usize,
         state: u64,
     },
+    /// `itertools.count(start, step)`, native as CPython's, so `next(c)` is one atomic step
+    /// (the thread-safe id generator of many tutorials).
+    ItCount {
+        cur: Value,
+        step: Value,
+    },
 }
 
 impl Obj {
@@ -499,6 +505,10 @@ impl Obj {
             Obj::GenCm(g) => f(*g),
             Obj::Deque(d) => d.items.iter().copied().for_each(f),
             Obj::DequeIter { deque, .. } => f(Value::Obj(*deque)),
+            Obj::ItCount { cur, step } => {
+                f(*cur);
+                f(*step);
+            }
         }
     }
 }

@@ -126,6 +126,7 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &str {
         Obj::List(_) => "list",
         Obj::Deque(_) => "deque",
         Obj::DequeIter { .. } => "_deque_iterator",
+        Obj::ItCount { .. } => "count",
         Obj::Tuple(_) => "tuple",
         Obj::Dict(_) => "dict",
         Obj::Set(_) => "set",

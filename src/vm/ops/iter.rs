@@ -53,7 +53,8 @@ pub fn get_iter(rt: &mut Rt, v: Value) -> PyResult<Value> {
         | Obj::Enumerate { .. }
         | Obj::Zip { .. }
         | Obj::Generator(_)
-        | Obj::DequeIter { .. } => return Ok(v),
+        | Obj::DequeIter { .. }
+        | Obj::ItCount { .. } => return Ok(v),
         Obj::Deque(d) => Obj::DequeIter {
             deque: id,
             index: 0,
@@ -79,6 +80,7 @@ pub fn is_iterator(rt: &Rt, v: Value) -> bool {
                 | Obj::Zip { .. }
                 | Obj::Generator(_)
                 | Obj::DequeIter { .. }
+                | Obj::ItCount { .. }
         ),
         _ => false,
     }
@@ -237,6 +239,14 @@ fn iter_next_depth(rt: &mut Rt, it: Value, depth: usize) -> PyResult<Option<Valu
             index,
             state,
         } => crate::vm::deque::iter_next(rt, id, deque, index, state),
+        &mut Obj::ItCount { cur, step } => {
+            // BINARY_OP 0 is `+`.
+            let next = crate::vm::ops::binary_op(rt, 0, cur, step)?;
+            if let Obj::ItCount { cur, .. } = rt.heap.get_mut(id) {
+                *cur = next;
+            }
+            Ok(Some(cur))
+        }
         _ => Err(not_iterator(rt, it)),
     }
 }
