@@ -81,6 +81,7 @@ impl Vm {
                     }
                     match (self.rt.heap.get(id), attr) {
                         (Obj::BigInt(_), AttrSym::real | AttrSym::imag)
+                        | (Obj::Deque(_), AttrSym::maxlen)
                         | (
                             Obj::Exception(_),
                             AttrSym::args
@@ -123,6 +124,33 @@ impl Vm {
             }
             Value::Native(n) if attr == Some(AttrSym::dunder_name) => {
                 return self.rt.new_str(n.name().trim());
+            }
+            // stdlib2: a built-in type's method looked up on the type (`map(str.upper, xs)`,
+            // `str.join(", ", parts)`): called, its first argument is the receiver.
+            Value::Native(n) => {
+                use crate::vm::natives::{MethodId, TypeTag};
+                let ty = match n {
+                    NativeId::Str => Some(TypeTag::Str),
+                    NativeId::List => Some(TypeTag::List),
+                    NativeId::Dict => Some(TypeTag::Dict),
+                    NativeId::Set => Some(TypeTag::Set),
+                    NativeId::FrozenSet => Some(TypeTag::FrozenSet),
+                    NativeId::Tuple => Some(TypeTag::Tuple),
+                    // `threading.Thread.__init__(self, …)` in a subclass's `__init__`, as
+                    // `super().__init__(…)` does.
+                    NativeId::Thread if attr == Some(AttrSym::dunder_init) => {
+                        return Ok(Value::Method(MethodId {
+                            ty: TypeTag::Thread,
+                            attr: AttrSym::dunder_init,
+                        }));
+                    }
+                    _ => None,
+                };
+                if let (Some(ty), Some(attr)) = (ty, attr) {
+                    if methods::has_method(ty, attr) {
+                        return Ok(Value::Method(MethodId { ty, attr }));
+                    }
+                }
             }
             Value::ExcType(k) if attr == Some(AttrSym::dunder_name) => {
                 return self.rt.new_str(k.attr_name());
@@ -171,6 +199,12 @@ impl Vm {
         }
         if let Value::Obj(id) = obj {
             if self.function_store_attr(id, name, v) {
+                return Ok(());
+            }
+        }
+        if let Value::Module(m) = obj {
+            let prog = self.prog.clone();
+            if self.store_module_attr(m, &prog.names[name as usize], v) {
                 return Ok(());
             }
         }

@@ -39,6 +39,7 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
     use NativeId::*;
     match id {
         Print => print(rt, args, kwargs),
+        Deque => crate::vm::deque::new(rt, args, kwargs),
         Len => {
             let v = one(id, args, kwargs)?;
             Ok(Value::Int(len_of(rt, v)? as i64))
@@ -437,6 +438,7 @@ fn type_of(rt: &Rt, v: Value) -> PyResult<Value> {
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Str(_) => NativeId::Str,
             Obj::List(_) => NativeId::List,
+            Obj::Deque(_) => NativeId::Deque,
             Obj::Tuple(_) => NativeId::Tuple,
             Obj::Dict(_) => NativeId::Dict,
             Obj::Set(_) => NativeId::Set,
@@ -450,6 +452,12 @@ fn type_of(rt: &Rt, v: Value) -> PyResult<Value> {
             Obj::ClassMethod(_) => NativeId::Classmethod,
             Obj::Exception(e) => return Ok(Value::ExcType(e.kind)),
             Obj::Generator(_) => NativeId::GeneratorType,
+            // stdlib2: `type(event)` is `threading.Event` (the classes of `threading` and
+            // `queue`; `Lock()`'s `_thread.lock` has no value in gilvm).
+            Obj::Sync(s) => match NativeId::from_str(s.type_name()) {
+                Some(n) if ops::is_class(n) => n,
+                _ => return Err(unsupported_type(rt, v)),
+            },
             _ => return Err(unsupported_type(rt, v)),
         },
         _ => return Err(unsupported_type(rt, v)),

@@ -285,7 +285,8 @@ impl Vm {
             | TypeTag::FrozenSet
             | TypeTag::Int
             | TypeTag::Random
-            | TypeTag::Stream => {
+            | TypeTag::Stream
+            | TypeTag::Deque => {
                 methods::call_method(&mut self.rt, m, recv, args, kw).map(Outcome::Value)
             }
             TypeTag::Exception => self.exception_init(recv, args, kw).map(Outcome::Value),

@@ -229,6 +229,7 @@ fn holds_user_repr(rt: &Rt, v: Value, depth: usize) -> bool {
     }
     match rt.heap.get(id) {
         Obj::List(items) | Obj::Tuple(items) => items.iter().any(inner),
+        Obj::Deque(d) => d.items.iter().any(inner),
         Obj::Dict(d) => d.values().any(|(k, x)| inner(k) || inner(x)),
         // `str(KeyError(obj))` is `repr(obj)`; `str(ValueError(obj))` is `str(obj)`.
         Obj::Exception(e) if e.args.len() == 1 && user_dunder(rt, v, rt.dunders.str_).is_none() => {
@@ -600,16 +601,20 @@ impl Vm {
         if !holds_user_repr(&self.rt, v, 0) {
             return Ok(None);
         }
-        let (is_dict, left, right) = match self.rt.heap.get(id) {
-            Obj::List(_) => (false, "[", "]"),
-            Obj::Tuple(t) if t.len() == 1 => (false, "(", ",)"),
-            Obj::Tuple(_) => (false, "(", ")"),
-            Obj::Dict(_) => (true, "{", "}"),
+        let (is_dict, left, right): (bool, &str, String) = match self.rt.heap.get(id) {
+            Obj::List(_) => (false, "[", "]".into()),
+            Obj::Tuple(t) if t.len() == 1 => (false, "(", ",)".into()),
+            Obj::Tuple(_) => (false, "(", ")".into()),
+            Obj::Dict(_) => (true, "{", "}".into()),
+            Obj::Deque(_) => {
+                let (l, r) = crate::vm::deque::repr_ends(&self.rt, id);
+                (false, l, r)
+            }
             _ => return Ok(None),
         };
         let f = self.prelude_function(crate::vm::prelude::PreludeFn::ReprContainer)?;
         let mut args = vec![v, Value::Bool(is_dict)];
-        for s in [left, right, ", ", ": "] {
+        for s in [left, right.as_str(), ", ", ": "] {
             args.push(self.rt.new_str(s)?);
         }
         Ok(Some(crate::vm::call::Outcome::Call(f, args)))

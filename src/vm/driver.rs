@@ -205,12 +205,14 @@ impl Vm {
                 if let Some(c) = self.crash_of(tid, exc) {
                     self.crashes.push(c);
                 }
-                let code = self.report_uncaught(tid, exc, err);
-                if tid == 0 {
-                    self.drive.ending = Some(Ending::MainException(code));
-                }
-                if !self.run_atexit(tid) {
-                    self.on_thread_finished(tid);
+                if !self.run_user_excepthook(tid, exc) {
+                    let code = self.report_uncaught(tid, exc, err);
+                    if tid == 0 {
+                        self.drive.ending = Some(Ending::MainException(code));
+                    }
+                    if !self.run_atexit(tid) {
+                        self.on_thread_finished(tid);
+                    }
                 }
             }
         }

@@ -391,6 +391,7 @@ fn native_repr(n: NativeId) -> String {
         Thread | Semaphore | BoundedSemaphore | Condition | Event | Barrier => "threading.",
         Queue | LifoQueue | PriorityQueue => "queue.",
         SimpleQueue => "_queue.",
+        Deque => "collections.",
         _ => "",
     };
     if n.is_type() || is_class(n) {
@@ -440,6 +441,7 @@ fn write_obj_repr(
             | Obj::FrozenSet(_)
             | Obj::DictView { .. }
             | Obj::Exception(_)
+            | Obj::Deque(_)
     ) {
         return leaf_repr(rt, id, v, out, stack);
     }
@@ -447,6 +449,7 @@ fn write_obj_repr(
         out.push_str(match obj {
             Obj::List(_) => "[...]",
             Obj::Tuple(_) => "(...)",
+            Obj::Deque(_) => "[...]",
             _ => "{...}",
         });
         return Ok(());
@@ -457,6 +460,11 @@ fn write_obj_repr(
     stack.push(id);
     match obj {
         Obj::List(items) => write_seq(rt, items, "[", "]", false, out, stack)?,
+        Obj::Deque(_) => {
+            let items = crate::vm::deque::snapshot(rt, id);
+            let (open, close) = crate::vm::deque::repr_ends(rt, id);
+            write_seq(rt, &items, open, &close, false, out, stack)?
+        }
         Obj::Tuple(items) => write_seq(rt, items, "(", ")", items.len() == 1, out, stack)?,
         Obj::Dict(d) => {
             out.push('{');
@@ -550,6 +558,15 @@ fn leaf_repr(
             crate::vm::typing_alias::write_repr(rt, o, out)?
         }
         Obj::BigInt(b) => out.push_str(&crate::vm::bigint::to_decimal(rt, b)?),
+        &Obj::ItCount { cur, step } => {
+            out.push_str("count(");
+            write_repr(rt, cur, out, stack)?;
+            if step != Value::Int(1) {
+                out.push_str(", ");
+                write_repr(rt, step, out, stack)?;
+            }
+            out.push(')');
+        }
         Obj::Random(_) => out.push_str(&format!(
             "<random.Random object at {:#x}>",
             fake_address(id)

@@ -338,6 +338,21 @@ pub enum Obj {
     Generator(Box<crate::vm::generator::Generator>),
     /// What a `@contextlib.contextmanager` function returns: the generator it drives.
     GenCm(Value),
+    // ---- stdlib2 ----
+    /// A `collections.deque` (`vm::deque`).
+    Deque(Box<crate::vm::deque::Deque>),
+    /// Iterator over a deque: the next index, and the deque's mutation count when it began.
+    DequeIter {
+        deque: ObjId,
+        index: usize,
+        state: u64,
+    },
+    /// `itertools.count(start, step)`, native as CPython's, so `next(c)` is one atomic step
+    /// (the thread-safe id generator of many tutorials).
+    ItCount {
+        cur: Value,
+        step: Value,
+    },
 }
 
 impl Obj {
@@ -364,6 +379,7 @@ impl Obj {
             Obj::BigInt(b) => crate::vm::bigint::byte_size(b),
             Obj::Random(_) => crate::vm::pyrandom::BYTES,
             Obj::Generator(g) => g.saved.capacity() * V,
+            Obj::Deque(d) => d.items.capacity() * V,
             _ => 0,
         }
     }
@@ -487,6 +503,12 @@ impl Obj {
             }
             Obj::Generator(g) => g.for_each_value(f),
             Obj::GenCm(g) => f(*g),
+            Obj::Deque(d) => d.items.iter().copied().for_each(f),
+            Obj::DequeIter { deque, .. } => f(Value::Obj(*deque)),
+            Obj::ItCount { cur, step } => {
+                f(*cur);
+                f(*step);
+            }
         }
     }
 }

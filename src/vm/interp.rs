@@ -1071,12 +1071,25 @@ impl Vm {
         // An instruction that needs the items of a generator on top (unpacking, `in`,
         // `[*g]`, `f(*g)`): the prelude's `to_list` makes them a list, then the instruction
         // runs again on it.
+        // `x in g` over a generator: the prelude's `contains_objects` loop, which stops at the
+        // first match as CPython's iterator search does (the rest stays in the generator).
+        if self.rt.generators
+            && ins.op == Opcode::CONTAINS_OP
+            && crate::vm::generator::is_generator(&self.rt, top!())
+        {
+            let g = pop!();
+            let item = pop!();
+            let f = tri!(self.prelude_function(crate::vm::prelude::PreludeFn::ContainsObjects));
+            let then = Then::Contains {
+                negate: ins.arg == 1,
+            };
+            return dunder!(f, [g, item], then);
+        }
         if self.rt.generators
             && (matches!(
                 ins.op,
                 Opcode::UNPACK_SEQUENCE
                     | Opcode::UNPACK_EX
-                    | Opcode::CONTAINS_OP
                     | Opcode::LIST_EXTEND
                     | Opcode::SET_UPDATE
             ) || (ins.op == Opcode::CALL_FUNCTION_EX && ins.arg & 1 == 0))

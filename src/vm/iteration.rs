@@ -156,7 +156,7 @@ impl Vm {
                     ))),
                 }
             }
-            List | Tuple | Set | FrozenSet | Dict | Sorted | Min | Max | Str | Len => {
+            List | Tuple | Set | FrozenSet | Dict | Sorted | Min | Max | Str | Len | Deque => {
                 if matches!(id, Str | Len) {
                     // str(g) is its repr and len(g) a TypeError: the built-in says so.
                     return Ok(None);
@@ -195,7 +195,9 @@ impl Vm {
                 }
                 check_number(&self.rt, start)?;
                 check_number(&self.rt, step)?;
-                call(self, PreludeFn::ItCount, vec![start, step])
+                // Native, as CPython's: `next(c)` is one step, safe from several threads.
+                let c = self.rt.alloc(Obj::ItCount { cur: start, step })?;
+                Ok(Some(Outcome::Value(c)))
             }
             Cycle => {
                 no_kw("cycle")?;
@@ -508,11 +510,10 @@ impl Vm {
 }
 
 fn check_number(rt: &crate::vm::Rt, v: Value) -> PyResult<()> {
+    // CPython 3.11's `count` says only "a number is required".
     match v {
         Value::Int(_) | Value::Float(_) | Value::Bool(_) => Ok(()),
-        _ => Err(Throw::type_error(format!(
-            "a number is required, not '{}'",
-            ops::type_name(rt, v)
-        ))),
+        _ if crate::vm::bigint::is_int(rt, v) => Ok(()),
+        _ => Err(Throw::type_error("a number is required")),
     }
 }

@@ -172,6 +172,8 @@ pub struct Vm {
     /// ends, last registered first, before the interpreter waits for the other threads
     /// (CPython's `threading._shutdown`).
     pub atexit: Vec<Value>,
+    /// stdlib2: the threads that called the program's `threading.excepthook` (once each).
+    pub excepthook_ran: Vec<crate::vm::thread::Tid>,
     /// stdlib: what the program wrote to stderr during the turn (`logging`), written out by
     /// the driver when the turn ends.
     pub stderr_buf: String,
@@ -286,6 +288,7 @@ impl Vm {
             py_modules: image.modules.clone(),
             modules_loaded: 0,
             atexit: Vec::new(),
+            excepthook_ran: Vec::new(),
             stderr_buf: String::new(),
         };
         if races {

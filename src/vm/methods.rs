@@ -50,6 +50,7 @@ pub fn lookup_method(rt: &Rt, recv: Value, attr: AttrSym) -> Option<MethodId> {
         Obj::Set(_) => TypeTag::Set,
         Obj::FrozenSet(_) => TypeTag::FrozenSet,
         Obj::Generator(_) => TypeTag::Generator,
+        Obj::Deque(_) => TypeTag::Deque,
         _ => return None,
     };
     has_method(ty, attr).then_some(MethodId { ty, attr })
@@ -76,6 +77,7 @@ pub fn has_method(ty: TypeTag, attr: AttrSym) -> bool {
             .member(attr.name())
             .is_some_and(|n| n != crate::vm::natives::NativeId::RandomClass),
         TypeTag::Generator => matches!(attr, send | throw | close),
+        TypeTag::Deque => crate::vm::deque::has_method(attr),
         _ => false,
     }
 }
@@ -121,6 +123,7 @@ pub fn call_method(
         TypeTag::Tuple => tuple_method(rt, m.attr, id, args, kwargs),
         TypeTag::Dict => dict_method(rt, m.attr, id, recv, args, kwargs),
         TypeTag::Set | TypeTag::FrozenSet => set::call(rt, m.attr, id, recv, args, kwargs),
+        TypeTag::Deque => crate::vm::deque::call(rt, m.attr, id, args, kwargs),
         _ => Err(no_attribute(rt, recv, m.attr.name())),
     }
 }
@@ -146,6 +149,9 @@ pub fn data_attr(rt: &mut Rt, recv: Value, attr: AttrSym) -> Option<PyResult<Val
         (Value::Native(n), AttrSym::dunder_name) => Some(rt.new_str(n.name().trim_end())),
         (Value::ExcType(k), AttrSym::dunder_name) => Some(rt.new_str(k.attr_name())),
         (Value::Module(m), AttrSym::dunder_name) => Some(rt.new_str(m.name())),
+        (Value::Obj(id), AttrSym::maxlen) if matches!(rt.heap.get(id), Obj::Deque(_)) => {
+            crate::vm::deque::maxlen(rt, id).map(Ok)
+        }
         (Value::Obj(id), _) => {
             let name = match rt.heap.get(id) {
                 Obj::Exception(e) if attr == AttrSym::args => {

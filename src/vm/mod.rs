@@ -20,6 +20,7 @@ pub mod crash;
 pub mod cta;
 pub mod dataclass;
 pub mod deadlock;
+pub mod deque;
 pub mod descriptors;
 pub mod driver;
 pub mod dunder;
@@ -59,6 +60,7 @@ pub mod sync;
 #[cfg(test)]
 pub mod testutil;
 pub mod thread;
+pub mod thread_hooks;
 pub mod threading;
 pub mod traceback;
 pub mod typing_alias;

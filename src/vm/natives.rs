@@ -57,6 +57,10 @@ name_enum! {
         // ---- generators and iteration ----
         Itertools = "itertools",
         Contextlib = "contextlib",
+        // ---- stdlib2: the Python-written parts of `contextlib` and `itertools` ----
+        ContextlibPy = "contextlib._py",
+        ItertoolsPy = "itertools._py",
+        FunctoolsPy = "functools._py",
     }
 }
 
@@ -268,6 +272,8 @@ name_enum! {
         GenCm = "_GeneratorContextManager",
         // `type(g)` of a generator.
         GeneratorType = "generator",
+        // ---- stdlib2: collections.deque (`vm::deque`) ----
+        Deque = "deque",
     }
 }
 
@@ -326,6 +332,7 @@ impl NativeId {
                 | NativeId::Staticmethod
                 | NativeId::Classmethod
                 | NativeId::GeneratorType
+                | NativeId::Deque
         )
     }
 }
@@ -349,6 +356,9 @@ impl ModuleId {
                 ActiveCount,
                 GetIdent,
                 RegisterAtexit,
+                // stdlib2: for `threading.excepthook`, written in Python
+                StderrWrite,
+                FormatException,
             ],
             ModuleId::Queue => &[Queue, LifoQueue, PriorityQueue, SimpleQueue],
             ModuleId::Time => &[Sleep, Time, Monotonic, PerfCounter],
@@ -402,10 +412,12 @@ impl ModuleId {
             | ModuleId::ConcurrentFutures
             | ModuleId::Operator
             | ModuleId::String
-            | ModuleId::Collections
-            | ModuleId::ThreadingPy => &[],
+            | ModuleId::ThreadingPy
+            | ModuleId::ContextlibPy
+            | ModuleId::ItertoolsPy
+            | ModuleId::FunctoolsPy => &[],
             ModuleId::Logging => &[StderrWrite, CurrentException, FormatException],
-            ModuleId::Itertools | ModuleId::Contextlib => &[],
+            ModuleId::Itertools | ModuleId::Contextlib | ModuleId::Collections => &[],
         };
         let members: &[NativeId] = match self {
             ModuleId::Itertools => &[
@@ -425,6 +437,7 @@ impl ModuleId {
                 Dropwhile,
             ],
             ModuleId::Contextlib => &[Contextmanager],
+            ModuleId::Collections => &[Deque],
             _ => members,
         };
         if self == ModuleId::Threading && name == "enumerate" {
@@ -592,6 +605,12 @@ name_enum! {
         close = "close",
         from_iterable = "from_iterable",
         value = "value",
+        // stdlib2: collections.deque
+        appendleft = "appendleft",
+        popleft = "popleft",
+        extendleft = "extendleft",
+        rotate = "rotate",
+        maxlen = "maxlen",
     }
 }
 
@@ -626,6 +645,9 @@ pub enum TypeTag {
     // ---- generators ----
     /// `send`, `throw`, `close`.
     Generator,
+    // stdlib2
+    /// A `collections.deque`.
+    Deque,
 }
 
 /// A built-in method: the receiver's type and the attribute name. Carried by

@@ -359,7 +359,7 @@ fn sync_op(ty: TypeTag, attr: AttrSym) -> Option<SyncOp> {
     use AttrSym::*;
     if matches!(
         ty,
-        TypeTag::Str | TypeTag::List | TypeTag::Tuple | TypeTag::Dict
+        TypeTag::Str | TypeTag::List | TypeTag::Tuple | TypeTag::Dict | TypeTag::Deque
     ) {
         return None;
     }

@@ -47,6 +47,7 @@ pub fn truthy(rt: &Rt, v: Value) -> bool {
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Str(s) => !s.is_empty(),
             Obj::List(v) | Obj::Tuple(v) => !v.is_empty(),
+            Obj::Deque(d) => !d.items.is_empty(),
             Obj::Dict(d) => !d.is_empty(),
             Obj::Set(t) | Obj::FrozenSet(t) => !t.is_empty(),
             Obj::Range { start, stop, step } => range_len(*start, *stop, *step) > 0,
@@ -123,6 +124,9 @@ fn obj_type_name(rt: &Rt, id: ObjId) -> &str {
     match rt.heap.get(id) {
         Obj::Str(_) => "str",
         Obj::List(_) => "list",
+        Obj::Deque(_) => "deque",
+        Obj::DequeIter { .. } => "_deque_iterator",
+        Obj::ItCount { .. } => "count",
         Obj::Tuple(_) => "tuple",
         Obj::Dict(_) => "dict",
         Obj::Set(_) => "set",
@@ -195,6 +199,7 @@ pub fn len_of(rt: &Rt, v: Value) -> PyResult<usize> {
         match rt.heap.get(id) {
             Obj::Str(s) => return Ok(str_len(s)),
             Obj::List(v) | Obj::Tuple(v) => return Ok(v.len()),
+            Obj::Deque(d) => return Ok(d.items.len()),
             Obj::Dict(d) => return Ok(d.len()),
             Obj::Set(t) | Obj::FrozenSet(t) => return Ok(t.len()),
             Obj::DictView { dict, .. } => return Ok(dict_len(rt, *dict)),

@@ -23,7 +23,10 @@ pub struct ModuleSource {
     /// The native module whose members it completes (`threading`'s `Timer`): its body runs
     /// on that module's first import, and that module's missing members are its globals.
     pub extends: Option<ModuleId>,
-    /// For a module that `extends` another: the names that make a program need it.
+    /// For a module that `extends` another: the names that make a program need it. For one
+    /// that does not, if not empty: a program that imports it is linked with it only when it
+    /// names one of these (`collections` without its Python-written members is `deque` only,
+    /// which is native).
     pub wanted_for: &'static [&'static str],
 }
 
@@ -34,7 +37,35 @@ pub const MODULES: &[ModuleSource] = &[
         source: include_str!("pylib/threading_timer.toy"),
         deps: &[],
         extends: Some(ModuleId::Threading),
-        wanted_for: &["Timer"],
+        wanted_for: &[
+            "Timer",
+            "local",
+            "excepthook",
+            "__excepthook__",
+            "ExceptHookArgs",
+        ],
+    },
+    // stdlib2
+    ModuleSource {
+        id: ModuleId::ContextlibPy,
+        source: include_str!("pylib/contextlib.toy"),
+        deps: &[],
+        extends: Some(ModuleId::Contextlib),
+        wanted_for: &["suppress", "nullcontext"],
+    },
+    ModuleSource {
+        id: ModuleId::ItertoolsPy,
+        source: include_str!("pylib/itertools.toy"),
+        deps: &[],
+        extends: Some(ModuleId::Itertools),
+        wanted_for: &["tee", "pairwise"],
+    },
+    ModuleSource {
+        id: ModuleId::FunctoolsPy,
+        source: include_str!("pylib/functools.toy"),
+        deps: &[],
+        extends: Some(ModuleId::Functools),
+        wanted_for: &["lru_cache", "cache"],
     },
     ModuleSource {
         id: ModuleId::ConcurrentFutures,
@@ -62,7 +93,7 @@ pub const MODULES: &[ModuleSource] = &[
         source: include_str!("pylib/collections.toy"),
         deps: &[],
         extends: None,
-        wanted_for: &[],
+        wanted_for: &["Counter", "defaultdict", "OrderedDict", "namedtuple"],
     },
     ModuleSource {
         id: ModuleId::String,
@@ -96,8 +127,11 @@ pub fn package_of(m: ModuleId) -> Option<ModuleId> {
 /// `MODULES` order (so the same program always links the same way).
 pub fn needed(program: &Program) -> Vec<ModuleId> {
     let mut want: Vec<ModuleId> = Vec::new();
+    let names_one = |of: &[&str]| program.names.iter().any(|n| of.contains(&n.as_str()));
     let add = |m: ModuleId, want: &mut Vec<ModuleId>| {
-        if source(m).is_some() && !want.contains(&m) {
+        let Some(s) = source(m) else { return };
+        let named = s.extends.is_some() || s.wanted_for.is_empty() || names_one(s.wanted_for);
+        if named && !want.contains(&m) {
             want.push(m);
         }
     };

@@ -4,7 +4,6 @@
 //! `__iter__` (`list(obj)`, `sum(obj)`, …) run prelude loops that use the operators.
 
 use super::{is_instance, method, unhashable, Then};
-use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::NativeId;
@@ -93,14 +92,20 @@ impl Vm {
                     return Ok(None);
                 }
                 if !kw.is_empty() {
-                    return Err(Throw::new(
-                        ExcKind::NotImplementedError,
-                        format!(
-                            "{}() of an object iterable through __iter__, with keyword \
-                             arguments, is not supported by gilvm",
-                            id.name()
-                        ),
-                    ));
+                    // `sorted(counter, key=…, reverse=…)`: the prelude's
+                    // `call_with_lists_kw`, which passes the keywords on.
+                    let mut map = crate::vm::heap::DictMap::default();
+                    for (k, v) in kw {
+                        let key = self.rt.new_str(*k)?;
+                        let hk = crate::vm::ops::hash_key(&self.rt, key)?;
+                        crate::vm::ops::dict_insert(&mut map, hk, key, *v);
+                    }
+                    let kwd = self.rt.new_dict(map)?;
+                    let a = self.rt.new_tuple(args.to_vec())?;
+                    let m = self.rt.new_tuple(mask)?;
+                    let f =
+                        self.prelude_function(crate::vm::prelude::PreludeFn::ItCallWithListsKw)?;
+                    return Ok(Some(Outcome::Call(f, vec![Value::Native(id), a, m, kwd])));
                 }
                 let f = self.prelude_function(crate::vm::prelude::PreludeFn::CallWithLists)?;
                 let args_v = self.rt.new_tuple(args.to_vec())?;

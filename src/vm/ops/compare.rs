@@ -132,11 +132,17 @@ fn hash_other(rt: &Rt, v: Value, id: ObjId) -> PyResult<HashKey> {
         }
         Obj::FrozenSet(t) => t.frozen_key(),
         Obj::BigInt(b) => HashKey::Big(b.clone()),
-        Obj::List(_) | Obj::Dict(_) | Obj::Set(_) | Obj::DictView { .. } | Obj::Slice { .. } => {
-            return Err(Throw::type_error(format!(
-                "unhashable type: '{}'",
-                type_name(rt, v)
-            )))
+        Obj::List(_)
+        | Obj::Dict(_)
+        | Obj::Set(_)
+        | Obj::DictView { .. }
+        | Obj::Slice { .. }
+        | Obj::Deque(_) => {
+            let name = match rt.heap.get(id) {
+                Obj::Deque(_) => "collections.deque",
+                _ => type_name(rt, v),
+            };
+            return Err(Throw::type_error(format!("unhashable type: '{name}'")));
         }
         Obj::Instance(inst) if rt.user_dunders => {
             if let Some(fields) = crate::vm::dataclass::frozen_fields(rt, v) {
@@ -281,6 +287,21 @@ fn eq_depth(rt: &Rt, a: Value, b: Value, depth: usize) -> PyResult<bool> {
         }
         (Obj::Set(p) | Obj::FrozenSet(p), Obj::Set(q) | Obj::FrozenSet(q)) => {
             Ok(p.len() == q.len() && p.is_subset(q))
+        }
+        (Obj::Deque(p), Obj::Deque(q)) => {
+            if p.items.len() != q.items.len() {
+                return Ok(false);
+            }
+            let (p, q) = (
+                crate::vm::deque::snapshot(rt, x),
+                crate::vm::deque::snapshot(rt, y),
+            );
+            for (&u, &v) in p.iter().zip(q.iter()) {
+                if !same_obj(u, v) && !eq_depth(rt, u, v, depth + 1)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
         }
         (Obj::Alias { .. } | Obj::UnionType(_), _) => {
             Ok(crate::vm::typing_alias::hint_eq(rt, a, b))

@@ -52,7 +52,14 @@ pub fn get_iter(rt: &mut Rt, v: Value) -> PyResult<Value> {
         | Obj::SetIter { .. }
         | Obj::Enumerate { .. }
         | Obj::Zip { .. }
-        | Obj::Generator(_) => return Ok(v),
+        | Obj::Generator(_)
+        | Obj::DequeIter { .. }
+        | Obj::ItCount { .. } => return Ok(v),
+        Obj::Deque(d) => Obj::DequeIter {
+            deque: id,
+            index: 0,
+            state: d.state,
+        },
         _ => return Err(not_iterable(rt, v)),
     };
     rt.alloc(it)
@@ -72,6 +79,8 @@ pub fn is_iterator(rt: &Rt, v: Value) -> bool {
                 | Obj::Enumerate { .. }
                 | Obj::Zip { .. }
                 | Obj::Generator(_)
+                | Obj::DequeIter { .. }
+                | Obj::ItCount { .. }
         ),
         _ => false,
     }
@@ -225,6 +234,19 @@ fn iter_next_depth(rt: &mut Rt, it: Value, depth: usize) -> PyResult<Option<Valu
             }
             rt.new_tuple(items).map(Some)
         }
+        &mut Obj::DequeIter {
+            deque,
+            index,
+            state,
+        } => crate::vm::deque::iter_next(rt, id, deque, index, state),
+        &mut Obj::ItCount { cur, step } => {
+            // BINARY_OP 0 is `+`.
+            let next = crate::vm::ops::binary_op(rt, 0, cur, step)?;
+            if let Obj::ItCount { cur, .. } = rt.heap.get_mut(id) {
+                *cur = next;
+            }
+            Ok(Some(cur))
+        }
         _ => Err(not_iterator(rt, it)),
     }
 }
@@ -339,7 +361,7 @@ pub fn reversed_iter(rt: &mut Rt, v: Value) -> PyResult<Value> {
                 }
             }
         }
-        Obj::Str(_) | Obj::Dict(_) => {
+        Obj::Str(_) | Obj::Dict(_) | Obj::Deque(_) => {
             let items = collect_iterable(rt, v)?;
             let n = items.len();
             let seq = rt.new_tuple(items)?;
@@ -398,6 +420,14 @@ pub fn contains(rt: &mut Rt, container: Value, item: Value) -> PyResult<bool> {
             }))
         }
         &Obj::DictView { dict, part } => dict_view_contains(rt, dict, part, item),
+        Obj::Deque(_) => {
+            for x in crate::vm::deque::snapshot(rt, id) {
+                if x == item && matches!(x, Value::Obj(_)) || eq(rt, x, item)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
         _ => {
             let it = get_iter(rt, container).map_err(|_| {
                 Throw::type_error(format!(

@@ -18,6 +18,7 @@ pub fn getitem(rt: &mut Rt, container: Value, index: Value) -> PyResult<Value> {
         return Err(not_subscriptable(rt, container));
     };
     match (rt.heap.get(id), index) {
+        (Obj::Deque(_), _) => return crate::vm::deque::getitem(rt, id, index),
         (Obj::List(v), Value::Int(i)) => {
             return norm(i, v.len())
                 .map(|i| v[i])
@@ -58,6 +59,9 @@ pub fn setitem(rt: &mut Rt, container: Value, index: Value, value: Value) -> PyR
     let Value::Obj(id) = container else {
         return Err(no_assign(rt, container));
     };
+    if let Obj::Deque(_) = rt.heap.get(id) {
+        return crate::vm::deque::setitem(rt, id, index, value);
+    }
     match rt.heap.get(id) {
         Obj::List(v) => {
             if let Some(i) = as_index(index) {
@@ -105,6 +109,9 @@ pub fn delitem(rt: &mut Rt, container: Value, index: Value) -> PyResult<()> {
     let Value::Obj(id) = container else {
         return Err(no_delete(rt, container, "does not"));
     };
+    if let Obj::Deque(_) = rt.heap.get(id) {
+        return crate::vm::deque::delitem(rt, id, index);
+    }
     match rt.heap.get(id) {
         Obj::List(v) => {
             let len = v.len();
