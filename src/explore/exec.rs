@@ -3,9 +3,10 @@
 //! footprint of every step observed, and what the run produced gathered into an [`Exec`].
 //!
 //! A *step* is the unit an explorer chooses: one thread runs to the next switch point of the
-//! GIL model (`Length::SwitchPoints(1)`), and under the models that may switch anywhere (`any`,
-//! `nogil`) on through every following instruction that touches nothing shared, since a switch
-//! before an invisible instruction is equivalent to a switch after it.
+//! GIL model, and under the models that may switch anywhere (`any`, `nogil`) on through every
+//! following instruction that touches nothing shared, since a switch before an invisible
+//! instruction is equivalent to a switch after it (`Length::Step`, run by the driver in
+//! `vm/explore_step.rs`, which records the step's touches as it goes).
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -14,7 +15,7 @@ use std::rc::Rc;
 use crate::vm::driver::{Ending, Turn};
 use crate::vm::interp::SliceEnd;
 use crate::vm::machine::{RunConfig, Vm};
-use crate::vm::observe::{next_step_touches, Hook, Loc, Observer, SyncOp, Touch};
+use crate::vm::observe::{Loc, SyncOp, Touch};
 use crate::vm::prelude::LocalImage;
 use crate::vm::scheduler::{Length, Pick, Strategy, TurnCtx, TurnDone};
 use crate::vm::thread::Tid;
@@ -85,6 +86,12 @@ impl Fp {
         }
     }
 
+    pub fn clear(&mut self) {
+        self.reads.clear();
+        self.writes.clear();
+        self.syncs.clear();
+    }
+
     pub fn is_empty(&self) -> bool {
         self.reads.is_empty() && self.writes.is_empty() && self.syncs.is_empty()
     }
@@ -133,8 +140,7 @@ pub trait Ctl {
     fn waiter(&mut self, tids: &[Tid]) -> usize;
     /// A step ended: what it touched, how it ended.
     fn step_done(&mut self, tid: Tid, fp: &Fp, end: &SliceEnd);
-    /// Whether the chooser needs the steps' footprints (observing them runs every
-    /// instruction in the driver's step mode).
+    /// Whether the chooser needs the steps' footprints (else they are not gathered).
     fn observes(&self) -> bool {
         true
     }
@@ -155,8 +161,6 @@ pub struct TurnLog {
 
 struct Shared<C> {
     ctl: C,
-    /// Continue this thread without a choice (its next instruction touches nothing shared).
-    extend: Option<Tid>,
     sorted: Vec<Tid>,
     log: TurnLog,
     abandoned: bool,
@@ -170,11 +174,6 @@ impl<C: Ctl> Strategy for Driven<C> {
         if ctx.queue.is_empty() {
             return Pick::Idle;
         }
-        if let Some(t) = s.extend.take() {
-            if ctx.queue.contains(t) {
-                return Pick::Run(t, Length::SwitchPoints(1));
-            }
-        }
         let mut sorted = std::mem::take(&mut s.sorted);
         sorted.clear();
         sorted.extend_from_slice(ctx.queue.as_slice());
@@ -182,7 +181,7 @@ impl<C: Ctl> Strategy for Driven<C> {
         let pick = s.ctl.choose(&sorted, ctx.preempted);
         s.sorted = sorted;
         match pick {
-            Some(t) if ctx.queue.contains(t) => Pick::Run(t, Length::SwitchPoints(1)),
+            Some(t) if ctx.queue.contains(t) => Pick::Run(t, Length::Step),
             other => {
                 s.abandoned = true;
                 Pick::Diverged(other.unwrap_or(0))
@@ -202,53 +201,6 @@ impl<C: Ctl> Strategy for Driven<C> {
     fn turn_done(&mut self, done: TurnDone) {
         let _ = done;
     }
-}
-
-/// The observer of a driven execution: the touches of the current step, the last
-/// instruction's apart (a blocking call that only waits is not an effect).
-#[derive(Default)]
-struct StepFp {
-    fp: Fp,
-    last: Vec<Touch>,
-}
-
-struct StepObserver {
-    cur: Rc<RefCell<StepFp>>,
-    buf: Vec<Touch>,
-}
-
-impl Observer for StepObserver {
-    fn hook(&mut self, vm: &Vm, hook: Hook<'_>) {
-        match hook {
-            Hook::Gil { tid } => {
-                let mut c = self.cur.borrow_mut();
-                let c = &mut *c;
-                c.fp = Fp::default();
-                c.last.clear();
-                // A woken lock waiter completes its `acquire` before its first instruction.
-                if let Some(r) = &vm.threads[tid as usize].retry {
-                    c.fp.add(Touch::Sync(r.lock, SyncOp::Acquire));
-                }
-            }
-            Hook::Before { tid } => {
-                self.buf.clear();
-                next_step_touches(vm, tid, &mut self.buf);
-                let mut c = self.cur.borrow_mut();
-                let c = &mut *c;
-                for t in c.last.drain(..) {
-                    c.fp.add(t);
-                }
-                c.last.extend_from_slice(&self.buf);
-            }
-            _ => {}
-        }
-    }
-
-    fn done(&self) -> bool {
-        false
-    }
-
-    fn finish(&mut self, _vm: &Vm, _ending: &crate::vm::driver::Ending) {}
 }
 
 /// Whether a touch of a call that blocked is only a wait (no effect until it returns): an
@@ -314,27 +266,19 @@ pub fn execute<C: Ctl + 'static>(
     let shared = ctl.map(|c| {
         Rc::new(RefCell::new(Shared {
             ctl: c,
-            extend: None,
             sorted: Vec::new(),
             log: TurnLog::default(),
             abandoned: false,
         }))
     });
-    let cur = Rc::new(RefCell::new(StepFp::default()));
     if let Some(s) = &shared {
         vm.set_strategy(Box::new(Driven(s.clone())));
-        if observes {
-            vm.tracer = Some(Box::new(StepObserver {
-                cur: cur.clone(),
-                buf: Vec::new(),
-            }));
-        }
+        // Steps end before visible instructions, which the record is needed to see.
+        vm.step_touches = Some(Box::default());
     }
-    let merges = vm.gil.model.has_switch_points() || vm.gil.model.may_reacquire();
     let mut died = false;
     let mut carried: Vec<Vec<Touch>> = Vec::new();
     let mut fp = Fp::default();
-    let mut next: Vec<Touch> = Vec::new();
     let ending = loop {
         match vm.turn(&mut err) {
             Turn::Ran(r) => {
@@ -344,19 +288,21 @@ pub fn execute<C: Ctl + 'static>(
                 let Some(s) = &shared else { continue };
                 // The step's footprint: the touches of its instructions, the last one's only
                 // if it did more than wait; a woken thread's wait completes now.
-                {
-                    let mut c = cur.borrow_mut();
-                    let c = &mut *c;
-                    fp.clone_from(&c.fp);
-                    let t = r.tid as usize;
-                    if carried.len() <= t {
-                        carried.resize(t + 1, Vec::new());
-                    }
-                    for w in carried[t].drain(..) {
-                        fp.add(w);
+                fp.clear();
+                let t = r.tid as usize;
+                if carried.len() <= t {
+                    carried.resize(t + 1, Vec::new());
+                }
+                for w in carried[t].drain(..) {
+                    fp.add(w);
+                }
+                if let Some(rec) = vm.step_touches.as_deref().filter(|_| observes) {
+                    let last = rec.last.min(rec.all.len());
+                    for &x in &rec.all[..last] {
+                        fp.add(x);
                     }
                     let blocked = r.end == SliceEnd::Blocked;
-                    for &x in &c.last {
+                    for &x in &rec.all[last..] {
                         if blocked && only_waits(&x) {
                             carried[t].push(x);
                         } else {
@@ -370,7 +316,7 @@ pub fn execute<C: Ctl + 'static>(
                 }
                 if matches!(r.end, SliceEnd::Finished | SliceEnd::Died(_)) {
                     // The end of a thread is what `join` waits for.
-                    if let Some(o) = vm.threads[r.tid as usize].obj {
+                    if let Some(o) = vm.threads[t].obj {
                         fp.add(Touch::Sync(o, SyncOp::Signal));
                     }
                 }
@@ -378,20 +324,12 @@ pub fn execute<C: Ctl + 'static>(
                 sh.log
                     .turns
                     .push((r.tid, r.steps, r.end == SliceEnd::Budget));
-                let line = vm.threads[r.tid as usize]
+                let line = vm.threads[t]
                     .frames
                     .last()
                     .map_or(0, |f| crate::vm::traceback::line_of(&vm.prog, f.code, f.pc));
                 sh.log.lines.push(line);
                 sh.ctl.step_done(r.tid, &fp, &r.end);
-                // Go on without a choice while the thread's next instruction is invisible.
-                if !merges && r.end == SliceEnd::Budget && vm.sched.is_runnable(r.tid) {
-                    next.clear();
-                    next_step_touches(&vm, r.tid, &mut next);
-                    if next.is_empty() {
-                        sh.extend = Some(r.tid);
-                    }
-                }
             }
             Turn::Waited => {}
             Turn::Ended(e) => break e,
@@ -407,7 +345,7 @@ pub fn execute<C: Ctl + 'static>(
     let lost_story = vm.lost_events.first().map(|e| vm.explain_lost(e));
     let (abandoned, log, ctl) = match shared {
         Some(s) => {
-            vm.tracer = None;
+            vm.step_touches = None;
             vm.set_strategy(Box::new(crate::vm::scheduler::Random::new(0)));
             match Rc::try_unwrap(s) {
                 Ok(cell) => {

@@ -157,6 +157,9 @@ pub struct Vm {
     /// An attached tracer (`gilvm trace`): when set, the driver runs in step mode and reports
     /// to it (see `trace/hook.rs`). `None` costs the run nothing.
     pub tracer: Option<Box<dyn crate::vm::observe::Observer>>,
+    /// `gilvm explore`'s record of the current step's touches (`vm/explore_step.rs`), filled
+    /// by the driver in [`crate::vm::scheduler::Length::Step`] turns. `None` outside explore.
+    pub step_touches: Option<Box<crate::vm::explore_step::StepTouches>>,
     /// The tracer once it is done (closed output, `--limit`), kept to finish its output.
     pub finished_tracer: Option<Box<dyn crate::vm::observe::Observer>>,
     /// The data-race detector (`--races`, `vm/races.rs`). `None` runs the interpreter's copy
@@ -278,6 +281,7 @@ impl Vm {
             items: Default::default(),
             prelude,
             tracer: None,
+            step_touches: None,
             finished_tracer: None,
             races: None,
             crashes: Vec::new(),

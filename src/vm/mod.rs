@@ -24,6 +24,7 @@ pub mod descriptors;
 pub mod driver;
 pub mod dunder;
 pub mod exceptions;
+pub mod explore_step;
 pub mod format;
 pub mod generator;
 pub mod gil;
