@@ -12,6 +12,8 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 use crate::vm::driver::{Ending, Turn};
 use crate::vm::interp::SliceEnd;
 use crate::vm::machine::{RunConfig, Vm};
@@ -57,24 +59,64 @@ impl Write for SharedOut {
 }
 
 /// What one step touched: the shared locations it read and wrote, and the sync objects it used.
+///
+/// Each list has a 64-bit summary beside it (a bit per location's base: the global, the cell,
+/// the object an item or attribute belongs to; see [`base_bit`]), so that the dependence test
+/// the race analysis runs on every pair of steps rejects most independent pairs with three
+/// ANDs. Two touches that may overlap always share a bit, so the summary never hides a
+/// dependence. Small lists are kept inline.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fp {
-    pub reads: Vec<Loc>,
-    pub writes: Vec<Loc>,
-    pub syncs: Vec<(ObjId, SyncOp)>,
+    pub reads: SmallVec<[Loc; 2]>,
+    pub writes: SmallVec<[Loc; 2]>,
+    pub syncs: SmallVec<[(ObjId, SyncOp); 1]>,
+    /// The step depends on the virtual clock (`vm::explore_step::StepTouches::clock`): it is
+    /// dependent with every step of another thread.
+    pub clock: bool,
+    rmask: u64,
+    wmask: u64,
+    smask: u64,
+}
+
+/// The summary bit of a location: of its base (a global's name, a cell, the object an item
+/// or attribute belongs to), so that overlapping locations share it.
+#[inline]
+fn base_bit(l: Loc) -> u64 {
+    let (kind, id) = match l {
+        Loc::Global(g) => (1u64, g as u64),
+        Loc::Cell(o) => (2, o.0 as u64),
+        Loc::Item(o, _) | Loc::Obj(o) => (3, o.0 as u64),
+    };
+    1u64 << ((id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ kind.wrapping_mul(0xC2B2_AE3D_27D4_EB4F))
+        >> 58)
+}
+
+#[inline]
+fn obj_bit(o: ObjId) -> u64 {
+    1u64 << ((o.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 impl Fp {
     pub fn add(&mut self, t: Touch) {
         match t {
-            Touch::Read(l) if !self.reads.contains(&l) => self.reads.push(l),
-            Touch::Write(l) if !self.writes.contains(&l) => self.writes.push(l),
-            Touch::Sync(o, op) if !self.syncs.contains(&(o, op)) => self.syncs.push((o, op)),
+            Touch::Read(l) if !self.reads.contains(&l) => {
+                self.rmask |= base_bit(l);
+                self.reads.push(l)
+            }
+            Touch::Write(l) if !self.writes.contains(&l) => {
+                self.wmask |= base_bit(l);
+                self.writes.push(l)
+            }
+            Touch::Sync(o, op) if !self.syncs.contains(&(o, op)) => {
+                self.smask |= obj_bit(o);
+                self.syncs.push((o, op))
+            }
             _ => {}
         }
     }
 
     pub fn merge(&mut self, other: &Fp) {
+        self.clock |= other.clock;
         for &l in &other.reads {
             self.add(Touch::Read(l));
         }
@@ -90,16 +132,20 @@ impl Fp {
         self.reads.clear();
         self.writes.clear();
         self.syncs.clear();
+        self.clock = false;
+        self.rmask = 0;
+        self.wmask = 0;
+        self.smask = 0;
     }
 
     pub fn is_empty(&self) -> bool {
-        self.reads.is_empty() && self.writes.is_empty() && self.syncs.is_empty()
+        self.reads.is_empty() && self.writes.is_empty() && self.syncs.is_empty() && !self.clock
     }
 
     /// Whether the order of two steps can matter: the same location with one write, or the
     /// same sync object (two queries aside).
     pub fn depends_on(&self, other: &Fp) -> bool {
-        self.conflicts(other, false)
+        self.may_conflict(other) && self.conflicts(other, false)
     }
 
     /// Whether two steps are in a race when they are not ordered otherwise: dependent, except
@@ -107,10 +153,24 @@ impl Fp {
     /// that order is the lock's own, and the acquire that follows a release races with the
     /// acquire before it (as in Nidhugg's source-DPOR).
     pub fn races_with(&self, other: &Fp) -> bool {
-        self.conflicts(other, true)
+        self.may_conflict(other) && self.conflicts(other, true)
+    }
+
+    /// The summaries' verdict: `false` when no touch of one can overlap a touch of the other.
+    #[inline]
+    fn may_conflict(&self, other: &Fp) -> bool {
+        self.clock
+            || other.clock
+            || (self.wmask & (other.wmask | other.rmask))
+                | (other.wmask & self.rmask)
+                | (self.smask & other.smask)
+                != 0
     }
 
     fn conflicts(&self, other: &Fp, race: bool) -> bool {
+        if self.clock || other.clock {
+            return true;
+        }
         let hits = |ws: &[Loc], xs: &[Loc]| ws.iter().any(|w| xs.iter().any(|x| w.overlaps(*x)));
         hits(&self.writes, &other.writes)
             || hits(&self.writes, &other.reads)
@@ -140,6 +200,11 @@ pub trait Ctl {
     fn waiter(&mut self, tids: &[Tid]) -> usize;
     /// A step ended: what it touched, how it ended.
     fn step_done(&mut self, tid: Tid, fp: &Fp, end: &SliceEnd);
+    /// Whether the execution's lost-update story is wanted ([`Exec::lost_story`]: formatting
+    /// it for every execution would cost more than running a small one).
+    fn wants_story(&self) -> bool {
+        false
+    }
     /// Whether the chooser needs the steps' footprints (else they are not gathered).
     fn observes(&self) -> bool {
         true
@@ -229,7 +294,7 @@ pub struct Exec {
     pub abandoned: bool,
     pub log: TurnLog,
     pub thread_names: Vec<String>,
-    /// The first lost update, explained.
+    /// The first lost update, explained (when the chooser [wants it](Ctl::wants_story)).
     pub lost_story: Option<String>,
 }
 
@@ -263,6 +328,7 @@ pub fn execute<C: Ctl + 'static>(
         }
     };
     let observes = ctl.as_ref().is_some_and(|c| c.observes());
+    let story = ctl.as_ref().is_some_and(|c| c.wants_story());
     let shared = ctl.map(|c| {
         Rc::new(RefCell::new(Shared {
             ctl: c,
@@ -297,6 +363,7 @@ pub fn execute<C: Ctl + 'static>(
                     fp.add(w);
                 }
                 if let Some(rec) = vm.step_touches.as_deref().filter(|_| observes) {
+                    fp.clock = rec.clock;
                     let last = rec.last.min(rec.all.len());
                     for &x in &rec.all[..last] {
                         fp.add(x);
@@ -342,7 +409,11 @@ pub fn execute<C: Ctl + 'static>(
         lost += t.erased.max(0) as u64;
         lost_stores += t.events;
     }
-    let lost_story = vm.lost_events.first().map(|e| vm.explain_lost(e));
+    let lost_story = if story {
+        vm.lost_events.first().map(|e| vm.explain_lost(e))
+    } else {
+        None
+    };
     let (abandoned, log, ctl) = match shared {
         Some(s) => {
             vm.step_touches = None;

@@ -27,8 +27,14 @@ pub struct StepTouches {
     pub all: Vec<Touch>,
     /// Where the last instruction's touches start in `all`.
     pub last: usize,
-    /// Instructions the step has run.
-    pub ran: u64,
+    /// The step depends on the virtual clock: it blocked with a deadline (`time.sleep`, a
+    /// timeout, `threading.Timer`'s wait), whose value depends on every instruction run before
+    /// it, or it is the first step of a thread its deadline woke, which could run only once
+    /// enough instructions had. Either can be moved by any other thread's step (module note of
+    /// `explore/dfs.rs`).
+    pub clock: bool,
+    /// Threads woken by their deadline since their last step.
+    pub clock_woken: Vec<Tid>,
 }
 
 impl Vm {
@@ -39,7 +45,11 @@ impl Vm {
         if let Some(rec) = self.step_touches.as_deref_mut() {
             rec.all.clear();
             rec.last = 0;
-            rec.ran = 0;
+            rec.clock = false;
+            if let Some(i) = rec.clock_woken.iter().position(|&t| t == tid) {
+                rec.clock_woken.swap_remove(i);
+                rec.clock = true;
+            }
             if let Some(lock) = retry {
                 rec.all.push(Touch::Sync(lock, SyncOp::Acquire));
                 rec.last = rec.all.len();
@@ -54,42 +64,40 @@ impl Vm {
         // instructions. (py39 and py311 switch only at their switch points; py27 may hand the
         // GIL straight back: one switch point a step.)
         let extends = !(model.has_switch_points() || model.may_reacquire());
-        let Some(mut rec) = self.step_touches.take() else {
-            return SliceEnd::Budget;
-        };
-        let end = loop {
+        let mut ran = 0u64;
+        loop {
             if self.steps >= self.config.max_steps {
-                break SliceEnd::Budget;
+                return SliceEnd::Budget;
             }
+            let Some(mut rec) = self.step_touches.take() else {
+                return SliceEnd::Budget;
+            };
             let mark = rec.all.len();
             next_step_touches(self, tid, &mut rec.all);
-            if extends && rec.ran > 0 && rec.all.len() > mark {
+            if extends && ran > 0 && rec.all.len() > mark {
                 // The next instruction is visible: the step ends before it.
                 rec.all.truncate(mark);
-                break SliceEnd::Budget;
+                self.step_touches = Some(rec);
+                return SliceEnd::Budget;
             }
             rec.last = mark;
-            let before = self.position(tid);
             self.step_touches = Some(rec);
+            let before = if extends { None } else { self.position(tid) };
             let (end, n) = self.slice(tid, 1);
-            rec = match self.step_touches.take() {
-                Some(r) => r,
-                None => return end,
-            };
-            rec.ran += n;
+            ran += n;
             match end {
                 SliceEnd::Gc => self.collect_garbage(),
                 SliceEnd::Budget | SliceEnd::Tick => {}
-                other => break other,
+                other => return other,
             }
             self.fire_timers();
-            let Some((op, pc, depth)) = before else {
-                break SliceEnd::Budget;
-            };
             if !self.sched.is_runnable(tid) {
-                break SliceEnd::Budget;
+                return SliceEnd::Budget;
             }
             if !extends {
+                let Some((op, pc, depth)) = before else {
+                    return SliceEnd::Budget;
+                };
                 let after = self.position(tid);
                 let step = gil::Step {
                     op,
@@ -100,7 +108,7 @@ impl Vm {
                     next_op: after.map(|a| a.0),
                 };
                 if gil::is_switch_point(model, &step) {
-                    break SliceEnd::Budget;
+                    return SliceEnd::Budget;
                 }
                 continue;
             }
@@ -108,18 +116,30 @@ impl Vm {
             // would between two turns (a released lock wakes a waiter; the run ends when the
             // main thread and every non-daemon thread have).
             if !self.released_locks.is_empty() {
-                self.step_touches = Some(rec);
                 self.wake_released_locks();
-                rec = match self.step_touches.take() {
-                    Some(r) => r,
-                    None => return SliceEnd::Budget,
-                };
             }
             if self.main_done() && self.non_daemon_done() {
-                break SliceEnd::Budget;
+                return SliceEnd::Budget;
             }
-        };
-        self.step_touches = Some(rec);
-        end
+        }
+    }
+
+    /// The current step blocked with a deadline (a timeout, a sleep): it read the virtual
+    /// clock (see [`StepTouches::clock`]).
+    #[inline]
+    pub(crate) fn note_timed_block(&mut self) {
+        if let Some(rec) = self.step_touches.as_deref_mut() {
+            rec.clock = true;
+        }
+    }
+
+    /// `tid`'s deadline woke it: its next step follows from the clock.
+    #[inline]
+    pub(crate) fn note_timer_wake(&mut self, tid: Tid) {
+        if let Some(rec) = self.step_touches.as_deref_mut() {
+            if !rec.clock_woken.contains(&tid) {
+                rec.clock_woken.push(tid);
+            }
+        }
     }
 }

@@ -207,7 +207,13 @@ impl Vm {
         let prog = image.program.clone();
         let prelude = image.prelude;
         let random = crate::vm::pyrandom::PyRandom::from_run_seed(config.seed);
-        let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
+        let mut rt = Rt::with_names(
+            prog.clone(),
+            &image.names,
+            config.heap_limit,
+            stdout,
+            random,
+        );
         rt.prelude_start = prelude.start;
         rt.module_starts = image.modules.iter().map(|m| (m.body, m.id)).collect();
         rt.work_left = config.max_steps;
@@ -250,7 +256,7 @@ impl Vm {
         sched.make_runnable(0);
         // The program runs as a script: `if __name__ == "__main__":` holds.
         let mut globals = vec![Global::default(); names.len()];
-        if let Some(i) = names.iter().position(|n| n == "__name__") {
+        if let Some(i) = image.names.dunder_name {
             globals[i].value = rt.new_str("__main__")?;
         }
         let races = config.races;
