@@ -56,22 +56,27 @@
 //! scheduling points too, explored exhaustively (no reduction); below an alternative waiter
 //! choice the sleep sets start empty.
 
+use smallvec::{smallvec, SmallVec};
+
 use crate::explore::exec::{Ctl, Fp};
 use crate::vm::interp::SliceEnd;
 use crate::vm::thread::Tid;
+
+/// A few threads, inline (no allocation for up to four).
+pub type Tids = SmallVec<[Tid; 4]>;
 
 /// One scheduling point of the current execution.
 #[derive(Clone, Debug, Default)]
 pub struct Node {
     /// Runnable threads (sorted).
-    pub enabled: Vec<Tid>,
+    pub enabled: Tids,
     /// The thread that could go on here (its step ended at a switch point), if any.
     pub prev: Option<Tid>,
     /// Preemptions before this node.
     pub pre: u32,
     pub chosen: Tid,
     /// Threads to explore here (the chosen one included).
-    pub backtrack: Vec<Tid>,
+    pub backtrack: Tids,
     /// Threads explored here before the chosen one, with their steps' footprints.
     pub explored: Vec<(Tid, Fp)>,
     pub sleep: Vec<(Tid, Fp)>,
@@ -81,7 +86,19 @@ pub struct Node {
     pub wakes: Vec<(usize, usize)>,
     /// The waiter choices are an alternative: the sleep sets below start empty.
     pub wake_alt: bool,
-    /// Vector clock of the step (filled by the race analysis).
+}
+
+/// The race analysis's buffers, kept from execution to execution.
+#[derive(Default)]
+struct Scratch {
+    /// The steps' vector clocks, `Dfs::tn` entries each.
+    vcs: Vec<u32>,
+    /// Each thread's latest clock, `tn` entries each.
+    last: Vec<u32>,
+    enabler: Vec<Option<usize>>,
+    races: Vec<(usize, usize)>,
+    candidates: Vec<usize>,
+    pre: Vec<u32>,
     vc: Vec<u32>,
 }
 
@@ -106,6 +123,8 @@ pub struct Dfs {
     pub max_nodes: usize,
     /// An alternative was left out because of the bound.
     pub bound_hit: bool,
+    /// Executions explain their first lost update ([`crate::explore::exec::Exec::lost_story`]; the shrinker's).
+    pub story: bool,
     /// Some execution went past `max_nodes`.
     pub too_deep: bool,
     /// An execution did not follow its replayed prefix (a nondeterminism: never expected).
@@ -115,6 +134,9 @@ pub struct Dfs {
     wake_cursor: usize,
     cur: usize,
     free_running: bool,
+    scratch: Scratch,
+    /// Threads in the vector clocks of the last analysis.
+    tn: usize,
 }
 
 impl Dfs {
@@ -126,6 +148,7 @@ impl Dfs {
             floor: None,
             max_nodes,
             bound_hit: false,
+            story: false,
             too_deep: false,
             diverged: false,
             cursor: 0,
@@ -133,6 +156,8 @@ impl Dfs {
             wake_cursor: 0,
             cur: 0,
             free_running: false,
+            scratch: Scratch::default(),
+            tn: 0,
         }
     }
 
@@ -168,6 +193,10 @@ impl Dfs {
     }
 
     /// Analyses the races of the finished execution and adds the backtrack points they need.
+    ///
+    /// The vector clocks live in one flat buffer (`threads` entries a step), reused from
+    /// execution to execution with the other scratch lists: the analysis allocates nothing
+    /// once they have grown.
     pub fn analyse(&mut self) {
         if !self.por {
             return;
@@ -179,87 +208,105 @@ impl Dfs {
             .flat_map(|x| x.enabled.iter().copied().chain([x.chosen]))
             .max()
             .map_or(0, |t| t as usize + 1);
-        let mut last: Vec<Vec<u32>> = vec![vec![0; threads]; threads];
-        let mut enabler: Vec<Option<usize>> = vec![None; threads];
+        let tn = threads;
+        let mut sc = std::mem::take(&mut self.scratch);
+        sc.vcs.clear();
+        sc.vcs.resize(n * tn, 0);
+        sc.last.clear();
+        sc.last.resize(tn * tn, 0);
+        sc.enabler.clear();
+        sc.enabler.resize(tn, None);
+        sc.races.clear();
+        sc.pre.clear();
+        sc.pre.resize(tn, 0);
+        sc.vc.clear();
+        sc.vc.resize(tn, 0);
         let join = |a: &mut [u32], b: &[u32]| {
             for (x, y) in a.iter_mut().zip(b) {
                 *x = (*x).max(*y);
             }
         };
-        let hb = |nodes: &[Node], i: usize, c: &[u32]| {
-            let t = nodes[i].chosen as usize;
-            nodes[i].vc[t] <= c[t]
-        };
-        let mut races: Vec<(usize, usize)> = Vec::new();
         for j in 0..n {
             if j > 0 {
-                for &t in &self.nodes[j].enabled {
-                    if !self.nodes[j - 1].enabled.contains(&t)
-                        || (self.nodes[j - 1].chosen == t && enabler[t as usize].is_none())
-                    {
-                        // Made runnable by step j−1 (a start, a release, a notify), or
-                        // carried on from it.
-                        if self.nodes[j - 1].chosen != t {
-                            enabler[t as usize] = Some(j - 1);
-                        }
+                let (prev, cur) = (&self.nodes[j - 1], &self.nodes[j]);
+                for &t in &cur.enabled {
+                    if !prev.enabled.contains(&t) && prev.chosen != t {
+                        // Made runnable by step j−1 (a start, a release, a notify).
+                        sc.enabler[t as usize] = Some(j - 1);
                     }
                 }
             }
             let p = self.nodes[j].chosen as usize;
-            let mut pre = last[p].clone();
-            if let Some(e) = enabler[p].take() {
-                join(&mut pre, &self.nodes[e].vc);
+            sc.pre.copy_from_slice(&sc.last[p * tn..(p + 1) * tn]);
+            if let Some(e) = sc.enabler[p].take() {
+                join(&mut sc.pre, &sc.vcs[e * tn..(e + 1) * tn]);
             }
-            let mut vc = pre.clone();
-            let mut candidates: Vec<usize> = Vec::new();
+            sc.vc.copy_from_slice(&sc.pre);
+            sc.candidates.clear();
+            let fpj = &self.nodes[j].fp;
             // A step that happens before this thread's previous one is neither a race nor news.
             for i in (0..j).rev() {
                 let ti = self.nodes[i].chosen as usize;
-                if ti == p || hb(&self.nodes, i, &pre) {
+                let vci = &sc.vcs[i * tn..(i + 1) * tn];
+                if ti == p || vci[ti] <= sc.pre[ti] {
                     continue;
                 }
-                if !self.nodes[i].fp.depends_on(&self.nodes[j].fp) {
+                let fpi = &self.nodes[i].fp;
+                if !fpi.depends_on(fpj) {
                     continue;
                 }
                 // Only a thread's latest racing step can be a race: its earlier ones come
                 // before it.
-                if self.nodes[i].fp.races_with(&self.nodes[j].fp)
-                    && !candidates
+                if fpi.races_with(fpj)
+                    && !sc
+                        .candidates
                         .iter()
                         .any(|&k| self.nodes[k].chosen as usize == ti)
                 {
-                    candidates.push(i);
+                    sc.candidates.push(i);
                 }
-                if self.nodes[i].vc[ti] > vc[ti] {
-                    join(&mut vc, &self.nodes[i].vc);
+                if vci[ti] > sc.vc[ti] {
+                    join(&mut sc.vc, vci);
                 }
             }
-            vc[p] = j as u32 + 1;
-            self.nodes[j].vc = vc.clone();
-            last[p] = vc;
-            for &i in &candidates {
+            sc.vc[p] = j as u32 + 1;
+            sc.vcs[j * tn..(j + 1) * tn].copy_from_slice(&sc.vc);
+            sc.last[p * tn..(p + 1) * tn].copy_from_slice(&sc.vc);
+            for &i in &sc.candidates {
                 let ti = self.nodes[i].chosen as usize;
-                let covered = candidates
+                let vi = sc.vcs[i * tn + ti];
+                let covered = sc
+                    .candidates
                     .iter()
-                    .any(|&k| k != i && self.nodes[i].vc[ti] <= self.nodes[k].vc[ti]);
+                    .any(|&k| k != i && vi <= sc.vcs[k * tn + ti]);
                 if !covered {
-                    races.push((i, j));
+                    sc.races.push((i, j));
                 }
             }
         }
-        for (i, j) in races {
+        self.tn = tn;
+        let races = std::mem::take(&mut sc.races);
+        self.scratch = sc;
+        for &(i, j) in &races {
             if self.floor.is_some_and(|f| i <= f) {
                 continue;
             }
             self.add_backtrack(i, j);
         }
+        self.scratch.races = races;
+    }
+
+    /// Entry `t` of step `k`'s vector clock (after [`Dfs::analyse`]).
+    #[inline]
+    fn vc(&self, k: usize, t: usize) -> u32 {
+        self.scratch.vcs[k * self.tn + t]
     }
 
     /// The race of step `i` before step `j`: schedule at node `i` an initial of the steps
     /// after `i` that do not happen after it, followed by `j`.
     fn add_backtrack(&mut self, i: usize, j: usize) {
         let ti = self.nodes[i].chosen as usize;
-        let after_i = |k: usize| self.nodes[i].vc[ti] <= self.nodes[k].vc[ti];
+        let after_i = |k: usize| self.vc(i, ti) <= self.vc(k, ti);
         let v: Vec<usize> = (i + 1..j)
             .filter(|&k| !after_i(k))
             .chain(std::iter::once(j))
@@ -275,7 +322,7 @@ impl Dfs {
             seen.push(te);
             let has_pred = v[..x].iter().any(|&m| {
                 let tm = self.nodes[m].chosen as usize;
-                self.nodes[m].vc[tm] <= self.nodes[e].vc[tm]
+                self.vc(m, tm) <= self.vc(e, tm)
             });
             if !has_pred {
                 initials.push(te);
@@ -387,6 +434,10 @@ impl Dfs {
 }
 
 impl Ctl for Dfs {
+    fn wants_story(&self) -> bool {
+        self.story
+    }
+
     fn choose(&mut self, runnable: &[Tid], prev: Option<Tid>) -> Option<Tid> {
         if self.free_running {
             return prev.or_else(|| runnable.first().copied());
@@ -397,7 +448,7 @@ impl Ctl for Dfs {
             self.cur = k;
             self.wake_cursor = 0;
             let node = &mut self.nodes[k];
-            if node.enabled != runnable {
+            if node.enabled.as_slice() != runnable {
                 self.diverged = true;
                 return None;
             }
@@ -423,23 +474,24 @@ impl Ctl for Dfs {
             None => (0, Vec::new()),
         };
         let mut node = Node {
-            enabled: runnable.to_vec(),
+            enabled: SmallVec::from_slice(runnable),
             prev,
             pre,
             sleep,
             ..Node::default()
         };
-        let awake: Vec<Tid> = runnable
-            .iter()
-            .copied()
-            .filter(|t| !node.sleep.iter().any(|s| s.0 == *t))
-            .collect();
-        let within: Vec<Tid> = awake
-            .iter()
-            .copied()
-            .filter(|&q| self.within_bound(&node, q))
-            .collect();
-        if within.len() < awake.len() {
+        let awake = |q: Tid| !node.sleep.iter().any(|s| s.0 == q);
+        let mut within: Tids = SmallVec::new();
+        let mut awake_count = 0;
+        for &q in runnable {
+            if awake(q) {
+                awake_count += 1;
+                if self.within_bound(&node, q) {
+                    within.push(q);
+                }
+            }
+        }
+        if within.len() < awake_count {
             self.bound_hit = true;
         }
         let chosen = match prev {
@@ -448,9 +500,9 @@ impl Ctl for Dfs {
         };
         node.chosen = chosen;
         node.backtrack = if self.por {
-            vec![chosen]
+            smallvec![chosen]
         } else {
-            let mut all = vec![chosen];
+            let mut all: Tids = smallvec![chosen];
             all.extend(within.iter().copied().filter(|&q| q != chosen));
             all
         };

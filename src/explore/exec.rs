@@ -3,18 +3,21 @@
 //! footprint of every step observed, and what the run produced gathered into an [`Exec`].
 //!
 //! A *step* is the unit an explorer chooses: one thread runs to the next switch point of the
-//! GIL model (`Length::SwitchPoints(1)`), and under the models that may switch anywhere (`any`,
-//! `nogil`) on through every following instruction that touches nothing shared, since a switch
-//! before an invisible instruction is equivalent to a switch after it.
+//! GIL model, and under the models that may switch anywhere (`any`, `nogil`) on through every
+//! following instruction that touches nothing shared, since a switch before an invisible
+//! instruction is equivalent to a switch after it (`Length::Step`, run by the driver in
+//! `vm/explore_step.rs`, which records the step's touches as it goes).
 
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 use crate::vm::driver::{Ending, Turn};
 use crate::vm::interp::SliceEnd;
 use crate::vm::machine::{RunConfig, Vm};
-use crate::vm::observe::{next_step_touches, Hook, Loc, Observer, SyncOp, Touch};
+use crate::vm::observe::{Loc, SyncOp, Touch};
 use crate::vm::prelude::LocalImage;
 use crate::vm::scheduler::{Length, Pick, Strategy, TurnCtx, TurnDone};
 use crate::vm::thread::Tid;
@@ -56,24 +59,64 @@ impl Write for SharedOut {
 }
 
 /// What one step touched: the shared locations it read and wrote, and the sync objects it used.
+///
+/// Each list has a 64-bit summary beside it (a bit per location's base: the global, the cell,
+/// the object an item or attribute belongs to; see [`base_bit`]), so that the dependence test
+/// the race analysis runs on every pair of steps rejects most independent pairs with three
+/// ANDs. Two touches that may overlap always share a bit, so the summary never hides a
+/// dependence. Small lists are kept inline.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fp {
-    pub reads: Vec<Loc>,
-    pub writes: Vec<Loc>,
-    pub syncs: Vec<(ObjId, SyncOp)>,
+    pub reads: SmallVec<[Loc; 2]>,
+    pub writes: SmallVec<[Loc; 2]>,
+    pub syncs: SmallVec<[(ObjId, SyncOp); 1]>,
+    /// The step depends on the virtual clock (`vm::explore_step::StepTouches::clock`): it is
+    /// dependent with every step of another thread.
+    pub clock: bool,
+    rmask: u64,
+    wmask: u64,
+    smask: u64,
+}
+
+/// The summary bit of a location: of its base (a global's name, a cell, the object an item
+/// or attribute belongs to), so that overlapping locations share it.
+#[inline]
+fn base_bit(l: Loc) -> u64 {
+    let (kind, id) = match l {
+        Loc::Global(g) => (1u64, g as u64),
+        Loc::Cell(o) => (2, o.0 as u64),
+        Loc::Item(o, _) | Loc::Obj(o) => (3, o.0 as u64),
+    };
+    1u64 << ((id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ kind.wrapping_mul(0xC2B2_AE3D_27D4_EB4F))
+        >> 58)
+}
+
+#[inline]
+fn obj_bit(o: ObjId) -> u64 {
+    1u64 << ((o.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 impl Fp {
     pub fn add(&mut self, t: Touch) {
         match t {
-            Touch::Read(l) if !self.reads.contains(&l) => self.reads.push(l),
-            Touch::Write(l) if !self.writes.contains(&l) => self.writes.push(l),
-            Touch::Sync(o, op) if !self.syncs.contains(&(o, op)) => self.syncs.push((o, op)),
+            Touch::Read(l) if !self.reads.contains(&l) => {
+                self.rmask |= base_bit(l);
+                self.reads.push(l)
+            }
+            Touch::Write(l) if !self.writes.contains(&l) => {
+                self.wmask |= base_bit(l);
+                self.writes.push(l)
+            }
+            Touch::Sync(o, op) if !self.syncs.contains(&(o, op)) => {
+                self.smask |= obj_bit(o);
+                self.syncs.push((o, op))
+            }
             _ => {}
         }
     }
 
     pub fn merge(&mut self, other: &Fp) {
+        self.clock |= other.clock;
         for &l in &other.reads {
             self.add(Touch::Read(l));
         }
@@ -85,14 +128,24 @@ impl Fp {
         }
     }
 
+    pub fn clear(&mut self) {
+        self.reads.clear();
+        self.writes.clear();
+        self.syncs.clear();
+        self.clock = false;
+        self.rmask = 0;
+        self.wmask = 0;
+        self.smask = 0;
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.reads.is_empty() && self.writes.is_empty() && self.syncs.is_empty()
+        self.reads.is_empty() && self.writes.is_empty() && self.syncs.is_empty() && !self.clock
     }
 
     /// Whether the order of two steps can matter: the same location with one write, or the
     /// same sync object (two queries aside).
     pub fn depends_on(&self, other: &Fp) -> bool {
-        self.conflicts(other, false)
+        self.may_conflict(other) && self.conflicts(other, false)
     }
 
     /// Whether two steps are in a race when they are not ordered otherwise: dependent, except
@@ -100,10 +153,24 @@ impl Fp {
     /// that order is the lock's own, and the acquire that follows a release races with the
     /// acquire before it (as in Nidhugg's source-DPOR).
     pub fn races_with(&self, other: &Fp) -> bool {
-        self.conflicts(other, true)
+        self.may_conflict(other) && self.conflicts(other, true)
+    }
+
+    /// The summaries' verdict: `false` when no touch of one can overlap a touch of the other.
+    #[inline]
+    fn may_conflict(&self, other: &Fp) -> bool {
+        self.clock
+            || other.clock
+            || (self.wmask & (other.wmask | other.rmask))
+                | (other.wmask & self.rmask)
+                | (self.smask & other.smask)
+                != 0
     }
 
     fn conflicts(&self, other: &Fp, race: bool) -> bool {
+        if self.clock || other.clock {
+            return true;
+        }
         let hits = |ws: &[Loc], xs: &[Loc]| ws.iter().any(|w| xs.iter().any(|x| w.overlaps(*x)));
         hits(&self.writes, &other.writes)
             || hits(&self.writes, &other.reads)
@@ -133,8 +200,12 @@ pub trait Ctl {
     fn waiter(&mut self, tids: &[Tid]) -> usize;
     /// A step ended: what it touched, how it ended.
     fn step_done(&mut self, tid: Tid, fp: &Fp, end: &SliceEnd);
-    /// Whether the chooser needs the steps' footprints (observing them runs every
-    /// instruction in the driver's step mode).
+    /// Whether the execution's lost-update story is wanted ([`Exec::lost_story`]: formatting
+    /// it for every execution would cost more than running a small one).
+    fn wants_story(&self) -> bool {
+        false
+    }
+    /// Whether the chooser needs the steps' footprints (else they are not gathered).
     fn observes(&self) -> bool {
         true
     }
@@ -155,8 +226,6 @@ pub struct TurnLog {
 
 struct Shared<C> {
     ctl: C,
-    /// Continue this thread without a choice (its next instruction touches nothing shared).
-    extend: Option<Tid>,
     sorted: Vec<Tid>,
     log: TurnLog,
     abandoned: bool,
@@ -170,11 +239,6 @@ impl<C: Ctl> Strategy for Driven<C> {
         if ctx.queue.is_empty() {
             return Pick::Idle;
         }
-        if let Some(t) = s.extend.take() {
-            if ctx.queue.contains(t) {
-                return Pick::Run(t, Length::SwitchPoints(1));
-            }
-        }
         let mut sorted = std::mem::take(&mut s.sorted);
         sorted.clear();
         sorted.extend_from_slice(ctx.queue.as_slice());
@@ -182,7 +246,7 @@ impl<C: Ctl> Strategy for Driven<C> {
         let pick = s.ctl.choose(&sorted, ctx.preempted);
         s.sorted = sorted;
         match pick {
-            Some(t) if ctx.queue.contains(t) => Pick::Run(t, Length::SwitchPoints(1)),
+            Some(t) if ctx.queue.contains(t) => Pick::Run(t, Length::Step),
             other => {
                 s.abandoned = true;
                 Pick::Diverged(other.unwrap_or(0))
@@ -202,53 +266,6 @@ impl<C: Ctl> Strategy for Driven<C> {
     fn turn_done(&mut self, done: TurnDone) {
         let _ = done;
     }
-}
-
-/// The observer of a driven execution: the touches of the current step, the last
-/// instruction's apart (a blocking call that only waits is not an effect).
-#[derive(Default)]
-struct StepFp {
-    fp: Fp,
-    last: Vec<Touch>,
-}
-
-struct StepObserver {
-    cur: Rc<RefCell<StepFp>>,
-    buf: Vec<Touch>,
-}
-
-impl Observer for StepObserver {
-    fn hook(&mut self, vm: &Vm, hook: Hook<'_>) {
-        match hook {
-            Hook::Gil { tid } => {
-                let mut c = self.cur.borrow_mut();
-                let c = &mut *c;
-                c.fp = Fp::default();
-                c.last.clear();
-                // A woken lock waiter completes its `acquire` before its first instruction.
-                if let Some(r) = &vm.threads[tid as usize].retry {
-                    c.fp.add(Touch::Sync(r.lock, SyncOp::Acquire));
-                }
-            }
-            Hook::Before { tid } => {
-                self.buf.clear();
-                next_step_touches(vm, tid, &mut self.buf);
-                let mut c = self.cur.borrow_mut();
-                let c = &mut *c;
-                for t in c.last.drain(..) {
-                    c.fp.add(t);
-                }
-                c.last.extend_from_slice(&self.buf);
-            }
-            _ => {}
-        }
-    }
-
-    fn done(&self) -> bool {
-        false
-    }
-
-    fn finish(&mut self, _vm: &Vm, _ending: &crate::vm::driver::Ending) {}
 }
 
 /// Whether a touch of a call that blocked is only a wait (no effect until it returns): an
@@ -277,7 +294,7 @@ pub struct Exec {
     pub abandoned: bool,
     pub log: TurnLog,
     pub thread_names: Vec<String>,
-    /// The first lost update, explained.
+    /// The first lost update, explained (when the chooser [wants it](Ctl::wants_story)).
     pub lost_story: Option<String>,
     /// The data races found (`--races`), as the run's report shows them.
     pub races: Vec<crate::races::RaceView>,
@@ -314,30 +331,23 @@ pub fn execute<C: Ctl + 'static>(
         }
     };
     let observes = ctl.as_ref().is_some_and(|c| c.observes());
+    let story = ctl.as_ref().is_some_and(|c| c.wants_story());
     let shared = ctl.map(|c| {
         Rc::new(RefCell::new(Shared {
             ctl: c,
-            extend: None,
             sorted: Vec::new(),
             log: TurnLog::default(),
             abandoned: false,
         }))
     });
-    let cur = Rc::new(RefCell::new(StepFp::default()));
     if let Some(s) = &shared {
         vm.set_strategy(Box::new(Driven(s.clone())));
-        if observes {
-            vm.tracer = Some(Box::new(StepObserver {
-                cur: cur.clone(),
-                buf: Vec::new(),
-            }));
-        }
+        // Steps end before visible instructions, which the record is needed to see.
+        vm.step_touches = Some(Box::default());
     }
-    let merges = vm.gil.model.has_switch_points() || vm.gil.model.may_reacquire();
     let mut died = false;
     let mut carried: Vec<Vec<Touch>> = Vec::new();
     let mut fp = Fp::default();
-    let mut next: Vec<Touch> = Vec::new();
     let ending = loop {
         match vm.turn(&mut err) {
             Turn::Ran(r) => {
@@ -347,19 +357,22 @@ pub fn execute<C: Ctl + 'static>(
                 let Some(s) = &shared else { continue };
                 // The step's footprint: the touches of its instructions, the last one's only
                 // if it did more than wait; a woken thread's wait completes now.
-                {
-                    let mut c = cur.borrow_mut();
-                    let c = &mut *c;
-                    fp.clone_from(&c.fp);
-                    let t = r.tid as usize;
-                    if carried.len() <= t {
-                        carried.resize(t + 1, Vec::new());
-                    }
-                    for w in carried[t].drain(..) {
-                        fp.add(w);
+                fp.clear();
+                let t = r.tid as usize;
+                if carried.len() <= t {
+                    carried.resize(t + 1, Vec::new());
+                }
+                for w in carried[t].drain(..) {
+                    fp.add(w);
+                }
+                if let Some(rec) = vm.step_touches.as_deref().filter(|_| observes) {
+                    fp.clock = rec.clock;
+                    let last = rec.last.min(rec.all.len());
+                    for &x in &rec.all[..last] {
+                        fp.add(x);
                     }
                     let blocked = r.end == SliceEnd::Blocked;
-                    for &x in &c.last {
+                    for &x in &rec.all[last..] {
                         if blocked && only_waits(&x) {
                             carried[t].push(x);
                         } else {
@@ -373,7 +386,7 @@ pub fn execute<C: Ctl + 'static>(
                 }
                 if matches!(r.end, SliceEnd::Finished | SliceEnd::Died(_)) {
                     // The end of a thread is what `join` waits for.
-                    if let Some(o) = vm.threads[r.tid as usize].obj {
+                    if let Some(o) = vm.threads[t].obj {
                         fp.add(Touch::Sync(o, SyncOp::Signal));
                     }
                 }
@@ -381,20 +394,12 @@ pub fn execute<C: Ctl + 'static>(
                 sh.log
                     .turns
                     .push((r.tid, r.steps, r.end == SliceEnd::Budget));
-                let line = vm.threads[r.tid as usize]
+                let line = vm.threads[t]
                     .frames
                     .last()
                     .map_or(0, |f| crate::vm::traceback::line_of(&vm.prog, f.code, f.pc));
                 sh.log.lines.push(line);
                 sh.ctl.step_done(r.tid, &fp, &r.end);
-                // Go on without a choice while the thread's next instruction is invisible.
-                if !merges && r.end == SliceEnd::Budget && vm.sched.is_runnable(r.tid) {
-                    next.clear();
-                    next_step_touches(&vm, r.tid, &mut next);
-                    if next.is_empty() {
-                        sh.extend = Some(r.tid);
-                    }
-                }
             }
             Turn::Waited => {}
             Turn::Ended(e) => break e,
@@ -407,10 +412,14 @@ pub fn execute<C: Ctl + 'static>(
         lost += t.erased.max(0) as u64;
         lost_stores += t.events;
     }
-    let lost_story = vm.lost_events.first().map(|e| vm.explain_lost(e));
+    let lost_story = if story {
+        vm.lost_events.first().map(|e| vm.explain_lost(e))
+    } else {
+        None
+    };
     let (abandoned, log, ctl) = match shared {
         Some(s) => {
-            vm.tracer = None;
+            vm.step_touches = None;
             vm.set_strategy(Box::new(crate::vm::scheduler::Random::new(0)));
             match Rc::try_unwrap(s) {
                 Ok(cell) => {

@@ -522,7 +522,7 @@ fn run_dfs(image: &Image, cfg: &ExploreConfig, tick: &(dyn Fn() + Sync)) -> Resu
                 .map(|(x, &a)| {
                     let mut p = prefix.clone();
                     p[b].chosen = a;
-                    p[b].backtrack = vec![a];
+                    p[b].backtrack = smallvec::smallvec![a];
                     p[b].wakes.clear();
                     p[b].sleep = alts[..x]
                         .iter()

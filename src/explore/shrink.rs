@@ -30,6 +30,7 @@ pub fn shrink(
     let spent = |runs: u64, steps: u64| runs >= SHRINK_BUDGET || steps >= SHRINK_STEP_BUDGET;
     for b in 0..=SHRINK_MAX_PREEMPTIONS {
         let mut d = Dfs::new(Some(b), false, MAX_NODES);
+        d.story = true;
         let mut best: Option<(u32, u64, Exec)> = None;
         loop {
             d.begin();

@@ -170,6 +170,9 @@ impl Vm {
         if self.tracer.is_some() {
             self.trace(Hook::Gil { tid });
         }
+        if self.step_touches.is_some() {
+            self.begin_step(tid);
+        }
         let before = self.steps;
         // A thread woken by a lock's release takes the lock first, or waits again.
         let end = if self.threads[tid as usize].retry.is_some() && !self.retry_lock(tid) {
@@ -234,6 +237,7 @@ impl Vm {
             Length::Steps(n) => self.run_quantum(tid, n),
             Length::UntilBlocked => self.run_quantum(tid, u64::MAX),
             Length::Until(e) => self.run_until(tid, e),
+            Length::Step => self.explore_step(tid),
             Length::SwitchPoints(k) => {
                 for _ in 0..k.max(1) {
                     let end = self.step_to_switch_point(tid);
@@ -352,7 +356,7 @@ impl Vm {
     }
 
     /// The next instruction of a thread: (opcode, index, frame depth).
-    fn position(&self, tid: Tid) -> Option<(crate::bytecode::Opcode, u32, usize)> {
+    pub(crate) fn position(&self, tid: Tid) -> Option<(crate::bytecode::Opcode, u32, usize)> {
         let t = &self.threads[tid as usize];
         let f = t.frames.last()?;
         let op = self.prog.codes[f.code as usize]
@@ -382,7 +386,7 @@ impl Vm {
     /// is tracing's step mode: one-instruction slices with the tracer told before and after
     /// each. The interpreter treats a budget end as a pause, so both make the same decisions
     /// (see `trace/hook.rs`).
-    fn slice(&mut self, tid: Tid, mut budget: u64) -> (SliceEnd, u64) {
+    pub(crate) fn slice(&mut self, tid: Tid, mut budget: u64) -> (SliceEnd, u64) {
         // `slice_cap`: an instruction armed a timer that falls due within the slice (see
         // `Vm::slice_cap`); `run_slice` stops there itself, the step mode here.
         self.slice_cap = None;
@@ -431,7 +435,7 @@ impl Vm {
     /// Fires the timers that fell due. Called two or three times per thread switch, so the
     /// nothing-due case is an inlined comparison (≈100 x86 instructions per switch as a call).
     #[inline]
-    fn fire_timers(&mut self) {
+    pub(crate) fn fire_timers(&mut self) {
         if self
             .sched
             .next_deadline()
@@ -459,11 +463,11 @@ impl Vm {
         )
     }
 
-    fn main_done(&self) -> bool {
+    pub(crate) fn main_done(&self) -> bool {
         !self.threads[0].is_alive()
     }
 
-    fn non_daemon_done(&self) -> bool {
+    pub(crate) fn non_daemon_done(&self) -> bool {
         self.threads.iter().all(|t| t.daemon || !t.is_alive())
     }
 

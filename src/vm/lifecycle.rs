@@ -26,6 +26,9 @@ impl Vm {
         self.sched.make_unrunnable(tid);
         if let Some(d) = deadline {
             self.sched.add_timer(d, tid);
+            if self.step_touches.is_some() {
+                self.note_timed_block();
+            }
         }
     }
 
@@ -74,6 +77,9 @@ impl Vm {
         }
         if d != Some(deadline) {
             return;
+        }
+        if self.step_touches.is_some() {
+            self.note_timer_wake(tid);
         }
         match wait {
             Wait::Acquire(obj) | Wait::Wait(obj) => match self.rt.heap.get(obj) {

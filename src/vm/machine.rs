@@ -157,6 +157,9 @@ pub struct Vm {
     /// An attached tracer (`gilvm trace`): when set, the driver runs in step mode and reports
     /// to it (see `trace/hook.rs`). `None` costs the run nothing.
     pub tracer: Option<Box<dyn crate::vm::observe::Observer>>,
+    /// `gilvm explore`'s record of the current step's touches (`vm/explore_step.rs`), filled
+    /// by the driver in [`crate::vm::scheduler::Length::Step`] turns. `None` outside explore.
+    pub step_touches: Option<Box<crate::vm::explore_step::StepTouches>>,
     /// The tracer once it is done (closed output, `--limit`), kept to finish its output.
     pub finished_tracer: Option<Box<dyn crate::vm::observe::Observer>>,
     /// The data-race detector (`--races`, `vm/races.rs`). `None` runs the interpreter's copy
@@ -206,7 +209,13 @@ impl Vm {
         let prog = image.program.clone();
         let prelude = image.prelude;
         let random = crate::vm::pyrandom::PyRandom::from_run_seed(config.seed);
-        let mut rt = Rt::new(prog.clone(), config.heap_limit, stdout, random);
+        let mut rt = Rt::with_names(
+            prog.clone(),
+            &image.names,
+            config.heap_limit,
+            stdout,
+            random,
+        );
         rt.prelude_start = prelude.start;
         rt.module_starts = image.modules.iter().map(|m| (m.body, m.id)).collect();
         rt.work_left = config.max_steps;
@@ -249,7 +258,7 @@ impl Vm {
         sched.make_runnable(0);
         // The program runs as a script: `if __name__ == "__main__":` holds.
         let mut globals = vec![Global::default(); names.len()];
-        if let Some(i) = names.iter().position(|n| n == "__name__") {
+        if let Some(i) = image.names.dunder_name {
             globals[i].value = rt.new_str("__main__")?;
         }
         let races = config.races;
@@ -280,6 +289,7 @@ impl Vm {
             items: Default::default(),
             prelude,
             tracer: None,
+            step_touches: None,
             finished_tracer: None,
             races: None,
             crashes: Vec::new(),

@@ -25,6 +25,7 @@ pub mod descriptors;
 pub mod driver;
 pub mod dunder;
 pub mod exceptions;
+pub mod explore_step;
 pub mod format;
 pub mod generator;
 pub mod gil;
@@ -175,10 +176,22 @@ impl Rt {
         stdout: Box<dyn Write>,
         random: crate::vm::pyrandom::PyRandom,
     ) -> Rt {
+        let names = crate::vm::prelude::ImageNames::new(&program);
+        Rt::with_names(program, &names, heap_limit, stdout, random)
+    }
+
+    /// [`Rt::new`] with the name ids found already (the image's).
+    pub fn with_names(
+        program: Rc<Program>,
+        names: &crate::vm::prelude::ImageNames,
+        heap_limit: usize,
+        stdout: Box<dyn Write>,
+        random: crate::vm::pyrandom::PyRandom,
+    ) -> Rt {
         Rt {
-            dunders: crate::vm::classes::Dunders::new(&program.names),
+            dunders: names.dunders,
             str_dunders: false,
-            special: Box::new(crate::vm::dunder::Names::new(&program.names)),
+            special: Box::new(names.special),
             user_dunders: false,
             generators: false,
             heap: Heap::new(heap_limit),

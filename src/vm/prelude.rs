@@ -334,6 +334,7 @@ impl Image {
     /// slice, which must stay a plain, non-atomic increment).
     pub fn local(&self) -> LocalImage {
         LocalImage {
+            names: std::rc::Rc::new(ImageNames::new(&self.program)),
             program: std::rc::Rc::new(self.program.clone()),
             prelude: self.prelude,
             attr_of: std::rc::Rc::new(self.attr_of.clone()),
@@ -351,6 +352,28 @@ pub struct LocalImage {
     pub attr_of: std::rc::Rc<Vec<Option<AttrSym>>>,
     pub builtins: Vec<Value>,
     pub modules: std::rc::Rc<Vec<crate::vm::pymodules::LinkedModule>>,
+    /// Name ids every VM looks up, found once (each is a search of the program's names).
+    pub names: std::rc::Rc<ImageNames>,
+}
+
+/// The name ids a VM needs at its start, found once per image rather than once per VM (`gilvm
+/// explore` builds one VM per execution).
+#[derive(Clone, Debug)]
+pub struct ImageNames {
+    pub dunders: crate::vm::classes::Dunders,
+    pub special: crate::vm::dunder::Names,
+    /// `__name__`, if the program spells it.
+    pub dunder_name: Option<usize>,
+}
+
+impl ImageNames {
+    pub fn new(program: &Program) -> ImageNames {
+        ImageNames {
+            dunders: crate::vm::classes::Dunders::new(&program.names),
+            special: crate::vm::dunder::Names::new(&program.names),
+            dunder_name: program.names.iter().position(|n| n == "__name__"),
+        }
+    }
 }
 
 /// The built-in a global name falls back to.

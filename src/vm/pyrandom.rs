@@ -18,8 +18,15 @@ use sha2::{Digest, Sha512};
 pub const BYTES: usize = 624 * 4 + 16;
 
 /// One generator: the module's, or a `random.Random` instance's.
+///
+/// Seeded lazily: the key is kept and the twister's 624 words are only built at the first
+/// draw. A run that never draws (most programs, and nearly every execution of `gilvm explore`,
+/// which builds a fresh VM per execution) never pays the seeding (about 2,500 instructions and
+/// the 2.5 KB state).
 pub struct PyRandom {
-    mt: Mt,
+    mt: Option<Box<Mt>>,
+    /// The seed's 32-bit words, least significant first, until the first draw.
+    key: Vec<u32>,
     /// `gauss()`'s second value of a pair, as CPython's `Random.gauss_next`.
     pub gauss_next: Option<f64>,
 }
@@ -38,8 +45,38 @@ impl PyRandom {
             key.push(0);
         }
         PyRandom {
-            mt: Mt::new_with_key(key),
+            mt: None,
+            key,
             gauss_next: None,
+        }
+    }
+
+    /// The run's default generator for a small seed, without allocating.
+    fn from_u64(seed: u64) -> PyRandom {
+        let key = if seed >> 32 == 0 {
+            vec![seed as u32]
+        } else {
+            vec![seed as u32, (seed >> 32) as u32]
+        };
+        PyRandom {
+            mt: None,
+            key,
+            gauss_next: None,
+        }
+    }
+
+    /// The next 32 random bits (the twister seeded from the key at the first draw).
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        match &mut self.mt {
+            Some(mt) => mt.next_u32(),
+            None => {
+                // A slice iterator: `new_with_key` clones the iterator once per word.
+                let mt = self
+                    .mt
+                    .insert(Box::new(Mt::new_with_key(self.key.iter().copied())));
+                mt.next_u32()
+            }
         }
     }
 
@@ -52,13 +89,13 @@ impl PyRandom {
 
     /// The run's default generator: `random.seed(seed)`.
     pub fn from_run_seed(seed: u64) -> PyRandom {
-        PyRandom::from_int(&BigInt::from(seed))
+        PyRandom::from_u64(seed)
     }
 
     /// `random.random()`: 53 random bits, as CPython's `random_random`.
     pub fn random(&mut self) -> f64 {
-        let a = self.mt.next_u32() >> 5;
-        let b = self.mt.next_u32() >> 6;
+        let a = self.next_u32() >> 5;
+        let b = self.next_u32() >> 6;
         (a as f64 * 67108864.0 + b as f64) * (1.0 / 9007199254740992.0)
     }
 
@@ -68,10 +105,10 @@ impl PyRandom {
             return 0;
         }
         if k <= 32 {
-            return (self.mt.next_u32() >> (32 - k)) as u64;
+            return (self.next_u32() >> (32 - k)) as u64;
         }
-        let lo = self.mt.next_u32() as u64;
-        let hi = (self.mt.next_u32() >> (64 - k)) as u64;
+        let lo = self.next_u32() as u64;
+        let hi = (self.next_u32() >> (64 - k)) as u64;
         lo | (hi << 32)
     }
 
@@ -83,7 +120,7 @@ impl PyRandom {
         let mut words = Vec::with_capacity(k.div_ceil(32) as usize);
         let mut left = k;
         while left > 0 {
-            let mut r = self.mt.next_u32();
+            let mut r = self.next_u32();
             if left < 32 {
                 r >>= 32 - left;
             }
@@ -143,5 +180,19 @@ mod tests {
         // python3 -c "import random; random.seed(42); print(random.random(), random.getrandbits(70))"
         let mut r = PyRandom::from_int(&BigInt::from(42));
         assert_eq!(r.random(), 0.6394267984578837);
+    }
+
+    #[test]
+    fn run_seed_is_random_seed_of_the_int() {
+        // python3 -c "import random; random.seed(2**40 + 7); print(random.random())"
+        for seed in [0u64, 1, 42, (1 << 40) + 7, u64::MAX] {
+            let mut a = PyRandom::from_run_seed(seed);
+            let mut b = PyRandom::from_int(&BigInt::from(seed));
+            for _ in 0..5 {
+                assert_eq!(a.random().to_bits(), b.random().to_bits(), "seed {seed}");
+            }
+        }
+        let mut r = PyRandom::from_run_seed((1 << 40) + 7);
+        assert_eq!(r.random(), 0.6137037779936511);
     }
 }

@@ -70,6 +70,12 @@ pub enum Length {
     /// Until the thread's next instruction would make this event of the schedule happen
     /// (an index into the strategy's events, [`Strategy::stop_event`]; `events.rs`).
     Until(u32),
+    // --- explore (issue 19): the explorer's step ---
+    /// One step of `gilvm explore` (`vm/explore_step.rs`): to the next switch point of the
+    /// model, and under the models that may switch anywhere (`any`, `nogil`) on through every
+    /// following instruction that touches nothing shared. The touches are recorded in
+    /// [`crate::vm::machine::Vm::step_touches`].
+    Step,
 }
 
 impl Length {
@@ -77,7 +83,9 @@ impl Length {
     pub fn quantum(self) -> u64 {
         match self {
             Length::Steps(n) => n,
-            Length::UntilBlocked | Length::SwitchPoints(_) | Length::Until(_) => u64::MAX,
+            Length::UntilBlocked | Length::SwitchPoints(_) | Length::Until(_) | Length::Step => {
+                u64::MAX
+            }
         }
     }
 }
