@@ -318,16 +318,23 @@
     const j = lastAtOrBefore(valuesBy[k], step, (r) => r[1]);
     return j >= 0 ? valuesBy[k][j][4] : null;
   }
+  // Per thread, computed once: its blocked intervals by start, and when it finished.
+  const blocksOf = new Map(), finishedAt = new Map();
+  for (const b of G.blocks) {
+    if (!blocksOf.has(b[1])) blocksOf.set(b[1], []);
+    blocksOf.get(b[1]).push(b);
+  }
+  for (const a of blocksOf.values()) a.sort((x, y) => x[2] - y[2]);
+  for (const r of turns) if (r[6] === 'finished') finishedAt.set(r[1], r[3]);
   function threadState(tid, i, t) {
     if (T[i] === tid) return 'running (holds the GIL)';
     const idx = byThread.get(tid) || [];
     if (!idx.length || idx[0] > i) return 'has not run yet';
-    for (const b of G.blocks) {
-      if (b[1] === tid && b[2] <= t && t < b[3]) return 'blocked, waiting ' + b[4];
-    }
+    const bs = blocksOf.get(tid) || [];
+    const j = lastAtOrBefore(bs, t, (b) => b[2]);
+    if (j >= 0 && t < bs[j][3]) return 'blocked, waiting ' + bs[j][4];
     for (const c of G.crashes) if (c.tid === tid && c.t_ns <= t) return 'died: ' + c.exception;
-    const fin = turns.find((r) => r[1] === tid && r[6] === 'finished');
-    if (fin && fin[3] <= t) return 'finished';
+    if (finishedAt.has(tid) && finishedAt.get(tid) <= t) return 'finished';
     return 'ready, waiting for the GIL';
   }
   function render() {
