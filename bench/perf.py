@@ -297,6 +297,146 @@ def flatness(gilvm, runs):
         print(f"| {name} | " + " | ".join(cells) + f" | {summary} |")
 
 
+# Nothing quadratic that CPython does linearly (issue 21): each operation runs n times at
+# three sizes; the time per element (the process's CPU time less the same program's at
+# n = 0, start-up; CPU time because it is steadier than wall time on a shared machine) should
+# stay flat, as CPython's does. Each program prints a checksum, which
+# must equal CPython's.
+SCALING_SIZES = [100_000, 400_000, 1_600_000]
+SCALING_LIMIT = 1.5
+SCALING_OPS = [
+    ("`s += \"x\"` in a function", """\
+def f(n):
+    s = ""
+    for i in range(n):
+        s += "x"
+    return s
+print(len(f({n})))
+"""),
+    ("`list.append` then `list.pop()`", """\
+def f(n):
+    a = []
+    for i in range(n):
+        a.append(i)
+    t = 0
+    for i in range(n):
+        t += a.pop()
+    return t
+print(f({n}))
+"""),
+    # Smaller sizes: `del d[k]` is O(len) on gilvm's dicts today (docs/performance.md), and
+    # 1,600,000 of them would take hours.
+    ("dict insert then `del`", [2_500, 10_000, 40_000], """\
+def f(n):
+    d = {{}}
+    for i in range(n):
+        d[i] = i
+    for i in range(n):
+        del d[i]
+    return len(d)
+print(f({n}))
+"""),
+    ("`in` on a dict and a set", """\
+def f(n):
+    d = {{i: i for i in range(0, n, 2)}}
+    s = set(d)
+    c = 0
+    for i in range(n):
+        if i in d:
+            c += 1
+        if i in s:
+            c += 1
+    return c
+print(f({n}))
+"""),
+    ("`str.join` of n strings", """\
+def f(n):
+    parts = ["ab"] * n
+    return len("".join(parts)) + len(",".join(parts))
+print(f({n}))
+"""),
+    ("slicing a list and a str in chunks of 100", """\
+def f(n):
+    a = list(range(n))
+    s = "x" * n
+    t = 0
+    for i in range(0, n, 100):
+        t += len(a[i:i + 100]) + len(s[i:i + 100])
+    return t
+print(f({n}))
+"""),
+]
+
+
+def scaling(gilvm, python, runs):
+    """Time per element of each operation at three sizes, gilvm and CPython side by side."""
+    print()
+    print(f"Nothing quadratic: each operation n times, n = "
+          f"{', '.join(f'{n:,}' for n in SCALING_SIZES)}; ns per element = (CPU-time median of "
+          f"{runs} − the same program's at n = 0) / n; ratio = the largest n's ns per element / "
+          f"the smallest's (flat: ≤ {SCALING_LIMIT}×)")
+    print()
+    print("| operation | gilvm ns/element | gilvm ratio | CPython ns/element | CPython ratio "
+          "| gilvm / CPython at the largest n | verdict |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for oi, op in enumerate(SCALING_OPS):
+            name, template = op[0], op[-1]
+            sizes = op[1] if len(op) == 3 else SCALING_SIZES
+            per = {"g": [], "p": []}
+            mismatch = None
+            for side in ("g", "p") if python else ("g",):
+                base = None
+                for n in [0] + sizes:
+                    path = os.path.join(tmp, f"scale_{oi}_{n}.py")
+                    with open(path, "w") as f:
+                        f.write(template.format(n=n))
+                    argv = gilvm_argv(gilvm, path, []) if side == "g" else [python, path]
+                    ms, out = [], None
+                    for _ in range(runs):
+                        r = common.run_measured(argv)
+                        if r["status"] != 0:
+                            mismatch = f"{'gilvm' if side == 'g' else 'CPython'} failed at n = {n}"
+                            break
+                        ms.append(r["cpu_ms"])
+                        out = r["stdout"]
+                    if mismatch:
+                        break
+                    med = statistics.median(ms)
+                    if n == 0:
+                        base = med
+                    else:
+                        per[side].append(max(med - base, 0.0) * 1e6 / n)
+                        per.setdefault(f"{side}_out_{n}", out)
+                    common.log(f"  {name}, {'gilvm' if side == 'g' else 'CPython'}, n = {n:,}: "
+                               f"{fmt_ms(ms)} ms CPU")
+                if mismatch:
+                    break
+            if mismatch:
+                print(f"| {name} | {mismatch} | | | | | |")
+                continue
+            for n in sizes:
+                p_out = per.get(f"p_out_{n}")
+                if p_out is not None and p_out != per[f"g_out_{n}"]:
+                    mismatch = f"⚠ at n = {n:,} gilvm printed {per[f'g_out_{n}'].strip()!r}, " \
+                               f"CPython {p_out.strip()!r}"
+            g, p = per["g"], per["p"]
+            g_ratio = g[-1] / g[0] if g[0] > 0 else float("inf")
+            cells = " / ".join(f"{x:.0f}" for x in g)
+            if sizes != SCALING_SIZES:
+                cells += f" (n = {', '.join(f'{n:,}' for n in sizes)})"
+            if p:
+                p_ratio = p[-1] / p[0] if p[0] > 0 else float("inf")
+                p_cells = " / ".join(f"{x:.0f}" for x in p)
+                side = f"{g[-1] / p[-1]:.2f}" if p[-1] > 0 else "—"
+                p_ratio_s = f"{p_ratio:.2f}×"
+            else:
+                p_cells, p_ratio_s, side = "—", "—", "—"
+            ok = "**pass**" if g_ratio <= SCALING_LIMIT else "**FAIL**"
+            print(f"| {name} | {cells} | {g_ratio:.2f}× | {p_cells} | {p_ratio_s} | {side} | "
+                  f"{ok}{' ' + mismatch if mismatch else ''} |")
+
+
 # `--races` may cost at most this many plain runs (issue #18), on the seed's counters:
 # unlocked, unlocked under py311 (which prints the full count), locked. A full run prints
 # their rows after the main table; `--races` prints only that table (for any `--only`).
@@ -364,6 +504,10 @@ def main():
     ap.add_argument("--no-flat", action="store_true", help="skip the cost-flatness row")
     ap.add_argument("--flat-only", action="store_true", help="only the cost-flatness row")
     ap.add_argument("--flat-runs", type=int, default=5, help="runs per thread count (default 5)")
+    ap.add_argument("--no-scaling", action="store_true",
+                    help="skip the nothing-quadratic check (three sizes per operation)")
+    ap.add_argument("--scaling-only", action="store_true", help="only the nothing-quadratic check")
+    ap.add_argument("--scaling-runs", type=int, default=3, help="runs per size (default 3)")
     ap.add_argument("--races", action="store_true",
                     help="only the cost of `--races`: each program with and without it")
     ap.add_argument("--no-races", action="store_true",
@@ -382,7 +526,8 @@ def main():
             print(f"Command: python3 bench/perf.py {' '.join(sys.argv[1:])}".rstrip())
             races_overhead(gilvm, progs, args.runs)
             return
-        progs = [p for p in PROGRAMS if (keys is None or p[0] in keys) and not args.flat_only]
+        only_section = args.flat_only or args.scaling_only
+        progs = [p for p in PROGRAMS if (keys is None or p[0] in keys) and not only_section]
         rows = []
         for prog in progs:
             common.log(f"({prog[0]}) {prog[1]} {' '.join(prog[2])}")
@@ -399,11 +544,13 @@ def main():
         if hows:
             print()
             print(f"Peak RSS measured with: {'; '.join(hows)}.")
-        if not args.no_flat:
+        if not args.no_flat and not args.scaling_only:
             flatness(gilvm, args.flat_runs)
         seeds = [p for p in progs if p[0] in RACES_SEEDS]
         if seeds and not args.no_races:
             races_overhead(gilvm, seeds, args.runs)
+        if not args.no_scaling and not args.flat_only:
+            scaling(gilvm, python, args.scaling_runs)
     finally:
         os.unlink(gilvm)
 

@@ -137,7 +137,7 @@ fn unsupported_dunder(rt: &Rt, v: Value, name: &str) -> crate::vm::Throw {
 pub fn str_of(rt: &Rt, v: Value) -> PyResult<String> {
     if let Value::Obj(id) = v {
         match rt.heap.get(id) {
-            Obj::Str(s) => return Ok(s.clone()),
+            Obj::Str(s) => return Ok(s.to_string()),
             Obj::Instance(_) | Obj::Exception(_)
                 if crate::vm::classes::user_dunder(rt, v, rt.dunders.str_).is_some() =>
             {

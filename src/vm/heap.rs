@@ -180,7 +180,8 @@ pub enum DictPart {
 #[derive(Debug)]
 #[repr(u8)]
 pub enum Obj {
-    Str(String),
+    /// A `str`: its own `String`, or a prefix of a growable buffer (`vm::pystr`).
+    Str(crate::vm::pystr::PyStr),
     List(Vec<Value>),
     Tuple(Vec<Value>),
     Dict(DictMap),
@@ -360,7 +361,7 @@ impl Obj {
     pub fn size_estimate(&self) -> usize {
         const V: usize = std::mem::size_of::<Value>();
         48 + match self {
-            Obj::Str(s) => s.capacity(),
+            Obj::Str(s) => s.bytes(),
             Obj::List(v) | Obj::Tuple(v) => v.capacity() * V,
             // The keys' own bytes make this linear in the dict's size: it is only called when
             // the dict is allocated (built whole) and by the collector, which visits every entry
@@ -554,6 +555,13 @@ impl Heap {
     /// Allocates an object, or fails if the heap limit would be exceeded.
     pub fn alloc(&mut self, obj: Obj) -> Result<ObjId, HeapFull> {
         let size = obj.size_estimate();
+        self.alloc_charging(obj, size)
+    }
+
+    /// Allocates an object, charging `size` bytes for it instead of its size estimate: a
+    /// string view that grew a shared buffer (`vm::pystr`) pays for the growth, not again
+    /// for the whole buffer.
+    pub fn alloc_charging(&mut self, obj: Obj, size: usize) -> Result<ObjId, HeapFull> {
         self.charge(size)?;
         let id = match self.free.pop() {
             Some(i) => {
@@ -688,7 +696,7 @@ impl Heap {
     /// Convenience accessors used all over the VM.
     pub fn str(&self, id: ObjId) -> Option<&str> {
         match self.get(id) {
-            Obj::Str(s) => Some(s),
+            Obj::Str(s) => Some(s.as_str()),
             _ => None,
         }
     }
@@ -729,7 +737,7 @@ mod tests {
     fn limit_raises_instead_of_allocating() {
         let mut h = Heap::new(1000);
         assert!(h.charge(2000).is_err());
-        assert!(h.alloc(Obj::Str("x".repeat(10))).is_ok());
+        assert!(h.alloc(Obj::Str("x".repeat(10).into())).is_ok());
     }
 }
 #[cfg(test)]

@@ -393,7 +393,7 @@ fn materialize(rt: &mut Rt, c: &Const) -> PyResult<Value> {
             Ok(b) => crate::vm::bigint::int_value(rt, b)?,
             Err(_) => return Err(crate::vm::Throw::value_error("invalid integer constant")),
         },
-        Const::Str(s) => rt.alloc(Obj::Str(s.clone()))?,
+        Const::Str(s) => rt.alloc(Obj::Str(s.clone().into()))?,
         Const::Tuple(items) => {
             let mut vals = Vec::with_capacity(items.len());
             for i in items {

@@ -49,7 +49,9 @@ pub mod prefetch;
 pub mod prelude;
 pub mod pymodules;
 pub mod pynames;
+// Growable string buffers for `s += x` (performance, issue 21).
 pub mod pyrandom;
+pub mod pystr;
 pub mod races;
 pub mod rng;
 #[cfg(test)]
@@ -225,7 +227,7 @@ impl Rt {
     }
 
     pub fn new_str(&mut self, s: impl Into<String>) -> PyResult<Value> {
-        self.alloc(Obj::Str(s.into()))
+        self.alloc(Obj::Str(crate::vm::pystr::PyStr::from(s.into())))
     }
 
     pub fn new_list(&mut self, items: Vec<Value>) -> PyResult<Value> {

@@ -197,7 +197,7 @@ fn sync_type_name(s: &SyncObj) -> &'static str {
 pub fn len_of(rt: &Rt, v: Value) -> PyResult<usize> {
     if let Value::Obj(id) = v {
         match rt.heap.get(id) {
-            Obj::Str(s) => return Ok(str_len(s)),
+            Obj::Str(s) => return Ok(s.char_len()),
             Obj::List(v) | Obj::Tuple(v) => return Ok(v.len()),
             Obj::Deque(d) => return Ok(d.items.len()),
             Obj::Dict(d) => return Ok(d.len()),

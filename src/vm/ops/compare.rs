@@ -273,7 +273,7 @@ fn eq_depth(rt: &Rt, a: Value, b: Value, depth: usize) -> PyResult<bool> {
         return Err(too_deep("in comparison"));
     }
     match (rt.heap.get(x), rt.heap.get(y)) {
-        (Obj::Str(p), Obj::Str(q)) => Ok(p == q),
+        (Obj::Str(p), Obj::Str(q)) => Ok(p.as_str() == q.as_str()),
         (Obj::List(p), Obj::List(q)) | (Obj::Tuple(p), Obj::Tuple(q)) => {
             if p.len() != q.len() {
                 return Ok(false);
