@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""Executions per second of `gilvm explore` on one core (issue 19), next to the goal.
+"""Executions per second of `gilvm explore` (issue 19), next to the goal, and `--jobs` scaling.
 
-Runs the release binary with --jobs 1 on bench/explore_two_threads.toy (two threads of ten
-steps each) with each strategy, and on bench/explore_pass.toy (an empty program: the cost of a
-fresh VM and of reading its outcome), best of REPEAT runs each. Prints executions per second
-and the ratio to the goal of 100,000 per second per core (Shuttle manages about 25,000 random
-schedules per second on this machine).
+Runs the release binary on bench/explore_two_threads.toy (two threads of ten steps each) with
+each strategy, and on bench/explore_pass.toy (an empty program: the cost of a fresh VM and of
+reading its outcome), REPEAT times each, and prints the medians:
+
+- executions per second of wall time with --jobs 1, and per second of CPU time (user + system
+  of the process: what one core does, whatever else shares the machine), with the ratio of
+  each to the goal of 100,000 executions per second per core (Shuttle manages about 25,000
+  random schedules per second on this machine);
+- the same with --jobs 2 (wall), and the speed-up over --jobs 1.
 
 Usage: python3 bench/explore_speed.py [REPEAT]     GILVM=path uses that binary.
 """
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -29,44 +34,54 @@ def binary():
     return os.path.join(common.target_dir(), "release", "gilvm")
 
 
-def rate(gilvm, program, args, repeat):
-    best = None
-    executions = 0
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = subprocess.run(
-            [gilvm, "explore", program, "--jobs", "1", "--json"] + args,
-            cwd=common.REPO,
-            capture_output=True,
-            text=True,
-        )
-        wall = time.perf_counter() - start
-        report = json.loads(out.stdout)
-        executions = report["executions"] + report["pruned"]
-        best = wall if best is None else min(best, wall)
-    return executions, best
+def measure(gilvm, program, args, jobs):
+    """One run: (executions, wall seconds, CPU seconds)."""
+    before = os.times()
+    start = time.perf_counter()
+    out = subprocess.run(
+        [gilvm, "explore", program, "--jobs", str(jobs), "--json"] + args,
+        cwd=common.REPO,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    report = json.loads(out.stdout)
+    return report["executions"] + report["pruned"], wall, cpu
 
 
 def main():
-    repeat = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    repeat = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     gilvm = binary()
     two = "bench/explore_two_threads.toy"
+    n = "40000"
     cases = [
-        ("random, two threads × 10 steps", two, ["--strategy", "random", "--runs", "20000"]),
-        ("pct, two threads × 10 steps", two, ["--strategy", "pct", "--runs", "20000"]),
+        ("random, two threads × 10 steps", two, ["--strategy", "random", "--runs", n]),
+        ("pct, two threads × 10 steps", two, ["--strategy", "pct", "--runs", n]),
         (
             "dfs, two threads × 10 steps",
             two,
-            ["--strategy", "dfs", "--max-executions", "20000", "--until", "exception"],
+            ["--strategy", "dfs", "--max-executions", n, "--until", "exception"],
         ),
-        ("random, empty program (fresh VM)", "bench/explore_pass.toy", ["--strategy", "random", "--runs", "20000"]),
+        ("random, empty program (fresh VM)", "bench/explore_pass.toy", ["--strategy", "random", "--runs", n]),
     ]
-    print(f"{'case':40} {'executions':>10} {'seconds':>8} {'exec/s':>9} {'÷ goal':>7}")
+    print(
+        f"{'case':34} {'execs':>7} {'wall/s':>8} {'÷goal':>6} {'cpu/s':>8} {'÷goal':>6}"
+        f" {'jobs 2 wall/s':>13} {'×':>5}"
+    )
     for name, program, args in cases:
-        n, wall = rate(gilvm, program, args, repeat)
-        per_sec = n / wall
-        print(f"{name:40} {n:>10,} {wall:>8.2f} {per_sec:>9,.0f} {per_sec / GOAL:>7.2f}")
-    print(f"goal: {GOAL:,} executions per second per core")
+        one = [measure(gilvm, program, args, 1) for _ in range(repeat)]
+        two_jobs = [measure(gilvm, program, args, 2) for _ in range(repeat)]
+        execs = one[0][0]
+        wall_rate = statistics.median(e / w for e, w, _ in one)
+        cpu_rate = statistics.median(e / max(c, 1e-9) for e, _, c in one)
+        wall_rate2 = statistics.median(e / w for e, w, _ in two_jobs)
+        print(
+            f"{name:34} {execs:>7,} {wall_rate:>8,.0f} {wall_rate / GOAL:>6.2f} {cpu_rate:>8,.0f}"
+            f" {cpu_rate / GOAL:>6.2f} {wall_rate2:>13,.0f} {wall_rate2 / wall_rate:>5.2f}"
+        )
+    print(f"goal: {GOAL:,} executions per second per core; medians of {repeat} runs each")
 
 
 if __name__ == "__main__":

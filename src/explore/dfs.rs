@@ -34,16 +34,26 @@
 //! join, a queue's `get`) takes effect in the step after it is woken, which carries its
 //! touches; and a step that makes a thread runnable happens before that thread's next step.
 //!
+//! **The virtual clock.** A step that blocks with a deadline (`time.sleep`, a timeout,
+//! `threading.Timer`'s wait) computes it from the clock, which counts every instruction run
+//! so far; the first step of a thread its deadline woke could run only once enough had. Both
+//! are marked as reading the clock (`Fp::clock`) and are dependent with every step of another
+//! thread: the search moves a timed wait, and so the firing, across the other threads' steps.
+//! Without it a timer that fires in the middle of another thread's loop was only ever seen
+//! firing after it.
+//!
 //! **Happens-before** is tracked with vector clocks over the execution's steps: a step's
 //! clock joins its thread's previous step, the step that enabled its thread, and every earlier
 //! dependent step.
 //!
 //! **The GIL model restricts the switch points**: a step runs its thread to the next switch
-//! point of the model (`Length::SwitchPoints(1)`), so the explorer can only switch where the
-//! model can — after every instruction under `any`, only after a call returns, a function is
-//! entered or a loop jumps back under `py311`. A thread that blocks or ends hands over where it
-//! is. Fewer switch points, fewer nodes: a program that loses updates under `any` may be
-//! proved free of lost updates under `py311`.
+//! point of the model (`Length::Step`, `vm/explore_step.rs`), so the explorer can only switch
+//! where the model can — after every instruction under `any`, only after a call returns, a
+//! function is entered or a loop jumps back under `py311`. Under `any` and `nogil` the step
+//! goes on to just before the thread's next visible instruction (a shared access or a sync
+//! operation): a switch before an invisible one is the same trace as a switch after it. A
+//! thread that blocks or ends hands over where it is. Fewer switch points, fewer nodes: a
+//! program that loses updates under `any` may be proved free of lost updates under `py311`.
 //!
 //! **Preemption bound** (Musuvathi, Qadeer, PLDI 2007). A preemption is a switch away from a
 //! thread that could have gone on; blocking and ending are free. With a bound, an alternative
@@ -123,7 +133,8 @@ pub struct Dfs {
     pub max_nodes: usize,
     /// An alternative was left out because of the bound.
     pub bound_hit: bool,
-    /// Executions explain their first lost update ([`crate::explore::exec::Exec::lost_story`]; the shrinker's).
+    /// Executions explain their first lost update (the shrinker's:
+    /// [`crate::explore::exec::Exec::lost_story`]).
     pub story: bool,
     /// Some execution went past `max_nodes`.
     pub too_deep: bool,
