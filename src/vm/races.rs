@@ -68,8 +68,8 @@
 //! looks up the other thread's entry only when the last access was not the thread's own, and
 //! its racing pairs go to a buffer reported out of line. A thread's own entry is updated in
 //! place by a release (`Vc::set_near`). On the seed's locked counter, where every iteration is
-//! a new epoch (each release starts one), this costs 2.2× a plain run (bench/perf.py
-//! `--races`; goal 3×).
+//! a new epoch (each release starts one), this costs 2.2× a plain run's instructions
+//! (docs/performance.md; goal 3×).
 //!
 //! # Locksets
 //!
