@@ -1,16 +1,18 @@
 //! Code objects and the instruction set shared by the compiler and the VM.
 //!
-//! The instruction set is CPython 3.11's, by name and by meaning, so that `gilvm dis` reads like
-//! `python3.11 -m dis`. CPython's purely internal instructions (CACHE, PRECALL, PUSH_NULL,
-//! EXTENDED_ARG, …) are left out; gilvm adds none of its own where CPython has one.
+//! The instruction set is CPython 3.11's, by name and by meaning. CPython's purely internal
+//! instructions (CACHE, PRECALL, PUSH_NULL, EXTENDED_ARG, …) are left out of what the VM runs;
+//! gilvm adds none of its own where CPython has one. `gilvm dis` still prints exactly what
+//! `python3.11 -m dis` prints: `dis_layout` derives CPython's layout from these instructions
+//! and the display-only fields of [`CodeObject`] (`names`, `hints`, `offsets`).
 //!
-//! Two deliberate differences from CPython, both invisible in opnames:
-//! - Offsets: every instruction is one unit here (no inline caches); `dis` prints the offset
-//!   as `2 * index`, like CPython's code units.
+//! Two deliberate differences from CPython in the executed stream:
+//! - Offsets: every instruction is one unit here (no inline caches); [`CodeObject::offsets`]
+//!   gives CPython's byte offset of each.
 //! - Names: the operand of `LOAD_GLOBAL`, `STORE_GLOBAL`, `LOAD_NAME`, `STORE_NAME`,
 //!   `DELETE_*` of globals, `LOAD_ATTR`, `STORE_ATTR`, `LOAD_METHOD`, `IMPORT_NAME` and
 //!   `IMPORT_FROM` is an index into the program-wide name table [`Program::names`], not a
-//!   per-code `co_names`. The VM keeps module globals in an array indexed by that same id, so a
+//!   per-code `co_names` ([`CodeObject::names`] keeps CPython's order for `dis`). The VM keeps module globals in an array indexed by that same id, so a
 //!   global access never hashes a string.
 //!
 //! Architecture invariant: this module depends on nothing else in the crate (the source
@@ -101,7 +103,26 @@ pub struct CodeObject {
     pub exception_table: Vec<ExceptionEntry>,
     /// Maximum depth of the value stack, computed by the compiler.
     pub stacksize: u32,
+    // ---- CPython 3.11 layout, for `dis` and traces only (see `src/dis_layout.rs`) ----
+    /// CPython's `co_names`: the program-wide name ids this code uses, in the order CPython's
+    /// compiler adds them (first use during code generation, dead code included). Name
+    /// operands print as their position here.
+    pub names: Vec<u32>,
+    /// Per instruction (same length as `instrs`): [`HINT_PUSH_NULL`], [`HINT_SELF_SLOT`].
+    pub hints: Vec<u8>,
+    /// Per instruction (same length as `instrs`): its offset in `python3.11 -m dis`, in bytes
+    /// (after CPython's `PUSH_NULL`, `PRECALL`, `EXTENDED_ARG` and inline caches), computed
+    /// by `dis_layout::offsets` once the code is compiled.
+    pub offsets: Vec<u32>,
 }
+
+// ---- `dis` hints (CPython 3.11 layout; area: dis) ----
+/// CPython 3.11 pushes a NULL before this instruction (the first of a callee that is not a
+/// method): `dis` shows `PUSH_NULL`, or `LOAD_GLOBAL`'s `NULL +`.
+pub const HINT_PUSH_NULL: u8 = 1;
+/// A `CALL` whose first argument CPython 3.11 passes in the NULL/self slot (a decorator, a
+/// comprehension's function, `assert`'s message): CPython's operand is one less.
+pub const HINT_SELF_SLOT: u8 = 2;
 
 impl CodeObject {
     /// Size of the frame's fast-locals array: locals, then cells, then free variables.
@@ -619,6 +640,9 @@ impl Program {
         }
         for code in &other.codes {
             let mut code = code.clone();
+            for n in &mut code.names {
+                *n = name_map[*n as usize];
+            }
             code.consts = code.consts.iter().map(|c| shift(c, offset)).collect();
             for ins in &mut code.instrs {
                 if ins.op.has_name_operand() {

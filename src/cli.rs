@@ -36,6 +36,10 @@ enum Cmd {
         /// Mark the instructions after which this GIL model may switch threads.
         #[arg(long, value_name = "MODEL", value_parser = ["any", "py27", "py39", "py311", "nogil"])]
         gil: Option<String>,
+        /// Also print CPython 3.11's inline cache entries (`CACHE` rows), as
+        /// `dis.dis(code, show_caches=True)`.
+        #[arg(long)]
+        show_caches: bool,
     },
     /// Run a program under the simulated GIL.
     Run {
@@ -278,9 +282,14 @@ pub fn main() -> i32 {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     match cli.command {
-        Cmd::Dis { file, gil } => crate::run::dis_cmd(
+        Cmd::Dis {
+            file,
+            gil,
+            show_caches,
+        } => crate::run::dis_cmd(
             &file,
             gil.as_deref().and_then(GilModel::from_name),
+            show_caches,
             color,
             &mut stdout.lock(),
             &mut stderr.lock(),

@@ -12,8 +12,11 @@
 //! 1-based line (an artificial instruction inherits the line of the code before it, as in
 //! CPython; the module's `RESUME` is on line 0, as `dis` shows for CPython).
 //!
-//! Known deviations from CPython 3.11 (operand shapes only; opnames and order match):
-//! - No `CACHE`, `PRECALL`, `PUSH_NULL`, `EXTENDED_ARG`; offsets count one unit per instruction.
+//! Known deviations from CPython 3.11 in the instructions the VM runs (`dis` hides them all: it
+//! prints CPython's layout, derived by `dis_layout` from these instructions, the hints the
+//! compiler leaves in `CodeObject::hints` where CPython pushes a NULL or passes an argument in
+//! its NULL/self slot, and each code object's `co_names`, `CodeObject::names`):
+//! - No `CACHE`, `PRECALL`, `PUSH_NULL`, `EXTENDED_ARG`; one unit per instruction.
 //! - `CALL n`: the callable is the value pushed before the `n` arguments, except for the
 //!   `with` exit call, which is `CALL 2` exactly as in CPython: the VM's bound `__exit__`
 //!   (pushed by `BEFORE_WITH`) takes every value above it as an argument, like CPython's
@@ -24,7 +27,7 @@
 //! - `LOAD_METHOD` counts as pushing one value in the stack-depth computation (the VM may push
 //!   a marker below the receiver; `stacksize` is then a reservation hint, one short per
 //!   method call in flight). `LOAD_GLOBAL`'s operand is the plain name index (no NULL bit),
-//!   so `dis` prints `(range)` where CPython prints `(NULL + range)`.
+//!   (`dis` prints CPython's `(NULL + range)` from the hint).
 //! - `CALL_FUNCTION_EX` may receive any iterable as its positional arguments (`f(*xs)` pushes
 //!   `xs` itself, as CPython does); the VM converts it.
 //! - Name operands index the program-wide name table; `*_DEREF` slots are
@@ -76,6 +79,9 @@ pub fn compile(module: &Module, filename: &str, source: &str) -> Result<Program,
     // no operand changes): the VM keys attributes by name id.
     for code in &c.codes {
         intern_identifiers(&code.consts, &mut c.names);
+    }
+    for code in &mut c.codes {
+        code.offsets = crate::dis_layout::offsets(code);
     }
     Ok(Program {
         codes: c.codes,
@@ -159,6 +165,12 @@ struct Unit<'a> {
     kwonlyargcount: u32,
     has_varargs: bool,
     has_varkeywords: bool,
+    /// CPython's `co_names` in the making: name ids in the order of first use.
+    co_names: IndexSet<u32>,
+    /// How many comparisons `jump_if` has tested, and the location the last one left set
+    /// (see `jump_if`).
+    compare_leaks: u32,
+    compare_loc: Loc,
 }
 
 impl Unit<'_> {
@@ -184,6 +196,12 @@ impl Unit<'_> {
             kwonlyargcount: 0,
             has_varargs: false,
             has_varkeywords: false,
+            co_names: IndexSet::new(),
+            compare_leaks: 0,
+            compare_loc: Loc {
+                span: Span::default(),
+                line: None,
+            },
         }
     }
 }
@@ -256,6 +274,20 @@ impl<'a> Compiler<'a> {
         self.cur.cfg.emit(Ins::new(Op::MethodCall, n, None, loc));
     }
 
+    /// A `CALL` whose first argument CPython passes in its NULL/self slot (see
+    /// [`crate::bytecode::HINT_SELF_SLOT`]): the same call, printed as CPython's `CALL n - 1`.
+    fn emit_self_slot_call(&mut self, n: u32) {
+        let mut ins = Ins::new(Op::Real(Opcode::CALL), n, None, self.cur.loc);
+        ins.hint = crate::bytecode::HINT_SELF_SLOT;
+        self.cur.cfg.emit(ins);
+    }
+
+    /// CPython 3.11 pushes a NULL before the next instruction (a callee that is not a
+    /// method); `dis` shows it.
+    fn push_null_hint(&mut self) {
+        self.cur.cfg.pending_null = true;
+    }
+
     fn emit_pseudo(&mut self, op: Op) {
         let loc = self.cur.loc;
         self.cur.cfg.emit(Ins::new(op, 0, None, loc));
@@ -282,6 +314,7 @@ impl<'a> Compiler<'a> {
 
     fn name_id(&mut self, name: &str) -> u32 {
         let (i, _) = self.names.insert_full(name.to_string());
+        self.cur.co_names.insert(i as u32);
         i as u32
     }
 
@@ -604,6 +637,9 @@ impl<'a> Compiler<'a> {
             lines: asm.lines,
             exception_table: asm.exception_table,
             stacksize: asm.stacksize,
+            names: unit.co_names.iter().copied().collect(),
+            hints: asm.hints,
+            offsets: Vec::new(),
         })
     }
 
@@ -770,6 +806,9 @@ fn placeholder_code() -> CodeObject {
         lines: Vec::new(),
         exception_table: Vec::new(),
         stacksize: 0,
+        names: Vec::new(),
+        hints: Vec::new(),
+        offsets: Vec::new(),
     }
 }
 

@@ -3,24 +3,29 @@
 //! [`format_instr`] formats one instruction (offset, opname, operand and its interpretation)
 //! and is the single instruction formatter of the project: `dis`, traces and error messages
 //! all print instructions through it. [`disassemble`] prints a whole program like
-//! `python3.11 -m dis FILE`: the module first, then every nested code object depth-first in
-//! constant order, each under a `Disassembly of <code object NAME, file "F", line N>:` header
-//! (CPython prints an address there; gilvm prints none so the output is stable), with the line
-//! column, `>>` jump-target marks and the `ExceptionTable:` section.
+//! `python3.11 -m dis FILE`, line for line: the module first, then every nested code object
+//! depth-first in constant order, each under a `Disassembly of <code object NAME at 0x…, file
+//! "F", line N>:` header (the address is the code object's number, not a memory address, so
+//! the output is stable), with the line column, `>>` jump-target marks and the
+//! `ExceptionTable:` section.
 //!
-//! Offsets are `2 * index` (gilvm has no inline caches), so jump targets and exception-table
-//! ranges are printed in the same units as the offset column.
+//! Rows, offsets and operands come from [`dis_layout`]: CPython 3.11's `PUSH_NULL`, `PRECALL`,
+//! `EXTENDED_ARG` and (with `show_caches`) `CACHE` rows around gilvm's instructions, offsets in
+//! bytes, name operands as `co_names` indices.
 //!
 //! This module only reads a [`Program`]; it never changes one.
 
 use std::fmt::Write;
 
-use crate::bytecode::{CodeObject, Const, Instr, JumpKind, Opcode, Program, BINARY_OPS, CMP_OPS};
+use crate::bytecode::{
+    CodeObject, Const, Instr, JumpKind, Opcode, Program, BINARY_OPS, CMP_OPS, HINT_PUSH_NULL,
+};
+use crate::dis_layout::{self, RowKind};
 use crate::vm::format::{float_repr, str_repr};
 
 /// Disassembles every code object of a program.
 pub fn disassemble(program: &Program) -> String {
-    disassemble_marked(program, None)
+    disassemble_with(program, None, false)
 }
 
 /// Marks appended to the instructions after which a GIL model may switch threads.
@@ -33,9 +38,19 @@ pub struct SwitchMarks<'a> {
 
 /// Like [`disassemble`], with switch points marked (`gilvm dis --gil MODEL`).
 pub fn disassemble_marked(program: &Program, marks: Option<&SwitchMarks>) -> String {
+    disassemble_with(program, marks, false)
+}
+
+/// Like [`disassemble_marked`]; `show_caches` prints CPython's inline cache entries as
+/// `CACHE` rows (`dis.dis(code, show_caches=True)`).
+pub fn disassemble_with(
+    program: &Program,
+    marks: Option<&SwitchMarks>,
+    show_caches: bool,
+) -> String {
     let mut out = String::new();
     if let Some(module) = program.codes.first() {
-        disassemble_recursive(program, module, &mut out, 0, marks);
+        disassemble_recursive(program, module, &mut out, 0, marks, show_caches);
     }
     out
 }
@@ -48,10 +63,10 @@ pub struct Columns {
 }
 
 impl Columns {
-    /// The widths CPython would use for this code object.
-    pub fn for_code(code: &CodeObject) -> Columns {
+    /// The widths CPython would use for this code object (`len` is its length in bytes).
+    pub fn for_code(code: &CodeObject, len: u32) -> Columns {
         let max_line = code.lines.iter().copied().max().unwrap_or(0);
-        let max_offset = code.instrs.len().saturating_sub(1) * 2;
+        let max_offset = len.saturating_sub(2);
         Columns {
             lineno_width: if max_line >= 1000 {
                 max_line.to_string().len()
@@ -68,15 +83,18 @@ impl Columns {
 }
 
 /// Formats instruction `index` of `code` as one `dis` line (without a line-number column and
-/// without the `>>` mark): `  14 LOAD_GLOBAL              2 (counter)`.
+/// without the `>>` mark): `  14 LOAD_GLOBAL              2 (counter)`. The offset and the
+/// operand are CPython 3.11's, as `gilvm dis` prints them.
 pub fn format_instr(program: &Program, code: &CodeObject, index: usize) -> String {
     let Some(instr) = code.instrs.get(index) else {
         return String::new();
     };
+    let (offset, arg) = dis_layout::offset_and_arg(code, index);
+    let starts = |t: usize| dis_layout::start_of(code, t);
     let mut s = format!(
         "{:>4} {}",
-        index * 2,
-        opname_and_operand(program, code, index, instr)
+        offset,
+        opname_and_operand(program, code, &starts, index, instr, arg)
     );
     let trimmed = s.trim_end().len();
     s.truncate(trimmed);
@@ -84,11 +102,18 @@ pub fn format_instr(program: &Program, code: &CodeObject, index: usize) -> Strin
 }
 
 /// `OPNAME            ARG (argrepr)` as CPython's `Instruction._disassemble` prints it.
-fn opname_and_operand(program: &Program, code: &CodeObject, index: usize, instr: &Instr) -> String {
+fn opname_and_operand(
+    program: &Program,
+    code: &CodeObject,
+    starts: &dyn Fn(usize) -> u32,
+    index: usize,
+    instr: &Instr,
+    arg: u32,
+) -> String {
     let mut s = String::new();
-    if has_arg(instr.op) {
-        let _ = write!(s, "{:<20} {:>5}", instr.op.name(), instr.arg);
-        let repr = argrepr(program, code, index, instr);
+    if dis_layout::has_arg(instr.op) {
+        let _ = write!(s, "{:<20} {:>5}", instr.op.name(), arg);
+        let repr = argrepr(program, code, starts, index, instr);
         if !repr.is_empty() {
             let _ = write!(s, " ({repr})");
         }
@@ -104,8 +129,9 @@ fn disassemble_recursive(
     out: &mut String,
     depth: usize,
     marks: Option<&SwitchMarks>,
+    show_caches: bool,
 ) {
-    disassemble_code(program, code, out, marks);
+    disassemble_code(program, code, out, marks, show_caches);
     if depth > 200 {
         return;
     }
@@ -113,8 +139,12 @@ fn disassemble_recursive(
         if let Const::Code(id) = c {
             if let Some(child) = program.codes.get(*id as usize) {
                 out.push('\n');
-                let _ = writeln!(out, "Disassembly of {}:", code_repr(program, child));
-                disassemble_recursive(program, child, out, depth + 1, marks);
+                let _ = writeln!(
+                    out,
+                    "Disassembly of {}:",
+                    code_repr(program, *id as usize, child)
+                );
+                disassemble_recursive(program, child, out, depth + 1, marks, show_caches);
             }
         }
     }
@@ -126,29 +156,36 @@ fn disassemble_code(
     code: &CodeObject,
     out: &mut String,
     marks: Option<&SwitchMarks>,
+    show_caches: bool,
 ) {
-    let cols = Columns::for_code(code);
-    let mut targets = vec![false; code.instrs.len() + 1];
+    let layout = dis_layout::layout(code);
+    let len = layout.starts.last().copied().unwrap_or(0);
+    let cols = Columns::for_code(code, len);
+    // Jump targets and handlers, as byte offsets (where the target's rows start).
+    let mut labels = std::collections::BTreeSet::new();
     for (i, instr) in code.instrs.iter().enumerate() {
         if let Some(t) = instr.jump_target(i) {
-            if t < targets.len() {
-                targets[t] = true;
-            }
+            labels.insert(layout.starts.get(t).copied().unwrap_or(len));
         }
     }
     for e in &code.exception_table {
-        if (e.target as usize) < targets.len() {
-            targets[e.target as usize] = true;
-        }
+        labels.insert(layout.starts.get(e.target as usize).copied().unwrap_or(len));
     }
     let mut last_line: Option<u32> = None;
-    for (i, instr) in code.instrs.iter().enumerate() {
+    for row in &layout.rows {
+        if row.kind == RowKind::Cache && !show_caches {
+            continue;
+        }
+        let i = row.index;
+        let Some(instr) = code.instrs.get(i) else {
+            continue;
+        };
         let line = code.lines.get(i).copied().unwrap_or(0);
         // The closure prologue has no line in CPython; the line appears on RESUME.
         let lineless = matches!(instr.op, Opcode::MAKE_CELL | Opcode::COPY_FREE_VARS);
-        let starts_line = !lineless && last_line != Some(line);
+        let starts_line = !lineless && last_line != Some(line) && row.kind != RowKind::Cache;
         if starts_line {
-            if i > 0 {
+            if row.offset > 0 {
                 out.push('\n');
             }
             last_line = Some(line);
@@ -160,17 +197,31 @@ fn disassemble_code(
             fields.push_str(&" ".repeat(cols.lineno_width));
         }
         fields.push_str("     ");
-        fields.push_str(if targets[i] { ">>" } else { "  " });
-        let _ = write!(
-            fields,
-            " {:>w$} {}",
-            i * 2,
-            opname_and_operand(program, code, i, instr),
-            w = cols.offset_width
-        );
+        fields.push_str(if labels.contains(&row.offset) {
+            ">>"
+        } else {
+            "  "
+        });
+        let _ = write!(fields, " {:>w$} ", row.offset, w = cols.offset_width);
+        match row.kind {
+            RowKind::Instr => {
+                let arg = row.arg.unwrap_or(0);
+                let starts = |t: usize| layout.starts.get(t).copied().unwrap_or(len);
+                fields.push_str(&opname_and_operand(program, code, &starts, i, instr, arg));
+            }
+            RowKind::PushNull => fields.push_str("PUSH_NULL"),
+            RowKind::ExtendedArg | RowKind::Precall | RowKind::Cache => {
+                let name = match row.kind {
+                    RowKind::ExtendedArg => "EXTENDED_ARG",
+                    RowKind::Precall => "PRECALL",
+                    _ => "CACHE",
+                };
+                let _ = write!(fields, "{:<20} {:>5}", name, row.arg.unwrap_or(0));
+            }
+        }
         out.push_str(fields.trim_end());
         if let Some(m) = marks {
-            if (m.is_switch_point)(instr.op) {
+            if row.kind == RowKind::Instr && (m.is_switch_point)(instr.op) {
                 out.push_str(m.mark);
             }
         }
@@ -178,13 +229,14 @@ fn disassemble_code(
     }
     if !code.exception_table.is_empty() {
         out.push_str("ExceptionTable:\n");
+        let at = |i: u32| layout.starts.get(i as usize).copied().unwrap_or(len);
         for e in &code.exception_table {
             let _ = writeln!(
                 out,
                 "  {} to {} -> {} [{}]{}",
-                e.start * 2,
-                e.end.saturating_sub(1) * 2,
-                e.target * 2,
+                at(e.start),
+                at(e.end).saturating_sub(2),
+                at(e.target),
                 e.depth,
                 if e.lasti { " lasti" } else { "" }
             );
@@ -192,52 +244,37 @@ fn disassemble_code(
     }
 }
 
-/// `<code object NAME, file "FILE", line N>`: CPython's repr without the address.
-pub fn code_repr(program: &Program, code: &CodeObject) -> String {
+/// `<code object NAME at 0x…, file "FILE", line N>`: CPython's repr. The address is not a
+/// memory address (that would change from run to run): it is the code object's index in the
+/// program, so the output stays deterministic and has CPython's shape.
+pub fn code_repr(program: &Program, id: usize, code: &CodeObject) -> String {
     format!(
-        "<code object {}, file \"{}\", line {}>",
-        code.name, program.filename, code.first_line
+        "<code object {} at {}, file \"{}\", line {}>",
+        code.name,
+        code_address(id),
+        program.filename,
+        code.first_line
     )
 }
 
-/// Whether CPython 3.11 gives the opcode an argument (opcode >= HAVE_ARGUMENT).
-fn has_arg(op: Opcode) -> bool {
-    use Opcode::*;
-    !matches!(
-        op,
-        NOP | POP_TOP
-            | UNARY_NEGATIVE
-            | UNARY_POSITIVE
-            | UNARY_NOT
-            | UNARY_INVERT
-            | BINARY_SUBSCR
-            | STORE_SUBSCR
-            | DELETE_SUBSCR
-            | GET_ITER
-            | LIST_TO_TUPLE
-            | RETURN_VALUE
-            | BEFORE_WITH
-            | WITH_EXCEPT_START
-            | PUSH_EXC_INFO
-            | POP_EXCEPT
-            | CHECK_EXC_MATCH
-            | LOAD_ASSERTION_ERROR
-            | LOAD_BUILD_CLASS
-            | GET_LEN
-            | MATCH_MAPPING
-            | MATCH_SEQUENCE
-            | MATCH_KEYS
-            | SETUP_ANNOTATIONS
-    )
+/// The stand-in address `dis` prints for code object `id`.
+pub fn code_address(id: usize) -> String {
+    format!("0x{id:012x}")
 }
 
 /// The parenthesised interpretation of an operand, as CPython's `dis` computes `argrepr`.
-fn argrepr(program: &Program, code: &CodeObject, index: usize, instr: &Instr) -> String {
+fn argrepr(
+    program: &Program,
+    code: &CodeObject,
+    starts: &dyn Fn(usize) -> u32,
+    index: usize,
+    instr: &Instr,
+) -> String {
     use Opcode::*;
     let arg = instr.arg as usize;
     if instr.op.jump_kind() != JumpKind::None {
         return match instr.jump_target(index) {
-            Some(t) => format!("to {}", t * 2),
+            Some(t) => format!("to {}", starts(t)),
             None => String::new(),
         };
     }
@@ -247,7 +284,19 @@ fn argrepr(program: &Program, code: &CodeObject, index: usize, instr: &Instr) ->
             .get(arg)
             .map(|c| const_repr(program, c))
             .unwrap_or_default(),
-        LOAD_NAME | STORE_NAME | DELETE_NAME | LOAD_CLASS_NAME | STORE_CLASS_NAME | LOAD_GLOBAL
+        LOAD_GLOBAL => {
+            let name = program.names.get(arg).cloned().unwrap_or_default();
+            if code
+                .hints
+                .get(index)
+                .is_some_and(|h| h & HINT_PUSH_NULL != 0)
+            {
+                format!("NULL + {name}")
+            } else {
+                name
+            }
+        }
+        LOAD_NAME | STORE_NAME | DELETE_NAME | LOAD_CLASS_NAME | STORE_CLASS_NAME
         | STORE_GLOBAL | DELETE_GLOBAL | LOAD_ATTR | STORE_ATTR | DELETE_ATTR | LOAD_METHOD
         | IMPORT_NAME | IMPORT_FROM => program.names.get(arg).cloned().unwrap_or_default(),
         LOAD_FAST | STORE_FAST | DELETE_FAST | MAKE_CELL | LOAD_CLOSURE | LOAD_DEREF
@@ -318,7 +367,7 @@ pub fn const_repr(program: &Program, c: &Const) -> String {
             format!("frozenset({{{}}})", parts.join(", "))
         }
         Const::Code(id) => match program.codes.get(*id as usize) {
-            Some(code) => code_repr(program, code),
+            Some(code) => code_repr(program, *id as usize, code),
             None => "<code object>".into(),
         },
     }
@@ -339,8 +388,21 @@ mod tests {
         let src = "def inc():\n    global counter\n    counter += 1\n";
         check(src, 1, 0, "   0 RESUME                   0");
         check(src, 1, 1, "   2 LOAD_GLOBAL              0 (counter)");
-        check(src, 1, 3, "   6 BINARY_OP               13 (+=)");
-        check(src, 1, 6, "  12 RETURN_VALUE");
+        // Offsets and operands are CPython 3.11's (after LOAD_GLOBAL's five cache entries).
+        check(src, 1, 3, "  16 BINARY_OP               13 (+=)");
+        check(src, 1, 6, "  24 RETURN_VALUE");
+        check(
+            "def f():\n    return g(1)\n",
+            1,
+            1,
+            "   2 LOAD_GLOBAL              1 (NULL + g)",
+        );
+        check(
+            "def f():\n    return g(1)\n",
+            1,
+            3,
+            "  20 CALL                     1",
+        );
         check(
             "for x in y:\n    pass\n",
             0,

@@ -5,9 +5,11 @@
 
 pub mod ast;
 pub mod bytecode;
+pub mod carets;
 pub mod cli;
 pub mod compile;
 pub mod dis;
+pub mod dis_layout;
 pub mod error;
 pub mod explore;
 #[doc(hidden)]

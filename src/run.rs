@@ -1154,6 +1154,7 @@ pub fn trace_cmd(
 pub fn dis_cmd(
     file: &str,
     model: Option<GilModel>,
+    show_caches: bool,
     color: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -1163,7 +1164,7 @@ pub fn dis_cmd(
         Err(status) => return status,
     };
     let text = match model {
-        None => crate::dis::disassemble(&program),
+        None => crate::dis::disassemble_with(&program, None, show_caches),
         Some(m) => {
             let mark = format!("  ⇄ {}", m.name());
             let is_switch_point = |op| gil::marks_switch_point(m, op);
@@ -1177,7 +1178,7 @@ pub fn dis_cmd(
                 m.name(),
                 m.name()
             );
-            crate::dis::disassemble_marked(&program, Some(&marks))
+            crate::dis::disassemble_with(&program, Some(&marks), show_caches)
         }
     };
     let _ = out.write_all(text.as_bytes());

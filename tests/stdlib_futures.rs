@@ -79,7 +79,7 @@ with ThreadPoolExecutor() as ex:
             ", in result\n    return self.__get_result()\n",
             ", in __get_result\n    raise self._exception\n",
             ", in run\n    result = self.fn(*self.args, **self.kwargs)\n",
-            "line 5, in task\n    return 10 // n\nZeroDivisionError: integer division or modulo by zero\n",
+            "line 5, in task\n    return 10 // n\n           ~~~^^~~\nZeroDivisionError: integer division or modulo by zero\n",
         ],
     );
     assert_eq!(out.stdout, "2\n");

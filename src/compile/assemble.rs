@@ -16,6 +16,7 @@ pub struct Assembled {
     pub instrs: Vec<Instr>,
     pub spans: Vec<Span>,
     pub lines: Vec<u32>,
+    pub hints: Vec<u8>,
     pub exception_table: Vec<ExceptionEntry>,
     pub stacksize: u32,
 }
@@ -421,6 +422,7 @@ fn linearize(cfg: &mut Cfg, first_line: u32, stacksize: u32) -> Result<Assembled
         instrs: Vec::with_capacity(pos),
         spans: Vec::with_capacity(pos),
         lines: Vec::with_capacity(pos),
+        hints: Vec::with_capacity(pos),
         exception_table: Vec::new(),
         stacksize,
     };
@@ -449,6 +451,7 @@ fn linearize(cfg: &mut Cfg, first_line: u32, stacksize: u32) -> Result<Assembled
             };
             out.instrs.push(instr);
             out.spans.push(ins.loc.span);
+            out.hints.push(ins.hint);
             if let Some(l) = ins.loc.line {
                 line = l;
             }

@@ -67,6 +67,9 @@ pub struct Ins {
     pub target: Option<BlockId>,
     pub loc: Loc,
     pub(super) except: Option<BlockId>,
+    /// `dis` hints ([`crate::bytecode::HINT_PUSH_NULL`], …): how CPython 3.11 lays this
+    /// instruction out. They never change what the instruction does.
+    pub hint: u8,
 }
 
 impl Ins {
@@ -77,6 +80,7 @@ impl Ins {
             target,
             loc,
             except: None,
+            hint: 0,
         }
     }
 }
@@ -98,6 +102,9 @@ pub struct Cfg {
     pub blocks: Vec<Block>,
     pub entry: BlockId,
     pub cur: BlockId,
+    /// Set by the code generator where CPython 3.11 emits `PUSH_NULL` (before a callee that
+    /// is not a method): the next instruction emitted gets [`crate::bytecode::HINT_PUSH_NULL`].
+    pub pending_null: bool,
 }
 
 impl Default for Cfg {
@@ -112,6 +119,7 @@ impl Cfg {
             blocks: vec![Block::default()],
             entry: 0,
             cur: 0,
+            pending_null: false,
         }
     }
 
@@ -129,7 +137,11 @@ impl Cfg {
 
     /// Appends an instruction to the current block. After a jump or a scope exit the block is
     /// closed, so the instruction starts a new block (CPython's `NEXT_BLOCK`).
-    pub fn emit(&mut self, ins: Ins) {
+    pub fn emit(&mut self, mut ins: Ins) {
+        if self.pending_null {
+            ins.hint |= crate::bytecode::HINT_PUSH_NULL;
+            self.pending_null = false;
+        }
         if let Some(last) = self.blocks[self.cur].instrs.last() {
             if is_jump(last.op) || is_exit(last.op) {
                 let b = self.new_block();

@@ -383,9 +383,29 @@ impl<'a> Compiler<'a> {
     /// Jumps to `next` if the truth of `e` equals `cond` (CPython's `compiler_jump_if`).
     pub(super) fn jump_if(&mut self, e: &'a Expr, next: BlockId, cond: bool) -> R {
         let old = self.cur.loc;
+        let leaks = self.cur.compare_leaks;
         self.set_loc(e.span);
         let result = self.jump_if_inner(e, next, cond);
-        self.cur.loc = old;
+        // CPython 3.11's `compiler_jump_if` sets the location of a comparison it tests and
+        // leaves it set: the instructions after the test (an `assert`'s raise) carry the
+        // comparison's position, which its traceback underlines.
+        let mut tested = e;
+        while let ExprKind::UnaryOp {
+            op: UnaryOp::Not,
+            operand,
+        } = &tested.kind
+        {
+            tested = operand;
+        }
+        if matches!(tested.kind, ExprKind::Compare { .. }) && fold::const_value(e).is_none() {
+            self.set_loc(tested.span);
+            self.cur.compare_leaks += 1;
+            self.cur.compare_loc = self.cur.loc;
+        } else if self.cur.compare_leaks != leaks {
+            self.cur.loc = self.cur.compare_loc;
+        } else {
+            self.cur.loc = old;
+        }
         result
     }
 
@@ -762,8 +782,19 @@ impl<'a> Compiler<'a> {
                 self.expr(value)?;
                 let old = self.cur.loc;
                 self.attr_loc(attr.span);
+                // Positions as CPython 3.11's (the traceback's `^^^`): `LOAD_METHOD` is the
+                // attribute expression, the call the whole call; when the attribute name is on
+                // a later line than the object, both start at the name.
+                let multiline = self.line_of(attr.span.start) != self.line_of(func.span.start);
+                let call_span = if multiline {
+                    Span::new(attr.span.start as usize, old.span.end as usize)
+                } else {
+                    old.span
+                };
+                self.cur.loc.span = if multiline { attr.span } else { func.span };
                 let id = self.name_id(&attr.name);
                 self.emit(Opcode::LOAD_METHOD, id);
+                self.cur.loc.span = call_span;
                 for a in args {
                     self.expr(a)?;
                 }
@@ -773,6 +804,7 @@ impl<'a> Compiler<'a> {
                 return Ok(());
             }
         }
+        self.push_null_hint();
         self.expr(func)?;
         self.call_helper(args, keywords)
     }
@@ -994,7 +1026,7 @@ impl<'a> Compiler<'a> {
         self.make_closure(code, 0, e.span)?;
         self.iter_expr(&first.iter)?;
         self.emit(Opcode::GET_ITER, 0);
-        self.emit(Opcode::CALL, 1);
+        self.emit_self_slot_call(1);
         Ok(())
     }
 

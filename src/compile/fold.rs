@@ -2,7 +2,9 @@
 //!
 //! `-1`, `2 * 3`, `("a", "b")` and `not True` are constants in CPython's bytecode, so
 //! `gilvm dis` must show them as one `LOAD_CONST`. Folding never changes meaning: an operation
-//! that would fail, overflow gilvm's 64-bit ints, or build a large object is left to run time.
+//! that would fail or build a large object is left to run time, with CPython's limits (4096
+//! characters, 256 items, 128-bit results of `*`, `**` and `<<`; ints past i64 become big
+//! constants, as CPython's unbounded ints fold).
 
 use crate::ast::{BinOp, Expr, ExprKind, UnaryOp};
 use crate::bytecode::Const;
@@ -101,20 +103,128 @@ fn binary(op: BinOp, l: &Const, r: &Const) -> Option<Const> {
             (a.len() + b.len() <= MAX_STR_SIZE).then(|| Const::Str(format!("{a}{b}")))
         }
         (Const::Str(s), n) | (n, Const::Str(s)) if op == BinOp::Mul => {
+            // CPython's `safe_multiply`: a non-empty string times a negative count is left to
+            // run time; `'' * -5` folds.
             let n = as_int(n)?;
-            let count = usize::try_from(n.max(0)).ok()?;
-            (s.len().checked_mul(count)? <= MAX_STR_SIZE).then(|| Const::Str(s.repeat(count)))
+            if s.is_empty() {
+                return Some(Const::Str(String::new()));
+            }
+            let count = usize::try_from(n).ok()?;
+            let len = s.chars().count();
+            (count <= MAX_STR_SIZE / len).then(|| Const::Str(s.repeat(count)))
         }
         (Const::Tuple(a), Const::Tuple(b)) if op == BinOp::Add => (a.len() + b.len()
             <= MAX_COLLECTION_SIZE)
             .then(|| Const::Tuple(a.iter().chain(b).cloned().collect())),
+        // CPython's `safe_multiply`: `(1, 2) * 3` within MAX_COLLECTION_SIZE items; a negative
+        // count is left to run time.
+        (Const::Tuple(t), n) | (n, Const::Tuple(t)) if op == BinOp::Mul => {
+            let n = usize::try_from(as_int(n)?).ok()?;
+            if !t.is_empty() && n > MAX_COLLECTION_SIZE / t.len() {
+                return None;
+            }
+            Some(Const::Tuple(
+                std::iter::repeat_n(t.iter(), n)
+                    .flatten()
+                    .cloned()
+                    .collect(),
+            ))
+        }
         (Const::Float(_), _) | (_, Const::Float(_)) => float_binary(op, as_float(l)?, as_float(r)?),
         // bool & | ^ bool stays a bool (`True & True` is `True`, not `1`).
         (Const::Bool(a), Const::Bool(b)) if op == BinOp::BitAnd => Some(Const::Bool(a & b)),
         (Const::Bool(a), Const::Bool(b)) if op == BinOp::BitOr => Some(Const::Bool(a | b)),
         (Const::Bool(a), Const::Bool(b)) if op == BinOp::BitXor => Some(Const::Bool(a ^ b)),
-        _ => int_binary(op, as_int(l)?, as_int(r)?),
+        _ => {
+            if let Some(folded) = wide_binary(op, as_wide(l)?, as_wide(r)?) {
+                return folded;
+            }
+            int_binary(op, as_int(l)?, as_int(r)?)
+        }
     }
+}
+
+/// An int constant as sign and magnitude (ints up to 128 bits: CPython's `MAX_INT_SIZE`).
+fn as_wide(c: &Const) -> Option<(bool, u128)> {
+    match c {
+        Const::BigInt(s) => match s.strip_prefix('-') {
+            Some(m) => Some((true, m.parse().ok()?)),
+            None => Some((false, s.parse().ok()?)),
+        },
+        _ => as_int(c).map(|i| (i < 0, i.unsigned_abs() as u128)),
+    }
+}
+
+fn wide_const((neg, mag): (bool, u128)) -> Const {
+    let v = if neg {
+        i64::try_from(mag)
+            .ok()
+            .map(|m| -m)
+            .or_else(|| (mag == 1u128 << 63).then_some(i64::MIN))
+    } else {
+        i64::try_from(mag).ok()
+    };
+    match v {
+        Some(i) => Const::Int(i),
+        None if neg => Const::BigInt(format!("-{mag}")),
+        None => Const::BigInt(mag.to_string()),
+    }
+}
+
+/// `+`, `-`, `*`, `**` and `<<` of ints as CPython's `safe_multiply`, `safe_power` and
+/// `safe_lshift` fold them: only when the operands' sizes promise a result of at most
+/// `MAX_INT_SIZE` (128) bits, so `1 << 70` and `2 ** 64` fold and `2 ** 100` does not.
+/// `Some(None)`: CPython does not fold it; `None`: not one of these operations.
+fn wide_binary(op: BinOp, a: (bool, u128), b: (bool, u128)) -> Option<Option<Const>> {
+    const MAX_INT_SIZE: u32 = 128;
+    let bits = |m: u128| 128 - m.leading_zeros();
+    let add = |x: (bool, u128), y: (bool, u128)| -> Option<(bool, u128)> {
+        if x.0 == y.0 {
+            Some((x.0, x.1.checked_add(y.1)?))
+        } else if x.1 >= y.1 {
+            Some((x.0 && x.1 != y.1, x.1 - y.1))
+        } else {
+            Some((y.0, y.1 - x.1))
+        }
+    };
+    let r = match op {
+        BinOp::Add => add(a, b),
+        BinOp::Sub => add(a, (!b.0 && b.1 != 0, b.1)),
+        BinOp::Mul => {
+            if a.1 != 0 && b.1 != 0 && bits(a.1) + bits(b.1) > MAX_INT_SIZE {
+                return Some(None);
+            }
+            a.1.checked_mul(b.1).map(|m| (a.0 != b.0 && m != 0, m))
+        }
+        BinOp::Pow => {
+            if b.0 {
+                return None;
+            }
+            if a.1 != 0 && b.1 != 0 && u128::from(bits(a.1)) > u128::from(MAX_INT_SIZE) / b.1 {
+                return Some(None);
+            }
+            let e = u32::try_from(b.1).ok()?;
+            a.1.checked_pow(e).map(|m| (a.0 && e % 2 == 1 && m != 0, m))
+        }
+        BinOp::LShift => {
+            if b.0 {
+                return Some(None);
+            }
+            if a.1 != 0
+                && b.1 != 0
+                && (b.1 > u128::from(MAX_INT_SIZE)
+                    || u128::from(bits(a.1)) > u128::from(MAX_INT_SIZE) - b.1)
+            {
+                return Some(None);
+            }
+            let s = u32::try_from(b.1).ok()?;
+            a.1.checked_shl(s)
+                .filter(|m| s == 0 || m >> s == a.1)
+                .map(|m| (a.0 && m != 0, m))
+        }
+        _ => return None,
+    };
+    Some(r.map(wide_const))
 }
 
 /// `(1, 2)[0]` and `"abc"[-1]`, as CPython's `fold_subscr`.
@@ -276,8 +386,22 @@ mod tests {
             const_value(&bin(ExprKind::Int(1), BinOp::TrueDiv, ExprKind::Int(0))),
             None
         );
+        // Past i64, as CPython (whose ints have no bound): folded into a big constant, within
+        // CPython's 128-bit limit for `*`, `**` and `<<`.
         assert_eq!(
             const_value(&bin(ExprKind::Int(i64::MAX), BinOp::Add, ExprKind::Int(1))),
+            Some(Const::BigInt("9223372036854775808".into()))
+        );
+        assert_eq!(
+            const_value(&bin(ExprKind::Int(1), BinOp::LShift, ExprKind::Int(70))),
+            Some(Const::BigInt("1180591620717411303424".into()))
+        );
+        assert_eq!(
+            const_value(&bin(ExprKind::Int(2), BinOp::Pow, ExprKind::Int(100))),
+            None
+        );
+        assert_eq!(
+            const_value(&bin(ExprKind::Int(1), BinOp::Pow, ExprKind::Int(200))),
             None
         );
         assert_eq!(

@@ -515,9 +515,9 @@ impl<'a> Compiler<'a> {
         }
         self.expr(cls)?;
         // The VM reads attributes by name id: make sure the keyword names have one (CPython
-        // keeps them in the constant tuple only).
+        // keeps them in the constant tuple only, so they are not in this code's `co_names`).
         for attr in kwd_attrs {
-            self.name_id(&attr.name);
+            self.names.insert(attr.name.clone());
         }
         let names = kwd_attrs
             .iter()

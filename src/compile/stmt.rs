@@ -115,7 +115,7 @@ impl<'a> Compiler<'a> {
                 self.emit(LOAD_ASSERTION_ERROR, 0);
                 if let Some(m) = msg {
                     self.expr(m)?;
-                    self.emit(CALL, 1);
+                    self.emit_self_slot_call(1);
                 }
                 self.emit(RAISE_VARARGS, 1);
                 self.use_next_block(end);
@@ -342,7 +342,7 @@ impl<'a> Compiler<'a> {
     fn decorator_calls(&mut self, decorators: &'a [Expr]) -> R {
         for d in decorators.iter().rev() {
             self.set_loc(d.span);
-            self.emit(Opcode::CALL, 1);
+            self.emit_self_slot_call(1);
         }
         Ok(())
     }
@@ -430,7 +430,8 @@ impl<'a> Compiler<'a> {
             end: s.span.end,
         });
         self.enter_scope(UnitKind::Class, &def.name.name, scope, first);
-        self.set_loc(def.span);
+        // The prologue is on the first decorator's line, as CPython's (co_firstlineno).
+        self.set_loc(first);
         self.name_op("__name__", Ctx::Load, def.span)?;
         self.name_op("__module__", Ctx::Store, def.span)?;
         let qualname = self.cur.qualname.clone();
@@ -460,17 +461,18 @@ impl<'a> Compiler<'a> {
             self.emit(RETURN_VALUE, 0);
         }
         let code = self.exit_scope()?;
-        self.set_loc(def.span);
+        self.set_loc(s.span);
+        self.push_null_hint();
         self.emit(LOAD_BUILD_CLASS, 0);
         self.make_closure(code, 0, def.span)?;
         self.load_const(Const::Str(def.name.name.clone()));
         for b in &def.bases {
             self.expr(b)?;
         }
-        self.set_loc(def.span);
+        self.set_loc(s.span);
         self.emit(CALL, def.bases.len() as u32 + 2);
         self.decorator_calls(&def.decorators)?;
-        self.set_loc(def.span);
+        self.set_loc(s.span);
         self.name_op(&def.name.name, Ctx::Store, def.name.span)
     }
 

@@ -606,6 +606,8 @@ impl Recorder {
         })
         .or_else(|| outcome(vm, t, code, pc, &p, normal));
         let text = crate::dis::format_instr(&vm.prog, c, pc as usize);
+        // Offset and operand as `gilvm dis` (CPython 3.11) prints them.
+        let (offset, arg) = crate::dis_layout::offset_and_arg(c, pc as usize);
         self.instrs_out += 1;
         self.put(&Record::Instr(Instr {
             t_ns: p.t_ns,
@@ -613,9 +615,9 @@ impl Recorder {
             tid,
             line: line_of(&vm.prog, code, pc),
             code: c.name.clone(),
-            offset: pc * 2,
+            offset,
             op: ins.op.name().into(),
-            arg: ins.arg,
+            arg,
             text: text.trim_start().to_string(),
             access,
         }));

@@ -120,6 +120,12 @@ pub fn write_entry(rt: &Rt, entry: TbEntry, out: &mut String) {
             out.push_str("    ");
             out.push_str(t);
             out.push('\n');
+            // CPython 3.11's `~~~^^^` under the failing expression.
+            if let Some(span) = code.spans.get(entry.pc as usize) {
+                if let Some(carets) = crate::carets::caret_line(source, line, *span) {
+                    out.push_str(&carets);
+                }
+            }
         }
     }
 }
