@@ -14,7 +14,11 @@ use clap::{Parser, Subcommand};
 
 use crate::run::{RunArgs, TraceArgs, EXIT_OK, EXIT_USAGE};
 use crate::sweep::SweepArgs;
+use crate::termout::ColorChoice;
 use crate::vm::gil::GilModel;
+
+mod examples;
+mod gen;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,11 +29,16 @@ use crate::vm::gil::GilModel;
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
+    /// Colour the trace and the run summary by thread: auto (on a terminal, unless NO_COLOR
+    /// is set), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    color: String,
 }
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Print the bytecode of every code object, in CPython's `dis` layout.
+    #[command(after_help = examples::DIS)]
     Dis {
         /// The program (`-` reads standard input).
         file: String,
@@ -42,6 +51,7 @@ enum Cmd {
         show_caches: bool,
     },
     /// Run a program under the simulated GIL.
+    #[command(after_help = examples::RUN)]
     Run {
         /// The program (`-` reads standard input).
         file: String,
@@ -57,6 +67,7 @@ enum Cmd {
     },
     /// Run a program with the data-race detector (`run --races`), the summary focused on
     /// races: exit status 6 when it finds any.
+    #[command(after_help = examples::RACES)]
     Races {
         /// The program (`-` reads standard input).
         file: String,
@@ -68,6 +79,7 @@ enum Cmd {
     },
     /// Trace a run: the interleaving, one instruction per line, with GIL hand-overs and lost
     /// updates explained (same seed and options as `run` ⇒ the same run).
+    #[command(after_help = examples::TRACE)]
     Trace {
         /// The program (`-` reads standard input).
         file: String,
@@ -77,6 +89,7 @@ enum Cmd {
         trace: TraceOpts,
     },
     /// Re-run a recorded (or hand-written) schedule exactly.
+    #[command(after_help = examples::REPLAY)]
     Replay {
         /// A schedule file written by `gilvm run --record` or by hand.
         schedule: String,
@@ -89,6 +102,7 @@ enum Cmd {
     },
     /// Run many seeds under one or more GIL models (on all cores) and print the distribution
     /// of outcomes: stdout values, exit statuses, lost updates.
+    #[command(after_help = examples::SWEEP)]
     Sweep {
         /// The program (`-` reads standard input).
         file: String,
@@ -138,13 +152,33 @@ enum Cmd {
     // --- explore (systematic exploration) ---
     /// Explore a program's schedules systematically: prove it cannot fail under a GIL model
     /// (dfs), or find a failure and shrink it to the fewest preemptions.
+    #[command(after_help = examples::EXPLORE)]
     Explore(ExploreOpts),
     /// Combine the --json reports of the shards of one exploration (explore --shard I/N) or
     /// one sweep (sweep --shard I/N) into the report the unsharded run writes.
+    #[command(after_help = examples::MERGE)]
     Merge {
         /// The shards' reports.
         #[arg(required = true)]
         reports: Vec<String>,
+    },
+    // --- shell completions and the man page (src/cli/gen.rs) ---
+    /// Print the shell completion script for gilvm.
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print gilvm's man page (roff), or write a page per command into a directory.
+    #[command(after_help = examples::MAN)]
+    Man {
+        /// Write gilvm.1 and gilvm-COMMAND.1 for every command into this directory.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: Option<String>,
+        /// Do not name the files written.
+        #[arg(short, long)]
+        quiet: bool,
     },
 }
 
@@ -278,7 +312,15 @@ pub fn main() -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let choice = match cli.color.as_str() {
+        "always" => ColorChoice::Always,
+        "never" => ColorChoice::Never,
+        _ => ColorChoice::Auto,
+    };
+    // Colour on stderr (the summary) and on stdout (the text trace), each decided for its
+    // own stream: `gilvm trace prog.toy | less` keeps the summary coloured on the terminal.
+    let color = choice.enabled(std::io::stderr().is_terminal());
+    let color_out = choice.enabled(std::io::stdout().is_terminal());
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     match cli.command {
@@ -316,13 +358,11 @@ pub fn main() -> i32 {
             args.races_focus = true;
             crate::run::run_cmd(&file, &args, record.as_deref(), color, &mut stderr.lock())
         }
-        Cmd::Trace { file, opts, trace } => crate::run::trace_cmd(
-            &file,
-            &opts.into(),
-            &trace.into(),
-            color,
-            &mut stderr.lock(),
-        ),
+        Cmd::Trace { file, opts, trace } => {
+            let mut trace: TraceArgs = trace.into();
+            trace.color = color_out;
+            crate::run::trace_cmd(&file, &opts.into(), &trace, color, &mut stderr.lock())
+        }
         Cmd::Replay {
             schedule,
             quiet,
@@ -393,6 +433,13 @@ pub fn main() -> i32 {
         Cmd::Merge { reports } => {
             crate::explore::merge::main(&reports, &mut stdout.lock(), &mut stderr.lock())
         }
+        Cmd::Completions { shell } => gen::completions(shell, &mut stdout.lock()),
+        Cmd::Man { output, quiet } => gen::man(
+            output.as_deref(),
+            quiet,
+            &mut stdout.lock(),
+            &mut stderr.lock(),
+        ),
     }
 }
 
@@ -423,6 +470,7 @@ impl From<TraceOpts> for TraceArgs {
             lines: t.lines,
             limit: t.limit,
             schedule: t.schedule,
+            color: false,
         }
     }
 }

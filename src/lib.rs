@@ -21,6 +21,7 @@ pub mod run;
 pub mod schedule;
 pub mod scope;
 pub mod sweep;
+pub mod termout;
 pub mod trace;
 pub mod vm;
 

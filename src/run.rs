@@ -348,6 +348,8 @@ pub struct RunSpec {
     pub races_focus: bool,
     /// The program's arguments (`sys.argv[1:]`).
     pub argv: Vec<String>,
+    /// Paint thread names in the summary (stderr is a terminal, or `--color always`).
+    pub color: bool,
 }
 
 impl RunSpec {
@@ -396,6 +398,7 @@ impl RunSpec {
             races_json: args.races_json.clone(),
             races_focus: args.races_focus,
             argv: args.argv.clone(),
+            color: false,
         })
     }
 
@@ -427,6 +430,7 @@ impl RunSpec {
             races_json: None,
             races_focus: false,
             argv: Vec::new(),
+            color: false,
         }
     }
 
@@ -715,7 +719,8 @@ fn check_event(
         let lines = text.lines().count() as u32;
         if *n > lines {
             return Err(format!(
-                "{path}: `until {ev}`: the program has {lines} lines"
+                "{path}: `until {ev}`: the program has {lines} {}",
+                crate::vm::summary::noun(lines as u64, "line", "lines")
             ));
         }
     }
@@ -826,6 +831,11 @@ pub fn execute(spec: &RunSpec, program: &Program, err: &mut dyn Write) -> i32 {
             let _ = writeln!(err, "gilvm: {msg}");
             return EXIT_USAGE;
         }
+        if !spec.quiet {
+            if let Some(line) = crate::termout::wrote_file(path) {
+                let _ = writeln!(err, "{line}");
+            }
+        }
     }
     if let Err(status) = write_races(spec, &vm, err) {
         return status;
@@ -849,8 +859,19 @@ pub fn execute(spec: &RunSpec, program: &Program, err: &mut dyn Write) -> i32 {
     status
 }
 
-/// The run summary: all of it, or for `gilvm races` the races without the lost updates.
+/// The run summary: all of it, or for `gilvm races` the races without the lost updates;
+/// thread names in their colours when `spec.color`.
 fn summary(spec: &RunSpec, vm: &Vm, replay_cmd: &str) -> String {
+    let text = plain_summary(spec, vm, replay_cmd);
+    if spec.color {
+        let names: Vec<String> = vm.threads.iter().map(|t| t.name.clone()).collect();
+        crate::termout::paint_names(&text, &names)
+    } else {
+        text
+    }
+}
+
+fn plain_summary(spec: &RunSpec, vm: &Vm, replay_cmd: &str) -> String {
     let all = vm.summary(&spec.model_text(), replay_cmd);
     if !spec.races_focus {
         return all;
@@ -879,6 +900,11 @@ fn write_races(spec: &RunSpec, vm: &Vm, err: &mut dyn Write) -> Result<(), i32> 
         if let Err(e) = std::fs::write(path, crate::races::json(vm)) {
             let _ = writeln!(err, "gilvm: cannot write the races to {path}: {e}");
             return Err(EXIT_USAGE);
+        }
+        if !spec.quiet {
+            if let Some(line) = crate::termout::wrote_file(path) {
+                let _ = writeln!(err, "{line}");
+            }
         }
     }
     Ok(())
@@ -910,6 +936,9 @@ pub struct TraceArgs {
     pub limit: Option<u64>,
     /// Follow this schedule file.
     pub schedule: Option<String>,
+    /// Paint the text trace by thread (it goes to a terminal, or `--color always`); never
+    /// for a file written with `-o`.
+    pub color: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -932,6 +961,7 @@ pub fn run_cmd(
         Err(status) => return status,
     };
     spec.record = record.map(str::to_string);
+    spec.color = color;
     execute(&spec, &program, err)
 }
 
@@ -987,6 +1017,7 @@ pub fn replay_cmd(
         Err(status) => return status,
     };
     spec.record = record.map(str::to_string);
+    spec.color = color;
     execute(&spec, &program, err)
 }
 
@@ -1049,6 +1080,7 @@ pub fn trace_cmd(
         },
     };
     let mut spec = spec;
+    spec.color = color;
     if args.races {
         spec.races = true;
         spec.races_json = args.races_json.clone();
@@ -1062,6 +1094,11 @@ pub fn trace_cmd(
                 return EXIT_USAGE;
             }
         },
+        None if t.color && format == crate::trace::Format::Text => {
+            Box::new(crate::termout::TracePainter::new(
+                std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+            ))
+        }
         None => Box::new(std::io::BufWriter::with_capacity(
             1 << 16,
             std::io::stdout(),
@@ -1138,6 +1175,11 @@ pub fn trace_cmd(
                 "gilvm: warning: --thread {f} matches no thread of the run (it had: {})",
                 names.join(", ")
             );
+        }
+    }
+    if let (Some(path), false) = (&t.output, spec.quiet) {
+        if let Some(line) = crate::termout::wrote_file(path) {
+            let _ = writeln!(err, "{line}");
         }
     }
     if let Err(status) = write_races(&spec, &vm, err) {

@@ -351,8 +351,9 @@ fn a_recorded_schedule_traces_and_replays_as_its_run() {
     let trace = dir.join("run.trace");
     let trace = trace.to_str().unwrap();
     let summary = |err: &str| -> String {
+        // Each command names the file it wrote (checked below); the rest is the same.
         err.lines()
-            .filter(|l| !l.contains("replay"))
+            .filter(|l| !l.contains("replay") && !l.starts_with("gilvm: wrote "))
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -361,6 +362,16 @@ fn a_recorded_schedule_traces_and_replays_as_its_run() {
             let run = gilvm(&["run", prog, "--seed", "3", "--gil", gil, "--record", sched]);
             let traced = gilvm(&["trace", prog, "--schedule", sched, "-o", trace]);
             let again = gilvm(&["replay", sched]);
+            assert!(
+                text(&run.stderr).contains(&format!("gilvm: wrote {sched} (")),
+                "{}",
+                text(&run.stderr)
+            );
+            assert!(
+                text(&traced.stderr).contains(&format!("gilvm: wrote {trace} (")),
+                "{}",
+                text(&traced.stderr)
+            );
             for other in [&traced, &again] {
                 assert_eq!(
                     (

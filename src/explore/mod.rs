@@ -800,6 +800,12 @@ pub fn main(args: &ExploreArgs, color: bool, out: &mut dyn Write, err: &mut dyn 
             return EXIT_USAGE;
         }
     }
+    if let (Some(path), Some(_)) = (&cfg.record, &report.failure) {
+        // After the report, whose last line says how to replay it.
+        if let Some(line) = crate::termout::wrote_file(path) {
+            let _ = writeln!(err, "{line}");
+        }
+    }
     if report.limited > 0 && report.limited == report.executions {
         let _ = writeln!(
             err,

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::races::RaceView;
-use crate::vm::summary::grouped;
+use crate::vm::summary::{grouped, plural};
 
 /// One distinct outcome: what the program printed, its exit status, the updates it lost.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,12 +189,12 @@ impl Report {
         if let Some(p) = &self.pct {
             let d = self.depth.unwrap_or(2);
             out.push_str(&format!(
-                "pct guarantee: a bug of depth {d} is found by one run with p ≥ 1/(n·k^{}) = {} (n = {} threads, k = {} steps measured); after {} runs it is missed with probability ≤ {}\n",
+                "pct guarantee: a bug of depth {d} is found by one run with p ≥ 1/(n·k^{}) = {} (n = {} threads, k = {} steps measured); after {} it is missed with probability ≤ {}\n",
                 d.saturating_sub(1),
                 sci(p.p),
                 p.threads,
                 p.steps.max(p.estimated_steps),
-                grouped(self.executions),
+                plural(self.executions, "run", "runs"),
                 sci(p.miss)
             ));
         }
@@ -206,19 +206,18 @@ impl Report {
         }
         match &self.failure {
             None => out.push_str(&format!(
-                "no failure ({}) in {} executions\n",
+                "no failure ({}) in {}\n",
                 self.until.join(", "),
-                grouped(self.executions)
+                plural(self.executions, "execution", "executions")
             )),
             Some(f) => {
                 out.push_str(&format!(
-                    "failure: {} ({} of {} executions failed); shrunk to {} preemption{} and {} instructions:\n",
+                    "failure: {} ({} of {} failed); shrunk to {} and {}:\n",
                     f.kind,
                     grouped(self.failures),
-                    grouped(self.executions),
-                    f.preemptions,
-                    if f.preemptions == 1 { "" } else { "s" },
-                    grouped(f.steps)
+                    plural(self.executions, "execution", "executions"),
+                    plural(f.preemptions as u64, "preemption", "preemptions"),
+                    plural(f.steps, "instruction", "instructions")
                 ));
                 for l in &f.story {
                     out.push_str(&format!("  {l}\n"));
@@ -266,6 +265,11 @@ impl Report {
     /// What the depth-first exploration covered, plainly.
     fn coverage(&self) -> String {
         let n = grouped(self.executions);
+        let explored = if self.executions == 1 {
+            "execution explored"
+        } else {
+            "executions explored"
+        };
         if self.complete {
             let within = match self.preemption_bound {
                 Some(k) if self.bound_reached => {
@@ -274,9 +278,9 @@ impl Report {
                 _ => String::new(),
             };
             if self.failure.is_none() {
-                format!("all {n} executions explored: the program cannot fail under this model{within}\n")
+                format!("all {n} {explored}: the program cannot fail under this model{within}\n")
             } else {
-                format!("all {n} executions explored{within}: every reachable outcome is listed above\n")
+                format!("all {n} {explored}{within}: every reachable outcome is listed above\n")
             }
         } else {
             let mut why = Vec::new();
@@ -292,10 +296,7 @@ impl Report {
             if why.is_empty() {
                 why.push("it stopped at the first failure (--first)".to_string());
             }
-            format!(
-                "not complete: {n} executions explored; {}\n",
-                why.join("; ")
-            )
+            format!("not complete: {n} {explored}; {}\n", why.join("; "))
         }
     }
 }

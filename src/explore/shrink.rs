@@ -169,10 +169,10 @@ pub fn story(kind: &str, e: &Exec) -> Vec<String> {
         if w[0].2 && w[0].0 != w[1].0 {
             n += 1;
             out.push(format!(
-                "preemption {n}: {} is switched out before line {} (after {} instructions in all); {} runs",
+                "preemption {n}: {} is switched out before line {} (after {done} {} in all); {} runs",
                 name(w[0].0),
                 w[0].3,
-                done,
+                crate::vm::summary::noun(done, "instruction", "instructions"),
                 name(w[1].0)
             ));
         }

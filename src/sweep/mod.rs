@@ -478,8 +478,8 @@ pub fn command(cfg: &SweepConfig, color: bool, out: &mut dyn Write, err: &mut dy
         // Timing is for the person watching; piped stderr stays deterministic.
         let _ = writeln!(
             err,
-            "gilvm: {} runs in {:.2} s on {jobs} job{}",
-            crate::vm::summary::grouped(total),
+            "gilvm: {} in {:.2} s on {jobs} job{}",
+            crate::vm::summary::plural(total, "run", "runs"),
             started.elapsed().as_secs_f64(),
             if jobs == 1 { "" } else { "s" }
         );

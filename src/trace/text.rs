@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use crate::trace::record::{Reason, Record};
 use crate::trace::recorder::Emit;
-use crate::vm::summary::grouped;
+use crate::vm::summary::{grouped, plural};
 
 /// Width of the instruction column (dis lines are about 45 characters).
 const INSTR_WIDTH: usize = 46;
@@ -233,17 +233,16 @@ impl<W: Write> Emit for Text<W> {
             Record::Print { text, tid, .. } => writeln!(o, "{:>12} T{tid:<3} print: {text}", "")?,
             Record::Truncated { step, reason, .. } => writeln!(
                 o,
-                "# the trace stops here ({reason}, after {} instructions of the run); the run goes on untraced",
-                grouped(*step)
+                "# the trace stops here ({reason}, after {} of the run); the run goes on untraced",
+                plural(*step, "instruction", "instructions")
             )?,
             Record::End(e) => {
                 writeln!(
                     o,
-                    "# end: exit status {} · {} instructions · {} switch{} · virtual time {} µs · {} lost update{} (in {} store{})",
+                    "# end: exit status {} · {} · {} · virtual time {} µs · {} lost update{} (in {} store{})",
                     e.exit_code,
-                    grouped(e.steps),
-                    grouped(e.switches),
-                    if e.switches == 1 { "" } else { "es" },
+                    plural(e.steps, "instruction", "instructions"),
+                    plural(e.switches, "switch", "switches"),
                     micros(e.t_ns),
                     grouped(e.lost_updates.max(0) as u64),
                     if e.lost_updates == 1 { "" } else { "s" },

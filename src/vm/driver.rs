@@ -138,9 +138,10 @@ impl Vm {
             Pick::Diverged(tid) => {
                 let _ = writeln!(
                     err,
-                    "gilvm: the schedule cannot be followed: it runs thread T{tid}, which is {} at this point (after {} instructions)",
+                    "gilvm: the schedule cannot be followed: it runs thread T{tid}, which is {} at this point (after {} {})",
                     self.describe_state(tid),
-                    self.steps
+                    self.steps,
+                    crate::vm::summary::noun(self.steps, "instruction", "instructions")
                 );
                 return Turn::Ended(Ending::Diverged);
             }
@@ -222,8 +223,9 @@ impl Vm {
         if let Some(msg) = self.sched.diverged() {
             let _ = writeln!(
                 err,
-                "gilvm: the schedule cannot be followed: {msg} (after {} instructions)",
-                self.steps
+                "gilvm: the schedule cannot be followed: {msg} (after {} {})",
+                self.steps,
+                crate::vm::summary::noun(self.steps, "instruction", "instructions")
             );
             return Turn::Ended(Ending::Diverged);
         }
@@ -535,14 +537,16 @@ impl Vm {
         let _ = if work {
             writeln!(
                 err,
-                "gilvm: stopped inside a built-in after it and the others had iterated over {} items (--max-steps); the program may be in an enormous loop",
-                self.config.max_steps
+                "gilvm: stopped inside a built-in after it and the others had iterated over {} {} (--max-steps); the program may be in an enormous loop",
+                self.config.max_steps,
+                crate::vm::summary::noun(self.config.max_steps, "item", "items")
             )
         } else {
             writeln!(
                 err,
-                "gilvm: stopped after {} instructions (--max-steps); the program may be in an infinite loop",
-                self.config.max_steps
+                "gilvm: stopped after {} {} (--max-steps); the program may be in an infinite loop",
+                self.config.max_steps,
+                crate::vm::summary::noun(self.config.max_steps, "instruction", "instructions")
             )
         };
         for t in &self.threads {

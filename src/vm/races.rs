@@ -1020,8 +1020,8 @@ impl Vm {
         }
         if d.untracked > 0 {
             s.push_str(&format!(
-                "; {} accesses to locations past the first {} were not checked",
-                grouped(d.untracked),
+                "; {} to locations past the first {} were not checked",
+                crate::vm::summary::plural(d.untracked, "access", "accesses"),
                 grouped(d.max_locations as u64)
             ));
         }

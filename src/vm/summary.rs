@@ -19,6 +19,26 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
+/// `count` and a noun, singular for one: `plural(1, "switch", "switches")` is "1 switch",
+/// `plural(28_002, …)` "28,002 switches" (grouped by thousands).
+pub fn plural(count: u64, one: &str, many: &str) -> String {
+    let n = grouped(count);
+    if count == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The noun for `count` things, singular for one (the number printed as the caller likes).
+pub fn noun<'a>(count: u64, one: &'a str, many: &'a str) -> &'a str {
+    if count == 1 {
+        one
+    } else {
+        many
+    }
+}
+
 /// Virtual nanoseconds as a human duration.
 pub fn duration(ns: u64) -> String {
     if ns < 1_000 {
@@ -95,10 +115,10 @@ impl Vm {
     pub fn summary(&self, model: &str, replay_cmd: &str) -> String {
         let mut out = String::new();
         out.push_str(&format!(
-            "gilvm: seed {} · model {model} · {} instructions · {} switches · virtual time {}\n",
+            "gilvm: seed {} · model {model} · {} · {} · virtual time {}\n",
             self.config.seed,
-            grouped(self.steps),
-            grouped(self.switches),
+            plural(self.steps, "instruction", "instructions"),
+            plural(self.switches, "switch", "switches"),
             duration(self.clock_ns)
         ));
         let lost: Vec<_> = self.lost.iter().filter(|(_, t)| t.events > 0).collect();
@@ -109,11 +129,10 @@ impl Vm {
                 .iter()
                 .map(|(loc, t)| {
                     format!(
-                        "{} {} (in {} store{})",
+                        "{} {} (in {})",
                         self.location_name(**loc),
                         grouped(t.erased.max(0) as u64),
-                        grouped(t.events),
-                        if t.events == 1 { "" } else { "s" }
+                        plural(t.events, "store", "stores")
                     )
                 })
                 .collect();
@@ -141,6 +160,9 @@ mod tests {
         assert_eq!(grouped(1000), "1,000");
         assert_eq!(grouped(2_800_054), "2,800,054");
         assert_eq!(duration(500), "500 ns");
+        assert_eq!(plural(1, "switch", "switches"), "1 switch");
+        assert_eq!(plural(0, "switch", "switches"), "0 switches");
+        assert_eq!(plural(28_002, "switch", "switches"), "28,002 switches");
         assert_eq!(duration(11_200_000), "11.200 ms");
     }
 }
