@@ -6,6 +6,8 @@
 //! threads' results are sorted or joined before printing), so one CPython run is the oracle.
 //! Skips, saying so, when `python3` is not CPython 3.11.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,67 +29,22 @@ fn python311() -> Option<PathBuf> {
     (lines.next()? == "3.11").then(|| PathBuf::from(exe))
 }
 
-fn programs(root: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root.join("tests/py_tutorials"))
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "py"))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
 #[test]
 fn tutorial_programs_print_what_cpython_311_prints() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let progs = programs(root);
+    let progs = common::programs_in("tests/py_tutorials", "py");
     assert!(progs.len() >= 25, "tests/py_tutorials has its programs");
     let Some(py) = python311() else {
         eprintln!("skipped: python3 is not CPython 3.11, tutorial programs not compared");
         return;
     };
-    let mut failures = Vec::new();
-    for p in &progs {
-        let rel = p.strip_prefix(root).unwrap_or(p);
-        let want = Command::new(&py)
-            .arg(rel)
-            .current_dir(root)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            !want.stdout.is_empty(),
-            "{} prints something under CPython",
-            rel.display()
-        );
-        for (seed, model) in [
-            ("1", "any"),
-            ("2", "py311"),
-            ("3", "py39"),
-            ("4", "py27"),
-            ("5", "any"),
-        ] {
-            let got = Command::new(env!("CARGO_BIN_EXE_gilvm"))
-                .args(["run", "-q", "--seed", seed, "--gil", model])
-                .arg(rel)
-                .current_dir(root)
-                .output()
-                .expect("gilvm runs");
-            if got.stdout != want.stdout || got.status.code() != want.status.code() {
-                failures.push(format!(
-                    "{} (seed {seed}, {model}): exit {:?} vs python3 {:?}\n--- gilvm stdout\n{}--- python3 stdout\n{}--- gilvm stderr\n{}",
-                    rel.display(),
-                    got.status.code(),
-                    want.status.code(),
-                    String::from_utf8_lossy(&got.stdout),
-                    String::from_utf8_lossy(&want.stdout),
-                    String::from_utf8_lossy(&got.stderr),
-                ));
-            }
-        }
-    }
+    let runs = [
+        ("1", "any"),
+        ("2", "py311"),
+        ("3", "py39"),
+        ("4", "py27"),
+        ("5", "any"),
+    ];
+    let failures = common::differences_from_cpython(&py, &progs, &runs, true);
     assert!(
         failures.is_empty(),
         "{} runs differ from CPython:\n{}",

@@ -171,3 +171,61 @@ impl Write for Buf {
         Ok(())
     }
 }
+
+/// The files with extension `ext` in `dir` (below the repository's root), sorted.
+pub fn programs_in(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == ext))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Runs each program (a path below the repository's root) under CPython `py` once and under
+/// gilvm with each `(seed, model)`; returns a description of every run whose stdout or exit
+/// status differs from CPython's. `nonempty` also requires CPython to print something.
+pub fn differences_from_cpython(
+    py: &std::path::Path,
+    progs: &[PathBuf],
+    runs: &[(&str, &str)],
+    nonempty: bool,
+) -> Vec<String> {
+    let root = root();
+    let mut failures = Vec::new();
+    for p in progs {
+        let rel = p.strip_prefix(&root).unwrap_or(p);
+        let want = Command::new(py)
+            .arg(rel)
+            .current_dir(&root)
+            .output()
+            .expect("python3 runs");
+        if nonempty && want.stdout.is_empty() {
+            failures.push(format!("{} prints nothing under CPython", rel.display()));
+        }
+        for (seed, model) in runs {
+            let got = Command::new(env!("CARGO_BIN_EXE_gilvm"))
+                .args(["run", "-q", "--seed", seed, "--gil", model])
+                .arg(rel)
+                .current_dir(&root)
+                .output()
+                .expect("gilvm runs");
+            if got.stdout != want.stdout || got.status.code() != want.status.code() {
+                failures.push(format!(
+                    "{} (seed {seed}, {model}): exit {:?} vs python3 {:?}\n--- gilvm stdout\n{}--- python3 stdout\n{}--- gilvm stderr\n{}",
+                    rel.display(),
+                    got.status.code(),
+                    want.status.code(),
+                    String::from_utf8_lossy(&got.stdout),
+                    String::from_utf8_lossy(&want.stdout),
+                    String::from_utf8_lossy(&got.stderr),
+                ));
+            }
+        }
+    }
+    failures
+}
