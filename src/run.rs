@@ -54,17 +54,17 @@ pub fn read_source(file: &str) -> Result<Source, String> {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
-            .map_err(|e| format!("gilvm: cannot read standard input: {e}"))?;
+            .map_err(|e| format!("error: cannot read standard input: {e}"))?;
         return Ok(Source {
             file: file.to_string(),
             name: "<stdin>".to_string(),
             text,
         });
     }
-    let bytes = std::fs::read(file).map_err(|e| format!("gilvm: cannot read {file}: {e}"))?;
+    let bytes = std::fs::read(file).map_err(|e| format!("error: cannot read {file}: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
-            "gilvm: {file} is not UTF-8 text (byte {})",
+            "error: {file} is not UTF-8 text (byte {})",
             e.utf8_error().valid_up_to()
         )
     })?;
@@ -370,7 +370,7 @@ impl RunSpec {
         let (model, switch_interval, max_memory) = match checked {
             Ok(m) => m,
             Err(msg) => {
-                let _ = writeln!(err, "gilvm: {msg}");
+                let _ = writeln!(err, "error: {msg}");
                 return Err(EXIT_USAGE);
             }
         };
@@ -819,7 +819,7 @@ pub fn execute(spec: &RunSpec, program: &Program, err: &mut dyn Write) -> i32 {
         Err(_) => {
             let _ = writeln!(
                 err,
-                "gilvm: the program's constants do not fit in the heap limit"
+                "error: the program's constants do not fit in the heap limit"
             );
             return EXIT_LIMIT;
         }
@@ -828,7 +828,7 @@ pub fn execute(spec: &RunSpec, program: &Program, err: &mut dyn Write) -> i32 {
     let _ = vm.rt.stdout.flush();
     if let Some(path) = &spec.record {
         if let Err(msg) = write_schedule(spec, program, &vm, path) {
-            let _ = writeln!(err, "gilvm: {msg}");
+            let _ = writeln!(err, "error: {msg}");
             return EXIT_USAGE;
         }
         if !spec.quiet {
@@ -898,7 +898,7 @@ fn write_races(spec: &RunSpec, vm: &Vm, err: &mut dyn Write) -> Result<(), i32> 
     }
     if let Some(path) = &spec.races_json {
         if let Err(e) = std::fs::write(path, crate::races::json(vm)) {
-            let _ = writeln!(err, "gilvm: cannot write the races to {path}: {e}");
+            let _ = writeln!(err, "error: cannot write the races to {path}: {e}");
             return Err(EXIT_USAGE);
         }
         if !spec.quiet {
@@ -976,7 +976,7 @@ pub fn replay_cmd(
     let followed = match read_schedule(path, ScheduleFor::Replay) {
         Ok(f) => f,
         Err(msg) => {
-            let _ = writeln!(err, "gilvm: {msg}");
+            let _ = writeln!(err, "error: {msg}");
             return EXIT_USAGE;
         }
     };
@@ -1037,12 +1037,12 @@ pub fn trace_cmd(
     {
         Ok(l) => l,
         Err(e) => {
-            let _ = writeln!(err, "gilvm: --lines: {e}");
+            let _ = writeln!(err, "error: --lines: {e}");
             return EXIT_USAGE;
         }
     };
     let Some(format) = crate::trace::Format::from_name(&t.format) else {
-        let _ = writeln!(err, "gilvm: unknown trace format `{}`", t.format);
+        let _ = writeln!(err, "error: unknown trace format `{}`", t.format);
         return EXIT_USAGE;
     };
     let (source, program) = match load_program(file, color, err) {
@@ -1064,13 +1064,13 @@ pub fn trace_cmd(
                         RunSpec::following(source, followed, max_steps, mem, args.quiet)
                     }
                     Err(msg) => {
-                        let _ = writeln!(err, "gilvm: {msg}");
+                        let _ = writeln!(err, "error: {msg}");
                         return EXIT_USAGE;
                     }
                 }
             }
             Err(msg) => {
-                let _ = writeln!(err, "gilvm: {msg}");
+                let _ = writeln!(err, "error: {msg}");
                 return EXIT_USAGE;
             }
         },
@@ -1090,7 +1090,7 @@ pub fn trace_cmd(
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => Box::new(std::io::BufWriter::new(f)),
             Err(e) => {
-                let _ = writeln!(err, "gilvm: cannot write the trace to {path}: {e}");
+                let _ = writeln!(err, "error: cannot write the trace to {path}: {e}");
                 return EXIT_USAGE;
             }
         },
@@ -1139,7 +1139,7 @@ pub fn trace_cmd(
         if !known {
             let _ = writeln!(
                 err,
-                "gilvm: warning: --var {v} matches no variable of {}: the trace shows no instruction for it",
+                "warning: --var {v} matches no variable of {}: the trace shows no instruction for it",
                 spec.source.name
             );
         }
@@ -1149,7 +1149,7 @@ pub fn trace_cmd(
     else {
         let _ = writeln!(
             err,
-            "gilvm: the program's constants do not fit in the heap limit"
+            "error: the program's constants do not fit in the heap limit"
         );
         return EXIT_LIMIT;
     };
@@ -1172,7 +1172,7 @@ pub fn trace_cmd(
                 .collect();
             let _ = writeln!(
                 err,
-                "gilvm: warning: --thread {f} matches no thread of the run (it had: {})",
+                "warning: --thread {f} matches no thread of the run (it had: {})",
                 names.join(", ")
             );
         }

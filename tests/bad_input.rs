@@ -48,12 +48,12 @@ fn absurd_command_line_values() {
     expect(
         &["run", p, "--switch-interval", "-1"],
         2,
-        "gilvm: --switch-interval for --gil any is a positive instruction count, not `-1`",
+        "error: --switch-interval for --gil any is a positive instruction count, not `-1`",
     );
     expect(
         &["run", p, "--gil", "py39", "--switch-interval", "-5ms"],
         2,
-        "gilvm: --switch-interval `-5ms` is out of range (1ns to 11 days)",
+        "error: --switch-interval `-5ms` is out of range (1ns to 11 days)",
     );
     expect(
         &["run", p, "--switch-interval", "99999999999999999999999"],
@@ -99,17 +99,17 @@ fn absurd_command_line_values() {
     expect(
         &["trace", p, "--lines", "99999999999999999999-1"],
         2,
-        "gilvm: --lines: expected a line range like 7-9",
+        "error: --lines: expected a line range like 7-9",
     );
     expect(
         &["sweep", p, "--seeds", "0..18446744073709551615"],
         2,
-        "gilvm: a sweep is limited to 10,000,000 runs (seeds × models); this one asks for 18,446,744,073,709,551,615",
+        "error: a sweep is limited to 10,000,000 runs (seeds × models); this one asks for 18,446,744,073,709,551,615",
     );
     expect(
         &["sweep", p, "--seeds", "0..=18446744073709551615"],
         2,
-        "gilvm: --seeds 0..=18446744073709551615: the last seed can be at most 18446744073709551614",
+        "error: --seeds 0..=18446744073709551615: the last seed can be at most 18446744073709551614",
     );
     expect(
         &["sweep", p, "--seeds", "0..2", "--switch-interval", "-5"],

@@ -26,7 +26,7 @@ fn explore_reports_each_race_once_and_fails_with_it() {
         "{out}"
     );
     assert!(
-        s.contains("explore_counter.toy:13, in work: LOAD_GLOBAL 1 (counter)"),
+        s.contains("explore_counter.toy:13, in work: LOAD_GLOBAL 2 (counter)"),
         "{out}"
     );
     assert!(
@@ -201,8 +201,8 @@ fn a_method_call_reads_the_attribute_it_calls() {
         ]);
         assert_eq!(out.code, 6, "{model} {seed}\n{out}");
         assert!(
-            out.stderr.contains("LOAD_METHOD 5 (handler)")
-                && out.stderr.contains("STORE_ATTR 5 (handler)"),
+            out.stderr.contains("LOAD_METHOD 0 (handler)")
+                && out.stderr.contains("STORE_ATTR 2 (handler)"),
             "{model} {seed}\n{out}"
         );
         assert!(

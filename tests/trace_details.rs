@@ -122,7 +122,7 @@ fn filters_that_match_nothing_are_warned_about() {
     assert_eq!(out.code, 0, "{out}");
     assert!(
         out.stderr.contains(
-            "gilvm: warning: --var countr matches no variable of programs/lesson_lost_update.toy"
+            "warning: --var countr matches no variable of programs/lesson_lost_update.toy"
         ),
         "{out}"
     );
@@ -137,7 +137,7 @@ fn filters_that_match_nothing_are_warned_about() {
     assert_eq!(out.code, 0, "{out}");
     assert!(
         out.stderr.contains(
-            "gilvm: warning: --thread Thread-7 matches no thread of the run (it had: T0 MainThread, T1 Thread-1 (increment), T2 Thread-2 (increment))"
+            "warning: --thread Thread-7 matches no thread of the run (it had: T0 MainThread, T1 Thread-1 (increment), T2 Thread-2 (increment))"
         ),
         "{out}"
     );

@@ -36,7 +36,7 @@ pub fn man(dir: Option<&str>, quiet: bool, out: &mut dyn Write, err: &mut dyn Wr
             Ok(()) => EXIT_OK,
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
             Err(e) => {
-                let _ = writeln!(err, "gilvm: cannot write the man page: {e}");
+                let _ = writeln!(err, "error: cannot write the man page: {e}");
                 EXIT_USAGE
             }
         };
@@ -48,7 +48,7 @@ pub fn man(dir: Option<&str>, quiet: bool, out: &mut dyn Write, err: &mut dyn Wr
             .map(|s| clap_mangen::Man::new(s.clone())),
     );
     if let Err(e) = std::fs::create_dir_all(dir) {
-        let _ = writeln!(err, "gilvm: cannot create {dir}: {e}");
+        let _ = writeln!(err, "error: cannot create {dir}: {e}");
         return EXIT_USAGE;
     }
     for man in pages {
@@ -61,7 +61,7 @@ pub fn man(dir: Option<&str>, quiet: bool, out: &mut dyn Write, err: &mut dyn Wr
                 }
             }
             Err(e) => {
-                let _ = writeln!(err, "gilvm: cannot write {shown}: {e}");
+                let _ = writeln!(err, "error: cannot write {shown}: {e}");
                 return EXIT_USAGE;
             }
         }

@@ -314,7 +314,7 @@ pub fn execute<C: Ctl + 'static>(
         Err(_) => {
             let exec = Exec {
                 stdout: Vec::new(),
-                stderr: b"gilvm: the program's constants do not fit in the heap limit\n".to_vec(),
+                stderr: b"error: the program's constants do not fit in the heap limit\n".to_vec(),
                 exit: crate::vm::driver::EXIT_LIMIT,
                 ending: Ending::Limit,
                 lost: 0,

@@ -126,7 +126,7 @@ pub fn main(paths: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::i
         let text = match std::fs::read_to_string(p) {
             Ok(t) => t,
             Err(e) => {
-                let _ = writeln!(err, "gilvm: cannot read {p}: {e}");
+                let _ = writeln!(err, "error: cannot read {p}: {e}");
                 return crate::run::EXIT_USAGE;
             }
         };
@@ -138,7 +138,7 @@ pub fn main(paths: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::i
                 Err(e) => {
                     let _ = writeln!(
                         err,
-                        "gilvm: {p} is not a report of `gilvm sweep --json --shard`: {e}"
+                        "error: {p} is not a report of `gilvm sweep --json --shard`: {e}"
                     );
                     return crate::run::EXIT_USAGE;
                 }
@@ -150,7 +150,7 @@ pub fn main(paths: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::i
             Err(e) => {
                 let _ = writeln!(
                     err,
-                    "gilvm: {p} is not a report of `gilvm explore --json --shard`: {e}"
+                    "error: {p} is not a report of `gilvm explore --json --shard`: {e}"
                 );
                 return crate::run::EXIT_USAGE;
             }
@@ -160,7 +160,7 @@ pub fn main(paths: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::i
         if !reports.is_empty() {
             let _ = writeln!(
                 err,
-                "gilvm: cannot merge sweep reports with explore reports"
+                "error: cannot merge sweep reports with explore reports"
             );
             return crate::run::EXIT_USAGE;
         }
@@ -172,7 +172,7 @@ pub fn main(paths: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::i
                 crate::run::EXIT_OK
             }
             Err(msg) => {
-                let _ = writeln!(err, "gilvm: {msg}");
+                let _ = writeln!(err, "error: {msg}");
                 crate::run::EXIT_USAGE
             }
         };
@@ -183,7 +183,7 @@ pub fn main(paths: &[String], out: &mut dyn std::io::Write, err: &mut dyn std::i
             crate::explore::exit_status(&r)
         }
         Err(msg) => {
-            let _ = writeln!(err, "gilvm: {msg}");
+            let _ = writeln!(err, "error: {msg}");
             crate::run::EXIT_USAGE
         }
     }

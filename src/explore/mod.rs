@@ -746,7 +746,7 @@ pub fn main(args: &ExploreArgs, color: bool, out: &mut dyn Write, err: &mut dyn 
     let cfg = match args.check() {
         Ok(c) => c,
         Err(msg) => {
-            let _ = writeln!(err, "gilvm: {msg}");
+            let _ = writeln!(err, "error: {msg}");
             return EXIT_USAGE;
         }
     };
@@ -777,14 +777,14 @@ pub fn main(args: &ExploreArgs, color: bool, out: &mut dyn Write, err: &mut dyn 
     let report = match result {
         Ok(r) => r,
         Err(msg) => {
-            let _ = writeln!(err, "gilvm: {msg}");
+            let _ = writeln!(err, "error: {msg}");
             return EXIT_USAGE;
         }
     };
     let mut replay = None;
     if let (Some(path), Some(f)) = (&cfg.record, &report.failure) {
         if let Err(e) = std::fs::write(path, &f.schedule) {
-            let _ = writeln!(err, "gilvm: cannot write the schedule to {path}: {e}");
+            let _ = writeln!(err, "error: cannot write the schedule to {path}: {e}");
             return EXIT_USAGE;
         }
         replay = Some(format!("gilvm replay {}", run::shell_word(path)));
@@ -796,7 +796,7 @@ pub fn main(args: &ExploreArgs, color: bool, out: &mut dyn Write, err: &mut dyn 
     };
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            let _ = writeln!(err, "gilvm: cannot write the report: {e}");
+            let _ = writeln!(err, "error: cannot write the report: {e}");
             return EXIT_USAGE;
         }
     }

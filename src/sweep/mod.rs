@@ -329,7 +329,7 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
             (ending.exit_code(), lost, stores)
         }
         Err(_) => {
-            err.extend_from_slice(b"gilvm: the program's constants do not fit in the heap limit\n");
+            err.extend_from_slice(b"error: the program's constants do not fit in the heap limit\n");
             (5, 0, 0)
         }
     };
@@ -425,7 +425,7 @@ pub fn main(args: &SweepArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wr
     match args.check() {
         Ok(cfg) => command(&cfg, color, out, err),
         Err(msg) => {
-            let _ = writeln!(err, "gilvm: {msg}");
+            let _ = writeln!(err, "error: {msg}");
             EXIT_USAGE
         }
     }
@@ -470,7 +470,7 @@ pub fn command(cfg: &SweepConfig, color: bool, out: &mut dyn Write, err: &mut dy
     let report = match result {
         Ok(r) => r,
         Err(msg) => {
-            let _ = writeln!(err, "gilvm: {msg}");
+            let _ = writeln!(err, "error: {msg}");
             return EXIT_USAGE;
         }
     };
@@ -499,7 +499,7 @@ pub fn command(cfg: &SweepConfig, color: bool, out: &mut dyn Write, err: &mut dy
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && passed => EXIT_OK,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_SWEEP_FAILED,
         Err(e) => {
-            let _ = writeln!(err, "gilvm: cannot write the report: {e}");
+            let _ = writeln!(err, "error: cannot write the report: {e}");
             EXIT_USAGE
         }
     }
