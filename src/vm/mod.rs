@@ -20,7 +20,9 @@ pub mod crash;
 pub mod cta;
 pub mod dataclass;
 pub mod deadlock;
+// Dict table with O(1) deletion (perf, issue #21).
 pub mod descriptors;
+pub mod dictmap;
 pub mod driver;
 pub mod dunder;
 pub mod exceptions;

@@ -85,7 +85,7 @@ pub fn setitem(rt: &mut Rt, container: Value, index: Value, value: Value) -> PyR
                 }
                 return Ok(());
             }
-            let grow = if d.len() == d.capacity() {
+            let grow = if d.is_full() {
                 d.capacity().max(4).saturating_mul(72)
             } else {
                 0
