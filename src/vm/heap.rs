@@ -84,8 +84,9 @@ impl HashKey {
     }
 }
 
-/// A dict: insertion-ordered, keyed by [`HashKey`], keeping the original key value.
-pub type DictMap = IndexMap<HashKey, (Value, Value), FixedState>;
+/// A dict: insertion-ordered, keyed by [`HashKey`], keeping the original key value
+/// (`vm::dictmap`: entries with tombstones, so deletion is O(1)).
+pub use crate::vm::dictmap::DictMap;
 
 /// A Python function object: code plus what `MAKE_FUNCTION` captured.
 #[derive(Clone, Debug)]

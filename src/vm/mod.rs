@@ -22,6 +22,7 @@ pub mod dataclass;
 pub mod deadlock;
 pub mod deque;
 pub mod descriptors;
+pub mod dictmap;
 pub mod driver;
 pub mod dunder;
 pub mod exceptions;

@@ -154,7 +154,8 @@ fn iter_next_depth(rt: &mut Rt, it: Value, depth: usize) -> PyResult<Option<Valu
             len_at_start,
         } => {
             let (entry, len) = match rt.heap.get(dict) {
-                Obj::Dict(d) => (d.get_index(index).map(|(_, &kv)| kv), d.len()),
+                // `index` is a position in the entries (tombstones skipped: `vm::dictmap`).
+                Obj::Dict(d) => (d.next_from(index).map(|(next, &kv)| (next, kv)), d.len()),
                 _ => (None, 0),
             };
             if len != len_at_start {
@@ -167,11 +168,11 @@ fn iter_next_depth(rt: &mut Rt, it: Value, depth: usize) -> PyResult<Option<Valu
                     "dictionary changed size during iteration",
                 ));
             }
-            let Some((k, v)) = entry else {
+            let Some((next, (k, v))) = entry else {
                 return Ok(None);
             };
             if let Obj::DictIter { index, .. } = rt.heap.get_mut(id) {
-                *index += 1;
+                *index = next;
             }
             match part {
                 DictPart::Keys => Ok(Some(k)),

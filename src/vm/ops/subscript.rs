@@ -89,7 +89,7 @@ pub fn setitem(rt: &mut Rt, container: Value, index: Value, value: Value) -> PyR
                 }
                 return Ok(());
             }
-            let grow = if d.len() == d.capacity() {
+            let grow = if d.is_full() {
                 d.capacity().max(4).saturating_mul(72)
             } else {
                 0
@@ -147,15 +147,18 @@ pub fn delitem(rt: &mut Rt, container: Value, index: Value) -> PyResult<()> {
             }
             Ok(())
         }
-        Obj::Dict(d) => {
+        Obj::Dict(_) => {
             let key = hash_key(rt, index)?;
-            if !d.contains_key(&key) {
-                return Err(key_error(index));
+            // One look-up: the removal reports whether the key was there.
+            let removed = match rt.heap.get_mut(id) {
+                Obj::Dict(d) => d.shift_remove(&key).is_some(),
+                _ => false,
+            };
+            if removed {
+                Ok(())
+            } else {
+                Err(key_error(index))
             }
-            if let Obj::Dict(d) = rt.heap.get_mut(id) {
-                d.shift_remove(&key);
-            }
-            Ok(())
         }
         Obj::Tuple(_) | Obj::Str(_) | Obj::Range { .. } => Err(no_delete(rt, container, "doesn't")),
         _ => Err(no_delete(rt, container, "does not")),
