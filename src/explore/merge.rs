@@ -6,17 +6,11 @@ use crate::explore::report::{PctStats, Report};
 
 /// Merges explore reports: every shard `0/N … N−1/N` exactly once, of one exploration.
 pub fn merge_explore(mut reports: Vec<(String, Report)>) -> Result<Report, String> {
-    let mut shards = Vec::new();
-    for (path, r) in &reports {
-        let Some(s) = &r.shard else {
-            return Err(format!(
-                "{path} is not a shard's report (it has no \"shard\")"
-            ));
-        };
-        let (i, n) = crate::explore::parse_shard(s).map_err(|e| format!("{path}: {e}"))?;
-        shards.push((i, n, path.clone()));
-    }
-    crate::explore::check_shard_set(&shards)?;
+    crate::explore::check_shard_set(
+        reports
+            .iter()
+            .map(|(path, r)| (path.as_str(), r.shard.as_deref())),
+    )?;
     let same = |r: &Report| {
         format!(
             "{:?}",

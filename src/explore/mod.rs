@@ -139,19 +139,32 @@ pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     Ok((i, n))
 }
 
-/// Checks that `shards` (index, count, report path) are every shard of one split, once each:
-/// the same count everywhere, no index twice, none missing. Works in the number of reports,
-/// whatever count a (possibly hand-edited) report claims.
-pub fn check_shard_set(shards: &[(u64, u64, String)]) -> Result<(), String> {
+/// Checks that `reports` (each report's path and its `"shard"` field) are every shard of one
+/// split, once each: each is a shard's report, the same count everywhere, no index twice, none
+/// missing. Works in the number of reports, whatever count a (possibly hand-edited) report
+/// claims.
+pub fn check_shard_set<'a>(
+    reports: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Result<(), String> {
+    let mut shards = Vec::new();
+    for (path, shard) in reports {
+        let Some(s) = shard else {
+            return Err(format!(
+                "{path} is not a shard's report (it has no \"shard\")"
+            ));
+        };
+        let (i, n) = parse_shard(s).map_err(|e| format!("{path}: {e}"))?;
+        shards.push((i, n, path));
+    }
     let Some(&(_, n, _)) = shards.first() else {
         return Err("no report to merge".to_string());
     };
     let mut seen: std::collections::BTreeMap<u64, &str> = std::collections::BTreeMap::new();
-    for (i, m, path) in shards {
-        if *m != n {
+    for &(i, m, path) in &shards {
+        if m != n {
             return Err(format!("{path} is a shard of {m}, the first report of {n}"));
         }
-        if let Some(other) = seen.insert(*i, path) {
+        if let Some(other) = seen.insert(i, path) {
             return Err(format!("{path} and {other} are both shard {i}/{n}"));
         }
     }

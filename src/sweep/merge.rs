@@ -12,17 +12,11 @@ use super::verdict::{
 
 /// Merges the shard reports `reports` (path, report): every shard of one sweep, once.
 pub fn merge(reports: Vec<(String, SweepReport)>) -> Result<SweepReport, String> {
-    let mut shards = Vec::new();
-    for (path, r) in &reports {
-        let Some(s) = &r.shard else {
-            return Err(format!(
-                "{path} is not a shard's report (it has no \"shard\")"
-            ));
-        };
-        let (i, n) = crate::explore::parse_shard(s).map_err(|e| format!("{path}: {e}"))?;
-        shards.push((i, n, path.clone()));
-    }
-    crate::explore::check_shard_set(&shards)?;
+    crate::explore::check_shard_set(
+        reports
+            .iter()
+            .map(|(path, r)| (path.as_str(), r.shard.as_deref())),
+    )?;
     let key = |r: &SweepReport| {
         format!(
             "{:?}",
