@@ -8,23 +8,14 @@
 //!
 //! Skipped, with a visible message, when `chromium` is not installed (`.ci/run` installs it).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
+use common::browser::chromium;
 
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            let out = Command::new("sh")
-                .args(["-c", &format!("command -v {name}")])
-                .output()
-                .ok()?;
-            let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            (out.status.success() && !path.is_empty()).then(|| PathBuf::from(path))
-        })
-}
+use serde_json::Value;
 
 fn gilvm(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_gilvm"))
@@ -57,27 +48,7 @@ fn jsonl(args: &[&str]) -> Vec<Value> {
 }
 
 fn dump_dom(browser: &Path, page: &Path, fragment: &str, name: &str) -> String {
-    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("html_scrubber_{name}"));
-    let _ = std::fs::remove_dir_all(&profile);
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1400,900",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("file://{}{fragment}", page.display()))
-        .output()
-        .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let dom = common::browser::dump_dom(browser, page, fragment, &format!("html_scrubber_{name}"));
     assert!(
         dom.contains("data-status=\"ready\""),
         "the page did not finish: {}",

@@ -4,20 +4,17 @@
 //!
 //! Skipped, with a visible message, when `chromium` is not installed (`.ci/run` installs it).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            let out = Command::new("sh")
-                .args(["-c", &format!("command -v {name}")])
-                .output()
-                .ok()?;
-            let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            (out.status.success() && !path.is_empty()).then(|| PathBuf::from(path))
-        })
+use common::browser::chromium;
+
+fn dump_dom(browser: &Path, page: &Path) -> String {
+    let name = page.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let profile = format!("trace_html_{}", name.unwrap_or_default());
+    common::browser::dump_dom(browser, page, "", &profile)
 }
 
 fn page(args: &[&str], name: &str) -> (PathBuf, String) {
@@ -38,22 +35,6 @@ fn page(args: &[&str], name: &str) -> (PathBuf, String) {
     );
     let html = std::fs::read_to_string(&path).expect("page written");
     (path, html)
-}
-
-fn dump_dom(browser: &Path, page: &Path) -> String {
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=1400,900",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-        ])
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn count(hay: &str, needle: &str) -> usize {

@@ -5,20 +5,15 @@
 //!
 //! Skipped, with a visible message, when `chromium` is not installed (`.ci/run` installs it).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            let out = Command::new("sh")
-                .args(["-c", &format!("command -v {name}")])
-                .output()
-                .ok()?;
-            let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            (out.status.success() && !path.is_empty()).then(|| PathBuf::from(path))
-        })
+use common::browser::chromium;
+
+fn dump_dom(browser: &Path, page: &Path, name: &str) -> String {
+    common::browser::dump_dom(browser, page, "", &format!("views_html_{name}"))
 }
 
 /// Writes the HTML trace of `args` and returns its path and the exit status of the run.
@@ -34,30 +29,6 @@ fn page(args: &[&str], name: &str) -> (PathBuf, i32) {
         .output()
         .expect("gilvm runs");
     (path, out.status.code().unwrap_or(-1))
-}
-
-fn dump_dom(browser: &Path, page: &Path, name: &str) -> String {
-    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("views_html_profile_{name}"));
-    let _ = std::fs::remove_dir_all(&profile);
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1400,900",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The text of the element with `id` (its inner HTML, up to its closing tag).

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
