@@ -21,24 +21,84 @@ use hashbrown::HashTable;
 use crate::vm::heap::{FixedState, HashKey};
 use crate::vm::value::Value;
 
-/// One live entry: the key's hash (by [`FixedState`]), its key, and (key object, value).
+/// One live entry: the key's hash ([`hash_of`]), its key, and (key object, value).
 #[derive(Clone, Debug)]
 pub struct Entry {
-    hash: u64,
+    hash: u32,
     key: HashKey,
     kv: (Value, Value),
 }
 
 /// A dict: insertion-ordered, keyed by [`HashKey`], keeping the original key value.
+///
+/// The index holds (position, hash) pairs of 8 bytes, as CPython's index holds 4-byte
+/// positions and its entries the hashes: growing the index rehashes it from its own slots,
+/// without reading the entries. (With positions alone, each growth read every live entry's
+/// hash in the index's scattered order, a cache miss per key: most of the time a 1,600,000-key
+/// dict spent growing, see docs/performance.md.) Positions are `u32`, so a dict holds at most
+/// 2^32 − 1 entries (256 GiB of entries; past that the run stops with a MemoryError).
 #[derive(Clone, Default)]
 pub struct DictMap {
     entries: Vec<Option<Entry>>,
-    /// Positions in `entries` of the live entries, by hash.
-    index: HashTable<usize>,
+    /// (position in `entries`, hash) of the live entries, by hash.
+    index: HashTable<(u32, u32)>,
 }
 
-fn hash_of(key: &HashKey) -> u64 {
-    FixedState::default().hash_one(key)
+/// The hash a dict files `key` under: foldhash with its fixed seed, folded to 32 bits.
+/// A string key hashes as its text alone ([`hash_str`]), so a look-up by a borrowed `&str`
+/// finds it without building a `HashKey`.
+///
+/// An int key keeps its three low bits: eight consecutive ints (`d[i] = …` in a loop, the
+/// commonest shape of an int-keyed dict) land in one run of eight slots of the index, one
+/// cache line, instead of eight lines scattered over a table larger than the cache; the
+/// other bits are foldhash's of `i >> 3`, so ints that differ above them scatter as any key
+/// does. (CPython's `hash(i) == i` walks its table in order; an identity hash would pile up
+/// keys that share their low bits, such as multiples of 1,024, which CPython's probing
+/// survives and hashbrown's would not.) Unlike CPython's, these hashes are never seen.
+#[inline]
+pub fn hash_of(key: &HashKey) -> u32 {
+    match key {
+        HashKey::Int(i) => {
+            let high = fold(FixedState::default().hash_one(i >> 3));
+            (high & !7) | (*i as u32 & 7)
+        }
+        HashKey::Str(s) => hash_str(s),
+        _ => fold(FixedState::default().hash_one(key)),
+    }
+}
+
+/// [`hash_of`] a `HashKey::Str` holding `s`.
+#[inline]
+pub fn hash_str(s: &str) -> u32 {
+    fold(FixedState::default().hash_one(s))
+}
+
+#[inline]
+fn fold(h: u64) -> u32 {
+    (h ^ (h >> 32)) as u32
+}
+
+/// The 64-bit hash hashbrown wants, from the stored 32: its low bits pick the bucket, and its
+/// top seven, the tag each slot keeps to rule out most keys without reading them, come from a
+/// multiplication of the whole 32-bit hash (so the eight consecutive ints [`hash_of`] files
+/// side by side get eight different tags).
+#[inline]
+fn spread(h: u32) -> u64 {
+    (u64::from(h.wrapping_mul(0x9E37_79B1)) << 32) | u64::from(h)
+}
+
+#[cold]
+#[inline(never)]
+fn too_many_entries() -> ! {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "gilvm: MemoryError: a dict cannot hold more than {} entries; the run stops (exit \
+         status {}).",
+        u32::MAX,
+        crate::vm::driver::EXIT_LIMIT
+    );
+    std::process::exit(crate::vm::driver::EXIT_LIMIT);
 }
 
 impl std::fmt::Debug for DictMap {
@@ -88,14 +148,32 @@ impl DictMap {
         t > 0 && t * 2 >= self.entries.len()
     }
 
-    /// The position of `key`'s entry.
-    pub fn get_index_of(&self, key: &HashKey) -> Option<usize> {
+    /// The position of the entry with hash `hash` whose key satisfies `eq`: a look-up by
+    /// something that is not a `HashKey` (a borrowed string, [`DictMap::get_index_of_str`]).
+    #[inline]
+    pub fn find_by(&self, hash: u32, eq: impl Fn(&HashKey) -> bool) -> Option<usize> {
         let entries = &self.entries;
         self.index
-            .find(hash_of(key), |&i| {
-                entries[i].as_ref().is_some_and(|e| e.key == *key)
+            .find(spread(hash), |&(i, h)| {
+                h == hash && entries[i as usize].as_ref().is_some_and(|e| eq(&e.key))
             })
-            .copied()
+            .map(|&(i, _)| i as usize)
+    }
+
+    /// The position of `key`'s entry, given its [`hash_of`].
+    #[inline]
+    pub fn get_index_of_hashed(&self, hash: u32, key: &HashKey) -> Option<usize> {
+        self.find_by(hash, |k| k == key)
+    }
+
+    /// The position of `key`'s entry.
+    pub fn get_index_of(&self, key: &HashKey) -> Option<usize> {
+        self.get_index_of_hashed(hash_of(key), key)
+    }
+
+    /// The position of the string key `s`'s entry, without copying `s` into a `HashKey`.
+    pub fn get_index_of_str(&self, s: &str) -> Option<usize> {
+        self.find_by(hash_str(s), |k| matches!(k, HashKey::Str(t) if **t == *s))
     }
 
     pub fn contains_key(&self, key: &HashKey) -> bool {
@@ -136,38 +214,46 @@ impl DictMap {
     /// (key object, value) is returned (as `IndexMap::insert`).
     pub fn insert(&mut self, key: HashKey, kv: (Value, Value)) -> Option<(Value, Value)> {
         let hash = hash_of(&key);
-        let entries = &self.entries;
-        if let Some(&i) = self
-            .index
-            .find(hash, |&i| entries[i].as_ref().is_some_and(|e| e.key == key))
-        {
+        if let Some(i) = self.get_index_of_hashed(hash, &key) {
             return self.entries[i]
                 .as_mut()
                 .map(|e| std::mem::replace(&mut e.kv, kv));
         }
+        self.insert_new_hashed(hash, key, kv);
+        None
+    }
+
+    /// Appends an entry for a key known to be absent (a failed
+    /// [`DictMap::get_index_of_hashed`] with the same `hash`), without looking it up again.
+    pub fn insert_new_hashed(&mut self, hash: u32, key: HashKey, kv: (Value, Value)) {
         if self.entries.len() == self.entries.capacity() && self.compacts() {
             self.compact();
         }
         let pos = self.entries.len();
+        let Ok(pos32) = u32::try_from(pos) else {
+            too_many_entries()
+        };
+        if pos32 == u32::MAX {
+            too_many_entries()
+        }
         self.entries.push(Some(Entry { hash, key, kv }));
-        let entries = &self.entries;
         self.index
-            .insert_unique(hash, pos, |&i| entries[i].as_ref().map_or(0, |e| e.hash));
-        None
+            .insert_unique(spread(hash), (pos32, hash), |&(_, h)| spread(h));
     }
 
     /// Removes `key`'s entry, leaving a tombstone: the other entries keep their order and
     /// positions. Returns its (key object, value).
     pub fn shift_remove(&mut self, key: &HashKey) -> Option<(Value, Value)> {
+        let hash = hash_of(key);
         let entries = &self.entries;
         let found = self
             .index
-            .find_entry(hash_of(key), |&i| {
-                entries[i].as_ref().is_some_and(|e| e.key == *key)
+            .find_entry(spread(hash), |&(i, h)| {
+                h == hash && entries[i as usize].as_ref().is_some_and(|e| e.key == *key)
             })
             .ok()?;
-        let (i, _) = found.remove();
-        let e = self.entries[i].take()?;
+        let ((i, _), _) = found.remove();
+        let e = self.entries[i as usize].take()?;
         self.trim();
         Some(e.kv)
     }
@@ -177,7 +263,10 @@ impl DictMap {
         self.trim();
         let e = self.entries.pop()??;
         let pos = self.entries.len();
-        if let Ok(found) = self.index.find_entry(e.hash, |&i| i == pos) {
+        if let Ok(found) = self
+            .index
+            .find_entry(spread(e.hash), |&(i, _)| i as usize == pos)
+        {
             found.remove();
         }
         self.trim();
@@ -200,9 +289,10 @@ impl DictMap {
         self.index.clear();
         for (pos, e) in self.entries.iter().enumerate() {
             if let Some(e) = e {
-                let entries = &self.entries;
+                // Fewer entries than before, and positions were u32 then.
+                let pos = pos as u32;
                 self.index
-                    .insert_unique(e.hash, pos, |&i| entries[i].as_ref().map_or(0, |e| e.hash));
+                    .insert_unique(spread(e.hash), (pos, e.hash), |&(_, h)| spread(h));
             }
         }
     }
@@ -339,5 +429,44 @@ mod tests {
         assert!(d.is_empty() && d.next_from(0).is_none() && d.pop().is_none());
         d.insert(HashKey::Int(9), kv(9));
         assert_eq!(d.get_index_of(&HashKey::Int(9)), Some(0));
+    }
+
+    #[test]
+    fn a_borrowed_string_finds_its_key() {
+        let mut d = DictMap::new();
+        for (i, w) in ["a", "bb", "", "é"].iter().enumerate() {
+            d.insert(HashKey::Str((*w).into()), kv(i as i64));
+        }
+        d.insert(HashKey::Int(7), kv(7));
+        for (i, w) in ["a", "bb", "", "é"].iter().enumerate() {
+            assert_eq!(hash_str(w), hash_of(&HashKey::Str((*w).into())));
+            assert_eq!(d.get_index_of_str(w), Some(i));
+        }
+        assert_eq!(d.get_index_of_str("7"), None);
+        assert_eq!(d.get_index_of_str("b"), None);
+    }
+
+    #[test]
+    fn growth_keeps_every_key_and_the_order() {
+        // Growing the index rehashes from the stored hashes: every key is still found.
+        let mut d = DictMap::new();
+        for i in 0..20_000 {
+            d.insert(HashKey::Int(i * 7919), kv(i));
+        }
+        for i in (0..20_000).step_by(3) {
+            d.shift_remove(&HashKey::Int(i * 7919));
+        }
+        for i in 20_000..40_000 {
+            d.insert(HashKey::Int(i * 7919), kv(i));
+        }
+        for i in 0..40_000 {
+            let live = i >= 20_000 || i % 3 != 0;
+            assert_eq!(d.get(&HashKey::Int(i * 7919)).is_some(), live, "key {i}");
+        }
+        let want: Vec<i64> = (0..40_000)
+            .filter(|i| *i >= 20_000 || i % 3 != 0)
+            .map(|i| i * 7919)
+            .collect();
+        assert_eq!(keys(&d), want);
     }
 }

@@ -478,11 +478,10 @@ fn dict_method(
         no_kwargs(&format!("dict.{}", attr.name()), kwargs)?;
     }
     let lookup = |rt: &Rt, k: Value| -> PyResult<Option<Value>> {
-        let hk = hash_key(rt, k)?;
-        Ok(match rt.heap.get(id) {
-            Obj::Dict(d) => d.get(&hk).map(|&(_, v)| v),
-            _ => None,
-        })
+        match rt.heap.get(id) {
+            Obj::Dict(d) => crate::vm::ops::dict_get(rt, d, k),
+            _ => Ok(None),
+        }
     };
     match attr {
         A::get => {

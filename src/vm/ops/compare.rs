@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 
 use crate::vm::exceptions::ExcKind;
-use crate::vm::heap::{DictPart, HashKey, Obj};
+use crate::vm::heap::{DictMap, DictPart, HashKey, Obj};
 use crate::vm::ops::{range_len, type_name, MAX_NESTING};
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{PyResult, Rt, Throw};
@@ -65,6 +65,27 @@ pub fn is(a: Value, b: Value) -> bool {
 /// views and slices are unhashable.
 pub fn hash_key(rt: &Rt, v: Value) -> PyResult<HashKey> {
     hash_depth(rt, v, 0)
+}
+
+/// The position of key `v` in `d`, as `d.get_index_of(&hash_key(rt, v)?)` finds it, but a
+/// `str` key is looked up by its text where it lies, without the copy a `HashKey` makes
+/// (a malloc and a free per `d[w]`, `w in d`, `d.get(w)`).
+#[inline]
+pub fn dict_index_of(rt: &Rt, d: &DictMap, v: Value) -> PyResult<Option<usize>> {
+    match v {
+        Value::Int(i) => Ok(d.get_index_of(&HashKey::Int(i))),
+        Value::Obj(id) => match rt.heap.get(id) {
+            Obj::Str(s) => Ok(d.get_index_of_str(s.as_str())),
+            _ => Ok(d.get_index_of(&hash_key(rt, v)?)),
+        },
+        _ => Ok(d.get_index_of(&hash_key(rt, v)?)),
+    }
+}
+
+/// The value `d` holds under key `v` ([`dict_index_of`]).
+#[inline]
+pub fn dict_get(rt: &Rt, d: &DictMap, v: Value) -> PyResult<Option<Value>> {
+    Ok(dict_index_of(rt, d, v)?.and_then(|i| d.get_index(i).map(|(_, &(_, x))| x)))
 }
 
 #[cold]

@@ -400,7 +400,7 @@ pub fn contains(rt: &mut Rt, container: Value, item: Value) -> PyResult<bool> {
             }
             Ok(false)
         }
-        Obj::Dict(d) => Ok(d.contains_key(&hash_key(rt, item)?)),
+        Obj::Dict(d) => Ok(super::dict_index_of(rt, d, item)?.is_some()),
         Obj::Set(t) | Obj::FrozenSet(t) => {
             let e = crate::vm::set::lookup_entry(rt, item)?;
             Ok(t.contains(&e.key, e.hash))
@@ -451,7 +451,7 @@ fn dict_view_contains(rt: &Rt, dict: ObjId, part: DictPart, item: Value) -> PyRe
         return Ok(false);
     };
     match part {
-        DictPart::Keys => Ok(d.contains_key(&hash_key(rt, item)?)),
+        DictPart::Keys => Ok(super::dict_index_of(rt, d, item)?.is_some()),
         DictPart::Values => {
             for &(_, v) in d.values() {
                 if eq(rt, v, item)? {

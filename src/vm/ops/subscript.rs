@@ -30,9 +30,8 @@ pub fn getitem(rt: &mut Rt, container: Value, index: Value) -> PyResult<Value> {
                 .ok_or_else(|| index_error("tuple index out of range"))
         }
         (Obj::Dict(d), _) => {
-            let key = hash_key(rt, index)?;
-            return match d.get(&key) {
-                Some(&(_, v)) => Ok(v),
+            return match super::dict_get(rt, d, index)? {
+                Some(v) => Ok(v),
                 None => Err(key_error(index)),
             };
         }
@@ -80,8 +79,7 @@ pub fn setitem(rt: &mut Rt, container: Value, index: Value, value: Value) -> PyR
             }
         }
         Obj::Dict(d) => {
-            let key = hash_key(rt, index)?;
-            if let Some(slot) = d.get_index_of(&key) {
+            if let Some(slot) = super::dict_index_of(rt, d, index)? {
                 if let Obj::Dict(d) = rt.heap.get_mut(id) {
                     if let Some((_, (_, v))) = d.get_index_mut(slot) {
                         *v = value;
@@ -89,6 +87,7 @@ pub fn setitem(rt: &mut Rt, container: Value, index: Value, value: Value) -> PyR
                 }
                 return Ok(());
             }
+            let key = hash_key(rt, index)?;
             let grow = if d.is_full() {
                 d.capacity().max(4).saturating_mul(72)
             } else {
@@ -96,7 +95,8 @@ pub fn setitem(rt: &mut Rt, container: Value, index: Value, value: Value) -> PyR
             };
             rt.heap.charge(grow.saturating_add(key.inline_bytes()))?;
             if let Obj::Dict(d) = rt.heap.get_mut(id) {
-                d.insert(key, (index, value));
+                let hash = crate::vm::dictmap::hash_of(&key);
+                d.insert_new_hashed(hash, key, (index, value));
             }
             Ok(())
         }
