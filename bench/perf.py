@@ -4,6 +4,8 @@ second, peak memory, and the targets of DESIGN.md §9 / issue 7.
 
     python3 bench/perf.py                 # build, then 7 alternating runs per program
     python3 bench/perf.py --runs 3 --only a,c --skip-build
+    python3 bench/perf.py --threads-only  # memory per idle thread and ns per instruction,
+                                          # 1 to 1,000,000 threads (a section of a full run)
     python3 bench/perf.py --races         # the cost of `--races`: ratio to a plain run, goal 3×
                                           # (a full run prints it for the seed counters a, a/py311, b)
 
@@ -437,6 +439,112 @@ def scaling(gilvm, python, runs):
                   f"{ok}{' ' + mismatch if mismatch else ''} |")
 
 
+# Threads stay cheap (issue 21): at most 1.3 KB per idle thread up to 1,000,000 threads, and
+# the cost per instruction flat from 1 to 1,000,000 threads. One program family serves both:
+# T threads start and all block on one Event, then it is set and each runs its share of a
+# fixed total of unlocked increments, so at the largest T a million threads are runnable at
+# once. The twin with one increment per thread is what starting, blocking, waking and joining
+# the threads cost; while its threads wait, the process holds T idle threads, so its peak RSS
+# less the same program's at T = 0 over T is the memory of an idle thread (a `Thread` object
+# in the program's list included, as a user's program would hold one). The cost per
+# instruction is the marginal one, (CPU time of the full program − its twin's) / (instructions
+# − the twin's): CPU time (user + system) because a million threads' pages make wall time on
+# a shared machine mostly waiting.
+THREADS_COUNTS = [1, 1_000, 100_000, 1_000_000]
+THREADS_TOTAL = 16_000_000
+THREADS_BYTES_GOAL = 1300
+THREADS_FLAT_LIMIT = 1.5
+THREADS_PROGRAM = """\
+import threading
+
+counter = 0
+go = threading.Event()
+
+def work():
+    global counter
+    go.wait()
+    for _ in range({iters}):
+        counter += 1
+
+threads = [threading.Thread(target=work) for _ in range({threads})]
+for t in threads:
+    t.start()
+go.set()
+for t in threads:
+    t.join()
+print(counter)
+"""
+
+
+def threads_cheap(gilvm, runs):
+    """Memory per idle thread and cost per instruction at 1 … 1,000,000 threads."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        def write(name, threads, iters):
+            path = os.path.join(tmp, name)
+            with open(path, "w") as f:
+                f.write(THREADS_PROGRAM.format(threads=threads, iters=iters))
+            return path
+
+        empty_rss, how = common.peak_rss_kb(gilvm_argv(gilvm, write("t_0.py", 0, 0), []))
+        for n in THREADS_COUNTS:
+            full = write(f"t_{n}_full.py", n, THREADS_TOTAL // n)
+            twin = write(f"t_{n}_twin.py", n, 1)
+            counts, failed = [], None
+            for path in (full, twin):
+                probe = common.run_measured(gilvm_argv(gilvm, path, [], quiet=False))
+                instr, _ = common.parse_summary(probe["stderr"])
+                if probe["status"] != 0 or not instr:
+                    failed = f"error (status {probe['status']})"
+                    break
+                counts.append(instr)
+            if failed:
+                rows.append((n, failed, None, None))
+                continue
+            cpu = ([], [])
+            for r in range(runs):
+                order = (0, 1) if r % 2 == 0 else (1, 0)
+                for k in order:
+                    res = common.run_measured(gilvm_argv(gilvm, (full, twin)[k], []))
+                    cpu[k].append(res["cpu_ms"])
+            full_ms, twin_ms = (statistics.median(x) for x in cpu)
+            ns = (full_ms - twin_ms) * 1e6 / (counts[0] - counts[1])
+            rss, _ = common.peak_rss_kb(gilvm_argv(gilvm, twin, []))
+            per_thread = (rss - empty_rss) * 1024 / n
+            common.log(f"  threads {n:,}: {counts[0]:,} instructions, CPU {fmt_ms(cpu[0])} ms, "
+                       f"twin {fmt_ms(cpu[1])} ms: {ns:.2f} ns per instruction; peak RSS "
+                       f"{rss / 1024:.1f} MB, {per_thread:.0f} bytes per idle thread")
+            rows.append((n, f"{fmt_ms(cpu[0])} / {fmt_ms(cpu[1])}", ns, (rss, per_thread)))
+    print()
+    print(f"Threads stay cheap: T threads block on one Event, then share {THREADS_TOTAL:,} "
+          f"unlocked increments; ns per instruction = (CPU-time median of {runs} − the twin's "
+          f"with one increment per thread) / (instructions − the twin's); bytes per idle thread "
+          f"= (the twin's peak RSS − {empty_rss / 1024:.1f} MB at T = 0) / T, measured with {how}")
+    print()
+    print("| threads | CPU ms full / twin, median [min–max] | ns per instruction | peak RSS (twin) "
+          "| bytes per idle thread |")
+    print("|---|---|---|---|---|")
+    nss, per = [], []
+    for n, cells, ns, mem in rows:
+        if ns is None:
+            print(f"| {n:,} | {cells} | | | |")
+            continue
+        nss.append(ns)
+        rss, per_thread = mem
+        if n >= 1000:
+            per.append(per_thread)
+        bytes_cell = f"{per_thread:,.0f}" if n >= 1000 else "—"
+        print(f"| {n:,} | {cells} | **{ns:.2f}** | {rss / 1024:.1f} MB | {bytes_cell} |")
+    print()
+    if len(nss) == len(THREADS_COUNTS):
+        spread = max(nss) / min(nss)
+        ok = "**pass**" if spread <= THREADS_FLAT_LIMIT else "**FAIL**"
+        print(f"Cost per instruction, slowest / fastest: {spread:.2f}× (≤ {THREADS_FLAT_LIMIT}×): {ok}")
+    if per:
+        ok = "**pass**" if max(per) <= THREADS_BYTES_GOAL else "**FAIL**"
+        print(f"Memory per idle thread, largest: {max(per):,.0f} bytes (≤ {THREADS_BYTES_GOAL:,}): {ok}")
+
+
 # `--races` may cost at most this many plain runs (issue #18), on the seed's counters:
 # unlocked, unlocked under py311 (which prints the full count), locked. A full run prints
 # their rows after the main table; `--races` prints only that table (for any `--only`).
@@ -508,6 +616,11 @@ def main():
                     help="skip the nothing-quadratic check (three sizes per operation)")
     ap.add_argument("--scaling-only", action="store_true", help="only the nothing-quadratic check")
     ap.add_argument("--scaling-runs", type=int, default=3, help="runs per size (default 3)")
+    ap.add_argument("--no-threads", action="store_true",
+                    help="skip the threads-stay-cheap check (1 to 1,000,000 threads)")
+    ap.add_argument("--threads-only", action="store_true",
+                    help="only the threads-stay-cheap check")
+    ap.add_argument("--threads-runs", type=int, default=3, help="runs per thread count (default 3)")
     ap.add_argument("--races", action="store_true",
                     help="only the cost of `--races`: each program with and without it")
     ap.add_argument("--no-races", action="store_true",
@@ -526,7 +639,7 @@ def main():
             print(f"Command: python3 bench/perf.py {' '.join(sys.argv[1:])}".rstrip())
             races_overhead(gilvm, progs, args.runs)
             return
-        only_section = args.flat_only or args.scaling_only
+        only_section = args.flat_only or args.scaling_only or args.threads_only
         progs = [p for p in PROGRAMS if (keys is None or p[0] in keys) and not only_section]
         rows = []
         for prog in progs:
@@ -544,13 +657,15 @@ def main():
         if hows:
             print()
             print(f"Peak RSS measured with: {'; '.join(hows)}.")
-        if not args.no_flat and not args.scaling_only:
+        if not args.no_flat and not args.scaling_only and not args.threads_only:
             flatness(gilvm, args.flat_runs)
         seeds = [p for p in progs if p[0] in RACES_SEEDS]
         if seeds and not args.no_races:
             races_overhead(gilvm, seeds, args.runs)
-        if not args.no_scaling and not args.flat_only:
+        if not args.no_scaling and not args.flat_only and not args.threads_only:
             scaling(gilvm, python, args.scaling_runs)
+        if not args.no_threads and not args.flat_only and not args.scaling_only:
+            threads_cheap(gilvm, args.threads_runs)
     finally:
         os.unlink(gilvm)
 
