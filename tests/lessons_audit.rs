@@ -66,3 +66,27 @@ fn counting_with_dict_get_then_store_reports_exactly_the_missing_counts() {
     ]);
     assert_eq!(fixed.code, 0, "{fixed}");
 }
+
+#[test]
+fn a_thread_whose_target_is_a_bound_method_or_a_class_is_named_after_it_as_in_cpython() {
+    // CPython 3.10+ names a thread `Thread-N (target.__name__)`: `ledger.move` gives
+    // `Thread-1 (move)`, a class its name; a callable without `__name__` nothing.
+    let src = "import threading, functools\n\
+               class A:\n    def move(self):\n        pass\n\
+               class W:\n    pass\n\
+               a = A()\n\
+               for t in [a.move, W, A.move, print, lambda: 0, functools.partial(print, 1)]:\n    \
+               print(threading.Thread(target=t).name)\n";
+    let expected = "Thread-1 (move)\nThread-2 (W)\nThread-3 (move)\nThread-4 (print)\n\
+                    Thread-5 (<lambda>)\nThread-6\n";
+    common::check(src, expected);
+    common::same_as_python(src);
+    // So the deadlock of the ledger lesson names its threads as CPython would.
+    let out = gilvm(&["run", &prog("ledger_deadlock"), "--seed", "34"]);
+    assert_eq!(out.code, 4, "{out}");
+    assert!(
+        out.stderr
+            .contains("  cycle: Thread-1 (move) -> Thread-2 (move) -> Thread-1 (move)\n"),
+        "{out}"
+    );
+}
