@@ -90,3 +90,100 @@ fn a_thread_whose_target_is_a_bound_method_or_a_class_is_named_after_it_as_in_cp
         "{out}"
     );
 }
+
+/// Runs `gilvm ARGS…` in `dir` (below the repository's root).
+fn gilvm_in(dir: &str, args: &[&str]) -> common::Out {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gilvm"))
+        .args(args)
+        .current_dir(common::root().join(dir))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run gilvm");
+    common::Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: std::time::Duration::ZERO,
+    }
+}
+
+#[test]
+fn event_schedules_stage_the_ledger_deadlock_and_a_lost_count_without_counting_instructions() {
+    // `T1 until acquire ledger.accounts['bob'].lock`: a lock two steps from a global.
+    for (dir, file) in [
+        (".", "tests/lessons2/ledger_deadlock.schedule"),
+        (DIR, "ledger_deadlock.schedule"),
+    ] {
+        let out = gilvm_in(dir, &["replay", file]);
+        assert_eq!(out.code, 4, "{out}");
+        for needle in [
+            "Thread-1 (move) holds ledger.accounts['alice'].lock and waits for ledger.accounts['bob'].lock",
+            "Thread-2 (move) holds ledger.accounts['bob'].lock and waits for ledger.accounts['alice'].lock",
+        ] {
+            assert!(out.stderr.contains(needle), "lacks {needle:?}:\n{out}");
+        }
+    }
+    // `T1 until store tally['the']`: a store into an item of a dict, by its key.
+    let out = gilvm_in(DIR, &["replay", "tally_lost.schedule"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("('the', 6)"), "{out}");
+    assert!(
+        out.stderr
+            .contains("gilvm: lost updates: item 'the' of a dict 3 (in 1 store)\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn until_store_stops_at_a_store_into_an_item_or_an_attribute_of_a_named_object() {
+    let schedule = |event: &str| {
+        let text = format!(
+            "gilvm-schedule 2\nprogram {}/{DIR}/price_cache.toy\nmodel any\nseed 0\n---\n\
+             T0 until blocked\nT1 until {event}\nT2 until blocked\nT3 until blocked\nT1 until blocked\n",
+            common::root().display()
+        );
+        let path = common::write_program(&text);
+        let out = gilvm(&["replay", path.to_str().expect("utf-8 path")]);
+        let _ = std::fs::remove_file(&path);
+        out
+    };
+    // T1 stops before its store of `self.cache[product]` (or of `self.lookups`): the other
+    // shoppers store it meanwhile, and T1's store from its stale check overwrites theirs.
+    for (event, stale) in [
+        ("store self.cache", "item 'tea' of a dict 1 (in 1 store)"),
+        (
+            "store book.cache['milk']",
+            "item 'milk' of a dict 1 (in 1 store)",
+        ),
+        (
+            "store self.lookups",
+            "attribute lookups of a PriceBook 2 (in 1 store)",
+        ),
+    ] {
+        let out = schedule(event);
+        assert_eq!(out.code, 0, "{event}: {out}");
+        assert!(
+            out.stderr.contains(stale),
+            "{event}: lacks {stale:?}:\n{out}"
+        );
+        assert!(
+            out.stderr
+                .contains("gilvm: check-then-act: 1 stale check acted on"),
+            "{out}"
+        );
+    }
+    // A name the program lacks, and a key that is neither an int nor a quoted string.
+    let out = schedule("store book.cahce['tea']");
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr
+            .contains("the program has no variable or attribute `cahce`"),
+        "{out}"
+    );
+    let out = schedule("store tally[the]");
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr.contains("or a target such as `tally['the']`"),
+        "{out}"
+    );
+}
