@@ -187,3 +187,301 @@ fn until_store_stops_at_a_store_into_an_item_or_an_attribute_of_a_named_object()
         "{out}"
     );
 }
+
+/// One lesson of `tests/lessons2/`: a seed where its bug shows under `--gil any`, what each
+/// view must say there, and its fixed version.
+struct Lesson {
+    name: &'static str,
+    seed: &'static str,
+    /// `run`'s exit status at that seed (4 for a deadlock; 0 for a crashed thread, as Python).
+    status: i32,
+    /// Lines (or parts of lines) `run` prints on stderr.
+    run: &'static [&'static str],
+    /// Parts of the text trace of the same run.
+    trace: &'static [&'static str],
+    /// The `--fail-on` kind that fails its sweep, and the verdict row's finding.
+    fail_on: &'static str,
+    finding: &'static str,
+    fixed: &'static str,
+}
+
+const LESSONS: &[Lesson] = &[
+    Lesson {
+        name: "restock",
+        seed: "0",
+        status: 0,
+        run: &[
+            "gilvm: crashed threads: 1 — ben died of IndexError: pop from empty list at line 16, in clerk\n",
+            "gilvm: check-then-act, the first: ann checked `len(stock)` (3) at line 12; ben called `stock.pop()` at line 16; ann then called `stock.pop()` at line 16 from its stale check: its check no longer held when it acted\n",
+        ],
+        trace: &[
+            "COMPARE_OP               4 (>)            -> True\n",
+            "POP_JUMP_FORWARD_IF_FALSE    78 (to 240)  branch: no jump\n",
+            "!!! CHECK-THEN-ACT #1 (T1 acts on a stale check): ann checked `len(stock)` (3) at line 12",
+            "!!! EXCEPTION in T2: ben died of IndexError: pop from empty list at line 16, in clerk.",
+        ],
+        fail_on: "check-then-act",
+        finding: "a thread crashes: IndexError: pop from empty list at line 16, in clerk",
+        fixed: "restock_fixed",
+    },
+    Lesson {
+        name: "visitors",
+        seed: "0",
+        status: 0,
+        run: &[
+            "gilvm: check-then-act, the first: Thread-1 (log_visits) checked `v not in seen` (True) at line 11; Thread-2 (log_visits) called `seen.append(v)` at line 14; Thread-1 (log_visits) then called `seen.append(v)` at line 14 from its stale check",
+        ],
+        trace: &[
+            "CONTAINS_OP              1                -> True\n",
+            "!!! CHECK-THEN-ACT #1 (T1 acts on a stale check): Thread-1 (log_visits) checked `v not in seen`",
+        ],
+        fail_on: "check-then-act",
+        finding: "acts on a stale check (check-then-act)",
+        fixed: "visitors_fixed",
+    },
+    Lesson {
+        name: "price_cache",
+        seed: "1",
+        status: 0,
+        run: &[
+            "gilvm: check-then-act, the first: Thread-3 (shopper) checked `self.cache.get(product)` for key 'tea' (None) at line 13; Thread-2 (shopper) stored `self.cache[product]` at line 19; Thread-3 (shopper) then stored `self.cache[product]` at line 19 from its stale check: Thread-2 (shopper)'s value is overwritten\n",
+        ],
+        trace: &[
+            "branch: no jump\n",
+            "write self.cache['tea'] = 314",
+            "!!! CHECK-THEN-ACT #1 (T3 acts on a stale check): Thread-3 (shopper) checked",
+        ],
+        fail_on: "check-then-act",
+        finding: "acts on a stale check (check-then-act)",
+        fixed: "price_cache_fixed",
+    },
+    Lesson {
+        name: "tally",
+        seed: "0",
+        status: 0,
+        run: &["gilvm: lost updates: item 'the' of a dict 3 (in 1 store)\n"],
+        trace: &[
+            "write tally['the'] = 1\n",
+            "!!! LOST UPDATE #1 on item 'the' of a dict (T2 erases 3 updates)",
+        ],
+        fail_on: "lost",
+        finding: "loses updates on item 'the' of a dict",
+        fixed: "tally_fixed",
+    },
+    Lesson {
+        name: "ledger_deadlock",
+        seed: "34",
+        status: 4,
+        run: &[
+            "    waiting for Lock ledger.accounts['bob'].lock (created at tests/lessons2/ledger_deadlock.toy:12), held by Thread-2 (move) since line 22\n",
+            "    Thread-1 (move) holds ledger.accounts['alice'].lock and waits for ledger.accounts['bob'].lock\n",
+        ],
+        trace: &[
+            "--- T1 acquires ledger.accounts['alice'].lock (line 22)\n",
+            "--- T2 blocks at line 24, waiting to acquire Lock ledger.accounts['alice'].lock (line 12)\n",
+            "!!! DEADLOCK: no thread can run, and none is asleep\n",
+            "!!!     Thread-2 (move) holds ledger.accounts['bob'].lock and waits for ledger.accounts['alice'].lock\n",
+        ],
+        fail_on: "deadlock",
+        finding: "deadlocks: cycle: Thread-1 (move) -> Thread-2 (move) -> Thread-1 (move)",
+        fixed: "ledger_ordered",
+    },
+    Lesson {
+        name: "mailbox",
+        seed: "411",
+        status: 0,
+        run: &[
+            "gilvm: crashed threads: 1 — Thread-2 (reader) died of IndexError: pop from empty list at line 21, in take\n",
+        ],
+        trace: &[
+            "--- T2 waits on box.cond, releasing its lock (line 20)\n",
+            "--- T2 is notified by T3 on box.cond: before wait() returns it must take back box.cond's lock\n",
+            "--- T2 takes back box.cond's lock: got it when T1 released it (line 20)\n",
+            "!!! EXCEPTION in T2: Thread-2 (reader) died of IndexError: pop from empty list at line 21, in take.",
+        ],
+        fail_on: "exception",
+        finding: "a thread crashes: IndexError: pop from empty list at line 21, in take",
+        fixed: "mailbox_fixed",
+    },
+    Lesson {
+        name: "crash_worker",
+        seed: "0",
+        status: 0,
+        run: &["gilvm: crashed threads: 1 — w3 died of KeyError: 'gbp' at line 13, in convert\n"],
+        trace: &["!!! EXCEPTION in T3: w3 died of KeyError: 'gbp' at line 13, in convert."],
+        fail_on: "exception",
+        finding: "a thread crashes: KeyError: 'gbp' at line 13, in convert",
+        fixed: "crash_worker_fixed",
+    },
+    Lesson {
+        name: "average_thread",
+        seed: "0",
+        status: 0,
+        run: &[
+            "gilvm: crashed threads: 2 — the first: Thread-3 died of AssertionError: negative average at line 16, in run (and 1 more)\n",
+        ],
+        trace: &[
+            "died of AssertionError: negative average at line 16, in run.",
+            "died of ZeroDivisionError: division by zero at line 15, in run.",
+        ],
+        fail_on: "exception",
+        finding: "a thread crashes: ZeroDivisionError: division by zero at line 15, in run",
+        fixed: "average_thread_fixed",
+    },
+];
+
+#[test]
+fn each_lesson_s_run_summary_tells_its_story() {
+    for l in LESSONS {
+        let out = gilvm(&["run", &prog(l.name), "--seed", l.seed]);
+        assert_eq!(out.code, l.status, "{}: {out}", l.name);
+        for needle in l.run {
+            assert!(
+                out.stderr.contains(needle),
+                "{}: lacks {needle:?}:\n{out}",
+                l.name
+            );
+        }
+        assert!(
+            !out.stderr.contains("0x7f"),
+            "{}: an address:\n{out}",
+            l.name
+        );
+        let replay = format!(
+            "gilvm: replay: gilvm run {} --seed {}\n",
+            prog(l.name),
+            l.seed
+        );
+        assert!(out.stderr.ends_with(&replay), "{}:\n{out}", l.name);
+    }
+}
+
+#[test]
+fn each_lesson_s_trace_marks_the_bug_where_it_happens() {
+    for l in LESSONS {
+        let out = gilvm(&["trace", &prog(l.name), "--seed", l.seed]);
+        assert_eq!(out.code, l.status, "{}: {}", l.name, out.stderr);
+        for needle in l.trace {
+            assert!(
+                out.stdout.contains(needle),
+                "{}: the trace lacks {needle:?}",
+                l.name
+            );
+        }
+        // The trace is the same run: the same summary on stderr.
+        let run = gilvm(&["run", &prog(l.name), "--seed", l.seed]);
+        let summary = |s: &str| -> Vec<String> {
+            s.lines()
+                .filter(|l| l.starts_with("gilvm:") && !l.starts_with("gilvm: replay"))
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(summary(&out.stderr), summary(&run.stderr), "{}", l.name);
+    }
+}
+
+#[test]
+fn each_lesson_s_sweep_fails_on_its_kind_and_its_fixed_version_passes() {
+    for l in LESSONS {
+        let out = gilvm(&[
+            "sweep",
+            &prog(l.name),
+            "--seeds",
+            "0..500",
+            "--fail-on",
+            l.fail_on,
+        ]);
+        assert_eq!(out.code, 7, "{}: {out}", l.name);
+        let verdict = out
+            .stdout
+            .split("any: verdict: ")
+            .nth(1)
+            .and_then(|v| v.split("\n\n").next())
+            .map(|v| format!("{v}\n"))
+            .unwrap_or_else(|| panic!("{}: no verdict\n{out}", l.name));
+        assert!(
+            verdict.contains(&format!("\n                {}\n", l.finding))
+                || verdict.contains(&format!("\n                 {}\n", l.finding)),
+            "{}: no verdict row {:?}:\n{verdict}",
+            l.name,
+            l.finding
+        );
+        // Every row has its share and the replay command of its smallest seed.
+        for row in verdict.lines().skip(2).step_by(2) {
+            assert!(row.contains("%  ") && row.contains("gilvm run "), "{row}");
+        }
+        let last = out.stdout.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("FAIL (exit status 7): "),
+            "{}: {last}",
+            l.name
+        );
+
+        let fixed = gilvm(&[
+            "sweep",
+            &prog(l.fixed),
+            "--seeds",
+            "0..500",
+            "--gil",
+            "any",
+            "--gil",
+            "py311",
+            "--fail-on",
+            "all",
+        ]);
+        assert_eq!(fixed.code, 0, "{}: {fixed}", l.fixed);
+        assert!(
+            fixed.stdout.contains("verdict: never loses updates\n"),
+            "{fixed}"
+        );
+        let last = fixed.stdout.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("PASS: no run of 1,000 fails"),
+            "{}: {last}",
+            l.fixed
+        );
+    }
+}
+
+#[test]
+fn a_fixed_version_s_output_grades_the_buggy_one_with_expect_output() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("lessons_audit");
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    for (buggy, fixed, expected) in [
+        ("visitors", "visitors_fixed", "3 entries for 3 visitors\n"),
+        (
+            "price_cache",
+            "price_cache_fixed",
+            "2 lookups for 2 products\n",
+        ),
+        ("ledger_deadlock", "ledger_ordered", "52 48\n"),
+        ("mailbox", "mailbox_fixed", "['letter 0', 'letter 1']\n"),
+    ] {
+        let file = dir.join(format!("{fixed}.txt"));
+        std::fs::write(&file, expected).expect("write");
+        let file = file.to_str().expect("utf-8 path");
+        let out = gilvm(&[
+            "sweep",
+            &prog(buggy),
+            "--seeds",
+            "0..500",
+            "--expect-output",
+            file,
+        ]);
+        assert_eq!(out.code, 7, "{buggy}: {out}");
+        assert!(
+            out.stdout
+                .contains("prints something other than the expected output (--expect-output)"),
+            "{buggy}: {out}"
+        );
+        let out = gilvm(&[
+            "sweep",
+            &prog(fixed),
+            "--seeds",
+            "0..500",
+            "--expect-output",
+            file,
+        ]);
+        assert_eq!(out.code, 0, "{fixed}: {out}");
+    }
+}
