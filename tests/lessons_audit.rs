@@ -485,3 +485,117 @@ fn a_fixed_version_s_output_grades_the_buggy_one_with_expect_output() {
         assert_eq!(out.code, 0, "{fixed}: {out}");
     }
 }
+
+/// The element with `id` in a dumped DOM (from its opening tag to the first closing tag).
+fn element<'a>(dom: &'a str, tag: &str, id: &str) -> &'a str {
+    let open = format!("<{tag} id=\"{id}\"");
+    let Some(start) = dom.find(&open) else {
+        panic!("no {open} in the DOM");
+    };
+    let rest = &dom[start..];
+    let close = format!("</{tag}>");
+    let end = rest.find(&close).map_or(rest.len(), |e| e + close.len());
+    &rest[..end]
+}
+
+#[test]
+fn each_lesson_s_html_page_shows_its_bug_in_headless_chromium() {
+    let Some(browser) = common::browser::chromium() else {
+        eprintln!("skipped: chromium not found (install the Debian package `chromium`)");
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("lessons_audit");
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    // (lesson, seed, exit status, the story's kinds, the section shown, what it must say)
+    let pages: &[(&str, &str, i32, &str, &str, &[&str])] = &[
+        (
+            "ledger_deadlock",
+            "34",
+            4,
+            "deadlock",
+            "deadlock",
+            &[
+                "cycle: Thread-1 (move) -&gt; Thread-2 (move) -&gt; Thread-1 (move)",
+                "<li>Thread-1 (move) holds ledger.accounts['alice'].lock since 508 ns (line 22)</li>",
+                "<li>Thread-2 (move) waits for Lock ledger.accounts['alice'].lock (created at tests/lessons2/ledger_deadlock.toy:12), held by Thread-1 (move) since line 22 (line 24 in move: with dst.lock:)</li>",
+            ],
+        ),
+        (
+            "mailbox",
+            "411",
+            0,
+            "crash",
+            "crashes",
+            &["Thread-2 (reader) died of IndexError: pop from empty list at line 21, in take"],
+        ),
+        (
+            "average_thread",
+            "0",
+            0,
+            "crash",
+            "crashes",
+            &[
+                "Thread-3 died of AssertionError: negative average at line 16, in run",
+                "Thread-2 died of ZeroDivisionError: division by zero at line 15, in run",
+            ],
+        ),
+        (
+            "restock",
+            "0",
+            0,
+            "crash check-then-act",
+            "cta",
+            &["ann checked `len(stock)` (3) at line 12; ben called `stock.pop()` at line 16"],
+        ),
+        ("tally", "0", 0, "lost-update", "story", &["This run <b>loses updates</b>"]),
+        ("ledger_ordered", "34", 0, "none", "story", &["Nothing went wrong in this run"]),
+    ];
+    for (name, seed, status, kinds, section, needles) in pages {
+        let path = dir.join(format!("{name}.html"));
+        let out = gilvm(&[
+            "trace",
+            &prog(name),
+            "--seed",
+            seed,
+            "--format",
+            "html",
+            "-q",
+            "-o",
+            path.to_str().expect("utf-8 path"),
+        ]);
+        assert_eq!(out.code, *status, "{name}: {out}");
+        let dom = common::browser::dump_dom(&browser, &path, "", &format!("lessons_{name}"));
+        assert!(
+            dom.contains("<body data-status=\"ready\">"),
+            "{name}: script error:\n{dom}"
+        );
+        let story = element(&dom, "div", "story");
+        assert!(
+            story.contains(&format!("data-kinds=\"{kinds}\"")),
+            "{name}: {story}"
+        );
+        let shown = match *section {
+            "story" => story,
+            s => element(&dom, "section", s),
+        };
+        assert!(
+            !shown[..shown.len().min(80)].contains("hidden"),
+            "{name}: {shown}"
+        );
+        for needle in *needles {
+            assert!(shown.contains(needle), "{name}: lacks {needle:?}:\n{shown}");
+        }
+        for lock_repr in [
+            "_thread.lock",
+            "_thread.RLock",
+            "<unlocked",
+            "<locked",
+            "<Condition(",
+        ] {
+            assert!(
+                !dom.contains(lock_repr),
+                "{name}: a lock's repr on the page"
+            );
+        }
+    }
+}
