@@ -627,3 +627,25 @@ fn each_lesson_s_html_page_shows_its_bug_in_headless_chromium() {
         }
     }
 }
+
+#[test]
+fn explore_finds_the_ledger_deadlock_and_proves_the_ordered_ledger() {
+    // The account's `balance` is written inside the inner lock: the attempt of the other
+    // thread to take that lock only showed as a blocked acquire, and `explore` said "the
+    // program cannot fail" in 2 executions while `sweep` deadlocked in 5% of seeds.
+    let out = gilvm(&["explore", &prog("ledger_deadlock")]);
+    assert_eq!(out.code, 8, "{out}");
+    assert!(out.stdout.contains("failure: deadlock ("), "{out}");
+    assert!(
+        out.stdout
+            .contains("  then: cycle: Thread-1 (move) -> Thread-2 (move) -> Thread-1 (move)\n"),
+        "{out}"
+    );
+    let out = gilvm(&["explore", &prog("ledger_ordered")]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout
+            .contains("the program cannot fail under this model"),
+        "{out}"
+    );
+}
