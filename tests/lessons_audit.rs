@@ -649,3 +649,48 @@ fn explore_finds_the_ledger_deadlock_and_proves_the_ordered_ledger() {
         "{out}"
     );
 }
+
+#[test]
+fn the_stories_hold_under_py39_and_py311_with_a_short_switch_interval() {
+    // With their default 5 ms interval these lessons are too short to be preempted (as in
+    // CPython); with 200 ns the check-then-act and the lost counts show under both models.
+    let sweep = |name: &str, gil: &str, fail_on: &str| {
+        gilvm(&[
+            "sweep",
+            &prog(name),
+            "--seeds",
+            "0..50",
+            "--gil",
+            gil,
+            "--switch-interval",
+            "200ns",
+            "--fail-on",
+            fail_on,
+        ])
+    };
+    for gil in ["py39", "py311"] {
+        let out = sweep("restock", gil, "check-then-act");
+        assert_eq!(out.code, 7, "{gil}: {out}");
+        assert!(
+            out.stdout.contains(
+                "acts on a stale check (check-then-act): checked `len(stock)` at line 12, then called `stock.pop()` at line 16\n"
+            ),
+            "{gil}: {out}"
+        );
+        let out = sweep("tally", gil, "lost");
+        assert_eq!(out.code, 7, "{gil}: {out}");
+        assert!(
+            out.stdout.contains("loses updates on item '"),
+            "{gil}: {out}"
+        );
+        for fixed in [
+            "restock_fixed",
+            "tally_fixed",
+            "price_cache_fixed",
+            "visitors_fixed",
+        ] {
+            let out = sweep(fixed, gil, "all");
+            assert_eq!(out.code, 0, "{fixed} under {gil}: {out}");
+        }
+    }
+}
