@@ -32,7 +32,10 @@
 //! (two queries aside). Three edges are added for blocking: a thread's end is a signal on its
 //! `Thread` object (what `join` waits for); a call that blocked and only waits (an acquire, a
 //! join, a queue's `get`) takes effect in the step after it is woken, which carries its
-//! touches; and a step that makes a thread runnable happens before that thread's next step.
+//! touches (a blocked acquire also keeps its touch in the step that blocked: the attempt
+//! races with the holder's acquire, whose other order — this thread first — is another trace;
+//! without it a deadlock whose opposite lock order was only seen through a blocked attempt
+//! went unexplored); and a step that makes a thread runnable happens before that thread's next step.
 //!
 //! **The virtual clock.** A step that blocks with a deadline (`time.sleep`, a timeout,
 //! `threading.Timer`'s wait) computes it from the clock, which counts every instruction run

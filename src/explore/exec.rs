@@ -375,6 +375,14 @@ pub fn execute<C: Ctl + 'static>(
                     for &x in &rec.all[last..] {
                         if blocked && only_waits(&x) {
                             carried[t].push(x);
+                            // A blocked acquire also races with the holder's acquire: the
+                            // other order, this thread taking the lock first, is another
+                            // trace. Carried alone, the attempt was ordered after the
+                            // holder's release (which wakes it), and a deadlock whose lock
+                            // order showed only that way went unexplored.
+                            if let Touch::Sync(_, SyncOp::Acquire) = x {
+                                fp.add(x);
+                            }
                         } else {
                             fp.add(x);
                             if let (true, Touch::Sync(o, SyncOp::Wait)) = (blocked, x) {

@@ -163,13 +163,16 @@ pub struct Outcome {
     /// The last line gilvm wrote to stderr (an exception), if any; for a deadlock, the
     /// report's conclusion (`cycle: …`).
     pub stderr_last: String,
-    /// The locations that lost updates (`counter, balance`), when some did.
-    pub lost_vars: String,
+    /// The locations that lost updates (`counter`, `balance`), when some did.
+    pub lost_vars: Vec<String>,
     /// The deadlock report's conclusion (`cycle: Thread-1 -> …`), if the run deadlocked.
     pub deadlock: Option<String>,
     /// The distinct crashes of threads, without the thread's name (which depends on the
     /// schedule): `IndexError: pop from empty list at line 12, in consumer`.
     pub crashes: Vec<String>,
+    /// The distinct places where a stale check was acted on, without threads or values
+    /// (`checked `len(stock)` at line 12, then called `stock.pop()` at line 16`).
+    pub stale_sites: Vec<String>,
 }
 
 impl Outcome {
@@ -296,10 +299,11 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
     let seed = config.seed;
     let out = SharedBuf::default();
     let mut err: Vec<u8> = Vec::new();
-    let mut lost_vars = String::new();
+    let mut lost_vars: Vec<String> = Vec::new();
     let mut deadlock = None;
     let mut crashes: Vec<String> = Vec::new();
     let mut stale_checks = 0;
+    let mut stale_sites: Vec<String> = Vec::new();
     let (exit, lost, lost_stores) = match Vm::new(image, config, Box::new(out.clone())) {
         Ok(mut vm) => {
             let ending = vm.run(&mut err);
@@ -318,7 +322,7 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
                 .filter(|(_, t)| t.events > 0)
                 .map(|(loc, _)| vm.location_name(*loc))
                 .collect();
-            lost_vars = names.join(", ");
+            lost_vars = names;
             let mut lost = 0u64;
             let mut stores = 0u64;
             for t in vm.lost.values().filter(|t| t.events > 0) {
@@ -326,6 +330,12 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
                 stores += t.events;
             }
             stale_checks = vm.cta.count;
+            for e in &vm.cta.events {
+                let site = vm.cta_site(e);
+                if !stale_sites.contains(&site) {
+                    stale_sites.push(site);
+                }
+            }
             (ending.exit_code(), lost, stores)
         }
         Err(_) => {
@@ -350,6 +360,7 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
         deadlock,
         crashes,
         stale_checks,
+        stale_sites,
     }
 }
 

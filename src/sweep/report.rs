@@ -691,9 +691,10 @@ mod tests {
             lost_stores: lost.min(1),
             stale_checks: 0,
             stderr_last: String::new(),
-            lost_vars: "c".into(),
+            lost_vars: vec!["c".into()],
             deadlock: None,
             crashes: Vec::new(),
+            stale_sites: Vec::new(),
         }
     }
 

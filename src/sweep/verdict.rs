@@ -117,9 +117,21 @@ pub struct VerdictRow {
 pub fn findings(o: &Outcome) -> Vec<(Kind, String)> {
     let mut f = Vec::new();
     if o.lost_stores > 0 {
-        f.push((Kind::Lost, format!("loses updates on {}", o.lost_vars)));
+        // One row per location, so that the rows of a dict counted from several threads
+        // (`tally['the']`, `tally['and']`, …) do not multiply by their combinations.
+        for var in &o.lost_vars {
+            f.push((Kind::Lost, format!("loses updates on {var}")));
+        }
     }
-    if o.stale_checks > 0 {
+    // One row per place (check and act lines), as one per crash: a program with two
+    // check-then-act bugs shows both, each with the seeds that show it.
+    for site in &o.stale_sites {
+        f.push((
+            Kind::CheckThenAct,
+            format!("acts on a stale check (check-then-act): {site}"),
+        ));
+    }
+    if o.stale_checks > 0 && o.stale_sites.is_empty() {
         f.push((
             Kind::CheckThenAct,
             "acts on a stale check (check-then-act)".to_string(),

@@ -977,7 +977,8 @@ fn outcome(
 }
 
 /// The name of the container a `STORE_SUBSCR` at (code, pc) stores into, when the program
-/// loaded it by name just before the key (`cache[key] = v`): `cache`; else empty.
+/// loaded it by name just before the key (`cache[key] = v`): `cache`; or as an attribute of a
+/// name (`self.cache[key] = v`): `self.cache`; else empty.
 fn container_name(vm: &Vm, code: u32, pc: u32) -> String {
     let c = &vm.prog.codes[code as usize];
     let at = |k: u32| pc.checked_sub(k).map(|i| c.instrs[i as usize]);
@@ -991,11 +992,24 @@ fn container_name(vm: &Vm, code: u32, pc: u32) -> String {
                 | Opcode::LOAD_DEREF
         )
     };
-    match (at(2), at(1)) {
-        (Some(cont), Some(key))
+    match (at(3), at(2), at(1)) {
+        (_, Some(cont), Some(key))
             if single(key.op) && single(cont.op) && cont.op != Opcode::LOAD_CONST =>
         {
             operand_name(vm, code, pc - 2)
+        }
+        // An attribute of a name: `self.cache[key] = v` stores into `self.cache`.
+        (Some(obj), Some(cont), Some(key))
+            if single(key.op)
+                && cont.op == Opcode::LOAD_ATTR
+                && single(obj.op)
+                && obj.op != Opcode::LOAD_CONST =>
+        {
+            format!(
+                "{}.{}",
+                operand_name(vm, code, pc - 3),
+                operand_name(vm, code, pc - 2)
+            )
         }
         _ => String::new(),
     }

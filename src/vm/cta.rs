@@ -788,6 +788,23 @@ impl Vm {
         }
     }
 
+    /// Where a violation happened, without the threads or the values (which depend on the
+    /// schedule), for `sweep`'s verdict rows: "checked `len(stock)` at line 12, then called
+    /// `stock.pop()` at line 16".
+    pub fn cta_site(&self, e: &CtaEvent) -> String {
+        let c = &e.check;
+        let check = match source_text(&self.prog, c.code, c.pc) {
+            Some(t) => format!("`{t}`"),
+            None => "a condition".to_string(),
+        };
+        format!(
+            "checked {check} at line {}, then {} at line {}",
+            line_of(&self.prog, c.code, c.pc),
+            self.cta_deed(e.act_code, e.act_pc),
+            line_of(&self.prog, e.act_code, e.act_pc)
+        )
+    }
+
     /// One violation in plain words.
     pub fn explain_cta(&self, e: &CtaEvent) -> String {
         let victim = &self.threads[e.thread as usize].name;

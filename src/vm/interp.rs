@@ -1876,6 +1876,10 @@ impl Vm {
                 // The check-then-act detector (`cta.rs`): a checked call (`len(items)`,
                 // `cache.get(key)`), and a mutating method as an act.
                 let at = rg.pc - 1;
+                // The lost-update detector: `d.get(k)` reads `d[k]` (`call_reads.rs`).
+                if self.threads.len() > 1 {
+                    self.note_call_read(reads, stack, callee_at, code_id, at as u32);
+                }
                 let checked = match ins.check {
                     true => self.cta_call_check(stack, callee_at),
                     false => None,

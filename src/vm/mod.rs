@@ -13,6 +13,8 @@ pub mod attr_hooks;
 pub mod bigint;
 pub mod builtins;
 pub mod call;
+// The lost-update detector's reads by built-in calls (`d.get(k)`; lessons audit).
+pub mod call_reads;
 pub mod classes;
 // Crashed threads and names of sync objects (the views of issue #17).
 pub mod crash;

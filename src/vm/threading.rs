@@ -323,6 +323,10 @@ impl Vm {
             Value::Obj(id) => match self.rt.heap.get(id) {
                 Obj::Function(f) => Some(&self.prog.codes[f.code as usize].name),
                 Obj::BoundMethod { method, .. } => Some(method.attr.name()),
+                // `Thread(target=ledger.move)` is `Thread-1 (move)`, and a class its name, as
+                // CPython takes the target's `__name__`.
+                Obj::BoundPyMethod { func, .. } => self.callable_name(*func),
+                Obj::Class(c) => Some(&c.name),
                 _ => None,
             },
             Value::Native(n) => Some(n.name().trim()),

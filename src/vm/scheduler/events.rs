@@ -9,7 +9,12 @@
 //! Events:
 //! - `line N`: the next instruction is on line N of the program (not of the prelude);
 //! - `store NAME`: the next instruction stores the variable `NAME` (a global, a local or a
-//!   closure variable) or an attribute called `NAME` (`self.NAME = …`, `obj.NAME += …`);
+//!   closure variable) or an attribute called `NAME` (`self.NAME = …`, `obj.NAME += …`), or
+//!   stores or deletes an item of the list or dict `NAME` holds (`tally[w] = …`);
+//! - `store TARGET`, a target as for `acquire` below: the next instruction stores it
+//!   (`store tally['the']`: `tally[w] = …` with `w == 'the'`; `store self.balance`: a store
+//!   to that attribute of that object), or stores or deletes an item of the list or dict it
+//!   holds (`store self.cache`: `self.cache[k] = …`);
 //! - `acquire`: the next instruction acquires a lock, condition or semaphore (`with x:` or
 //!   `x.acquire()`); `acquire TARGET` one the program keeps in `TARGET` — a name (a local of
 //!   the running function, else a global), then any number of `.attr` and `[key]` with an int
@@ -30,6 +35,8 @@ use crate::vm::value::Value;
 pub enum StopEvent {
     Line(u32),
     Store(String),
+    /// `store TARGET` with at least one `.attr` or `[key]` (`store tally['the']`).
+    StoreAt(Target),
     /// `None`: any acquire.
     Acquire(Option<Target>),
 }
@@ -67,6 +74,7 @@ impl std::fmt::Display for StopEvent {
         match self {
             StopEvent::Line(n) => write!(f, "line {n}"),
             StopEvent::Store(n) => write!(f, "store {n}"),
+            StopEvent::StoreAt(t) => write!(f, "store {t}"),
             StopEvent::Acquire(None) => write!(f, "acquire"),
             StopEvent::Acquire(Some(t)) => write!(f, "acquire {t}"),
         }
@@ -141,9 +149,12 @@ impl StopEvent {
                 .map(StopEvent::Line)
                 .ok_or_else(|| format!("expected `until line N` with a line number, found `{text}`")),
             "store" if is_ident(arg) => Ok(StopEvent::Store(arg.to_string())),
-            "store" => Err(format!(
-                "expected `until store NAME` with a variable or attribute name, found `{text}`"
-            )),
+            "store" => match Target::parse(arg) {
+                Ok(t) if !t.path.is_empty() => Ok(StopEvent::StoreAt(t)),
+                _ => Err(format!(
+                    "expected `until store NAME` with a variable or attribute name, or a target such as `tally['the']` or `self.balance`, found `{text}`"
+                )),
+            },
             "acquire" if arg.is_empty() => Ok(StopEvent::Acquire(None)),
             "acquire" => Ok(StopEvent::Acquire(Some(Target::parse(arg)?))),
             _ => Err(format!(
@@ -157,7 +168,7 @@ impl StopEvent {
         match self {
             StopEvent::Line(_) | StopEvent::Acquire(None) => Vec::new(),
             StopEvent::Store(n) => vec![n],
-            StopEvent::Acquire(Some(t)) => {
+            StopEvent::Acquire(Some(t)) | StopEvent::StoreAt(t) => {
                 let mut v = vec![t.name.as_str()];
                 for s in &t.path {
                     if let Step::Attr(a) = s {
@@ -192,8 +203,16 @@ impl Vm {
                     (ins.arg as usize) < code.nlocalsplus()
                         && code.localsplus_name(ins.arg as usize) == name
                 }
+                Opcode::STORE_SUBSCR | Opcode::DELETE_SUBSCR => {
+                    let whole = Target {
+                        name: name.clone(),
+                        path: Vec::new(),
+                    };
+                    self.stores_item_of(tid, ins.op, &whole, None)
+                }
                 _ => false,
             },
+            StopEvent::StoreAt(target) => self.stores_target(tid, *ins, target),
             StopEvent::Acquire(target) => {
                 let stack = &t.stack;
                 let n = stack.len();
@@ -216,6 +235,62 @@ impl Vm {
                     None => true,
                     Some(tg) => self.resolve_target(tid, tg) == Some(lock),
                 }
+            }
+        }
+    }
+
+    /// Whether `ins`, `tid`'s next instruction, stores what `target` names (`tally['the']`,
+    /// `self.balance`) or an item of the container it holds.
+    fn stores_target(&self, tid: Tid, ins: crate::bytecode::Instr, target: &Target) -> bool {
+        let (Some(last), Some(prefix)) = (target.path.last(), target.path.split_last()) else {
+            return false;
+        };
+        let owner = Target {
+            name: target.name.clone(),
+            path: prefix.1.to_vec(),
+        };
+        match (ins.op, last) {
+            (Opcode::STORE_ATTR, Step::Attr(a)) => {
+                let stack = &self.threads[tid as usize].stack;
+                self.prog.names.get(ins.arg as usize) == Some(a)
+                    && stack.last().is_some_and(|o| {
+                        matches!(o, Value::Obj(_)) && self.resolve_target(tid, &owner) == Some(*o)
+                    })
+            }
+            (Opcode::STORE_SUBSCR | Opcode::DELETE_SUBSCR, Step::Int(_) | Step::Str(_)) => {
+                self.stores_item_of(tid, ins.op, &owner, Some(last))
+                    || self.stores_item_of(tid, ins.op, target, None)
+            }
+            (Opcode::STORE_SUBSCR | Opcode::DELETE_SUBSCR, Step::Attr(_)) => {
+                self.stores_item_of(tid, ins.op, target, None)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `op` (`STORE_SUBSCR` or `DELETE_SUBSCR`, about to run in `tid`) stores or
+    /// deletes an item of the object `container` names, at `key` when one is given.
+    fn stores_item_of(&self, tid: Tid, op: Opcode, container: &Target, key: Option<&Step>) -> bool {
+        let stack = &self.threads[tid as usize].stack;
+        let n = stack.len();
+        // STORE_SUBSCR pops the index, the container and the value; DELETE_SUBSCR the index
+        // and the container: either way the container is second from the top.
+        if n < 2 || (op == Opcode::STORE_SUBSCR && n < 3) {
+            return false;
+        }
+        let (obj, index) = (stack[n - 2], stack[n - 1]);
+        if !matches!(obj, Value::Obj(_)) || self.resolve_target(tid, container) != Some(obj) {
+            return false;
+        }
+        match key {
+            None => true,
+            Some(k) => {
+                let want = match k {
+                    Step::Int(i) => HashKey::Int(*i),
+                    Step::Str(s) => HashKey::Str(s.as_str().into()),
+                    Step::Attr(_) => return false,
+                };
+                crate::vm::ops::hash_key(&self.rt, index).is_ok_and(|h| h == want)
             }
         }
     }
