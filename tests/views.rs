@@ -206,6 +206,44 @@ fn sweep_expect_output_grades_the_output() {
     );
 }
 
+/// An expected-output file written by hand may lack its last newline or use `\r\n` line ends
+/// (an editor on another system): the sweep still grades the output it means, and a real
+/// difference still fails.
+#[test]
+fn expect_output_allows_a_missing_last_newline_and_crlf() {
+    for (name, text, code) in [
+        ("no_newline.txt", "[0, 1]", 0),
+        ("crlf.txt", "[0, 1]\r\n", 0),
+        ("extra_line.txt", "[0, 1]\n\n", 7),
+        ("other.txt", "[0, 1, 2]", 7),
+    ] {
+        let f = temp_file(name, text);
+        let o = gilvm(&[
+            "sweep",
+            "programs/condition_while_loop.toy",
+            "--seeds",
+            "0..10",
+            "--expect-output",
+            &f,
+        ]);
+        assert_eq!(o.code, code, "{name}: {}", o.stdout);
+        let o = gilvm(&[
+            "explore",
+            "programs/condition_while_loop.toy",
+            "--gil",
+            "py311",
+            "--expect-output",
+            &f,
+        ]);
+        assert_eq!(
+            o.code,
+            if code == 0 { 0 } else { 8 },
+            "explore {name}: {}",
+            o.stdout
+        );
+    }
+}
+
 #[test]
 fn sweep_rows_are_never_cut() {
     let o = gilvm(&[

@@ -298,8 +298,11 @@ impl ExploreConfig {
                 return Some(k);
             }
         }
-        let want = self.expected.as_deref().or(reference);
-        if let Some(w) = want {
+        if let Some(w) = self.expected.as_deref() {
+            if !crate::sweep::verdict::output_matches(&e.stdout, w) {
+                return kind("output");
+            }
+        } else if let Some(w) = reference {
             if w != e.stdout.as_slice() {
                 return kind("output");
             }

@@ -172,12 +172,35 @@ pub(super) struct VerdictAcc {
     outputs: BTreeMap<Vec<u8>, u32>,
 }
 
+/// Whether a run's stdout is the `--expect-output` file's text. The file is compared byte for
+/// byte, with two allowances for how such files are written by hand or on another system: its
+/// line ends may be `\r\n`, and its last line may lack the `\n` that `print` writes.
+pub fn output_matches(actual: &[u8], expected: &[u8]) -> bool {
+    if actual == expected {
+        return true;
+    }
+    let mut want = Vec::with_capacity(expected.len() + 1);
+    let mut i = 0;
+    while i < expected.len() {
+        if expected[i] == b'\r' && expected.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        want.push(expected[i]);
+        i += 1;
+    }
+    if !want.is_empty() && want.last() != Some(&b'\n') {
+        want.push(b'\n');
+    }
+    actual == want.as_slice()
+}
+
 impl VerdictAcc {
     pub(super) fn add(&mut self, o: &Outcome, fail_on: &[Kind], expected: Option<&[u8]>) {
         let mut failed = false;
         let mut found = findings(o);
         if let Some(e) = expected {
-            if o.stdout != e {
+            if !output_matches(&o.stdout, e) {
                 found.push((
                     Kind::Output,
                     "prints something other than the expected output (--expect-output)".into(),
