@@ -302,7 +302,10 @@ const LESSONS: &[Lesson] = &[
             "!!!     Thread-2 (move) holds ledger.accounts['bob'].lock and waits for ledger.accounts['alice'].lock\n",
         ],
         fail_on: "deadlock",
-        finding: "deadlocks: cycle: Thread-1 (move) -> Thread-2 (move) -> Thread-1 (move)",
+        finding: "deadlocks: cycle: Thread-1 (move) -> Thread-2 (move) -> Thread-1 (move); \
+                  Thread-1 (move) holds ledger.accounts['alice'].lock and waits for \
+                  ledger.accounts['bob'].lock; Thread-2 (move) holds \
+                  ledger.accounts['bob'].lock and waits for ledger.accounts['alice'].lock",
         fixed: "ledger_ordered",
     },
     Lesson {

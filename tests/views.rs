@@ -254,7 +254,9 @@ fn sweep_rows_are_never_cut() {
     ]);
     assert!(
         o.stdout.contains(
-            "deadlocks: cycle: Thread-1 (transfer) -> Thread-2 (audit) -> Thread-1 (transfer)\n"
+            "deadlocks: cycle: Thread-1 (transfer) -> Thread-2 (audit) -> Thread-1 (transfer); \
+             Thread-1 (transfer) holds accounts_lock and waits for audit_lock; \
+             Thread-2 (audit) holds audit_lock and waits for accounts_lock\n"
         ),
         "{}",
         o.stdout

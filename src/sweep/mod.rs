@@ -308,7 +308,14 @@ pub fn run_one(image: &LocalImage, config: RunConfig) -> Outcome {
         Ok(mut vm) => {
             let ending = vm.run(&mut err);
             if ending == crate::vm::driver::Ending::Deadlock {
-                deadlock = Some(vm.deadlock_view().summary);
+                // The cycle, and for a cycle of lock holders which lock each one holds and
+                // waits for, so the verdict row names the locks as the run's report does.
+                let view = vm.deadlock_view();
+                let mut text = view.summary;
+                if !view.holds.is_empty() {
+                    text = format!("{text}; {}", view.holds.join("; "));
+                }
+                deadlock = Some(text);
             }
             for c in &vm.crashes {
                 let text = format!("{} at line {}, in {}", c.exception, c.line, c.function);

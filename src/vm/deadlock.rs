@@ -38,6 +38,10 @@ pub struct DeadlockView {
     /// The wait-for cycle, if there is one (each thread waits on the next; the last on the
     /// first).
     pub cycle: Vec<Tid>,
+    /// For a cycle of lock holders: which lock each one holds and which it waits for, by name
+    /// (`Thread-1 (transfer) holds locks['alice'] and waits for locks['bob']`).
+    #[serde(skip)]
+    pub holds: Vec<String>,
 }
 
 /// One blocked thread of a deadlock.
@@ -92,7 +96,7 @@ impl Vm {
         let pairs: Vec<(Tid, Tid)> = edges.iter().map(|&(a, b, _)| (a, b)).collect();
         match find_cycle(&pairs) {
             Some(cycle) => {
-                self.explain_cycle(&cycle, &edges, &mut err);
+                view.holds = self.explain_cycle(&cycle, &edges, &mut err);
                 view.cycle = cycle;
             }
             None => {
@@ -128,13 +132,20 @@ impl Vm {
         view
     }
 
-    fn explain_cycle(&self, cycle: &[Tid], edges: &[(Tid, Tid, Edge)], err: &mut dyn Write) {
+    /// Writes the cycle's lines of the report; returns its `holds … and waits for …` lines.
+    fn explain_cycle(
+        &self,
+        cycle: &[Tid],
+        edges: &[(Tid, Tid, Edge)],
+        err: &mut dyn Write,
+    ) -> Vec<String> {
+        let mut holds = Vec::new();
         let name = |t: Tid| self.threads[t as usize].name.clone();
         let edge_of = |t: Tid| edges.iter().find(|(a, _, _)| *a == t).map(|(_, _, e)| *e);
         if let [t] = cycle {
             let obj = match edge_of(*t) {
                 Some(Edge::Holds(o)) => o,
-                _ => return,
+                _ => return holds,
             };
             let (kind, since) = match self.rt.heap.get(obj) {
                 Obj::Sync(SyncObj::Lock(l)) => ("Lock", self.line(l.acquired_at)),
@@ -159,7 +170,7 @@ impl Vm {
                 "  cycle: {} waits for {what} it already holds (taken at line {since}){hint}",
                 name(*t)
             );
-            return;
+            return holds;
         }
         let mut names: Vec<String> = cycle.iter().map(|&t| name(t)).collect();
         names.push(name(cycle[0]));
@@ -181,15 +192,17 @@ impl Vm {
                 else {
                     continue;
                 };
-                let _ = writeln!(
-                    err,
-                    "    {} holds {} and waits for {}",
+                let line = format!(
+                    "{} holds {} and waits for {}",
                     name(t),
                     self.sync_name(held),
                     self.sync_name(wanted)
                 );
+                let _ = writeln!(err, "    {line}");
+                holds.push(line);
             }
         }
+        holds
     }
 
     /// What a blocked thread waits for, in words, and the thread it waits on, if one.
