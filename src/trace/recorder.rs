@@ -442,8 +442,12 @@ impl Recorder {
             }
             // An attribute by name (`--var balance` shows `self.balance`).
             Opcode::LOAD_ATTR | Opcode::STORE_ATTR => {
+                // `--var account.balance` too (any object's `balance`).
                 let name = &vm.prog.names[ins.arg as usize];
-                self.filters.vars.iter().any(|v| v == name)
+                self.filters
+                    .vars
+                    .iter()
+                    .any(|v| v == name || v.rsplit_once('.').is_some_and(|(_, a)| a == name))
             }
             // Variables only: `t.start()` does not touch a variable named `start`.
             Opcode::LOAD_GLOBAL

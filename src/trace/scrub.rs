@@ -16,10 +16,17 @@
 //!   and the track keeps the timeline's resolution at every zoom. The last value is always
 //!   recorded at the end.
 //!
-//! Watched variables: `--var` names that are module globals; else the globals involved in the
-//! run's lost updates and check-then-act findings (a container held by a global counts as the
-//! global); else the globals that a thread other than the main thread stored into (or into
-//! whose container). Found by one untraced look-ahead run (the run is deterministic).
+//! Watched variables: module globals, instance attributes and closure cells. `--var NAME`
+//! picks globals named NAME, attributes named NAME or by their full name
+//! (`--var balance`, `--var account.balance`) and closure variables named NAME (`--var
+//! count`); without it, the locations of the run's lost updates and check-then-act findings
+//! (a container held by a global counts as the global); else the globals, attributes and
+//! cells that a thread other than the main thread stored into. An attribute is named as a
+//! lock is (`vm/names.rs`): by where the program keeps its object at the end of the run
+//! (`account.balance`, `accounts['alice'].balance`), else as the program writes it where it
+//! last stored it (`self.balance`); a cell by its variable's name (`count`). Found by one
+//! untraced look-ahead run (the run is deterministic, so the traced run makes the same
+//! objects under the same heap ids).
 
 use std::collections::HashMap;
 use std::io;
@@ -67,11 +74,57 @@ pub enum ScrubEvent {
     Capped { step: u64 },
 }
 
-/// A watched variable: its name and module-global slot.
+/// A watched variable: the name the page shows and where its value lives.
 #[derive(Clone, Debug)]
 pub struct Watch {
     pub name: String,
-    pub slot: u32,
+    pub target: Target,
+}
+
+/// Where a watched value lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A module global, by slot.
+    Global(u32),
+    /// Attribute `name` of the instance `obj` of class `class` (heap ids; the traced run
+    /// makes the same objects as the look-ahead run, deterministically).
+    Attr { obj: u32, class: u32, name: u32 },
+    /// A closure cell, by heap id.
+    Cell(u32),
+}
+
+impl Target {
+    /// The value now (`Undef` when not set, or when the object is not there yet).
+    fn read(self, vm: &Vm) -> Value {
+        use crate::vm::heap::Obj;
+        use crate::vm::value::ObjId;
+        match self {
+            Target::Global(slot) => vm
+                .globals
+                .get(slot as usize)
+                .map_or(Value::Undef, |g| g.value),
+            Target::Attr { obj, class, name } => {
+                if !vm.rt.heap.is_live(ObjId(obj)) {
+                    return Value::Undef;
+                }
+                match vm.rt.heap.get(ObjId(obj)) {
+                    Obj::Instance(i) if i.class.0 == class => {
+                        i.attrs.get(&name).map_or(Value::Undef, |(v, _)| *v)
+                    }
+                    _ => Value::Undef,
+                }
+            }
+            Target::Cell(id) => {
+                if !vm.rt.heap.is_live(ObjId(id)) {
+                    return Value::Undef;
+                }
+                match vm.rt.heap.get(ObjId(id)) {
+                    Obj::Cell { value, .. } => *value,
+                    _ => Value::Undef,
+                }
+            }
+        }
+    }
 }
 
 /// The recorder's scrubber state.
@@ -223,10 +276,7 @@ impl Scrub {
         emit: &mut dyn FnMut(ScrubEvent) -> io::Result<()>,
     ) -> io::Result<()> {
         for (k, w) in self.watched.iter().enumerate() {
-            let v = vm
-                .globals
-                .get(w.slot as usize)
-                .map_or(Value::Undef, |g| g.value);
+            let v = w.target.read(vm);
             // Not defined yet (or deleted): nothing to draw.
             if v == Value::Undef {
                 continue;
@@ -296,64 +346,227 @@ pub fn watched(image: &LocalImage, config: &RunConfig, filters: &Filters) -> Vec
         return Vec::new();
     };
     vm.run(&mut io::sink());
-    let defined = |vm: &Vm, slot: u32| {
-        vm.globals
-            .get(slot as usize)
-            .is_some_and(|g| g.value != Value::Undef && is_data(vm, g.value))
-    };
-    let holder = |vm: &Vm, container: u32| {
-        vm.globals
-            .iter()
-            .position(|g| matches!(g.value, Value::Obj(o) if o.0 == container))
-            .map(|i| i as u32)
-    };
-    let mut slots: Vec<u32> = Vec::new();
-    let mut add = |slot: Option<u32>| {
-        if let Some(s) = slot.filter(|&s| defined(&vm, s)) {
-            if !slots.contains(&s) && slots.len() < MAX_WATCHED {
-                slots.push(s);
+    let found = Found::of(&vm);
+    let mut out: Vec<Watch> = Vec::new();
+    let mut add = |w: Option<Watch>| {
+        let defined = |w: &Watch| {
+            let v = w.target.read(&vm);
+            v != Value::Undef && is_data(&vm, v)
+        };
+        if let Some(w) = w.filter(defined) {
+            if !out.iter().any(|o| o.target == w.target) && out.len() < MAX_WATCHED {
+                out.push(w);
             }
         }
     };
     if !filters.vars.is_empty() {
         for v in &filters.vars {
-            add(vm.prog.names.iter().position(|n| n == v).map(|i| i as u32));
+            add(vm
+                .prog
+                .names
+                .iter()
+                .position(|n| n == v)
+                .map(|i| found.global(&vm, i as u32)));
+            for a in &found.attrs {
+                if a.matches(&vm, v) {
+                    add(Some(a.watch.clone()));
+                }
+            }
+            for c in &found.cells {
+                if c.name == *v {
+                    add(Some(c.watch()));
+                }
+            }
         }
-    } else {
-        let of_loc = |loc: LocKey| match loc {
-            LocKey::Global(s) => Some(s),
-            LocKey::Item(i) => vm
+        return out;
+    }
+    // The locations of the run's lost updates and check-then-act findings.
+    let of_loc = |loc: LocKey| -> Option<Watch> {
+        match loc {
+            LocKey::Global(s) => Some(found.global(&vm, s)),
+            LocKey::Item(i) => found
+                .attrs
+                .iter()
+                .find(|a| a.loc == i)
+                .map(|a| a.watch.clone())
+                .or_else(|| {
+                    let l = vm.items.locs.get(i as usize)?;
+                    holder(&vm, l.container).map(|s| found.global(&vm, s))
+                }),
+            LocKey::Cell(c) => found
+                .cells
+                .iter()
+                .find(|w| w.target == Target::Cell(c))
+                .map(CellWatch::watch),
+        }
+    };
+    let mut chosen: Vec<Option<Watch>> = vm.lost_events.iter().map(|e| of_loc(e.loc)).collect();
+    chosen.extend(vm.cta.events.iter().map(|e| of_loc(e.check.key)));
+    if chosen.iter().all(Option::is_none) {
+        // Else what a thread other than the main thread stored into.
+        for (slot, g) in vm.globals.iter().enumerate() {
+            if g.meta.writer != 0 {
+                chosen.push(Some(found.global(&vm, slot as u32)));
+            }
+        }
+        for l in &vm.items.locs {
+            if l.meta.writer != 0 {
+                chosen.push(holder(&vm, l.container).map(|s| found.global(&vm, s)));
+            }
+        }
+        for a in &found.attrs {
+            if vm
                 .items
                 .locs
-                .get(i as usize)
-                .and_then(|l| holder(&vm, l.container)),
-            LocKey::Cell(_) => None,
-        };
-        let mut found: Vec<Option<u32>> = vm.lost_events.iter().map(|e| of_loc(e.loc)).collect();
-        found.extend(vm.cta.events.iter().map(|e| of_loc(e.check.key)));
-        if found.iter().all(Option::is_none) {
-            for (slot, g) in vm.globals.iter().enumerate() {
-                if g.meta.writer != 0 {
-                    found.push(Some(slot as u32));
-                }
-            }
-            for l in &vm.items.locs {
-                if l.meta.writer != 0 {
-                    found.push(holder(&vm, l.container));
-                }
+                .get(a.loc as usize)
+                .is_some_and(|l| l.meta.writer != 0)
+            {
+                chosen.push(Some(a.watch.clone()));
             }
         }
-        for s in found {
-            add(s);
+        for c in &found.cells {
+            if c.writer != 0 {
+                chosen.push(Some(c.watch()));
+            }
         }
     }
-    slots
-        .into_iter()
-        .map(|slot| Watch {
+    for w in chosen {
+        add(w);
+    }
+    out
+}
+
+/// The global holding container `container`, if one does.
+fn holder(vm: &Vm, container: u32) -> Option<u32> {
+    vm.globals
+        .iter()
+        .position(|g| matches!(g.value, Value::Obj(o) if o.0 == container))
+        .map(|i| i as u32)
+}
+
+/// An attribute location the look-ahead run made, and how the page names it.
+struct AttrLoc {
+    loc: u32,
+    /// The attribute's own name (`balance`).
+    attr: String,
+    watch: Watch,
+}
+
+impl AttrLoc {
+    /// Whether `--var v` selects it: `balance`, its full name (`account.balance`,
+    /// `accounts['alice'].balance`) or `self.balance`.
+    fn matches(&self, _vm: &Vm, v: &str) -> bool {
+        v == self.attr || v == self.watch.name || v.strip_prefix("self.") == Some(&self.attr)
+    }
+}
+
+/// A cell the look-ahead found, with its variable's name and last writer.
+struct CellWatch {
+    name: String,
+    target: Target,
+    writer: Tid,
+}
+
+impl CellWatch {
+    fn watch(&self) -> Watch {
+        Watch {
+            name: self.name.clone(),
+            target: self.target,
+        }
+    }
+}
+
+/// What the look-ahead run left to watch besides globals: instance attributes that threads
+/// stored into, and closure cells.
+struct Found {
+    attrs: Vec<AttrLoc>,
+    cells: Vec<CellWatch>,
+}
+
+impl Found {
+    fn of(vm: &Vm) -> Found {
+        use crate::vm::heap::Obj;
+        use crate::vm::value::ObjId;
+        let mut attrs = Vec::new();
+        for (loc, obj, name) in vm.attr_locs() {
+            let id = ObjId(obj);
+            if !vm.rt.heap.is_live(id) {
+                continue;
+            }
+            let Obj::Instance(inst) = vm.rt.heap.get(id) else {
+                continue;
+            };
+            let attr = vm.prog.names[name as usize].clone();
+            let shown = match vm.path_of(id) {
+                Some(p) => format!("{p}.{attr}"),
+                None => vm
+                    .items
+                    .locs
+                    .get(loc as usize)
+                    .and_then(|l| written_as(vm, l.meta.write_code, l.meta.write_pc, &attr))
+                    .unwrap_or_else(|| attr.clone()),
+            };
+            attrs.push(AttrLoc {
+                loc,
+                attr,
+                watch: Watch {
+                    name: shown,
+                    target: Target::Attr {
+                        obj,
+                        class: inst.class.0,
+                        name,
+                    },
+                },
+            });
+        }
+        // Cells, named by the variable a closure knows them by (`count`).
+        let mut cells: Vec<CellWatch> = Vec::new();
+        for (_, o) in vm.rt.heap.live() {
+            let Obj::Function(f) = o else { continue };
+            let code = &vm.prog.codes[f.code as usize];
+            for (i, c) in f.closure.iter().enumerate() {
+                let Value::Obj(cid) = c else { continue };
+                let Obj::Cell { meta, .. } = vm.rt.heap.get(*cid) else {
+                    continue;
+                };
+                if cells.iter().any(|w| w.target == Target::Cell(cid.0)) {
+                    continue;
+                }
+                let Some(name) = code.freevars.get(i) else {
+                    continue;
+                };
+                cells.push(CellWatch {
+                    name: name.clone(),
+                    target: Target::Cell(cid.0),
+                    writer: meta.writer,
+                });
+            }
+        }
+        cells.sort_by_key(|c| match c.target {
+            Target::Cell(id) => id,
+            _ => 0,
+        });
+        Found { attrs, cells }
+    }
+
+    fn global(&self, vm: &Vm, slot: u32) -> Watch {
+        Watch {
             name: vm.prog.names[slot as usize].clone(),
-            slot,
-        })
-        .collect()
+            target: Target::Global(slot),
+        }
+    }
+}
+
+/// How the program writes attribute `attr` at its store (`self.balance`), from the source.
+fn written_as(vm: &Vm, code: u32, pc: u32, attr: &str) -> Option<String> {
+    let text = crate::vm::cta::source_text(&vm.prog, code, pc)?;
+    let at = text.find(&format!(".{attr}"))?;
+    let head = &text[..at];
+    let start = head
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let obj = &head[start..];
+    (!obj.is_empty()).then(|| format!("{obj}.{attr}"))
 }
 
 /// A value worth watching: a number, string, `None` or a container of them — not a function,
