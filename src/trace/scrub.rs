@@ -28,7 +28,7 @@
 //! untraced look-ahead run (the run is deterministic, so the traced run makes the same
 //! objects under the same heap ids).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 
 use crate::bytecode::Opcode;
@@ -40,8 +40,20 @@ use crate::vm::thread::Tid;
 use crate::vm::traceback::line_of;
 use crate::vm::value::Value;
 
-/// Instructions the scrubber can step through.
+/// The first instructions, every one of which the scrubber can step through.
 pub const MAX_SCRUB_STEPS: u64 = 100_000;
+/// After them, the scrubber keeps the first this many thread switches (the last step of a
+/// turn and the first of the next)…
+pub const ALL_SWITCHES: usize = 50_000;
+/// …and after those, a switch when at least `step /` this many steps passed since the last one
+/// kept: about this many per doubling of the run.
+pub const SWITCH_RESOLUTION: u64 = 20_000;
+/// Race windows (a lost update's read to its store, a check to its act) after the first
+/// part that are kept whole, every instruction of them.
+pub const MAX_EXACT_WINDOWS: usize = 200;
+/// How many of the latest steps are held back, so a race window up to this long can still
+/// be kept when its store reveals it.
+const RING: usize = 4_096;
 /// After the scrubber's window a track keeps about this many points per doubling of the run.
 pub const TRACK_RESOLUTION: u64 = 5_000;
 /// At most this many watched variables.
@@ -70,8 +82,8 @@ pub enum ScrubEvent {
         var: u32,
         value: String,
     },
-    /// The scrubber's window ended at `step` (the run went on).
-    Capped { step: u64 },
+    /// From `step` on, the scrubber is coarse: it keeps thread switches and race windows.
+    Coarse { step: u64 },
 }
 
 /// A watched variable: the name the page shows and where its value lives.
@@ -130,13 +142,39 @@ impl Target {
 /// The recorder's scrubber state.
 pub struct Scrub {
     watched: Vec<Watch>,
+    /// Per watched variable: its value after the last step seen, the step of the last value
+    /// written to the page, and the last change not yet written (coarse part only).
     last_value: Vec<Option<String>>,
     last_value_step: Vec<u64>,
-    /// Per thread: the frame its last locals snapshot was of (code, depth), and that snapshot.
+    pending_value: Vec<Option<(u64, u64, String)>>,
+    /// Per thread: the frame its last locals snapshot was of (code, depth), that snapshot,
+    /// and the last snapshot not yet written (coarse part only).
     frame: Vec<Option<(u32, usize)>>,
     locals: Vec<Vec<(String, String)>>,
-    capped: bool,
+    pending_locals: Vec<Option<ScrubEvent>>,
+    coarse: bool,
+    /// The coarse part's last steps, held back until it is known whether they are kept.
+    ring: VecDeque<Held>,
+    /// The thread of the previous step, and the step of the last switch kept.
+    prev_tid: Option<Tid>,
+    last_switch: u64,
+    switches: usize,
+    /// Race windows kept exact in the coarse part so far.
+    windows: usize,
 }
+
+/// A step of the coarse part waiting in the ring: what it showed, and whether it is kept.
+struct Held {
+    step: u64,
+    t_ns: u64,
+    tid: Tid,
+    line: u32,
+    locals: Option<ScrubEvent>,
+    values: Vec<(u32, String)>,
+    kept: bool,
+}
+
+type Sink<'a> = &'a mut dyn FnMut(ScrubEvent) -> io::Result<()>;
 
 impl Scrub {
     pub fn new(watched: Vec<Watch>) -> Scrub {
@@ -145,9 +183,16 @@ impl Scrub {
             watched,
             last_value: vec![None; n],
             last_value_step: vec![0; n],
+            pending_value: vec![None; n],
             frame: Vec::new(),
             locals: Vec::new(),
-            capped: false,
+            pending_locals: Vec::new(),
+            coarse: false,
+            ring: VecDeque::new(),
+            prev_tid: None,
+            last_switch: 0,
+            switches: 0,
+            windows: 0,
         }
     }
 
@@ -165,31 +210,139 @@ impl Scrub {
         step: u64,
         t_ns: u64,
         (code, pc): (u32, u32),
-        emit: &mut dyn FnMut(ScrubEvent) -> io::Result<()>,
+        emit: Sink,
     ) -> io::Result<()> {
         let op = vm.prog.codes[code as usize].instrs[pc as usize].op;
-        let in_window = step < MAX_SCRUB_STEPS;
-        if in_window {
-            let line = self.user_line(vm, tid, code, pc);
+        let line = self.user_line(vm, tid, code, pc);
+        let locals = self.locals_after(vm, tid, step, op);
+        let values = if step == 0 || may_change_shared(op) {
+            self.values_after(vm)
+        } else {
+            Vec::new()
+        };
+        let switched = self.prev_tid.is_some_and(|p| p != tid);
+        self.prev_tid = Some(tid);
+        if step < MAX_SCRUB_STEPS {
             emit(ScrubEvent::Step { step, tid, line })?;
-            self.locals_after(vm, tid, step, op, emit)?;
-        } else if !self.capped {
-            self.capped = true;
-            emit(ScrubEvent::Capped { step })?;
+            if let Some(l) = locals {
+                emit(l)?;
+            }
+            for (var, value) in values {
+                self.last_value_step[var as usize] = step;
+                emit(ScrubEvent::Value {
+                    step,
+                    t_ns,
+                    var,
+                    value,
+                })?;
+            }
+            return Ok(());
         }
-        if step == 0 || may_change_shared(op) {
-            self.values_after(vm, step, t_ns, !in_window, emit)?;
+        if !self.coarse {
+            self.coarse = true;
+            emit(ScrubEvent::Coarse { step })?;
+        }
+        // A switch of threads: the last step of the turn that ended and the first of the next.
+        let kept = switched
+            && (self.switches < ALL_SWITCHES
+                || step - self.last_switch >= step / SWITCH_RESOLUTION);
+        if kept {
+            self.switches += 1;
+            self.last_switch = step;
+            if let Some(h) = self.ring.back_mut() {
+                h.kept = true;
+            }
+        }
+        self.ring.push_back(Held {
+            step,
+            t_ns,
+            tid,
+            line,
+            locals,
+            values,
+            kept,
+        });
+        while self.ring.len() > RING {
+            if let Some(h) = self.ring.pop_front() {
+                self.release(h, emit)?;
+            }
         }
         Ok(())
     }
 
-    /// The last values, at the end of the trace.
-    pub fn finish(
-        &mut self,
-        vm: &Vm,
-        emit: &mut dyn FnMut(ScrubEvent) -> io::Result<()>,
-    ) -> io::Result<()> {
-        self.values_after(vm, vm.steps, vm.now_ns(), false, emit)
+    /// Keeps every step from `from` to `to` (a lost update's read to its store, a check to
+    /// its act) that is still held, for the first [`MAX_EXACT_WINDOWS`] such windows past the
+    /// exact first part.
+    pub fn keep_window(&mut self, from: u64, to: u64) {
+        if to < MAX_SCRUB_STEPS || self.windows >= MAX_EXACT_WINDOWS {
+            return;
+        }
+        self.windows += 1;
+        for h in self.ring.iter_mut().rev() {
+            if h.step < from {
+                break;
+            }
+            if h.step <= to {
+                h.kept = true;
+            }
+        }
+    }
+
+    /// Writes a step leaving the ring: its value changes (sampled for the tracks), and if it
+    /// is kept, the step with the last locals of its thread and the last values before it.
+    fn release(&mut self, h: Held, emit: Sink) -> io::Result<()> {
+        if let Some(l) = h.locals {
+            self.pending_locals[h.tid as usize] = Some(l);
+        }
+        for (var, value) in h.values {
+            let k = var as usize;
+            if h.step.saturating_sub(self.last_value_step[k]) >= h.step / TRACK_RESOLUTION {
+                self.pending_value[k] = None;
+                self.last_value_step[k] = h.step;
+                emit(ScrubEvent::Value {
+                    step: h.step,
+                    t_ns: h.t_ns,
+                    var,
+                    value,
+                })?;
+            } else {
+                self.pending_value[k] = Some((h.step, h.t_ns, value));
+            }
+        }
+        if !h.kept {
+            return Ok(());
+        }
+        emit(ScrubEvent::Step {
+            step: h.step,
+            tid: h.tid,
+            line: h.line,
+        })?;
+        if let Some(l) = self.pending_locals[h.tid as usize].take() {
+            emit(l)?;
+        }
+        for k in 0..self.pending_value.len() {
+            if let Some((step, t_ns, value)) = self.pending_value[k].take() {
+                self.last_value_step[k] = step;
+                emit(ScrubEvent::Value {
+                    step,
+                    t_ns,
+                    var: k as u32,
+                    value,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// At the end of the trace: the held steps (the last one kept), and the last values.
+    pub fn finish(&mut self, emit: Sink) -> io::Result<()> {
+        if let Some(h) = self.ring.back_mut() {
+            h.kept = true;
+        }
+        while let Some(h) = self.ring.pop_front() {
+            self.release(h, emit)?;
+        }
+        Ok(())
     }
 
     /// The line of the program a step ran: in gilvm's prelude (a `threading` method), the line
@@ -207,45 +360,45 @@ impl Scrub {
             .unwrap_or(0)
     }
 
-    fn locals_after(
-        &mut self,
-        vm: &Vm,
-        tid: Tid,
-        step: u64,
-        op: Opcode,
-        emit: &mut dyn FnMut(ScrubEvent) -> io::Result<()>,
-    ) -> io::Result<()> {
+    /// The running frame's locals after a step, when they changed.
+    fn locals_after(&mut self, vm: &Vm, tid: Tid, step: u64, op: Opcode) -> Option<ScrubEvent> {
         let i = tid as usize;
         if self.frame.len() <= i {
             self.frame.resize(i + 1, None);
             self.locals.resize(i + 1, Vec::new());
+            self.pending_locals.resize(i + 1, None);
         }
         let t = &vm.threads[i];
         let depth = t.frames.len();
         let Some(f) = t.frames.iter().rev().find(|f| f.code < vm.rt.prelude_start) else {
             if self.frame[i].take().is_some() {
                 self.locals[i].clear();
-                emit(ScrubEvent::Locals {
+                return Some(ScrubEvent::Locals {
                     step,
                     tid,
                     function: String::new(),
                     locals: Vec::new(),
-                })?;
+                });
             }
-            return Ok(());
+            return None;
         };
         let key = Some((f.code, depth));
         let stored = matches!(
             op,
             Opcode::STORE_FAST | Opcode::DELETE_FAST | Opcode::STORE_DEREF | Opcode::DELETE_DEREF
         );
-        if key == self.frame[i] && !stored {
-            return Ok(());
+        let entered = key != self.frame[i];
+        if !entered && !stored {
+            return None;
         }
         self.frame[i] = key;
         let c = &vm.prog.codes[f.code as usize];
         let mut locals = Vec::new();
         for (k, name) in c.varnames.iter().enumerate() {
+            // A comprehension's hidden iterator (`.0`) is not the program's variable.
+            if name.starts_with('.') {
+                continue;
+            }
             let v = t
                 .stack
                 .get(f.base as usize + k)
@@ -255,26 +408,21 @@ impl Scrub {
                 locals.push((name.clone(), vm.value_text(v)));
             }
         }
-        if locals != self.locals[i] || stored {
+        if entered || stored || locals != self.locals[i] {
             self.locals[i] = locals.clone();
-            emit(ScrubEvent::Locals {
+            return Some(ScrubEvent::Locals {
                 step,
                 tid,
                 function: c.name.clone(),
                 locals,
-            })?;
+            });
         }
-        Ok(())
+        None
     }
 
-    fn values_after(
-        &mut self,
-        vm: &Vm,
-        step: u64,
-        t_ns: u64,
-        sampled: bool,
-        emit: &mut dyn FnMut(ScrubEvent) -> io::Result<()>,
-    ) -> io::Result<()> {
+    /// The watched values that changed since the last step seen.
+    fn values_after(&mut self, vm: &Vm) -> Vec<(u32, String)> {
+        let mut out = Vec::new();
         for (k, w) in self.watched.iter().enumerate() {
             let v = w.target.read(vm);
             // Not defined yet (or deleted): nothing to draw.
@@ -285,19 +433,10 @@ impl Scrub {
             if self.last_value[k].as_deref() == Some(text.as_str()) {
                 continue;
             }
-            if sampled && step.saturating_sub(self.last_value_step[k]) < step / TRACK_RESOLUTION {
-                continue;
-            }
             self.last_value[k] = Some(text.clone());
-            self.last_value_step[k] = step;
-            emit(ScrubEvent::Value {
-                step,
-                t_ns,
-                var: k as u32,
-                value: text,
-            })?;
+            out.push((k as u32, text));
         }
-        Ok(())
+        out
     }
 }
 
