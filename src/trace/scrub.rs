@@ -58,6 +58,9 @@ const RING: usize = 4_096;
 pub const TRACK_RESOLUTION: u64 = 5_000;
 /// At most this many watched variables.
 pub const MAX_WATCHED: usize = 8;
+/// At most this many attributes (the first made) and closure cells are candidates: each
+/// attribute's name is a search of the heap (`vm/names.rs`).
+const MAX_CANDIDATES: usize = 256;
 /// How many instructions the look-ahead run that finds the shared variables may take.
 const LOOKAHEAD_STEPS: u64 = 50_000_000;
 
@@ -627,7 +630,7 @@ impl Found {
         use crate::vm::heap::Obj;
         use crate::vm::value::ObjId;
         let mut attrs = Vec::new();
-        for (loc, obj, name) in vm.attr_locs() {
+        for (loc, obj, name) in vm.attr_locs().into_iter().take(MAX_CANDIDATES) {
             let id = ObjId(obj);
             if !vm.rt.heap.is_live(id) {
                 continue;
@@ -660,7 +663,11 @@ impl Found {
         }
         // Cells, named by the variable a closure knows them by (`count`).
         let mut cells: Vec<CellWatch> = Vec::new();
+        let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
         for (_, o) in vm.rt.heap.live() {
+            if cells.len() >= MAX_CANDIDATES {
+                break;
+            }
             let Obj::Function(f) = o else { continue };
             let code = &vm.prog.codes[f.code as usize];
             for (i, c) in f.closure.iter().enumerate() {
@@ -668,7 +675,7 @@ impl Found {
                 let Obj::Cell { meta, .. } = vm.rt.heap.get(*cid) else {
                     continue;
                 };
-                if cells.iter().any(|w| w.target == Target::Cell(cid.0)) {
+                if !seen.insert(cid.0) {
                     continue;
                 }
                 let Some(name) = code.freevars.get(i) else {
