@@ -4,17 +4,28 @@
 //! whenever they change.
 //!
 //! Bounds (decided here, documented in docs/tutorial.md's HTML section):
-//! - The scrubber covers the first [`MAX_SCRUB_STEPS`] instructions of the run (one entry of
-//!   two small integers each). Locals are recorded as a full snapshot of the running frame
-//!   when they change (not per instruction), so the state at any step is the last snapshot at
-//!   or before it: no keyframes are needed, and the page finds it by binary search.
+//! - The scrubber covers every one of the first [`MAX_SCRUB_STEPS`] instructions of the run
+//!   (one entry of two small integers each). After them it is coarse, and the page says so:
+//!   at each thread switch it keeps the last step of the turn that ended and the first of the
+//!   next (the first [`ALL_SWITCHES`] switches, then one when at least `step /`
+//!   [`SWITCH_RESOLUTION`] steps passed since the last one kept), and every step of the race
+//!   windows (a lost update's read to its store, a check to its act) of the first
+//!   [`MAX_EXACT_WINDOWS`] findings past the first part. A window is known only at its store,
+//!   so the coarse part's steps wait in a ring of the latest `RING` (4,096) before they are written
+//!   or dropped. The 2.8-million-instruction counter of the tutorial makes a 6.6 MB page.
+//! - Locals are recorded as a full snapshot of the running frame when they change (not per
+//!   instruction), so the state at any step is the last snapshot at or before it: no
+//!   keyframes are needed, and the page finds it by binary search. In the coarse part a kept
+//!   step carries its thread's latest snapshot, dated by the step it was taken at, so every
+//!   position shows the exact locals.
 //! - The watched variables' values are re-read after each instruction that can change them (a
-//!   store, a delete or a call) and recorded when they change. Within the scrubber's window
-//!   every change is kept; after it, a change is kept only when at least `step /`
-//!   [`TRACK_RESOLUTION`] steps passed since the last one kept for that variable, so a long
-//!   run (4 threads × 1 M increments) costs a few tens of thousands of points, not millions,
-//!   and the track keeps the timeline's resolution at every zoom. The last value is always
-//!   recorded at the end.
+//!   store, a delete or a call) and recorded when they change. Within the first part every
+//!   change is kept; after it, a change is kept when at least `step /` [`TRACK_RESOLUTION`]
+//!   steps passed since the last one kept for that variable, and the latest change is kept at
+//!   every kept step (dated by its own step, so each position shows the exact values): a long
+//!   run (4 threads × 1 M increments) costs tens of thousands of points, not millions, and the
+//!   track keeps the timeline's resolution at every zoom. The last value is always recorded
+//!   at the end.
 //!
 //! Watched variables: module globals, instance attributes and closure cells. `--var NAME`
 //! picks globals named NAME, attributes named NAME or by their full name
