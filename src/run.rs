@@ -1128,7 +1128,12 @@ pub fn trace_cmd(
     };
     // A `--var` the program does not have would leave a trace of nothing but hand-overs.
     for v in &t.vars {
-        let known = program.names.iter().any(|n| n == v)
+        // `account.balance` names attribute `balance` (of the object `account` holds).
+        let attr = v.rsplit_once('.').map(|(_, a)| a);
+        let known = program
+            .names
+            .iter()
+            .any(|n| n == v || Some(n.as_str()) == attr)
             || program.codes.iter().any(|c| {
                 c.varnames
                     .iter()

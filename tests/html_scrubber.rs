@@ -4,7 +4,7 @@
 //! they had; the read-to-stale-store window of a lost update is drawn on both threads' lanes;
 //! a check-then-act finding is listed and drawn; the output panel shows the program's stdout
 //! (written with `-o`, which still prints it on stdout); a run longer than the scrubber's
-//! window says so on the page.
+//! exact first part says where it becomes coarse.
 //!
 //! Skipped, with a visible message, when `chromium` is not installed (`.ci/run` installs it).
 
@@ -365,12 +365,29 @@ ts = [threading.Thread(target=work) for _ in range(2)]\nfor t in ts:\n    t.star
     let dom = dump_dom(&browser, &path, "#step=99999", "long");
     let note = text(element(&dom, "p", "scrub-note"));
     assert!(
-        note.contains("The scrubber covers the first 100,000 instructions of the run"),
+        note.contains(
+            "The scrubber steps through every one of the first 100,000 instructions of the run"
+        ) && note.contains("after that it is coarse"),
         "{note}"
     );
     assert_eq!(
         attr(element(&dom, "p", "scrub-pos"), "p", "data-step"),
         Some("99999".into())
     );
-    assert!(dom.contains("max=\"99999\""), "the slider's range");
+    // The slider goes on past the first part (to thread switches and race windows), up to
+    // the run's last instruction.
+    let max: u64 = attr(element(&dom, "input", "scrub"), "input", "max")
+        .and_then(|m| m.parse().ok())
+        .expect("the slider's range");
+    assert!(max > 99_999, "the slider ends at {max}");
+    let dom = dump_dom(&browser, &path, "#step=200000", "long_coarse");
+    let pos = element(&dom, "p", "scrub-pos");
+    let at: u64 = attr(pos, "p", "data-step")
+        .and_then(|s| s.parse().ok())
+        .expect("a step");
+    assert!((199_000..=200_000).contains(&at), "step {at}");
+    assert!(
+        text(element(&dom, "p", "scrub-coarse")).contains("Coarse here"),
+        "{pos}"
+    );
 }

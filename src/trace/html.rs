@@ -62,11 +62,13 @@ pub struct Html<W: Write> {
     dropped_lock_spans: usize,
     ctas: usize,
     dropped_ctas: usize,
-    /// The scrubber's steps not yet written: first step, threads and lines (consecutive).
-    steps: (u64, Vec<u32>, Vec<u32>),
+    /// The scrubber's steps not yet written: step, thread, line.
+    steps: Vec<(u64, u32, u32)>,
     values: usize,
     dropped_values: usize,
-    scrub_capped: Option<u64>,
+    scrub_coarse: Option<u64>,
+    /// Per thread: the function of its last locals row.
+    locals_fn: Vec<Option<String>>,
 }
 
 impl<W: Write> Html<W> {
@@ -89,10 +91,11 @@ impl<W: Write> Html<W> {
             dropped_lock_spans: 0,
             ctas: 0,
             dropped_ctas: 0,
-            steps: (0, Vec::new(), Vec::new()),
+            steps: Vec::new(),
             values: 0,
             dropped_values: 0,
-            scrub_capped: None,
+            scrub_coarse: None,
+            locals_fn: Vec::new(),
         }
     }
 
@@ -120,7 +123,7 @@ impl<W: Write> Html<W> {
 <input id=\"scrub\" type=\"range\" min=\"0\" max=\"0\" step=\"1\" value=\"0\" aria-label=\"instruction\">\
 <button id=\"scrub-fwd\" type=\"button\" title=\"one instruction on (→)\">step ▶</button>\
 <button id=\"scrub-next-switch\" type=\"button\" title=\"next switch (PageDown)\">switch ▶▶</button></div>\n\
-<p id=\"scrub-pos\"></p><div id=\"scrub-threads\"></div>\n\
+<p id=\"scrub-pos\"></p><p id=\"scrub-coarse\" hidden></p><div id=\"scrub-threads\"></div>\n\
 <table id=\"scrub-shared\"><caption>Shared values at this step</caption><tbody></tbody></table>\n\
 <p id=\"scrub-note\"></p></section>\n\
 <section id=\"deadlock\" hidden><h2>Deadlock</h2><pre id=\"deadlock-report\"></pre><ul id=\"deadlock-held\"></ul></section>\n\
@@ -140,6 +143,7 @@ G.add = function (rows) {{ for (const r of rows) {{ const k = r[0];\n\
   else if (k === 'X') G.mainException = r[1];\n\
   else if (k === 'd') G.deadlock = r[1];\n\
   else if (k === 'c') G.cta.push(r[1]);\n  else if (k === 'S') G.steps.push(r);\n\
+  else if (k === 'P') G.steps.push(['S', r[1], r[3], r[4], r[2]]);\n\
   else if (k === 'L') G.localsRows.push(r);\n  else if (k === 'v') G.values.push(r);\n\
   else if (k === 'w') G.watched = r[1]; }} }};\n</script>\n"
         )?;
@@ -160,13 +164,21 @@ G.add = function (rows) {{ for (const r of rows) {{ const k = r[0];\n\
         Ok(())
     }
 
-    /// The scrubber's pending steps, as one row: `S`, first step, threads, lines.
+    /// The scrubber's pending steps, as one row: `S`, first step, threads, lines when they
+    /// are consecutive; else `P`, first step, the gaps between steps, threads, lines.
     fn flush_steps(&mut self) -> io::Result<()> {
-        if self.steps.1.is_empty() {
+        let Some(&(first, _, _)) = self.steps.first() else {
             return Ok(());
+        };
+        let steps = std::mem::take(&mut self.steps);
+        let tids: Vec<u32> = steps.iter().map(|s| s.1).collect();
+        let lines: Vec<u32> = steps.iter().map(|s| s.2).collect();
+        let gaps: Vec<u64> = steps.windows(2).map(|w| w[1].0 - w[0].0).collect();
+        if gaps.iter().all(|&g| g == 1) {
+            self.row(json!(["S", first, tids, lines]))
+        } else {
+            self.row(json!(["P", first, gaps, tids, lines]))
         }
-        let (first, tids, lines) = std::mem::take(&mut self.steps);
-        self.row(json!(["S", first, tids, lines]))
     }
 
     fn flush_rows(&mut self) -> io::Result<()> {
@@ -284,8 +296,11 @@ impl<W: Write> Emit for Html<W> {
                 let dropped = json!({"turns": self.dropped_turns, "blocks": self.dropped_blocks,
                     "lost": self.dropped_lost, "prints": self.prints.saturating_sub(MAX_PRINTS),
                     "locks": self.dropped_lock_spans, "cta": self.dropped_ctas,
-                    "values": self.dropped_values, "scrub_capped": self.scrub_capped,
-                    "scrub_max": crate::trace::scrub::MAX_SCRUB_STEPS});
+                    "values": self.dropped_values, "scrub_coarse": self.scrub_coarse,
+                    "scrub_max": crate::trace::scrub::MAX_SCRUB_STEPS,
+                    "all_switches": crate::trace::scrub::ALL_SWITCHES,
+                    "switch_resolution": crate::trace::scrub::SWITCH_RESOLUTION,
+                    "exact_windows": crate::trace::scrub::MAX_EXACT_WINDOWS});
                 writeln!(
                     self.out,
                     "<script>G.end = {}; G.dropped = {};</script>",
@@ -305,17 +320,17 @@ impl<W: Write> Emit for Html<W> {
         match e {
             ScrubEvent::Watch { names } => self.row(json!(["w", names])),
             ScrubEvent::Step { step, tid, line } => {
-                let (first, tids, _) = &self.steps;
-                if !tids.is_empty() && *first + tids.len() as u64 != *step {
-                    self.flush_steps()?;
+                // The first part's consecutive steps go in `S` rows of their own.
+                if let [(a, _, _), .., (b, _, _)] = self.steps[..] {
+                    if self.steps.len() >= 64
+                        && b - a + 1 == self.steps.len() as u64
+                        && *step != b + 1
+                    {
+                        self.flush_steps()?;
+                    }
                 }
-                let (first, tids, lines) = &mut self.steps;
-                if tids.is_empty() {
-                    *first = *step;
-                }
-                tids.push(*tid);
-                lines.push(*line);
-                if tids.len() >= STEP_CHUNK {
+                self.steps.push((*step, *tid, *line));
+                if self.steps.len() >= STEP_CHUNK {
                     self.flush_steps()?;
                 }
                 Ok(())
@@ -326,9 +341,21 @@ impl<W: Write> Emit for Html<W> {
                 function,
                 locals,
             } => {
-                self.flush_steps()?;
-                let locals: Vec<Json> = locals.iter().map(|(n, v)| json!([n, v])).collect();
-                self.row(json!(["L", step, tid, function, locals]))
+                // Compact: the function only when it changed for the thread, the locals flat.
+                let i = *tid as usize;
+                if self.locals_fn.len() <= i {
+                    self.locals_fn.resize(i + 1, None);
+                }
+                let same = self.locals_fn[i].as_deref() == Some(function.as_str());
+                if !same {
+                    self.locals_fn[i] = Some(function.clone());
+                }
+                let flat: Vec<&str> = locals
+                    .iter()
+                    .flat_map(|(n, v)| [n.as_str(), v.as_str()])
+                    .collect();
+                let function = if same { Json::Null } else { json!(function) };
+                self.row(json!(["L", step, tid, function, flat]))
             }
             ScrubEvent::Value {
                 step,
@@ -338,15 +365,14 @@ impl<W: Write> Emit for Html<W> {
             } => {
                 if self.values < MAX_VALUES {
                     self.values += 1;
-                    self.flush_steps()?;
                     self.row(json!(["v", step, t_ns, var, value]))
                 } else {
                     self.dropped_values += 1;
                     Ok(())
                 }
             }
-            ScrubEvent::Capped { step } => {
-                self.scrub_capped = Some(*step);
+            ScrubEvent::Coarse { step } => {
+                self.scrub_coarse = Some(*step);
                 Ok(())
             }
         }

@@ -442,8 +442,12 @@ impl Recorder {
             }
             // An attribute by name (`--var balance` shows `self.balance`).
             Opcode::LOAD_ATTR | Opcode::STORE_ATTR => {
+                // `--var account.balance` too (any object's `balance`).
                 let name = &vm.prog.names[ins.arg as usize];
-                self.filters.vars.iter().any(|v| v == name)
+                self.filters
+                    .vars
+                    .iter()
+                    .any(|v| v == name || v.rsplit_once('.').is_some_and(|(_, a)| a == name))
             }
             // Variables only: `t.start()` does not touch a variable named `start`.
             Opcode::LOAD_GLOBAL
@@ -663,6 +667,9 @@ impl Recorder {
         let wrote = self
             .last_run
             .get(ev.other.writer, ev.other.write_code, ev.other.write_pc);
+        if let (Some(scrub), Some((from, _))) = (self.scrub.as_mut(), checked) {
+            scrub.keep_window(from, step);
+        }
         self.put(&Record::CheckThenAct(crate::trace::record::CheckThenAct {
             t_ns,
             step,
@@ -733,6 +740,9 @@ impl Recorder {
             }
             _ => vm.explain_lost(ev),
         };
+        if let (Some(scrub), Some(r)) = (self.scrub.as_mut(), read.as_ref()) {
+            scrub.keep_window(r.step, step);
+        }
         self.put(&Record::Lost(Lost {
             t_ns,
             step,
@@ -843,7 +853,7 @@ impl Observer for Recorder {
         }
         if let Some(mut scrub) = self.scrub.take() {
             let mut events = Vec::new();
-            let _ = scrub.finish(vm, &mut |e| {
+            let _ = scrub.finish(&mut |e| {
                 events.push(e);
                 Ok(())
             });

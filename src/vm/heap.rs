@@ -689,6 +689,14 @@ impl Heap {
         self.collections += 1;
     }
 
+    /// The live objects, by id (for the HTML page's look-ahead: `trace/scrub.rs`).
+    pub fn live(&self) -> impl Iterator<Item = (ObjId, &Obj)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|o| (ObjId(i as u32), o)))
+    }
+
     /// Whether `id` names a live object (false for a slot freed by the last collection).
     pub fn is_live(&self, id: ObjId) -> bool {
         self.slots.get(id.0 as usize).is_some_and(|s| s.is_some())

@@ -171,6 +171,22 @@ impl Vm {
         self.items.index.get(&(id, ItemKey::Key(hk))).copied()
     }
 
+    /// The attribute locations made so far: (location, object, attribute name id). For the
+    /// HTML page's value tracks (`trace/scrub.rs`), which watch `account.balance`.
+    pub fn attr_locs(&self) -> Vec<(u32, u32, u32)> {
+        let mut out: Vec<(u32, u32, u32)> = self
+            .items
+            .index
+            .iter()
+            .filter_map(|((obj, key), &loc)| match key {
+                ItemKey::Attr(name) => Some((loc, *obj, *name)),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     /// Forgets items of containers the last collection freed (their ids may be reused).
     pub fn forget_dead_items(&mut self) {
         let heap = &self.rt.heap;

@@ -4,7 +4,7 @@
 // variable with its values over time, and the scrubber, which moves one instruction at a time
 // through the recorded run showing each thread's current line, its locals and the shared
 // values at that moment. Data (src/trace/scrub.rs): G.steps rows ['S', first step, tids,
-// lines]; G.localsRows ['L', step, tid, function, [[name, repr]…]] (the running frame's locals
+// lines, gaps] (gaps between the steps; none when they are consecutive); G.localsRows ['L', step, tid, function, [name, repr…]] (the running frame's locals
 // from that step on); G.values ['v', step, t_ns, var, repr]; G.watched names.
 (function () {
   'use strict';
@@ -31,7 +31,11 @@
   {
     let i = 0;
     for (const r of G.steps) {
-      for (let k = 0; k < r[2].length; k++, i++) { S[i] = r[1] + k; T[i] = r[2][k]; L[i] = r[3][k]; }
+      let s = r[1];
+      for (let k = 0; k < r[2].length; k++, i++) {
+        if (k) s += r[4] ? r[4][k - 1] : 1;
+        S[i] = s; T[i] = r[2][k]; L[i] = r[3][k];
+      }
     }
   }
   // Per thread: the indexes of its steps.
@@ -50,9 +54,15 @@
     return lo - 1;
   }
   const localsBy = new Map();
-  for (const r of G.localsRows) {
-    if (!localsBy.has(r[2])) localsBy.set(r[2], []);
-    localsBy.get(r[2]).push(r);
+  // Rows are compact: the function is null when it is the thread's previous row's, and the
+  // locals are flat [name, repr, name, repr…].
+  for (const row of G.localsRows) {
+    if (!localsBy.has(row[2])) localsBy.set(row[2], []);
+    const mine = localsBy.get(row[2]);
+    const fn = row[3] === null && mine.length ? mine[mine.length - 1][3] : row[3];
+    const pairs = [];
+    for (let k = 0; k + 1 < row[4].length; k += 2) pairs.push([row[4][k], row[4][k + 1]]);
+    mine.push(['L', row[1], row[2], fn, pairs]);
   }
   const watched = G.watched || [];
   const valuesBy = watched.map(() => []);
@@ -346,6 +356,20 @@
     $('scrub-pos').dataset.step = String(step);
     $('scrub-pos').dataset.tid = String(T[i]);
     $('scrub-pos').dataset.line = String(L[i]);
+    // Past the exact first part, neighbouring positions may be far apart: say so.
+    const gapBefore = i > 0 ? step - S[i - 1] : 1, gapAfter = i + 1 < n ? S[i + 1] - step : 1;
+    const coarse = $('scrub-coarse');
+    if (gapBefore > 1 || gapAfter > 1) {
+      coarse.hidden = false;
+      coarse.textContent = 'Coarse here: the scrubber keeps thread switches and race windows only. ' +
+        (gapBefore > 1 ? 'The previous position is step ' + group(S[i - 1]) + ' (' + group(gapBefore - 1) + ' instructions between are not recorded). ' : '') +
+        (gapAfter > 1 ? 'The next is step ' + group(S[i + 1]) + '.' : '');
+      $('scrub-pos').dataset.coarse = 'yes';
+    } else {
+      coarse.hidden = true;
+      coarse.textContent = '';
+      delete $('scrub-pos').dataset.coarse;
+    }
     // Threads: line, state, locals.
     const box = $('scrub-threads');
     box.innerHTML = '';
@@ -363,7 +387,8 @@
       if (line) html += '<div class="at">line ' + line + (src[line - 1] ? ': <code>' + esc(src[line - 1].trim()) + '</code>' : '') + '</div>';
       const lr = localsBy.get(th.tid) || [];
       const k = lastAtOrBefore(lr, step, (r) => r[1]);
-      if (k >= 0 && lr[k][3]) {
+      // At module level the variables are the shared ones: no locals table.
+      if (k >= 0 && lr[k][3] && lr[k][3] !== '<module>') {
         const rows = lr[k][4].filter((p) => !p[0].startsWith('.')).map((p) => '<tr><td>' + esc(p[0]) + '</td><td>' + esc(p[1]) + '</td></tr>').join('');
         html += '<table class="locals" data-function="' + esc(lr[k][3]) + '"><caption>locals of ' + esc(lr[k][3]) + '</caption>' +
           (rows || '<tr><td colspan="2">(none yet)</td></tr>') + '</table>';
@@ -431,9 +456,13 @@
   const notes = [];
   if (!n) notes.push('No instruction was recorded.');
   else notes.push('Keys: ← → one instruction (Shift: 100), PageUp/PageDown the previous/next switch of threads, Home/End. The state shown is right after the highlighted instruction ran.');
-  if (dr.scrub_capped != null) {
-    notes.push('The scrubber covers the first ' + group(dr.scrub_max) + ' instructions of the run (of ' + group(end.steps) +
-      '); the timeline covers the whole trace and the value tracks are sampled after that (at most about 5,000 values per variable per doubling of the run).');
+  if (dr.scrub_coarse != null) {
+    notes.push('The scrubber steps through every one of the first ' + group(dr.scrub_max) + ' instructions of the run (of ' + group(end.steps) +
+      '); after that it is coarse: it stops at the last instruction of a turn and the first of the next at each thread switch' +
+      ' (the first ' + group(dr.all_switches) + ' switches, then one when at least step/' + group(dr.switch_resolution) + ' instructions passed since the last one kept)' +
+      ', and at every instruction of the race windows of the first ' + group(dr.exact_windows) +
+      ' lost updates and check-then-act findings after the first part; each thread\'s line and locals and the shared values shown are exact at every position.' +
+      ' The value tracks are sampled there (a change is drawn when at least step/5,000 instructions passed since the last one drawn, and at every position).');
   }
   if (dr.values) notes.push(group(dr.values) + ' later values of the watched variables are not drawn.');
   if (dr.cta) notes.push(group(dr.cta) + ' later check-then-act findings are not listed.');
