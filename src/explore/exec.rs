@@ -209,6 +209,12 @@ pub trait Ctl {
     fn observes(&self) -> bool {
         true
     }
+    /// Whether the driver steps one instruction at a time instead of running the invisible
+    /// ones inside the interpreter (`vm/explore_stops.rs`): the same steps, slower (its tests
+    /// compare the two).
+    fn single_step(&self) -> bool {
+        false
+    }
 }
 
 /// A controller that only runs the seeded scheduler (`--strategy random`).
@@ -332,6 +338,7 @@ pub fn execute<C: Ctl + 'static>(
     };
     let observes = ctl.as_ref().is_some_and(|c| c.observes());
     let story = ctl.as_ref().is_some_and(|c| c.wants_story());
+    let single_step = ctl.as_ref().is_some_and(|c| c.single_step());
     let shared = ctl.map(|c| {
         Rc::new(RefCell::new(Shared {
             ctl: c,
@@ -343,7 +350,10 @@ pub fn execute<C: Ctl + 'static>(
     if let Some(s) = &shared {
         vm.set_strategy(Box::new(Driven(s.clone())));
         // Steps end before visible instructions, which the record is needed to see.
-        vm.step_touches = Some(Box::default());
+        vm.step_touches = Some(Box::new(crate::vm::explore_step::StepTouches {
+            single_step,
+            ..Default::default()
+        }));
     }
     let mut died = false;
     let mut carried: Vec<Vec<Touch>> = Vec::new();
