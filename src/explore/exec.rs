@@ -283,6 +283,11 @@ fn only_waits(t: &Touch) -> bool {
     )
 }
 
+thread_local! {
+    /// The heap's slots and the turns of this thread's last execution (a size hint).
+    static SIZES: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
 /// What one execution produced.
 #[derive(Clone, Debug)]
 pub struct Exec {
@@ -336,6 +341,10 @@ pub fn execute<C: Ctl + 'static>(
             return (exec, ctl);
         }
     };
+    // The heap and the turn log start at the sizes this worker's last execution needed:
+    // growing them an element at a time cost 7% of a short execution.
+    let (slots, turns) = SIZES.get();
+    vm.rt.heap.reserve_slots(slots);
     let observes = ctl.as_ref().is_some_and(|c| c.observes());
     let story = ctl.as_ref().is_some_and(|c| c.wants_story());
     let single_step = ctl.as_ref().is_some_and(|c| c.single_step());
@@ -343,7 +352,11 @@ pub fn execute<C: Ctl + 'static>(
         Rc::new(RefCell::new(Shared {
             ctl: c,
             sorted: Vec::new(),
-            log: TurnLog::default(),
+            log: TurnLog {
+                turns: Vec::with_capacity(turns),
+                lines: Vec::with_capacity(turns),
+                wakes: Vec::new(),
+            },
             abandoned: false,
         }))
     });
@@ -427,6 +440,12 @@ pub fn execute<C: Ctl + 'static>(
     } else {
         None
     };
+    SIZES.set((
+        vm.rt.heap.slot_count(),
+        shared
+            .as_ref()
+            .map_or(turns, |s| s.borrow().log.turns.len()),
+    ));
     let (abandoned, log, ctl) = match shared {
         Some(s) => {
             vm.step_touches = None;
