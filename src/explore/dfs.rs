@@ -109,6 +109,9 @@ struct Scratch {
     /// Each thread's latest clock, `tn` entries each.
     last: Vec<u32>,
     enabler: Vec<Option<usize>>,
+    /// `enabler` as it was when each step's turn came, `tn` entries a step (to take the
+    /// analysis up again from a step).
+    enablers: Vec<Option<usize>>,
     races: Vec<(usize, usize)>,
     candidates: Vec<usize>,
     pre: Vec<u32>,
@@ -151,6 +154,9 @@ pub struct Dfs {
     scratch: Scratch,
     /// Threads in the vector clocks of the last analysis.
     tn: usize,
+    /// Steps whose analysis still holds: the last analysis covered them and they have not
+    /// changed since (see [`Dfs::analyse`]).
+    analysed: usize,
 }
 
 impl Dfs {
@@ -172,6 +178,7 @@ impl Dfs {
             free_running: false,
             scratch: Scratch::default(),
             tn: 0,
+            analysed: 0,
         }
     }
 
@@ -211,6 +218,14 @@ impl Dfs {
     /// The vector clocks live in one flat buffer (`threads` entries a step), reused from
     /// execution to execution with the other scratch lists: the analysis allocates nothing
     /// once they have grown.
+    ///
+    /// Incremental: an execution replays the steps before its branching point exactly, and
+    /// the last analysis already found their races and added what they need (adding it again
+    /// would change nothing: backtrack sets only grow, sleep sets are fixed, and the bound's
+    /// verdict is the same). So only the steps from the branching point on are analysed, from
+    /// the vector clocks the last analysis left for the steps before it; the work per
+    /// execution is that of its new steps (each against every earlier one), no longer of all
+    /// its steps. (When the number of threads changed, everything is analysed again.)
     pub fn analyse(&mut self) {
         if !self.por {
             return;
@@ -223,13 +238,30 @@ impl Dfs {
             .max()
             .map_or(0, |t| t as usize + 1);
         let tn = threads;
+        let start = if tn == self.tn {
+            self.analysed.min(n)
+        } else {
+            0
+        };
         let mut sc = std::mem::take(&mut self.scratch);
-        sc.vcs.clear();
+        sc.vcs.truncate(start * tn);
         sc.vcs.resize(n * tn, 0);
+        // (Step `start`'s own entry is where the analysis takes up again.)
+        sc.enablers.truncate((start + 1) * tn);
+        sc.enablers.resize(n.max(start + 1) * tn, None);
         sc.last.clear();
         sc.last.resize(tn * tn, 0);
         sc.enabler.clear();
         sc.enabler.resize(tn, None);
+        if start > 0 {
+            // The state the analysis was in when step `start`'s turn came.
+            for k in 0..start {
+                let p = self.nodes[k].chosen as usize;
+                sc.last[p * tn..(p + 1) * tn].copy_from_slice(&sc.vcs[k * tn..(k + 1) * tn]);
+            }
+            sc.enabler
+                .copy_from_slice(&sc.enablers[start * tn..(start + 1) * tn]);
+        }
         sc.races.clear();
         sc.pre.clear();
         sc.pre.resize(tn, 0);
@@ -240,7 +272,8 @@ impl Dfs {
                 *x = (*x).max(*y);
             }
         };
-        for j in 0..n {
+        for j in start..n {
+            sc.enablers[j * tn..(j + 1) * tn].copy_from_slice(&sc.enabler);
             if j > 0 {
                 let (prev, cur) = (&self.nodes[j - 1], &self.nodes[j]);
                 for &t in &cur.enabled {
@@ -299,6 +332,7 @@ impl Dfs {
             }
         }
         self.tn = tn;
+        self.analysed = n;
         let races = std::mem::take(&mut sc.races);
         self.scratch = sc;
         for &(i, j) in &races {
@@ -411,6 +445,7 @@ impl Dfs {
                 node.wake_alt = true;
                 self.nodes.truncate(i + 1);
                 self.replay_len = i + 1;
+                self.analysed = self.analysed.min(i);
                 return true;
             }
             let next = node.backtrack.iter().copied().find(|&q| {
@@ -426,6 +461,7 @@ impl Dfs {
                 node.wake_alt = false;
                 self.nodes.truncate(i + 1);
                 self.replay_len = i + 1;
+                self.analysed = self.analysed.min(i);
                 return true;
             }
         }
@@ -551,3 +587,7 @@ impl Ctl for Dfs {
         self.nodes[cur].fp.merge(fp);
     }
 }
+
+#[cfg(test)]
+#[path = "dfs_incremental_tests.rs"]
+mod incremental_tests;

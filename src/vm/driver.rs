@@ -369,13 +369,13 @@ impl Vm {
     }
 
     /// Instructions from now until virtual time `deadline` (at least 1).
-    fn instructions_until(&self, deadline: u64) -> u64 {
+    pub(crate) fn instructions_until(&self, deadline: u64) -> u64 {
         let cost = self.config.ns_per_instr.max(1);
         deadline.saturating_sub(self.clock_ns).div_ceil(cost).max(1)
     }
 
     /// Books `n` executed instructions.
-    fn account(&mut self, n: u64) {
+    pub(crate) fn account(&mut self, n: u64) {
         self.steps += n;
         // Saturating: a program may sleep until the end of (virtual) time.
         self.clock_ns = self

@@ -553,6 +553,19 @@ impl Heap {
         }
     }
 
+    /// Makes room for `n` slots in all without growing (`gilvm explore` starts each execution's
+    /// heap at the size the last one reached).
+    pub fn reserve_slots(&mut self, n: usize) {
+        let more = n.saturating_sub(self.slots.len());
+        self.slots.reserve(more);
+        self.marks.reserve(more);
+    }
+
+    /// Slots in use or free (the heap's high-water mark of objects).
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
     /// Allocates an object, or fails if the heap limit would be exceeded.
     pub fn alloc(&mut self, obj: Obj) -> Result<ObjId, HeapFull> {
         let size = obj.size_estimate();

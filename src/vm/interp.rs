@@ -96,14 +96,23 @@ impl Vm {
         // Only py27 counts ticks, and only `--races` checks accesses; monomorphising keeps
         // that bookkeeping out of the other runs' loop entirely.
         match (self.gil.counts_ticks(), self.races.is_some()) {
-            (true, false) => self.run_slice_impl::<true, false>(budget),
-            (false, false) => self.run_slice_impl::<false, false>(budget),
-            (true, true) => self.run_slice_impl::<true, true>(budget),
-            (false, true) => self.run_slice_impl::<false, true>(budget),
+            (true, false) => self.run_slice_impl::<true, false, false>(budget),
+            (false, false) => self.run_slice_impl::<false, false, false>(budget),
+            (true, true) => self.run_slice_impl::<true, true, false>(budget),
+            (false, true) => self.run_slice_impl::<false, true, false>(budget),
         }
     }
 
-    fn run_slice_impl<const TICKS: bool, const RACES: bool>(
+    /// `gilvm explore`'s slice (`vm/explore_stops.rs`): as [`Vm::run_slice`], and it also
+    /// stops before the next instruction that may be visible or a switch point of the model
+    /// (setting `StepTouches::at_stop`). Only without py27's ticks and the race detector (the
+    /// caller's check): a copy of the hot loop of its own, so that other runs do not test it.
+    pub(crate) fn run_slice_explore(&mut self, budget: u64) -> (SliceEnd, u64) {
+        debug_assert!(!self.gil.counts_ticks() && self.races.is_none());
+        self.run_slice_impl::<false, false, true>(budget)
+    }
+
+    fn run_slice_impl<const TICKS: bool, const RACES: bool, const EXPLORE: bool>(
         &mut self,
         mut budget: u64,
     ) -> (SliceEnd, u64) {
@@ -204,7 +213,7 @@ impl Vm {
                     // a copy of `hot` chosen while a global check is armed (`cta.rs`); checks
                     // are armed on the slow path, so the choice holds for the whole call.
                     let exit = if self.cta.globals != 0 {
-                        self.hot::<TICKS, RACES, true>(
+                        self.hot::<TICKS, RACES, true, EXPLORE>(
                             code_id,
                             code,
                             consts,
@@ -217,7 +226,7 @@ impl Vm {
                             &mut ticks,
                         )
                     } else {
-                        self.hot::<TICKS, RACES, false>(
+                        self.hot::<TICKS, RACES, false, EXPLORE>(
                             code_id,
                             code,
                             consts,
@@ -382,7 +391,7 @@ impl Vm {
     /// docs/performance.md.
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
-    fn hot<const TICKS: bool, const RACES: bool, const CHECKS: bool>(
+    fn hot<const TICKS: bool, const RACES: bool, const CHECKS: bool, const EXPLORE: bool>(
         &mut self,
         code_id: u32,
         code: &CodeObject,
@@ -401,6 +410,18 @@ impl Vm {
         let mut sp = *sp_io;
         let mut left = *left_io;
         let mut ticks = *ticks_io;
+        // `gilvm explore`'s copy stops before what may be visible (`vm/explore_stops.rs`).
+        let stops = if EXPLORE {
+            crate::vm::explore_stops::table(self.gil.model)
+        } else {
+            &[0u8; 256]
+        };
+        // The step's first instruction runs whatever it is (`StepTouches::first_free`).
+        let mut free = EXPLORE
+            && self
+                .step_touches
+                .as_deref_mut()
+                .is_some_and(|r| std::mem::take(&mut r.first_free));
         macro_rules! leave {
             ($e:expr) => {{
                 *pc_io = pc;
@@ -435,7 +456,7 @@ impl Vm {
         // at index `pc` here.
         macro_rules! loop_var {
             ($fused:expr, $c:expr) => {{
-                if !TICKS && $fused && left >= 1 {
+                if !TICKS && !EXPLORE && $fused && left >= 1 {
                     let dst = unsafe { instrs.get_unchecked(pc) }.arg;
                     s[base + dst as usize] = Value::Int($c);
                     left -= 1;
@@ -459,6 +480,18 @@ impl Vm {
             }
             if left == 0 {
                 leave!(Hot::End(SliceEnd::Budget));
+            }
+            if EXPLORE {
+                // SAFETY: as the fetch below.
+                let op = unsafe { instrs.get_unchecked(pc) }.op;
+                if !std::mem::take(&mut free)
+                    && crate::vm::explore_stops::stops(stops[op as usize], s, sp)
+                {
+                    if let Some(rec) = self.step_touches.as_deref_mut() {
+                        rec.at_stop = true;
+                    }
+                    leave!(Hot::End(SliceEnd::Budget));
+                }
             }
             left -= 1;
             // SAFETY: `pc < instrs.len()`: `Vm::new` refuses a program that fails
@@ -512,7 +545,7 @@ impl Vm {
                         // py27, whose ticks count opcodes one by one. It saves three dispatches
                         // and three push/pop pairs: 45.5 -> 36.8 x86 instructions per VM
                         // instruction on the seed's counter loop (callgrind).
-                        if !TICKS && ins.fused && left >= 3 {
+                        if !TICKS && !EXPLORE && ins.fused && left >= 3 {
                             // SAFETY: a marked run has three more instructions after this
                             // one (`mark_fused_runs` checks `i + 3 < len`), and `pc` is this
                             // one's index + 1.
@@ -799,7 +832,7 @@ impl Vm {
                         if self.rt.heap.wants_gc() {
                             leave!(Hot::End(SliceEnd::Gc));
                         }
-                        if !TICKS && ins.fused && left >= 1 {
+                        if !TICKS && !EXPLORE && ins.fused && left >= 1 {
                             // A loop's back edge straight into its `FOR_ITER` over a range, on
                             // the terms of the runs above (the budget covers the FOR_ITER):
                             // one indirect dispatch fewer per iteration. An exhausted range or

@@ -29,6 +29,7 @@ pub mod driver;
 pub mod dunder;
 pub mod exceptions;
 pub mod explore_step;
+pub mod explore_stops;
 pub mod format;
 pub mod generator;
 pub mod gil;
