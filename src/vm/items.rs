@@ -35,6 +35,8 @@ pub struct ItemLoc {
     /// The subscript as a program writes it after the container (`[3]`, `['x']`; empty for
     /// an attribute), for the race report's `balances['x']`.
     pub shown: String,
+    /// The attribute's name id, for an attribute of an instance.
+    pub attr: Option<u32>,
 }
 
 #[derive(Default)]
@@ -86,6 +88,7 @@ impl Vm {
                 ItemKey::Index(_) => shown,
                 _ => format!("[{shown}]"),
             },
+            attr: None,
         });
         self.items.index.insert(k, loc);
         Some(loc)
@@ -107,6 +110,7 @@ impl Vm {
         if let Some(&loc) = self.items.index.get(&k) {
             return Some(loc);
         }
+        let instance = matches!(self.rt.heap.get(id), Obj::Instance(_));
         let desc = match self.rt.heap.get(id) {
             Obj::Class(c) => format!("{}.{}", c.name, self.prog.names[name as usize]),
             _ => format!(
@@ -121,6 +125,7 @@ impl Vm {
             container: id.0,
             desc,
             shown: String::new(),
+            attr: instance.then_some(name),
         });
         self.items.index.insert(k, loc);
         Some(loc)
@@ -151,6 +156,7 @@ impl Vm {
             container: id.0,
             desc: format!("a {kind}"),
             shown: String::new(),
+            attr: None,
         });
         self.items.index.insert(k, loc);
         self.items.wholes = true;

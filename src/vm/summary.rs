@@ -57,7 +57,9 @@ impl Vm {
     pub fn location_name(&self, loc: LocKey) -> String {
         match loc {
             LocKey::Global(slot) => self.prog.names[slot as usize].clone(),
-            LocKey::Item(i) => self.items.locs[i as usize].desc.clone(),
+            LocKey::Item(i) => self
+                .item_path(i)
+                .unwrap_or_else(|| self.items.locs[i as usize].desc.clone()),
             LocKey::Cell(_) => self
                 .lost_events
                 .iter()
@@ -73,6 +75,31 @@ impl Vm {
                 })
                 .unwrap_or_else(|| "a closure variable".to_string()),
         }
+    }
+
+    /// A tracked item named by where the program keeps its container, as locks are named
+    /// (`accounts['alice'].balance`, `tally['the']`), when the container is still alive and
+    /// reachable from a global or a thread's locals at the end of the run.
+    fn item_path(&self, i: u32) -> Option<String> {
+        let item = self.items.locs.get(i as usize)?;
+        let id = crate::vm::value::ObjId(item.container);
+        if !self.rt.heap.is_live(id) {
+            return None;
+        }
+        // The id must still hold the kind of object the location was made for.
+        let tail = match (self.rt.heap.get(id), item.attr) {
+            (crate::vm::heap::Obj::Instance(_), Some(name)) => {
+                format!(".{}", self.prog.names[name as usize])
+            }
+            (crate::vm::heap::Obj::List(_), None) if item.desc.ends_with(" of a list") => {
+                item.shown.clone()
+            }
+            (crate::vm::heap::Obj::Dict(_), None) if item.desc.ends_with(" of a dict") => {
+                item.shown.clone()
+            }
+            _ => return None,
+        };
+        Some(format!("{}{tail}", self.path_of(id)?))
     }
 
     /// One lost update in plain words: who read, who wrote in between, whose write is erased,
