@@ -9,7 +9,12 @@ reading its outcome), REPEAT times each, and prints the medians:
   of the process: what one core does, whatever else shares the machine), with the ratio of
   each to the goal of 100,000 executions per second per core (Shuttle manages about 25,000
   random schedules per second on this machine);
-- the same with --jobs 2 (wall), and the speed-up over --jobs 1.
+- the same with --jobs 2: executions per second of wall time, the speed-up over --jobs 1 (the
+  ratio of the median wall times), and executions per second of CPU time (what splitting the
+  work costs: with the machine to itself, the speed-up approaches 2 × this rate ÷ the --jobs 1
+  CPU-time rate).
+
+Both runs of a case print the same report (same executions), so their rates compare.
 
 Usage: python3 bench/explore_speed.py [REPEAT]     GILVM=path uses that binary.
 """
@@ -68,7 +73,7 @@ def main():
     ]
     print(
         f"{'case':34} {'execs':>7} {'wall/s':>8} {'÷goal':>6} {'cpu/s':>8} {'÷goal':>6}"
-        f" {'jobs 2 wall/s':>13} {'×':>5}"
+        f" {'jobs 2 wall/s':>13} {'×':>5} {'jobs 2 cpu/s':>12}"
     )
     for name, program, args in cases:
         one = [measure(gilvm, program, args, 1) for _ in range(repeat)]
@@ -77,11 +82,14 @@ def main():
         wall_rate = statistics.median(e / w for e, w, _ in one)
         cpu_rate = statistics.median(e / max(c, 1e-9) for e, _, c in one)
         wall_rate2 = statistics.median(e / w for e, w, _ in two_jobs)
+        cpu_rate2 = statistics.median(e / max(c, 1e-9) for e, _, c in two_jobs)
+        speedup = statistics.median(w for _, w, _ in one) / statistics.median(w for _, w, _ in two_jobs)
         print(
             f"{name:34} {execs:>7,} {wall_rate:>8,.0f} {wall_rate / GOAL:>6.2f} {cpu_rate:>8,.0f}"
-            f" {cpu_rate / GOAL:>6.2f} {wall_rate2:>13,.0f} {wall_rate2 / wall_rate:>5.2f}"
+            f" {cpu_rate / GOAL:>6.2f} {wall_rate2:>13,.0f} {speedup:>5.2f} {cpu_rate2:>12,.0f}"
         )
     print(f"goal: {GOAL:,} executions per second per core; medians of {repeat} runs each")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,12 @@
 //! bound for the same kind of failure, so the schedule written with `--record` has the fewest
 //! preemptions, then the fewest instructions.
 //!
-//! Work splits deterministically for `--jobs` and `--shard I/N`: runs by index (random, pct),
-//! subtrees at the first scheduling point with a choice (dfs). Results are folded in a fixed
-//! order, so any `--jobs` gives the same report, and `gilvm merge` of the shards' `--json`
-//! reports gives the unsharded report byte for byte.
+//! Work splits deterministically for `--jobs` and `--shard I/N` (`split.rs`): runs by index
+//! (random, pct: workers take blocks of runs), subtrees of the search (dfs: units found by
+//! probe executions, as deep as it takes for the work to spread; a small search is not
+//! split). Results are folded in a fixed order and `--max-executions` is spent in the
+//! search's order, so any `--jobs` gives the same report, and `gilvm merge` of the shards'
+//! `--json` reports gives the unsharded report byte for byte.
 
 pub mod dfs;
 pub mod exec;
@@ -28,18 +30,17 @@ pub mod merge;
 pub mod pct;
 pub mod report;
 pub mod shrink;
+pub mod split;
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-
-use rayon::prelude::*;
 
 use crate::run::{self, check_model, EXIT_COMPILE, EXIT_USAGE};
 use crate::vm::driver::Ending;
 use crate::vm::gil::GilModel;
 use crate::vm::machine::RunConfig;
 use crate::vm::prelude::{Image, LocalImage};
-use dfs::{Dfs, Node};
+use dfs::Dfs;
 use exec::{execute, Exec, Seeded};
 use pct::Pct;
 pub use report::{ExploreRace, Failure, OutcomeRow, PctStats, Report};
@@ -412,13 +413,6 @@ pub fn log_preemptions(e: &Exec) -> u32 {
     t.windows(2).filter(|w| w[0].2 && w[0].0 != w[1].0).count() as u32
 }
 
-fn pool(jobs: usize) -> Result<rayon::ThreadPool, String> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| format!("cannot start {jobs} worker threads: {e}"))
-}
-
 /// `--strategy random` and `pct`: runs `0..runs` (this shard's), in parallel, folded in order.
 fn run_sampled(
     image: &Image,
@@ -439,44 +433,53 @@ fn run_sampled(
     let runs: Vec<u64> = (0..cfg.runs.min(cfg.max_executions))
         .filter(|&r| cfg.mine(r))
         .collect();
-    let pool = pool(cfg.jobs)?;
     let mut acc = Acc {
         budget: cfg.runs > cfg.max_executions,
         ..Acc::default()
     };
-    for chunk in runs.chunks(1024) {
-        let results: Vec<(u64, Exec, u64)> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map_init(
-                    || image.local(),
-                    |local, &r| {
-                        let seed = cfg.seed.wrapping_add(r);
-                        let (e, steps) = match estimated {
-                            Some(k) => {
-                                let (e, c) = execute(
-                                    local,
-                                    cfg.run_config(seed),
-                                    Some(Pct::new(seed, cfg.depth, k)),
-                                );
-                                (e, c.map_or(0, |c| c.steps))
-                            }
-                            None => {
-                                let (e, _) = execute::<Seeded>(local, cfg.run_config(seed), None);
-                                (e, 0)
-                            }
-                        };
-                        tick();
-                        (r, e, steps)
-                    },
-                )
-                .collect()
-        });
-        for (r, e, steps) in results {
-            let kind = cfg.classify(&e, reference.as_deref());
-            let pre = log_preemptions(&e);
-            acc.record(&e, kind, vec![r], pre);
-            acc.steps = acc.steps.max(steps);
+    // Blocks of runs, a few thousand blocks at a time (what is kept of a block is its `Acc`).
+    let blocks: Vec<&[u64]> = runs.chunks(split::BLOCK).collect();
+    for group in blocks.chunks(4096) {
+        let failed = std::sync::atomic::AtomicUsize::new(usize::MAX);
+        let results = split::run_workers(image, cfg.jobs, group.len(), &|local, b| {
+            if cfg.first && failed.load(std::sync::atomic::Ordering::Relaxed) < b {
+                return None;
+            }
+            let mut acc = Acc::default();
+            for &r in group[b] {
+                let seed = cfg.seed.wrapping_add(r);
+                let (e, steps) = match estimated {
+                    Some(k) => {
+                        let (e, c) = execute(
+                            local,
+                            cfg.run_config(seed),
+                            Some(Pct::new(seed, cfg.depth, k)),
+                        );
+                        (e, c.map_or(0, |c| c.steps))
+                    }
+                    None => {
+                        let (e, _) = execute::<Seeded>(local, cfg.run_config(seed), None);
+                        (e, 0)
+                    }
+                };
+                tick();
+                let kind = cfg.classify(&e, reference.as_deref());
+                acc.record(&e, kind, vec![r], log_preemptions(&e));
+                acc.steps = acc.steps.max(steps);
+                if cfg.first && acc.first.is_some() {
+                    failed.fetch_min(b, std::sync::atomic::Ordering::Relaxed);
+                    break;
+                }
+            }
+            Some(acc)
+        })?;
+        for r in results {
+            // A block after the first failing one (with `--first`) is not wanted: the fold
+            // stops before it.
+            let Some(r) = r.flatten() else {
+                return Err("an exploration worker skipped a block it was given".into());
+            };
+            acc.fold(r);
             if cfg.first && acc.first.is_some() {
                 return Ok((acc, estimated));
             }
@@ -498,139 +501,35 @@ fn reference_output(local: &LocalImage, cfg: &ExploreConfig) -> Option<Vec<u8>> 
     Some(e.stdout)
 }
 
-/// `--strategy dfs`. A first execution finds the first scheduling point with a choice; the
-/// subtrees below its alternatives are the units of `--jobs` and `--shard`. Each subtree is
-/// explored with the preemption bounds 0, 1, … up to `--preemption-bound` in turn (one
-/// unbounded pass without it), until a bound leaves nothing out.
-fn run_dfs(image: &Image, cfg: &ExploreConfig, tick: &(dyn Fn() + Sync)) -> Result<Acc, String> {
-    let local = image.local();
-    let reference = reference_output(&local, cfg);
-    let bounds: Vec<Option<u32>> = match cfg.preemption_bound {
-        None => vec![None],
-        Some(k) => (0..=k).map(Some).collect(),
-    };
-    let config = cfg.run_config(cfg.seed);
-    let mut probe = Dfs::new(None, true, MAX_NODES);
-    probe.begin();
-    let (_, probe) = execute(&local, config.clone(), Some(probe));
-    let nodes = probe.map(|p| p.nodes).unwrap_or_default();
-    let branch = nodes.iter().position(|n| n.enabled.len() >= 2);
-    let branch = branch.filter(|&b| nodes[..=b].iter().all(|n| n.wakes.iter().all(|w| w.0 < 2)));
-    let subtrees: Vec<Option<Vec<Node>>> = match branch {
-        None => vec![None],
-        Some(b) => {
-            let prefix: Vec<Node> = nodes[..=b].to_vec();
-            let alts = prefix[b].enabled.clone();
-            // The footprint of each alternative's step there, for the sleep sets of the
-            // subtrees after it.
-            let mut fps = Vec::new();
-            for &a in &alts {
-                let mut p = prefix.clone();
-                p[b].chosen = a;
-                p[b].wakes.clear();
-                let mut d = Dfs::new(None, true, MAX_NODES).with_prefix(p);
-                d.begin();
-                let (_, d) = execute(&local, config.clone(), Some(d));
-                fps.push(d.map(|d| d.nodes[b].fp.clone()).unwrap_or_default());
-            }
-            alts.iter()
-                .enumerate()
-                .map(|(x, &a)| {
-                    let mut p = prefix.clone();
-                    p[b].chosen = a;
-                    p[b].backtrack = smallvec::smallvec![a];
-                    p[b].wakes.clear();
-                    p[b].sleep = alts[..x]
-                        .iter()
-                        .copied()
-                        .zip(fps[..x].iter().cloned())
-                        .collect();
-                    Some(p)
-                })
-                .collect()
-        }
-    };
-    let count = subtrees.len() as u64;
-    let budget = cfg.max_executions.div_ceil(count).max(1);
-    let work: Vec<(u64, Option<Vec<Node>>)> = subtrees
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| cfg.mine(*i as u64))
-        .map(|(i, p)| (i as u64, p))
-        .collect();
-    let pool = pool(cfg.jobs)?;
-    let results: Vec<Acc> = pool.install(|| {
-        work.par_iter()
-            .map_init(
-                || image.local(),
-                |local, (i, prefix)| {
-                    let mut acc = Acc::default();
-                    for (bi, &bound) in bounds.iter().enumerate() {
-                        let mut d = Dfs::new(bound, true, MAX_NODES);
-                        if let Some(p) = prefix {
-                            let last = &p[p.len() - 1];
-                            let preempts = last.prev.is_some_and(|q| q != last.chosen);
-                            if bound.is_some_and(|k| last.pre + u32::from(preempts) > k) {
-                                // This subtree starts with a preemption the bound forbids.
-                                acc.bound_hit = true;
-                                continue;
-                            }
-                            d = d.with_prefix(p.clone());
-                        }
-                        let left = budget.saturating_sub(acc.executions + acc.pruned).max(1);
-                        let r = explore_subtree(
-                            local,
-                            cfg,
-                            d,
-                            left,
-                            &[bi as u64, *i],
-                            reference.as_deref(),
-                            tick,
-                        );
-                        let stop = (cfg.first && r.first.is_some()) || !r.bound_hit || r.budget;
-                        let hit = r.bound_hit;
-                        acc.fold(r);
-                        acc.bound_hit = hit;
-                        if stop {
-                            break;
-                        }
-                    }
-                    acc
-                },
-            )
-            .collect()
-    });
-    let mut total = Acc::default();
-    for r in results {
-        total.fold(r);
-    }
-    Ok(total)
-}
-
-/// Explores one subtree to the end (or the budget, or the first failure with `--first`).
+/// Explores one subtree to its end, or to the first failure with `--first`, or until it has
+/// run `cap()` executions (re-read after each one: the units before it may still be running)
+/// with more left to explore; then the second value is true. Executions cut short by their
+/// sleep sets do not count. `progress` follows the executions run, for the units after it.
+#[allow(clippy::too_many_arguments)]
 fn explore_subtree(
     local: &LocalImage,
     cfg: &ExploreConfig,
     mut d: Dfs,
-    budget: u64,
+    cap: &dyn Fn() -> u64,
+    progress: Option<&std::sync::atomic::AtomicU64>,
     at: &[u64],
     reference: Option<&[u8]>,
     tick: &(dyn Fn() + Sync),
-) -> Acc {
+) -> (Acc, bool) {
     let mut acc = Acc::default();
     let config = cfg.run_config(cfg.seed);
     let mut n = 0u64;
+    let mut capped = false;
     loop {
         d.begin();
         let (e, back) = execute(local, config.clone(), Some(d));
         let Some(back) = back else {
             acc.diverged = true;
-            return acc;
+            return (acc, false);
         };
         d = back;
-        if e.abandoned && !d.diverged {
-            acc.pruned += 1;
-        } else {
+        let counted = !e.abandoned || d.diverged;
+        if counted {
             let kind = cfg.classify(&e, reference);
             let mut pos = at.to_vec();
             pos.push(n);
@@ -638,7 +537,12 @@ fn explore_subtree(
             // What follows the point where a limit stopped an execution is unexplored.
             acc.too_deep |= e.ending == Ending::Limit;
             acc.steps = acc.steps.max(d.nodes.len() as u64);
+            if let Some(p) = progress {
+                p.store(acc.executions, std::sync::atomic::Ordering::Relaxed);
+            }
             tick();
+        } else {
+            acc.pruned += 1;
         }
         n += 1;
         if d.diverged {
@@ -650,17 +554,20 @@ fn explore_subtree(
             acc.budget = true;
             break;
         }
-        if acc.executions + acc.pruned >= budget {
-            acc.budget = true;
+        if !d.advance() {
             break;
         }
-        if !d.advance() {
+        // Checked only after an execution that counts, so that where it stops depends on
+        // the count alone.
+        if counted && acc.executions >= cap() {
+            acc.budget = true;
+            capped = true;
             break;
         }
     }
     acc.bound_hit |= d.bound_hit;
     acc.too_deep |= d.too_deep;
-    acc
+    (acc, capped)
 }
 
 /// Runs the exploration `cfg` asks for on `image` and builds the report (the failure shrunk,
@@ -672,7 +579,7 @@ pub fn explore(
     tick: &(dyn Fn() + Sync),
 ) -> Result<Report, String> {
     let (acc, estimated) = match cfg.strategy.as_str() {
-        "dfs" => (run_dfs(image, cfg, tick)?, None),
+        "dfs" => (split::run_dfs(image, cfg, tick)?, None),
         _ => run_sampled(image, cfg, tick)?,
     };
     let sampled = cfg.strategy != "dfs";
