@@ -27,6 +27,7 @@ pub mod driver;
 pub mod dunder;
 pub mod exceptions;
 pub mod explore_step;
+pub mod fastcall;
 pub mod format;
 pub mod generator;
 pub mod gil;
