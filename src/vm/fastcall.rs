@@ -78,72 +78,19 @@ impl Vm {
             return false;
         }
         let nargs = sp - callee_at - 1;
-        let nkw = kwn.len();
-        let npos = nargs - nkw;
-        let argcount = code.argcount as usize;
-        let nparams = argcount + code.kwonlyargcount as usize;
-        if npos > argcount || f.defaults.len() > argcount {
-            return false;
-        }
-        // Check everything before changing anything.
-        if nparams > 63 {
-            return false;
-        }
-        let mut kw_slot = [0usize; MAX_KW];
-        // Bit i: parameter i has a value.
-        let mut given = (1u64 << npos) - 1;
-        for (i, c) in kwn.iter().enumerate() {
-            let Const::Str(name) = c else { return false };
-            let Some(j) = code.varnames[..nparams].iter().position(|n| n == name) else {
-                return false;
-            };
-            if given & (1 << j) != 0 {
-                return false;
-            }
-            given |= 1 << j;
-            kw_slot[i] = j;
-        }
-        let first_default = argcount - f.defaults.len();
-        if (npos..first_default).any(|i| given & (1 << i) == 0) {
-            return false;
-        }
-        let mut kwonly_default = [Value::Undef; MAX_KW];
-        for (k, i) in (argcount..nparams).enumerate() {
-            if given & (1 << i) == 0 {
-                match f
-                    .kwdefaults
-                    .and_then(|d| kwdefault(&self.rt, d, &code.varnames[i]))
-                {
-                    Some(v) => kwonly_default[k] = v,
-                    None => return false,
-                }
-            }
-        }
-        // Bind: the positional arguments move down over the callee slot (its fast locals
-        // start there), the keyword values go to their parameters' slots.
         let code_id = f.code;
         let nlocals = code.nlocalsplus();
         let need = callee_at + nlocals + code.stacksize as usize + 1;
-        if stack.len() < need {
-            stack.resize(need, Value::Undef);
-        }
-        let mut kw_val = [Value::Undef; MAX_KW];
-        kw_val[..nkw].copy_from_slice(&stack[callee_at + 1 + npos..callee_at + 1 + nargs]);
-        stack.copy_within(callee_at + 1..callee_at + 1 + npos, callee_at);
-        let locals = &mut stack[callee_at..callee_at + nlocals];
-        locals[npos..].fill(Value::Undef);
-        for (slot, v) in kw_slot.iter().zip(kw_val).take(nkw) {
-            locals[*slot] = v;
-        }
-        for (i, l) in locals.iter_mut().enumerate().take(argcount).skip(npos) {
-            if *l == Value::Undef {
-                *l = f.defaults[i - first_default];
+        if kwn.is_empty() && code.kwonlyargcount == 0 && nargs == code.argcount as usize {
+            // Exactly the positional parameters (most calls): they move down over the callee
+            // slot, where the callee's fast locals start.
+            if stack.len() < need {
+                stack.resize(need, Value::Undef);
             }
-        }
-        for (l, d) in locals[argcount..nparams].iter_mut().zip(kwonly_default) {
-            if *l == Value::Undef {
-                *l = d;
-            }
+            stack.copy_within(callee_at + 1..callee_at + 1 + nargs, callee_at);
+            stack[callee_at + nargs..callee_at + nlocals].fill(Value::Undef);
+        } else if !bind_general(&self.rt, f, code, stack, callee_at, nargs, kwn) {
+            return false;
         }
         // The caller's registers, as `slow_op`'s `save_pc!` leaves them.
         if let Some(c) = frames.last_mut() {
@@ -167,6 +114,87 @@ impl Vm {
     }
 }
 
+/// The binding of `enter_py` for defaults, keyword arguments and keyword-only parameters:
+/// checks everything first and changes nothing (`false`) when the slow path must bind.
+#[inline(never)]
+fn bind_general(
+    rt: &Rt,
+    f: &crate::vm::heap::Function,
+    code: &crate::bytecode::CodeObject,
+    stack: &mut Vec<Value>,
+    callee_at: usize,
+    nargs: usize,
+    kwn: &[Const],
+) -> bool {
+    let nkw = kwn.len();
+    let npos = nargs - nkw;
+    let argcount = code.argcount as usize;
+    let nparams = argcount + code.kwonlyargcount as usize;
+    if npos > argcount || f.defaults.len() > argcount {
+        return false;
+    }
+    // Check everything before changing anything.
+    if nparams > 63 {
+        return false;
+    }
+    let mut kw_slot = [0usize; MAX_KW];
+    // Bit i: parameter i has a value.
+    let mut given = (1u64 << npos) - 1;
+    for (i, c) in kwn.iter().enumerate() {
+        let Const::Str(name) = c else { return false };
+        let Some(j) = code.varnames[..nparams].iter().position(|n| n == name) else {
+            return false;
+        };
+        if given & (1 << j) != 0 {
+            return false;
+        }
+        given |= 1 << j;
+        kw_slot[i] = j;
+    }
+    let first_default = argcount - f.defaults.len();
+    if (npos..first_default).any(|i| given & (1 << i) == 0) {
+        return false;
+    }
+    let mut kwonly_default = [Value::Undef; MAX_KW];
+    for (k, i) in (argcount..nparams).enumerate() {
+        if given & (1 << i) == 0 {
+            match f
+                .kwdefaults
+                .and_then(|d| kwdefault(rt, d, &code.varnames[i]))
+            {
+                Some(v) => kwonly_default[k] = v,
+                None => return false,
+            }
+        }
+    }
+    // Bind: the positional arguments move down over the callee slot (its fast locals
+    // start there), the keyword values go to their parameters' slots.
+    let nlocals = code.nlocalsplus();
+    let need = callee_at + nlocals + code.stacksize as usize + 1;
+    if stack.len() < need {
+        stack.resize(need, Value::Undef);
+    }
+    let mut kw_val = [Value::Undef; MAX_KW];
+    kw_val[..nkw].copy_from_slice(&stack[callee_at + 1 + npos..callee_at + 1 + nargs]);
+    stack.copy_within(callee_at + 1..callee_at + 1 + npos, callee_at);
+    let locals = &mut stack[callee_at..callee_at + nlocals];
+    locals[npos..].fill(Value::Undef);
+    for (slot, v) in kw_slot.iter().zip(kw_val).take(nkw) {
+        locals[*slot] = v;
+    }
+    for (i, l) in locals.iter_mut().enumerate().take(argcount).skip(npos) {
+        if *l == Value::Undef {
+            *l = f.defaults[i - first_default];
+        }
+    }
+    for (l, d) in locals[argcount..nparams].iter_mut().zip(kwonly_default) {
+        if *l == Value::Undef {
+            *l = d;
+        }
+    }
+    true
+}
+
 /// The default of keyword-only parameter `name` in a function's `__kwdefaults__` dict `d`,
 /// found without making a `str` for the look-up (the dict is as small as the parameter list).
 pub fn kwdefault(rt: &Rt, d: ObjId, name: &str) -> Option<Value> {
@@ -176,5 +204,108 @@ pub fn kwdefault(rt: &Rt, d: ObjId, name: &str) -> Option<Value> {
             .find(|(k, _)| rt.as_str(*k) == Some(name))
             .map(|(_, v)| *v),
         _ => None,
+    }
+}
+
+// ---- attribute access and built-in method calls in the hot loop ----
+//
+// `Vm::hot` runs `LOAD_ATTR`, `LOAD_METHOD`, `STORE_ATTR` and `BINARY_SUBSCR`, and calls of a
+// few built-in methods, through these while no class defines a special method or a property
+// (`Rt::user_dunders`: then descriptors, `__getattr__`, `__getitem__`… need the slow path's
+// frames) and `--races` is off. Each does what `slow_op` does for the instruction in that
+// case, the lost-update and check-then-act bookkeeping included, at the same instruction
+// index; they are out of line so that `hot` stays small.
+
+use crate::vm::lost::{LocKey, ReadLog};
+use crate::vm::natives::{AttrSym, MethodId, TypeTag};
+use crate::vm::{methods, ops, PyResult};
+
+impl Vm {
+    /// `LOAD_ATTR name` on `obj`, at instruction `at` of code `code_id`.
+    #[inline(never)]
+    pub(crate) fn hot_load_attr(
+        &mut self,
+        reads: &mut ReadLog,
+        obj: Value,
+        name: u32,
+        code_id: u32,
+        at: u32,
+    ) -> PyResult<Value> {
+        let v = self.load_attr(obj, name)?;
+        if let Some(loc) = self.attr_loc(obj, name) {
+            let meta = self.items.locs[loc as usize].meta;
+            reads.record(LocKey::Item(loc), &meta, code_id, at);
+        }
+        Ok(v)
+    }
+
+    /// `STORE_ATTR name` of `v` on `obj`, at instruction `at` of code `code_id` (frame base
+    /// `base`).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    pub(crate) fn hot_store_attr(
+        &mut self,
+        reads: &mut ReadLog,
+        obj: Value,
+        name: u32,
+        v: Value,
+        code_id: u32,
+        base: usize,
+        at: usize,
+    ) -> PyResult<()> {
+        self.store_attr(obj, name, v)?;
+        if let Some(loc) = self.attr_loc(obj, name) {
+            if self.cta.armed(self.current) {
+                let c = obj.as_obj().map_or(crate::vm::cta::NO_CONTAINER, |o| o.0);
+                self.cta_act(LocKey::Item(loc), c, false, code_id, base, at);
+            }
+            self.item_stored(reads, loc, v, code_id, at as u32);
+        }
+        Ok(())
+    }
+
+    /// `BINARY_SUBSCR` of `container[index]`, at instruction `at` of code `code_id`. The
+    /// caller has sent a built-in type's name (`list[int]`, a generic alias) to the slow path.
+    #[inline(never)]
+    pub(crate) fn hot_subscr(
+        &mut self,
+        reads: &mut ReadLog,
+        container: Value,
+        index: Value,
+        code_id: u32,
+        at: u32,
+    ) -> PyResult<Value> {
+        let r = ops::getitem(&mut self.rt, container, index)?;
+        if let Some(loc) = self.item_loc(container, index) {
+            let meta = self.items.locs[loc as usize].meta;
+            reads.record(LocKey::Item(loc), &meta, code_id, at);
+        }
+        Ok(r)
+    }
+
+    /// Whether a call of built-in method `m` with positional arguments only may run in the hot
+    /// loop: the methods of `list`, `dict`, `str`, `tuple` and `set`, which never block, call
+    /// Python code or read the clock, while no generator exists (`iteration_method` then
+    /// takes `list.extend(g)`, `"".join(g)`, …) and no class defines `__eq__`/`__hash__`
+    /// (`equality_method`). `list.sort` (keys, instances) stays on the slow path.
+    pub(crate) fn hot_method_ok(&self, m: MethodId) -> bool {
+        matches!(
+            m.ty,
+            TypeTag::List | TypeTag::Dict | TypeTag::Str | TypeTag::Tuple | TypeTag::Set
+        ) && m.attr != AttrSym::sort
+            && !self.rt.generators
+            && !self.rt.user_dunders
+    }
+
+    /// The call of built-in method `m` on `recv` with `args`, as `call_method` makes it for
+    /// the methods `hot_method_ok` admits.
+    #[inline(never)]
+    pub(crate) fn hot_call_method(
+        &mut self,
+        m: MethodId,
+        recv: Value,
+        args: &[Value],
+    ) -> PyResult<Value> {
+        methods::call_method(&mut self.rt, m, recv, args, &[])
     }
 }

@@ -856,7 +856,32 @@ impl Vm {
                         let at = sp - ins.arg as usize - 1;
                         let py = match if at > base { s[at - 1] } else { Value::Undef } {
                             Value::PyMethod(_) => true,
-                            Value::Method(_) | Value::BoundExit(_) => false,
+                            // A built-in method of a list, dict, str, tuple or set
+                            // (`items.append(x)`, `d.get(k)`, `", ".join(parts)`): called here
+                            // when nothing else needs to see the call (`Vm::hot_method_ok`).
+                            Value::Method(m) => {
+                                if kwnames == NO_KW
+                                    && !RACES
+                                    && !ins.check
+                                    && !self.items.wholes
+                                    && !self.cta.armed(tid)
+                                    && self.hot_method_ok(m)
+                                {
+                                    if code_id < self.prelude.start {
+                                        self.call_site = Site {
+                                            code: code_id,
+                                            pc: pc as u32 - 1,
+                                        };
+                                    }
+                                    let r = self.hot_call_method(m, s[at], &s[at + 1..sp]);
+                                    let v = tri!(r);
+                                    sp = at;
+                                    s[sp - 1] = v;
+                                    continue 'instr;
+                                }
+                                false
+                            }
+                            Value::BoundExit(_) => false,
                             _ => matches!(s[at], Value::Obj(_)),
                         };
                         if py && !RACES && !ins.check && !self.items.wholes && !self.cta.armed(tid)
@@ -891,6 +916,46 @@ impl Vm {
                         kwnames = ins.arg;
                         continue 'instr;
                     }
+                    // Attribute access and subscripts while no class defines a special method
+                    // or a property (`vm::fastcall`): as `slow_op` does them then.
+                    Opcode::LOAD_ATTR if !RACES && !self.rt.user_dunders => {
+                        let obj = pop!();
+                        let v =
+                            tri!(self.hot_load_attr(reads, obj, ins.arg, code_id, pc as u32 - 1));
+                        push!(v);
+                        continue 'instr;
+                    }
+                    Opcode::LOAD_METHOD if !RACES && !self.rt.user_dunders => {
+                        let obj = pop!();
+                        let (a, b) = tri!(self.load_method(obj, ins.arg));
+                        push!(a);
+                        if let Some(b) = b {
+                            push!(b);
+                        }
+                        continue 'instr;
+                    }
+                    Opcode::STORE_ATTR if !RACES && !self.rt.user_dunders => {
+                        let obj = pop!();
+                        let v = pop!();
+                        tri!(self.hot_store_attr(reads, obj, ins.arg, v, code_id, base, pc - 1));
+                        continue 'instr;
+                    }
+                    Opcode::BINARY_SUBSCR
+                        if !RACES
+                            && !self.rt.user_dunders
+                            && !matches!(s[sp - 2], Value::Native(_)) =>
+                    {
+                        let index = pop!();
+                        let container = pop!();
+                        let r =
+                            tri!(self.hot_subscr(reads, container, index, code_id, pc as u32 - 1));
+                        push!(r);
+                        continue 'instr;
+                    }
+                    Opcode::LOAD_ATTR
+                    | Opcode::LOAD_METHOD
+                    | Opcode::STORE_ATTR
+                    | Opcode::BINARY_SUBSCR => leave!(Hot::Slow(ins)),
                     Opcode::RETURN_VALUE => {
                         // Back to a Python caller (issue 21), as `return_value` does for a
                         // plain function's frame; class bodies, `__init__`, special methods,
@@ -997,7 +1062,6 @@ impl Vm {
                     | Opcode::UNARY_INVERT
                     | Opcode::IS_OP
                     | Opcode::CONTAINS_OP
-                    | Opcode::BINARY_SUBSCR
                     | Opcode::STORE_SUBSCR
                     | Opcode::DELETE_SUBSCR
                     | Opcode::BUILD_SLICE
@@ -1011,9 +1075,6 @@ impl Vm {
                     | Opcode::LOAD_DEREF
                     | Opcode::STORE_DEREF
                     | Opcode::DELETE_DEREF
-                    | Opcode::LOAD_ATTR
-                    | Opcode::STORE_ATTR
-                    | Opcode::LOAD_METHOD
                     | Opcode::BUILD_TUPLE
                     | Opcode::BUILD_LIST
                     | Opcode::BUILD_MAP
@@ -1093,7 +1154,14 @@ impl Vm {
     /// a dict key or an attribute; `STORE_SUBSCR`, `STORE_ATTR`): the lost-update check against
     /// this thread's read of it, and the race detector's write. The replaced value is gone by
     /// now, so a lost update's overwritten value is unknown.
-    fn item_stored(&mut self, reads: &mut ReadLog, loc: u32, value: Value, code: u32, pc: u32) {
+    pub(crate) fn item_stored(
+        &mut self,
+        reads: &mut ReadLog,
+        loc: u32,
+        value: Value,
+        code: u32,
+        pc: u32,
+    ) {
         let tid = self.current;
         let key = LocKey::Item(loc);
         let read = reads.take(key).copied();
