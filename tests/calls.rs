@@ -30,18 +30,20 @@ fn calls_bind_as_cpython_does() {
     assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
 }
 
-/// The run summary's line with the instruction and switch counts.
+/// The run summary's lines with the instruction and switch counts and the lost updates.
 fn counts(stderr: &str) -> String {
     stderr
         .lines()
-        .find(|l| l.contains(" instructions · "))
-        .unwrap_or_default()
-        .to_string()
+        .filter(|l| l.contains(" instructions · ") || l.contains("lost updates"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-/// Threads calling functions and methods with keyword and default arguments: the plain run
-/// (calls in the hot loop) and the `--races` run (calls on the slow path) print the same and
-/// count the same instructions and switches, under every model and several seeds.
+/// Threads calling functions and methods with keyword and default arguments, updating
+/// attributes, appending to a shared list, reading a shared dict, joining strings: the plain
+/// run (calls, attributes and methods in the hot loop) and the `--races` run (all on the slow
+/// path) print the same, count the same instructions and switches and report the same lost
+/// updates, under every model and several seeds.
 #[test]
 fn hot_calls_make_the_same_run_as_the_slow_path() {
     let path = root().join("tests/calls/threads.toy");
@@ -55,7 +57,10 @@ fn hot_calls_make_the_same_run_as_the_slow_path() {
             assert_eq!(plain.code, 0, "{plain}");
             assert_eq!(plain.stdout, slow.stdout, "{model} seed {seed}");
             let c = counts(&plain.stderr);
-            assert!(c.contains(" switches"), "{plain}");
+            assert!(
+                c.contains(" switches") && c.contains("lost updates"),
+                "{plain}"
+            );
             assert_eq!(c, counts(&slow.stderr), "{model} seed {seed}");
         }
     }
