@@ -401,13 +401,9 @@ impl Vm {
         for i in argcount..argcount + kwonly {
             if locals[i] == Value::Undef {
                 let name = &code.varnames[i];
-                let d = match kwdefaults {
-                    Some(d) => {
-                        let key = self.rt.new_str(name.clone())?;
-                        ops::getitem(&mut self.rt, Value::Obj(d), key).ok()
-                    }
-                    None => None,
-                };
+                // Without making a `str` key: the hot loop's calls (`vm::fastcall`) bind the
+                // same way, so both leave the heap alike.
+                let d = kwdefaults.and_then(|d| crate::vm::fastcall::kwdefault(&self.rt, d, name));
                 match d {
                     Some(v) => locals[i] = v,
                     None => missing.push(name.clone()),

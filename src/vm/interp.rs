@@ -23,8 +23,8 @@ use crate::vm::machine::Vm;
 use crate::vm::matching;
 use crate::vm::ops;
 use crate::vm::sync::{Site, SyncObj};
-use crate::vm::thread::ThreadState;
 use crate::vm::thread::Tid;
+use crate::vm::thread::{Frame, ThreadState};
 use crate::vm::value::Value;
 use crate::vm::{format, PyResult, Throw};
 
@@ -55,6 +55,17 @@ enum Hot {
     Raise(Throw),
     /// The instruction (fetched, counted, pc past it) needs the slow path.
     Slow(Instr),
+}
+
+/// The running frame's registers, in and out of `Vm::hot`.
+struct HotRegs {
+    code_id: u32,
+    base: usize,
+    pc: usize,
+    sp: usize,
+    kwnames: u32,
+    /// `hot` called or returned: the top frame is another one (reload it).
+    moved: bool,
 }
 
 /// What a call did.
@@ -173,10 +184,14 @@ impl Vm {
                     Some(f) => *f,
                     None => break 'run SliceEnd::Finished,
                 };
-                let code_id = fr.code;
-                let code = &prog.codes[code_id as usize];
-                let consts = &consts_all[code_id as usize][..];
-                let base = fr.base as usize;
+                // The running frame's registers. `hot` may call and return (issue 21: it
+                // pushes and pops Python frames itself), so they are reloaded from the top
+                // frame when it says it moved.
+                let mut code_id = fr.code;
+                let mut func = fr.func;
+                let mut code = &prog.codes[code_id as usize];
+                let mut consts = &consts_all[code_id as usize][..];
+                let mut base = fr.base as usize;
                 let mut pc = fr.pc as usize;
                 let mut kwnames = fr.kwnames;
                 let mut reraise = false;
@@ -203,42 +218,61 @@ impl Vm {
                 // pointer, as the rest of the VM expects; while `hot` runs, the Vec is kept at
                 // least as long as this frame can need (locals + the compiler's `stacksize`)
                 // and `hot` works on a slice of it with its own stack pointer in a register.
-                let need = base + code.nlocalsplus() + code.stacksize as usize + 1;
+                let mut need = base + code.nlocalsplus() + code.stacksize as usize + 1;
                 let mut sp = stack.len();
                 loop {
                     if stack.len() < need {
                         stack.resize(need, Value::Undef);
                     }
+                    let mut regs = HotRegs {
+                        code_id,
+                        base,
+                        pc,
+                        sp,
+                        kwnames,
+                        moved: false,
+                    };
                     // The check-then-act detector's acts on globals are looked for only in
                     // a copy of `hot` chosen while a global check is armed (`cta.rs`); checks
                     // are armed on the slow path, so the choice holds for the whole call.
                     let exit = if self.cta.globals != 0 {
                         self.hot::<TICKS, RACES, true, EXPLORE>(
-                            code_id,
+                            &prog,
+                            &consts_all,
                             code,
                             consts,
-                            &mut stack[..],
+                            &mut stack,
+                            &mut frames,
                             reads,
-                            base,
-                            &mut pc,
-                            &mut sp,
+                            &mut regs,
                             &mut left,
                             &mut ticks,
                         )
                     } else {
                         self.hot::<TICKS, RACES, false, EXPLORE>(
-                            code_id,
+                            &prog,
+                            &consts_all,
                             code,
                             consts,
-                            &mut stack[..],
+                            &mut stack,
+                            &mut frames,
                             reads,
-                            base,
-                            &mut pc,
-                            &mut sp,
+                            &mut regs,
                             &mut left,
                             &mut ticks,
                         )
                     };
+                    pc = regs.pc;
+                    sp = regs.sp;
+                    kwnames = regs.kwnames;
+                    if regs.moved {
+                        code_id = regs.code_id;
+                        base = regs.base;
+                        func = frames.last().map_or(Value::None, |f| f.func);
+                        code = &prog.codes[code_id as usize];
+                        consts = &consts_all[code_id as usize][..];
+                        need = base + code.nlocalsplus() + code.stacksize as usize + 1;
+                    }
                     // An operation on an instance failed in `hot`: its special methods, on the
                     // slow path, with the operands `hot` popped put back (still in place:
                     // the Vec is not truncated yet).
@@ -274,7 +308,7 @@ impl Vm {
                                 ins,
                                 code_id,
                                 base,
-                                fr.func,
+                                func,
                                 &mut r,
                                 &mut stack,
                                 &mut frames,
@@ -391,23 +425,27 @@ impl Vm {
     /// docs/performance.md.
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
-    fn hot<const TICKS: bool, const RACES: bool, const CHECKS: bool, const EXPLORE: bool>(
+    fn hot<'p, const TICKS: bool, const RACES: bool, const CHECKS: bool, const EXPLORE: bool>(
         &mut self,
-        code_id: u32,
-        code: &CodeObject,
-        consts: &[Value],
-        s: &mut [Value],
+        prog: &'p Program,
+        consts_all: &'p [Vec<Value>],
+        mut code: &'p CodeObject,
+        mut consts: &'p [Value],
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
         reads: &mut ReadLog,
-        base: usize,
-        pc_io: &mut usize,
-        sp_io: &mut usize,
+        regs: &mut HotRegs,
         left_io: &mut u64,
         ticks_io: &mut u64,
     ) -> Hot {
         let tid = self.current;
-        let instrs = &code.instrs[..];
-        let mut pc = *pc_io;
-        let mut sp = *sp_io;
+        let mut code_id = regs.code_id;
+        let mut instrs = &code.instrs[..];
+        let mut base = regs.base;
+        let mut pc = regs.pc;
+        let mut sp = regs.sp;
+        let mut kwnames = regs.kwnames;
+        let mut moved = false;
         let mut left = *left_io;
         let mut ticks = *ticks_io;
         // `gilvm explore`'s copy stops before what may be visible (`vm/explore_stops.rs`).
@@ -422,13 +460,38 @@ impl Vm {
                 .step_touches
                 .as_deref_mut()
                 .is_some_and(|r| std::mem::take(&mut r.first_free));
+        // The value stack as a slice (its length at least what the frame needs: `run_slice`
+        // and `enter_py` see to it), re-taken after a call may have grown the `Vec`.
+        let mut s: &mut [Value] = &mut stack[..];
         macro_rules! leave {
             ($e:expr) => {{
-                *pc_io = pc;
-                *sp_io = sp;
+                regs.pc = pc;
+                regs.sp = sp;
+                regs.kwnames = kwnames;
+                if moved {
+                    regs.code_id = code_id;
+                    regs.base = base;
+                    regs.moved = true;
+                }
                 *left_io = left;
                 *ticks_io = ticks;
                 return $e;
+            }};
+        }
+        // The top frame changed (a call or a return): load its registers.
+        macro_rules! enter_frame {
+            () => {{
+                let Some(f) = frames.last() else {
+                    leave!(Hot::End(SliceEnd::Finished));
+                };
+                code_id = f.code;
+                code = &prog.codes[code_id as usize];
+                consts = &consts_all[code_id as usize][..];
+                instrs = &code.instrs[..];
+                base = f.base as usize;
+                pc = f.pc as usize;
+                kwnames = f.kwnames;
+                moved = true;
             }};
         }
         macro_rules! push {
@@ -817,6 +880,138 @@ impl Vm {
                                 }
                             }
                         }
+                        // A Python function (issue 21): its frame is pushed here and the loop
+                        // goes on in it, as `slow_op` and `do_call` would have left things.
+                        // Not under `--races`, and not for a call the check-then-act
+                        // detector watches (a check, or an act while one is armed).
+                        // (The marker test here keeps built-in method calls, `q.get()`, from
+                        // paying for the call to `enter_py`.)
+                        let at = sp - ins.arg as usize - 1;
+                        let py = match if at > base { s[at - 1] } else { Value::Undef } {
+                            Value::PyMethod(_) => true,
+                            // A built-in method of a list, dict, str, tuple or set
+                            // (`items.append(x)`, `d.get(k)`, `", ".join(parts)`): called here
+                            // when nothing else needs to see the call (`Vm::hot_method_ok`).
+                            Value::Method(m) => {
+                                if kwnames == NO_KW
+                                    && !RACES
+                                    && !ins.check
+                                    && !self.items.wholes
+                                    && !self.cta.armed(tid)
+                                    && self.hot_method_ok(m)
+                                {
+                                    if code_id < self.prelude.start {
+                                        self.call_site = Site {
+                                            code: code_id,
+                                            pc: pc as u32 - 1,
+                                        };
+                                    }
+                                    let r = self.hot_call_method(m, s[at], &s[at + 1..sp]);
+                                    let v = tri!(r);
+                                    sp = at;
+                                    s[sp - 1] = v;
+                                    continue 'instr;
+                                }
+                                false
+                            }
+                            Value::BoundExit(_) => false,
+                            _ => matches!(s[at], Value::Obj(_)),
+                        };
+                        if py && !RACES && !ins.check && !self.items.wholes && !self.cta.armed(tid)
+                        {
+                            let kwn: &[Const] = match kwnames {
+                                NO_KW => &[],
+                                k => match &code.consts[k as usize] {
+                                    Const::Tuple(t) => t,
+                                    _ => &[],
+                                },
+                            };
+                            if self.enter_py(
+                                stack,
+                                frames,
+                                prog,
+                                code_id,
+                                base,
+                                pc,
+                                sp,
+                                ins.arg as usize,
+                                kwn,
+                            ) {
+                                enter_frame!();
+                                sp = base + code.nlocalsplus();
+                                s = &mut stack[..];
+                                continue 'instr;
+                            }
+                        }
+                        leave!(Hot::Slow(ins));
+                    }
+                    Opcode::KW_NAMES => {
+                        kwnames = ins.arg;
+                        continue 'instr;
+                    }
+                    // Attribute access and subscripts while no class defines a special method
+                    // or a property (`vm::fastcall`): as `slow_op` does them then.
+                    Opcode::LOAD_ATTR if !RACES && !self.rt.user_dunders => {
+                        let obj = pop!();
+                        let v =
+                            tri!(self.hot_load_attr(reads, obj, ins.arg, code_id, pc as u32 - 1));
+                        push!(v);
+                        continue 'instr;
+                    }
+                    Opcode::LOAD_METHOD if !RACES && !self.rt.user_dunders => {
+                        let obj = pop!();
+                        let (a, b) = tri!(self.load_method(obj, ins.arg));
+                        push!(a);
+                        if let Some(b) = b {
+                            push!(b);
+                        }
+                        continue 'instr;
+                    }
+                    Opcode::STORE_ATTR if !RACES && !self.rt.user_dunders => {
+                        let obj = pop!();
+                        let v = pop!();
+                        tri!(self.hot_store_attr(reads, obj, ins.arg, v, code_id, base, pc - 1));
+                        continue 'instr;
+                    }
+                    Opcode::BINARY_SUBSCR
+                        if !RACES
+                            && !self.rt.user_dunders
+                            && !matches!(s[sp - 2], Value::Native(_)) =>
+                    {
+                        let index = pop!();
+                        let container = pop!();
+                        let r =
+                            tri!(self.hot_subscr(reads, container, index, code_id, pc as u32 - 1));
+                        push!(r);
+                        continue 'instr;
+                    }
+                    Opcode::LOAD_ATTR
+                    | Opcode::LOAD_METHOD
+                    | Opcode::STORE_ATTR
+                    | Opcode::BINARY_SUBSCR => leave!(Hot::Slow(ins)),
+                    Opcode::RETURN_VALUE => {
+                        // Back to a Python caller (issue 21), as `return_value` does for a
+                        // plain function's frame; class bodies, `__init__`, special methods,
+                        // generators and a thread's outermost frame take the slow path.
+                        if frames.len() >= 2 {
+                            if let Some(&Frame {
+                                func: Value::Obj(f),
+                                base: done,
+                                ..
+                            }) = frames.last()
+                            {
+                                if let Obj::Function(_) = self.rt.heap.get(f) {
+                                    let v = pop!();
+                                    frames.pop();
+                                    self.cta.returned(tid, done);
+                                    enter_frame!();
+                                    sp = done as usize;
+                                    s[sp] = v;
+                                    sp += 1;
+                                    continue 'instr;
+                                }
+                            }
+                        }
                         leave!(Hot::Slow(ins));
                     }
                     Opcode::JUMP_FORWARD => {
@@ -900,7 +1095,6 @@ impl Vm {
                     | Opcode::UNARY_INVERT
                     | Opcode::IS_OP
                     | Opcode::CONTAINS_OP
-                    | Opcode::BINARY_SUBSCR
                     | Opcode::STORE_SUBSCR
                     | Opcode::DELETE_SUBSCR
                     | Opcode::BUILD_SLICE
@@ -914,9 +1108,6 @@ impl Vm {
                     | Opcode::LOAD_DEREF
                     | Opcode::STORE_DEREF
                     | Opcode::DELETE_DEREF
-                    | Opcode::LOAD_ATTR
-                    | Opcode::STORE_ATTR
-                    | Opcode::LOAD_METHOD
                     | Opcode::BUILD_TUPLE
                     | Opcode::BUILD_LIST
                     | Opcode::BUILD_MAP
@@ -946,10 +1137,8 @@ impl Vm {
                     | Opcode::POP_JUMP_BACKWARD_IF_NOT_NONE
                     | Opcode::JUMP_IF_FALSE_OR_POP
                     | Opcode::JUMP_IF_TRUE_OR_POP
-                    | Opcode::KW_NAMES
                     | Opcode::CALL_FUNCTION_EX
                     | Opcode::MAKE_FUNCTION
-                    | Opcode::RETURN_VALUE
                     | Opcode::WITH_EXCEPT_START
                     | Opcode::PUSH_EXC_INFO
                     | Opcode::POP_EXCEPT
@@ -998,7 +1187,14 @@ impl Vm {
     /// a dict key or an attribute; `STORE_SUBSCR`, `STORE_ATTR`): the lost-update check against
     /// this thread's read of it, and the race detector's write. The replaced value is gone by
     /// now, so a lost update's overwritten value is unknown.
-    fn item_stored(&mut self, reads: &mut ReadLog, loc: u32, value: Value, code: u32, pc: u32) {
+    pub(crate) fn item_stored(
+        &mut self,
+        reads: &mut ReadLog,
+        loc: u32,
+        value: Value,
+        code: u32,
+        pc: u32,
+    ) {
         let tid = self.current;
         let key = LocKey::Item(loc);
         let read = reads.take(key).copied();

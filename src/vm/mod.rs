@@ -30,6 +30,7 @@ pub mod dunder;
 pub mod exceptions;
 pub mod explore_step;
 pub mod explore_stops;
+pub mod fastcall;
 pub mod format;
 pub mod generator;
 pub mod gil;

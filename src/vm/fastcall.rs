@@ -1,0 +1,311 @@
+//! Python-to-Python calls inside the hot loop (issue 21): binding a call's arguments to a plain
+//! Python function's parameters in place on the value stack, without the slow path.
+//!
+//! `Vm::hot` runs `CALL` of a Python function and the `RETURN_VALUE` back from it itself: it
+//! pushes (or pops) the frame and goes on in the callee (or the caller) without returning to
+//! `run_slice`. Before, every call and return left the hot loop for `slow_op` and `do_call`
+//! and came back, which was 14–27% of call-heavy programs (docs/performance.md).
+//!
+//! What it does is exactly what the slow path does for the calls it takes — same stack, same
+//! frames, same heap, same instruction count — so schedules, traces and outputs cannot tell
+//! the two apart. It takes only the calls whose binding cannot fail and allocates nothing:
+//! positional arguments, defaults, keyword arguments naming a parameter, keyword-only
+//! parameters (given or defaulted); no `*args`/`**kwargs` parameter, at most
+//! [`MAX_KW`] keyword arguments and keyword-only parameters. Anything else — a wrong
+//! argument count, an unknown keyword, a bound-method object, a class, a built-in, the
+//! recursion limit — answers `false` and the instruction takes the slow path, which binds
+//! or reports the error as before.
+
+use crate::bytecode::{Const, Program};
+use crate::vm::heap::Obj;
+use crate::vm::machine::Vm;
+use crate::vm::sync::Site;
+use crate::vm::thread::{Frame, Frames};
+use crate::vm::value::{ObjId, Value};
+use crate::vm::Rt;
+
+/// The most keyword arguments (and keyword-only parameters) a call bound here may have.
+pub const MAX_KW: usize = 8;
+
+/// No `KW_NAMES` pending (as `Frame::kwnames`).
+const NO_KW: u32 = u32::MAX;
+
+impl Vm {
+    /// `CALL argc` at `caller_pc - 1` of code `caller_code` (frame base `caller_base`, stack
+    /// pointer `sp`, keyword names `kwn`), when the callee is a Python function whose
+    /// parameters take these arguments as they are: binds them in place, saves the caller's
+    /// pc and pushes the callee's frame (pc 0), and returns `true`. The stack `Vec` is then
+    /// at least as long as the callee's frame needs. `false` (nothing changed): the slow path.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    pub(crate) fn enter_py(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut Frames,
+        prog: &Program,
+        caller_code: u32,
+        caller_base: usize,
+        caller_pc: usize,
+        sp: usize,
+        argc: usize,
+        kwn: &[Const],
+    ) -> bool {
+        let mut callee_at = sp - argc - 1;
+        // As `slow_op`'s CALL: a method marker below the callee slot owns the call.
+        if callee_at > 0 && callee_at > caller_base {
+            match stack[callee_at - 1] {
+                Value::PyMethod(_) => callee_at -= 1,
+                Value::Method(_) | Value::BoundExit(_) => return false,
+                _ => {}
+            }
+        }
+        let fid = match stack[callee_at] {
+            Value::Obj(id) | Value::PyMethod(id) => id,
+            _ => return false,
+        };
+        let Obj::Function(f) = self.rt.heap.get(fid) else {
+            return false;
+        };
+        let Some(code) = prog.codes.get(f.code as usize) else {
+            return false;
+        };
+        if code.has_varargs
+            || code.has_varkeywords
+            || frames.len() >= self.config.recursion_limit
+            || kwn.len() > MAX_KW
+            || code.kwonlyargcount as usize > MAX_KW
+        {
+            return false;
+        }
+        let nargs = sp - callee_at - 1;
+        let code_id = f.code;
+        let nlocals = code.nlocalsplus();
+        let need = callee_at + nlocals + code.stacksize as usize + 1;
+        if kwn.is_empty() && code.kwonlyargcount == 0 && nargs == code.argcount as usize {
+            // Exactly the positional parameters (most calls): they move down over the callee
+            // slot, where the callee's fast locals start.
+            if stack.len() < need {
+                stack.resize(need, Value::Undef);
+            }
+            stack.copy_within(callee_at + 1..callee_at + 1 + nargs, callee_at);
+            stack[callee_at + nargs..callee_at + nlocals].fill(Value::Undef);
+        } else if !bind_general(&self.rt, f, code, stack, callee_at, nargs, kwn) {
+            return false;
+        }
+        // The caller's registers, as `slow_op`'s `save_pc!` leaves them.
+        if let Some(c) = frames.last_mut() {
+            c.pc = caller_pc as u32;
+            c.kwnames = NO_KW;
+        }
+        if caller_code < self.prelude.start {
+            self.call_site = Site {
+                code: caller_code,
+                pc: (caller_pc as u32).saturating_sub(1),
+            };
+        }
+        frames.push(Frame {
+            code: code_id,
+            pc: 0,
+            base: callee_at as u32,
+            func: Value::Obj(fid),
+            kwnames: NO_KW,
+        });
+        true
+    }
+}
+
+/// The binding of `enter_py` for defaults, keyword arguments and keyword-only parameters:
+/// checks everything first and changes nothing (`false`) when the slow path must bind.
+#[inline(never)]
+fn bind_general(
+    rt: &Rt,
+    f: &crate::vm::heap::Function,
+    code: &crate::bytecode::CodeObject,
+    stack: &mut Vec<Value>,
+    callee_at: usize,
+    nargs: usize,
+    kwn: &[Const],
+) -> bool {
+    let nkw = kwn.len();
+    let npos = nargs - nkw;
+    let argcount = code.argcount as usize;
+    let nparams = argcount + code.kwonlyargcount as usize;
+    if npos > argcount || f.defaults.len() > argcount {
+        return false;
+    }
+    // Check everything before changing anything.
+    if nparams > 63 {
+        return false;
+    }
+    let mut kw_slot = [0usize; MAX_KW];
+    // Bit i: parameter i has a value.
+    let mut given = (1u64 << npos) - 1;
+    for (i, c) in kwn.iter().enumerate() {
+        let Const::Str(name) = c else { return false };
+        let Some(j) = code.varnames[..nparams].iter().position(|n| n == name) else {
+            return false;
+        };
+        if given & (1 << j) != 0 {
+            return false;
+        }
+        given |= 1 << j;
+        kw_slot[i] = j;
+    }
+    let first_default = argcount - f.defaults.len();
+    if (npos..first_default).any(|i| given & (1 << i) == 0) {
+        return false;
+    }
+    let mut kwonly_default = [Value::Undef; MAX_KW];
+    for (k, i) in (argcount..nparams).enumerate() {
+        if given & (1 << i) == 0 {
+            match f
+                .kwdefaults
+                .and_then(|d| kwdefault(rt, d, &code.varnames[i]))
+            {
+                Some(v) => kwonly_default[k] = v,
+                None => return false,
+            }
+        }
+    }
+    // Bind: the positional arguments move down over the callee slot (its fast locals
+    // start there), the keyword values go to their parameters' slots.
+    let nlocals = code.nlocalsplus();
+    let need = callee_at + nlocals + code.stacksize as usize + 1;
+    if stack.len() < need {
+        stack.resize(need, Value::Undef);
+    }
+    let mut kw_val = [Value::Undef; MAX_KW];
+    kw_val[..nkw].copy_from_slice(&stack[callee_at + 1 + npos..callee_at + 1 + nargs]);
+    stack.copy_within(callee_at + 1..callee_at + 1 + npos, callee_at);
+    let locals = &mut stack[callee_at..callee_at + nlocals];
+    locals[npos..].fill(Value::Undef);
+    for (slot, v) in kw_slot.iter().zip(kw_val).take(nkw) {
+        locals[*slot] = v;
+    }
+    for (i, l) in locals.iter_mut().enumerate().take(argcount).skip(npos) {
+        if *l == Value::Undef {
+            *l = f.defaults[i - first_default];
+        }
+    }
+    for (l, d) in locals[argcount..nparams].iter_mut().zip(kwonly_default) {
+        if *l == Value::Undef {
+            *l = d;
+        }
+    }
+    true
+}
+
+/// The default of keyword-only parameter `name` in a function's `__kwdefaults__` dict `d`,
+/// found without making a `str` for the look-up (the dict is as small as the parameter list).
+pub fn kwdefault(rt: &Rt, d: ObjId, name: &str) -> Option<Value> {
+    match rt.heap.get(d) {
+        Obj::Dict(m) => m
+            .values()
+            .find(|(k, _)| rt.as_str(*k) == Some(name))
+            .map(|(_, v)| *v),
+        _ => None,
+    }
+}
+
+// ---- attribute access and built-in method calls in the hot loop ----
+//
+// `Vm::hot` runs `LOAD_ATTR`, `LOAD_METHOD`, `STORE_ATTR` and `BINARY_SUBSCR`, and calls of a
+// few built-in methods, through these while no class defines a special method or a property
+// (`Rt::user_dunders`: then descriptors, `__getattr__`, `__getitem__`… need the slow path's
+// frames) and `--races` is off. Each does what `slow_op` does for the instruction in that
+// case, the lost-update and check-then-act bookkeeping included, at the same instruction
+// index; they are out of line so that `hot` stays small.
+
+use crate::vm::lost::{LocKey, ReadLog};
+use crate::vm::natives::{AttrSym, MethodId, TypeTag};
+use crate::vm::{methods, ops, PyResult};
+
+impl Vm {
+    /// `LOAD_ATTR name` on `obj`, at instruction `at` of code `code_id`.
+    #[inline(never)]
+    pub(crate) fn hot_load_attr(
+        &mut self,
+        reads: &mut ReadLog,
+        obj: Value,
+        name: u32,
+        code_id: u32,
+        at: u32,
+    ) -> PyResult<Value> {
+        let v = self.load_attr(obj, name)?;
+        if let Some(loc) = self.attr_loc(obj, name) {
+            let meta = self.items.locs[loc as usize].meta;
+            reads.record(LocKey::Item(loc), &meta, code_id, at);
+        }
+        Ok(v)
+    }
+
+    /// `STORE_ATTR name` of `v` on `obj`, at instruction `at` of code `code_id` (frame base
+    /// `base`).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    pub(crate) fn hot_store_attr(
+        &mut self,
+        reads: &mut ReadLog,
+        obj: Value,
+        name: u32,
+        v: Value,
+        code_id: u32,
+        base: usize,
+        at: usize,
+    ) -> PyResult<()> {
+        self.store_attr(obj, name, v)?;
+        if let Some(loc) = self.attr_loc(obj, name) {
+            if self.cta.armed(self.current) {
+                let c = obj.as_obj().map_or(crate::vm::cta::NO_CONTAINER, |o| o.0);
+                self.cta_act(LocKey::Item(loc), c, false, code_id, base, at);
+            }
+            self.item_stored(reads, loc, v, code_id, at as u32);
+        }
+        Ok(())
+    }
+
+    /// `BINARY_SUBSCR` of `container[index]`, at instruction `at` of code `code_id`. The
+    /// caller has sent a built-in type's name (`list[int]`, a generic alias) to the slow path.
+    #[inline(never)]
+    pub(crate) fn hot_subscr(
+        &mut self,
+        reads: &mut ReadLog,
+        container: Value,
+        index: Value,
+        code_id: u32,
+        at: u32,
+    ) -> PyResult<Value> {
+        let r = ops::getitem(&mut self.rt, container, index)?;
+        if let Some(loc) = self.item_loc(container, index) {
+            let meta = self.items.locs[loc as usize].meta;
+            reads.record(LocKey::Item(loc), &meta, code_id, at);
+        }
+        Ok(r)
+    }
+
+    /// Whether a call of built-in method `m` with positional arguments only may run in the hot
+    /// loop: the methods of `list`, `dict`, `str`, `tuple` and `set`, which never block, call
+    /// Python code or read the clock, while no generator exists (`iteration_method` then
+    /// takes `list.extend(g)`, `"".join(g)`, …) and no class defines `__eq__`/`__hash__`
+    /// (`equality_method`). `list.sort` (keys, instances) stays on the slow path.
+    pub(crate) fn hot_method_ok(&self, m: MethodId) -> bool {
+        matches!(
+            m.ty,
+            TypeTag::List | TypeTag::Dict | TypeTag::Str | TypeTag::Tuple | TypeTag::Set
+        ) && m.attr != AttrSym::sort
+            && !self.rt.generators
+            && !self.rt.user_dunders
+    }
+
+    /// The call of built-in method `m` on `recv` with `args`, as `call_method` makes it for
+    /// the methods `hot_method_ok` admits.
+    #[inline(never)]
+    pub(crate) fn hot_call_method(
+        &mut self,
+        m: MethodId,
+        recv: Value,
+        args: &[Value],
+    ) -> PyResult<Value> {
+        methods::call_method(&mut self.rt, m, recv, args, &[])
+    }
+}
