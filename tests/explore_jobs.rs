@@ -170,8 +170,13 @@ fn any_number_of_jobs_prints_the_same_report() {
     let (code, v) = same_for_any_jobs(&dir, &[]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["complete"], true, "{v}");
-    // 9! / (3!·3!·3!) orders of the nine critical sections.
-    assert_eq!(count(&v, "executions"), 1_680, "{v}");
+    // 9! / (3!·3!·3!) = 1,680 orders of the nine critical sections, which the search run whole
+    // explores; split into units it runs more: a blocked acquire keeps its touch (so a
+    // lock-order deadlock seen only through a blocked attempt is explored), and the split
+    // explores every awake thread at a split node after such a step, where the whole search's
+    // analysis needs fewer. Every one of them ends with 9 (below), and the count is the same
+    // for any `--jobs`.
+    assert_eq!(count(&v, "executions"), 2_351, "{v}");
     let outs: Vec<&str> = v["outcomes"]
         .as_array()
         .expect("outcomes")

@@ -16,7 +16,7 @@ fn prog(name: &str) -> String {
 }
 
 /// The updates `run`'s summary says were lost, summed over its locations
-/// (`gilvm: lost updates: item 'the' of a dict 3 (in 1 store), …`); 0 for `none`.
+/// (`gilvm: lost updates: tally['the'] 3 (in 1 store), …`); 0 for `none`.
 fn lost_total(stderr: &str) -> u64 {
     let Some(line) = stderr
         .lines()
@@ -50,7 +50,7 @@ fn counting_with_dict_get_then_store_reports_exactly_the_missing_counts() {
         if missing > 0 {
             lossy += 1;
             assert!(
-                out.stderr.contains(") read item '") && out.stderr.contains("at line 11"),
+                out.stderr.contains(") read tally['") && out.stderr.contains("at line 11"),
                 "the first lost update is explained at the line of the get and the store:\n{out}"
             );
         }
@@ -73,7 +73,7 @@ fn counting_with_dict_get_then_store_reports_exactly_the_missing_counts() {
         .collect();
     assert!(rows.len() >= 3, "{out}");
     for r in &rows {
-        assert!(r.starts_with("item '") && !r.contains(", "), "{r}");
+        assert!(r.starts_with("tally['") && !r.contains(", "), "{r}");
     }
     let fixed = gilvm(&[
         "sweep",
@@ -148,7 +148,7 @@ fn event_schedules_stage_the_ledger_deadlock_and_a_lost_count_without_counting_i
     assert!(out.stdout.contains("('the', 6)"), "{out}");
     assert!(
         out.stderr
-            .contains("gilvm: lost updates: item 'the' of a dict 3 (in 1 store)\n"),
+            .contains("gilvm: lost updates: tally['the'] 3 (in 1 store)\n"),
         "{out}"
     );
 }
@@ -169,15 +169,12 @@ fn until_store_stops_at_a_store_into_an_item_or_an_attribute_of_a_named_object()
     // T1 stops before its store of `self.cache[product]` (or of `self.lookups`): the other
     // shoppers store it meanwhile, and T1's store from its stale check overwrites theirs.
     for (event, stale) in [
-        ("store self.cache", "item 'tea' of a dict 1 (in 1 store)"),
+        ("store self.cache", "book.cache['tea'] 1 (in 1 store)"),
         (
             "store book.cache['milk']",
-            "item 'milk' of a dict 1 (in 1 store)",
+            "book.cache['milk'] 1 (in 1 store)",
         ),
-        (
-            "store self.lookups",
-            "attribute lookups of a PriceBook 2 (in 1 store)",
-        ),
+        ("store self.lookups", "book.lookups 2 (in 1 store)"),
     ] {
         let out = schedule(event);
         assert_eq!(out.code, 0, "{event}: {out}");
@@ -278,13 +275,13 @@ const LESSONS: &[Lesson] = &[
         name: "tally",
         seed: "0",
         status: 0,
-        run: &["gilvm: lost updates: item 'the' of a dict 3 (in 1 store)\n"],
+        run: &["gilvm: lost updates: tally['the'] 3 (in 1 store)\n"],
         trace: &[
             "write tally['the'] = 1\n",
-            "!!! LOST UPDATE #1 on item 'the' of a dict (T2 erases 3 updates)",
+            "!!! LOST UPDATE #1 on tally['the'] (T2 erases 3 updates)",
         ],
         fail_on: "lost",
-        finding: "loses updates on item 'the' of a dict",
+        finding: "loses updates on tally['the']",
         fixed: "tally_fixed",
     },
     Lesson {
@@ -683,7 +680,7 @@ fn the_stories_hold_under_py39_and_py311_with_a_short_switch_interval() {
         let out = sweep("tally", gil, "lost");
         assert_eq!(out.code, 7, "{gil}: {out}");
         assert!(
-            out.stdout.contains("loses updates on item '"),
+            out.stdout.contains("loses updates on tally['"),
             "{gil}: {out}"
         );
         for fixed in [

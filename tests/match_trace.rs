@@ -159,8 +159,8 @@ fn reads_through_class_and_mapping_patterns_count_for_lost_updates() {
         };
         assert!(balance < 100 && deposits < 100, "seed {seed}: {out}");
         let expected = format!(
-            "lost updates: attribute balance of a Account {0} (in {0} stores), \
-             item 'deposits' of a dict {1} (in {1} stores)",
+            "lost updates: acct.balance {0} (in {0} stores), \
+             book['deposits'] {1} (in {1} stores)",
             100 - balance,
             100 - deposits
         );

@@ -906,6 +906,17 @@ impl Vm {
                                             pc: pc as u32 - 1,
                                         };
                                     }
+                                    // The lost-update detector: `d.get(k)` reads `d[k]`
+                                    // (`call_reads.rs`), as on the slow path.
+                                    if self.threads.len() > 1 {
+                                        self.note_call_read(
+                                            reads,
+                                            &s[..sp],
+                                            at - 1,
+                                            code_id,
+                                            pc as u32 - 1,
+                                        );
+                                    }
                                     let r = self.hot_call_method(m, s[at], &s[at + 1..sp]);
                                     let v = tri!(r);
                                     sp = at;
