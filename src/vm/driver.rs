@@ -308,19 +308,7 @@ impl Vm {
                 other => return other,
             }
             self.fire_timers();
-            let Some((op, pc, depth)) = before else {
-                return SliceEnd::Budget;
-            };
-            let after = self.position(tid);
-            let step = gil::Step {
-                op,
-                pc,
-                depth,
-                next_pc: after.map_or(0, |a| a.1),
-                next_depth: after.map_or(0, |a| a.2),
-                next_op: after.map(|a| a.0),
-            };
-            if gil::is_switch_point(model, &step) || !self.sched.is_runnable(tid) {
+            if self.ended_at_switch_point(model, tid, before) || !self.sched.is_runnable(tid) {
                 return SliceEnd::Budget;
             }
         }
@@ -355,6 +343,29 @@ impl Vm {
                 return SliceEnd::Budget;
             }
         }
+    }
+
+    /// Whether the instruction `tid` ran from `before` (its position then, `None` when it had
+    /// none) ended at one of `model`'s switch points, judged from where the thread is now.
+    pub(crate) fn ended_at_switch_point(
+        &self,
+        model: gil::GilModel,
+        tid: Tid,
+        before: Option<(crate::bytecode::Opcode, u32, usize)>,
+    ) -> bool {
+        let Some((op, pc, depth)) = before else {
+            return true;
+        };
+        let after = self.position(tid);
+        let step = gil::Step {
+            op,
+            pc,
+            depth,
+            next_pc: after.map_or(0, |a| a.1),
+            next_depth: after.map_or(0, |a| a.2),
+            next_op: after.map(|a| a.0),
+        };
+        gil::is_switch_point(model, &step)
     }
 
     /// The next instruction of a thread: (opcode, index, frame depth).

@@ -121,19 +121,7 @@ impl Vm {
                 return SliceEnd::Budget;
             }
             if !extends {
-                let Some((op, pc, depth)) = before else {
-                    return SliceEnd::Budget;
-                };
-                let after = self.position(tid);
-                let step = gil::Step {
-                    op,
-                    pc,
-                    depth,
-                    next_pc: after.map_or(0, |a| a.1),
-                    next_depth: after.map_or(0, |a| a.2),
-                    next_op: after.map(|a| a.0),
-                };
-                if gil::is_switch_point(model, &step) {
+                if self.ended_at_switch_point(model, tid, before) {
                     return SliceEnd::Budget;
                 }
                 if runs {

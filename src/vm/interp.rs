@@ -407,7 +407,7 @@ impl Vm {
             line(st.wrapping_add(64));
             line(st.wrapping_add(128));
             if h.obj != 0 {
-                // A heap slot is 136 bytes: its first 32 (the tag and a range iterator's
+                // A heap slot is 104 bytes (`heap.rs` checks it): its first 32 (the tag and a range iterator's
                 // fields) may straddle two lines.
                 line(h.obj as *const u8);
                 line((h.obj + 31) as *const u8);
