@@ -2,38 +2,17 @@
 //! and shrinks, checked through the binary as a user runs it.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 mod common;
 
-struct Ran {
-    code: i32,
-    stdout: String,
-    stderr: String,
+fn gilvm(args: &[&str], dir: &Path) -> common::Out {
+    common::gilvm_in(args, dir)
 }
 
-fn gilvm(args: &[&str], dir: &Path) -> Ran {
-    let out = Command::new(env!("CARGO_BIN_EXE_gilvm"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("gilvm runs");
-    Ran {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// A fresh directory with `prog.toy` holding `source`.
 fn program(source: &str) -> PathBuf {
-    let path = common::write_program(source);
-    let dir = path.with_extension("d");
-    std::fs::create_dir_all(&dir).expect("dir");
-    std::fs::write(dir.join("prog.toy"), source).expect("write");
-    dir
+    common::program_dir(source)
 }
 
 fn json(args: &[&str], dir: &Path) -> (i32, Value) {

@@ -3,37 +3,17 @@
 //! split merge into the unsharded report; the split is balanced; a budget is spent whole.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 mod common;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn gilvm(args: &[&str], dir: &Path) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_gilvm"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("gilvm runs");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+fn gilvm(args: &[&str], dir: &Path) -> common::Out {
+    common::gilvm_in(args, dir)
 }
 
 fn program(source: &str) -> PathBuf {
-    let path = common::write_program(source);
-    let dir = path.with_extension("d");
-    std::fs::create_dir_all(&dir).expect("dir");
-    std::fs::write(dir.join("prog.toy"), source).expect("write");
-    dir
+    common::program_dir(source)
 }
 
 fn counter(k: u32) -> String {
@@ -119,7 +99,7 @@ fn count(v: &Value, field: &str) -> u64 {
 
 /// `--jobs 1`, `2` and `3` print the same report, text and JSON; returns the JSON one.
 fn same_for_any_jobs(dir: &Path, args: &[&str]) -> (i32, Value) {
-    let mut reports: Vec<(String, Out)> = Vec::new();
+    let mut reports: Vec<(String, common::Out)> = Vec::new();
     for jobs in ["1", "2", "3"] {
         for json in [true, false] {
             if jobs == "3" && !json {

@@ -37,10 +37,15 @@ pub fn root() -> PathBuf {
 
 /// Runs `gilvm ARGS…` in the repository's root.
 pub fn gilvm(args: &[&str]) -> Out {
+    gilvm_in(args, &root())
+}
+
+/// `gilvm args…` run in directory `dir`.
+pub fn gilvm_in(args: &[&str], dir: &std::path::Path) -> Out {
     let start = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_gilvm"))
         .args(args)
-        .current_dir(root())
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .output()
         .expect("run gilvm");
@@ -55,6 +60,15 @@ pub fn gilvm(args: &[&str]) -> Out {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Writes `source` to a fresh file in the temp dir and returns its path.
+/// A fresh directory holding `prog.toy` with `source` (explore's reports name `prog.toy`).
+pub fn program_dir(source: &str) -> PathBuf {
+    let path = write_program(source);
+    let dir = path.with_extension("d");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("prog.toy"), source).expect("write");
+    dir
+}
+
 pub fn write_program(source: &str) -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let dir = std::env::temp_dir().join(format!("gilvm-sync-tests-{}", std::process::id()));
