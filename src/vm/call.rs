@@ -138,7 +138,10 @@ impl Vm {
                     stack.truncate(callee_at);
                     stack.extend_from_slice(&locals);
                 }
-                stack.reserve(code.stacksize as usize + 8);
+                // What `hot` needs for this frame (`run_slice_impl`'s `need`): no spare
+                // values, as a thread's first frame is its whole stack while it idles
+                // (issue 21, threads under 1.3 KB); deeper calls grow it by doubling.
+                stack.reserve(code.stacksize as usize + 1);
                 frames.push(Frame {
                     code: code_id,
                     pc: 0,

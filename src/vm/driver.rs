@@ -168,6 +168,10 @@ impl Vm {
         }
         self.drive.last_ran = Some(tid);
         self.current = tid;
+        // Issue 21: with many threads runnable, load the next turns' threads ahead.
+        if self.sched.queue.len() >= crate::vm::thread_cheap::AHEAD_RUNNABLE {
+            self.prefetch_turns_ahead(tid);
+        }
         if self.tracer.is_some() {
             self.trace(Hook::Gil { tid });
         }

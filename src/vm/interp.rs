@@ -146,9 +146,8 @@ impl Vm {
         let end = 'run: {
             if let Some(start) = self.threads[tid].start.take() {
                 // A new thread: call target(*args, **kwargs) as its first action. One
-                // allocation for the stack a small target needs (`do_call` reserves its
-                // `stacksize + 8`) instead of a first one for the target and a regrowth.
-                stack.reserve(16 + start.args.len());
+                // allocation, of the stack its first frame needs (`thread_cheap.rs`).
+                stack.reserve_exact(self.first_stack_len(&start));
                 stack.push(start.target);
                 stack.extend_from_slice(&start.args);
                 let kw = match start.kwargs {
@@ -397,8 +396,9 @@ impl Vm {
         line(t.wrapping_add(128));
         if let Some(l) = self.read_logs.get(tid as usize) {
             let l = l as *const _ as *const u8;
-            for i in 0..4 {
-                line(l.wrapping_add(64 * i));
+            // 192 bytes: three lines, four when the log does not start on a line boundary.
+            for off in [0, 64, 128, 191] {
+                line(l.wrapping_add(off));
             }
         }
         if let Some(h) = self.turn_hints.get(tid as usize) {

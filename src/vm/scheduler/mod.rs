@@ -25,6 +25,8 @@
 
 // Turns that end at an event (`T1 until line 8`), for hand-written schedules.
 pub mod events;
+// Issue 21 (threads stay cheap): the schedule stream's look-ahead.
+pub mod lookahead;
 pub mod random;
 pub mod record;
 pub mod replay;
@@ -208,6 +210,12 @@ impl RunQueue {
         &self.runnable
     }
 
+    /// Where the run queue keeps `tid`'s position: an address for a prefetch hint.
+    #[inline]
+    pub fn position_addr(&self, tid: Tid) -> *const u32 {
+        self.pos.as_ptr().wrapping_add(tid as usize)
+    }
+
     /// Position of a runnable thread in [`RunQueue::as_slice`].
     pub fn position(&self, tid: Tid) -> Option<usize> {
         self.pos
@@ -349,6 +357,18 @@ impl Scheduler {
                 Chooser::Seeded(r) => r.peek_waiter(n),
                 Chooser::Other(s) => s.peek_waiter(n),
             }
+        }
+    }
+
+    /// Issue 21: the run-queue positions the seeded strategy will pick for the next
+    /// `out.len()` turns, if each of them follows a preemption and the runnable set does not
+    /// change meanwhile, given `pos`, the position of the thread running now; how many it
+    /// could tell (0 under any other strategy). A prefetch hint only: it draws nothing.
+    #[inline]
+    pub fn peek_picks(&mut self, pos: usize, gil: &GilParams, out: &mut [usize]) -> usize {
+        match &mut self.strategy {
+            Chooser::Seeded(r) => r.peek_picks(self.queue.len(), pos, gil, out),
+            Chooser::Other(_) => 0,
         }
     }
 

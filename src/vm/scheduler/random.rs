@@ -9,22 +9,23 @@
 //! except under py27, which releases and re-acquires: the releasing thread competes like
 //! everyone else. Which waiter a hand-off wakes is uniform, from the seed's wake stream.
 
-use rand_chacha::ChaCha8Rng;
-
+use crate::vm::gil::GilParams;
 use crate::vm::gil::{self, IntervalUnit};
 use crate::vm::rng::{self, Draws, Stream};
+use crate::vm::scheduler::lookahead::Lookahead;
 use crate::vm::scheduler::{Length, Pick, Strategy, TurnCtx};
 use crate::vm::thread::Tid;
 
 pub struct Random {
-    schedule_rng: ChaCha8Rng,
+    /// The schedule stream, with a look-ahead for [`Random::peek_picks`].
+    schedule_rng: Lookahead,
     wake_rng: Draws,
 }
 
 impl Random {
     pub fn new(seed: u64) -> Random {
         Random {
-            schedule_rng: rng::stream(seed, Stream::Schedule),
+            schedule_rng: Lookahead::new(rng::stream(seed, Stream::Schedule)),
             wake_rng: Draws::new(rng::stream(seed, Stream::Wake)),
         }
     }
@@ -45,6 +46,47 @@ impl Random {
             }
             IntervalUnit::Ticks => Length::UntilBlocked,
         }
+    }
+}
+
+impl Random {
+    /// The positions in a run queue of `n` threads that the next `out.len()` turns will
+    /// pick if each follows a preemption and the queue does not change, the thread at `pos`
+    /// running now: each turn draws its pick and then its quantum (one word each, none for
+    /// py27's quantum), and after a preemption skips the preempted thread's position. Stops
+    /// at a draw `below` would reject (a fraction `n / 2^64`) or past the look-ahead; returns
+    /// how many it filled.
+    pub fn peek_picks(
+        &mut self,
+        n: usize,
+        pos: usize,
+        gil: &GilParams,
+        out: &mut [usize],
+    ) -> usize {
+        let n = n as u64;
+        if n < 2 {
+            return 0;
+        }
+        let per_turn = match gil.model.unit() {
+            IntervalUnit::Ticks => 1,
+            IntervalUnit::Instructions | IntervalUnit::Nanos => 2,
+        };
+        let reacquire = gil.model.may_reacquire();
+        let mut prev = pos;
+        for (k, slot) in out.iter_mut().enumerate() {
+            let Some(w) = self.schedule_rng.peek(k * per_turn) else {
+                return k;
+            };
+            let range = if reacquire { n } else { n - 1 };
+            let m = (w as u128) * (range as u128);
+            if (m as u64) < range {
+                return k;
+            }
+            let i = (m >> 64) as usize;
+            prev = if !reacquire && i >= prev { i + 1 } else { i };
+            *slot = prev;
+        }
+        out.len()
     }
 }
 
@@ -133,6 +175,39 @@ mod tests {
                 "peeking changes no choice"
             );
             assert_eq!(guess, Some(got));
+        }
+    }
+
+    /// With a queue that does not change and every turn preempted, the peeked picks are the
+    /// picks, under each kind of quantum (one word, a time quantum, py27's none with
+    /// re-acquisition); peeking changes none of them.
+    #[test]
+    fn peeked_picks_are_the_next_turns_picks() {
+        for model in [GilModel::Any, GilModel::Py311, GilModel::Py27] {
+            let mut s = Random::new(5);
+            let mut plain = Random::new(5);
+            let q = queue(10_000);
+            let gil = GilParams::new(model, 100, 4);
+            let mut cur: Tid = 0;
+            for _ in 0..300 {
+                let mut ahead = [0usize; 4];
+                assert_eq!(s.peek_picks(q.len(), cur as usize, &gil, &mut ahead), 4);
+                for &want in &ahead {
+                    let ctx = TurnCtx {
+                        queue: &q,
+                        preempted: Some(cur),
+                        gil: &gil,
+                    };
+                    let got = s.next_turn(&ctx);
+                    assert_eq!(got, plain.next_turn(&ctx), "{model:?}");
+                    let Pick::Run(t, _) = got else {
+                        panic!("a turn")
+                    };
+                    // `queue(n)` holds thread i at position i.
+                    assert_eq!(t as usize, want, "{model:?}");
+                    cur = t;
+                }
+            }
         }
     }
 
