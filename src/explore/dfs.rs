@@ -114,6 +114,10 @@ struct Scratch {
     enablers: Vec<Option<usize>>,
     races: Vec<(usize, usize)>,
     candidates: Vec<usize>,
+    /// Each thread's steps (positions, ascending), `tn` lists.
+    steps_of: Vec<Vec<u32>>,
+    /// The earlier steps a step is compared with (positions, descending).
+    order: Vec<usize>,
     pre: Vec<u32>,
     vc: Vec<u32>,
 }
@@ -253,11 +257,16 @@ impl Dfs {
         sc.last.resize(tn * tn, 0);
         sc.enabler.clear();
         sc.enabler.resize(tn, None);
+        sc.steps_of.resize_with(tn, Vec::new);
+        for s in &mut sc.steps_of {
+            s.clear();
+        }
         if start > 0 {
             // The state the analysis was in when step `start`'s turn came.
             for k in 0..start {
                 let p = self.nodes[k].chosen as usize;
                 sc.last[p * tn..(p + 1) * tn].copy_from_slice(&sc.vcs[k * tn..(k + 1) * tn]);
+                sc.steps_of[p].push(k as u32);
             }
             sc.enabler
                 .copy_from_slice(&sc.enablers[start * tn..(start + 1) * tn]);
@@ -291,13 +300,28 @@ impl Dfs {
             sc.vc.copy_from_slice(&sc.pre);
             sc.candidates.clear();
             let fpj = &self.nodes[j].fp;
-            // A step that happens before this thread's previous one is neither a race nor news.
-            for i in (0..j).rev() {
-                let ti = self.nodes[i].chosen as usize;
-                let vci = &sc.vcs[i * tn..(i + 1) * tn];
-                if ti == p || vci[ti] <= sc.pre[ti] {
+            // A step that happens before this thread's previous one is neither a race nor news:
+            // step i of thread t is its own clock's entry i + 1, so only the steps of the other
+            // threads from position `pre[t]` on are looked at (each thread's from its list,
+            // latest first; all of them in descending order, as a scan of every earlier step
+            // would meet them).
+            sc.order.clear();
+            for (t, steps) in sc.steps_of.iter().enumerate() {
+                if t == p {
                     continue;
                 }
+                let from = sc.pre[t];
+                for &i in steps.iter().rev() {
+                    if i < from {
+                        break;
+                    }
+                    sc.order.push(i as usize);
+                }
+            }
+            sc.order.sort_unstable_by(|a, b| b.cmp(a));
+            for &i in &sc.order {
+                let ti = self.nodes[i].chosen as usize;
+                let vci = &sc.vcs[i * tn..(i + 1) * tn];
                 let fpi = &self.nodes[i].fp;
                 if !fpi.depends_on(fpj) {
                     continue;
@@ -317,6 +341,7 @@ impl Dfs {
                 }
             }
             sc.vc[p] = j as u32 + 1;
+            sc.steps_of[p].push(j as u32);
             sc.vcs[j * tn..(j + 1) * tn].copy_from_slice(&sc.vc);
             sc.last[p * tn..(p + 1) * tn].copy_from_slice(&sc.vc);
             for &i in &sc.candidates {
@@ -502,7 +527,7 @@ impl Ctl for Dfs {
                 self.diverged = true;
                 return None;
             }
-            node.fp = Fp::default();
+            node.fp.clear();
             if k + 1 == self.replay_len && !node.wake_alt {
                 node.wakes.clear();
             }
@@ -579,13 +604,17 @@ impl Ctl for Dfs {
         0
     }
 
-    fn step_done(&mut self, _tid: Tid, fp: &Fp, _end: &SliceEnd) {
-        if self.free_running || self.nodes.is_empty() {
-            return;
+    /// The current node's footprint: a node is chosen afresh before each step, and its
+    /// record is the step's (none when the execution runs on without choices).
+    fn footprint(&mut self) -> Option<&mut Fp> {
+        if self.free_running {
+            return None;
         }
         let cur = self.cur;
-        self.nodes[cur].fp.merge(fp);
+        self.nodes.get_mut(cur).map(|n| &mut n.fp)
     }
+
+    fn step_done(&mut self, _tid: Tid, _end: &SliceEnd) {}
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use std::rc::Rc;
 use smallvec::SmallVec;
 
 use crate::vm::driver::{Ending, Turn};
+use crate::vm::explore_step::StepTouches;
 use crate::vm::interp::SliceEnd;
 use crate::vm::machine::{RunConfig, Vm};
 use crate::vm::observe::{Loc, SyncOp, Touch};
@@ -198,8 +199,14 @@ pub trait Ctl {
     fn choose(&mut self, runnable: &[Tid], prev: Option<Tid>) -> Option<Tid>;
     /// Which of the waiters `tids` a hand-off wakes (an index).
     fn waiter(&mut self, tids: &[Tid]) -> usize;
-    /// A step ended: what it touched, how it ended.
-    fn step_done(&mut self, tid: Tid, fp: &Fp, end: &SliceEnd);
+    /// Where the footprint of the step that runs now is written (`None`: the chooser does
+    /// not keep it). The driver empties it and adds the step's touches when the step ends,
+    /// before [`Ctl::step_done`].
+    fn footprint(&mut self) -> Option<&mut Fp> {
+        None
+    }
+    /// A step ended (its footprint written, see [`Ctl::footprint`]): how it ended.
+    fn step_done(&mut self, tid: Tid, end: &SliceEnd);
     /// Whether the execution's lost-update story is wanted ([`Exec::lost_story`]: formatting
     /// it for every execution would cost more than running a small one).
     fn wants_story(&self) -> bool {
@@ -286,6 +293,26 @@ fn only_waits(t: &Touch) -> bool {
 thread_local! {
     /// The heap's slots and the turns of this thread's last execution (a size hint).
     static SIZES: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+    /// The step record of this thread's last execution, emptied, with its buffers grown:
+    /// a fresh one grew its touch list from nothing in every execution.
+    static SPARE_TOUCHES: std::cell::Cell<Option<Box<StepTouches>>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// An empty step record (the last execution's buffers, on this thread, when there is one).
+fn step_record(single_step: bool) -> Box<StepTouches> {
+    let mut rec = SPARE_TOUCHES.take().unwrap_or_default();
+    let mut all = std::mem::take(&mut rec.all);
+    let mut clock_woken = std::mem::take(&mut rec.clock_woken);
+    all.clear();
+    clock_woken.clear();
+    *rec = StepTouches {
+        all,
+        clock_woken,
+        single_step,
+        ..StepTouches::default()
+    };
+    rec
 }
 
 /// What one execution produced.
@@ -363,10 +390,7 @@ pub fn execute<C: Ctl + 'static>(
     if let Some(s) = &shared {
         vm.set_strategy(Box::new(Driven(s.clone())));
         // Steps end before visible instructions, which the record is needed to see.
-        vm.step_touches = Some(Box::new(crate::vm::explore_step::StepTouches {
-            single_step,
-            ..Default::default()
-        }));
+        vm.step_touches = Some(step_record(single_step));
     }
     let mut died = false;
     let mut carried: Vec<Vec<Touch>> = Vec::new();
@@ -378,10 +402,26 @@ pub fn execute<C: Ctl + 'static>(
                     died = true;
                 }
                 let Some(s) = &shared else { continue };
-                // The step's footprint: the touches of its instructions, the last one's only
-                // if it did more than wait; a woken thread's wait completes now.
-                fp.clear();
+                let mut sh = s.borrow_mut();
+                let sh = &mut *sh;
+                sh.log
+                    .turns
+                    .push((r.tid, r.steps, r.end == SliceEnd::Budget));
                 let t = r.tid as usize;
+                let line = vm.threads[t]
+                    .frames
+                    .last()
+                    .map_or(0, |f| crate::vm::traceback::line_of(&vm.prog, f.code, f.pc));
+                sh.log.lines.push(line);
+                // The step's footprint, written straight into the chooser's record of the
+                // step when it keeps one (`Ctl::footprint`), else into `fp`: the touches of
+                // its instructions, the last one's only if it did more than wait; a woken
+                // thread's wait completes now.
+                let fp: &mut Fp = match sh.ctl.footprint() {
+                    Some(f) => f,
+                    None => &mut fp,
+                };
+                fp.clear();
                 if carried.len() <= t {
                     carried.resize(t + 1, Vec::new());
                 }
@@ -421,16 +461,7 @@ pub fn execute<C: Ctl + 'static>(
                         fp.add(Touch::Sync(o, SyncOp::Signal));
                     }
                 }
-                let mut sh = s.borrow_mut();
-                sh.log
-                    .turns
-                    .push((r.tid, r.steps, r.end == SliceEnd::Budget));
-                let line = vm.threads[t]
-                    .frames
-                    .last()
-                    .map_or(0, |f| crate::vm::traceback::line_of(&vm.prog, f.code, f.pc));
-                sh.log.lines.push(line);
-                sh.ctl.step_done(r.tid, &fp, &r.end);
+                sh.ctl.step_done(r.tid, &r.end);
             }
             Turn::Waited => {}
             Turn::Ended(e) => break e,
@@ -456,7 +487,7 @@ pub fn execute<C: Ctl + 'static>(
     ));
     let (abandoned, log, ctl) = match shared {
         Some(s) => {
-            vm.step_touches = None;
+            SPARE_TOUCHES.set(vm.step_touches.take());
             vm.set_strategy(Box::new(crate::vm::scheduler::Random::new(0)));
             match Rc::try_unwrap(s) {
                 Ok(cell) => {
@@ -493,5 +524,5 @@ impl Ctl for Seeded {
     fn waiter(&mut self, _tids: &[Tid]) -> usize {
         0
     }
-    fn step_done(&mut self, _tid: Tid, _fp: &Fp, _end: &SliceEnd) {}
+    fn step_done(&mut self, _tid: Tid, _end: &SliceEnd) {}
 }

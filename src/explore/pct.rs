@@ -12,7 +12,7 @@
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 
-use crate::explore::exec::{Ctl, Fp};
+use crate::explore::exec::Ctl;
 use crate::vm::interp::SliceEnd;
 use crate::vm::rng;
 use crate::vm::thread::Tid;
@@ -96,7 +96,7 @@ impl Ctl for Pct {
         rng::below(&mut self.rng, tids.len() as u64) as usize
     }
 
-    fn step_done(&mut self, _tid: Tid, _fp: &Fp, _end: &SliceEnd) {}
+    fn step_done(&mut self, _tid: Tid, _end: &SliceEnd) {}
 
     fn observes(&self) -> bool {
         false

@@ -514,12 +514,15 @@ fn run_units(
                 {
                     (r, capped)
                 }
-                _ => {
+                other => {
                     // Ran further than the units before it left (or not at all), or ended
                     // at exactly that count, where the budget may have stopped it before
                     // the executions cut short that followed: again, with exactly that.
+                    // The progress bar counted the speculative run's executions already:
+                    // the run again only adds what it ran beyond them.
                     let fixed = left;
-                    explore_subtree(
+                    let counted = other.map_or(0, |(r, _)| r.executions);
+                    let again = explore_subtree(
                         local,
                         cfg,
                         dfs_of(u),
@@ -527,8 +530,12 @@ fn run_units(
                         None,
                         &at(u),
                         reference,
-                        tick,
-                    )
+                        &|| (),
+                    );
+                    for _ in counted..again.0.executions {
+                        tick();
+                    }
+                    again
                 }
             };
             left -= r.executions.min(left);

@@ -121,8 +121,11 @@ mod tests {
         fn waiter(&mut self, tids: &[Tid]) -> usize {
             self.0.waiter(tids)
         }
-        fn step_done(&mut self, tid: Tid, fp: &Fp, end: &SliceEnd) {
-            self.0.step_done(tid, fp, end)
+        fn footprint(&mut self) -> Option<&mut Fp> {
+            self.0.footprint()
+        }
+        fn step_done(&mut self, tid: Tid, end: &SliceEnd) {
+            self.0.step_done(tid, end)
         }
         fn single_step(&self) -> bool {
             self.1
