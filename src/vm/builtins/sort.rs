@@ -27,6 +27,9 @@ pub fn sort_values(rt: &Rt, items: &mut [Value], reverse: bool) -> PyResult<()> 
         }
         return Ok(());
     }
+    if sort_int_led_tuples(rt, items, reverse) {
+        return Ok(());
+    }
     if reverse {
         items.reverse();
     }
@@ -35,6 +38,58 @@ pub fn sort_values(rt: &Rt, items: &mut [Value], reverse: bool) -> PyResult<()> 
         items.reverse();
     }
     Ok(())
+}
+
+/// Tuples that start with one or two ints, distinct in those ints across `items` — the
+/// `(key, index, item)` triples the prelude's `sorted(..., key=f)` sorts when `f` returns
+/// ints, and any list of `(int, ...)` records with distinct leading ints. With no two tuples
+/// equal in their leading ints, Python's lexicographic `<` never looks further, no comparison
+/// can raise and stability cannot show, so sorting the ints gives CPython's order. Sorts
+/// `items` and answers `true`; otherwise (another shape, or a tie) leaves them as they were
+/// and answers `false`. It replaces ≈250 x86 instructions per comparison (`order` then
+/// `eq_depth` on each tuple's items) with a compare of two integer pairs.
+fn sort_int_led_tuples(rt: &Rt, items: &mut [Value], reverse: bool) -> bool {
+    let lead = |v: &Value| -> Option<(i64, Option<i64>)> {
+        let Value::Obj(id) = v else { return None };
+        let crate::vm::heap::Obj::Tuple(t) = rt.heap.get(*id) else {
+            return None;
+        };
+        match t.as_slice() {
+            [Value::Int(a), Value::Int(b), ..] => Some((*a, Some(*b))),
+            [Value::Int(a), ..] => Some((*a, None)),
+            _ => None,
+        }
+    };
+    let mut keyed: Vec<(i64, i64, Value)> = Vec::new();
+    if keyed.try_reserve_exact(items.len()).is_err() {
+        return false;
+    }
+    // Two columns only when every tuple has an int second item.
+    let mut two = true;
+    for v in items.iter() {
+        let Some((a, b)) = lead(v) else { return false };
+        two &= b.is_some();
+        keyed.push((a, b.unwrap_or(0), *v));
+    }
+    if !two {
+        for k in keyed.iter_mut() {
+            k.1 = 0;
+        }
+    }
+    keyed.sort_unstable_by_key(|k| (k.0, k.1));
+    if keyed
+        .windows(2)
+        .any(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1))
+    {
+        return false;
+    }
+    for (dst, k) in items.iter_mut().zip(keyed.iter()) {
+        *dst = k.2;
+    }
+    if reverse {
+        items.reverse();
+    }
+    true
 }
 
 /// Sorts `items` by precomputed `keys` (one per item, from a `key=` function the interpreter
@@ -204,6 +259,11 @@ pub(super) fn min_max(rt: &mut Rt, max: bool, args: &[Value], kwargs: &Kwargs) -
     if kwarg(kwargs, "key").is_some_and(|k| !k.is_none()) {
         return Err(key_unsupported(name));
     }
+    if let [iterable] = args {
+        if let Some(v) = int_extreme(rt, *iterable, max) {
+            return Ok(v);
+        }
+    }
     let op = if max { 4 } else { 0 };
     let mut best: Option<Value> = None;
     let mut consider = |rt: &mut Rt, x: Value| -> PyResult<()> {
@@ -236,4 +296,27 @@ pub(super) fn min_max(rt: &mut Rt, max: bool, args: &[Value], kwargs: &Kwargs) -
             "{name}() arg is an empty sequence"
         ))),
     }
+}
+
+/// `min`/`max` of a non-empty list or tuple of ints, read in place (no iterator object, no
+/// comparison through `compare`); `None` for anything else, which takes the general path.
+/// Equal ints cannot be told apart, so which of several equal extremes is returned does not
+/// show.
+fn int_extreme(rt: &Rt, v: Value, max: bool) -> Option<Value> {
+    let Value::Obj(id) = v else { return None };
+    let (crate::vm::heap::Obj::List(items) | crate::vm::heap::Obj::Tuple(items)) = rt.heap.get(id)
+    else {
+        return None;
+    };
+    let mut best = match items.first()? {
+        Value::Int(i) => *i,
+        _ => return None,
+    };
+    for v in &items[1..] {
+        let Value::Int(i) = *v else { return None };
+        if (max && i > best) || (!max && i < best) {
+            best = i;
+        }
+    }
+    Some(Value::Int(best))
 }

@@ -48,7 +48,9 @@ struct Spec {
 }
 
 fn parse(spec: &str, default_align: char, tname: &str) -> PyResult<Spec> {
-    let c: Vec<char> = spec.chars().collect();
+    // Specs are short: their characters on the stack (a `Vec` was one allocation per
+    // formatted value).
+    let c: smallvec::SmallVec<[char; 24]> = spec.chars().collect();
     let mut i = 0;
     let is_align = |ch: char| matches!(ch, '<' | '>' | '=' | '^');
     let (mut fill, mut align) = (None, None);
@@ -86,10 +88,14 @@ fn parse(spec: &str, default_align: char, tname: &str) -> PyResult<Spec> {
         if *i == start {
             return Ok(None);
         }
-        let s: String = c[start..*i].iter().collect();
-        s.parse()
-            .map(Some)
-            .map_err(|_| Throw::value_error("Too many decimal digits in format string"))
+        let mut n: usize = 0;
+        for &d in &c[start..*i] {
+            n = n
+                .checked_mul(10)
+                .and_then(|n| n.checked_add(d as usize - '0' as usize))
+                .ok_or_else(|| Throw::value_error("Too many decimal digits in format string"))?;
+        }
+        Ok(Some(n))
     };
     let width = digits(&mut i)?.unwrap_or(0);
     let mut grouping = None;
@@ -219,6 +225,24 @@ fn format_int(rt: &Rt, i: i64, spec: &Spec, tname: &str) -> PyResult<String> {
         return pad(rt, "", &ch.to_string(), spec);
     }
     let mag = i.unsigned_abs();
+    if ty == 'd' && spec.grouping.is_none() {
+        // Decimal without grouping (`f"{n:>6}"`, `"%5d" % n`): the digits on the stack and
+        // one string, where the general path below makes four.
+        let mut buf = [0u8; 20];
+        let mut at = buf.len();
+        let mut m = mag;
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (m % 10) as u8;
+            m /= 10;
+            if m == 0 {
+                break;
+            }
+        }
+        let digits = std::str::from_utf8(&buf[at..]).unwrap_or("0");
+        rt.ensure_room(spec.width)?;
+        return pad(rt, sign_str(i < 0, spec.sign), digits, spec);
+    }
     let (digits, prefix, group) = match ty {
         'b' => (format!("{mag:b}"), "0b", 4),
         'o' => (format!("{mag:o}"), "0o", 4),
