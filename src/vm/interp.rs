@@ -16,6 +16,7 @@ use crate::bytecode::{
 };
 use crate::vm::dunder::{self, Then};
 use crate::vm::exceptions::ExcKind;
+use crate::vm::generator::GenThen;
 use crate::vm::gil;
 use crate::vm::heap::{ExcObj, Obj, TbEntry};
 use crate::vm::lost::{self, LocKey, ReadLog};
@@ -494,6 +495,18 @@ impl Vm {
                 moved = true;
             }};
         }
+        // genexc: the top frame is one entered earlier (a return, a yield, a handler): it may
+        // have been entered in an earlier slice, whose stack `Vec` was sized for the frame
+        // above it only, so it gets the room it can need.
+        macro_rules! frame_room {
+            () => {{
+                let need = base + code.nlocalsplus() + code.stacksize as usize + 1;
+                if stack.len() < need {
+                    stack.resize(need, Value::Undef);
+                }
+                s = &mut stack[..];
+            }};
+        }
         macro_rules! push {
             ($v:expr) => {{
                 let v = $v;
@@ -875,8 +888,31 @@ impl Vm {
                                     }
                                     continue 'instr;
                                 }
-                                // A generator runs its frame: the slow path.
-                                Some(Obj::Generator(_)) => leave!(Hot::Slow(ins)),
+                                // genexc: a suspended generator's frame is pushed here
+                                // (`vm::fastgen`), as `slow_op`'s `gen_resume` would.
+                                Some(Obj::Generator(_)) => {
+                                    if !RACES {
+                                        let then = GenThen::ForIter { delta: ins.arg };
+                                        if let Some(nsp) = self.hot_gen_resume(
+                                            stack,
+                                            frames,
+                                            prog,
+                                            id,
+                                            Value::None,
+                                            then,
+                                            code_id,
+                                            pc,
+                                            kwnames,
+                                            sp,
+                                        ) {
+                                            enter_frame!();
+                                            s = &mut stack[..];
+                                            sp = nsp;
+                                            continue 'instr;
+                                        }
+                                    }
+                                    leave!(Hot::Slow(ins))
+                                }
                                 _ => {
                                     match tri!(crate::vm::fastops::iter_next(&mut self.rt, it)) {
                                         Some(v) => push!(v),
@@ -1118,11 +1154,83 @@ impl Vm {
                                     frames.pop();
                                     self.cta.returned(tid, done);
                                     enter_frame!();
+                                    frame_room!();
                                     sp = done as usize;
                                     s[sp] = v;
                                     sp += 1;
                                     continue 'instr;
                                 }
+                            }
+                        }
+                        leave!(Hot::Slow(ins));
+                    }
+                    // genexc: a generator's yield back to its resumer, and `yield from`
+                    // resuming a generator (`vm::fastgen`), as `gen_yield` and `gen_resume`
+                    // would on the slow path.
+                    Opcode::YIELD_VALUE if !RACES => {
+                        let v = top!();
+                        if self.hot_gen_yield(s, frames, base, sp - 1, pc) {
+                            let at = base;
+                            enter_frame!();
+                            frame_room!();
+                            sp = at;
+                            push!(v);
+                            continue 'instr;
+                        }
+                        leave!(Hot::Slow(ins));
+                    }
+                    Opcode::SEND if !RACES => {
+                        if let Value::Obj(g) = s[sp - 2] {
+                            if let Obj::Generator(_) = self.rt.heap.get(g) {
+                                let v = s[sp - 1];
+                                let then = GenThen::Send { delta: ins.arg };
+                                if let Some(nsp) = self.hot_gen_resume(
+                                    stack,
+                                    frames,
+                                    prog,
+                                    g,
+                                    v,
+                                    then,
+                                    code_id,
+                                    pc,
+                                    kwnames,
+                                    sp - 1,
+                                ) {
+                                    enter_frame!();
+                                    s = &mut stack[..];
+                                    sp = nsp;
+                                    continue 'instr;
+                                }
+                            }
+                        }
+                        leave!(Hot::Slow(ins));
+                    }
+                    // genexc: entering, matching and leaving an `except` clause, and `raise`
+                    // of an exception instance (`vm::fastexc`), as `slow_op` does them.
+                    Opcode::PUSH_EXC_INFO if !RACES => {
+                        let exc = pop!();
+                        let prev = std::mem::replace(&mut self.threads[tid as usize].exc_info, exc);
+                        push!(prev);
+                        push!(exc);
+                        continue 'instr;
+                    }
+                    Opcode::POP_EXCEPT if !RACES => {
+                        let prev = pop!();
+                        self.threads[tid as usize].exc_info = prev;
+                        continue 'instr;
+                    }
+                    Opcode::CHECK_EXC_MATCH if !RACES => {
+                        let typ = pop!();
+                        let exc = top!();
+                        let m = tri!(self.exception_matches(exc, typ));
+                        push!(Value::Bool(m));
+                        continue 'instr;
+                    }
+                    Opcode::RAISE_VARARGS if !RACES && ins.arg == 1 => {
+                        if let Value::Obj(id) = top!() {
+                            if let Obj::Exception(_) = self.rt.heap.get(id) {
+                                sp -= 1;
+                                break 'op Throw::Obj(id);
                             }
                         }
                         leave!(Hot::Slow(ins));
@@ -1265,6 +1373,37 @@ impl Vm {
                     | Opcode::GET_YIELD_FROM_ITER => leave!(Hot::Slow(ins)),
                 }
             };
+            // genexc: caught in this frame or a calling plain function's (`vm::fastexc`):
+            // unwound here, as `run_slice` would after saving the frame's pc.
+            if !RACES
+                && self.hot_catches(frames, prog, pc, &err)
+                && self.dunder_retry(code, pc, s, sp).is_none()
+            {
+                if let Some(f) = frames.last_mut() {
+                    f.pc = pc as u32;
+                    f.kwnames = kwnames;
+                }
+                if code_id < self.prelude.start {
+                    self.call_site = Site {
+                        code: code_id,
+                        pc: (pc as u32).saturating_sub(1),
+                    };
+                }
+                stack.truncate(sp);
+                match self.unwind(stack, frames, err, false) {
+                    Ok(()) => {
+                        let nsp = stack.len();
+                        enter_frame!();
+                        frame_room!();
+                        sp = nsp;
+                        continue 'instr;
+                    }
+                    Err(exc) => {
+                        sp = stack.len();
+                        leave!(Hot::End(SliceEnd::Died(exc)));
+                    }
+                }
+            }
             leave!(Hot::Raise(err));
         }
     }

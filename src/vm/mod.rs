@@ -31,6 +31,8 @@ pub mod exceptions;
 pub mod explore_step;
 pub mod explore_stops;
 pub mod fastcall;
+pub mod fastexc;
+pub mod fastgen;
 pub mod fastops;
 pub mod format;
 pub mod generator;

@@ -1,0 +1,155 @@
+//! Generators inside the hot loop (issue 21): resuming a suspended generator from `FOR_ITER`
+//! or `SEND` (`yield from`), and its `YIELD_VALUE` back to the resumer, without the slow path.
+//!
+//! Before, each of these left `Vm::hot` for `slow_op` (`gen_resume`, `gen_yield`) and came
+//! back through `run_slice`, which reloads the frame registers: two round trips per value a
+//! generator produced, the largest cost of `l/gen` and of the executor's generators
+//! (docs/performance.md, "Issue 21: generators and exceptions in the hot loop").
+//!
+//! What these do is exactly what `gen_resume` and `gen_yield` in `vm/generator.rs` do for the
+//! cases they take — the same frames, the same values on the thread's stack, the same
+//! generator object (state, saved slots, pc, `then`, handled exceptions), the same saved
+//! caller pc and call site, one instruction counted — so schedules, traces and outputs cannot
+//! tell the paths apart. They take only what cannot fail: a resume of a generator that is
+//! suspended (or just created, with `None` sent) below the recursion limit, and a yield whose
+//! resumer is not `close()`. Anything else (a running or finished generator, a value sent to a
+//! new one, the recursion limit, a yield during `close()`) answers `false` having changed
+//! nothing, and the instruction takes the slow path, which resumes or raises as before.
+//!
+//! A suspended generator's fast locals and operand stack are still copied between its
+//! `Generator::saved` buffer (reused, so nothing is allocated) and the thread's stack; the
+//! copy is a few values, cheap next to the round trip it replaces.
+
+use crate::bytecode::Program;
+use crate::vm::generator::{GenState, GenThen};
+use crate::vm::heap::Obj;
+use crate::vm::machine::Vm;
+use crate::vm::sync::Site;
+use crate::vm::thread::{Frame, Frames};
+use crate::vm::value::{ObjId, Value};
+
+/// No `KW_NAMES` pending (as `Frame::kwnames`).
+const NO_KW: u32 = u32::MAX;
+
+impl Vm {
+    /// Resumes generator `gen` with `sent` from the instruction at `caller_pc - 1` of code
+    /// `caller_code` (`caller_kwnames` pending), its frame based at `at` on the thread's stack
+    /// (the stack pointer: the slots from `at` up are free), as `gen_resume` does after
+    /// `slow_op`'s `save_pc!`; what its next yield or return does is `then`'s. Returns the
+    /// generator frame's stack pointer, its frame pushed (the stack `Vec` then as long as the
+    /// frame needs), or `None` having changed nothing: the slow path.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    pub(crate) fn hot_gen_resume(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut Frames,
+        prog: &Program,
+        gen: ObjId,
+        sent: Value,
+        then: GenThen,
+        caller_code: u32,
+        caller_pc: usize,
+        caller_kwnames: u32,
+        at: usize,
+    ) -> Option<usize> {
+        if frames.len() >= self.config.recursion_limit {
+            return None;
+        }
+        let tid = self.current as usize;
+        let outer = self.threads[tid].exc_info;
+        let Obj::Generator(g) = self.rt.heap.get_mut(gen) else {
+            return None;
+        };
+        match g.state {
+            GenState::Suspended => {}
+            GenState::Created if sent == Value::None => {}
+            _ => return None,
+        }
+        let code = prog.codes.get(g.code as usize)?;
+        let n = g.saved.len();
+        let need = at + (code.nlocalsplus() + code.stacksize as usize).max(n) + 2;
+        if stack.len() < need {
+            stack.resize(need, Value::Undef);
+        }
+        // `gen_resume`: the saved slots above the resumer's stack, then the value sent in;
+        // the buffer stays with the generator (emptied) for its next yield.
+        stack[at..at + n].copy_from_slice(&g.saved);
+        stack[at + n] = sent;
+        g.saved.clear();
+        g.state = GenState::Running;
+        g.then = then;
+        // `enter_generator`: the resumer's handled exception is kept to restore at the
+        // yield; the generator's own (if it yielded inside a handler) becomes the thread's.
+        g.outer_exc = outer;
+        let own = g.exc;
+        let (code_id, pc) = (g.code, g.pc);
+        if own != Value::None {
+            self.threads[tid].exc_info = own;
+        }
+        // The resumer's registers, as `slow_op`'s `save_pc!` leaves them.
+        if let Some(c) = frames.last_mut() {
+            c.pc = caller_pc as u32;
+            c.kwnames = caller_kwnames;
+        }
+        if caller_code < self.prelude.start {
+            self.call_site = Site {
+                code: caller_code,
+                pc: (caller_pc as u32).saturating_sub(1),
+            };
+        }
+        frames.push(Frame {
+            code: code_id,
+            pc,
+            base: at as u32,
+            func: Value::Obj(gen),
+            kwnames: NO_KW,
+        });
+        Some(at + n + 1)
+    }
+
+    /// `YIELD_VALUE` in the top frame, a generator's, based at `base` with its operand stack
+    /// (the yielded value already popped) ending at `sp` and its pc `pc` past the instruction:
+    /// suspends it as `gen_yield` does and pops its frame. The caller then pushes the value at
+    /// `base` and goes on in the resumer's frame. `false` having changed nothing: the slow
+    /// path (not a generator's frame, no resumer below it, or `close()` waiting for it).
+    #[inline(never)]
+    pub(crate) fn hot_gen_yield(
+        &mut self,
+        stack: &[Value],
+        frames: &mut Frames,
+        base: usize,
+        sp: usize,
+        pc: usize,
+    ) -> bool {
+        if frames.len() < 2 {
+            return false;
+        }
+        let Some(&Frame {
+            func: Value::Obj(gen),
+            ..
+        }) = frames.last()
+        else {
+            return false;
+        };
+        let tid = self.current as usize;
+        let cur = self.threads[tid].exc_info;
+        let Obj::Generator(g) = self.rt.heap.get_mut(gen) else {
+            return false;
+        };
+        if g.then == GenThen::Close || g.state != GenState::Running || base > sp {
+            return false;
+        }
+        let outer = g.outer_exc;
+        g.exc = if cur == outer { Value::None } else { cur };
+        g.outer_exc = Value::None;
+        g.saved.clear();
+        g.saved.extend_from_slice(&stack[base..sp]);
+        g.pc = pc as u32;
+        g.state = GenState::Suspended;
+        g.then = GenThen::Value;
+        self.threads[tid].exc_info = outer;
+        frames.pop();
+        true
+    }
+}
