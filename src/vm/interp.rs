@@ -16,6 +16,7 @@ use crate::bytecode::{
 };
 use crate::vm::dunder::{self, Then};
 use crate::vm::exceptions::ExcKind;
+use crate::vm::fastclass::Deref;
 use crate::vm::gil;
 use crate::vm::heap::{ExcObj, Obj, TbEntry};
 use crate::vm::lost::{self, LocKey, ReadLog};
@@ -492,6 +493,20 @@ impl Vm {
                 pc = f.pc as usize;
                 kwnames = f.kwnames;
                 moved = true;
+            }};
+        }
+        // Back in a caller (a return): the stack `Vec` must be as long as the caller's frame
+        // needs. It is when the callee was entered here (`enter_py` grows it), but not always
+        // when it was entered on the slow path, or when an instruction of the callee left for
+        // the slow path, which truncates the `Vec` to the callee's stack pointer: a caller
+        // with a deeper stack than its callee's frame then overflowed on its next pushes.
+        macro_rules! caller_fits {
+            () => {{
+                let need = base + code.nlocalsplus() + code.stacksize as usize + 1;
+                if s.len() < need {
+                    stack.resize(need, Value::Undef);
+                    s = &mut stack[..];
+                }
             }};
         }
         macro_rules! push {
@@ -971,7 +986,7 @@ impl Vm {
                     }
                     Opcode::LOAD_METHOD if !RACES && !self.rt.user_dunders => {
                         let obj = pop!();
-                        let (a, b) = tri!(self.load_method(obj, ins.arg));
+                        let (a, b) = tri!(self.hot_load_method(obj, ins.arg));
                         push!(a);
                         if let Some(b) = b {
                             push!(b);
@@ -1016,8 +1031,20 @@ impl Vm {
                                     frames.pop();
                                     self.cta.returned(tid, done);
                                     enter_frame!();
+                                    caller_fits!();
                                     sp = done as usize;
                                     s[sp] = v;
+                                    sp += 1;
+                                    continue 'instr;
+                                }
+                                // classes: `__init__` run by `C(…)` returns the instance.
+                                if let Some(inst) = self.init_return(f, top!()) {
+                                    frames.pop();
+                                    self.cta.returned(tid, done);
+                                    enter_frame!();
+                                    caller_fits!();
+                                    sp = done as usize;
+                                    s[sp] = inst;
                                     sp += 1;
                                     continue 'instr;
                                 }
@@ -1096,6 +1123,50 @@ impl Vm {
                         }
                         continue 'instr;
                     }
+                    // classes: closure cells in the hot loop (issue 21, `vm::fastclass`), as
+                    // `slow_op` runs them; an empty cell or slot takes the slow path, which
+                    // raises. Not under `--races` (the detector sees them on the slow path,
+                    // as every other access: tests/classes.rs compares the two paths).
+                    Opcode::MAKE_CELL if !RACES => {
+                        let slot = base + ins.arg as usize;
+                        let c = tri!(self.hot_make_cell(s[slot]));
+                        s[slot] = c;
+                        continue 'instr;
+                    }
+                    Opcode::COPY_FREE_VARS if !RACES => {
+                        let n = ins.arg as usize;
+                        let first = base + code.nlocalsplus() - n;
+                        let func = frames.last().map_or(Value::None, |f| f.func);
+                        self.hot_copy_free_vars(func, &mut s[first..first + n]);
+                        continue 'instr;
+                    }
+                    Opcode::LOAD_CLOSURE if !RACES => {
+                        push!(s[base + ins.arg as usize]);
+                        continue 'instr;
+                    }
+                    Opcode::LOAD_DEREF if !RACES => {
+                        let cell = s[base + ins.arg as usize];
+                        match self.hot_load_deref(reads, cell, code_id, pc as u32 - 1) {
+                            Deref::Value(v) => {
+                                push!(v);
+                                continue 'instr;
+                            }
+                            Deref::Unbound => leave!(Hot::Slow(ins)),
+                        }
+                    }
+                    Opcode::STORE_DEREF if !RACES => {
+                        if let Some(cid) = self.cell_id(s[base + ins.arg as usize]) {
+                            let v = pop!();
+                            self.hot_store_deref(reads, cid, v, code_id, pc as u32 - 1);
+                            continue 'instr;
+                        }
+                        leave!(Hot::Slow(ins));
+                    }
+                    Opcode::MAKE_CELL
+                    | Opcode::COPY_FREE_VARS
+                    | Opcode::LOAD_CLOSURE
+                    | Opcode::LOAD_DEREF
+                    | Opcode::STORE_DEREF => leave!(Hot::Slow(ins)),
                     // Every other opcode, listed rather than `_`: an exhaustive match lets the
                     // jump table cover every opcode, with no range check before each dispatch
                     // (45.9 -> 45.5 x86 instructions per VM instruction, callgrind), and a new
@@ -1113,11 +1184,6 @@ impl Vm {
                     | Opcode::DELETE_NAME
                     | Opcode::DELETE_GLOBAL
                     | Opcode::DELETE_FAST
-                    | Opcode::MAKE_CELL
-                    | Opcode::COPY_FREE_VARS
-                    | Opcode::LOAD_CLOSURE
-                    | Opcode::LOAD_DEREF
-                    | Opcode::STORE_DEREF
                     | Opcode::DELETE_DEREF
                     | Opcode::BUILD_TUPLE
                     | Opcode::BUILD_LIST
