@@ -64,7 +64,18 @@ impl Vm {
             _ => return false,
         };
         let Obj::Function(f) = self.rt.heap.get(fid) else {
-            return false;
+            // classes: `C(…)` of a plain class runs its `__init__` here too (`vm::fastclass`).
+            return self.enter_init(
+                stack,
+                frames,
+                prog,
+                caller_code,
+                caller_base,
+                caller_pc,
+                sp,
+                argc,
+                kwn,
+            );
         };
         let Some(code) = prog.codes.get(f.code as usize) else {
             return false;
@@ -231,7 +242,15 @@ impl Vm {
         code_id: u32,
         at: u32,
     ) -> PyResult<Value> {
-        let v = self.load_attr(obj, name)?;
+        // classes: an instance's attribute, or a plain class attribute through it, without
+        // `load_attr`'s general look-up (`vm::fastclass`).
+        let v = match self.inst_attr(obj, name) {
+            Some(v) => v,
+            None => self.load_attr(obj, name)?,
+        };
+        if self.threads.len() < 2 {
+            return Ok(v);
+        }
         if let Some(loc) = self.attr_loc(obj, name) {
             let meta = self.items.locs[loc as usize].meta;
             reads.record(LocKey::Item(loc), &meta, code_id, at);
@@ -253,7 +272,13 @@ impl Vm {
         base: usize,
         at: usize,
     ) -> PyResult<()> {
-        self.store_attr(obj, name, v)?;
+        // classes: an instance's `__dict__` directly (`vm::fastclass`).
+        if !self.inst_store(obj, name, v) {
+            self.store_attr(obj, name, v)?;
+        }
+        if self.threads.len() < 2 {
+            return Ok(());
+        }
         if let Some(loc) = self.attr_loc(obj, name) {
             if self.cta.armed(self.current) {
                 let c = obj.as_obj().map_or(crate::vm::cta::NO_CONTAINER, |o| o.0);

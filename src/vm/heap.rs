@@ -592,6 +592,29 @@ impl Heap {
         Ok(ObjId(id))
     }
 
+    /// Whether the next allocation takes a freed slot (rather than a new one): what
+    /// [`Heap::unalloc`] needs to know to take it back.
+    pub fn reuses_slot(&self) -> bool {
+        !self.free.is_empty()
+    }
+
+    /// Takes back allocation `id` of `size` bytes, the newest one, which took a freed slot
+    /// when `reused` (`reuses_slot` before it): the heap is as before it — the same slots, the
+    /// same free list in the same order, the same byte counts. (classes: the hot loop's
+    /// instantiation, when `__init__`'s binding turns out to need the slow path after its
+    /// objects were made, `vm::fastclass`.)
+    pub fn unalloc(&mut self, id: ObjId, size: usize, reused: bool) {
+        if reused {
+            self.slots[id.0 as usize] = None;
+            self.free.push(id.0);
+        } else {
+            self.slots.pop();
+            self.marks.pop();
+        }
+        self.bytes -= size;
+        self.since_gc -= size;
+    }
+
     /// Accounts for `bytes` more memory (an allocation, or an object growing in place).
     /// Call it *before* growing, so a huge request fails without being attempted.
     pub fn charge(&mut self, bytes: usize) -> Result<(), HeapFull> {

@@ -31,6 +31,7 @@ pub mod exceptions;
 pub mod explore_step;
 pub mod explore_stops;
 pub mod fastcall;
+pub mod fastclass;
 pub mod fastexc;
 pub mod fastgen;
 pub mod fastops;

@@ -1,0 +1,380 @@
+//! Classes and closures inside the hot loop (issue 21): closure cells, attribute look-ups that
+//! find a class attribute or method through an instance, and instantiation of a plain class
+//! whose `__init__` is a Python function.
+//!
+//! As in `vm::fastcall`, each helper does exactly what `slow_op` does for the instruction in
+//! the cases it takes — the same stack, frames, heap (the same allocations in the same order),
+//! the same lost-update and race-detector bookkeeping at the same instruction index — and
+//! answers "not here" (changing nothing) for everything else, which then takes the slow path.
+//! Schedules, traces and outputs cannot tell the two paths apart.
+
+use indexmap::IndexMap;
+
+use crate::bytecode::{Const, Program};
+use crate::vm::classes::class_lookup;
+use crate::vm::heap::{FixedState, Instance, Obj};
+use crate::vm::lost::{self, LocKey, ReadLog};
+use crate::vm::machine::Vm;
+use crate::vm::natives::AttrSym;
+use crate::vm::thread::Frames;
+use crate::vm::value::{ObjId, Value};
+use crate::vm::{PyResult, Rt};
+
+/// Attribute maps up to this size are searched by a scan of their entries rather than by
+/// hashing the name (an instance's few attributes, a small class's namespace): the same
+/// answer, for a handful of integer compares instead of a hash and a probe.
+const SCAN: usize = 8;
+
+/// `m.get(&name)`, scanning a small map.
+#[inline(always)]
+fn attr_get<V>(m: &IndexMap<u32, V, FixedState>, name: u32) -> Option<&V> {
+    if m.len() <= SCAN {
+        m.iter().find(|(k, _)| **k == name).map(|(_, v)| v)
+    } else {
+        m.get(&name)
+    }
+}
+
+/// `m.get_mut(&name)`, scanning a small map.
+#[inline(always)]
+fn attr_get_mut<V>(m: &mut IndexMap<u32, V, FixedState>, name: u32) -> Option<&mut V> {
+    if m.len() <= SCAN {
+        m.iter_mut().find(|(k, _)| **k == name).map(|(_, v)| v)
+    } else {
+        m.get_mut(&name)
+    }
+}
+
+/// `classes::class_lookup`: `name` in class `cls`'s namespace or, in MRO order, its bases'.
+#[inline(always)]
+fn class_get(rt: &Rt, cls: ObjId, name: u32) -> Option<Value> {
+    let Obj::Class(c) = rt.heap.get(cls) else {
+        return None;
+    };
+    if let Some(v) = attr_get(&c.dict, name) {
+        return Some(*v);
+    }
+    for b in &c.mro {
+        if let Obj::Class(bc) = rt.heap.get(*b) {
+            if let Some(v) = attr_get(&bc.dict, name) {
+                return Some(*v);
+            }
+        }
+    }
+    None
+}
+
+/// What an attribute found on an instance's class is, for the look-ups here.
+enum ClassValue {
+    /// A Python function: a method.
+    Function(ObjId),
+    /// A `staticmethod`/`classmethod` wrapper: the slow path unwraps it.
+    Wrapper,
+    /// Anything else (`rate = 2`): the value itself, as `class_attr` gives it.
+    Plain(Value),
+}
+
+fn class_value(rt: &Rt, v: Value) -> ClassValue {
+    match v {
+        Value::Obj(id) => match rt.heap.get(id) {
+            Obj::Function(_) => ClassValue::Function(id),
+            Obj::StaticMethod(_) | Obj::ClassMethod(_) => ClassValue::Wrapper,
+            _ => ClassValue::Plain(v),
+        },
+        _ => ClassValue::Plain(v),
+    }
+}
+
+/// What a cell load found (`LOAD_DEREF`).
+pub(crate) enum Deref {
+    /// The cell's value.
+    Value(Value),
+    /// The slot or the cell is empty: the slow path raises the `NameError`.
+    Unbound,
+}
+
+impl Vm {
+    // ---- closure cells ----
+
+    /// `MAKE_CELL`: the cell holding `v`, allocated as `slow_op` allocates it.
+    #[inline(never)]
+    pub(crate) fn hot_make_cell(&mut self, v: Value) -> PyResult<Value> {
+        self.rt.alloc(Obj::Cell {
+            value: v,
+            meta: Default::default(),
+        })
+    }
+
+    /// `COPY_FREE_VARS n`: the running function's first `n` closure cells into `dst`, the
+    /// frame's last `n` fast locals. `func` is the frame's function (or its marker).
+    #[inline(never)]
+    pub(crate) fn hot_copy_free_vars(&self, func: Value, dst: &mut [Value]) {
+        if let Some(f) = self.frame_function(func) {
+            if let Obj::Function(func) = self.rt.heap.get(f) {
+                for (d, c) in dst.iter_mut().zip(func.closure.iter()) {
+                    *d = *c;
+                }
+            }
+        }
+    }
+
+    /// `LOAD_DEREF` of the cell in slot `cell`, at instruction `at` of code `code_id`: its
+    /// value, with the lost-update read.
+    #[inline(always)]
+    pub(crate) fn hot_load_deref(
+        &mut self,
+        reads: &mut ReadLog,
+        cell: Value,
+        code_id: u32,
+        at: u32,
+    ) -> Deref {
+        let Value::Obj(cid) = cell else {
+            return Deref::Unbound;
+        };
+        let Obj::Cell { value, meta } = self.rt.heap.get(cid) else {
+            return Deref::Unbound;
+        };
+        let v = *value;
+        if let Value::Undef = v {
+            return Deref::Unbound;
+        }
+        reads.record(LocKey::Cell(cid.0), meta, code_id, at);
+        Deref::Value(v)
+    }
+
+    /// `STORE_DEREF` of `v` into cell `cid`, at instruction `at` of code `code_id`: the
+    /// store, and the lost-update check against this thread's read of the cell.
+    #[inline(never)]
+    pub(crate) fn hot_store_deref(
+        &mut self,
+        reads: &mut ReadLog,
+        cid: ObjId,
+        v: Value,
+        code_id: u32,
+        at: u32,
+    ) {
+        let tid = self.current;
+        let key = LocKey::Cell(cid.0);
+        let read = reads.take(key).copied();
+        let mut result = None;
+        let mut old = Value::Undef;
+        if let Obj::Cell { value, meta } = self.rt.heap.get_mut(cid) {
+            old = *value;
+            *value = v;
+            result = Some(lost::on_store(meta, read, tid, code_id, at));
+        }
+        if let Some(st) = result.filter(|st| st.erased != 0) {
+            let ev = st.event(key, tid, code_id, at);
+            self.note_lost(key, st.erased, ev, v, old);
+        }
+    }
+
+    /// Whether `v` is a cell (what `STORE_DEREF`'s slot holds once `MAKE_CELL` ran).
+    #[inline(always)]
+    pub(crate) fn cell_id(&self, v: Value) -> Option<ObjId> {
+        match v {
+            Value::Obj(id) if matches!(self.rt.heap.get(id), Obj::Cell { .. }) => Some(id),
+            _ => None,
+        }
+    }
+
+    // ---- attributes of instances ----
+    //
+    // Used by `LOAD_ATTR`, `LOAD_METHOD` and `STORE_ATTR` in the hot loop, which run there
+    // only while no class defines a special method or a property (`Rt::user_dunders`): then
+    // an instance attribute is its `__dict__` entry, else its class's (MRO order) as
+    // `classes::class_attr` finds it, with no descriptor but `staticmethod`/`classmethod`
+    // (left to the slow path) to look at. Each answers `None` (nothing done) for anything
+    // else: not an instance, `__class__`, an attribute found nowhere (the error), a function
+    // to bind as a bound-method object.
+
+    /// `LOAD_ATTR name` on instance `obj` when it finds a value that needs no binding: an
+    /// instance attribute, or a plain class attribute read through the instance
+    /// (`self.rate`). The caller does the lost-update bookkeeping.
+    #[inline(always)]
+    pub(crate) fn inst_attr(&self, obj: Value, name: u32) -> Option<Value> {
+        let Value::Obj(id) = obj else { return None };
+        let Obj::Instance(inst) = self.rt.heap.get(id) else {
+            return None;
+        };
+        if let Some((v, _)) = attr_get(&inst.attrs, name) {
+            return Some(*v);
+        }
+        if name == self.rt.dunders.class_ {
+            return None;
+        }
+        match class_value(&self.rt, class_get(&self.rt, inst.class, name)?) {
+            ClassValue::Plain(v) => Some(v),
+            ClassValue::Function(_) | ClassValue::Wrapper => None,
+        }
+    }
+
+    /// `LOAD_METHOD name` on instance `obj`, as `load_method` answers it: an instance
+    /// attribute `(v, None)`, a method `(PyMethod marker, Some(obj))`, a plain class
+    /// attribute `(v, None)`.
+    #[inline(never)]
+    pub(crate) fn hot_load_method(
+        &mut self,
+        obj: Value,
+        name: u32,
+    ) -> PyResult<(Value, Option<Value>)> {
+        if let Value::Obj(id) = obj {
+            if let Obj::Instance(inst) = self.rt.heap.get(id) {
+                if let Some((v, _)) = attr_get(&inst.attrs, name) {
+                    return Ok((*v, None));
+                }
+                if let Some(f) = class_get(&self.rt, inst.class, name) {
+                    match class_value(&self.rt, f) {
+                        ClassValue::Function(fid) => return Ok((Value::PyMethod(fid), Some(obj))),
+                        ClassValue::Plain(v) => return Ok((v, None)),
+                        ClassValue::Wrapper => {}
+                    }
+                }
+            }
+        }
+        self.load_method(obj, name)
+    }
+
+    /// `STORE_ATTR name` of `v` on instance `obj` (not a `Thread` subclass's, whose `name`
+    /// and `daemon` go to the thread): stores it in the instance's `__dict__` as
+    /// `class_store_attr` does. `false`: not such a store, nothing done.
+    #[inline(always)]
+    pub(crate) fn inst_store(&mut self, obj: Value, name: u32, v: Value) -> bool {
+        let Value::Obj(id) = obj else { return false };
+        // `store_attr` renders a stored `name` for threads before anything else (which may
+        // fail): the slow way.
+        if self.attr_of[name as usize] == Some(AttrSym::name) {
+            return false;
+        }
+        let Obj::Instance(inst) = self.rt.heap.get_mut(id) else {
+            return false;
+        };
+        if inst.base_obj.is_some() {
+            return false;
+        }
+        match attr_get_mut(&mut inst.attrs, name) {
+            Some(slot) => slot.0 = v,
+            None => {
+                inst.attrs.insert(name, (v, Default::default()));
+            }
+        }
+        true
+    }
+
+    // ---- instantiation ----
+
+    /// `CALL argc` at `caller_pc - 1` (from `enter_py`) when the callee at `callee_at` is a
+    /// plain class (no `__new__`, no built-in base, not a dataclass's generated `__init__`)
+    /// whose `__init__` is a Python function that `enter_py` binds these arguments to: as
+    /// `instantiate` does, allocates the instance and the `InitCall` marker that makes the
+    /// frame's return the instance (in that order, as the slow path does), and pushes
+    /// `__init__`'s frame with the instance as `self`. `false`, with nothing changed (the
+    /// allocations taken back): the slow path.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    pub(crate) fn enter_init(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut Frames,
+        prog: &Program,
+        caller_code: u32,
+        caller_base: usize,
+        caller_pc: usize,
+        sp: usize,
+        argc: usize,
+        kwn: &[Const],
+    ) -> bool {
+        let callee_at = sp - argc - 1;
+        if callee_at > caller_base
+            && matches!(
+                stack[callee_at - 1],
+                Value::PyMethod(_) | Value::Method(_) | Value::BoundExit(_)
+            )
+        {
+            return false;
+        }
+        let Value::Obj(cls) = stack[callee_at] else {
+            return false;
+        };
+        let Obj::Class(c) = self.rt.heap.get(cls) else {
+            return false;
+        };
+        if c.builtin_base.is_some() || sp + 1 > stack.len() {
+            return false;
+        }
+        if self.user_new(cls).is_some()
+            || (self.rt.user_dunders && self.dataclass_init_of(cls).is_some())
+        {
+            return false;
+        }
+        let Some(Value::Obj(init)) = class_lookup(&self.rt, cls, self.rt.dunders.init) else {
+            return false;
+        };
+        if !matches!(self.rt.heap.get(init), Obj::Function(_)) {
+            return false;
+        }
+        // The instance, then the marker (a full heap: the slow path raises the MemoryError).
+        let inst = Obj::Instance(Instance {
+            class: cls,
+            attrs: Default::default(),
+            base_obj: None,
+        });
+        let inst_size = inst.size_estimate();
+        let inst_reused = self.rt.heap.reuses_slot();
+        let Ok(inst) = self.rt.heap.alloc(inst) else {
+            return false;
+        };
+        let marker = Obj::InitCall {
+            func: init,
+            inst: Value::Obj(inst),
+            raise_it: None,
+        };
+        let marker_size = marker.size_estimate();
+        let marker_reused = self.rt.heap.reuses_slot();
+        let Ok(marker) = self.rt.heap.alloc(marker) else {
+            self.rt.heap.unalloc(inst, inst_size, inst_reused);
+            return false;
+        };
+        // `__init__(self, …)`: the arguments move up one slot for `self`, the function takes
+        // the class's slot.
+        stack.copy_within(callee_at + 1..sp, callee_at + 2);
+        stack[callee_at + 1] = Value::Obj(inst);
+        stack[callee_at] = Value::Obj(init);
+        if !self.enter_py(
+            stack,
+            frames,
+            prog,
+            caller_code,
+            caller_base,
+            caller_pc,
+            sp + 1,
+            argc + 1,
+            kwn,
+        ) {
+            stack[callee_at] = Value::Obj(cls);
+            stack.copy_within(callee_at + 2..sp + 1, callee_at + 1);
+            self.rt.heap.unalloc(marker, marker_size, marker_reused);
+            self.rt.heap.unalloc(inst, inst_size, inst_reused);
+            return false;
+        }
+        if let Some(fr) = frames.last_mut() {
+            fr.func = Value::Obj(marker);
+        }
+        true
+    }
+
+    /// `RETURN_VALUE` of `v` from a frame whose function is `f`: when `f` is the marker of an
+    /// `__init__` run by instantiation (not by `raise C`) and `v` is `None`, the instance
+    /// the call makes. Anything else (an error to raise, a plain function): `None`.
+    #[inline(never)]
+    pub(crate) fn init_return(&self, f: ObjId, v: Value) -> Option<Value> {
+        match self.rt.heap.get(f) {
+            Obj::InitCall {
+                inst,
+                raise_it: None,
+                ..
+            } if v == Value::None => Some(*inst),
+            _ => None,
+        }
+    }
+}
