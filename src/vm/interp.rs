@@ -501,14 +501,15 @@ impl Vm {
         // (`enter_py` grows it), but not always when it was entered on the slow path or in an
         // earlier slice, or when an instruction of a callee left for the slow path, which
         // truncates the `Vec` to the callee's stack pointer: a caller with a deeper stack than
-        // its callee's frame then overflowed on its next pushes.
+        // its callee's frame then overflowed on its next pushes. `s` is taken anew: a handler
+        // found by `unwind` changed the `Vec` through `stack`.
         macro_rules! frame_room {
             () => {{
                 let need = base + code.nlocalsplus() + code.stacksize as usize + 1;
-                if s.len() < need {
+                if stack.len() < need {
                     stack.resize(need, Value::Undef);
-                    s = &mut stack[..];
                 }
+                s = &mut stack[..];
             }};
         }
         macro_rules! push {
