@@ -1,7 +1,7 @@
 //! The common cases of comprehension, container and formatting instructions inside the hot
 //! loop (issue 21): `LIST_APPEND`, `BUILD_LIST`/`BUILD_TUPLE`, `BUILD_SLICE`, `GET_ITER`,
 //! `FOR_ITER` over a list or tuple, `UNARY_NEGATIVE`/`UNARY_NOT`, `IS_OP`, `CONTAINS_OP`,
-//! `BUILD_STRING`, `FORMAT_VALUE` and int `*`, `%`, `//`.
+//! `BUILD_STRING` and `FORMAT_VALUE`.
 //!
 //! Each helper does exactly what `slow_op` does for the values it takes — the same objects,
 //! allocated with the same sizes (so the heap's accounting, and with it every collection,
@@ -11,45 +11,144 @@
 //! execution. `Vm::hot` keeps anything unusual (special methods, generators, checks the
 //! check-then-act detector watches) on the slow path.
 
+use crate::bytecode::{Instr, Opcode};
+use crate::vm::exceptions::ExcKind;
 use crate::vm::heap::Obj;
+use crate::vm::machine::Vm;
 use crate::vm::ops;
 use crate::vm::value::Value;
-use crate::vm::{PyResult, Rt};
+use crate::vm::{PyResult, Rt, Throw};
 
-/// `x op y` for the int operators the hot loop's own `+`/`-` leave out: `*`, `%` and `//`
-/// (and their in-place forms), when the result is an int that fits; `None` sends the
-/// operation to `ops::binary_op` (overflow, a zero divisor, other operators).
-#[inline(always)]
-pub(crate) fn int_mul_mod(op: u32, x: i64, y: i64) -> Option<i64> {
-    match op {
-        // `*`, `*=`
-        5 | 18 => x.checked_mul(y),
-        // `%`, `%=`: the sign of the divisor, as Python's.
-        6 | 19 if y != 0 => {
-            let r = x.checked_rem(y)?;
-            Some(if r != 0 && ((r < 0) != (y < 0)) {
-                r + y
-            } else {
-                r
-            })
+/// What [`Vm::comp_op`] did.
+pub(crate) enum Step {
+    /// Done: the new stack pointer.
+    Sp(usize),
+    /// Not a case it takes (nothing changed): the slow path.
+    Slow,
+    /// The instruction raised, and the stack pointer with its operands popped (as the slow
+    /// path leaves it).
+    Raise(Throw, usize),
+}
+
+impl Vm {
+    /// One of the instructions above, on the value stack `s` with stack pointer `sp`, for
+    /// `Vm::hot`: out of line, so that the hot loop's own registers stay as they were (an
+    /// arm per opcode inside `hot` cost the seed's counter loop 4 x86 instructions per VM
+    /// instruction, callgrind).
+    #[inline(never)]
+    pub(crate) fn comp_op(&mut self, ins: Instr, s: &mut [Value], mut sp: usize) -> Step {
+        macro_rules! tri {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => return Step::Raise(e, sp),
+                }
+            };
         }
-        // `//`, `//=`: rounds toward minus infinity.
-        2 | 15 if y != 0 => {
-            let q = x.checked_div(y)?;
-            let r = x - q * y;
-            Some(if r != 0 && ((r < 0) != (y < 0)) {
-                q - 1
-            } else {
-                q
-            })
+        macro_rules! push {
+            ($v:expr) => {{
+                let v = $v;
+                if sp >= s.len() {
+                    // Only if the compiler's stacksize were wrong: an internal error.
+                    return Step::Raise(
+                        Throw::new(
+                            ExcKind::RuntimeError,
+                            "gilvm internal error: value stack overflow (wrong stacksize)",
+                        ),
+                        sp,
+                    );
+                }
+                s[sp] = v;
+                sp += 1;
+            }};
         }
-        _ => None,
+        macro_rules! pop {
+            () => {{
+                sp -= 1;
+                s[sp]
+            }};
+        }
+        let rt = &mut self.rt;
+        match ins.op {
+            Opcode::LIST_APPEND => {
+                let v = pop!();
+                let list = s[sp - ins.arg as usize];
+                tri!(list_append(rt, list, v));
+            }
+            Opcode::BUILD_LIST | Opcode::BUILD_TUPLE => {
+                let n = ins.arg as usize;
+                let v = tri!(build_seq(rt, ins.op == Opcode::BUILD_LIST, &s[sp - n..sp]));
+                sp -= n;
+                push!(v);
+            }
+            Opcode::BUILD_SLICE => {
+                let step = if ins.arg == 3 { pop!() } else { Value::None };
+                let stop = pop!();
+                let start = pop!();
+                let v = tri!(rt.alloc(Obj::Slice { start, stop, step }));
+                push!(v);
+            }
+            Opcode::BUILD_STRING => {
+                let n = ins.arg as usize;
+                match tri!(build_string(rt, &s[sp - n..sp])) {
+                    Some(v) => {
+                        sp -= n;
+                        push!(v);
+                    }
+                    None => return Step::Slow,
+                }
+            }
+            // Special methods exist only once a class defines one (`Rt::user_dunders`).
+            Opcode::GET_ITER if !rt.user_dunders => {
+                let v = pop!();
+                let it = tri!(ops::get_iter(rt, v));
+                push!(it);
+            }
+            Opcode::UNARY_NEGATIVE => match s[sp - 1] {
+                Value::Int(i) if i != i64::MIN => s[sp - 1] = Value::Int(-i),
+                _ => return Step::Slow,
+            },
+            Opcode::UNARY_NOT => match ops::truth(rt, s[sp - 1]) {
+                Some(t) => s[sp - 1] = Value::Bool(!t),
+                // `__bool__` or `__len__`: the slow path calls it.
+                None => return Step::Slow,
+            },
+            // A check the check-then-act detector watches: the slow path records it.
+            Opcode::IS_OP if !ins.check => {
+                let b = pop!();
+                let a = pop!();
+                push!(Value::Bool(ops::is(a, b) != (ins.arg == 1)));
+            }
+            Opcode::CONTAINS_OP
+                if !(ins.check
+                    || rt.user_dunders
+                    || rt.generators && crate::vm::generator::is_generator(rt, s[sp - 1])) =>
+            {
+                let container = pop!();
+                let item = pop!();
+                let r = tri!(ops::contains(rt, container, item));
+                push!(Value::Bool(r != (ins.arg == 1)));
+            }
+            // `__str__`/`__repr__` of a class: the slow path calls the prelude.
+            Opcode::FORMAT_VALUE if !rt.str_dunders => {
+                let spec = if ins.arg & crate::bytecode::FVS_HAVE_SPEC != 0 {
+                    Some(pop!())
+                } else {
+                    None
+                };
+                let v = pop!();
+                let r = tri!(format_value(rt, ins.arg, v, spec));
+                push!(r);
+            }
+            _ => return Step::Slow,
+        }
+        Step::Sp(sp)
     }
 }
 
 /// `LIST_APPEND` (a comprehension's `[... for ...]`): a push when the list has room, else
 /// `ops::list_push`, which grows it and charges the heap as the slow path does.
-#[inline(never)]
+#[inline(always)]
 pub(crate) fn list_append(rt: &mut Rt, list: Value, v: Value) -> PyResult<()> {
     if let Value::Obj(id) = list {
         if let Some(Obj::List(items)) = rt.heap.slot_mut(id) {
@@ -65,7 +164,7 @@ pub(crate) fn list_append(rt: &mut Rt, list: Value, v: Value) -> PyResult<()> {
 
 /// `BUILD_LIST n` / `BUILD_TUPLE n` of `items` (the top `n` values): a new list or tuple,
 /// its `Vec` of exactly `n` as `slow_op`'s `split_off` makes it.
-#[inline(never)]
+#[inline(always)]
 pub(crate) fn build_seq(rt: &mut Rt, list: bool, items: &[Value]) -> PyResult<Value> {
     let v = items.to_vec();
     rt.alloc(if list { Obj::List(v) } else { Obj::Tuple(v) })

@@ -734,114 +734,37 @@ impl Vm {
                         s.swap(sp - 1, sp - n);
                         continue 'instr;
                     }
-                    // comp: comprehensions, containers and formatting (issue 21), their
-                    // common cases as `slow_op` does them (`vm::fastops`); special methods,
-                    // generators and the check-then-act detector's checks take the slow path.
-                    Opcode::LIST_APPEND => {
-                        let v = pop!();
-                        let list = s[sp - ins.arg as usize];
-                        tri!(crate::vm::fastops::list_append(&mut self.rt, list, v));
-                        continue 'instr;
-                    }
-                    Opcode::BUILD_LIST | Opcode::BUILD_TUPLE => {
-                        let n = ins.arg as usize;
-                        let list = ins.op == Opcode::BUILD_LIST;
-                        let v = tri!(crate::vm::fastops::build_seq(
-                            &mut self.rt,
-                            list,
-                            &s[sp - n..sp]
-                        ));
-                        sp -= n;
-                        push!(v);
-                        continue 'instr;
-                    }
-                    Opcode::BUILD_SLICE => {
-                        let step = if ins.arg == 3 { pop!() } else { Value::None };
-                        let stop = pop!();
-                        let start = pop!();
-                        let v = tri!(self.rt.alloc(Obj::Slice { start, stop, step }));
-                        push!(v);
-                        continue 'instr;
-                    }
-                    Opcode::GET_ITER if !self.rt.user_dunders => {
-                        let v = pop!();
-                        let it = tri!(ops::get_iter(&mut self.rt, v));
-                        push!(it);
-                        continue 'instr;
-                    }
-                    Opcode::UNARY_NEGATIVE if matches!(top!(), Value::Int(i) if i != i64::MIN) => {
-                        if let Value::Int(i) = top!() {
-                            s[sp - 1] = Value::Int(-i);
+                    // comp: comprehensions, containers and formatting (issue 21): their
+                    // common cases in one out-of-line step (`vm::fastops`), as `slow_op` does
+                    // them; anything unusual answers `Slow`. One call site keeps the loop's
+                    // registers as they were (an arm per opcode made the counter loop dearer).
+                    Opcode::LIST_APPEND
+                    | Opcode::BUILD_LIST
+                    | Opcode::BUILD_TUPLE
+                    | Opcode::BUILD_SLICE
+                    | Opcode::BUILD_STRING
+                    | Opcode::UNARY_NEGATIVE
+                    | Opcode::UNARY_NOT
+                    | Opcode::GET_ITER
+                    | Opcode::IS_OP
+                    | Opcode::CONTAINS_OP
+                    | Opcode::FORMAT_VALUE => match self.comp_op(ins, s, sp) {
+                        crate::vm::fastops::Step::Sp(new_sp) => {
+                            sp = new_sp;
+                            continue 'instr;
                         }
-                        continue 'instr;
-                    }
-                    Opcode::UNARY_NOT => {
-                        match ops::truth(&self.rt, top!()) {
-                            Some(t) => s[sp - 1] = Value::Bool(!t),
-                            // `__bool__` or `__len__`: the slow path calls it.
-                            None => leave!(Hot::Slow(ins)),
+                        crate::vm::fastops::Step::Slow => leave!(Hot::Slow(ins)),
+                        crate::vm::fastops::Step::Raise(t, new_sp) => {
+                            sp = new_sp;
+                            break 'op t;
                         }
-                        continue 'instr;
-                    }
-                    Opcode::IS_OP if !ins.check => {
-                        let b = pop!();
-                        let a = pop!();
-                        push!(Value::Bool(ops::is(a, b) != (ins.arg == 1)));
-                        continue 'instr;
-                    }
-                    Opcode::CONTAINS_OP
-                        if !(ins.check
-                            || self.rt.user_dunders
-                            || self.rt.generators
-                                && crate::vm::generator::is_generator(&self.rt, top!())) =>
-                    {
-                        let container = pop!();
-                        let item = pop!();
-                        let r = tri!(ops::contains(&mut self.rt, container, item));
-                        push!(Value::Bool(r != (ins.arg == 1)));
-                        continue 'instr;
-                    }
-                    Opcode::BUILD_STRING => {
-                        let n = ins.arg as usize;
-                        match tri!(crate::vm::fastops::build_string(
-                            &mut self.rt,
-                            &s[sp - n..sp]
-                        )) {
-                            Some(v) => {
-                                sp -= n;
-                                push!(v);
-                            }
-                            None => leave!(Hot::Slow(ins)),
-                        }
-                        continue 'instr;
-                    }
-                    Opcode::FORMAT_VALUE if !self.rt.str_dunders => {
-                        let spec = if ins.arg & crate::bytecode::FVS_HAVE_SPEC != 0 {
-                            Some(pop!())
-                        } else {
-                            None
-                        };
-                        let v = pop!();
-                        let r = tri!(crate::vm::fastops::format_value(
-                            &mut self.rt,
-                            ins.arg,
-                            v,
-                            spec
-                        ));
-                        push!(r);
-                        continue 'instr;
-                    }
+                    },
                     Opcode::BINARY_OP => {
                         let b = pop!();
                         let a = pop!();
                         // Fast path: int + int and int - int, the counter's operations.
                         if let (Value::Int(x), Value::Int(y)) = (a, b) {
                             if let Some(r) = int_add_sub(ins.arg, x, y) {
-                                push!(Value::Int(r));
-                                continue 'instr;
-                            }
-                            // comp: `*`, `%`, `//` (`i * 3 % 1001`) without the call.
-                            if let Some(r) = crate::vm::fastops::int_mul_mod(ins.arg, x, y) {
                                 push!(Value::Int(r));
                                 continue 'instr;
                             }
@@ -1370,14 +1293,10 @@ impl Vm {
                     // jump table cover every opcode, with no range check before each dispatch
                     // (45.9 -> 45.5 x86 instructions per VM instruction, callgrind), and a new
                     // opcode must be placed here or above explicitly.
-                    Opcode::UNARY_NEGATIVE
-                    | Opcode::UNARY_POSITIVE
+                    Opcode::UNARY_POSITIVE
                     | Opcode::UNARY_INVERT
-                    | Opcode::IS_OP
-                    | Opcode::CONTAINS_OP
                     | Opcode::STORE_SUBSCR
                     | Opcode::DELETE_SUBSCR
-                    | Opcode::GET_ITER
                     | Opcode::DELETE_NAME
                     | Opcode::DELETE_GLOBAL
                     | Opcode::DELETE_FAST
@@ -1400,7 +1319,6 @@ impl Vm {
                     | Opcode::MATCH_MAPPING
                     | Opcode::MATCH_KEYS
                     | Opcode::MATCH_CLASS
-                    | Opcode::FORMAT_VALUE
                     | Opcode::POP_JUMP_FORWARD_IF_NONE
                     | Opcode::POP_JUMP_FORWARD_IF_NOT_NONE
                     | Opcode::POP_JUMP_BACKWARD_IF_NONE
