@@ -91,6 +91,7 @@ fn hot_classes_and_cells_make_the_same_run_as_the_slow_path() {
 /// Instantiations whose `__init__` binding fails (the hot loop made the instance and its
 /// marker, then hands the call to the slow path) leave the heap as it was: the objects made
 /// after them have the ids (shown in their reprs) that the slow path (`--races`) gives them.
+/// (And `obj.__class__` after a store to it reads the same on both paths.)
 #[test]
 fn failed_hot_instantiation_leaves_the_heap_as_it_was() {
     let path = root().join("tests/classes/heap.toy");
@@ -103,6 +104,7 @@ fn failed_hot_instantiation_leaves_the_heap_as_it_was() {
         "{plain}"
     );
     assert!(plain.stdout.contains("<__main__.A object at 0x"), "{plain}");
+    assert!(plain.stdout.ends_with(" 5\n"), "{plain}");
     assert_eq!(plain.stdout, slow.stdout);
 }
 

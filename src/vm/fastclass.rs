@@ -194,14 +194,15 @@ impl Vm {
     #[inline(always)]
     pub(crate) fn inst_attr(&self, obj: Value, name: u32) -> Option<Value> {
         let Value::Obj(id) = obj else { return None };
+        // `load_attr` answers `obj.__class__` before it looks at the instance's dict.
+        if name == self.rt.dunders.class_ {
+            return None;
+        }
         let Obj::Instance(inst) = self.rt.heap.get(id) else {
             return None;
         };
         if let Some((v, _)) = attr_get(&inst.attrs, name) {
             return Some(*v);
-        }
-        if name == self.rt.dunders.class_ {
-            return None;
         }
         match class_value(&self.rt, class_get(&self.rt, inst.class, name)?) {
             ClassValue::Plain(v) => Some(v),
