@@ -495,18 +495,6 @@ impl Vm {
                 moved = true;
             }};
         }
-        // genexc: the top frame is one entered earlier (a return, a yield, a handler): it may
-        // have been entered in an earlier slice, whose stack `Vec` was sized for the frame
-        // above it only, so it gets the room it can need.
-        macro_rules! frame_room {
-            () => {{
-                let need = base + code.nlocalsplus() + code.stacksize as usize + 1;
-                if stack.len() < need {
-                    stack.resize(need, Value::Undef);
-                }
-                s = &mut stack[..];
-            }};
-        }
         macro_rules! push {
             ($v:expr) => {{
                 let v = $v;
@@ -792,7 +780,7 @@ impl Vm {
                                     if !RACES {
                                         let then = GenThen::ForIter { delta: ins.arg };
                                         if let Some(nsp) = self.hot_gen_resume(
-                                            stack,
+                                            s,
                                             frames,
                                             prog,
                                             id,
@@ -804,7 +792,6 @@ impl Vm {
                                             sp,
                                         ) {
                                             enter_frame!();
-                                            s = &mut stack[..];
                                             sp = nsp;
                                             continue 'instr;
                                         }
@@ -1047,12 +1034,17 @@ impl Vm {
                                 ..
                             }) = frames.last()
                             {
+                                // genexc: a caller entered in an earlier slice may have
+                                // a stack `Vec` sized for this frame only: the slow path
+                                // (`run_slice` gives the caller its room).
                                 if let Obj::Function(_) = self.rt.heap.get(f) {
+                                    if !crate::vm::fastgen::has_room(prog, frames, s.len()) {
+                                        leave!(Hot::Slow(ins));
+                                    }
                                     let v = pop!();
                                     frames.pop();
                                     self.cta.returned(tid, done);
                                     enter_frame!();
-                                    frame_room!();
                                     sp = done as usize;
                                     s[sp] = v;
                                     sp += 1;
@@ -1067,10 +1059,9 @@ impl Vm {
                     // would on the slow path.
                     Opcode::YIELD_VALUE if !RACES => {
                         let v = top!();
-                        if self.hot_gen_yield(s, frames, base, sp - 1, pc) {
+                        if self.hot_gen_yield(prog, s, frames, base, sp - 1, pc) {
                             let at = base;
                             enter_frame!();
-                            frame_room!();
                             sp = at;
                             push!(v);
                             continue 'instr;
@@ -1083,7 +1074,7 @@ impl Vm {
                                 let v = s[sp - 1];
                                 let then = GenThen::Send { delta: ins.arg };
                                 if let Some(nsp) = self.hot_gen_resume(
-                                    stack,
+                                    s,
                                     frames,
                                     prog,
                                     g,
@@ -1095,7 +1086,6 @@ impl Vm {
                                     sp - 1,
                                 ) {
                                     enter_frame!();
-                                    s = &mut stack[..];
                                     sp = nsp;
                                     continue 'instr;
                                 }
@@ -1104,7 +1094,8 @@ impl Vm {
                         leave!(Hot::Slow(ins));
                     }
                     // genexc: entering, matching and leaving an `except` clause, and `raise`
-                    // of an exception instance (`vm::fastexc`), as `slow_op` does them.
+                    // of an exception instance (handed to `run_slice`'s unwinding as any
+                    // exception `hot` raises), as `slow_op` does them.
                     Opcode::PUSH_EXC_INFO if !RACES => {
                         let exc = pop!();
                         let prev = std::mem::replace(&mut self.threads[tid as usize].exc_info, exc);
@@ -1277,37 +1268,6 @@ impl Vm {
                     | Opcode::GET_YIELD_FROM_ITER => leave!(Hot::Slow(ins)),
                 }
             };
-            // genexc: caught in this frame or a calling plain function's (`vm::fastexc`):
-            // unwound here, as `run_slice` would after saving the frame's pc.
-            if !RACES
-                && self.hot_catches(frames, prog, pc, &err)
-                && self.dunder_retry(code, pc, s, sp).is_none()
-            {
-                if let Some(f) = frames.last_mut() {
-                    f.pc = pc as u32;
-                    f.kwnames = kwnames;
-                }
-                if code_id < self.prelude.start {
-                    self.call_site = Site {
-                        code: code_id,
-                        pc: (pc as u32).saturating_sub(1),
-                    };
-                }
-                stack.truncate(sp);
-                match self.unwind(stack, frames, err, false) {
-                    Ok(()) => {
-                        let nsp = stack.len();
-                        enter_frame!();
-                        frame_room!();
-                        sp = nsp;
-                        continue 'instr;
-                    }
-                    Err(exc) => {
-                        sp = stack.len();
-                        leave!(Hot::End(SliceEnd::Died(exc)));
-                    }
-                }
-            }
             leave!(Hot::Raise(err));
         }
     }
@@ -2948,6 +2908,8 @@ impl Vm {
     }
 
     /// `CHECK_EXC_MATCH`: does exception `exc` match `typ` (a class or a tuple of classes)?
+    /// Out of line: `hot` runs it too, and its loop keeps its registers better without it.
+    #[inline(never)]
     fn exception_matches(&self, exc: Value, typ: Value) -> PyResult<bool> {
         let kind = match exc {
             Value::Obj(id) => match self.rt.heap.get(id) {

@@ -31,7 +31,6 @@ pub mod exceptions;
 pub mod explore_step;
 pub mod explore_stops;
 pub mod fastcall;
-pub mod fastexc;
 pub mod fastgen;
 pub mod format;
 pub mod generator;
