@@ -160,18 +160,27 @@ impl Vm {
 
 /// Whether the frame below the top one (the one a return or a yield goes back to) has the
 /// room its value stack can need in a stack of `len` slots. `hot` keeps the stack `Vec` as
-/// long as the frames it enters need, but a frame entered in an earlier slice may find it
-/// sized for the frame above it only (`run_slice` sizes it for the top frame): then the
-/// return or yield takes the slow path, and `run_slice` gives the caller its room.
+/// long as the frames it enters need and `run_slice` sizes it for the top two frames
+/// (`caller_need`), but a frame two or more below may find it short: then the return or
+/// yield takes the slow path, and `run_slice` gives the caller its room.
 #[inline(always)]
 pub(crate) fn has_room(prog: &Program, frames: &Frames, len: usize) -> bool {
+    let need = caller_need(prog, frames);
+    need != 0 && need <= len
+}
+
+/// The stack length the frame below the top one can need (0 without one). `run_slice` keeps
+/// the stack `Vec` at least this long as well as what the top frame needs, so that a return
+/// or a yield in `hot` finds its caller's room (a frame entered in an earlier slice, or before
+/// a slow instruction, which leaves the `Vec` sized for the top frame).
+#[inline(always)]
+pub(crate) fn caller_need(prog: &Program, frames: &Frames) -> usize {
     let n = frames.len();
     if n < 2 {
-        return false;
+        return 0;
     }
     let c = &frames[n - 2];
-    match prog.codes.get(c.code as usize) {
-        Some(code) => c.base as usize + code.nlocalsplus() + (code.stacksize as usize) < len,
-        None => false,
-    }
+    prog.codes.get(c.code as usize).map_or(0, |code| {
+        c.base as usize + code.nlocalsplus() + code.stacksize as usize + 1
+    })
 }

@@ -219,7 +219,10 @@ impl Vm {
                 // pointer, as the rest of the VM expects; while `hot` runs, the Vec is kept at
                 // least as long as this frame can need (locals + the compiler's `stacksize`)
                 // and `hot` works on a slice of it with its own stack pointer in a register.
-                let mut need = base + code.nlocalsplus() + code.stacksize as usize + 1;
+                // genexc: and the room of the frame below, which a return or a yield in `hot`
+                // goes back to (`fastgen::has_room`).
+                let mut need = (base + code.nlocalsplus() + code.stacksize as usize + 1)
+                    .max(crate::vm::fastgen::caller_need(&prog, &frames));
                 let mut sp = stack.len();
                 loop {
                     if stack.len() < need {
@@ -272,7 +275,8 @@ impl Vm {
                         func = frames.last().map_or(Value::None, |f| f.func);
                         code = &prog.codes[code_id as usize];
                         consts = &consts_all[code_id as usize][..];
-                        need = base + code.nlocalsplus() + code.stacksize as usize + 1;
+                        need = (base + code.nlocalsplus() + code.stacksize as usize + 1)
+                            .max(crate::vm::fastgen::caller_need(&prog, &frames));
                     }
                     // An operation on an instance failed in `hot`: its special methods, on the
                     // slow path, with the operands `hot` popped put back (still in place:
