@@ -1,8 +1,9 @@
-//! Generators and exceptions in the hot loop (issue 21, `vm::fastgen`, `vm::fastexc`): a
-//! generator resumed by `for`, `send` or `yield from` and its yields, and an exception caught
-//! in the same or a calling frame, run in `Vm::hot`; they behave as CPython's, and the run is
-//! the same run — same output, same instruction count, same switches, same lost updates — as
-//! one where they all take the slow path (`--races` keeps them there), under every GIL model.
+//! Generators and exceptions in the hot loop (issue 21, `vm::fastgen`): a generator resumed by
+//! `for`, `send` or `yield from` and its yields, and an `except` clause's `PUSH_EXC_INFO`,
+//! `CHECK_EXC_MATCH` and `POP_EXCEPT` and `raise` of an instance, run in `Vm::hot`; they behave
+//! as CPython's, and the run is the same run — same output, same instruction count, same
+//! switches, same lost updates — as one where they all take the slow path (`--races` keeps
+//! them there), under every GIL model.
 
 mod common;
 

@@ -36,13 +36,13 @@ impl Vm {
     /// `caller_code` (`caller_kwnames` pending), its frame based at `at` on the thread's stack
     /// (the stack pointer: the slots from `at` up are free), as `gen_resume` does after
     /// `slow_op`'s `save_pc!`; what its next yield or return does is `then`'s. Returns the
-    /// generator frame's stack pointer, its frame pushed (the stack `Vec` then as long as the
-    /// frame needs), or `None` having changed nothing: the slow path.
+    /// generator frame's stack pointer, its frame pushed, or `None` having changed nothing:
+    /// the slow path (also when `stack` is shorter than the generator's frame needs).
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     pub(crate) fn hot_gen_resume(
         &mut self,
-        stack: &mut Vec<Value>,
+        stack: &mut [Value],
         frames: &mut Frames,
         prog: &Program,
         gen: ObjId,
@@ -68,9 +68,11 @@ impl Vm {
         }
         let code = prog.codes.get(g.code as usize)?;
         let n = g.saved.len();
-        let need = at + (code.nlocalsplus() + code.stacksize as usize).max(n) + 2;
+        // The room the generator's frame can need, which `hot` does not grow (that would
+        // re-take its slice of the stack): without it, the slow path (`run_slice` grows it).
+        let need = at + (code.nlocalsplus() + code.stacksize as usize).max(n) + 1;
         if stack.len() < need {
-            stack.resize(need, Value::Undef);
+            return None;
         }
         // `gen_resume`: the saved slots above the resumer's stack, then the value sent in;
         // the buffer stays with the generator (emptied) for its next yield.
@@ -112,17 +114,19 @@ impl Vm {
     /// (the yielded value already popped) ending at `sp` and its pc `pc` past the instruction:
     /// suspends it as `gen_yield` does and pops its frame. The caller then pushes the value at
     /// `base` and goes on in the resumer's frame. `false` having changed nothing: the slow
-    /// path (not a generator's frame, no resumer below it, or `close()` waiting for it).
+    /// path (not a generator's frame, no resumer below it, a resumer entered in an earlier
+    /// slice without the stack room it needs, or `close()` waiting for it).
     #[inline(never)]
     pub(crate) fn hot_gen_yield(
         &mut self,
+        prog: &Program,
         stack: &[Value],
         frames: &mut Frames,
         base: usize,
         sp: usize,
         pc: usize,
     ) -> bool {
-        if frames.len() < 2 {
+        if !has_room(prog, frames, stack.len()) {
             return false;
         }
         let Some(&Frame {
@@ -152,4 +156,31 @@ impl Vm {
         frames.pop();
         true
     }
+}
+
+/// Whether the frame below the top one (the one a return or a yield goes back to) has the
+/// room its value stack can need in a stack of `len` slots. `hot` keeps the stack `Vec` as
+/// long as the frames it enters need and `run_slice` sizes it for the top two frames
+/// (`caller_need`), but a frame two or more below may find it short: then the return or
+/// yield takes the slow path, and `run_slice` gives the caller its room.
+#[inline(always)]
+pub(crate) fn has_room(prog: &Program, frames: &Frames, len: usize) -> bool {
+    let need = caller_need(prog, frames);
+    need != 0 && need <= len
+}
+
+/// The stack length the frame below the top one can need (0 without one). `run_slice` keeps
+/// the stack `Vec` at least this long as well as what the top frame needs, so that a return
+/// or a yield in `hot` finds its caller's room (a frame entered in an earlier slice, or before
+/// a slow instruction, which leaves the `Vec` sized for the top frame).
+#[inline(always)]
+pub(crate) fn caller_need(prog: &Program, frames: &Frames) -> usize {
+    let n = frames.len();
+    if n < 2 {
+        return 0;
+    }
+    let c = &frames[n - 2];
+    prog.codes.get(c.code as usize).map_or(0, |code| {
+        c.base as usize + code.nlocalsplus() + code.stacksize as usize + 1
+    })
 }

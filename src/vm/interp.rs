@@ -219,7 +219,10 @@ impl Vm {
                 // pointer, as the rest of the VM expects; while `hot` runs, the Vec is kept at
                 // least as long as this frame can need (locals + the compiler's `stacksize`)
                 // and `hot` works on a slice of it with its own stack pointer in a register.
-                let mut need = base + code.nlocalsplus() + code.stacksize as usize + 1;
+                // genexc: and the room of the frame below, which a return or a yield in `hot`
+                // goes back to (`fastgen::has_room`).
+                let mut need = (base + code.nlocalsplus() + code.stacksize as usize + 1)
+                    .max(crate::vm::fastgen::caller_need(&prog, &frames));
                 let mut sp = stack.len();
                 loop {
                     if stack.len() < need {
@@ -272,7 +275,8 @@ impl Vm {
                         func = frames.last().map_or(Value::None, |f| f.func);
                         code = &prog.codes[code_id as usize];
                         consts = &consts_all[code_id as usize][..];
-                        need = base + code.nlocalsplus() + code.stacksize as usize + 1;
+                        need = (base + code.nlocalsplus() + code.stacksize as usize + 1)
+                            .max(crate::vm::fastgen::caller_need(&prog, &frames));
                     }
                     // An operation on an instance failed in `hot`: its special methods, on the
                     // slow path, with the operands `hot` popped put back (still in place:
@@ -494,22 +498,6 @@ impl Vm {
                 pc = f.pc as usize;
                 kwnames = f.kwnames;
                 moved = true;
-            }};
-        }
-        // The top frame is one entered earlier (a return, a yield, a handler): the stack `Vec`
-        // must be as long as its frame needs. It is when the frame was entered here
-        // (`enter_py` grows it), but not always when it was entered on the slow path or in an
-        // earlier slice, or when an instruction of a callee left for the slow path, which
-        // truncates the `Vec` to the callee's stack pointer: a caller with a deeper stack than
-        // its callee's frame then overflowed on its next pushes. `s` is taken anew: a handler
-        // found by `unwind` changed the `Vec` through `stack`.
-        macro_rules! frame_room {
-            () => {{
-                let need = base + code.nlocalsplus() + code.stacksize as usize + 1;
-                if stack.len() < need {
-                    stack.resize(need, Value::Undef);
-                }
-                s = &mut stack[..];
             }};
         }
         macro_rules! push {
@@ -822,7 +810,7 @@ impl Vm {
                                     if !RACES {
                                         let then = GenThen::ForIter { delta: ins.arg };
                                         if let Some(nsp) = self.hot_gen_resume(
-                                            stack,
+                                            s,
                                             frames,
                                             prog,
                                             id,
@@ -834,7 +822,6 @@ impl Vm {
                                             sp,
                                         ) {
                                             enter_frame!();
-                                            s = &mut stack[..];
                                             sp = nsp;
                                             continue 'instr;
                                         }
@@ -1077,23 +1064,31 @@ impl Vm {
                                 ..
                             }) = frames.last()
                             {
+                                // genexc: a caller entered in an earlier slice may have
+                                // a stack `Vec` sized for this frame only: the slow path
+                                // (`run_slice` gives the caller its room).
                                 if let Obj::Function(_) = self.rt.heap.get(f) {
+                                    if !crate::vm::fastgen::has_room(prog, frames, s.len()) {
+                                        leave!(Hot::Slow(ins));
+                                    }
                                     let v = pop!();
                                     frames.pop();
                                     self.cta.returned(tid, done);
                                     enter_frame!();
-                                    frame_room!();
                                     sp = done as usize;
                                     s[sp] = v;
                                     sp += 1;
                                     continue 'instr;
                                 }
                                 // classes: `__init__` run by `C(…)` returns the instance.
+                                // Its caller's room as for a plain function above.
                                 if let Some(inst) = self.init_return(f, top!()) {
+                                    if !crate::vm::fastgen::has_room(prog, frames, s.len()) {
+                                        leave!(Hot::Slow(ins));
+                                    }
                                     frames.pop();
                                     self.cta.returned(tid, done);
                                     enter_frame!();
-                                    frame_room!();
                                     sp = done as usize;
                                     s[sp] = inst;
                                     sp += 1;
@@ -1108,10 +1103,9 @@ impl Vm {
                     // would on the slow path.
                     Opcode::YIELD_VALUE if !RACES => {
                         let v = top!();
-                        if self.hot_gen_yield(s, frames, base, sp - 1, pc) {
+                        if self.hot_gen_yield(prog, s, frames, base, sp - 1, pc) {
                             let at = base;
                             enter_frame!();
-                            frame_room!();
                             sp = at;
                             push!(v);
                             continue 'instr;
@@ -1124,7 +1118,7 @@ impl Vm {
                                 let v = s[sp - 1];
                                 let then = GenThen::Send { delta: ins.arg };
                                 if let Some(nsp) = self.hot_gen_resume(
-                                    stack,
+                                    s,
                                     frames,
                                     prog,
                                     g,
@@ -1136,7 +1130,6 @@ impl Vm {
                                     sp - 1,
                                 ) {
                                     enter_frame!();
-                                    s = &mut stack[..];
                                     sp = nsp;
                                     continue 'instr;
                                 }
@@ -1145,7 +1138,8 @@ impl Vm {
                         leave!(Hot::Slow(ins));
                     }
                     // genexc: entering, matching and leaving an `except` clause, and `raise`
-                    // of an exception instance (`vm::fastexc`), as `slow_op` does them.
+                    // of an exception instance (handed to `run_slice`'s unwinding as any
+                    // exception `hot` raises), as `slow_op` does them.
                     Opcode::PUSH_EXC_INFO if !RACES => {
                         let exc = pop!();
                         let prev = std::mem::replace(&mut self.threads[tid as usize].exc_info, exc);
@@ -1346,37 +1340,6 @@ impl Vm {
                     | Opcode::GET_YIELD_FROM_ITER => leave!(Hot::Slow(ins)),
                 }
             };
-            // genexc: caught in this frame or a calling plain function's (`vm::fastexc`):
-            // unwound here, as `run_slice` would after saving the frame's pc.
-            if !RACES
-                && self.hot_catches(frames, prog, pc, &err)
-                && self.dunder_retry(code, pc, s, sp).is_none()
-            {
-                if let Some(f) = frames.last_mut() {
-                    f.pc = pc as u32;
-                    f.kwnames = kwnames;
-                }
-                if code_id < self.prelude.start {
-                    self.call_site = Site {
-                        code: code_id,
-                        pc: (pc as u32).saturating_sub(1),
-                    };
-                }
-                stack.truncate(sp);
-                match self.unwind(stack, frames, err, false) {
-                    Ok(()) => {
-                        let nsp = stack.len();
-                        enter_frame!();
-                        frame_room!();
-                        sp = nsp;
-                        continue 'instr;
-                    }
-                    Err(exc) => {
-                        sp = stack.len();
-                        leave!(Hot::End(SliceEnd::Died(exc)));
-                    }
-                }
-            }
             leave!(Hot::Raise(err));
         }
     }
@@ -3017,6 +2980,8 @@ impl Vm {
     }
 
     /// `CHECK_EXC_MATCH`: does exception `exc` match `typ` (a class or a tuple of classes)?
+    /// Out of line: `hot` runs it too, and its loop keeps its registers better without it.
+    #[inline(never)]
     fn exception_matches(&self, exc: Value, typ: Value) -> PyResult<bool> {
         let kind = match exc {
             Value::Obj(id) => match self.rt.heap.get(id) {

@@ -32,7 +32,6 @@ pub mod explore_step;
 pub mod explore_stops;
 pub mod fastcall;
 pub mod fastclass;
-pub mod fastexc;
 pub mod fastgen;
 pub mod fastops;
 pub mod format;
