@@ -20,18 +20,84 @@
 //! `Generator::saved` buffer (reused, so nothing is allocated) and the thread's stack; the
 //! copy is a few values, cheap next to the round trip it replaces.
 
-use crate::bytecode::Program;
+use crate::bytecode::{Instr, Program};
 use crate::vm::generator::{GenState, GenThen};
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::sync::Site;
 use crate::vm::thread::{Frame, Frames};
 use crate::vm::value::{ObjId, Value};
+use crate::vm::Throw;
 
 /// No `KW_NAMES` pending (as `Frame::kwnames`).
 const NO_KW: u32 = u32::MAX;
 
+/// What [`Vm::for_iter_step`] did.
+pub(crate) enum ForStep {
+    /// The iterator's next value, to push.
+    Push(Value),
+    /// Exhausted: pop it and jump past the loop.
+    Done,
+    /// A generator's frame was pushed (`hot_gen_resume`): its stack pointer.
+    Frame(usize),
+    /// Nothing changed: the slow path.
+    Slow,
+    /// The iterator raised.
+    Raise(Throw),
+}
+
 impl Vm {
+    /// `FOR_ITER` in `Vm::hot` on an iterator that is not a range (`it`, the top of `s`
+    /// below `sp`): a suspended generator is resumed here (`hot_gen_resume`, not under
+    /// `--races`, whose reads the slow path records), a list's or tuple's iterator read in
+    /// place, anything else stepped by `ops::iter_next`. Out of line for the counter loop's
+    /// sake: see the call site.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    pub(crate) fn for_iter_step<const RACES: bool>(
+        &mut self,
+        ins: Instr,
+        s: &mut [Value],
+        frames: &mut Frames,
+        prog: &Program,
+        pc: usize,
+        kwnames: u32,
+        sp: usize,
+    ) -> ForStep {
+        let it = s[sp - 1];
+        if let Value::Obj(id) = it {
+            if let Obj::Generator(_) = self.rt.heap.get(id) {
+                if RACES {
+                    return ForStep::Slow;
+                }
+                let Some(code_id) = frames.last().map(|f| f.code) else {
+                    return ForStep::Slow;
+                };
+                let then = GenThen::ForIter { delta: ins.arg };
+                return match self.hot_gen_resume(
+                    s,
+                    frames,
+                    prog,
+                    id,
+                    Value::None,
+                    then,
+                    code_id,
+                    pc,
+                    kwnames,
+                    sp,
+                ) {
+                    Some(nsp) => ForStep::Frame(nsp),
+                    None => ForStep::Slow,
+                };
+            }
+        }
+        match crate::vm::fastops::iter_next(&mut self.rt, it) {
+            Ok(Some(v)) => ForStep::Push(v),
+            Ok(None) => ForStep::Done,
+            Err(e) => ForStep::Raise(e),
+        }
+    }
+
     /// Resumes generator `gen` with `sent` from the instruction at `caller_pc - 1` of code
     /// `caller_code` (`caller_kwnames` pending), its frame based at `at` on the thread's stack
     /// (the stack pointer: the slots from `at` up are free), as `gen_resume` does after
