@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{python3, root, run_file};
+use common::{python3, root, run_file, same_run_as_slow_path};
 use std::process::Command;
 
 /// Positional, default, keyword and keyword-only arguments, methods, closures, recursion, and
@@ -30,15 +30,6 @@ fn calls_bind_as_cpython_does() {
     assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
 }
 
-/// The run summary's lines with the instruction and switch counts and the lost updates.
-fn counts(stderr: &str) -> String {
-    stderr
-        .lines()
-        .filter(|l| l.contains(" instructions · ") || l.contains("lost updates"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Threads calling functions and methods with keyword and default arguments, updating
 /// attributes, appending to a shared list, reading a shared dict, joining strings: the plain
 /// run (calls, attributes and methods in the hot loop) and the `--races` run (all on the slow
@@ -47,21 +38,10 @@ fn counts(stderr: &str) -> String {
 #[test]
 fn hot_calls_make_the_same_run_as_the_slow_path() {
     let path = root().join("tests/calls/threads.toy");
-    for model in ["any", "py27", "py39", "py311", "nogil"] {
-        for seed in 1..4 {
-            let args = ["--gil", model, "--switch-interval", "7"];
-            let plain = run_file(&path, seed, &args);
-            let mut slow_args = args.to_vec();
-            slow_args.push("--races");
-            let slow = run_file(&path, seed, &slow_args);
-            assert_eq!(plain.code, 0, "{plain}");
-            assert_eq!(plain.stdout, slow.stdout, "{model} seed {seed}");
-            let c = counts(&plain.stderr);
-            assert!(
-                c.contains(" switches") && c.contains("lost updates"),
-                "{plain}"
-            );
-            assert_eq!(c, counts(&slow.stderr), "{model} seed {seed}");
-        }
-    }
+    same_run_as_slow_path(&path, |plain, c| {
+        assert!(
+            c.contains(" switches") && c.contains("lost updates"),
+            "{plain}"
+        );
+    });
 }

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{python3, root, run_file};
+use common::{python3, root, run_file, same_run_as_slow_path};
 use std::process::Command;
 
 /// Instance and class attributes (shadowing, inheritance, a class attribute changed later, a
@@ -44,15 +44,6 @@ fn classes_and_closures_behave_as_in_cpython() {
     assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
 }
 
-/// The run summary's lines with the instruction and switch counts and the lost updates.
-fn counts(stderr: &str) -> String {
-    stderr
-        .lines()
-        .filter(|l| l.contains(" instructions · ") || l.contains("lost updates"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Threads instantiating classes (keyword and default arguments to `__init__`), calling
 /// methods that read a class attribute through the instance, bumping a shared instance's
 /// attribute and a closure's cell without a lock: the plain run and the `--races` run (all on
@@ -62,25 +53,14 @@ fn counts(stderr: &str) -> String {
 fn hot_classes_and_cells_make_the_same_run_as_the_slow_path() {
     let path = root().join("tests/classes/threads.toy");
     let mut lost_on_cell = false;
-    for model in ["any", "py27", "py39", "py311", "nogil"] {
-        for seed in 1..4 {
-            let args = ["--gil", model, "--switch-interval", "7"];
-            let plain = run_file(&path, seed, &args);
-            let mut slow_args = args.to_vec();
-            slow_args.push("--races");
-            let slow = run_file(&path, seed, &slow_args);
-            assert_eq!(plain.code, 0, "{plain}");
-            assert!(
-                plain.stdout.contains("[(0, 50), (1, 50), (2, 50)]"),
-                "{plain}"
-            );
-            assert_eq!(plain.stdout, slow.stdout, "{model} seed {seed}");
-            let c = counts(&plain.stderr);
-            assert!(c.contains(" switches"), "{plain}");
-            assert_eq!(c, counts(&slow.stderr), "{model} seed {seed}");
-            lost_on_cell |= c.contains("lost updates: n ") || c.contains(", n ");
-        }
-    }
+    same_run_as_slow_path(&path, |plain, c| {
+        assert!(
+            plain.stdout.contains("[(0, 50), (1, 50), (2, 50)]"),
+            "{plain}"
+        );
+        assert!(c.contains(" switches"), "{plain}");
+        lost_on_cell |= c.contains("lost updates: n ") || c.contains(", n ");
+    });
     // The cell is a shared location the lost-update detector watches on the hot path too.
     assert!(
         lost_on_cell,

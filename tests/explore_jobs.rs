@@ -16,25 +16,6 @@ fn program(source: &str) -> PathBuf {
     common::program_dir(source)
 }
 
-fn counter(k: u32) -> String {
-    format!(
-        "import threading
-counter = 0
-def work():
-    global counter
-    for _ in range({k}):
-        counter += 1
-t1 = threading.Thread(target=work)
-t2 = threading.Thread(target=work)
-t1.start()
-t2.start()
-t1.join()
-t2.join()
-print(counter)
-"
-    )
-}
-
 const DEADLOCK: &str = "import threading
 a = threading.Lock()
 b = threading.Lock()
@@ -131,7 +112,7 @@ fn same_for_any_jobs(dir: &Path, args: &[&str]) -> (i32, Value) {
 #[test]
 fn any_number_of_jobs_prints_the_same_report() {
     // Small searches (run whole) and a split one (counter of 4: 3,334 executions).
-    let dir = program(&counter(3));
+    let dir = program(&common::two_thread_counter(3));
     let (code, v) = same_for_any_jobs(&dir, &[]);
     assert_eq!(code, 8, "{v}");
     assert_eq!(count(&v, "executions"), 328, "{v}");
@@ -165,7 +146,7 @@ fn any_number_of_jobs_prints_the_same_report() {
         .collect();
     assert_eq!(outs, ["9\n"], "{v}");
 
-    let dir = program(&counter(4));
+    let dir = program(&common::two_thread_counter(4));
     let (code, v) = same_for_any_jobs(&dir, &[]);
     assert_eq!(code, 8, "{v}");
     assert_eq!(v["complete"], true, "{v}");
@@ -199,7 +180,10 @@ fn shards(dir: &Path, args: &[&str], n: usize) -> Vec<(String, Value)> {
 
 #[test]
 fn shards_merge_into_the_unsharded_report_and_share_the_work() {
-    for (src, what) in [(counter(3), "small"), (counter(4), "split")] {
+    for (src, what) in [
+        (common::two_thread_counter(3), "small"),
+        (common::two_thread_counter(4), "split"),
+    ] {
         let dir = program(&src);
         let whole = gilvm(&["explore", "prog.toy", "--gil", "any", "--json"], &dir);
         let total = count(&json(&whole.stdout), "executions");
@@ -234,7 +218,7 @@ fn shards_merge_into_the_unsharded_report_and_share_the_work() {
 
 #[test]
 fn a_budget_gives_that_many_executions_whatever_the_jobs() {
-    let dir = program(&counter(4));
+    let dir = program(&common::two_thread_counter(4));
     // A small search (run whole), a split one, a bounded one.
     for args in [
         ["--max-executions", "500", "--until", "exception"].as_slice(),
@@ -269,7 +253,7 @@ fn a_budget_gives_that_many_executions_whatever_the_jobs() {
 
 #[test]
 fn first_stops_at_the_same_failure_whatever_the_jobs() {
-    let dir = program(&counter(4));
+    let dir = program(&common::two_thread_counter(4));
     // No deadlock: the whole split search, then nothing to stop at.
     let (code, v) = same_for_any_jobs(&dir, &["--first", "--until", "deadlock"]);
     assert_eq!(code, 0, "no deadlock: {v}");
@@ -281,7 +265,7 @@ fn first_stops_at_the_same_failure_whatever_the_jobs() {
 
 #[test]
 fn sampled_strategies_print_the_same_report_for_any_jobs() {
-    let dir = program(&counter(3));
+    let dir = program(&common::two_thread_counter(3));
     for strategy in ["pct", "random"] {
         let (_, v) = same_for_any_jobs(&dir, &["--strategy", strategy, "--runs", "700"]);
         assert_eq!(count(&v, "executions"), 700, "{v}");

@@ -2,27 +2,10 @@
 //! unit of the split search that is run again, because the units before it left it exactly
 //! its count or less than it ran, is not counted twice.
 
+mod common;
+
 use gilvm::explore::{explore, ExploreArgs};
 use std::sync::atomic::{AtomicU64, Ordering};
-
-fn counter(k: u32) -> String {
-    format!(
-        "import threading
-counter = 0
-def work():
-    global counter
-    for _ in range({k}):
-        counter += 1
-t1 = threading.Thread(target=work)
-t2 = threading.Thread(target=work)
-t1.start()
-t2.start()
-t1.join()
-t2.join()
-print(counter)
-"
-    )
-}
 
 /// (executions reported, ticks counted) of a dfs exploration of `source`.
 fn run(source: &str, max_executions: u64, jobs: u64) -> (u64, u64) {
@@ -52,7 +35,7 @@ fn run(source: &str, max_executions: u64, jobs: u64) -> (u64, u64) {
 
 #[test]
 fn the_progress_bar_counts_each_execution_once() {
-    let src = counter(4);
+    let src = common::two_thread_counter(4);
     // Budgets that stop the split search at a unit's end (its units end at 1,021 and
     // 1,169 executions), inside a unit, and not at all (3,334 executions in all).
     for b in [1_021, 1_500, 100_000] {

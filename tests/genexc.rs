@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{python3, root, run_file};
+use common::{python3, root, run_file, same_run_as_slow_path};
 use std::process::Command;
 
 /// Stdout of `python3 path`, or `None` (skipped, said on stderr) without it.
@@ -61,15 +61,6 @@ fn exceptions_are_caught_as_cpython_catches_them() {
     assert_eq!(ours.stderr, String::from_utf8_lossy(&py.stderr), "{ours}");
 }
 
-/// The run summary's lines with the instruction and switch counts and the lost updates.
-fn counts(stderr: &str) -> String {
-    stderr
-        .lines()
-        .filter(|l| l.contains(" instructions · ") || l.contains("lost updates"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Threads driving generators and catching exceptions, one generator shared by all (so that one may find it
 /// running): the plain run and the `--races` run print the same, count the same instructions
 /// and switches and report the same lost updates, under every model and several seeds.
@@ -77,24 +68,13 @@ fn counts(stderr: &str) -> String {
 fn hot_generators_make_the_same_run_as_the_slow_path() {
     let path = root().join("tests/genexc/threads.toy");
     let mut busy = false;
-    for model in ["any", "py27", "py39", "py311", "nogil"] {
-        for seed in 1..4 {
-            let args = ["--gil", model, "--switch-interval", "7"];
-            let plain = run_file(&path, seed, &args);
-            let mut slow_args = args.to_vec();
-            slow_args.push("--races");
-            let slow = run_file(&path, seed, &slow_args);
-            assert_eq!(plain.code, 0, "{plain}");
-            assert_eq!(plain.stdout, slow.stdout, "{model} seed {seed}");
-            busy |= plain.stdout.contains("generator already executing");
-            let c = counts(&plain.stderr);
-            assert!(
-                c.contains(" switches") && c.contains("lost updates"),
-                "{plain}"
-            );
-            assert_eq!(c, counts(&slow.stderr), "{model} seed {seed}");
-        }
-    }
+    same_run_as_slow_path(&path, |plain, c| {
+        busy |= plain.stdout.contains("generator already executing");
+        assert!(
+            c.contains(" switches") && c.contains("lost updates"),
+            "{plain}"
+        );
+    });
     // The shared generator was found running by some thread in some run: the resume that
     // must fail did take the slow path's error.
     assert!(busy);

@@ -245,3 +245,56 @@ pub fn differences_from_cpython(
     }
     failures
 }
+
+/// The run summary's lines with the instruction and switch counts and the lost updates.
+pub fn summary_counts(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| l.contains(" instructions · ") || l.contains("lost updates"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs `path` under every GIL model and seeds 1–3 (switch interval 7) once plainly and once
+/// with `--races`, which keeps every instruction on the interpreter's slow path: both must
+/// exit 0, print the same and count the same instructions, switches and lost updates.
+/// `each(&plain, &summary_counts(plain))` adds a test's own checks per run.
+#[allow(dead_code)]
+pub fn same_run_as_slow_path(path: &std::path::Path, mut each: impl FnMut(&Out, &str)) {
+    for model in ["any", "py27", "py39", "py311", "nogil"] {
+        for seed in 1..4 {
+            let args = ["--gil", model, "--switch-interval", "7"];
+            let plain = run_file(path, seed, &args);
+            let mut slow_args = args.to_vec();
+            slow_args.push("--races");
+            let slow = run_file(path, seed, &slow_args);
+            assert_eq!(plain.code, 0, "{plain}");
+            assert_eq!(plain.stdout, slow.stdout, "{model} seed {seed}");
+            let c = summary_counts(&plain.stderr);
+            each(&plain, &c);
+            assert_eq!(c, summary_counts(&slow.stderr), "{model} seed {seed}");
+        }
+    }
+}
+
+/// Two threads each doing `counter += 1` `k` times without a lock, then printing the total:
+/// the explorer's benchmark of a lost update.
+#[allow(dead_code)]
+pub fn two_thread_counter(k: u32) -> String {
+    format!(
+        "import threading
+counter = 0
+def work():
+    global counter
+    for _ in range({k}):
+        counter += 1
+t1 = threading.Thread(target=work)
+t2 = threading.Thread(target=work)
+t1.start()
+t2.start()
+t1.join()
+t2.join()
+print(counter)
+"
+    )
+}
