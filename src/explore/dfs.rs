@@ -161,6 +161,10 @@ pub struct Dfs {
     /// Steps whose analysis still holds: the last analysis covered them and they have not
     /// changed since (see [`Dfs::analyse`]).
     analysed: usize,
+    /// Nodes cut off the stack by [`Dfs::advance`], emptied, kept for the next new nodes:
+    /// their lists (sleep set, explored threads, waiter choices, footprint) keep their
+    /// buffers, so a new node allocates nothing once they have grown.
+    spare: Vec<Node>,
 }
 
 impl Dfs {
@@ -183,6 +187,15 @@ impl Dfs {
             scratch: Scratch::default(),
             tn: 0,
             analysed: 0,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Cuts the stack to its first `len` nodes, keeping the others' buffers for new nodes.
+    fn cut(&mut self, len: usize) {
+        if len < self.nodes.len() {
+            let spare = &mut self.spare;
+            spare.extend(self.nodes.drain(len..));
         }
     }
 
@@ -468,7 +481,7 @@ impl Dfs {
                 node.wakes[w].1 += 1;
                 node.wakes.truncate(w + 1);
                 node.wake_alt = true;
-                self.nodes.truncate(i + 1);
+                self.cut(i + 1);
                 self.replay_len = i + 1;
                 self.analysed = self.analysed.min(i);
                 return true;
@@ -484,7 +497,7 @@ impl Dfs {
                 node.chosen = q;
                 node.wakes.clear();
                 node.wake_alt = false;
-                self.nodes.truncate(i + 1);
+                self.cut(i + 1);
                 self.replay_len = i + 1;
                 self.analysed = self.analysed.min(i);
                 return true;
@@ -493,18 +506,18 @@ impl Dfs {
         false
     }
 
-    /// The sleep set of a new node after node `k`.
-    fn inherited_sleep(&self, k: usize, enabled: &[Tid]) -> Vec<(Tid, Fp)> {
+    /// Writes into `out` (emptied) the sleep set of a new node after node `k`.
+    fn inherited_sleep(&self, k: usize, enabled: &[Tid], out: &mut Vec<(Tid, Fp)>) {
+        out.clear();
         let p = &self.nodes[k];
         if !self.por || p.wake_alt {
-            return Vec::new();
+            return;
         }
-        p.sleep
-            .iter()
-            .chain(p.explored.iter())
-            .filter(|(t, f)| *t != p.chosen && enabled.contains(t) && !f.depends_on(&p.fp))
-            .cloned()
-            .collect()
+        for (t, f) in p.sleep.iter().chain(p.explored.iter()) {
+            if *t != p.chosen && enabled.contains(t) && !f.depends_on(&p.fp) {
+                out.push((*t, f.clone()));
+            }
+        }
     }
 }
 
@@ -538,23 +551,30 @@ impl Ctl for Dfs {
             self.free_running = true;
             return prev.or_else(|| runnable.first().copied());
         }
-        let (pre, sleep) = match self.nodes.len().checked_sub(1) {
+        // A node off the spare list (emptied, its buffers kept), or a new one.
+        let mut node = self.spare.pop().unwrap_or_default();
+        let pre = match self.nodes.len().checked_sub(1) {
             Some(k) => {
                 let p = &self.nodes[k];
-                (
-                    p.pre + u32::from(p.preempts(p.chosen)),
-                    self.inherited_sleep(k, runnable),
-                )
+                let pre = p.pre + u32::from(p.preempts(p.chosen));
+                self.inherited_sleep(k, runnable, &mut node.sleep);
+                pre
             }
-            None => (0, Vec::new()),
+            None => {
+                node.sleep.clear();
+                0
+            }
         };
-        let mut node = Node {
-            enabled: SmallVec::from_slice(runnable),
-            prev,
-            pre,
-            sleep,
-            ..Node::default()
-        };
+        node.enabled.clear();
+        node.enabled.extend_from_slice(runnable);
+        node.prev = prev;
+        node.pre = pre;
+        node.chosen = 0;
+        node.backtrack.clear();
+        node.explored.clear();
+        node.fp.clear();
+        node.wakes.clear();
+        node.wake_alt = false;
         let awake = |q: Tid| !node.sleep.iter().any(|s| s.0 == q);
         let mut within: Tids = SmallVec::new();
         let mut awake_count = 0;

@@ -297,6 +297,10 @@ thread_local! {
     /// a fresh one grew its touch list from nothing in every execution.
     static SPARE_TOUCHES: std::cell::Cell<Option<Box<StepTouches>>> =
         const { std::cell::Cell::new(None) };
+    /// What this thread's last execution's VM left for the next one (`vm/vm_reuse.rs`): its
+    /// constants and heap, cut back to where they stood before the program ran.
+    static SPARE_VM: std::cell::Cell<Option<Box<crate::vm::vm_reuse::Spare>>> =
+        const { std::cell::Cell::new(None) };
 }
 
 /// An empty step record (the last execution's buffers, on this thread, when there is one).
@@ -347,7 +351,7 @@ pub fn execute<C: Ctl + 'static>(
 ) -> (Exec, Option<C>) {
     let out = SharedOut::default();
     let mut err: Vec<u8> = Vec::new();
-    let mut vm = match Vm::new(image, config, Box::new(out.clone())) {
+    let mut vm = match Vm::new_reusing(image, config, Box::new(out.clone()), SPARE_VM.take()) {
         Ok(vm) => vm,
         Err(_) => {
             let exec = Exec {
@@ -514,6 +518,7 @@ pub fn execute<C: Ctl + 'static>(
         lost_story,
         races: crate::races::views(&vm),
     };
+    SPARE_VM.set(vm.into_spare());
     (exec, ctl)
 }
 

@@ -745,6 +745,44 @@ impl Heap {
             _ => None,
         }
     }
+
+    // explore (VM reuse, `vm/vm_reuse.rs`): the heap as a fresh VM leaves it, and back.
+
+    /// Where the heap stands now: its objects so far and its byte counts.
+    pub fn mark(&self) -> HeapMark {
+        HeapMark {
+            slots: self.slots.len(),
+            bytes: self.bytes,
+            since_gc: self.since_gc,
+            gc_threshold: self.gc_threshold,
+        }
+    }
+
+    /// Back to `m` (taken on this heap when it had only the objects it still has below
+    /// `m.slots`): the objects allocated since are dropped, the counts are `m`'s, and the
+    /// buffers keep their capacity. `false` (and nothing done) when a collection has run
+    /// since, which may have freed and reused a slot below the mark.
+    pub fn reset_to(&mut self, m: &HeapMark) -> bool {
+        if self.collections > 0 || self.slots.len() < m.slots {
+            return false;
+        }
+        self.slots.truncate(m.slots);
+        self.marks.truncate(m.slots);
+        self.free.clear();
+        self.bytes = m.bytes;
+        self.since_gc = m.since_gc;
+        self.gc_threshold = m.gc_threshold;
+        true
+    }
+}
+
+/// A heap's state at a point (see [`Heap::mark`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HeapMark {
+    slots: usize,
+    bytes: usize,
+    since_gc: usize,
+    gc_threshold: usize,
 }
 
 #[cold]

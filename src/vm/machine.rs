@@ -180,6 +180,9 @@ pub struct Vm {
     /// stdlib: what the program wrote to stderr during the turn (`logging`), written out by
     /// the driver when the turn ends.
     pub stderr_buf: String,
+    /// explore: where the heap stood when the VM was made, for the next VM of the same image
+    /// to start from (`vm/vm_reuse.rs`).
+    pub reuse: crate::vm::vm_reuse::ReuseMark,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
@@ -206,6 +209,19 @@ impl Vm {
         config: RunConfig,
         stdout: Box<dyn std::io::Write>,
     ) -> PyResult<Vm> {
+        Vm::new_reusing(image, config, stdout, None)
+    }
+
+    /// [`Vm::new`], from what an earlier VM of the same image left (`vm/vm_reuse.rs`) when
+    /// `spare` is one: its constants and heap, restored to where they stood when it was
+    /// made, and its buffers. The VM is the one `new` would make, object for object.
+    pub fn new_reusing(
+        image: &LocalImage,
+        config: RunConfig,
+        stdout: Box<dyn std::io::Write>,
+        spare: Option<Box<crate::vm::vm_reuse::Spare>>,
+    ) -> PyResult<Vm> {
+        let spare = spare.filter(|s| s.fits(image, config.heap_limit));
         let prog = image.program.clone();
         let prelude = image.prelude;
         let random = crate::vm::pyrandom::PyRandom::from_run_seed(config.seed);
@@ -219,14 +235,30 @@ impl Vm {
         rt.prelude_start = prelude.start;
         rt.module_starts = image.modules.iter().map(|m| (m.body, m.id)).collect();
         rt.work_left = config.max_steps;
-        let mut consts = Vec::with_capacity(prog.codes.len());
-        for code in &prog.codes {
-            let mut vals = Vec::with_capacity(code.consts.len());
-            for c in &code.consts {
-                vals.push(materialize(&mut rt, c)?);
+        let (consts, main_str, mut globals, mut builtins) = match spare {
+            Some(s) => {
+                let s = *s;
+                rt.heap = s.heap;
+                (s.consts, s.main_str, s.globals, s.builtins)
             }
-            consts.push(vals);
-        }
+            None => {
+                let mut consts = Vec::with_capacity(prog.codes.len());
+                for code in &prog.codes {
+                    let mut vals = Vec::with_capacity(code.consts.len());
+                    for c in &code.consts {
+                        vals.push(materialize(&mut rt, c)?);
+                    }
+                    consts.push(vals);
+                }
+                // The program runs as a script: `if __name__ == "__main__":` holds.
+                let main_str = match image.names.dunder_name {
+                    Some(_) => Some(rt.new_str("__main__")?),
+                    None => None,
+                };
+                (Rc::new(consts), main_str, Vec::new(), Vec::new())
+            }
+        };
+        let heap_mark = rt.heap.mark();
         let names = &prog.names;
         let mut sched = match (&config.plan, config.record) {
             (None, false) => Scheduler::seeded(config.seed),
@@ -256,18 +288,19 @@ impl Vm {
         });
         main.state = crate::vm::thread::ThreadState::Runnable;
         sched.make_runnable(0);
-        // The program runs as a script: `if __name__ == "__main__":` holds.
-        let mut globals = vec![Global::default(); names.len()];
-        if let Some(i) = image.names.dunder_name {
-            globals[i].value = rt.new_str("__main__")?;
+        globals.clear();
+        globals.resize(names.len(), Global::default());
+        if let (Some(i), Some(v)) = (image.names.dunder_name, main_str) {
+            globals[i].value = v;
         }
+        builtins.clone_from(&image.builtins);
         let races = config.races;
         let mut vm = Vm {
             rt,
-            consts: Rc::new(consts),
+            consts,
             attr_of: image.attr_of.clone(),
             globals,
-            builtins: image.builtins.clone(),
+            builtins,
             threads: vec![main],
             sched,
             drive: Default::default(),
@@ -300,6 +333,7 @@ impl Vm {
             atexit: Vec::new(),
             excepthook_ran: Vec::new(),
             stderr_buf: String::new(),
+            reuse: crate::vm::vm_reuse::ReuseMark { heap: heap_mark, main_str },
         };
         if races {
             vm.attach_race_detector(crate::vm::races::DEFAULT_MAX_LOCATIONS);

@@ -44,6 +44,8 @@ pub mod iteration;
 pub mod lifecycle;
 pub mod lost;
 pub mod machine;
+// explore: a fresh VM from the last one.
+pub mod vm_reuse;
 pub mod matching;
 pub mod mathmod;
 pub mod memory;
