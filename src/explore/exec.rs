@@ -335,6 +335,10 @@ pub struct Exec {
     /// The chooser abandoned it (a sleep set or a bound pruned it): no outcome.
     pub abandoned: bool,
     pub log: TurnLog,
+    /// Threads the execution made, the main thread included.
+    pub threads: usize,
+    /// Their names, for the executions that [want a story](Ctl::wants_story) (the shrinker's:
+    /// its schedule file and story name them); empty for the others, which only count them.
     pub thread_names: Vec<String>,
     /// The first lost update, explained (when the chooser [wants it](Ctl::wants_story)).
     pub lost_story: Option<String>,
@@ -365,6 +369,7 @@ pub fn execute<C: Ctl + 'static>(
                 steps: 0,
                 abandoned: false,
                 log: TurnLog::default(),
+                threads: 0,
                 thread_names: Vec::new(),
                 lost_story: None,
                 races: Vec::new(),
@@ -514,7 +519,12 @@ pub fn execute<C: Ctl + 'static>(
         steps: vm.steps,
         abandoned,
         log,
-        thread_names: vm.threads.iter().map(|t| t.name.clone()).collect(),
+        threads: vm.threads.len(),
+        thread_names: if story {
+            vm.threads.iter().map(|t| t.name.clone()).collect()
+        } else {
+            Vec::new()
+        },
         lost_story,
         races: crate::races::views(&vm),
     };

@@ -369,7 +369,7 @@ impl Acc {
             .outcomes
             .entry((e.stdout.clone(), e.exit, e.lost))
             .or_insert(0) += 1;
-        self.threads = self.threads.max(e.thread_names.len() as u64);
+        self.threads = self.threads.max(e.threads as u64);
         for v in &e.races {
             add_race(&mut self.races, &at, 1, v);
         }

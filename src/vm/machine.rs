@@ -333,7 +333,10 @@ impl Vm {
             atexit: Vec::new(),
             excepthook_ran: Vec::new(),
             stderr_buf: String::new(),
-            reuse: crate::vm::vm_reuse::ReuseMark { heap: heap_mark, main_str },
+            reuse: crate::vm::vm_reuse::ReuseMark {
+                heap: heap_mark,
+                main_str,
+            },
         };
         if races {
             vm.attach_race_detector(crate::vm::races::DEFAULT_MAX_LOCATIONS);

@@ -45,7 +45,6 @@ pub mod lifecycle;
 pub mod lost;
 pub mod machine;
 // explore: a fresh VM from the last one.
-pub mod vm_reuse;
 pub mod matching;
 pub mod mathmod;
 pub mod memory;
@@ -59,6 +58,7 @@ pub mod prefetch;
 pub mod prelude;
 pub mod pymodules;
 pub mod pynames;
+pub mod vm_reuse;
 // Growable string buffers for `s += x` (performance, issue 21).
 pub mod pyrandom;
 pub mod pystr;

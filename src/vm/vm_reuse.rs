@@ -149,7 +149,10 @@ mod tests {
                 (&reused.0, reused.1, reused.2, &reused.3),
                 "seed {seed}"
             );
-            assert!(reused.4.is_some(), "the heap is kept after a run without a collection");
+            assert!(
+                reused.4.is_some(),
+                "the heap is kept after a run without a collection"
+            );
             spare = reused.4;
         }
     }
