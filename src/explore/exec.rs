@@ -383,6 +383,8 @@ pub fn execute<C: Ctl + 'static>(
     vm.rt.heap.reserve_slots(slots);
     let observes = ctl.as_ref().is_some_and(|c| c.observes());
     let story = ctl.as_ref().is_some_and(|c| c.wants_story());
+    // Without a story the lost updates are only counted: their values are not rendered.
+    vm.reuse.explain_lost = story;
     let single_step = ctl.as_ref().is_some_and(|c| c.single_step());
     let shared = ctl.map(|c| {
         Rc::new(RefCell::new(Shared {

@@ -336,6 +336,7 @@ impl Vm {
             reuse: crate::vm::vm_reuse::ReuseMark {
                 heap: heap_mark,
                 main_str,
+                explain_lost: true,
             },
         };
         if races {
@@ -392,7 +393,7 @@ impl Vm {
         if let Some(mut ev) = event {
             t.events += 1;
             let keep = self.lost_events.len() < LOST_EVENTS_KEPT;
-            if keep || self.tracer.is_some() {
+            if keep && self.reuse.explain_lost || self.tracer.is_some() {
                 ev.stored = self.value_text(stored);
                 ev.overwritten = self.value_text(overwritten);
             }
