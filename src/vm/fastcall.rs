@@ -106,7 +106,7 @@ impl Vm {
             for l in stack[callee_at + nargs..callee_at + nlocals].iter_mut() {
                 *l = Value::Undef;
             }
-        } else if !bind_general(&self.rt, f, code, stack, callee_at, nargs, kwn) {
+        } else if !bind_general(f, code, stack, callee_at, nargs, kwn) {
             return false;
         }
         // The caller's registers, as `slow_op`'s `save_pc!` leaves them.
@@ -138,12 +138,12 @@ impl Vm {
 /// parameters given, so that a call such as `add(i, 2, scale=3)` costs tens of instructions
 /// rather than the ≈480 the iterator chains (`zip`/`skip`/`take`), the `Value::Undef`
 /// comparisons and a string search of `__kwdefaults__` per keyword-only default cost
+/// (those are now `Function::kwonly_defaults`, resolved once when the function is made)
 /// (callgrind, docs/performance.md "Issue 21: keyword calls, recursion and the counter loop").
 // The loops index two slices and a bit mask by the same parameter number.
 #[allow(clippy::needless_range_loop)]
 #[inline(never)]
 fn bind_general(
-    rt: &Rt,
     f: &crate::vm::heap::Function,
     code: &crate::bytecode::CodeObject,
     stack: &mut Vec<Value>,
@@ -194,20 +194,13 @@ fn bind_general(
     if given & required != required {
         return false;
     }
-    let mut kwonly_default = [Value::Undef; MAX_KW];
+    // Every keyword-only parameter not given must have a default (`Function::kwonly_defaults`
+    // holds them in parameter order, `Undef` for none).
     if kwonly > 0 {
-        if kwonly > MAX_KW {
-            return false;
-        }
+        let kd = &f.kwonly_defaults[..];
         for k in 0..kwonly {
-            if given & (1 << (argcount + k)) == 0 {
-                match f
-                    .kwdefaults
-                    .and_then(|d| kwdefault_at(rt, d, k, &params[argcount + k]))
-                {
-                    Some(v) => kwonly_default[k] = v,
-                    None => return false,
-                }
+            if given & (1 << (argcount + k)) == 0 && kd.get(k).is_none_or(|v| *v == Value::Undef) {
+                return false;
             }
         }
     }
@@ -240,7 +233,7 @@ fn bind_general(
     }
     for k in 0..kwonly {
         if given & (1 << (argcount + k)) == 0 {
-            locals[argcount + k] = kwonly_default[k];
+            locals[argcount + k] = f.kwonly_defaults[k];
         }
     }
     true
@@ -256,24 +249,6 @@ pub fn kwdefault(rt: &Rt, d: ObjId, name: &str) -> Option<Value> {
             .map(|(_, v)| *v),
         _ => None,
     }
-}
-
-/// `kwdefault` for the `k`-th keyword-only parameter: `MAKE_FUNCTION` builds the dict in
-/// parameter order, so its `k`-th entry is tried first (one string compare; for a function
-/// whose defaults are not all given the entries shift, and a changed `__kwdefaults__` may
-/// have any order), then the whole dict is searched as `kwdefault` does.
-fn kwdefault_at(rt: &Rt, d: ObjId, k: usize, name: &str) -> Option<Value> {
-    let Obj::Dict(m) = rt.heap.get(d) else {
-        return None;
-    };
-    if let Some((_, (key, v))) = m.get_index(k) {
-        if rt.as_str(*key) == Some(name) {
-            return Some(*v);
-        }
-    }
-    m.values()
-        .find(|(key, _)| rt.as_str(*key) == Some(name))
-        .map(|(_, v)| *v)
 }
 
 // ---- attribute access and built-in method calls in the hot loop ----

@@ -2691,6 +2691,7 @@ impl Vm {
                                 code: body,
                                 defaults: Vec::new(),
                                 kwdefaults: None,
+                                kwonly_defaults: Box::default(),
                                 closure: Vec::new(),
                                 attrs: None,
                             })));
