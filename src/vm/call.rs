@@ -640,6 +640,9 @@ impl Vm {
                 )));
             }
             let reverse = kwarg(kw, "reverse").unwrap_or(Value::Bool(false));
+            if let Some(out) = self.sorted_key_native(args[0], key, reverse)? {
+                return Ok(Some(out));
+            }
             let f = self.prelude_function(PreludeFn::SortedKey)?;
             return Ok(Some(Outcome::Call(f, vec![args[0], key, reverse])));
         }
