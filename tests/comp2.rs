@@ -95,3 +95,18 @@ fn sorted_with_a_key_counts_only_the_keys_instructions() {
         "{per_item} instructions per item ({a} for 1,000 items, {b} for 3,000)"
     );
 }
+
+#[test]
+fn string_building_prints_as_cpython() {
+    let path = root().join("tests/comp2/strings.toy");
+    let ours = run_file(&path, 1, &["-q"]);
+    assert_eq!(ours.code, 0, "{ours}");
+    // Independent of CPython: `f"{s}"` of a str is that str, a conversion or a padding is not.
+    assert!(
+        ours.stdout.starts_with("True True True False False\n"),
+        "{ours}"
+    );
+    assert!(ours.stdout.contains("{}1{ }}{{ {in} aTruebNonec"), "{ours}");
+    let Some(py) = python_out(&path) else { return };
+    assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
+}

@@ -226,6 +226,9 @@ pub(crate) fn format_value(
     spec: Option<Value>,
 ) -> PyResult<Value> {
     use crate::bytecode::{FVC_ASCII, FVC_REPR, FVC_STR};
+    if let Some(same) = str_itself(rt, arg, v, spec) {
+        return Ok(same);
+    }
     let conv = match arg & 3 {
         FVC_STR => Some('s'),
         FVC_REPR => Some('r'),
@@ -245,4 +248,25 @@ pub(crate) fn format_value(
         crate::vm::format::format_value(rt, v, conv, &spec)?
     };
     rt.new_str(s)
+}
+
+// comp2: `f"{s}" is s`.
+/// `FORMAT_VALUE` of a `str` with no conversion or `!s` and no (or an empty) spec: the str
+/// itself, as CPython's `FORMAT_VALUE` returns an exact str unchanged (`f"{s}" is s`), and
+/// without a copy. `None` for anything else.
+#[inline]
+pub(crate) fn str_itself(rt: &Rt, arg: u32, v: Value, spec: Option<Value>) -> Option<Value> {
+    use crate::bytecode::{FVC_ASCII, FVC_REPR};
+    if matches!(arg & 3, FVC_REPR | FVC_ASCII) {
+        return None;
+    }
+    if let Some(sp) = spec {
+        if rt.as_str(sp) != Some("") {
+            return None;
+        }
+    }
+    match v {
+        Value::Obj(id) if matches!(rt.heap.get(id), Obj::Str(_)) => Some(v),
+        _ => None,
+    }
 }
