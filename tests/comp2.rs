@@ -110,3 +110,18 @@ fn string_building_prints_as_cpython() {
     let Some(py) = python_out(&path) else { return };
     assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
 }
+
+#[test]
+fn dict_lookups_by_int_and_str_keys_print_as_cpython() {
+    let path = root().join("tests/comp2/listdict.toy");
+    let ours = run_file(&path, 1, &["-q"]);
+    assert_eq!(ours.code, 0, "{ours}");
+    // Independent of CPython: 1.0 and True find the int key 1, 2.0 the int key 2.
+    assert!(
+        ours.stdout
+            .starts_with("302 t two big min none True True\n"),
+        "{ours}"
+    );
+    let Some(py) = python_out(&path) else { return };
+    assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
+}
