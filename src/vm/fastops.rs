@@ -229,6 +229,15 @@ pub(crate) fn format_value(
     if let Some(same) = str_itself(rt, arg, v, spec) {
         return Ok(same);
     }
+    // comp2: `f"{i}"` of an int: its digits, straight into the new str.
+    if let (Value::Int(i), None, FVC_STR | crate::bytecode::FVC_NONE) = (v, spec, arg & 3) {
+        // Grown from empty as `format::repr` grows it, so the str's capacity, and with it the
+        // heap's accounting, is the slow path's.
+        let mut digits = itoa::Buffer::new();
+        let mut text = String::new();
+        text.push_str(digits.format(i));
+        return rt.new_str(text);
+    }
     let conv = match arg & 3 {
         FVC_STR => Some('s'),
         FVC_REPR => Some('r'),
