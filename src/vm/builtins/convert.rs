@@ -102,11 +102,25 @@ pub fn float_to_int(f: f64) -> PyResult<i64> {
 fn int_digits(s: &str, base: u32) -> PyResult<(bool, u32, Vec<u8>)> {
     let invalid = || {
         // CPython formats the literal with `%.200R`: its repr, cut to 200 characters.
-        let mut r = str_repr(s);
-        if let Some((cut, _)) = r.char_indices().nth(200) {
-            r.truncate(cut);
+        let r = str_repr(s);
+        let r = match r.char_indices().nth(200) {
+            Some((cut, _)) => &r[..cut],
+            None => &r,
+        };
+        // Built by hand: `format!` cost more than the rest of a failed `int("x")`.
+        let mut m = String::with_capacity(40 + r.len());
+        m.push_str("invalid literal for int() with base ");
+        if base >= 100 {
+            m.push_str(&base.to_string());
+        } else {
+            if base >= 10 {
+                m.push(char::from(b'0' + (base / 10) as u8));
+            }
+            m.push(char::from(b'0' + (base % 10) as u8));
         }
-        Throw::value_error(format!("invalid literal for int() with base {base}: {r}"))
+        m.push_str(": ");
+        m.push_str(r);
+        Throw::value_error(m)
     };
     if base == 1 || base > 36 {
         return Err(invalid());
