@@ -1,8 +1,7 @@
-//! Issue 21, generators, exceptions and big integers (genexc2): the fast paths of this area —
-//! big-int `+`, `-`, `*` built in a freed big int's box (`vm::bigint::in_spare`, after a
-//! collection), `int(s)` of a plain decimal string (`short_decimal`) and the checked small
-//! path of `int(s, base)` — and the exceptions and generators around them give what
-//! `python3` gives (skipped, said on stderr, without it).
+//! Issue 21, generators, exceptions and big integers (genexc2): `int(s)` of a plain decimal
+//! string (`short_decimal`), the checked small path of `int(s, base)` and the hand-built
+//! invalid-literal message, big-int arithmetic across collections, and the exceptions and
+//! generators around them give what `python3` gives (skipped, said on stderr, without it).
 
 mod common;
 
@@ -30,10 +29,10 @@ fn run(name: &str) -> (std::path::PathBuf, Out) {
     (path, out)
 }
 
-/// Big-int arithmetic once collections have freed big ints (so results reuse their boxes):
-/// signs, zero, results small again, `//`, `%`, `divmod`, `str` and `repr`.
+/// Big-int arithmetic after collections have freed big ints: signs, zero, results small
+/// again, `//`, `%`, `divmod`, `str` and `repr`.
 #[test]
-fn big_ints_built_in_reused_boxes_are_python_ints() {
+fn big_int_edge_cases_are_python_ints() {
     let (path, ours) = run("bigint.toy");
     assert_eq!(ours.code, 0, "{ours}");
     // 14 × the 4,115 digits of 1500!.
@@ -49,26 +48,6 @@ fn big_ints_built_in_reused_boxes_are_python_ints() {
     if let Some((out, _)) = cpython(&path) {
         assert_eq!(ours.stdout, out, "{ours}");
     }
-}
-
-/// The same results whether or not a spare box exists: the program run twice in one
-/// process's worth of garbage gives the same output as its first half alone would.
-#[test]
-fn big_int_results_do_not_depend_on_spare_boxes() {
-    let (_, a) = run("bigint.toy");
-    let (_, b) = run("bigint.toy");
-    assert_eq!(a.stdout, b.stdout);
-    let tail = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
-    // The first line is the factorials (which made the garbage); the rest is computed after.
-    let path = root().join("tests/genexc2/bigint.toy");
-    let src = std::fs::read_to_string(&path).expect("read bigint.toy");
-    let no_garbage = src.replace("for _ in range(14):", "for _ in range(0):");
-    let tmp = std::env::temp_dir().join(format!("genexc2_nogarbage_{}.toy", std::process::id()));
-    std::fs::write(&tmp, no_garbage).expect("write");
-    let c = run_file(&tmp, 1, &["-q"]);
-    let _ = std::fs::remove_file(&tmp);
-    assert_eq!(c.code, 0, "{c}");
-    assert_eq!(tail(&a.stdout), tail(&c.stdout));
 }
 
 /// `int(s)` and `int(s, base)` over signs, spaces, underscores, prefixes, other scripts'

@@ -119,9 +119,6 @@ pub fn binary(rt: &mut Rt, base: u32, a: Value, b: Value) -> PyResult<Option<Val
         };
         return pow(rt, &x, &y).map(Some);
     }
-    if let Some(v) = in_spare(rt, base, a, b)? {
-        return Ok(Some(v));
-    }
     // Operands by reference: a big operand is read in place, never copied (`f *= i` on a
     // 5,000-digit `f` would otherwise copy it once per multiplication).
     let r = {
@@ -178,65 +175,6 @@ pub fn binary(rt: &mut Rt, base: u32, a: Value, b: Value) -> PyResult<Option<Val
         }
     };
     int_value(rt, r).map(Some)
-}
-
-/// genexc2: `a + b`, `a - b` with a big `a`, `a * b` with one operand big and the other a
-/// small int, built in a box a collection freed (`Heap::take_big`): its digit buffer takes
-/// the big operand's digits (`clone_from`, no allocation when it is long enough, and room
-/// for a carry digit after its first growth) and the operation runs on it in place, so
-/// `f *= i` allocates nothing in the common case. The same result as `binary`'s general
-/// path; `None` (nothing changed) when no box is spare or the operands are of another shape.
-fn in_spare(rt: &mut Rt, base: u32, a: Value, b: Value) -> PyResult<Option<Value>> {
-    // Which operand is copied: the big one (multiplication commutes).
-    let (big, other) = match (base, a, b) {
-        (ADD | SUB, Value::Obj(_), Value::Int(_) | Value::Obj(_)) => (a, b),
-        (MUL, Value::Obj(_), Value::Int(_)) => (a, b),
-        (MUL, Value::Int(_), Value::Obj(_)) => (b, a),
-        _ => return Ok(None),
-    };
-    let Some(mut bx) = rt.heap.take_big() else {
-        return Ok(None);
-    };
-    match spare_op(rt, base, big, other, &mut bx) {
-        Ok(Some(None)) => rt.alloc(Obj::BigInt(bx)).map(Some),
-        Ok(Some(Some(i))) => {
-            rt.heap.give_big(bx);
-            Ok(Some(Value::Int(i)))
-        }
-        Ok(None) => {
-            rt.heap.give_big(bx);
-            Ok(None)
-        }
-        Err(e) => {
-            rt.heap.give_big(bx);
-            Err(e)
-        }
-    }
-}
-
-/// `in_spare`'s operation into `bx`: `Some(Some(i))` when the result is the small int `i`,
-/// `Some(None)` when it is big (in `bx`), `None` when an operand is not an int.
-fn spare_op(
-    rt: &Rt,
-    base: u32,
-    big: Value,
-    other: Value,
-    bx: &mut BigInt,
-) -> PyResult<Option<Option<i64>>> {
-    let (Some(x), Some(y)) = (as_big(rt, big), operand(rt, other)) else {
-        return Ok(None);
-    };
-    if base == MUL {
-        room_for_bits(rt, x.bits().saturating_add(y.bits()))?;
-    }
-    bx.clone_from(x);
-    let owned = std::mem::take(bx);
-    *bx = match base {
-        ADD => owned + &*y,
-        SUB => owned - &*y,
-        _ => owned * &*y,
-    };
-    Ok(Some(bx.to_i64()))
 }
 
 /// `x >> n` rounding toward negative infinity, as Python's.

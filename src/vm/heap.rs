@@ -535,22 +535,9 @@ pub struct Heap {
     limit: usize,
     /// Number of collections run (reported in the run summary).
     pub collections: u64,
-    /// genexc2: the boxes (and digit buffers) of big ints the last collections freed, for
-    /// the next big-int results to reuse (`vm::bigint`), as CPython keeps free lists:
-    /// `f *= i` on a 5,000-digit `f` otherwise mallocs and frees a large buffer per step.
-    /// Bounded by `BIG_SPARE_BYTES` of digits; not charged to the heap (it holds no value).
-    /// Boxed as `Obj::BigInt` holds them: the box is reused too.
-    #[allow(clippy::vec_box)]
-    big_spare: Vec<Box<num_bigint::BigInt>>,
-    /// Digit bytes (`bigint::byte_size`) held in `big_spare`.
-    big_spare_bytes: usize,
 }
 
 const MIN_GC_THRESHOLD: usize = 8 << 20;
-
-/// genexc2: at most this many digit bytes of freed big ints are kept for reuse (the
-/// garbage of one collection cycle at the smallest threshold).
-const BIG_SPARE_BYTES: usize = MIN_GC_THRESHOLD;
 
 impl Heap {
     pub fn new(limit: usize) -> Heap {
@@ -563,26 +550,6 @@ impl Heap {
             gc_threshold: MIN_GC_THRESHOLD,
             limit,
             collections: 0,
-            big_spare: Vec::new(),
-            big_spare_bytes: 0,
-        }
-    }
-
-    /// genexc2: a freed big int's box to build a new result in (its digit buffer reused by
-    /// `clone_from`), if a collection left one.
-    #[inline]
-    pub fn take_big(&mut self) -> Option<Box<num_bigint::BigInt>> {
-        let b = self.big_spare.pop()?;
-        self.big_spare_bytes -= crate::vm::bigint::byte_size(&b);
-        Some(b)
-    }
-
-    /// genexc2: keeps a big int's box for reuse while the budget allows, else drops it.
-    pub fn give_big(&mut self, b: Box<num_bigint::BigInt>) {
-        let n = crate::vm::bigint::byte_size(&b);
-        if self.big_spare_bytes + n <= BIG_SPARE_BYTES {
-            self.big_spare_bytes += n;
-            self.big_spare.push(b);
         }
     }
 
@@ -747,14 +714,8 @@ impl Heap {
                 if let Some(o) = slot {
                     live += o.size_estimate();
                 }
-            } else if let Some(o) = slot.take() {
-                if let Obj::BigInt(b) = o {
-                    let n = crate::vm::bigint::byte_size(&b);
-                    if self.big_spare_bytes + n <= BIG_SPARE_BYTES {
-                        self.big_spare_bytes += n;
-                        self.big_spare.push(b);
-                    }
-                }
+            } else if slot.is_some() {
+                *slot = None;
                 self.free.push(i as u32);
             }
         }
@@ -815,34 +776,6 @@ mod tests {
         assert_eq!(d, c);
         h.collect([]);
         assert!(h.is_empty());
-    }
-
-    /// genexc2: a collection keeps freed big ints' boxes for reuse, within its byte budget,
-    /// and a live one is never among them.
-    #[test]
-    fn collect_keeps_freed_big_ints_for_reuse() {
-        let mut h = Heap::new(1 << 30);
-        let big = |bits: u32| Obj::BigInt(Box::new(num_bigint::BigInt::from(1) << bits));
-        let live = h.alloc(big(1000)).unwrap();
-        h.alloc(big(2000)).unwrap();
-        h.alloc(Obj::Str("not a big int".into())).unwrap();
-        assert!(h.take_big().is_none());
-        h.collect([Value::Obj(live)]);
-        let spare = h.take_big().expect("the freed big int's box");
-        assert_eq!(spare.bits(), 2001);
-        assert!(h.take_big().is_none());
-        assert!(matches!(h.get(live), Obj::BigInt(b) if b.bits() == 1001));
-        // Past the budget, freed big ints are dropped, not kept.
-        for _ in 0..3 {
-            h.alloc(big(8 * BIG_SPARE_BYTES as u32 / 2)).unwrap();
-        }
-        h.collect([Value::Obj(live)]);
-        let mut kept = 0;
-        while h.take_big().is_some() {
-            kept += 1;
-        }
-        assert_eq!(kept, 1);
-        assert_eq!(h.big_spare_bytes, 0);
     }
 
     #[test]
