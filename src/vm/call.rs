@@ -471,10 +471,22 @@ impl Vm {
         } else {
             Vec::new()
         };
+        let kwonly_defaults = match (kwdefaults, self.prog.codes.get(code as usize)) {
+            (Some(d), Some(c)) => {
+                let from = c.argcount as usize;
+                let to = (from + c.kwonlyargcount as usize).min(c.varnames.len());
+                c.varnames[from..to]
+                    .iter()
+                    .map(|n| crate::vm::fastcall::kwdefault(&self.rt, d, n).unwrap_or(Value::Undef))
+                    .collect()
+            }
+            _ => Box::default(),
+        };
         self.rt.alloc(Obj::Function(Function {
             code,
             defaults,
             kwdefaults,
+            kwonly_defaults,
             closure,
             attrs,
         }))
@@ -608,6 +620,7 @@ impl Vm {
             code,
             defaults: Vec::new(),
             kwdefaults: None,
+            kwonly_defaults: Box::default(),
             closure: Vec::new(),
             attrs: None,
         }))
@@ -640,6 +653,9 @@ impl Vm {
                 )));
             }
             let reverse = kwarg(kw, "reverse").unwrap_or(Value::Bool(false));
+            if let Some(out) = self.sorted_key_native(args[0], key, reverse)? {
+                return Ok(Some(out));
+            }
             let f = self.prelude_function(PreludeFn::SortedKey)?;
             return Ok(Some(Outcome::Call(f, vec![args[0], key, reverse])));
         }

@@ -171,6 +171,16 @@ impl DictMap {
         self.get_index_of_hashed(hash_of(key), key)
     }
 
+    /// The position of the int key `i`'s entry: [`hash_of`] of `HashKey::Int(i)`, compared as
+    /// an int rather than through `HashKey`'s equality (comp2: `d[k]`, `d.get(k)`, `k in d`).
+    #[inline]
+    pub fn get_index_of_int(&self, i: i64) -> Option<usize> {
+        self.find_by(
+            hash_of(&HashKey::Int(i)),
+            |k| matches!(k, HashKey::Int(j) if *j == i),
+        )
+    }
+
     /// The position of the string key `s`'s entry, without copying `s` into a `HashKey`.
     pub fn get_index_of_str(&self, s: &str) -> Option<usize> {
         self.find_by(hash_str(s), |k| matches!(k, HashKey::Str(t) if **t == *s))

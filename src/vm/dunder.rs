@@ -216,6 +216,15 @@ pub enum Then {
     /// stdlib: `UNPACK_SEQUENCE` of `n` over an instance: the prelude's `unpack_iterable`
     /// made a list of it; its items are pushed last first, if there are `n`.
     Unpack(u32),
+    // ---- comp2: `sorted(key=)` natively (`vm::sortkey`) ----
+    /// The key function `func` returned the key of the next item of `items` (a list made for
+    /// the sort): stored in `keys`, then the next item's key, or the sort (`Vm::sort_key_next`).
+    SortKey {
+        func: ObjId,
+        items: ObjId,
+        keys: ObjId,
+        reverse: bool,
+    },
 }
 
 impl Then {
@@ -232,6 +241,13 @@ impl Then {
                 f(Value::Obj(kwargs));
             }
             Then::RestoreTb { exc, .. } | Then::PushThen(exc) => f(exc),
+            Then::SortKey {
+                func, items, keys, ..
+            } => {
+                f(Value::Obj(func));
+                f(Value::Obj(items));
+                f(Value::Obj(keys));
+            }
             Then::KeyHash { d, k, v, .. } | Then::KeyFound { d, k, v, .. } => {
                 f(d);
                 f(k);
@@ -439,6 +455,7 @@ impl Vm {
             }
             Then::Discard => Ok(CallDone::Value),
             Then::Import(m) => push(stack, Value::Module(m)),
+            Then::SortKey { .. } => self.sort_key_next(then, v, stack, frames),
             Then::Unpack(n) => {
                 let items = match v {
                     Value::Obj(id) => match self.rt.heap.get(id) {

@@ -98,9 +98,15 @@ impl Vm {
             if stack.len() < need {
                 stack.resize(need, Value::Undef);
             }
-            stack.copy_within(callee_at + 1..callee_at + 1 + nargs, callee_at);
-            stack[callee_at + nargs..callee_at + nlocals].fill(Value::Undef);
-        } else if !bind_general(&self.rt, f, code, stack, callee_at, nargs, kwn) {
+            // calls2: element loops, not `copy_within`/`fill` (an out-of-line `memmove` call
+            // of ≈30 instructions for the one or two values of a small function).
+            for i in callee_at..callee_at + nargs {
+                stack[i] = stack[i + 1];
+            }
+            for l in stack[callee_at + nargs..callee_at + nlocals].iter_mut() {
+                *l = Value::Undef;
+            }
+        } else if !bind_general(f, code, stack, callee_at, nargs, kwn) {
             return false;
         }
         // The caller's registers, as `slow_op`'s `save_pc!` leaves them.
@@ -127,9 +133,17 @@ impl Vm {
 
 /// The binding of `enter_py` for defaults, keyword arguments and keyword-only parameters:
 /// checks everything first and changes nothing (`false`) when the slow path must bind.
+///
+/// calls2: written as plain index loops over at most 63 parameters with one bit mask of the
+/// parameters given, so that a call such as `add(i, 2, scale=3)` costs tens of instructions
+/// rather than the ≈480 the iterator chains (`zip`/`skip`/`take`), the `Value::Undef`
+/// comparisons and a string search of `__kwdefaults__` per keyword-only default cost
+/// (those are now `Function::kwonly_defaults`, resolved once when the function is made)
+/// (callgrind, docs/performance.md "Issue 21: keyword calls, recursion and the counter loop").
+// The loops index two slices and a bit mask by the same parameter number.
+#[allow(clippy::needless_range_loop)]
 #[inline(never)]
 fn bind_general(
-    rt: &Rt,
     f: &crate::vm::heap::Function,
     code: &crate::bytecode::CodeObject,
     stack: &mut Vec<Value>,
@@ -140,41 +154,53 @@ fn bind_general(
     let nkw = kwn.len();
     let npos = nargs - nkw;
     let argcount = code.argcount as usize;
-    let nparams = argcount + code.kwonlyargcount as usize;
-    if npos > argcount || f.defaults.len() > argcount {
-        return false;
-    }
+    let kwonly = code.kwonlyargcount as usize;
+    let nparams = argcount + kwonly;
+    let ndefaults = f.defaults.len();
     // Check everything before changing anything.
-    if nparams > 63 {
+    if npos > argcount || ndefaults > argcount || nparams > 63 || nkw > MAX_KW {
         return false;
     }
-    let mut kw_slot = [0usize; MAX_KW];
+    let Some(params) = code.varnames.get(..nparams) else {
+        return false;
+    };
+    let mut kw_slot = [0u8; MAX_KW];
     // Bit i: parameter i has a value.
-    let mut given = (1u64 << npos) - 1;
+    let mut given: u64 = (1u64 << npos) - 1;
     for (i, c) in kwn.iter().enumerate() {
         let Const::Str(name) = c else { return false };
-        let Some(j) = code.varnames[..nparams].iter().position(|n| n == name) else {
-            return false;
-        };
+        // A keyword naming a positional parameter already given ("multiple values") or no
+        // parameter at all ("unexpected keyword") is the slow path's error to report, so
+        // the search starts after the positional arguments.
+        let mut j = npos;
+        loop {
+            if j == nparams {
+                return false;
+            }
+            if params[j].as_str() == name.as_str() {
+                break;
+            }
+            j += 1;
+        }
         if given & (1 << j) != 0 {
             return false;
         }
         given |= 1 << j;
-        kw_slot[i] = j;
+        kw_slot[i] = j as u8;
     }
-    let first_default = argcount - f.defaults.len();
-    if (npos..first_default).any(|i| given & (1 << i) == 0) {
+    // Every positional parameter without a default must be given.
+    let first_default = argcount - ndefaults;
+    let required: u64 = (1u64 << first_default) - 1;
+    if given & required != required {
         return false;
     }
-    let mut kwonly_default = [Value::Undef; MAX_KW];
-    for (k, i) in (argcount..nparams).enumerate() {
-        if given & (1 << i) == 0 {
-            match f
-                .kwdefaults
-                .and_then(|d| kwdefault(rt, d, &code.varnames[i]))
-            {
-                Some(v) => kwonly_default[k] = v,
-                None => return false,
+    // Every keyword-only parameter not given must have a default (`Function::kwonly_defaults`
+    // holds them in parameter order, `Undef` for none).
+    if kwonly > 0 {
+        let kd = &f.kwonly_defaults[..];
+        for k in 0..kwonly {
+            if given & (1 << (argcount + k)) == 0 && kd.get(k).is_none_or(|v| *v == Value::Undef) {
+                return false;
             }
         }
     }
@@ -186,21 +212,28 @@ fn bind_general(
         stack.resize(need, Value::Undef);
     }
     let mut kw_val = [Value::Undef; MAX_KW];
-    kw_val[..nkw].copy_from_slice(&stack[callee_at + 1 + npos..callee_at + 1 + nargs]);
-    stack.copy_within(callee_at + 1..callee_at + 1 + npos, callee_at);
-    let locals = &mut stack[callee_at..callee_at + nlocals];
-    locals[npos..].fill(Value::Undef);
-    for (slot, v) in kw_slot.iter().zip(kw_val).take(nkw) {
-        locals[*slot] = v;
+    let first_kw = callee_at + 1 + npos;
+    for (i, v) in kw_val.iter_mut().enumerate().take(nkw) {
+        *v = stack[first_kw + i];
     }
-    for (i, l) in locals.iter_mut().enumerate().take(argcount).skip(npos) {
-        if *l == Value::Undef {
-            *l = f.defaults[i - first_default];
+    for i in callee_at..callee_at + npos {
+        stack[i] = stack[i + 1];
+    }
+    let locals = &mut stack[callee_at..callee_at + nlocals];
+    for l in locals[npos..].iter_mut() {
+        *l = Value::Undef;
+    }
+    for i in 0..nkw {
+        locals[kw_slot[i] as usize] = kw_val[i];
+    }
+    for i in npos.max(first_default)..argcount {
+        if given & (1 << i) == 0 {
+            locals[i] = f.defaults[i - first_default];
         }
     }
-    for (l, d) in locals[argcount..nparams].iter_mut().zip(kwonly_default) {
-        if *l == Value::Undef {
-            *l = d;
+    for k in 0..kwonly {
+        if given & (1 << (argcount + k)) == 0 {
+            locals[argcount + k] = f.kwonly_defaults[k];
         }
     }
     true

@@ -226,6 +226,18 @@ pub(crate) fn format_value(
     spec: Option<Value>,
 ) -> PyResult<Value> {
     use crate::bytecode::{FVC_ASCII, FVC_REPR, FVC_STR};
+    if let Some(same) = str_itself(rt, arg, v, spec) {
+        return Ok(same);
+    }
+    // comp2: `f"{i}"` of an int: its digits, straight into the new str.
+    if let (Value::Int(i), None, FVC_STR | crate::bytecode::FVC_NONE) = (v, spec, arg & 3) {
+        // Grown from empty as `format::repr` grows it, so the str's capacity, and with it the
+        // heap's accounting, is the slow path's.
+        let mut digits = itoa::Buffer::new();
+        let mut text = String::new();
+        text.push_str(digits.format(i));
+        return rt.new_str(text);
+    }
     let conv = match arg & 3 {
         FVC_STR => Some('s'),
         FVC_REPR => Some('r'),
@@ -245,4 +257,25 @@ pub(crate) fn format_value(
         crate::vm::format::format_value(rt, v, conv, &spec)?
     };
     rt.new_str(s)
+}
+
+// comp2: `f"{s}" is s`.
+/// `FORMAT_VALUE` of a `str` with no conversion or `!s` and no (or an empty) spec: the str
+/// itself, as CPython's `FORMAT_VALUE` returns an exact str unchanged (`f"{s}" is s`), and
+/// without a copy. `None` for anything else.
+#[inline]
+pub(crate) fn str_itself(rt: &Rt, arg: u32, v: Value, spec: Option<Value>) -> Option<Value> {
+    use crate::bytecode::{FVC_ASCII, FVC_REPR};
+    if matches!(arg & 3, FVC_REPR | FVC_ASCII) {
+        return None;
+    }
+    if let Some(sp) = spec {
+        if rt.as_str(sp) != Some("") {
+            return None;
+        }
+    }
+    match v {
+        Value::Obj(id) if matches!(rt.heap.get(id), Obj::Str(_)) => Some(v),
+        _ => None,
+    }
 }

@@ -96,6 +96,11 @@ pub struct Function {
     pub defaults: Vec<Value>,
     /// Defaults of keyword-only parameters, by parameter name (a dict object), if any.
     pub kwdefaults: Option<ObjId>,
+    /// calls2: the keyword-only parameters' defaults in parameter order (`Value::Undef` for
+    /// one without a default; empty if none has one), resolved from `kwdefaults` when the
+    /// function is made so that a call binds them without searching the dict by name. The
+    /// dict is private to the function (`__kwdefaults__` is not exposed), so the two agree.
+    pub kwonly_defaults: Box<[Value]>,
     /// The cells of the free variables, in `freevars` order.
     pub closure: Vec<Value>,
     /// Attributes set on the function (`f.calls = 0`, `functools.wraps`'s `__name__`).

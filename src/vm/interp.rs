@@ -2166,6 +2166,11 @@ impl Vm {
                         };
                     }
                 }
+                // comp2: an exact str with no conversion or spec is itself (`f"{s}" is s`).
+                if let Some(same) = crate::vm::fastops::str_itself(&self.rt, ins.arg, v, spec) {
+                    stack.push(same);
+                    return Flow::Next;
+                }
                 // !s, !r, !a, then the spec: one call, no intermediate string object.
                 let conv = match ins.arg & 3 {
                     FVC_STR => Some('s'),
@@ -2691,6 +2696,7 @@ impl Vm {
                                 code: body,
                                 defaults: Vec::new(),
                                 kwdefaults: None,
+                                kwonly_defaults: Box::default(),
                                 closure: Vec::new(),
                                 attrs: None,
                             })));

@@ -68,6 +68,8 @@ pub mod rng;
 mod runtime_props;
 pub mod scheduler;
 pub mod set;
+// comp2: `sorted(key=)` natively.
+pub mod sortkey;
 pub mod summary;
 pub mod sync;
 #[cfg(test)]

@@ -9,7 +9,9 @@
 //! `min`/`max(key=…)`, `list.sort(key=…)`, `Condition.wait_for`, a `Barrier`'s action — return a call to one of
 //! these functions instead of re-entering the interpreter from Rust. So the interpreter loop is
 //! never nested, the callbacks run (and can be preempted) like any Python code, and tracebacks
-//! through them read naturally. Prelude frames are shown as `<gilvm prelude>`.
+//! through them read naturally. Prelude frames are shown as `<gilvm prelude>`. (`sorted(key=f)`
+//! with a Python `f` over a list, tuple, str, dict, set or range is done natively instead:
+//! `vm::sortkey`.)
 
 use crate::bytecode::{CodeId, Program};
 use crate::vm::exceptions::ExcKind;

@@ -42,6 +42,11 @@ pub(super) fn int_call(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult
         }
     }
     if let Some(s) = rt.as_str(v) {
+        if base.unwrap_or(10) == 10 {
+            if let Some(i) = short_decimal(s) {
+                return Ok(Value::Int(i));
+            }
+        }
         let s = s.to_string();
         return int_value_from_str(rt, &s, base.unwrap_or(10) as u32);
     }
@@ -97,8 +102,25 @@ pub fn float_to_int(f: f64) -> PyResult<i64> {
 fn int_digits(s: &str, base: u32) -> PyResult<(bool, u32, Vec<u8>)> {
     let invalid = || {
         // CPython formats the literal with `%.200R`: its repr, cut to 200 characters.
-        let r: String = str_repr(s).chars().take(200).collect();
-        Throw::value_error(format!("invalid literal for int() with base {base}: {r}"))
+        let r = str_repr(s);
+        let r = match r.char_indices().nth(200) {
+            Some((cut, _)) => &r[..cut],
+            None => &r,
+        };
+        // Built by hand: `format!` cost more than the rest of a failed `int("x")`.
+        let mut m = String::with_capacity(40 + r.len());
+        m.push_str("invalid literal for int() with base ");
+        if base >= 100 {
+            m.push_str(&base.to_string());
+        } else {
+            if base >= 10 {
+                m.push(char::from(b'0' + (base / 10) as u8));
+            }
+            m.push(char::from(b'0' + (base % 10) as u8));
+        }
+        m.push_str(": ");
+        m.push_str(r);
+        Throw::value_error(m)
     };
     if base == 1 || base > 36 {
         return Err(invalid());
@@ -109,11 +131,11 @@ fn int_digits(s: &str, base: u32) -> PyResult<(bool, u32, Vec<u8>)> {
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    let lower = t.get(..2).map(|p| p.to_ascii_lowercase());
-    let prefix_base = match lower.as_deref() {
-        Some("0x") => Some(16),
-        Some("0o") => Some(8),
-        Some("0b") => Some(2),
+    // (Compared byte-wise: a two-byte prefix `0x` ends on a char boundary.)
+    let prefix_base = match t.as_bytes() {
+        [b'0', b'x' | b'X', ..] => Some(16),
+        [b'0', b'o' | b'O', ..] => Some(8),
+        [b'0', b'b' | b'B', ..] => Some(2),
         _ => None,
     };
     let (base, digits) = match (base, prefix_base) {
@@ -170,15 +192,46 @@ pub fn int_from_str(s: &str, base: u32) -> PyResult<i64> {
     i64::try_from(v).map_err(|_| ops::overflow())
 }
 
+/// genexc2: `int(s)` of a plain decimal literal — an optional sign and 1 to 18 ASCII
+/// digits, nothing else — read without `int_digits`' copies and digit `Vec` (what
+/// `int("12")` in a loop costs); anything else (spaces, underscores, other scripts' digits,
+/// longer numbers, errors) is `None`, for the general path.
+#[inline]
+fn short_decimal(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut acc: i64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        acc = acc * 10 + (c - b'0') as i64;
+    }
+    Some(if neg { -acc } else { acc })
+}
+
 /// `int(s, base)`: an int of any size (CPython's 4300-digit limit applies).
 pub fn int_value_from_str(rt: &mut Rt, s: &str, base: u32) -> PyResult<Value> {
     let (neg, base, digits) = int_digits(s, base)?;
     if digits.len() <= 18 {
-        let mut acc: i64 = 0;
-        for d in digits {
-            acc = acc * base as i64 + d as i64;
+        // 18 digits fit an i64 in base 10 but not in base 16 or 36 (`int("f" * 18, 16)`):
+        // checked, and past an i64 the big path.
+        let mut acc: Option<i64> = Some(0);
+        for &d in &digits {
+            acc = acc
+                .and_then(|a| a.checked_mul(base as i64))
+                .and_then(|a| a.checked_add(d as i64));
         }
-        return Ok(Value::Int(if neg { -acc } else { acc }));
+        if let Some(acc) = acc {
+            return Ok(Value::Int(if neg { -acc } else { acc }));
+        }
     }
     let text: String = digits
         .iter()

@@ -100,6 +100,24 @@ pub fn sort_with_keys(
     keys: Vec<Value>,
     reverse: bool,
 ) -> PyResult<()> {
+    if keys.iter().all(|k| matches!(k, Value::Int(_))) {
+        // Int keys: a stable sort by the ints is Python's order. `reverse` keeps equal keys in
+        // their original order, as a stable sort by the reversed order does.
+        let mut pairs: Vec<(i64, Value)> = keys
+            .iter()
+            .zip(items.iter())
+            .map(|(k, v)| (if let Value::Int(i) = k { *i } else { 0 }, *v))
+            .collect();
+        if reverse {
+            pairs.sort_by_key(|p| std::cmp::Reverse(p.0));
+        } else {
+            pairs.sort_by_key(|p| p.0);
+        }
+        for (dst, p) in items.iter_mut().zip(pairs) {
+            *dst = p.1;
+        }
+        return Ok(());
+    }
     let mut pairs: Vec<(Value, Value)> = keys.into_iter().zip(items.iter().copied()).collect();
     if reverse {
         pairs.reverse();

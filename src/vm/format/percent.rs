@@ -25,7 +25,8 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
     let mut next = 0usize;
     let mut used_mapping = false;
     let mut out = String::with_capacity(fmt.len());
-    let chars: Vec<char> = fmt.chars().collect();
+    // comp2: on the stack for a format of up to 64 characters (no malloc and free per `%`).
+    let chars: smallvec::SmallVec<[char; 64]> = fmt.chars().collect();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];

@@ -33,36 +33,53 @@ struct State<'a> {
 const MANUAL: usize = usize::MAX;
 
 fn render(rt: &mut Rt, fmt: &str, st: &mut State, depth: usize) -> PyResult<String> {
+    let mut out = String::with_capacity(fmt.len() + 8);
+    render_into(rt, fmt, st, depth, &mut out)?;
+    Ok(out)
+}
+
+/// Renders `fmt` onto `out`. comp2: scanned by bytes (the braces are ASCII, so every slice
+/// taken at one is whole characters) and written into the one result string: the text
+/// between fields as slices, and a field with no conversion and no spec — `{}`, `{0}`,
+/// `{name}` of an int or a str — written straight in, with no `Vec<char>` of the format and
+/// no string per field.
+fn render_into(
+    rt: &mut Rt,
+    fmt: &str,
+    st: &mut State,
+    depth: usize,
+    out: &mut String,
+) -> PyResult<()> {
     if depth > 1 {
         return Err(Throw::value_error("Max string recursion exceeded"));
     }
-    let chars: Vec<char> = fmt.chars().collect();
-    let mut out = String::with_capacity(fmt.len());
+    let b = fmt.as_bytes();
     let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '{' if chars.get(i + 1) == Some(&'{') => {
-                out.push('{');
+    let mut lit = 0;
+    while i < b.len() {
+        match b[i] {
+            c @ (b'{' | b'}') if b.get(i + 1) == Some(&c) => {
+                crate::vm::memory::try_reserve_str(out, i + 1 - lit)?;
+                out.push_str(&fmt[lit..i + 1]);
                 i += 2;
+                lit = i;
             }
-            '}' if chars.get(i + 1) == Some(&'}') => {
-                out.push('}');
-                i += 2;
-            }
-            '}' => {
+            b'}' => {
                 return Err(Throw::value_error(
                     "Single '}' encountered in format string",
                 ))
             }
-            '{' => {
+            b'{' => {
+                crate::vm::memory::try_reserve_str(out, i - lit)?;
+                out.push_str(&fmt[lit..i]);
                 // Find the matching '}' (specs may nest one level of braces).
                 let start = i + 1;
                 let mut nest = 1;
                 let mut j = start;
-                while j < chars.len() {
-                    match chars[j] {
-                        '{' => nest += 1,
-                        '}' => {
+                while j < b.len() {
+                    match b[j] {
+                        b'{' => nest += 1,
+                        b'}' => {
                             nest -= 1;
                             if nest == 0 {
                                 break;
@@ -72,26 +89,49 @@ fn render(rt: &mut Rt, fmt: &str, st: &mut State, depth: usize) -> PyResult<Stri
                     }
                     j += 1;
                 }
-                if j >= chars.len() {
-                    return Err(Throw::value_error(if start >= chars.len() {
+                if j >= b.len() {
+                    return Err(Throw::value_error(if start >= b.len() {
                         "Single '{' encountered in format string"
                     } else {
                         "expected '}' before end of string"
                     }));
                 }
-                let field: String = chars[start..j].iter().collect();
-                let piece = field_text(rt, &field, st, depth)?;
-                crate::vm::memory::try_reserve_str(&mut out, piece.len())?;
-                out.push_str(&piece);
+                let field = &fmt[start..j];
+                if !field.contains(['!', ':', '.', '[']) {
+                    // A bare field: its value's str() (`format(v, "")`) written in place.
+                    let value = resolve(rt, field, st)?;
+                    match value {
+                        Value::Int(n) => {
+                            use std::fmt::Write;
+                            crate::vm::memory::try_reserve_str(out, 20)?;
+                            let _ = write!(out, "{n}");
+                        }
+                        _ => match rt.as_str(value) {
+                            Some(t) => {
+                                crate::vm::memory::try_reserve_str(out, t.len())?;
+                                out.push_str(t);
+                            }
+                            None => {
+                                let piece = format_spec(rt, value, "")?;
+                                crate::vm::memory::try_reserve_str(out, piece.len())?;
+                                out.push_str(&piece);
+                            }
+                        },
+                    }
+                } else {
+                    let piece = field_text(rt, field, st, depth)?;
+                    crate::vm::memory::try_reserve_str(out, piece.len())?;
+                    out.push_str(&piece);
+                }
                 i = j + 1;
+                lit = i;
             }
-            c => {
-                out.push(c);
-                i += 1;
-            }
+            _ => i += 1,
         }
     }
-    Ok(out)
+    crate::vm::memory::try_reserve_str(out, b.len() - lit)?;
+    out.push_str(&fmt[lit..]);
+    Ok(())
 }
 
 fn field_text(rt: &mut Rt, field: &str, st: &mut State, depth: usize) -> PyResult<String> {

@@ -73,7 +73,7 @@ pub fn hash_key(rt: &Rt, v: Value) -> PyResult<HashKey> {
 #[inline]
 pub fn dict_index_of(rt: &Rt, d: &DictMap, v: Value) -> PyResult<Option<usize>> {
     match v {
-        Value::Int(i) => Ok(d.get_index_of(&HashKey::Int(i))),
+        Value::Int(i) => Ok(d.get_index_of_int(i)),
         Value::Obj(id) => match rt.heap.get(id) {
             Obj::Str(s) => Ok(d.get_index_of_str(s.as_str())),
             _ => Ok(d.get_index_of(&hash_key(rt, v)?)),

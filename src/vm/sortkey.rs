@@ -1,0 +1,157 @@
+//! `sorted(iterable, key=f)` natively: decorate, sort, undecorate in Rust, with the key
+//! function `f` called as a Python frame for each item (issue 21, comp2).
+//!
+//! The interpreter loop is never re-entered: the call of `sorted` pushes `f`'s frame for the
+//! first item through [`Vm::call_dunder`] with a [`Then::SortKey`]; each time that frame
+//! returns, [`Vm::sort_key_next`] stores the key and pushes the frame for the next item, and
+//! after the last one sorts the items by their keys (`builtins::sort_with_keys`: Python's `<`
+//! on the keys only, stable, `reverse` keeping equal keys in their order, as CPython's) and
+//! pushes the new list as `sorted`'s result. A key that raises leaves through `sorted`'s call,
+//! whose traceback then reads as CPython's (the caller's line, then the key function's).
+//!
+//! Before this, `sorted(key=)` ran the prelude's `sorted_key`, about 26 VM instructions per item
+//! besides the key function's own (a tuple `(key(x), i, x)` per item, its append, the index,
+//! and a comprehension taking the items back out). Now only the key function's instructions
+//! are counted: a deliberate change of the instruction sequence, and so of the seeded
+//! schedules, of programs that call `sorted` with a key (docs/performance.md, "Issue 21:
+//! sorted, subscripts and string building").
+//!
+//! Taken when the key is a plain Python function (a `def` or a `lambda`), the iterable one whose
+//! items Rust can read without running Python (a list, tuple, str, dict, set, frozenset, range
+//! or dict view) and no class defines a special method (`Rt::user_dunders`: keys that are
+//! instances may need `__lt__`). Anything else — a built-in key (`len`), a bound method, a
+//! generator — still runs the prelude's `sorted_key`, as does `list.sort(key=)`, whose
+//! `lst[:] = …` the race detector records as a write of the list.
+
+use crate::vm::call::Outcome;
+use crate::vm::dunder::Then;
+use crate::vm::heap::Obj;
+use crate::vm::interp::CallDone;
+use crate::vm::machine::Vm;
+use crate::vm::value::{ObjId, Value};
+use crate::vm::{builtins, ops, PyResult, Throw};
+
+impl Vm {
+    /// `sorted(items, key=key, reverse=reverse)` natively, or `None` when it is not a case
+    /// this takes (the caller then runs the prelude's `sorted_key`).
+    pub(crate) fn sorted_key_native(
+        &mut self,
+        items: Value,
+        key: Value,
+        reverse: Value,
+    ) -> PyResult<Option<Outcome>> {
+        if self.rt.user_dunders {
+            return Ok(None);
+        }
+        let Value::Obj(f) = key else { return Ok(None) };
+        if !matches!(self.rt.heap.get(f), Obj::Function(_)) {
+            return Ok(None);
+        }
+        let Value::Obj(src) = items else {
+            return Ok(None);
+        };
+        let readable = matches!(
+            self.rt.heap.get(src),
+            Obj::List(_)
+                | Obj::Tuple(_)
+                | Obj::Str(_)
+                | Obj::Dict(_)
+                | Obj::Set(_)
+                | Obj::FrozenSet(_)
+                | Obj::Range { .. }
+                | Obj::DictView { .. }
+        );
+        if !readable {
+            return Ok(None);
+        }
+        // CPython's `reverse` is an int (`sorted(xs, key=f, reverse=[1])` is a TypeError).
+        let reverse = match reverse {
+            Value::Bool(b) => b,
+            Value::Int(i) => i != 0,
+            Value::Obj(id) if matches!(self.rt.heap.get(id), Obj::BigInt(_)) => true,
+            _ => {
+                return Err(Throw::type_error(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    ops::type_name(&self.rt, reverse)
+                )))
+            }
+        };
+        let snapshot = ops::collect_iterable(&mut self.rt, items)?;
+        let Some(&first) = snapshot.first() else {
+            return self
+                .rt
+                .new_list(Vec::new())
+                .map(|v| Some(Outcome::Value(v)));
+        };
+        let n = snapshot.len();
+        let Value::Obj(items) = self.rt.new_list(snapshot)? else {
+            return Ok(None);
+        };
+        let Value::Obj(keys) = self.rt.new_list(crate::vm::memory::vec_with_capacity(n)?)? else {
+            return Ok(None);
+        };
+        let then = Then::SortKey {
+            func: f,
+            items,
+            keys,
+            reverse,
+        };
+        Ok(Some(Outcome::Dunder(key, vec![first], then)))
+    }
+
+    /// The key function returned `key` for the next item of a `sorted(key=)` (its frame is
+    /// gone): calls it on the item after, or sorts and pushes the result.
+    pub(crate) fn sort_key_next(
+        &mut self,
+        then: Then,
+        key: Value,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+    ) -> PyResult<CallDone> {
+        let Then::SortKey {
+            func,
+            items,
+            keys,
+            reverse,
+        } = then
+        else {
+            return Err(internal());
+        };
+        let next = {
+            let Obj::List(ks) = self.rt.heap.get_mut(keys) else {
+                return Err(internal());
+            };
+            ks.push(key);
+            let done = ks.len();
+            match self.rt.heap.get(items) {
+                Obj::List(xs) => xs.get(done).copied(),
+                _ => return Err(internal()),
+            }
+        };
+        if let Some(x) = next {
+            return self.call_dunder(stack, frames, Value::Obj(func), &[x], then);
+        }
+        let mut sorted = self.take_list(items)?;
+        let ks = self.take_list(keys)?;
+        builtins::sort_with_keys(&self.rt, &mut sorted, ks, reverse)?;
+        let out = self.rt.new_list(sorted)?;
+        stack.push(out);
+        Ok(CallDone::Value)
+    }
+
+    /// The items of a list this module made (and no one else can see), moved out.
+    fn take_list(&mut self, id: ObjId) -> PyResult<Vec<Value>> {
+        match self.rt.heap.get_mut(id) {
+            Obj::List(xs) => Ok(std::mem::take(xs)),
+            _ => Err(internal()),
+        }
+    }
+}
+
+#[cold]
+fn internal() -> Throw {
+    Throw::new(
+        crate::vm::exceptions::ExcKind::RuntimeError,
+        "gilvm internal error: sorted(key=)'s state was lost",
+    )
+}
