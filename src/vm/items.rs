@@ -18,8 +18,6 @@ use crate::vm::{format, ops};
 enum ItemKey {
     Index(i64),
     Key(HashKey),
-    /// An attribute, by name id.
-    Attr(u32),
     /// The container as a whole (its length, its membership): the check-then-act
     /// detector's location for `len(xs)`, `if xs:`, `x in xs` (`cta.rs`).
     Whole,
@@ -60,6 +58,9 @@ pub struct ItemTable {
     /// of formatting and keeping its own description).
     owners: Vec<Box<str>>,
     owner_ids: HashMap<Box<str>, u32, FixedState>,
+    /// classes2: the attribute locations, by `object id << 32 | name id` (one `u64` to hash
+    /// on every attribute access once two threads exist, not an `(u32, ItemKey)`).
+    attrs: HashMap<u64, u32, FixedState>,
 }
 
 impl ItemTable {
@@ -104,7 +105,7 @@ impl Vm {
         let shown = match &k.1 {
             ItemKey::Index(i) => format!("[{i}]"),
             ItemKey::Key(_) => format::repr(&self.rt, index).unwrap_or_else(|_| "?".into()),
-            ItemKey::Attr(_) | ItemKey::Whole => String::new(),
+            ItemKey::Whole => String::new(),
         };
         let loc = self.items.locs.len() as u32;
         self.items.locs.push(ItemLoc {
@@ -135,8 +136,8 @@ impl Vm {
         if !matches!(self.rt.heap.get(id), Obj::Instance(_) | Obj::Class(_)) {
             return None;
         }
-        let k = (id.0, ItemKey::Attr(name));
-        if let Some(&loc) = self.items.index.get(&k) {
+        let k = u64::from(id.0) << 32 | u64::from(name);
+        if let Some(&loc) = self.items.attrs.get(&k) {
             return Some(loc);
         }
         // The description (`attribute balance of a Account`, `Account.rate`) is made only
@@ -155,7 +156,7 @@ impl Vm {
             owner,
             name,
         });
-        self.items.index.insert(k, loc);
+        self.items.attrs.insert(k, loc);
         Some(loc)
     }
 
@@ -228,12 +229,9 @@ impl Vm {
     pub fn attr_locs(&self) -> Vec<(u32, u32, u32)> {
         let mut out: Vec<(u32, u32, u32)> = self
             .items
-            .index
+            .attrs
             .iter()
-            .filter_map(|((obj, key), &loc)| match key {
-                ItemKey::Attr(name) => Some((loc, *obj, *name)),
-                _ => None,
-            })
+            .map(|(&k, &loc)| (loc, (k >> 32) as u32, k as u32))
             .collect();
         out.sort_unstable();
         out
@@ -245,5 +243,8 @@ impl Vm {
         self.items
             .index
             .retain(|(obj, _), _| heap.is_live(crate::vm::value::ObjId(*obj)));
+        self.items
+            .attrs
+            .retain(|k, _| heap.is_live(crate::vm::value::ObjId((*k >> 32) as u32)));
     }
 }
