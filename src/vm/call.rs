@@ -88,7 +88,7 @@ impl Vm {
             Value::BoundExit(id) if matches!(self.rt.heap.get(id), Obj::Instance(_)) => {
                 // The exit call of `with obj:` on an instance: `obj.__exit__(None, None, None)`.
                 let mgr = Value::Obj(id);
-                let f = crate::vm::dunder::method(&self.rt, mgr, self.rt.special.exit);
+                let f = crate::vm::dunder::cm_method(&self.rt, mgr, self.rt.special.exit);
                 if let Some(f) = f {
                     stack[callee_at] = f;
                     stack.insert(callee_at + 1, Value::Obj(id));

@@ -371,8 +371,14 @@ impl Vm {
             self.rt.str_dunders = true;
         }
         let d = self.rt.dunders;
+        // classes2: `__enter__` and `__exit__` alone do not count: only `with` calls them,
+        // and it looks for them on every instance whatever the flag says (the prelude's
+        // `concurrent.futures` defines them, and would otherwise put every program that
+        // imports it on the slow path for attributes, subscripts and built-in calls).
+        let (enter, exit) = (self.rt.special.enter, self.rt.special.exit);
         if ns.keys().any(|k| {
-            self.rt.special.is_special(*k) || [d.new, d.getattr, d.setattr, d.delattr].contains(k)
+            (self.rt.special.is_special(*k) && *k != enter && *k != exit)
+                || [d.new, d.getattr, d.setattr, d.delattr].contains(k)
         }) {
             self.rt.user_dunders = true;
         }
@@ -385,6 +391,7 @@ impl Vm {
             builtin_base,
             dict: ns,
             dataclass: None,
+            attr_check: Default::default(),
         })))?;
         let cell = cell.or(match ret {
             Value::Obj(_) => Some(ret),
@@ -1147,6 +1154,7 @@ impl Vm {
             }
             Obj::Class(c) => {
                 c.dict.insert(name, v);
+                self.rt.class_epoch += 1;
                 true
             }
             Obj::Exception(e) => {

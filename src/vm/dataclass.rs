@@ -296,6 +296,7 @@ impl Vm {
             }
             own.push((field, class_value));
         }
+        self.rt.class_epoch += 1;
         let Obj::Class(c) = self.rt.heap.get_mut(cid) else {
             return Err(Throw::type_error("dataclass() should be called on a class"));
         };
@@ -329,6 +330,7 @@ impl Vm {
                 }
             }
         }
+        self.rt.class_epoch += 1;
         let Obj::Class(c) = self.rt.heap.get_mut(cid) else {
             return Err(Throw::type_error("dataclass() should be called on a class"));
         };

@@ -132,7 +132,10 @@ impl Vm {
         let removed = match obj {
             Value::Obj(id) => match self.rt.heap.get_mut(id) {
                 Obj::Instance(i) => i.attrs.shift_remove(&name).is_some(),
-                Obj::Class(c) => c.dict.shift_remove(&name).is_some(),
+                Obj::Class(c) => {
+                    self.rt.class_epoch += 1;
+                    c.dict.shift_remove(&name).is_some()
+                }
                 Obj::Exception(e) => e.attrs.shift_remove(&name).is_some(),
                 Obj::Function(f) => f
                     .attrs

@@ -286,6 +286,19 @@ pub fn method(rt: &Rt, v: Value, name: u32) -> Option<Value> {
     class_lookup(rt, inst.class, name).filter(|f| f != &Value::None)
 }
 
+/// classes2: `__enter__` or `__exit__` (`name`) of `v`'s class, if `v` is an instance, looked
+/// for whatever `Rt::user_dunders` says: a class defining only these two does not set it.
+pub fn cm_method(rt: &Rt, v: Value, name: u32) -> Option<Value> {
+    if name == u32::MAX {
+        return None;
+    }
+    let Value::Obj(id) = v else { return None };
+    let Obj::Instance(inst) = rt.heap.get(id) else {
+        return None;
+    };
+    class_lookup(rt, inst.class, name).filter(|f| f != &Value::None)
+}
+
 /// Whether an instance's class compares by value (`__eq__` without `__hash__`: unhashable,
 /// as in Python).
 pub fn unhashable(rt: &Rt, v: Value) -> bool {

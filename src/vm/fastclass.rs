@@ -379,3 +379,67 @@ impl Vm {
         }
     }
 }
+
+// ---- classes2: plain classes while some class defines special methods ----
+//
+// Once any class defines a special method or a property (`Rt::user_dunders`), the slow path's
+// `LOAD_ATTR`, `LOAD_METHOD` and `STORE_ATTR` on an instance look for three more things: a
+// property of the instance's class (`descriptor_get`/`descriptor_set`), a `__getattr__` to
+// answer a miss (`getattr_fallback`) and a `__setattr__` or frozen dataclass to take a store
+// (`setattr_hook`). An instance whose class has none of them in its MRO — a *plain* class —
+// gets exactly the answers it would get with no special method anywhere, so `slow_op` skips
+// those look-ups for it. Whether a class is plain is worked out once and kept in the class
+// (`ClassObj::attr_check`) with the `Rt::class_epoch` it was worked out at; every write to
+// any class's namespace bumps the epoch (a property or `__getattr__` assigned to a class or
+// to a base later, a method deleted), so the next look works it out again. (The same check
+// in `hot`'s attribute arms made the unlocked counter's loop 0.8–5 Ir per instruction
+// dearer through code layout alone: docs/performance.md.)
+
+/// Whether class `cls` is plain (see above), cached in the class until the next class write.
+fn class_plain(rt: &Rt, cls: ObjId) -> bool {
+    let Obj::Class(c) = rt.heap.get(cls) else {
+        return false;
+    };
+    let seen = c.attr_check.get();
+    if seen >> 1 == rt.class_epoch {
+        return seen & 1 == 1;
+    }
+    let plain = work_out_plain(rt, cls);
+    c.attr_check.set(rt.class_epoch << 1 | u64::from(plain));
+    plain
+}
+
+/// No property, `__getattr__` or `__setattr__` in `cls` or its MRO, and not a frozen dataclass.
+fn work_out_plain(rt: &Rt, cls: ObjId) -> bool {
+    let Obj::Class(c) = rt.heap.get(cls) else {
+        return false;
+    };
+    if c.dataclass.as_ref().is_some_and(|i| i.frozen) {
+        return false;
+    }
+    let d = rt.dunders;
+    std::iter::once(cls)
+        .chain(c.mro.iter().copied())
+        .all(|k| match rt.heap.get(k) {
+            Obj::Class(kc) => kc.dict.iter().all(|(name, v)| {
+                *name != d.getattr
+                    && *name != d.setattr
+                    && !matches!(v, Value::Obj(p) if matches!(rt.heap.get(*p), Obj::Property { .. }))
+            }),
+            _ => false,
+        })
+}
+
+impl Vm {
+    /// Whether `LOAD_ATTR`, `LOAD_METHOD` or `STORE_ATTR` on `obj` can skip the look-ups for
+    /// a property, `__getattr__` and `__setattr__` although some class defines a special
+    /// method or a property: `obj` is an instance of a plain class (`slow_op`).
+    #[inline(never)]
+    pub(crate) fn attr_plain_obj(&self, obj: Value) -> bool {
+        let Value::Obj(id) = obj else { return false };
+        let Obj::Instance(inst) = self.rt.heap.get(id) else {
+            return false;
+        };
+        class_plain(&self.rt, inst.class)
+    }
+}

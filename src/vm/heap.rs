@@ -129,6 +129,10 @@ pub struct ClassObj {
     pub dict: AttrMap,
     /// What `@dataclass` recorded (fields, generated methods).
     pub dataclass: Option<Box<crate::vm::dataclass::DataclassInfo>>,
+    /// classes2: whether this class's instances have plain attributes (no property,
+    /// `__getattr__` or `__setattr__` in the MRO, not a frozen dataclass), as last worked
+    /// out: `Rt::class_epoch << 1 | plain`, 0 before the first look (`vm::fastclass`).
+    pub attr_check: std::cell::Cell<u64>,
 }
 
 /// An instance of a class made by a `class` statement.

@@ -2404,8 +2404,9 @@ impl Vm {
             }
             Opcode::LOAD_ATTR => {
                 let obj = pop!();
-                // Properties exist only once one was made (`Rt::user_dunders`).
-                if self.rt.user_dunders {
+                // Properties exist only once one was made (`Rt::user_dunders`); classes2: an
+                // instance of a plain class has none (`Vm::attr_plain_obj`).
+                if self.rt.user_dunders && !self.attr_plain_obj(obj) {
                     if let Some((f, args)) = tri!(self.descriptor_get(obj, ins.arg)) {
                         return dunder!(f, args, Then::Value);
                     }
@@ -2430,8 +2431,9 @@ impl Vm {
             }
             Opcode::LOAD_METHOD => {
                 let obj = pop!();
-                // Properties exist only once one was made (`Rt::user_dunders`).
-                if self.rt.user_dunders {
+                // Properties exist only once one was made (`Rt::user_dunders`); classes2: an
+                // instance of a plain class has none (`Vm::attr_plain_obj`).
+                if self.rt.user_dunders && !self.attr_plain_obj(obj) {
                     if let Some((f, args)) = tri!(self.descriptor_get(obj, ins.arg)) {
                         return dunder!(f, args, Then::Value);
                     }
@@ -2457,8 +2459,9 @@ impl Vm {
             Opcode::STORE_ATTR => {
                 let obj = pop!();
                 let v = pop!();
-                // Properties exist only once one was made (`Rt::user_dunders`).
-                if self.rt.user_dunders {
+                // Properties exist only once one was made (`Rt::user_dunders`); classes2: an
+                // instance of a plain class has none, nor `__setattr__` (`Vm::attr_plain_obj`).
+                if self.rt.user_dunders && !self.attr_plain_obj(obj) {
                     if let Some((f, args)) = tri!(self.descriptor_set(obj, ins.arg, v)) {
                         return dunder!(f, args, Then::Discard);
                     }
@@ -2483,8 +2486,8 @@ impl Vm {
                 };
                 if dunder::is_instance(&self.rt, mgr) {
                     let n = *self.rt.special;
-                    let enter = dunder::method(&self.rt, mgr, n.enter);
-                    let exit = dunder::method(&self.rt, mgr, n.exit);
+                    let enter = dunder::cm_method(&self.rt, mgr, n.enter);
+                    let exit = dunder::cm_method(&self.rt, mgr, n.exit);
                     let Some(enter) = enter else {
                         return Flow::Raise(no_context_manager(&self.rt, mgr));
                     };
@@ -2534,7 +2537,7 @@ impl Vm {
                         return dunder!(f, args, Then::RestoreTb { exc, len });
                     }
                     let mgr = Value::Obj(id);
-                    if let Some(f) = dunder::method(&self.rt, mgr, self.rt.special.exit) {
+                    if let Some(f) = dunder::cm_method(&self.rt, mgr, self.rt.special.exit) {
                         let typ = self.exception_type(exc);
                         return dunder!(f, [mgr, typ, exc, Value::None], Then::Value);
                     }

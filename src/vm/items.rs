@@ -18,8 +18,6 @@ use crate::vm::{format, ops};
 enum ItemKey {
     Index(i64),
     Key(HashKey),
-    /// An attribute, by name id.
-    Attr(u32),
     /// The container as a whole (its length, its membership): the check-then-act
     /// detector's location for `len(xs)`, `if xs:`, `x in xs` (`cta.rs`).
     Whole,
@@ -37,7 +35,16 @@ pub struct ItemLoc {
     pub shown: String,
     /// The attribute's name id, for an attribute of an instance.
     pub attr: Option<u32>,
+    /// classes2: for an attribute (whose `desc` is left empty: made on demand by
+    /// `Vm::item_desc`), the attribute's name id and the owner's name (its class's, or the
+    /// class's own for a class attribute) as an index into `ItemTable::owners`; `NO_OWNER`
+    /// for list and dict items and wholes.
+    pub owner: u32,
+    pub name: u32,
 }
+
+/// `ItemLoc::owner` of a location that is not an attribute.
+pub const NO_OWNER: u32 = u32::MAX;
 
 #[derive(Default)]
 pub struct ItemTable {
@@ -46,6 +53,27 @@ pub struct ItemTable {
     /// Whether any container's whole location exists (the check-then-act detector made one):
     /// until then a write to a container looks for none.
     pub wholes: bool,
+    /// classes2: the names of the classes whose instances' (or own) attributes have
+    /// locations, each once (an attribute location names its owner by index here instead
+    /// of formatting and keeping its own description).
+    owners: Vec<Box<str>>,
+    owner_ids: HashMap<Box<str>, u32, FixedState>,
+    /// classes2: the attribute locations, by `object id << 32 | name id` (one `u64` to hash
+    /// on every attribute access once two threads exist, not an `(u32, ItemKey)`).
+    attrs: HashMap<u64, u32, FixedState>,
+}
+
+impl ItemTable {
+    /// The index of owner name `n` in `owners`, added on first use.
+    fn owner_id(&mut self, n: &str) -> u32 {
+        if let Some(&i) = self.owner_ids.get(n) {
+            return i;
+        }
+        let i = self.owners.len() as u32;
+        self.owners.push(n.into());
+        self.owner_ids.insert(n.into(), i);
+        i
+    }
 }
 
 impl Vm {
@@ -77,7 +105,7 @@ impl Vm {
         let shown = match &k.1 {
             ItemKey::Index(i) => format!("[{i}]"),
             ItemKey::Key(_) => format::repr(&self.rt, index).unwrap_or_else(|_| "?".into()),
-            ItemKey::Attr(_) | ItemKey::Whole => String::new(),
+            ItemKey::Whole => String::new(),
         };
         let loc = self.items.locs.len() as u32;
         self.items.locs.push(ItemLoc {
@@ -89,6 +117,8 @@ impl Vm {
                 _ => format!("[{shown}]"),
             },
             attr: None,
+            owner: NO_OWNER,
+            name: 0,
         });
         self.items.index.insert(k, loc);
         Some(loc)
@@ -106,29 +136,44 @@ impl Vm {
         if !matches!(self.rt.heap.get(id), Obj::Instance(_) | Obj::Class(_)) {
             return None;
         }
-        let k = (id.0, ItemKey::Attr(name));
-        if let Some(&loc) = self.items.index.get(&k) {
+        let k = u64::from(id.0) << 32 | u64::from(name);
+        if let Some(&loc) = self.items.attrs.get(&k) {
             return Some(loc);
         }
-        let instance = matches!(self.rt.heap.get(id), Obj::Instance(_));
-        let desc = match self.rt.heap.get(id) {
-            Obj::Class(c) => format!("{}.{}", c.name, self.prog.names[name as usize]),
-            _ => format!(
-                "attribute {} of a {}",
-                self.prog.names[name as usize],
-                ops::type_name(&self.rt, obj)
-            ),
+        // The description (`attribute balance of a Account`, `Account.rate`) is made only
+        // when a report needs it (`item_desc`): here, only the owner's name is noted.
+        let (instance, owner) = match self.rt.heap.get(id) {
+            Obj::Class(c) => (false, self.items.owner_id(&c.name)),
+            _ => (true, self.items.owner_id(ops::type_name(&self.rt, obj))),
         };
         let loc = self.items.locs.len() as u32;
         self.items.locs.push(ItemLoc {
             meta: LocMeta::default(),
             container: id.0,
-            desc,
+            desc: String::new(),
             shown: String::new(),
             attr: instance.then_some(name),
+            owner,
+            name,
         });
-        self.items.index.insert(k, loc);
+        self.items.attrs.insert(k, loc);
         Some(loc)
+    }
+
+    /// How the summary names tracked item `i`: `item [3] of a list`, `item 'x' of a dict`,
+    /// `a list`, `attribute balance of a Account`, `Account.rate`.
+    pub fn item_desc(&self, i: u32) -> String {
+        let Some(l) = self.items.locs.get(i as usize) else {
+            return String::new();
+        };
+        let Some(owner) = self.items.owners.get(l.owner as usize) else {
+            return l.desc.clone();
+        };
+        let name = &self.prog.names[l.name as usize];
+        match l.attr {
+            Some(_) => format!("attribute {name} of a {owner}"),
+            None => format!("{owner}.{name}"),
+        }
     }
 
     /// The location of container `container` (a list, dict or set) as a whole, once more than
@@ -157,6 +202,8 @@ impl Vm {
             desc: format!("a {kind}"),
             shown: String::new(),
             attr: None,
+            owner: NO_OWNER,
+            name: 0,
         });
         self.items.index.insert(k, loc);
         self.items.wholes = true;
@@ -182,12 +229,9 @@ impl Vm {
     pub fn attr_locs(&self) -> Vec<(u32, u32, u32)> {
         let mut out: Vec<(u32, u32, u32)> = self
             .items
-            .index
+            .attrs
             .iter()
-            .filter_map(|((obj, key), &loc)| match key {
-                ItemKey::Attr(name) => Some((loc, *obj, *name)),
-                _ => None,
-            })
+            .map(|(&k, &loc)| (loc, (k >> 32) as u32, k as u32))
             .collect();
         out.sort_unstable();
         out
@@ -199,5 +243,8 @@ impl Vm {
         self.items
             .index
             .retain(|(obj, _), _| heap.is_live(crate::vm::value::ObjId(*obj)));
+        self.items
+            .attrs
+            .retain(|k, _| heap.is_live(crate::vm::value::ObjId((*k >> 32) as u32)));
     }
 }

@@ -183,6 +183,9 @@ pub struct Rt {
     /// Set once a generator exists: built-ins then look for generator arguments (which
     /// they consume in the prelude, `vm::iteration`).
     pub generators: bool,
+    /// classes2: bumped by every write to a class's namespace (or its dataclass record), so
+    /// that each class's cached `ClassObj::attr_check` is worked out again (`vm::fastclass`).
+    pub class_epoch: u64,
 }
 
 impl Rt {
@@ -210,6 +213,7 @@ impl Rt {
             special: Box::new(names.special),
             user_dunders: false,
             generators: false,
+            class_epoch: 1,
             heap: Heap::new(heap_limit),
             stdout,
             prelude_start: program.codes.len() as u32,

@@ -957,12 +957,15 @@ impl Vm {
                             None => s,
                         })
                         .filter(|s| s.ends_with(&dotted) && !s.contains('\n'));
-                    let kind = if item.desc.contains(" of a ") {
+                    let kind = if item.attr.is_some() {
                         "an attribute"
                     } else {
                         "a class attribute"
                     };
-                    return (spelled.map_or(item.desc.clone(), str::to_string), kind);
+                    return (
+                        spelled.map_or_else(|| self.item_desc(i), str::to_string),
+                        kind,
+                    );
                 }
                 let kind = if item.desc.ends_with("of a list") {
                     "a list item"

@@ -57,9 +57,7 @@ impl Vm {
     pub fn location_name(&self, loc: LocKey) -> String {
         match loc {
             LocKey::Global(slot) => self.prog.names[slot as usize].clone(),
-            LocKey::Item(i) => self
-                .item_path(i)
-                .unwrap_or_else(|| self.items.locs[i as usize].desc.clone()),
+            LocKey::Item(i) => self.item_path(i).unwrap_or_else(|| self.item_desc(i)),
             LocKey::Cell(_) => self
                 .lost_events
                 .iter()
