@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::{python3, root, run_file, same_run_as_slow_path};
-use std::process::Command;
+use common::{root, run_file, same_run_as_slow_path, same_stdout_as_cpython};
 
 /// Positional, default, keyword and keyword-only arguments, methods, closures, recursion, and
 /// every binding error: stdout equal to `python3`'s.
@@ -20,14 +19,7 @@ fn calls_bind_as_cpython_does() {
             .contains("TypeError: add() got multiple values for argument 'a'"),
         "{ours}"
     );
-    if !python3() {
-        return;
-    }
-    let py = Command::new("python3")
-        .arg(&path)
-        .output()
-        .expect("run python3");
-    assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
+    same_stdout_as_cpython(&path, &ours);
 }
 
 /// Threads calling functions and methods with keyword and default arguments, updating

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{python3, root, run_file, same_run_as_slow_path};
+use common::{python3, root, run_file, same_run_as_slow_path, same_stdout_as_cpython};
 use std::process::Command;
 
 /// Keyword-only parameters with and without defaults (in and out of order), defaults filled,
@@ -28,14 +28,7 @@ fn keyword_and_default_binding_as_cpython_does() {
     }
     let slow = run_file(&path, 1, &["-q", "--races"]);
     assert_eq!(ours.stdout, slow.stdout, "hot path and slow path differ");
-    if !python3() {
-        return;
-    }
-    let py = Command::new("python3")
-        .arg(&path)
-        .output()
-        .expect("run python3");
-    assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
+    same_stdout_as_cpython(&path, &ours);
 }
 
 /// A keyword call that fails outside any `try`: the traceback's last line and the exit

@@ -8,8 +8,7 @@
 
 mod common;
 
-use common::{python3, root, run_file, same_run_as_slow_path};
-use std::process::Command;
+use common::{root, run_file, same_run_as_slow_path, same_stdout_as_cpython};
 
 /// Instance and class attributes (shadowing, inheritance, a class attribute changed later, a
 /// method replaced on the instance), static and class methods, `__class__`, instantiation with
@@ -33,15 +32,7 @@ fn classes_and_closures_behave_as_in_cpython() {
     ] {
         assert!(ours.stdout.contains(want), "{want:?} missing:\n{ours}");
     }
-    if !python3() {
-        eprintln!("python3 not found: the comparison with CPython is skipped");
-        return;
-    }
-    let py = Command::new("python3")
-        .arg(&path)
-        .output()
-        .expect("run python3");
-    assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
+    same_stdout_as_cpython(&path, &ours);
 }
 
 /// Threads instantiating classes (keyword and default arguments to `__init__`), calling

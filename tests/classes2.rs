@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::{python3, root, run_file, same_run_as_slow_path};
-use std::process::Command;
+use common::{root, run_file, same_run_as_slow_path, same_stdout_as_cpython};
 
 /// A class attribute rebound on the class and on a subclass, an instance shadowing it and
 /// the shadow deleted, a method replaced on the class, on a base and on the instance and
@@ -38,15 +37,7 @@ fn attribute_caches_follow_every_class_change_as_cpython() {
     ] {
         assert!(ours.stdout.contains(want), "{want:?} missing:\n{ours}");
     }
-    if !python3() {
-        eprintln!("python3 not found: the comparison with CPython is skipped");
-        return;
-    }
-    let py = Command::new("python3")
-        .arg(&path)
-        .output()
-        .expect("run python3");
-    assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
+    same_stdout_as_cpython(&path, &ours);
 }
 
 /// Threads bumping a shared instance's attribute without a lock, and one under a `with` of a

@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::{python3, root, run_file};
-use std::process::Command;
+use common::{root, run_file, same_stdout_as_cpython};
 
 #[test]
 fn comprehension_container_and_format_instructions_print_as_cpython() {
@@ -28,13 +27,5 @@ fn comprehension_container_and_format_instructions_print_as_cpython() {
             .contains("[0, 30, 60, 90, 120, 12, 42, 72, 102, 132, 24, 54]"),
         "{ours}"
     );
-    if !python3() {
-        eprintln!("python3 not found: the comparison with CPython is skipped");
-        return;
-    }
-    let py = Command::new("python3")
-        .arg(&path)
-        .output()
-        .expect("run python3");
-    assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
+    same_stdout_as_cpython(&path, &ours);
 }

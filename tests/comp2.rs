@@ -4,21 +4,7 @@
 
 mod common;
 
-use common::{python3, root, run_file, run_with};
-use std::process::Command;
-
-fn python_out(path: &std::path::Path) -> Option<std::process::Output> {
-    if !python3() {
-        eprintln!("python3 not found: the comparison with CPython is skipped");
-        return None;
-    }
-    Some(
-        Command::new("python3")
-            .arg(path)
-            .output()
-            .expect("run python3"),
-    )
-}
+use common::{cpython, root, run_file, run_with, same_stdout_as_cpython};
 
 #[test]
 fn sorted_with_a_key_prints_as_cpython() {
@@ -37,8 +23,7 @@ fn sorted_with_a_key_prints_as_cpython() {
             .contains("[4, 9, 3, 8, 2, 7, 1, 6, 11, 0, 5, 10]"),
         "{ours}"
     );
-    let Some(py) = python_out(&path) else { return };
-    assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
+    same_stdout_as_cpython(&path, &ours);
 }
 
 #[test]
@@ -53,8 +38,10 @@ fn a_key_that_raises_shows_cpythons_traceback() {
         ours.stderr.contains("line 8, in <module>") && ours.stderr.contains("line 3, in key"),
         "{ours}"
     );
-    let Some(py) = python_out(&path) else { return };
-    let theirs = String::from_utf8_lossy(&py.stderr).replace(&*path.to_string_lossy(), "P");
+    let Some((_, err)) = cpython(&path) else {
+        return;
+    };
+    let theirs = err.replace(&*path.to_string_lossy(), "P");
     let ours_tb: String = ours
         .stderr
         .lines()
@@ -107,8 +94,7 @@ fn string_building_prints_as_cpython() {
         "{ours}"
     );
     assert!(ours.stdout.contains("{}1{ }}{{ {in} aTruebNonec"), "{ours}");
-    let Some(py) = python_out(&path) else { return };
-    assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
+    same_stdout_as_cpython(&path, &ours);
 }
 
 #[test]
@@ -122,6 +108,5 @@ fn dict_lookups_by_int_and_str_keys_print_as_cpython() {
             .starts_with("302 t two big min none True True\n"),
         "{ours}"
     );
-    let Some(py) = python_out(&path) else { return };
-    assert_eq!(ours.stdout, String::from_utf8_lossy(&py.stdout), "{ours}");
+    same_stdout_as_cpython(&path, &ours);
 }

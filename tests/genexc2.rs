@@ -5,23 +5,7 @@
 
 mod common;
 
-use common::{python3, root, run_file, Out};
-use std::process::Command;
-
-/// `python3 path`'s stdout and stderr, or `None` without python3.
-fn cpython(path: &std::path::Path) -> Option<(String, String)> {
-    if !python3() {
-        return None;
-    }
-    let py = Command::new("python3")
-        .arg(path)
-        .output()
-        .expect("run python3");
-    Some((
-        String::from_utf8_lossy(&py.stdout).into_owned(),
-        String::from_utf8_lossy(&py.stderr).into_owned(),
-    ))
-}
+use common::{cpython, root, run_file, Out};
 
 fn run(name: &str) -> (std::path::PathBuf, Out) {
     let path = root().join("tests/genexc2").join(name);

@@ -154,6 +154,29 @@ pub fn python3() -> bool {
     ok
 }
 
+/// `python3 path`'s stdout and stderr, or `None` without python3 (the comparison is then
+/// skipped, and said so on stderr).
+pub fn cpython(path: &std::path::Path) -> Option<(String, String)> {
+    if !python3() {
+        return None;
+    }
+    let py = Command::new("python3")
+        .arg(path)
+        .output()
+        .expect("run python3");
+    Some((
+        String::from_utf8_lossy(&py.stdout).into_owned(),
+        String::from_utf8_lossy(&py.stderr).into_owned(),
+    ))
+}
+
+/// `path` run with seed 1 prints what `python3 path` prints (when python3 is there).
+pub fn same_stdout_as_cpython(path: &std::path::Path, ours: &Out) {
+    if let Some((out, _)) = cpython(path) {
+        assert_eq!(ours.stdout, out, "gilvm and python3 differ\n{ours}");
+    }
+}
+
 /// The program prints the same stdout under gilvm as under `python3`.
 pub fn same_as_python(source: &str) {
     if !python3() {
