@@ -73,3 +73,14 @@ fn long_formats_and_many_arguments() {
     let head: String = expect.chars().take(20).collect();
     assert_eq!(out.stdout, format!("{len} {head} {tail}\n"), "{out}");
 }
+
+#[test]
+fn str_methods_and_format_print_as_cpython() {
+    same_as_cpython(
+        "methods.toy",
+        &[
+            "0|-7|-9223372036854775808|9223372036854775807\n",
+            "a, é,  aébéc <ünïcode ünï\n",
+        ],
+    );
+}
