@@ -238,6 +238,12 @@ pub(crate) fn format_value(
         text.push_str(digits.format(i));
         return rt.new_str(text);
     }
+    // strs: `f"{i:>6}"` of an int with only an alignment and a width.
+    if let (Value::Int(i), Some(spec), crate::bytecode::FVC_NONE) = (v, spec, arg & 3) {
+        if let Some(text) = int_aligned(rt, i, spec)? {
+            return rt.new_str(text);
+        }
+    }
     let conv = match arg & 3 {
         FVC_STR => Some('s'),
         FVC_REPR => Some('r'),
@@ -278,4 +284,47 @@ pub(crate) fn str_itself(rt: &Rt, arg: u32, v: Value, spec: Option<Value>) -> Op
         Value::Obj(id) if matches!(rt.heap.get(id), Obj::Str(_)) => Some(v),
         _ => None,
     }
+}
+
+// strs: `f"{i:>6}"`.
+/// `format(i, spec)` of an int when `spec` is an optional `<`, `>` or `^` and a width of one
+/// to four digits not starting with `0` (the zero-padding flag): the digits on the stack and
+/// one string, built with the same calls as `format::spec::format_int`'s decimal branch and
+/// `pad` (so the same capacity, and the same heap accounting), without parsing a `Spec` or
+/// going through `format_value` and `format_spec`. `None` for any other spec.
+#[inline(never)]
+pub(crate) fn int_aligned(rt: &Rt, i: i64, spec: Value) -> PyResult<Option<String>> {
+    let Some(spec) = rt.as_str(spec) else {
+        return Ok(None);
+    };
+    let b = spec.as_bytes();
+    let (align, digits) = match b.first() {
+        Some(&a @ (b'<' | b'>' | b'^')) => (a, &b[1..]),
+        _ => (b'>', b),
+    };
+    if digits.is_empty()
+        || digits.len() > 4
+        || digits[0] == b'0'
+        || !digits.iter().all(u8::is_ascii_digit)
+    {
+        return Ok(None);
+    }
+    let width = digits
+        .iter()
+        .fold(0usize, |w, &d| w * 10 + usize::from(d - b'0'));
+    let mut buf = itoa::Buffer::new();
+    let text = buf.format(i.unsigned_abs());
+    let lead = if i < 0 { "-" } else { "" };
+    rt.ensure_room(width)?;
+    let len = lead.len() + text.len();
+    if len >= width {
+        return Ok(Some(format!("{lead}{text}")));
+    }
+    let n = width - len;
+    let (left, right) = match align {
+        b'<' => (0, n),
+        b'^' => (n / 2, n - n / 2),
+        _ => (n, 0),
+    };
+    crate::vm::memory::padded(' ', left, &[lead, text], right).map(Some)
 }

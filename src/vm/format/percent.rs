@@ -9,42 +9,56 @@ use crate::vm::value::Value;
 use crate::vm::{PyResult, Rt, Throw};
 
 /// `fmt % args` where `fmt` is a str.
+///
+/// strs: the format is scanned as bytes (`%`, `(`, `)`, the flags, digits and conversion
+/// letters are ASCII, so every slice taken is whole characters), copied to the stack when it
+/// is short, and literal text goes into the result as slices; the arguments of a short tuple
+/// stay on the stack too. The result grows exactly as it did when it was pushed a character
+/// at a time (its capacity starts at the format's length, which the literal text never
+/// exceeds), so the heap's accounting is unchanged.
 pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> {
-    let fmt = rt.as_str(fmt).unwrap_or_default().to_string();
+    let fmt_buf: smallvec::SmallVec<[u8; 64]> =
+        smallvec::SmallVec::from_slice(rt.as_str(fmt).unwrap_or_default().as_bytes());
+    // The bytes of a str: valid UTF-8.
+    let fmt = std::str::from_utf8(&fmt_buf).unwrap_or_default();
+    let b = fmt.as_bytes();
     // As CPython: a tuple supplies the arguments; anything else is one argument, and a
     // subscriptable non-str (dict, list, range) may also serve `%(key)s` lookups, which also
     // excuses it from "not all arguments converted".
-    let (positional, mapping): (Vec<Value>, Option<Value>) = match args {
+    let (positional, mapping): (smallvec::SmallVec<[Value; 8]>, Option<Value>) = match args {
         Value::Obj(id) => match rt.heap.get(id) {
-            Obj::Tuple(items) => (items.clone(), None),
-            Obj::Dict(_) | Obj::List(_) | Obj::Range { .. } => (vec![args], Some(args)),
-            _ => (vec![args], None),
+            Obj::Tuple(items) => (smallvec::SmallVec::from_slice(items), None),
+            Obj::Dict(_) | Obj::List(_) | Obj::Range { .. } => {
+                (smallvec::smallvec![args], Some(args))
+            }
+            _ => (smallvec::smallvec![args], None),
         },
-        _ => (vec![args], None),
+        _ => (smallvec::smallvec![args], None),
     };
     let mut next = 0usize;
     let mut used_mapping = false;
     let mut out = String::with_capacity(fmt.len());
-    // comp2: on the stack for a format of up to 64 characters (no malloc and free per `%`).
-    let chars: smallvec::SmallVec<[char; 64]> = fmt.chars().collect();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        i += 1;
-        if c != '%' {
-            out.push(c);
+    while i < b.len() {
+        if b[i] != b'%' {
+            let start = i;
+            while i < b.len() && b[i] != b'%' {
+                i += 1;
+            }
+            out.push_str(&fmt[start..i]);
             continue;
         }
+        i += 1;
         let incomplete = || Throw::value_error("incomplete format");
         let mut arg_from_map = None;
-        if chars.get(i) == Some(&'(') {
+        if b.get(i) == Some(&b'(') {
             let start = i + 1;
             let mut depth = 1;
             i += 1;
-            while i < chars.len() && depth > 0 {
-                match chars[i] {
-                    '(' => depth += 1,
-                    ')' => depth -= 1,
+            while i < b.len() && depth > 0 {
+                match b[i] {
+                    b'(' => depth += 1,
+                    b')' => depth -= 1,
                     _ => {}
                 }
                 i += 1;
@@ -52,16 +66,16 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
             if depth > 0 {
                 return Err(Throw::value_error("incomplete format key"));
             }
-            let key: String = chars[start..i - 1].iter().collect();
+            let key = &fmt[start..i - 1];
             let Some(map) = mapping else {
                 return Err(Throw::type_error("format requires a mapping"));
             };
             used_mapping = true;
-            arg_from_map = Some(lookup(rt, map, &key)?);
+            arg_from_map = Some(lookup(rt, map, key)?);
         }
         let mut flags = String::new();
-        while let Some(&f) = chars.get(i).filter(|f| "-+ #0".contains(**f)) {
-            flags.push(f);
+        while let Some(&f) = b.get(i).filter(|f| b"-+ #0".contains(f)) {
+            flags.push(f as char);
             i += 1;
         }
         let mut take_arg = |_: &Rt| -> PyResult<Value> {
@@ -77,7 +91,7 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
         };
         let rt_ref: &Rt = rt;
         let number = |i: &mut usize, take: &mut dyn FnMut(&Rt) -> PyResult<Value>| {
-            if chars.get(*i) == Some(&'*') {
+            if b.get(*i) == Some(&b'*') {
                 *i += 1;
                 let v = take(rt_ref)?;
                 return match v {
@@ -86,10 +100,10 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
                 };
             }
             let start = *i;
-            while chars.get(*i).is_some_and(|c| c.is_ascii_digit()) {
+            while b.get(*i).is_some_and(|c| c.is_ascii_digit()) {
                 *i += 1;
             }
-            let s: String = chars[start..*i].iter().collect();
+            let s = &fmt[start..*i];
             Ok(if s.is_empty() { None } else { s.parse().ok() })
         };
         let mut width = number(&mut i, &mut take_arg)?;
@@ -98,17 +112,19 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
             width = Some(-w);
         }
         let mut precision = None;
-        if chars.get(i) == Some(&'.') {
+        if b.get(i) == Some(&b'.') {
             i += 1;
             precision = Some(number(&mut i, &mut take_arg)?.unwrap_or(0).max(0));
         }
-        while chars.get(i).is_some_and(|c| "hlL".contains(*c)) {
+        while b.get(i).is_some_and(|c| b"hlL".contains(c)) {
             i += 1;
         }
-        let Some(&conv) = chars.get(i) else {
+        // `i` is at a character boundary (everything skipped so far is ASCII).
+        let Some(conv) = fmt[i..].chars().next() else {
             return Err(incomplete());
         };
-        i += 1;
+        let conv_at = i;
+        i += conv.len_utf8();
         if conv == '%' {
             out.push('%');
             continue;
@@ -120,9 +136,8 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
         if flags.is_empty() && width.is_none() && precision.is_none() {
             match (conv, arg) {
                 ('d' | 'i' | 'u', Value::Int(n)) => {
-                    use std::fmt::Write;
                     crate::vm::memory::try_reserve_str(&mut out, 20)?;
-                    let _ = write!(out, "{n}");
+                    out.push_str(itoa::Buffer::new().format(n));
                     continue;
                 }
                 ('s', Value::Obj(_)) => {
@@ -135,7 +150,9 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
                 _ => {}
             }
         }
-        let piece = convert(rt, conv, arg, &flags, width, precision, i - 1)?;
+        // CPython reports the conversion's position in characters.
+        let index = fmt[..conv_at].chars().count();
+        let piece = convert(rt, conv, arg, &flags, width, precision, index)?;
         crate::vm::memory::try_reserve_str(&mut out, piece.len())?;
         out.push_str(&piece);
     }

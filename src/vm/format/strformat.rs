@@ -102,9 +102,10 @@ fn render_into(
                     let value = resolve(rt, field, st)?;
                     match value {
                         Value::Int(n) => {
-                            use std::fmt::Write;
+                            // strs: `itoa` rather than `core::fmt` (room for 20 reserved
+                            // first either way, so the same capacity).
                             crate::vm::memory::try_reserve_str(out, 20)?;
-                            let _ = write!(out, "{n}");
+                            out.push_str(itoa::Buffer::new().format(n));
                         }
                         _ => match rt.as_str(value) {
                             Some(t) => {

@@ -64,7 +64,12 @@ pub(super) fn call(
     kwargs: &Kwargs,
 ) -> PyResult<Value> {
     use AttrSym as A;
-    let s: String = rt.as_str(recv).unwrap_or_default().to_string();
+    // strs: the receiver's text copied to the stack when short (a `String` copy was a malloc
+    // and a free per call of a str method, `", ".join(…)`, `"{}".format(…)`).
+    let s_buf: smallvec::SmallVec<[u8; 64]> =
+        smallvec::SmallVec::from_slice(rt.as_str(recv).unwrap_or_default().as_bytes());
+    // The bytes of a str: valid UTF-8.
+    let s: &str = std::str::from_utf8(&s_buf).unwrap_or_default();
     let mname = attr.name();
     match attr {
         A::split | A::rsplit => check_kwargs(mname, kwargs, &["sep", "maxsplit"])?,
@@ -86,7 +91,7 @@ pub(super) fn call(
             let t = match attr {
                 A::upper => s.to_uppercase(),
                 A::lower => s.to_lowercase(),
-                A::title => title_case(&s),
+                A::title => title_case(s),
                 A::capitalize => {
                     let mut c = s.chars();
                     match c.next() {
@@ -130,8 +135,8 @@ pub(super) fn call(
                 A::isalpha => all(|c| c.is_alphabetic()),
                 A::isalnum => all(|c| c.is_alphanumeric()),
                 A::isspace => all(py_space),
-                A::isupper => cased_all(&s, true),
-                _ => cased_all(&s, false),
+                A::isupper => cased_all(s, true),
+                _ => cased_all(s, false),
             }))
         }
         A::join => {
@@ -153,7 +158,7 @@ pub(super) fn call(
             let mut out = crate::vm::memory::string_with_capacity(total)?;
             for (i, &v) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(&s);
+                    out.push_str(s);
                 }
                 out.push_str(rt.as_str(v).unwrap_or_default());
             }
@@ -172,7 +177,7 @@ pub(super) fn call(
                 None => -1,
             };
             let parts: Vec<String> = match sep {
-                None | Some(Value::None) => split_whitespace(&s, maxsplit, attr == A::rsplit),
+                None | Some(Value::None) => split_whitespace(s, maxsplit, attr == A::rsplit),
                 Some(v) => {
                     let Some(sep) = rt.as_str(v) else {
                         return Err(Throw::type_error(format!(
@@ -183,7 +188,7 @@ pub(super) fn call(
                     if sep.is_empty() {
                         return Err(Throw::value_error("empty separator"));
                     }
-                    split_sep(&s, sep, maxsplit, attr == A::rsplit)
+                    split_sep(s, sep, maxsplit, attr == A::rsplit)
                 }
             };
             ops::ensure_items(rt, parts.len(), 64)?;
@@ -201,7 +206,7 @@ pub(super) fn call(
                 .or_else(|| kwarg(kwargs, "keepends"))
                 .is_some_and(|v| ops::truthy(rt, v));
             let mut items = Vec::new();
-            for line in split_lines(&s, keep) {
+            for line in split_lines(s, keep) {
                 items.push(rt.new_str(line)?);
             }
             rt.new_list(items)
@@ -242,8 +247,8 @@ pub(super) fn call(
                     args.len()
                 )));
             }
-            let (lo, hi) = char_range(&s, args.get(1), args.get(2))?;
-            let Some(sub) = substr(&s, lo, hi) else {
+            let (lo, hi) = char_range(s, args.get(1), args.get(2))?;
+            let Some(sub) = substr(s, lo, hi) else {
                 return Ok(Value::Bool(false));
             };
             let candidates: Vec<Value> = match args[0].as_obj().map(|id| rt.heap.get(id)) {
@@ -287,7 +292,7 @@ pub(super) fn call(
                 None => -1,
             };
             let hits = if old.is_empty() {
-                str_len(&s) + 1
+                str_len(s) + 1
             } else {
                 s.matches(old).count()
             };
@@ -322,8 +327,8 @@ pub(super) fn call(
                     type_name(rt, args[0])
                 )));
             };
-            let (lo, hi) = char_range(&s, args.get(1), args.get(2))?;
-            let Some(hay) = substr(&s, lo, hi) else {
+            let (lo, hi) = char_range(s, args.get(1), args.get(2))?;
+            let Some(hay) = substr(s, lo, hi) else {
                 return Ok(Value::Int(if attr == A::count { 0 } else { -1 }))
                     .and_then(|v| not_found(attr, v));
             };
@@ -346,15 +351,15 @@ pub(super) fn call(
             }
         }
         A::format => {
-            let out = str_format(rt, &s, args, kwargs)?;
+            let out = str_format(rt, s, args, kwargs)?;
             text(rt, out)
         }
         A::zfill => {
             let w = exactly_one("str.zfill", args)?;
             let w = expect_index(rt, w)?;
-            let len = str_len(&s) as i64;
+            let len = str_len(s) as i64;
             if w <= len {
-                return text(rt, s);
+                return text(rt, s.to_string());
             }
             rt.ensure_room(w as usize)?;
             let zeros = (w - len) as usize;
@@ -365,7 +370,7 @@ pub(super) fn call(
                     t.push_str(&s[1..]);
                     t
                 }
-                _ => crate::vm::memory::padded('0', zeros, &[&s], 0)?,
+                _ => crate::vm::memory::padded('0', zeros, &[s], 0)?,
             };
             text(rt, t)
         }
@@ -392,9 +397,9 @@ pub(super) fn call(
                     }
                 }
             };
-            let len = str_len(&s) as i64;
+            let len = str_len(s) as i64;
             if w <= len {
-                return text(rt, s);
+                return text(rt, s.to_string());
             }
             rt.ensure_room((w as usize).saturating_mul(fill.len_utf8()))?;
             let marg = w - len;
@@ -403,7 +408,7 @@ pub(super) fn call(
                 A::ljust => 0,
                 _ => marg,
             };
-            let t = crate::vm::memory::padded(fill, left as usize, &[&s], (marg - left) as usize)?;
+            let t = crate::vm::memory::padded(fill, left as usize, &[s], (marg - left) as usize)?;
             text(rt, t)
         }
         A::partition | A::rpartition => {
@@ -424,8 +429,8 @@ pub(super) fn call(
             };
             let (a, b, c) = match found {
                 Some(i) => (&s[..i], sep.as_str(), &s[i + sep.len()..]),
-                None if attr == A::partition => (s.as_str(), "", ""),
-                None => ("", "", s.as_str()),
+                None if attr == A::partition => (s, "", ""),
+                None => ("", "", s),
             };
             let parts = [a.to_string(), b.to_string(), c.to_string()];
             let mut items = Vec::with_capacity(3);
@@ -443,9 +448,9 @@ pub(super) fn call(
                 )));
             };
             let t = if attr == A::removeprefix {
-                s.strip_prefix(p).unwrap_or(&s)
+                s.strip_prefix(p).unwrap_or(s)
             } else {
-                s.strip_suffix(p).unwrap_or(&s)
+                s.strip_suffix(p).unwrap_or(s)
             };
             text(rt, t.to_string())
         }
