@@ -1025,6 +1025,26 @@ impl Vm {
                         push!(r);
                         continue 'instr;
                     }
+                    // subscr: `lst[i] = v` / `d[k] = v` on an exact list or dict, as `slow_op`
+                    // does it (detectors included; `vm::subscr`), in one out-of-line step;
+                    // anything else, and `--races` runs, take the slow path.
+                    Opcode::STORE_SUBSCR if !RACES && !self.rt.user_dunders => {
+                        let (index, container, value) = (s[sp - 1], s[sp - 2], s[sp - 3]);
+                        let at = pc - 1;
+                        match self
+                            .hot_store_subscr(reads, container, index, value, code_id, base, at)
+                        {
+                            Ok(true) => {
+                                sp -= 3;
+                                continue 'instr;
+                            }
+                            Ok(false) => leave!(Hot::Slow(ins)),
+                            Err(e) => {
+                                sp -= 3;
+                                break 'op to_throw(e);
+                            }
+                        }
+                    }
                     Opcode::LOAD_ATTR
                     | Opcode::LOAD_METHOD
                     | Opcode::STORE_ATTR

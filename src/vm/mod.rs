@@ -70,6 +70,8 @@ pub mod scheduler;
 pub mod set;
 // comp2: `sorted(key=)` natively.
 pub mod sortkey;
+// subscr: `STORE_SUBSCR` in the hot loop.
+pub mod subscr;
 pub mod summary;
 pub mod sync;
 #[cfg(test)]

@@ -429,6 +429,11 @@ fn no_delete(rt: &Rt, v: Value, verb: &str) -> Throw {
 fn bad_index(rt: &Rt, container: Value, index: Value) -> Throw {
     let t = type_name(rt, container);
     let it = type_name(rt, index);
+    // subscr: an int too big for an index (`xs[2**70]`): CPython's IndexError.
+    let big = matches!(index, Value::Obj(id) if matches!(rt.heap.get(id), Obj::BigInt(_)));
+    if big && matches!(t, "str" | "list" | "tuple") {
+        return index_error("cannot fit 'int' into an index-sized integer");
+    }
     match t {
         "str" => Throw::type_error(format!("string indices must be integers, not '{it}'")),
         "list" | "tuple" | "range" => {

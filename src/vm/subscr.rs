@@ -1,0 +1,70 @@
+//! subscr: `STORE_SUBSCR` inside the hot loop (issue 21). `container[index] = value` on an
+//! exact list with an int index in range, or on an exact dict with an int or str key, runs
+//! as one out-of-line step of `Vm::hot` instead of leaving it for `slow_op` and re-entering
+//! (the round trip through `run_slice` cost more than the store itself).
+//!
+//! The step does exactly what `slow_op`'s `STORE_SUBSCR` does when no class defines a
+//! special method: the store through `ops::setitem` (same heap accounting, same errors),
+//! then, once two threads exist, the item's location, the check-then-act detector's act and
+//! write of the container, and the lost-update check and race detector's write
+//! (`Vm::item_stored`). Anything else (a slice, an index out of range, a bool or big-int
+//! index, any other container or key) answers "not taken" with nothing changed, and the
+//! slow path runs the instruction.
+
+use crate::vm::heap::Obj;
+use crate::vm::lost::{LocKey, ReadLog};
+use crate::vm::machine::Vm;
+use crate::vm::ops;
+use crate::vm::value::Value;
+use crate::vm::PyResult;
+
+impl Vm {
+    /// `container[index] = value` at instruction `at` of code `code_id` (frame base `base`),
+    /// for `Vm::hot`: `Ok(false)` when it is not a case taken here (nothing changed), else
+    /// `Ok(true)` or the exception the store raised (its operands consumed, as the slow path
+    /// leaves them).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    pub(crate) fn hot_store_subscr(
+        &mut self,
+        reads: &mut ReadLog,
+        container: Value,
+        index: Value,
+        value: Value,
+        code_id: u32,
+        base: usize,
+        at: usize,
+    ) -> PyResult<bool> {
+        let Value::Obj(id) = container else {
+            return Ok(false);
+        };
+        let taken = match self.rt.heap.get(id) {
+            Obj::List(items) => match index {
+                Value::Int(i) => {
+                    let n = items.len() as i64;
+                    (-n..n).contains(&i)
+                }
+                _ => false,
+            },
+            Obj::Dict(_) => match index {
+                Value::Int(_) => true,
+                Value::Obj(k) => matches!(self.rt.heap.get(k), Obj::Str(_)),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !taken {
+            return Ok(false);
+        }
+        ops::setitem(&mut self.rt, container, index, value)?;
+        // As `slow_op`: no location (and nothing to record) while one thread runs.
+        if let Some(loc) = self.item_loc(container, index) {
+            if self.cta.armed(self.current) {
+                self.cta_act(LocKey::Item(loc), id.0, false, code_id, base, at);
+            }
+            self.cta_wrote(id.0, None, code_id, at as u32);
+            self.item_stored(reads, loc, value, code_id, at as u32);
+        }
+        Ok(true)
+    }
+}

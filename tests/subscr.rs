@@ -1,0 +1,158 @@
+//! Issue 21 (branch `subscr`): `STORE_SUBSCR` on an exact list or dict inside the hot loop
+//! (`vm::subscr`). What a user sees must be what the slow path shows: CPython's output and
+//! tracebacks, and under threads the same schedule, lost updates and check-then-act reports
+//! as a `--races` run (which keeps every item store on the slow path).
+
+mod common;
+
+use common::{python3, root, run_file, same_run_as_slow_path};
+use std::process::Command;
+
+/// CPython's stdout, stderr (with the program's path shown as `P`) and exit status for
+/// `tests/subscr/NAME.toy`; `None` (skipped, said on stderr) without `python3`.
+fn cpython(path: &std::path::Path) -> Option<(String, String, Option<i32>)> {
+    if !python3() {
+        eprintln!("python3 not found: the comparison with CPython is skipped");
+        return None;
+    }
+    let o = Command::new("python3")
+        .arg(path)
+        .output()
+        .expect("run python3");
+    let p = path.to_string_lossy();
+    Some((
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).replace(&*p, "P"),
+        o.status.code(),
+    ))
+}
+
+/// gilvm's stdout, its stderr without the `gilvm:` summary lines (the path shown as `P`),
+/// and exit status.
+fn ours(path: &std::path::Path) -> (String, String, Option<i32>) {
+    let out = run_file(path, 1, &["-q"]);
+    let p = path.to_string_lossy();
+    let err: String = out
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("gilvm:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    (out.stdout.clone(), err.replace(&*p, "P"), Some(out.code))
+}
+
+#[test]
+fn list_and_dict_item_stores_print_as_cpython() {
+    let path = root().join("tests/subscr/stores.toy");
+    let (out, err, code) = ours(&path);
+    assert_eq!(code, Some(0), "{out}{err}");
+    // Independent of CPython: negative indices, `True == 1` keeping the key, and the errors.
+    assert!(
+        out.starts_with("[1, 2, 5, 10, 17, 26, 37, 50, 65, 82]\n"),
+        "{out}"
+    );
+    assert!(out.contains("{1: 'c'}\n"), "{out}");
+    assert!(
+        out.contains("IndexError list assignment index out of range\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("IndexError cannot fit 'int' into an index-sized integer\n"),
+        "{out}"
+    );
+    assert!(out.contains("TypeError unhashable type: 'list'\n"), "{out}");
+    let Some((py_out, _, py_code)) = cpython(&path) else {
+        return;
+    };
+    assert_eq!(py_code, Some(0));
+    assert_eq!(out, py_out);
+}
+
+#[test]
+fn a_store_out_of_range_shows_cpythons_traceback() {
+    let path = root().join("tests/subscr/out_of_range.toy");
+    let (out, err, code) = ours(&path);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert_eq!(out, "[0, 2, 3]\n");
+    assert!(
+        err.ends_with("    xs[i] = v\n    ~~^^^\nIndexError: list assignment index out of range\n"),
+        "{err}"
+    );
+    let Some(py) = cpython(&path) else { return };
+    assert_eq!((out, err, code), py);
+}
+
+#[test]
+fn an_unhashable_key_shows_cpythons_traceback() {
+    let path = root().join("tests/subscr/unhashable.toy");
+    let (out, err, code) = ours(&path);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert_eq!(out, "{'a': 1, 2: [3]}\n");
+    assert!(
+        err.ends_with("TypeError: unhashable type: 'list'\n"),
+        "{err}"
+    );
+    let Some(py) = cpython(&path) else { return };
+    assert_eq!((out, err, code), py);
+}
+
+#[test]
+fn subclasses_of_list_and_dict_are_refused_clearly() {
+    // gilvm does not support subclassing the built-in containers: a clear TypeError.
+    let out = common::run_with("class D(dict):\n    pass\nD()[1] = 2\n", 1, &["-q"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr
+            .contains("TypeError: subclassing the built-in 'dict' is not supported by gilvm"),
+        "{out}"
+    );
+}
+
+/// The detectors' report lines: lost updates and check-then-act.
+fn reports(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| {
+            l.starts_with("gilvm: lost updates")
+                || l.starts_with("gilvm: the first")
+                || l.starts_with("gilvm: check-then-act")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn threaded_item_stores_run_as_on_the_slow_path() {
+    let path = root().join("tests/subscr/threads.toy");
+    let (mut dict_lost, mut list_lost, mut cta) = (0, 0, 0);
+    same_run_as_slow_path(&path, |plain, counts| {
+        assert!(plain.stdout.starts_with("True True 60\n"), "{plain}");
+        dict_lost += counts.contains("stats['hits']") as u32;
+        list_lost += counts.contains("slots[1]") as u32;
+        cta += plain.stderr.contains("checked `i not in seen`") as u32;
+    });
+    // Most of the 15 runs (5 models x 3 seeds, switch interval 7) lose updates of both items
+    // and act on stale checks, so the comparison above covered each detector.
+    assert!(
+        dict_lost >= 5 && list_lost >= 5 && cta >= 5,
+        "{dict_lost} {list_lost} {cta}"
+    );
+    // The reports themselves, word for word, against the slow path.
+    for model in ["any", "py27", "py39", "py311", "nogil"] {
+        let args = ["--gil", model, "--switch-interval", "7"];
+        let plain = run_file(&path, 2, &args);
+        let mut slow_args = args.to_vec();
+        slow_args.push("--races");
+        let slow = run_file(&path, 2, &slow_args);
+        assert!(!reports(&plain.stderr).is_empty(), "{plain}");
+        assert_eq!(reports(&plain.stderr), reports(&slow.stderr), "{model}");
+    }
+}
+
+#[test]
+fn same_seed_same_output() {
+    let path = root().join("tests/subscr/threads.toy");
+    let a = run_file(&path, 7, &[]);
+    let b = run_file(&path, 7, &[]);
+    assert_eq!((a.stdout, a.stderr), (b.stdout, b.stderr));
+}
