@@ -393,6 +393,9 @@ impl Vm {
             dataclass: None,
             attr_check: Default::default(),
         })))?;
+        // mcache: a new class may take a freed class's id; the per-site caches
+        // (`vm/mcache.rs`), keyed by class id and epoch, must not take it for the old one.
+        self.rt.class_epoch += 1;
         let cell = cell.or(match ret {
             Value::Obj(_) => Some(ret),
             _ => None,

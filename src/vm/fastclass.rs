@@ -45,46 +45,6 @@ fn attr_get_mut<V>(m: &mut IndexMap<u32, V, FixedState>, name: u32) -> Option<&m
     }
 }
 
-/// `classes::class_lookup`: `name` in class `cls`'s namespace or, in MRO order, its bases'.
-#[inline(always)]
-fn class_get(rt: &Rt, cls: ObjId, name: u32) -> Option<Value> {
-    let Obj::Class(c) = rt.heap.get(cls) else {
-        return None;
-    };
-    if let Some(v) = attr_get(&c.dict, name) {
-        return Some(*v);
-    }
-    for b in &c.mro {
-        if let Obj::Class(bc) = rt.heap.get(*b) {
-            if let Some(v) = attr_get(&bc.dict, name) {
-                return Some(*v);
-            }
-        }
-    }
-    None
-}
-
-/// What an attribute found on an instance's class is, for the look-ups here.
-enum ClassValue {
-    /// A Python function: a method.
-    Function(ObjId),
-    /// A `staticmethod`/`classmethod` wrapper: the slow path unwraps it.
-    Wrapper,
-    /// Anything else (`rate = 2`): the value itself, as `class_attr` gives it.
-    Plain(Value),
-}
-
-fn class_value(rt: &Rt, v: Value) -> ClassValue {
-    match v {
-        Value::Obj(id) => match rt.heap.get(id) {
-            Obj::Function(_) => ClassValue::Function(id),
-            Obj::StaticMethod(_) | Obj::ClassMethod(_) => ClassValue::Wrapper,
-            _ => ClassValue::Plain(v),
-        },
-        _ => ClassValue::Plain(v),
-    }
-}
-
 /// What a cell load found (`LOAD_DEREF`).
 pub(crate) enum Deref {
     /// The cell's value.
@@ -191,8 +151,9 @@ impl Vm {
     /// `LOAD_ATTR name` on instance `obj` when it finds a value that needs no binding: an
     /// instance attribute, or a plain class attribute read through the instance
     /// (`self.rate`). The caller does the lost-update bookkeeping.
+    /// mcache: the class part is remembered (`vm/mcache.rs`).
     #[inline(always)]
-    pub(crate) fn inst_attr(&self, obj: Value, name: u32) -> Option<Value> {
+    pub(crate) fn inst_attr(&mut self, obj: Value, name: u32) -> Option<Value> {
         let Value::Obj(id) = obj else { return None };
         // `load_attr` answers `obj.__class__` before it looks at the instance's dict.
         if name == self.rt.dunders.class_ {
@@ -204,15 +165,18 @@ impl Vm {
         if let Some((v, _)) = attr_get(&inst.attrs, name) {
             return Some(*v);
         }
-        match class_value(&self.rt, class_get(&self.rt, inst.class, name)?) {
-            ClassValue::Plain(v) => Some(v),
-            ClassValue::Function(_) | ClassValue::Wrapper => None,
+        let cls = inst.class;
+        match self.class_attr_cached(cls, name)? {
+            // A function to bind as a bound-method object: the slow path.
+            Value::PyMethod(_) => None,
+            v => Some(v),
         }
     }
 
     /// `LOAD_METHOD name` on instance `obj`, as `load_method` answers it: an instance
     /// attribute `(v, None)`, a method `(PyMethod marker, Some(obj))`, a plain class
     /// attribute `(v, None)`.
+    /// mcache: the class part is remembered (`vm/mcache.rs`).
     #[inline(never)]
     pub(crate) fn hot_load_method(
         &mut self,
@@ -224,12 +188,11 @@ impl Vm {
                 if let Some((v, _)) = attr_get(&inst.attrs, name) {
                     return Ok((*v, None));
                 }
-                if let Some(f) = class_get(&self.rt, inst.class, name) {
-                    match class_value(&self.rt, f) {
-                        ClassValue::Function(fid) => return Ok((Value::PyMethod(fid), Some(obj))),
-                        ClassValue::Plain(v) => return Ok((v, None)),
-                        ClassValue::Wrapper => {}
-                    }
+                let cls = inst.class;
+                match self.class_attr_cached(cls, name) {
+                    Some(Value::PyMethod(fid)) => return Ok((Value::PyMethod(fid), Some(obj))),
+                    Some(v) => return Ok((v, None)),
+                    None => {}
                 }
             }
         }

@@ -183,6 +183,9 @@ pub struct Vm {
     /// explore: where the heap stood when the VM was made, for the next VM of the same image
     /// to start from (`vm/vm_reuse.rs`).
     pub reuse: crate::vm::vm_reuse::ReuseMark,
+    /// mcache: the caches of `LOAD_ATTR`/`LOAD_METHOD`'s class look-ups in the hot loop, by
+    /// attribute name (`vm/mcache.rs`).
+    pub mcache: crate::vm::mcache::AttrCaches,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
@@ -338,6 +341,7 @@ impl Vm {
                 main_str,
                 explain_lost: true,
             },
+            mcache: Default::default(),
         };
         if races {
             vm.attach_race_detector(crate::vm::races::DEFAULT_MAX_LOCATIONS);

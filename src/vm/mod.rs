@@ -46,7 +46,9 @@ pub mod lost;
 pub mod machine;
 // explore: a fresh VM from the last one.
 pub mod matching;
+// mcache: per-site attribute caches (issue 21).
 pub mod mathmod;
+pub mod mcache;
 pub mod memory;
 pub mod methods;
 pub mod names;
