@@ -183,6 +183,8 @@ pub struct Vm {
     /// explore: where the heap stood when the VM was made, for the next VM of the same image
     /// to start from (`vm/vm_reuse.rs`).
     pub reuse: crate::vm::vm_reuse::ReuseMark,
+    /// calls3: binding plans of call sites with keywords or defaults (`vm/callplan.rs`).
+    pub call_plans: crate::vm::callplan::Plans,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
@@ -333,6 +335,7 @@ impl Vm {
             atexit: Vec::new(),
             excepthook_ran: Vec::new(),
             stderr_buf: String::new(),
+            call_plans: Default::default(),
             reuse: crate::vm::vm_reuse::ReuseMark {
                 heap: heap_mark,
                 main_str,
