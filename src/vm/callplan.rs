@@ -19,7 +19,7 @@
 //! again and replaces it.
 //!
 //! The table is direct-mapped by site (one multiply and shift per call, no hashing of
-//! names), allocated at the first call that needs a plan: [`PLANS`] entries of 32 bytes.
+//! names), allocated at the first call that needs a plan: [`PLANS`] entries of 48 bytes.
 
 use crate::bytecode::{CodeObject, Const};
 use crate::vm::fastcall::MAX_KW;
