@@ -96,7 +96,7 @@ impl Vm {
             // Exactly the positional parameters (most calls): they move down over the callee
             // slot, where the callee's fast locals start.
             if stack.len() < need {
-                stack.resize(need, Value::Undef);
+                grow_stack(stack, need);
             }
             // calls2: element loops, not `copy_within`/`fill` (an out-of-line `memmove` call
             // of ≈30 instructions for the one or two values of a small function).
@@ -106,8 +106,15 @@ impl Vm {
             for l in stack[callee_at + nargs..callee_at + nlocals].iter_mut() {
                 *l = Value::Undef;
             }
-        } else if !bind_general(f, code, stack, callee_at, nargs, kwn) {
-            return false;
+        } else {
+            // calls3: by the call site's cached binding plan (`vm::callplan`).
+            let site = (caller_code as u64) << 32 | caller_pc as u64;
+            if !self
+                .call_plans
+                .bind(site, code_id, f, code, stack, callee_at, nargs, kwn)
+            {
+                return false;
+            }
         }
         // The caller's registers, as `slow_op`'s `save_pc!` leaves them.
         if let Some(c) = frames.last_mut() {
@@ -120,123 +127,51 @@ impl Vm {
                 pc: (caller_pc as u32).saturating_sub(1),
             };
         }
-        frames.push(Frame {
-            code: code_id,
-            pc: 0,
-            base: callee_at as u32,
-            func: Value::Obj(fid),
-            kwnames: NO_KW,
-        });
+        push_frame(
+            frames,
+            Frame {
+                code: code_id,
+                pc: 0,
+                base: callee_at as u32,
+                func: Value::Obj(fid),
+                kwnames: NO_KW,
+            },
+        );
         true
     }
 }
 
-/// The binding of `enter_py` for defaults, keyword arguments and keyword-only parameters:
-/// checks everything first and changes nothing (`false`) when the slow path must bind.
-///
-/// calls2: written as plain index loops over at most 63 parameters with one bit mask of the
-/// parameters given, so that a call such as `add(i, 2, scale=3)` costs tens of instructions
-/// rather than the ≈480 the iterator chains (`zip`/`skip`/`take`), the `Value::Undef`
-/// comparisons and a string search of `__kwdefaults__` per keyword-only default cost
-/// (those are now `Function::kwonly_defaults`, resolved once when the function is made)
-/// (callgrind, docs/performance.md "Issue 21: keyword calls, recursion and the counter loop").
-// The loops index two slices and a bit mask by the same parameter number.
-#[allow(clippy::needless_range_loop)]
+/// calls3: `frames.push(f)` with the common case inline: `SmallVec::push` was an
+/// out-of-line call of ≈22 x86 instructions per Python call (callgrind, `l_fib.py`); here a
+/// frame stack with room takes a store and a length update, and only a full one grows.
+#[inline(always)]
+pub(crate) fn push_frame(frames: &mut Frames, f: Frame) {
+    let n = frames.len();
+    if n == frames.capacity() {
+        frames.reserve(1);
+    }
+    // SAFETY: `n < capacity` (checked or just reserved), so slot `n` is allocated and
+    // unused; it is written before the length covers it, and `Frame` is `Copy` (no drop).
+    unsafe {
+        frames.as_mut_ptr().add(n).write(f);
+        frames.set_len(n + 1);
+    }
+}
+
+/// calls3: the most values `grow_stack` adds beyond what a frame needs, within the stack's
+/// capacity.
+const STACK_SLACK: usize = 64;
+
+/// calls3: makes the value stack at least `need` long for a frame being entered. Outside
+/// `hot` the stack's length is its stack pointer (`run_slice` truncates it at every slice
+/// end, keeping its capacity), so every call deeper than the slice has been so far grew it
+/// again, one frame at a time (64,728 of `l_fib.py`'s 242,785 calls). Growing into the
+/// capacity already allocated by up to [`STACK_SLACK`] values more covers the next frames
+/// too, without allocating more than the frame needs.
 #[inline(never)]
-fn bind_general(
-    f: &crate::vm::heap::Function,
-    code: &crate::bytecode::CodeObject,
-    stack: &mut Vec<Value>,
-    callee_at: usize,
-    nargs: usize,
-    kwn: &[Const],
-) -> bool {
-    let nkw = kwn.len();
-    let npos = nargs - nkw;
-    let argcount = code.argcount as usize;
-    let kwonly = code.kwonlyargcount as usize;
-    let nparams = argcount + kwonly;
-    let ndefaults = f.defaults.len();
-    // Check everything before changing anything.
-    if npos > argcount || ndefaults > argcount || nparams > 63 || nkw > MAX_KW {
-        return false;
-    }
-    let Some(params) = code.varnames.get(..nparams) else {
-        return false;
-    };
-    let mut kw_slot = [0u8; MAX_KW];
-    // Bit i: parameter i has a value.
-    let mut given: u64 = (1u64 << npos) - 1;
-    for (i, c) in kwn.iter().enumerate() {
-        let Const::Str(name) = c else { return false };
-        // A keyword naming a positional parameter already given ("multiple values") or no
-        // parameter at all ("unexpected keyword") is the slow path's error to report, so
-        // the search starts after the positional arguments.
-        let mut j = npos;
-        loop {
-            if j == nparams {
-                return false;
-            }
-            if params[j].as_str() == name.as_str() {
-                break;
-            }
-            j += 1;
-        }
-        if given & (1 << j) != 0 {
-            return false;
-        }
-        given |= 1 << j;
-        kw_slot[i] = j as u8;
-    }
-    // Every positional parameter without a default must be given.
-    let first_default = argcount - ndefaults;
-    let required: u64 = (1u64 << first_default) - 1;
-    if given & required != required {
-        return false;
-    }
-    // Every keyword-only parameter not given must have a default (`Function::kwonly_defaults`
-    // holds them in parameter order, `Undef` for none).
-    if kwonly > 0 {
-        let kd = &f.kwonly_defaults[..];
-        for k in 0..kwonly {
-            if given & (1 << (argcount + k)) == 0 && kd.get(k).is_none_or(|v| *v == Value::Undef) {
-                return false;
-            }
-        }
-    }
-    // Bind: the positional arguments move down over the callee slot (its fast locals
-    // start there), the keyword values go to their parameters' slots.
-    let nlocals = code.nlocalsplus();
-    let need = callee_at + nlocals + code.stacksize as usize + 1;
-    if stack.len() < need {
-        stack.resize(need, Value::Undef);
-    }
-    let mut kw_val = [Value::Undef; MAX_KW];
-    let first_kw = callee_at + 1 + npos;
-    for (i, v) in kw_val.iter_mut().enumerate().take(nkw) {
-        *v = stack[first_kw + i];
-    }
-    for i in callee_at..callee_at + npos {
-        stack[i] = stack[i + 1];
-    }
-    let locals = &mut stack[callee_at..callee_at + nlocals];
-    for l in locals[npos..].iter_mut() {
-        *l = Value::Undef;
-    }
-    for i in 0..nkw {
-        locals[kw_slot[i] as usize] = kw_val[i];
-    }
-    for i in npos.max(first_default)..argcount {
-        if given & (1 << i) == 0 {
-            locals[i] = f.defaults[i - first_default];
-        }
-    }
-    for k in 0..kwonly {
-        if given & (1 << (argcount + k)) == 0 {
-            locals[argcount + k] = f.kwonly_defaults[k];
-        }
-    }
-    true
+pub(crate) fn grow_stack(stack: &mut Vec<Value>, need: usize) {
+    let to = need.max(stack.capacity().min(need + STACK_SLACK));
+    stack.resize(to, Value::Undef);
 }
 
 /// The default of keyword-only parameter `name` in a function's `__kwdefaults__` dict `d`,

@@ -186,6 +186,8 @@ pub struct Vm {
     /// mcache: the caches of `LOAD_ATTR`/`LOAD_METHOD`'s class look-ups in the hot loop, by
     /// attribute name (`vm/mcache.rs`).
     pub mcache: crate::vm::mcache::AttrCaches,
+    /// calls3: binding plans of call sites with keywords or defaults (`vm/callplan.rs`).
+    pub call_plans: crate::vm::callplan::Plans,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
@@ -336,6 +338,7 @@ impl Vm {
             atexit: Vec::new(),
             excepthook_ran: Vec::new(),
             stderr_buf: String::new(),
+            call_plans: Default::default(),
             reuse: crate::vm::vm_reuse::ReuseMark {
                 heap: heap_mark,
                 main_str,

@@ -15,6 +15,8 @@ pub mod builtins;
 pub mod call;
 // The lost-update detector's reads by built-in calls (`d.get(k)`; lessons audit).
 pub mod call_reads;
+// calls3: binding plans cached per call site.
+pub mod callplan;
 pub mod classes;
 // Crashed threads and names of sync objects (the views of issue #17).
 pub mod crash;
