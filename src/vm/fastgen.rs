@@ -74,9 +74,7 @@ impl Vm {
                     return ForStep::Slow;
                 };
                 let then = GenThen::ForIter { delta: ins.arg };
-                // gen3: the resume inlined here (the common way to drive a generator), so a
-                // `for` over one pays one out-of-line call per element, not two.
-                return match self.gen_resume_body(
+                return match self.hot_gen_resume(
                     s,
                     frames,
                     prog,
@@ -109,37 +107,6 @@ impl Vm {
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     pub(crate) fn hot_gen_resume(
-        &mut self,
-        stack: &mut [Value],
-        frames: &mut Frames,
-        prog: &Program,
-        gen: ObjId,
-        sent: Value,
-        then: GenThen,
-        caller_code: u32,
-        caller_pc: usize,
-        caller_kwnames: u32,
-        at: usize,
-    ) -> Option<usize> {
-        self.gen_resume_body(
-            stack,
-            frames,
-            prog,
-            gen,
-            sent,
-            then,
-            caller_code,
-            caller_pc,
-            caller_kwnames,
-            at,
-        )
-    }
-
-    /// [`Vm::hot_gen_resume`]'s body, inlined into its callers (`SEND` goes through the
-    /// out-of-line wrapper, `FOR_ITER` through `for_iter_step`, already out of line).
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn gen_resume_body(
         &mut self,
         stack: &mut [Value],
         frames: &mut Frames,
