@@ -1,7 +1,8 @@
 //! Generators and exceptions, issue 21's third pass (`gen3`): exceptions keep their arguments
 //! and traceback inline (`heap::ExcArgs`, `heap::Traceback`, spilling to the heap past two
-//! arguments or four frames) and a `for` over a generator resumes it in one out-of-line step
-//! (`fastgen::for_iter_step`). Each program is compared with `python3` (skipped visibly
+//! arguments or four frames), `int()`'s invalid-literal message is written without a repr
+//! `String`, and a generator's yield outside a handler skips a `Value` comparison
+//! (`fastgen::hot_gen_yield`). Each program is compared with `python3` (skipped visibly
 //! without it) and checked on lines of its own, and the threaded one makes the same run on the
 //! hot path as on the slow path under every model.
 
