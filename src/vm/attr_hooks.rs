@@ -264,8 +264,8 @@ impl Vm {
         if let Some(Value::ExcType(kind)) = builtin {
             return self.rt.alloc(Obj::Exception(Box::new(ExcObj {
                 kind,
-                args: rest.to_vec(),
-                traceback: Vec::new(),
+                args: crate::vm::heap::ExcArgs::from_slice(rest),
+                traceback: Default::default(),
                 cause: None,
                 context: None,
                 class: Some(cls),

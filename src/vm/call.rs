@@ -229,7 +229,7 @@ impl Vm {
                         kind.attr_name()
                     )));
                 }
-                self.new_exception(kind, args.to_vec()).map(Outcome::Value)
+                self.new_exception(kind, args).map(Outcome::Value)
             }
             Value::Obj(id) => match self.rt.heap.get(id) {
                 Obj::BoundMethod { recv, method } => {

@@ -440,11 +440,11 @@ impl Vm {
                         class_name(&self.rt, cls)
                     )));
                 }
-                let args = stack[callee_at + 1..callee_at + 1 + npos].to_vec();
+                let args = &stack[callee_at + 1..callee_at + 1 + npos];
                 self.rt.alloc(Obj::Exception(Box::new(ExcObj {
                     kind,
-                    args,
-                    traceback: Vec::new(),
+                    args: crate::vm::heap::ExcArgs::from_slice(args),
+                    traceback: Default::default(),
                     cause: None,
                     context: None,
                     class: Some(cls),
@@ -650,8 +650,8 @@ impl Vm {
         };
         Ok(self.rt.heap.alloc(Obj::Exception(Box::new(ExcObj {
             kind,
-            args: Vec::new(),
-            traceback: Vec::new(),
+            args: Default::default(),
+            traceback: Default::default(),
             cause: None,
             context: None,
             class: Some(cls),
@@ -713,7 +713,7 @@ impl Vm {
         }
         if let Value::Obj(id) = recv {
             if let Obj::Exception(e) = self.rt.heap.get_mut(id) {
-                e.args = args.to_vec();
+                e.args = crate::vm::heap::ExcArgs::from_slice(args);
             }
         }
         Ok(Value::None)

@@ -63,7 +63,7 @@ impl Vm {
                     }
                     let line = exception_line(&self.rt, e, exc);
                     let kind = line.split(':').next().unwrap_or("").to_string();
-                    (line, kind, e.traceback.clone())
+                    (line, kind, e.traceback.to_vec())
                 }
                 _ => return None,
             },

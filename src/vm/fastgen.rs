@@ -211,7 +211,13 @@ impl Vm {
             return false;
         }
         let outer = g.outer_exc;
-        g.exc = if cur == outer { Value::None } else { cur };
+        // gen3: outside any handler (both `None`, the common case) without `Value`'s
+        // out-of-line comparison.
+        g.exc = match (cur, outer) {
+            (Value::None, _) => Value::None,
+            _ if cur == outer => Value::None,
+            _ => cur,
+        };
         g.outer_exc = Value::None;
         g.saved.clear();
         g.saved.extend_from_slice(&stack[base..sp]);

@@ -153,14 +153,22 @@ pub struct TbEntry {
     pub pc: u32,
 }
 
+/// An exception's arguments (`e.args`), inline up to two (gen3: an exception raised and
+/// caught in a loop, `KeyError(i)` or `int("x")`'s message, allocates no `Vec` for them).
+pub type ExcArgs = smallvec::SmallVec<[Value; 2]>;
+
+/// An exception's traceback entries, inline up to four frames (gen3: no allocation for the
+/// traceback of an exception caught a few frames above its raise).
+pub type Traceback = smallvec::SmallVec<[TbEntry; 4]>;
+
 /// An exception instance.
 #[derive(Clone, Debug)]
 pub struct ExcObj {
     pub kind: ExcKind,
     /// The constructor arguments (`e.args`); `str(e)` is built from them as in Python.
-    pub args: Vec<Value>,
+    pub args: ExcArgs,
     /// Innermost frame last, as Python prints it.
-    pub traceback: Vec<TbEntry>,
+    pub traceback: Traceback,
     /// `raise X from Y`.
     pub cause: Option<Value>,
     /// The exception being handled when this one was raised.

@@ -3102,12 +3102,12 @@ impl Vm {
     }
 
     /// Creates an exception object of `kind` with no message (used by `raise ValueError`).
-    pub fn new_exception(&mut self, kind: ExcKind, args: Vec<Value>) -> PyResult<Value> {
+    pub fn new_exception(&mut self, kind: ExcKind, args: &[Value]) -> PyResult<Value> {
         Ok(Value::Obj(self.rt.heap.alloc(Obj::Exception(Box::new(
             ExcObj {
                 kind,
-                args,
-                traceback: Vec::new(),
+                args: crate::vm::heap::ExcArgs::from_slice(args),
+                traceback: Default::default(),
                 cause: None,
                 context: None,
                 class: None,

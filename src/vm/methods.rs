@@ -155,7 +155,7 @@ pub fn data_attr(rt: &mut Rt, recv: Value, attr: AttrSym) -> Option<PyResult<Val
         (Value::Obj(id), _) => {
             let name = match rt.heap.get(id) {
                 Obj::Exception(e) if attr == AttrSym::args => {
-                    let args = e.args.clone();
+                    let args = e.args.to_vec();
                     return Some(rt.new_tuple(args));
                 }
                 // `raise X from Y` sets the cause (`from None` too) and suppresses the

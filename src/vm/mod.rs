@@ -95,7 +95,7 @@ use std::rc::Rc;
 use crate::bytecode::Program;
 
 use crate::vm::exceptions::ExcKind;
-use crate::vm::heap::{ExcObj, Heap, HeapFull, Obj};
+use crate::vm::heap::{ExcArgs, ExcObj, Heap, HeapFull, Obj};
 use crate::vm::value::{ObjId, Value};
 
 /// A Python exception being raised from Rust code.
@@ -278,21 +278,21 @@ impl Rt {
         let (kind, args) = match t {
             Throw::Obj(id) => return Ok(id),
             Throw::New { kind, msg } if msg.is_empty() && kind == ExcKind::MemoryError => {
-                (kind, vec![])
+                (kind, ExcArgs::new())
             }
-            Throw::New { kind, msg } => (kind, vec![self.new_str(msg)?]),
-            Throw::NewArgs { kind, args } => (kind, args),
+            Throw::New { kind, msg } => (kind, smallvec::smallvec![self.new_str(msg)?]),
+            Throw::NewArgs { kind, args } => (kind, ExcArgs::from_vec(args)),
             // The interpreter stops the run before unwinding a `Limit`; should one get here,
             // it is at least never mistaken for a catchable exception of the program's.
             Throw::Limit => (
                 ExcKind::RuntimeError,
-                vec![self.new_str("gilvm: work limit reached".to_string())?],
+                smallvec::smallvec![self.new_str("gilvm: work limit reached".to_string())?],
             ),
         };
         Ok(self.heap.alloc(Obj::Exception(Box::new(ExcObj {
             kind,
             args,
-            traceback: Vec::new(),
+            traceback: Default::default(),
             cause: None,
             context: None,
             class: None,

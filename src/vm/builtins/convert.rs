@@ -101,14 +101,25 @@ pub fn float_to_int(f: f64) -> PyResult<i64> {
 /// the base and the digits' values.
 fn int_digits(s: &str, base: u32) -> PyResult<(bool, u32, Vec<u8>)> {
     let invalid = || {
-        // CPython formats the literal with `%.200R`: its repr, cut to 200 characters.
-        let r = str_repr(s);
-        let r = match r.char_indices().nth(200) {
-            Some((cut, _)) => &r[..cut],
-            None => &r,
+        // CPython formats the literal with `%.200R`: its repr, cut to 200 characters. A
+        // short literal of printable ASCII without quotes or backslashes is its own repr
+        // between single quotes: written straight into the message (gen3: no repr `String`
+        // for the common `int("x")` raised and caught).
+        let plain = s.len() <= 198
+            && s.bytes()
+                .all(|b| (0x20..0x7f).contains(&b) && b != b'\'' && b != b'\\');
+        let repr;
+        let r = if plain {
+            s
+        } else {
+            repr = str_repr(s);
+            match repr.char_indices().nth(200) {
+                Some((cut, _)) => &repr[..cut],
+                None => &repr,
+            }
         };
         // Built by hand: `format!` cost more than the rest of a failed `int("x")`.
-        let mut m = String::with_capacity(40 + r.len());
+        let mut m = String::with_capacity(42 + r.len());
         m.push_str("invalid literal for int() with base ");
         if base >= 100 {
             m.push_str(&base.to_string());
@@ -119,7 +130,13 @@ fn int_digits(s: &str, base: u32) -> PyResult<(bool, u32, Vec<u8>)> {
             m.push(char::from(b'0' + (base % 10) as u8));
         }
         m.push_str(": ");
-        m.push_str(r);
+        if plain {
+            m.push('\'');
+            m.push_str(r);
+            m.push('\'');
+        } else {
+            m.push_str(r);
+        }
         Throw::value_error(m)
     };
     if base == 1 || base > 36 {

@@ -191,8 +191,8 @@ fn str_of_and_special_reprs() {
         let args = crate::vm::ops::collect_iterable(rt, args).unwrap();
         rt.alloc(Obj::Exception(Box::new(ExcObj {
             kind,
-            args,
-            traceback: vec![],
+            args: args.into(),
+            traceback: Default::default(),
             cause: None,
             context: None,
             class: None,
