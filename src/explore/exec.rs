@@ -6,7 +6,10 @@
 //! GIL model, and under the models that may switch anywhere (`any`, `nogil`) on through every
 //! following instruction that touches nothing shared, since a switch before an invisible
 //! instruction is equivalent to a switch after it (`Length::Step`, run by the driver in
-//! `vm/explore_step.rs`, which records the step's touches as it goes).
+//! `vm/explore_step.rs`, which records the step's touches as it goes). When the chooser would
+//! let the same thread go on ([`Ctl::goes_on`]), the boundary between its steps is taken
+//! inside the interpreter (`vm/xturn.rs`, through `Hook`), the step recorded by the same
+//! code (`Shared::record`) as the loop here records the others.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -277,6 +280,11 @@ impl<C: Ctl> Shared<C> {
     ) {
         self.log.turns.push((tid, steps, *end == SliceEnd::Budget));
         self.log.lines.push(line);
+        if !self.observes && self.ctl.footprint().is_none() {
+            // No footprint is kept (PCT): nothing to gather, nothing carried.
+            self.ctl.step_done(tid, end);
+            return;
+        }
         let t = tid as usize;
         let fp: &mut Fp = match self.ctl.footprint() {
             Some(f) => f,

@@ -184,3 +184,143 @@ impl Vm {
         self.config.max_steps - self.steps
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use crate::explore::dfs::Dfs;
+    use crate::explore::exec::{execute, Ctl, Exec, Fp};
+    use crate::explore::pct::Pct;
+    use crate::vm::gil::GilModel;
+    use crate::vm::interp::SliceEnd;
+    use crate::vm::thread::Tid;
+
+    /// A chooser that lets the turn loop take step boundaries inside the interpreter (`on`)
+    /// or not, counting those it took.
+    struct Counting<C>(C, bool, Rc<Cell<u64>>);
+
+    impl<C: Ctl> Ctl for Counting<C> {
+        fn choose(&mut self, runnable: &[Tid], prev: Option<Tid>) -> Option<Tid> {
+            self.0.choose(runnable, prev)
+        }
+        fn waiter(&mut self, tids: &[Tid]) -> usize {
+            self.0.waiter(tids)
+        }
+        fn footprint(&mut self) -> Option<&mut Fp> {
+            self.0.footprint()
+        }
+        fn step_done(&mut self, tid: Tid, end: &SliceEnd) {
+            self.0.step_done(tid, end)
+        }
+        fn observes(&self) -> bool {
+            self.0.observes()
+        }
+        fn goes_on(&self, runnable: &[Tid], prev: Tid) -> bool {
+            let go = self.1 && self.0.goes_on(runnable, prev);
+            if go {
+                self.2.set(self.2.get() + 1);
+            }
+            go
+        }
+    }
+
+    fn describe(e: &Exec) -> String {
+        format!(
+            "{:?} {} {} {:?} {:?} {:?} {}",
+            String::from_utf8_lossy(&e.stdout),
+            e.exit,
+            e.steps,
+            e.log.turns,
+            e.log.lines,
+            e.log.wakes,
+            e.abandoned
+        )
+    }
+
+    const COUNTER: &str = "import threading\ncounter = 0\ndef work():\n    global counter\n    for _ in range(3):\n        counter += 1\nts = [threading.Thread(target=work) for _ in range(2)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint(counter)\n";
+    const LOCKED: &str = "import threading\nlock = threading.Lock()\nn = [0]\ndef work(k):\n    for i in range(2):\n        with lock:\n            n[0] = n[0] + k\n        s = 'x' * i\n        n.append(len(s))\nts = [threading.Thread(target=work, args=(k,)) for k in (1, 2, 3)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint(n[0], len(n))\n";
+
+    /// A whole depth-first exploration, the turn loop on or off: every execution and every
+    /// scheduling point (runnable threads, choice, footprint, waiter choices).
+    fn dfs_exploration(source: &str, model: GilModel, on: bool) -> (Vec<String>, u64) {
+        let program = crate::compile_source("t.toy", source).expect("compiles");
+        let image = crate::run::image(&program).expect("links");
+        let local = image.local();
+        let config = crate::run::run_config(model, 0, 200_000, 0);
+        let taken = Rc::new(Cell::new(0));
+        let mut d = Counting(
+            Dfs::new(Some(2), true, crate::explore::MAX_NODES),
+            on,
+            taken.clone(),
+        );
+        let mut out = Vec::new();
+        loop {
+            d.0.begin();
+            let (e, back) = execute(&local, config.clone(), Some(d));
+            d = back.expect("the explorer comes back");
+            let nodes: Vec<String> =
+                d.0.nodes
+                    .iter()
+                    .map(|n| format!("{:?}/{}/{:?}/{:?}", n.enabled, n.chosen, n.fp, n.wakes))
+                    .collect();
+            out.push(format!("{} {nodes:?}", describe(&e)));
+            d.0.analyse();
+            if out.len() >= 3000 || !d.0.advance() {
+                return (out, taken.get());
+            }
+        }
+    }
+
+    /// Taking step boundaries inside the interpreter explores exactly what the driver does:
+    /// the same executions, turns, lines, scheduling points and footprints; and it takes most
+    /// of them (a test that the loop is used at all).
+    #[test]
+    fn the_turn_loop_gives_the_drivers_exploration() {
+        for (name, source) in [("counter", COUNTER), ("locked", LOCKED)] {
+            for model in [GilModel::Any, GilModel::Nogil, GilModel::Py311] {
+                let (fast, taken) = dfs_exploration(source, model, true);
+                let (slow, none) = dfs_exploration(source, model, false);
+                assert_eq!(none, 0);
+                assert!(fast.len() > 10, "{name} under {model:?} explores");
+                assert_eq!(fast, slow, "{name} under {model:?}");
+                if model == GilModel::Py311 {
+                    // py311's stops may be switch points: the step loop keeps them.
+                    assert_eq!(taken, 0, "{name} under py311");
+                } else {
+                    assert!(
+                        taken >= fast.len() as u64,
+                        "{name} under {model:?}: {taken} boundaries taken inside in {} executions",
+                        fast.len()
+                    );
+                }
+            }
+        }
+    }
+
+    /// PCT's executions are the same with the turn loop, which takes its boundaries where
+    /// the priorities say the thread goes on.
+    #[test]
+    fn pct_runs_the_same_with_the_turn_loop() {
+        let program = crate::compile_source("t.toy", LOCKED).expect("compiles");
+        let image = crate::run::image(&program).expect("links");
+        let local = image.local();
+        let mut taken_all = 0;
+        for seed in 0..40u64 {
+            let config = crate::run::run_config(GilModel::Any, 0, 200_000, seed);
+            let run = |on: bool| {
+                let taken = Rc::new(Cell::new(0));
+                let c = Counting(Pct::new(seed, 3, 60), on, taken.clone());
+                let (e, back) = execute(&local, config.clone(), Some(c));
+                let steps = back.expect("the chooser comes back").0.steps;
+                (format!("{} {steps}", describe(&e)), taken.get())
+            };
+            let (fast, taken) = run(true);
+            let (slow, _) = run(false);
+            assert_eq!(fast, slow, "seed {seed}");
+            taken_all += taken;
+        }
+        assert!(taken_all > 40, "{taken_all} boundaries taken inside");
+    }
+}
