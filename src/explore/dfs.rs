@@ -609,6 +609,37 @@ impl Ctl for Dfs {
         Some(chosen)
     }
 
+    /// `choose`'s answer without its side effects, `prev` being the thread that could go on.
+    fn goes_on(&self, runnable: &[Tid], prev: Tid) -> bool {
+        if self.free_running {
+            return true;
+        }
+        if self.cursor < self.replay_len {
+            let node = &self.nodes[self.cursor];
+            return node.enabled.as_slice() == runnable && node.chosen == prev;
+        }
+        if self.nodes.len() >= self.max_nodes {
+            return true;
+        }
+        // A new node: `prev` is chosen when it is awake (not in the sleep set it would
+        // inherit) and within the bound.
+        let Some(p) = self.nodes.last() else {
+            return false;
+        };
+        if !runnable.contains(&prev) {
+            return false;
+        }
+        let asleep = self.por
+            && !p.wake_alt
+            && prev != p.chosen
+            && p.sleep
+                .iter()
+                .chain(p.explored.iter())
+                .any(|(t, f)| *t == prev && !f.depends_on(&p.fp));
+        let pre = p.pre + u32::from(p.preempts(p.chosen));
+        !asleep && self.bound.is_none_or(|b| pre <= b)
+    }
+
     fn waiter(&mut self, tids: &[Tid]) -> usize {
         if self.free_running || self.nodes.is_empty() {
             return 0;

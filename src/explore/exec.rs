@@ -6,7 +6,10 @@
 //! GIL model, and under the models that may switch anywhere (`any`, `nogil`) on through every
 //! following instruction that touches nothing shared, since a switch before an invisible
 //! instruction is equivalent to a switch after it (`Length::Step`, run by the driver in
-//! `vm/explore_step.rs`, which records the step's touches as it goes).
+//! `vm/explore_step.rs`, which records the step's touches as it goes). When the chooser would
+//! let the same thread go on ([`Ctl::goes_on`]), the boundary between its steps is taken
+//! inside the interpreter (`vm/xturn.rs`, through `Hook`), the step recorded by the same
+//! code (`Shared::record`) as the loop here records the others.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -23,6 +26,7 @@ use crate::vm::prelude::LocalImage;
 use crate::vm::scheduler::{Length, Pick, Strategy, TurnCtx, TurnDone};
 use crate::vm::thread::Tid;
 use crate::vm::value::ObjId;
+use crate::vm::xturn::{HookSlot, TurnHook};
 
 /// How much of one execution's stdout is kept (an exploration holds one per distinct outcome).
 pub const MAX_OUTPUT_KEPT: usize = 64 * 1024;
@@ -207,6 +211,15 @@ pub trait Ctl {
     }
     /// A step ended (its footprint written, see [`Ctl::footprint`]): how it ended.
     fn step_done(&mut self, tid: Tid, end: &SliceEnd);
+    /// Whether [`Ctl::choose`] would choose `prev` among `runnable` (sorted), `prev`'s step
+    /// having ended at a switch point: with no side effect, and exactly (a `true` that
+    /// `choose` then contradicts would run the wrong thread). `false` is always safe: the
+    /// driver then takes the step boundary (the explorer's turn loop, `vm/xturn.rs`, takes it
+    /// inside the interpreter when this says `true`).
+    fn goes_on(&self, runnable: &[Tid], prev: Tid) -> bool {
+        let _ = (runnable, prev);
+        false
+    }
     /// Whether the execution's lost-update story is wanted ([`Exec::lost_story`]: formatting
     /// it for every execution would cost more than running a small one).
     fn wants_story(&self) -> bool {
@@ -242,6 +255,134 @@ struct Shared<C> {
     sorted: Vec<Tid>,
     log: TurnLog,
     abandoned: bool,
+    /// The chooser keeps the steps' footprints ([`Ctl::observes`]).
+    observes: bool,
+    /// Each thread's touches carried into its next step (a blocked call's wait).
+    carried: Vec<Vec<Touch>>,
+    /// The footprint of a step when the chooser keeps none ([`Ctl::footprint`]).
+    fp: Fp,
+}
+
+impl<C: Ctl> Shared<C> {
+    /// Records a step of `tid` that ran `steps` instructions and ended `end`, its thread at
+    /// `line` after it (`obj`: its `Thread` object): the turn log, and the step's footprint,
+    /// written straight into the chooser's record of the step when it keeps one
+    /// ([`Ctl::footprint`]): the touches of its instructions, the last one's only if it did
+    /// more than wait; a woken thread's wait completes now.
+    fn record(
+        &mut self,
+        rec: Option<(&StepTouches, usize)>,
+        obj: Option<ObjId>,
+        tid: Tid,
+        steps: u64,
+        end: &SliceEnd,
+        line: u32,
+    ) {
+        self.log.turns.push((tid, steps, *end == SliceEnd::Budget));
+        self.log.lines.push(line);
+        if !self.observes && self.ctl.footprint().is_none() {
+            // No footprint is kept (PCT): nothing to gather, nothing carried.
+            self.ctl.step_done(tid, end);
+            return;
+        }
+        let t = tid as usize;
+        let fp: &mut Fp = match self.ctl.footprint() {
+            Some(f) => f,
+            None => &mut self.fp,
+        };
+        fp.clear();
+        let carried = &mut self.carried;
+        if carried.len() <= t {
+            carried.resize(t + 1, Vec::new());
+        }
+        for w in carried[t].drain(..) {
+            fp.add(w);
+        }
+        if let Some((rec, len)) = rec.filter(|_| self.observes) {
+            let all = &rec.all[..len.min(rec.all.len())];
+            fp.clock = rec.clock;
+            let last = rec.last.min(all.len());
+            for &x in &all[..last] {
+                fp.add(x);
+            }
+            let blocked = *end == SliceEnd::Blocked;
+            for &x in &all[last..] {
+                if blocked && only_waits(&x) {
+                    carried[t].push(x);
+                    // A blocked acquire also races with the holder's acquire: the
+                    // other order, this thread taking the lock first, is another
+                    // trace. Carried alone, the attempt was ordered after the
+                    // holder's release (which wakes it), and a deadlock whose lock
+                    // order showed only that way went unexplored.
+                    if let Touch::Sync(_, SyncOp::Acquire) = x {
+                        fp.add(x);
+                    }
+                } else {
+                    fp.add(x);
+                    if let (true, Touch::Sync(o, SyncOp::Wait)) = (blocked, x) {
+                        // A condition's waiter takes its lock again when woken.
+                        carried[t].push(Touch::Sync(o, SyncOp::Acquire));
+                    }
+                }
+            }
+        }
+        if matches!(end, SliceEnd::Finished | SliceEnd::Died(_)) {
+            // The end of a thread is what `join` waits for.
+            if let Some(o) = obj {
+                fp.add(Touch::Sync(o, SyncOp::Signal));
+            }
+        }
+        self.ctl.step_done(tid, end);
+    }
+}
+
+/// The explorer's side of the turn loop inside the interpreter (`vm/xturn.rs`): the chooser
+/// asked and the step recorded as [`Driven`] and the execution's loop do it.
+struct Hook<C: Ctl>(Rc<RefCell<Shared<C>>>);
+
+impl<C: Ctl> TurnHook for Hook<C> {
+    fn goes_on(&mut self, vm: &Vm, tid: Tid) -> bool {
+        let mut s = self.0.borrow_mut();
+        let s = &mut *s;
+        let queue = &vm.sched.queue;
+        if !queue.contains(tid) {
+            return false;
+        }
+        // The runnable threads as `Driven::next_turn` hands them to the chooser.
+        s.sorted.clear();
+        s.sorted.extend_from_slice(queue.as_slice());
+        if !s.sorted.is_sorted() {
+            s.sorted.sort_unstable();
+        }
+        s.ctl.goes_on(&s.sorted, tid)
+    }
+
+    fn next_step(
+        &mut self,
+        vm: &Vm,
+        rec: &StepTouches,
+        end: usize,
+        tid: Tid,
+        steps: u64,
+        line: u32,
+    ) {
+        let mut s = self.0.borrow_mut();
+        let s = &mut *s;
+        s.record(
+            Some((rec, end)),
+            vm.threads[tid as usize].obj,
+            tid,
+            steps,
+            &SliceEnd::Budget,
+            line,
+        );
+        // The run queue has not changed since `goes_on` sorted it.
+        let pick = s.ctl.choose(&s.sorted, Some(tid));
+        debug_assert_eq!(pick, Some(tid), "goes_on and choose disagree");
+        if pick != Some(tid) {
+            s.abandoned = true;
+        }
+    }
 }
 
 struct Driven<C: Ctl>(Rc<RefCell<Shared<C>>>);
@@ -255,7 +396,9 @@ impl<C: Ctl> Strategy for Driven<C> {
         let mut sorted = std::mem::take(&mut s.sorted);
         sorted.clear();
         sorted.extend_from_slice(ctx.queue.as_slice());
-        sorted.sort_unstable();
+        if !sorted.is_sorted() {
+            sorted.sort_unstable();
+        }
         let pick = s.ctl.choose(&sorted, ctx.preempted);
         s.sorted = sorted;
         match pick {
@@ -396,16 +539,21 @@ pub fn execute<C: Ctl + 'static>(
                 wakes: Vec::new(),
             },
             abandoned: false,
+            observes,
+            carried: Vec::new(),
+            fp: Fp::default(),
         }))
     });
     if let Some(s) = &shared {
         vm.set_strategy(Box::new(Driven(s.clone())));
         // Steps end before visible instructions, which the record is needed to see.
-        vm.step_touches = Some(step_record(single_step));
+        let mut rec = step_record(single_step);
+        if !single_step {
+            rec.hook = HookSlot(Some(Box::new(Hook(s.clone()))));
+        }
+        vm.step_touches = Some(rec);
     }
     let mut died = false;
-    let mut carried: Vec<Vec<Touch>> = Vec::new();
-    let mut fp = Fp::default();
     let ending = loop {
         match vm.turn(&mut err) {
             Turn::Ran(r) => {
@@ -413,66 +561,19 @@ pub fn execute<C: Ctl + 'static>(
                     died = true;
                 }
                 let Some(s) = &shared else { continue };
-                let mut sh = s.borrow_mut();
-                let sh = &mut *sh;
-                sh.log
-                    .turns
-                    .push((r.tid, r.steps, r.end == SliceEnd::Budget));
                 let t = r.tid as usize;
                 let line = vm.threads[t]
                     .frames
                     .last()
                     .map_or(0, |f| crate::vm::traceback::line_of(&vm.prog, f.code, f.pc));
-                sh.log.lines.push(line);
-                // The step's footprint, written straight into the chooser's record of the
-                // step when it keeps one (`Ctl::footprint`), else into `fp`: the touches of
-                // its instructions, the last one's only if it did more than wait; a woken
-                // thread's wait completes now.
-                let fp: &mut Fp = match sh.ctl.footprint() {
-                    Some(f) => f,
-                    None => &mut fp,
-                };
-                fp.clear();
-                if carried.len() <= t {
-                    carried.resize(t + 1, Vec::new());
-                }
-                for w in carried[t].drain(..) {
-                    fp.add(w);
-                }
-                if let Some(rec) = vm.step_touches.as_deref().filter(|_| observes) {
-                    fp.clock = rec.clock;
-                    let last = rec.last.min(rec.all.len());
-                    for &x in &rec.all[..last] {
-                        fp.add(x);
-                    }
-                    let blocked = r.end == SliceEnd::Blocked;
-                    for &x in &rec.all[last..] {
-                        if blocked && only_waits(&x) {
-                            carried[t].push(x);
-                            // A blocked acquire also races with the holder's acquire: the
-                            // other order, this thread taking the lock first, is another
-                            // trace. Carried alone, the attempt was ordered after the
-                            // holder's release (which wakes it), and a deadlock whose lock
-                            // order showed only that way went unexplored.
-                            if let Touch::Sync(_, SyncOp::Acquire) = x {
-                                fp.add(x);
-                            }
-                        } else {
-                            fp.add(x);
-                            if let (true, Touch::Sync(o, SyncOp::Wait)) = (blocked, x) {
-                                // A condition's waiter takes its lock again when woken.
-                                carried[t].push(Touch::Sync(o, SyncOp::Acquire));
-                            }
-                        }
-                    }
-                }
-                if matches!(r.end, SliceEnd::Finished | SliceEnd::Died(_)) {
-                    // The end of a thread is what `join` waits for.
-                    if let Some(o) = vm.threads[t].obj {
-                        fp.add(Touch::Sync(o, SyncOp::Signal));
-                    }
-                }
-                sh.ctl.step_done(r.tid, &r.end);
+                s.borrow_mut().record(
+                    vm.step_touches.as_deref().map(|r| (r, r.all.len())),
+                    vm.threads[t].obj,
+                    r.tid,
+                    r.steps,
+                    &r.end,
+                    line,
+                );
             }
             Turn::Waited => {}
             Turn::Ended(e) => break e,
@@ -498,7 +599,12 @@ pub fn execute<C: Ctl + 'static>(
     ));
     let (abandoned, log, ctl) = match shared {
         Some(s) => {
-            SPARE_TOUCHES.set(vm.step_touches.take());
+            let mut rec = vm.step_touches.take();
+            if let Some(r) = rec.as_deref_mut() {
+                // It holds the shared state too.
+                r.hook = HookSlot(None);
+            }
+            SPARE_TOUCHES.set(rec);
             vm.set_strategy(Box::new(crate::vm::scheduler::Random::new(0)));
             match Rc::try_unwrap(s) {
                 Ok(cell) => {

@@ -92,6 +92,28 @@ impl Ctl for Pct {
         Some(t)
     }
 
+    /// `choose`'s answer without its side effects, when it can tell without drawing: every
+    /// runnable thread has its priority and no change point falls on this step.
+    fn goes_on(&self, runnable: &[Tid], prev: Tid) -> bool {
+        if let [only] = runnable {
+            return *only == prev;
+        }
+        let step = self.steps + 1;
+        if self.changed < self.change.len() && self.change[self.changed] <= step {
+            return false;
+        }
+        let mut best: Option<(u64, Tid)> = None;
+        for &t in runnable {
+            let Some(&p) = self.prio.get(t as usize) else {
+                return false;
+            };
+            if best.is_none_or(|(bp, _)| p > bp) {
+                best = Some((p, t));
+            }
+        }
+        best.is_some_and(|(_, t)| t == prev)
+    }
+
     fn waiter(&mut self, tids: &[Tid]) -> usize {
         rng::below(&mut self.rng, tids.len() as u64) as usize
     }

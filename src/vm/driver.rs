@@ -195,6 +195,11 @@ impl Vm {
             let _ = err.write_all(self.stderr_buf.as_bytes());
             self.stderr_buf.clear();
         }
+        // An explorer's turn may have begun inside the slice (`vm/xturn.rs`).
+        let before = match self.step_touches.as_deref() {
+            Some(rec) => rec.turn_start,
+            None => before,
+        };
         let steps = self.steps - before;
         self.sched.turn_done(TurnDone { tid, steps });
         match end {

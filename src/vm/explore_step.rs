@@ -44,6 +44,14 @@ pub struct StepTouches {
     /// Step one instruction at a time, as the driver did before the interpreter could run to
     /// the next stop itself (the tests compare the two).
     pub single_step: bool,
+    /// The VM's instruction count when the current step began (its turn's start: the turn
+    /// loop of `vm/xturn.rs` begins steps inside a slice).
+    pub turn_start: u64,
+    /// The explore slice went on past a stop (`vm/xturn.rs`): the instruction it went on with
+    /// was the first of the step that runs now.
+    pub continued: bool,
+    /// The explorer's side of the turn loop (`vm/xturn.rs`), when it takes part.
+    pub hook: crate::vm::xturn::HookSlot,
 }
 
 impl Vm {
@@ -55,6 +63,7 @@ impl Vm {
             rec.all.clear();
             rec.last = 0;
             rec.clock = false;
+            rec.turn_start = self.steps;
             if let Some(i) = rec.clock_woken.iter().position(|&t| t == tid) {
                 rec.clock_woken.swap_remove(i);
                 rec.clock = true;
@@ -184,6 +193,11 @@ impl Vm {
             let at_stop = match self.step_touches.as_deref_mut() {
                 Some(rec) => {
                     rec.first_free = false;
+                    if std::mem::take(&mut rec.continued) {
+                        // The slice went on into later steps (`vm/xturn.rs`): `n` counts
+                        // from the first instruction of the step that runs now.
+                        first = 1;
+                    }
                     if n > first {
                         // The step's last instruction touched nothing.
                         rec.last = rec.all.len();

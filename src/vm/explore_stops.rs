@@ -130,6 +130,9 @@ mod tests {
         fn single_step(&self) -> bool {
             self.1
         }
+        fn goes_on(&self, runnable: &[Tid], prev: Tid) -> bool {
+            self.0.goes_on(runnable, prev)
+        }
     }
 
     /// Every execution of a whole depth-first exploration (at most `cap`), written out: its

@@ -296,6 +296,18 @@ impl Vm {
                     let err = match exit {
                         Hot::End(e) => {
                             save_pc!();
+                            // xturn: an explorer's step stopped here; when its thread goes on,
+                            // the next step begins here, the frame's registers kept
+                            // (`vm/xturn.rs`).
+                            if EXPLORE && e == SliceEnd::Budget {
+                                if let Some(b) =
+                                    self.xturn_stop(&stack, &frames, code_id, pc, budget - left)
+                                {
+                                    budget = b;
+                                    left = b;
+                                    continue;
+                                }
+                            }
                             if e == SliceEnd::Tick {
                                 ticks = self.gil.check_interval;
                             }

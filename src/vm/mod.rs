@@ -63,6 +63,8 @@ pub mod prelude;
 pub mod pymodules;
 pub mod pynames;
 pub mod vm_reuse;
+// xturn: the explorer's turn loop inside the explore slice.
+pub mod xturn;
 // Growable string buffers for `s += x` (performance, issue 21).
 pub mod pyrandom;
 pub mod pystr;

@@ -140,11 +140,18 @@ pub fn next_step_touches(vm: &Vm, tid: Tid, out: &mut Vec<Touch>) {
         }
         return;
     }
+    instr_touches(vm, &t.stack, f, out);
+}
+
+/// What the instruction at frame `f`'s `pc` will touch, with the thread's value stack
+/// `stack`, appended to `out` (as [`next_step_touches`], for a thread that is not about to
+/// start: the explorer's turn loop asks it with the stack and frames it runs on,
+/// `vm/xturn.rs`).
+pub fn instr_touches(vm: &Vm, stack: &[Value], f: &crate::vm::thread::Frame, out: &mut Vec<Touch>) {
     let code = &vm.prog.codes[f.code as usize];
     let Some(ins) = code.instrs.get(f.pc as usize) else {
         return;
     };
-    let stack = &t.stack;
     let n = stack.len();
     let top = |k: usize| if n > k { Some(stack[n - 1 - k]) } else { None };
     let obj = |v: Option<Value>| v.and_then(Value::as_obj);
