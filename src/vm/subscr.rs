@@ -38,25 +38,44 @@ impl Vm {
         let Value::Obj(id) = container else {
             return Ok(false);
         };
-        let taken = match self.rt.heap.get(id) {
+        // ld3: where the item exists (a list index in range, a dict key already there) the
+        // store is made here from the one look-up, as `ops::setitem` makes it; a new dict
+        // key goes through `ops::setitem` (its heap charge and growth).
+        let heap = &self.rt.heap;
+        let slot = match heap.get(id) {
             Obj::List(items) => match index {
                 Value::Int(i) => {
                     let n = items.len() as i64;
-                    (-n..n).contains(&i)
+                    if !(-n..n).contains(&i) {
+                        return Ok(false);
+                    }
+                    Some(if i < 0 { i + n } else { i } as usize)
                 }
-                _ => false,
+                _ => return Ok(false),
             },
-            Obj::Dict(_) => match index {
-                Value::Int(_) => true,
-                Value::Obj(k) => matches!(self.rt.heap.get(k), Obj::Str(_)),
-                _ => false,
+            Obj::Dict(d) => match index {
+                Value::Int(i) => d.get_index_of_int(i),
+                Value::Obj(k) => match heap.get(k) {
+                    Obj::Str(s) => d.get_index_of_str(s.as_str()),
+                    _ => return Ok(false),
+                },
+                _ => return Ok(false),
             },
-            _ => false,
+            _ => return Ok(false),
         };
-        if !taken {
-            return Ok(false);
+        match (slot, self.rt.heap.get_mut(id)) {
+            (Some(i), Obj::List(items)) => {
+                if let Some(x) = items.get_mut(i) {
+                    *x = value;
+                }
+            }
+            (Some(i), Obj::Dict(d)) => {
+                if let Some((_, (_, v))) = d.get_index_mut(i) {
+                    *v = value;
+                }
+            }
+            _ => ops::setitem(&mut self.rt, container, index, value)?,
         }
-        ops::setitem(&mut self.rt, container, index, value)?;
         // As `slow_op`: no location (and nothing to record) while one thread runs.
         if let Some(loc) = self.item_loc(container, index) {
             if self.cta.armed(self.current) {
