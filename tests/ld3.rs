@@ -84,6 +84,8 @@ fn dict_get_list_append_and_in_print_as_cpython() {
             "AttributeError 'list' object has no attribute 'nope'",
             "[-5, 't', -1, 1, 3]",
             "{1: 'TF', 'k': 'vwww', 'new': 0, -7: -14}",
+            "{'b': 13, 3: 4, 'c': 30, 'a': 11} {'b': 14, 3: 4}",
+            "{'0': 'xxxxxxxxxx', '1': 'xxxxxxxxxx', '2': 'xxxxxxxxxx', 3: 97, 2: 68, 1: 56}",
         ],
     );
 }

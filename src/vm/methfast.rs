@@ -21,9 +21,18 @@
 //!   (`ops::list_push`, which charges the heap as `list_method` does). A wrong argument count
 //!   goes to `call_method` for its message.
 //!
+//! - [`dict_hint`]: where `d.get(k)` found `k`, so that the store which follows it in
+//!   `d[k] = d.get(k, 0) + 1` (`vm::subscr`) tries that entry first instead of hashing and
+//!   probing again. It is only a hint: the store uses it only when the entry at that
+//!   position of *that* dict is live and holds an equal key (a dict has one entry per key),
+//!   so any write in between — a deletion, a compaction, another dict reusing the id — makes
+//!   it miss, and the store looks the key up as before.
+//!
 //! Neither changes what a detector sees: the caller (`Vm::hot`'s `CALL` arm) records the
 //! lost-update read of `d.get(k)` (`call_reads.rs`) before the call, as before, and the
 //! instruction sequence is the same.
+
+use std::cell::Cell;
 
 use crate::vm::heap::Obj;
 use crate::vm::methods;
@@ -31,6 +40,17 @@ use crate::vm::natives::{AttrSym, MethodId, TypeTag};
 use crate::vm::ops;
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Rt};
+
+thread_local! {
+    /// (dict id, entry position) of the last key `d.get(k)` found ([`dict_hint`]).
+    static DICT_HINT: Cell<(u32, u32)> = const { Cell::new((u32::MAX, 0)) };
+}
+
+/// (dict id, entry position) where the last `d.get(k)` found its key: a guess to verify.
+#[inline]
+pub(crate) fn dict_hint() -> (u32, u32) {
+    DICT_HINT.with(Cell::get)
+}
 
 /// The built-in method `obj.attr` when `obj` is a list, dict, str, tuple or set that has it
 /// (what `load_method` answers for it); `None` for anything else.
@@ -64,7 +84,16 @@ pub(crate) fn call_method_fast(
                 return None;
             };
             let default = rest.first().copied().unwrap_or(Value::None);
-            Some(ops::dict_get(rt, d, *k).map(|v| v.unwrap_or(default)))
+            // `ops::dict_get`, keeping the position for the store that may follow.
+            Some(ops::dict_index_of(rt, d, *k).map(|found| {
+                match found.and_then(|i| Some((i, d.get_index(i)?.1 .1))) {
+                    Some((i, v)) => {
+                        DICT_HINT.with(|h| h.set((id.0, i as u32)));
+                        v
+                    }
+                    None => default,
+                }
+            }))
         }
         (TypeTag::List, AttrSym::append, [x]) => {
             if !matches!(rt.heap.get(id), Obj::List(_)) {

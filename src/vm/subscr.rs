@@ -11,7 +11,7 @@
 //! index, any other container or key) answers "not taken" with nothing changed, and the
 //! slow path runs the instruction.
 
-use crate::vm::heap::Obj;
+use crate::vm::heap::{HashKey, Obj};
 use crate::vm::lost::{LocKey, ReadLog};
 use crate::vm::machine::Vm;
 use crate::vm::ops;
@@ -53,14 +53,30 @@ impl Vm {
                 }
                 _ => return Ok(false),
             },
-            Obj::Dict(d) => match index {
-                Value::Int(i) => d.get_index_of_int(i),
-                Value::Obj(k) => match heap.get(k) {
-                    Obj::Str(s) => d.get_index_of_str(s.as_str()),
+            Obj::Dict(d) => {
+                // ld3: `d[k] = d.get(k, 0) + 1` — the entry `d.get` found, if it still
+                // holds this key (`methfast::dict_hint`); else the look-up.
+                let (hint_dict, hint_pos) = crate::vm::methfast::dict_hint();
+                let hinted = if hint_dict == id.0 {
+                    d.get_index(hint_pos as usize).map(|(key, _)| key)
+                } else {
+                    None
+                };
+                match index {
+                    Value::Int(i) => match hinted {
+                        Some(HashKey::Int(j)) if *j == i => Some(hint_pos as usize),
+                        _ => d.get_index_of_int(i),
+                    },
+                    Value::Obj(k) => match heap.get(k) {
+                        Obj::Str(s) => match hinted {
+                            Some(HashKey::Str(t)) if **t == *s.as_str() => Some(hint_pos as usize),
+                            _ => d.get_index_of_str(s.as_str()),
+                        },
+                        _ => return Ok(false),
+                    },
                     _ => return Ok(false),
-                },
-                _ => return Ok(false),
-            },
+                }
+            }
             _ => return Ok(false),
         };
         match (slot, self.rt.heap.get_mut(id)) {
