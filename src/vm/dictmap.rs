@@ -58,13 +58,18 @@ pub struct DictMap {
 #[inline]
 pub fn hash_of(key: &HashKey) -> u32 {
     match key {
-        HashKey::Int(i) => {
-            let high = fold(FixedState::default().hash_one(i >> 3));
-            (high & !7) | (*i as u32 & 7)
-        }
+        HashKey::Int(i) => hash_int(*i),
         HashKey::Str(s) => hash_str(s),
         _ => fold(FixedState::default().hash_one(key)),
     }
+}
+
+/// [`hash_of`] a `HashKey::Int(i)`, without making (and dropping) the key: ld3, the drop of
+/// the temporary `HashKey` was a call of its own on every `d[i]`, `d.get(i)`, `i in d`.
+#[inline]
+pub fn hash_int(i: i64) -> u32 {
+    let high = fold(FixedState::default().hash_one(i >> 3));
+    (high & !7) | (i as u32 & 7)
 }
 
 /// [`hash_of`] a `HashKey::Str` holding `s`.
@@ -175,10 +180,7 @@ impl DictMap {
     /// an int rather than through `HashKey`'s equality (comp2: `d[k]`, `d.get(k)`, `k in d`).
     #[inline]
     pub fn get_index_of_int(&self, i: i64) -> Option<usize> {
-        self.find_by(
-            hash_of(&HashKey::Int(i)),
-            |k| matches!(k, HashKey::Int(j) if *j == i),
-        )
+        self.find_by(hash_int(i), |k| matches!(k, HashKey::Int(j) if *j == i))
     }
 
     /// The position of the string key `s`'s entry, without copying `s` into a `HashKey`.

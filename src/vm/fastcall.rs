@@ -299,6 +299,10 @@ impl Vm {
         recv: Value,
         args: &[Value],
     ) -> PyResult<Value> {
+        // ld3: `d.get(k)`, `lst.append(x)` without the general dispatch (`vm::methfast`).
+        if let Some(r) = crate::vm::methfast::call_method_fast(&mut self.rt, m, recv, args) {
+            return r;
+        }
         methods::call_method(&mut self.rt, m, recv, args, &[])
     }
 }

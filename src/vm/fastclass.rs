@@ -196,6 +196,13 @@ impl Vm {
                 }
             }
         }
+        // ld3: a list, dict, str, tuple or set method, without `load_method`'s special
+        // cases (`vm::methfast`).
+        if let Some(attr) = self.attr_of[name as usize] {
+            if let Some(m) = crate::vm::methfast::method_of_container(&self.rt, obj, attr) {
+                return Ok((Value::Method(m), Some(obj)));
+            }
+        }
         self.load_method(obj, name)
     }
 

@@ -53,6 +53,8 @@ pub mod mathmod;
 pub mod mcache;
 pub mod memory;
 pub mod methods;
+// ld3: built-in method calls on exact containers (issue 21)
+pub mod methfast;
 pub mod names;
 pub mod natives;
 pub mod numeric;

@@ -11,7 +11,7 @@
 //! index, any other container or key) answers "not taken" with nothing changed, and the
 //! slow path runs the instruction.
 
-use crate::vm::heap::Obj;
+use crate::vm::heap::{HashKey, Obj};
 use crate::vm::lost::{LocKey, ReadLog};
 use crate::vm::machine::Vm;
 use crate::vm::ops;
@@ -38,25 +38,60 @@ impl Vm {
         let Value::Obj(id) = container else {
             return Ok(false);
         };
-        let taken = match self.rt.heap.get(id) {
+        // ld3: where the item exists (a list index in range, a dict key already there) the
+        // store is made here from the one look-up, as `ops::setitem` makes it; a new dict
+        // key goes through `ops::setitem` (its heap charge and growth).
+        let heap = &self.rt.heap;
+        let slot = match heap.get(id) {
             Obj::List(items) => match index {
                 Value::Int(i) => {
                     let n = items.len() as i64;
-                    (-n..n).contains(&i)
+                    if !(-n..n).contains(&i) {
+                        return Ok(false);
+                    }
+                    Some(if i < 0 { i + n } else { i } as usize)
                 }
-                _ => false,
+                _ => return Ok(false),
             },
-            Obj::Dict(_) => match index {
-                Value::Int(_) => true,
-                Value::Obj(k) => matches!(self.rt.heap.get(k), Obj::Str(_)),
-                _ => false,
-            },
-            _ => false,
+            Obj::Dict(d) => {
+                // ld3: `d[k] = d.get(k, 0) + 1` — the entry `d.get` found, if it still
+                // holds this key (`methfast::dict_hint`); else the look-up.
+                let (hint_dict, hint_pos) = crate::vm::methfast::dict_hint();
+                let hinted = if hint_dict == id.0 {
+                    d.get_index(hint_pos as usize).map(|(key, _)| key)
+                } else {
+                    None
+                };
+                match index {
+                    Value::Int(i) => match hinted {
+                        Some(HashKey::Int(j)) if *j == i => Some(hint_pos as usize),
+                        _ => d.get_index_of_int(i),
+                    },
+                    Value::Obj(k) => match heap.get(k) {
+                        Obj::Str(s) => match hinted {
+                            Some(HashKey::Str(t)) if **t == *s.as_str() => Some(hint_pos as usize),
+                            _ => d.get_index_of_str(s.as_str()),
+                        },
+                        _ => return Ok(false),
+                    },
+                    _ => return Ok(false),
+                }
+            }
+            _ => return Ok(false),
         };
-        if !taken {
-            return Ok(false);
+        match (slot, self.rt.heap.get_mut(id)) {
+            (Some(i), Obj::List(items)) => {
+                if let Some(x) = items.get_mut(i) {
+                    *x = value;
+                }
+            }
+            (Some(i), Obj::Dict(d)) => {
+                if let Some((_, (_, v))) = d.get_index_mut(i) {
+                    *v = value;
+                }
+            }
+            _ => ops::setitem(&mut self.rt, container, index, value)?,
         }
-        ops::setitem(&mut self.rt, container, index, value)?;
         // As `slow_op`: no location (and nothing to record) while one thread runs.
         if let Some(loc) = self.item_loc(container, index) {
             if self.cta.armed(self.current) {

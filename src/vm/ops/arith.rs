@@ -484,7 +484,13 @@ fn add_objects(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Value
     let Value::Obj(ida) = a else {
         return unsupported(rt, if inplace { ADD + INPLACE } else { ADD }, a, b);
     };
+    // ld3: str + str (the commonest case) without naming both operands' types first.
+    let both_str = matches!(
+        (rt.heap.get(ida), b),
+        (Obj::Str(_), Value::Obj(idb)) if matches!(rt.heap.get(idb), Obj::Str(_))
+    );
     let kind = match rt.heap.get(ida) {
+        _ if both_str => "str",
         Obj::Str(_) => "str",
         Obj::List(_) => "list",
         Obj::Tuple(_) => "tuple",
@@ -498,7 +504,7 @@ fn add_objects(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Value
         }
         return Ok(a);
     }
-    if type_name(rt, b) != kind {
+    if !both_str && type_name(rt, b) != kind {
         return Err(Throw::type_error(format!(
             "can only concatenate {kind} (not \"{}\") to {kind}",
             type_name(rt, b)
