@@ -93,6 +93,10 @@ pub struct DriveState {
     ending: Option<Ending>,
     /// How the run ended, once it has.
     ended: Option<Ending>,
+    /// The VM's instruction count when the running turn began. A field rather than a local
+    /// so that an explorer's turn loop (`vm/xturn.rs`), which begins turns inside a slice,
+    /// can move it, at no test on `run`'s path.
+    pub(crate) turn_start: u64,
 }
 
 impl Vm {
@@ -178,7 +182,7 @@ impl Vm {
         if self.step_touches.is_some() {
             self.begin_step(tid);
         }
-        let before = self.steps;
+        self.drive.turn_start = self.steps;
         // A thread woken by a lock's release takes the lock first, or waits again.
         let end = if self.threads[tid as usize].retry.is_some() && !self.retry_lock(tid) {
             SliceEnd::Blocked
@@ -195,12 +199,8 @@ impl Vm {
             let _ = err.write_all(self.stderr_buf.as_bytes());
             self.stderr_buf.clear();
         }
-        // An explorer's turn may have begun inside the slice (`vm/xturn.rs`).
-        let before = match self.step_touches.as_deref() {
-            Some(rec) => rec.turn_start,
-            None => before,
-        };
-        let steps = self.steps - before;
+        // An explorer's turn may have begun inside the slice (`vm/xturn.rs` moves the start).
+        let steps = self.steps - self.drive.turn_start;
         self.sched.turn_done(TurnDone { tid, steps });
         match end {
             SliceEnd::Limit => {

@@ -240,11 +240,11 @@ impl Vm {
         rt.prelude_start = prelude.start;
         rt.module_starts = image.modules.iter().map(|m| (m.body, m.id)).collect();
         rt.work_left = config.max_steps;
-        let (consts, main_str, mut globals, mut builtins) = match spare {
+        let (consts, main_str, mut globals, mut builtins, mut threads) = match spare {
             Some(s) => {
                 let s = *s;
                 rt.heap = s.heap;
-                (s.consts, s.main_str, s.globals, s.builtins)
+                (s.consts, s.main_str, s.globals, s.builtins, s.threads)
             }
             None => {
                 let mut consts = Vec::with_capacity(prog.codes.len());
@@ -260,7 +260,8 @@ impl Vm {
                     Some(_) => Some(rt.new_str("__main__")?),
                     None => None,
                 };
-                (Rc::new(consts), main_str, Vec::new(), Vec::new())
+                let threads = Vec::with_capacity(1);
+                (Rc::new(consts), main_str, Vec::new(), Vec::new(), threads)
             }
         };
         let heap_mark = rt.heap.mark();
@@ -299,6 +300,8 @@ impl Vm {
             globals[i].value = v;
         }
         builtins.clone_from(&image.builtins);
+        threads.clear();
+        threads.push(main);
         let races = config.races;
         let mut vm = Vm {
             rt,
@@ -306,7 +309,7 @@ impl Vm {
             attr_of: image.attr_of.clone(),
             globals,
             builtins,
-            threads: vec![main],
+            threads,
             sched,
             drive: Default::default(),
             gil,

@@ -25,6 +25,7 @@ use crate::bytecode::Program;
 use crate::vm::heap::{Heap, HeapMark};
 use crate::vm::machine::{Global, Vm};
 use crate::vm::prelude::LocalImage;
+use crate::vm::thread::Thread;
 use crate::vm::value::Value;
 
 /// Where a VM's heap stood when it was made, and its `__main__` string; and whether the
@@ -52,6 +53,10 @@ pub struct Spare {
     /// Empty buffers with capacity.
     pub(crate) globals: Vec<Global>,
     pub(crate) builtins: Vec<Value>,
+    /// The threads' buffer, empty: an exploration's executions start the same threads every
+    /// time, and growing it again from one thread cost ≈1,800 Ir per thread started
+    /// (a `Thread` is 256 bytes: a reallocation and a copy of every thread so far).
+    pub(crate) threads: Vec<Thread>,
 }
 
 impl Spare {
@@ -73,6 +78,8 @@ impl Vm {
         globals.clear();
         let mut builtins = std::mem::take(&mut self.builtins);
         builtins.clear();
+        let mut threads = std::mem::take(&mut self.threads);
+        threads.clear();
         Some(Box::new(Spare {
             program: self.prog.clone(),
             limit: self.config.heap_limit,
@@ -81,6 +88,7 @@ impl Vm {
             heap,
             globals,
             builtins,
+            threads,
         }))
     }
 }

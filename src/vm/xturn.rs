@@ -171,6 +171,7 @@ impl Vm {
         rec.last = 0;
         rec.clock = false;
         rec.turn_start = self.steps;
+        self.drive.turn_start = self.steps;
         Some(self.go_on(rec))
     }
 
