@@ -10,46 +10,13 @@
 
 mod common;
 
-use common::{python3, root, run_file, same_run_as_slow_path};
-use std::process::Command;
-
-/// CPython's stdout, stderr (the program's path shown as `P`) and exit status.
-fn cpython(path: &std::path::Path) -> Option<(String, String, Option<i32>)> {
-    if !python3() {
-        eprintln!("python3 not found: the comparison with CPython is skipped");
-        return None;
-    }
-    let o = Command::new("python3")
-        .arg(path)
-        .output()
-        .expect("run python3");
-    let p = path.to_string_lossy();
-    Some((
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).replace(&*p, "P"),
-        o.status.code(),
-    ))
-}
-
-/// gilvm's stdout, stderr without the `gilvm:` summary lines (the path shown as `P`), and
-/// exit status.
-fn ours(path: &std::path::Path) -> (String, String, Option<i32>) {
-    let out = run_file(path, 1, &["-q"]);
-    let p = path.to_string_lossy();
-    let err: String = out
-        .stderr
-        .lines()
-        .filter(|l| !l.starts_with("gilvm:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    (out.stdout.clone(), err.replace(&*p, "P"), Some(out.code))
-}
+use common::{cpython_full, gilvm_full, root, run_file, same_run_as_slow_path};
 
 /// Runs `tests/ld3/NAME.toy`, checks it exits 0 and prints every line of `must`, then that
 /// it prints what CPython prints. Returns the output.
 fn same_as_cpython(name: &str, must: &[&str]) -> String {
     let path = root().join(format!("tests/ld3/{name}.toy"));
-    let (out, err, code) = ours(&path);
+    let (out, err, code) = gilvm_full(&path);
     assert_eq!(code, Some(0), "{out}{err}");
     for m in must {
         assert!(
@@ -57,7 +24,7 @@ fn same_as_cpython(name: &str, must: &[&str]) -> String {
             "{name}: no line {m:?} in\n{out}"
         );
     }
-    if let Some((py_out, py_err, py_code)) = cpython(&path) {
+    if let Some((py_out, py_err, py_code)) = cpython_full(&path) {
         assert_eq!(py_code, Some(0), "{py_err}");
         assert_eq!(out, py_out, "{name}: gilvm and python3 differ");
     }
@@ -93,7 +60,7 @@ fn dict_get_list_append_and_in_print_as_cpython() {
 #[test]
 fn dict_get_of_an_unhashable_key_shows_cpythons_traceback() {
     let path = root().join("tests/ld3/get_unhashable.toy");
-    let (out, err, code) = ours(&path);
+    let (out, err, code) = gilvm_full(&path);
     assert_eq!(code, Some(1), "{out}{err}");
     assert_eq!(out, "1\n0\n");
     assert!(
@@ -102,7 +69,7 @@ fn dict_get_of_an_unhashable_key_shows_cpythons_traceback() {
         ),
         "{err}"
     );
-    if let Some(py) = cpython(&path) {
+    if let Some(py) = cpython_full(&path) {
         assert_eq!((out, err, code), py);
     }
 }

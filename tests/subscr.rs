@@ -5,46 +5,12 @@
 
 mod common;
 
-use common::{python3, root, run_file, same_run_as_slow_path};
-use std::process::Command;
-
-/// CPython's stdout, stderr (with the program's path shown as `P`) and exit status for
-/// `tests/subscr/NAME.toy`; `None` (skipped, said on stderr) without `python3`.
-fn cpython(path: &std::path::Path) -> Option<(String, String, Option<i32>)> {
-    if !python3() {
-        eprintln!("python3 not found: the comparison with CPython is skipped");
-        return None;
-    }
-    let o = Command::new("python3")
-        .arg(path)
-        .output()
-        .expect("run python3");
-    let p = path.to_string_lossy();
-    Some((
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).replace(&*p, "P"),
-        o.status.code(),
-    ))
-}
-
-/// gilvm's stdout, its stderr without the `gilvm:` summary lines (the path shown as `P`),
-/// and exit status.
-fn ours(path: &std::path::Path) -> (String, String, Option<i32>) {
-    let out = run_file(path, 1, &["-q"]);
-    let p = path.to_string_lossy();
-    let err: String = out
-        .stderr
-        .lines()
-        .filter(|l| !l.starts_with("gilvm:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    (out.stdout.clone(), err.replace(&*p, "P"), Some(out.code))
-}
+use common::{cpython_full, gilvm_full, root, run_file, same_run_as_slow_path};
 
 #[test]
 fn list_and_dict_item_stores_print_as_cpython() {
     let path = root().join("tests/subscr/stores.toy");
-    let (out, err, code) = ours(&path);
+    let (out, err, code) = gilvm_full(&path);
     assert_eq!(code, Some(0), "{out}{err}");
     // Independent of CPython: negative indices, `True == 1` keeping the key, and the errors.
     assert!(
@@ -61,7 +27,7 @@ fn list_and_dict_item_stores_print_as_cpython() {
         "{out}"
     );
     assert!(out.contains("TypeError unhashable type: 'list'\n"), "{out}");
-    let Some((py_out, _, py_code)) = cpython(&path) else {
+    let Some((py_out, _, py_code)) = cpython_full(&path) else {
         return;
     };
     assert_eq!(py_code, Some(0));
@@ -71,28 +37,32 @@ fn list_and_dict_item_stores_print_as_cpython() {
 #[test]
 fn a_store_out_of_range_shows_cpythons_traceback() {
     let path = root().join("tests/subscr/out_of_range.toy");
-    let (out, err, code) = ours(&path);
+    let (out, err, code) = gilvm_full(&path);
     assert_eq!(code, Some(1), "{out}{err}");
     assert_eq!(out, "[0, 2, 3]\n");
     assert!(
         err.ends_with("    xs[i] = v\n    ~~^^^\nIndexError: list assignment index out of range\n"),
         "{err}"
     );
-    let Some(py) = cpython(&path) else { return };
+    let Some(py) = cpython_full(&path) else {
+        return;
+    };
     assert_eq!((out, err, code), py);
 }
 
 #[test]
 fn an_unhashable_key_shows_cpythons_traceback() {
     let path = root().join("tests/subscr/unhashable.toy");
-    let (out, err, code) = ours(&path);
+    let (out, err, code) = gilvm_full(&path);
     assert_eq!(code, Some(1), "{out}{err}");
     assert_eq!(out, "{'a': 1, 2: [3]}\n");
     assert!(
         err.ends_with("TypeError: unhashable type: 'list'\n"),
         "{err}"
     );
-    let Some(py) = cpython(&path) else { return };
+    let Some(py) = cpython_full(&path) else {
+        return;
+    };
     assert_eq!((out, err, code), py);
 }
 

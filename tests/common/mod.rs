@@ -170,6 +170,39 @@ pub fn cpython(path: &std::path::Path) -> Option<(String, String)> {
     ))
 }
 
+/// CPython's stdout, its stderr with the program's path shown as `P`, and its exit status;
+/// `None` (skipped, said on stderr) without `python3`.
+pub fn cpython_full(path: &std::path::Path) -> Option<(String, String, Option<i32>)> {
+    if !python3() {
+        eprintln!("python3 not found: the comparison with CPython is skipped");
+        return None;
+    }
+    let o = Command::new("python3")
+        .arg(path)
+        .output()
+        .expect("run python3");
+    let p = path.to_string_lossy();
+    Some((
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).replace(&*p, "P"),
+        o.status.code(),
+    ))
+}
+
+/// gilvm's (seed 1, `-q`) stdout, its stderr without the `gilvm:` summary lines and with the
+/// program's path shown as `P`, and its exit status: what [`cpython_full`] gives for CPython.
+pub fn gilvm_full(path: &std::path::Path) -> (String, String, Option<i32>) {
+    let out = run_file(path, 1, &["-q"]);
+    let p = path.to_string_lossy();
+    let err: String = out
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("gilvm:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    (out.stdout.clone(), err.replace(&*p, "P"), Some(out.code))
+}
+
 /// `path` run with seed 1 prints what `python3 path` prints (when python3 is there).
 pub fn same_stdout_as_cpython(path: &std::path::Path, ours: &Out) {
     if let Some((out, _)) = cpython(path) {
