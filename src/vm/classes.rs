@@ -1147,6 +1147,20 @@ impl Vm {
             }
             return Ok(true);
         }
+        if self.attr_of[name as usize] == Some(AttrSym::args)
+            && matches!(self.rt.heap.get(id), Obj::Exception(_))
+            && !matches!(v, Value::Obj(o) if matches!(self.rt.heap.get(o), Obj::Generator(_)))
+        {
+            // `e.args = x` stores `tuple(x)`, as CPython's `BaseException.args` setter does,
+            // so `str(e)` and `repr(e)` show it. (A generator, which only the VM can run, is
+            // kept as an attribute as before.)
+            let items = crate::vm::ops::collect_iterable(&mut self.rt, v)?;
+            if let Obj::Exception(e) = self.rt.heap.get_mut(id) {
+                e.attrs.shift_remove(&name);
+                e.args = items.into_iter().collect();
+            }
+            return Ok(true);
+        }
         Ok(match self.rt.heap.get_mut(id) {
             Obj::Instance(inst) => {
                 inst.attrs
