@@ -103,6 +103,11 @@ impl Vm {
                             let n = prog.codes[f.code as usize].name.clone();
                             return self.rt.new_str(n);
                         }
+                        // A built-in method's name (`xs.append.__name__`, `g.send.__name__`).
+                        (Obj::BoundMethod { method, .. }, AttrSym::dunder_name) => {
+                            let n = method.attr.name();
+                            return self.rt.new_str(n);
+                        }
                         _ => {}
                     }
                 }
