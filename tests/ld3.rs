@@ -10,7 +10,9 @@
 
 mod common;
 
-use common::{cpython_full, gilvm_full, root, run_file, same_run_as_slow_path};
+use common::{
+    cpython_full, gilvm_full, root, run_file, same_reports_as_slow_path, same_run_as_slow_path,
+};
 
 /// Runs `tests/ld3/NAME.toy`, checks it exits 0 and prints every line of `must`, then that
 /// it prints what CPython prints. Returns the output.
@@ -108,19 +110,6 @@ fn string_building_leaves_other_names_unchanged() {
     );
 }
 
-/// The detectors' report lines: lost updates and check-then-act.
-fn reports(stderr: &str) -> String {
-    stderr
-        .lines()
-        .filter(|l| {
-            l.starts_with("gilvm: lost updates")
-                || l.starts_with("gilvm: the first")
-                || l.starts_with("gilvm: check-then-act")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn threaded_method_calls_run_as_on_the_slow_path() {
     let path = root().join("tests/ld3/threads.toy");
@@ -137,15 +126,8 @@ fn threaded_method_calls_run_as_on_the_slow_path() {
     // Most of the 15 runs lose updates of `counts[w]` through `counts.get(w, 0)`: the
     // comparison above covered the lost-update detector's reads of `d.get`.
     assert!(lost >= 5, "{lost}");
-    for model in ["any", "py27", "py39", "py311", "nogil"] {
-        let args = ["--gil", model, "--switch-interval", "7"];
-        let plain = run_file(&path, 2, &args);
-        let mut slow_args = args.to_vec();
-        slow_args.push("--races");
-        let slow = run_file(&path, 2, &slow_args);
-        assert!(!reports(&plain.stderr).is_empty(), "{plain}");
-        assert_eq!(reports(&plain.stderr), reports(&slow.stderr), "{model}");
-    }
+    // The reports themselves, word for word, against the slow path.
+    same_reports_as_slow_path(&path);
 }
 
 #[test]

@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{cpython_full, gilvm_full, root, run_file, same_run_as_slow_path};
+use common::{
+    cpython_full, gilvm_full, root, run_file, same_reports_as_slow_path, same_run_as_slow_path,
+};
 
 #[test]
 fn list_and_dict_item_stores_print_as_cpython() {
@@ -78,19 +80,6 @@ fn subclasses_of_list_and_dict_are_refused_clearly() {
     );
 }
 
-/// The detectors' report lines: lost updates and check-then-act.
-fn reports(stderr: &str) -> String {
-    stderr
-        .lines()
-        .filter(|l| {
-            l.starts_with("gilvm: lost updates")
-                || l.starts_with("gilvm: the first")
-                || l.starts_with("gilvm: check-then-act")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn threaded_item_stores_run_as_on_the_slow_path() {
     let path = root().join("tests/subscr/threads.toy");
@@ -108,15 +97,7 @@ fn threaded_item_stores_run_as_on_the_slow_path() {
         "{dict_lost} {list_lost} {cta}"
     );
     // The reports themselves, word for word, against the slow path.
-    for model in ["any", "py27", "py39", "py311", "nogil"] {
-        let args = ["--gil", model, "--switch-interval", "7"];
-        let plain = run_file(&path, 2, &args);
-        let mut slow_args = args.to_vec();
-        slow_args.push("--races");
-        let slow = run_file(&path, 2, &slow_args);
-        assert!(!reports(&plain.stderr).is_empty(), "{plain}");
-        assert_eq!(reports(&plain.stderr), reports(&slow.stderr), "{model}");
-    }
+    same_reports_as_slow_path(&path);
 }
 
 #[test]

@@ -333,6 +333,38 @@ pub fn same_run_as_slow_path(path: &std::path::Path, mut each: impl FnMut(&Out, 
     }
 }
 
+/// The detectors' report lines of a run's stderr: lost updates and check-then-act.
+pub fn detector_reports(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| {
+            l.starts_with("gilvm: lost updates")
+                || l.starts_with("gilvm: the first")
+                || l.starts_with("gilvm: check-then-act")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs `path` (seed 2, switch interval 7) under every GIL model once plainly and once with
+/// `--races` (the slow path): the detectors' reports are there and word for word the same.
+#[allow(dead_code)]
+pub fn same_reports_as_slow_path(path: &std::path::Path) {
+    for model in ["any", "py27", "py39", "py311", "nogil"] {
+        let args = ["--gil", model, "--switch-interval", "7"];
+        let plain = run_file(path, 2, &args);
+        let mut slow_args = args.to_vec();
+        slow_args.push("--races");
+        let slow = run_file(path, 2, &slow_args);
+        assert!(!detector_reports(&plain.stderr).is_empty(), "{plain}");
+        assert_eq!(
+            detector_reports(&plain.stderr),
+            detector_reports(&slow.stderr),
+            "{model}"
+        );
+    }
+}
+
 /// Two threads each doing `counter += 1` `k` times without a lock, then printing the total:
 /// the explorer's benchmark of a lost update.
 #[allow(dead_code)]
