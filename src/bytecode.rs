@@ -123,6 +123,11 @@ pub const HINT_PUSH_NULL: u8 = 1;
 /// A `CALL` whose first argument CPython 3.11 passes in the NULL/self slot (a decorator, a
 /// comprehension's function, `assert`'s message): CPython's operand is one less.
 pub const HINT_SELF_SLOT: u8 = 2;
+/// A `LOAD_DEREF` in a class body: CPython 3.11 emits `LOAD_CLASSDEREF` (the class namespace
+/// first, then the cell). Without metaclasses a class body's namespace never holds a name the
+/// compiler resolved as free (it is never bound there), so the VM runs the plain
+/// `LOAD_DEREF`; `dis` and traces print CPython's name.
+pub const HINT_CLASSDEREF: u8 = 4;
 
 impl CodeObject {
     /// Size of the frame's fast-locals array: locals, then cells, then free variables.

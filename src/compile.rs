@@ -380,15 +380,30 @@ impl<'a> Compiler<'a> {
     /// or a declared global.
     fn class_name_op(&mut self, name: &str, scope: Option<NameScope>, ctx: Ctx, span: Span) -> R {
         use Opcode::*;
+        // A variable of an enclosing function (CPython's `LOAD_CLASSDEREF`), or one declared
+        // `nonlocal` in the class body.
+        if scope == Some(NameScope::Free) {
+            let d = self.deref_index(name, span)?;
+            let op = match ctx {
+                Ctx::Load => LOAD_DEREF,
+                Ctx::Store => STORE_DEREF,
+                Ctx::Del => DELETE_DEREF,
+            };
+            let mut ins = Ins::new(Op::Real(op), d, None, self.cur.loc);
+            if ctx == Ctx::Load {
+                ins.hint = crate::bytecode::HINT_CLASSDEREF;
+            }
+            self.cur.cfg.emit(ins);
+            return Ok(());
+        }
         let i = self.name_id(name);
         match (scope, ctx) {
             (Some(NameScope::GlobalExplicit), Ctx::Load) => self.emit(LOAD_GLOBAL, i),
             (Some(NameScope::GlobalExplicit), Ctx::Store) => self.emit(STORE_GLOBAL, i),
+            // Only `__class__` is a cell of a class body (the methods' implicit one).
             (Some(NameScope::Free | NameScope::Cell), _) => {
                 return Err(CompileError::syntax(
-                    format!(
-                        "a class body using '{name}' of an enclosing function is not supported by gilvm"
-                    ),
+                    format!("a class body using '{name}' is not supported by gilvm"),
                     span,
                 ))
             }

@@ -18,7 +18,8 @@
 use std::fmt::Write;
 
 use crate::bytecode::{
-    CodeObject, Const, Instr, JumpKind, Opcode, Program, BINARY_OPS, CMP_OPS, HINT_PUSH_NULL,
+    CodeObject, Const, Instr, JumpKind, Opcode, Program, BINARY_OPS, CMP_OPS, HINT_CLASSDEREF,
+    HINT_PUSH_NULL,
 };
 use crate::dis_layout::{self, RowKind};
 use crate::vm::format::{float_repr, str_repr};
@@ -111,14 +112,23 @@ fn opname_and_operand(
     arg: u32,
 ) -> String {
     let mut s = String::new();
+    let name = if code
+        .hints
+        .get(index)
+        .is_some_and(|h| h & HINT_CLASSDEREF != 0)
+    {
+        "LOAD_CLASSDEREF"
+    } else {
+        instr.op.name()
+    };
     if dis_layout::has_arg(instr.op) {
-        let _ = write!(s, "{:<20} {:>5}", instr.op.name(), arg);
+        let _ = write!(s, "{:<20} {:>5}", name, arg);
         let repr = argrepr(program, code, starts, index, instr);
         if !repr.is_empty() {
             let _ = write!(s, " ({repr})");
         }
     } else {
-        s.push_str(instr.op.name());
+        s.push_str(name);
     }
     s
 }

@@ -54,6 +54,10 @@ const SNIPPETS: &[(&str, &str)] = &[
         "import threading\nlock = threading.Lock()\ncounter = 0\ndef f():\n    global counter\n    with lock:\n        counter += 1\nwith lock as l, lock:\n    print(l)\n",
     ),
     (
+        "class_closure",
+        "def make(k):\n    f = k * 2\n    class C:\n        nonlocal k\n        scale = f\n        k = scale + 1\n        t = [f * i for i in range(3)]\n        def get(self):\n            return f + k\n    return C\n",
+    ),
+    (
         "closure",
         "def outer():\n    x = 0\n    def inner():\n        nonlocal x\n        x += 1\n        return x\n    return inner\ndef mk(a, b=2):\n    def g():\n        return a + b\n    return g\n",
     ),
