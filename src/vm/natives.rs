@@ -50,6 +50,7 @@ name_enum! {
         String = "string",
         Collections = "collections",
         Logging = "logging",
+        Traceback = "traceback",
         // The Python-written part of `threading` (`Timer`), found through `threading`.
         ThreadingPy = "threading._py",
         // bigint area
@@ -416,7 +417,9 @@ impl ModuleId {
             | ModuleId::ContextlibPy
             | ModuleId::ItertoolsPy
             | ModuleId::FunctoolsPy => &[],
-            ModuleId::Logging => &[StderrWrite, CurrentException, FormatException],
+            ModuleId::Logging | ModuleId::Traceback => {
+                &[StderrWrite, CurrentException, FormatException]
+            }
             ModuleId::Itertools | ModuleId::Contextlib | ModuleId::Collections => &[],
         };
         let members: &[NativeId] = match self {

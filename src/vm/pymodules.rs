@@ -1,5 +1,5 @@
 //! Standard modules written in Python (`vm/pylib/*.toy`): `concurrent.futures`,
-//! `collections`, `operator`, `string`, `logging`. Each is compiled by gilvm's own compiler
+//! `collections`, `operator`, `string`, `logging`, `traceback`. Each is compiled by gilvm's own compiler
 //! like the prelude, only for a program that imports it (`needed`), and linked after the
 //! prelude; `import` runs its body once, as CPython runs a module's code on first import, so
 //! its instructions, hand-offs and blocking are a thread's like any other code's.
@@ -77,6 +77,13 @@ pub const MODULES: &[ModuleSource] = &[
     ModuleSource {
         id: ModuleId::Logging,
         source: include_str!("pylib/logging.toy"),
+        deps: &[],
+        extends: None,
+        wanted_for: &[],
+    },
+    ModuleSource {
+        id: ModuleId::Traceback,
+        source: include_str!("pylib/traceback.toy"),
         deps: &[],
         extends: None,
         wanted_for: &[],
