@@ -128,6 +128,10 @@ pub const HINT_SELF_SLOT: u8 = 2;
 /// compiler resolved as free (it is never bound there), so the VM runs the plain
 /// `LOAD_DEREF`; `dis` and traces print CPython's name.
 pub const HINT_CLASSDEREF: u8 = 4;
+/// Bits 3–7: further `PUSH_NULL`s CPython 3.11 pushes before this instruction, beyond the one
+/// [`HINT_PUSH_NULL`] stands for: a callee that is itself a call's result (`f()()` pushes
+/// two NULLs before `f`), up to 31.
+pub const HINT_EXTRA_NULLS_SHIFT: u8 = 3;
 
 impl CodeObject {
     /// Size of the frame's fast-locals array: locals, then cells, then free variables.

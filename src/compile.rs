@@ -285,7 +285,7 @@ impl<'a> Compiler<'a> {
     /// CPython 3.11 pushes a NULL before the next instruction (a callee that is not a
     /// method); `dis` shows it.
     fn push_null_hint(&mut self) {
-        self.cur.cfg.pending_null = true;
+        self.cur.cfg.pending_nulls = self.cur.cfg.pending_nulls.saturating_add(1);
     }
 
     fn emit_pseudo(&mut self, op: Op) {

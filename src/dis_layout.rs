@@ -22,7 +22,9 @@
 //!
 //! Offsets are in bytes, as `dis` prints them. Nothing here runs while a program executes.
 
-use crate::bytecode::{CodeObject, JumpKind, Opcode, HINT_PUSH_NULL, HINT_SELF_SLOT};
+use crate::bytecode::{
+    CodeObject, JumpKind, Opcode, HINT_EXTRA_NULLS_SHIFT, HINT_PUSH_NULL, HINT_SELF_SLOT,
+};
 
 /// What one row of CPython's disassembly is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,10 +123,19 @@ fn extended(arg: u32) -> u32 {
     }
 }
 
-/// Whether CPython shows a separate `PUSH_NULL` row before instruction `i`.
-fn null_row(code: &CodeObject, i: usize) -> bool {
-    code.hints.get(i).is_some_and(|h| h & HINT_PUSH_NULL != 0)
-        && code.instrs[i].op != Opcode::LOAD_GLOBAL
+/// How many separate `PUSH_NULL` rows CPython shows before instruction `i` (a `LOAD_GLOBAL`
+/// shows its own NULL as `NULL +`, the further ones as rows).
+fn null_rows(code: &CodeObject, i: usize) -> u32 {
+    let h = code.hints.get(i).copied().unwrap_or(0);
+    if h & HINT_PUSH_NULL == 0 {
+        return 0;
+    }
+    let extra = u32::from(h >> HINT_EXTRA_NULLS_SHIFT);
+    if code.instrs[i].op == Opcode::LOAD_GLOBAL {
+        extra
+    } else {
+        1 + extra
+    }
 }
 
 /// The operand CPython shows, for everything but jumps.
@@ -154,7 +165,7 @@ fn static_arg(code: &CodeObject, i: usize) -> u32 {
 
 /// Code units before instruction `i`'s own row, within its rows.
 fn prefix_units(code: &CodeObject, i: usize, arg: u32) -> u32 {
-    let mut u = u32::from(null_row(code, i));
+    let mut u = null_rows(code, i);
     if code.instrs[i].op == Opcode::CALL {
         u += extended(arg) + 2;
     }
@@ -209,7 +220,7 @@ pub fn layout(code: &CodeObject) -> Layout {
             });
             *unit += 1;
         };
-        if null_row(code, i) {
+        for _ in 0..null_rows(code, i) {
             push(RowKind::PushNull, None, &mut unit);
         }
         let arg = args[i];

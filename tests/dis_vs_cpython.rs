@@ -58,6 +58,10 @@ const SNIPPETS: &[(&str, &str)] = &[
         "def make(k):\n    f = k * 2\n    class C:\n        nonlocal k\n        scale = f\n        k = scale + 1\n        t = [f * i for i in range(3)]\n        def get(self):\n            return f + k\n    return C\n",
     ),
     (
+        "call_of_a_call",
+        "def f():\n    return f\ndef g():\n    return f()()()\nx = [f()() for _ in range(1)]\nprint((f())()(), g())\n",
+    ),
+    (
         "closure",
         "def outer():\n    x = 0\n    def inner():\n        nonlocal x\n        x += 1\n        return x\n    return inner\ndef mk(a, b=2):\n    def g():\n        return a + b\n    return g\n",
     ),

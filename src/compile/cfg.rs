@@ -103,8 +103,9 @@ pub struct Cfg {
     pub entry: BlockId,
     pub cur: BlockId,
     /// Set by the code generator where CPython 3.11 emits `PUSH_NULL` (before a callee that
-    /// is not a method): the next instruction emitted gets [`crate::bytecode::HINT_PUSH_NULL`].
-    pub pending_null: bool,
+    /// is not a method): the next instruction emitted gets [`crate::bytecode::HINT_PUSH_NULL`],
+    /// and one more for each further NULL (a callee that is a call's result, `f()()`).
+    pub pending_nulls: u8,
 }
 
 impl Default for Cfg {
@@ -119,7 +120,7 @@ impl Cfg {
             blocks: vec![Block::default()],
             entry: 0,
             cur: 0,
-            pending_null: false,
+            pending_nulls: 0,
         }
     }
 
@@ -138,9 +139,10 @@ impl Cfg {
     /// Appends an instruction to the current block. After a jump or a scope exit the block is
     /// closed, so the instruction starts a new block (CPython's `NEXT_BLOCK`).
     pub fn emit(&mut self, mut ins: Ins) {
-        if self.pending_null {
-            ins.hint |= crate::bytecode::HINT_PUSH_NULL;
-            self.pending_null = false;
+        if self.pending_nulls > 0 {
+            ins.hint |= crate::bytecode::HINT_PUSH_NULL
+                | (self.pending_nulls - 1).min(31) << crate::bytecode::HINT_EXTRA_NULLS_SHIFT;
+            self.pending_nulls = 0;
         }
         if let Some(last) = self.blocks[self.cur].instrs.last() {
             if is_jump(last.op) || is_exit(last.op) {
