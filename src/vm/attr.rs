@@ -103,6 +103,13 @@ impl Vm {
                             let n = prog.codes[f.code as usize].name.clone();
                             return self.rt.new_str(n);
                         }
+                        (Obj::Function(f), AttrSym::dunder_defaults) => {
+                            if f.defaults.is_empty() {
+                                return Ok(Value::None);
+                            }
+                            let d = f.defaults.clone();
+                            return self.rt.new_tuple(d);
+                        }
                         // A built-in method's name (`xs.append.__name__`, `g.send.__name__`).
                         (Obj::BoundMethod { method, .. }, AttrSym::dunder_name) => {
                             let n = method.attr.name();
@@ -203,6 +210,11 @@ impl Vm {
             return Ok(());
         }
         if let Value::Obj(id) = obj {
+            if self.attr_of[name as usize] == Some(AttrSym::dunder_defaults)
+                && matches!(self.rt.heap.get(id), Obj::Function(_))
+            {
+                return self.store_defaults(id, v);
+            }
             if self.function_store_attr(id, name, v) {
                 return Ok(());
             }
@@ -330,5 +342,36 @@ fn no_attribute(rt: &crate::vm::Rt, obj: Value, name: &str) -> Throw {
                 ops::type_name(rt, obj)
             ),
         ),
+    }
+}
+
+impl Vm {
+    /// `f.__defaults__ = (…)` or `= None`: the defaults every later call binds (read from the
+    /// function at each call; a call-site plan keys on their number). CPython uses the last
+    /// `argcount` items of a longer tuple, so only those are kept (reading `__defaults__`
+    /// back shows them).
+    fn store_defaults(&mut self, id: crate::vm::value::ObjId, v: Value) -> PyResult<()> {
+        let items = match v {
+            Value::None => Vec::new(),
+            Value::Obj(t) => match self.rt.heap.get(t) {
+                Obj::Tuple(items) => items.clone(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let is_tuple = v == Value::None
+            || matches!(v, Value::Obj(t) if matches!(self.rt.heap.get(t), Obj::Tuple(_)));
+        if !is_tuple {
+            return Err(Throw::type_error(
+                "__defaults__ must be set to a tuple object",
+            ));
+        }
+        let prog = self.prog.clone();
+        if let Obj::Function(f) = self.rt.heap.get_mut(id) {
+            let argcount = prog.codes[f.code as usize].argcount as usize;
+            let skip = items.len().saturating_sub(argcount);
+            f.defaults = items[skip..].to_vec();
+        }
+        Ok(())
     }
 }

@@ -571,6 +571,7 @@ name_enum! {
         enter = "__enter__",
         exit = "__exit__",
         dunder_name = "__name__",
+        dunder_defaults = "__defaults__",
         dunder_init = "__init__",
         real = "real",
         imag = "imag",
