@@ -201,6 +201,13 @@ impl Vm {
 
     /// `STORE_ATTR`.
     pub fn store_attr(&mut self, obj: Value, name: u32, v: Value) -> PyResult<()> {
+        if name == self.rt.dunders.class_ {
+            if let Value::Obj(id) = obj {
+                if matches!(self.rt.heap.get(id), Obj::Instance(_)) {
+                    return self.store_class(id, v);
+                }
+            }
+        }
         if let (Value::Obj(id), Some(attr)) = (obj, self.attr_of[name as usize]) {
             if self.sync_store_attr(id, attr, v)? {
                 return Ok(());
@@ -346,6 +353,44 @@ fn no_attribute(rt: &crate::vm::Rt, obj: Value, name: &str) -> Throw {
 }
 
 impl Vm {
+    /// `obj.__class__ = B` on an instance of a class made by a `class` statement: the instance
+    /// is now a `B` (its attributes stay). As CPython, only between classes of the same
+    /// layout: neither, or both, built on a built-in class (an exception, `Thread`).
+    fn store_class(&mut self, id: crate::vm::value::ObjId, v: Value) -> PyResult<()> {
+        let Obj::Instance(inst) = self.rt.heap.get(id) else {
+            return Ok(());
+        };
+        let old = inst.class;
+        let plain = |c: crate::vm::value::ObjId, rt: &crate::vm::Rt| matches!(rt.heap.get(c), Obj::Class(k) if k.builtin_base.is_none());
+        let new = match v {
+            Value::Obj(c) if matches!(self.rt.heap.get(c), Obj::Class(_)) => c,
+            Value::Native(_) | Value::ExcType(_) => {
+                return Err(Throw::type_error(
+                    "__class__ assignment only supported for mutable types or ModuleType \
+                     subclasses",
+                ))
+            }
+            _ => {
+                return Err(Throw::type_error(format!(
+                    "__class__ must be set to a class, not '{}' object",
+                    ops::type_name(&self.rt, v)
+                )))
+            }
+        };
+        if new != old && !(plain(old, &self.rt) && plain(new, &self.rt)) {
+            let name = |c, rt: &crate::vm::Rt| crate::vm::classes::class_name(rt, c).to_string();
+            return Err(Throw::type_error(format!(
+                "__class__ assignment: '{}' object layout differs from '{}'",
+                name(new, &self.rt),
+                name(old, &self.rt)
+            )));
+        }
+        if let Obj::Instance(inst) = self.rt.heap.get_mut(id) {
+            inst.class = new;
+        }
+        Ok(())
+    }
+
     /// `f.__defaults__ = (…)` or `= None`: the defaults every later call binds (read from the
     /// function at each call; a call-site plan keys on their number). CPython uses the last
     /// `argcount` items of a longer tuple, so only those are kept (reading `__defaults__`

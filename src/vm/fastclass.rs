@@ -214,7 +214,10 @@ impl Vm {
         let Value::Obj(id) = obj else { return false };
         // `store_attr` renders a stored `name` for threads before anything else (which may
         // fail): the slow way.
-        if self.attr_of[name as usize] == Some(AttrSym::name) {
+        if matches!(
+            self.attr_of[name as usize],
+            Some(AttrSym::name | AttrSym::dunder_class)
+        ) {
             return false;
         }
         let Obj::Instance(inst) = self.rt.heap.get_mut(id) else {

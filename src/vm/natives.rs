@@ -572,6 +572,7 @@ name_enum! {
         exit = "__exit__",
         dunder_name = "__name__",
         dunder_defaults = "__defaults__",
+        dunder_class = "__class__",
         dunder_init = "__init__",
         real = "real",
         imag = "imag",
