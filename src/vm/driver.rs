@@ -166,7 +166,6 @@ impl Vm {
                 };
             }
         };
-        self.drive.preempted = None;
         if self.drive.last_ran.is_some_and(|l| l != tid) {
             self.switches += 1;
         }
@@ -174,8 +173,9 @@ impl Vm {
         self.current = tid;
         // Issue 21: with many threads runnable, load the next turns' threads ahead.
         if self.sched.queue.len() >= crate::vm::thread_cheap::AHEAD_RUNNABLE {
-            self.prefetch_turns_ahead(tid);
+            self.prefetch_turns_ahead(tid, self.drive.preempted);
         }
+        self.drive.preempted = None;
         if self.tracer.is_some() {
             self.trace(Hook::Gil { tid });
         }

@@ -40,10 +40,22 @@ impl Vm {
         }
         t.wake_value = value;
         self.deliver_wake_value(tid);
-        self.sched.make_runnable(tid);
+        self.make_runnable_woken(tid);
         if self.tracer.is_some() {
             self.trace(crate::vm::observe::Hook::Wake { tid });
         }
+    }
+
+    /// Makes woken thread `tid` runnable, with the turn hint it noted when it blocked (if
+    /// enough threads ran for it to note one).
+    #[inline]
+    pub(crate) fn make_runnable_woken(&mut self, tid: Tid) {
+        let hint = self
+            .turn_hints
+            .get(tid as usize)
+            .copied()
+            .unwrap_or_default();
+        self.sched.make_runnable_hinted(tid, hint);
     }
 
     /// Makes a blocked thread runnable; its blocking call raises `t`.

@@ -190,16 +190,9 @@ pub struct Vm {
     pub call_plans: crate::vm::callplan::Plans,
 }
 
-/// Addresses a blocked thread's next turn reads first, noted when it blocked. Only ever
-/// prefetched, never dereferenced: a stale one (the stack grew, the object was freed) costs a
-/// useless prefetch and nothing else.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct TurnHint {
-    /// The running frame's slots in the value stack.
-    pub stack: usize,
-    /// The heap slot of the first object on the frame's stack (a loop's iterator).
-    pub obj: usize,
-}
+/// Addresses a blocked thread's next turn reads first, noted when it blocked (the run queue
+/// keeps a runnable thread's beside its entry).
+pub use crate::vm::scheduler::TurnHint;
 
 /// How many lost-update events are kept for explanations.
 pub const LOST_EVENTS_KEPT: usize = 8;

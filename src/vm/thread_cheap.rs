@@ -2,6 +2,7 @@
 //! million runnable threads fast (docs/performance.md, "Issue 21: threads under 1.3 KB, and
 //! flat").
 
+use crate::vm::machine::TurnHint;
 use crate::vm::machine::Vm;
 use crate::vm::prefetch::line;
 use crate::vm::thread::{StartCall, Tid};
@@ -38,84 +39,112 @@ pub const AHEAD_RUNNABLE: usize = 4096;
 
 impl Vm {
     /// `tid` got the GIL with at least [`AHEAD_RUNNABLE`] threads runnable: starts loading
-    /// what the next four turns will read, each a step further along than the turn before
-    /// took it, so that every load here hits a line an earlier turn's prefetch brought in and
-    /// no miss is waited for. A turn on one of 100,000 runnable threads otherwise waits for
-    /// four to five dependent misses in a row: the run queue's entry, the `Thread`, its stack
-    /// and read log, the loop's iterator. The picks are the seeded strategy's, peeked without
-    /// drawing ([`crate::vm::scheduler::Scheduler::peek_picks`]); when a turn does not end by
-    /// preemption or the runnable set changes, some guesses are wrong and cost useless
-    /// prefetches, never a different schedule.
+    /// what the next turn will read, and the run-queue entries of the turn after it. A turn
+    /// on one of a million runnable threads otherwise waits for its lines one after another:
+    /// the run queue's entry for the seeded pick, the `Thread`, its stack slots, the loop's
+    /// iterator, with the read log and the queue's position entry beside them.
+    ///
+    /// The picks are the seeded strategy's, peeked without drawing
+    /// ([`crate::vm::scheduler::Scheduler::peek_picks`]). The next turn's thread is found
+    /// from its run-queue entry and the turn hint kept beside it (noted when the thread's
+    /// last turn was preempted, here, or when it blocked), both loaded by the
+    /// turn before: every address is then known at once and no load here waits for a miss
+    /// that an earlier guess got wrong. Only the current turn's outcome is unknown, so the
+    /// next turn's thread is prefetched under both outcomes that move it: a preemption (the
+    /// current thread is skipped) and the thread leaving the queue (it ends or blocks:
+    /// [`crate::vm::scheduler::pick_if_left`]). At a million threads half the turns end a
+    /// thread, which is what a guess that assumed a preemption every time, four turns
+    /// ahead, kept getting wrong. The entries two turns ahead are loaded with their
+    /// neighbours: a thread leaving the queue moves that pick by a position or so, in the
+    /// same lines. A wrong guess costs useless prefetches, never a different schedule.
+    ///
+    /// `preempted` is the thread the last turn preempted: its lines are still in the cache,
+    /// and its hint is noted here for its next turn.
     #[inline(never)]
-    pub(crate) fn prefetch_turns_ahead(&mut self, tid: Tid) {
+    pub(crate) fn prefetch_turns_ahead(&mut self, tid: Tid, preempted: Option<Tid>) {
+        self.sched.queue.keep_hints();
+        if let Some(p) = preempted {
+            if let Some(hint) = self.turn_hint_of(p) {
+                self.sched.queue.set_hint(p, hint);
+            }
+        }
         let Some(pos) = self.sched.queue.position(tid) else {
             return;
         };
-        let mut picks = [0usize; 4];
+        let mut picks = [0usize; 2];
         let n = self.sched.peek_picks(pos, &self.gil, &mut picks);
-        let queue = self.sched.queue.as_slice();
-        let at = |k: usize| {
-            if k < n {
-                queue.get(picks[k]).copied()
-            } else {
-                None
-            }
-        };
-        // Four turns ahead: its entry in the run queue.
-        if n >= 4 {
-            line(queue.as_ptr().wrapping_add(picks[3]));
+        let q = &self.sched.queue;
+        if n >= 2 {
+            let (e, h) = q.entry_addrs(picks[1]);
+            line(e);
+            line(h.wrapping_sub(1));
+            line(h);
+            line(h.wrapping_add(1));
         }
-        // Three ahead (its entry loaded a turn ago): its `Thread`, run-queue position and
-        // read log.
-        if let Some(t) = at(2) {
-            let th = self.threads.as_ptr().wrapping_add(t as usize) as *const u8;
-            line(th);
-            line(th.wrapping_add(64));
-            line(th.wrapping_add(128));
-            line(self.sched.queue.position_addr(t));
-            if let Some(l) = self.read_logs.get(t as usize) {
-                let l = l as *const _ as *const u8;
-                for off in [0, 64, 128, 191] {
-                    line(l.wrapping_add(off));
+        if n >= 1 {
+            self.prefetch_queued(picks[0]);
+            if !self.gil.model.may_reacquire() {
+                let alt = crate::vm::scheduler::pick_if_left(picks[0], pos, q.len());
+                if alt != picks[0] {
+                    self.prefetch_queued(alt);
                 }
             }
         }
-        // Two ahead (its `Thread` loaded a turn ago): the running frame's stack slots.
-        if let Some(t) = at(1) {
-            if let Some(slots) = self.frame_slots(t) {
-                let p = slots as *const u8;
-                line(p);
-                line(p.wrapping_add(64));
-                line(p.wrapping_add(128));
-            }
-        }
-        // The next turn (its stack slots loaded a turn ago): the first object on them, in a
-        // loop the loop's iterator.
-        if let Some(t) = at(0) {
-            if let Some(addr) = self.first_slot_object(t) {
-                line(addr as *const u8);
-                line((addr + 31) as *const u8);
-            }
-        }
     }
 
-    /// Where thread `t`'s running frame's fast locals start, if it has a frame.
-    fn frame_slots(&self, t: Tid) -> Option<*const Value> {
-        let th = self.threads.get(t as usize)?;
-        let f = th.frames.last()?;
-        ((f.base as usize) < th.stack.len())
-            .then(|| th.stack.as_ptr().wrapping_add(f.base as usize))
-    }
-
-    /// The address of the first object among thread `t`'s running frame's first eight stack
-    /// slots (as `Vm::note_turn_hint` finds it for a blocked thread).
-    fn first_slot_object(&self, t: Tid) -> Option<usize> {
+    /// Where thread `t`'s next turn reads first: its running frame's stack slots and the
+    /// first object among the first eight of them (as `Vm::note_turn_hint` notes it for a
+    /// blocked thread).
+    fn turn_hint_of(&self, t: Tid) -> Option<TurnHint> {
         let th = self.threads.get(t as usize)?;
         let f = th.frames.last()?;
         let slots = th.stack.get(f.base as usize..)?;
-        slots.iter().take(8).find_map(|v| match v {
-            Value::Obj(id) => Some(self.rt.heap.addr(*id) as usize),
-            _ => None,
+        let obj = slots
+            .iter()
+            .take(8)
+            .find_map(|v| match v {
+                Value::Obj(id) => Some(self.rt.heap.addr(*id) as usize),
+                _ => None,
+            })
+            .unwrap_or(0);
+        Some(TurnHint {
+            stack: slots.as_ptr() as usize,
+            obj,
         })
+    }
+
+    /// Prefetches what a turn of the thread at run-queue position `p` reads first: its
+    /// `Thread` (lines 0–2), its run-queue position, its read log's global slots (the first
+    /// 64 bytes, which may straddle two lines), and the stack slots and object its turn hint
+    /// names. Ten lines at most: a longer list (the whole read log, a third line of stack
+    /// slots) measured slower, the CPU's outstanding misses being few.
+    #[inline(always)]
+    fn prefetch_queued(&self, p: usize) {
+        let q = &self.sched.queue;
+        let Some(&t) = q.as_slice().get(p) else {
+            return;
+        };
+        let h = q.hint_at(p);
+        let th = self.threads.as_ptr().wrapping_add(t as usize) as *const u8;
+        line(th);
+        line(th.wrapping_add(64));
+        line(th.wrapping_add(128));
+        line(q.position_addr(t));
+        if (t as usize) < self.read_logs.len() {
+            let l = self.read_logs.as_ptr().wrapping_add(t as usize) as *const u8;
+            line(l);
+            line(l.wrapping_add(63));
+        }
+        if h.stack != 0 {
+            let st = h.stack as *const u8;
+            line(st);
+            line(st.wrapping_add(64));
+        }
+        if h.obj != 0 {
+            // A heap slot's first 32 bytes (the tag and a range iterator's fields) may
+            // straddle two lines.
+            line(h.obj as *const u8);
+            line((h.obj + 31) as *const u8);
+        }
     }
 }

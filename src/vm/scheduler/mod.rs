@@ -40,7 +40,7 @@ use crate::vm::gil::GilParams;
 use crate::vm::rng::{self, Stream};
 use crate::vm::thread::Tid;
 
-pub use random::Random;
+pub use random::{pick_if_left, Random};
 pub use record::{Entry, Recording};
 pub use replay::{Plan, Replay};
 
@@ -156,16 +156,42 @@ pub trait Strategy {
     }
 }
 
+/// Addresses a thread's next turn reads first: its running frame's stack slots and the first
+/// object on them (in a loop, the loop's iterator). Only ever prefetched, never dereferenced:
+/// a stale one (the stack grew, the object was freed) costs a useless prefetch and nothing
+/// else; 0 is unknown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TurnHint {
+    /// The running frame's slots in the value stack.
+    pub stack: usize,
+    /// The heap slot of the first object on the frame's stack.
+    pub obj: usize,
+}
+
 /// The runnable set: a vector with a position index.
 #[derive(Default)]
 pub struct RunQueue {
     runnable: Vec<Tid>,
+    /// Each runnable thread's turn hint, beside its entry in `runnable` (issue 21): the
+    /// look-ahead that finds the next turn's thread by its position finds in the same step
+    /// where that turn will read, one dependent load instead of three (the `Thread`, its
+    /// stack, the first slot) (`vm/thread_cheap.rs`).
+    /// Kept only once the queue has been long (`hinted`, [`RunQueue::keep_hints`]): below
+    /// that, inserting and removing threads costs nothing more than it did.
+    hints: Vec<TurnHint>,
+    hinted: bool,
     /// Position of each thread in `runnable`, or `NOT_RUNNABLE`.
     pos: Vec<u32>,
 }
 
 impl RunQueue {
     pub fn insert(&mut self, tid: Tid) {
+        self.insert_hinted(tid, TurnHint::default());
+    }
+
+    /// Makes `tid` runnable with the turn hint `hint` (an already runnable thread keeps its
+    /// place and its hint).
+    pub fn insert_hinted(&mut self, tid: Tid, hint: TurnHint) {
         let t = tid as usize;
         if self.pos.len() <= t {
             self.pos.resize(t + 1, NOT_RUNNABLE);
@@ -173,7 +199,45 @@ impl RunQueue {
         if self.pos[t] == NOT_RUNNABLE {
             self.pos[t] = self.runnable.len() as u32;
             self.runnable.push(tid);
+            if self.hinted {
+                self.hints.push(hint);
+            }
         }
+    }
+
+    /// From now on, keeps a turn hint beside each entry (the threads queued so far have none).
+    #[inline]
+    pub fn keep_hints(&mut self) {
+        if !self.hinted {
+            self.hinted = true;
+            self.hints.resize(self.runnable.len(), TurnHint::default());
+        }
+    }
+
+    /// Notes where runnable thread `tid`'s next turn will read first.
+    #[inline]
+    pub fn set_hint(&mut self, tid: Tid, hint: TurnHint) {
+        if let Some(p) = self.position(tid) {
+            if let Some(h) = self.hints.get_mut(p) {
+                *h = hint;
+            }
+        }
+    }
+
+    /// The turn hint of the thread at position `p`.
+    #[inline]
+    pub fn hint_at(&self, p: usize) -> TurnHint {
+        self.hints.get(p).copied().unwrap_or_default()
+    }
+
+    /// Where the run queue keeps position `p`'s entry and its hint: addresses for prefetch
+    /// hints, never dereferenced.
+    #[inline]
+    pub fn entry_addrs(&self, p: usize) -> (*const Tid, *const TurnHint) {
+        (
+            self.runnable.as_ptr().wrapping_add(p),
+            self.hints.as_ptr().wrapping_add(p),
+        )
     }
 
     pub fn remove(&mut self, tid: Tid) {
@@ -183,6 +247,9 @@ impl RunQueue {
             return;
         }
         self.runnable.swap_remove(p as usize);
+        if self.hinted {
+            self.hints.swap_remove(p as usize);
+        }
         if let Some(&moved) = self.runnable.get(p as usize) {
             self.pos[moved as usize] = p;
         }
@@ -272,6 +339,11 @@ impl Scheduler {
 
     pub fn make_runnable(&mut self, tid: Tid) {
         self.queue.insert(tid);
+    }
+
+    /// Makes `tid` runnable with a turn hint noted when it blocked.
+    pub fn make_runnable_hinted(&mut self, tid: Tid, hint: TurnHint) {
+        self.queue.insert_hinted(tid, hint);
     }
 
     pub fn make_unrunnable(&mut self, tid: Tid) {
@@ -428,6 +500,32 @@ mod tests {
             assert_eq!(q.position(t), Some(i));
         }
         assert_eq!(q.position(4), None);
+    }
+
+    /// A turn hint stays with its thread when a removal moves the queue's last thread.
+    #[test]
+    fn turn_hints_follow_their_threads() {
+        let mut q = RunQueue::default();
+        q.insert(8);
+        q.keep_hints();
+        let hint = |t: Tid| TurnHint {
+            stack: 1000 + t as usize,
+            obj: 2000 + t as usize,
+        };
+        for t in 0..6 {
+            q.insert_hinted(t, hint(t));
+        }
+        q.remove(1);
+        q.remove(3);
+        q.insert(7);
+        q.set_hint(7, hint(7));
+        q.set_hint(9, hint(9));
+        q.insert_hinted(0, hint(42));
+        for (i, &t) in q.as_slice().iter().enumerate() {
+            let want = if t == 8 { TurnHint::default() } else { hint(t) };
+            assert_eq!(q.hint_at(i), want, "thread {t} at {i}");
+        }
+        assert_eq!(q.hint_at(q.len()), TurnHint::default());
     }
 
     #[test]

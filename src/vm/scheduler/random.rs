@@ -90,6 +90,22 @@ impl Random {
     }
 }
 
+/// The run-queue position the next turn picks if the thread at `pos` leaves the queue (ends
+/// or blocks) instead of being preempted, given `pick`, the position
+/// [`Random::peek_picks`] found for the preemption, in a queue of `len` threads that does not
+/// otherwise change; positions are the queue's before the thread leaves (a prefetch hint
+/// only). The draw is the same word in `0..len-1` either way: after a preemption it skips
+/// `pos`; after the thread leaves, nothing is skipped and the queue's last thread has moved
+/// into `pos`. Not for the models that may re-acquire (py27), whose range changes.
+pub fn pick_if_left(pick: usize, pos: usize, len: usize) -> usize {
+    let i = if pick > pos { pick - 1 } else { pick };
+    if i == pos {
+        len - 1
+    } else {
+        i
+    }
+}
+
 impl Strategy for Random {
     #[inline(always)]
     fn next_turn(&mut self, ctx: &TurnCtx<'_>) -> Pick {
@@ -208,6 +224,53 @@ mod tests {
                     cur = t;
                 }
             }
+        }
+    }
+
+    /// When the running thread leaves the queue instead of being preempted (it ends or
+    /// blocks), `pick_if_left` of the peeked pick is the position, in the queue before it
+    /// left, of the thread the next turn runs; peeking changes no choice.
+    #[test]
+    fn peeked_pick_if_the_thread_leaves_is_the_next_pick() {
+        for model in [GilModel::Any, GilModel::Py311] {
+            let mut s = Random::new(9);
+            let mut plain = Random::new(9);
+            let gil = GilParams::new(model, 100, 4);
+            let mut q = queue(300);
+            let mut cur: Tid = 17;
+            let mut moved = 0;
+            for turn in 0..4_000 {
+                let pos = q.position(cur).expect("runnable");
+                let mut ahead = [0usize; 1];
+                assert_eq!(s.peek_picks(q.len(), pos, &gil, &mut ahead), 1);
+                let before = q.as_slice().to_vec();
+                let leaves = turn % 3 != 0;
+                let want = if leaves {
+                    q.remove(cur);
+                    pick_if_left(ahead[0], pos, before.len())
+                } else {
+                    ahead[0]
+                };
+                let ctx = TurnCtx {
+                    queue: &q,
+                    preempted: (!leaves).then_some(cur),
+                    gil: &gil,
+                };
+                let got = s.next_turn(&ctx);
+                assert_eq!(got, plain.next_turn(&ctx), "{model:?}");
+                let Pick::Run(t, _) = got else {
+                    panic!("a turn")
+                };
+                assert_eq!(t, before[want], "{model:?}, turn {turn}");
+                if leaves && want == before.len() - 1 && want != pos {
+                    moved += 1;
+                }
+                if q.len() < 50 {
+                    (0..300).for_each(|t| q.insert(t));
+                }
+                cur = t;
+            }
+            assert!(moved > 0, "the moved last thread was picked at least once");
         }
     }
 

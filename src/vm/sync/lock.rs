@@ -381,7 +381,7 @@ impl Vm {
             deadline,
         });
         t.state = ThreadState::Runnable;
-        self.sched.make_runnable(tid);
+        self.make_runnable_woken(tid);
         if self.tracer.is_some() {
             self.trace(crate::vm::observe::Hook::Wake { tid });
         }
