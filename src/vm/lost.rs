@@ -98,6 +98,13 @@ impl ReadLog {
         };
     }
 
+    /// Empties `key`'s slot: what `record(key, …)` followed at once by `take(key)` leaves
+    /// (an entry whose key is 0 is never read).
+    #[inline]
+    pub fn forget(&mut self, key: LocKey) {
+        self.slots[key.slot()] = ReadEntry::default();
+    }
+
     /// Takes (and forgets) this thread's read of `key`, if it is still remembered. Returns a
     /// reference, not a copy, so that the interpreter's fast path reads only the depth.
     #[inline]
@@ -195,11 +202,18 @@ pub fn store_fast(
             return Some(*r);
         }
     }
+    store_applied(meta, tid, code, pc);
+    None
+}
+
+/// A store by `tid` at (code, pc) that erases nothing (no read remembered, or a current one):
+/// `store_fast`'s update of `meta`.
+#[inline(always)]
+pub fn store_applied(meta: &mut LocMeta, tid: Tid, code: u32, pc: u32) {
     meta.depth = meta.depth.wrapping_add(1);
     meta.writer = tid;
     meta.write_code = code;
     meta.write_pc = pc;
-    None
 }
 
 /// Applies a store by `tid` at (code, pc) to `meta`, given the thread's read of the location
