@@ -580,7 +580,9 @@ impl Vm {
             // the code. Skipping the bounds check saves ≈2.9 of ≈49 x86 instructions per VM
             // instruction on the seed's counter loop (callgrind), 6% of its run time.
             debug_assert!(pc < instrs.len());
-            let ins = unsafe { *instrs.get_unchecked(pc) };
+            // A reference, not a copy: each arm loads the fields it uses, so the dispatch
+            // loads only the opcode (a copy loaded all four fields there, into four registers).
+            let ins = unsafe { instrs.get_unchecked(pc) };
             if TICKS && !gil::py27_fast(ins.op) {
                 ticks -= 1;
             }
@@ -597,11 +599,18 @@ impl Vm {
                 match ins.op {
                     Opcode::NOP | Opcode::RESUME => continue 'instr,
                     Opcode::LOAD_FAST => {
-                        let v = s[base + ins.arg as usize];
-                        if let Value::Undef = v {
+                        // The local is tested in place and copied slot to slot in one piece:
+                        // read into a local and tested, a `Value` was copied field by field
+                        // through a stack temporary (≈13 x86 instructions more per LOAD_FAST).
+                        let i = base + ins.arg as usize;
+                        if let Value::Undef = s[i] {
                             break 'op unbound_local(code.localsplus_name(ins.arg as usize));
                         }
-                        push!(v);
+                        if sp >= s.len() {
+                            leave!(Hot::Raise(stack_overflow()));
+                        }
+                        copy_slot(s, i, sp);
+                        sp += 1;
                         continue 'instr;
                     }
                     Opcode::STORE_FAST => {
@@ -647,13 +656,27 @@ impl Vm {
                                     x.checked_sub(y)
                                 };
                                 if let Some(r) = r {
+                                    let at = (pc + 2) as u32;
+                                    // `x = x + c` (the same global read and stored, no detector
+                                    // but the lost-update one): the read recorded here would be
+                                    // taken back by the store at once and be current (nothing
+                                    // runs in between), so the store erases nothing and the log
+                                    // ends as it would have: this location's slot empty.
+                                    if !RACES && !CHECKS && slot == dst {
+                                        reads.forget(LocKey::Global(slot as u32));
+                                        let g = &mut self.globals[slot];
+                                        g.value = Value::Int(r);
+                                        lost::store_applied(&mut g.meta, tid, code_id, at);
+                                        left -= 3;
+                                        pc += 3;
+                                        continue 'instr;
+                                    }
                                     reads.record(
                                         LocKey::Global(slot as u32),
                                         &self.globals[slot].meta,
                                         code_id,
                                         (pc - 1) as u32,
                                     );
-                                    let at = (pc + 2) as u32;
                                     if RACES {
                                         let key = LocKey::Global(slot as u32);
                                         self.race_access(key, false, code_id, (pc - 1) as u32);
@@ -748,12 +771,12 @@ impl Vm {
                     | Opcode::GET_ITER
                     | Opcode::IS_OP
                     | Opcode::CONTAINS_OP
-                    | Opcode::FORMAT_VALUE => match self.comp_op(ins, s, sp) {
+                    | Opcode::FORMAT_VALUE => match self.comp_op(*ins, s, sp) {
                         crate::vm::fastops::Step::Sp(new_sp) => {
                             sp = new_sp;
                             continue 'instr;
                         }
-                        crate::vm::fastops::Step::Slow => leave!(Hot::Slow(ins)),
+                        crate::vm::fastops::Step::Slow => leave!(Hot::Slow(*ins)),
                         crate::vm::fastops::Step::Raise(t, new_sp) => {
                             sp = new_sp;
                             break 'op t;
@@ -778,7 +801,7 @@ impl Vm {
                         // path records it for the check-then-act detector (`cta.rs`), once a
                         // second thread exists (a module-level loop alone stays here).
                         if ins.check && self.threads.len() > 1 {
-                            leave!(Hot::Slow(ins));
+                            leave!(Hot::Slow(*ins));
                         }
                         let b = pop!();
                         let a = pop!();
@@ -822,7 +845,7 @@ impl Vm {
                         // out-of-line step (`fastgen::ForStep`), so that the range loop above
                         // keeps its registers (two call sites here cost the counter loop 0.9
                         // x86 instructions per VM instruction, callgrind).
-                        match self.for_iter_step::<RACES>(ins, s, frames, prog, pc, kwnames, sp) {
+                        match self.for_iter_step::<RACES>(*ins, s, frames, prog, pc, kwnames, sp) {
                             crate::vm::fastgen::ForStep::Push(v) => push!(v),
                             crate::vm::fastgen::ForStep::Done => {
                                 sp -= 1;
@@ -832,7 +855,7 @@ impl Vm {
                                 enter_frame!();
                                 sp = nsp;
                             }
-                            crate::vm::fastgen::ForStep::Slow => leave!(Hot::Slow(ins)),
+                            crate::vm::fastgen::ForStep::Slow => leave!(Hot::Slow(*ins)),
                             crate::vm::fastgen::ForStep::Raise(t) => break 'op t,
                         }
                         continue 'instr;
@@ -873,7 +896,7 @@ impl Vm {
                                 }
                             }
                         }
-                        leave!(Hot::Slow(ins));
+                        leave!(Hot::Slow(*ins));
                     }
                     Opcode::CALL => {
                         // The exit call of `with lock:` (`LOAD_CONST None` ×3; `CALL 2` on the
@@ -995,7 +1018,7 @@ impl Vm {
                                 continue 'instr;
                             }
                         }
-                        leave!(Hot::Slow(ins));
+                        leave!(Hot::Slow(*ins));
                     }
                     Opcode::KW_NAMES => {
                         kwnames = ins.arg;
@@ -1050,7 +1073,7 @@ impl Vm {
                                 sp -= 3;
                                 continue 'instr;
                             }
-                            Ok(false) => leave!(Hot::Slow(ins)),
+                            Ok(false) => leave!(Hot::Slow(*ins)),
                             Err(e) => {
                                 sp -= 3;
                                 break 'op to_throw(e);
@@ -1060,7 +1083,7 @@ impl Vm {
                     Opcode::LOAD_ATTR
                     | Opcode::LOAD_METHOD
                     | Opcode::STORE_ATTR
-                    | Opcode::BINARY_SUBSCR => leave!(Hot::Slow(ins)),
+                    | Opcode::BINARY_SUBSCR => leave!(Hot::Slow(*ins)),
                     Opcode::RETURN_VALUE => {
                         // Back to a Python caller (issue 21), as `return_value` does for a
                         // plain function's frame; class bodies, `__init__`, special methods,
@@ -1077,7 +1100,7 @@ impl Vm {
                                 // (`run_slice` gives the caller its room).
                                 if let Obj::Function(_) = self.rt.heap.get(f) {
                                     if !crate::vm::fastgen::has_room(prog, frames, s.len()) {
-                                        leave!(Hot::Slow(ins));
+                                        leave!(Hot::Slow(*ins));
                                     }
                                     let v = pop!();
                                     frames.pop();
@@ -1092,7 +1115,7 @@ impl Vm {
                                 // Its caller's room as for a plain function above.
                                 if let Some(inst) = self.init_return(f, top!()) {
                                     if !crate::vm::fastgen::has_room(prog, frames, s.len()) {
-                                        leave!(Hot::Slow(ins));
+                                        leave!(Hot::Slow(*ins));
                                     }
                                     frames.pop();
                                     self.cta.returned(tid, done);
@@ -1104,7 +1127,7 @@ impl Vm {
                                 }
                             }
                         }
-                        leave!(Hot::Slow(ins));
+                        leave!(Hot::Slow(*ins));
                     }
                     // genexc: a generator's yield back to its resumer, and `yield from`
                     // resuming a generator (`vm::fastgen`), as `gen_yield` and `gen_resume`
@@ -1118,7 +1141,7 @@ impl Vm {
                             push!(v);
                             continue 'instr;
                         }
-                        leave!(Hot::Slow(ins));
+                        leave!(Hot::Slow(*ins));
                     }
                     Opcode::SEND if !RACES => {
                         if let Value::Obj(g) = s[sp - 2] {
@@ -1143,7 +1166,7 @@ impl Vm {
                                 }
                             }
                         }
-                        leave!(Hot::Slow(ins));
+                        leave!(Hot::Slow(*ins));
                     }
                     // genexc: entering, matching and leaving an `except` clause, and `raise`
                     // of an exception instance (handed to `run_slice`'s unwinding as any
@@ -1174,7 +1197,7 @@ impl Vm {
                                 break 'op Throw::Obj(id);
                             }
                         }
-                        leave!(Hot::Slow(ins));
+                        leave!(Hot::Slow(*ins));
                     }
                     Opcode::JUMP_FORWARD => {
                         pc += ins.arg as usize;
@@ -1222,7 +1245,7 @@ impl Vm {
                         // A truth test of a shared value (`if items:`): the slow path records
                         // the check (`cta.rs`), once a second thread exists.
                         if ins.check && self.threads.len() > 1 {
-                            leave!(Hot::Slow(ins));
+                            leave!(Hot::Slow(*ins));
                         }
                         let v = pop!();
                         let t = match v {
@@ -1275,7 +1298,7 @@ impl Vm {
                                 push!(v);
                                 continue 'instr;
                             }
-                            Deref::Unbound => leave!(Hot::Slow(ins)),
+                            Deref::Unbound => leave!(Hot::Slow(*ins)),
                         }
                     }
                     Opcode::STORE_DEREF if !RACES => {
@@ -1284,13 +1307,13 @@ impl Vm {
                             self.hot_store_deref(reads, cid, v, code_id, pc as u32 - 1);
                             continue 'instr;
                         }
-                        leave!(Hot::Slow(ins));
+                        leave!(Hot::Slow(*ins));
                     }
                     Opcode::MAKE_CELL
                     | Opcode::COPY_FREE_VARS
                     | Opcode::LOAD_CLOSURE
                     | Opcode::LOAD_DEREF
-                    | Opcode::STORE_DEREF => leave!(Hot::Slow(ins)),
+                    | Opcode::STORE_DEREF => leave!(Hot::Slow(*ins)),
                     // Every other opcode, listed rather than `_`: an exhaustive match lets the
                     // jump table cover every opcode, with no range check before each dispatch
                     // (45.9 -> 45.5 x86 instructions per VM instruction, callgrind), and a new
@@ -1345,7 +1368,7 @@ impl Vm {
                     | Opcode::RETURN_GENERATOR
                     | Opcode::YIELD_VALUE
                     | Opcode::SEND
-                    | Opcode::GET_YIELD_FROM_ITER => leave!(Hot::Slow(ins)),
+                    | Opcode::GET_YIELD_FROM_ITER => leave!(Hot::Slow(*ins)),
                 }
             };
             leave!(Hot::Raise(err));
@@ -1366,10 +1389,15 @@ impl Vm {
     ) {
         let read = reads.take(LocKey::Global(slot as u32));
         let g = &mut self.globals[slot];
-        let old = g.value;
-        g.value = v;
-        if let Some(r) = lost::store_fast(&mut g.meta, read, tid, code, at) {
-            self.stale_global_store(slot, r, v, old, code, at);
+        // The replaced value is only needed to explain a lost update: only the cold branch
+        // keeps it (`store_fast` looks at the metadata only), and the stored value is read
+        // back from the global there, so the fast path stores `v` straight into the slot.
+        match lost::store_fast(&mut g.meta, read, tid, code, at) {
+            None => g.value = v,
+            Some(r) => {
+                let old = std::mem::replace(&mut g.value, v);
+                self.stale_global_store(slot, r, old, code, at);
+            }
         }
     }
 
@@ -1406,13 +1434,13 @@ impl Vm {
         &mut self,
         slot: usize,
         read: lost::ReadEntry,
-        stored: Value,
         old: Value,
         code: u32,
         pc: u32,
     ) {
         let tid = self.current;
         let key = LocKey::Global(slot as u32);
+        let stored = self.globals[slot].value;
         let st = lost::on_store(&mut self.globals[slot].meta, Some(read), tid, code, pc);
         if st.erased != 0 {
             let ev = st.event(key, tid, code, pc);
@@ -3212,4 +3240,18 @@ fn no_context_manager(rt: &crate::vm::Rt, v: Value) -> Throw {
         "'{}' object does not support the context manager protocol",
         ops::type_name(rt, v)
     ))
+}
+
+/// `s[dst] = s[src]` as one 16-byte copy. Both indexes are checked (the checks fold into the
+/// caller's own when it made them). A `Value` read into a local whose tag is then tested is
+/// split by LLVM into its tag byte and two overlapping words and copied through a stack
+/// temporary; a slot-to-slot copy is one load and one store.
+#[inline(always)]
+fn copy_slot(s: &mut [Value], src: usize, dst: usize) {
+    assert!(src < s.len() && dst < s.len());
+    // SAFETY: both indexes are inside `s` (asserted above); `ptr::copy` allows `src == dst`.
+    unsafe {
+        let p = s.as_mut_ptr();
+        std::ptr::copy(p.add(src), p.add(dst), 1);
+    }
 }

@@ -98,6 +98,13 @@ impl ReadLog {
         };
     }
 
+    /// Empties `key`'s slot: what `record(key, …)` followed at once by `take(key)` leaves
+    /// (an entry whose key is 0 is never read).
+    #[inline]
+    pub fn forget(&mut self, key: LocKey) {
+        self.slots[key.slot()] = ReadEntry::default();
+    }
+
     /// Takes (and forgets) this thread's read of `key`, if it is still remembered. Returns a
     /// reference, not a copy, so that the interpreter's fast path reads only the depth.
     #[inline]
@@ -195,11 +202,18 @@ pub fn store_fast(
             return Some(*r);
         }
     }
+    store_applied(meta, tid, code, pc);
+    None
+}
+
+/// A store by `tid` at (code, pc) that erases nothing (no read remembered, or a current one):
+/// `store_fast`'s update of `meta`.
+#[inline(always)]
+pub fn store_applied(meta: &mut LocMeta, tid: Tid, code: u32, pc: u32) {
     meta.depth = meta.depth.wrapping_add(1);
     meta.writer = tid;
     meta.write_code = code;
     meta.write_pc = pc;
-    None
 }
 
 /// Applies a store by `tid` at (code, pc) to `meta`, given the thread's read of the location
@@ -253,6 +267,47 @@ mod tests {
             }
         }
         (meta.depth, total)
+    }
+
+    /// The interpreter's shortcut for a fused `x = x + c` (`forget` and `store_applied`)
+    /// leaves the log and the location as a recorded read, taken back at once by the store's
+    /// fast path, leaves them: for every key whose read is in the slot before (the same one,
+    /// another sharing the slot, none), every later `take` and the metadata agree.
+    #[test]
+    fn forget_and_store_applied_are_record_then_store() {
+        let x = LocKey::Global(5);
+        let keys = [x, LocKey::Global(1), LocKey::Global(9), LocKey::Cell(5)];
+        for before in [
+            None,
+            Some(x),
+            Some(LocKey::Global(1)),
+            Some(LocKey::Cell(1)),
+        ] {
+            let mut meta = LocMeta {
+                depth: 7,
+                writer: 2,
+                write_code: 3,
+                write_pc: 4,
+            };
+            let mut log = ReadLog::default();
+            if let Some(k) = before {
+                log.record(k, &meta, 1, 1);
+            }
+            let (mut slow_meta, mut slow_log) = (meta, log.clone());
+            slow_log.record(x, &slow_meta, 9, 10);
+            let read = slow_log.take(x).copied();
+            assert!(store_fast(&mut slow_meta, read.as_ref(), 1, 9, 12).is_none());
+            log.forget(x);
+            store_applied(&mut meta, 1, 9, 12);
+            assert_eq!(meta, slow_meta);
+            for k in keys {
+                let (a, b) = (log.take(k).copied(), slow_log.take(k).copied());
+                assert_eq!(
+                    a.map(|r| (r.depth, r.code, r.pc)),
+                    b.map(|r| (r.depth, r.code, r.pc))
+                );
+            }
+        }
     }
 
     /// Two keys share a slot exactly when their tags agree modulo 16 (the sixteen-slot log's
