@@ -2,12 +2,14 @@
 //!
 //! A built-in written in Rust walks an iterable with `ops::iter_next`, which cannot run a
 //! generator's frame (the interpreter loop is never re-entered). So a built-in given a
-//! generator hands the work to the prelude (`prelude.toy`, section "iteration"), as those
-//! given instances with `__iter__` do: `sum`, `any`, `all`, `min`, `max` loop over it lazily
-//! (`sum(x*x for x in range(10**9))` builds no list), `enumerate`, `zip`, `map` and `filter`
-//! are prelude generators (lazy, as CPython's), and the built-ins that consume a whole
-//! iterable anyway (`list`, `tuple`, `set`, `dict`, `sorted`, `str.join`, …) get it as a list
-//! made by a `for` loop. `itertools` is written in the prelude as CPython's documentation
+//! generator is driven natively by `vm::consume` (`sum`, `any`, `all`, `min`/`max` without
+//! `key=`, and `list`, `tuple`, `set`, `dict`, `sorted`, `str.join`, … given one generator
+//! and no keywords: each item taken at the generator's `yield`, lazily, so
+//! `sum(x*x for x in range(10**9))` builds no list), or else hands the work to the prelude
+//! (`prelude.toy`, section "iteration"), as those given instances with `__iter__` do:
+//! `enumerate`, `zip`, `map` and `filter` are prelude generators (lazy, as CPython's), and the
+//! other built-ins that consume a whole iterable (`min(g, key=f)`, `sorted(g, key=f)`, …) get
+//! it as a list made by a `for` loop. `itertools` is written in the prelude as CPython's documentation
 //! gives each function's equivalent: its objects are generators there (`repr` says
 //! `<generator object count at …>`, where CPython says `count(0)`).
 
