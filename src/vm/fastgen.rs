@@ -21,6 +21,7 @@
 //! copy is a few values, cheap next to the round trip it replaces.
 
 use crate::bytecode::{Instr, Program};
+use crate::vm::consume::Fed;
 use crate::vm::generator::{GenState, GenThen};
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
@@ -31,6 +32,17 @@ use crate::vm::Throw;
 
 /// No `KW_NAMES` pending (as `Frame::kwnames`).
 const NO_KW: u32 = u32::MAX;
+
+/// What [`Vm::hot_gen_yield`] did.
+pub(crate) enum YieldStep {
+    /// The generator is suspended and its frame popped: the value goes to the resumer.
+    Left,
+    /// A built-in consuming the generator took the value (`vm::consume`): the generator goes
+    /// on, `None` the value of its `yield` expression.
+    Stay,
+    /// Nothing changed: the slow path.
+    Slow,
+}
 
 /// What [`Vm::for_iter_step`] did.
 pub(crate) enum ForStep {
@@ -181,7 +193,8 @@ impl Vm {
     /// suspends it as `gen_yield` does and pops its frame. The caller then pushes the value at
     /// `base` and goes on in the resumer's frame. `false` having changed nothing: the slow
     /// path (not a generator's frame, no resumer below it, a resumer entered in an earlier
-    /// slice without the stack room it needs, or `close()` waiting for it).
+    /// slice without the stack room it needs, or `close()` waiting for it). `Stay` when a
+    /// built-in consuming the generator took the value (gen4).
     #[inline(never)]
     pub(crate) fn hot_gen_yield(
         &mut self,
@@ -191,24 +204,42 @@ impl Vm {
         base: usize,
         sp: usize,
         pc: usize,
-    ) -> bool {
-        if !has_room(prog, frames, stack.len()) {
-            return false;
-        }
+    ) -> YieldStep {
         let Some(&Frame {
             func: Value::Obj(gen),
             ..
         }) = frames.last()
         else {
-            return false;
+            return YieldStep::Slow;
         };
+        // gen4: a built-in consuming this generator (`vm::consume`) takes the value and the
+        // generator goes on in its frame.
+        if let Obj::Generator(g) = self.rt.heap.get(gen) {
+            if let GenThen::Consume { kind, acc } = g.then {
+                let Some(&x) = stack.get(sp) else {
+                    return YieldStep::Slow;
+                };
+                return match self.consume_feed(kind, acc, x) {
+                    Fed::More(then) => {
+                        if let Obj::Generator(g) = self.rt.heap.get_mut(gen) {
+                            g.then = then;
+                        }
+                        YieldStep::Stay
+                    }
+                    _ => YieldStep::Slow,
+                };
+            }
+        }
+        if !has_room(prog, frames, stack.len()) {
+            return YieldStep::Slow;
+        }
         let tid = self.current as usize;
         let cur = self.threads[tid].exc_info;
         let Obj::Generator(g) = self.rt.heap.get_mut(gen) else {
-            return false;
+            return YieldStep::Slow;
         };
         if g.then == GenThen::Close || g.state != GenState::Running || base > sp {
-            return false;
+            return YieldStep::Slow;
         }
         let outer = g.outer_exc;
         // gen3: outside any handler (both `None`, the common case) without `Value`'s
@@ -226,7 +257,7 @@ impl Vm {
         g.then = GenThen::Value;
         self.threads[tid].exc_info = outer;
         frames.pop();
-        true
+        YieldStep::Left
     }
 }
 

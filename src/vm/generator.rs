@@ -62,6 +62,35 @@ pub enum GenThen {
     /// `g.close()`: a return (or `GeneratorExit`/`StopIteration` escaping) gives None; a
     /// yield is a `RuntimeError`.
     Close,
+    /// A built-in consuming the generator natively (`sum(g)`, `list(g)`, … in
+    /// `vm::consume`): each yield hands the value to `kind` (accumulated into `acc`) and the
+    /// generator goes on without leaving its frame; a return gives the built-in's result.
+    Consume { kind: Consume, acc: Value },
+}
+
+/// What a built-in that consumes a generator natively does with its items
+/// (`GenThen::Consume`, `vm::consume`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consume {
+    /// `sum(g[, start])`: `acc` is the running total.
+    Sum,
+    /// `any(g)`: stops at the first true item.
+    Any,
+    /// `all(g)`: stops at the first false item.
+    All,
+    /// `min(g)`/`max(g)` (`max`): `acc` is the best item once `seen`, before that the default
+    /// (`has_default`).
+    MinMax {
+        max: bool,
+        seen: bool,
+        has_default: bool,
+    },
+    /// `list(g)`: `acc` is the list.
+    List,
+    /// A built-in or method that takes the items as a list (`tuple(g)`, `sorted(g)`,
+    /// `"-".join(g)`, …): `acc` is a list `[items, callee, args…]`, the generator at
+    /// `args[pos]`, which the items replace when the callee is called at the end.
+    Collect { pos: u8 },
 }
 
 /// A generator object (`Obj::Generator`).
@@ -89,13 +118,14 @@ impl Generator {
         f(self.exc);
         f(self.outer_exc);
         self.saved.iter().copied().for_each(&mut *f);
-        if let GenThen::NextDefault(d) = self.then {
-            f(d);
+        match self.then {
+            GenThen::NextDefault(d) | GenThen::Consume { acc: d, .. } => f(d),
+            _ => {}
         }
     }
 }
 
-fn gen_mut(vm: &mut Vm, id: ObjId) -> Option<&mut Generator> {
+pub(crate) fn gen_mut(vm: &mut Vm, id: ObjId) -> Option<&mut Generator> {
     match vm.rt.heap.get_mut(id) {
         Obj::Generator(g) => Some(g),
         _ => None,
@@ -238,6 +268,7 @@ impl Vm {
                 stack.push(Value::None);
                 Ok(CallDone::Value)
             }
+            GenThen::Consume { kind, acc } => self.consume_finish(kind, acc, stack, frames),
         }
     }
 
@@ -250,6 +281,16 @@ impl Vm {
         stack: &mut Vec<Value>,
         frames: &mut Frames,
     ) -> PyResult<CallDone> {
+        // gen4: a built-in consuming this generator natively takes the value here.
+        if let Some(&Frame {
+            func: Value::Obj(gen),
+            ..
+        }) = frames.last()
+        {
+            if let Some(GenThen::Consume { kind, acc }) = gen_mut(self, gen).map(|g| g.then) {
+                return self.consume_yield(gen, kind, acc, v, pc, stack, frames);
+            }
+        }
         let Some(fr) = frames.pop() else {
             return Err(Throw::new(ExcKind::SystemError, "yield outside a frame"));
         };

@@ -1134,14 +1134,21 @@ impl Vm {
                     // would on the slow path.
                     Opcode::YIELD_VALUE if !RACES => {
                         let v = top!();
-                        if self.hot_gen_yield(prog, s, frames, base, sp - 1, pc) {
-                            let at = base;
-                            enter_frame!();
-                            sp = at;
-                            push!(v);
-                            continue 'instr;
+                        match self.hot_gen_yield(prog, s, frames, base, sp - 1, pc) {
+                            crate::vm::fastgen::YieldStep::Left => {
+                                let at = base;
+                                enter_frame!();
+                                sp = at;
+                                push!(v);
+                                continue 'instr;
+                            }
+                            // gen4: consumed natively (`vm::consume`): `None` is sent.
+                            crate::vm::fastgen::YieldStep::Stay => {
+                                s[sp - 1] = Value::None;
+                                continue 'instr;
+                            }
+                            crate::vm::fastgen::YieldStep::Slow => leave!(Hot::Slow(*ins)),
                         }
-                        leave!(Hot::Slow(*ins));
                     }
                     Opcode::SEND if !RACES => {
                         if let Value::Obj(g) = s[sp - 2] {

@@ -2,24 +2,40 @@
 //!
 //! A built-in written in Rust walks an iterable with `ops::iter_next`, which cannot run a
 //! generator's frame (the interpreter loop is never re-entered). So a built-in given a
-//! generator hands the work to the prelude (`prelude.toy`, section "iteration"), as those
-//! given instances with `__iter__` do: `sum`, `any`, `all`, `min`, `max` loop over it lazily
-//! (`sum(x*x for x in range(10**9))` builds no list), `enumerate`, `zip`, `map` and `filter`
-//! are prelude generators (lazy, as CPython's), and the built-ins that consume a whole
-//! iterable anyway (`list`, `tuple`, `set`, `dict`, `sorted`, `str.join`, …) get it as a list
-//! made by a `for` loop. `itertools` is written in the prelude as CPython's documentation
+//! generator is driven natively by `vm::consume` (`sum`, `any`, `all`, `min`/`max` without
+//! `key=`, and `list`, `tuple`, `set`, `dict`, `sorted`, `str.join`, … given one generator
+//! and no keywords: each item taken at the generator's `yield`, lazily, so
+//! `sum(x*x for x in range(10**9))` builds no list), or else hands the work to the prelude
+//! (`prelude.toy`, section "iteration"), as those given instances with `__iter__` do:
+//! `enumerate`, `zip`, `map` and `filter` are prelude generators (lazy, as CPython's), and the
+//! other built-ins that consume a whole iterable (`min(g, key=f)`, `sorted(g, key=f)`, …) get
+//! it as a list made by a `for` loop. `itertools` is written in the prelude as CPython's documentation
 //! gives each function's equivalent: its objects are generators there (`repr` says
 //! `<generator object count at …>`, where CPython says `count(0)`).
 
 use crate::vm::call::Outcome;
 use crate::vm::exceptions::ExcKind;
-use crate::vm::generator::is_generator;
+use crate::vm::generator::{is_generator, Consume};
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::NativeId;
 use crate::vm::prelude::PreludeFn;
 use crate::vm::value::Value;
 use crate::vm::{ops, PyResult, Throw};
+
+/// The position of the one generator among `args` (`None` without one, or with several).
+fn single_generator(rt: &crate::vm::Rt, args: &[Value]) -> Option<usize> {
+    let mut found = None;
+    for (i, a) in args.iter().enumerate() {
+        if is_generator(rt, *a) {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(i);
+        }
+    }
+    found
+}
 
 /// `contextmanager`'s messages, as CPython's contextlib words them.
 pub const NO_YIELD: &str = "generator didn't yield";
@@ -88,16 +104,28 @@ impl Vm {
                     ([_, s], []) | ([_], [("start", s)]) => *s,
                     _ => return Ok(None),
                 };
-                call(self, PreludeFn::ItSumIter, vec![args[0], start])
+                // CPython refuses a str start before taking any item.
+                if let Value::Obj(s) = start {
+                    if let Obj::Str(_) = self.rt.heap.get(s) {
+                        return Err(Throw::type_error(
+                            "sum() can't sum strings [use ''.join(seq) instead]",
+                        ));
+                    }
+                }
+                // gen4: natively (`vm::consume`), unless the start may need `__add__`.
+                if self.rt.user_dunders && !matches!(start, Value::Int(_) | Value::Float(_)) {
+                    return call(self, PreludeFn::ItSumIter, vec![args[0], start]);
+                }
+                self.consume_start(args[0], Consume::Sum, start)
             }
             Any | All => match (args, kw) {
                 ([x], []) => {
-                    let f = if id == Any {
-                        PreludeFn::ItAnyIter
+                    let kind = if id == Any {
+                        Consume::Any
                     } else {
-                        PreludeFn::ItAllIter
+                        Consume::All
                     };
-                    call(self, f, vec![*x])
+                    self.consume_start(*x, kind, Value::None)
                 }
                 _ => Ok(None),
             },
@@ -110,20 +138,12 @@ impl Vm {
                     }
                 }
                 let default = kwarg("default");
-                let msg = self
-                    .rt
-                    .new_str(format!("{name}() arg is an empty sequence"))?;
-                call(
-                    self,
-                    PreludeFn::ItMinMaxIter,
-                    vec![
-                        args[0],
-                        Value::Bool(id == Max),
-                        Value::Bool(default.is_some()),
-                        default.unwrap_or(Value::None),
-                        msg,
-                    ],
-                )
+                let kind = Consume::MinMax {
+                    max: id == Max,
+                    seen: false,
+                    has_default: default.is_some(),
+                };
+                self.consume_start(args[0], kind, default.unwrap_or(Value::None))
             }
             Enumerate => {
                 let (it, start) = match (args, kw) {
@@ -160,6 +180,14 @@ impl Vm {
                 if matches!(id, Str | Len) {
                     // str(g) is its repr and len(g) a TypeError: the built-in says so.
                     return Ok(None);
+                }
+                // gen4: one generator and no keywords, natively (`vm::consume`).
+                if let (Some(pos), true) = (single_generator(&self.rt, args), kw.is_empty()) {
+                    if id == List && args.len() == 1 {
+                        let acc = self.rt.new_list(Vec::new())?;
+                        return self.consume_start(args[0], Consume::List, acc);
+                    }
+                    return self.consume_collect(Value::Native(id), args, pos);
                 }
                 let mask: Vec<Value> = args
                     .iter()
@@ -458,6 +486,11 @@ impl Vm {
     ) -> PyResult<Option<Outcome>> {
         if !self.rt.generators || !args.iter().any(|a| is_generator(&self.rt, *a)) {
             return Ok(None);
+        }
+        // gen4: one generator and no keywords, natively (`vm::consume`).
+        if let (Some(pos), true) = (single_generator(&self.rt, args), kw.is_empty()) {
+            let bound = self.rt.alloc(Obj::BoundMethod { recv, method: m })?;
+            return self.consume_collect(bound, args, pos);
         }
         let mask: Vec<Value> = args
             .iter()

@@ -19,6 +19,7 @@ pub mod call_reads;
 pub mod callplan;
 pub mod classes;
 // Crashed threads and names of sync objects (the views of issue #17).
+pub mod consume;
 pub mod crash;
 // Check-then-act detector (atomicity violations beyond `+=`).
 pub mod cta;

@@ -90,6 +90,10 @@ pub enum PreludeFn {
     ItAnyIter,
     ItAllIter,
     ItMinMaxIter,
+    ItSumRest,
+    ItAnyRest,
+    ItAllRest,
+    ItMinMaxRest,
     ItEnumerate,
     ItZip,
     ItMap,
@@ -114,7 +118,7 @@ pub enum PreludeFn {
 }
 
 impl PreludeFn {
-    pub const ALL: [PreludeFn; 53] = [
+    pub const ALL: [PreludeFn; 57] = [
         PreludeFn::SortedKey,
         PreludeFn::ListSortKey,
         PreludeFn::MinKey,
@@ -147,6 +151,10 @@ impl PreludeFn {
         PreludeFn::ItAnyIter,
         PreludeFn::ItAllIter,
         PreludeFn::ItMinMaxIter,
+        PreludeFn::ItSumRest,
+        PreludeFn::ItAnyRest,
+        PreludeFn::ItAllRest,
+        PreludeFn::ItMinMaxRest,
         PreludeFn::ItEnumerate,
         PreludeFn::ItZip,
         PreludeFn::ItMap,
@@ -204,6 +212,10 @@ impl PreludeFn {
             PreludeFn::ItAnyIter => "any_iter",
             PreludeFn::ItAllIter => "all_iter",
             PreludeFn::ItMinMaxIter => "min_max_iter",
+            PreludeFn::ItSumRest => "sum_rest",
+            PreludeFn::ItAnyRest => "any_rest",
+            PreludeFn::ItAllRest => "all_rest",
+            PreludeFn::ItMinMaxRest => "min_max_rest",
             PreludeFn::ItEnumerate => "enumerate",
             PreludeFn::ItZip => "zip",
             PreludeFn::ItMap => "map",
