@@ -2260,6 +2260,19 @@ impl Vm {
                 Flow::Next
             }
             Opcode::CALL => {
+                // exc4: `KeyError(i)`, `int(s)`, and a handler found for their errors,
+                // without the general call (`vm::raise_fast`).
+                if self.races.is_none() {
+                    use crate::vm::raise_fast::Caught;
+                    match self.call_builtin_fast(
+                        prog, stack, frames, ins, base, code_id, rg.pc, rg.kwnames,
+                    ) {
+                        Caught::Value => return Flow::Next,
+                        Caught::Handler => return Flow::Frame,
+                        Caught::Raise(t) => return Flow::Raise(t),
+                        Caught::Slow => {}
+                    }
+                }
                 let argc = ins.arg as usize;
                 let kwn: &[Const] = if rg.kwnames == NO_KW {
                     &[]
