@@ -2262,7 +2262,16 @@ impl Vm {
             Opcode::CALL => {
                 // exc4: `KeyError(i)`, `int(s)`, and a handler found for their errors,
                 // without the general call (`vm::raise_fast`).
-                if self.races.is_none() {
+                // (The callee's kind tested here: other calls pay no call for it.)
+                if self.races.is_none()
+                    && matches!(
+                        stack
+                            .len()
+                            .checked_sub(ins.arg as usize + 1)
+                            .map(|a| stack[a]),
+                        Some(Value::ExcType(_) | Value::Native(crate::vm::natives::NativeId::Int))
+                    )
+                {
                     use crate::vm::raise_fast::Caught;
                     match self.call_builtin_fast(
                         prog, stack, frames, ins, base, code_id, rg.pc, rg.kwnames,
