@@ -2295,6 +2295,28 @@ impl Vm {
                 Flow::Next
             }
             Opcode::CALL => {
+                // exc4: `KeyError(i)`, `int(s)`, and a handler found for their errors,
+                // without the general call (`vm::raise_fast`).
+                // (The callee's kind tested here: other calls pay no call for it.)
+                if self.races.is_none()
+                    && matches!(
+                        stack
+                            .len()
+                            .checked_sub(ins.arg as usize + 1)
+                            .map(|a| stack[a]),
+                        Some(Value::ExcType(_) | Value::Native(crate::vm::natives::NativeId::Int))
+                    )
+                {
+                    use crate::vm::raise_fast::Caught;
+                    match self.call_builtin_fast(
+                        prog, stack, frames, ins, base, code_id, rg.pc, rg.kwnames,
+                    ) {
+                        Caught::Value => return Flow::Next,
+                        Caught::Handler => return Flow::Frame,
+                        Caught::Raise(t) => return Flow::Raise(t),
+                        Caught::Slow => {}
+                    }
+                }
                 let argc = ins.arg as usize;
                 let kwn: &[Const] = if rg.kwnames == NO_KW {
                     &[]

@@ -72,6 +72,7 @@ pub mod xturn;
 pub mod pyrandom;
 pub mod pystr;
 pub mod races;
+pub mod raise_fast;
 pub mod rng;
 #[cfg(test)]
 mod runtime_props;

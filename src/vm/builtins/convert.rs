@@ -47,8 +47,9 @@ pub(super) fn int_call(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult
                 return Ok(Value::Int(i));
             }
         }
-        let s = s.to_string();
-        return int_value_from_str(rt, &s, base.unwrap_or(10) as u32);
+        // exc4: parsed in place (the digits are owned), no copy of the string first.
+        let parsed = int_digits(s, base.unwrap_or(10) as u32);
+        return int_value_from_digits(rt, parsed?);
     }
     if base.is_some() {
         return Err(Throw::type_error(
@@ -181,6 +182,17 @@ fn int_digits(s: &str, base: u32) -> PyResult<(bool, u32, Vec<u8>)> {
     {
         return Err(invalid());
     }
+    // exc4: checked before the digits' `Vec` is allocated, so that a failed `int("x")`
+    // allocates only its message.
+    let valid = |c: char| {
+        c == '_'
+            || c.to_digit(base)
+                .or_else(|| unicode_digit(c))
+                .is_some_and(|d| d < base)
+    };
+    if !digits.chars().all(valid) {
+        return Err(invalid());
+    }
     let mut values = Vec::with_capacity(digits.len());
     for c in digits.chars().filter(|&c| c != '_') {
         let d = c
@@ -236,7 +248,14 @@ fn short_decimal(s: &str) -> Option<i64> {
 
 /// `int(s, base)`: an int of any size (CPython's 4300-digit limit applies).
 pub fn int_value_from_str(rt: &mut Rt, s: &str, base: u32) -> PyResult<Value> {
-    let (neg, base, digits) = int_digits(s, base)?;
+    int_value_from_digits(rt, int_digits(s, base)?)
+}
+
+/// The int of `int_digits`' sign, base and digit values.
+fn int_value_from_digits(
+    rt: &mut Rt,
+    (neg, base, digits): (bool, u32, Vec<u8>),
+) -> PyResult<Value> {
     if digits.len() <= 18 {
         // 18 digits fit an i64 in base 10 but not in base 16 or 36 (`int("f" * 18, 16)`):
         // checked, and past an i64 the big path.
