@@ -387,14 +387,7 @@ impl Vm {
         let Some(f) = frames.last() else { return };
         let base = (f.base as usize).min(stack.len());
         let slots = &stack[base..];
-        let obj = slots
-            .iter()
-            .take(8)
-            .find_map(|v| match v {
-                Value::Obj(id) => Some(self.rt.heap.addr(*id) as usize),
-                _ => None,
-            })
-            .unwrap_or(0);
+        let obj = self.first_obj_addr(slots);
         if self.turn_hints.len() <= tid {
             self.turn_hints.resize(tid + 1, Default::default());
         }

@@ -99,18 +99,24 @@ impl Vm {
         let th = self.threads.get(t as usize)?;
         let f = th.frames.last()?;
         let slots = th.stack.get(f.base as usize..)?;
-        let obj = slots
+        let obj = self.first_obj_addr(slots);
+        Some(TurnHint {
+            stack: slots.as_ptr() as usize,
+            obj,
+        })
+    }
+
+    /// The address of the first object among a frame's first eight stack slots (in a loop, the
+    /// loop's iterator), or 0: what a turn hint names beside the slots.
+    pub(crate) fn first_obj_addr(&self, slots: &[Value]) -> usize {
+        slots
             .iter()
             .take(8)
             .find_map(|v| match v {
                 Value::Obj(id) => Some(self.rt.heap.addr(*id) as usize),
                 _ => None,
             })
-            .unwrap_or(0);
-        Some(TurnHint {
-            stack: slots.as_ptr() as usize,
-            obj,
-        })
+            .unwrap_or(0)
     }
 
     /// Prefetches what a turn of the thread at run-queue position `p` reads first: its
