@@ -102,6 +102,7 @@ fn obj_bit(o: ObjId) -> u64 {
 }
 
 impl Fp {
+    #[inline]
     pub fn add(&mut self, t: Touch) {
         match t {
             Touch::Read(l) if !self.reads.contains(&l) => {
@@ -253,6 +254,9 @@ pub struct TurnLog {
 struct Shared<C> {
     ctl: C,
     sorted: Vec<Tid>,
+    /// [`Hook::goes_on`] handed the chooser `sorted`, a sorted copy of the run queue (else
+    /// the queue itself, in order).
+    sorted_copy: bool,
     log: TurnLog,
     abandoned: bool,
     /// The chooser keeps the steps' footprints ([`Ctl::observes`]).
@@ -295,8 +299,10 @@ impl<C: Ctl> Shared<C> {
         if carried.len() <= t {
             carried.resize(t + 1, Vec::new());
         }
-        for w in carried[t].drain(..) {
-            fp.add(w);
+        if !carried[t].is_empty() {
+            for w in carried[t].drain(..) {
+                fp.add(w);
+            }
         }
         if let Some((rec, len)) = rec.filter(|_| self.observes) {
             let all = &rec.all[..len.min(rec.all.len())];
@@ -348,12 +354,18 @@ impl<C: Ctl> TurnHook for Hook<C> {
         if !queue.contains(tid) {
             return false;
         }
-        // The runnable threads as `Driven::next_turn` hands them to the chooser.
-        s.sorted.clear();
-        s.sorted.extend_from_slice(queue.as_slice());
-        if !s.sorted.is_sorted() {
-            s.sorted.sort_unstable();
+        // The runnable threads as `Driven::next_turn` hands them to the chooser: the queue
+        // itself when it is in order (`next_step` then reads it again, unchanged), else a
+        // sorted copy of it.
+        let q = queue.as_slice();
+        if q.is_sorted() {
+            s.sorted_copy = false;
+            return s.ctl.goes_on(q, tid);
         }
+        s.sorted_copy = true;
+        s.sorted.clear();
+        s.sorted.extend_from_slice(q);
+        s.sorted.sort_unstable();
         s.ctl.goes_on(&s.sorted, tid)
     }
 
@@ -376,8 +388,12 @@ impl<C: Ctl> TurnHook for Hook<C> {
             &SliceEnd::Budget,
             line,
         );
-        // The run queue has not changed since `goes_on` sorted it.
-        let pick = s.ctl.choose(&s.sorted, Some(tid));
+        // The run queue has not changed since `goes_on` looked at it.
+        let pick = if s.sorted_copy {
+            s.ctl.choose(&s.sorted, Some(tid))
+        } else {
+            s.ctl.choose(vm.sched.queue.as_slice(), Some(tid))
+        };
         debug_assert_eq!(pick, Some(tid), "goes_on and choose disagree");
         if pick != Some(tid) {
             s.abandoned = true;
@@ -393,14 +409,18 @@ impl<C: Ctl> Strategy for Driven<C> {
         if ctx.queue.is_empty() {
             return Pick::Idle;
         }
-        let mut sorted = std::mem::take(&mut s.sorted);
-        sorted.clear();
-        sorted.extend_from_slice(ctx.queue.as_slice());
-        if !sorted.is_sorted() {
+        let q = ctx.queue.as_slice();
+        let pick = if q.is_sorted() {
+            s.ctl.choose(q, ctx.preempted)
+        } else {
+            let mut sorted = std::mem::take(&mut s.sorted);
+            sorted.clear();
+            sorted.extend_from_slice(q);
             sorted.sort_unstable();
-        }
-        let pick = s.ctl.choose(&sorted, ctx.preempted);
-        s.sorted = sorted;
+            let pick = s.ctl.choose(&sorted, ctx.preempted);
+            s.sorted = sorted;
+            pick
+        };
         match pick {
             Some(t) if ctx.queue.contains(t) => Pick::Run(t, Length::Step),
             other => {
@@ -533,6 +553,7 @@ pub fn execute<C: Ctl + 'static>(
         Rc::new(RefCell::new(Shared {
             ctl: c,
             sorted: Vec::new(),
+            sorted_copy: false,
             log: TurnLog {
                 turns: Vec::with_capacity(turns),
                 lines: Vec::with_capacity(turns),
