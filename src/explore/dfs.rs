@@ -180,6 +180,8 @@ struct Scratch {
     steps_of: Vec<Vec<u32>>,
     /// The earlier steps a step is compared with (positions, descending).
     order: Vec<usize>,
+    /// `order` being merged.
+    merged: Vec<usize>,
     pre: Vec<u32>,
     vc: Vec<u32>,
 }
@@ -335,7 +337,10 @@ impl Dfs {
                 }
                 if let Some(&k) = steps.last() {
                     let k = k as usize;
-                    sc.last[t * tn..(t + 1) * tn].copy_from_slice(&sc.vcs[k * tn..(k + 1) * tn]);
+                    copy_vc(
+                        &mut sc.last[t * tn..(t + 1) * tn],
+                        &sc.vcs[k * tn..(k + 1) * tn],
+                    );
                 }
             }
             sc.enabler
@@ -356,7 +361,7 @@ impl Dfs {
             }
         };
         for j in start..n {
-            sc.enablers[j * tn..(j + 1) * tn].copy_from_slice(&sc.enabler);
+            copy_vc(&mut sc.enablers[j * tn..(j + 1) * tn], &sc.enabler);
             if j > 0 {
                 let (prev, cur) = (&self.nodes[j - 1], &self.nodes[j]);
                 for &t in &cur.enabled {
@@ -367,11 +372,11 @@ impl Dfs {
                 }
             }
             let p = self.nodes[j].chosen as usize;
-            sc.pre.copy_from_slice(&sc.last[p * tn..(p + 1) * tn]);
+            copy_vc(&mut sc.pre, &sc.last[p * tn..(p + 1) * tn]);
             if let Some(e) = sc.enabler[p].take() {
                 join(&mut sc.pre, &sc.vcs[e * tn..(e + 1) * tn]);
             }
-            sc.vc.copy_from_slice(&sc.pre);
+            copy_vc(&mut sc.vc, &sc.pre);
             sc.candidates.clear();
             let fpj = &self.nodes[j].fp;
             // A step that happens before this thread's previous one is neither a race nor news:
@@ -395,9 +400,11 @@ impl Dfs {
                 }
                 lists += usize::from(sc.order.len() > before);
             }
-            if lists > 1 {
-                // (One thread's list is in order already.)
-                sc.order.sort_unstable_by(|a, b| b.cmp(a));
+            match lists {
+                // (One thread's list is in order already; two are merged.)
+                0 | 1 => {}
+                2 => merge_two(&mut sc.order, &mut sc.merged),
+                _ => sc.order.sort_unstable_by(|a, b| b.cmp(a)),
             }
             for &i in &sc.order {
                 let ti = self.nodes[i].chosen as usize;
@@ -422,8 +429,8 @@ impl Dfs {
             }
             sc.vc[p] = j as u32 + 1;
             sc.steps_of[p].push(j as u32);
-            sc.vcs[j * tn..(j + 1) * tn].copy_from_slice(&sc.vc);
-            sc.last[p * tn..(p + 1) * tn].copy_from_slice(&sc.vc);
+            copy_vc(&mut sc.vcs[j * tn..(j + 1) * tn], &sc.vc);
+            copy_vc(&mut sc.last[p * tn..(p + 1) * tn], &sc.vc);
             for &i in &sc.candidates {
                 let ti = self.nodes[i].chosen as usize;
                 let vi = sc.vcs[i * tn + ti];
@@ -574,6 +581,48 @@ impl Dfs {
     }
 }
 
+/// `dst = src` for a vector clock (a few entries: copied in place, as a `memcpy` call of
+/// 12 bytes costs more than the copy).
+#[inline]
+fn copy_vc<T: Copy>(dst: &mut [T], src: &[T]) {
+    match (dst, src) {
+        ([d0], [s0]) => *d0 = *s0,
+        ([d0, d1], [s0, s1]) => (*d0, *d1) = (*s0, *s1),
+        ([d0, d1, d2], [s0, s1, s2]) => (*d0, *d1, *d2) = (*s0, *s1, *s2),
+        ([d0, d1, d2, d3], [s0, s1, s2, s3]) => (*d0, *d1, *d2, *d3) = (*s0, *s1, *s2, *s3),
+        (d, s) => d.copy_from_slice(s),
+    }
+}
+
+/// `order` holds two descending runs one after the other: merges them into one (`buf`, a
+/// scratch list, swapped in), as sorting it would.
+fn merge_two(order: &mut Vec<usize>, buf: &mut Vec<usize>) {
+    let cut = (1..order.len())
+        .find(|&k| order[k] > order[k - 1])
+        .unwrap_or(order.len());
+    let (a, b) = order.split_at(cut);
+    buf.clear();
+    let (mut x, mut y) = (0, 0);
+    while x < a.len() && y < b.len() {
+        if a[x] > b[y] {
+            buf.push(a[x]);
+            x += 1;
+        } else {
+            buf.push(b[y]);
+            y += 1;
+        }
+    }
+    buf.extend_from_slice(&a[x..]);
+    buf.extend_from_slice(&b[y..]);
+    std::mem::swap(order, buf);
+}
+
+/// Whether two short lists of threads are equal (compared in place: no `memcmp` call).
+#[inline]
+fn same_tids(a: &[Tid], b: &[Tid]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// Writes into `out` (emptied) the sleep set of a new node after node `p` (`por`: the
 /// reduction is on).
 fn inherited_sleep(por: bool, p: &Node, enabled: &[Tid], out: &mut Vec<(Tid, Fp)>) {
@@ -603,7 +652,7 @@ impl Ctl for Dfs {
             self.cur = k;
             self.wake_cursor = 0;
             let node = &mut self.nodes[k];
-            if node.enabled.as_slice() != runnable {
+            if !same_tids(&node.enabled, runnable) {
                 self.diverged = true;
                 return None;
             }
@@ -633,7 +682,9 @@ impl Ctl for Dfs {
             }
         };
         node.enabled.clear();
-        node.enabled.extend_from_slice(runnable);
+        for &t in runnable {
+            node.enabled.push(t);
+        }
         node.prev = prev;
         node.pre = pre;
         node.chosen = 0;
@@ -680,7 +731,7 @@ impl Ctl for Dfs {
         }
         if self.cursor < self.replay_len {
             let node = &self.nodes[self.cursor];
-            return node.enabled.as_slice() == runnable && node.chosen == prev;
+            return node.chosen == prev && same_tids(&node.enabled, runnable);
         }
         if self.nodes.len() >= self.max_nodes {
             return true;
