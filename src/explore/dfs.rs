@@ -216,6 +216,13 @@ pub struct Dfs {
     pub diverged: bool,
     cursor: usize,
     replay_len: usize,
+    /// The nodes below this one keep their step's footprint from the last execution, which
+    /// ran the same choices up to them (the VM is deterministic): replaying them, the step is
+    /// not recorded again ([`Ctl::footprint_kept`]). Zero for a given prefix (a split's
+    /// nodes carry no footprints).
+    fp_valid: usize,
+    /// The current step replays a node below `fp_valid`.
+    kept: bool,
     wake_cursor: usize,
     cur: usize,
     free_running: bool,
@@ -241,6 +248,8 @@ impl Dfs {
             diverged: false,
             cursor: 0,
             replay_len: 0,
+            fp_valid: 0,
+            kept: false,
             wake_cursor: 0,
             cur: 0,
             free_running: false,
@@ -260,6 +269,7 @@ impl Dfs {
     pub fn with_prefix(mut self, prefix: Vec<Node>) -> Dfs {
         self.floor = prefix.len().checked_sub(1);
         self.replay_len = prefix.len();
+        self.fp_valid = 0;
         self.nodes = NodeStack::from_vec(prefix);
         self
     }
@@ -270,6 +280,7 @@ impl Dfs {
         self.wake_cursor = 0;
         self.cur = 0;
         self.free_running = false;
+        self.kept = false;
     }
 
     /// Preemptions of the current execution.
@@ -557,6 +568,7 @@ impl Dfs {
                 node.wake_alt = true;
                 self.cut(i + 1);
                 self.replay_len = i + 1;
+                self.fp_valid = i;
                 self.analysed = self.analysed.min(i);
                 return true;
             }
@@ -573,6 +585,7 @@ impl Dfs {
                 node.wake_alt = false;
                 self.cut(i + 1);
                 self.replay_len = i + 1;
+                self.fp_valid = i;
                 self.analysed = self.analysed.min(i);
                 return true;
             }
@@ -646,6 +659,7 @@ impl Ctl for Dfs {
         if self.free_running {
             return prev.or_else(|| runnable.first().copied());
         }
+        self.kept = false;
         if self.cursor < self.replay_len {
             let k = self.cursor;
             self.cursor += 1;
@@ -656,7 +670,12 @@ impl Ctl for Dfs {
                 self.diverged = true;
                 return None;
             }
-            node.fp.clear();
+            // A node below the branching point keeps its footprint (the same step as last
+            // time); the branching node's step is another one, recorded afresh.
+            self.kept = k < self.fp_valid;
+            if !self.kept {
+                node.fp.clear();
+            }
             if k + 1 == self.replay_len && !node.wake_alt {
                 node.wakes.clear();
             }
@@ -778,6 +797,10 @@ impl Ctl for Dfs {
         }
         let cur = self.cur;
         self.nodes.get_mut(cur).map(|n| &mut n.fp)
+    }
+
+    fn footprint_kept(&self) -> bool {
+        self.kept
     }
 
     fn step_done(&mut self, _tid: Tid, _end: &SliceEnd) {}

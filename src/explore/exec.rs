@@ -210,6 +210,12 @@ pub trait Ctl {
     fn footprint(&mut self) -> Option<&mut Fp> {
         None
     }
+    /// Whether [`Ctl::footprint`] already holds the footprint of the step that runs now (a
+    /// step replayed exactly, recorded by an earlier execution): the driver then leaves it
+    /// as it is and only carries a blocked thread's wait into its next step.
+    fn footprint_kept(&self) -> bool {
+        false
+    }
     /// A step ended (its footprint written, see [`Ctl::footprint`]): how it ended.
     fn step_done(&mut self, tid: Tid, end: &SliceEnd);
     /// Whether [`Ctl::choose`] would choose `prev` among `runnable` (sorted), `prev`'s step
@@ -290,6 +296,11 @@ impl<C: Ctl> Shared<C> {
             return;
         }
         let t = tid as usize;
+        if self.ctl.footprint_kept() {
+            self.carry_only(rec, t, end);
+            self.ctl.step_done(tid, end);
+            return;
+        }
         let fp: &mut Fp = match self.ctl.footprint() {
             Some(f) => f,
             None => &mut self.fp,
@@ -339,6 +350,31 @@ impl<C: Ctl> Shared<C> {
             }
         }
         self.ctl.step_done(tid, end);
+    }
+
+    /// [`Shared::record`]'s carrying of waits for a step whose footprint is kept: what the
+    /// thread carried is used up by this step, and a blocked call's wait is carried into its
+    /// next one, as when the footprint is written.
+    fn carry_only(&mut self, rec: Option<(&StepTouches, usize)>, t: usize, end: &SliceEnd) {
+        let carried = &mut self.carried;
+        if carried.len() <= t {
+            carried.resize(t + 1, Vec::new());
+        }
+        carried[t].clear();
+        if *end != SliceEnd::Blocked {
+            return;
+        }
+        if let Some((rec, len)) = rec.filter(|_| self.observes) {
+            let all = &rec.all[..len.min(rec.all.len())];
+            let last = rec.last.min(all.len());
+            for &x in &all[last..] {
+                if only_waits(&x) {
+                    carried[t].push(x);
+                } else if let Touch::Sync(o, SyncOp::Wait) = x {
+                    carried[t].push(Touch::Sync(o, SyncOp::Acquire));
+                }
+            }
+        }
     }
 }
 
