@@ -69,7 +69,7 @@
 //! scheduling points too, explored exhaustively (no reduction); below an alternative waiter
 //! choice the sleep sets start empty.
 
-use smallvec::{smallvec, SmallVec};
+use smallvec::SmallVec;
 
 use crate::explore::exec::{Ctl, Fp};
 use crate::vm::interp::SliceEnd;
@@ -101,6 +101,68 @@ pub struct Node {
     pub wake_alt: bool,
 }
 
+/// The current execution's nodes, kept in place: the stack is the first `len` nodes of `all`,
+/// and the nodes beyond it (cut off by [`Dfs::advance`]) stay where they are, their lists
+/// (sleep set, explored threads, waiter choices, footprint) with their buffers, to be
+/// overwritten field by field by the next new nodes. A new node is neither built nor moved
+/// (a `Node` is ≈340 bytes: taking one off a spare list and pushing it copied it twice, and
+/// cutting the stack a third time), and allocates nothing once the lists have grown.
+#[derive(Clone, Debug, Default)]
+pub struct NodeStack {
+    all: Vec<Node>,
+    len: usize,
+}
+
+impl NodeStack {
+    /// The stack `nodes`.
+    pub fn from_vec(nodes: Vec<Node>) -> NodeStack {
+        let len = nodes.len();
+        NodeStack { all: nodes, len }
+    }
+
+    /// The nodes of the stack (the ones kept beyond it dropped).
+    pub fn into_vec(mut self) -> Vec<Node> {
+        self.all.truncate(self.len);
+        self.all
+    }
+
+    /// Cuts the stack to its first `len` nodes (kept in place for the next new ones).
+    fn cut(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// The node above the stack (a kept one, or a new default one), not on it yet: the nodes
+    /// of the stack and that one.
+    fn above(&mut self) -> (&[Node], &mut Node) {
+        if self.all.len() == self.len {
+            self.all.push(Node::default());
+        }
+        let (below, rest) = self.all.split_at_mut(self.len);
+        (below, &mut rest[0])
+    }
+
+    /// Puts the node [`NodeStack::above`] gave on the stack.
+    fn push_above(&mut self) {
+        debug_assert!(self.len < self.all.len());
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for NodeStack {
+    type Target = [Node];
+    #[inline]
+    fn deref(&self) -> &[Node] {
+        &self.all[..self.len]
+    }
+}
+
+impl std::ops::DerefMut for NodeStack {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [Node] {
+        &mut self.all[..self.len]
+    }
+}
+
 /// The race analysis's buffers, kept from execution to execution.
 #[derive(Default)]
 struct Scratch {
@@ -118,6 +180,8 @@ struct Scratch {
     steps_of: Vec<Vec<u32>>,
     /// The earlier steps a step is compared with (positions, descending).
     order: Vec<usize>,
+    /// `order` being merged.
+    merged: Vec<usize>,
     pre: Vec<u32>,
     vc: Vec<u32>,
 }
@@ -131,7 +195,7 @@ impl Node {
 
 /// The depth-first explorer's state (see the module note).
 pub struct Dfs {
-    pub nodes: Vec<Node>,
+    pub nodes: NodeStack,
     /// Maximum preemptions (`None`: unbounded).
     pub bound: Option<u32>,
     /// Partial-order reduction on; off, every runnable thread within the bound is explored at
@@ -152,6 +216,13 @@ pub struct Dfs {
     pub diverged: bool,
     cursor: usize,
     replay_len: usize,
+    /// The nodes below this one keep their step's footprint from the last execution, which
+    /// ran the same choices up to them (the VM is deterministic): replaying them, the step is
+    /// not recorded again ([`Ctl::footprint_kept`]). Zero for a given prefix (a split's
+    /// nodes carry no footprints).
+    fp_valid: usize,
+    /// The current step replays a node below `fp_valid`.
+    kept: bool,
     wake_cursor: usize,
     cur: usize,
     free_running: bool,
@@ -161,16 +232,12 @@ pub struct Dfs {
     /// Steps whose analysis still holds: the last analysis covered them and they have not
     /// changed since (see [`Dfs::analyse`]).
     analysed: usize,
-    /// Nodes cut off the stack by [`Dfs::advance`], emptied, kept for the next new nodes:
-    /// their lists (sleep set, explored threads, waiter choices, footprint) keep their
-    /// buffers, so a new node allocates nothing once they have grown.
-    spare: Vec<Node>,
 }
 
 impl Dfs {
     pub fn new(bound: Option<u32>, por: bool, max_nodes: usize) -> Dfs {
         Dfs {
-            nodes: Vec::new(),
+            nodes: NodeStack::default(),
             bound,
             por,
             floor: None,
@@ -181,22 +248,20 @@ impl Dfs {
             diverged: false,
             cursor: 0,
             replay_len: 0,
+            fp_valid: 0,
+            kept: false,
             wake_cursor: 0,
             cur: 0,
             free_running: false,
             scratch: Scratch::default(),
             tn: 0,
             analysed: 0,
-            spare: Vec::new(),
         }
     }
 
     /// Cuts the stack to its first `len` nodes, keeping the others' buffers for new nodes.
     fn cut(&mut self, len: usize) {
-        if len < self.nodes.len() {
-            let spare = &mut self.spare;
-            spare.extend(self.nodes.drain(len..));
-        }
+        self.nodes.cut(len);
     }
 
     /// A subtree: the execution starts with `prefix` replayed exactly (its last node's choice
@@ -204,7 +269,8 @@ impl Dfs {
     pub fn with_prefix(mut self, prefix: Vec<Node>) -> Dfs {
         self.floor = prefix.len().checked_sub(1);
         self.replay_len = prefix.len();
-        self.nodes = prefix;
+        self.fp_valid = 0;
+        self.nodes = NodeStack::from_vec(prefix);
         self
     }
 
@@ -214,6 +280,7 @@ impl Dfs {
         self.wake_cursor = 0;
         self.cur = 0;
         self.free_running = false;
+        self.kept = false;
     }
 
     /// Preemptions of the current execution.
@@ -271,18 +338,28 @@ impl Dfs {
         sc.enabler.clear();
         sc.enabler.resize(tn, None);
         sc.steps_of.resize_with(tn, Vec::new);
-        for s in &mut sc.steps_of {
-            s.clear();
-        }
         if start > 0 {
-            // The state the analysis was in when step `start`'s turn came.
-            for k in 0..start {
-                let p = self.nodes[k].chosen as usize;
-                sc.last[p * tn..(p + 1) * tn].copy_from_slice(&sc.vcs[k * tn..(k + 1) * tn]);
-                sc.steps_of[p].push(k as u32);
+            // The state the analysis was in when step `start`'s turn came: each thread's
+            // steps before it (the lists the last analysis left, cut back to them) and its
+            // latest clock.
+            for (t, steps) in sc.steps_of.iter_mut().enumerate() {
+                while steps.last().is_some_and(|&k| k as usize >= start) {
+                    steps.pop();
+                }
+                if let Some(&k) = steps.last() {
+                    let k = k as usize;
+                    copy_vc(
+                        &mut sc.last[t * tn..(t + 1) * tn],
+                        &sc.vcs[k * tn..(k + 1) * tn],
+                    );
+                }
             }
             sc.enabler
                 .copy_from_slice(&sc.enablers[start * tn..(start + 1) * tn]);
+        } else {
+            for s in &mut sc.steps_of {
+                s.clear();
+            }
         }
         sc.races.clear();
         sc.pre.clear();
@@ -295,7 +372,7 @@ impl Dfs {
             }
         };
         for j in start..n {
-            sc.enablers[j * tn..(j + 1) * tn].copy_from_slice(&sc.enabler);
+            copy_vc(&mut sc.enablers[j * tn..(j + 1) * tn], &sc.enabler);
             if j > 0 {
                 let (prev, cur) = (&self.nodes[j - 1], &self.nodes[j]);
                 for &t in &cur.enabled {
@@ -306,11 +383,11 @@ impl Dfs {
                 }
             }
             let p = self.nodes[j].chosen as usize;
-            sc.pre.copy_from_slice(&sc.last[p * tn..(p + 1) * tn]);
+            copy_vc(&mut sc.pre, &sc.last[p * tn..(p + 1) * tn]);
             if let Some(e) = sc.enabler[p].take() {
                 join(&mut sc.pre, &sc.vcs[e * tn..(e + 1) * tn]);
             }
-            sc.vc.copy_from_slice(&sc.pre);
+            copy_vc(&mut sc.vc, &sc.pre);
             sc.candidates.clear();
             let fpj = &self.nodes[j].fp;
             // A step that happens before this thread's previous one is neither a race nor news:
@@ -319,19 +396,27 @@ impl Dfs {
             // latest first; all of them in descending order, as a scan of every earlier step
             // would meet them).
             sc.order.clear();
+            let mut lists = 0;
             for (t, steps) in sc.steps_of.iter().enumerate() {
                 if t == p {
                     continue;
                 }
                 let from = sc.pre[t];
+                let before = sc.order.len();
                 for &i in steps.iter().rev() {
                     if i < from {
                         break;
                     }
                     sc.order.push(i as usize);
                 }
+                lists += usize::from(sc.order.len() > before);
             }
-            sc.order.sort_unstable_by(|a, b| b.cmp(a));
+            match lists {
+                // (One thread's list is in order already; two are merged.)
+                0 | 1 => {}
+                2 => merge_two(&mut sc.order, &mut sc.merged),
+                _ => sc.order.sort_unstable_by(|a, b| b.cmp(a)),
+            }
             for &i in &sc.order {
                 let ti = self.nodes[i].chosen as usize;
                 let vci = &sc.vcs[i * tn..(i + 1) * tn];
@@ -355,8 +440,8 @@ impl Dfs {
             }
             sc.vc[p] = j as u32 + 1;
             sc.steps_of[p].push(j as u32);
-            sc.vcs[j * tn..(j + 1) * tn].copy_from_slice(&sc.vc);
-            sc.last[p * tn..(p + 1) * tn].copy_from_slice(&sc.vc);
+            copy_vc(&mut sc.vcs[j * tn..(j + 1) * tn], &sc.vc);
+            copy_vc(&mut sc.last[p * tn..(p + 1) * tn], &sc.vc);
             for &i in &sc.candidates {
                 let ti = self.nodes[i].chosen as usize;
                 let vi = sc.vcs[i * tn + ti];
@@ -483,6 +568,7 @@ impl Dfs {
                 node.wake_alt = true;
                 self.cut(i + 1);
                 self.replay_len = i + 1;
+                self.fp_valid = i;
                 self.analysed = self.analysed.min(i);
                 return true;
             }
@@ -499,24 +585,67 @@ impl Dfs {
                 node.wake_alt = false;
                 self.cut(i + 1);
                 self.replay_len = i + 1;
+                self.fp_valid = i;
                 self.analysed = self.analysed.min(i);
                 return true;
             }
         }
         false
     }
+}
 
-    /// Writes into `out` (emptied) the sleep set of a new node after node `k`.
-    fn inherited_sleep(&self, k: usize, enabled: &[Tid], out: &mut Vec<(Tid, Fp)>) {
-        out.clear();
-        let p = &self.nodes[k];
-        if !self.por || p.wake_alt {
-            return;
+/// `dst = src` for a vector clock (a few entries: copied in place, as a `memcpy` call of
+/// 12 bytes costs more than the copy).
+#[inline]
+fn copy_vc<T: Copy>(dst: &mut [T], src: &[T]) {
+    match (dst, src) {
+        ([d0], [s0]) => *d0 = *s0,
+        ([d0, d1], [s0, s1]) => (*d0, *d1) = (*s0, *s1),
+        ([d0, d1, d2], [s0, s1, s2]) => (*d0, *d1, *d2) = (*s0, *s1, *s2),
+        ([d0, d1, d2, d3], [s0, s1, s2, s3]) => (*d0, *d1, *d2, *d3) = (*s0, *s1, *s2, *s3),
+        (d, s) => d.copy_from_slice(s),
+    }
+}
+
+/// `order` holds two descending runs one after the other: merges them into one (`buf`, a
+/// scratch list, swapped in), as sorting it would.
+fn merge_two(order: &mut Vec<usize>, buf: &mut Vec<usize>) {
+    let cut = (1..order.len())
+        .find(|&k| order[k] > order[k - 1])
+        .unwrap_or(order.len());
+    let (a, b) = order.split_at(cut);
+    buf.clear();
+    let (mut x, mut y) = (0, 0);
+    while x < a.len() && y < b.len() {
+        if a[x] > b[y] {
+            buf.push(a[x]);
+            x += 1;
+        } else {
+            buf.push(b[y]);
+            y += 1;
         }
-        for (t, f) in p.sleep.iter().chain(p.explored.iter()) {
-            if *t != p.chosen && enabled.contains(t) && !f.depends_on(&p.fp) {
-                out.push((*t, f.clone()));
-            }
+    }
+    buf.extend_from_slice(&a[x..]);
+    buf.extend_from_slice(&b[y..]);
+    std::mem::swap(order, buf);
+}
+
+/// Whether two short lists of threads are equal (compared in place: no `memcmp` call).
+#[inline]
+fn same_tids(a: &[Tid], b: &[Tid]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// Writes into `out` (emptied) the sleep set of a new node after node `p` (`por`: the
+/// reduction is on).
+fn inherited_sleep(por: bool, p: &Node, enabled: &[Tid], out: &mut Vec<(Tid, Fp)>) {
+    out.clear();
+    if !por || p.wake_alt {
+        return;
+    }
+    for (t, f) in p.sleep.iter().chain(p.explored.iter()) {
+        if *t != p.chosen && enabled.contains(t) && !f.depends_on(&p.fp) {
+            out.push((*t, f.clone()));
         }
     }
 }
@@ -530,17 +659,23 @@ impl Ctl for Dfs {
         if self.free_running {
             return prev.or_else(|| runnable.first().copied());
         }
+        self.kept = false;
         if self.cursor < self.replay_len {
             let k = self.cursor;
             self.cursor += 1;
             self.cur = k;
             self.wake_cursor = 0;
             let node = &mut self.nodes[k];
-            if node.enabled.as_slice() != runnable {
+            if !same_tids(&node.enabled, runnable) {
                 self.diverged = true;
                 return None;
             }
-            node.fp.clear();
+            // A node below the branching point keeps its footprint (the same step as last
+            // time); the branching node's step is another one, recorded afresh.
+            self.kept = k < self.fp_valid;
+            if !self.kept {
+                node.fp.clear();
+            }
             if k + 1 == self.replay_len && !node.wake_alt {
                 node.wakes.clear();
             }
@@ -551,14 +686,14 @@ impl Ctl for Dfs {
             self.free_running = true;
             return prev.or_else(|| runnable.first().copied());
         }
-        // A node off the spare list (emptied, its buffers kept), or a new one.
-        let mut node = self.spare.pop().unwrap_or_default();
-        let pre = match self.nodes.len().checked_sub(1) {
-            Some(k) => {
-                let p = &self.nodes[k];
-                let pre = p.pre + u32::from(p.preempts(p.chosen));
-                self.inherited_sleep(k, runnable, &mut node.sleep);
-                pre
+        // The node above the stack (a kept one, its buffers kept, or a new one), filled in
+        // place.
+        let (por, bound) = (self.por, self.bound);
+        let (below, node) = self.nodes.above();
+        let pre = match below.last() {
+            Some(p) => {
+                inherited_sleep(por, p, runnable, &mut node.sleep);
+                p.pre + u32::from(p.preempts(p.chosen))
             }
             None => {
                 node.sleep.clear();
@@ -566,22 +701,22 @@ impl Ctl for Dfs {
             }
         };
         node.enabled.clear();
-        node.enabled.extend_from_slice(runnable);
+        for &t in runnable {
+            node.enabled.push(t);
+        }
         node.prev = prev;
         node.pre = pre;
         node.chosen = 0;
-        node.backtrack.clear();
         node.explored.clear();
         node.fp.clear();
         node.wakes.clear();
         node.wake_alt = false;
-        let awake = |q: Tid| !node.sleep.iter().any(|s| s.0 == q);
         let mut within: Tids = SmallVec::new();
         let mut awake_count = 0;
         for &q in runnable {
-            if awake(q) {
+            if !node.sleep.iter().any(|s| s.0 == q) {
                 awake_count += 1;
-                if self.within_bound(&node, q) {
+                if bound.is_none_or(|b| pre + u32::from(node.preempts(q)) <= b) {
                     within.push(q);
                 }
             }
@@ -594,14 +729,13 @@ impl Ctl for Dfs {
             _ => *within.first()?,
         };
         node.chosen = chosen;
-        node.backtrack = if self.por {
-            smallvec![chosen]
-        } else {
-            let mut all: Tids = smallvec![chosen];
-            all.extend(within.iter().copied().filter(|&q| q != chosen));
-            all
-        };
-        self.nodes.push(node);
+        node.backtrack.clear();
+        node.backtrack.push(chosen);
+        if !por {
+            node.backtrack
+                .extend(within.iter().copied().filter(|&q| q != chosen));
+        }
+        self.nodes.push_above();
         self.cur = self.nodes.len() - 1;
         self.cursor = self.nodes.len();
         self.replay_len = 0;
@@ -616,7 +750,7 @@ impl Ctl for Dfs {
         }
         if self.cursor < self.replay_len {
             let node = &self.nodes[self.cursor];
-            return node.enabled.as_slice() == runnable && node.chosen == prev;
+            return node.chosen == prev && same_tids(&node.enabled, runnable);
         }
         if self.nodes.len() >= self.max_nodes {
             return true;
@@ -663,6 +797,10 @@ impl Ctl for Dfs {
         }
         let cur = self.cur;
         self.nodes.get_mut(cur).map(|n| &mut n.fp)
+    }
+
+    fn footprint_kept(&self) -> bool {
+        self.kept
     }
 
     fn step_done(&mut self, _tid: Tid, _end: &SliceEnd) {}

@@ -1,13 +1,21 @@
 //! The incremental race analysis ([`Dfs::analyse`] from the branching point on) explores
-//! exactly what analysing every execution whole does.
+//! exactly what analysing every execution whole does; the footprints an execution keeps for
+//! the steps it replays ([`Dfs::fp_valid`]) are those recording them again gives.
 
 use super::Dfs;
 use crate::explore::exec::execute;
 use crate::vm::gil::GilModel;
 
 /// Every execution of a depth-first exploration (at most `cap`), with the backtrack sets the
-/// analysis left at each node; `whole` analyses every execution from its first step.
-fn exploration(source: &str, model: GilModel, bound: Option<u32>, whole: bool) -> Vec<String> {
+/// analysis left at each node and each node's footprint; `whole` analyses every execution
+/// from its first step, `fresh` records every step's footprint again (none kept).
+fn exploration(
+    source: &str,
+    model: GilModel,
+    bound: Option<u32>,
+    whole: bool,
+    fresh: bool,
+) -> Vec<String> {
     let program = crate::compile_source("t.toy", source).expect("compiles");
     let image = crate::run::image(&program).expect("links");
     let local = image.local();
@@ -16,6 +24,9 @@ fn exploration(source: &str, model: GilModel, bound: Option<u32>, whole: bool) -
     let mut out = Vec::new();
     loop {
         d.begin();
+        if fresh {
+            d.fp_valid = 0;
+        }
         let (e, back) = execute(&local, config.clone(), Some(d));
         d = back.expect("the explorer comes back");
         if whole {
@@ -25,7 +36,7 @@ fn exploration(source: &str, model: GilModel, bound: Option<u32>, whole: bool) -
         let nodes: Vec<String> = d
             .nodes
             .iter()
-            .map(|n| format!("{}:{:?}", n.chosen, n.backtrack))
+            .map(|n| format!("{}:{:?}:{:?}", n.chosen, n.backtrack, n.fp))
             .collect();
         out.push(format!(
             "{:?} {} {} {:?} {}",
@@ -55,10 +66,22 @@ fn incremental_analysis_explores_what_the_whole_analysis_does() {
             (GilModel::Any, Some(1)),
             (GilModel::Py311, None),
         ] {
-            let inc = exploration(source, model, bound, false);
-            let whole = exploration(source, model, bound, true);
+            let inc = exploration(source, model, bound, false, false);
+            let whole = exploration(source, model, bound, true, false);
             assert!(inc.len() > 2, "program {i} under {model:?} explores");
             assert_eq!(inc, whole, "program {i} under {model:?} bound {bound:?}");
+        }
+    }
+}
+
+#[test]
+fn replayed_steps_keep_the_footprints_recording_them_again_gives() {
+    for (i, source) in PROGRAMS.iter().enumerate() {
+        for (model, bound) in [(GilModel::Any, None), (GilModel::Py311, Some(1))] {
+            let kept = exploration(source, model, bound, false, false);
+            let fresh = exploration(source, model, bound, false, true);
+            assert!(kept.len() > 2, "program {i} under {model:?} explores");
+            assert_eq!(kept, fresh, "program {i} under {model:?} bound {bound:?}");
         }
     }
 }

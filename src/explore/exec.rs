@@ -102,6 +102,7 @@ fn obj_bit(o: ObjId) -> u64 {
 }
 
 impl Fp {
+    #[inline]
     pub fn add(&mut self, t: Touch) {
         match t {
             Touch::Read(l) if !self.reads.contains(&l) => {
@@ -209,6 +210,12 @@ pub trait Ctl {
     fn footprint(&mut self) -> Option<&mut Fp> {
         None
     }
+    /// Whether [`Ctl::footprint`] already holds the footprint of the step that runs now (a
+    /// step replayed exactly, recorded by an earlier execution): the driver then leaves it
+    /// as it is and only carries a blocked thread's wait into its next step.
+    fn footprint_kept(&self) -> bool {
+        false
+    }
     /// A step ended (its footprint written, see [`Ctl::footprint`]): how it ended.
     fn step_done(&mut self, tid: Tid, end: &SliceEnd);
     /// Whether [`Ctl::choose`] would choose `prev` among `runnable` (sorted), `prev`'s step
@@ -253,6 +260,9 @@ pub struct TurnLog {
 struct Shared<C> {
     ctl: C,
     sorted: Vec<Tid>,
+    /// [`Hook::goes_on`] handed the chooser `sorted`, a sorted copy of the run queue (else
+    /// the queue itself, in order).
+    sorted_copy: bool,
     log: TurnLog,
     abandoned: bool,
     /// The chooser keeps the steps' footprints ([`Ctl::observes`]).
@@ -286,6 +296,11 @@ impl<C: Ctl> Shared<C> {
             return;
         }
         let t = tid as usize;
+        if self.ctl.footprint_kept() {
+            self.carry_only(rec, t, end);
+            self.ctl.step_done(tid, end);
+            return;
+        }
         let fp: &mut Fp = match self.ctl.footprint() {
             Some(f) => f,
             None => &mut self.fp,
@@ -295,8 +310,10 @@ impl<C: Ctl> Shared<C> {
         if carried.len() <= t {
             carried.resize(t + 1, Vec::new());
         }
-        for w in carried[t].drain(..) {
-            fp.add(w);
+        if !carried[t].is_empty() {
+            for w in carried[t].drain(..) {
+                fp.add(w);
+            }
         }
         if let Some((rec, len)) = rec.filter(|_| self.observes) {
             let all = &rec.all[..len.min(rec.all.len())];
@@ -334,6 +351,31 @@ impl<C: Ctl> Shared<C> {
         }
         self.ctl.step_done(tid, end);
     }
+
+    /// [`Shared::record`]'s carrying of waits for a step whose footprint is kept: what the
+    /// thread carried is used up by this step, and a blocked call's wait is carried into its
+    /// next one, as when the footprint is written.
+    fn carry_only(&mut self, rec: Option<(&StepTouches, usize)>, t: usize, end: &SliceEnd) {
+        let carried = &mut self.carried;
+        if carried.len() <= t {
+            carried.resize(t + 1, Vec::new());
+        }
+        carried[t].clear();
+        if *end != SliceEnd::Blocked {
+            return;
+        }
+        if let Some((rec, len)) = rec.filter(|_| self.observes) {
+            let all = &rec.all[..len.min(rec.all.len())];
+            let last = rec.last.min(all.len());
+            for &x in &all[last..] {
+                if only_waits(&x) {
+                    carried[t].push(x);
+                } else if let Touch::Sync(o, SyncOp::Wait) = x {
+                    carried[t].push(Touch::Sync(o, SyncOp::Acquire));
+                }
+            }
+        }
+    }
 }
 
 /// The explorer's side of the turn loop inside the interpreter (`vm/xturn.rs`): the chooser
@@ -348,12 +390,18 @@ impl<C: Ctl> TurnHook for Hook<C> {
         if !queue.contains(tid) {
             return false;
         }
-        // The runnable threads as `Driven::next_turn` hands them to the chooser.
-        s.sorted.clear();
-        s.sorted.extend_from_slice(queue.as_slice());
-        if !s.sorted.is_sorted() {
-            s.sorted.sort_unstable();
+        // The runnable threads as `Driven::next_turn` hands them to the chooser: the queue
+        // itself when it is in order (`next_step` then reads it again, unchanged), else a
+        // sorted copy of it.
+        let q = queue.as_slice();
+        if q.is_sorted() {
+            s.sorted_copy = false;
+            return s.ctl.goes_on(q, tid);
         }
+        s.sorted_copy = true;
+        s.sorted.clear();
+        s.sorted.extend_from_slice(q);
+        s.sorted.sort_unstable();
         s.ctl.goes_on(&s.sorted, tid)
     }
 
@@ -376,8 +424,12 @@ impl<C: Ctl> TurnHook for Hook<C> {
             &SliceEnd::Budget,
             line,
         );
-        // The run queue has not changed since `goes_on` sorted it.
-        let pick = s.ctl.choose(&s.sorted, Some(tid));
+        // The run queue has not changed since `goes_on` looked at it.
+        let pick = if s.sorted_copy {
+            s.ctl.choose(&s.sorted, Some(tid))
+        } else {
+            s.ctl.choose(vm.sched.queue.as_slice(), Some(tid))
+        };
         debug_assert_eq!(pick, Some(tid), "goes_on and choose disagree");
         if pick != Some(tid) {
             s.abandoned = true;
@@ -393,14 +445,18 @@ impl<C: Ctl> Strategy for Driven<C> {
         if ctx.queue.is_empty() {
             return Pick::Idle;
         }
-        let mut sorted = std::mem::take(&mut s.sorted);
-        sorted.clear();
-        sorted.extend_from_slice(ctx.queue.as_slice());
-        if !sorted.is_sorted() {
+        let q = ctx.queue.as_slice();
+        let pick = if q.is_sorted() {
+            s.ctl.choose(q, ctx.preempted)
+        } else {
+            let mut sorted = std::mem::take(&mut s.sorted);
+            sorted.clear();
+            sorted.extend_from_slice(q);
             sorted.sort_unstable();
-        }
-        let pick = s.ctl.choose(&sorted, ctx.preempted);
-        s.sorted = sorted;
+            let pick = s.ctl.choose(&sorted, ctx.preempted);
+            s.sorted = sorted;
+            pick
+        };
         match pick {
             Some(t) if ctx.queue.contains(t) => Pick::Run(t, Length::Step),
             other => {
@@ -533,6 +589,7 @@ pub fn execute<C: Ctl + 'static>(
         Rc::new(RefCell::new(Shared {
             ctl: c,
             sorted: Vec::new(),
+            sorted_copy: false,
             log: TurnLog {
                 turns: Vec::with_capacity(turns),
                 lines: Vec::with_capacity(turns),

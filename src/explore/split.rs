@@ -211,10 +211,10 @@ fn expand(
         let sleep: Vec<(Tid, Fp)> = base_sleep.iter().chain(explored.iter()).cloned().collect();
         let p = base(a, sleep);
         let nodes = if explored.is_empty() {
-            d.nodes
+            d.nodes.into_vec()
         } else {
             *probes += 1;
-            probe(local, cfg, Some(p.clone()))?.nodes
+            probe(local, cfg, Some(p.clone()))?.nodes.into_vec()
         };
         let empty = fp == Fp::default();
         explored.push((a, fp));
@@ -241,7 +241,7 @@ pub fn units(local: &LocalImage, cfg: &ExploreConfig) -> Vec<Unit> {
         }];
     };
     let mut probes = 1;
-    let mut leaves = vec![Cand::new(Vec::new(), None, root.nodes)];
+    let mut leaves = vec![Cand::new(Vec::new(), None, root.nodes.into_vec())];
     loop {
         let live = leaves.iter().filter(|c| c.branch.is_some()).count();
         if live >= SPLIT_TARGET {

@@ -124,6 +124,9 @@ mod tests {
         fn footprint(&mut self) -> Option<&mut Fp> {
             self.0.footprint()
         }
+        fn footprint_kept(&self) -> bool {
+            self.0.footprint_kept()
+        }
         fn step_done(&mut self, tid: Tid, end: &SliceEnd) {
             self.0.step_done(tid, end)
         }
