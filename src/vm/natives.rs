@@ -202,6 +202,8 @@ name_enum! {
         Input = "input",
         SysStdout = "stdout",
         SysStderr = "stderr",
+        // `sys.exception()` (3.11): the exception being handled, or None
+        SysException = "exception",
         // `print_objects` (prelude) printing to sys.stderr
         PrintPartsErr = "__print_parts_err__",
         Choices = "choices",
@@ -388,6 +390,7 @@ impl ModuleId {
                 GetIntMaxStrDigits,
                 SysStdout,
                 SysStderr,
+                SysException,
             ],
             ModuleId::Functools => &[Wraps, Partial, Reduce],
             ModuleId::Dataclasses => &[Dataclass, Field],

@@ -46,6 +46,7 @@ pub fn is_vm_native(id: NativeId) -> bool {
             | RegisterAtexit
             | StderrWrite
             | CurrentException
+            | SysException
             | FormatException
             | Sleep
             | Time
@@ -92,6 +93,50 @@ pub(crate) fn max_args(fname: &str, args: &[Value], max: usize) -> PyResult<()> 
     Ok(())
 }
 
+/// The `TypeError` CPython raises when a function that takes no arguments is given some:
+/// worded as for a Python function (`threading.current_thread`, written in Python there) or
+/// as for a C function (`time.time`, `sys.exception`). `None` for other natives, or when
+/// nothing was given.
+fn no_args_error(id: NativeId, args: &[Value], kw: &[(&str, Value)]) -> Option<Throw> {
+    if args.is_empty() && kw.is_empty() {
+        return None;
+    }
+    let python = match id {
+        NativeId::CurrentThread => "current_thread",
+        NativeId::MainThread => "main_thread",
+        NativeId::ActiveCount => "active_count",
+        NativeId::ThreadingEnumerate => "enumerate",
+        _ => "",
+    };
+    if !python.is_empty() {
+        return Some(match kw.first() {
+            Some((k, _)) if args.is_empty() => Throw::type_error(format!(
+                "{python}() got an unexpected keyword argument '{k}'"
+            )),
+            _ => Throw::type_error(format!(
+                "{python}() takes 0 positional arguments but {} {} given",
+                args.len(),
+                if args.len() == 1 { "was" } else { "were" }
+            )),
+        });
+    }
+    let c = match id {
+        NativeId::GetIdent => "_thread.get_ident",
+        NativeId::Time => "time.time",
+        NativeId::Monotonic => "time.monotonic",
+        NativeId::PerfCounter => "time.perf_counter",
+        NativeId::GetSwitchInterval => "sys.getswitchinterval",
+        NativeId::GetRecursionLimit => "sys.getrecursionlimit",
+        NativeId::SysException => "sys.exception",
+        _ => return None,
+    };
+    Some(if kw.is_empty() {
+        Throw::type_error(format!("{c}() takes no arguments ({} given)", args.len()))
+    } else {
+        Throw::type_error(format!("{c}() takes no keyword arguments"))
+    })
+}
+
 /// Seconds (a float or int value) as virtual nanoseconds.
 fn seconds_to_ns(v: Value) -> PyResult<f64> {
     match v {
@@ -114,6 +159,9 @@ impl Vm {
         args: &[Value],
         kw: &[(&str, Value)],
     ) -> PyResult<Outcome> {
+        if let Some(e) = no_args_error(id, args, kw) {
+            return Err(e);
+        }
         let v = match id {
             NativeId::Thread => self.new_thread_object(args, kw)?,
             NativeId::Lock => self.new_lock(false, args, kw)?,
@@ -143,6 +191,7 @@ impl Vm {
                 crate::vm::sync::no_args("_current_exception", args, kw)?;
                 self.threads[self.current as usize].exc_info
             }
+            NativeId::SysException => self.threads[self.current as usize].exc_info,
             NativeId::FormatException => {
                 let [e] = crate::vm::sync::bind("_format_exception", args, kw, ["exc"])?;
                 let e = crate::vm::sync::required("_format_exception", e, "exc")?;
