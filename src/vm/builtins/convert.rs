@@ -143,6 +143,12 @@ fn int_digits(s: &str, base: u32) -> PyResult<(bool, u32, Vec<u8>)> {
     if base == 1 || base > 36 {
         return Err(invalid());
     }
+    // exc5: in a base up to 10 every digit of an ASCII literal is an ASCII decimal digit (a
+    // base prefix starts with `0`): one without any is invalid, found in one scan instead of
+    // the trim, sign, prefix, underscore and digit checks below (`int("x")`).
+    if base <= 10 && s.is_ascii() && !s.bytes().any(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
     let t = s.trim();
     let (neg, t) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
