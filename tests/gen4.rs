@@ -8,7 +8,8 @@
 mod common;
 
 use common::{
-    cpython_full, gilvm, gilvm_full, root, run_file, same_run_as_slow_path, same_stdout_as_cpython,
+    cpython_full, gilvm, gilvm_full, root, run_file, same_full_as_cpython, same_run_as_slow_path,
+    same_stdout_as_cpython,
 };
 
 /// Every consumer over generators, generator expressions, `yield from` and user iterators:
@@ -50,9 +51,7 @@ fn exceptions_through_a_consumer_read_as_cpython() {
         assert_eq!(ours.2, Some(1), "{name}: {ours:?}");
         assert!(!ours.1.contains("<gilvm prelude>"), "{name}: {}", ours.1);
         assert!(ours.1.starts_with("Traceback"), "{name}: {}", ours.1);
-        if let Some(py) = cpython_full(&path) {
-            assert_eq!(ours, py, "{name}");
-        }
+        same_full_as_cpython(&path, &ours, name);
     }
     let ours = gilvm_full(&root().join("tests/gen4/raise_in_sum.toy"));
     assert!(
@@ -80,9 +79,7 @@ fn items_with_special_methods_are_consumed_as_cpython_does() {
     ] {
         assert!(ours.0.contains(line), "missing {line:?}\n{ours:?}");
     }
-    if let Some(py) = cpython_full(&path) {
-        assert_eq!(ours, py);
-    }
+    same_full_as_cpython(&path, &ours, "");
 }
 
 /// Two threads consuming generators that update a shared global under `--gil any`: the

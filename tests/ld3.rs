@@ -11,7 +11,8 @@
 mod common;
 
 use common::{
-    cpython_full, gilvm_full, root, run_file, same_reports_as_slow_path, same_run_as_slow_path,
+    cpython_full, gilvm_full, root, run_file, same_full_as_cpython, same_reports_as_slow_path,
+    same_run_as_slow_path,
 };
 
 /// Runs `tests/ld3/NAME.toy`, checks it exits 0 and prints every line of `must`, then that
@@ -71,9 +72,7 @@ fn dict_get_of_an_unhashable_key_shows_cpythons_traceback() {
         ),
         "{err}"
     );
-    if let Some(py) = cpython_full(&path) {
-        assert_eq!((out, err, code), py);
-    }
+    same_full_as_cpython(&path, &(out, err, code), "");
 }
 
 #[test]

@@ -5,14 +5,11 @@
 
 mod common;
 
-use common::{cpython_full, gilvm_full, root};
+use common::{gilvm_full, root, same_full_as_cpython};
 
 fn same_as_cpython(name: &str) {
     let path = root().join("tests/traceback_module").join(name);
-    let ours = gilvm_full(&path);
-    if let Some(theirs) = cpython_full(&path) {
-        assert_eq!(ours, theirs, "gilvm (left) and python3 (right) differ");
-    }
+    same_full_as_cpython(&path, &gilvm_full(&path), name);
 }
 
 #[test]

@@ -203,6 +203,18 @@ pub fn gilvm_full(path: &std::path::Path) -> (String, String, Option<i32>) {
     (out.stdout.clone(), err.replace(&*p, "P"), Some(out.code))
 }
 
+/// gilvm's stdout, stderr and exit status for `path` (as [`gilvm_full`] gives them) equal
+/// CPython's (as [`cpython_full`] gives them; skipped, said on stderr, without python3).
+pub fn same_full_as_cpython(
+    path: &std::path::Path,
+    ours: &(String, String, Option<i32>),
+    what: &str,
+) {
+    if let Some(py) = cpython_full(path) {
+        assert_eq!(*ours, py, "gilvm (left) and python3 (right) differ: {what}");
+    }
+}
+
 /// `path` run with seed 1 prints what `python3 path` prints (when python3 is there).
 pub fn same_stdout_as_cpython(path: &std::path::Path, ours: &Out) {
     if let Some((out, _)) = cpython(path) {
