@@ -276,18 +276,22 @@ impl Vm {
         Ok(r)
     }
 
-    /// Whether a call of built-in method `m` with positional arguments only may run in the hot
-    /// loop: the methods of `list`, `dict`, `str`, `tuple` and `set`, which never block, call
-    /// Python code or read the clock, while no generator exists (`iteration_method` then
-    /// takes `list.extend(g)`, `"".join(g)`, …) and no class defines `__eq__`/`__hash__`
-    /// (`equality_method`). `list.sort` (keys, instances) stays on the slow path.
-    pub(crate) fn hot_method_ok(&self, m: MethodId) -> bool {
+    /// Whether a call of built-in method `m` with positional arguments `args` may run in the
+    /// hot loop: the methods of `list`, `dict`, `str`, `tuple` and `set`, which never block,
+    /// call Python code or read the clock, when no argument is a generator
+    /// (`iteration_method` takes `list.extend(g)`, `"".join(g)`, …) and no class defines
+    /// `__eq__`/`__hash__` (`equality_method`). `list.sort` (keys, instances) stays on the
+    /// slow path.
+    pub(crate) fn hot_method_ok(&self, m: MethodId, args: &[Value]) -> bool {
         matches!(
             m.ty,
             TypeTag::List | TypeTag::Dict | TypeTag::Str | TypeTag::Tuple | TypeTag::Set
         ) && m.attr != AttrSym::sort
-            && !self.rt.generators
             && !self.rt.user_dunders
+            && !(self.rt.generators
+                && args
+                    .iter()
+                    .any(|&a| crate::vm::generator::is_generator(&self.rt, a)))
     }
 
     /// The call of built-in method `m` on `recv` with `args`, as `call_method` makes it for

@@ -955,7 +955,7 @@ impl Vm {
                                     && !ins.check
                                     && !self.items.wholes
                                     && !self.cta.armed(tid)
-                                    && self.hot_method_ok(m)
+                                    && self.hot_method_ok(m, &s[at + 1..sp])
                                 {
                                     if code_id < self.prelude.start {
                                         self.call_site = Site {
@@ -983,7 +983,28 @@ impl Vm {
                                 false
                             }
                             Value::BoundExit(_) => false,
-                            _ => matches!(s[at], Value::Obj(_)),
+                            _ => match s[at] {
+                                Value::Obj(_) => true,
+                                // A built-in function (`len(x)`, `str(i)`, `min(a, b)`):
+                                // called here on the terms of `vm::hotnative`.
+                                Value::Native(nid) if kwnames == NO_KW && !RACES => {
+                                    let site = Site {
+                                        code: code_id,
+                                        pc: pc as u32 - 1,
+                                    };
+                                    match self.hot_call_native(nid, ins.check, site, &s[at + 1..sp])
+                                    {
+                                        Some(r) => {
+                                            let v = tri!(r);
+                                            sp = at + 1;
+                                            s[at] = v;
+                                            continue 'instr;
+                                        }
+                                        None => false,
+                                    }
+                                }
+                                _ => false,
+                            },
                         };
                         if py && !RACES && !ins.check && !self.items.wholes && !self.cta.armed(tid)
                         {

@@ -8,6 +8,7 @@
 
 mod set;
 mod str;
+mod titlecase;
 
 use crate::vm::builtins::{check_kwargs, dict_update, kwarg, sort_values, Kwargs};
 use crate::vm::exceptions::ExcKind;

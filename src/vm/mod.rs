@@ -41,6 +41,8 @@ pub mod format;
 pub mod generator;
 pub mod gil;
 pub mod heap;
+// Built-in function calls inside the hot loop (issue 21).
+pub mod hotnative;
 pub mod interp;
 pub mod items;
 pub mod iteration;

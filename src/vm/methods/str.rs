@@ -2,10 +2,12 @@
 //! positions (`find`, `start`/`end` arguments) are converted between the two here; ASCII
 //! strings, the common case, take byte-offset fast paths.
 
+use memchr::memmem;
+
 use crate::vm::builtins::{check_kwargs, kwarg, Kwargs};
 use crate::vm::format::str_format;
 use crate::vm::heap::Obj;
-use crate::vm::methods::{arg_range, exactly_one, no_args, no_attribute};
+use crate::vm::methods::{arg_range, exactly_one, no_args, no_attribute, titlecase};
 use crate::vm::natives::AttrSym;
 use crate::vm::ops::{self, collect_iterable, expect_index, str_len, type_name};
 use crate::vm::value::Value;
@@ -88,30 +90,39 @@ pub(super) fn call(
             if !args.is_empty() {
                 no_args(&format!("str.{mname}"), args)?;
             }
+            if s.is_ascii() {
+                // ASCII: the case mappings are byte mappings (no Unicode tables, one pass).
+                return text(rt, ascii_case(s, attr));
+            }
             let t = match attr {
                 A::upper => s.to_uppercase(),
                 A::lower => s.to_lowercase(),
                 A::title => title_case(s),
                 A::capitalize => {
+                    // CPython 3.8+: the first character's title case, the rest lowered.
                     let mut c = s.chars();
-                    match c.next() {
-                        Some(f) => f
-                            .to_uppercase()
-                            .chain(c.as_str().to_lowercase().chars())
-                            .collect(),
-                        None => String::new(),
+                    let mut t = String::with_capacity(s.len());
+                    if let Some(f) = c.next() {
+                        titlecase::push_title(&mut t, f);
+                        t.push_str(&c.as_str().to_lowercase());
                     }
+                    t
                 }
-                A::swapcase => s
-                    .chars()
-                    .flat_map(|c| {
+                A::swapcase => {
+                    // Upper to lower, lower to upper; anything else (a titlecase letter)
+                    // unchanged.
+                    let mut t = String::with_capacity(s.len());
+                    for c in s.chars() {
                         if c.is_uppercase() {
-                            c.to_lowercase().collect::<Vec<_>>()
+                            t.extend(c.to_lowercase());
+                        } else if c.is_lowercase() {
+                            t.extend(c.to_uppercase());
                         } else {
-                            c.to_uppercase().collect()
+                            t.push(c);
                         }
-                    })
-                    .collect(),
+                    }
+                    t
+                }
                 _ => s.to_lowercase().replace('ß', "ss"),
             };
             text(rt, t)
@@ -233,6 +244,10 @@ pub(super) fn call(
                 A::lstrip => s.trim_start_matches(m),
                 _ => s.trim_end_matches(m),
             };
+            if t.len() == s.len() {
+                // Nothing stripped: the string itself, as CPython returns it.
+                return Ok(recv);
+            }
             text(rt, t.to_string())
         }
         A::startswith | A::endswith => {
@@ -291,22 +306,44 @@ pub(super) fn call(
                 Some(&v) => expect_index(rt, v)?,
                 None => -1,
             };
-            let hits = if old.is_empty() {
-                str_len(s) + 1
+            if old.is_empty() {
+                let hits = str_len(s) + 1;
+                let hits = if limit >= 0 {
+                    hits.min(limit as usize)
+                } else {
+                    hits
+                };
+                rt.ensure_room(hits.saturating_mul(new.len()).saturating_add(s.len()))?;
+                let t = if limit < 0 {
+                    s.replace(old, new)
+                } else {
+                    s.replacen(old, new, limit as usize)
+                };
+                return text(rt, t);
+            }
+            // memchr's substring search (SIMD) instead of `str::matches`' two-way searcher,
+            // which cost ~50 instructions a character for a one-character needle.
+            let finder = memmem::Finder::new(old.as_bytes());
+            let most = if limit >= 0 {
+                limit as usize
             } else {
-                s.matches(old).count()
+                usize::MAX
             };
-            let hits = if limit >= 0 {
-                hits.min(limit as usize)
-            } else {
-                hits
-            };
-            rt.ensure_room(hits.saturating_mul(new.len()).saturating_add(s.len()))?;
-            let t = if limit < 0 {
-                s.replace(old, new)
-            } else {
-                s.replacen(old, new, limit as usize)
-            };
+            let hits = finder.find_iter(s.as_bytes()).take(most).count();
+            if hits == 0 {
+                // Nothing replaced: the string itself, as CPython returns it.
+                return Ok(recv);
+            }
+            let size = (s.len() - hits * old.len()).saturating_add(hits.saturating_mul(new.len()));
+            rt.ensure_room(size)?;
+            let mut t = crate::vm::memory::string_with_capacity(size)?;
+            let mut last = 0;
+            for i in finder.find_iter(s.as_bytes()).take(hits) {
+                t.push_str(&s[last..i]);
+                t.push_str(new);
+                last = i + old.len();
+            }
+            t.push_str(&s[last..]);
             text(rt, t)
         }
         A::find | A::rfind | A::index | A::rindex | A::count => {
@@ -336,14 +373,14 @@ pub(super) fn call(
                 let n = if sub.is_empty() {
                     str_len(hay) + 1
                 } else {
-                    hay.matches(sub).count()
+                    memmem::find_iter(hay.as_bytes(), sub.as_bytes()).count()
                 };
                 return Ok(Value::Int(n as i64));
             }
             let pos = if matches!(attr, A::find | A::index) {
-                hay.find(sub)
+                memmem::find(hay.as_bytes(), sub.as_bytes())
             } else {
-                hay.rfind(sub)
+                memmem::rfind(hay.as_bytes(), sub.as_bytes())
             };
             match pos {
                 Some(b) => Ok(Value::Int((lo + str_len(&hay[..b])) as i64)),
@@ -502,6 +539,44 @@ fn cased_all(s: &str, upper: bool) -> bool {
     cased
 }
 
+/// `upper`, `lower`, `title`, `capitalize`, `swapcase` or `casefold` of an ASCII string: the
+/// same as the Unicode mappings (ASCII letters map to ASCII letters), byte by byte.
+fn ascii_case(s: &str, attr: AttrSym) -> String {
+    use AttrSym as A;
+    let mut b = s.as_bytes().to_vec();
+    match attr {
+        A::upper => b.make_ascii_uppercase(),
+        A::lower | A::casefold => b.make_ascii_lowercase(),
+        A::capitalize => {
+            b.make_ascii_lowercase();
+            if let Some(f) = b.first_mut() {
+                f.make_ascii_uppercase();
+            }
+        }
+        A::swapcase => {
+            for c in &mut b {
+                if c.is_ascii_alphabetic() {
+                    *c ^= 0x20;
+                }
+            }
+        }
+        _ => {
+            // title: a letter after a letter is lowered, any other letter raised.
+            let mut prev_cased = false;
+            for c in &mut b {
+                if prev_cased {
+                    c.make_ascii_lowercase();
+                } else {
+                    c.make_ascii_uppercase();
+                }
+                prev_cased = c.is_ascii_alphabetic();
+            }
+        }
+    }
+    // ASCII in, ASCII out: valid UTF-8.
+    String::from_utf8(b).unwrap_or_default()
+}
+
 fn title_case(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev_cased = false;
@@ -509,9 +584,9 @@ fn title_case(s: &str) -> String {
         if prev_cased {
             out.extend(c.to_lowercase());
         } else {
-            out.extend(c.to_uppercase());
+            titlecase::push_title(&mut out, c);
         }
-        prev_cased = c.is_uppercase() || c.is_lowercase();
+        prev_cased = c.is_uppercase() || c.is_lowercase() || titlecase::is_title_letter(c);
     }
     out
 }

@@ -1,0 +1,139 @@
+//! Calls of built-in functions inside the hot loop (issue 21): `len(x)`, `abs(n)`,
+//! `isinstance(x, C)`, `str(i)`, `min(a, b)`, `sorted(xs)`, `range(n)`, `random.randint(1, 6)`…
+//!
+//! A built-in function call used to leave `hot` for `run_slice`, `slow_op`, `do_call` and
+//! `call_value` before reaching `builtins::call_builtin`: ≈840 x86 instructions for `len(w)`
+//! (callgrind), where the call itself is ≈20. The hot loop's `CALL` now calls
+//! `call_builtin` directly for the natives listed in [`hot_native`], under the terms on
+//! which `call_value` would reach it with nothing else to do first:
+//!
+//! - positional arguments only (no `KW_NAMES`), so `key_function_call` (a `key=`) has nothing
+//!   to do;
+//! - no argument is a generator (`iteration_native` takes `sum(g)`, `list(g)`, …, and
+//!   `enumerate(g)`, `map(f, xs)` make generators of their own), no class defines a special method (`Rt::user_dunders`: `dunder_native`
+//!   takes `len(obj)`, `abs(obj)`, `sorted` of objects with `__lt__`) and none defines
+//!   `__str__`/`__repr__`/`__format__` (`Rt::str_dunders`: `dunder_builtin` takes `str(obj)`);
+//! - the native is none of those `call_value` sends elsewhere in any case: no thread or sync
+//!   object (`is_vm_native`), no class machinery (`is_class_native`), no iteration helper
+//!   (`is_iteration_native`), not `hasattr`; and it never blocks, reads the clock or calls
+//!   Python code;
+//! - and, as for built-in methods (`Vm::hot_method_ok`), not under `--races`, not for a call
+//!   the check-then-act detector watches.
+//!
+//! `int(s)` is left to the slow path, where exc4's `call_builtin_fast` unwinds its
+//! `ValueError` to a handler without a round trip (`vm::raise_fast`). The collector runs only
+//! at a loop's back edge, in `hot` as before, so allocations made here change nothing of its
+//! timing: objects, their fake addresses, outputs and schedules are those of the slow path.
+
+use crate::vm::builtins;
+use crate::vm::generator::is_generator;
+use crate::vm::machine::Vm;
+use crate::vm::natives::NativeId;
+use crate::vm::sync::Site;
+use crate::vm::value::Value;
+use crate::vm::PyResult;
+
+/// The natives `hot` may call itself (the module note): `call_builtin` does all of their work.
+#[inline]
+pub(crate) fn hot_native(id: NativeId) -> bool {
+    use NativeId::*;
+    matches!(
+        id,
+        Len | Abs
+            | Ord
+            | Chr
+            | Str
+            | Repr
+            | Bool
+            | Float
+            | Round
+            | Divmod
+            | Pow
+            | Hash
+            | Id
+            | Callable
+            | Isinstance
+            | Issubclass
+            | Min
+            | Max
+            | Sum
+            | Sorted
+            | Reversed
+            | All
+            | Any
+            | Range
+            | Enumerate
+            | Zip
+            | List
+            | Tuple
+            | Set
+            | FrozenSet
+            | Dict
+            | Hex
+            | Oct
+            | Bin
+            | Random
+            | Randint
+            | Randrange
+            | Choice
+            | Uniform
+    )
+}
+
+impl Vm {
+    /// The call of native `id` with positional `args` at `site`, as `call_value` makes it,
+    /// when `hot` may make it (the module note: `check` is the instruction's check-then-act
+    /// flag); `None` (nothing done) otherwise. Out of line with its tests, so that `hot`'s
+    /// `CALL` arm stays small (its registers are the counter loop's).
+    #[inline(never)]
+    pub(crate) fn hot_call_native(
+        &mut self,
+        id: NativeId,
+        check: bool,
+        site: Site,
+        args: &[Value],
+    ) -> Option<PyResult<Value>> {
+        if !hot_native(id)
+            || check
+            || (self.rt.generators && args.iter().any(|&a| is_generator(&self.rt, a)))
+            || self.rt.user_dunders
+            || self.rt.str_dunders
+            || self.items.wholes
+            || self.cta.armed(self.current)
+        {
+            return None;
+        }
+        if site.code < self.prelude.start {
+            self.call_site = site;
+        }
+        // `len(x)`, the commonest, without `call_builtin`'s dispatch.
+        if let (NativeId::Len, &[v]) = (id, args) {
+            return Some(crate::vm::ops::len_of(&self.rt, v).map(|n| Value::Int(n as i64)));
+        }
+        Some(builtins::call_builtin(&mut self.rt, id, args, &[]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No native `hot` calls is one `call_value` would send anywhere but `call_builtin`.
+    #[test]
+    fn hot_natives_are_plain_builtins() {
+        for &id in NativeId::ALL {
+            if hot_native(id) {
+                assert!(!id.is_class_native(), "{id:?} is a class native");
+                assert!(!id.is_iteration_native(), "{id:?} is an iteration native");
+                assert!(
+                    !crate::vm::threading::is_vm_native(id),
+                    "{id:?} is a VM native"
+                );
+                assert!(!matches!(
+                    id,
+                    NativeId::Hasattr | NativeId::Int | NativeId::Print
+                ));
+            }
+        }
+    }
+}
