@@ -10,9 +10,13 @@
 //! - positional arguments only (no `KW_NAMES`), so `key_function_call` (a `key=`) has nothing
 //!   to do;
 //! - no argument is a generator (`iteration_native` takes `sum(g)`, `list(g)`, …, and
-//!   `enumerate(g)`, `map(f, xs)` make generators of their own), no class defines a special method (`Rt::user_dunders`: `dunder_native`
-//!   takes `len(obj)`, `abs(obj)`, `sorted` of objects with `__lt__`) and none defines
-//!   `__str__`/`__repr__`/`__format__` (`Rt::str_dunders`: `dunder_builtin` takes `str(obj)`);
+//!   `enumerate(g)`, `map(f, xs)` make generators of their own);
+//! - once a class defines special methods (`Rt::user_dunders`), no argument is an instance
+//!   (`dunder_native` takes `len(obj)`, `abs(obj)`, `list(obj)` with `__iter__`), and never
+//!   `sum`, `sorted`, `min`, `max`, `all` or `any`, which look for instances inside a list or
+//!   tuple; once
+//!   one defines `__str__`/`__repr__` (`Rt::str_dunders`), never `str` or `repr`, which
+//!   `dunder_builtin` takes for an instance or a container holding one;
 //! - the native is none of those `call_value` sends elsewhere in any case: no thread or sync
 //!   object (`is_vm_native`), no class machinery (`is_class_native`), no iteration helper
 //!   (`is_iteration_native`), not `hasattr`; and it never blocks, reads the clock or calls
@@ -26,6 +30,7 @@
 //! timing: objects, their fake addresses, outputs and schedules are those of the slow path.
 
 use crate::vm::builtins;
+use crate::vm::dunder::is_instance;
 use crate::vm::generator::is_generator;
 use crate::vm::machine::Vm;
 use crate::vm::natives::NativeId;
@@ -96,8 +101,17 @@ impl Vm {
         if !hot_native(id)
             || check
             || (self.rt.generators && args.iter().any(|&a| is_generator(&self.rt, a)))
-            || self.rt.user_dunders
-            || self.rt.str_dunders
+            || (self.rt.str_dunders && matches!(id, NativeId::Str | NativeId::Repr))
+            || (self.rt.user_dunders
+                && (matches!(
+                    id,
+                    NativeId::Sum
+                        | NativeId::Sorted
+                        | NativeId::Min
+                        | NativeId::Max
+                        | NativeId::All
+                        | NativeId::Any
+                ) || args.iter().any(|&a| is_instance(&self.rt, a))))
             || self.items.wholes
             || self.cta.armed(self.current)
         {

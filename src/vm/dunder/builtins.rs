@@ -72,6 +72,17 @@ impl Vm {
             {
                 Some(self.sort_objects(id, args, kw)?)
             }
+            // `all(items)`/`any(items)` of a list or tuple holding an instance with
+            // `__bool__` or `__len__`: the prelude's loop, which asks each item's truth.
+            NativeId::All | NativeId::Any if kw.is_empty() && self.truths_objects(args) => {
+                let (f, first) = if id == NativeId::All {
+                    (crate::vm::prelude::PreludeFn::ItAllRest, true)
+                } else {
+                    (crate::vm::prelude::PreludeFn::ItAnyRest, false)
+                };
+                let f = self.prelude_function(f)?;
+                Some(Outcome::Call(f, vec![args[0], Value::Bool(first)]))
+            }
             NativeId::List
             | NativeId::Tuple
             | NativeId::Sum
@@ -115,6 +126,16 @@ impl Vm {
             _ => None,
         };
         Ok(out)
+    }
+
+    /// Whether `all(items)`/`any(items)` asks the truth of an instance with `__bool__` or
+    /// `__len__` (in a list or tuple).
+    fn truths_objects(&self, args: &[Value]) -> bool {
+        let [Value::Obj(id)] = args else { return false };
+        match self.rt.heap.get(*id) {
+            Obj::List(v) | Obj::Tuple(v) => v.iter().any(|x| self.truth_method(*x).is_some()),
+            _ => false,
+        }
     }
 
     /// Whether `sum(items[, start])` adds instances (in a list or tuple, or as the start).
