@@ -40,6 +40,17 @@ GUARDED = [
     ("queue_5k", "guard_queue_5k.py", []),
     ("flat_10", "guard_flat_10.py", []),
     ("flat_2000", "guard_flat_2000.py", []),
+    # Issue 21's language suite (bench/programs/l_*.py), each scaled down for callgrind.
+    ("l_calls", "guard_l_calls.py", []),
+    ("l_listdict", "guard_l_listdict.py", []),
+    ("l_strings", "guard_l_strings.py", []),
+    ("l_comp", "guard_l_comp.py", []),
+    ("l_exc", "guard_l_exc.py", []),
+    ("l_fib", "guard_l_fib.py", []),
+    ("l_classes", "guard_l_classes.py", []),
+    ("l_executor", "guard_l_executor.py", []),
+    ("l_bigint", "guard_l_bigint.py", []),
+    ("l_gen", "guard_l_gen.py", []),
 ]
 # The marginal cost of one VM instruction of the unlocked counter loop, start-up excluded:
 # (Ir(race_20k) - Ir(race_10k)) / (instructions(race_20k) - instructions(race_10k)).
