@@ -51,6 +51,8 @@ GUARDED = [
     ("l_executor", "guard_l_executor.py", []),
     ("l_bigint", "guard_l_bigint.py", []),
     ("l_gen", "guard_l_gen.py", []),
+    ("l_builtins", "guard_l_builtins.py", []),
+    ("l_dunder", "guard_l_dunder.py", []),
 ]
 # The marginal cost of one VM instruction of the unlocked counter loop, start-up excluded:
 # (Ir(race_20k) - Ir(race_10k)) / (instructions(race_20k) - instructions(race_10k)).

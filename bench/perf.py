@@ -63,6 +63,10 @@ PROGRAMS = [
      "big ints: 40 × factorial(2000) by a loop, printed (5,736 digits)"),
     ("l/gen", "l_gen.py", [], 0.5, None, None, True,
      "generators: `for` over one, a genexpr in `sum`, `yield from`, `next`"),
+    ("l/builtins", "l_builtins.py", [], 0.5, None, None, True,
+     "built-in functions and str/list methods: `len`, `str`, `min`, `split`, `join`…"),
+    ("l/dunder", "l_dunder.py", [], 0.5, None, None, True,
+     "a class with `__add__`, `__eq__`, `__abs__`, a property"),
 ]
 
 # Cost flatness: the same total work split over more threads, once unlocked and once locked.
