@@ -382,6 +382,9 @@ impl Vm {
         }) {
             self.rt.user_dunders = true;
         }
+        if ns.contains_key(&d.getattr) || ns.contains_key(&d.setattr) {
+            self.rt.attr_hooks = true;
+        }
         let cell = ns.shift_remove(&self.rt.dunders.classcell);
         let cls = self.rt.alloc(Obj::Class(Box::new(ClassObj {
             name,
@@ -1172,6 +1175,11 @@ impl Vm {
             Obj::Class(c) => {
                 c.dict.insert(name, v);
                 self.rt.class_epoch += 1;
+                if name == self.rt.dunders.getattr || name == self.rt.dunders.setattr {
+                    // `C.__getattr__ = f` after the class was made: looked for from now on.
+                    self.rt.attr_hooks = true;
+                    self.rt.user_dunders = true;
+                }
                 true
             }
             Obj::Exception(e) => {

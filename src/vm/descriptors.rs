@@ -577,6 +577,7 @@ impl Vm {
     /// A new property; properties make the VM look for them on attribute access.
     fn new_property(&mut self, [fget, fset, fdel]: [Value; 3]) -> PyResult<Value> {
         self.rt.user_dunders = true;
+        self.rt.attr_hooks = true;
         self.rt.alloc(Obj::Property { fget, fset, fdel })
     }
 

@@ -1038,16 +1038,18 @@ impl Vm {
                         kwnames = ins.arg;
                         continue 'instr;
                     }
-                    // Attribute access and subscripts while no class defines a special method
-                    // or a property (`vm::fastcall`): as `slow_op` does them then.
-                    Opcode::LOAD_ATTR if !RACES && !self.rt.user_dunders => {
+                    // Attribute access while no property, `__getattr__` or `__setattr__`
+                    // exists (`Rt::attr_hooks`), and subscripts while no class defines a
+                    // special method or a property (`vm::fastcall`): as `slow_op` does them
+                    // then.
+                    Opcode::LOAD_ATTR if !RACES && !self.rt.attr_hooks => {
                         let obj = pop!();
                         let v =
                             tri!(self.hot_load_attr(reads, obj, ins.arg, code_id, pc as u32 - 1));
                         push!(v);
                         continue 'instr;
                     }
-                    Opcode::LOAD_METHOD if !RACES && !self.rt.user_dunders => {
+                    Opcode::LOAD_METHOD if !RACES && !self.rt.attr_hooks => {
                         let obj = pop!();
                         let (a, b) = tri!(self.hot_load_method(obj, ins.arg));
                         push!(a);
@@ -1056,7 +1058,7 @@ impl Vm {
                         }
                         continue 'instr;
                     }
-                    Opcode::STORE_ATTR if !RACES && !self.rt.user_dunders => {
+                    Opcode::STORE_ATTR if !RACES && !self.rt.attr_hooks => {
                         let obj = pop!();
                         let v = pop!();
                         tri!(self.hot_store_attr(reads, obj, ins.arg, v, code_id, base, pc - 1));

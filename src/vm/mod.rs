@@ -194,6 +194,13 @@ pub struct Rt {
     /// Set once a class defining one of them (or a `property`) exists: built-ins then look
     /// for them (nothing to check before).
     pub user_dunders: bool,
+    /// Set once a `property` exists, a class defines `__getattr__` or `__setattr__` (at its
+    /// creation or later), or a frozen dataclass exists: attribute access then looks for
+    /// them. While it is clear, every class is plain for attributes (`Vm::attr_plain_obj`)
+    /// and `hot` does `LOAD_ATTR`, `LOAD_METHOD` and `STORE_ATTR` itself, special methods or
+    /// not (a class with `__eq__` or `__add__` no longer sends attribute access to the slow
+    /// path).
+    pub attr_hooks: bool,
     /// Set once a generator exists: built-ins then look for generator arguments (which
     /// they consume in the prelude, `vm::iteration`).
     pub generators: bool,
@@ -226,6 +233,7 @@ impl Rt {
             str_dunders: false,
             special: Box::new(names.special),
             user_dunders: false,
+            attr_hooks: false,
             generators: false,
             class_epoch: 1,
             heap: Heap::new(heap_limit),
