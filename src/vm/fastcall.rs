@@ -306,6 +306,32 @@ impl Vm {
         code_id: u32,
         at: u32,
     ) -> PyResult<Value> {
+        // cls2: one thread and `lst[i]` / `tup[i]` in range (no location to note): the item,
+        // without `getitem`'s general match and its `Result` passed back through memory.
+        if self.threads.len() < 2 {
+            if let (Value::Obj(id), Value::Int(i)) = (container, index) {
+                if let Obj::List(v) | Obj::Tuple(v) = self.rt.heap.get(id) {
+                    let n = v.len();
+                    let j = if i < 0 { i.wrapping_add(n as i64) } else { i };
+                    if let Some(x) = usize::try_from(j).ok().and_then(|j| v.get(j)) {
+                        return Ok(*x);
+                    }
+                }
+            }
+        }
+        self.subscr_noted(reads, container, index, code_id, at)
+    }
+
+    /// `hot_subscr` but for its first case.
+    #[inline(never)]
+    fn subscr_noted(
+        &mut self,
+        reads: &mut ReadLog,
+        container: Value,
+        index: Value,
+        code_id: u32,
+        at: u32,
+    ) -> PyResult<Value> {
         let r = ops::getitem(&mut self.rt, container, index)?;
         if let Some(loc) = self.item_loc(container, index) {
             let meta = self.items.locs[loc as usize].meta;
