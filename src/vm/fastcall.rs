@@ -80,9 +80,10 @@ impl Vm {
         let Some(code) = prog.codes.get(f.code as usize) else {
             return false;
         };
+        let depth = frames.len();
         if code.has_varargs
             || code.has_varkeywords
-            || frames.len() >= self.config.recursion_limit
+            || depth >= self.config.recursion_limit
             || kwn.len() > MAX_KW
             || code.kwonlyargcount as usize > MAX_KW
         {
@@ -116,45 +117,38 @@ impl Vm {
                 return false;
             }
         }
-        // The caller's registers, as `slow_op`'s `save_pc!` leaves them.
-        if let Some(c) = frames.last_mut() {
-            c.pc = caller_pc as u32;
-            c.kwnames = NO_KW;
-        }
         if caller_code < self.prelude.start {
             self.call_site = Site {
                 code: caller_code,
                 pc: (caller_pc as u32).saturating_sub(1),
             };
         }
-        push_frame(
-            frames,
-            Frame {
+        // The caller's registers, as `slow_op`'s `save_pc!` leaves them, and the callee's
+        // frame pushed: cls2, the frame stack's buffer and length taken once (each
+        // `SmallVec` access tests whether it has spilled to the heap).
+        if depth == frames.capacity() {
+            frames.reserve(1);
+        }
+        // SAFETY: `depth < capacity` (checked or just reserved): slot `depth` is allocated
+        // and unused, written before the length covers it (`Frame` is `Copy`, no drop), and
+        // slot `depth - 1`, when there is one, is the caller's initialised frame.
+        unsafe {
+            let p = frames.as_mut_ptr();
+            if depth > 0 {
+                let c = &mut *p.add(depth - 1);
+                c.pc = caller_pc as u32;
+                c.kwnames = NO_KW;
+            }
+            p.add(depth).write(Frame {
                 code: code_id,
                 pc: 0,
                 base: callee_at as u32,
                 func: Value::Obj(fid),
                 kwnames: NO_KW,
-            },
-        );
+            });
+            frames.set_len(depth + 1);
+        }
         true
-    }
-}
-
-/// calls3: `frames.push(f)` with the common case inline: `SmallVec::push` was an
-/// out-of-line call of ≈22 x86 instructions per Python call (callgrind, `l_fib.py`); here a
-/// frame stack with room takes a store and a length update, and only a full one grows.
-#[inline(always)]
-pub(crate) fn push_frame(frames: &mut Frames, f: Frame) {
-    let n = frames.len();
-    if n == frames.capacity() {
-        frames.reserve(1);
-    }
-    // SAFETY: `n < capacity` (checked or just reserved), so slot `n` is allocated and
-    // unused; it is written before the length covers it, and `Frame` is `Copy` (no drop).
-    unsafe {
-        frames.as_mut_ptr().add(n).write(f);
-        frames.set_len(n + 1);
     }
 }
 
@@ -210,6 +204,29 @@ impl Vm {
         code_id: u32,
         at: u32,
     ) -> PyResult<Value> {
+        // cls2: one thread and an instance attribute (or a remembered plain class attribute
+        // read through the instance): answered straight away, each path returning its own
+        // value (merged with `load_attr`'s, the value was copied through two stack
+        // temporaries, and `threads.len()` tested after it).
+        if self.threads.len() < 2 {
+            if let Some(v) = self.inst_attr(obj, name) {
+                return Ok(v);
+            }
+        }
+        self.load_attr_noted(reads, obj, name, code_id, at)
+    }
+
+    /// `hot_load_attr` but for its first case: `load_attr`'s general look-up, and the
+    /// lost-update read once two threads exist.
+    #[inline(never)]
+    fn load_attr_noted(
+        &mut self,
+        reads: &mut ReadLog,
+        obj: Value,
+        name: u32,
+        code_id: u32,
+        at: u32,
+    ) -> PyResult<Value> {
         // classes: an instance's attribute, or a plain class attribute through it, without
         // `load_attr`'s general look-up (`vm::fastclass`).
         let v = match self.inst_attr(obj, name) {
@@ -240,6 +257,27 @@ impl Vm {
         base: usize,
         at: usize,
     ) -> PyResult<()> {
+        // cls2: one thread and an instance's `__dict__`: nothing else to do.
+        if self.threads.len() < 2 && self.inst_store(obj, name, v) {
+            return Ok(());
+        }
+        self.store_attr_noted(reads, obj, name, v, code_id, base, at)
+    }
+
+    /// `hot_store_attr` but for its first case: `store_attr`'s general store, and the
+    /// lost-update and check-then-act bookkeeping once two threads exist.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn store_attr_noted(
+        &mut self,
+        reads: &mut ReadLog,
+        obj: Value,
+        name: u32,
+        v: Value,
+        code_id: u32,
+        base: usize,
+        at: usize,
+    ) -> PyResult<()> {
         // classes: an instance's `__dict__` directly (`vm::fastclass`).
         if !self.inst_store(obj, name, v) {
             self.store_attr(obj, name, v)?;
@@ -261,6 +299,32 @@ impl Vm {
     /// caller has sent a built-in type's name (`list[int]`, a generic alias) to the slow path.
     #[inline(never)]
     pub(crate) fn hot_subscr(
+        &mut self,
+        reads: &mut ReadLog,
+        container: Value,
+        index: Value,
+        code_id: u32,
+        at: u32,
+    ) -> PyResult<Value> {
+        // cls2: one thread and `lst[i]` / `tup[i]` in range (no location to note): the item,
+        // without `getitem`'s general match and its `Result` passed back through memory.
+        if self.threads.len() < 2 {
+            if let (Value::Obj(id), Value::Int(i)) = (container, index) {
+                if let Obj::List(v) | Obj::Tuple(v) = self.rt.heap.get(id) {
+                    let n = v.len();
+                    let j = if i < 0 { i.wrapping_add(n as i64) } else { i };
+                    if let Some(x) = usize::try_from(j).ok().and_then(|j| v.get(j)) {
+                        return Ok(*x);
+                    }
+                }
+            }
+        }
+        self.subscr_noted(reads, container, index, code_id, at)
+    }
+
+    /// `hot_subscr` but for its first case.
+    #[inline(never)]
+    fn subscr_noted(
         &mut self,
         reads: &mut ReadLog,
         container: Value,

@@ -69,6 +69,16 @@ impl Vm {
     /// frame's last `n` fast locals. `func` is the frame's function (or its marker).
     #[inline(never)]
     pub(crate) fn hot_copy_free_vars(&self, func: Value, dst: &mut [Value]) {
+        // cls2: the frame runs the function itself (not a class body's or an `__init__`
+        // call's marker), the common case: one heap look-up, not two.
+        if let Value::Obj(id) = func {
+            if let Obj::Function(f) = self.rt.heap.get(id) {
+                for (d, c) in dst.iter_mut().zip(f.closure.iter()) {
+                    *d = *c;
+                }
+                return;
+            }
+        }
         if let Some(f) = self.frame_function(func) {
             if let Obj::Function(func) = self.rt.heap.get(f) {
                 for (d, c) in dst.iter_mut().zip(func.closure.iter()) {

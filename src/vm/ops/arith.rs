@@ -196,8 +196,26 @@ fn binary_slow(rt: &mut Rt, op: u32, a: Value, b: Value) -> PyResult<Value> {
     }
 }
 
-/// Int operators other than `+ - *` (which the fast path handles).
+/// Int operators other than `+ - *` (which the fast path handles). cls2: `%` and `//` by a
+/// positive divisor (`i % 10`, `x // 100`) answered before the general function's frame is
+/// set up (≈46 → ≈20 x86 instructions): for `y > 0` Python's floored quotient and remainder
+/// are the Euclidean ones, and neither can overflow.
+#[inline(never)]
 fn int_op(rt: &mut Rt, base: u32, x: i64, y: i64, op: u32) -> PyResult<Value> {
+    if y > 0 {
+        if base == MOD {
+            return Ok(Value::Int(x.rem_euclid(y)));
+        }
+        if base == FLOORDIV {
+            return Ok(Value::Int(x.div_euclid(y)));
+        }
+    }
+    int_op_general(rt, base, x, y, op)
+}
+
+/// `int_op` for everything but `%` and `//` by a positive divisor.
+#[inline(never)]
+fn int_op_general(rt: &mut Rt, base: u32, x: i64, y: i64, op: u32) -> PyResult<Value> {
     let overflowed = |rt: &mut Rt| big(rt, op, Value::Int(x), Value::Int(y));
     let r = match base {
         FLOORDIV => {
