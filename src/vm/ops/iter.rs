@@ -296,7 +296,7 @@ pub fn next_unpacked(rt: &mut Rt, id: ObjId, out: &mut [Value]) -> PyResult<Opti
         }
         Obj::Enumerate { iter, count } if n == 2 => {
             rt.spend(1)?;
-            let Some(item) = iter_next_depth(rt, iter, 1)? else {
+            let Some(item) = inner_next(rt, iter)? else {
                 return Ok(Some(false));
             };
             let Some(next) = count.checked_add(1) else {
@@ -317,7 +317,7 @@ pub fn next_unpacked(rt: &mut Rt, id: ObjId, out: &mut [Value]) -> PyResult<Opti
                     return Ok(Some(false));
                 };
                 let i = iters[k];
-                match iter_next_depth(rt, i, 1)? {
+                match inner_next(rt, i)? {
                     Some(v) => out[n - 1 - k] = v,
                     None => return Ok(Some(false)),
                 }
@@ -368,13 +368,38 @@ pub fn next_unpacked(rt: &mut Rt, id: ObjId, out: &mut [Value]) -> PyResult<Opti
     }
 }
 
+/// The next item of the iterator `it` inside an enumerate or a zip (`iter_next_depth` at
+/// depth 1): a list's or tuple's iterator stepped here (as `fastops::iter_next` does), any
+/// other through `iter_next_depth`.
+#[inline(always)]
+fn inner_next(rt: &mut Rt, it: Value) -> PyResult<Option<Value>> {
+    if let Value::Obj(id) = it {
+        if let Some(Obj::SeqIter { seq, index }) = *rt.heap.slot_mut(id) {
+            let item = match rt.heap.get(seq) {
+                Obj::List(v) | Obj::Tuple(v) => v.get(index).copied(),
+                _ => None,
+            };
+            if let Some(Obj::SeqIter { index, .. }) = rt.heap.slot_mut(id) {
+                // Once exhausted, stay exhausted (as `iter_next_depth`).
+                *index = if item.is_some() {
+                    *index + 1
+                } else {
+                    usize::MAX
+                };
+            }
+            return Ok(item);
+        }
+    }
+    iter_next_depth(rt, it, 1)
+}
+
 /// Takes the heap slot and charges the bytes of a tuple of `n` items (`Vec` capacity `n`, as
 /// `iter_next_depth` builds them) that nothing refers to, without building it: see
 /// [`next_unpacked`].
 fn ghost_tuple(rt: &mut Rt, n: usize) -> PyResult<()> {
     let size = 48 + n * std::mem::size_of::<Value>();
     debug_assert_eq!(size, Obj::Tuple(Vec::with_capacity(n)).size_estimate());
-    rt.heap.alloc_charging(Obj::Tuple(Vec::new()), size)?;
+    rt.heap.alloc_empty_tuple_charging(size)?;
     Ok(())
 }
 
