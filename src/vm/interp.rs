@@ -839,7 +839,7 @@ impl Vm {
                         // out-of-line step (`fastgen::ForStep`), so that the range loop above
                         // keeps its registers (two call sites here cost the counter loop 0.9
                         // x86 instructions per VM instruction, callgrind).
-                        let fuse = !TICKS && !EXPLORE && left >= 1;
+                        let fuse = !TICKS && !EXPLORE && ins.unpack_next && left >= 1;
                         match self
                             .for_iter_step::<RACES>(*ins, s, frames, prog, pc, kwnames, sp, fuse)
                         {
