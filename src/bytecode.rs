@@ -204,6 +204,10 @@ pub struct Instr {
     /// jump and reads a location other threads may write — a check. `Vm::hot` sends a marked
     /// `COMPARE_OP` or jump to the slow path, which records the check.
     pub check: bool,
+    /// it2: for the interpreter only, set by [`Program::mark_fused_runs`] (false in compiled
+    /// code, also in the padding): a `FOR_ITER` followed by an `UNPACK_SEQUENCE`, which
+    /// `Vm::hot` may run with it in one step (`Vm::for_iter_step`).
+    pub unpack_next: bool,
 }
 
 impl Instr {
@@ -213,6 +217,7 @@ impl Instr {
             arg,
             fused: false,
             check: false,
+            unpack_next: false,
         }
     }
 
@@ -616,6 +621,9 @@ impl Program {
                         .checked_sub(ins[i].arg as usize)
                         .is_some_and(|t| t < ins.len() && ins[t].op == Opcode::FOR_ITER);
                 ins[i].fused = rmw || loop_step || back_edge;
+                ins[i].unpack_next = i + 1 < ins.len()
+                    && ins[i].op == Opcode::FOR_ITER
+                    && ins[i + 1].op == Opcode::UNPACK_SEQUENCE;
             }
         }
     }

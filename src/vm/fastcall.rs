@@ -80,10 +80,23 @@ impl Vm {
         let Some(code) = prog.codes.get(f.code as usize) else {
             return false;
         };
+        if code.has_varargs || code.has_varkeywords {
+            // it2: `*args`/`**kw` (`vm::fastvar`).
+            let at = callee_at;
+            return self.enter_py_var(
+                stack,
+                frames,
+                prog,
+                caller_code,
+                caller_pc,
+                at,
+                fid,
+                sp,
+                kwn,
+            );
+        }
         let depth = frames.len();
-        if code.has_varargs
-            || code.has_varkeywords
-            || depth >= self.config.recursion_limit
+        if depth >= self.config.recursion_limit
             || kwn.len() > MAX_KW
             || code.kwonlyargcount as usize > MAX_KW
         {

@@ -20,7 +20,7 @@
 //! `Generator::saved` buffer (reused, so nothing is allocated) and the thread's stack; the
 //! copy is a few values, cheap next to the round trip it replaces.
 
-use crate::bytecode::{Instr, Program};
+use crate::bytecode::{Instr, Opcode, Program};
 use crate::vm::consume::Fed;
 use crate::vm::generator::{GenState, GenThen};
 use crate::vm::heap::Obj;
@@ -56,6 +56,10 @@ pub(crate) enum ForStep {
     Slow,
     /// The iterator raised.
     Raise(Throw),
+    /// The next value, unpacked by the `UNPACK_SEQUENCE` after the `FOR_ITER`
+    /// (`ops::iter::next_unpacked`): its items are on the stack up to this stack pointer, and
+    /// the `UNPACK_SEQUENCE` is done (its pc and budget unit still to count).
+    Unpacked(usize),
 }
 
 impl Vm {
@@ -64,6 +68,11 @@ impl Vm {
     /// `--races`, whose reads the slow path records), a list's or tuple's iterator read in
     /// place, anything else stepped by `ops::iter_next`. Out of line for the counter loop's
     /// sake: see the call site.
+    ///
+    /// it2: with `fuse` (an `UNPACK_SEQUENCE n` next, `Instr::unpack_next`, and the slice's
+    /// budget covers it; no py27 ticks, not exploring), an iterator that `ops::iter::next_unpacked`
+    /// takes has its next value unpacked here: both instructions in one step, which no switch,
+    /// collection or tracer could come between anyway (as the other fused runs of `Vm::hot`).
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     pub(crate) fn for_iter_step<const RACES: bool>(
@@ -75,9 +84,15 @@ impl Vm {
         pc: usize,
         kwnames: u32,
         sp: usize,
+        fuse: bool,
     ) -> ForStep {
         let it = s[sp - 1];
         if let Value::Obj(id) = it {
+            if fuse && !RACES {
+                if let Some(step) = self.for_iter_unpack(s, frames, prog, pc, sp, id) {
+                    return step;
+                }
+            }
             if let Obj::Generator(_) = self.rt.heap.get(id) {
                 if RACES {
                     return ForStep::Slow;
@@ -107,6 +122,34 @@ impl Vm {
             Ok(Some(v)) => ForStep::Push(v),
             Ok(None) => ForStep::Done,
             Err(e) => ForStep::Raise(e),
+        }
+    }
+
+    /// `FOR_ITER` fused with the `UNPACK_SEQUENCE` at `pc`, if that is the next instruction
+    /// and iterator `id` is one `ops::iter::next_unpacked` takes; `None` having changed
+    /// nothing otherwise.
+    #[inline(always)]
+    fn for_iter_unpack(
+        &mut self,
+        s: &mut [Value],
+        frames: &Frames,
+        prog: &Program,
+        pc: usize,
+        sp: usize,
+        id: ObjId,
+    ) -> Option<ForStep> {
+        let code = frames.last()?.code;
+        let next = prog.codes.get(code as usize)?.instrs.get(pc)?;
+        if next.op != Opcode::UNPACK_SEQUENCE {
+            return None;
+        }
+        let n = next.arg as usize;
+        let out = s.get_mut(sp..sp + n)?;
+        match crate::vm::ops::iter::next_unpacked(&mut self.rt, id, out) {
+            Ok(Some(true)) => Some(ForStep::Unpacked(sp + n)),
+            Ok(Some(false)) => Some(ForStep::Done),
+            Ok(None) => None,
+            Err(e) => Some(ForStep::Raise(e)),
         }
     }
 

@@ -140,6 +140,25 @@ impl Vm {
                 let r = tri!(format_value(rt, ins.arg, v, spec));
                 push!(r);
             }
+            // it2: a tuple or list of exactly `n` items (`a, b = pair`, `for a, b in pairs`
+            // when the FOR_ITER could not take it): `ops::unpack`'s first case, without its
+            // copy of the items. Anything else (an iterator, an instance, a wrong length,
+            // which raises) takes the slow path.
+            Opcode::UNPACK_SEQUENCE => {
+                let n = ins.arg as usize;
+                let Value::Obj(id) = s[sp - 1] else {
+                    return Step::Slow;
+                };
+                match rt.heap.get(id) {
+                    Obj::List(v) | Obj::Tuple(v) if v.len() == n && sp - 1 + n <= s.len() => {
+                        for (o, &x) in s[sp - 1..sp - 1 + n].iter_mut().zip(v.iter().rev()) {
+                            *o = x;
+                        }
+                        sp = sp - 1 + n;
+                    }
+                    _ => return Step::Slow,
+                }
+            }
             _ => return Step::Slow,
         }
         Step::Sp(sp)

@@ -609,6 +609,22 @@ impl Heap {
         Ok(ObjId(id))
     }
 
+    /// it2: allocates an empty tuple (no `Vec` behind it) charged `size` bytes: the slot and
+    /// the bytes of a tuple that nothing will refer to (`ops::iter::next_unpacked`). As
+    /// [`Heap::alloc_charging`], written for that one object.
+    #[inline]
+    pub fn alloc_empty_tuple_charging(&mut self, size: usize) -> Result<(), HeapFull> {
+        self.charge(size)?;
+        match self.free.pop() {
+            Some(i) => self.slots[i as usize] = Some(Obj::Tuple(Vec::new())),
+            None => {
+                self.slots.push(Some(Obj::Tuple(Vec::new())));
+                self.marks.push(false);
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the next allocation takes a freed slot (rather than a new one): what
     /// [`Heap::unalloc`] needs to know to take it back.
     pub fn reuses_slot(&self) -> bool {

@@ -764,6 +764,7 @@ impl Vm {
                     | Opcode::GET_ITER
                     | Opcode::IS_OP
                     | Opcode::CONTAINS_OP
+                    | Opcode::UNPACK_SEQUENCE
                     | Opcode::FORMAT_VALUE => match self.comp_op(*ins, s, sp) {
                         crate::vm::fastops::Step::Sp(new_sp) => {
                             sp = new_sp;
@@ -838,8 +839,17 @@ impl Vm {
                         // out-of-line step (`fastgen::ForStep`), so that the range loop above
                         // keeps its registers (two call sites here cost the counter loop 0.9
                         // x86 instructions per VM instruction, callgrind).
-                        match self.for_iter_step::<RACES>(*ins, s, frames, prog, pc, kwnames, sp) {
+                        let fuse = !TICKS && !EXPLORE && ins.unpack_next && left >= 1;
+                        match self
+                            .for_iter_step::<RACES>(*ins, s, frames, prog, pc, kwnames, sp, fuse)
+                        {
                             crate::vm::fastgen::ForStep::Push(v) => push!(v),
+                            crate::vm::fastgen::ForStep::Unpacked(nsp) => {
+                                // The UNPACK_SEQUENCE after it, done: counted here.
+                                sp = nsp;
+                                pc += 1;
+                                left -= 1;
+                            }
                             crate::vm::fastgen::ForStep::Done => {
                                 sp -= 1;
                                 pc += ins.arg as usize;
@@ -1361,7 +1371,6 @@ impl Vm {
                     | Opcode::DICT_MERGE
                     | Opcode::UNPACK_EX
                     | Opcode::DELETE_ATTR
-                    | Opcode::UNPACK_SEQUENCE
                     | Opcode::GET_LEN
                     | Opcode::MATCH_SEQUENCE
                     | Opcode::MATCH_MAPPING

@@ -37,6 +37,7 @@ pub mod fastcall;
 pub mod fastclass;
 pub mod fastgen;
 pub mod fastops;
+pub mod fastvar;
 pub mod format;
 pub mod generator;
 pub mod gil;

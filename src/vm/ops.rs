@@ -11,7 +11,7 @@
 
 mod arith;
 mod compare;
-mod iter;
+pub(crate) mod iter;
 mod subscript;
 
 pub use arith::{

@@ -252,6 +252,157 @@ fn iter_next_depth(rt: &mut Rt, it: Value, depth: usize) -> PyResult<Option<Valu
     }
 }
 
+/// `FOR_ITER` on iterator `id` fused with the `UNPACK_SEQUENCE n` after it (`for i, x in
+/// enumerate(a)`, `for x, y in zip(a, b)`, `for k, v in d.items()`, `for a, b in pairs`), for
+/// `Vm::hot` (`Vm::for_iter_step`), `n` being `out.len()`: the next item's `n` values written
+/// to `out` in the order `UNPACK_SEQUENCE` leaves them on the stack (the last one first).
+/// `Ok(None)`, having changed nothing, when the iterator is not one of these or its items are
+/// not `n`-sequences; `Ok(Some(false))` when it is exhausted.
+///
+/// An enumerate's, zip's or dict items iterator's step would allocate a new tuple that the
+/// unpack drops at once. Its items go straight to the stack; the tuple's heap slot is still
+/// taken, by an empty tuple (no `Vec` behind it), and charged the bytes the tuple would have
+/// been: the collector frees that slot when it would have freed the tuple (nothing refers to
+/// either, and no collection can come between the two instructions: the caller fuses them only
+/// when the slice's budget covers both), so later objects get the same slots, fake addresses
+/// and collections as before. The same work budget is spent, the same errors raised.
+pub fn next_unpacked(rt: &mut Rt, id: ObjId, out: &mut [Value]) -> PyResult<Option<bool>> {
+    let n = out.len();
+    match *rt.heap.get(id) {
+        Obj::SeqIter { seq, index } => {
+            // `fastops::iter_next`'s step (no work spent), on an item that unpacks as is.
+            let item = match rt.heap.get(seq) {
+                Obj::List(v) | Obj::Tuple(v) => v.get(index).copied(),
+                _ => return Ok(None),
+            };
+            let Some(item) = item else {
+                return Ok(None);
+            };
+            let Value::Obj(t) = item else {
+                return Ok(None);
+            };
+            match rt.heap.get(t) {
+                Obj::List(v) | Obj::Tuple(v) if v.len() == n => {
+                    for (o, &x) in out.iter_mut().zip(v.iter().rev()) {
+                        *o = x;
+                    }
+                }
+                _ => return Ok(None),
+            }
+            if let Obj::SeqIter { index, .. } = rt.heap.get_mut(id) {
+                *index += 1;
+            }
+            Ok(Some(true))
+        }
+        Obj::Enumerate { iter, count } if n == 2 => {
+            rt.spend(1)?;
+            let Some(item) = inner_next(rt, iter)? else {
+                return Ok(Some(false));
+            };
+            let Some(next) = count.checked_add(1) else {
+                return Err(crate::vm::ops::overflow());
+            };
+            if let Obj::Enumerate { count, .. } = rt.heap.get_mut(id) {
+                *count = next;
+            }
+            ghost_tuple(rt, 2)?;
+            out[0] = item;
+            out[1] = Value::Int(count);
+            Ok(Some(true))
+        }
+        Obj::Zip { ref iters } if iters.len() == n && n > 0 => {
+            rt.spend(1)?;
+            for k in 0..n {
+                let Obj::Zip { iters } = rt.heap.get(id) else {
+                    return Ok(Some(false));
+                };
+                let i = iters[k];
+                match inner_next(rt, i)? {
+                    Some(v) => out[n - 1 - k] = v,
+                    None => return Ok(Some(false)),
+                }
+            }
+            ghost_tuple(rt, n)?;
+            Ok(Some(true))
+        }
+        Obj::DictIter {
+            part: DictPart::Items,
+            ..
+        } if n == 2 => {
+            rt.spend(1)?;
+            // `iter_next_depth`'s step, which allocates the pair it returns.
+            let Obj::DictIter {
+                dict,
+                index,
+                len_at_start,
+                ..
+            } = *rt.heap.get(id)
+            else {
+                return Ok(None);
+            };
+            let (entry, len) = match rt.heap.get(dict) {
+                Obj::Dict(d) => (d.next_from(index).map(|(next, &kv)| (next, kv)), d.len()),
+                _ => (None, 0),
+            };
+            if len != len_at_start {
+                if let Obj::DictIter { len_at_start, .. } = rt.heap.get_mut(id) {
+                    *len_at_start = usize::MAX;
+                }
+                return Err(Throw::new(
+                    ExcKind::RuntimeError,
+                    "dictionary changed size during iteration",
+                ));
+            }
+            let Some((next, (k, v))) = entry else {
+                return Ok(Some(false));
+            };
+            if let Obj::DictIter { index, .. } = rt.heap.get_mut(id) {
+                *index = next;
+            }
+            ghost_tuple(rt, 2)?;
+            out[0] = v;
+            out[1] = k;
+            Ok(Some(true))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The next item of the iterator `it` inside an enumerate or a zip (`iter_next_depth` at
+/// depth 1): a list's or tuple's iterator stepped here (as `fastops::iter_next` does), any
+/// other through `iter_next_depth`.
+#[inline(always)]
+fn inner_next(rt: &mut Rt, it: Value) -> PyResult<Option<Value>> {
+    if let Value::Obj(id) = it {
+        if let Some(Obj::SeqIter { seq, index }) = *rt.heap.slot_mut(id) {
+            let item = match rt.heap.get(seq) {
+                Obj::List(v) | Obj::Tuple(v) => v.get(index).copied(),
+                _ => None,
+            };
+            if let Some(Obj::SeqIter { index, .. }) = rt.heap.slot_mut(id) {
+                // Once exhausted, stay exhausted (as `iter_next_depth`).
+                *index = if item.is_some() {
+                    *index + 1
+                } else {
+                    usize::MAX
+                };
+            }
+            return Ok(item);
+        }
+    }
+    iter_next_depth(rt, it, 1)
+}
+
+/// Takes the heap slot and charges the bytes of a tuple of `n` items (`Vec` capacity `n`, as
+/// `iter_next_depth` builds them) that nothing refers to, without building it: see
+/// [`next_unpacked`].
+fn ghost_tuple(rt: &mut Rt, n: usize) -> PyResult<()> {
+    let size = 48 + n * std::mem::size_of::<Value>();
+    debug_assert_eq!(size, Obj::Tuple(Vec::with_capacity(n)).size_estimate());
+    rt.heap.alloc_empty_tuple_charging(size)?;
+    Ok(())
+}
+
 /// All items of an iterable, in order (for `list()`, `tuple()`, unpacking, `extend`, …).
 pub fn collect_iterable(rt: &mut Rt, v: Value) -> PyResult<Vec<Value>> {
     if let Value::Obj(id) = v {
