@@ -165,6 +165,20 @@ impl Vm {
     }
 }
 
+/// Pushes frame `f` (it2: `vm::fastvar`'s calls; `enter_py` writes its frame in place).
+pub(crate) fn push_frame(frames: &mut Frames, f: Frame) {
+    let n = frames.len();
+    if n == frames.capacity() {
+        frames.reserve(1);
+    }
+    // SAFETY: `n < capacity` (checked or just reserved), so slot `n` is allocated and
+    // unused; it is written before the length covers it, and `Frame` is `Copy` (no drop).
+    unsafe {
+        frames.as_mut_ptr().add(n).write(f);
+        frames.set_len(n + 1);
+    }
+}
+
 /// calls3: the most values `grow_stack` adds beyond what a frame needs, within the stack's
 /// capacity.
 const STACK_SLACK: usize = 64;
