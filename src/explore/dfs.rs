@@ -68,6 +68,20 @@
 //! **Waiter choices** (which of several waiters a release, a notify, a put wakes) are
 //! scheduling points too, explored exhaustively (no reduction); below an alternative waiter
 //! choice the sleep sets start empty.
+//!
+//! **Fast-forwarded replay.** Most of an execution replays the last one's prefix (on the
+//! two-thread benchmark ≈80% of its steps and instructions), and those steps' footprints are
+//! kept (`fp_valid`). A replayed step is not run in step mode when its node says it can be
+//! run plainly ([`Node::ff`], written when the step was recorded: it did not die, release a
+//! lock, wake a chosen waiter or read the clock): the driver runs it as a turn of exactly its
+//! recorded number of instructions with the interpreter's ordinary hot loop, and the same
+//! thread's following such steps with it, in one turn ([`Ctl::fast_forward`]). The VM is
+//! deterministic, so the plain turn runs the same instructions and leaves the same state;
+//! what step mode would do between its instructions comes out the same (a released lock's
+//! waiter is woken between two instructions there and at the turn's end here, which is why
+//! a release is not fast-forwarded; a blocked step's carried wait is kept in its node). The
+//! chooser moves over each node as if it had chosen it, and the turn log gets each step
+//! (its length and line as recorded). Under `any` and `nogil` only, without `--races`.
 
 use smallvec::SmallVec;
 

@@ -10,6 +10,11 @@
 //! let the same thread go on ([`Ctl::goes_on`]), the boundary between its steps is taken
 //! inside the interpreter (`vm/xturn.rs`, through `Hook`), the step recorded by the same
 //! code (`Shared::record`) as the loop here records the others.
+//!
+//! A depth-first execution's replayed steps may instead be fast-forwarded
+//! ([`Ctl::fast_forward`]): the chooser hands back their recorded lengths, the strategy asks
+//! for a plain turn of their total (`Length::Steps`), and `Shared::record_fast` books each
+//! step as `record` books a replayed one.
 
 use std::cell::RefCell;
 use std::io::Write;
