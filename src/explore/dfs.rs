@@ -68,11 +68,26 @@
 //! **Waiter choices** (which of several waiters a release, a notify, a put wakes) are
 //! scheduling points too, explored exhaustively (no reduction); below an alternative waiter
 //! choice the sleep sets start empty.
+//!
+//! **Fast-forwarded replay.** Most of an execution replays the last one's prefix (on the
+//! two-thread benchmark ≈80% of its steps and instructions), and those steps' footprints are
+//! kept (`fp_valid`). A replayed step is not run in step mode when its node says it can be
+//! run plainly ([`Node::ff`], written when the step was recorded: it did not die, release a
+//! lock, wake a chosen waiter or read the clock): the driver runs it as a turn of exactly its
+//! recorded number of instructions with the interpreter's ordinary hot loop, and the same
+//! thread's following such steps with it, in one turn ([`Ctl::fast_forward`]). The VM is
+//! deterministic, so the plain turn runs the same instructions and leaves the same state;
+//! what step mode would do between its instructions comes out the same (a released lock's
+//! waiter is woken between two instructions there and at the turn's end here, which is why
+//! a release is not fast-forwarded; a blocked step's carried wait is kept in its node). The
+//! chooser moves over each node as if it had chosen it, and the turn log gets each step
+//! (its length and line as recorded). Under `any` and `nogil` only, without `--races`.
 
 use smallvec::SmallVec;
 
 use crate::explore::exec::{Ctl, Fp};
 use crate::vm::interp::SliceEnd;
+use crate::vm::observe::{SyncOp, Touch};
 use crate::vm::thread::Tid;
 
 /// A few threads, inline (no allocation for up to four).
@@ -99,6 +114,38 @@ pub struct Node {
     pub wakes: Vec<(usize, usize)>,
     /// The waiter choices are an alternative: the sleep sets below start empty.
     pub wake_alt: bool,
+    /// The instructions of the chosen thread's step when a replay of it may be
+    /// fast-forwarded ([`Ctl::fast_forward`]: it did not die, released no lock, woke no
+    /// chosen waiter, did not read the clock); 0 otherwise.
+    pub ff: u64,
+    /// How that step ended: `Budget`, `Finished` or `Blocked`.
+    pub ff_end: FfEnd,
+    /// What a blocked step carried into its thread's next step (a wait).
+    pub carry: SmallVec<[Touch; 1]>,
+    /// The source line the chosen thread stood at after its step (the turn log's).
+    pub line: u32,
+}
+
+/// How a step that may be fast-forwarded ended ([`Node::ff_end`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FfEnd {
+    /// Before a visible instruction.
+    #[default]
+    Budget,
+    /// Its thread ended.
+    Finished,
+    /// Its thread blocked.
+    Blocked,
+}
+
+impl FfEnd {
+    fn slice_end(self) -> SliceEnd {
+        match self {
+            FfEnd::Budget => SliceEnd::Budget,
+            FfEnd::Finished => SliceEnd::Finished,
+            FfEnd::Blocked => SliceEnd::Blocked,
+        }
+    }
 }
 
 /// The current execution's nodes, kept in place: the stack is the first `len` nodes of `all`,
@@ -223,6 +270,11 @@ pub struct Dfs {
     fp_valid: usize,
     /// The current step replays a node below `fp_valid`.
     kept: bool,
+    /// Replayed steps are fast-forwarded where they can be ([`Ctl::fast_forward`]); off,
+    /// every step is run in step mode (the tests compare).
+    pub fast_forward: bool,
+    /// Steps fast-forwarded so far.
+    pub fast_forwarded: u64,
     wake_cursor: usize,
     cur: usize,
     free_running: bool,
@@ -250,6 +302,8 @@ impl Dfs {
             replay_len: 0,
             fp_valid: 0,
             kept: false,
+            fast_forward: true,
+            fast_forwarded: 0,
             wake_cursor: 0,
             cur: 0,
             free_running: false,
@@ -675,6 +729,7 @@ impl Ctl for Dfs {
             self.kept = k < self.fp_valid;
             if !self.kept {
                 node.fp.clear();
+                node.ff = 0;
             }
             if k + 1 == self.replay_len && !node.wake_alt {
                 node.wakes.clear();
@@ -711,6 +766,7 @@ impl Ctl for Dfs {
         node.fp.clear();
         node.wakes.clear();
         node.wake_alt = false;
+        node.ff = 0;
         let mut within: Tids = SmallVec::new();
         let mut awake_count = 0;
         for &q in runnable {
@@ -804,6 +860,89 @@ impl Ctl for Dfs {
     }
 
     fn step_done(&mut self, _tid: Tid, _end: &SliceEnd) {}
+
+    fn step_ran(&mut self, steps: u64, end: &SliceEnd, line: u32, carried: &[Touch]) {
+        if self.free_running {
+            return;
+        }
+        if let Some(n) = self.nodes.get_mut(self.cur) {
+            // A lock's release wakes a waiter between two instructions of the step, the plain
+            // turn only at its end; a chosen waiter is logged at its step, which a merged
+            // plain turn is not at; a thread that died is reported on from its exception.
+            let ff_end = match end {
+                SliceEnd::Budget => Some(FfEnd::Budget),
+                SliceEnd::Finished => Some(FfEnd::Finished),
+                SliceEnd::Blocked => Some(FfEnd::Blocked),
+                _ => None,
+            };
+            let plain = ff_end.is_some()
+                && !n.fp.clock
+                && n.wakes.is_empty()
+                && !n
+                    .fp
+                    .syncs
+                    .iter()
+                    .any(|&(_, op)| matches!(op, SyncOp::Release | SyncOp::Wait));
+            n.ff = if plain { steps } else { 0 };
+            n.ff_end = ff_end.unwrap_or_default();
+            n.line = line;
+            n.carry.clear();
+            if n.ff_end == FfEnd::Blocked {
+                n.carry.extend_from_slice(carried);
+            }
+        }
+    }
+
+    fn fast_forward(&mut self, out: &mut Vec<(u64, u32, SliceEnd)>) -> bool {
+        out.clear();
+        if !self.fast_forward || !self.kept || self.free_running {
+            return false;
+        }
+        let Some(first) = self.nodes.get(self.cur) else {
+            return false;
+        };
+        if first.ff == 0 {
+            return false;
+        }
+        let t = first.chosen;
+        out.push((first.ff, first.line, first.ff_end.slice_end()));
+        // The same thread's next steps, replays of the same kind, with the same threads
+        // runnable (no step between them started, woke or blocked a thread).
+        while self.cursor < self.replay_len && self.cursor < self.fp_valid {
+            let (k, cur) = (self.cursor, self.cur);
+            let next = &self.nodes[k];
+            if next.ff == 0
+                || self.nodes[cur].ff_end != FfEnd::Budget
+                || next.chosen != t
+                || next.prev != Some(t)
+                || !same_tids(&next.enabled, &self.nodes[cur].enabled)
+            {
+                break;
+            }
+            out.push((next.ff, next.line, next.ff_end.slice_end()));
+            self.cursor += 1;
+            self.cur = k;
+        }
+        self.wake_cursor = 0;
+        self.fast_forwarded += out.len() as u64;
+        true
+    }
+
+    fn fast_carried(&self) -> &[Touch] {
+        self.nodes.get(self.cur).map_or(&[], |n| &n.carry[..])
+    }
+
+    fn replay_diverged(&mut self) {
+        self.diverged = true;
+    }
+
+    fn next_replayed(&self) -> bool {
+        self.fast_forward
+            && !self.free_running
+            && self.cursor < self.replay_len
+            && self.cursor < self.fp_valid
+            && self.nodes.get(self.cursor).is_some_and(|n| n.ff > 0)
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,11 @@
 //! let the same thread go on ([`Ctl::goes_on`]), the boundary between its steps is taken
 //! inside the interpreter (`vm/xturn.rs`, through `Hook`), the step recorded by the same
 //! code (`Shared::record`) as the loop here records the others.
+//!
+//! A depth-first execution's replayed steps may instead be fast-forwarded
+//! ([`Ctl::fast_forward`]): the chooser hands back their recorded lengths, the strategy asks
+//! for a plain turn of their total (`Length::Steps`), and `Shared::record_fast` books each
+//! step as `record` books a replayed one.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -218,6 +223,41 @@ pub trait Ctl {
     }
     /// A step ended (its footprint written, see [`Ctl::footprint`]): how it ended.
     fn step_done(&mut self, tid: Tid, end: &SliceEnd);
+    /// The step whose footprint was just written ran `steps` instructions and ended `end`,
+    /// its thread at source line `line` after it and carrying `carried` into its next step
+    /// (a blocked call's wait; called before [`Ctl::step_done`], only for a step recorded
+    /// afresh): what a later replay of it needs to fast-forward through it
+    /// ([`Ctl::fast_forward`]).
+    fn step_ran(&mut self, steps: u64, end: &SliceEnd, line: u32, carried: &[Touch]) {
+        let _ = (steps, end, line, carried);
+    }
+    /// Whether the step [`Ctl::choose`] just chose replays exactly a step an earlier
+    /// execution recorded (its footprint kept), one that did not die, released no lock, woke
+    /// no chosen waiter and did not read the clock: then the chooser also takes, as if it
+    /// had chosen each, the steps after it that are such replays by the same thread, and
+    /// writes into `out` (emptied) each step's instructions, the line its thread stood at
+    /// after it and how it ended (`Budget`, `Finished` or `Blocked`; only the last can end
+    /// otherwise than `Budget`). The driver runs them as one plain turn of their total
+    /// length, with the interpreter's hot loop, without looking at each instruction (the
+    /// fast-forward of a replayed prefix; see `explore/dfs.rs`). `false`: an ordinary step.
+    fn fast_forward(&mut self, out: &mut Vec<(u64, u32, SliceEnd)>) -> bool {
+        let _ = out;
+        false
+    }
+    /// What the last step [`Ctl::fast_forward`] took carried into its thread's next step
+    /// when it blocked (as [`Ctl::step_ran`] was told).
+    fn fast_carried(&self) -> &[Touch] {
+        &[]
+    }
+    /// Whether the next [`Ctl::choose`] will answer with a step that [`Ctl::fast_forward`]
+    /// takes (no side effect): the turn loop inside the interpreter then leaves the boundary
+    /// to the driver.
+    fn next_replayed(&self) -> bool {
+        false
+    }
+    /// A fast-forwarded turn did not run as its steps were recorded (a nondeterminism:
+    /// never expected).
+    fn replay_diverged(&mut self) {}
     /// Whether [`Ctl::choose`] would choose `prev` among `runnable` (sorted), `prev`'s step
     /// having ended at a switch point: with no side effect, and exactly (a `true` that
     /// `choose` then contradicts would run the wrong thread). `false` is always safe: the
@@ -271,6 +311,13 @@ struct Shared<C> {
     carried: Vec<Vec<Touch>>,
     /// The footprint of a step when the chooser keeps none ([`Ctl::footprint`]).
     fp: Fp,
+    /// Replayed steps may be fast-forwarded ([`Ctl::fast_forward`]): the model's steps
+    /// extend through invisible instructions (`any`, `nogil`), and neither the race detector
+    /// nor single-stepping looks at each instruction.
+    ff: bool,
+    /// The steps of the running turn when it is fast-forwarded ([`Ctl::fast_forward`]):
+    /// each one's instructions, line after it and end; empty for an ordinary turn.
+    ff_steps: Vec<(u64, u32, SliceEnd)>,
 }
 
 impl<C: Ctl> Shared<C> {
@@ -349,7 +396,37 @@ impl<C: Ctl> Shared<C> {
                 fp.add(Touch::Sync(o, SyncOp::Signal));
             }
         }
+        self.ctl.step_ran(steps, end, line, &self.carried[t]);
         self.ctl.step_done(tid, end);
+    }
+
+    /// Records a fast-forwarded turn of `tid` ([`Ctl::fast_forward`]) that ran `steps`
+    /// instructions and ended `end`, its thread at `line` after it: each of its steps as
+    /// [`Shared::record`] records a replayed one.
+    fn record_fast(&mut self, tid: Tid, steps: u64, end: &SliceEnd, line: u32) {
+        let total: u64 = self.ff_steps.iter().map(|s| s.0).sum();
+        if total != steps || self.ff_steps.last().is_none_or(|s| s.2 != *end) {
+            self.ctl.replay_diverged();
+            self.abandoned = true;
+        }
+        let t = tid as usize;
+        if self.carried.len() <= t {
+            self.carried.resize(t + 1, Vec::new());
+        }
+        let k = self.ff_steps.len();
+        for (i, (n, l, e)) in self.ff_steps.iter().enumerate() {
+            let last = i + 1 == k;
+            self.log.turns.push((tid, *n, *e == SliceEnd::Budget));
+            self.log.lines.push(if last { line } else { *l });
+            // What the thread carried is used up by the step; a blocked call's wait is
+            // carried into the next one (`Shared::carry_only`), as recorded.
+            self.carried[t].clear();
+            if last && *end == SliceEnd::Blocked {
+                self.carried[t].extend_from_slice(self.ctl.fast_carried());
+            }
+            self.ctl.step_done(tid, e);
+        }
+        self.ff_steps.clear();
     }
 
     /// [`Shared::record`]'s carrying of waits for a step whose footprint is kept: what the
@@ -388,6 +465,10 @@ impl<C: Ctl> TurnHook for Hook<C> {
         let s = &mut *s;
         let queue = &vm.sched.queue;
         if !queue.contains(tid) {
+            return false;
+        }
+        if s.ff && s.ctl.next_replayed() {
+            // The driver fast-forwards the next step.
             return false;
         }
         // The runnable threads as `Driven::next_turn` hands them to the chooser: the queue
@@ -458,7 +539,18 @@ impl<C: Ctl> Strategy for Driven<C> {
             pick
         };
         match pick {
-            Some(t) if ctx.queue.contains(t) => Pick::Run(t, Length::Step),
+            Some(t) if ctx.queue.contains(t) => {
+                // Replayed steps of one thread run as one plain turn of their known length:
+                // the same instructions, as the interpreter's hot loop runs them outside an
+                // exploration ([`Ctl::fast_forward`]).
+                let s = &mut *s;
+                if s.ff && s.ctl.fast_forward(&mut s.ff_steps) {
+                    let n = s.ff_steps.iter().map(|x| x.0).sum();
+                    Pick::Run(t, Length::Steps(n))
+                } else {
+                    Pick::Run(t, Length::Step)
+                }
+            }
             other => {
                 s.abandoned = true;
                 Pick::Diverged(other.unwrap_or(0))
@@ -500,6 +592,10 @@ thread_local! {
     /// constants and heap, cut back to where they stood before the program ran.
     static SPARE_VM: std::cell::Cell<Option<Box<crate::vm::vm_reuse::Spare>>> =
         const { std::cell::Cell::new(None) };
+    /// The list of fast-forwarded steps of this thread's last execution (`Shared::ff_steps`),
+    /// emptied: a new one grew from nothing in every execution.
+    static SPARE_FF: std::cell::Cell<Vec<(u64, u32, SliceEnd)>> =
+        const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// An empty step record (the last execution's buffers, on this thread, when there is one).
@@ -585,6 +681,12 @@ pub fn execute<C: Ctl + 'static>(
     // Without a story the lost updates are only counted: their values are not rendered.
     vm.reuse.explain_lost = story;
     let single_step = ctl.as_ref().is_some_and(|c| c.single_step());
+    let model = vm.gil.model;
+    let ff = observes
+        && !single_step
+        && !(model.has_switch_points() || model.may_reacquire())
+        && vm.races.is_none()
+        && vm.tracer.is_none();
     let shared = ctl.map(|c| {
         Rc::new(RefCell::new(Shared {
             ctl: c,
@@ -599,6 +701,8 @@ pub fn execute<C: Ctl + 'static>(
             observes,
             carried: Vec::new(),
             fp: Fp::default(),
+            ff,
+            ff_steps: SPARE_FF.take(),
         }))
     });
     if let Some(s) = &shared {
@@ -623,7 +727,12 @@ pub fn execute<C: Ctl + 'static>(
                     .frames
                     .last()
                     .map_or(0, |f| crate::vm::traceback::line_of(&vm.prog, f.code, f.pc));
-                s.borrow_mut().record(
+                let mut s = s.borrow_mut();
+                if !s.ff_steps.is_empty() {
+                    s.record_fast(r.tid, r.steps, &r.end, line);
+                    continue;
+                }
+                s.record(
                     vm.step_touches.as_deref().map(|r| (r, r.all.len())),
                     vm.threads[t].obj,
                     r.tid,
@@ -665,7 +774,9 @@ pub fn execute<C: Ctl + 'static>(
             vm.set_strategy(Box::new(crate::vm::scheduler::Random::new(0)));
             match Rc::try_unwrap(s) {
                 Ok(cell) => {
-                    let sh = cell.into_inner();
+                    let mut sh = cell.into_inner();
+                    sh.ff_steps.clear();
+                    SPARE_FF.set(std::mem::take(&mut sh.ff_steps));
                     (sh.abandoned, sh.log, Some(sh.ctl))
                 }
                 Err(_) => (true, TurnLog::default(), None),
