@@ -1448,58 +1448,13 @@ impl Vm {
         }
     }
 
-    /// `hot`'s slow path: `KeyError(i)` and `int(s)` (exc4's `call_builtin_fast`) here, before
-    /// [`Vm::slow_op_full`]'s prologue, which a function of its size makes long (gx: ≈ 60 x86
-    /// instructions of l/exc's 133,334 such calls); every other instruction goes on to it.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(never)]
-    fn slow_op(
-        &mut self,
-        ins: Instr,
-        code_id: u32,
-        base: usize,
-        func: Value,
-        rg: &mut Regs,
-        stack: &mut Vec<Value>,
-        frames: &mut crate::vm::thread::Frames,
-        reads: &mut ReadLog,
-        prog: &Program,
-        code: &CodeObject,
-    ) -> Flow {
-        // exc4: `KeyError(i)`, `int(s)`, and a handler found for their errors, without the
-        // general call (`vm::raise_fast`). (The callee's kind tested here: other calls pay no
-        // call for it.)
-        if ins.op == Opcode::CALL
-            && self.races.is_none()
-            && matches!(
-                stack
-                    .len()
-                    .checked_sub(ins.arg as usize + 1)
-                    .map(|a| stack[a]),
-                Some(Value::ExcType(_) | Value::Native(crate::vm::natives::NativeId::Int))
-            )
-        {
-            use crate::vm::raise_fast::Caught;
-            match self.call_builtin_fast(prog, stack, frames, ins, base, code_id, rg.pc, rg.kwnames)
-            {
-                Caught::Value => return Flow::Next,
-                Caught::Handler => return Flow::Frame,
-                Caught::Raise(t) => return Flow::Raise(t),
-                Caught::Slow => {}
-            }
-        }
-        self.slow_op_full(
-            ins, code_id, base, func, rg, stack, frames, reads, prog, code,
-        )
-    }
-
     /// Everything but the hot instructions (those of the seed's loops), kept out of
     /// `run_slice_impl` so the hot loop reads in one screen. Measured under callgrind it saves
     /// about 1% of instructions on the counter programs; the loop's remaining overhead is the
     /// value stack living in memory (its `Vec` is passed to calls), see docs/performance.md.
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
-    fn slow_op_full(
+    fn slow_op(
         &mut self,
         ins: Instr,
         code_id: u32,
@@ -2333,7 +2288,28 @@ impl Vm {
                 Flow::Next
             }
             Opcode::CALL => {
-                // (`KeyError(i)` and `int(s)` were tried first: `slow_op`.)
+                // exc4: `KeyError(i)`, `int(s)`, and a handler found for their errors,
+                // without the general call (`vm::raise_fast`).
+                // (The callee's kind tested here: other calls pay no call for it.)
+                if self.races.is_none()
+                    && matches!(
+                        stack
+                            .len()
+                            .checked_sub(ins.arg as usize + 1)
+                            .map(|a| stack[a]),
+                        Some(Value::ExcType(_) | Value::Native(crate::vm::natives::NativeId::Int))
+                    )
+                {
+                    use crate::vm::raise_fast::Caught;
+                    match self.call_builtin_fast(
+                        prog, stack, frames, ins, base, code_id, rg.pc, rg.kwnames,
+                    ) {
+                        Caught::Value => return Flow::Next,
+                        Caught::Handler => return Flow::Frame,
+                        Caught::Raise(t) => return Flow::Raise(t),
+                        Caught::Slow => {}
+                    }
+                }
                 let argc = ins.arg as usize;
                 let kwn: &[Const] = if rg.kwnames == NO_KW {
                     &[]
