@@ -58,6 +58,10 @@ pub struct ItemTable {
     /// of formatting and keeping its own description).
     owners: Vec<Box<str>>,
     owner_ids: HashMap<Box<str>, u32, FixedState>,
+    /// gx: the owner `owner_id` answered last, plus one: new locations come in runs of one
+    /// class's attributes (an `__init__` storing them), so the name is compared with it
+    /// before it is hashed (0: none yet).
+    last_owner: u32,
     /// classes2: the attribute locations, by `object id << 32 | name id` (one `u64` to hash
     /// on every attribute access once two threads exist, not an `(u32, ItemKey)`).
     attrs: HashMap<u64, u32, FixedState>,
@@ -66,12 +70,21 @@ pub struct ItemTable {
 impl ItemTable {
     /// The index of owner name `n` in `owners`, added on first use.
     fn owner_id(&mut self, n: &str) -> u32 {
-        if let Some(&i) = self.owner_ids.get(n) {
-            return i;
+        if let Some(last) = self.last_owner.checked_sub(1) {
+            if self.owners.get(last as usize).is_some_and(|o| **o == *n) {
+                return last;
+            }
         }
-        let i = self.owners.len() as u32;
-        self.owners.push(n.into());
-        self.owner_ids.insert(n.into(), i);
+        let i = match self.owner_ids.get(n) {
+            Some(&i) => i,
+            None => {
+                let i = self.owners.len() as u32;
+                self.owners.push(n.into());
+                self.owner_ids.insert(n.into(), i);
+                i
+            }
+        };
+        self.last_owner = i + 1;
         i
     }
 }
