@@ -116,7 +116,8 @@ fn oom(_: TryReserveError) -> Throw {
 ///
 /// The pool (issue 21, str3): blocks of up to [`SMALL_MAX`] bytes (and at most 16-byte
 /// alignment, which glibc's `malloc` gives every block) are taken from the system rounded up
-/// to a multiple of 16, and a freed one goes onto a free list of its size class (kept inside
+/// to the next of 24, 40, 56, …, 120 bytes — the largest request each of glibc's chunk sizes
+/// (32, 48, 64, … bytes) holds, so a block takes the memory it took before — and a freed one goes onto a free list of its size class (kept inside
 /// the freed blocks themselves) for the next allocation of that class, up to
 /// [`POOL_BYTES`] per class and thread; past that it goes back to the system. The
 /// interpreter's short-lived objects — the short strs of string building, the boxes of
@@ -128,10 +129,10 @@ fn oom(_: TryReserveError) -> Throw {
 pub struct OomGuard;
 
 /// The largest block the pool keeps.
-pub const SMALL_MAX: usize = 128;
+pub const SMALL_MAX: usize = 120;
 /// Bytes of free blocks each size class keeps per thread before returning them to the system.
 pub const POOL_BYTES: usize = 4 << 20;
-const CLASSES: usize = SMALL_MAX / 16;
+const CLASSES: usize = 7;
 
 /// One thread's free lists: the head of each class's list (the first word of a free block is
 /// the next one) and how many blocks it holds.
@@ -153,14 +154,20 @@ thread_local! {
 #[inline(always)]
 fn small_class(layout: &Layout) -> Option<usize> {
     let n = layout.size();
-    (n <= SMALL_MAX && layout.align() <= 16 && n > 0).then(|| (n - 1) / 16)
+    (n <= SMALL_MAX && layout.align() <= 16 && n > 0).then(|| (n.max(9) + 7) / 16 - 1)
+}
+
+/// The bytes of a block of class `c`: 24, 40, …, 120.
+#[inline(always)]
+fn class_size(c: usize) -> usize {
+    16 * c + 24
 }
 
 /// The layout the system allocates a block of class `c` with.
 #[inline(always)]
 fn class_layout(c: usize) -> Layout {
-    // SAFETY: a multiple of 16 no larger than `SMALL_MAX`, with an alignment of 16.
-    unsafe { Layout::from_size_align_unchecked((c + 1) * 16, 16) }
+    // SAFETY: a size of at least 24 and at most `SMALL_MAX`, with an alignment of 16.
+    unsafe { Layout::from_size_align_unchecked(class_size(c), 16) }
 }
 
 impl OomGuard {
@@ -192,8 +199,8 @@ impl OomGuard {
         let kept = POOL
             .try_with(|pool| {
                 let n = pool.counts[c].get();
-                if (n as usize) < POOL_BYTES / ((c + 1) * 16) {
-                    // SAFETY: the block is at least 16 bytes and 16-aligned, and now ours.
+                if (n as usize) < POOL_BYTES / class_size(c) {
+                    // SAFETY: the block is at least 24 bytes and 16-aligned, and now ours.
                     unsafe { *(ptr as *mut *mut u8) = pool.heads[c].get() };
                     pool.heads[c].set(ptr);
                     pool.counts[c].set(n + 1);
@@ -326,15 +333,15 @@ mod tests {
             let l20 = Layout::from_size_align(20, 1).unwrap();
             let p = a.alloc(l20);
             a.dealloc(p, l20);
-            let q = a.alloc(Layout::from_size_align(31, 8).unwrap());
+            let l24 = Layout::from_size_align(24, 8).unwrap();
+            let q = a.alloc(l24);
             assert_eq!(p, q);
             // Within its class a resize keeps the block; across classes and kinds it copies.
-            let l31 = Layout::from_size_align(31, 8).unwrap();
-            for i in 0..31 {
+            for i in 0..24 {
                 *q.add(i) = i as u8;
             }
-            assert_eq!(a.realloc(q, l31, 32), q);
-            let r = a.realloc(q, Layout::from_size_align(32, 8).unwrap(), 100);
+            assert_eq!(a.realloc(q, l24, 10), q);
+            let r = a.realloc(q, Layout::from_size_align(10, 8).unwrap(), 100);
             let s = a.realloc(r, Layout::from_size_align(100, 8).unwrap(), 5000);
             let t = a.realloc(s, Layout::from_size_align(5000, 8).unwrap(), 9);
             for i in 0..9 {
