@@ -444,7 +444,8 @@ impl Vm {
         stack: &mut Vec<Value>,
         frames: &mut crate::vm::thread::Frames,
     ) -> PyResult<CallDone> {
-        let names = *self.rt.special;
+        // The special names are read where an arm needs them: copying the whole table here
+        // was a `memcpy` on every return of a special method or a sort key (str3).
         let push = |stack: &mut Vec<Value>, v: Value| {
             stack.push(v);
             Ok(CallDone::Value)
@@ -497,7 +498,7 @@ impl Vm {
                     return push(stack, v);
                 }
                 let base = op % 13;
-                let [fwd, refl, _] = names.binary[base as usize];
+                let [fwd, refl, _] = self.rt.special.binary[base as usize];
                 if stage == 0 {
                     if let Some(f) = method(&self.rt, a, fwd) {
                         let then = Then::Binary { op, a, b, stage: 1 };
@@ -580,7 +581,8 @@ impl Vm {
                 push(stack, Value::Bool(t != negate))
             }
             Then::Iter => {
-                let ok = ops::is_iterator(&self.rt, v) || method(&self.rt, v, names.next).is_some();
+                let ok = ops::is_iterator(&self.rt, v)
+                    || method(&self.rt, v, self.rt.special.next).is_some();
                 if !ok {
                     return Err(Throw::type_error(format!(
                         "iter() returned non-iterator of type '{}'",

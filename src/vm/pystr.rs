@@ -112,15 +112,28 @@ impl PyStr {
         if !self.can_append(extra) {
             return None;
         }
+        self.append_checked(extra)
+    }
+
+    /// [`PyStr::append_in_place`] once [`PyStr::can_append`] said yes (the caller asked it
+    /// first, to check the heap's room before growing): the same contract.
+    pub fn append_checked(&self, extra: &str) -> Option<(PyStr, usize)> {
         let PyStr::View(b, len, ascii) = self else {
             return None;
         };
         // SAFETY: exclusive access to the heap (see above) and `extra` outside this buffer
-        // (`can_append`): growing the buffer cannot move bytes that are still read.
+        // (`can_append`, which the caller checked): growing the buffer cannot move bytes that
+        // are still read.
         let s = unsafe { &mut *b.0.get() };
         let before = s.capacity();
         s.try_reserve(extra.len()).ok()?;
-        s.push_str(extra);
+        if let [byte] = extra.as_bytes() {
+            // `s += "x"`: one byte (ASCII, as a one-byte str must be) without a `memcpy` call.
+            // SAFETY: an ASCII byte appended to UTF-8 leaves it UTF-8.
+            unsafe { s.as_mut_vec().push(*byte) };
+        } else {
+            s.push_str(extra);
+        }
         let grown = s.capacity() - before;
         let ascii = *ascii && extra.is_ascii();
         Some((PyStr::View(b.clone(), *len + extra.len(), ascii), grown))

@@ -129,6 +129,9 @@ impl Vm {
             }
         };
         if let Some(x) = next {
+            if let Some(done) = self.sort_key_frame(func, x, then, stack, frames)? {
+                return Ok(done);
+            }
             return self.call_dunder(stack, frames, Value::Obj(func), &[x], then);
         }
         let mut sorted = self.take_list(items)?;
@@ -137,6 +140,53 @@ impl Vm {
         let out = self.rt.new_list(sorted)?;
         stack.push(out);
         Ok(CallDone::Value)
+    }
+
+    /// The key function's frame for item `x`, pushed as [`Vm::call_dunder`] would push it
+    /// (its marker allocated first, then `do_call`'s fast path: the one positional parameter
+    /// in place, the other locals unbound, the stack's room reserved), without the general
+    /// call's look-ups; `None` (nothing done) when the function needs `do_call`'s binding
+    /// (defaults, `*args`, keyword-only parameters, another parameter count) (str3).
+    fn sort_key_frame(
+        &mut self,
+        func: ObjId,
+        x: Value,
+        then: Then,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+    ) -> PyResult<Option<CallDone>> {
+        let Obj::Function(f) = self.rt.heap.get(func) else {
+            return Ok(None);
+        };
+        let code_id = f.code;
+        let code = &self.prog.codes[code_id as usize];
+        if code.has_varargs
+            || code.has_varkeywords
+            || code.kwonlyargcount != 0
+            || code.argcount != 1
+        {
+            return Ok(None);
+        }
+        let (nlocals, room) = (code.nlocalsplus(), code.stacksize as usize + 1);
+        let marker = self.rt.alloc(Obj::DunderCall { func, then })?;
+        if frames.len() >= self.config.recursion_limit {
+            return Err(Throw::new(
+                crate::vm::exceptions::ExcKind::RecursionError,
+                "maximum recursion depth exceeded",
+            ));
+        }
+        let base = stack.len();
+        stack.push(x);
+        stack.resize(base + nlocals.max(1), Value::Undef);
+        stack.reserve(room);
+        frames.push(crate::vm::thread::Frame {
+            code: code_id,
+            pc: 0,
+            base: base as u32,
+            func: marker,
+            kwnames: u32::MAX,
+        });
+        Ok(Some(CallDone::Frame))
     }
 
     /// The items of a list this module made (and no one else can see), moved out.
