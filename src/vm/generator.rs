@@ -137,6 +137,13 @@ pub fn is_generator(rt: &crate::vm::Rt, v: Value) -> bool {
     matches!(v, Value::Obj(id) if matches!(rt.heap.get(id), Obj::Generator(_)))
 }
 
+/// Whether one of `args` is a generator (none can be before the first one is made): what
+/// sends a built-in call to `iteration_native`/`iteration_method`.
+#[inline]
+pub fn any_generator(rt: &crate::vm::Rt, args: &[Value]) -> bool {
+    rt.generators && args.iter().any(|&a| is_generator(rt, a))
+}
+
 fn stop_iteration(vm: &mut Vm, value: Value) -> Throw {
     if value == Value::None {
         Throw::NewArgs {

@@ -31,7 +31,7 @@
 
 use crate::vm::builtins;
 use crate::vm::dunder::is_instance;
-use crate::vm::generator::is_generator;
+use crate::vm::generator::any_generator;
 use crate::vm::machine::Vm;
 use crate::vm::natives::NativeId;
 use crate::vm::sync::Site;
@@ -100,7 +100,7 @@ impl Vm {
     ) -> Option<PyResult<Value>> {
         if !hot_native(id)
             || check
-            || (self.rt.generators && args.iter().any(|&a| is_generator(&self.rt, a)))
+            || any_generator(&self.rt, args)
             || (self.rt.str_dunders && matches!(id, NativeId::Str | NativeId::Repr))
             || (self.rt.user_dunders
                 && (matches!(

@@ -15,7 +15,7 @@
 
 use crate::vm::call::Outcome;
 use crate::vm::exceptions::ExcKind;
-use crate::vm::generator::{is_generator, Consume};
+use crate::vm::generator::{any_generator, is_generator, Consume};
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::NativeId;
@@ -56,9 +56,8 @@ impl Vm {
         if !own && !self.rt.generators {
             return Ok(None);
         }
-        let any_gen = self.rt.generators
-            && (args.iter().any(|a| is_generator(&self.rt, *a))
-                || kw.iter().any(|(_, a)| is_generator(&self.rt, *a)));
+        let any_gen = any_generator(&self.rt, args)
+            || (self.rt.generators && kw.iter().any(|(_, a)| is_generator(&self.rt, *a)));
         if !own && !any_gen {
             return Ok(None);
         }
@@ -484,7 +483,7 @@ impl Vm {
         args: &[Value],
         kw: &[(&str, Value)],
     ) -> PyResult<Option<Outcome>> {
-        if !self.rt.generators || !args.iter().any(|a| is_generator(&self.rt, *a)) {
+        if !any_generator(&self.rt, args) {
             return Ok(None);
         }
         // gen4: one generator and no keywords, natively (`vm::consume`).
