@@ -458,6 +458,7 @@ THREADS_COUNTS = [1, 1_000, 100_000, 1_000_000]
 THREADS_TOTAL = 16_000_000
 THREADS_BYTES_GOAL = 1300
 THREADS_FLAT_LIMIT = 1.5
+RSS_RUNS = 7
 THREADS_PROGRAM = """\
 import threading
 
@@ -490,7 +491,14 @@ def threads_cheap(gilvm, runs):
                 f.write(THREADS_PROGRAM.format(threads=threads, iters=iters))
             return path
 
-        empty_rss, how = common.peak_rss_kb(gilvm_argv(gilvm, write("t_0.py", 0, 0), []))
+        def median_rss(path, times):
+            got = [common.peak_rss_kb(gilvm_argv(gilvm, path, [])) for _ in range(times)]
+            return statistics.median(kb for kb, _ in got), got[0][1]
+
+        # A process's peak RSS wobbles by ~0.6 MB from run to run (where the allocator's
+        # arenas and the binary land), which is 600 bytes per thread at 1,000 threads but
+        # 6 at 100,000: medians of RSS_RUNS runs for T = 0 and for the small T.
+        empty_rss, how = median_rss(write("t_0.py", 0, 0), RSS_RUNS)
         for n in THREADS_COUNTS:
             full = write(f"t_{n}_full.py", n, THREADS_TOTAL // n)
             twin = write(f"t_{n}_twin.py", n, 1)
@@ -513,7 +521,7 @@ def threads_cheap(gilvm, runs):
                     cpu[k].append(res["cpu_ms"])
             full_ms, twin_ms = (statistics.median(x) for x in cpu)
             ns = (full_ms - twin_ms) * 1e6 / (counts[0] - counts[1])
-            rss, _ = common.peak_rss_kb(gilvm_argv(gilvm, twin, []))
+            rss, _ = median_rss(twin, RSS_RUNS if n < 100_000 else 1)
             per_thread = (rss - empty_rss) * 1024 / n
             common.log(f"  threads {n:,}: {counts[0]:,} instructions, CPU {fmt_ms(cpu[0])} ms, "
                        f"twin {fmt_ms(cpu[1])} ms: {ns:.2f} ns per instruction; peak RSS "
@@ -523,7 +531,8 @@ def threads_cheap(gilvm, runs):
     print(f"Threads stay cheap: T threads block on one Event, then share {THREADS_TOTAL:,} "
           f"unlocked increments; ns per instruction = (CPU-time median of {runs} − the twin's "
           f"with one increment per thread) / (instructions − the twin's); bytes per idle thread "
-          f"= (the twin's peak RSS − {empty_rss / 1024:.1f} MB at T = 0) / T, measured with {how}")
+          f"= (the twin's peak RSS − {empty_rss / 1024:.1f} MB at T = 0) / T, measured with {how} "
+          f"(medians of {RSS_RUNS} runs at T = 0 and T < 100,000)")
     print()
     print("| threads | CPU ms full / twin, median [min–max] | ns per instruction | peak RSS (twin) "
           "| bytes per idle thread |")

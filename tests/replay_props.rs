@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use gilvm::vm::driver::Ending;
+use gilvm::vm::driver::{Ending, Turn};
 use gilvm::vm::gil::GilModel;
 use gilvm::vm::machine::{RunConfig, Vm};
 use gilvm::vm::scheduler::Plan;
@@ -45,6 +45,31 @@ fn run(image: &gilvm::vm::prelude::Image, cfg: RunConfig) -> (Seen, Option<Plan>
         lost: vm.lost.values().map(|t| t.erased).collect(),
     };
     (seen, plan)
+}
+
+/// The same run driven one turn at a time through `Vm::turn`, as an explorer or a stepper
+/// drives it: `Vm::run` alone chains a lone thread's turns inside one slice (issue 21,
+/// `Vm::chain_turn`), so this is the run without that shortcut.
+fn run_turns(image: &gilvm::vm::prelude::Image, cfg: RunConfig) -> Seen {
+    let out = Buf::default();
+    let mut vm = Vm::new(&image.local(), cfg, Box::new(out.clone())).expect("fits");
+    let mut err = Vec::new();
+    let ending = loop {
+        if let Turn::Ended(e) = vm.turn(&mut err) {
+            break e;
+        }
+    };
+    let _ = vm.rt.stdout.flush();
+    let stdout = String::from_utf8_lossy(&out.0.borrow()).into_owned();
+    Seen {
+        stdout,
+        stderr: String::from_utf8_lossy(&err).into_owned(),
+        ending,
+        steps: vm.steps,
+        switches: vm.switches,
+        clock_ns: vm.clock_ns,
+        lost: vm.lost.values().map(|t| t.erased).collect(),
+    }
 }
 
 /// One statement of a worker's loop body (at 8 spaces of indentation; `n` is the worker's
@@ -180,12 +205,63 @@ fn check(g: &Gen) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// `Vm::run` (which chains a lone thread's turns) and the same run one turn at a time agree
+/// on everything a user sees, under every model.
+fn check_chained(
+    name: &str,
+    src: &str,
+    seed: u64,
+    max_steps: Option<u64>,
+) -> Result<(), TestCaseError> {
+    let program = gilvm::compile_source(name, src).expect("compiles");
+    let image = gilvm::run::image(&program).expect("links");
+    for model in GilModel::ALL {
+        let cfg = gilvm::run::run_config(
+            model,
+            model.default_interval(),
+            max_steps.unwrap_or(gilvm::vm::machine::DEFAULT_MAX_STEPS),
+            seed,
+        );
+        let (chained, _) = run(&image, cfg.clone());
+        let turns = run_turns(&image, cfg);
+        prop_assert_eq!(&chained, &turns, "{:?} seed {}\n{}", model, seed, src);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn a_recorded_run_replays_exactly(g in gen()) {
         check(&g)?;
+    }
+
+    #[test]
+    fn a_run_equals_its_turns_one_at_a_time(g in gen()) {
+        check_chained("gen.toy", &g.source(), g.seed, g.max_steps)?;
+    }
+}
+
+/// Programs whose main thread runs alone for long stretches, where `Vm::run` chains turns:
+/// alone before starting threads and after joining them, a thread left alone after the main
+/// thread ends (daemon or not), timers, an exception, garbage collection, the step limit
+/// falling inside a chain.
+#[test]
+fn lone_thread_turns_chained_as_the_driver_would_run_them() {
+    const PROGRAMS: &[&str] = &[
+        "t = 0\nfor i in range(3000):\n    t += i % 7\n    if i % 500 == 0:\n        print(i, t)\nprint(t)\n",
+        "import threading\ncounter = 0\ndef work():\n    global counter\n    for _ in range(400):\n        counter += 1\nx = 0\nfor i in range(2000):\n    x += i\nts = [threading.Thread(target=work) for _ in range(3)]\nfor t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nfor i in range(2000):\n    x -= i\nprint(counter, x)\n",
+        "import threading, time\ndef tail(n):\n    s = 0\n    for i in range(n):\n        s += i\n    print('tail', s)\nthreading.Thread(target=tail, args=(3000,)).start()\nd = threading.Thread(target=tail, args=(5000,), daemon=True)\nd.start()\nprint('main done')\n",
+        "import time\nt = 0\nfor i in range(600):\n    t += i\n    if i % 200 == 0:\n        time.sleep(0.001)\nprint(t)\n",
+        "def f(n):\n    if n == 0:\n        raise ValueError('deep')\n    return f(n - 1)\nfor i in range(300):\n    try:\n        f(i % 20)\n    except ValueError as e:\n        pass\nprint(f(5))\n",
+        "class Node:\n    def __init__(self, v):\n        self.v = v\n        self.me = self\nt = 0\nfor i in range(5000):\n    t += Node(i).v\nprint(t)\n",
+    ];
+    for (k, src) in PROGRAMS.iter().enumerate() {
+        for seed in [1, 2, 3, 7, 42] {
+            check_chained("lone.toy", src, seed, None).unwrap();
+        }
+        check_chained("lone.toy", src, 5, Some(1234 + k as u64 * 517)).unwrap();
     }
 }
 

@@ -97,11 +97,19 @@ pub struct DriveState {
     /// so that an explorer's turn loop (`vm/xturn.rs`), which begins turns inside a slice,
     /// can move it, at no test on `run`'s path.
     pub(crate) turn_start: u64,
+    /// Issue 21: turns of a lone thread chained inside one slice (see [`Vm::chain_turn`]).
+    /// `chain`: set by [`Vm::run`], the only caller that does not look at each turn;
+    /// `quantum_left`: what is left of the running turn's quantum when its slice began (set
+    /// by `run_quantum`; a slice that ran exactly that many ran it out), and after a chained
+    /// turn that turn's quantum, which `run_quantum` goes on from.
+    pub(crate) chain: bool,
+    pub(crate) quantum_left: u64,
 }
 
 impl Vm {
     /// Runs the program to its end. Messages for the user (tracebacks, reports) go to `err`.
     pub fn run(&mut self, err: &mut dyn Write) -> Ending {
+        self.drive.chain = true;
         loop {
             if let Turn::Ended(e) = self.turn(err) {
                 return e;
@@ -285,8 +293,10 @@ impl Vm {
             if let Some(d) = self.sched.next_deadline() {
                 budget = budget.min(self.instructions_until(d));
             }
+            self.drive.quantum_left = remaining;
             let (end, n) = self.slice(tid, budget);
-            remaining = remaining.saturating_sub(n);
+            // After turns chained in the slice (`chain_turn`), the last one's quantum goes on.
+            remaining = self.drive.quantum_left.saturating_sub(n);
             match end {
                 SliceEnd::Gc => self.collect_garbage(),
                 SliceEnd::Budget => {}
@@ -392,6 +402,40 @@ impl Vm {
     pub(crate) fn instructions_until(&self, deadline: u64) -> u64 {
         let cost = self.config.ns_per_instr.max(1);
         deadline.saturating_sub(self.clock_ns).div_ceil(cost).max(1)
+    }
+
+    /// Issue 21: the slice of `tid` ran out its turn's whole quantum (`executed`
+    /// instructions, not yet booked); if the turn that `run`'s loop would run next is
+    /// certainly `tid` again — the seeded strategy, `tid` the only runnable thread, nothing
+    /// due or waiting to be done between turns (no timers, no released locks, no buffered
+    /// error output, no tracer or observer, no limit reached, a model without switch points)
+    /// — books the turn as the driver would and draws the next turn's quantum exactly as
+    /// `next_turn` would (the same draw from the same generator), and returns the next
+    /// slice's budget. `run_slice` then goes on without leaving the interpreter: a lone
+    /// thread's turns (a quantum of 1–199 instructions under `any`, 1–3 under `nogil`)
+    /// otherwise cost a round trip through the driver each. Schedules and outputs are
+    /// unchanged: only the work between two turns of the same thread is skipped, and it is
+    /// nothing under these conditions. `None` leaves the turn to the driver.
+    #[inline(never)]
+    pub(crate) fn chain_turn(&mut self, tid: Tid, executed: u64) -> Option<u64> {
+        if executed != self.drive.quantum_left
+            || self.slice_cap.is_some()
+            || self.tracer.is_some()
+            || self.step_touches.is_some()
+            || self.sched.next_deadline().is_some()
+            || !self.released_locks.is_empty()
+            || !self.stderr_buf.is_empty()
+            || self.steps + executed >= self.config.max_steps
+            || self.gil.model.has_switch_points()
+            || (self.main_done() && self.non_daemon_done())
+        {
+            return None;
+        }
+        let q = self.sched.chain_quantum(tid, &self.gil)?;
+        self.account(executed);
+        self.drive.turn_start = self.steps;
+        self.drive.quantum_left = q;
+        Some(q.min(self.config.max_steps - self.steps))
     }
 
     /// Books `n` executed instructions.

@@ -109,10 +109,15 @@ impl Vm {
         // Only py27 counts ticks, and only `--races` checks accesses; monomorphising keeps
         // that bookkeeping out of the other runs' loop entirely.
         match (self.gil.counts_ticks(), self.races.is_some()) {
-            (true, false) => self.run_slice_impl::<true, false, false>(budget),
-            (false, false) => self.run_slice_impl::<false, false, false>(budget),
-            (true, true) => self.run_slice_impl::<true, true, false>(budget),
-            (false, true) => self.run_slice_impl::<false, true, false>(budget),
+            (true, false) => self.run_slice_impl::<true, false, false, false>(budget),
+            // A lone thread's slice may chain its next turns (`Vm::chain_turn`): a copy of
+            // its own, so that the others do not test for it.
+            (false, false) if self.drive.chain && self.sched.queue.len() == 1 => {
+                self.run_slice_impl::<false, false, false, true>(budget)
+            }
+            (false, false) => self.run_slice_impl::<false, false, false, false>(budget),
+            (true, true) => self.run_slice_impl::<true, true, false, false>(budget),
+            (false, true) => self.run_slice_impl::<false, true, false, false>(budget),
         }
     }
 
@@ -122,10 +127,15 @@ impl Vm {
     /// caller's check): a copy of the hot loop of its own, so that other runs do not test it.
     pub(crate) fn run_slice_explore(&mut self, budget: u64) -> (SliceEnd, u64) {
         debug_assert!(!self.gil.counts_ticks() && self.races.is_none());
-        self.run_slice_impl::<false, false, true>(budget)
+        self.run_slice_impl::<false, false, true, false>(budget)
     }
 
-    fn run_slice_impl<const TICKS: bool, const RACES: bool, const EXPLORE: bool>(
+    fn run_slice_impl<
+        const TICKS: bool,
+        const RACES: bool,
+        const EXPLORE: bool,
+        const CHAIN: bool,
+    >(
         &mut self,
         mut budget: u64,
     ) -> (SliceEnd, u64) {
@@ -303,6 +313,15 @@ impl Vm {
                                 if let Some(b) =
                                     self.xturn_stop(&stack, &frames, code_id, pc, budget - left)
                                 {
+                                    budget = b;
+                                    left = b;
+                                    continue;
+                                }
+                            }
+                            // A lone thread's next turn, chained without leaving
+                            // (`Vm::chain_turn`).
+                            if CHAIN && e == SliceEnd::Budget && left == 0 {
+                                if let Some(b) = self.chain_turn(tid as Tid, budget) {
                                     budget = b;
                                     left = b;
                                     continue;

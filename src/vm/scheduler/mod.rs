@@ -461,6 +461,33 @@ impl Scheduler {
         }
     }
 
+    /// Issue 21 (`Vm::chain_turn`): if the next turn after `tid`'s preemption is certainly
+    /// `tid`'s again with a quantum of instructions — the seeded strategy, `tid` the only
+    /// runnable thread, a model counting instructions — draws that turn as
+    /// [`Scheduler::next_turn`] would and returns its quantum; otherwise draws nothing.
+    #[inline]
+    pub fn chain_quantum(&mut self, tid: Tid, gil: &GilParams) -> Option<u64> {
+        if self.queue.len() != 1
+            || !self.queue.contains(tid)
+            || gil.model.unit() != crate::vm::gil::IntervalUnit::Instructions
+        {
+            return None;
+        }
+        let Chooser::Seeded(r) = &mut self.strategy else {
+            return None;
+        };
+        let ctx = TurnCtx {
+            queue: &self.queue,
+            preempted: Some(tid),
+            gil,
+        };
+        match r.next_turn(&ctx) {
+            Pick::Run(t, Length::Steps(q)) if t == tid => Some(q),
+            // Not reached under the conditions above (a lone preempted thread runs again).
+            _ => None,
+        }
+    }
+
     /// The strategy's divergence from its plan, if any.
     #[inline]
     pub fn diverged(&self) -> Option<&str> {
