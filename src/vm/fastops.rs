@@ -81,6 +81,45 @@ impl Vm {
                 sp -= n;
                 push!(v);
             }
+            // A `def`, `lambda` or closure made in a loop: with no keyword-only defaults and
+            // no annotations, as `Vm::make_function` makes it (the same one allocation).
+            Opcode::MAKE_FUNCTION
+                if ins.arg
+                    & !(crate::bytecode::MAKE_FUNCTION_CLOSURE
+                        | crate::bytecode::MAKE_FUNCTION_DEFAULTS)
+                    == 0 =>
+            {
+                let Value::Int(code) = s[sp - 1] else {
+                    return Step::Slow;
+                };
+                sp -= 1;
+                let items = |rt: &Rt, v: Value| match v {
+                    Value::Obj(id) => match rt.heap.get(id) {
+                        Obj::Tuple(t) | Obj::List(t) => t.clone(),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                let closure = if ins.arg & crate::bytecode::MAKE_FUNCTION_CLOSURE != 0 {
+                    items(rt, pop!())
+                } else {
+                    Vec::new()
+                };
+                let defaults = if ins.arg & crate::bytecode::MAKE_FUNCTION_DEFAULTS != 0 {
+                    items(rt, pop!())
+                } else {
+                    Vec::new()
+                };
+                let f = tri!(rt.alloc(Obj::Function(crate::vm::heap::Function {
+                    code: code as u32,
+                    defaults,
+                    kwdefaults: None,
+                    kwonly_defaults: Box::default(),
+                    closure,
+                    attrs: None,
+                })));
+                push!(f);
+            }
             Opcode::BUILD_SLICE => {
                 let step = if ins.arg == 3 { pop!() } else { Value::None };
                 let stop = pop!();

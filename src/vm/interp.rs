@@ -784,6 +784,7 @@ impl Vm {
                     | Opcode::IS_OP
                     | Opcode::CONTAINS_OP
                     | Opcode::UNPACK_SEQUENCE
+                    | Opcode::MAKE_FUNCTION
                     | Opcode::FORMAT_VALUE => match self.comp_op(*ins, s, sp) {
                         crate::vm::fastops::Step::Sp(new_sp) => {
                             sp = new_sp;
@@ -1402,7 +1403,6 @@ impl Vm {
                     | Opcode::JUMP_IF_FALSE_OR_POP
                     | Opcode::JUMP_IF_TRUE_OR_POP
                     | Opcode::CALL_FUNCTION_EX
-                    | Opcode::MAKE_FUNCTION
                     | Opcode::WITH_EXCEPT_START
                     | Opcode::PUSH_EXC_INFO
                     | Opcode::POP_EXCEPT
