@@ -217,6 +217,13 @@ fn plan(
 }
 
 impl Vm {
+    /// `Rt::alloc` of `obj`, whose `Obj::size_estimate` the caller computed as `size`.
+    #[inline(always)]
+    fn alloc_sized(&mut self, obj: Obj, size: usize) -> Result<Value, crate::vm::heap::HeapFull> {
+        debug_assert_eq!(size, obj.size_estimate());
+        Ok(Value::Obj(self.rt.heap.alloc_charging(obj, size)?))
+    }
+
     /// `Vm::enter_py` for function `fid` (at `callee_at`, its `nargs = sp - callee_at - 1`
     /// arguments above it, the last `kwn.len()` by keyword) whose code has a `*args` or
     /// `**kw` parameter: binds, saves the caller's pc, pushes the callee's frame and answers
@@ -299,7 +306,9 @@ impl Vm {
             } else {
                 Vec::new()
             };
-            let Ok(t) = self.rt.new_tuple(rest) else {
+            // `Obj::size_estimate` of the tuple, without its general match.
+            let size = 48 + rest.capacity() * std::mem::size_of::<Value>();
+            let Ok(t) = self.alloc_sized(Obj::Tuple(rest), size) else {
                 return false;
             };
             varargs = t;
@@ -313,7 +322,11 @@ impl Vm {
                         continue;
                     };
                     let v = stack[args_at + npos + i];
-                    let Ok(key) = self.rt.new_str(name.as_str()) else {
+                    let text = String::from(name.as_str());
+                    // `Obj::size_estimate` of the str (`PyStr::bytes` of an owned string).
+                    let size = 48 + text.capacity();
+                    let key = crate::vm::pystr::PyStr::from(text);
+                    let Ok(key) = self.alloc_sized(Obj::Str(key), size) else {
                         return false;
                     };
                     // `dict_insert` of a key known to be new (the plan checked the keywords
@@ -325,7 +338,10 @@ impl Vm {
             if self.rt.heap.charge(nextra.saturating_mul(72)).is_err() {
                 return false;
             }
-            let Ok(d) = self.rt.new_dict(map) else {
+            // `Obj::size_estimate` of the dict: its entries' capacity and its keys' bytes.
+            const V: usize = std::mem::size_of::<Value>();
+            let size = 48 + map.capacity() * (V * 2 + 40) + p.name_bytes as usize;
+            let Ok(d) = self.alloc_sized(Obj::Dict(map), size) else {
                 return false;
             };
             varkw = d;
