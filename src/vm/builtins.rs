@@ -794,8 +794,39 @@ fn sum(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
             "sum() can't sum strings [use ''.join(seq) instead]",
         ));
     }
-    let it = get_iter(rt, iterable)?;
     let mut acc = start;
+    // kw2: a list or tuple (`sum(args)`) walked by index, not through `iter_next` for each
+    // item: the iterator object `get_iter` makes is still made (the same heap slot, the same
+    // charge: `Obj::size_estimate` of a `SeqIter`), but nothing else refers to it, so its
+    // position need not be kept. The same unit of work per item and one more at the end,
+    // each item read from the sequence when reached, and added as the loop below adds it
+    // (`binary_op` runs no Python code).
+    if let Value::Obj(seq) = iterable {
+        if matches!(rt.heap.get(seq), Obj::List(_) | Obj::Tuple(_)) {
+            let it = Obj::SeqIter { seq, index: 0 };
+            debug_assert_eq!(it.size_estimate(), 48);
+            rt.heap.alloc_charging(it, 48)?;
+            let mut i = 0;
+            loop {
+                rt.spend(1)?;
+                let x = match rt.heap.get(seq) {
+                    Obj::List(v) | Obj::Tuple(v) => v.get(i).copied(),
+                    _ => None,
+                };
+                let Some(x) = x else { return Ok(acc) };
+                i += 1;
+                acc = match (acc, x) {
+                    (Value::Int(a), Value::Int(b)) => match a.checked_add(b) {
+                        Some(r) => Value::Int(r),
+                        None => ops::binary_op(rt, 0, acc, x)?,
+                    },
+                    (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+                    _ => ops::binary_op(rt, 0, acc, x)?,
+                };
+            }
+        }
+    }
+    let it = get_iter(rt, iterable)?;
     while let Some(x) = iter_next(rt, it)? {
         acc = match (acc, x) {
             (Value::Int(a), Value::Int(b)) => match a.checked_add(b) {

@@ -124,6 +124,21 @@ impl DictMap {
         }
     }
 
+    /// kw2: an empty dict with room for `n` insertions, whose entries' capacity is the one
+    /// `n` insertions into [`DictMap::default`] grow it to (`Vec`'s doubling from four), so
+    /// that [`Obj::size_estimate`](crate::vm::heap::Obj::size_estimate), which charges by that
+    /// capacity, is the same either way: the `**kw` dict of a call (`vm::fastvar`) is built
+    /// without regrowing its entries and its index, and charged as before.
+    pub fn with_grown_capacity(n: usize) -> DictMap {
+        if n == 0 {
+            return DictMap::default();
+        }
+        DictMap {
+            entries: Vec::with_capacity(n.next_power_of_two().max(4)),
+            index: HashTable::with_capacity(n),
+        }
+    }
+
     /// Live entries.
     pub fn len(&self) -> usize {
         self.index.len()
@@ -372,6 +387,25 @@ impl IntoIterator for DictMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// kw2: `with_grown_capacity(n)` has the entries' capacity of `n` insertions into an empty
+    /// dict (the heap charges a dict by it), and takes `n` insertions without growing.
+    #[test]
+    fn grown_capacity_matches_insertions() {
+        for n in 0..70usize {
+            let mut grown = DictMap::default();
+            let mut sized = DictMap::with_grown_capacity(n);
+            let cap = sized.capacity();
+            for i in 0..n as i64 {
+                let k = HashKey::Str(format!("k{i}").into());
+                let h = hash_of(&k);
+                grown.insert_new_hashed(h, k.clone(), kv(i));
+                sized.insert_new_hashed(h, k, kv(i));
+            }
+            assert_eq!(grown.capacity(), sized.capacity(), "n = {n}");
+            assert_eq!(cap, sized.capacity(), "n = {n}");
+        }
+    }
 
     fn kv(i: i64) -> (Value, Value) {
         (Value::Int(i), Value::Int(i * 10))

@@ -188,6 +188,8 @@ pub struct Vm {
     pub mcache: crate::vm::mcache::AttrCaches,
     /// calls3: binding plans of call sites with keywords or defaults (`vm/callplan.rs`).
     pub call_plans: crate::vm::callplan::Plans,
+    /// kw2: binding plans of call sites of functions with `*args`/`**kw` (`vm/fastvar.rs`).
+    pub var_plans: crate::vm::fastvar::VarPlans,
 }
 
 /// Addresses a blocked thread's next turn reads first, noted when it blocked (the run queue
@@ -335,6 +337,7 @@ impl Vm {
             excepthook_ran: Vec::new(),
             stderr_buf: String::new(),
             call_plans: Default::default(),
+            var_plans: Default::default(),
             reuse: crate::vm::vm_reuse::ReuseMark {
                 heap: heap_mark,
                 main_str,
