@@ -282,6 +282,36 @@ impl Vm {
                     // slow path, with the operands `hot` popped put back (still in place:
                     // the Vec is not truncated yet).
                     let exit = match exit {
+                        // prop: `hot`'s attribute arms found a property (`Vm::hot_load_attr`):
+                        // its accessor called, its frame pushed as a plain call's; or the
+                        // instruction again on the slow path.
+                        Hot::Raise(Throw::Accessor(f)) => {
+                            match self.accessor_exit(
+                                &prog,
+                                code,
+                                code_id,
+                                pc,
+                                sp,
+                                f,
+                                &mut stack,
+                                &mut frames,
+                            ) {
+                                Some(nsp) => {
+                                    stack.truncate(nsp);
+                                    continue 'frame;
+                                }
+                                None => {
+                                    let (ins, popped) = attr_popped(code, pc);
+                                    sp += popped;
+                                    Hot::Slow(ins)
+                                }
+                            }
+                        }
+                        Hot::Raise(Throw::Slow) => {
+                            let (ins, popped) = attr_popped(code, pc);
+                            sp += popped;
+                            Hot::Slow(ins)
+                        }
                         Hot::Raise(t) => match self.dunder_retry(code, pc, &stack, sp) {
                             Some((ins, popped)) => {
                                 sp += popped;
@@ -2859,6 +2889,39 @@ impl Vm {
         }
     }
 
+    /// prop: `hot`'s `LOAD_ATTR` (the instance popped, at `stack[sp]`) or `STORE_ATTR` (the
+    /// value and the instance popped, at `stack[sp]` and `stack[sp + 1]`) before `pc` found
+    /// a property whose accessor is Python function `f`: the accessor's frame pushed
+    /// (`Vm::enter_accessor`) with the instruction's result slot as its base; the new stack
+    /// pointer. `None`: nothing done.
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    #[inline(never)]
+    fn accessor_exit(
+        &mut self,
+        prog: &Program,
+        code: &CodeObject,
+        code_id: u32,
+        pc: usize,
+        sp: usize,
+        f: crate::vm::value::ObjId,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+    ) -> Option<usize> {
+        let ins = *code.instrs.get(pc.checked_sub(1)?)?;
+        match ins.op {
+            Opcode::LOAD_ATTR => {
+                let obj = *stack.get(sp)?;
+                self.enter_accessor(stack, frames, prog, code_id, pc, sp, f, &[obj], false)
+            }
+            Opcode::STORE_ATTR => {
+                let (v, obj) = (*stack.get(sp)?, *stack.get(sp + 1)?);
+                self.enter_accessor(stack, frames, prog, code_id, pc, sp, f, &[obj, v], true)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the instruction before `pc`, which raised in `hot`, was an operation on an
     /// instance that its special methods may define (`a + b`, `a < b`, `for x in obj`,
     /// `if obj:`): then the instruction again, for the slow path, and how many operands `hot`
@@ -2907,6 +2970,14 @@ impl Vm {
                 self.cta.returned(self.current, done.base);
             }
             stack.truncate(done.base as usize);
+            // prop: a property's setter called by `hot`'s `STORE_ATTR`
+            // (`Vm::enter_accessor`): its value is dropped.
+            if let Value::PyMethod(_) = done.func {
+                if frames.is_empty() {
+                    return Flow::End(SliceEnd::Finished);
+                }
+                return Flow::Frame;
+            }
             // A class body or an `__init__` run by instantiation (see `classes.rs`).
             if let Value::Obj(f) = done.func {
                 match self.rt.heap.get(f) {
@@ -3308,4 +3379,16 @@ fn copy_slot(s: &mut [Value], src: usize, dst: usize) {
         let p = s.as_mut_ptr();
         std::ptr::copy(p.add(src), p.add(dst), 1);
     }
+}
+
+/// prop: the attribute instruction before `pc` that `hot` sent back with `Throw::Accessor`
+/// or `Throw::Slow`, and how many operands it had popped (still at `stack[sp..]`).
+#[cold]
+fn attr_popped(code: &CodeObject, pc: usize) -> (Instr, usize) {
+    let ins = code.instrs[pc - 1];
+    let popped = match ins.op {
+        Opcode::STORE_ATTR => 2,
+        _ => 1,
+    };
+    (ins, popped)
 }
