@@ -193,14 +193,13 @@ impl Vm {
         obj: Value,
         name: u32,
     ) -> PyResult<(Value, Option<Value>)> {
-        // prop: a property: the slow path calls its getter (`Throw::Slow`).
-        if self.maybe_property(obj, name) {
-            if let Err(Throw::Accessor(_)) = self.hot_property(obj, name, false) {
-                return Err(Throw::Slow);
-            }
-        }
         if let Value::Obj(id) = obj {
             if let Obj::Instance(inst) = self.rt.heap.get(id) {
+                // prop: a name that may be a property's: the slow path (which calls the
+                // getter, or raises its error) decides (`Throw::Slow`).
+                if self.rt.user_dunders && self.class_may_have(inst.class, name) {
+                    return Err(Throw::Slow);
+                }
                 if let Some((v, _)) = attr_get(&inst.attrs, name) {
                     return Ok((*v, None));
                 }
@@ -486,7 +485,13 @@ impl Vm {
         let Obj::Instance(inst) = self.rt.heap.get(id) else {
             return false;
         };
-        let cls = inst.class;
+        self.class_may_have(inst.class, name)
+    }
+
+    /// prop: whether `name` may be a property of class `cls` (its bit in the class's mask),
+    /// or `cls` is hooked.
+    #[inline(never)]
+    fn class_may_have(&self, cls: ObjId, name: u32) -> bool {
         let check = class_check(&self.rt, cls);
         if check & PLAIN != 0 {
             return false;

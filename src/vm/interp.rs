@@ -282,42 +282,25 @@ impl Vm {
                     // slow path, with the operands `hot` popped put back (still in place:
                     // the Vec is not truncated yet).
                     let exit = match exit {
-                        // prop: `hot`'s attribute arms found a property (`Vm::hot_load_attr`):
-                        // its accessor called, its frame pushed as a plain call's; or the
-                        // instruction again on the slow path.
-                        Hot::Raise(Throw::Accessor(f)) => {
-                            match self.accessor_exit(
-                                &prog,
-                                code,
-                                code_id,
-                                pc,
-                                sp,
-                                f,
-                                &mut stack,
-                                &mut frames,
-                            ) {
-                                Some(nsp) => {
-                                    stack.truncate(nsp);
-                                    continue 'frame;
-                                }
-                                None => {
-                                    let (ins, popped) = attr_popped(code, pc);
-                                    sp += popped;
-                                    Hot::Slow(ins)
-                                }
-                            }
-                        }
-                        Hot::Raise(Throw::Slow) => {
-                            let (ins, popped) = attr_popped(code, pc);
-                            sp += popped;
-                            Hot::Slow(ins)
-                        }
-                        Hot::Raise(t) => match self.dunder_retry(code, pc, &stack, sp) {
-                            Some((ins, popped)) => {
+                        // prop: or a property's accessor sent back by `hot`'s attribute
+                        // arms (`Throw::Accessor`), its frame pushed here; or such an arm's
+                        // instruction again on the slow path (`Throw::Slow`).
+                        Hot::Raise(t) => match self.retry_after_hot(
+                            t,
+                            &prog,
+                            code,
+                            code_id,
+                            pc,
+                            sp,
+                            &mut stack,
+                            &mut frames,
+                        ) {
+                            Ok((ins, popped)) => {
                                 sp += popped;
                                 Hot::Slow(ins)
                             }
-                            None => Hot::Raise(t),
+                            Err(Some(t)) => Hot::Raise(t),
+                            Err(None) => continue 'frame,
                         },
                         other => other,
                     };
@@ -2894,9 +2877,45 @@ impl Vm {
     /// a property whose accessor is Python function `f`: the accessor's frame pushed
     /// (`Vm::enter_accessor`) with the instruction's result slot as its base; the new stack
     /// pointer. `None`: nothing done.
+    /// What `run_slice` does with an error `hot` raised at the instruction before `pc` (the
+    /// operands it popped at `stack[sp..]`): `Ok`: the instruction again on the slow path,
+    /// with how many operands to put back (an operation on an instance, `dunder_retry`;
+    /// `Throw::Slow`; a property's accessor not called here); `Err(None)`: a property's
+    /// accessor (`Throw::Accessor`) was called, its frame pushed and the stack truncated at
+    /// its locals' end; `Err(Some(t))`: `t` is raised.
     #[allow(clippy::too_many_arguments)]
     #[cold]
     #[inline(never)]
+    fn retry_after_hot(
+        &mut self,
+        t: Throw,
+        prog: &Program,
+        code: &CodeObject,
+        code_id: u32,
+        pc: usize,
+        sp: usize,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+    ) -> Result<(Instr, usize), Option<Throw>> {
+        match t {
+            Throw::Accessor(f) => {
+                match self.accessor_exit(prog, code, code_id, pc, sp, f, stack, frames) {
+                    Some(nsp) => {
+                        stack.truncate(nsp);
+                        Err(None)
+                    }
+                    None => Ok(attr_popped(code, pc)),
+                }
+            }
+            Throw::Slow => Ok(attr_popped(code, pc)),
+            t => match self.dunder_retry(code, pc, stack, sp) {
+                Some(r) => Ok(r),
+                None => Err(Some(t)),
+            },
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn accessor_exit(
         &mut self,
         prog: &Program,
