@@ -262,7 +262,12 @@ impl Vm {
     /// The Python function a frame runs, looking through a class body's or an `__init__`
     /// call's marker (for its closure cells).
     pub fn frame_function(&self, func: Value) -> Option<ObjId> {
-        let Value::Obj(id) = func else { return None };
+        let id = match func {
+            Value::Obj(id) => id,
+            // prop: a property setter's frame (`Vm::enter_accessor`).
+            Value::PyMethod(f) => return Some(f),
+            _ => return None,
+        };
         match self.rt.heap.get(id) {
             Obj::Function(_) => Some(id),
             Obj::ClassBody { func, .. }
@@ -395,6 +400,7 @@ impl Vm {
             dict: ns,
             dataclass: None,
             attr_check: Default::default(),
+            prop_names: Default::default(),
         })))?;
         // mcache: a new class may take a freed class's id; the per-site caches
         // (`vm/mcache.rs`), keyed by class id and epoch, must not take it for the old one.

@@ -20,7 +20,7 @@ use crate::vm::{PyResult, Throw};
 
 /// Which accessor of a property an operation needs.
 #[derive(Clone, Copy)]
-enum Access {
+pub(crate) enum Access {
     Get,
     Set,
     Delete,
@@ -44,7 +44,12 @@ impl Vm {
         }
     }
 
-    fn accessor(&self, obj: Value, name: u32, access: Access) -> PyResult<Option<Value>> {
+    pub(crate) fn accessor(
+        &self,
+        obj: Value,
+        name: u32,
+        access: Access,
+    ) -> PyResult<Option<Value>> {
         let Some((cls, p)) = self.property_of(obj, name) else {
             return Ok(None);
         };
@@ -575,9 +580,10 @@ impl Vm {
     }
 
     /// A new property; properties make the VM look for them on attribute access.
+    /// prop: `Rt::attr_hooks` stays as it was: `hot`'s attribute arms find a property by its
+    /// class's mask of property names (`Vm::maybe_property`).
     fn new_property(&mut self, [fget, fset, fdel]: [Value; 3]) -> PyResult<Value> {
         self.rt.user_dunders = true;
-        self.rt.attr_hooks = true;
         self.rt.alloc(Obj::Property { fget, fset, fdel })
     }
 

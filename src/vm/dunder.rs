@@ -344,14 +344,19 @@ pub fn check_eq_here(rt: &Rt, a: Value, b: Value) -> PyResult<()> {
     let (eq, ne) = (n.compare[EQ as usize], n.compare[NE as usize]);
     for v in [a, b] {
         if method(rt, v, eq).is_some() || method(rt, v, ne).is_some() {
-            return Err(Throw::new(
-                ExcKind::NotImplementedError,
-                format!(
-                    "comparing '{}' objects with their __eq__ inside a built-in operation is \
-                     not supported by gilvm (compare them with == in your code)",
-                    ops::type_name(rt, v)
-                ),
-            ));
+            // prop: appended, not `format!`ted: `hot`'s `==` on such an instance makes this
+            // error before the slow path calls `__eq__` (`Vm::dunder_retry`).
+            let t = ops::type_name(rt, v);
+            let mut msg = String::with_capacity(140 + t.len());
+            for part in [
+                "comparing '",
+                t,
+                "' objects with their __eq__ inside a built-in operation is not supported by \
+                 gilvm (compare them with == in your code)",
+            ] {
+                msg.push_str(part);
+            }
+            return Err(Throw::new(ExcKind::NotImplementedError, msg));
         }
     }
     Ok(())

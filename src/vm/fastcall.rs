@@ -165,6 +165,91 @@ impl Vm {
     }
 }
 
+impl Vm {
+    /// prop: a property's accessor, Python function `fid`, called from `hot`'s `LOAD_ATTR`
+    /// (`args[..1]`: the instance) or `STORE_ATTR` (`args`: the instance and the value) at
+    /// the instruction before `caller_pc` of code `caller_code`, as the slow path's
+    /// `call_dunder` would call it: its frame pushed with its locals from stack slot `at`,
+    /// where the instruction's result goes (a getter's return value lands there as a plain
+    /// call's does). A setter's frame (`discard`) runs with the `Value::PyMethod(fid)`
+    /// marker as its function, which drops its return value (`return_value`). `false`
+    /// (nothing changed): the slow path, for anything but exactly the positional
+    /// parameters, the recursion limit, and the detectors' bookkeeping. `Some`: the stack
+    /// pointer of the new frame (its locals' end).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    pub(crate) fn enter_accessor(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut Frames,
+        prog: &Program,
+        caller_code: u32,
+        caller_pc: usize,
+        at: usize,
+        fid: ObjId,
+        args: &[Value],
+        discard: bool,
+    ) -> Option<usize> {
+        if self.items.wholes || self.cta.armed(self.current) {
+            return None;
+        }
+        let Obj::Function(f) = self.rt.heap.get(fid) else {
+            return None;
+        };
+        let code = prog.codes.get(f.code as usize)?;
+        let nargs = args.len();
+        if code.has_varargs
+            || code.has_varkeywords
+            || code.kwonlyargcount != 0
+            || code.argcount as usize != nargs
+        {
+            return None;
+        }
+        let depth = frames.len();
+        if depth >= self.config.recursion_limit {
+            return None;
+        }
+        let code_id = f.code;
+        let nlocals = code.nlocalsplus();
+        if nlocals < nargs {
+            return None;
+        }
+        let need = at + nlocals + code.stacksize as usize + 1;
+        if stack.len() < need {
+            grow_stack(stack, need);
+        }
+        stack[at..at + nargs].copy_from_slice(args);
+        for l in stack[at + nargs..at + nlocals].iter_mut() {
+            *l = Value::Undef;
+        }
+        if caller_code < self.prelude.start {
+            self.call_site = Site {
+                code: caller_code,
+                pc: (caller_pc as u32).saturating_sub(1),
+            };
+        }
+        if let Some(c) = frames.last_mut() {
+            c.pc = caller_pc as u32;
+            c.kwnames = NO_KW;
+        }
+        push_frame(
+            frames,
+            Frame {
+                code: code_id,
+                pc: 0,
+                base: at as u32,
+                func: if discard {
+                    Value::PyMethod(fid)
+                } else {
+                    Value::Obj(fid)
+                },
+                kwnames: NO_KW,
+            },
+        );
+        Some(at + nlocals)
+    }
+}
+
 /// calls3: `frames.push(f)` with the common case inline: `SmallVec::push` was an
 /// out-of-line call of ≈22 x86 instructions per Python call (callgrind, `l_fib.py`); here a
 /// frame stack with room takes a store and a length update, and only a full one grows.
@@ -235,6 +320,13 @@ impl Vm {
         code_id: u32,
         at: u32,
     ) -> PyResult<Value> {
+        // prop: a property's getter (`Throw::Accessor`, which `run_slice` calls) or the slow
+        // path (`Throw::Slow`), before the instance's `__dict__` (a property is a data
+        // descriptor), and without the lost-update read (as the slow path). Sent back as
+        // errors so that `hot`'s arm stays as it was (its code is the counter loop's too).
+        if self.maybe_property(obj, name) {
+            self.hot_property(obj, name, false)?;
+        }
         // cls2: one thread and an instance attribute (or a remembered plain class attribute
         // read through the instance): answered straight away, each path returning its own
         // value (merged with `load_attr`'s, the value was copied through two stack
@@ -275,7 +367,7 @@ impl Vm {
     }
 
     /// `STORE_ATTR name` of `v` on `obj`, at instruction `at` of code `code_id` (frame base
-    /// `base`).
+    /// `base`). prop: a property's setter is sent back as `Throw::Accessor`, nothing done.
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     pub(crate) fn hot_store_attr(
@@ -288,6 +380,9 @@ impl Vm {
         base: usize,
         at: usize,
     ) -> PyResult<()> {
+        if self.maybe_property(obj, name) {
+            self.hot_property(obj, name, true)?;
+        }
         // cls2: one thread and an instance's `__dict__`: nothing else to do.
         if self.threads.len() < 2 && self.inst_store(obj, name, v) {
             return Ok(());

@@ -18,7 +18,7 @@ use crate::vm::machine::Vm;
 use crate::vm::natives::AttrSym;
 use crate::vm::thread::Frames;
 use crate::vm::value::{ObjId, Value};
-use crate::vm::{PyResult, Rt};
+use crate::vm::{PyResult, Rt, Throw};
 
 /// Attribute maps up to this size are searched by a scan of their entries rather than by
 /// hashing the name (an instance's few attributes, a small class's namespace): the same
@@ -195,6 +195,11 @@ impl Vm {
     ) -> PyResult<(Value, Option<Value>)> {
         if let Value::Obj(id) = obj {
             if let Obj::Instance(inst) = self.rt.heap.get(id) {
+                // prop: a name that may be a property's: the slow path (which calls the
+                // getter, or raises its error) decides (`Throw::Slow`).
+                if self.rt.user_dunders && self.class_may_have(inst.class, name) {
+                    return Err(Throw::Slow);
+                }
                 if let Some((v, _)) = attr_get(&inst.attrs, name) {
                     return Ok((*v, None));
                 }
@@ -380,37 +385,75 @@ impl Vm {
 
 /// Whether class `cls` is plain (see above), cached in the class until the next class write.
 fn class_plain(rt: &Rt, cls: ObjId) -> bool {
-    let Obj::Class(c) = rt.heap.get(cls) else {
-        return false;
-    };
-    let seen = c.attr_check.get();
-    if seen >> 1 == rt.class_epoch {
-        return seen & 1 == 1;
-    }
-    let plain = work_out_plain(rt, cls);
-    c.attr_check.set(rt.class_epoch << 1 | u64::from(plain));
-    plain
+    class_check(rt, cls) & PLAIN != 0
 }
 
-/// No property, `__getattr__` or `__setattr__` in `cls` or its MRO, and not a frozen dataclass.
-fn work_out_plain(rt: &Rt, cls: ObjId) -> bool {
+/// `ClassObj::attr_check`'s low bits: the class is plain; it has a hook (`__getattr__`,
+/// `__setattr__`, a frozen dataclass) in its MRO.
+const PLAIN: u64 = 1;
+const HOOKED: u64 = 2;
+
+/// prop: class `cls`'s attribute check (`PLAIN`, `HOOKED`), and the names of the properties
+/// in its MRO as a mask of bits `name % 64` (`ClassObj::prop_names`), worked out again after
+/// a class write.
+#[inline(always)]
+fn class_check(rt: &Rt, cls: ObjId) -> u64 {
     let Obj::Class(c) = rt.heap.get(cls) else {
-        return false;
+        return HOOKED;
+    };
+    let seen = c.attr_check.get();
+    if seen >> 2 == rt.class_epoch {
+        return seen & 3;
+    }
+    work_out_check(rt, cls)
+}
+
+/// `class_check`'s miss: worked out and kept in the class.
+#[cold]
+#[inline(never)]
+fn work_out_check(rt: &Rt, cls: ObjId) -> u64 {
+    let Obj::Class(c) = rt.heap.get(cls) else {
+        return HOOKED;
+    };
+    let (hooked, props) = work_out(rt, cls);
+    let bits = if hooked {
+        HOOKED
+    } else if props == 0 {
+        PLAIN
+    } else {
+        0
+    };
+    c.prop_names.set(props);
+    c.attr_check.set(rt.class_epoch << 2 | bits);
+    bits
+}
+
+/// Whether `cls` or its MRO has `__getattr__` or `__setattr__` or `cls` is a frozen
+/// dataclass, and the mask of its MRO's property names (bit `name % 64`).
+fn work_out(rt: &Rt, cls: ObjId) -> (bool, u64) {
+    let Obj::Class(c) = rt.heap.get(cls) else {
+        return (true, 0);
     };
     if c.dataclass.as_ref().is_some_and(|i| i.frozen) {
-        return false;
+        return (true, 0);
     }
     let d = rt.dunders;
-    std::iter::once(cls)
-        .chain(c.mro.iter().copied())
-        .all(|k| match rt.heap.get(k) {
-            Obj::Class(kc) => kc.dict.iter().all(|(name, v)| {
-                *name != d.getattr
-                    && *name != d.setattr
-                    && !matches!(v, Value::Obj(p) if matches!(rt.heap.get(*p), Obj::Property { .. }))
-            }),
-            _ => false,
-        })
+    let mut hooked = false;
+    let mut props = 0u64;
+    for k in std::iter::once(cls).chain(c.mro.iter().copied()) {
+        let Obj::Class(kc) = rt.heap.get(k) else {
+            return (true, 0);
+        };
+        for (name, v) in kc.dict.iter() {
+            if *name == d.getattr || *name == d.setattr {
+                hooked = true;
+            }
+            if matches!(v, Value::Obj(p) if matches!(rt.heap.get(*p), Obj::Property { .. })) {
+                props |= 1 << (*name & 63);
+            }
+        }
+    }
+    (hooked, props)
 }
 
 impl Vm {
@@ -424,5 +467,72 @@ impl Vm {
             return false;
         };
         class_plain(&self.rt, inst.class)
+    }
+
+    /// prop: whether `name` may be a property of instance `obj`'s class (its bit in the
+    /// class's mask of property names, or a hooked class): `hot`'s attribute arms then ask
+    /// `hot_accessor`. `false` for everything that is not an instance.
+    #[inline(always)]
+    pub(crate) fn maybe_property(&self, obj: Value, name: u32) -> bool {
+        self.rt.user_dunders && self.maybe_property_of(obj, name)
+    }
+
+    /// `maybe_property` once some class defines a special method or a property (out of
+    /// line: inline, it made the attribute helpers dearer for every program).
+    #[inline(never)]
+    fn maybe_property_of(&self, obj: Value, name: u32) -> bool {
+        let Value::Obj(id) = obj else { return false };
+        let Obj::Instance(inst) = self.rt.heap.get(id) else {
+            return false;
+        };
+        self.class_may_have(inst.class, name)
+    }
+
+    /// prop: whether `name` may be a property of class `cls` (its bit in the class's mask),
+    /// or `cls` is hooked.
+    #[inline(never)]
+    fn class_may_have(&self, cls: ObjId, name: u32) -> bool {
+        let check = class_check(&self.rt, cls);
+        if check & PLAIN != 0 {
+            return false;
+        }
+        if check & HOOKED != 0 {
+            return true;
+        }
+        let Obj::Class(c) = self.rt.heap.get(cls) else {
+            return true;
+        };
+        c.prop_names.get() & (1 << (name & 63)) != 0
+    }
+
+    /// prop: `obj.name` (`set`: `obj.name = v`) in `hot` when `maybe_property` said so:
+    /// `Ok` when `name` is no property after all; else `Throw::Accessor(f)` for an accessor
+    /// that is Python function `f` (`run_slice` calls it), `Throw::Slow` for the slow path
+    /// (a hooked class, another accessor), or the error the slow path raises for a property
+    /// without the accessor.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn hot_property(&self, obj: Value, name: u32, set: bool) -> PyResult<()> {
+        let Value::Obj(id) = obj else {
+            return Err(Throw::Slow);
+        };
+        let Obj::Instance(inst) = self.rt.heap.get(id) else {
+            return Err(Throw::Slow);
+        };
+        if class_check(&self.rt, inst.class) & HOOKED != 0 {
+            return Err(Throw::Slow);
+        }
+        let access = if set {
+            crate::vm::descriptors::Access::Set
+        } else {
+            crate::vm::descriptors::Access::Get
+        };
+        match self.accessor(obj, name, access)? {
+            None => Ok(()),
+            Some(Value::Obj(f)) if matches!(self.rt.heap.get(f), Obj::Function(_)) => {
+                Err(Throw::Accessor(f))
+            }
+            Some(_) => Err(Throw::Slow),
+        }
     }
 }

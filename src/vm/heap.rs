@@ -133,6 +133,9 @@ pub struct ClassObj {
     /// `__getattr__` or `__setattr__` in the MRO, not a frozen dataclass), as last worked
     /// out: `Rt::class_epoch << 1 | plain`, 0 before the first look (`vm::fastclass`).
     pub attr_check: std::cell::Cell<u64>,
+    /// prop: the names of the properties in the MRO as a mask of bits `name % 64`, worked
+    /// out with `attr_check` (`vm::fastclass`).
+    pub prop_names: std::cell::Cell<u64>,
 }
 
 /// An instance of a class made by a `class` statement.

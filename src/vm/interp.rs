@@ -292,12 +292,25 @@ impl Vm {
                     // slow path, with the operands `hot` popped put back (still in place:
                     // the Vec is not truncated yet).
                     let exit = match exit {
-                        Hot::Raise(t) => match self.dunder_retry(code, pc, &stack, sp) {
-                            Some((ins, popped)) => {
+                        // prop: or a property's accessor sent back by `hot`'s attribute
+                        // arms (`Throw::Accessor`), its frame pushed here; or such an arm's
+                        // instruction again on the slow path (`Throw::Slow`).
+                        Hot::Raise(t) => match self.retry_after_hot(
+                            t,
+                            &prog,
+                            code,
+                            code_id,
+                            pc,
+                            sp,
+                            &mut stack,
+                            &mut frames,
+                        ) {
+                            Ok((ins, popped)) => {
                                 sp += popped;
                                 Hot::Slow(ins)
                             }
-                            None => Hot::Raise(t),
+                            Err(Some(t)) => Hot::Raise(t),
+                            Err(None) => continue 'frame,
                         },
                         other => other,
                     };
@@ -2878,6 +2891,75 @@ impl Vm {
         }
     }
 
+    /// prop: `hot`'s `LOAD_ATTR` (the instance popped, at `stack[sp]`) or `STORE_ATTR` (the
+    /// value and the instance popped, at `stack[sp]` and `stack[sp + 1]`) before `pc` found
+    /// a property whose accessor is Python function `f`: the accessor's frame pushed
+    /// (`Vm::enter_accessor`) with the instruction's result slot as its base; the new stack
+    /// pointer. `None`: nothing done.
+    /// What `run_slice` does with an error `hot` raised at the instruction before `pc` (the
+    /// operands it popped at `stack[sp..]`): `Ok`: the instruction again on the slow path,
+    /// with how many operands to put back (an operation on an instance, `dunder_retry`;
+    /// `Throw::Slow`; a property's accessor not called here); `Err(None)`: a property's
+    /// accessor (`Throw::Accessor`) was called, its frame pushed and the stack truncated at
+    /// its locals' end; `Err(Some(t))`: `t` is raised.
+    #[allow(clippy::too_many_arguments)]
+    #[cold]
+    #[inline(never)]
+    fn retry_after_hot(
+        &mut self,
+        t: Throw,
+        prog: &Program,
+        code: &CodeObject,
+        code_id: u32,
+        pc: usize,
+        sp: usize,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+    ) -> Result<(Instr, usize), Option<Throw>> {
+        match t {
+            Throw::Accessor(f) => {
+                match self.accessor_exit(prog, code, code_id, pc, sp, f, stack, frames) {
+                    Some(nsp) => {
+                        stack.truncate(nsp);
+                        Err(None)
+                    }
+                    None => Ok(attr_popped(code, pc)),
+                }
+            }
+            Throw::Slow => Ok(attr_popped(code, pc)),
+            t => match self.dunder_retry(code, pc, stack, sp) {
+                Some(r) => Ok(r),
+                None => Err(Some(t)),
+            },
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn accessor_exit(
+        &mut self,
+        prog: &Program,
+        code: &CodeObject,
+        code_id: u32,
+        pc: usize,
+        sp: usize,
+        f: crate::vm::value::ObjId,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+    ) -> Option<usize> {
+        let ins = *code.instrs.get(pc.checked_sub(1)?)?;
+        match ins.op {
+            Opcode::LOAD_ATTR => {
+                let obj = *stack.get(sp)?;
+                self.enter_accessor(stack, frames, prog, code_id, pc, sp, f, &[obj], false)
+            }
+            Opcode::STORE_ATTR => {
+                let (v, obj) = (*stack.get(sp)?, *stack.get(sp + 1)?);
+                self.enter_accessor(stack, frames, prog, code_id, pc, sp, f, &[obj, v], true)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the instruction before `pc`, which raised in `hot`, was an operation on an
     /// instance that its special methods may define (`a + b`, `a < b`, `for x in obj`,
     /// `if obj:`): then the instruction again, for the slow path, and how many operands `hot`
@@ -2926,6 +3008,14 @@ impl Vm {
                 self.cta.returned(self.current, done.base);
             }
             stack.truncate(done.base as usize);
+            // prop: a property's setter called by `hot`'s `STORE_ATTR`
+            // (`Vm::enter_accessor`): its value is dropped.
+            if let Value::PyMethod(_) = done.func {
+                if frames.is_empty() {
+                    return Flow::End(SliceEnd::Finished);
+                }
+                return Flow::Frame;
+            }
             // A class body or an `__init__` run by instantiation (see `classes.rs`).
             if let Value::Obj(f) = done.func {
                 match self.rt.heap.get(f) {
@@ -3327,4 +3417,16 @@ fn copy_slot(s: &mut [Value], src: usize, dst: usize) {
         let p = s.as_mut_ptr();
         std::ptr::copy(p.add(src), p.add(dst), 1);
     }
+}
+
+/// prop: the attribute instruction before `pc` that `hot` sent back with `Throw::Accessor`
+/// or `Throw::Slow`, and how many operands it had popped (still at `stack[sp..]`).
+#[cold]
+fn attr_popped(code: &CodeObject, pc: usize) -> (Instr, usize) {
+    let ins = code.instrs[pc - 1];
+    let popped = match ins.op {
+        Opcode::STORE_ATTR => 2,
+        _ => 1,
+    };
+    (ins, popped)
 }

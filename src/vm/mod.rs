@@ -124,6 +124,13 @@ pub enum Throw {
     /// bounds the items built-ins iterate over, so `sum(range(10**12))` stops). Nothing in
     /// the program can catch it; the interpreter ends the run with exit status 5.
     Limit,
+    /// prop: not an exception: `hot`'s `LOAD_ATTR`/`STORE_ATTR` found a property whose
+    /// accessor is this Python function, which `run_slice` calls (`Vm::enter_accessor`).
+    /// Never leaves the interpreter loop.
+    Accessor(crate::vm::value::ObjId),
+    /// prop: not an exception: `hot`'s attribute arm leaves the instruction to the slow
+    /// path (a property it does not call itself). Never leaves the interpreter loop.
+    Slow,
 }
 
 impl Throw {
@@ -195,12 +202,13 @@ pub struct Rt {
     /// Set once a class defining one of them (or a `property`) exists: built-ins then look
     /// for them (nothing to check before).
     pub user_dunders: bool,
-    /// Set once a `property` exists, a class defines `__getattr__` or `__setattr__` (at its
-    /// creation or later), or a frozen dataclass exists: attribute access then looks for
-    /// them. While it is clear, every class is plain for attributes (`Vm::attr_plain_obj`)
-    /// and `hot` does `LOAD_ATTR`, `LOAD_METHOD` and `STORE_ATTR` itself, special methods or
-    /// not (a class with `__eq__` or `__add__` no longer sends attribute access to the slow
-    /// path).
+    /// Set once a class defines `__getattr__` or `__setattr__` (at its creation or later),
+    /// or a frozen dataclass exists: attribute access then looks for them. While it is
+    /// clear, `hot` does `LOAD_ATTR`, `LOAD_METHOD` and `STORE_ATTR` itself, special methods
+    /// or not (a class with `__eq__` or `__add__` no longer sends attribute access to the
+    /// slow path), and properties too (prop: a class's mask of property names,
+    /// `Vm::maybe_property`, picks out the names that may be one; their accessors are called
+    /// by `run_slice` with a frame pushed as a plain call's, `Vm::enter_accessor`).
     pub attr_hooks: bool,
     /// Set once a generator exists: built-ins then look for generator arguments (which
     /// they consume in the prelude, `vm::iteration`).
@@ -304,6 +312,10 @@ impl Rt {
             Throw::Limit => (
                 ExcKind::RuntimeError,
                 smallvec::smallvec![self.new_str("gilvm: work limit reached".to_string())?],
+            ),
+            Throw::Accessor(_) | Throw::Slow => (
+                ExcKind::RuntimeError,
+                smallvec::smallvec![self.new_str("gilvm: internal attribute step".to_string())?],
             ),
         };
         Ok(self.heap.alloc(Obj::Exception(Box::new(ExcObj {
