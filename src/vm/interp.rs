@@ -954,6 +954,9 @@ impl Vm {
                         // (The marker test here keeps built-in method calls, `q.get()`, from
                         // paying for the call to `enter_py`.)
                         let at = sp - ins.arg as usize - 1;
+                        // A checked call (`if len(w) > 3:`) records a check only once a second
+                        // thread exists (`Vm::cta_call_check`): until then it is any call.
+                        let check = ins.check && self.threads.len() > 1;
                         let py = match if at > base { s[at - 1] } else { Value::Undef } {
                             Value::PyMethod(_) => true,
                             // A built-in method of a list, dict, str, tuple or set
@@ -962,7 +965,7 @@ impl Vm {
                             Value::Method(m) => {
                                 if kwnames == NO_KW
                                     && !RACES
-                                    && !ins.check
+                                    && !check
                                     && !self.items.wholes
                                     && !self.cta.armed(tid)
                                     && self.hot_method_ok(m, &s[at + 1..sp])
@@ -1002,7 +1005,7 @@ impl Vm {
                                         code: code_id,
                                         pc: pc as u32 - 1,
                                     };
-                                    match self.hot_call_native(nid, ins.check, site, &s[at + 1..sp])
+                                    match self.hot_call_native(nid, check, site, &s[at + 1..sp])
                                     {
                                         Some(r) => {
                                             let v = tri!(r);
@@ -1016,7 +1019,7 @@ impl Vm {
                                 _ => false,
                             },
                         };
-                        if py && !RACES && !ins.check && !self.items.wholes && !self.cta.armed(tid)
+                        if py && !RACES && !check && !self.items.wholes && !self.cta.armed(tid)
                         {
                             let kwn: &[Const] = match kwnames {
                                 NO_KW => &[],
