@@ -405,7 +405,6 @@ fn immediate_repr(v: Value, out: &mut String) {
     }
 }
 
-
 fn native_repr(n: NativeId) -> String {
     use NativeId::*;
     let module = match n {

@@ -89,8 +89,9 @@ pub(crate) fn hot_native(id: NativeId) -> bool {
 impl Vm {
     /// The call of native `id` with positional `args` at `site`, as `call_value` makes it,
     /// when `hot` may make it (the module note: `check` is the instruction's check-then-act
-    /// flag, passed as set only once a second thread exists); `None` (nothing done) otherwise. Out of line with its tests, so that `hot`'s
-    /// `CALL` arm stays small (its registers are the counter loop's).
+    /// flag, which counts once a second thread exists); `None` (nothing done) otherwise. Out
+    /// of line with its tests, so that `hot`'s `CALL` arm stays small (its registers are the
+    /// counter loop's).
     #[inline(never)]
     pub(crate) fn hot_call_native(
         &mut self,
@@ -100,7 +101,7 @@ impl Vm {
         args: &[Value],
     ) -> Option<PyResult<Value>> {
         if !hot_native(id)
-            || check
+            || (check && self.threads.len() > 1)
             || any_generator(&self.rt, args)
             || (self.rt.str_dunders && matches!(id, NativeId::Str | NativeId::Repr))
             || (self.rt.user_dunders

@@ -954,9 +954,6 @@ impl Vm {
                         // (The marker test here keeps built-in method calls, `q.get()`, from
                         // paying for the call to `enter_py`.)
                         let at = sp - ins.arg as usize - 1;
-                        // A checked call (`if len(w) > 3:`) records a check only once a second
-                        // thread exists (`Vm::cta_call_check`): until then it is any call.
-                        let check = ins.check && self.threads.len() > 1;
                         let py = match if at > base { s[at - 1] } else { Value::Undef } {
                             Value::PyMethod(_) => true,
                             // A built-in method of a list, dict, str, tuple or set
@@ -965,7 +962,10 @@ impl Vm {
                             Value::Method(m) => {
                                 if kwnames == NO_KW
                                     && !RACES
-                                    && !check
+                                    // A checked call (`if len(w) > 3:`) records a check
+                                    // only once a second thread exists
+                                    // (`Vm::cta_call_check`): until then it is any call.
+                                    && !(ins.check && self.threads.len() > 1)
                                     && !self.items.wholes
                                     && !self.cta.armed(tid)
                                     && self.hot_method_ok(m, &s[at + 1..sp])
@@ -1005,7 +1005,7 @@ impl Vm {
                                         code: code_id,
                                         pc: pc as u32 - 1,
                                     };
-                                    match self.hot_call_native(nid, check, site, &s[at + 1..sp])
+                                    match self.hot_call_native(nid, ins.check, site, &s[at + 1..sp])
                                     {
                                         Some(r) => {
                                             let v = tri!(r);
@@ -1019,7 +1019,11 @@ impl Vm {
                                 _ => false,
                             },
                         };
-                        if py && !RACES && !check && !self.items.wholes && !self.cta.armed(tid)
+                        if py
+                            && !RACES
+                            && !(ins.check && self.threads.len() > 1)
+                            && !self.items.wholes
+                            && !self.cta.armed(tid)
                         {
                             let kwn: &[Const] = match kwnames {
                                 NO_KW => &[],

@@ -722,7 +722,9 @@ mod tests {
     #[test]
     fn fixed_exact_is_core_fmts_rounding() {
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut values = vec![0.0, 0.5, 1.5, 2.5, 0.125, 0.375, 2.675, 1.005, 5e-324, 1e-30];
+        let mut values = vec![
+            0.0, 0.5, 1.5, 2.5, 0.125, 0.375, 2.675, 1.005, 5e-324, 1e-30,
+        ];
         for k in -64..64 {
             values.push(f64::from(k) / 16.0);
             values.push(f64::from(k) / 1000.0);

@@ -422,8 +422,19 @@ fn plain_str_repr_is_repr() {
     let mut rt = rt();
     let mut taken = 0;
     for s in [
-        "", "a", "n42", "it's", "say \"hi\"", "both ' and \"", "back\\slash", "tab\there", "é",
-        "\x7f", "exactly6", "a longer string of words", "~!@#$%^&*()_+`-=[]{}|;:,./<>?",
+        "",
+        "a",
+        "n42",
+        "it's",
+        "say \"hi\"",
+        "both ' and \"",
+        "back\\slash",
+        "tab\there",
+        "é",
+        "\x7f",
+        "exactly6",
+        "a longer string of words",
+        "~!@#$%^&*()_+`-=[]{}|;:,./<>?",
     ] {
         let v = rt.new_str(s).unwrap();
         let slow = repr(&rt, v).unwrap();
@@ -433,7 +444,9 @@ fn plain_str_repr_is_repr() {
                 assert_eq!(fast, slow);
                 assert_eq!(fast.capacity(), slow.capacity(), "{s:?}");
             }
-            None => assert!(s.contains(['\\', '\t', 'é', '\x7f']) || s.contains('"') && s.contains('\'')),
+            None => assert!(
+                s.contains(['\\', '\t', 'é', '\x7f']) || s.contains('"') && s.contains('\'')
+            ),
         }
     }
     assert_eq!(taken, 8);
