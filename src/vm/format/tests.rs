@@ -445,7 +445,7 @@ fn plain_str_repr_is_repr() {
                 assert_eq!(fast.capacity(), slow.capacity(), "{s:?}");
             }
             None => assert!(
-                s.contains(['\\', '\t', 'é', '\x7f']) || s.contains('"') && s.contains('\'')
+                s.contains(['\\', '\t', 'é', '\x7f']) || (s.contains('"') && s.contains('\''))
             ),
         }
     }
