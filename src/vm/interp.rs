@@ -965,7 +965,7 @@ impl Vm {
                                     // A checked call (`if len(w) > 3:`) records a check
                                     // only once a second thread exists
                                     // (`Vm::cta_call_check`): until then it is any call.
-                                    && !(ins.check && self.threads.len() > 1)
+                                    && (!ins.check || self.threads.len() < 2)
                                     && !self.items.wholes
                                     && !self.cta.armed(tid)
                                     && self.hot_method_ok(m, &s[at + 1..sp])
@@ -1021,7 +1021,7 @@ impl Vm {
                         };
                         if py
                             && !RACES
-                            && !(ins.check && self.threads.len() > 1)
+                            && (!ins.check || self.threads.len() < 2)
                             && !self.items.wholes
                             && !self.cta.armed(tid)
                         {
