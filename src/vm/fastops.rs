@@ -302,6 +302,12 @@ pub(crate) fn format_value(
             return rt.new_str(text);
         }
     }
+    // fmt: `f"{name!r}"` of a plain str: its repr in one string.
+    if let (FVC_REPR, None) = (arg & 3, spec) {
+        if let Some(text) = rt.as_str(v).and_then(crate::vm::format::plain_str_repr) {
+            return rt.new_str(text);
+        }
+    }
     let conv = match arg & 3 {
         FVC_STR => Some('s'),
         FVC_REPR => Some('r'),
@@ -345,8 +351,9 @@ pub(crate) fn str_itself(rt: &Rt, arg: u32, v: Value, spec: Option<Value>) -> Op
 }
 
 // strs: `f"{i:>6}"`.
-/// `format(i, spec)` of an int when `spec` is an optional `<`, `>` or `^` and a width of one
-/// to four digits not starting with `0` (the zero-padding flag): the digits on the stack and
+/// `format(i, spec)` of an int when `spec` is an optional `<`, `>` or `^`, a width of one
+/// to four digits not starting with `0` (the zero-padding flag) and an optional type `d`:
+/// the digits on the stack and
 /// one string, built with the same calls as `format::spec::format_int`'s decimal branch and
 /// `pad` (so the same capacity, and the same heap accounting), without parsing a `Spec` or
 /// going through `format_value` and `format_spec`. `None` for any other spec.
@@ -360,6 +367,8 @@ pub(crate) fn int_aligned(rt: &Rt, i: i64, spec: Value) -> PyResult<Option<Strin
         Some(&a @ (b'<' | b'>' | b'^')) => (a, &b[1..]),
         _ => (b'>', b),
     };
+    // fmt: `f"{i:5d}"`: the type `d` is the default's decimal.
+    let digits = digits.strip_suffix(b"d").unwrap_or(digits);
     if digits.is_empty()
         || digits.len() > 4
         || digits[0] == b'0'
@@ -376,7 +385,7 @@ pub(crate) fn int_aligned(rt: &Rt, i: i64, spec: Value) -> PyResult<Option<Strin
     rt.ensure_room(width)?;
     let len = lead.len() + text.len();
     if len >= width {
-        return Ok(Some(format!("{lead}{text}")));
+        return Ok(Some(crate::vm::memory::cat(lead, text)));
     }
     let n = width - len;
     let (left, right) = match align {

@@ -308,6 +308,30 @@ pub fn str_repr(s: &str) -> String {
     str_repr_quoted(s, quote)
 }
 
+// fmt: `f"{name!r}"`.
+/// `repr(s)` of a str of printable ASCII with no backslash and not both quotes, as [`repr`]
+/// returns it (the same capacity: `str_repr`'s text pushed into an empty `String` makes it
+/// `max(len, 8)`), without the character-by-character escaping. `None` for any other str.
+pub(crate) fn plain_str_repr(s: &str) -> Option<String> {
+    let (mut single, mut double) = (false, false);
+    for &c in s.as_bytes() {
+        if !(0x20..=0x7e).contains(&c) || c == b'\\' {
+            return None;
+        }
+        single |= c == b'\'';
+        double |= c == b'"';
+    }
+    if single && double {
+        return None;
+    }
+    let quote = if single { '"' } else { '\'' };
+    let mut out = String::with_capacity((s.len() + 2).max(8));
+    out.push(quote);
+    out.push_str(s);
+    out.push(quote);
+    Some(out)
+}
+
 /// `repr` of a string between `quote`s.
 fn str_repr_quoted(s: &str, quote: char) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -362,7 +386,7 @@ fn immediate_repr(v: Value, out: &mut String) {
         Value::None | Value::Undef => out.push_str("None"),
         Value::Bool(true) => out.push_str("True"),
         Value::Bool(false) => out.push_str("False"),
-        Value::Int(i) => out.push_str(itoa(i).as_str()),
+        Value::Int(i) => out.push_str(::itoa::Buffer::new().format(i)),
         Value::Float(f) => out.push_str(&float_repr(f)),
         Value::Native(n) => out.push_str(&native_repr(n)),
         Value::Method(m) => out.push_str(&format!("<built-in method {}>", m.attr.name())),
@@ -379,10 +403,6 @@ fn immediate_repr(v: Value, out: &mut String) {
         Value::PyMethod(_) => out.push_str("<bound method>"),
         Value::Obj(_) => {}
     }
-}
-
-fn itoa(i: i64) -> String {
-    i.to_string()
 }
 
 fn native_repr(n: NativeId) -> String {

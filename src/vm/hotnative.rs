@@ -22,7 +22,8 @@
 //!   (`is_iteration_native`), not `hasattr`; and it never blocks, reads the clock or calls
 //!   Python code;
 //! - and, as for built-in methods (`Vm::hot_method_ok`), not under `--races`, not for a call
-//!   the check-then-act detector watches.
+//!   the check-then-act detector watches (a check, `if len(w) > 3:`, once a second thread
+//!   exists, as `Vm::cta_call_check` records one only then; or any call while one is armed).
 //!
 //! `int(s)` is left to the slow path, where exc4's `call_builtin_fast` unwinds its
 //! `ValueError` to a handler without a round trip (`vm::raise_fast`). The collector runs only
@@ -88,8 +89,9 @@ pub(crate) fn hot_native(id: NativeId) -> bool {
 impl Vm {
     /// The call of native `id` with positional `args` at `site`, as `call_value` makes it,
     /// when `hot` may make it (the module note: `check` is the instruction's check-then-act
-    /// flag); `None` (nothing done) otherwise. Out of line with its tests, so that `hot`'s
-    /// `CALL` arm stays small (its registers are the counter loop's).
+    /// flag, which counts once a second thread exists); `None` (nothing done) otherwise. Out
+    /// of line with its tests, so that `hot`'s `CALL` arm stays small (its registers are the
+    /// counter loop's).
     #[inline(never)]
     pub(crate) fn hot_call_native(
         &mut self,
@@ -99,7 +101,7 @@ impl Vm {
         args: &[Value],
     ) -> Option<PyResult<Value>> {
         if !hot_native(id)
-            || check
+            || (check && self.threads.len() > 1)
             || any_generator(&self.rt, args)
             || (self.rt.str_dunders && matches!(id, NativeId::Str | NativeId::Repr))
             || (self.rt.user_dunders

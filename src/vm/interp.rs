@@ -995,7 +995,10 @@ impl Vm {
                             Value::Method(m) => {
                                 if kwnames == NO_KW
                                     && !RACES
-                                    && !ins.check
+                                    // A checked call (`if len(w) > 3:`) records a check
+                                    // only once a second thread exists
+                                    // (`Vm::cta_call_check`): until then it is any call.
+                                    && (!ins.check || self.threads.len() < 2)
                                     && !self.items.wholes
                                     && !self.cta.armed(tid)
                                     && self.hot_method_ok(m, &s[at + 1..sp])
@@ -1049,7 +1052,11 @@ impl Vm {
                                 _ => false,
                             },
                         };
-                        if py && !RACES && !ins.check && !self.items.wholes && !self.cta.armed(tid)
+                        if py
+                            && !RACES
+                            && (!ins.check || self.threads.len() < 2)
+                            && !self.items.wholes
+                            && !self.cta.armed(tid)
                         {
                             let kwn: &[Const] = match kwnames {
                                 NO_KW => &[],

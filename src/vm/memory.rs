@@ -92,6 +92,17 @@ pub fn padded(fill: char, left: usize, parts: &[&str], right: usize) -> PyResult
     Ok(out)
 }
 
+// fmt: `format!("{a}{b}")` without `core::fmt`.
+/// `a` then `b` in a new string, grown from empty as `format!("{a}{b}")` grows it (its
+/// estimate of two bare arguments is zero; each `str` argument is one `push_str`), so the
+/// same capacity and with it the same heap charge, without the formatting machinery.
+pub fn cat(a: &str, b: &str) -> String {
+    let mut s = String::new();
+    s.push_str(a);
+    s.push_str(b);
+    s
+}
+
 /// An empty vector with room for `n` items, or `MemoryError`.
 pub fn vec_with_capacity<T>(n: usize) -> PyResult<Vec<T>> {
     let mut v = Vec::new();
@@ -304,6 +315,22 @@ fn refused(size: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `cat` is `format!("{a}{b}")`, to the capacity.
+    #[test]
+    fn cat_is_format_to_the_capacity() {
+        let text = "-0123456789abcdefghijklmnopqrstuvwxyzé✓0123456789";
+        for i in 0..text.len() {
+            for j in 0..text.len() {
+                let (Some(a), Some(b)) = (text.get(..i), text.get(j..)) else {
+                    continue;
+                };
+                let (fast, slow) = (cat(a, b), format!("{a}{b}"));
+                assert_eq!(fast, slow);
+                assert_eq!(fast.capacity(), slow.capacity(), "{a:?} {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn an_impossible_reservation_is_a_memory_error() {

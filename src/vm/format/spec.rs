@@ -18,14 +18,14 @@ pub fn format_spec(rt: &Rt, v: Value, spec: &str) -> PyResult<String> {
     }
     let tname = type_name(rt, v);
     match v {
-        Value::Int(i) => format_int(rt, i, &parse(spec, '>', tname)?, tname),
-        Value::Bool(b) => format_int(rt, b as i64, &parse(spec, '>', tname)?, tname),
-        Value::Float(f) => format_float(rt, f, &parse(spec, '>', tname)?, tname),
+        Value::Int(i) => format_int(rt, i, &parse_fast(spec, '>', tname)?, tname),
+        Value::Bool(b) => format_int(rt, b as i64, &parse_fast(spec, '>', tname)?, tname),
+        Value::Float(f) => format_float(rt, f, &parse_fast(spec, '>', tname)?, tname),
         Value::Obj(_) if crate::vm::bigint::as_big(rt, v).is_some() => {
             format_big(rt, v, &parse(spec, '>', tname)?, tname)
         }
         _ => match rt.as_str(v) {
-            Some(s) => format_str(rt, s, &parse(spec, '<', tname)?),
+            Some(s) => format_str(rt, s, &parse_fast(spec, '<', tname)?),
             None => Err(Throw::type_error(format!(
                 "unsupported format string passed to {tname}.__format__"
             ))),
@@ -45,6 +45,102 @@ struct Spec {
     grouping: Option<char>,
     precision: Option<usize>,
     ty: Option<char>,
+}
+
+// fmt: the common specs (`5d`, `.2f`, `>10`, `,`, `08.3f`) without collecting characters.
+/// [`parse`] of a spec, by [`parse_plain`] when it is a plain ASCII one.
+#[inline]
+fn parse_fast(spec: &str, default_align: char, tname: &str) -> PyResult<Spec> {
+    match parse_plain(spec.as_bytes(), default_align) {
+        Some(s) => Ok(s),
+        None => parse(spec, default_align, tname),
+    }
+}
+
+/// [`parse`]'s `Spec` of an ASCII spec of at most 16 bytes with no `z` or `#`, a width and a
+/// precision of at most four digits, and one grouping character that is valid with the type
+/// (none, `d` or `f`); `None` for anything else (including every spec `parse` rejects), which
+/// `parse` then reads. The same steps as `parse`, on bytes.
+fn parse_plain(b: &[u8], default_align: char) -> Option<Spec> {
+    if b.len() > 16 || !b.is_ascii() {
+        return None;
+    }
+    let is_align = |ch: u8| matches!(ch, b'<' | b'>' | b'=' | b'^');
+    let mut i = 0;
+    let (mut fill, mut align) = (None, None);
+    if b.len() >= 2 && is_align(b[1]) {
+        fill = Some(b[0] as char);
+        align = Some(b[1] as char);
+        i = 2;
+    } else if !b.is_empty() && is_align(b[0]) {
+        align = Some(b[0] as char);
+        i = 1;
+    }
+    let mut sign = None;
+    if i < b.len() && matches!(b[i], b'+' | b'-' | b' ') {
+        sign = Some(b[i] as char);
+        i += 1;
+    }
+    if i < b.len() && matches!(b[i], b'z' | b'#') {
+        return None;
+    }
+    if i < b.len() && b[i] == b'0' {
+        if fill.is_none() {
+            fill = Some('0');
+            if align.is_none() && default_align == '>' {
+                align = Some('=');
+            }
+        }
+        i += 1;
+    }
+    // Up to four digits (longer ones may overflow: `parse` says so).
+    let digits = |i: &mut usize| -> Option<Option<usize>> {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        match *i - start {
+            0 => Some(None),
+            1..=4 => Some(Some(
+                b[start..*i]
+                    .iter()
+                    .fold(0, |n, &d| n * 10 + usize::from(d - b'0')),
+            )),
+            _ => None,
+        }
+    };
+    let width = digits(&mut i)?.unwrap_or(0);
+    let mut grouping = None;
+    if i < b.len() && matches!(b[i], b',' | b'_') {
+        grouping = Some(b[i] as char);
+        i += 1;
+        if i < b.len() && matches!(b[i], b',' | b'_') {
+            return None;
+        }
+    }
+    let mut precision = None;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        precision = Some(digits(&mut i)??);
+    }
+    if b.len() - i > 1 {
+        return None;
+    }
+    let ty = b.get(i).map(|&t| t as char);
+    if grouping.is_some() && !matches!(ty, None | Some('d' | 'f')) {
+        return None;
+    }
+    Some(Spec {
+        fill: fill.unwrap_or(' '),
+        align: align.unwrap_or(default_align),
+        sign,
+        z: false,
+        alt: false,
+        width,
+        grouping,
+        precision,
+        ty,
+    })
 }
 
 fn parse(spec: &str, default_align: char, tname: &str) -> PyResult<Spec> {
@@ -252,7 +348,7 @@ fn format_int(rt: &Rt, i: i64, spec: &Spec, tname: &str) -> PyResult<String> {
     };
     let sign = sign_str(i < 0, spec.sign);
     let prefix = if spec.alt { prefix } else { "" };
-    let lead = format!("{sign}{prefix}");
+    let lead = memory::cat(sign, prefix);
     number(rt, &lead, &digits, "", group, spec)
 }
 
@@ -307,7 +403,7 @@ fn format_big(rt: &Rt, v: Value, spec: &Spec, tname: &str) -> PyResult<String> {
     };
     let sign = sign_str(neg, spec.sign);
     let prefix = if spec.alt { prefix } else { "" };
-    let lead = format!("{sign}{prefix}");
+    let lead = memory::cat(sign, prefix);
     number(rt, &lead, &digits, "", group, spec)
 }
 
@@ -331,6 +427,17 @@ fn format_float(rt: &Rt, f: f64, spec: &Spec, tname: &str) -> PyResult<String> {
         rt.ensure_room(p)?;
     }
     let mag = f.abs();
+    // fmt: `{x:.2f}` of a finite float: its digits on the stack (`fixed_exact`), then what
+    // `number` does without grouping (its `format!`s copy the same text), so the same string.
+    if matches!(ty, Some('f' | 'F')) && f.is_finite() && !spec.alt && spec.grouping.is_none() {
+        let mut buf = [0u8; 64];
+        if let Some(body) = fixed_exact(mag, spec.precision.unwrap_or(6), &mut buf) {
+            let nonzero = body.bytes().any(|c| (b'1'..=b'9').contains(&c));
+            let negative = f.is_sign_negative() && (nonzero || !spec.z);
+            rt.ensure_room(spec.width)?;
+            return pad(rt, sign_str(negative, spec.sign), body, spec);
+        }
+    }
     let upper = matches!(ty, Some('E' | 'F' | 'G'));
     let body = if !f.is_finite() {
         let s = if f.is_nan() { "nan" } else { "inf" };
@@ -371,7 +478,8 @@ fn format_float(rt: &Rt, f: f64, spec: &Spec, tname: &str) -> PyResult<String> {
         }
     };
     let negative = f.is_sign_negative() && !f.is_nan();
-    let nonzero = body.chars().any(|c| ('1'..='9').contains(&c));
+    // `z` turns a negative zero into a zero; `-inf` stays negative (CPython 3.11).
+    let nonzero = !f.is_finite() || body.chars().any(|c| ('1'..='9').contains(&c));
     let negative = negative && (nonzero || !spec.z);
     let sign = sign_str(negative, spec.sign);
     let split = body
@@ -389,6 +497,70 @@ fn fixed(x: f64, p: usize, alt: bool) -> String {
     } else {
         s
     }
+}
+
+/// `{x:.pf}` of a non-negative finite `x` (as [`fixed`] without `alt`), written into `buf`:
+/// exact, the value `m * 2^e` times `10^p` rounded half to even in 128-bit integers, as
+/// CPython's `dtoa` (and `core::fmt`'s exact mode) round. `None` when `p > 19` or `x >= 2^63`
+/// (the product might not fit), for [`fixed`].
+fn fixed_exact(x: f64, p: usize, buf: &mut [u8; 64]) -> Option<&str> {
+    if p > 19 {
+        return None;
+    }
+    let pow = 10u128.pow(p as u32);
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (m, e) = match exp {
+        0 => (frac, -1074),
+        _ => (frac | (1u64 << 52), exp - 1075),
+    };
+    let q: u128 = if m == 0 {
+        0
+    } else if e >= 0 {
+        // m < 2^53, so m * 2^e < 2^63 and the product with 10^p (< 2^64) fits.
+        if e > 10 {
+            return None;
+        }
+        (u128::from(m) << e) * pow
+    } else {
+        let shift = (-e) as u32;
+        let n = u128::from(m) * pow; // < 2^117
+        if shift >= 120 {
+            0 // below 1/8: rounds to zero
+        } else {
+            let q = n >> shift;
+            let r = n & ((1u128 << shift) - 1);
+            let half = 1u128 << (shift - 1);
+            if r > half || (r == half && q & 1 == 1) {
+                q + 1
+            } else {
+                q
+            }
+        }
+    };
+    let mut digits = itoa::Buffer::new();
+    let d = digits.format(q).as_bytes();
+    let mut n = 0;
+    let mut put = |bytes: &[u8], n: &mut usize| {
+        buf[*n..*n + bytes.len()].copy_from_slice(bytes);
+        *n += bytes.len();
+    };
+    if p == 0 {
+        put(d, &mut n);
+    } else if d.len() <= p {
+        put(b"0.", &mut n);
+        for _ in d.len()..p {
+            put(b"0", &mut n);
+        }
+        put(d, &mut n);
+    } else {
+        let (int, fr) = d.split_at(d.len() - p);
+        put(int, &mut n);
+        put(b".", &mut n);
+        put(fr, &mut n);
+    }
+    std::str::from_utf8(&buf[..n]).ok()
 }
 
 /// `{:.pe}` in Python's form (`1.500000e+00`).
@@ -467,7 +639,7 @@ fn number(
         }
         _ => int_digits.to_string(),
     };
-    let body = format!("{grouped}{rest}");
+    let body = memory::cat(&grouped, rest);
     pad(rt, lead, &body, spec)
 }
 
@@ -487,7 +659,7 @@ fn group_digits(d: &str, sep: char, size: usize) -> String {
 fn pad(rt: &Rt, lead: &str, body: &str, spec: &Spec) -> PyResult<String> {
     let len = lead.chars().count() + body.chars().count();
     if len >= spec.width {
-        return Ok(format!("{lead}{body}"));
+        return Ok(memory::cat(lead, body));
     }
     rt.ensure_room(spec.width.saturating_mul(spec.fill.len_utf8()))?;
     let n = spec.width - len;
@@ -502,5 +674,82 @@ fn pad(rt: &Rt, lead: &str, body: &str, spec: &Spec) -> PyResult<String> {
             Ok(out)
         }
         _ => memory::padded(f, n, &[lead, body], 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `parse_plain` reads every spec it accepts as `parse` does, and leaves the rest (all
+    /// those `parse` rejects among them) to it.
+    #[test]
+    fn plain_specs_parse_as_the_general_parser() {
+        let parts: [&[&str]; 7] = [
+            &["", "*<", ">", "0=", "^", "=", "x^"],
+            &["", "+", "-", " "],
+            &["", "0"],
+            &["", "5", "12", "0", "1234", "12345"],
+            &["", ",", "_", ",,", "_,"],
+            &["", ".2", ".0", ".", ".1234", ".12345"],
+            &["", "d", "f", "F", "s", "x", "e", "%", "g", "c", "dd", "q"],
+        ];
+        let mut n = 0;
+        let mut specs = vec![String::new()];
+        for options in parts {
+            specs = specs
+                .iter()
+                .flat_map(|s| options.iter().map(move |o| format!("{s}{o}")))
+                .collect();
+        }
+        specs.extend(["z.2f", "#x", "é>5", "99999999999999999999d"].map(String::from));
+        for spec in &specs {
+            for align in ['>', '<'] {
+                if let Some(fast) = parse_plain(spec.as_bytes(), align) {
+                    n += 1;
+                    let slow = parse(spec, align, "int");
+                    assert!(slow.is_ok(), "{spec:?}: {slow:?}");
+                    let slow = slow.ok();
+                    assert_eq!(format!("{:?}", Some(fast)), format!("{slow:?}"), "{spec:?}");
+                }
+            }
+        }
+        assert!(n > 10_000, "{n}");
+    }
+
+    /// `fixed_exact` writes what `core::fmt`'s exact formatting writes, for values with
+    /// exponents from subnormal to 2^63 and every precision it takes.
+    #[test]
+    fn fixed_exact_is_core_fmts_rounding() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut values = vec![
+            0.0, 0.5, 1.5, 2.5, 0.125, 0.375, 2.675, 1.005, 5e-324, 1e-30,
+        ];
+        for k in -64..64 {
+            values.push(f64::from(k) / 16.0);
+            values.push(f64::from(k) / 1000.0);
+        }
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x >> 1);
+            if f.is_finite() {
+                values.push(f);
+                values.push(f64::from_bits((x >> 12) | 0x3ff0_0000_0000_0000) * 1e6);
+            }
+        }
+        let mut buf = [0u8; 64];
+        let mut checked = 0;
+        for &v in &values {
+            let v = v.abs();
+            for p in 0..=20 {
+                if let Some(fast) = fixed_exact(v, p, &mut buf) {
+                    checked += 1;
+                    assert_eq!(fast, fixed(v, p, false), "{v:e} .{p}f");
+                }
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
     }
 }

@@ -414,3 +414,40 @@ fn a_repr_prefix_is_the_start_of_the_repr() {
     }
     assert_eq!(repr_prefix(&rt, l, 61).expect("prefix"), "[1, [...]]");
 }
+
+/// `plain_str_repr` is `repr` of the strs it takes, to the capacity (the heap charges a
+/// string by its capacity), and leaves the others (escapes, both quotes, non-ASCII) to it.
+#[test]
+fn plain_str_repr_is_repr() {
+    let mut rt = rt();
+    let mut taken = 0;
+    for s in [
+        "",
+        "a",
+        "n42",
+        "it's",
+        "say \"hi\"",
+        "both ' and \"",
+        "back\\slash",
+        "tab\there",
+        "é",
+        "\x7f",
+        "exactly6",
+        "a longer string of words",
+        "~!@#$%^&*()_+`-=[]{}|;:,./<>?",
+    ] {
+        let v = rt.new_str(s).unwrap();
+        let slow = repr(&rt, v).unwrap();
+        match plain_str_repr(s) {
+            Some(fast) => {
+                taken += 1;
+                assert_eq!(fast, slow);
+                assert_eq!(fast.capacity(), slow.capacity(), "{s:?}");
+            }
+            None => assert!(
+                s.contains(['\\', '\t', 'é', '\x7f']) || (s.contains('"') && s.contains('\''))
+            ),
+        }
+    }
+    assert_eq!(taken, 8);
+}

@@ -70,8 +70,9 @@ pub(super) fn call(
     // and a free per call of a str method, `", ".join(…)`, `"{}".format(…)`).
     let s_buf: smallvec::SmallVec<[u8; 64]> =
         smallvec::SmallVec::from_slice(rt.as_str(recv).unwrap_or_default().as_bytes());
-    // The bytes of a str: valid UTF-8.
-    let s: &str = std::str::from_utf8(&s_buf).unwrap_or_default();
+    // SAFETY: `s_buf` holds a copy of a `str`'s bytes, valid UTF-8 (checking them again was
+    // a pass over the receiver per call: fmt).
+    let s: &str = unsafe { std::str::from_utf8_unchecked(&s_buf) };
     let mname = attr.name();
     match attr {
         A::split | A::rsplit => check_kwargs(mname, kwargs, &["sep", "maxsplit"])?,
@@ -649,6 +650,25 @@ fn split_whitespace(s: &str, maxsplit: i64, from_right: bool) -> Vec<String> {
             }
         }
         out.reverse();
+        return out;
+    }
+    // fmt: `text.split()` of an ASCII str: its words found by bytes (each `String` as the
+    // general loop's `to_string` makes it), without decoding characters twice a word.
+    if maxsplit < 0 && s.is_ascii() {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            while i < b.len() && py_space(char::from(b[i])) {
+                i += 1;
+            }
+            let start = i;
+            while i < b.len() && !py_space(char::from(b[i])) {
+                i += 1;
+            }
+            if start < i {
+                out.push(s[start..i].to_string());
+            }
+        }
         return out;
     }
     let mut rest = s.trim_start_matches(py_space);

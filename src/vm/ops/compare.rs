@@ -284,6 +284,15 @@ fn eq_depth(rt: &Rt, a: Value, b: Value, depth: usize) -> PyResult<bool> {
     if rt.user_dunders {
         crate::vm::dunder::check_eq_here(rt, a, b)?;
     }
+    // fmt: two strs (`out.index(line)`, `w in words`) first: `num_cmp` answers `None` for
+    // them after looking for big ints, and the match below compares their text.
+    if let (Value::Obj(x), Value::Obj(y)) = (a, b) {
+        if let (Obj::Str(p), Obj::Str(q), false) =
+            (rt.heap.get(x), rt.heap.get(y), depth > MAX_NESTING)
+        {
+            return Ok(p.as_str() == q.as_str());
+        }
+    }
     if let Some(o) = num_cmp(rt, a, b) {
         return Ok(o == Some(Ordering::Equal));
     }
