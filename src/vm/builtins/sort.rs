@@ -2,7 +2,10 @@
 //!
 //! The sort is a stable merge sort that compares with Python's `<` only and stops at the first
 //! `TypeError`, as CPython's does; `std`'s sorts are not used because they may panic on an
-//! inconsistent order (NaN, or a comparison that raised).
+//! inconsistent order (NaN, or a comparison that raised). Keys whose order is known to be
+//! total before sorting (all ints; numbers, strs, or tuples of them position by position) take
+//! `std`'s sorts on precomputed codes instead (`sort_total`, issue 21), where no comparison can
+//! raise or be inconsistent and any stable sort gives CPython's order.
 
 use crate::vm::builtins::sort_total::sort_total;
 use crate::vm::builtins::{check_kwargs, kwarg, Kwargs};
