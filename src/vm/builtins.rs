@@ -10,6 +10,7 @@
 pub(crate) mod convert;
 pub(crate) mod random;
 mod sort;
+mod sort_total;
 
 pub(crate) use convert::unicode_digit;
 pub use convert::{

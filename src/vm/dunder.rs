@@ -474,7 +474,7 @@ impl Vm {
             }
             Then::Discard => Ok(CallDone::Value),
             Then::Import(m) => push(stack, Value::Module(m)),
-            Then::SortKey { .. } => self.sort_key_next(then, v, stack, frames),
+            Then::SortKey { .. } => self.sort_key_next(then, v, stack, frames, None),
             Then::Unpack(n) => {
                 let items = match v {
                     Value::Obj(id) => match self.rt.heap.get(id) {

@@ -3057,7 +3057,12 @@ impl Vm {
                         if frames.is_empty() {
                             return Flow::End(SliceEnd::Finished);
                         }
-                        let r = self.finish_dunder(then, v, stack, frames);
+                        let r = if let crate::vm::dunder::Then::SortKey { .. } = then {
+                            // `f`'s frame is gone: the next key's frame reuses the marker.
+                            self.sort_key_next(then, v, stack, frames, Some(f))
+                        } else {
+                            self.finish_dunder(then, v, stack, frames)
+                        };
                         return self.after_frame_left(r, stack, frames);
                     }
                     Obj::Generator(_) => {

@@ -100,13 +100,17 @@ impl Vm {
     }
 
     /// The key function returned `key` for the next item of a `sorted(key=)` (its frame is
-    /// gone): calls it on the item after, or sorts and pushes the result.
+    /// gone): calls it on the item after, or sorts and pushes the result. `marker` is the
+    /// returned frame's [`Obj::DunderCall`] when the caller knows it: nothing refers to it
+    /// any more and it carries this same `then`, so the next key's frame takes it instead
+    /// of a new one (one allocation per item less, and less for the collector to sweep).
     pub(crate) fn sort_key_next(
         &mut self,
         then: Then,
         key: Value,
         stack: &mut Vec<Value>,
         frames: &mut crate::vm::thread::Frames,
+        marker: Option<ObjId>,
     ) -> PyResult<CallDone> {
         let Then::SortKey {
             func,
@@ -129,7 +133,7 @@ impl Vm {
             }
         };
         if let Some(x) = next {
-            if let Some(done) = self.sort_key_frame(func, x, then, stack, frames)? {
+            if let Some(done) = self.sort_key_frame(func, x, then, marker, stack, frames)? {
                 return Ok(done);
             }
             return self.call_dunder(stack, frames, Value::Obj(func), &[x], then);
@@ -152,6 +156,7 @@ impl Vm {
         func: ObjId,
         x: Value,
         then: Then,
+        reuse: Option<ObjId>,
         stack: &mut Vec<Value>,
         frames: &mut crate::vm::thread::Frames,
     ) -> PyResult<Option<CallDone>> {
@@ -168,7 +173,12 @@ impl Vm {
             return Ok(None);
         }
         let (nlocals, room) = (code.nlocalsplus(), code.stacksize as usize + 1);
-        let marker = self.rt.alloc(Obj::DunderCall { func, then })?;
+        let marker = match reuse {
+            Some(m) if matches!(self.rt.heap.get(m), Obj::DunderCall { func: g, .. } if *g == func) => {
+                Value::Obj(m)
+            }
+            _ => self.rt.alloc(Obj::DunderCall { func, then })?,
+        };
         if frames.len() >= self.config.recursion_limit {
             return Err(Throw::new(
                 crate::vm::exceptions::ExcKind::RecursionError,

@@ -2,13 +2,21 @@
 //!
 //! The sort is a stable merge sort that compares with Python's `<` only and stops at the first
 //! `TypeError`, as CPython's does; `std`'s sorts are not used because they may panic on an
-//! inconsistent order (NaN, or a comparison that raised).
+//! inconsistent order (NaN, or a comparison that raised). Keys whose order is known to be
+//! total before sorting (all ints; numbers, strs, or tuples of them position by position) take
+//! `std`'s sorts on precomputed codes instead (`sort_total`, issue 21), where no comparison can
+//! raise or be inconsistent and any stable sort gives CPython's order.
 
+use crate::vm::builtins::sort_total::sort_total;
 use crate::vm::builtins::{check_kwargs, kwarg, Kwargs};
 use crate::vm::natives::NativeId;
 use crate::vm::ops::{collect_iterable, compare, get_iter, iter_next, order_lt, truthy};
 use crate::vm::value::Value;
 use crate::vm::{PyResult, Rt, Throw};
+
+/// Lists this short take the general sort even when their keys' order is total: the few
+/// comparisons cost less than reading the keys' parts first.
+const TOTAL_MIN: usize = 8;
 
 /// Sorts `items` in place by Python's `<`, stably; `reverse` keeps equal items in their
 /// original order, as Python's does.
@@ -29,6 +37,12 @@ pub fn sort_values(rt: &Rt, items: &mut [Value], reverse: bool) -> PyResult<()> 
     }
     if sort_int_led_tuples(rt, items, reverse) {
         return Ok(());
+    }
+    if items.len() >= TOTAL_MIN {
+        let keys = items.to_vec();
+        if sort_total(rt, items, &keys, reverse) {
+            return Ok(());
+        }
     }
     if reverse {
         items.reverse();
@@ -116,6 +130,9 @@ pub fn sort_with_keys(
         for (dst, p) in items.iter_mut().zip(pairs) {
             *dst = p.1;
         }
+        return Ok(());
+    }
+    if sort_total(rt, items, &keys, reverse) {
         return Ok(());
     }
     let mut pairs: Vec<(Value, Value)> = keys.into_iter().zip(items.iter().copied()).collect();

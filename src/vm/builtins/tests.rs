@@ -360,3 +360,41 @@ fn sorting_is_stable_and_keys_sort_items() {
     let mut items = collect_iterable(&mut rt, floats).unwrap();
     sort_values(&rt, &mut items, false).unwrap();
 }
+
+#[test]
+fn sort_total_takes_only_keys_with_a_total_order() {
+    use super::sort_total::sort_total;
+    let mut rt = rt();
+    let mut check = |src: &str, taken: bool, want: &str| {
+        let v = lit(&mut rt, src);
+        let mut items = collect_iterable(&mut rt, v).unwrap();
+        let keys = items.clone();
+        assert_eq!(sort_total(&rt, &mut items, &keys, false), taken, "{src}");
+        if taken {
+            let l = rt.new_list(items).unwrap();
+            assert_eq!(show(&rt, Ok(l)), want, "{src}");
+        } else {
+            // Left as it was, for the general sort.
+            let same = items
+                .iter()
+                .zip(&keys)
+                .all(|(a, b)| crate::vm::ops::is(*a, *b));
+            assert!(same, "{src}");
+        }
+    };
+    check("['b', 'a', 'c']", true, "['a', 'b', 'c']");
+    check("[2.5, True, 2, -1]", true, "[-1, True, 2, 2.5]");
+    check(
+        "[('b', 1), ('a', 2.5), ('b', 0), ('a',)]",
+        true,
+        "[('a',), ('a', 2.5), ('b', 0), ('b', 1)]",
+    );
+    check("[(1, 'a'), ()]", true, "[(), (1, 'a')]");
+    check("['a', 1]", false, "");
+    check("[(1, 'a'), (2, 3)]", false, "");
+    check("[(1, 'a'), 2]", false, "");
+    check("[1.0, nan]", false, "");
+    check("[((1,), 2), ((0,), 1)]", false, "");
+    check("[[1], [0]]", false, "");
+    check("[None, None]", false, "");
+}

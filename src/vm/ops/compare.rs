@@ -227,6 +227,15 @@ fn num_cmp(rt: &Rt, a: Value, b: Value) -> Option<Option<Ordering>> {
     }
 }
 
+/// The order of two numbers neither of which is NaN (ints, bools, floats, big ints), for
+/// sorts that checked their keys first (`builtins::sort_total`); `Equal` for anything else.
+pub fn num_total_cmp(rt: &Rt, a: Value, b: Value) -> Ordering {
+    match num_cmp(rt, a, b) {
+        Some(Some(o)) => o,
+        _ => Ordering::Equal,
+    }
+}
+
 /// `d.keys() == s` / `d.items() == s`: the view as a set.
 fn view_eq_set(
     rt: &Rt,
