@@ -299,9 +299,10 @@ pub fn kwdefault(rt: &Rt, d: ObjId, name: &str) -> Option<Value> {
 // ---- attribute access and built-in method calls in the hot loop ----
 //
 // `Vm::hot` runs `LOAD_ATTR`, `LOAD_METHOD`, `STORE_ATTR` and `BINARY_SUBSCR`, and calls of a
-// few built-in methods, through these while no class defines a special method or a property
-// (`Rt::user_dunders`: then descriptors, `__getattr__`, `__getitem__`… need the slow path's
-// frames) and `--races` is off. Each does what `slow_op` does for the instruction in that
+// few built-in methods, through these while no class hooks attribute access (`Rt::attr_hooks`:
+// `__getattr__`, `__setattr__`, a frozen dataclass need the slow path's frames) and `--races`
+// is off. A property is called from here (prop: the class's mask of property names,
+// `ClassObj::prop_names`, then `Throw::Accessor` to `run_slice`). Each does what `slow_op` does for the instruction in that
 // case, the lost-update and check-then-act bookkeeping included, at the same instruction
 // index; they are out of line so that `hot` stays small.
 

@@ -1,8 +1,8 @@
 //! mcache: inline caches for the class part of `LOAD_ATTR` and `LOAD_METHOD` in the hot loop
 //! (issue 21).
 //!
-//! `hot`'s attribute arms (`vm::fastclass`, only while no class defines a special method or a
-//! property: `Rt::user_dunders`) look an attribute up in the instance's `__dict__` first and,
+//! `hot`'s attribute arms (`vm::fastclass`, only while no class hooks attribute access:
+//! `Rt::attr_hooks`; a property name is handed to its accessor first, prop) look an attribute up in the instance's `__dict__` first and,
 //! on a miss, in its class and the class's MRO. That second look-up — a hashed probe of each
 //! class namespace with more than a handful of entries, then a look at what was found — is
 //! what a method call (`a.deposit(n)`) or a class attribute read through an instance
@@ -16,8 +16,9 @@
 //! What stays outside the cache, exactly as before: the instance's own `__dict__` is searched
 //! on every access (an instance attribute shadows a method or a class attribute, and instance
 //! dicts change without an epoch), `__class__`, `staticmethod`/`classmethod` wrappers and
-//! misses (the slow path binds or raises), and everything while `Rt::user_dunders` is set
-//! (properties, `__getattr__`, `__setattr__` take the slow path, which has no cache). The race
+//! misses (the slow path binds or raises), property names (their accessors are called) and
+//! everything while `Rt::attr_hooks` is set (`__getattr__`, `__setattr__` take the slow path,
+//! which has no cache). The race
 //! detector's runs (`--races`) do not use `hot`'s attribute arms at all. A hit gives the value
 //! the uncached look-up gives, so schedules, traces and detectors cannot tell the difference.
 //!
