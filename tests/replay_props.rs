@@ -33,18 +33,23 @@ fn run(image: &gilvm::vm::prelude::Image, cfg: RunConfig) -> (Seen, Option<Plan>
     let mut vm = Vm::new(&image.local(), cfg, Box::new(out.clone())).expect("fits");
     let mut err = Vec::new();
     let ending = vm.run(&mut err);
-    let _ = vm.rt.stdout.flush();
     let plan = vm.schedule().map(Plan::from_entries);
-    let seen = Seen {
-        stdout: String::from_utf8_lossy(&out.0.borrow()).into_owned(),
-        stderr: String::from_utf8_lossy(&err).into_owned(),
+    (seen(&mut vm, &out, &err, ending), plan)
+}
+
+/// What a user sees of a finished run.
+fn seen(vm: &mut Vm, out: &Buf, err: &[u8], ending: Ending) -> Seen {
+    let _ = vm.rt.stdout.flush();
+    let stdout = String::from_utf8_lossy(&out.0.borrow()).into_owned();
+    Seen {
+        stdout,
+        stderr: String::from_utf8_lossy(err).into_owned(),
         ending,
         steps: vm.steps,
         switches: vm.switches,
         clock_ns: vm.clock_ns,
         lost: vm.lost.values().map(|t| t.erased).collect(),
-    };
-    (seen, plan)
+    }
 }
 
 /// The same run driven one turn at a time through `Vm::turn`, as an explorer or a stepper
@@ -59,17 +64,7 @@ fn run_turns(image: &gilvm::vm::prelude::Image, cfg: RunConfig) -> Seen {
             break e;
         }
     };
-    let _ = vm.rt.stdout.flush();
-    let stdout = String::from_utf8_lossy(&out.0.borrow()).into_owned();
-    Seen {
-        stdout,
-        stderr: String::from_utf8_lossy(&err).into_owned(),
-        ending,
-        steps: vm.steps,
-        switches: vm.switches,
-        clock_ns: vm.clock_ns,
-        lost: vm.lost.values().map(|t| t.erased).collect(),
-    }
+    seen(&mut vm, &out, &err, ending)
 }
 
 /// One statement of a worker's loop body (at 8 spaces of indentation; `n` is the worker's

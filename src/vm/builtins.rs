@@ -796,6 +796,21 @@ fn sum(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
         ));
     }
     let mut acc = start;
+    // One addition: ints and floats directly, anything else (a big int, an overflow, an
+    // instance's `__add__`) as `+`.
+    macro_rules! add {
+        ($x:expr) => {{
+            let x = $x;
+            acc = match (acc, x) {
+                (Value::Int(a), Value::Int(b)) => match a.checked_add(b) {
+                    Some(r) => Value::Int(r),
+                    None => ops::binary_op(rt, 0, acc, x)?,
+                },
+                (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+                _ => ops::binary_op(rt, 0, acc, x)?,
+            };
+        }};
+    }
     // kw2: a list or tuple (`sum(args)`) walked by index, not through `iter_next` for each
     // item: the iterator object `get_iter` makes is still made (the same heap slot, the same
     // charge: `Obj::size_estimate` of a `SeqIter`), but nothing else refers to it, so its
@@ -816,27 +831,13 @@ fn sum(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
                 };
                 let Some(x) = x else { return Ok(acc) };
                 i += 1;
-                acc = match (acc, x) {
-                    (Value::Int(a), Value::Int(b)) => match a.checked_add(b) {
-                        Some(r) => Value::Int(r),
-                        None => ops::binary_op(rt, 0, acc, x)?,
-                    },
-                    (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
-                    _ => ops::binary_op(rt, 0, acc, x)?,
-                };
+                add!(x);
             }
         }
     }
     let it = get_iter(rt, iterable)?;
     while let Some(x) = iter_next(rt, it)? {
-        acc = match (acc, x) {
-            (Value::Int(a), Value::Int(b)) => match a.checked_add(b) {
-                Some(r) => Value::Int(r),
-                None => ops::binary_op(rt, 0, acc, x)?,
-            },
-            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
-            _ => ops::binary_op(rt, 0, acc, x)?,
-        };
+        add!(x);
     }
     Ok(acc)
 }
