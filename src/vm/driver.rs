@@ -408,7 +408,8 @@ impl Vm {
     /// instructions, not yet booked); if the turn that `run`'s loop would run next is
     /// certainly `tid` again — the seeded strategy, `tid` the only runnable thread, nothing
     /// due or waiting to be done between turns (no timers, no released locks, no buffered
-    /// error output, no tracer or observer, no limit reached, a model without switch points)
+    /// error output, no tracer or observer, no limit reached, a model counting instructions,
+    /// which has no switch points: `Scheduler::chain_quantum`)
     /// — books the turn as the driver would and draws the next turn's quantum exactly as
     /// `next_turn` would (the same draw from the same generator), and returns the next
     /// slice's budget. `run_slice` then goes on without leaving the interpreter: a lone
@@ -426,7 +427,6 @@ impl Vm {
             || !self.released_locks.is_empty()
             || !self.stderr_buf.is_empty()
             || self.steps + executed >= self.config.max_steps
-            || self.gil.model.has_switch_points()
             || (self.main_done() && self.non_daemon_done())
         {
             return None;

@@ -589,28 +589,13 @@ fn add_objects(rt: &mut Rt, a: Value, b: Value, inplace: bool) -> PyResult<Value
         )));
     }
     let idb = b.as_obj().unwrap_or(ida);
+    if matches!(
+        (rt.heap.get(ida), rt.heap.get(idb)),
+        (Obj::Str(_), Obj::Str(_))
+    ) {
+        return concat_strs(rt, ida, idb);
+    }
     match (rt.heap.get(ida), rt.heap.get(idb)) {
-        (Obj::Str(x), Obj::Str(y)) => {
-            // `s += x` in a loop: appended in place to a growable buffer `s` owns the end of,
-            // or (a result of `GROW_FROM` bytes or more) copied into a new one (`vm::pystr`).
-            if x.can_append(y) {
-                rt.ensure_room(y.len())?;
-                if let Some((v, grown)) = x.append_in_place(y) {
-                    let id = rt.heap.alloc_charging(Obj::Str(v), 48 + grown)?;
-                    return Ok(Value::Obj(id));
-                }
-            }
-            let total = x.len().saturating_add(y.len());
-            rt.ensure_room(total)?;
-            if total >= crate::vm::pystr::GROW_FROM {
-                let v = crate::vm::pystr::PyStr::concat_growable(x, y).ok_or_else(Throw::memory)?;
-                return rt.alloc(Obj::Str(v));
-            }
-            let mut s = memory::string_with_capacity(total)?;
-            s.push_str(x);
-            s.push_str(y);
-            rt.new_str(s)
-        }
         (Obj::List(x), Obj::List(y)) | (Obj::Tuple(x), Obj::Tuple(y)) => {
             ensure_items(rt, x.len().saturating_add(y.len()), 16)?;
             let mut v = memory::vec_with_capacity(x.len() + y.len())?;
