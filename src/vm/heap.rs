@@ -557,7 +557,7 @@ pub struct Heap {
     pub collections: u64,
 }
 
-const MIN_GC_THRESHOLD: usize = 8 << 20;
+const MIN_GC_THRESHOLD: usize = 1 << 20;
 
 impl Heap {
     pub fn new(limit: usize) -> Heap {

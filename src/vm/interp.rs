@@ -819,6 +819,14 @@ impl Vm {
                                 continue 'instr;
                             }
                         }
+                        // An instance on the left (`v + w` through `__add__`): straight to
+                        // the slow path, which calls its special method. `binary_op` would
+                        // only build the TypeError that sent it there (≈600 x86
+                        // instructions of a dunder `+`, callgrind).
+                        if dunder::is_instance(&self.rt, a) {
+                            sp += 2;
+                            leave!(Hot::Slow(*ins));
+                        }
                         let r = tri!(ops::binary_op(&mut self.rt, ins.arg, a, b));
                         push!(r);
                         continue 'instr;
@@ -843,6 +851,11 @@ impl Vm {
                             };
                             push!(Value::Bool(r));
                             continue 'instr;
+                        }
+                        // As `BINARY_OP`'s: `v == w` on an instance, to `compare_dunder`.
+                        if self.rt.user_dunders && dunder::is_instance(&self.rt, a) {
+                            sp += 2;
+                            leave!(Hot::Slow(*ins));
                         }
                         let r = tri!(ops::compare(&mut self.rt, ins.arg, a, b));
                         push!(r);

@@ -693,7 +693,19 @@ fn split_whitespace(s: &str, maxsplit: i64, from_right: bool) -> Vec<String> {
 
 fn split_sep(s: &str, sep: &str, maxsplit: i64, from_right: bool) -> Vec<String> {
     match (maxsplit >= 0, from_right) {
-        (false, _) => s.split(sep).map(str::to_string).collect(),
+        // memchr's substring search, not `str::split`'s two-way searcher (≈50 x86
+        // instructions a character for a one-character separator): the same pieces, as
+        // both find non-overlapping matches from the left. `sep` is not empty (the caller).
+        (false, _) => {
+            let mut out = Vec::new();
+            let mut last = 0;
+            for i in memmem::find_iter(s.as_bytes(), sep.as_bytes()) {
+                out.push(s[last..i].to_string());
+                last = i + sep.len();
+            }
+            out.push(s[last..].to_string());
+            out
+        }
         (true, false) => s
             .splitn(maxsplit as usize + 1, sep)
             .map(str::to_string)
