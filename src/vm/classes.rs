@@ -468,7 +468,7 @@ impl Vm {
         };
         let thread_base = matches!(self.rt.heap.get(cls),
             Obj::Class(c) if c.builtin_base == Some(Value::Native(NativeId::Thread)));
-        if self.rt.user_dunders && exc_base.is_none() {
+        if self.rt.any_dataclass && exc_base.is_none() {
             if let Some(dc) = self.dataclass_init_of(cls) {
                 return self.dataclass_init(stack, frames, callee_at, dc, inst, kw);
             }

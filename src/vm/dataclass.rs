@@ -343,6 +343,7 @@ impl Vm {
             frozen,
         }));
         self.rt.user_dunders = true;
+        self.rt.any_dataclass = true;
         self.rt.attr_hooks |= frozen;
         Ok(cls)
     }

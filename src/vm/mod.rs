@@ -202,6 +202,9 @@ pub struct Rt {
     /// Set once a class defining one of them (or a `property`) exists: built-ins then look
     /// for them (nothing to check before).
     pub user_dunders: bool,
+    /// Set once `@dataclass` made a class (never unset): until then instantiating a class
+    /// does not look along its MRO for a generated `__init__`.
+    pub any_dataclass: bool,
     /// Set once a class defines `__getattr__` or `__setattr__` (at its creation or later),
     /// or a frozen dataclass exists: attribute access then looks for them. While it is
     /// clear, `hot` does `LOAD_ATTR`, `LOAD_METHOD` and `STORE_ATTR` itself, special methods
@@ -242,6 +245,7 @@ impl Rt {
             str_dunders: false,
             special: Box::new(names.special),
             user_dunders: false,
+            any_dataclass: false,
             attr_hooks: false,
             generators: false,
             class_epoch: 1,
