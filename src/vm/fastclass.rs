@@ -227,12 +227,10 @@ impl Vm {
     #[inline(always)]
     pub(crate) fn inst_store(&mut self, obj: Value, name: u32, v: Value) -> bool {
         let Value::Obj(id) = obj else { return false };
-        // `store_attr` renders a stored `name` for threads before anything else (which may
-        // fail): the slow way.
-        if matches!(
-            self.attr_of[name as usize],
-            Some(AttrSym::name | AttrSym::dunder_class)
-        ) {
+        // `obj.__class__ = C`: the slow way. (A `name` is an ordinary attribute here: a
+        // thread's own `name` belongs to an `Obj::Sync` or, for an instance of a `Thread`
+        // subclass, to its `base_obj`, both refused below.)
+        if self.attr_of[name as usize] == Some(AttrSym::dunder_class) {
             return false;
         }
         let Obj::Instance(inst) = self.rt.heap.get_mut(id) else {

@@ -238,6 +238,15 @@ impl Vm {
 
     /// Assignable attributes: `t.name = …`, `t.daemon = …`.
     pub fn sync_store_attr(&mut self, id: ObjId, attr: AttrSym, v: Value) -> PyResult<bool> {
+        // Only a thread's `name` and `daemon` are its own: any other object's `name` is an
+        // ordinary attribute, stored without rendering it (rendered first, `self.name = x`
+        // cost a `str(x)` on every object, and failed for an `x` whose class defines
+        // `__str__`, which gilvm cannot call there).
+        if !matches!(attr, AttrSym::name | AttrSym::daemon)
+            || !matches!(self.rt.heap.get(id), Obj::Sync(SyncObj::Thread(_)))
+        {
+            return Ok(false);
+        }
         let s = if attr == AttrSym::name {
             Some(format::str_of(&self.rt, v)?)
         } else {
