@@ -890,11 +890,12 @@ impl Vm {
         let Obj::Class(c) = self.rt.heap.get(cls) else {
             return None;
         };
-        let mut chain = vec![cls];
-        chain.extend_from_slice(&c.mro);
-        let pos = chain.iter().position(|c| *c == class)?;
-        for b in &chain[pos + 1..] {
-            if let Obj::Class(bc) = self.rt.heap.get(*b) {
+        // The chain `cls, *mro` walked in place (collected into a `Vec` first, each
+        // `super().__init__(…)` allocated one).
+        let mut chain = std::iter::once(cls).chain(c.mro.iter().copied());
+        chain.position(|k| k == class)?;
+        for b in chain {
+            if let Obj::Class(bc) = self.rt.heap.get(b) {
                 if let Some(v) = bc.dict.get(&name) {
                     return Some(*v);
                 }
