@@ -19,8 +19,9 @@ use crate::vm::{PyResult, Rt, Throw};
 pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> {
     let fmt_buf: smallvec::SmallVec<[u8; 64]> =
         smallvec::SmallVec::from_slice(rt.as_str(fmt).unwrap_or_default().as_bytes());
-    // The bytes of a str: valid UTF-8.
-    let fmt = std::str::from_utf8(&fmt_buf).unwrap_or_default();
+    // SAFETY: `fmt_buf` holds a copy of a str's bytes, valid UTF-8 (validated again, it was
+    // ≈70 x86 instructions of an ≈800-instruction `"line %d" % i`).
+    let fmt = unsafe { std::str::from_utf8_unchecked(&fmt_buf) };
     let b = fmt.as_bytes();
     // As CPython: a tuple supplies the arguments; anything else is one argument, and a
     // subscriptable non-str (dict, list, range) may also serve `%(key)s` lookups, which also
@@ -37,7 +38,9 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
     };
     let mut next = 0usize;
     let mut used_mapping = false;
-    let mut out = String::with_capacity(fmt.len());
+    // Room for the text and a number or a short str: `out` is not grown again for the
+    // common one-argument format.
+    let mut out = String::with_capacity(fmt.len() + 16);
     let mut i = 0;
     while i < b.len() {
         if b[i] != b'%' {
@@ -136,8 +139,10 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
         if flags.is_empty() && width.is_none() && precision.is_none() {
             match (conv, arg) {
                 ('d' | 'i' | 'u', Value::Int(n)) => {
-                    crate::vm::memory::try_reserve_str(&mut out, 20)?;
-                    out.push_str(itoa::Buffer::new().format(n));
+                    let mut digits = itoa::Buffer::new();
+                    let d = digits.format(n);
+                    crate::vm::memory::try_reserve_str(&mut out, d.len())?;
+                    out.push_str(d);
                     continue;
                 }
                 ('s', Value::Obj(_)) => {
