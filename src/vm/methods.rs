@@ -328,6 +328,10 @@ fn str_of(rt: &Rt, x: Value) -> Option<&str> {
 /// dispatch, 11% of l/builtins, callgrind).
 #[inline]
 fn same_item(rt: &Rt, y: Value, x: Value, xs: Option<&str>) -> PyResult<bool> {
+    // Two ints (`l.index(i + 1)`): compared here, not through `eq`'s dispatch.
+    if let (Value::Int(p), Value::Int(q)) = (y, x) {
+        return Ok(p == q);
+    }
     if let (Some(xs), Value::Obj(id)) = (xs, y) {
         if let Obj::Str(ys) = rt.heap.get(id) {
             return Ok(ys.as_str() == xs);
