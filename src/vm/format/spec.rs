@@ -540,7 +540,12 @@ fn fixed_exact(x: f64, p: usize, buf: &mut [u8; 64]) -> Option<&str> {
         }
     };
     let mut digits = itoa::Buffer::new();
-    let d = digits.format(q).as_bytes();
+    // As a u64 when it fits (nearly always): itoa's u128 path divides in 128 bits.
+    let d = match u64::try_from(q) {
+        Ok(q) => digits.format(q),
+        Err(_) => digits.format(q),
+    }
+    .as_bytes();
     let mut n = 0;
     let mut put = |bytes: &[u8], n: &mut usize| {
         buf[*n..*n + bytes.len()].copy_from_slice(bytes);
@@ -560,7 +565,8 @@ fn fixed_exact(x: f64, p: usize, buf: &mut [u8; 64]) -> Option<&str> {
         put(b".", &mut n);
         put(fr, &mut n);
     }
-    std::str::from_utf8(&buf[..n]).ok()
+    // SAFETY: `buf[..n]` holds ASCII digits and a '.', put there above.
+    Some(unsafe { std::str::from_utf8_unchecked(&buf[..n]) })
 }
 
 /// `{:.pe}` in Python's form (`1.500000e+00`).
