@@ -144,7 +144,9 @@ pub enum Then {
     /// Dropped (a property setter's or `__setitem__`'s `None`).
     Discard,
     /// `a op b` (`op` a `BINARY_OP` operand). `stage` says which method ran: 0 the in-place
-    /// one, 1 the forward one, 2 the reflected one; `NotImplemented` tries the next.
+    /// one, 1 the forward one, 2 the reflected one, 3 the reflected one of a subclass of
+    /// `a`'s class (before the forward one), 4 the forward one after it; `NotImplemented`
+    /// tries the next.
     Binary {
         op: u32,
         a: Value,
@@ -271,6 +273,21 @@ pub fn is_instance(rt: &Rt, v: Value) -> bool {
 #[cold]
 pub fn ask_instance() -> Throw {
     Throw::type_error("gilvm internal error: an instance's truth value was not asked")
+}
+
+/// `a op b` where `b`'s class is a proper subclass of `a`'s that overrides the reflected
+/// method `refl` (defines it, or defines another one than `a`'s class has): that method, which
+/// Python calls before `a`'s forward one, so that a subclass can take over an operator of its
+/// base (CPython's `SLOT1BINFULL`, `method_is_overloaded`).
+fn subclass_reflected(rt: &Rt, a: Value, b: Value, refl: u32) -> Option<Value> {
+    let (Some(ca), Some(cb)) = (class_of(rt, a), class_of(rt, b)) else {
+        return None;
+    };
+    if ca == cb || !crate::vm::classes::is_subclass(rt, cb, Value::Obj(ca)) {
+        return None;
+    }
+    let f = method(rt, b, refl)?;
+    (class_lookup(rt, ca, refl) != Some(f)).then_some(f)
 }
 
 /// A special method `name` of `v`'s class (a Python function), if `v` is an instance.
@@ -505,12 +522,27 @@ impl Vm {
                 let base = op % 13;
                 let [fwd, refl, _] = self.rt.special.binary[base as usize];
                 if stage == 0 {
+                    if let Some(f) = subclass_reflected(&self.rt, a, b, refl) {
+                        let then = Then::Binary { op, a, b, stage: 3 };
+                        return self.call_dunder(stack, frames, f, &[b, a], then);
+                    }
+                }
+                if stage == 3 {
+                    // The subclass's reflected method declined: the left operand's own, and
+                    // nothing after it (CPython's `SLOT1BINFULL`).
+                    if let Some(f) = method(&self.rt, a, fwd) {
+                        let then = Then::Binary { op, a, b, stage: 4 };
+                        return self.call_dunder(stack, frames, f, &[a, b], then);
+                    }
+                }
+                if stage == 0 {
                     if let Some(f) = method(&self.rt, a, fwd) {
                         let then = Then::Binary { op, a, b, stage: 1 };
                         return self.call_dunder(stack, frames, f, &[a, b], then);
                     }
                 }
                 if stage < 2 && class_of(&self.rt, a) != class_of(&self.rt, b) {
+                    // (Not after a subclass's reflected method: it ran first, stage 3.)
                     if let Some(f) = method(&self.rt, b, refl) {
                         let then = Then::Binary { op, a, b, stage: 2 };
                         return self.call_dunder(stack, frames, f, &[b, a], then);
@@ -679,6 +711,10 @@ impl Vm {
                 let then = Then::Binary { op, a, b, stage: 0 };
                 return self.call_dunder(stack, frames, f, &[a, b], then);
             }
+        }
+        if let Some(f) = subclass_reflected(&self.rt, a, b, refl) {
+            let then = Then::Binary { op, a, b, stage: 3 };
+            return self.call_dunder(stack, frames, f, &[b, a], then);
         }
         if let Some(f) = method(&self.rt, a, fwd) {
             let then = Then::Binary { op, a, b, stage: 1 };
