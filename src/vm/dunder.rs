@@ -154,13 +154,16 @@ pub enum Then {
         stage: u8,
     },
     /// `a op b` (`op` a `COMPARE_OP` operand), by the forward method or (`reflected`) the
-    /// swapped one of `b`; `negate` when `!=` ran `__eq__`.
+    /// swapped one of `b`; `negate` when `!=` ran `__eq__`. `sub_first`: `b`'s class is a
+    /// proper subclass of `a`'s, so its swapped method was tried first (and is not tried
+    /// again after the forward one).
     Compare {
         op: u32,
         a: Value,
         b: Value,
         reflected: bool,
         negate: bool,
+        sub_first: bool,
     },
     /// `__bool__` (must return a bool) or `__len__` (`len`): the truth value, as a bool.
     Truth { len: bool },
@@ -280,14 +283,20 @@ pub fn ask_instance() -> Throw {
 /// Python calls before `a`'s forward one, so that a subclass can take over an operator of its
 /// base (CPython's `SLOT1BINFULL`, `method_is_overloaded`).
 fn subclass_reflected(rt: &Rt, a: Value, b: Value, refl: u32) -> Option<Value> {
-    let (Some(ca), Some(cb)) = (class_of(rt, a), class_of(rt, b)) else {
-        return None;
-    };
-    if ca == cb || !crate::vm::classes::is_subclass(rt, cb, Value::Obj(ca)) {
+    if !proper_subclass(rt, a, b) {
         return None;
     }
     let f = method(rt, b, refl)?;
+    let ca = class_of(rt, a)?;
     (class_lookup(rt, ca, refl) != Some(f)).then_some(f)
+}
+
+/// Whether `b`'s class is a proper subclass of `a`'s (both instances of Python classes).
+fn proper_subclass(rt: &Rt, a: Value, b: Value) -> bool {
+    let (Some(ca), Some(cb)) = (class_of(rt, a), class_of(rt, b)) else {
+        return false;
+    };
+    ca != cb && crate::vm::classes::is_subclass(rt, cb, Value::Obj(ca))
 }
 
 /// A special method `name` of `v`'s class (a Python function), if `v` is an instance.
@@ -556,6 +565,7 @@ impl Vm {
                 b,
                 reflected,
                 negate,
+                sub_first,
             } => {
                 if !not_implemented(v) {
                     if negate {
@@ -563,7 +573,21 @@ impl Vm {
                     }
                     return push(stack, v);
                 }
-                if !reflected {
+                if reflected && sub_first {
+                    // The subclass's swapped method declined: `a`'s own, then the default.
+                    if let Some((f, negate)) = self.compare_method(a, op) {
+                        let then = Then::Compare {
+                            op,
+                            a,
+                            b,
+                            reflected: false,
+                            negate,
+                            sub_first,
+                        };
+                        return self.call_dunder(stack, frames, f, &[a, b], then);
+                    }
+                }
+                if !reflected && !sub_first {
                     let swapped = SWAPPED[op as usize];
                     if let Some((f, negate)) = self.compare_method(b, swapped) {
                         let then = Then::Compare {
@@ -572,6 +596,7 @@ impl Vm {
                             b,
                             reflected: true,
                             negate,
+                            sub_first,
                         };
                         return self.call_dunder(stack, frames, f, &[b, a], then);
                     }
@@ -750,6 +775,21 @@ impl Vm {
             stack.push(r);
             return Ok(CallDone::Value);
         }
+        // `b`'s class a proper subclass of `a`'s: its swapped method first, as CPython's
+        // `do_richcompare` (inherited or not).
+        if proper_subclass(&self.rt, a, b) {
+            if let Some((f, negate)) = self.compare_method(b, SWAPPED[op as usize]) {
+                let then = Then::Compare {
+                    op,
+                    a,
+                    b,
+                    reflected: true,
+                    negate,
+                    sub_first: true,
+                };
+                return self.call_dunder(stack, frames, f, &[b, a], then);
+            }
+        }
         if let Some((f, negate)) = self.compare_method(a, op) {
             let then = Then::Compare {
                 op,
@@ -757,6 +797,7 @@ impl Vm {
                 b,
                 reflected: false,
                 negate,
+                sub_first: false,
             };
             return self.call_dunder(stack, frames, f, &[a, b], then);
         }
@@ -767,6 +808,7 @@ impl Vm {
                 b,
                 reflected: true,
                 negate,
+                sub_first: false,
             };
             return self.call_dunder(stack, frames, f, &[b, a], then);
         }
