@@ -283,20 +283,15 @@ pub fn ask_instance() -> Throw {
 /// Python calls before `a`'s forward one, so that a subclass can take over an operator of its
 /// base (CPython's `SLOT1BINFULL`, `method_is_overloaded`).
 fn subclass_reflected(rt: &Rt, a: Value, b: Value, refl: u32) -> Option<Value> {
-    if !proper_subclass(rt, a, b) {
-        return None;
-    }
+    let ca = base_of_subclass(rt, a, b)?;
     let f = method(rt, b, refl)?;
-    let ca = class_of(rt, a)?;
     (class_lookup(rt, ca, refl) != Some(f)).then_some(f)
 }
 
-/// Whether `b`'s class is a proper subclass of `a`'s (both instances of Python classes).
-fn proper_subclass(rt: &Rt, a: Value, b: Value) -> bool {
-    let (Some(ca), Some(cb)) = (class_of(rt, a), class_of(rt, b)) else {
-        return false;
-    };
-    ca != cb && crate::vm::classes::is_subclass(rt, cb, Value::Obj(ca))
+/// `a`'s class when `b`'s is a proper subclass of it (both instances of Python classes).
+fn base_of_subclass(rt: &Rt, a: Value, b: Value) -> Option<ObjId> {
+    let (ca, cb) = (class_of(rt, a)?, class_of(rt, b)?);
+    (ca != cb && crate::vm::classes::is_subclass(rt, cb, Value::Obj(ca))).then_some(ca)
 }
 
 /// A special method `name` of `v`'s class (a Python function), if `v` is an instance.
@@ -532,29 +527,25 @@ impl Vm {
                 let [fwd, refl, _] = self.rt.special.binary[base as usize];
                 if stage == 0 {
                     if let Some(f) = subclass_reflected(&self.rt, a, b, refl) {
-                        let then = Then::Binary { op, a, b, stage: 3 };
-                        return self.call_dunder(stack, frames, f, &[b, a], then);
+                        return self.call_binary(stack, frames, f, op, a, b, 3);
                     }
                 }
                 if stage == 3 {
                     // The subclass's reflected method declined: the left operand's own, and
                     // nothing after it (CPython's `SLOT1BINFULL`).
                     if let Some(f) = method(&self.rt, a, fwd) {
-                        let then = Then::Binary { op, a, b, stage: 4 };
-                        return self.call_dunder(stack, frames, f, &[a, b], then);
+                        return self.call_binary(stack, frames, f, op, a, b, 4);
                     }
                 }
                 if stage == 0 {
                     if let Some(f) = method(&self.rt, a, fwd) {
-                        let then = Then::Binary { op, a, b, stage: 1 };
-                        return self.call_dunder(stack, frames, f, &[a, b], then);
+                        return self.call_binary(stack, frames, f, op, a, b, 1);
                     }
                 }
                 if stage < 2 && class_of(&self.rt, a) != class_of(&self.rt, b) {
                     // (Not after a subclass's reflected method: it ran first, stage 3.)
                     if let Some(f) = method(&self.rt, b, refl) {
-                        let then = Then::Binary { op, a, b, stage: 2 };
-                        return self.call_dunder(stack, frames, f, &[b, a], then);
+                        return self.call_binary(stack, frames, f, op, a, b, 2);
                     }
                 }
                 Err(unsupported_operand(&self.rt, op, a, b))
@@ -575,30 +566,14 @@ impl Vm {
                 }
                 if reflected && sub_first {
                     // The subclass's swapped method declined: `a`'s own, then the default.
-                    if let Some((f, negate)) = self.compare_method(a, op) {
-                        let then = Then::Compare {
-                            op,
-                            a,
-                            b,
-                            reflected: false,
-                            negate,
-                            sub_first,
-                        };
-                        return self.call_dunder(stack, frames, f, &[a, b], then);
+                    if let Some(m) = self.compare_method(a, op) {
+                        return self.call_compare(stack, frames, m, op, a, b, false, sub_first);
                     }
                 }
                 if !reflected && !sub_first {
                     let swapped = SWAPPED[op as usize];
-                    if let Some((f, negate)) = self.compare_method(b, swapped) {
-                        let then = Then::Compare {
-                            op,
-                            a,
-                            b,
-                            reflected: true,
-                            negate,
-                            sub_first,
-                        };
-                        return self.call_dunder(stack, frames, f, &[b, a], then);
+                    if let Some(m) = self.compare_method(b, swapped) {
+                        return self.call_compare(stack, frames, m, op, a, b, true, sub_first);
                     }
                 }
                 push(stack, self.compare_default(op, a, b)?)
@@ -721,6 +696,53 @@ impl Vm {
         }
     }
 
+    /// Calls `f` for `a op b` (`BINARY_OP`) as `stage` of `Then::Binary`: with `(b, a)` for a
+    /// reflected method (stages 2 and 3), else `(a, b)`.
+    #[allow(clippy::too_many_arguments)]
+    fn call_binary(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+        f: Value,
+        op: u32,
+        a: Value,
+        b: Value,
+        stage: u8,
+    ) -> PyResult<CallDone> {
+        let args = if matches!(stage, 2 | 3) {
+            [b, a]
+        } else {
+            [a, b]
+        };
+        self.call_dunder(stack, frames, f, &args, Then::Binary { op, a, b, stage })
+    }
+
+    /// Calls comparison method `f` (`negate`: `!=` through `__eq__`) for `a op b`: `b`'s
+    /// swapped one with `(b, a)` when `reflected`, else `a`'s with `(a, b)`.
+    #[allow(clippy::too_many_arguments)]
+    fn call_compare(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut crate::vm::thread::Frames,
+        (f, negate): (Value, bool),
+        op: u32,
+        a: Value,
+        b: Value,
+        reflected: bool,
+        sub_first: bool,
+    ) -> PyResult<CallDone> {
+        let args = if reflected { [b, a] } else { [a, b] };
+        let then = Then::Compare {
+            op,
+            a,
+            b,
+            reflected,
+            negate,
+            sub_first,
+        };
+        self.call_dunder(stack, frames, f, &args, then)
+    }
+
     /// `a op b` (`BINARY_OP`) where an operand is an instance.
     pub fn binary_dunder(
         &mut self,
@@ -733,22 +755,18 @@ impl Vm {
         let [fwd, refl, inplace] = self.rt.special.binary[(op % 13) as usize];
         if op >= 13 {
             if let Some(f) = method(&self.rt, a, inplace) {
-                let then = Then::Binary { op, a, b, stage: 0 };
-                return self.call_dunder(stack, frames, f, &[a, b], then);
+                return self.call_binary(stack, frames, f, op, a, b, 0);
             }
         }
         if let Some(f) = subclass_reflected(&self.rt, a, b, refl) {
-            let then = Then::Binary { op, a, b, stage: 3 };
-            return self.call_dunder(stack, frames, f, &[b, a], then);
+            return self.call_binary(stack, frames, f, op, a, b, 3);
         }
         if let Some(f) = method(&self.rt, a, fwd) {
-            let then = Then::Binary { op, a, b, stage: 1 };
-            return self.call_dunder(stack, frames, f, &[a, b], then);
+            return self.call_binary(stack, frames, f, op, a, b, 1);
         }
         if class_of(&self.rt, a) != class_of(&self.rt, b) {
             if let Some(f) = method(&self.rt, b, refl) {
-                let then = Then::Binary { op, a, b, stage: 2 };
-                return self.call_dunder(stack, frames, f, &[b, a], then);
+                return self.call_binary(stack, frames, f, op, a, b, 2);
             }
         }
         if !is_instance(&self.rt, a) && !is_instance(&self.rt, b) {
@@ -777,40 +795,16 @@ impl Vm {
         }
         // `b`'s class a proper subclass of `a`'s: its swapped method first, as CPython's
         // `do_richcompare` (inherited or not).
-        if proper_subclass(&self.rt, a, b) {
-            if let Some((f, negate)) = self.compare_method(b, SWAPPED[op as usize]) {
-                let then = Then::Compare {
-                    op,
-                    a,
-                    b,
-                    reflected: true,
-                    negate,
-                    sub_first: true,
-                };
-                return self.call_dunder(stack, frames, f, &[b, a], then);
+        if base_of_subclass(&self.rt, a, b).is_some() {
+            if let Some(m) = self.compare_method(b, SWAPPED[op as usize]) {
+                return self.call_compare(stack, frames, m, op, a, b, true, true);
             }
         }
-        if let Some((f, negate)) = self.compare_method(a, op) {
-            let then = Then::Compare {
-                op,
-                a,
-                b,
-                reflected: false,
-                negate,
-                sub_first: false,
-            };
-            return self.call_dunder(stack, frames, f, &[a, b], then);
+        if let Some(m) = self.compare_method(a, op) {
+            return self.call_compare(stack, frames, m, op, a, b, false, false);
         }
-        if let Some((f, negate)) = self.compare_method(b, SWAPPED[op as usize]) {
-            let then = Then::Compare {
-                op,
-                a,
-                b,
-                reflected: true,
-                negate,
-                sub_first: false,
-            };
-            return self.call_dunder(stack, frames, f, &[b, a], then);
+        if let Some(m) = self.compare_method(b, SWAPPED[op as usize]) {
+            return self.call_compare(stack, frames, m, op, a, b, true, false);
         }
         if !is_instance(&self.rt, a) && !is_instance(&self.rt, b) {
             let r = ops::compare(&mut self.rt, op, a, b)?;

@@ -293,7 +293,7 @@ fn find_item(rt: &Rt, items: &[Value], x: Value, args: &[Value]) -> PyResult<Opt
         start.max(0) as usize,
         (stop.max(0) as usize).min(items.len()),
     );
-    let xs = str_of(rt, x);
+    let xs = rt.as_str(x);
     for (i, &y) in items.iter().enumerate().take(hi).skip(lo) {
         if same_item(rt, y, x, xs)? {
             return Ok(Some(i));
@@ -303,7 +303,7 @@ fn find_item(rt: &Rt, items: &[Value], x: Value, args: &[Value]) -> PyResult<Opt
 }
 
 fn count_items(rt: &Rt, items: &[Value], x: Value) -> PyResult<i64> {
-    let xs = str_of(rt, x);
+    let xs = rt.as_str(x);
     let mut n = 0;
     for &y in items {
         if same_item(rt, y, x, xs)? {
@@ -311,15 +311,6 @@ fn count_items(rt: &Rt, items: &[Value], x: Value) -> PyResult<i64> {
         }
     }
     Ok(n)
-}
-
-/// `x`'s text when it is a str (looked up once for a search of a list).
-#[inline]
-fn str_of(rt: &Rt, x: Value) -> Option<&str> {
-    match x {
-        Value::Obj(id) => rt.heap.str(id),
-        _ => None,
-    }
 }
 
 /// `y is x or y == x`, as `list.index` and `list.count` compare (CPython's
