@@ -34,7 +34,7 @@ fn is_attribute_error(vm: &Vm, t: &Throw) -> bool {
         }
         Throw::Obj(id) => matches!(vm.rt.heap.get(*id),
             Obj::Exception(e) if e.kind.is_subclass_of(ExcKind::AttributeError)),
-        Throw::Limit | Throw::Accessor(_) | Throw::Slow => false,
+        Throw::Limit | Throw::Accessor(_) | Throw::Slow | Throw::Operator => false,
     }
 }
 

@@ -1173,10 +1173,10 @@ impl Vm {
         }
         Ok(match self.rt.heap.get_mut(id) {
             Obj::Instance(inst) => {
-                inst.attrs
-                    .entry(name)
-                    .or_insert((Value::Undef, Default::default()))
-                    .0 = v;
+                match inst.attrs.get_mut(&name) {
+                    Some(slot) => slot.0 = v,
+                    None => inst.attrs.push_new(name, (v, Default::default())),
+                }
                 true
             }
             Obj::Class(c) => {

@@ -59,7 +59,7 @@ const NE: u32 = 3;
 /// class can define it).
 #[derive(Clone, Copy, Debug)]
 pub struct Names {
-    binary: [[u32; 3]; 13],
+    pub(crate) binary: [[u32; 3]; 13],
     compare: [u32; 6],
     pub bool_: u32,
     pub len: u32,
@@ -282,14 +282,14 @@ pub fn ask_instance() -> Throw {
 /// method `refl` (defines it, or defines another one than `a`'s class has): that method, which
 /// Python calls before `a`'s forward one, so that a subclass can take over an operator of its
 /// base (CPython's `SLOT1BINFULL`, `method_is_overloaded`).
-fn subclass_reflected(rt: &Rt, a: Value, b: Value, refl: u32) -> Option<Value> {
+pub(crate) fn subclass_reflected(rt: &Rt, a: Value, b: Value, refl: u32) -> Option<Value> {
     let ca = base_of_subclass(rt, a, b)?;
     let f = method(rt, b, refl)?;
     (class_lookup(rt, ca, refl) != Some(f)).then_some(f)
 }
 
 /// `a`'s class when `b`'s is a proper subclass of it (both instances of Python classes).
-fn base_of_subclass(rt: &Rt, a: Value, b: Value) -> Option<ObjId> {
+pub(crate) fn base_of_subclass(rt: &Rt, a: Value, b: Value) -> Option<ObjId> {
     let (ca, cb) = (class_of(rt, a)?, class_of(rt, b)?);
     (ca != cb && crate::vm::classes::is_subclass(rt, cb, Value::Obj(ca))).then_some(ca)
 }
@@ -671,7 +671,7 @@ impl Vm {
     }
 
     /// The method for comparison `op` on `v`: `__ne__`, or `__eq__` negated (`object.__ne__`).
-    fn compare_method(&self, v: Value, op: u32) -> Option<(Value, bool)> {
+    pub(crate) fn compare_method(&self, v: Value, op: u32) -> Option<(Value, bool)> {
         let names = &self.rt.special;
         if let Some(f) = method(&self.rt, v, names.compare[op as usize]) {
             return Some((f, false));

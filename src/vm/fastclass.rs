@@ -8,42 +8,15 @@
 //! answers "not here" (changing nothing) for everything else, which then takes the slow path.
 //! Schedules, traces and outputs cannot tell the two paths apart.
 
-use indexmap::IndexMap;
-
 use crate::bytecode::{Const, Program};
 use crate::vm::classes::class_lookup;
-use crate::vm::heap::{FixedState, Instance, Obj};
+use crate::vm::heap::{Instance, Obj};
 use crate::vm::lost::{self, LocKey, ReadLog};
 use crate::vm::machine::Vm;
 use crate::vm::natives::AttrSym;
 use crate::vm::thread::Frames;
 use crate::vm::value::{ObjId, Value};
 use crate::vm::{PyResult, Rt, Throw};
-
-/// Attribute maps up to this size are searched by a scan of their entries rather than by
-/// hashing the name (an instance's few attributes, a small class's namespace): the same
-/// answer, for a handful of integer compares instead of a hash and a probe.
-const SCAN: usize = 8;
-
-/// `m.get(&name)`, scanning a small map.
-#[inline(always)]
-fn attr_get<V>(m: &IndexMap<u32, V, FixedState>, name: u32) -> Option<&V> {
-    if m.len() <= SCAN {
-        m.iter().find(|(k, _)| **k == name).map(|(_, v)| v)
-    } else {
-        m.get(&name)
-    }
-}
-
-/// `m.get_mut(&name)`, scanning a small map.
-#[inline(always)]
-fn attr_get_mut<V>(m: &mut IndexMap<u32, V, FixedState>, name: u32) -> Option<&mut V> {
-    if m.len() <= SCAN {
-        m.iter_mut().find(|(k, _)| **k == name).map(|(_, v)| v)
-    } else {
-        m.get_mut(&name)
-    }
-}
 
 /// What a cell load found (`LOAD_DEREF`).
 pub(crate) enum Deref {
@@ -172,7 +145,7 @@ impl Vm {
         let Obj::Instance(inst) = self.rt.heap.get(id) else {
             return None;
         };
-        if let Some((v, _)) = attr_get(&inst.attrs, name) {
+        if let Some((v, _)) = inst.attrs.get(&name) {
             return Some(*v);
         }
         let cls = inst.class;
@@ -200,7 +173,7 @@ impl Vm {
                 if self.rt.user_dunders && self.class_may_have(inst.class, name) {
                     return Err(Throw::Slow);
                 }
-                if let Some((v, _)) = attr_get(&inst.attrs, name) {
+                if let Some((v, _)) = inst.attrs.get(&name) {
                     return Ok((*v, None));
                 }
                 let cls = inst.class;
@@ -239,11 +212,9 @@ impl Vm {
         if inst.base_obj.is_some() {
             return false;
         }
-        match attr_get_mut(&mut inst.attrs, name) {
+        match inst.attrs.get_mut(&name) {
             Some(slot) => slot.0 = v,
-            None => {
-                inst.attrs.insert(name, (v, Default::default()));
-            }
+            None => inst.attrs.push_new(name, (v, Default::default())),
         }
         true
     }
@@ -348,21 +319,6 @@ impl Vm {
             fr.func = Value::Obj(marker);
         }
         true
-    }
-
-    /// `RETURN_VALUE` of `v` from a frame whose function is `f`: when `f` is the marker of an
-    /// `__init__` run by instantiation (not by `raise C`) and `v` is `None`, the instance
-    /// the call makes. Anything else (an error to raise, a plain function): `None`.
-    #[inline(never)]
-    pub(crate) fn init_return(&self, f: ObjId, v: Value) -> Option<Value> {
-        match self.rt.heap.get(f) {
-            Obj::InitCall {
-                inst,
-                raise_it: None,
-                ..
-            } if v == Value::None => Some(*inst),
-            _ => None,
-        }
     }
 }
 

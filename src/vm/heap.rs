@@ -143,7 +143,7 @@ pub struct ClassObj {
 pub struct Instance {
     pub class: crate::vm::value::ObjId,
     /// Instance attributes, each with its lost-update bookkeeping (a shared location).
-    pub attrs: IndexMap<u32, (Value, LocMeta), FixedState>,
+    pub attrs: crate::vm::attrtable::AttrTable,
     /// The built-in object behind an instance of a subclass of a built-in class: the
     /// `threading.Thread` that `Thread.__init__` made for it.
     pub base_obj: Option<ObjId>,

@@ -612,401 +612,428 @@ impl Vm {
                 ticks -= 1;
             }
             pc += 1;
-            let err: Throw = 'op: {
-                macro_rules! tri {
-                    ($e:expr) => {
-                        match $e {
-                            Ok(v) => v,
-                            Err(e) => break 'op to_throw(e),
-                        }
-                    };
-                }
-                match ins.op {
-                    Opcode::NOP | Opcode::RESUME => continue 'instr,
-                    Opcode::LOAD_FAST => {
-                        // The local is tested in place and copied slot to slot in one piece:
-                        // read into a local and tested, a `Value` was copied field by field
-                        // through a stack temporary (≈13 x86 instructions more per LOAD_FAST).
-                        let i = base + ins.arg as usize;
-                        if let Value::Undef = s[i] {
-                            break 'op unbound_local(code.localsplus_name(ins.arg as usize));
-                        }
-                        if sp >= s.len() {
-                            leave!(Hot::Raise(stack_overflow()));
-                        }
-                        copy_slot(s, i, sp);
-                        sp += 1;
-                        continue 'instr;
+            // A Python frame entered by `CALL` or an operator's special method: the new
+            // frame's registers (one copy of them for both).
+            'entered: {
+                let err: Throw = 'op: {
+                    macro_rules! tri {
+                        ($e:expr) => {
+                            match $e {
+                                Ok(v) => v,
+                                Err(e) => break 'op to_throw(e),
+                            }
+                        };
                     }
-                    Opcode::STORE_FAST => {
-                        let v = pop!();
-                        s[base + ins.arg as usize] = v;
-                        continue 'instr;
-                    }
-                    Opcode::LOAD_CONST => {
-                        push!(consts[ins.arg as usize]);
-                        continue 'instr;
-                    }
-                    Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME => {
-                        let slot = ins.arg as usize;
-                        // `counter += 1` in one step: a marked `LOAD_GLOBAL; LOAD_CONST;
-                        // BINARY_OP; STORE_GLOBAL` run (`Program::mark_fused_runs`) runs at once
-                        // when the budget covers all four instructions — so no switch, no
-                        // collection and no tracer could come between them anyway — and the
-                        // operands are ints that do not overflow; otherwise one at a time, as
-                        // always. Same values, the same detector bookkeeping at the same pcs,
-                        // the same instruction count (tests/trace_cli.rs compares traced runs,
-                        // which step one instruction at a time, with untraced ones). Not under
-                        // py27, whose ticks count opcodes one by one. It saves three dispatches
-                        // and three push/pop pairs: 45.5 -> 36.8 x86 instructions per VM
-                        // instruction on the seed's counter loop (callgrind).
-                        if !TICKS && !EXPLORE && ins.fused && left >= 3 {
-                            // SAFETY: a marked run has three more instructions after this
-                            // one (`mark_fused_runs` checks `i + 3 < len`), and `pc` is this
-                            // one's index + 1.
-                            let (k, op, dst) = unsafe {
-                                (
-                                    instrs.get_unchecked(pc).arg as usize,
-                                    instrs.get_unchecked(pc + 1).arg,
-                                    instrs.get_unchecked(pc + 2).arg as usize,
-                                )
-                            };
-                            let c = consts[k];
-                            if let (Value::Int(x), Value::Int(y)) = (self.globals[slot].value, c) {
-                                // `op` is +, +=, - or -= (`mark_fused_runs`); `int_add_sub`'s
-                                // fourth case cost 1 x86 instruction per VM instruction here.
-                                let r = if op == 0 || op == 13 {
-                                    x.checked_add(y)
-                                } else {
-                                    x.checked_sub(y)
+                    match ins.op {
+                        Opcode::NOP | Opcode::RESUME => continue 'instr,
+                        Opcode::LOAD_FAST => {
+                            // The local is tested in place and copied slot to slot in one piece:
+                            // read into a local and tested, a `Value` was copied field by field
+                            // through a stack temporary (≈13 x86 instructions more per LOAD_FAST).
+                            let i = base + ins.arg as usize;
+                            if let Value::Undef = s[i] {
+                                break 'op unbound_local(code.localsplus_name(ins.arg as usize));
+                            }
+                            if sp >= s.len() {
+                                leave!(Hot::Raise(stack_overflow()));
+                            }
+                            copy_slot(s, i, sp);
+                            sp += 1;
+                            continue 'instr;
+                        }
+                        Opcode::STORE_FAST => {
+                            let v = pop!();
+                            s[base + ins.arg as usize] = v;
+                            continue 'instr;
+                        }
+                        Opcode::LOAD_CONST => {
+                            push!(consts[ins.arg as usize]);
+                            continue 'instr;
+                        }
+                        Opcode::LOAD_GLOBAL | Opcode::LOAD_NAME => {
+                            let slot = ins.arg as usize;
+                            // `counter += 1` in one step: a marked `LOAD_GLOBAL; LOAD_CONST;
+                            // BINARY_OP; STORE_GLOBAL` run (`Program::mark_fused_runs`) runs at once
+                            // when the budget covers all four instructions — so no switch, no
+                            // collection and no tracer could come between them anyway — and the
+                            // operands are ints that do not overflow; otherwise one at a time, as
+                            // always. Same values, the same detector bookkeeping at the same pcs,
+                            // the same instruction count (tests/trace_cli.rs compares traced runs,
+                            // which step one instruction at a time, with untraced ones). Not under
+                            // py27, whose ticks count opcodes one by one. It saves three dispatches
+                            // and three push/pop pairs: 45.5 -> 36.8 x86 instructions per VM
+                            // instruction on the seed's counter loop (callgrind).
+                            if !TICKS && !EXPLORE && ins.fused && left >= 3 {
+                                // SAFETY: a marked run has three more instructions after this
+                                // one (`mark_fused_runs` checks `i + 3 < len`), and `pc` is this
+                                // one's index + 1.
+                                let (k, op, dst) = unsafe {
+                                    (
+                                        instrs.get_unchecked(pc).arg as usize,
+                                        instrs.get_unchecked(pc + 1).arg,
+                                        instrs.get_unchecked(pc + 2).arg as usize,
+                                    )
                                 };
-                                if let Some(r) = r {
-                                    let at = (pc + 2) as u32;
-                                    // `x = x + c` (the same global read and stored, no detector
-                                    // but the lost-update one): the read recorded here would be
-                                    // taken back by the store at once and be current (nothing
-                                    // runs in between), so the store erases nothing and the log
-                                    // ends as it would have: this location's slot empty.
-                                    if !RACES && !CHECKS && slot == dst {
-                                        reads.forget(LocKey::Global(slot as u32));
-                                        let g = &mut self.globals[slot];
-                                        g.value = Value::Int(r);
-                                        lost::store_applied(&mut g.meta, tid, code_id, at);
+                                let c = consts[k];
+                                if let (Value::Int(x), Value::Int(y)) =
+                                    (self.globals[slot].value, c)
+                                {
+                                    // `op` is +, +=, - or -= (`mark_fused_runs`); `int_add_sub`'s
+                                    // fourth case cost 1 x86 instruction per VM instruction here.
+                                    let r = if op == 0 || op == 13 {
+                                        x.checked_add(y)
+                                    } else {
+                                        x.checked_sub(y)
+                                    };
+                                    if let Some(r) = r {
+                                        let at = (pc + 2) as u32;
+                                        // `x = x + c` (the same global read and stored, no detector
+                                        // but the lost-update one): the read recorded here would be
+                                        // taken back by the store at once and be current (nothing
+                                        // runs in between), so the store erases nothing and the log
+                                        // ends as it would have: this location's slot empty.
+                                        if !RACES && !CHECKS && slot == dst {
+                                            reads.forget(LocKey::Global(slot as u32));
+                                            let g = &mut self.globals[slot];
+                                            g.value = Value::Int(r);
+                                            lost::store_applied(&mut g.meta, tid, code_id, at);
+                                            left -= 3;
+                                            pc += 3;
+                                            continue 'instr;
+                                        }
+                                        reads.record(
+                                            LocKey::Global(slot as u32),
+                                            &self.globals[slot].meta,
+                                            code_id,
+                                            (pc - 1) as u32,
+                                        );
+                                        if RACES {
+                                            let key = LocKey::Global(slot as u32);
+                                            self.race_access(key, false, code_id, (pc - 1) as u32);
+                                        }
+                                        if CHECKS && self.cta.globals != 0 {
+                                            self.cta_global_store(
+                                                dst as u32,
+                                                code_id,
+                                                base,
+                                                at as usize,
+                                            );
+                                        }
+                                        self.store_global(
+                                            reads,
+                                            tid,
+                                            dst,
+                                            Value::Int(r),
+                                            code_id,
+                                            at,
+                                        );
+                                        if RACES {
+                                            let key = LocKey::Global(dst as u32);
+                                            self.race_access(key, true, code_id, at);
+                                        }
                                         left -= 3;
                                         pc += 3;
                                         continue 'instr;
                                     }
-                                    reads.record(
-                                        LocKey::Global(slot as u32),
-                                        &self.globals[slot].meta,
-                                        code_id,
-                                        (pc - 1) as u32,
-                                    );
-                                    if RACES {
-                                        let key = LocKey::Global(slot as u32);
-                                        self.race_access(key, false, code_id, (pc - 1) as u32);
-                                    }
-                                    if CHECKS && self.cta.globals != 0 {
-                                        self.cta_global_store(
-                                            dst as u32,
-                                            code_id,
-                                            base,
-                                            at as usize,
-                                        );
-                                    }
-                                    self.store_global(reads, tid, dst, Value::Int(r), code_id, at);
-                                    if RACES {
-                                        let key = LocKey::Global(dst as u32);
-                                        self.race_access(key, true, code_id, at);
-                                    }
-                                    left -= 3;
-                                    pc += 3;
-                                    continue 'instr;
                                 }
                             }
-                        }
-                        let g = &self.globals[slot];
-                        let v = g.value;
-                        if let Value::Undef = v {
-                            let b = self.builtins[slot];
-                            if let Value::Undef = b {
-                                break 'op name_error(&self.prog.names[slot]);
+                            let g = &self.globals[slot];
+                            let v = g.value;
+                            if let Value::Undef = v {
+                                let b = self.builtins[slot];
+                                if let Value::Undef = b {
+                                    break 'op name_error(&self.prog.names[slot]);
+                                }
+                                push!(b);
+                            } else {
+                                reads.record(
+                                    LocKey::Global(slot as u32),
+                                    &g.meta,
+                                    code_id,
+                                    (pc - 1) as u32,
+                                );
+                                push!(v);
+                                if RACES {
+                                    let key = LocKey::Global(slot as u32);
+                                    self.race_access(key, false, code_id, (pc - 1) as u32);
+                                }
                             }
-                            push!(b);
-                        } else {
-                            reads.record(
-                                LocKey::Global(slot as u32),
-                                &g.meta,
+                            continue 'instr;
+                        }
+                        Opcode::STORE_GLOBAL | Opcode::STORE_NAME => {
+                            let v = pop!();
+                            if CHECKS && self.cta.globals != 0 {
+                                self.cta_global_store(ins.arg, code_id, base, pc - 1);
+                            }
+                            self.store_global(
+                                reads,
+                                tid,
+                                ins.arg as usize,
+                                v,
                                 code_id,
                                 (pc - 1) as u32,
                             );
-                            push!(v);
                             if RACES {
-                                let key = LocKey::Global(slot as u32);
-                                self.race_access(key, false, code_id, (pc - 1) as u32);
+                                let key = LocKey::Global(ins.arg);
+                                self.race_access(key, true, code_id, (pc - 1) as u32);
                             }
-                        }
-                        continue 'instr;
-                    }
-                    Opcode::STORE_GLOBAL | Opcode::STORE_NAME => {
-                        let v = pop!();
-                        if CHECKS && self.cta.globals != 0 {
-                            self.cta_global_store(ins.arg, code_id, base, pc - 1);
-                        }
-                        self.store_global(
-                            reads,
-                            tid,
-                            ins.arg as usize,
-                            v,
-                            code_id,
-                            (pc - 1) as u32,
-                        );
-                        if RACES {
-                            let key = LocKey::Global(ins.arg);
-                            self.race_access(key, true, code_id, (pc - 1) as u32);
-                        }
-                        continue 'instr;
-                    }
-                    Opcode::POP_TOP => {
-                        sp -= 1;
-                        continue 'instr;
-                    }
-                    Opcode::COPY => {
-                        let n = ins.arg as usize;
-                        let v = s[sp - n];
-                        push!(v);
-                        continue 'instr;
-                    }
-                    Opcode::SWAP => {
-                        let n = ins.arg as usize;
-                        s.swap(sp - 1, sp - n);
-                        continue 'instr;
-                    }
-                    // comp: comprehensions, containers and formatting (issue 21): their
-                    // common cases in one out-of-line step (`vm::fastops`), as `slow_op` does
-                    // them; anything unusual answers `Slow`. One call site keeps the loop's
-                    // registers as they were (an arm per opcode made the counter loop dearer).
-                    Opcode::LIST_APPEND
-                    | Opcode::BUILD_LIST
-                    | Opcode::BUILD_TUPLE
-                    | Opcode::BUILD_SLICE
-                    | Opcode::BUILD_STRING
-                    | Opcode::UNARY_NEGATIVE
-                    | Opcode::UNARY_NOT
-                    | Opcode::GET_ITER
-                    | Opcode::IS_OP
-                    | Opcode::CONTAINS_OP
-                    | Opcode::UNPACK_SEQUENCE
-                    | Opcode::MAKE_FUNCTION
-                    | Opcode::FORMAT_VALUE => match self.comp_op(*ins, s, sp) {
-                        crate::vm::fastops::Step::Sp(new_sp) => {
-                            sp = new_sp;
                             continue 'instr;
                         }
-                        crate::vm::fastops::Step::Slow => leave!(Hot::Slow(*ins)),
-                        crate::vm::fastops::Step::Raise(t, new_sp) => {
-                            sp = new_sp;
-                            break 'op t;
+                        Opcode::POP_TOP => {
+                            sp -= 1;
+                            continue 'instr;
                         }
-                    },
-                    Opcode::BINARY_OP => {
-                        let b = pop!();
-                        let a = pop!();
-                        // Fast path: int + int and int - int, the counter's operations.
-                        if let (Value::Int(x), Value::Int(y)) = (a, b) {
-                            if let Some(r) = int_add_sub(ins.arg, x, y) {
-                                push!(Value::Int(r));
+                        Opcode::COPY => {
+                            let n = ins.arg as usize;
+                            let v = s[sp - n];
+                            push!(v);
+                            continue 'instr;
+                        }
+                        Opcode::SWAP => {
+                            let n = ins.arg as usize;
+                            s.swap(sp - 1, sp - n);
+                            continue 'instr;
+                        }
+                        // comp: comprehensions, containers and formatting (issue 21): their
+                        // common cases in one out-of-line step (`vm::fastops`), as `slow_op` does
+                        // them; anything unusual answers `Slow`. One call site keeps the loop's
+                        // registers as they were (an arm per opcode made the counter loop dearer).
+                        Opcode::LIST_APPEND
+                        | Opcode::BUILD_LIST
+                        | Opcode::BUILD_TUPLE
+                        | Opcode::BUILD_SLICE
+                        | Opcode::BUILD_STRING
+                        | Opcode::UNARY_NEGATIVE
+                        | Opcode::UNARY_NOT
+                        | Opcode::GET_ITER
+                        | Opcode::IS_OP
+                        | Opcode::CONTAINS_OP
+                        | Opcode::UNPACK_SEQUENCE
+                        | Opcode::MAKE_FUNCTION
+                        | Opcode::FORMAT_VALUE => match self.comp_op(*ins, s, sp) {
+                            crate::vm::fastops::Step::Sp(new_sp) => {
+                                sp = new_sp;
                                 continue 'instr;
                             }
-                        }
-                        // An instance on the left (`v + w` through `__add__`): straight to
-                        // the slow path, which calls its special method. `binary_op` would
-                        // only build the TypeError that sent it there (≈600 x86
-                        // instructions of a dunder `+`, callgrind).
-                        if dunder::is_instance(&self.rt, a) {
-                            sp += 2;
-                            leave!(Hot::Slow(*ins));
-                        }
-                        let r = tri!(ops::binary_op(&mut self.rt, ins.arg, a, b));
-                        push!(r);
-                        continue 'instr;
-                    }
-                    Opcode::COMPARE_OP => {
-                        // A check of a shared value (`counter < N` before a jump): the slow
-                        // path records it for the check-then-act detector (`cta.rs`), once a
-                        // second thread exists (a module-level loop alone stays here).
-                        if ins.check && self.threads.len() > 1 {
-                            leave!(Hot::Slow(*ins));
-                        }
-                        let b = pop!();
-                        let a = pop!();
-                        if let (Value::Int(x), Value::Int(y)) = (a, b) {
-                            let r = match ins.arg {
-                                0 => x < y,
-                                1 => x <= y,
-                                2 => x == y,
-                                3 => x != y,
-                                4 => x > y,
-                                _ => x >= y,
-                            };
-                            push!(Value::Bool(r));
+                            crate::vm::fastops::Step::Slow => leave!(Hot::Slow(*ins)),
+                            crate::vm::fastops::Step::Raise(t, new_sp) => {
+                                sp = new_sp;
+                                break 'op t;
+                            }
+                        },
+                        Opcode::BINARY_OP => {
+                            let b = pop!();
+                            let a = pop!();
+                            // Fast path: int + int and int - int, the counter's operations.
+                            if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                                if let Some(r) = int_add_sub(ins.arg, x, y) {
+                                    push!(Value::Int(r));
+                                    continue 'instr;
+                                }
+                            }
+                            // An instance on the left (`v + w` through `__add__`): straight to
+                            // the slow path, which calls its special method. `binary_op` would
+                            // only build the TypeError that sent it there (≈600 x86
+                            // instructions of a dunder `+`, callgrind).
+                            if dunder::is_instance(&self.rt, a) {
+                                // Its special method's frame entered below the arms
+                                // (`vm::fastdunder`), else the slow path.
+                                if !RACES {
+                                    break 'op Throw::Operator;
+                                }
+                                sp += 2;
+                                leave!(Hot::Slow(*ins));
+                            }
+                            let r = tri!(ops::binary_op(&mut self.rt, ins.arg, a, b));
+                            push!(r);
                             continue 'instr;
                         }
-                        // As `BINARY_OP`'s: `v == w` on an instance, to `compare_dunder`.
-                        if self.rt.user_dunders && dunder::is_instance(&self.rt, a) {
-                            sp += 2;
-                            leave!(Hot::Slow(*ins));
+                        Opcode::COMPARE_OP => {
+                            // A check of a shared value (`counter < N` before a jump): the slow
+                            // path records it for the check-then-act detector (`cta.rs`), once a
+                            // second thread exists (a module-level loop alone stays here).
+                            if ins.check && self.threads.len() > 1 {
+                                leave!(Hot::Slow(*ins));
+                            }
+                            let b = pop!();
+                            let a = pop!();
+                            if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                                let r = match ins.arg {
+                                    0 => x < y,
+                                    1 => x <= y,
+                                    2 => x == y,
+                                    3 => x != y,
+                                    4 => x > y,
+                                    _ => x >= y,
+                                };
+                                push!(Value::Bool(r));
+                                continue 'instr;
+                            }
+                            // As `BINARY_OP`'s: `v == w` on an instance, to `compare_dunder`.
+                            if self.rt.user_dunders && dunder::is_instance(&self.rt, a) {
+                                // Its special method's frame entered below the arms
+                                // (`vm::fastdunder`), else the slow path.
+                                if !RACES {
+                                    break 'op Throw::Operator;
+                                }
+                                sp += 2;
+                                leave!(Hot::Slow(*ins));
+                            }
+                            let r = tri!(ops::compare(&mut self.rt, ins.arg, a, b));
+                            push!(r);
+                            continue 'instr;
                         }
-                        let r = tri!(ops::compare(&mut self.rt, ins.arg, a, b));
-                        push!(r);
-                        continue 'instr;
-                    }
-                    Opcode::FOR_ITER => {
-                        let it = top!();
-                        if let Value::Obj(id) = it {
-                            if let Some(Obj::RangeIter { cur, stop, step }) =
-                                self.rt.heap.slot_mut(id)
-                            {
-                                // The step of `ops::iter_next` for a range, written out: calling a
-                                // shared function returning `Option` cost 0.6 x86 instructions per VM
-                                // instruction more here (callgrind).
-                                let c = *cur;
-                                if (*step > 0 && c < *stop) || (*step < 0 && c > *stop) {
-                                    *cur = c.checked_add(*step).unwrap_or(*stop);
-                                    loop_var!(ins.fused, c);
-                                } else {
+                        Opcode::FOR_ITER => {
+                            let it = top!();
+                            if let Value::Obj(id) = it {
+                                if let Some(Obj::RangeIter { cur, stop, step }) =
+                                    self.rt.heap.slot_mut(id)
+                                {
+                                    // The step of `ops::iter_next` for a range, written out: calling a
+                                    // shared function returning `Option` cost 0.6 x86 instructions per VM
+                                    // instruction more here (callgrind).
+                                    let c = *cur;
+                                    if (*step > 0 && c < *stop) || (*step < 0 && c > *stop) {
+                                        *cur = c.checked_add(*step).unwrap_or(*stop);
+                                        loop_var!(ins.fused, c);
+                                    } else {
+                                        sp -= 1;
+                                        pc += ins.arg as usize;
+                                    }
+                                    continue 'instr;
+                                }
+                            }
+                            // Any other iterator (a list's, a suspended generator's, …): one
+                            // out-of-line step (`fastgen::ForStep`), so that the range loop above
+                            // keeps its registers (two call sites here cost the counter loop 0.9
+                            // x86 instructions per VM instruction, callgrind).
+                            let fuse = !TICKS && !EXPLORE && ins.unpack_next && left >= 1;
+                            match self.for_iter_step::<RACES>(
+                                *ins, s, frames, prog, pc, kwnames, sp, fuse,
+                            ) {
+                                crate::vm::fastgen::ForStep::Push(v) => push!(v),
+                                crate::vm::fastgen::ForStep::Unpacked(nsp) => {
+                                    // The UNPACK_SEQUENCE after it, done: counted here.
+                                    sp = nsp;
+                                    pc += 1;
+                                    left -= 1;
+                                }
+                                crate::vm::fastgen::ForStep::Done => {
                                     sp -= 1;
                                     pc += ins.arg as usize;
                                 }
-                                continue 'instr;
-                            }
-                        }
-                        // Any other iterator (a list's, a suspended generator's, …): one
-                        // out-of-line step (`fastgen::ForStep`), so that the range loop above
-                        // keeps its registers (two call sites here cost the counter loop 0.9
-                        // x86 instructions per VM instruction, callgrind).
-                        let fuse = !TICKS && !EXPLORE && ins.unpack_next && left >= 1;
-                        match self
-                            .for_iter_step::<RACES>(*ins, s, frames, prog, pc, kwnames, sp, fuse)
-                        {
-                            crate::vm::fastgen::ForStep::Push(v) => push!(v),
-                            crate::vm::fastgen::ForStep::Unpacked(nsp) => {
-                                // The UNPACK_SEQUENCE after it, done: counted here.
-                                sp = nsp;
-                                pc += 1;
-                                left -= 1;
-                            }
-                            crate::vm::fastgen::ForStep::Done => {
-                                sp -= 1;
-                                pc += ins.arg as usize;
-                            }
-                            crate::vm::fastgen::ForStep::Frame(nsp) => {
-                                enter_frame!();
-                                sp = nsp;
-                            }
-                            crate::vm::fastgen::ForStep::Slow => leave!(Hot::Slow(*ins)),
-                            crate::vm::fastgen::ForStep::Raise(t) => break 'op t,
-                        }
-                        continue 'instr;
-                    }
-                    Opcode::BEFORE_WITH => {
-                        // `with lock:` on a free plain Lock (the seed's locked counter) takes
-                        // it here, as `Vm::enter` would; a held lock or any other context
-                        // manager takes the slow path. With the exit call below, it keeps
-                        // `with lock: counter += 1` inside the hot loop: leaving and re-entering
-                        // it for these two cost ≈550 x86 instructions per `with` (callgrind,
-                        // guard_locked_5k: 31.0 M -> 19.9 M).
-                        if let Value::Obj(id) = s[sp - 1] {
-                            if sp < s.len() {
-                                let site = if code_id < self.prelude.start {
-                                    Site {
-                                        code: code_id,
-                                        pc: pc as u32 - 1,
-                                    }
-                                } else {
-                                    self.call_site
-                                };
-                                if let Some(Obj::Sync(SyncObj::Lock(l))) = self.rt.heap.slot_mut(id)
-                                {
-                                    // A woken waiter that has not run yet goes back to
-                                    // waiting when the lock is taken: `Vm::lock_take`.
-                                    if l.owner.is_none() && l.woken.is_none() {
-                                        l.owner = Some(tid);
-                                        l.count = 1;
-                                        l.acquired_at = site;
-                                        s[sp - 1] = Value::BoundExit(id);
-                                        s[sp] = Value::Bool(true);
-                                        sp += 1;
-                                        if RACES {
-                                            self.race_lock_taken(tid, id);
-                                        }
-                                        continue 'instr;
-                                    }
+                                crate::vm::fastgen::ForStep::Frame(nsp) => {
+                                    enter_frame!();
+                                    sp = nsp;
                                 }
+                                crate::vm::fastgen::ForStep::Slow => leave!(Hot::Slow(*ins)),
+                                crate::vm::fastgen::ForStep::Raise(t) => break 'op t,
                             }
+                            continue 'instr;
                         }
-                        leave!(Hot::Slow(*ins));
-                    }
-                    Opcode::CALL => {
-                        // The exit call of `with lock:` (`LOAD_CONST None` ×3; `CALL 2` on the
-                        // `BoundExit` below them, see `slow_op`) on a held plain Lock that no
-                        // thread waits for: released here, as `Vm::exit` would. Waiters (a
-                        // seeded wake-up) and every other call take the slow path. The
-                        // preceding `LOAD_CONST` rules out a pending `KW_NAMES`.
-                        if ins.arg == 2 && sp >= base + 4 && pc >= 2 {
-                            // SAFETY: `pc - 2` is this instruction's predecessor.
-                            let prev = unsafe { instrs.get_unchecked(pc - 2) }.op;
-                            if let (Value::BoundExit(id), Value::None, Value::None, Value::None) =
-                                (s[sp - 4], s[sp - 3], s[sp - 2], s[sp - 1])
-                            {
-                                if prev == Opcode::LOAD_CONST {
+                        Opcode::BEFORE_WITH => {
+                            // `with lock:` on a free plain Lock (the seed's locked counter) takes
+                            // it here, as `Vm::enter` would; a held lock or any other context
+                            // manager takes the slow path. With the exit call below, it keeps
+                            // `with lock: counter += 1` inside the hot loop: leaving and re-entering
+                            // it for these two cost ≈550 x86 instructions per `with` (callgrind,
+                            // guard_locked_5k: 31.0 M -> 19.9 M).
+                            if let Value::Obj(id) = s[sp - 1] {
+                                if sp < s.len() {
+                                    let site = if code_id < self.prelude.start {
+                                        Site {
+                                            code: code_id,
+                                            pc: pc as u32 - 1,
+                                        }
+                                    } else {
+                                        self.call_site
+                                    };
                                     if let Some(Obj::Sync(SyncObj::Lock(l))) =
                                         self.rt.heap.slot_mut(id)
                                     {
-                                        // Waiters under py27/py39 arm a timer: the slow path.
-                                        if l.owner.is_some()
-                                            && (l.waiters.is_empty()
-                                                || self
-                                                    .config
-                                                    .model
-                                                    .lock_wake_latency_ns()
-                                                    .is_none())
-                                        {
-                                            let owner = l.owner;
-                                            l.owner = None;
-                                            l.count = 0;
-                                            // Waiters: one is woken at the turn's end, as
-                                            // `Vm::lock_released` does (inline: a call on
-                                            // every release cost 6% of guard_locked_5k; this
-                                            // one is made once a turn).
-                                            if !l.waiters.is_empty() && !l.wake_pending {
-                                                self.wake_at_turn_end(id);
-                                            }
+                                        // A woken waiter that has not run yet goes back to
+                                        // waiting when the lock is taken: `Vm::lock_take`.
+                                        if l.owner.is_none() && l.woken.is_none() {
+                                            l.owner = Some(tid);
+                                            l.count = 1;
+                                            l.acquired_at = site;
+                                            s[sp - 1] = Value::BoundExit(id);
+                                            s[sp] = Value::Bool(true);
+                                            sp += 1;
                                             if RACES {
-                                                self.race_lock_released(owner, id);
+                                                self.race_lock_taken(tid, id);
                                             }
-                                            sp -= 3;
-                                            s[sp - 1] = Value::None;
                                             continue 'instr;
                                         }
                                     }
                                 }
                             }
+                            leave!(Hot::Slow(*ins));
                         }
-                        // A Python function (issue 21): its frame is pushed here and the loop
-                        // goes on in it, as `slow_op` and `do_call` would have left things.
-                        // Not under `--races`, and not for a call the check-then-act
-                        // detector watches (a check, or an act while one is armed).
-                        // (The marker test here keeps built-in method calls, `q.get()`, from
-                        // paying for the call to `enter_py`.)
-                        let at = sp - ins.arg as usize - 1;
-                        let py = match if at > base { s[at - 1] } else { Value::Undef } {
-                            Value::PyMethod(_) => true,
-                            // A built-in method of a list, dict, str, tuple or set
-                            // (`items.append(x)`, `d.get(k)`, `", ".join(parts)`): called here
-                            // when nothing else needs to see the call (`Vm::hot_method_ok`).
-                            Value::Method(m) => {
-                                if kwnames == NO_KW
+                        Opcode::CALL => {
+                            // The exit call of `with lock:` (`LOAD_CONST None` ×3; `CALL 2` on the
+                            // `BoundExit` below them, see `slow_op`) on a held plain Lock that no
+                            // thread waits for: released here, as `Vm::exit` would. Waiters (a
+                            // seeded wake-up) and every other call take the slow path. The
+                            // preceding `LOAD_CONST` rules out a pending `KW_NAMES`.
+                            if ins.arg == 2 && sp >= base + 4 && pc >= 2 {
+                                // SAFETY: `pc - 2` is this instruction's predecessor.
+                                let prev = unsafe { instrs.get_unchecked(pc - 2) }.op;
+                                if let (
+                                    Value::BoundExit(id),
+                                    Value::None,
+                                    Value::None,
+                                    Value::None,
+                                ) = (s[sp - 4], s[sp - 3], s[sp - 2], s[sp - 1])
+                                {
+                                    if prev == Opcode::LOAD_CONST {
+                                        if let Some(Obj::Sync(SyncObj::Lock(l))) =
+                                            self.rt.heap.slot_mut(id)
+                                        {
+                                            // Waiters under py27/py39 arm a timer: the slow path.
+                                            if l.owner.is_some()
+                                                && (l.waiters.is_empty()
+                                                    || self
+                                                        .config
+                                                        .model
+                                                        .lock_wake_latency_ns()
+                                                        .is_none())
+                                            {
+                                                let owner = l.owner;
+                                                l.owner = None;
+                                                l.count = 0;
+                                                // Waiters: one is woken at the turn's end, as
+                                                // `Vm::lock_released` does (inline: a call on
+                                                // every release cost 6% of guard_locked_5k; this
+                                                // one is made once a turn).
+                                                if !l.waiters.is_empty() && !l.wake_pending {
+                                                    self.wake_at_turn_end(id);
+                                                }
+                                                if RACES {
+                                                    self.race_lock_released(owner, id);
+                                                }
+                                                sp -= 3;
+                                                s[sp - 1] = Value::None;
+                                                continue 'instr;
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            // A Python function (issue 21): its frame is pushed here and the loop
+                            // goes on in it, as `slow_op` and `do_call` would have left things.
+                            // Not under `--races`, and not for a call the check-then-act
+                            // detector watches (a check, or an act while one is armed).
+                            // (The marker test here keeps built-in method calls, `q.get()`, from
+                            // paying for the call to `enter_py`.)
+                            let at = sp - ins.arg as usize - 1;
+                            let py = match if at > base { s[at - 1] } else { Value::Undef } {
+                                Value::PyMethod(_) => true,
+                                // A built-in method of a list, dict, str, tuple or set
+                                // (`items.append(x)`, `d.get(k)`, `", ".join(parts)`): called here
+                                // when nothing else needs to see the call (`Vm::hot_method_ok`).
+                                Value::Method(m) => {
+                                    if kwnames == NO_KW
                                     && !RACES
                                     // A checked call (`if len(w) > 3:`) records a check
                                     // only once a second thread exists
@@ -1015,447 +1042,482 @@ impl Vm {
                                     && !self.items.wholes
                                     && !self.cta.armed(tid)
                                     && self.hot_method_ok(m, &s[at + 1..sp])
-                                {
-                                    if code_id < self.prelude.start {
-                                        self.call_site = Site {
+                                    {
+                                        if code_id < self.prelude.start {
+                                            self.call_site = Site {
+                                                code: code_id,
+                                                pc: pc as u32 - 1,
+                                            };
+                                        }
+                                        // The lost-update detector: `d.get(k)` reads `d[k]`
+                                        // (`call_reads.rs`), as on the slow path.
+                                        if self.threads.len() > 1 {
+                                            self.note_call_read(
+                                                reads,
+                                                &s[..sp],
+                                                at - 1,
+                                                code_id,
+                                                pc as u32 - 1,
+                                            );
+                                        }
+                                        let r = self.hot_call_method(m, s[at], &s[at + 1..sp]);
+                                        let v = tri!(r);
+                                        sp = at;
+                                        s[sp - 1] = v;
+                                        continue 'instr;
+                                    }
+                                    false
+                                }
+                                Value::BoundExit(_) => false,
+                                _ => match s[at] {
+                                    Value::Obj(_) => true,
+                                    // A built-in function (`len(x)`, `str(i)`, `min(a, b)`):
+                                    // called here on the terms of `vm::hotnative`.
+                                    Value::Native(nid) if kwnames == NO_KW && !RACES => {
+                                        let site = Site {
                                             code: code_id,
                                             pc: pc as u32 - 1,
                                         };
-                                    }
-                                    // The lost-update detector: `d.get(k)` reads `d[k]`
-                                    // (`call_reads.rs`), as on the slow path.
-                                    if self.threads.len() > 1 {
-                                        self.note_call_read(
-                                            reads,
-                                            &s[..sp],
-                                            at - 1,
-                                            code_id,
-                                            pc as u32 - 1,
-                                        );
-                                    }
-                                    let r = self.hot_call_method(m, s[at], &s[at + 1..sp]);
-                                    let v = tri!(r);
-                                    sp = at;
-                                    s[sp - 1] = v;
-                                    continue 'instr;
-                                }
-                                false
-                            }
-                            Value::BoundExit(_) => false,
-                            _ => match s[at] {
-                                Value::Obj(_) => true,
-                                // A built-in function (`len(x)`, `str(i)`, `min(a, b)`):
-                                // called here on the terms of `vm::hotnative`.
-                                Value::Native(nid) if kwnames == NO_KW && !RACES => {
-                                    let site = Site {
-                                        code: code_id,
-                                        pc: pc as u32 - 1,
-                                    };
-                                    match self.hot_call_native(nid, ins.check, site, &s[at + 1..sp])
-                                    {
-                                        Some(r) => {
-                                            let v = tri!(r);
-                                            sp = at + 1;
-                                            s[at] = v;
-                                            continue 'instr;
+                                        match self.hot_call_native(
+                                            nid,
+                                            ins.check,
+                                            site,
+                                            &s[at + 1..sp],
+                                        ) {
+                                            Some(r) => {
+                                                let v = tri!(r);
+                                                sp = at + 1;
+                                                s[at] = v;
+                                                continue 'instr;
+                                            }
+                                            None => false,
                                         }
-                                        None => false,
                                     }
-                                }
-                                _ => false,
-                            },
-                        };
-                        if py
-                            && !RACES
-                            && (!ins.check || self.threads.len() < 2)
-                            && !self.items.wholes
-                            && !self.cta.armed(tid)
-                        {
-                            let kwn: &[Const] = match kwnames {
-                                NO_KW => &[],
-                                k => match &code.consts[k as usize] {
-                                    Const::Tuple(t) => t,
-                                    _ => &[],
+                                    _ => false,
                                 },
                             };
-                            if self.enter_py(
-                                stack,
-                                frames,
-                                prog,
-                                code_id,
-                                base,
-                                pc,
-                                sp,
-                                ins.arg as usize,
-                                kwn,
-                            ) {
-                                enter_frame!();
-                                sp = base + code.nlocalsplus();
-                                s = &mut stack[..];
-                                continue 'instr;
-                            }
-                        }
-                        leave!(Hot::Slow(*ins));
-                    }
-                    Opcode::KW_NAMES => {
-                        kwnames = ins.arg;
-                        continue 'instr;
-                    }
-                    // Attribute access while no property, `__getattr__` or `__setattr__`
-                    // exists (`Rt::attr_hooks`), and subscripts while no class defines a
-                    // special method or a property (`vm::fastcall`): as `slow_op` does them
-                    // then.
-                    Opcode::LOAD_ATTR if !RACES && !self.rt.attr_hooks => {
-                        let obj = pop!();
-                        let v =
-                            tri!(self.hot_load_attr(reads, obj, ins.arg, code_id, pc as u32 - 1));
-                        push!(v);
-                        continue 'instr;
-                    }
-                    Opcode::LOAD_METHOD if !RACES && !self.rt.attr_hooks => {
-                        let obj = pop!();
-                        let (a, b) = tri!(self.hot_load_method(obj, ins.arg));
-                        push!(a);
-                        if let Some(b) = b {
-                            push!(b);
-                        }
-                        continue 'instr;
-                    }
-                    Opcode::STORE_ATTR if !RACES && !self.rt.attr_hooks => {
-                        let obj = pop!();
-                        let v = pop!();
-                        tri!(self.hot_store_attr(reads, obj, ins.arg, v, code_id, base, pc - 1));
-                        continue 'instr;
-                    }
-                    Opcode::BINARY_SUBSCR
-                        if !RACES
-                            && !self.rt.user_dunders
-                            && !matches!(s[sp - 2], Value::Native(_)) =>
-                    {
-                        let index = pop!();
-                        let container = pop!();
-                        let r =
-                            tri!(self.hot_subscr(reads, container, index, code_id, pc as u32 - 1));
-                        push!(r);
-                        continue 'instr;
-                    }
-                    // subscr: `lst[i] = v` / `d[k] = v` on an exact list or dict, as `slow_op`
-                    // does it (detectors included; `vm::subscr`), in one out-of-line step;
-                    // anything else, and `--races` runs, take the slow path.
-                    Opcode::STORE_SUBSCR if !RACES && !self.rt.user_dunders => {
-                        let (index, container, value) = (s[sp - 1], s[sp - 2], s[sp - 3]);
-                        let at = pc - 1;
-                        match self
-                            .hot_store_subscr(reads, container, index, value, code_id, base, at)
-                        {
-                            Ok(true) => {
-                                sp -= 3;
-                                continue 'instr;
-                            }
-                            Ok(false) => leave!(Hot::Slow(*ins)),
-                            Err(e) => {
-                                sp -= 3;
-                                break 'op to_throw(e);
-                            }
-                        }
-                    }
-                    Opcode::LOAD_ATTR
-                    | Opcode::LOAD_METHOD
-                    | Opcode::STORE_ATTR
-                    | Opcode::BINARY_SUBSCR => leave!(Hot::Slow(*ins)),
-                    Opcode::RETURN_VALUE => {
-                        // Back to a Python caller (issue 21), as `return_value` does for a
-                        // plain function's frame; class bodies, `__init__`, special methods,
-                        // generators and a thread's outermost frame take the slow path.
-                        if frames.len() >= 2 {
-                            if let Some(&Frame {
-                                func: Value::Obj(f),
-                                base: done,
-                                ..
-                            }) = frames.last()
+                            if py
+                                && !RACES
+                                && (!ins.check || self.threads.len() < 2)
+                                && !self.items.wholes
+                                && !self.cta.armed(tid)
                             {
-                                // genexc: a caller entered in an earlier slice may have
-                                // a stack `Vec` sized for this frame only: the slow path
-                                // (`run_slice` gives the caller its room).
-                                if let Obj::Function(_) = self.rt.heap.get(f) {
-                                    if !crate::vm::fastgen::has_room(prog, frames, s.len()) {
-                                        leave!(Hot::Slow(*ins));
-                                    }
-                                    let v = pop!();
-                                    frames.pop();
-                                    self.cta.returned(tid, done);
-                                    enter_frame!();
-                                    sp = done as usize;
-                                    s[sp] = v;
-                                    sp += 1;
-                                    continue 'instr;
-                                }
-                                // classes: `__init__` run by `C(…)` returns the instance.
-                                // Its caller's room as for a plain function above.
-                                if let Some(inst) = self.init_return(f, top!()) {
-                                    if !crate::vm::fastgen::has_room(prog, frames, s.len()) {
-                                        leave!(Hot::Slow(*ins));
-                                    }
-                                    frames.pop();
-                                    self.cta.returned(tid, done);
-                                    enter_frame!();
-                                    sp = done as usize;
-                                    s[sp] = inst;
-                                    sp += 1;
-                                    continue 'instr;
-                                }
-                            }
-                        }
-                        leave!(Hot::Slow(*ins));
-                    }
-                    // genexc: a generator's yield back to its resumer, and `yield from`
-                    // resuming a generator (`vm::fastgen`), as `gen_yield` and `gen_resume`
-                    // would on the slow path.
-                    Opcode::YIELD_VALUE if !RACES => {
-                        let v = top!();
-                        match self.hot_gen_yield(prog, s, frames, base, sp - 1, pc) {
-                            crate::vm::fastgen::YieldStep::Left => {
-                                let at = base;
-                                enter_frame!();
-                                sp = at;
-                                push!(v);
-                                continue 'instr;
-                            }
-                            // gen4: consumed natively (`vm::consume`): `None` is sent.
-                            crate::vm::fastgen::YieldStep::Stay => {
-                                s[sp - 1] = Value::None;
-                                continue 'instr;
-                            }
-                            crate::vm::fastgen::YieldStep::Slow => leave!(Hot::Slow(*ins)),
-                        }
-                    }
-                    Opcode::SEND if !RACES => {
-                        if let Value::Obj(g) = s[sp - 2] {
-                            if let Obj::Generator(_) = self.rt.heap.get(g) {
-                                let v = s[sp - 1];
-                                let then = GenThen::Send { delta: ins.arg };
-                                if let Some(nsp) = self.hot_gen_resume(
-                                    s,
+                                let kwn: &[Const] = match kwnames {
+                                    NO_KW => &[],
+                                    k => match &code.consts[k as usize] {
+                                        Const::Tuple(t) => t,
+                                        _ => &[],
+                                    },
+                                };
+                                if self.enter_py(
+                                    stack,
                                     frames,
                                     prog,
-                                    g,
-                                    v,
-                                    then,
                                     code_id,
+                                    base,
                                     pc,
-                                    kwnames,
-                                    sp - 1,
+                                    sp,
+                                    ins.arg as usize,
+                                    kwn,
                                 ) {
-                                    enter_frame!();
-                                    sp = nsp;
+                                    break 'entered;
+                                }
+                            }
+                            leave!(Hot::Slow(*ins));
+                        }
+                        Opcode::KW_NAMES => {
+                            kwnames = ins.arg;
+                            continue 'instr;
+                        }
+                        // Attribute access while no property, `__getattr__` or `__setattr__`
+                        // exists (`Rt::attr_hooks`), and subscripts while no class defines a
+                        // special method or a property (`vm::fastcall`): as `slow_op` does them
+                        // then.
+                        Opcode::LOAD_ATTR if !RACES && !self.rt.attr_hooks => {
+                            let obj = pop!();
+                            let v = tri!(self.hot_load_attr(
+                                reads,
+                                obj,
+                                ins.arg,
+                                code_id,
+                                pc as u32 - 1
+                            ));
+                            push!(v);
+                            continue 'instr;
+                        }
+                        Opcode::LOAD_METHOD if !RACES && !self.rt.attr_hooks => {
+                            let obj = pop!();
+                            let (a, b) = tri!(self.hot_load_method(obj, ins.arg));
+                            push!(a);
+                            if let Some(b) = b {
+                                push!(b);
+                            }
+                            continue 'instr;
+                        }
+                        Opcode::STORE_ATTR if !RACES && !self.rt.attr_hooks => {
+                            let obj = pop!();
+                            let v = pop!();
+                            tri!(self.hot_store_attr(
+                                reads,
+                                obj,
+                                ins.arg,
+                                v,
+                                code_id,
+                                base,
+                                pc - 1
+                            ));
+                            continue 'instr;
+                        }
+                        Opcode::BINARY_SUBSCR
+                            if !RACES
+                                && !self.rt.user_dunders
+                                && !matches!(s[sp - 2], Value::Native(_)) =>
+                        {
+                            let index = pop!();
+                            let container = pop!();
+                            let r = tri!(self.hot_subscr(
+                                reads,
+                                container,
+                                index,
+                                code_id,
+                                pc as u32 - 1
+                            ));
+                            push!(r);
+                            continue 'instr;
+                        }
+                        // subscr: `lst[i] = v` / `d[k] = v` on an exact list or dict, as `slow_op`
+                        // does it (detectors included; `vm::subscr`), in one out-of-line step;
+                        // anything else, and `--races` runs, take the slow path.
+                        Opcode::STORE_SUBSCR if !RACES && !self.rt.user_dunders => {
+                            let (index, container, value) = (s[sp - 1], s[sp - 2], s[sp - 3]);
+                            let at = pc - 1;
+                            match self
+                                .hot_store_subscr(reads, container, index, value, code_id, base, at)
+                            {
+                                Ok(true) => {
+                                    sp -= 3;
                                     continue 'instr;
+                                }
+                                Ok(false) => leave!(Hot::Slow(*ins)),
+                                Err(e) => {
+                                    sp -= 3;
+                                    break 'op to_throw(e);
                                 }
                             }
                         }
-                        leave!(Hot::Slow(*ins));
-                    }
-                    // genexc: entering, matching and leaving an `except` clause, and `raise`
-                    // of an exception instance (handed to `run_slice`'s unwinding as any
-                    // exception `hot` raises), as `slow_op` does them.
-                    Opcode::PUSH_EXC_INFO if !RACES => {
-                        let exc = pop!();
-                        let prev = std::mem::replace(&mut self.threads[tid as usize].exc_info, exc);
-                        push!(prev);
-                        push!(exc);
-                        continue 'instr;
-                    }
-                    Opcode::POP_EXCEPT if !RACES => {
-                        let prev = pop!();
-                        self.threads[tid as usize].exc_info = prev;
-                        continue 'instr;
-                    }
-                    Opcode::CHECK_EXC_MATCH if !RACES => {
-                        let typ = pop!();
-                        let exc = top!();
-                        let m = tri!(self.exception_matches(exc, typ));
-                        push!(Value::Bool(m));
-                        continue 'instr;
-                    }
-                    Opcode::RAISE_VARARGS if !RACES && ins.arg == 1 => {
-                        if let Value::Obj(id) = top!() {
-                            if let Obj::Exception(_) = self.rt.heap.get(id) {
-                                sp -= 1;
-                                break 'op Throw::Obj(id);
-                            }
-                        }
-                        leave!(Hot::Slow(*ins));
-                    }
-                    Opcode::JUMP_FORWARD => {
-                        pc += ins.arg as usize;
-                        continue 'instr;
-                    }
-                    Opcode::JUMP_BACKWARD_NO_INTERRUPT => {
-                        pc -= ins.arg as usize;
-                        continue 'instr;
-                    }
-                    Opcode::JUMP_BACKWARD => {
-                        pc -= ins.arg as usize;
-                        if self.rt.heap.wants_gc() {
-                            leave!(Hot::End(SliceEnd::Gc));
-                        }
-                        if !TICKS && !EXPLORE && ins.fused && left >= 1 {
-                            // A loop's back edge straight into its `FOR_ITER` over a range, on
-                            // the terms of the runs above (the budget covers the FOR_ITER):
-                            // one indirect dispatch fewer per iteration. An exhausted range or
-                            // another iterator takes the ordinary path.
-                            // SAFETY: a marked JUMP_BACKWARD lands on a FOR_ITER
-                            // (`mark_fused_runs`), now at index `pc`.
-                            let fi = unsafe { *instrs.get_unchecked(pc) };
-                            if let Value::Obj(id) = top!() {
-                                if let Some(Obj::RangeIter { cur, stop, step }) =
-                                    self.rt.heap.slot_mut(id)
+                        Opcode::LOAD_ATTR
+                        | Opcode::LOAD_METHOD
+                        | Opcode::STORE_ATTR
+                        | Opcode::BINARY_SUBSCR => leave!(Hot::Slow(*ins)),
+                        Opcode::RETURN_VALUE => {
+                            // Back to a Python caller (issue 21), as `return_value` does for a
+                            // plain function's frame; class bodies, `__init__`, special methods,
+                            // generators and a thread's outermost frame take the slow path.
+                            if frames.len() >= 2 {
+                                if let Some(&Frame {
+                                    func: Value::Obj(f),
+                                    base: done,
+                                    ..
+                                }) = frames.last()
                                 {
-                                    // As in `FOR_ITER` above.
-                                    let c = *cur;
-                                    if (*step > 0 && c < *stop) || (*step < 0 && c > *stop) {
-                                        *cur = c.checked_add(*step).unwrap_or(*stop);
-                                        left -= 1;
-                                        pc += 1;
-                                        loop_var!(fi.fused, c);
+                                    // genexc: a caller entered in an earlier slice may have
+                                    // a stack `Vec` sized for this frame only: the slow path
+                                    // (`run_slice` gives the caller its room).
+                                    if let Obj::Function(_) = self.rt.heap.get(f) {
+                                        if !crate::vm::fastgen::has_room(prog, frames, s.len()) {
+                                            leave!(Hot::Slow(*ins));
+                                        }
+                                        let v = pop!();
+                                        frames.pop();
+                                        self.cta.returned(tid, done);
+                                        enter_frame!();
+                                        sp = done as usize;
+                                        s[sp] = v;
+                                        sp += 1;
+                                        continue 'instr;
+                                    }
+                                    // classes: `__init__` run by `C(…)` returns the instance;
+                                    // an operator's special method its result (`vm::fastdunder`).
+                                    // Its caller's room as for a plain function above.
+                                    if let Some(inst) = self.marker_return(f, top!()) {
+                                        if !crate::vm::fastgen::has_room(prog, frames, s.len()) {
+                                            leave!(Hot::Slow(*ins));
+                                        }
+                                        frames.pop();
+                                        self.cta.returned(tid, done);
+                                        enter_frame!();
+                                        sp = done as usize;
+                                        s[sp] = inst;
+                                        sp += 1;
                                         continue 'instr;
                                     }
                                 }
                             }
-                        }
-                        continue 'instr;
-                    }
-                    Opcode::POP_JUMP_FORWARD_IF_FALSE
-                    | Opcode::POP_JUMP_FORWARD_IF_TRUE
-                    | Opcode::POP_JUMP_BACKWARD_IF_FALSE
-                    | Opcode::POP_JUMP_BACKWARD_IF_TRUE => {
-                        // A truth test of a shared value (`if items:`): the slow path records
-                        // the check (`cta.rs`), once a second thread exists.
-                        if ins.check && self.threads.len() > 1 {
                             leave!(Hot::Slow(*ins));
                         }
-                        let v = pop!();
-                        let t = match v {
-                            Value::Bool(b) => b,
-                            _ => match ops::truth(&self.rt, v) {
-                                Some(t) => t,
-                                // An instance whose class defines `__bool__` or `__len__`:
-                                // `run_slice` sends the jump to the slow path.
-                                None => break 'op dunder::ask_instance(),
-                            },
-                        };
-                        let want = matches!(
-                            ins.op,
-                            Opcode::POP_JUMP_FORWARD_IF_TRUE | Opcode::POP_JUMP_BACKWARD_IF_TRUE
-                        );
-                        if t == want {
-                            if ins.op.jump_kind() == crate::bytecode::JumpKind::Forward {
-                                pc += ins.arg as usize;
-                            } else {
-                                pc -= ins.arg as usize;
+                        // genexc: a generator's yield back to its resumer, and `yield from`
+                        // resuming a generator (`vm::fastgen`), as `gen_yield` and `gen_resume`
+                        // would on the slow path.
+                        Opcode::YIELD_VALUE if !RACES => {
+                            let v = top!();
+                            match self.hot_gen_yield(prog, s, frames, base, sp - 1, pc) {
+                                crate::vm::fastgen::YieldStep::Left => {
+                                    let at = base;
+                                    enter_frame!();
+                                    sp = at;
+                                    push!(v);
+                                    continue 'instr;
+                                }
+                                // gen4: consumed natively (`vm::consume`): `None` is sent.
+                                crate::vm::fastgen::YieldStep::Stay => {
+                                    s[sp - 1] = Value::None;
+                                    continue 'instr;
+                                }
+                                crate::vm::fastgen::YieldStep::Slow => leave!(Hot::Slow(*ins)),
                             }
                         }
-                        continue 'instr;
-                    }
-                    // classes: closure cells in the hot loop (issue 21, `vm::fastclass`), as
-                    // `slow_op` runs them; an empty cell or slot takes the slow path, which
-                    // raises. Not under `--races` (the detector sees them on the slow path,
-                    // as every other access: tests/classes.rs compares the two paths).
-                    Opcode::MAKE_CELL if !RACES => {
-                        let slot = base + ins.arg as usize;
-                        let c = tri!(self.hot_make_cell(s[slot]));
-                        s[slot] = c;
-                        continue 'instr;
-                    }
-                    Opcode::COPY_FREE_VARS if !RACES => {
-                        let n = ins.arg as usize;
-                        let first = base + code.nlocalsplus() - n;
-                        let func = frames.last().map_or(Value::None, |f| f.func);
-                        self.hot_copy_free_vars(func, &mut s[first..first + n]);
-                        continue 'instr;
-                    }
-                    Opcode::LOAD_CLOSURE if !RACES => {
-                        push!(s[base + ins.arg as usize]);
-                        continue 'instr;
-                    }
-                    Opcode::LOAD_DEREF if !RACES => {
-                        let cell = s[base + ins.arg as usize];
-                        match self.hot_load_deref(reads, cell, code_id, pc as u32 - 1) {
-                            Deref::Value(v) => {
-                                push!(v);
-                                continue 'instr;
+                        Opcode::SEND if !RACES => {
+                            if let Value::Obj(g) = s[sp - 2] {
+                                if let Obj::Generator(_) = self.rt.heap.get(g) {
+                                    let v = s[sp - 1];
+                                    let then = GenThen::Send { delta: ins.arg };
+                                    if let Some(nsp) = self.hot_gen_resume(
+                                        s,
+                                        frames,
+                                        prog,
+                                        g,
+                                        v,
+                                        then,
+                                        code_id,
+                                        pc,
+                                        kwnames,
+                                        sp - 1,
+                                    ) {
+                                        enter_frame!();
+                                        sp = nsp;
+                                        continue 'instr;
+                                    }
+                                }
                             }
-                            Deref::Unbound => leave!(Hot::Slow(*ins)),
+                            leave!(Hot::Slow(*ins));
                         }
-                    }
-                    Opcode::STORE_DEREF if !RACES => {
-                        if let Some(cid) = self.cell_id(s[base + ins.arg as usize]) {
-                            let v = pop!();
-                            self.hot_store_deref(reads, cid, v, code_id, pc as u32 - 1);
+                        // genexc: entering, matching and leaving an `except` clause, and `raise`
+                        // of an exception instance (handed to `run_slice`'s unwinding as any
+                        // exception `hot` raises), as `slow_op` does them.
+                        Opcode::PUSH_EXC_INFO if !RACES => {
+                            let exc = pop!();
+                            let prev =
+                                std::mem::replace(&mut self.threads[tid as usize].exc_info, exc);
+                            push!(prev);
+                            push!(exc);
                             continue 'instr;
                         }
-                        leave!(Hot::Slow(*ins));
+                        Opcode::POP_EXCEPT if !RACES => {
+                            let prev = pop!();
+                            self.threads[tid as usize].exc_info = prev;
+                            continue 'instr;
+                        }
+                        Opcode::CHECK_EXC_MATCH if !RACES => {
+                            let typ = pop!();
+                            let exc = top!();
+                            let m = tri!(self.exception_matches(exc, typ));
+                            push!(Value::Bool(m));
+                            continue 'instr;
+                        }
+                        Opcode::RAISE_VARARGS if !RACES && ins.arg == 1 => {
+                            if let Value::Obj(id) = top!() {
+                                if let Obj::Exception(_) = self.rt.heap.get(id) {
+                                    sp -= 1;
+                                    break 'op Throw::Obj(id);
+                                }
+                            }
+                            leave!(Hot::Slow(*ins));
+                        }
+                        Opcode::JUMP_FORWARD => {
+                            pc += ins.arg as usize;
+                            continue 'instr;
+                        }
+                        Opcode::JUMP_BACKWARD_NO_INTERRUPT => {
+                            pc -= ins.arg as usize;
+                            continue 'instr;
+                        }
+                        Opcode::JUMP_BACKWARD => {
+                            pc -= ins.arg as usize;
+                            if self.rt.heap.wants_gc() {
+                                leave!(Hot::End(SliceEnd::Gc));
+                            }
+                            if !TICKS && !EXPLORE && ins.fused && left >= 1 {
+                                // A loop's back edge straight into its `FOR_ITER` over a range, on
+                                // the terms of the runs above (the budget covers the FOR_ITER):
+                                // one indirect dispatch fewer per iteration. An exhausted range or
+                                // another iterator takes the ordinary path.
+                                // SAFETY: a marked JUMP_BACKWARD lands on a FOR_ITER
+                                // (`mark_fused_runs`), now at index `pc`.
+                                let fi = unsafe { *instrs.get_unchecked(pc) };
+                                if let Value::Obj(id) = top!() {
+                                    if let Some(Obj::RangeIter { cur, stop, step }) =
+                                        self.rt.heap.slot_mut(id)
+                                    {
+                                        // As in `FOR_ITER` above.
+                                        let c = *cur;
+                                        if (*step > 0 && c < *stop) || (*step < 0 && c > *stop) {
+                                            *cur = c.checked_add(*step).unwrap_or(*stop);
+                                            left -= 1;
+                                            pc += 1;
+                                            loop_var!(fi.fused, c);
+                                            continue 'instr;
+                                        }
+                                    }
+                                }
+                            }
+                            continue 'instr;
+                        }
+                        Opcode::POP_JUMP_FORWARD_IF_FALSE
+                        | Opcode::POP_JUMP_FORWARD_IF_TRUE
+                        | Opcode::POP_JUMP_BACKWARD_IF_FALSE
+                        | Opcode::POP_JUMP_BACKWARD_IF_TRUE => {
+                            // A truth test of a shared value (`if items:`): the slow path records
+                            // the check (`cta.rs`), once a second thread exists.
+                            if ins.check && self.threads.len() > 1 {
+                                leave!(Hot::Slow(*ins));
+                            }
+                            let v = pop!();
+                            let t = match v {
+                                Value::Bool(b) => b,
+                                _ => match ops::truth(&self.rt, v) {
+                                    Some(t) => t,
+                                    // An instance whose class defines `__bool__` or `__len__`:
+                                    // `run_slice` sends the jump to the slow path.
+                                    None => break 'op dunder::ask_instance(),
+                                },
+                            };
+                            let want = matches!(
+                                ins.op,
+                                Opcode::POP_JUMP_FORWARD_IF_TRUE
+                                    | Opcode::POP_JUMP_BACKWARD_IF_TRUE
+                            );
+                            if t == want {
+                                if ins.op.jump_kind() == crate::bytecode::JumpKind::Forward {
+                                    pc += ins.arg as usize;
+                                } else {
+                                    pc -= ins.arg as usize;
+                                }
+                            }
+                            continue 'instr;
+                        }
+                        // classes: closure cells in the hot loop (issue 21, `vm::fastclass`), as
+                        // `slow_op` runs them; an empty cell or slot takes the slow path, which
+                        // raises. Not under `--races` (the detector sees them on the slow path,
+                        // as every other access: tests/classes.rs compares the two paths).
+                        Opcode::MAKE_CELL if !RACES => {
+                            let slot = base + ins.arg as usize;
+                            let c = tri!(self.hot_make_cell(s[slot]));
+                            s[slot] = c;
+                            continue 'instr;
+                        }
+                        Opcode::COPY_FREE_VARS if !RACES => {
+                            let n = ins.arg as usize;
+                            let first = base + code.nlocalsplus() - n;
+                            let func = frames.last().map_or(Value::None, |f| f.func);
+                            self.hot_copy_free_vars(func, &mut s[first..first + n]);
+                            continue 'instr;
+                        }
+                        Opcode::LOAD_CLOSURE if !RACES => {
+                            push!(s[base + ins.arg as usize]);
+                            continue 'instr;
+                        }
+                        Opcode::LOAD_DEREF if !RACES => {
+                            let cell = s[base + ins.arg as usize];
+                            match self.hot_load_deref(reads, cell, code_id, pc as u32 - 1) {
+                                Deref::Value(v) => {
+                                    push!(v);
+                                    continue 'instr;
+                                }
+                                Deref::Unbound => leave!(Hot::Slow(*ins)),
+                            }
+                        }
+                        Opcode::STORE_DEREF if !RACES => {
+                            if let Some(cid) = self.cell_id(s[base + ins.arg as usize]) {
+                                let v = pop!();
+                                self.hot_store_deref(reads, cid, v, code_id, pc as u32 - 1);
+                                continue 'instr;
+                            }
+                            leave!(Hot::Slow(*ins));
+                        }
+                        Opcode::MAKE_CELL
+                        | Opcode::COPY_FREE_VARS
+                        | Opcode::LOAD_CLOSURE
+                        | Opcode::LOAD_DEREF
+                        | Opcode::STORE_DEREF => leave!(Hot::Slow(*ins)),
+                        // Every other opcode, listed rather than `_`: an exhaustive match lets the
+                        // jump table cover every opcode, with no range check before each dispatch
+                        // (45.9 -> 45.5 x86 instructions per VM instruction, callgrind), and a new
+                        // opcode must be placed here or above explicitly.
+                        Opcode::UNARY_POSITIVE
+                        | Opcode::UNARY_INVERT
+                        | Opcode::STORE_SUBSCR
+                        | Opcode::DELETE_SUBSCR
+                        | Opcode::DELETE_NAME
+                        | Opcode::DELETE_GLOBAL
+                        | Opcode::DELETE_FAST
+                        | Opcode::DELETE_DEREF
+                        | Opcode::BUILD_MAP
+                        | Opcode::BUILD_CONST_KEY_MAP
+                        | Opcode::LIST_EXTEND
+                        | Opcode::LIST_TO_TUPLE
+                        | Opcode::MAP_ADD
+                        | Opcode::BUILD_SET
+                        | Opcode::SET_ADD
+                        | Opcode::SET_UPDATE
+                        | Opcode::DICT_UPDATE
+                        | Opcode::DICT_MERGE
+                        | Opcode::UNPACK_EX
+                        | Opcode::DELETE_ATTR
+                        | Opcode::GET_LEN
+                        | Opcode::MATCH_SEQUENCE
+                        | Opcode::MATCH_MAPPING
+                        | Opcode::MATCH_KEYS
+                        | Opcode::MATCH_CLASS
+                        | Opcode::POP_JUMP_FORWARD_IF_NONE
+                        | Opcode::POP_JUMP_FORWARD_IF_NOT_NONE
+                        | Opcode::POP_JUMP_BACKWARD_IF_NONE
+                        | Opcode::POP_JUMP_BACKWARD_IF_NOT_NONE
+                        | Opcode::JUMP_IF_FALSE_OR_POP
+                        | Opcode::JUMP_IF_TRUE_OR_POP
+                        | Opcode::CALL_FUNCTION_EX
+                        | Opcode::WITH_EXCEPT_START
+                        | Opcode::PUSH_EXC_INFO
+                        | Opcode::POP_EXCEPT
+                        | Opcode::RERAISE
+                        | Opcode::CHECK_EXC_MATCH
+                        | Opcode::RAISE_VARARGS
+                        | Opcode::LOAD_ASSERTION_ERROR
+                        | Opcode::IMPORT_NAME
+                        | Opcode::IMPORT_FROM
+                        | Opcode::LOAD_BUILD_CLASS
+                        | Opcode::SETUP_ANNOTATIONS
+                        | Opcode::LOAD_CLASS_NAME
+                        | Opcode::STORE_CLASS_NAME
+                        | Opcode::RETURN_GENERATOR
+                        | Opcode::YIELD_VALUE
+                        | Opcode::SEND
+                        | Opcode::GET_YIELD_FROM_ITER => leave!(Hot::Slow(*ins)),
                     }
-                    Opcode::MAKE_CELL
-                    | Opcode::COPY_FREE_VARS
-                    | Opcode::LOAD_CLOSURE
-                    | Opcode::LOAD_DEREF
-                    | Opcode::STORE_DEREF => leave!(Hot::Slow(*ins)),
-                    // Every other opcode, listed rather than `_`: an exhaustive match lets the
-                    // jump table cover every opcode, with no range check before each dispatch
-                    // (45.9 -> 45.5 x86 instructions per VM instruction, callgrind), and a new
-                    // opcode must be placed here or above explicitly.
-                    Opcode::UNARY_POSITIVE
-                    | Opcode::UNARY_INVERT
-                    | Opcode::STORE_SUBSCR
-                    | Opcode::DELETE_SUBSCR
-                    | Opcode::DELETE_NAME
-                    | Opcode::DELETE_GLOBAL
-                    | Opcode::DELETE_FAST
-                    | Opcode::DELETE_DEREF
-                    | Opcode::BUILD_MAP
-                    | Opcode::BUILD_CONST_KEY_MAP
-                    | Opcode::LIST_EXTEND
-                    | Opcode::LIST_TO_TUPLE
-                    | Opcode::MAP_ADD
-                    | Opcode::BUILD_SET
-                    | Opcode::SET_ADD
-                    | Opcode::SET_UPDATE
-                    | Opcode::DICT_UPDATE
-                    | Opcode::DICT_MERGE
-                    | Opcode::UNPACK_EX
-                    | Opcode::DELETE_ATTR
-                    | Opcode::GET_LEN
-                    | Opcode::MATCH_SEQUENCE
-                    | Opcode::MATCH_MAPPING
-                    | Opcode::MATCH_KEYS
-                    | Opcode::MATCH_CLASS
-                    | Opcode::POP_JUMP_FORWARD_IF_NONE
-                    | Opcode::POP_JUMP_FORWARD_IF_NOT_NONE
-                    | Opcode::POP_JUMP_BACKWARD_IF_NONE
-                    | Opcode::POP_JUMP_BACKWARD_IF_NOT_NONE
-                    | Opcode::JUMP_IF_FALSE_OR_POP
-                    | Opcode::JUMP_IF_TRUE_OR_POP
-                    | Opcode::CALL_FUNCTION_EX
-                    | Opcode::WITH_EXCEPT_START
-                    | Opcode::PUSH_EXC_INFO
-                    | Opcode::POP_EXCEPT
-                    | Opcode::RERAISE
-                    | Opcode::CHECK_EXC_MATCH
-                    | Opcode::RAISE_VARARGS
-                    | Opcode::LOAD_ASSERTION_ERROR
-                    | Opcode::IMPORT_NAME
-                    | Opcode::IMPORT_FROM
-                    | Opcode::LOAD_BUILD_CLASS
-                    | Opcode::SETUP_ANNOTATIONS
-                    | Opcode::LOAD_CLASS_NAME
-                    | Opcode::STORE_CLASS_NAME
-                    | Opcode::RETURN_GENERATOR
-                    | Opcode::YIELD_VALUE
-                    | Opcode::SEND
-                    | Opcode::GET_YIELD_FROM_ITER => leave!(Hot::Slow(*ins)),
+                };
+                // An operator on an instance: its special method's frame entered here
+                // (`vm::fastdunder`; one call for both arms), else the slow path.
+                if let Throw::Operator = err {
+                    if self.hot_operator(stack, frames, prog, code_id, pc, sp) {
+                        break 'entered;
+                    }
+                    sp += 2;
+                    leave!(Hot::Slow(instrs[pc - 1]));
                 }
-            };
-            leave!(Hot::Raise(err));
+                leave!(Hot::Raise(err));
+            }
+            enter_frame!();
+            sp = base + code.nlocalsplus();
+            s = &mut stack[..];
         }
     }
 
@@ -2947,6 +3009,8 @@ impl Vm {
                 }
             }
             Throw::Slow => Ok(attr_popped(code, pc)),
+            // (`hot` takes these itself.)
+            Throw::Operator => Ok((code.instrs[pc - 1], 2)),
             t => match self.dunder_retry(code, pc, stack, sp) {
                 Some(r) => Ok(r),
                 None => Err(Some(t)),

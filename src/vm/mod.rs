@@ -9,6 +9,7 @@
 
 pub mod attr;
 pub mod attr_hooks;
+pub mod attrtable;
 // integers of any size, math and CPython's random (bigint area)
 pub mod bigint;
 pub mod builtins;
@@ -35,6 +36,7 @@ pub mod explore_step;
 pub mod explore_stops;
 pub mod fastcall;
 pub mod fastclass;
+pub mod fastdunder;
 pub mod fastgen;
 pub mod fastops;
 pub mod fastvar;
@@ -131,6 +133,10 @@ pub enum Throw {
     /// prop: not an exception: `hot`'s attribute arm leaves the instruction to the slow
     /// path (a property it does not call itself). Never leaves the interpreter loop.
     Slow,
+    /// Not an exception: `hot`'s `BINARY_OP` or `COMPARE_OP` on an instance, whose special
+    /// method `run_slice` calls when it can (`Vm::enter_operator`), else the slow path. Never
+    /// leaves the interpreter loop.
+    Operator,
 }
 
 impl Throw {
@@ -317,7 +323,7 @@ impl Rt {
                 ExcKind::RuntimeError,
                 smallvec::smallvec![self.new_str("gilvm: work limit reached".to_string())?],
             ),
-            Throw::Accessor(_) | Throw::Slow => (
+            Throw::Accessor(_) | Throw::Slow | Throw::Operator => (
                 ExcKind::RuntimeError,
                 smallvec::smallvec![self.new_str("gilvm: internal attribute step".to_string())?],
             ),

@@ -25,7 +25,7 @@ pub(crate) fn throw_text(rt: &Rt, e: Throw) -> String {
         }
         Throw::Obj(_) => "exception object".into(),
         Throw::Limit => "work limit".into(),
-        Throw::Accessor(_) | Throw::Slow => "attribute step".into(),
+        Throw::Accessor(_) | Throw::Slow | Throw::Operator => "attribute step".into(),
     }
 }
 
