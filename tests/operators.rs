@@ -11,8 +11,9 @@ use common::{root, run_file, same_run_as_slow_path, same_stdout_as_cpython};
 /// Forward, in-place and reflected methods, `NotImplemented` on either side, `!=` through
 /// `__eq__` returning a non-bool, a subclass's reflected method first, a method with a
 /// default parameter, a lambda and a generator function as methods, recursion through `+`
-/// to the limit, a dataclass's generated `==`, and a method assigned to the class later:
-/// stdout equal to `python3`'s and to the slow path's.
+/// to the limit, a dataclass's generated `==`, a method assigned to the class later, and
+/// `len(x)`/`abs(x)` through `__len__`/`__abs__` (a negative, a bool, a float, a str as
+/// `__len__`'s result; no method): stdout equal to `python3`'s and to the slow path's.
 #[test]
 fn operator_methods_behave_as_cpython() {
     let path = root().join("tests/operators/semantics.toy");
@@ -30,6 +31,12 @@ fn operator_methods_behave_as_cpython() {
         "('lambda', 1) generator 3\n",
         "0\nRecursionError\n",
         "ValueError: no 7\n",
+        "794 4 [3]\n",
+        "ValueError: __len__() should return >= 0\n",
+        "TypeError: 'float' object cannot be interpreted as an integer\n",
+        "TypeError: 'str' object cannot be interpreted as an integer\n",
+        "TypeError: object of type 'Plain' has no len()\n",
+        "TypeError: bad operand type for abs(): 'Plain'\n",
     ] {
         assert!(ours.stdout.contains(want), "{want:?} missing:\n{ours}");
     }

@@ -387,6 +387,9 @@ impl Vm {
         }) {
             self.rt.user_dunders = true;
         }
+        if ns.keys().any(|k| self.rt.special.is_item_special(*k)) {
+            self.rt.item_dunders = true;
+        }
         if ns.contains_key(&d.getattr) || ns.contains_key(&d.setattr) {
             self.rt.attr_hooks = true;
         }
@@ -1186,6 +1189,13 @@ impl Vm {
                     // `C.__getattr__ = f` after the class was made: looked for from now on.
                     self.rt.attr_hooks = true;
                     self.rt.user_dunders = true;
+                }
+                // `C.__add__ = f`, `C.__eq__ = f`: as if the class had defined it.
+                if self.rt.special.is_special(name) {
+                    self.rt.user_dunders = true;
+                }
+                if self.rt.special.is_item_special(name) {
+                    self.rt.item_dunders = true;
                 }
                 true
             }

@@ -110,6 +110,22 @@ impl Names {
     }
 
     /// Whether `name` is one of the special methods this module calls.
+    /// Whether `name` is one that makes a subscript of a list or dict, or a built-in method
+    /// of one, call Python code: `__getitem__`, `__setitem__` (the container's), `__hash__`
+    /// (a dict key's), `__eq__`/`__ne__` (the items `list.index`, `count`, `remove` compare).
+    /// A class defining one sets `Rt::item_dunders`.
+    pub fn is_item_special(&self, name: u32) -> bool {
+        name != u32::MAX
+            && [
+                self.getitem,
+                self.setitem,
+                self.hash,
+                self.compare[EQ as usize],
+                self.compare[NE as usize],
+            ]
+            .contains(&name)
+    }
+
     pub fn is_special(&self, name: u32) -> bool {
         name != u32::MAX
             && (self.binary.iter().any(|t| t.contains(&name))

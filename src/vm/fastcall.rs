@@ -471,14 +471,14 @@ impl Vm {
     /// hot loop: the methods of `list`, `dict`, `str`, `tuple` and `set`, which never block,
     /// call Python code or read the clock, when no argument is a generator
     /// (`iteration_method` takes `list.extend(g)`, `"".join(g)`, …) and no class defines
-    /// `__eq__`/`__hash__` (`equality_method`). `list.sort` (keys, instances) stays on the
+    /// `__eq__`/`__ne__`/`__hash__` (`equality_method`; `Rt::item_dunders`). `list.sort` (keys, instances) stays on the
     /// slow path.
     pub(crate) fn hot_method_ok(&self, m: MethodId, args: &[Value]) -> bool {
         matches!(
             m.ty,
             TypeTag::List | TypeTag::Dict | TypeTag::Str | TypeTag::Tuple | TypeTag::Set
         ) && m.attr != AttrSym::sort
-            && !self.rt.user_dunders
+            && !self.rt.item_dunders
             && !crate::vm::generator::any_generator(&self.rt, args)
     }
 

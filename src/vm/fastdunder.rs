@@ -18,7 +18,7 @@
 //! is the return side: a result that is not `NotImplemented` is the operation's result, as
 //! `finish_dunder` pushes it; `NotImplemented` (the next method to try) takes the slow path.
 
-use crate::bytecode::Program;
+use crate::bytecode::{Opcode, Program};
 use crate::vm::dunder::{self, Then};
 use crate::vm::fastcall::{grow_stack, push_frame};
 use crate::vm::heap::Obj;
@@ -33,8 +33,11 @@ const NO_KW: u32 = u32::MAX;
 
 impl Vm {
     /// `hot`'s `BINARY_OP` or `COMPARE_OP` before `caller_pc` of code `caller_code`, its
-    /// operands popped (still in stack slots `at` and `at + 1`), the left one an instance:
-    /// [`Vm::enter_operator`], whose new frame's stack pointer is its base plus its locals.
+    /// operands popped (still in stack slots `sp` and `sp + 1`), the left one an instance;
+    /// or its `CALL` of `len(x)`/`abs(x)` on an instance (`hot_call_native` said so; the
+    /// built-in and `x` in slots `sp - 2` and `sp - 1`): the special method's frame entered
+    /// ([`Vm::enter_special`]; the new frame's stack pointer is its base plus its locals),
+    /// `None`; else, nothing changed, how many operands to put back for the slow path.
     #[inline(never)]
     pub(crate) fn hot_operator(
         &mut self,
@@ -43,34 +46,75 @@ impl Vm {
         prog: &Program,
         caller_code: u32,
         caller_pc: usize,
-        at: usize,
-    ) -> bool {
+        sp: usize,
+    ) -> Option<usize> {
         let ins = prog.codes[caller_code as usize].instrs[caller_pc - 1];
-        let compare = ins.op == crate::bytecode::Opcode::COMPARE_OP;
-        let (a, b) = (stack[at], stack[at + 1]);
-        self.enter_operator(
-            stack,
-            frames,
-            prog,
-            caller_code,
-            caller_pc,
-            at,
-            compare,
-            ins.arg,
-            a,
-            b,
-        )
-        .is_some()
+        let entered = match ins.op {
+            Opcode::CALL => {
+                let at = sp - 2;
+                let x = stack[at + 1];
+                let choice = match stack[at] {
+                    Value::Native(id) => self.native_choice(id, x),
+                    _ => None,
+                };
+                let Some((f, then)) = choice else {
+                    return Some(0);
+                };
+                self.enter_special(
+                    stack,
+                    frames,
+                    prog,
+                    caller_code,
+                    caller_pc,
+                    at,
+                    f,
+                    then,
+                    &[x],
+                )
+            }
+            op => {
+                let (a, b) = (stack[sp], stack[sp + 1]);
+                let choice = if op == Opcode::COMPARE_OP {
+                    self.compare_choice(ins.arg, a, b)
+                } else {
+                    self.binary_choice(ins.arg, a, b)
+                };
+                let Some((f, then)) = choice else {
+                    return Some(2);
+                };
+                if !self.enter_special(
+                    stack,
+                    frames,
+                    prog,
+                    caller_code,
+                    caller_pc,
+                    sp,
+                    f,
+                    then,
+                    &[a, b],
+                ) {
+                    return Some(2);
+                }
+                true
+            }
+        };
+        if entered {
+            None
+        } else {
+            Some(0)
+        }
     }
 
-    /// `BINARY_OP` (`compare` false) or `COMPARE_OP` (`compare` true) with operand `op` on
-    /// `a` and `b`, popped from stack slots `at` and `at + 1`, at the instruction before
-    /// `caller_pc` of code `caller_code`, when `a` is an instance: the special method's frame
-    /// pushed as the slow path pushes it, its locals from slot `at` (where the result goes),
-    /// and the new frame's stack pointer. `None` (nothing changed): the slow path.
+    /// Special method `f` called for the instruction before `caller_pc` of code
+    /// `caller_code` with `args` (an operator's `(self, other)`, a built-in's `(self,)`),
+    /// their values at stack slot `at` on, as the slow path's `call_dunder` calls it
+    /// with `then`: its marker (none for `Then::Value`), its frame with its locals from `at`
+    /// (where the result goes), the caller's pc and the call site saved. `false` (nothing
+    /// changed): the slow path, for anything but a Python function taking exactly these
+    /// arguments, the recursion limit, and the detectors' bookkeeping.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    pub(crate) fn enter_operator(
+    fn enter_special(
         &mut self,
         stack: &mut Vec<Value>,
         frames: &mut Frames,
@@ -78,48 +122,47 @@ impl Vm {
         caller_code: u32,
         caller_pc: usize,
         at: usize,
-        compare: bool,
-        op: u32,
-        a: Value,
-        b: Value,
-    ) -> Option<usize> {
+        f: Value,
+        then: Then,
+        args: &[Value],
+    ) -> bool {
         if self.items.wholes || self.cta.armed(self.current) {
-            return None;
+            return false;
         }
-        let (f, then) = if compare {
-            self.compare_choice(op, a, b)?
-        } else {
-            self.binary_choice(op, a, b)?
-        };
-        let Value::Obj(fid) = f else { return None };
+        let Value::Obj(fid) = f else { return false };
         let Obj::Function(func) = self.rt.heap.get(fid) else {
-            return None;
+            return false;
         };
-        let code = prog.codes.get(func.code as usize)?;
+        let Some(code) = prog.codes.get(func.code as usize) else {
+            return false;
+        };
         if code.has_varargs
             || code.has_varkeywords
             || code.kwonlyargcount != 0
-            || code.argcount != 2
+            || code.argcount as usize != args.len()
             || frames.len() >= self.config.recursion_limit
         {
-            return None;
+            return false;
         }
         let code_id = func.code;
         let nlocals = code.nlocalsplus();
         let need = at + nlocals + code.stacksize as usize + 1;
         // `call_dunder`: the marker first (a full heap: the slow path raises the MemoryError).
-        let marker = self
-            .rt
-            .heap
-            .alloc(Obj::DunderCall { func: fid, then })
-            .ok()?;
+        let func = match then {
+            Then::Value => Value::Obj(fid),
+            _ => match self.rt.heap.alloc(Obj::DunderCall { func: fid, then }) {
+                Ok(m) => Value::Obj(m),
+                Err(_) => return false,
+            },
+        };
         if stack.len() < need {
             grow_stack(stack, need);
         }
-        // `(self, other)`: the operands, still in their slots.
-        stack[at] = a;
-        stack[at + 1] = b;
-        for l in stack[at + 2..at + nlocals].iter_mut() {
+        // The arguments move down over the callee's slot (a built-in's call), as `do_call`
+        // moves them; an operator's are in place already.
+        let nargs = args.len();
+        stack[at..at + nargs].copy_from_slice(args);
+        for l in stack[at + nargs..at + nlocals].iter_mut() {
             *l = Value::Undef;
         }
         // The slow path's `save_pc!`: the caller's pc, and the program line built-ins see.
@@ -139,11 +182,28 @@ impl Vm {
                 code: code_id,
                 pc: 0,
                 base: at as u32,
-                func: Value::Obj(marker),
+                func,
                 kwnames: NO_KW,
             },
         );
-        Some(at + nlocals)
+        true
+    }
+
+    /// `hot_call_native`: whether `hot`'s `CALL` of built-in `id` on one instance `x` is one
+    /// that [`Vm::hot_operator`] may enter (`dunder_native`'s `len(x)` and `abs(x)`).
+    #[inline]
+    pub(crate) fn native_special(&self, id: NativeId, x: Value) -> bool {
+        matches!(id, NativeId::Len | NativeId::Abs) && dunder::is_instance(&self.rt, x)
+    }
+
+    /// `Vm::dunder_native`'s choice for `len(x)` and `abs(x)`: the method and its `Then`.
+    fn native_choice(&self, id: NativeId, x: Value) -> Option<(Value, Then)> {
+        let n = &self.rt.special;
+        match id {
+            NativeId::Len => dunder::method(&self.rt, x, n.len).map(|f| (f, Then::Len)),
+            NativeId::Abs => dunder::method(&self.rt, x, n.abs).map(|f| (f, Then::Value)),
+            _ => None,
+        }
     }
 
     /// `Vm::binary_dunder`'s choice when it is the left operand's own method (forward, or
@@ -208,6 +268,12 @@ impl Vm {
                 Then::Compare { negate: true, .. } => {
                     Some(Value::Bool(!crate::vm::ops::truthy(&self.rt, v)))
                 }
+                // `len(x)`: an int ≥ 0 (else the slow path's error).
+                Then::Len => match v {
+                    Value::Int(n) if n >= 0 => Some(v),
+                    Value::Bool(b) => Some(Value::Int(b as i64)),
+                    _ => None,
+                },
                 _ => None,
             },
             _ => None,

@@ -100,6 +100,16 @@ impl Vm {
         site: Site,
         args: &[Value],
     ) -> Option<PyResult<Value>> {
+        // `len(x)`/`abs(x)` of an instance: its special method's frame, entered below
+        // `hot`'s arms (`Vm::hot_operator`), or the slow path.
+        if let [x] = args {
+            if self.rt.user_dunders
+                && !(check && self.threads.len() > 1)
+                && self.native_special(id, *x)
+            {
+                return Some(Err(crate::vm::Throw::Operator));
+            }
+        }
         if !hot_native(id)
             || (check && self.threads.len() > 1)
             || any_generator(&self.rt, args)

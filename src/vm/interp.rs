@@ -1130,9 +1130,9 @@ impl Vm {
                             continue 'instr;
                         }
                         // Attribute access while no property, `__getattr__` or `__setattr__`
-                        // exists (`Rt::attr_hooks`), and subscripts while no class defines a
-                        // special method or a property (`vm::fastcall`): as `slow_op` does them
-                        // then.
+                        // exists (`Rt::attr_hooks`), and subscripts while no class defines
+                        // `__getitem__`, `__setitem__`, `__hash__`, `__eq__` or `__ne__`
+                        // (`Rt::item_dunders`; `vm::fastcall`): as `slow_op` does them then.
                         Opcode::LOAD_ATTR if !RACES && !self.rt.attr_hooks => {
                             let obj = pop!();
                             let v = tri!(self.hot_load_attr(
@@ -1170,7 +1170,7 @@ impl Vm {
                         }
                         Opcode::BINARY_SUBSCR
                             if !RACES
-                                && !self.rt.user_dunders
+                                && !self.rt.item_dunders
                                 && !matches!(s[sp - 2], Value::Native(_)) =>
                         {
                             let index = pop!();
@@ -1188,7 +1188,7 @@ impl Vm {
                         // subscr: `lst[i] = v` / `d[k] = v` on an exact list or dict, as `slow_op`
                         // does it (detectors included; `vm::subscr`), in one out-of-line step;
                         // anything else, and `--races` runs, take the slow path.
-                        Opcode::STORE_SUBSCR if !RACES && !self.rt.user_dunders => {
+                        Opcode::STORE_SUBSCR if !RACES && !self.rt.item_dunders => {
                             let (index, container, value) = (s[sp - 1], s[sp - 2], s[sp - 3]);
                             let at = pc - 1;
                             match self
@@ -1507,11 +1507,13 @@ impl Vm {
                 // An operator on an instance: its special method's frame entered here
                 // (`vm::fastdunder`; one call for both arms), else the slow path.
                 if let Throw::Operator = err {
-                    if self.hot_operator(stack, frames, prog, code_id, pc, sp) {
-                        break 'entered;
+                    match self.hot_operator(stack, frames, prog, code_id, pc, sp) {
+                        None => break 'entered,
+                        Some(popped) => {
+                            sp += popped;
+                            leave!(Hot::Slow(instrs[pc - 1]));
+                        }
                     }
-                    sp += 2;
-                    leave!(Hot::Slow(instrs[pc - 1]));
                 }
                 leave!(Hot::Raise(err));
             }

@@ -208,6 +208,14 @@ pub struct Rt {
     /// Set once a class defining one of them (or a `property`) exists: built-ins then look
     /// for them (nothing to check before).
     pub user_dunders: bool,
+    /// Set once a class defines `__getitem__`, `__setitem__`, `__hash__`, `__eq__` or
+    /// `__ne__` (at its creation or later; `Names::is_item_special`), never unset. Until
+    /// then a subscript of a list or dict, and its built-in methods (`lst.append(x)`,
+    /// `d.get(k)`), call no Python code whatever other special methods exist, so `hot` does
+    /// them itself (issue 21, seventh round: before, any special method anywhere — a
+    /// `@dataclass`, a property, an `__add__` — sent them all to the slow path, 7–43% more
+    /// instructions for such loops).
+    pub item_dunders: bool,
     /// Set once `@dataclass` made a class (never unset): until then instantiating a class
     /// does not look along its MRO for a generated `__init__`.
     pub any_dataclass: bool,
@@ -251,6 +259,7 @@ impl Rt {
             str_dunders: false,
             special: Box::new(names.special),
             user_dunders: false,
+            item_dunders: false,
             any_dataclass: false,
             attr_hooks: false,
             generators: false,
