@@ -215,9 +215,51 @@ impl Vm {
             return None;
         }
         let need = at + nlocals + code.stacksize as usize + 1;
+        let func = if discard {
+            Value::PyMethod(fid)
+        } else {
+            Value::Obj(fid)
+        };
+        self.push_called_frame(
+            stack,
+            frames,
+            caller_code,
+            caller_pc,
+            at,
+            args,
+            code_id,
+            need,
+            nlocals,
+            func,
+        );
+        Some(at + nlocals)
+    }
+
+    /// The frame of code `code_id` (`nlocals` fast locals, `need` the stack length it needs)
+    /// called with `args` by the instruction before `caller_pc` of code `caller_code`, its
+    /// locals from stack slot `at`, running as `func` (the function, or the marker that says
+    /// what becomes of its result): the arguments written, the other locals unbound, the
+    /// caller's pc and the program line built-ins see saved, as the slow path's `save_pc!`
+    /// and `do_call` leave them. (A property's accessor, `vm::fastdunder`'s special methods.)
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub(crate) fn push_called_frame(
+        &mut self,
+        stack: &mut Vec<Value>,
+        frames: &mut Frames,
+        caller_code: u32,
+        caller_pc: usize,
+        at: usize,
+        args: &[Value],
+        code_id: u32,
+        need: usize,
+        nlocals: usize,
+        func: Value,
+    ) {
         if stack.len() < need {
             grow_stack(stack, need);
         }
+        let nargs = args.len();
         stack[at..at + nargs].copy_from_slice(args);
         for l in stack[at + nargs..at + nlocals].iter_mut() {
             *l = Value::Undef;
@@ -238,15 +280,10 @@ impl Vm {
                 code: code_id,
                 pc: 0,
                 base: at as u32,
-                func: if discard {
-                    Value::PyMethod(fid)
-                } else {
-                    Value::Obj(fid)
-                },
+                func,
                 kwnames: NO_KW,
             },
         );
-        Some(at + nlocals)
     }
 }
 

@@ -20,16 +20,11 @@
 
 use crate::bytecode::{Opcode, Program};
 use crate::vm::dunder::{self, Then};
-use crate::vm::fastcall::{grow_stack, push_frame};
 use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::NativeId;
-use crate::vm::sync::Site;
-use crate::vm::thread::{Frame, Frames};
+use crate::vm::thread::Frames;
 use crate::vm::value::{ObjId, Value};
-
-/// No `KW_NAMES` pending (as `Frame::kwnames`).
-const NO_KW: u32 = u32::MAX;
 
 impl Vm {
     /// `hot`'s `BINARY_OP` or `COMPARE_OP` before `caller_pc` of code `caller_code`, its
@@ -155,36 +150,19 @@ impl Vm {
                 Err(_) => return false,
             },
         };
-        if stack.len() < need {
-            grow_stack(stack, need);
-        }
         // The arguments move down over the callee's slot (a built-in's call), as `do_call`
         // moves them; an operator's are in place already.
-        let nargs = args.len();
-        stack[at..at + nargs].copy_from_slice(args);
-        for l in stack[at + nargs..at + nlocals].iter_mut() {
-            *l = Value::Undef;
-        }
-        // The slow path's `save_pc!`: the caller's pc, and the program line built-ins see.
-        if caller_code < self.prelude.start {
-            self.call_site = Site {
-                code: caller_code,
-                pc: (caller_pc as u32).saturating_sub(1),
-            };
-        }
-        if let Some(c) = frames.last_mut() {
-            c.pc = caller_pc as u32;
-            c.kwnames = NO_KW;
-        }
-        push_frame(
+        self.push_called_frame(
+            stack,
             frames,
-            Frame {
-                code: code_id,
-                pc: 0,
-                base: at as u32,
-                func,
-                kwnames: NO_KW,
-            },
+            caller_code,
+            caller_pc,
+            at,
+            args,
+            code_id,
+            need,
+            nlocals,
+            func,
         );
         true
     }
