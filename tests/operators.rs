@@ -13,7 +13,9 @@ use common::{root, run_file, same_run_as_slow_path, same_stdout_as_cpython};
 /// default parameter, a lambda and a generator function as methods, recursion through `+`
 /// to the limit, a dataclass's generated `==`, a method assigned to the class later, and
 /// `len(x)`/`abs(x)` through `__len__`/`__abs__` (a negative, a bool, a float, a str as
-/// `__len__`'s result; no method): stdout equal to `python3`'s and to the slow path's.
+/// `__len__`'s result; no method), `obj[i]` through `__getitem__` (a tuple key, an
+/// `IndexError` raised inside it) and an instance as a dict key or list index: stdout
+/// equal to `python3`'s and to the slow path's.
 #[test]
 fn operator_methods_behave_as_cpython() {
     let path = root().join("tests/operators/semantics.toy");
@@ -37,6 +39,10 @@ fn operator_methods_behave_as_cpython() {
         "TypeError: 'str' object cannot be interpreted as an integer\n",
         "TypeError: object of type 'Plain' has no len()\n",
         "TypeError: bad operand type for abs(): 'Plain'\n",
+        "360 30\nIndexError: grid index out of range\n",
+        "TypeError: unhashable type: 'Money'\n",
+        "TypeError: list indices must be integers or slices, not Money\n",
+        "TypeError: 'Plain' object is not subscriptable\n",
     ] {
         assert!(ours.stdout.contains(want), "{want:?} missing:\n{ours}");
     }

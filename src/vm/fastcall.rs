@@ -460,7 +460,9 @@ impl Vm {
     }
 
     /// `BINARY_SUBSCR` of `container[index]`, at instruction `at` of code `code_id`. The
-    /// caller has sent a built-in type's name (`list[int]`, a generic alias) to the slow path.
+    /// caller has sent a built-in type's name (`list[int]`, a generic alias) to the slow path;
+    /// an instance operand while some class defines an item special method goes to
+    /// `Vm::hot_operator` (`Throw::Operator`).
     #[inline(never)]
     pub(crate) fn hot_subscr(
         &mut self,
@@ -482,6 +484,14 @@ impl Vm {
                     }
                 }
             }
+        }
+        // `obj[i]` through `__getitem__`, or a dict key with `__hash__`: `Vm::hot_operator`
+        // enters the method or sends the instruction to the slow path.
+        if self.rt.item_dunders
+            && (crate::vm::dunder::is_instance(&self.rt, container)
+                || crate::vm::dunder::is_instance(&self.rt, index))
+        {
+            return Err(crate::vm::Throw::Operator);
         }
         self.subscr_noted(reads, container, index, code_id, at)
     }

@@ -30,7 +30,9 @@ impl Vm {
     /// `hot`'s `BINARY_OP` or `COMPARE_OP` before `caller_pc` of code `caller_code`, its
     /// operands popped (still in stack slots `sp` and `sp + 1`), the left one an instance;
     /// or its `CALL` of `len(x)`/`abs(x)` on an instance (`hot_call_native` said so; the
-    /// built-in and `x` in slots `sp - 2` and `sp - 1`): the special method's frame entered
+    /// built-in and `x` in slots `sp - 2` and `sp - 1`); or its `BINARY_SUBSCR` with an
+    /// instance operand while some class defines an item special method (`hot_subscr`
+    /// said so; the operands popped, at `sp` and `sp + 1`): the special method's frame entered
     /// ([`Vm::enter_special`]; the new frame's stack pointer is its base plus its locals),
     /// `None`; else, nothing changed, how many operands to put back for the slow path.
     #[inline(never)]
@@ -66,6 +68,30 @@ impl Vm {
                     then,
                     &[x],
                 )
+            }
+            // `obj[i]` (popped, at `sp` and `sp + 1`): the slow path's first choice, the
+            // container's `__getitem__`; anything else (a dict key's `__hash__`) the slow path.
+            Opcode::BINARY_SUBSCR => {
+                let (obj, index) = (stack[sp], stack[sp + 1]);
+                let getitem = self.rt.special.getitem;
+                let Some(f) = dunder::method(&self.rt, obj, getitem) else {
+                    return Some(2);
+                };
+                let args = [obj, index];
+                if !self.enter_special(
+                    stack,
+                    frames,
+                    prog,
+                    caller_code,
+                    caller_pc,
+                    sp,
+                    f,
+                    Then::Value,
+                    &args,
+                ) {
+                    return Some(2);
+                }
+                true
             }
             op => {
                 let (a, b) = (stack[sp], stack[sp + 1]);

@@ -1169,9 +1169,7 @@ impl Vm {
                             continue 'instr;
                         }
                         Opcode::BINARY_SUBSCR
-                            if !RACES
-                                && !self.rt.item_dunders
-                                && !matches!(s[sp - 2], Value::Native(_)) =>
+                            if !RACES && !matches!(s[sp - 2], Value::Native(_)) =>
                         {
                             let index = pop!();
                             let container = pop!();
