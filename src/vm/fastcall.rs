@@ -190,31 +190,8 @@ impl Vm {
         args: &[Value],
         discard: bool,
     ) -> Option<usize> {
-        if self.items.wholes || self.cta.armed(self.current) {
-            return None;
-        }
-        let Obj::Function(f) = self.rt.heap.get(fid) else {
-            return None;
-        };
-        let code = prog.codes.get(f.code as usize)?;
-        let nargs = args.len();
-        if code.has_varargs
-            || code.has_varkeywords
-            || code.kwonlyargcount != 0
-            || code.argcount as usize != nargs
-        {
-            return None;
-        }
-        let depth = frames.len();
-        if depth >= self.config.recursion_limit {
-            return None;
-        }
-        let code_id = f.code;
-        let nlocals = code.nlocalsplus();
-        if nlocals < nargs {
-            return None;
-        }
-        let need = at + nlocals + code.stacksize as usize + 1;
+        let (code_id, nlocals, stacksize) = self.exact_callee(prog, frames, fid, args.len())?;
+        let need = at + nlocals + stacksize + 1;
         let func = if discard {
             Value::PyMethod(fid)
         } else {
@@ -233,6 +210,38 @@ impl Vm {
             func,
         );
         Some(at + nlocals)
+    }
+
+    /// Whether Python function `fid` may be called from `hot` with `nargs` positional
+    /// arguments and nothing else, as a property's accessor or a special method: it takes
+    /// exactly them (no defaults used, no `*args`/`**kw`, no keyword-only parameters), the
+    /// recursion limit is not reached, and no detector's bookkeeping needs the slow path.
+    /// Its code id, fast locals and stack size; `None`: the slow path.
+    #[inline(always)]
+    pub(crate) fn exact_callee(
+        &self,
+        prog: &Program,
+        frames: &Frames,
+        fid: ObjId,
+        nargs: usize,
+    ) -> Option<(u32, usize, usize)> {
+        if self.items.wholes || self.cta.armed(self.current) {
+            return None;
+        }
+        let Obj::Function(f) = self.rt.heap.get(fid) else {
+            return None;
+        };
+        let code = prog.codes.get(f.code as usize)?;
+        if code.has_varargs
+            || code.has_varkeywords
+            || code.kwonlyargcount != 0
+            || code.argcount as usize != nargs
+            || frames.len() >= self.config.recursion_limit
+            || code.nlocalsplus() < nargs
+        {
+            return None;
+        }
+        Some((f.code, code.nlocalsplus(), code.stacksize as usize))
     }
 
     /// The frame of code `code_id` (`nlocals` fast locals, `need` the stack length it needs)

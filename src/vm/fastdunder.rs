@@ -8,7 +8,7 @@
 //! the method's `RETURN_VALUE` went to the slow path again (`return_value`, `finish_dunder`):
 //! about 1,100 x86 instructions more than the same method called as `v.add(w)` (callgrind).
 //!
-//! As `vm::fastcall`'s helpers, [`Vm::enter_operator`] does exactly what the slow path does in
+//! As `vm::fastcall`'s helpers, [`Vm::hot_operator`] does exactly what the slow path does in
 //! the case it takes — the same method chosen by the same rules, the same marker allocated in
 //! the same heap slot, the same frame at the same stack position, the same caller pc and
 //! call site — and answers "not here" (changing nothing) otherwise. The case: the left
@@ -17,6 +17,8 @@
 //! neither operand is a dataclass instance with generated comparisons. [`Vm::marker_return`]
 //! is the return side: a result that is not `NotImplemented` is the operation's result, as
 //! `finish_dunder` pushes it; `NotImplemented` (the next method to try) takes the slow path.
+//! `len(x)`/`abs(x)` through `__len__`/`__abs__` and `obj[i]` through `__getitem__` are entered
+//! the same way; a property's accessor shares the frame push (`Vm::push_called_frame`).
 
 use crate::bytecode::{Opcode, Program};
 use crate::vm::dunder::{self, Then};
@@ -46,7 +48,8 @@ impl Vm {
         sp: usize,
     ) -> Option<usize> {
         let ins = prog.codes[caller_code as usize].instrs[caller_pc - 1];
-        let entered = match ins.op {
+        // Each case: entered, `None`; else the operands to put back for the slow path.
+        match ins.op {
             Opcode::CALL => {
                 let at = sp - 2;
                 let x = stack[at + 1];
@@ -57,7 +60,7 @@ impl Vm {
                 let Some((f, then)) = choice else {
                     return Some(0);
                 };
-                self.enter_special(
+                let entered = self.enter_special(
                     stack,
                     frames,
                     prog,
@@ -67,7 +70,8 @@ impl Vm {
                     f,
                     then,
                     &[x],
-                )
+                );
+                (!entered).then_some(0)
             }
             // `obj[i]` (popped, at `sp` and `sp + 1`): the slow path's first choice, the
             // container's `__getitem__`; anything else (a dict key's `__hash__`) the slow path.
@@ -78,7 +82,7 @@ impl Vm {
                     return Some(2);
                 };
                 let args = [obj, index];
-                if !self.enter_special(
+                let entered = self.enter_special(
                     stack,
                     frames,
                     prog,
@@ -88,10 +92,8 @@ impl Vm {
                     f,
                     Then::Value,
                     &args,
-                ) {
-                    return Some(2);
-                }
-                true
+                );
+                (!entered).then_some(2)
             }
             op => {
                 let (a, b) = (stack[sp], stack[sp + 1]);
@@ -103,7 +105,7 @@ impl Vm {
                 let Some((f, then)) = choice else {
                     return Some(2);
                 };
-                if !self.enter_special(
+                let entered = self.enter_special(
                     stack,
                     frames,
                     prog,
@@ -113,16 +115,9 @@ impl Vm {
                     f,
                     then,
                     &[a, b],
-                ) {
-                    return Some(2);
-                }
-                true
+                );
+                (!entered).then_some(2)
             }
-        };
-        if entered {
-            None
-        } else {
-            Some(0)
         }
     }
 
@@ -147,27 +142,12 @@ impl Vm {
         then: Then,
         args: &[Value],
     ) -> bool {
-        if self.items.wholes || self.cta.armed(self.current) {
-            return false;
-        }
         let Value::Obj(fid) = f else { return false };
-        let Obj::Function(func) = self.rt.heap.get(fid) else {
+        let Some((code_id, nlocals, stacksize)) = self.exact_callee(prog, frames, fid, args.len())
+        else {
             return false;
         };
-        let Some(code) = prog.codes.get(func.code as usize) else {
-            return false;
-        };
-        if code.has_varargs
-            || code.has_varkeywords
-            || code.kwonlyargcount != 0
-            || code.argcount as usize != args.len()
-            || frames.len() >= self.config.recursion_limit
-        {
-            return false;
-        }
-        let code_id = func.code;
-        let nlocals = code.nlocalsplus();
-        let need = at + nlocals + code.stacksize as usize + 1;
+        let need = at + nlocals + stacksize + 1;
         // `call_dunder`: the marker first (a full heap: the slow path raises the MemoryError).
         let func = match then {
             Then::Value => Value::Obj(fid),

@@ -133,9 +133,10 @@ pub enum Throw {
     /// prop: not an exception: `hot`'s attribute arm leaves the instruction to the slow
     /// path (a property it does not call itself). Never leaves the interpreter loop.
     Slow,
-    /// Not an exception: `hot`'s `BINARY_OP` or `COMPARE_OP` on an instance, whose special
-    /// method `run_slice` calls when it can (`Vm::enter_operator`), else the slow path. Never
-    /// leaves the interpreter loop.
+    /// Not an exception: `hot`'s `BINARY_OP`, `COMPARE_OP` or `BINARY_SUBSCR` on an instance,
+    /// or its `CALL` of `len`/`abs` on one, whose special method `hot` enters below its arms
+    /// when it can (`Vm::hot_operator`), else the slow path. Never leaves the interpreter
+    /// loop.
     Operator,
 }
 
