@@ -135,7 +135,7 @@ impl Target {
                 }
                 match vm.rt.heap.get(ObjId(obj)) {
                     Obj::Instance(i) if i.class.0 == class => {
-                        i.attrs.get(&name).map_or(Value::Undef, |(v, _)| *v)
+                        i.attrs.get(&name).map_or(Value::Undef, |v| *v)
                     }
                     _ => Value::Undef,
                 }

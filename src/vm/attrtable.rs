@@ -1,5 +1,5 @@
 //! An instance's attributes (`Instance::attrs`): its names in insertion order, each with its
-//! value and lost-update bookkeeping, in one `Vec` searched by a scan while small and through
+//! value and its lost-update location, in one `Vec` searched by a scan while small and through
 //! a hash index once it holds more than [`SCAN`] names.
 //!
 //! Until issue 21's seventh round this was an `IndexMap`: the first attribute an `__init__`
@@ -18,22 +18,45 @@
 //! tombstone; this table grows only when it is full.)
 
 use crate::vm::heap::FixedState;
-use crate::vm::lost::LocMeta;
 use crate::vm::value::Value;
 
 /// Tables up to this size are searched by a scan of their names (a handful of integer
 /// compares instead of a hash and a probe); larger ones keep a hash index beside.
 pub const SCAN: usize = 8;
 
-/// One attribute: its value and its lost-update bookkeeping.
-pub type AttrSlot = (Value, LocMeta);
+/// [`Entry::loc`] of an attribute no lost-update location was looked up for yet.
+pub const NO_LOC: u32 = u32::MAX;
+
+/// One attribute (24 bytes).
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    name: u32,
+    /// The attribute's location in the VM's item table (`Vm::attr_loc`), remembered here
+    /// once two threads exist so that each access need not hash `(object, name)` to find it;
+    /// [`NO_LOC`] until then. The item table stays the authority: a location is only ever
+    /// copied here from it.
+    loc: u32,
+    value: Value,
+}
 
 /// An instance's attributes.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct AttrTable {
-    entries: Vec<(u32, AttrSlot)>,
+    entries: Vec<Entry>,
     /// Name -> position in `entries`, kept while `entries` is longer than [`SCAN`].
     index: Option<Box<hashbrown::HashMap<u32, u32, FixedState>>>,
+}
+
+/// A copy (`copy.copy(obj)`) is another object: its attributes have no location yet.
+impl Clone for AttrTable {
+    fn clone(&self) -> AttrTable {
+        let mut entries = self.entries.clone();
+        entries.iter_mut().for_each(|e| e.loc = NO_LOC);
+        AttrTable {
+            entries,
+            index: self.index.clone(),
+        }
+    }
 }
 
 /// The capacity `IndexMap` (hashbrown's table of indices, which its entries follow) has after
@@ -60,48 +83,68 @@ impl AttrTable {
     #[inline(always)]
     fn position(&self, name: u32) -> Option<usize> {
         match &self.index {
-            None => self.entries.iter().position(|(k, _)| *k == name),
+            None => self.entries.iter().position(|e| e.name == name),
             Some(ix) => ix.get(&name).map(|&i| i as usize),
         }
     }
 
     /// The attribute `name`.
     #[inline(always)]
-    pub fn get(&self, name: &u32) -> Option<&AttrSlot> {
+    pub fn get(&self, name: &u32) -> Option<&Value> {
         let i = self.position(*name)?;
         // SAFETY: `position` returns an index of `entries`.
-        Some(unsafe { &self.entries.get_unchecked(i).1 })
+        Some(unsafe { &self.entries.get_unchecked(i).value })
     }
 
     /// The attribute `name`, to change.
     #[inline(always)]
-    pub fn get_mut(&mut self, name: &u32) -> Option<&mut AttrSlot> {
+    pub fn get_mut(&mut self, name: &u32) -> Option<&mut Value> {
         let i = self.position(*name)?;
         // SAFETY: `position` returns an index of `entries`.
-        Some(unsafe { &mut self.entries.get_unchecked_mut(i).1 })
+        Some(unsafe { &mut self.entries.get_unchecked_mut(i).value })
+    }
+
+    /// Where attribute `name` is, with the lost-update location remembered for it
+    /// ([`NO_LOC`] if none); `None` when the table does not hold `name`.
+    #[inline]
+    pub fn loc(&self, name: u32) -> Option<(usize, u32)> {
+        let i = self.position(name)?;
+        self.entries.get(i).map(|e| (i, e.loc))
+    }
+
+    /// Remembers `loc` as the location of the attribute at `i` (as `loc` answered).
+    #[inline]
+    pub fn set_loc(&mut self, i: usize, loc: u32) {
+        if let Some(e) = self.entries.get_mut(i) {
+            e.loc = loc;
+        }
     }
 
     pub fn contains_key(&self, name: &u32) -> bool {
         self.position(*name).is_some()
     }
 
-    /// Sets attribute `name`, last in order when new; the old slot when there was one.
-    pub fn insert(&mut self, name: u32, slot: AttrSlot) -> Option<AttrSlot> {
+    /// Sets attribute `name`, last in order when new; the old value when there was one.
+    pub fn insert(&mut self, name: u32, value: Value) -> Option<Value> {
         if let Some(old) = self.get_mut(&name) {
-            return Some(std::mem::replace(old, slot));
+            return Some(std::mem::replace(old, value));
         }
-        self.push_new(name, slot);
+        self.push_new(name, value);
         None
     }
 
     /// Appends attribute `name`, which the table does not hold.
     #[inline]
-    pub fn push_new(&mut self, name: u32, slot: AttrSlot) {
+    pub fn push_new(&mut self, name: u32, value: Value) {
         let (len, cap) = (self.entries.len(), self.entries.capacity());
         if len == cap {
             self.entries.reserve_exact(grown_capacity(len, cap) - len);
         }
-        self.entries.push((name, slot));
+        self.entries.push(Entry {
+            name,
+            loc: NO_LOC,
+            value,
+        });
         if let Some(ix) = &mut self.index {
             ix.insert(name, len as u32);
         } else if len + 1 > SCAN {
@@ -115,16 +158,16 @@ impl AttrTable {
             self.entries.capacity(),
             FixedState::default(),
         );
-        for (i, (k, _)) in self.entries.iter().enumerate() {
-            ix.insert(*k, i as u32);
+        for (i, e) in self.entries.iter().enumerate() {
+            ix.insert(e.name, i as u32);
         }
         self.index = Some(Box::new(ix));
     }
 
     /// Removes attribute `name`, keeping the others' order (`IndexMap::shift_remove`).
-    pub fn shift_remove(&mut self, name: &u32) -> Option<AttrSlot> {
+    pub fn shift_remove(&mut self, name: &u32) -> Option<Value> {
         let i = self.position(*name)?;
-        let (_, slot) = self.entries.remove(i);
+        let e = self.entries.remove(i);
         if self.index.is_some() {
             if self.entries.len() > SCAN {
                 self.build_index();
@@ -132,7 +175,7 @@ impl AttrTable {
                 self.index = None;
             }
         }
-        Some(slot)
+        Some(e.value)
     }
 
     pub fn len(&self) -> usize {
@@ -149,13 +192,13 @@ impl AttrTable {
     }
 
     /// The attributes in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = (&u32, &AttrSlot)> {
-        self.entries.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&u32, &Value)> {
+        self.entries.iter().map(|e| (&e.name, &e.value))
     }
 
-    /// The attributes' slots in insertion order.
-    pub fn values(&self) -> impl Iterator<Item = &AttrSlot> {
-        self.entries.iter().map(|(_, v)| v)
+    /// The attributes' values in insertion order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.entries.iter().map(|e| &e.value)
     }
 }
 
@@ -167,11 +210,11 @@ mod tests {
     #[test]
     fn capacity_grows_as_indexmaps() {
         let mut t = AttrTable::default();
-        let mut m: indexmap::IndexMap<u32, AttrSlot, FixedState> = Default::default();
+        let mut m: indexmap::IndexMap<u32, Value, FixedState> = Default::default();
         assert_eq!(t.capacity(), m.capacity());
         for n in 0..2000u32 {
-            t.insert(n * 7 + 1, (Value::Int(n as i64), LocMeta::default()));
-            m.insert(n * 7 + 1, (Value::Int(n as i64), LocMeta::default()));
+            t.insert(n * 7 + 1, Value::Int(n as i64));
+            m.insert(n * 7 + 1, Value::Int(n as i64));
             assert_eq!(t.capacity(), m.capacity(), "after {} inserts", n + 1);
         }
     }
@@ -180,34 +223,31 @@ mod tests {
     #[test]
     fn behaves_as_an_ordered_map() {
         let mut t = AttrTable::default();
-        let mut m: indexmap::IndexMap<u32, AttrSlot, FixedState> = Default::default();
-        let slot = |n: i64| (Value::Int(n), LocMeta::default());
+        let mut m: indexmap::IndexMap<u32, Value, FixedState> = Default::default();
+        let slot = Value::Int;
         for step in 0..400u32 {
             let k = (step * 13) % 37;
             match step % 5 {
                 0..=2 => {
                     assert_eq!(
-                        t.insert(k, slot(step as i64)).map(|s| s.0),
-                        m.insert(k, slot(step as i64)).map(|s| s.0)
+                        t.insert(k, slot(step as i64)),
+                        m.insert(k, slot(step as i64))
                     );
                 }
-                3 => assert_eq!(
-                    t.shift_remove(&k).map(|s| s.0),
-                    m.shift_remove(&k).map(|s| s.0)
-                ),
+                3 => assert_eq!(t.shift_remove(&k), m.shift_remove(&k)),
                 _ => {
                     if let (Some(a), Some(b)) = (t.get_mut(&k), m.get_mut(&k)) {
-                        a.0 = Value::Int(-1);
-                        b.0 = Value::Int(-1);
+                        *a = Value::Int(-1);
+                        *b = Value::Int(-1);
                     }
                 }
             }
             assert_eq!(t.len(), m.len());
-            let ours: Vec<_> = t.iter().map(|(k, v)| (*k, v.0)).collect();
-            let theirs: Vec<_> = m.iter().map(|(k, v)| (*k, v.0)).collect();
+            let ours: Vec<_> = t.iter().map(|(k, v)| (*k, *v)).collect();
+            let theirs: Vec<_> = m.iter().map(|(k, v)| (*k, *v)).collect();
             assert_eq!(ours, theirs);
             for q in 0..40u32 {
-                assert_eq!(t.get(&q).map(|s| s.0), m.get(&q).map(|s| s.0));
+                assert_eq!(t.get(&q), m.get(&q));
                 assert_eq!(t.contains_key(&q), m.contains_key(&q));
             }
         }

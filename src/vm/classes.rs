@@ -949,7 +949,7 @@ impl Vm {
         };
         match self.rt.heap.get(id) {
             Obj::Instance(inst) => {
-                if let Some((v, _)) = inst.attrs.get(&name) {
+                if let Some(v) = inst.attrs.get(&name) {
                     return Ok(Some((*v, None)));
                 }
                 let (cls, base_obj) = (inst.class, inst.base_obj);
@@ -1177,8 +1177,8 @@ impl Vm {
         Ok(match self.rt.heap.get_mut(id) {
             Obj::Instance(inst) => {
                 match inst.attrs.get_mut(&name) {
-                    Some(slot) => slot.0 = v,
-                    None => inst.attrs.push_new(name, (v, Default::default())),
+                    Some(slot) => *slot = v,
+                    None => inst.attrs.push_new(name, v),
                 }
                 true
             }

@@ -88,7 +88,7 @@ pub fn frozen_fields(rt: &Rt, v: Value) -> Option<Vec<Value>> {
         info.fields
             .iter()
             .filter(|f| f.compare)
-            .map(|f| inst.attrs.get(&f.name).map_or(Value::None, |(v, _)| *v))
+            .map(|f| inst.attrs.get(&f.name).map_or(Value::None, |v| *v))
             .collect(),
     )
 }
@@ -135,7 +135,7 @@ pub fn compared_fields(
         info.fields
             .iter()
             .filter(|f| f.compare)
-            .map(|f| inst.attrs.get(&f.name).map_or(Value::Undef, |(v, _)| *v))
+            .map(|f| inst.attrs.get(&f.name).map_or(Value::Undef, |v| *v))
             .collect()
     };
     Some((get(i), get(j)))
@@ -562,7 +562,7 @@ pub fn repr_fields(rt: &Rt, v: Value) -> Option<(String, Vec<(String, Value)>)> 
         .map(|f| {
             (
                 rt.program.names[f.name as usize].clone(),
-                inst.attrs.get(&f.name).map_or(Value::Undef, |(v, _)| *v),
+                inst.attrs.get(&f.name).map_or(Value::Undef, |v| *v),
             )
         })
         .collect();

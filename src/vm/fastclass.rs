@@ -145,7 +145,7 @@ impl Vm {
         let Obj::Instance(inst) = self.rt.heap.get(id) else {
             return None;
         };
-        if let Some((v, _)) = inst.attrs.get(&name) {
+        if let Some(v) = inst.attrs.get(&name) {
             return Some(*v);
         }
         let cls = inst.class;
@@ -173,7 +173,7 @@ impl Vm {
                 if self.rt.user_dunders && self.class_may_have(inst.class, name) {
                     return Err(Throw::Slow);
                 }
-                if let Some((v, _)) = inst.attrs.get(&name) {
+                if let Some(v) = inst.attrs.get(&name) {
                     return Ok((*v, None));
                 }
                 let cls = inst.class;
@@ -213,8 +213,8 @@ impl Vm {
             return false;
         }
         match inst.attrs.get_mut(&name) {
-            Some(slot) => slot.0 = v,
-            None => inst.attrs.push_new(name, (v, Default::default())),
+            Some(slot) => *slot = v,
+            None => inst.attrs.push_new(name, v),
         }
         true
     }

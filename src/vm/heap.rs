@@ -467,7 +467,7 @@ impl Obj {
                 if let Some(b) = i.base_obj {
                     f(Value::Obj(b));
                 }
-                i.attrs.values().for_each(|(v, _)| f(*v));
+                i.attrs.values().for_each(|v| f(*v));
             }
             Obj::BoundPyMethod { func, recv } => {
                 f(*func);

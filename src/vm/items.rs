@@ -7,10 +7,11 @@
 
 use std::collections::HashMap;
 
+use crate::vm::attrtable::NO_LOC;
 use crate::vm::heap::{FixedState, HashKey, Obj};
 use crate::vm::lost::LocMeta;
 use crate::vm::machine::Vm;
-use crate::vm::value::Value;
+use crate::vm::value::{ObjId, Value};
 use crate::vm::{format, ops};
 
 /// A slot of a list (by non-negative index) or a key of a dict.
@@ -156,13 +157,36 @@ impl Vm {
         let Value::Obj(id) = obj else {
             return None;
         };
-        if !matches!(self.rt.heap.get(id), Obj::Instance(_) | Obj::Class(_)) {
-            return None;
-        }
+        // An instance's own attribute remembers its location (`AttrTable::loc`): no hash.
+        let at = match self.rt.heap.get(id) {
+            Obj::Instance(inst) => match inst.attrs.loc(name) {
+                Some((i, NO_LOC)) => Some(i),
+                Some((_, loc)) => return Some(loc),
+                None => None,
+            },
+            Obj::Class(_) => None,
+            _ => return None,
+        };
         let k = u64::from(id.0) << 32 | u64::from(name);
-        if let Some(&loc) = self.items.attrs.get(&k) {
-            return Some(loc);
+        let loc = match self.items.attrs.get(&k) {
+            Some(&loc) => loc,
+            None => self.new_attr_loc(id, name, k),
+        };
+        if let Some(i) = at {
+            if let Obj::Instance(inst) = self.rt.heap.get_mut(id) {
+                inst.attrs.set_loc(i, loc);
+            }
         }
+        Some(loc)
+    }
+
+    /// A new location for attribute `name` of `id` (an instance's or a class's), made on its
+    /// first access once two threads exist (a class attribute read through an instance has
+    /// one of its own, keyed by the instance). Its key `k` is remembered in the item table,
+    /// where `del obj.x; obj.x = …` finds it again.
+    #[inline(never)]
+    fn new_attr_loc(&mut self, id: ObjId, name: u32, k: u64) -> u32 {
+        let obj = Value::Obj(id);
         // The description (`attribute balance of a Account`, `Account.rate`) is made only
         // when a report needs it (`item_desc`): here, only the owner's name is noted.
         let (instance, owner) = match self.rt.heap.get(id) {
@@ -180,7 +204,7 @@ impl Vm {
             name,
         });
         self.items.attrs.insert(k, loc);
-        Some(loc)
+        loc
     }
 
     /// How the summary names tracked item `i`: `item [3] of a list`, `item 'x' of a dict`,

@@ -16,7 +16,7 @@ use crate::vm::format::repr;
 use crate::vm::heap::{DictPart, Obj};
 use crate::vm::natives::{AttrSym, MethodId, TypeTag};
 use crate::vm::ops::{
-    self, collect_iterable, eq, expect_index, hash_key, key_error, list_push, reserve_list,
+    self, collect_iterable, expect_index, hash_key, key_error, list_push, reserve_list,
     slice_indices, type_name,
 };
 use crate::vm::value::{ObjId, Value};
@@ -293,42 +293,21 @@ fn find_item(rt: &Rt, items: &[Value], x: Value, args: &[Value]) -> PyResult<Opt
         start.max(0) as usize,
         (stop.max(0) as usize).min(items.len()),
     );
-    let xs = rt.as_str(x);
-    for (i, &y) in items.iter().enumerate().take(hi).skip(lo) {
-        if same_item(rt, y, x, xs)? {
-            return Ok(Some(i));
-        }
-    }
-    Ok(None)
+    let mut found = None;
+    ops::scan_eq(rt, items.get(lo..hi).unwrap_or_default(), x, |i| {
+        found = Some(lo + i);
+        true
+    })?;
+    Ok(found)
 }
 
 fn count_items(rt: &Rt, items: &[Value], x: Value) -> PyResult<i64> {
-    let xs = rt.as_str(x);
     let mut n = 0;
-    for &y in items {
-        if same_item(rt, y, x, xs)? {
-            n += 1;
-        }
-    }
+    ops::scan_eq(rt, items, x, |_| {
+        n += 1;
+        false
+    })?;
     Ok(n)
-}
-
-/// `y is x or y == x`, as `list.index` and `list.count` compare (CPython's
-/// `PyObject_RichCompareBool`). `xs` is `x`'s text when `x` is a str: then a str `y` is
-/// compared by its text alone (`out.index(line)` compared each item through `eq`'s general
-/// dispatch, 11% of l/builtins, callgrind).
-#[inline]
-fn same_item(rt: &Rt, y: Value, x: Value, xs: Option<&str>) -> PyResult<bool> {
-    // Two ints (`l.index(i + 1)`): compared here, not through `eq`'s dispatch.
-    if let (Value::Int(p), Value::Int(q)) = (y, x) {
-        return Ok(p == q);
-    }
-    if let (Some(xs), Value::Obj(id)) = (xs, y) {
-        if let Obj::Str(ys) = rt.heap.get(id) {
-            return Ok(ys.as_str() == xs);
-        }
-    }
-    Ok(ops::is(y, x) || eq(rt, y, x)?)
 }
 
 fn list_method(

@@ -126,7 +126,7 @@ impl Vm {
                     }
                 }
                 Obj::Instance(inst) => {
-                    for (name, (v, _)) in inst.attrs.iter() {
+                    for (name, v) in inst.attrs.iter() {
                         *examined += 1;
                         if let Value::Obj(c) = v {
                             let attr = self.prog.names.get(*name as usize).map_or("?", |s| s);

@@ -18,7 +18,9 @@ pub use arith::{
     binary_op, divmod_values, float_binary, float_pow, int_pow, int_true_div, unary, UnaryKind,
     OVERFLOW_MSG,
 };
-pub use compare::{compare, dict_get, dict_index_of, eq, hash_key, is, num_total_cmp, order_lt};
+pub use compare::{
+    compare, dict_get, dict_index_of, eq, hash_key, is, num_total_cmp, order_lt, scan_eq,
+};
 pub use iter::{
     collect_iterable, contains, get_iter, is_iterator, iter_next, reversed_iter, unpack, unpack_ex,
 };

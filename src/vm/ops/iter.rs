@@ -544,12 +544,12 @@ pub fn contains(rt: &mut Rt, container: Value, item: Value) -> PyResult<bool> {
             ))),
         },
         Obj::List(v) | Obj::Tuple(v) => {
-            for &x in v.iter() {
-                if x == item && matches!(x, Value::Obj(_)) || eq(rt, x, item)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
+            let mut found = false;
+            super::scan_eq(rt, v, item, |_| {
+                found = true;
+                true
+            })?;
+            Ok(found)
         }
         Obj::Dict(d) => Ok(super::dict_index_of(rt, d, item)?.is_some()),
         Obj::Set(t) | Obj::FrozenSet(t) => {

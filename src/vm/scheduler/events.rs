@@ -321,7 +321,7 @@ impl Vm {
             v = match (s, self.rt.heap.get(o)) {
                 (Step::Attr(a), Obj::Instance(inst)) => {
                     let id = self.prog.names.iter().position(|n| n == a)? as u32;
-                    inst.attrs.get(&id)?.0
+                    *inst.attrs.get(&id)?
                 }
                 (Step::Int(i), Obj::List(items) | Obj::Tuple(items)) => {
                     let k = if *i < 0 { *i + items.len() as i64 } else { *i };
