@@ -148,6 +148,7 @@ impl Vm {
         // log can be borrowed beside `&mut self` (grown on a thread's first slice).
         let mut logs = std::mem::take(&mut self.read_logs);
         if logs.len() <= tid {
+            crate::vm::thread_cheap::reserve_for_threads(&mut logs, tid);
             logs.resize_with(tid + 1, ReadLog::default);
         }
         let reads = &mut logs[tid];
@@ -421,6 +422,7 @@ impl Vm {
         let slots = &stack[base..];
         let obj = self.first_obj_addr(slots);
         if self.turn_hints.len() <= tid {
+            crate::vm::thread_cheap::reserve_for_threads(&mut self.turn_hints, tid);
             self.turn_hints.resize(tid + 1, Default::default());
         }
         self.turn_hints[tid] = crate::vm::machine::TurnHint {

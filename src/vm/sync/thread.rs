@@ -61,6 +61,7 @@ impl Vm {
                 kwargs,
             }));
         }
+        crate::vm::thread_cheap::reserve_for_threads(&mut self.threads, tid as usize);
         self.threads.push(t);
         self.race_start(self.current, tid);
         if let Obj::Sync(SyncObj::Thread(t)) = self.rt.heap.get_mut(id) {
