@@ -154,6 +154,20 @@ def _gnu_time_works():
         return False
 
 
+def without_aslr(argv):
+    """argv run with address-space randomisation off (`setarch -R`), when the machine can.
+
+    A process's peak RSS moves by ~0.5 MB from run to run with where the kernel places its
+    binary, heap and mappings; with the layout fixed, the same run gives the same figure to
+    the KB, which is what a difference of a few hundred bytes per thread needs.
+    """
+    setarch = shutil.which("setarch")
+    if setarch and subprocess.run([setarch, "-R", "true"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL).returncode == 0:
+        return [setarch, "-R"] + list(argv)
+    return list(argv)
+
+
 def peak_rss_kb(argv, cwd=None):
     """Peak RSS of one run of argv in KB, and how it was measured.
 

@@ -449,8 +449,13 @@ def scaling(gilvm, python, runs):
 # fixed total of unlocked increments, so at the largest T a million threads are runnable at
 # once. The twin with one increment per thread is what starting, blocking, waking and joining
 # the threads cost; while its threads wait, the process holds T idle threads, so its peak RSS
-# less the same program's at T = 0 over T is the memory of an idle thread (a `Thread` object
-# in the program's list included, as a user's program would hold one). The cost per
+# less the same program's at T = 1, over T − 1, is the memory of an idle thread (a `Thread`
+# object in the program's list included, as a user's program would hold one). The base is one
+# thread, not none: what running any thread at all costs once — the pages of the threading
+# code and the per-thread arrays' first blocks, up to 190 KB depending on the binary's layout,
+# which at T = 0 landed on the 1,000-thread figure as up to 190 bytes a thread — is not a cost
+# per thread. Peak RSS is taken with address-space randomisation off (`common.without_aslr`),
+# so each figure is the same from run to run. The cost per
 # instruction is the marginal one, (CPU time of the full program − its twin's) / (instructions
 # − the twin's): CPU time (user + system) because a million threads' pages make wall time on
 # a shared machine mostly waiting.
@@ -492,13 +497,17 @@ def threads_cheap(gilvm, runs):
             return path
 
         def median_rss(path, times):
-            got = [common.peak_rss_kb(gilvm_argv(gilvm, path, [])) for _ in range(times)]
+            got = [common.peak_rss_kb(common.without_aslr(gilvm_argv(gilvm, path, [])))
+                   for _ in range(times)]
             return statistics.median(kb for kb, _ in got), got[0][1]
 
-        # A process's peak RSS wobbles by ~0.6 MB from run to run (where the allocator's
-        # arenas and the binary land), which is 600 bytes per thread at 1,000 threads but
-        # 6 at 100,000: medians of RSS_RUNS runs for T = 0 and for the small T.
-        empty_rss, how = median_rss(write("t_0.py", 0, 0), RSS_RUNS)
+        # Without address-space randomisation the figures repeat to the KB; where `setarch`
+        # is missing a process's peak RSS wobbles by ~0.6 MB from run to run (where the
+        # allocator's arenas and the binary land), which is 600 bytes per thread at 1,000
+        # threads but 6 at 100,000: medians of RSS_RUNS runs for T = 1 and for the small T.
+        one_rss, how = median_rss(write("t_1_base.py", 1, 1), RSS_RUNS)
+        if common.without_aslr(["x"]) != ["x"]:
+            how += ", address-space randomisation off"
         for n in THREADS_COUNTS:
             full = write(f"t_{n}_full.py", n, THREADS_TOTAL // n)
             twin = write(f"t_{n}_twin.py", n, 1)
@@ -522,7 +531,7 @@ def threads_cheap(gilvm, runs):
             full_ms, twin_ms = (statistics.median(x) for x in cpu)
             ns = (full_ms - twin_ms) * 1e6 / (counts[0] - counts[1])
             rss, _ = median_rss(twin, RSS_RUNS if n < 100_000 else 1)
-            per_thread = (rss - empty_rss) * 1024 / n
+            per_thread = (rss - one_rss) * 1024 / max(n - 1, 1)
             common.log(f"  threads {n:,}: {counts[0]:,} instructions, CPU {fmt_ms(cpu[0])} ms, "
                        f"twin {fmt_ms(cpu[1])} ms: {ns:.2f} ns per instruction; peak RSS "
                        f"{rss / 1024:.1f} MB, {per_thread:.0f} bytes per idle thread")
@@ -531,8 +540,8 @@ def threads_cheap(gilvm, runs):
     print(f"Threads stay cheap: T threads block on one Event, then share {THREADS_TOTAL:,} "
           f"unlocked increments; ns per instruction = (CPU-time median of {runs} − the twin's "
           f"with one increment per thread) / (instructions − the twin's); bytes per idle thread "
-          f"= (the twin's peak RSS − {empty_rss / 1024:.1f} MB at T = 0) / T, measured with {how} "
-          f"(medians of {RSS_RUNS} runs at T = 0 and T < 100,000)")
+          f"= (the twin's peak RSS − {one_rss / 1024:.1f} MB at T = 1) / (T − 1), measured with "
+          f"{how} (medians of {RSS_RUNS} runs at T = 1 and T < 100,000)")
     print()
     print("| threads | CPU ms full / twin, median [min–max] | ns per instruction | peak RSS (twin) "
           "| bytes per idle thread |")
