@@ -60,7 +60,7 @@ const NE: u32 = 3;
 #[derive(Clone, Copy, Debug)]
 pub struct Names {
     pub(crate) binary: [[u32; 3]; 13],
-    compare: [u32; 6],
+    pub(crate) compare: [u32; 6],
     pub bool_: u32,
     pub len: u32,
     pub contains: u32,

@@ -371,13 +371,45 @@ impl Vm {
         // path (`Throw::Slow`), before the instance's `__dict__` (a property is a data
         // descriptor), and without the lost-update read (as the slow path). Sent back as
         // errors so that `hot`'s arm stays as it was (its code is the counter loop's too).
-        if self.maybe_property(obj, name) {
-            self.hot_property(obj, name, false)?;
+        if self.rt.user_dunders {
+            return self.load_attr_checked(reads, obj, name, code_id, at);
         }
         // cls2: one thread and an instance attribute (or a remembered plain class attribute
         // read through the instance): answered straight away, each path returning its own
         // value (merged with `load_attr`'s, the value was copied through two stack
         // temporaries, and `threads.len()` tested after it).
+        if self.threads.len() < 2 {
+            if let Some(v) = self.inst_attr(obj, name) {
+                return Ok(v);
+            }
+        }
+        self.load_attr_noted(reads, obj, name, code_id, at)
+    }
+
+    /// `hot_load_attr` once some class defines a special method or a property: the
+    /// instance and its class are looked at once for both questions, whether `name` may be a
+    /// property (its bit in the class's mask) and, if not, whether the instance holds it (two
+    /// calls and two look-ups of the instance before: 7% of l/dunder's Ir).
+    #[inline(never)]
+    fn load_attr_checked(
+        &mut self,
+        reads: &mut ReadLog,
+        obj: Value,
+        name: u32,
+        code_id: u32,
+        at: u32,
+    ) -> PyResult<Value> {
+        if let Value::Obj(id) = obj {
+            if let Obj::Instance(inst) = self.rt.heap.get(id) {
+                if self.class_may_have_inline(inst.class, name) {
+                    self.hot_property(obj, name, false)?;
+                } else if self.threads.len() < 2 && name != self.rt.dunders.class_ {
+                    if let Some(v) = inst.attrs.get(&name) {
+                        return Ok(*v);
+                    }
+                }
+            }
+        }
         if self.threads.len() < 2 {
             if let Some(v) = self.inst_attr(obj, name) {
                 return Ok(v);

@@ -452,7 +452,7 @@ impl Vm {
 
     /// `class_may_have`, inline.
     #[inline(always)]
-    fn class_may_have_inline(&self, cls: ObjId, name: u32) -> bool {
+    pub(crate) fn class_may_have_inline(&self, cls: ObjId, name: u32) -> bool {
         let check = class_check(&self.rt, cls);
         if check & PLAIN != 0 {
             return false;

@@ -154,6 +154,31 @@ impl Vm {
         self.class_attr_fill(cls, name)
     }
 
+    /// Special method `name` of class `cls` for the operator entries of `hot`
+    /// (`vm::fastdunder`), through the same caches: `Ok(Some(f))` for a Python function `f`,
+    /// `Ok(None)` when neither the class nor a base has it (or has it as `None`), `Err(())`
+    /// for anything else (a `staticmethod`, a built-in…), which the slow path decides.
+    #[inline(always)]
+    pub(crate) fn special_cached(&mut self, cls: ObjId, name: u32) -> Result<Option<ObjId>, ()> {
+        let epoch = self.rt.class_epoch;
+        let found = match self.mcache.hit(name, cls, epoch) {
+            Some(v) => v,
+            None => match class_get(&self.rt, cls, name) {
+                None | Some(Value::None) => return Ok(None),
+                Some(v) => {
+                    let c = classify(&self.rt, v).ok_or(())?;
+                    self.mcache.fill(name, cls, epoch, c);
+                    c
+                }
+            },
+        };
+        match found {
+            Value::PyMethod(f) => Ok(Some(f)),
+            Value::None => Ok(None),
+            _ => Err(()),
+        }
+    }
+
     /// `class_attr_cached`'s miss: the look-up, remembered when it found something to keep.
     #[inline(never)]
     fn class_attr_fill(&mut self, cls: ObjId, name: u32) -> Option<Value> {
