@@ -53,6 +53,8 @@ GUARDED = [
     ("l_gen", "guard_l_gen.py", []),
     ("l_builtins", "guard_l_builtins.py", []),
     ("l_dunder", "guard_l_dunder.py", []),
+    # One object's attributes updated from four threads: the lost-update detector's path.
+    ("shared_attr", "guard_shared_attr.py", []),
 ]
 # The marginal cost of one VM instruction of the unlocked counter loop, start-up excluded:
 # (Ir(race_20k) - Ir(race_10k)) / (instructions(race_20k) - instructions(race_10k)).

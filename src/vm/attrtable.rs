@@ -104,6 +104,34 @@ impl AttrTable {
         Some(unsafe { &mut self.entries.get_unchecked_mut(i).value })
     }
 
+    /// Attribute `name` with the lost-update location remembered for it ([`NO_LOC`] if
+    /// none): one scan for both, as a read noted for the lost-update detector needs.
+    #[inline(always)]
+    pub fn get_with_loc(&self, name: u32) -> Option<(Value, u32)> {
+        let i = self.position(name)?;
+        // SAFETY: `position` returns an index of `entries`.
+        let e = unsafe { self.entries.get_unchecked(i) };
+        Some((e.value, e.loc))
+    }
+
+    /// Sets attribute `name` to `value` (appended when new) and answers the location
+    /// remembered for it ([`NO_LOC`] for a new attribute, or one none was looked up for).
+    #[inline(always)]
+    pub fn store(&mut self, name: u32, value: Value) -> u32 {
+        match self.position(name) {
+            Some(i) => {
+                // SAFETY: `position` returns an index of `entries`.
+                let e = unsafe { self.entries.get_unchecked_mut(i) };
+                e.value = value;
+                e.loc
+            }
+            None => {
+                self.push_new(name, value);
+                NO_LOC
+            }
+        }
+    }
+
     /// Where attribute `name` is, with the lost-update location remembered for it
     /// ([`NO_LOC`] if none); `None` when the table does not hold `name`.
     #[inline]

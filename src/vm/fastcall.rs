@@ -429,6 +429,15 @@ impl Vm {
         code_id: u32,
         at: u32,
     ) -> PyResult<Value> {
+        // Two threads and an instance's own attribute whose location is known (the
+        // attribute of a shared object read again): its value and location in one look.
+        if self.threads.len() >= 2 {
+            if let Some((v, loc)) = self.inst_attr_loc(obj, name) {
+                let meta = self.items.locs[loc as usize].meta;
+                reads.record(LocKey::Item(loc), &meta, code_id, at);
+                return Ok(v);
+            }
+        }
         // classes: an instance's attribute, or a plain class attribute through it, without
         // `load_attr`'s general look-up (`vm::fastclass`).
         let v = match self.inst_attr(obj, name) {
@@ -483,14 +492,23 @@ impl Vm {
         base: usize,
         at: usize,
     ) -> PyResult<()> {
-        // classes: an instance's `__dict__` directly (`vm::fastclass`).
-        if !self.inst_store(obj, name, v) {
-            self.store_attr(obj, name, v)?;
-        }
+        // classes: an instance's `__dict__` directly (`vm::fastclass`), which answers the
+        // location the attribute remembers.
+        let known = match self.inst_store_loc(obj, name, v) {
+            Some(loc) => loc,
+            None => {
+                self.store_attr(obj, name, v)?;
+                crate::vm::attrtable::NO_LOC
+            }
+        };
         if self.threads.len() < 2 {
             return Ok(());
         }
-        if let Some(loc) = self.attr_loc(obj, name) {
+        let loc = match known {
+            crate::vm::attrtable::NO_LOC => self.attr_loc(obj, name),
+            loc => Some(loc),
+        };
+        if let Some(loc) = loc {
             if self.cta.armed(self.current) {
                 let c = obj.as_obj().map_or(crate::vm::cta::NO_CONTAINER, |o| o.0);
                 self.cta_act(LocKey::Item(loc), c, false, code_id, base, at);

@@ -199,24 +199,44 @@ impl Vm {
     /// `class_store_attr` does. `false`: not such a store, nothing done.
     #[inline(always)]
     pub(crate) fn inst_store(&mut self, obj: Value, name: u32, v: Value) -> bool {
-        let Value::Obj(id) = obj else { return false };
+        self.inst_store_loc(obj, name, v).is_some()
+    }
+
+    /// `inst_store`, answering (when it stored) the lost-update location the attribute
+    /// remembers (`AttrTable::store`; `NO_LOC` if none yet): `store_attr_noted` then needs no
+    /// second look at the instance.
+    #[inline(always)]
+    pub(crate) fn inst_store_loc(&mut self, obj: Value, name: u32, v: Value) -> Option<u32> {
+        let Value::Obj(id) = obj else { return None };
         // `obj.__class__ = C`: the slow way. (A `name` is an ordinary attribute here: a
         // thread's own `name` belongs to an `Obj::Sync` or, for an instance of a `Thread`
         // subclass, to its `base_obj`, both refused below.)
         if self.attr_of[name as usize] == Some(AttrSym::dunder_class) {
-            return false;
+            return None;
         }
         let Obj::Instance(inst) = self.rt.heap.get_mut(id) else {
-            return false;
+            return None;
         };
         if inst.base_obj.is_some() {
-            return false;
+            return None;
         }
-        match inst.attrs.get_mut(&name) {
-            Some(slot) => *slot = v,
-            None => inst.attrs.push_new(name, v),
+        Some(inst.attrs.store(name, v))
+    }
+
+    /// An instance's own attribute `name` with the lost-update location it remembers, when
+    /// it remembers one (two threads exist and it was accessed before): what
+    /// `load_attr_noted` needs, in one look at the instance.
+    #[inline(always)]
+    pub(crate) fn inst_attr_loc(&self, obj: Value, name: u32) -> Option<(Value, u32)> {
+        let Value::Obj(id) = obj else { return None };
+        if name == self.rt.dunders.class_ {
+            return None;
         }
-        true
+        let Obj::Instance(inst) = self.rt.heap.get(id) else {
+            return None;
+        };
+        let (v, loc) = inst.attrs.get_with_loc(name)?;
+        (loc != crate::vm::attrtable::NO_LOC).then_some((v, loc))
     }
 
     // ---- instantiation ----
