@@ -67,6 +67,10 @@ PROGRAMS = [
      "built-in functions and str/list methods: `len`, `str`, `min`, `split`, `join`…"),
     ("l/dunder", "l_dunder.py", [], 0.5, None, None, True,
      "a class with `__add__`, `__eq__`, `__abs__`, a property"),
+    # Not in issue 21's suite: the seed's bank-account race as a learner writes it, where
+    # every attribute access goes through the lost-update detector (no target: shown).
+    ("shared", "shared_attr.py", [], None, None, None, True,
+     "4 threads × 100,000 unlocked `self.balance += n` on one object"),
 ]
 
 # Cost flatness: the same total work split over more threads, once unlocked and once locked.

@@ -374,6 +374,19 @@ impl Vm {
         if self.rt.user_dunders {
             return self.load_attr_checked(reads, obj, name, code_id, at);
         }
+        self.load_attr_plain(reads, obj, name, code_id, at)
+    }
+
+    /// `hot_load_attr` for what is no property.
+    #[inline(always)]
+    fn load_attr_plain(
+        &mut self,
+        reads: &mut ReadLog,
+        obj: Value,
+        name: u32,
+        code_id: u32,
+        at: u32,
+    ) -> PyResult<Value> {
         // cls2: one thread and an instance attribute (or a remembered plain class attribute
         // read through the instance): answered straight away, each path returning its own
         // value (merged with `load_attr`'s, the value was copied through two stack
@@ -410,12 +423,7 @@ impl Vm {
                 }
             }
         }
-        if self.threads.len() < 2 {
-            if let Some(v) = self.inst_attr(obj, name) {
-                return Ok(v);
-            }
-        }
-        self.load_attr_noted(reads, obj, name, code_id, at)
+        self.load_attr_plain(reads, obj, name, code_id, at)
     }
 
     /// `hot_load_attr` but for its first case: `load_attr`'s general look-up, and the
