@@ -177,6 +177,20 @@ impl Vm {
             self.lock_wait(id, None);
             return Ok(None);
         }
+        // `with rlock:` and `with cond:` (whose lock is an RLock unless given a Lock): the
+        // lock's `acquire()` directly, without the method dispatch (a `Future` of
+        // `concurrent.futures` enters its Condition twice per task).
+        let lock = match self.rt.heap.get(id) {
+            Obj::Sync(SyncObj::RLock(_)) => Some(id),
+            Obj::Sync(SyncObj::Condition(c)) => Some(c.lock),
+            _ => None,
+        };
+        if let Some(lock) = lock {
+            return match self.lock_acquire(lock, true, Value::Int(-1))? {
+                Outcome::Value(v) => Ok(Some(v)),
+                _ => Ok(None),
+            };
+        }
         match self.call_sync_method(
             self.context_method(id, AttrSym::enter),
             Value::Obj(id),
@@ -197,6 +211,16 @@ impl Vm {
                 self.lock_release(id)?;
                 return Ok(Value::None);
             }
+        }
+        // `with rlock:` and `with cond:` (see `enter`): the lock's `release()` directly.
+        let lock = match self.rt.heap.get(id) {
+            Obj::Sync(SyncObj::RLock(_)) => Some(id),
+            Obj::Sync(SyncObj::Condition(c)) => Some(c.lock),
+            _ => None,
+        };
+        if let Some(lock) = lock {
+            self.lock_release(lock)?;
+            return Ok(Value::None);
         }
         match self.call_sync_method(
             self.context_method(id, AttrSym::exit),
