@@ -78,7 +78,7 @@ impl Vm {
             Opcode::BINARY_SUBSCR => {
                 let (obj, index) = (stack[sp], stack[sp + 1]);
                 let getitem = self.rt.special.getitem;
-                let Some(f) = dunder::method(&self.rt, obj, getitem) else {
+                let Ok(Some(f)) = self.special_method(obj, getitem) else {
                     return Some(2);
                 };
                 let args = [obj, index];
