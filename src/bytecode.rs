@@ -20,7 +20,9 @@
 
 /// A half-open byte range `start..end` into the program source (each instruction keeps the
 /// span of the code it came from; the AST's nodes carry one too).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -44,7 +46,7 @@ impl Span {
 }
 
 /// A whole compiled program: its code objects (index 0 is the module) and the name table.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Program {
     /// Index 0 is `<module>`; a `Const::Code(i)` refers to `codes[i]`.
     pub codes: Vec<CodeObject>,
@@ -61,7 +63,7 @@ pub struct Program {
 pub type CodeId = u32;
 
 /// One function body (or the module body, a lambda, a comprehension), as CPython's code object.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CodeObject {
     /// `<module>`, the function name, `<lambda>`, `<listcomp>` or `<genexpr>`.
     pub name: String,
@@ -156,7 +158,7 @@ impl CodeObject {
 /// One row of the exception table: an exception raised by an instruction in `start..end`
 /// (instruction indices, end exclusive) pops the value stack down to `depth` entries, pushes
 /// the offset of the raising instruction if `lasti`, pushes the exception, and jumps to `target`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExceptionEntry {
     pub start: u32,
     pub end: u32,
@@ -166,7 +168,7 @@ pub struct ExceptionEntry {
 }
 
 /// A compile-time constant.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Const {
     None,
     /// `...`
@@ -188,7 +190,7 @@ pub enum Const {
 /// One instruction: an opcode and its operand (0 when the opcode takes none).
 /// Jump operands are relative, in instructions, as in CPython 3.11:
 /// forward jumps go to `index + 1 + arg`, backward jumps to `index + 1 - arg`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Instr {
     pub op: Opcode,
     pub arg: u32,
@@ -269,7 +271,7 @@ macro_rules! opcodes {
     ($( $(#[$doc:meta])* $name:ident = $text:literal, $jump:ident; )*) => {
         /// The instruction set: CPython 3.11 opcodes that gilvm's compiler emits.
         /// Each variant's doc gives its operand and its stack effect.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[repr(u8)]
         #[allow(non_camel_case_types)]
         pub enum Opcode {

@@ -133,7 +133,8 @@ pub fn check_imports(program: Program) -> Result<Program, CompileError> {
     Ok(program)
 }
 
-/// The prelude (`vm/prelude.toy`), compiled on first use and kept for the process: the
+/// The prelude (`vm/prelude.toy`), decoded from the image compiled with gilvm
+/// (`vm/precompiled.rs`) or else compiled, on first use, and kept for the process: the
 /// whole of it (`full`), or its core only, for programs without classes
 /// (`prelude::needs_classes`), which then do not pay for compiling the rest.
 pub fn prelude(full: bool) -> &'static Program {
@@ -145,10 +146,13 @@ pub fn prelude(full: bool) -> &'static Program {
         (&CORE, crate::vm::prelude::core_source())
     };
     cell.get_or_init(|| {
-        // gilvm's own fixed source, covered by a test: failing to compile it is a build
-        // defect, never a consequence of user input.
-        crate::compile_source(crate::vm::prelude::FILENAME, source)
-            .unwrap_or_else(|e| panic!("internal error: the prelude does not compile: {e:?}"))
+        let section = crate::vm::precompiled::prelude_section(full);
+        crate::vm::precompiled::load(section, source).unwrap_or_else(|| {
+            // gilvm's own fixed source, covered by a test: failing to compile it is a build
+            // defect, never a consequence of user input.
+            crate::compile_source(crate::vm::prelude::FILENAME, source)
+                .unwrap_or_else(|e| panic!("internal error: the prelude does not compile: {e:?}"))
+        })
     })
 }
 
@@ -173,15 +177,16 @@ pub fn py_module(m: crate::vm::natives::ModuleId) -> &'static crate::vm::pymodul
     let i = MODULES.iter().position(|s| s.id == m).unwrap_or(0);
     CELLS[i].get_or_init(|| {
         let src = &MODULES[i];
-        // gilvm's own fixed source, covered by a test: failing to compile it is a build
-        // defect, never a consequence of user input.
-        let prog =
+        let prog = crate::vm::precompiled::load(src.id.name(), src.source).unwrap_or_else(|| {
+            // gilvm's own fixed source, covered by a test: failing to compile it is a build
+            // defect, never a consequence of user input.
             crate::compile_source(crate::vm::prelude::FILENAME, src.source).unwrap_or_else(|e| {
                 panic!(
                     "internal error: module {} does not compile: {e:?}",
                     src.id.name()
                 )
-            });
+            })
+        });
         mangle(src.id, prog)
     })
 }

@@ -66,6 +66,7 @@ pub mod natives;
 pub mod numeric;
 pub mod observe;
 pub mod ops;
+pub mod precompiled;
 pub mod prefetch;
 pub mod prelude;
 pub mod pymodules;
