@@ -348,6 +348,18 @@ impl Vm {
                         }
                         Hot::Raise(t) => t,
                         Hot::Slow(ins) => {
+                            // comp: a native `sorted(key=)`'s key function returned and
+                            // another item follows: its frame runs again from its start
+                            // (`Vm::sort_key_again`) instead of leaving through `slow_op`.
+                            if ins.op == Opcode::RETURN_VALUE {
+                                if let Some(at) = self.sort_key_again(&mut stack, &frames) {
+                                    stack.truncate(at);
+                                    sp = at;
+                                    pc = 0;
+                                    kwnames = u32::MAX;
+                                    continue;
+                                }
+                            }
                             let mut r = Regs {
                                 pc,
                                 kwnames,
