@@ -817,8 +817,12 @@ impl Vm {
         let key = match c.key {
             LocKey::Item(i) if !c.whole => {
                 let l = &self.items.locs[i as usize];
-                match l.shown.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-                    Some(k) if !l.shown.is_empty() => format!(" for key {k}"),
+                match l
+                    .shown()
+                    .strip_prefix('[')
+                    .and_then(|s| s.strip_suffix(']'))
+                {
+                    Some(k) if !l.shown().is_empty() => format!(" for key {k}"),
                     _ => String::new(),
                 }
             }

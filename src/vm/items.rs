@@ -29,11 +29,11 @@ enum ItemKey {
 pub struct ItemLoc {
     pub meta: LocMeta,
     pub container: u32,
-    /// How the summary names it: `item [3] of a list`, `item 'x' of a dict`.
-    pub desc: String,
-    /// The subscript as a program writes it after the container (`[3]`, `['x']`; empty for
-    /// an attribute), for the race report's `balances['x']`.
-    pub shown: String,
+    /// How a list or dict item, or a container as a whole, is named (`None` for an
+    /// attribute, named by `owner` and `name`): boxed, as most locations are attributes
+    /// (an attribute's location is 48 bytes, not 88, made for each attribute of each object
+    /// once two threads run).
+    pub text: Option<Box<ItemText>>,
     /// The attribute's name id, for an attribute of an instance.
     pub attr: Option<u32>,
     /// classes2: for an attribute (whose `desc` is left empty: made on demand by
@@ -42,6 +42,28 @@ pub struct ItemLoc {
     /// for list and dict items and wholes.
     pub owner: u32,
     pub name: u32,
+}
+
+/// How a location that is not an attribute is named.
+#[derive(Clone, Debug)]
+pub struct ItemText {
+    /// How the summary names it: `item [3] of a list`, `item 'x' of a dict`, `a list`.
+    pub desc: String,
+    /// The subscript as a program writes it after the container (`[3]`, `['x']`; empty for
+    /// a whole), for the race report's `balances['x']`.
+    pub shown: String,
+}
+
+impl ItemLoc {
+    /// [`ItemText::desc`] (empty for an attribute: see `Vm::item_desc`).
+    pub fn desc(&self) -> &str {
+        self.text.as_ref().map_or("", |t| &t.desc)
+    }
+
+    /// [`ItemText::shown`] (empty for an attribute).
+    pub fn shown(&self) -> &str {
+        self.text.as_ref().map_or("", |t| &t.shown)
+    }
 }
 
 /// `ItemLoc::owner` of a location that is not an attribute.
@@ -63,6 +85,10 @@ pub struct ItemTable {
     /// class's attributes (an `__init__` storing them), so the name is compared with it
     /// before it is hashed (0: none yet).
     last_owner: u32,
+    /// The owner of each class whose instances' attributes have locations, by class id
+    /// (checked against the class's name when used; dead classes dropped after a
+    /// collection, as their ids may be reused).
+    class_owners: HashMap<u32, u32, FixedState>,
     /// classes2: the attribute locations, by `object id << 32 | name id` (one `u64` to hash
     /// on every attribute access once two threads exist, not an `(u32, ItemKey)`).
     attrs: HashMap<u64, u32, FixedState>,
@@ -135,11 +161,13 @@ impl Vm {
         self.items.locs.push(ItemLoc {
             meta: LocMeta::default(),
             container: id.0,
-            desc: format!("item {shown} of a {kind}"),
-            shown: match &k.1 {
-                ItemKey::Index(_) => shown,
-                _ => format!("[{shown}]"),
-            },
+            text: Some(Box::new(ItemText {
+                desc: format!("item {shown} of a {kind}"),
+                shown: match &k.1 {
+                    ItemKey::Index(_) => shown,
+                    _ => format!("[{shown}]"),
+                },
+            })),
             attr: None,
             owner: NO_OWNER,
             name: 0,
@@ -191,14 +219,34 @@ impl Vm {
         // when a report needs it (`item_desc`): here, only the owner's name is noted.
         let (instance, owner) = match self.rt.heap.get(id) {
             Obj::Class(c) => (false, self.items.owner_id(&c.name)),
+            // An instance's owner is its class's name, found by the class's id: new
+            // locations come from `__init__`s of several classes in turn (a `Future`, its
+            // work item), where the last owner's name missed and the name was hashed.
+            Obj::Instance(i) => {
+                let name = match self.rt.heap.get(i.class) {
+                    Obj::Class(c) => c.name.as_str(),
+                    _ => "object",
+                };
+                let items = &mut self.items;
+                let known = items.class_owners.get(&i.class.0).copied();
+                let owner = match known {
+                    // The name is compared: a class's `__name__` may be assigned.
+                    Some(o) if items.owners.get(o as usize).is_some_and(|n| **n == *name) => o,
+                    _ => {
+                        let o = items.owner_id(name);
+                        items.class_owners.insert(i.class.0, o);
+                        o
+                    }
+                };
+                (true, owner)
+            }
             _ => (true, self.items.owner_id(ops::type_name(&self.rt, obj))),
         };
         let loc = self.items.locs.len() as u32;
         self.items.locs.push(ItemLoc {
             meta: LocMeta::default(),
             container: id.0,
-            desc: String::new(),
-            shown: String::new(),
+            text: None,
             attr: instance.then_some(name),
             owner,
             name,
@@ -214,7 +262,7 @@ impl Vm {
             return String::new();
         };
         let Some(owner) = self.items.owners.get(l.owner as usize) else {
-            return l.desc.clone();
+            return l.desc().to_string();
         };
         let name = &self.prog.names[l.name as usize];
         match l.attr {
@@ -246,8 +294,10 @@ impl Vm {
         self.items.locs.push(ItemLoc {
             meta: LocMeta::default(),
             container: id.0,
-            desc: format!("a {kind}"),
-            shown: String::new(),
+            text: Some(Box::new(ItemText {
+                desc: format!("a {kind}"),
+                shown: String::new(),
+            })),
             attr: None,
             owner: NO_OWNER,
             name: 0,
@@ -293,5 +343,8 @@ impl Vm {
         self.items
             .attrs
             .retain(|k, _| heap.is_live(crate::vm::value::ObjId((*k >> 32) as u32)));
+        self.items
+            .class_owners
+            .retain(|k, _| heap.is_live(crate::vm::value::ObjId(*k)));
     }
 }

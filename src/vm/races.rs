@@ -967,7 +967,7 @@ impl Vm {
                         kind,
                     );
                 }
-                let kind = if item.desc.ends_with("of a list") {
+                let kind = if item.desc().ends_with("of a list") {
                     "a list item"
                 } else {
                     "a dict item"
@@ -984,8 +984,8 @@ impl Vm {
                     simple.then(|| head.to_string())
                 });
                 match container {
-                    Some(c) => (format!("{c}{}", item.shown), kind),
-                    None => (item.desc.clone(), kind),
+                    Some(c) => (format!("{c}{}", item.shown()), kind),
+                    None => (item.desc().to_string(), kind),
                 }
             }
         }

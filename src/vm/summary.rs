@@ -89,11 +89,11 @@ impl Vm {
             (crate::vm::heap::Obj::Instance(_), Some(name)) => {
                 format!(".{}", self.prog.names[name as usize])
             }
-            (crate::vm::heap::Obj::List(_), None) if item.desc.ends_with(" of a list") => {
-                item.shown.clone()
+            (crate::vm::heap::Obj::List(_), None) if item.desc().ends_with(" of a list") => {
+                item.shown().to_string()
             }
-            (crate::vm::heap::Obj::Dict(_), None) if item.desc.ends_with(" of a dict") => {
-                item.shown.clone()
+            (crate::vm::heap::Obj::Dict(_), None) if item.desc().ends_with(" of a dict") => {
+                item.shown().to_string()
             }
             _ => return None,
         };
