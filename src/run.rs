@@ -819,7 +819,7 @@ pub fn execute(spec: &RunSpec, program: &Program, err: &mut dyn Write) -> i32 {
     };
     let replay_cmd = spec.replay_command();
     let stdout: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
-    let mut vm = match Vm::new(&image.local(), spec.config(), stdout) {
+    let mut vm = match Vm::new(&image.into_local(), spec.config(), stdout) {
         Ok(vm) => vm,
         Err(_) => {
             let _ = writeln!(

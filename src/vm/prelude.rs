@@ -343,6 +343,19 @@ impl Image {
         })
     }
 
+    /// The one copy, for a single run (`gilvm run`): [`Image::local`] without copying the
+    /// program.
+    pub fn into_local(self) -> LocalImage {
+        LocalImage {
+            names: std::rc::Rc::new(ImageNames::new(&self.program)),
+            program: std::rc::Rc::new(self.program),
+            prelude: self.prelude,
+            attr_of: std::rc::Rc::new(self.attr_of),
+            builtins: self.builtins,
+            modules: std::rc::Rc::new(self.modules),
+        }
+    }
+
     /// This thread's copy, to build VMs from: one deep copy, after which every VM of the
     /// thread shares it by reference count (the interpreter clones its `Rc<Program>` once per
     /// slice, which must stay a plain, non-atomic increment).
