@@ -9,9 +9,11 @@
 //! pushes the new list as `sorted`'s result. When another item follows, the returned frame is
 //! not even popped: `run_slice` sees the key function's `RETURN_VALUE` leave `hot` and
 //! [`Vm::sort_key_again`] makes the same frame a fresh call on the next item (≈540 x86
-//! instructions of `slow_op`, `return_value` and a frame push per item less; `hot` itself is
-//! untouched, as code added to its `RETURN_VALUE` arm cost every other program 1–3%). A key that raises leaves through `sorted`'s call,
-//! whose traceback then reads as CPython's (the caller's line, then the key function's).
+//! instructions of `slow_op`, `return_value` and a frame push per item less). `hot` itself is
+//! untouched: the same code in its `RETURN_VALUE` arm cost the programs that never sort
+//! 1–3% out of line and 10–14% inline (docs/performance.md, ninth round). A key that raises
+//! leaves through `sorted`'s call, whose traceback then reads as CPython's (the caller's
+//! line, then the key function's).
 //!
 //! Before this, `sorted(key=)` ran the prelude's `sorted_key`, about 26 VM instructions per item
 //! besides the key function's own (a tuple `(key(x), i, x)` per item, its append, the index,
