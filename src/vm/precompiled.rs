@@ -77,63 +77,62 @@ fn load_from(bytes: &[u8], front_end: &str, section: &str, source: &str) -> Opti
     Some(program)
 }
 
-/// Every section's name, source, and its program compiled now.
-#[cfg(test)]
-fn compile_all() -> Vec<(String, &'static str, Program)> {
-    use crate::vm::prelude;
-    let compile = |source: &'static str| {
-        crate::compile_source(prelude::FILENAME, source).unwrap_or_else(|e| {
-            panic!("internal error: gilvm's own source does not compile: {e:?}")
-        })
-    };
-    let mut all = vec![
-        (
-            prelude_section(false).to_string(),
-            prelude::core_source(),
-            compile(prelude::core_source()),
-        ),
-        (
-            prelude_section(true).to_string(),
-            prelude::SOURCE,
-            compile(prelude::SOURCE),
-        ),
-    ];
-    for m in crate::vm::pymodules::MODULES {
-        all.push((m.id.name().to_string(), m.source, compile(m.source)));
-    }
-    all
-}
-
-/// The image as this build's compiler makes it.
-#[cfg(test)]
-fn make() -> Vec<u8> {
-    let all = compile_all();
-    let encoded: Vec<(String, u64, Vec<u8>)> = all
-        .into_iter()
-        .map(|(name, source, mut program)| {
-            // The text is gilvm's own, in the binary already: given back by `load`.
-            program.source = String::new();
-            let bytes = postcard::to_allocvec(&program).expect("a program encodes");
-            (name, source_hash(source), bytes)
-        })
-        .collect();
-    let image = Image {
-        front_end: FRONT_END_HASH,
-        sections: encoded
-            .iter()
-            .map(|(name, source, program)| Section {
-                name,
-                source: *source,
-                program,
-            })
-            .collect(),
-    };
-    postcard::to_allocvec(&image).expect("the image encodes")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Compiling is the run layer's (the VM never compiles): only this test compiles here.
+    /// Every section's name, source, and its program compiled now.
+    fn compile_all() -> Vec<(String, &'static str, Program)> {
+        use crate::vm::prelude;
+        let compile = |source: &'static str| {
+            crate::compile_source(prelude::FILENAME, source).unwrap_or_else(|e| {
+                panic!("internal error: gilvm's own source does not compile: {e:?}")
+            })
+        };
+        let mut all = vec![
+            (
+                prelude_section(false).to_string(),
+                prelude::core_source(),
+                compile(prelude::core_source()),
+            ),
+            (
+                prelude_section(true).to_string(),
+                prelude::SOURCE,
+                compile(prelude::SOURCE),
+            ),
+        ];
+        for m in crate::vm::pymodules::MODULES {
+            all.push((m.id.name().to_string(), m.source, compile(m.source)));
+        }
+        all
+    }
+
+    /// The image as this build's compiler makes it.
+    fn make() -> Vec<u8> {
+        let all = compile_all();
+        let encoded: Vec<(String, u64, Vec<u8>)> = all
+            .into_iter()
+            .map(|(name, source, mut program)| {
+                // The text is gilvm's own, in the binary already: given back by `load`.
+                program.source = String::new();
+                let bytes = postcard::to_allocvec(&program).expect("a program encodes");
+                (name, source_hash(source), bytes)
+            })
+            .collect();
+        let image = Image {
+            front_end: FRONT_END_HASH,
+            sections: encoded
+                .iter()
+                .map(|(name, source, program)| Section {
+                    name,
+                    source: *source,
+                    program,
+                })
+                .collect(),
+        };
+        postcard::to_allocvec(&image).expect("the image encodes")
+    }
 
     #[test]
     fn precompiled_image_is_current() {
