@@ -180,12 +180,7 @@ impl Vm {
             return None;
         };
         let code = &self.prog.codes[f.code as usize];
-        if f.code != frame.code
-            || code.has_varargs
-            || code.has_varkeywords
-            || code.kwonlyargcount != 0
-            || code.argcount != 1
-        {
+        if f.code != frame.code || !takes_one_item(code) {
             return None;
         }
         let next = match (self.rt.heap.get(items), self.rt.heap.get(keys)) {
@@ -226,11 +221,7 @@ impl Vm {
         };
         let code_id = f.code;
         let code = &self.prog.codes[code_id as usize];
-        if code.has_varargs
-            || code.has_varkeywords
-            || code.kwonlyargcount != 0
-            || code.argcount != 1
-        {
+        if !takes_one_item(code) {
             return Ok(None);
         }
         let (nlocals, room) = (code.nlocalsplus(), code.stacksize as usize + 1);
@@ -270,6 +261,13 @@ impl Vm {
 }
 
 #[cold]
+/// Whether a key function's frame for an item is the item bound to its one positional
+/// parameter and every other local unbound (no `*args`, `**kw` or keyword-only parameters to
+/// bind): the frame `sort_key_frame` pushes and `sort_key_again` starts again.
+fn takes_one_item(code: &crate::bytecode::CodeObject) -> bool {
+    !code.has_varargs && !code.has_varkeywords && code.kwonlyargcount == 0 && code.argcount == 1
+}
+
 fn internal() -> Throw {
     Throw::new(
         crate::vm::exceptions::ExcKind::RuntimeError,
