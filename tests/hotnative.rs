@@ -55,3 +55,37 @@ fn threads_make_the_same_run_as_the_slow_path() {
         assert!(out.stdout.ends_with(" True\n"), "{out}");
     });
 }
+
+/// `for … in range(…)`: loops nested, counting down, over big ints, broken out of, left by an
+/// exception; a range kept in a name and iterated twice; comprehensions, `iter()` of a range,
+/// the errors of a bad call; a class with `__iter__` in the program: what CPython prints.
+#[test]
+fn loops_over_ranges_match_cpython() {
+    let path = root().join("tests/hotnative/range_loops.toy");
+    let full = gilvm_full(&path);
+    assert_eq!(full.2, Some(0), "{}\n{}", full.0, full.1);
+    assert!(full.0.starts_with("119\nfirst 2\n"), "{}", full.0);
+    assert!(
+        full.0
+            .contains("range(2, 9, 3) 3 5 8 True [2, 5, 8] True\n"),
+        "{}",
+        full.0
+    );
+    same_full_as_cpython(&path, &full, "range_loops.toy");
+}
+
+/// A loop over `range(…)` makes one object, its iterator, not the range and then the
+/// iterator: eleven loops between two objects put eleven ids between theirs (the range was
+/// garbage from its first instruction, and a thread looping left two objects behind). The
+/// threads' objects get the same ids on the hot path as on the slow path (`--races`).
+#[test]
+fn a_loop_over_a_range_makes_one_object() {
+    let path = root().join("tests/hotnative/range_ids.toy");
+    let plain = common::run_file(&path, 1, &["-q"]);
+    assert_eq!(plain.code, 0, "{plain}");
+    assert!(plain.stdout.starts_with("between: 11\n"), "{plain}");
+    same_run_as_slow_path(&path, |out, _| {
+        assert!(out.stdout.starts_with("between: 11\n"), "{out}");
+        assert_eq!(out.stdout.matches(" mark ").count(), 3, "{out}");
+    });
+}

@@ -693,30 +693,27 @@ fn range(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
     if !kwargs.is_empty() {
         return Err(Throw::type_error("range() takes no keyword arguments"));
     }
-    let ints = args
-        .iter()
-        .map(|&a| expect_index(rt, a))
-        .collect::<PyResult<Vec<i64>>>();
-    let (start, stop, step) = match args.len() {
-        0 => {
-            return Err(Throw::type_error(
-                "range expected at least 1 argument, got 0",
-            ))
-        }
-        1..=3 => {
-            let v = ints?;
-            match v.as_slice() {
-                [e] => (0, *e, 1),
-                [s, e] => (*s, *e, 1),
-                [s, e, t] => (*s, *e, *t),
-                _ => (0, 0, 1),
-            }
-        }
-        n => {
-            return Err(Throw::type_error(format!(
-                "range expected at most 3 arguments, got {n}"
-            )))
-        }
+    let mut ints = [0i64; 3];
+    let n = args.len();
+    if n == 0 {
+        return Err(Throw::type_error(
+            "range expected at least 1 argument, got 0",
+        ));
+    }
+    if n > 3 {
+        return Err(Throw::type_error(format!(
+            "range expected at most 3 arguments, got {n}"
+        )));
+    }
+    // Each argument converted in order, the first bad one raising (no `Vec` of them: a
+    // `for` loop calls `range` once per loop).
+    for (slot, &a) in ints.iter_mut().zip(args) {
+        *slot = expect_index(rt, a)?;
+    }
+    let (start, stop, step) = match n {
+        1 => (0, ints[0], 1),
+        2 => (ints[0], ints[1], 1),
+        _ => (ints[0], ints[1], ints[2]),
     };
     if step == 0 {
         return Err(Throw::value_error("range() arg 3 must not be zero"));

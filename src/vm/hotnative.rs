@@ -136,7 +136,40 @@ impl Vm {
         if let (NativeId::Len, &[v]) = (id, args) {
             return Some(crate::vm::ops::len_of(&self.rt, v).map(|n| Value::Int(n as i64)));
         }
-        Some(builtins::call_builtin(&mut self.rt, id, args, &[]))
+        let r = builtins::call_builtin(&mut self.rt, id, args, &[]);
+        if let (NativeId::Range, Ok(v)) = (id, &r) {
+            self.range_feeds_iter(site.code, site.pc, *v);
+        }
+        Some(r)
+    }
+
+    /// A `range(…)` just made by the `CALL` at instruction `call_pc` of code `code`: when the
+    /// next instruction is `GET_ITER` — a `for` loop over it, a comprehension's — nothing
+    /// else can ever see the range, so its object becomes the iterator at once and
+    /// `GET_ITER` passes it through (an iterator's `iter()` is itself). One object instead of
+    /// two for every loop: the range was garbage from its first instruction, kept until the
+    /// next collection (a thread running `for _ in range(n)` left two objects, 208 bytes of
+    /// heap slots, behind). Called by `hot` and by the slow path's `CALL` alike, so both make
+    /// the same objects in the same slots.
+    #[inline(never)]
+    pub(crate) fn range_feeds_iter(&mut self, code: u32, call_pc: u32, v: Value) {
+        let next = self.prog.codes[code as usize]
+            .instrs
+            .get(call_pc as usize + 1)
+            .map(|i| i.op);
+        if next != Some(crate::bytecode::Opcode::GET_ITER) {
+            return;
+        }
+        if let Value::Obj(id) = v {
+            let obj = self.rt.heap.get_mut(id);
+            if let crate::vm::heap::Obj::Range { start, stop, step } = *obj {
+                *obj = crate::vm::heap::Obj::RangeIter {
+                    cur: start,
+                    stop,
+                    step,
+                };
+            }
+        }
     }
 }
 

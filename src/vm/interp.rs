@@ -2527,12 +2527,17 @@ impl Vm {
                     true => self.cta_call_act(stack, callee_at, code_id, at, base),
                     false => None,
                 };
+                let callee = stack[callee_at];
                 let r = self.do_call(stack, frames, callee_at, &kw);
                 if let Some(a) = act {
                     self.cta_wrote(a.container, a.key, code_id, at as u32);
                 }
                 match r {
                     Ok(CallDone::Value) => {
+                        if callee == Value::Native(crate::vm::natives::NativeId::Range) {
+                            let v = stack.last().copied().unwrap_or(Value::None);
+                            self.range_feeds_iter(code_id, at as u32, v);
+                        }
                         if let Some(c) = checked {
                             let result = stack.last().copied().unwrap_or(Value::None);
                             self.cta_arm_call(c, code_id, at, base, result);
