@@ -206,10 +206,12 @@ pub struct Instr {
     /// jump and reads a location other threads may write — a check. `Vm::hot` sends a marked
     /// `COMPARE_OP` or jump to the slow path, which records the check.
     pub check: bool,
-    /// it2: for the interpreter only, set by [`Program::mark_fused_runs`] (false in compiled
-    /// code, also in the padding): a `FOR_ITER` followed by an `UNPACK_SEQUENCE`, which
-    /// `Vm::hot` may run with it in one step (`Vm::for_iter_step`).
-    pub unpack_next: bool,
+    /// For the interpreter only, set by [`Program::mark_fused_runs`] (false in compiled code,
+    /// also in the padding): the next instruction takes this one's result at once — a
+    /// `FOR_ITER` followed by an `UNPACK_SEQUENCE`, which `Vm::hot` may run with it in one
+    /// step (`Vm::for_iter_step`, it2), or a `CALL` followed by `GET_ITER`, whose `range(…)`
+    /// becomes its own iterator (`Vm::range_feeds_iter`).
+    pub with_next: bool,
 }
 
 impl Instr {
@@ -219,7 +221,7 @@ impl Instr {
             arg,
             fused: false,
             check: false,
-            unpack_next: false,
+            with_next: false,
         }
     }
 
@@ -623,9 +625,12 @@ impl Program {
                         .checked_sub(ins[i].arg as usize)
                         .is_some_and(|t| t < ins.len() && ins[t].op == Opcode::FOR_ITER);
                 ins[i].fused = rmw || loop_step || back_edge;
-                ins[i].unpack_next = i + 1 < ins.len()
-                    && ins[i].op == Opcode::FOR_ITER
-                    && ins[i + 1].op == Opcode::UNPACK_SEQUENCE;
+                ins[i].with_next = i + 1 < ins.len()
+                    && matches!(
+                        (ins[i].op, ins[i + 1].op),
+                        (Opcode::FOR_ITER, Opcode::UNPACK_SEQUENCE)
+                            | (Opcode::CALL, Opcode::GET_ITER)
+                    );
             }
         }
     }

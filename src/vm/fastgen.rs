@@ -69,7 +69,7 @@ impl Vm {
     /// place, anything else stepped by `ops::iter_next`. Out of line for the counter loop's
     /// sake: see the call site.
     ///
-    /// it2: with `fuse` (an `UNPACK_SEQUENCE n` next, `Instr::unpack_next`, and the slice's
+    /// it2: with `fuse` (an `UNPACK_SEQUENCE n` next, `Instr::with_next`, and the slice's
     /// budget covers it; no py27 ticks, not exploring), an iterator that `ops::iter::next_unpacked`
     /// takes has its next value unpacked here: both instructions in one step, which no switch,
     /// collection or tracer could come between anyway (as the other fused runs of `Vm::hot`).

@@ -40,50 +40,31 @@ use crate::vm::value::Value;
 use crate::vm::PyResult;
 
 /// The natives `hot` may call itself (the module note): `call_builtin` does all of their work.
-#[inline]
-pub(crate) fn hot_native(id: NativeId) -> bool {
+const HOT_NATIVES: &[NativeId] = {
     use NativeId::*;
-    matches!(
-        id,
-        Len | Abs
-            | Ord
-            | Chr
-            | Str
-            | Repr
-            | Bool
-            | Float
-            | Round
-            | Divmod
-            | Pow
-            | Hash
-            | Id
-            | Callable
-            | Isinstance
-            | Issubclass
-            | Min
-            | Max
-            | Sum
-            | Sorted
-            | Reversed
-            | All
-            | Any
-            | Range
-            | Enumerate
-            | Zip
-            | List
-            | Tuple
-            | Set
-            | FrozenSet
-            | Dict
-            | Hex
-            | Oct
-            | Bin
-            | Random
-            | Randint
-            | Randrange
-            | Choice
-            | Uniform
-    )
+    &[
+        Len, Abs, Ord, Chr, Str, Repr, Bool, Float, Round, Divmod, Pow, Hash, Id, Callable,
+        Isinstance, Issubclass, Min, Max, Sum, Sorted, Reversed, All, Any, Range, Enumerate, Zip,
+        List, Tuple, Set, FrozenSet, Dict, Hex, Oct, Bin, Random, Randint, Randrange, Choice,
+        Uniform,
+    ]
+};
+
+/// [`HOT_NATIVES`] by `NativeId`: one load where a `match` over 40 variants was a call.
+static IS_HOT_NATIVE: [bool; NativeId::ALL.len()] = {
+    let mut t = [false; NativeId::ALL.len()];
+    let mut i = 0;
+    while i < HOT_NATIVES.len() {
+        t[HOT_NATIVES[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Whether `hot` may call native `id` itself (the module note).
+#[inline(always)]
+pub(crate) fn hot_native(id: NativeId) -> bool {
+    IS_HOT_NATIVE[id as usize]
 }
 
 impl Vm {
@@ -153,11 +134,12 @@ impl Vm {
     /// the same objects in the same slots.
     #[inline(never)]
     pub(crate) fn range_feeds_iter(&mut self, code: u32, call_pc: u32, v: Value) {
-        let next = self.prog.codes[code as usize]
+        // `Instr::with_next`: a `CALL` followed by `GET_ITER` (`Program::mark_fused_runs`).
+        let feeds = self.prog.codes[code as usize]
             .instrs
-            .get(call_pc as usize + 1)
-            .map(|i| i.op);
-        if next != Some(crate::bytecode::Opcode::GET_ITER) {
+            .get(call_pc as usize)
+            .is_some_and(|i| i.with_next);
+        if !feeds {
             return;
         }
         if let Value::Obj(id) = v {

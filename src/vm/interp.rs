@@ -921,7 +921,7 @@ impl Vm {
                             // out-of-line step (`fastgen::ForStep`), so that the range loop above
                             // keeps its registers (two call sites here cost the counter loop 0.9
                             // x86 instructions per VM instruction, callgrind).
-                            let fuse = !TICKS && !EXPLORE && ins.unpack_next && left >= 1;
+                            let fuse = !TICKS && !EXPLORE && ins.with_next && left >= 1;
                             match self.for_iter_step::<RACES>(
                                 *ins, s, frames, prog, pc, kwnames, sp, fuse,
                             ) {
@@ -2527,14 +2527,16 @@ impl Vm {
                     true => self.cta_call_act(stack, callee_at, code_id, at, base),
                     false => None,
                 };
-                let callee = stack[callee_at];
+                // `for … in range(…)`: the range becomes its iterator (`range_feeds_iter`).
+                let range_iter = ins.with_next
+                    && stack[callee_at] == Value::Native(crate::vm::natives::NativeId::Range);
                 let r = self.do_call(stack, frames, callee_at, &kw);
                 if let Some(a) = act {
                     self.cta_wrote(a.container, a.key, code_id, at as u32);
                 }
                 match r {
                     Ok(CallDone::Value) => {
-                        if callee == Value::Native(crate::vm::natives::NativeId::Range) {
+                        if range_iter {
                             let v = stack.last().copied().unwrap_or(Value::None);
                             self.range_feeds_iter(code_id, at as u32, v);
                         }

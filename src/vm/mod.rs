@@ -297,7 +297,13 @@ impl Rt {
     }
 
     pub fn new_str(&mut self, s: impl Into<String>) -> PyResult<Value> {
-        self.alloc(Obj::Str(crate::vm::pystr::PyStr::from(s.into())))
+        let s = s.into();
+        // `Obj::size_estimate` of the string it becomes, without its `match` over every kind
+        // of object (a fifth of making a short string).
+        let size = 48 + s.capacity();
+        let obj = Obj::Str(crate::vm::pystr::PyStr::from(s));
+        debug_assert_eq!(size, obj.size_estimate());
+        Ok(Value::Obj(self.heap.alloc_charging(obj, size)?))
     }
 
     pub fn new_list(&mut self, items: Vec<Value>) -> PyResult<Value> {
