@@ -50,7 +50,7 @@ const HOT_NATIVES: &[NativeId] = {
     ]
 };
 
-/// [`HOT_NATIVES`] by `NativeId`: one load where a `match` over 40 variants was a call.
+/// [`HOT_NATIVES`] by `NativeId`: one load where a `match` over its 39 variants was a call.
 static IS_HOT_NATIVE: [bool; NativeId::ALL.len()] = {
     let mut t = [false; NativeId::ALL.len()];
     let mut i = 0;
