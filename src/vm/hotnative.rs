@@ -119,29 +119,29 @@ impl Vm {
         }
         let r = builtins::call_builtin(&mut self.rt, id, args, &[]);
         if let (NativeId::Range, Ok(v)) = (id, &r) {
-            self.range_feeds_iter(site.code, site.pc, *v);
+            // `Instr::with_next`: a `CALL` followed by `GET_ITER` (`mark_fused_runs`).
+            let code = &self.prog.codes[site.code as usize];
+            if code
+                .instrs
+                .get(site.pc as usize)
+                .is_some_and(|i| i.with_next)
+            {
+                self.range_feeds_iter(*v);
+            }
         }
         Some(r)
     }
 
-    /// A `range(…)` just made by the `CALL` at instruction `call_pc` of code `code`: when the
-    /// next instruction is `GET_ITER` — a `for` loop over it, a comprehension's — nothing
-    /// else can ever see the range, so its object becomes the iterator at once and
-    /// `GET_ITER` passes it through (an iterator's `iter()` is itself). One object instead of
-    /// two for every loop: the range was garbage from its first instruction, kept until the
-    /// next collection (a thread running `for _ in range(n)` left two objects, 208 bytes of
-    /// heap slots, behind). Called by `hot` and by the slow path's `CALL` alike, so both make
-    /// the same objects in the same slots.
+    /// A `range(…)` just made by a `CALL` whose next instruction is `GET_ITER`
+    /// (`Instr::with_next`) — a `for` loop over it, a comprehension's: nothing else can ever
+    /// see the range, so its object becomes the iterator at once and `GET_ITER` passes it
+    /// through (an iterator's `iter()` is itself). One object instead of two for every loop:
+    /// the range was garbage from its first instruction, kept until the next collection (a
+    /// thread running `for _ in range(n)` left two objects, 208 bytes of heap slots, behind).
+    /// Called by `hot` and by the slow path's `CALL` alike, each having tested the flag, so
+    /// both make the same objects in the same slots.
     #[inline(never)]
-    pub(crate) fn range_feeds_iter(&mut self, code: u32, call_pc: u32, v: Value) {
-        // `Instr::with_next`: a `CALL` followed by `GET_ITER` (`Program::mark_fused_runs`).
-        let feeds = self.prog.codes[code as usize]
-            .instrs
-            .get(call_pc as usize)
-            .is_some_and(|i| i.with_next);
-        if !feeds {
-            return;
-        }
+    pub(crate) fn range_feeds_iter(&mut self, v: Value) {
         if let Value::Obj(id) = v {
             let obj = self.rt.heap.get_mut(id);
             if let crate::vm::heap::Obj::Range { start, stop, step } = *obj {

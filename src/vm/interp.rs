@@ -2538,7 +2538,7 @@ impl Vm {
                     Ok(CallDone::Value) => {
                         if range_iter {
                             let v = stack.last().copied().unwrap_or(Value::None);
-                            self.range_feeds_iter(code_id, at as u32, v);
+                            self.range_feeds_iter(v);
                         }
                         if let Some(c) = checked {
                             let result = stack.last().copied().unwrap_or(Value::None);

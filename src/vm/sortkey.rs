@@ -260,7 +260,6 @@ impl Vm {
     }
 }
 
-#[cold]
 /// Whether a key function's frame for an item is the item bound to its one positional
 /// parameter and every other local unbound (no `*args`, `**kw` or keyword-only parameters to
 /// bind): the frame `sort_key_frame` pushes and `sort_key_again` starts again.
@@ -268,6 +267,7 @@ fn takes_one_item(code: &crate::bytecode::CodeObject) -> bool {
     !code.has_varargs && !code.has_varkeywords && code.kwonlyargcount == 0 && code.argcount == 1
 }
 
+#[cold]
 fn internal() -> Throw {
     Throw::new(
         crate::vm::exceptions::ExcKind::RuntimeError,
