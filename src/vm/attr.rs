@@ -107,7 +107,7 @@ impl Vm {
                             if f.defaults.is_empty() {
                                 return Ok(Value::None);
                             }
-                            let d = f.defaults.clone();
+                            let d = f.defaults.to_vec();
                             return self.rt.new_tuple(d);
                         }
                         // A built-in method's name (`xs.append.__name__`, `g.send.__name__`).
@@ -415,7 +415,7 @@ impl Vm {
         if let Obj::Function(f) = self.rt.heap.get_mut(id) {
             let argcount = prog.codes[f.code as usize].argcount as usize;
             let skip = items.len().saturating_sub(argcount);
-            f.defaults = items[skip..].to_vec();
+            f.defaults = items[skip..].into();
         }
         Ok(())
     }

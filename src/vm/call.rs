@@ -311,7 +311,7 @@ impl Vm {
         kw: &[(&str, Value)],
     ) -> PyResult<Vec<Value>> {
         let (code_id, defaults, kwdefaults) = match self.rt.heap.get(func) {
-            Obj::Function(f) => (f.code, f.defaults.clone(), f.kwdefaults),
+            Obj::Function(f) => (f.code, f.defaults.clone(), f.kwdefaults()),
             _ => return Err(Throw::type_error("not a function")),
         };
         let prog = self.prog.clone();
@@ -441,7 +441,7 @@ impl Vm {
         } else {
             Vec::new()
         };
-        let mut attrs = None;
+        let mut attrs = crate::vm::heap::AttrMap::default();
         if flags & crate::bytecode::MAKE_FUNCTION_ANNOTATIONS != 0 {
             // Evaluated, as Python does: a tuple of names and values, kept as the function's
             // `__annotations__` dict when the program spells that name (nothing else reads it).
@@ -456,9 +456,7 @@ impl Vm {
                     }
                 }
                 let d = self.rt.new_dict(map)?;
-                let mut m = crate::vm::heap::AttrMap::default();
-                m.insert(name, d);
-                attrs = Some(Box::new(m));
+                attrs.insert(name, d);
             }
         }
         let kwdefaults = if flags & MAKE_FUNCTION_KWDEFAULTS != 0 {
@@ -482,13 +480,14 @@ impl Vm {
             }
             _ => Box::default(),
         };
+        let extra = (kwdefaults.is_some() || !attrs.is_empty())
+            .then(|| Box::new(crate::vm::heap::FunctionExtra { kwdefaults, attrs }));
         self.rt.alloc(Obj::Function(Function {
             code,
-            defaults,
-            kwdefaults,
+            defaults: defaults.into_boxed_slice(),
             kwonly_defaults,
-            closure,
-            attrs,
+            closure: closure.into_boxed_slice(),
+            extra,
         }))
     }
 
@@ -616,14 +615,7 @@ impl Vm {
                 format!("gilvm internal error: the prelude lacks {}", f.name()),
             ));
         };
-        self.rt.alloc(Obj::Function(Function {
-            code,
-            defaults: Vec::new(),
-            kwdefaults: None,
-            kwonly_defaults: Box::default(),
-            closure: Vec::new(),
-            attrs: None,
-        }))
+        self.rt.alloc(Obj::Function(Function::plain(code)))
     }
 
     /// `sorted`, `min` and `max` with a `key=` function run in the prelude.

@@ -321,7 +321,7 @@ impl Vm {
             func,
             name,
             bases: checked.into_boxed_slice(),
-            ns: AttrMap::default(),
+            ns: Box::default(),
         })?;
         stack.truncate(callee_at);
         stack.push(Value::Obj(func));
@@ -362,7 +362,11 @@ impl Vm {
         let (name, bases, mut ns) = match self.rt.heap.get_mut(body) {
             Obj::ClassBody {
                 name, bases, ns, ..
-            } => (*name, std::mem::take(bases).into_vec(), std::mem::take(ns)),
+            } => (
+                *name,
+                std::mem::take(bases).into_vec(),
+                std::mem::take(&mut **ns),
+            ),
             _ => return Err(Throw::type_error("not a class body")),
         };
         let name = self.rt.as_str(name).unwrap_or("?").to_string();

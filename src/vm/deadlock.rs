@@ -148,7 +148,7 @@ impl Vm {
                 _ => return holds,
             };
             let (kind, since) = match self.rt.heap.get(obj) {
-                Obj::Sync(SyncObj::Lock(l)) => ("Lock", self.line(l.acquired_at)),
+                Obj::Sync(SyncObj::Lock(l)) => ("Lock", self.line(l.cold.acquired_at)),
                 Obj::Sync(s @ SyncObj::Semaphore(sem)) => (
                     s.report_name(),
                     sem.holders.last().map_or(0, |&(_, site)| self.line(site)),
@@ -255,7 +255,7 @@ impl Vm {
                             format!(
                                 "{what}{again}, held by {}{count} since line {}{ended}",
                                 holder.name,
-                                self.line(l.acquired_at)
+                                self.line(l.cold.acquired_at)
                             ),
                             edge,
                         )

@@ -10,7 +10,7 @@ use crate::vm::call::Outcome;
 use crate::vm::classes::{class_lookup, class_name, class_of};
 use crate::vm::dunder::Then;
 use crate::vm::exceptions::ExcKind;
-use crate::vm::heap::{AttrMap, Obj};
+use crate::vm::heap::Obj;
 use crate::vm::machine::Vm;
 use crate::vm::natives::{AttrSym, MethodId, NativeId, TypeTag};
 use crate::vm::ops;
@@ -143,9 +143,9 @@ impl Vm {
                 }
                 Obj::Exception(e) => e.attrs.shift_remove(&name).is_some(),
                 Obj::Function(f) => f
-                    .attrs
+                    .extra
                     .as_mut()
-                    .is_some_and(|a| a.shift_remove(&name).is_some()),
+                    .is_some_and(|e| e.attrs.shift_remove(&name).is_some()),
                 _ => false,
             },
             _ => false,
@@ -636,7 +636,7 @@ impl Vm {
                     _ => None,
                 })
             }
-            Obj::Function(f) => Ok(f.attrs.as_ref().and_then(|a| a.get(&name).copied())),
+            Obj::Function(f) => Ok(f.extra.as_ref().and_then(|e| e.attrs.get(&name).copied())),
             Obj::StaticMethod(f) | Obj::ClassMethod(f) if attr == Some(AttrSym::func) => {
                 Ok(Some(*f))
             }
@@ -656,8 +656,9 @@ impl Vm {
     pub fn function_store_attr(&mut self, id: ObjId, name: u32, v: Value) -> bool {
         match self.rt.heap.get_mut(id) {
             Obj::Function(f) => {
-                f.attrs
-                    .get_or_insert_with(|| Box::new(AttrMap::default()))
+                f.extra
+                    .get_or_insert_with(Box::default)
+                    .attrs
                     .insert(name, v);
                 true
             }
@@ -701,9 +702,9 @@ impl Vm {
         match self.rt.heap.get(id) {
             Obj::Function(func) => {
                 if let Some(v) = func
-                    .attrs
+                    .extra
                     .as_ref()
-                    .and_then(|a| a.get(&self.rt.dunders.name))
+                    .and_then(|e| e.attrs.get(&self.rt.dunders.name))
                 {
                     return self.rt.as_str(*v).map(str::to_string);
                 }

@@ -112,11 +112,10 @@ impl Vm {
                 };
                 let f = tri!(rt.alloc(Obj::Function(crate::vm::heap::Function {
                     code: code as u32,
-                    defaults,
-                    kwdefaults: None,
+                    defaults: defaults.into_boxed_slice(),
                     kwonly_defaults: Box::default(),
-                    closure,
-                    attrs: None,
+                    closure: closure.into_boxed_slice(),
+                    extra: None,
                 })));
                 push!(f);
             }

@@ -88,23 +88,51 @@ impl HashKey {
 /// (`vm::dictmap`: entries with tombstones, so deletion is O(1)).
 pub use crate::vm::dictmap::DictMap;
 
-/// A Python function object: code plus what `MAKE_FUNCTION` captured.
+/// A Python function object: code plus what `MAKE_FUNCTION` captured. Kept within a heap
+/// slot's 64 bytes of payload (boxed slices; the keyword-only defaults' dict and attributes
+/// behind one box): every object's slot is as large as its largest variant.
 #[derive(Clone, Debug)]
 pub struct Function {
     pub code: CodeId,
     /// Defaults of the last positional parameters.
-    pub defaults: Vec<Value>,
-    /// Defaults of keyword-only parameters, by parameter name (a dict object), if any.
-    pub kwdefaults: Option<ObjId>,
+    pub defaults: Box<[Value]>,
     /// calls2: the keyword-only parameters' defaults in parameter order (`Value::Undef` for
-    /// one without a default; empty if none has one), resolved from `kwdefaults` when the
-    /// function is made so that a call binds them without searching the dict by name. The
-    /// dict is private to the function (`__kwdefaults__` is not exposed), so the two agree.
+    /// one without a default; empty if none has one), resolved from the `__kwdefaults__` dict
+    /// when the function is made so that a call binds them without searching the dict by
+    /// name. The dict is private to the function (`__kwdefaults__` is not exposed), so the two
+    /// agree.
     pub kwonly_defaults: Box<[Value]>,
     /// The cells of the free variables, in `freevars` order.
-    pub closure: Vec<Value>,
+    pub closure: Box<[Value]>,
+    /// The keyword-only defaults' dict and the function's attributes, if either.
+    pub extra: Option<Box<FunctionExtra>>,
+}
+
+/// What few functions have.
+#[derive(Clone, Debug, Default)]
+pub struct FunctionExtra {
+    /// Defaults of keyword-only parameters, by parameter name (a dict object), if any.
+    pub kwdefaults: Option<ObjId>,
     /// Attributes set on the function (`f.calls = 0`, `functools.wraps`'s `__name__`).
-    pub attrs: Option<Box<AttrMap>>,
+    pub attrs: AttrMap,
+}
+
+impl Function {
+    /// A function of `code` with no defaults, closure or attributes.
+    pub fn plain(code: CodeId) -> Function {
+        Function {
+            code,
+            defaults: Box::default(),
+            kwonly_defaults: Box::default(),
+            closure: Box::default(),
+            extra: None,
+        }
+    }
+
+    /// The dict of keyword-only defaults, if any.
+    pub fn kwdefaults(&self) -> Option<ObjId> {
+        self.extra.as_ref().and_then(|e| e.kwdefaults)
+    }
 }
 
 /// Attributes keyed by name id (`Program::names`): a class's namespace, an instance's
@@ -302,7 +330,8 @@ pub enum Obj {
         name: Value,
         /// The checked bases (`object` left out).
         bases: Box<[Value]>,
-        ns: AttrMap,
+        /// Boxed: a class body is rare, and inline its map would make every slot larger.
+        ns: Box<AttrMap>,
     },
     /// The frame function of an `__init__` called by instantiation: its return value is
     /// replaced by the instance. `raise_it` for `raise C` of an exception class with its own
@@ -422,11 +451,11 @@ impl Obj {
             Obj::Function(func) => {
                 func.defaults.iter().copied().for_each(&mut *f);
                 func.closure.iter().copied().for_each(&mut *f);
-                if let Some(kw) = func.kwdefaults {
+                if let Some(kw) = func.kwdefaults() {
                     f(Value::Obj(kw));
                 }
-                if let Some(a) = &func.attrs {
-                    a.values().copied().for_each(&mut *f);
+                if let Some(e) = &func.extra {
+                    e.attrs.values().copied().for_each(&mut *f);
                 }
             }
             Obj::Cell { value, .. } => f(*value),
@@ -862,13 +891,16 @@ mod tests {
 #[cfg(test)]
 mod size_tests {
     /// Every heap object moves through `Heap::alloc` by value and every slot is this size:
-    /// the rarely used big states (an exception, a queue, a barrier, a thread's record) are
-    /// boxed so that lists, strings, iterators and locks do not pay for them. 160 -> 104 bytes
-    /// took ≈4% of the x86 instructions of guard_threads_1000 (callgrind).
+    /// the rarely used big states (an exception, a queue, a barrier, a thread's record, a
+    /// semaphore, a class body's namespace, a function's keyword-only defaults, a lock's
+    /// creation and acquisition sites) are boxed so that lists, strings, iterators and locks
+    /// do not pay for them. 160 -> 104 bytes took ≈4% of the x86 instructions of
+    /// guard_threads_1000 (callgrind); 104 -> 72 in issue 21's eleventh round.
     #[test]
     fn heap_objects_stay_small() {
+        assert_eq!(std::mem::size_of::<Option<super::Obj>>(), 72);
         assert!(
-            std::mem::size_of::<super::Obj>() <= 104,
+            std::mem::size_of::<super::Obj>() <= 72,
             "Obj grew to {} bytes: box the new big variant",
             std::mem::size_of::<super::Obj>()
         );

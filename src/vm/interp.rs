@@ -464,7 +464,7 @@ impl Vm {
             line(st.wrapping_add(64));
             line(st.wrapping_add(128));
             if h.obj != 0 {
-                // A heap slot is 104 bytes (`heap.rs` checks it): its first 32 (the tag and a range iterator's
+                // A heap slot is 72 bytes (`heap.rs` checks it): its first 32 (the tag and a range iterator's
                 // fields) may straddle two lines.
                 line(h.obj as *const u8);
                 line((h.obj + 31) as *const u8);
@@ -970,7 +970,7 @@ impl Vm {
                                         if l.owner.is_none() && l.woken.is_none() {
                                             l.owner = Some(tid);
                                             l.count = 1;
-                                            l.acquired_at = site;
+                                            l.cold.acquired_at = site;
                                             s[sp - 1] = Value::BoundExit(id);
                                             s[sp] = Value::Bool(true);
                                             sp += 1;
@@ -2949,14 +2949,9 @@ impl Vm {
                             _ => m,
                         };
                         if let Some(body) = self.module_body_to_run(run) {
-                            let f = tri!(self.rt.alloc(Obj::Function(crate::vm::heap::Function {
-                                code: body,
-                                defaults: Vec::new(),
-                                kwdefaults: None,
-                                kwonly_defaults: Box::default(),
-                                closure: Vec::new(),
-                                attrs: None,
-                            })));
+                            let f = tri!(self
+                                .rt
+                                .alloc(Obj::Function(crate::vm::heap::Function::plain(body))));
                             return dunder!(f, [], Then::Import(push));
                         }
                         stack.push(Value::Module(push))

@@ -36,10 +36,10 @@ impl Vm {
         let [lock] = bind("Condition.__init__", args, kw, ["lock"])?;
         let created = self.call_site;
         let lock = match lock {
-            None | Some(Value::None) => self.rt.heap.alloc(Obj::Sync(SyncObj::RLock(LockObj {
-                created,
-                ..LockObj::default()
-            })))?,
+            None | Some(Value::None) => self
+                .rt
+                .heap
+                .alloc(Obj::Sync(SyncObj::RLock(LockObj::new(created))))?,
             Some(Value::Obj(id))
                 if matches!(
                     self.rt.heap.get(id),

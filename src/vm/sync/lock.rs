@@ -32,7 +32,10 @@ use crate::vm::{ops, PyResult, Throw};
 /// L2 cache (1 MB here) between their turns.
 pub const PREFETCH_WAITERS: usize = 256;
 
-#[derive(Debug, Default)]
+/// A `Lock` or `RLock`. What `acquire`/`release` touch is inline; the rest is behind one box,
+/// so that a lock fits a heap slot's 64 bytes of payload (every slot is as large as the
+/// largest object variant).
+#[derive(Debug)]
 pub struct LockObj {
     pub owner: Option<Tid>,
     /// How many times the owner holds it (an RLock's recursion count; 1 for a held Lock).
@@ -40,18 +43,42 @@ pub struct LockObj {
     /// Threads blocked taking the lock. The scheduler picks among them, so their order is no
     /// queue: a chosen waiter is swap-removed, O(1) whatever the number of threads.
     pub waiters: Vec<LockWaiter>,
-    /// Where the lock was created (`Lock()` call site), for deadlock reports.
-    pub created: Site,
-    /// Where the current owner acquired it.
-    pub acquired_at: Site,
     /// The waiter the last release woke, until it runs or loses the lock to another thread
     /// ([`Vm::lock_take`] sends it back to the waiters).
     pub woken: Option<Tid>,
     /// Released with waiters during the current turn: listed in `Vm::released_locks`.
     pub wake_pending: bool,
+    pub cold: Box<LockCold>,
+}
+
+/// The parts of a lock that `release` and a free lock's `acquire` do not read.
+#[derive(Debug)]
+pub struct LockCold {
+    /// Where the lock was created (`Lock()` call site), for deadlock reports.
+    pub created: Site,
+    /// Where the current owner acquired it (for deadlock reports).
+    pub acquired_at: Site,
     /// Under `py27`/`py39`: the waiter a release woke, and the virtual time at which it wakes
     /// up and takes the lock if it is free ([`Vm::lock_os_wake`]).
     pub waking: Option<(LockWaiter, u64)>,
+}
+
+impl LockObj {
+    /// A free lock made at `created`.
+    pub fn new(created: Site) -> LockObj {
+        LockObj {
+            owner: None,
+            count: 0,
+            waiters: Vec::new(),
+            woken: None,
+            wake_pending: false,
+            cold: Box::new(LockCold {
+                created,
+                acquired_at: Site::default(),
+                waking: None,
+            }),
+        }
+    }
 }
 
 /// A thread blocked taking a lock.
@@ -87,10 +114,7 @@ impl Vm {
             // CPython's RLock() accepts and ignores any arguments; Lock() takes none.
             no_args("_thread.allocate_lock", args, kw)?;
         }
-        let lock = LockObj {
-            created: self.call_site,
-            ..LockObj::default()
-        };
+        let lock = LockObj::new(self.call_site);
         let obj = if reentrant {
             SyncObj::RLock(lock)
         } else {
@@ -398,7 +422,7 @@ impl Vm {
         let Ok(l) = self.lock_state(id) else { return };
         l.owner = Some(tid);
         l.count = count;
-        l.acquired_at = site;
+        l.cold.acquired_at = site;
         let Some(w) = l.woken.take().filter(|&w| w != tid) else {
             return;
         };
@@ -463,7 +487,7 @@ impl Vm {
     /// blocked — it does not ask for the GIL — and any running thread may take the lock.
     fn lock_wake_later(&mut self, id: ObjId, latency: u64) {
         let n = match self.lock_state(id) {
-            Ok(l) if l.owner.is_none() && l.waking.is_none() => l.waiters.len(),
+            Ok(l) if l.owner.is_none() && l.cold.waking.is_none() => l.waiters.len(),
             _ => return,
         };
         if n == 0 {
@@ -482,7 +506,7 @@ impl Vm {
         let at = self.now_ns().saturating_add(latency);
         let Ok(l) = self.lock_state(id) else { return };
         let w = l.waiters.swap_remove(i);
-        l.waking = Some((w, at));
+        l.cold.waking = Some((w, at));
         self.sched.add_timer(at, w.tid);
         self.slice_cap = Some(latency.div_ceil(self.gil.ns_per_instr).max(1));
     }
@@ -494,10 +518,10 @@ impl Vm {
         let Ok(l) = self.lock_state(id) else {
             return false;
         };
-        let Some((w, _)) = l.waking.filter(|&(w, t)| w.tid == tid && t == at) else {
+        let Some((w, _)) = l.cold.waking.filter(|&(w, t)| w.tid == tid && t == at) else {
             return false;
         };
-        l.waking = None;
+        l.cold.waking = None;
         if l.owner.is_some() {
             l.waiters.push(w);
             if self.tracer.is_some() {
@@ -517,8 +541,8 @@ impl Vm {
             if let Some(i) = l.waiters.iter().position(|w| w.tid == tid) {
                 l.waiters.swap_remove(i);
             }
-            if l.waking.is_some_and(|(w, _)| w.tid == tid) {
-                l.waking = None;
+            if l.cold.waking.is_some_and(|(w, _)| w.tid == tid) {
+                l.cold.waking = None;
             }
         }
         self.wake(tid, Value::Bool(false));

@@ -55,7 +55,8 @@ pub enum SyncObj {
     Lock(LockObj),
     /// An `RLock`: the same state as a `Lock`, but its owner may take it again.
     RLock(LockObj),
-    Semaphore(SemaphoreObj),
+    /// Boxed, as `Barrier` and `Queue`: inline it would make every heap slot larger.
+    Semaphore(Box<SemaphoreObj>),
     Condition(ConditionObj),
     Event(EventObj),
     Barrier(Box<BarrierObj>),
@@ -149,7 +150,7 @@ impl SyncObj {
     pub fn created(&self) -> Site {
         match self {
             SyncObj::Thread(_) => Site::default(),
-            SyncObj::Lock(l) | SyncObj::RLock(l) => l.created,
+            SyncObj::Lock(l) | SyncObj::RLock(l) => l.cold.created,
             SyncObj::Semaphore(s) => s.created,
             SyncObj::Condition(c) => c.created,
             SyncObj::Event(e) => e.created,

@@ -57,12 +57,13 @@ impl Vm {
         if value < 0 {
             return Err(Throw::value_error("semaphore initial value must be >= 0"));
         }
-        self.rt.alloc(Obj::Sync(SyncObj::Semaphore(SemaphoreObj {
-            value,
-            bound: bounded.then_some(value),
-            created: self.call_site,
-            ..SemaphoreObj::default()
-        })))
+        self.rt
+            .alloc(Obj::Sync(SyncObj::Semaphore(Box::new(SemaphoreObj {
+                value,
+                bound: bounded.then_some(value),
+                created: self.call_site,
+                ..SemaphoreObj::default()
+            }))))
     }
 
     fn sem(&mut self, id: ObjId) -> PyResult<&mut SemaphoreObj> {
