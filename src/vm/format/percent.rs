@@ -17,6 +17,9 @@ use crate::vm::{PyResult, Rt, Throw};
 /// at a time (its capacity starts at the format's length, which the literal text never
 /// exceeds), so the heap's accounting is unchanged.
 pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> {
+    if let Some(done) = simple(rt, fmt, args) {
+        return done;
+    }
     let fmt_buf: smallvec::SmallVec<[u8; 64]> =
         smallvec::SmallVec::from_slice(rt.as_str(fmt).unwrap_or_default().as_bytes());
     // SAFETY: `fmt_buf` holds a copy of a str's bytes, valid UTF-8 (validated again, it was
@@ -167,6 +170,64 @@ pub fn percent_format(rt: &mut Rt, fmt: Value, args: Value) -> PyResult<String> 
         ));
     }
     Ok(out)
+}
+
+/// The common shape, `"%d-%s" % (i, name)`: only `%d`/`%i`/`%u` of ints, `%s` of strs and
+/// `%%`, no flags, width, precision or keys, and exactly as many arguments as conversions.
+/// Read in place — the format and the arguments are only read, so nothing is copied out of
+/// the heap first — into a result grown exactly as the general path grows it (the same
+/// capacity, so the same heap charge). `None` for any other shape or any error: the general
+/// path then does the whole work again (nothing has been changed) and reports it.
+fn simple(rt: &Rt, fmt: Value, args: Value) -> Option<PyResult<String>> {
+    let fmt = rt.as_str(fmt)?;
+    let one = [args];
+    let positional: &[Value] = match args {
+        Value::Obj(id) => match rt.heap.get(id) {
+            Obj::Tuple(items) => items,
+            Obj::Dict(_) | Obj::List(_) | Obj::Range { .. } => return None,
+            _ => &one,
+        },
+        _ => &one,
+    };
+    let b = fmt.as_bytes();
+    let mut out = String::with_capacity(fmt.len() + 16);
+    let mut next = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let Some(at) = memchr::memchr(b'%', &b[i..]) else {
+            out.push_str(&fmt[i..]);
+            break;
+        };
+        // Whole characters: `%` is ASCII.
+        out.push_str(&fmt[i..i + at]);
+        let conv = *b.get(i + at + 1)?;
+        i += at + 2;
+        if conv == b'%' {
+            out.push('%');
+            continue;
+        }
+        let arg = *positional.get(next)?;
+        next += 1;
+        match (conv, arg) {
+            (b'd' | b'i' | b'u', Value::Int(n)) => {
+                let mut digits = itoa::Buffer::new();
+                let d = digits.format(n);
+                if let Err(e) = crate::vm::memory::try_reserve_str(&mut out, d.len()) {
+                    return Some(Err(e));
+                }
+                out.push_str(d);
+            }
+            (b's', Value::Obj(_)) => {
+                let text = rt.as_str(arg)?;
+                if let Err(e) = crate::vm::memory::try_reserve_str(&mut out, text.len()) {
+                    return Some(Err(e));
+                }
+                out.push_str(text);
+            }
+            _ => return None,
+        }
+    }
+    (next == positional.len()).then_some(Ok(out))
 }
 
 fn lookup(rt: &mut Rt, map: Value, key: &str) -> PyResult<Value> {
