@@ -134,6 +134,9 @@ impl Vm {
             Value::Native(NativeId::Chain) if attr == Some(AttrSym::from_iterable) => {
                 return Ok(Value::Native(NativeId::ChainFromIterable));
             }
+            Value::Native(NativeId::Dict) if attr == Some(AttrSym::fromkeys) => {
+                return Ok(Value::Native(NativeId::DictFromKeys));
+            }
             Value::Native(n) if attr == Some(AttrSym::dunder_name) => {
                 return self.rt.new_str(n.name().trim());
             }

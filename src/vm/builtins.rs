@@ -94,6 +94,7 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
             }
         }
         Dict => dict(rt, args, kwargs),
+        DictFromKeys => dict_fromkeys(rt, args, kwargs),
         Set | FrozenSet => {
             no_kwargs(id, kwargs)?;
             let src = at_most(id, args, 1)?;
@@ -729,6 +730,38 @@ fn dict(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
     for &(k, v) in kwargs {
         let key = rt.new_str(k)?;
         dict_insert(&mut map, hash_key(rt, key)?, key, v);
+    }
+    rt.new_dict(map)
+}
+
+/// `dict.fromkeys(iterable, value=None)`: each item a key, all with the one value.
+fn dict_fromkeys(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value> {
+    if !kwargs.is_empty() {
+        return Err(Throw::type_error(
+            "dict.fromkeys() takes no keyword arguments",
+        ));
+    }
+    let (src, value) = match *args {
+        [src] => (src, Value::None),
+        [src, value] => (src, value),
+        _ => {
+            return Err(Throw::type_error(format!(
+                "fromkeys expected at {}, got {}",
+                if args.is_empty() {
+                    "least 1 argument"
+                } else {
+                    "most 2 arguments"
+                },
+                args.len()
+            )))
+        }
+    };
+    let keys = collect_iterable(rt, src)?;
+    let mut map = DictMap::default();
+    for k in keys {
+        let hk = hash_key(rt, k)?;
+        rt.heap.charge(72 + hk.inline_bytes())?;
+        dict_insert(&mut map, hk, k, value);
     }
     rt.new_dict(map)
 }

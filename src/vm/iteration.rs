@@ -175,7 +175,8 @@ impl Vm {
                     ))),
                 }
             }
-            List | Tuple | Set | FrozenSet | Dict | Sorted | Min | Max | Str | Len | Deque => {
+            List | Tuple | Set | FrozenSet | Dict | DictFromKeys | Sorted | Min | Max | Str
+            | Len | Deque => {
                 if matches!(id, Str | Len) {
                     // str(g) is its repr and len(g) a TypeError: the built-in says so.
                     return Ok(None);

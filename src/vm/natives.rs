@@ -250,6 +250,8 @@ name_enum! {
         MathFmod = "fmod",
         MathModf = "modf",
         MathDist = "dist",
+        // `dict.fromkeys` (looked up on `dict` only)
+        DictFromKeys = "fromkeys",
         // ---- generators and iteration (`vm::iteration`) ----
         Map = "map",
         Filter = "filter",
@@ -612,6 +614,7 @@ name_enum! {
         throw = "throw",
         close = "close",
         from_iterable = "from_iterable",
+        fromkeys = "fromkeys",
         value = "value",
         // stdlib2: collections.deque
         appendleft = "appendleft",
