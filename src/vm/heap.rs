@@ -436,7 +436,7 @@ impl Obj {
     }
 
     /// Calls `f` on every value this object refers to (for marking).
-    fn for_each_child(&self, f: &mut dyn FnMut(Value)) {
+    fn for_each_child<F: FnMut(Value)>(&self, f: &mut F) {
         match self {
             Obj::Str(_) | Obj::Range { .. } | Obj::RangeIter { .. } => {}
             Obj::List(v) | Obj::Tuple(v) => v.iter().copied().for_each(f),
