@@ -93,6 +93,28 @@ impl Vm {
                     return step;
                 }
             }
+            // A list's or tuple's iterator (most `for x in xs`), stepped in place: first, and
+            // without a call (`fastops::iter_next` out of line cost ≈25 x86 instructions
+            // per item of a comprehension over a list).
+            if let Some(Obj::SeqIter { seq, index }) = *self.rt.heap.slot_mut(id) {
+                let item = match self.rt.heap.get(seq) {
+                    Obj::List(v) | Obj::Tuple(v) => v.get(index).copied(),
+                    _ => None,
+                };
+                if let Some(Obj::SeqIter { index, .. }) = self.rt.heap.slot_mut(id) {
+                    // Once exhausted, stay exhausted even if the list grows later (as CPython
+                    // and `ops::iter_next`).
+                    *index = if item.is_some() {
+                        *index + 1
+                    } else {
+                        usize::MAX
+                    };
+                }
+                return match item {
+                    Some(v) => ForStep::Push(v),
+                    None => ForStep::Done,
+                };
+            }
             if let Obj::Generator(_) = self.rt.heap.get(id) {
                 if RACES {
                     return ForStep::Slow;
@@ -118,7 +140,7 @@ impl Vm {
                 };
             }
         }
-        match crate::vm::fastops::iter_next(&mut self.rt, it) {
+        match crate::vm::ops::iter_next(&mut self.rt, it) {
             Ok(Some(v)) => ForStep::Push(v),
             Ok(None) => ForStep::Done,
             Err(e) => ForStep::Raise(e),

@@ -227,32 +227,6 @@ pub(crate) fn build_seq(rt: &mut Rt, list: bool, items: &[Value]) -> PyResult<Va
     rt.alloc(if list { Obj::List(v) } else { Obj::Tuple(v) })
 }
 
-/// `FOR_ITER`'s next value for an iterator that is not a range (the hot loop does those
-/// itself): a list's or tuple's iterator read in place, anything else through
-/// `ops::iter_next`.
-#[inline(never)]
-pub(crate) fn iter_next(rt: &mut Rt, it: Value) -> PyResult<Option<Value>> {
-    if let Value::Obj(id) = it {
-        if let Some(Obj::SeqIter { seq, index }) = *rt.heap.slot_mut(id) {
-            let item = match rt.heap.get(seq) {
-                Obj::List(v) | Obj::Tuple(v) => v.get(index).copied(),
-                _ => None,
-            };
-            if let Some(Obj::SeqIter { index, .. }) = rt.heap.slot_mut(id) {
-                // Once exhausted, stay exhausted even if the list grows later (as CPython
-                // and `ops::iter_next`).
-                *index = if item.is_some() {
-                    *index + 1
-                } else {
-                    usize::MAX
-                };
-            }
-            return Ok(item);
-        }
-    }
-    ops::iter_next(rt, it)
-}
-
 /// `BUILD_STRING n` when every part is a str (always, as the compiler emits it: each part is
 /// a constant or a `FORMAT_VALUE`); `None` otherwise, for the slow path.
 #[inline(never)]

@@ -270,7 +270,7 @@ pub fn next_unpacked(rt: &mut Rt, id: ObjId, out: &mut [Value]) -> PyResult<Opti
     let n = out.len();
     match *rt.heap.get(id) {
         Obj::SeqIter { seq, index } => {
-            // `fastops::iter_next`'s step (no work spent), on an item that unpacks as is.
+            // `Vm::for_iter_step`'s step (no work spent), on an item that unpacks as is.
             let item = match rt.heap.get(seq) {
                 Obj::List(v) | Obj::Tuple(v) => v.get(index).copied(),
                 _ => return Ok(None),
@@ -369,7 +369,7 @@ pub fn next_unpacked(rt: &mut Rt, id: ObjId, out: &mut [Value]) -> PyResult<Opti
 }
 
 /// The next item of the iterator `it` inside an enumerate or a zip (`iter_next_depth` at
-/// depth 1): a list's or tuple's iterator stepped here (as `fastops::iter_next` does), any
+/// depth 1): a list's or tuple's iterator stepped here (as `Vm::for_iter_step` does), any
 /// other through `iter_next_depth`.
 #[inline(always)]
 fn inner_next(rt: &mut Rt, it: Value) -> PyResult<Option<Value>> {
