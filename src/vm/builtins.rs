@@ -174,22 +174,7 @@ pub fn call_builtin(rt: &mut Rt, id: NativeId, args: &[Value], kwargs: &Kwargs) 
         }
         Format => {
             no_kwargs(id, kwargs)?;
-            let (v, spec) = match args {
-                [v] => (*v, None),
-                [v, s] => (*v, Some(*s)),
-                _ => {
-                    return Err(Throw::type_error(format!(
-                        "format expected {} argument{}, got {}",
-                        if args.is_empty() {
-                            "at least 1"
-                        } else {
-                            "at most 2"
-                        },
-                        if args.is_empty() { "" } else { "s" },
-                        args.len()
-                    )))
-                }
-            };
+            let (v, spec) = one_or_two("format", args)?;
             let spec = match spec {
                 None => String::new(),
                 Some(s) => match rt.as_str(s) {
@@ -741,21 +726,8 @@ fn dict_fromkeys(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value
             "dict.fromkeys() takes no keyword arguments",
         ));
     }
-    let (src, value) = match *args {
-        [src] => (src, Value::None),
-        [src, value] => (src, value),
-        _ => {
-            return Err(Throw::type_error(format!(
-                "fromkeys expected at {}, got {}",
-                if args.is_empty() {
-                    "least 1 argument"
-                } else {
-                    "most 2 arguments"
-                },
-                args.len()
-            )))
-        }
-    };
+    let (src, value) = one_or_two("fromkeys", args)?;
+    let value = value.unwrap_or(Value::None);
     let keys = collect_iterable(rt, src)?;
     let mut map = DictMap::default();
     for k in keys {
@@ -764,6 +736,22 @@ fn dict_fromkeys(rt: &mut Rt, args: &[Value], kwargs: &Kwargs) -> PyResult<Value
         dict_insert(&mut map, hk, k, value);
     }
     rt.new_dict(map)
+}
+
+/// The arguments of a built-in taking one or two (`format`, `dict.fromkeys`), or CPython's
+/// error naming `name`.
+fn one_or_two(name: &str, args: &[Value]) -> PyResult<(Value, Option<Value>)> {
+    match *args {
+        [a] => Ok((a, None)),
+        [a, b] => Ok((a, Some(b))),
+        [] => Err(Throw::type_error(format!(
+            "{name} expected at least 1 argument, got 0"
+        ))),
+        _ => Err(Throw::type_error(format!(
+            "{name} expected at most 2 arguments, got {}",
+            args.len()
+        ))),
+    }
 }
 
 /// `d.update(src)` / `dict(src)`: from a dict, or from an iterable of key/value pairs.
