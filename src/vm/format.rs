@@ -389,7 +389,7 @@ fn immediate_repr(v: Value, out: &mut String) {
         Value::Int(i) => out.push_str(::itoa::Buffer::new().format(i)),
         Value::Float(f) => out.push_str(&float_repr(f)),
         Value::Native(n) => out.push_str(&native_repr(n)),
-        Value::Method(m) => out.push_str(&format!("<built-in method {}>", m.attr.name())),
+        Value::Method(m) => out.push_str(&method_repr(m)),
         Value::Module(m) => out.push_str(&module_repr(m)),
         Value::ExcType(k) => {
             let prefix = if k == ExcKind::BrokenBarrierError {
@@ -803,3 +803,25 @@ fn write_seq(
 
 #[cfg(test)]
 mod tests;
+
+/// A built-in type's method looked up on the type (`list.append`): CPython's
+/// `<method 'append' of 'list' objects>` for the container types' named methods; the other
+/// few (`Thread.__init__` through a subclass, …) as a built-in method.
+fn method_repr(m: crate::vm::natives::MethodId) -> String {
+    use crate::vm::natives::TypeTag;
+    let ty = match m.ty {
+        TypeTag::Str => "str",
+        TypeTag::List => "list",
+        TypeTag::Tuple => "tuple",
+        TypeTag::Dict => "dict",
+        TypeTag::Set => "set",
+        TypeTag::FrozenSet => "frozenset",
+        _ => "",
+    };
+    let name = m.attr.name();
+    if ty.is_empty() || name.starts_with("__") {
+        format!("<built-in method {name}>")
+    } else {
+        format!("<method '{name}' of '{ty}' objects>")
+    }
+}
