@@ -95,7 +95,9 @@ impl Vm {
             }
             // A list's or tuple's iterator (most `for x in xs`), stepped in place: first, and
             // without a call (`fastops::iter_next` out of line cost ≈25 x86 instructions
-            // per item of a comprehension over a list).
+            // per item of a comprehension over a list). The same step as `ops::iter`'s
+            // `iter_next_depth` and `inner_next`, written out: one shared inlined helper for
+            // the three measured +0.4% Ir on l/gen (this function also resumes generators).
             if let Some(Obj::SeqIter { seq, index }) = *self.rt.heap.slot_mut(id) {
                 let item = match self.rt.heap.get(seq) {
                     Obj::List(v) | Obj::Tuple(v) => v.get(index).copied(),
